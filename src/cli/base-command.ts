@@ -1,0 +1,68 @@
+/**
+ * What every command shares: the global flags (--data-dir, -q, --json),
+ * the store, notices on stderr, and error reporting with the right exit
+ * code. Commands parse, call src/core, and return data; oclif prints the
+ * data under --json, the command prints it for humans otherwise.
+ */
+import {Command, Flags, type Interfaces} from '@oclif/core'
+import {Store} from '../core/store/store.js'
+import {reportError} from './errors.js'
+import {style} from './style.js'
+
+export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof LogpipeCommand)['baseFlags'] & T['flags']>
+export type CommandArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
+
+export abstract class LogpipeCommand<T extends typeof Command> extends Command {
+  static override enableJsonFlag = true
+
+  static override baseFlags = {
+    'data-dir': Flags.string({
+      helpGroup: 'GLOBAL',
+      summary: 'Data directory (default: $LOGPIPE_DATA_DIR, $XDG_DATA_HOME/logpipe, ~/.local/share/logpipe).',
+    }),
+    quiet: Flags.boolean({char: 'q', helpGroup: 'GLOBAL', summary: 'Print nothing but data and errors.'}),
+  }
+
+  protected flags!: CommandFlags<T>
+  protected args!: CommandArgs<T>
+  /** Every positional argument in order (for commands with variadic args). */
+  protected positional: string[] = []
+  private store_: Store | null = null
+
+  public override async init(): Promise<void> {
+    await super.init()
+    const {args, flags, argv} = await this.parse({
+      flags: this.ctor.flags,
+      baseFlags: (super.ctor as typeof LogpipeCommand).baseFlags,
+      enableJsonFlag: this.ctor.enableJsonFlag,
+      args: this.ctor.args,
+      strict: this.ctor.strict,
+    })
+    this.flags = flags as CommandFlags<T>
+    this.args = args as CommandArgs<T>
+    this.positional = argv as string[]
+  }
+
+  protected get store(): Store {
+    this.store_ ??= Store.open(this.flags['data-dir'])
+    return this.store_
+  }
+
+  /** A one-line note on stderr (recovery, retention) unless -q. */
+  protected notice = (message: string): void => {
+    if (!this.flags?.quiet) process.stderr.write(`logpipe: ${message}\n`)
+  }
+
+  /** Human output on stdout, silent under --json. */
+  protected say(text: string): void {
+    if (!this.jsonEnabled()) process.stdout.write(text.endsWith('\n') ? text : text + '\n')
+  }
+
+  protected get style() {
+    return style
+  }
+
+  protected override async catch(error: Error & {exitCode?: number}): Promise<void> {
+    process.exitCode = reportError(error)
+  }
+}

@@ -1,0 +1,176 @@
+/**
+ * kcat's `-F` output format, compiled once into a list of steps and run per
+ * record straight into the Output buffer:
+ *
+ *   %t topic  %p partition  %o offset  %k key  %s value  %S value size
+ *   %K key size  %T timestamp (ms)  %h headers (k=v,k=v)  %%
+ *   escapes \n \t \r \0 \\
+ *
+ * And the `--json` envelope {topic, partition, offset, timestamp, key,
+ * value, headers} that `produce --input json` reads back: key and value are
+ * strings when they are UTF-8, {"base64": ...} when not, null when null.
+ */
+import {isUtf8} from 'node:buffer'
+import {UsageError} from '../core/errors.js'
+import type {Assignment} from '../core/client/consumer.js'
+import type {RecordReader} from '../core/record/record.js'
+import type {Output} from './output.js'
+import {ByteCursor} from '../core/codec/varint.js'
+
+type FieldKind = 'topic' | 'partition' | 'offset' | 'key' | 'value' | 'valueSize' | 'keySize' | 'timestamp' | 'headers'
+type Step = {kind: 'literal'; bytes: Buffer} | {kind: FieldKind}
+
+export type RecordFormatter = (out: Output, a: Assignment, r: RecordReader) => void
+
+const TOKENS: Record<string, FieldKind> = {
+  t: 'topic',
+  p: 'partition',
+  o: 'offset',
+  k: 'key',
+  s: 'value',
+  S: 'valueSize',
+  K: 'keySize',
+  T: 'timestamp',
+  h: 'headers',
+}
+
+/** Turns \n \t \r \0 \\ (and \xHH) into bytes; anything else stays as typed. */
+export function unescape(text: string): Buffer {
+  const out: number[] = []
+  const src = Buffer.from(text, 'utf8')
+  for (let i = 0; i < src.length; i++) {
+    const c = src[i]
+    if (c !== 0x5c || i + 1 >= src.length) {
+      out.push(c)
+      continue
+    }
+    const n = String.fromCharCode(src[i + 1])
+    const map: Record<string, number> = {n: 10, t: 9, r: 13, '0': 0, '\\': 0x5c}
+    if (n in map) {
+      out.push(map[n])
+      i++
+    } else if (n === 'x' && /^[0-9a-fA-F]{2}$/.test(src.toString('latin1', i + 2, i + 4))) {
+      out.push(parseInt(src.toString('latin1', i + 2, i + 4), 16))
+      i += 3
+    } else {
+      out.push(c)
+    }
+  }
+  return Buffer.from(out)
+}
+
+export function compileFormat(format: string): RecordFormatter {
+  const steps: Step[] = []
+  let literal = ''
+  const flushLiteral = () => {
+    if (literal) steps.push({kind: 'literal', bytes: unescape(literal)})
+    literal = ''
+  }
+  for (let i = 0; i < format.length; i++) {
+    const c = format[i]
+    if (c !== '%') {
+      literal += c
+      continue
+    }
+    const t = format[++i]
+    if (t === '%') {
+      literal += '%'
+      continue
+    }
+    const kind = t === undefined ? undefined : TOKENS[t]
+    if (!kind) {
+      throw new UsageError(`-F/--format: unknown token '%${t ?? ''}'`, {hint: 'tokens: %t %p %o %k %s %S %K %T %h %%'})
+    }
+    flushLiteral()
+    steps.push({kind})
+  }
+  flushLiteral()
+
+  // The default "%s\n" is the hot path: value, then a newline.
+  if (steps.length === 2 && steps[0].kind === 'value' && steps[1].kind === 'literal') {
+    const tail = (steps[1] as {bytes: Buffer}).bytes
+    return (out, _a, r) => {
+      out.ensure(r.valueLength + tail.length)
+      if (r.valueLength > 0) out.pos += r.buf.copy(out.buf, out.pos, r.valueStart, r.valueStart + r.valueLength)
+      out.pos += tail.copy(out.buf, out.pos)
+    }
+  }
+  const topicBytes = new Map<string, Buffer>()
+  return (out, a, r) => {
+    for (const step of steps) {
+      switch (step.kind) {
+        case 'literal':
+          out.writeBytes(step.bytes)
+          break
+        case 'topic': {
+          let b = topicBytes.get(a.topic)
+          if (!b) topicBytes.set(a.topic, (b = Buffer.from(a.topic)))
+          out.writeBytes(b)
+          break
+        }
+        case 'partition':
+          out.writeInt(a.partition)
+          break
+        case 'offset':
+          out.writeInt(r.offset)
+          break
+        case 'timestamp':
+          out.writeInt(r.timestamp)
+          break
+        case 'key':
+          if (r.keyLength > 0) out.writeBytes(r.buf, r.keyStart, r.keyStart + r.keyLength)
+          break
+        case 'value':
+          if (r.valueLength > 0) out.writeBytes(r.buf, r.valueStart, r.valueStart + r.valueLength)
+          break
+        case 'keySize':
+          out.writeInt(r.keyLength)
+          break
+        case 'valueSize':
+          out.writeInt(r.valueLength)
+          break
+        case 'headers':
+          writeHeadersKcat(out, r)
+          break
+      }
+    }
+  }
+}
+
+function writeHeadersKcat(out: Output, r: RecordReader): void {
+  if (r.headerCount === 0) return
+  const c = new ByteCursor(r.buf, r.headersStart, r.headersEnd)
+  for (let i = 0; i < r.headerCount; i++) {
+    if (i > 0) out.writeString(',')
+    const kl = c.readVarint()
+    out.writeBytes(r.buf, c.pos, c.pos + kl)
+    c.pos += kl
+    out.writeString('=')
+    const vl = c.readVarint()
+    if (vl > 0) {
+      out.writeBytes(r.buf, c.pos, c.pos + vl)
+      c.pos += vl
+    }
+  }
+}
+
+/** A JSON value for bytes: a string when UTF-8, {"base64"} otherwise, null for null. */
+export function bytesToJson(buf: Buffer | null): string | null | {base64: string} {
+  if (buf === null) return null
+  return isUtf8(buf) ? buf.toString('utf8') : {base64: buf.toString('base64')}
+}
+
+export const jsonFormatter: RecordFormatter = (out, a, r) => {
+  const rec = r.toRecord()
+  out.writeString(
+    JSON.stringify({
+      topic: a.topic,
+      partition: a.partition,
+      offset: rec.offset,
+      timestamp: rec.timestamp,
+      key: bytesToJson(rec.key),
+      value: bytesToJson(rec.value),
+      headers: rec.headers.map((h) => ({key: h.key, value: bytesToJson(h.value)})),
+    }) + '\n',
+  )
+}

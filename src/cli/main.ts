@@ -1,0 +1,27 @@
+/**
+ * Entry point: answers --version without loading oclif (start-up matters
+ * to scripts that call logpipe in loops), hands everything else to oclif,
+ * and turns stray errors and a closed stdout into the right exit.
+ */
+import {readFileSync} from 'node:fs'
+import {reportError} from './errors.js'
+
+export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    // `logpipe ... | head -1`: the reader is gone; that is a normal end.
+    if (error.code === 'EPIPE') process.exit(0)
+    throw error
+  })
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {version: string}
+    process.stdout.write(`logpipe/${pkg.version} ${process.platform}-${process.arch} node-${process.version}\n`)
+    return
+  }
+  const {run, flush} = await import('@oclif/core')
+  try {
+    await run(argv, import.meta.url)
+    await flush()
+  } catch (error) {
+    process.exitCode = reportError(error)
+  }
+}

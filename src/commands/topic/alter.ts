@@ -1,0 +1,32 @@
+import {Flags} from '@oclif/core'
+import {Admin} from '../../core/client/admin.js'
+import {UsageError} from '../../core/errors.js'
+import type {TopicMeta} from '../../core/store/store.js'
+import {parseConfigPairs} from '../../core/store/topic-config.js'
+import {LogpipeCommand} from '../../cli/base-command.js'
+import {intFlag, topicArg} from '../../cli/flags.js'
+
+export default class TopicAlter extends LogpipeCommand<typeof TopicAlter> {
+  static override summary = 'Add partitions or change config overrides.'
+  static override description = 'Partition counts only grow, as in Kafka: keyed records of existing keys may map to new partitions afterwards.'
+  static override examples = [
+    '<%= config.bin %> topic alter orders --partitions 6',
+    '<%= config.bin %> topic alter orders --config retention.ms=3600000 --delete-config segment.bytes',
+  ]
+  static override args = {topic: topicArg}
+  static override flags = {
+    partitions: intFlag({name: '--partitions', summary: 'New partition count (only grows).', min: 1, max: 10000}),
+    config: Flags.string({summary: 'Set a config override key=value (repeatable).', multiple: true, default: []}),
+    'delete-config': Flags.string({summary: 'Remove a config override (repeatable).', multiple: true, default: []}),
+  }
+
+  async run(): Promise<TopicMeta> {
+    const {partitions, config, 'delete-config': remove} = this.flags
+    if (partitions === undefined && config.length === 0 && remove.length === 0) {
+      throw new UsageError('nothing to change', {hint: 'give --partitions, --config or --delete-config'})
+    }
+    const meta = new Admin(this.store).alterTopic(this.args.topic, {partitions, set: parseConfigPairs(config), delete: remove})
+    if (!this.flags.quiet) this.say(`Altered topic ${meta.name}: ${meta.partitions} partitions, configs ${JSON.stringify(meta.config)}.`)
+    return meta
+  }
+}

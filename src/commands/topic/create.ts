@@ -1,0 +1,38 @@
+import {Flags} from '@oclif/core'
+import {Admin} from '../../core/client/admin.js'
+import {UsageError} from '../../core/errors.js'
+import type {TopicMeta} from '../../core/store/store.js'
+import {parseConfigPairs} from '../../core/store/topic-config.js'
+import {LogpipeCommand} from '../../cli/base-command.js'
+import {intFlag, topicArg} from '../../cli/flags.js'
+
+export default class TopicCreate extends LogpipeCommand<typeof TopicCreate> {
+  static override summary = 'Create a topic.'
+  static override description = 'Creates the topic directory with one sub-directory per partition, each holding an empty first segment. The topic appears whole or not at all.'
+  static override examples = [
+    '<%= config.bin %> topic create orders --partitions 3',
+    '<%= config.bin %> topic create users --config cleanup.policy=compact --if-not-exists',
+  ]
+  static override args = {topic: topicArg}
+  static override flags = {
+    partitions: intFlag({name: '--partitions', summary: 'Number of partitions.', min: 1, max: 10000, default: 1}),
+    'replication-factor': intFlag({name: '--replication-factor', summary: 'Replicas per partition (used by brokers).', min: 1, max: 100, default: 1}),
+    config: Flags.string({summary: 'Topic config override key=value (repeatable).', multiple: true, default: []}),
+    'if-not-exists': Flags.boolean({summary: 'Succeed quietly when the topic exists.'}),
+  }
+
+  async run(): Promise<TopicMeta & {created: boolean}> {
+    const config = parseConfigPairs(this.flags.config)
+    const admin = new Admin(this.store)
+    const {created, topic} = admin.createTopic(this.args.topic, {
+      partitions: this.flags.partitions,
+      replicationFactor: this.flags['replication-factor'],
+      config,
+    })
+    if (!created && !this.flags['if-not-exists']) {
+      throw new UsageError(`topic '${this.args.topic}' already exists`, {hint: 'use --if-not-exists to ignore this'})
+    }
+    if (created && !this.flags.quiet) this.say(`Created topic ${topic.name} with ${topic.partitions} partition${topic.partitions === 1 ? '' : 's'}.`)
+    return {...topic, created}
+  }
+}

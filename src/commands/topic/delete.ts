@@ -1,0 +1,19 @@
+import {Flags} from '@oclif/core'
+import {Admin} from '../../core/client/admin.js'
+import {LogpipeCommand} from '../../cli/base-command.js'
+import {topicArg} from '../../cli/flags.js'
+
+export default class TopicDelete extends LogpipeCommand<typeof TopicDelete> {
+  static override summary = 'Delete a topic and all its records.'
+  static override examples = ['<%= config.bin %> topic delete orders', '<%= config.bin %> topic delete maybe --if-exists']
+  static override args = {topic: topicArg}
+  static override flags = {
+    'if-exists': Flags.boolean({summary: 'Succeed quietly when the topic does not exist.'}),
+  }
+
+  async run(): Promise<{topic: string; deleted: boolean}> {
+    const deleted = new Admin(this.store).deleteTopic(this.args.topic, {ifExists: this.flags['if-exists']})
+    if (deleted && !this.flags.quiet) this.say(`Deleted topic ${this.args.topic}.`)
+    return {topic: this.args.topic, deleted}
+  }
+}

@@ -1,0 +1,225 @@
+/**
+ * Reading topics from the store. Each assigned partition has a LogReader
+ * and a position (the next offset to hand out). `poll()` hands records to a
+ * visitor straight from the read buffer (no per-record objects); the async
+ * iterator builds objects for library users. Waiting for new data uses
+ * fs.watch on the partition directories, with a polling fallback.
+ */
+import {type FSWatcher, watch} from 'node:fs'
+import {NotFoundError, UsageError} from '../errors.js'
+import {LogReader} from '../log/log-reader.js'
+import * as L from '../record/batch-layout.js'
+import {RecordReader} from '../record/record.js'
+import type {RecordHeader} from '../record/header.js'
+import type {Store} from '../store/store.js'
+import type {OffsetSpec} from './offset-spec.js'
+
+export interface Assignment {
+  topic: string
+  partition: number
+  reader: LogReader
+  /** Next offset to hand out: the consumer's position. */
+  position: number
+  /** Nothing more was there the last time this partition was read. */
+  atEnd: boolean
+  /** Batches read but not yet handed out. */
+  pending: {buf: Buffer; pos: number; end: number} | null
+  stallReported: boolean
+}
+
+export interface ConsumerOptions {
+  /** Only these partitions of each topic. */
+  partitions?: number[]
+  offset?: OffsetSpec
+  /** Polling fallback when file-system events are not delivered. */
+  pollIntervalMs?: number
+  onNotice?: (message: string) => void
+}
+
+export interface ConsumedRecord {
+  topic: string
+  partition: number
+  offset: number
+  timestamp: number
+  key: Buffer | null
+  value: Buffer | null
+  headers: RecordHeader[]
+}
+
+/** Return false to stop polling (e.g. a count was reached). */
+export type RecordVisitor = (assignment: Assignment, record: RecordReader) => boolean | void
+
+export class Consumer {
+  readonly assignments: Assignment[] = []
+  private readonly options: ConsumerOptions
+  private readonly reader = new RecordReader()
+  private watchers: FSWatcher[] = []
+  private wake: (() => void) | null = null
+  private closed = false
+
+  constructor(store: Store, topics: string[], options: ConsumerOptions = {}) {
+    this.options = options
+    if (topics.length === 0) throw new UsageError('name at least one topic')
+    for (const topic of topics) {
+      const meta = store.readTopic(topic)
+      const config = store.topicConfig(topic)
+      const partitions = options.partitions ?? Array.from({length: meta.partitions}, (_, p) => p)
+      for (const p of partitions) {
+        if (!Number.isInteger(p) || p < 0 || p >= meta.partitions) {
+          throw new UsageError(`-p/--partition ${p} does not exist: topic '${topic}' has partitions 0..${meta.partitions - 1}`)
+        }
+        const reader = new LogReader(store.partitionDir(topic, p), config['max.message.bytes'] + 64)
+        this.assignments.push({topic, partition: p, reader, position: 0, atEnd: false, pending: null, stallReported: false})
+      }
+    }
+    for (const a of this.assignments) this.seek(a, options.offset ?? {kind: 'beginning'})
+  }
+
+  /** Moves a partition's position as the offset spec says. */
+  seek(a: Assignment, spec: OffsetSpec): void {
+    const start = a.reader.logStartOffset()
+    const end = a.reader.logEndOffset()
+    let target: number
+    switch (spec.kind) {
+      case 'beginning':
+        target = start
+        break
+      case 'end':
+        target = end
+        break
+      case 'absolute':
+        target = spec.offset
+        break
+      case 'relative':
+        target = end - spec.count
+        break
+      case 'timestamp':
+        target = a.reader.offsetForTimestamp(spec.timestamp)
+        break
+      case 'stored':
+        throw new UsageError('-o stored needs a consumer group (-g)')
+    }
+    a.position = Math.min(Math.max(target, start), end)
+    a.reader.seek(a.position)
+    a.pending = null
+    a.atEnd = false
+  }
+
+  /**
+   * Hands out what is available now. Each partition gives at most one read
+   * (about a megabyte) per call, so partitions take turns. `shouldYield` is
+   * asked after each batch; when true the call returns and the rest waits
+   * for the next one (the caller drains its output in between).
+   * Returns the number of records handed out and whether to stop.
+   */
+  poll(visit: RecordVisitor, shouldYield: () => boolean = () => false): {records: number; stopped: boolean} {
+    let records = 0
+    const rr = this.reader
+    for (const a of this.assignments) {
+      if (!a.pending) {
+        const range = a.reader.poll()
+        if (!range) {
+          a.atEnd = true
+          if (a.reader.stall && !a.stallReported) {
+            a.stallReported = true
+            this.options.onNotice?.(
+              `topic ${a.topic} partition ${a.partition}: unreadable batch at position ${a.reader.stall.position} of segment ${a.reader.stall.segmentBaseOffset}; run \`logpipe topic verify ${a.topic} --repair\``,
+            )
+          }
+          continue
+        }
+        a.atEnd = false
+        a.pending = {buf: range.buf, pos: range.start, end: range.end}
+      }
+      const p = a.pending
+      while (p.pos < p.end) {
+        const size = p.buf.readInt32BE(p.pos + L.LENGTH_OFFSET) + L.LOG_OVERHEAD
+        const lastOffset = L.readInt64(p.buf, p.pos) + p.buf.readInt32BE(p.pos + L.LAST_OFFSET_DELTA_OFFSET)
+        if (lastOffset >= a.position) {
+          rr.open(p.buf, p.pos)
+          if (!rr.isControlBatch) {
+            while (rr.next()) {
+              if (rr.offset < a.position) continue
+              a.position = rr.offset + 1
+              records++
+              if (visit(a, rr) === false) {
+                // Keep the rest of this batch for a later poll.
+                return {records, stopped: true}
+              }
+            }
+          }
+          a.position = Math.max(a.position, lastOffset + 1)
+        }
+        p.pos += size
+        if (shouldYield()) {
+          if (p.pos >= p.end) a.pending = null
+          return {records, stopped: false}
+        }
+      }
+      a.pending = null
+    }
+    return {records, stopped: false}
+  }
+
+  /** True when the last read of every partition found nothing new. */
+  get allAtEnd(): boolean {
+    return this.assignments.every((a) => a.atEnd && !a.pending)
+  }
+
+  /** Resolves when a partition directory changes, or after the polling interval. */
+  waitForData(timeoutMs = this.options.pollIntervalMs ?? 100): Promise<void> {
+    if (this.watchers.length === 0 && !this.closed) this.startWatching()
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, timeoutMs)
+      const self = this
+      function done() {
+        clearTimeout(timer)
+        if (self.wake === done) self.wake = null
+        resolve()
+      }
+      this.wake = done
+    })
+  }
+
+  private startWatching(): void {
+    for (const a of this.assignments) {
+      try {
+        const w = watch(a.reader.dir, {persistent: false}, () => this.wake?.())
+        w.on('error', () => {})
+        this.watchers.push(w)
+      } catch {
+        // No inotify here (or out of watches): the polling fallback covers it.
+      }
+    }
+  }
+
+  /** Library API: records as objects, following the log until `close()` or `exitAtEnd`. */
+  async *records(options: {exitAtEnd?: boolean} = {}): AsyncGenerator<ConsumedRecord> {
+    for (;;) {
+      const batch: ConsumedRecord[] = []
+      this.poll((a, r) => {
+        batch.push({topic: a.topic, partition: a.partition, ...r.toRecord()})
+      }, () => batch.length >= 10_000)
+      yield* batch
+      if (this.closed) return
+      if (batch.length === 0) {
+        if (options.exitAtEnd && this.allAtEnd) return
+        await this.waitForData()
+      }
+    }
+  }
+
+  close(): void {
+    this.closed = true
+    for (const w of this.watchers) w.close()
+    this.watchers = []
+    for (const a of this.assignments) a.reader.close()
+    this.wake?.()
+  }
+}
+
+export function requireTopic(store: Store, topic: string): void {
+  if (!store.topicExists(topic)) {
+    throw new NotFoundError(`topic '${topic}' does not exist`, {hint: `create it with \`logpipe topic create ${topic}\` or produce with --create`})
+  }
+}

@@ -1,0 +1,287 @@
+/**
+ * Producing to a topic on the store. Records are gathered per partition in
+ * BatchBuilders; a full batch is queued and written by `flush()` under the
+ * partition's write lock. The lock is held for a burst: taken for the first
+ * batch, kept while batches keep coming, let go after `maxHoldMs` (so
+ * concurrent producers interleave fairly) or when the producer goes idle.
+ */
+import {UsageError} from '../errors.js'
+import {PartitionLog} from '../log/partition-log.js'
+import {BatchBuilder} from '../record/record-batch.js'
+import {encodeHeaders, NO_HEADERS, type RecordHeader} from '../record/header.js'
+import {Compression} from '../record/compression.js'
+import type {Store} from '../store/store.js'
+import type {LogConfig} from '../store/topic-config.js'
+import {StickyPartitioner, partitionForKey} from './partitioner.js'
+
+export interface ProducerOptions {
+  /** Send every record to this partition. */
+  partition?: number
+  compression?: number
+  /** A batch is sealed at this size (batch.size). */
+  batchBytes?: number
+  /** fsync each batch before acknowledging it. */
+  fsync?: boolean
+  /** Longest hold of a partition's lock while batches keep coming. */
+  maxHoldMs?: number
+  /** Idle time after which held locks are let go. */
+  idleReleaseMs?: number
+  /** One-line notices (recovery, retention) for the user. */
+  onNotice?: (message: string) => void
+  /** Told the offsets of every batch written, in write order. */
+  onAck?: (partition: number, baseOffset: number, count: number) => void
+  lockStaleMs?: number
+}
+
+export interface ProducerRecord {
+  key?: Buffer | string | null
+  value: Buffer | string | null
+  headers?: Record<string, Buffer | string | null> | RecordHeader[]
+  partition?: number
+  timestamp?: number
+}
+
+export interface RecordMetadata {
+  topic: string
+  partition: number
+  offset: number
+}
+
+interface PendingBatch {
+  partition: number
+  builder: BatchBuilder
+}
+
+export const DEFAULT_BATCH_BYTES = 1_000_000
+export const DEFAULT_MAX_HOLD_MS = 50
+
+export class Producer {
+  readonly topic: string
+  readonly partitions: number
+  readonly config: LogConfig
+  private readonly store: Store
+  private readonly options: ProducerOptions
+  private readonly logs: PartitionLog[]
+  private readonly open: (BatchBuilder | null)[]
+  private readonly ready: PendingBatch[] = []
+  private readonly spare: BatchBuilder[] = []
+  private readonly sticky: StickyPartitioner
+  private readonly lockedSince = new Map<number, number>()
+  private idleTimer: NodeJS.Timeout | null = null
+  private chain: Promise<void> = Promise.resolve()
+  private closed = false
+
+  constructor(store: Store, topic: string, options: ProducerOptions = {}) {
+    this.store = store
+    this.topic = topic
+    this.options = options
+    const meta = store.readTopic(topic)
+    this.partitions = meta.partitions
+    this.config = store.topicConfig(topic)
+    if (options.partition !== undefined) this.checkPartition(options.partition, '-p/--partition')
+    this.logs = Array.from(
+      {length: this.partitions},
+      (_, p) =>
+        new PartitionLog(store.partitionDir(topic, p), this.config, {
+          label: `topic ${topic} partition ${p}`,
+          fsync: options.fsync,
+          onNotice: options.onNotice,
+          lock: {staleMs: options.lockStaleMs, client: 'producer'},
+        }),
+    )
+    this.open = new Array(this.partitions).fill(null)
+    this.sticky = new StickyPartitioner(this.partitions)
+  }
+
+  private checkPartition(p: number, what: string): void {
+    if (!Number.isInteger(p) || p < 0 || p >= this.partitions) {
+      throw new UsageError(`${what} ${p} does not exist: topic '${this.topic}' has partitions 0..${this.partitions - 1}`)
+    }
+  }
+
+  private builderFor(partition: number): BatchBuilder {
+    let b = this.open[partition]
+    if (!b) {
+      b =
+        this.spare.pop() ??
+        new BatchBuilder({
+          batchBytes: Math.min(this.options.batchBytes ?? DEFAULT_BATCH_BYTES, this.config['max.message.bytes']),
+          maxBatchBytes: this.config['max.message.bytes'],
+          compression: this.options.compression ?? Compression.none,
+        })
+      this.open[partition] = b
+    }
+    return b
+  }
+
+  /** Chooses the partition for a record: explicit, by key, or sticky. */
+  partitionFor(key: Buffer | null, keyStart: number, keyEnd: number): number {
+    if (this.options.partition !== undefined) return this.options.partition
+    if (key !== null) return partitionForKey(key, this.partitions, keyStart, keyEnd)
+    return this.sticky.partition
+  }
+
+  /**
+   * The hot path: adds one record from byte ranges of the caller's buffers.
+   * Nothing is written until flush(); a full batch is queued for it.
+   */
+  add(
+    partition: number,
+    timestamp: number,
+    key: Buffer | null,
+    keyStart: number,
+    keyEnd: number,
+    value: Buffer | null,
+    valueStart: number,
+    valueEnd: number,
+    headers: Buffer = NO_HEADERS,
+  ): void {
+    let b = this.builderFor(partition)
+    const keyLength = key === null ? -1 : keyEnd - keyStart
+    const valueLength = value === null ? -1 : valueEnd - valueStart
+    if (!b.hasRoomFor(timestamp, keyLength, valueLength, headers.length)) {
+      this.seal(partition)
+      b = this.builderFor(partition)
+    }
+    b.append(timestamp, key, keyStart, keyEnd, value, valueStart, valueEnd, headers)
+    if (b.isFull) this.seal(partition)
+  }
+
+  private seal(partition: number): void {
+    const b = this.open[partition]
+    if (!b || b.isEmpty) return
+    this.ready.push({partition, builder: b})
+    this.open[partition] = null
+    if (this.options.partition === undefined && partition === this.sticky.partition) this.sticky.nextBatch()
+  }
+
+  /** Records waiting in sealed or open batches. */
+  get pendingRecords(): number {
+    let n = 0
+    for (const r of this.ready) n += r.builder.recordCount
+    for (const b of this.open) if (b) n += b.recordCount
+    return n
+  }
+
+  /** Bytes in full batches waiting to be written. */
+  get readyBatches(): number {
+    return this.ready.length
+  }
+
+  /**
+   * Writes every queued batch; with `all`, partial batches too (linger
+   * expired or end of input). Resolves once they are in the log.
+   */
+  flush(all = true): Promise<void> {
+    return this.serial(async () => {
+      if (all) for (let p = 0; p < this.partitions; p++) this.seal(p)
+      while (this.ready.length > 0) {
+        const {partition, builder} = this.ready[0]
+        const log = this.logs[partition]
+        if (!log.holdsLock) {
+          await log.acquire()
+          this.lockedSince.set(partition, Date.now())
+        }
+        const result = log.append(builder)
+        this.ready.shift()
+        this.options.onAck?.(partition, result.baseOffset, builder.recordCount)
+        builder.reset()
+        this.spare.push(builder)
+      }
+      await this.releaseLongHeld()
+      this.armIdleRelease()
+    })
+  }
+
+  /** Library API: send records and get their offsets. */
+  async send(records: ProducerRecord[]): Promise<RecordMetadata[]> {
+    const acks: RecordMetadata[] = []
+    const onAck = this.options.onAck
+    const order: number[] = []
+    const perPartition = new Map<number, number[]>()
+    this.options.onAck = (partition, baseOffset, count) => {
+      onAck?.(partition, baseOffset, count)
+      const slots = perPartition.get(partition) ?? []
+      for (let i = 0; i < count; i++) {
+        const idx = slots.shift()
+        if (idx !== undefined) acks[idx] = {topic: this.topic, partition, offset: baseOffset + i}
+      }
+    }
+    try {
+      records.forEach((r, i) => {
+        const key = toBuffer(r.key ?? null)
+        const value = toBuffer(r.value)
+        let partition = r.partition
+        if (partition !== undefined) this.checkPartition(partition, 'partition')
+        partition ??= this.partitionFor(key, 0, key?.length ?? 0)
+        const headers = r.headers ? encodeHeaders(normalizeHeaders(r.headers)) : NO_HEADERS
+        const list = perPartition.get(partition) ?? []
+        list.push(i)
+        perPartition.set(partition, list)
+        order.push(partition)
+        this.add(partition, r.timestamp ?? Date.now(), key, 0, key?.length ?? 0, value, 0, value?.length ?? 0, headers)
+      })
+      await this.flush(true)
+    } finally {
+      this.options.onAck = onAck
+    }
+    return acks
+  }
+
+  private async releaseLongHeld(): Promise<void> {
+    const maxHold = this.options.maxHoldMs ?? DEFAULT_MAX_HOLD_MS
+    const now = Date.now()
+    for (const [p, since] of this.lockedSince) {
+      if (now - since >= maxHold) {
+        this.lockedSince.delete(p)
+        await this.logs[p].release()
+      }
+    }
+  }
+
+  private armIdleRelease(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer)
+    if (this.lockedSince.size === 0 || this.closed) return
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = null
+      void this.releaseAll()
+    }, this.options.idleReleaseMs ?? 5)
+  }
+
+  /** Lets go of every held lock (input paused). */
+  releaseAll(): Promise<void> {
+    return this.serial(async () => {
+      for (const p of [...this.lockedSince.keys()]) {
+        this.lockedSince.delete(p)
+        await this.logs[p].release()
+      }
+    })
+  }
+
+  async close(): Promise<void> {
+    await this.flush(true)
+    this.closed = true
+    if (this.idleTimer) clearTimeout(this.idleTimer)
+    await this.serial(async () => {
+      for (const log of this.logs) await log.close()
+      this.lockedSince.clear()
+    })
+  }
+
+  /** Runs lock work one piece at a time, in order. */
+  private serial(fn: () => Promise<void>): Promise<void> {
+    const next = this.chain.then(fn)
+    this.chain = next.catch(() => {})
+    return next
+  }
+}
+
+function toBuffer(v: Buffer | string | null): Buffer | null {
+  if (v === null) return null
+  return typeof v === 'string' ? Buffer.from(v, 'utf8') : v
+}
+
+function normalizeHeaders(h: Record<string, Buffer | string | null> | RecordHeader[]): RecordHeader[] {
+  if (Array.isArray(h)) return h
+  return Object.entries(h).map(([key, value]) => ({key, value: toBuffer(value)}))
+}

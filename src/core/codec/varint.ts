@@ -1,0 +1,114 @@
+/**
+ * Zigzag varints as Kafka writes them (ByteUtils.writeVarint/writeVarlong).
+ *
+ * Values are JavaScript numbers: a varint is 32-bit, a varlong is exact up to
+ * 2^53, which covers every timestamp delta and length logpipe meets. Reading
+ * a varlong beyond that range is refused rather than silently rounded.
+ */
+import {CorruptRecordError} from '../errors.js'
+
+export function zigzag32(n: number): number {
+  return ((n << 1) ^ (n >> 31)) >>> 0
+}
+
+export function sizeOfVarint(n: number): number {
+  let v = zigzag32(n)
+  let size = 1
+  while (v >= 0x80) {
+    v >>>= 7
+    size++
+  }
+  return size
+}
+
+function zigzag64(n: number): number {
+  return n >= 0 ? n * 2 : -n * 2 - 1
+}
+
+export function sizeOfVarlong(n: number): number {
+  let v = zigzag64(n)
+  let size = 1
+  while (v >= 0x80) {
+    v = Math.floor(v / 128)
+    size++
+  }
+  return size
+}
+
+/** Writes `n` at `pos`; returns the position after it. */
+export function writeVarint(buf: Buffer, pos: number, n: number): number {
+  let v = zigzag32(n)
+  while (v >= 0x80) {
+    buf[pos++] = (v & 0x7f) | 0x80
+    v >>>= 7
+  }
+  buf[pos++] = v
+  return pos
+}
+
+export function writeVarlong(buf: Buffer, pos: number, n: number): number {
+  let v = zigzag64(n)
+  while (v >= 0x80) {
+    buf[pos++] = (v % 128) | 0x80
+    v = Math.floor(v / 128)
+  }
+  buf[pos++] = v
+  return pos
+}
+
+/**
+ * A read position over a buffer. One cursor is reused for a whole batch so
+ * decoding allocates nothing per field.
+ */
+export class ByteCursor {
+  buf: Buffer
+  pos: number
+  end: number
+
+  constructor(buf: Buffer, pos = 0, end = buf.length) {
+    this.buf = buf
+    this.pos = pos
+    this.end = end
+  }
+
+  reset(buf: Buffer, pos: number, end: number): void {
+    this.buf = buf
+    this.pos = pos
+    this.end = end
+  }
+
+  readVarint(): number {
+    const buf = this.buf
+    let result = 0
+    let shift = 0
+    for (;;) {
+      if (this.pos >= this.end) throw new CorruptRecordError('varint runs past the end of the record')
+      const b = buf[this.pos++]
+      if (shift === 28) {
+        if (b > 0x0f) throw new CorruptRecordError('varint is longer than 5 bytes')
+        result |= b << 28
+        break
+      }
+      result |= (b & 0x7f) << shift
+      if (b < 0x80) break
+      shift += 7
+    }
+    result >>>= 0
+    return (result >>> 1) ^ -(result & 1)
+  }
+
+  readVarlong(): number {
+    const buf = this.buf
+    let result = 0
+    let mul = 1
+    for (let i = 0; ; i++) {
+      if (this.pos >= this.end) throw new CorruptRecordError('varlong runs past the end of the record')
+      if (i === 8) throw new CorruptRecordError('varlong is out of the supported range')
+      const b = buf[this.pos++]
+      result += (b & 0x7f) * mul
+      if (b < 0x80) break
+      mul *= 128
+    }
+    return result % 2 === 0 ? result / 2 : -(result + 1) / 2
+  }
+}

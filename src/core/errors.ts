@@ -1,0 +1,66 @@
+/**
+ * Errors carry the exit code the CLI uses, an optional hint, and whether a
+ * retry could succeed (as kafkajs's errors do). Callers test with
+ * `instanceof`, never by message.
+ */
+export const ExitCode = {
+  OK: 0,
+  RUNTIME: 1,
+  USAGE: 2,
+  NOT_FOUND: 3,
+} as const
+
+export interface LogpipeErrorOptions {
+  hint?: string
+  retriable?: boolean
+  cause?: unknown
+}
+
+export class LogpipeError extends Error {
+  readonly exitCode: number = ExitCode.RUNTIME
+  readonly hint?: string
+  readonly retriable: boolean
+
+  constructor(message: string, options: LogpipeErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : {cause: options.cause})
+    this.name = new.target.name
+    this.hint = options.hint
+    this.retriable = options.retriable ?? false
+  }
+}
+
+/** Bad flags or arguments: exit 2. */
+export class UsageError extends LogpipeError {
+  override readonly exitCode = ExitCode.USAGE
+}
+
+/** A topic, group, file or offset that does not exist: exit 3. */
+export class NotFoundError extends LogpipeError {
+  override readonly exitCode = ExitCode.NOT_FOUND
+}
+
+/** A record or batch larger than `max.message.bytes`. */
+export class RecordTooLargeError extends LogpipeError {}
+
+/** Bytes that do not decode as what they claim to be. */
+export class CorruptRecordError extends LogpipeError {}
+
+/** An index whose entries cannot be trusted; the log is the truth, rebuild it. */
+export class CorruptIndexError extends LogpipeError {}
+
+/** A batch whose declared length runs past the bytes available: not yet written. */
+export class PartialBatchError extends LogpipeError {
+  constructor(message = 'partial batch') {
+    super(message, {retriable: true})
+  }
+}
+
+/** The store or a topic's metadata cannot be read. */
+export class StoreError extends LogpipeError {}
+
+/** The partition write lock is held by someone else and did not come free. */
+export class LockError extends LogpipeError {
+  constructor(message: string, options: LogpipeErrorOptions = {}) {
+    super(message, {retriable: true, ...options})
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * One segment: a `.log` of RecordBatch v2 plus its sparse `.index` and
+ * `.timeindex`, all named for the segment's base offset.
+ */
+import {closeSync, existsSync, fstatSync, ftruncateSync, openSync, statSync, unlinkSync} from 'node:fs'
+import {CorruptIndexError} from '../errors.js'
+import {readBatchHeader} from '../record/batch-header.js'
+import {batchLastOffset, batchMaxTimestamp} from '../record/batch-header.js'
+import {BatchScanner, type ScanStop, readFully} from './batch-scanner.js'
+import {INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX, segmentPath} from './file-names.js'
+import {OffsetIndex} from './offset-index.js'
+import {TimeIndex} from './time-index.js'
+
+export interface SegmentRecovery {
+  /** Bytes of whole, CRC-valid batches from the start of the segment. */
+  validBytes: number
+  /** Bytes cut off the end (a torn or garbage tail). */
+  truncatedBytes: number
+  stop: ScanStop
+  /** Offset after the last valid batch; the base offset when empty. */
+  nextOffset: number
+  maxTimestamp: number
+  offsetOfMaxTimestamp: number
+  bytesSinceLastIndexEntry: number
+  batches: number
+}
+
+export class LogSegment {
+  readonly dir: string
+  readonly baseOffset: number
+  readonly logPath: string
+  readonly index: OffsetIndex
+  readonly timeIndex: TimeIndex
+
+  constructor(dir: string, baseOffset: number) {
+    this.dir = dir
+    this.baseOffset = baseOffset
+    this.logPath = segmentPath(dir, baseOffset, LOG_SUFFIX)
+    this.index = new OffsetIndex(segmentPath(dir, baseOffset, INDEX_SUFFIX), baseOffset)
+    this.timeIndex = new TimeIndex(segmentPath(dir, baseOffset, TIME_INDEX_SUFFIX), baseOffset)
+  }
+
+  /** Creates the empty files of a new segment; an existing one is left as it is. */
+  static create(dir: string, baseOffset: number): LogSegment {
+    const segment = new LogSegment(dir, baseOffset)
+    for (const path of [segment.logPath, segment.index.path, segment.timeIndex.path]) {
+      if (!existsSync(path)) closeSync(openSync(path, 'a'))
+    }
+    return segment
+  }
+
+  size(): number {
+    try {
+      return statSync(this.logPath).size
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0
+      throw error
+    }
+  }
+
+  /** Loads both indexes and checks them; throws CorruptIndexError when either is damaged or missing. */
+  loadIndexes(): void {
+    if (!existsSync(this.index.path)) throw new CorruptIndexError(`${this.index.path} is missing`)
+    if (!existsSync(this.timeIndex.path)) throw new CorruptIndexError(`${this.timeIndex.path} is missing`)
+    this.index.load().sanityCheck()
+    this.timeIndex.load().sanityCheck()
+  }
+
+  /**
+   * Kafka's LogSegment.recover: empty the indexes, walk every batch checking
+   * its CRC, add an index entry every `indexIntervalBytes`, stop at the first
+   * bad batch and cut the log there. With `truncate` false nothing is
+   * changed on disk (a check, for `topic verify`).
+   */
+  recover(scanner: BatchScanner, indexIntervalBytes: number, truncate = true): SegmentRecovery {
+    const fd = openSync(this.logPath, truncate ? 'r+' : 'r')
+    try {
+      const fileSize = fstatSync(fd).size
+      if (truncate) {
+        this.index.reset()
+        this.timeIndex.reset()
+      }
+      const r: SegmentRecovery = {
+        validBytes: 0,
+        truncatedBytes: 0,
+        stop: 'end',
+        nextOffset: this.baseOffset,
+        maxTimestamp: -1,
+        offsetOfMaxTimestamp: this.baseOffset,
+        bytesSinceLastIndexEntry: 0,
+        batches: 0,
+      }
+      const result = scanner.scan(fd, 0, fileSize, (buf, pos, size, filePosition) => {
+        const lastOffset = batchLastOffset(buf, pos)
+        const maxTs = batchMaxTimestamp(buf, pos)
+        if (maxTs > r.maxTimestamp) {
+          r.maxTimestamp = maxTs
+          r.offsetOfMaxTimestamp = lastOffset
+        }
+        if (truncate && r.bytesSinceLastIndexEntry > indexIntervalBytes) {
+          this.index.append(lastOffset, filePosition)
+          this.timeIndex.maybeAppend(r.maxTimestamp, r.offsetOfMaxTimestamp)
+          r.bytesSinceLastIndexEntry = 0
+        }
+        r.bytesSinceLastIndexEntry += size
+        r.nextOffset = lastOffset + 1
+        r.batches++
+      })
+      r.validBytes = result.position
+      r.stop = result.stop
+      r.truncatedBytes = fileSize - result.position
+      if (truncate && r.truncatedBytes > 0) ftruncateSync(fd, result.position)
+      return r
+    } finally {
+      closeSync(fd)
+      if (truncate) {
+        this.index.close()
+        this.timeIndex.close()
+      }
+    }
+  }
+
+  /** Timestamp of the first batch, or null for an empty segment (drives segment.ms). */
+  firstBatchTimestamp(): number | null {
+    const fd = openSync(this.logPath, 'r')
+    try {
+      const head = Buffer.alloc(61)
+      if (readFully(fd, head, 61, 0) < 61) return null
+      return readBatchHeader(head).baseTimestamp
+    } finally {
+      closeSync(fd)
+    }
+  }
+
+  delete(): void {
+    for (const path of [this.logPath, this.index.path, this.timeIndex.path]) {
+      try {
+        unlinkSync(path)
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+      }
+    }
+  }
+}

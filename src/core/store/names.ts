@@ -1,0 +1,25 @@
+/**
+ * Topic and group names follow Kafka's rule: 1..249 of [a-zA-Z0-9._-], not
+ * "." or "..". Every name that becomes a path passes through here, so no
+ * name can reach outside the data directory.
+ */
+import {UsageError} from '../errors.js'
+
+const LEGAL = /^[a-zA-Z0-9._-]+$/
+export const MAX_NAME_LENGTH = 249
+
+export function validateName(kind: 'topic' | 'group', name: string): string {
+  const shown = name.length > 40 ? `${name.slice(0, 40)}...` : name
+  if (name.length === 0) throw new UsageError(`${kind} name is empty`)
+  if (name.length > MAX_NAME_LENGTH) {
+    throw new UsageError(`${kind} name '${shown}' is ${name.length} characters; the limit is ${MAX_NAME_LENGTH}`)
+  }
+  if (name === '.' || name === '..') throw new UsageError(`${kind} name cannot be '${name}'`)
+  if (!LEGAL.test(name)) {
+    throw new UsageError(`${kind} name '${shown}' is not valid`, {hint: 'use only letters, digits, ".", "_" and "-"'})
+  }
+  return name
+}
+
+export const validateTopicName = (name: string) => validateName('topic', name)
+export const validateGroupName = (name: string) => validateName('group', name)

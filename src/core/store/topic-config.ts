@@ -1,0 +1,98 @@
+/**
+ * Topic configs: Kafka's names, defaults and ranges. `topic.json` stores only
+ * the overrides; `resolveConfig` fills in the rest.
+ */
+import {UsageError} from '../errors.js'
+
+export interface LogConfig {
+  'segment.bytes': number
+  'segment.ms': number
+  'retention.ms': number
+  'retention.bytes': number
+  'cleanup.policy': string
+  'max.message.bytes': number
+  'index.interval.bytes': number
+  'flush.messages': number
+  'delete.retention.ms': number
+  'min.compaction.lag.ms': number
+  'message.timestamp.type': string
+}
+
+interface ConfigSpec {
+  default: number | string
+  doc: string
+  /** Inclusive bounds for numbers. */
+  min?: number
+  max?: number
+  values?: string[]
+}
+
+const LONG_MAX = Number.MAX_SAFE_INTEGER
+const INT_MAX = 0x7fffffff
+
+export const CONFIG_SPECS: Record<keyof LogConfig, ConfigSpec> = {
+  'segment.bytes': {default: 128 * 1024 * 1024, min: 14, max: INT_MAX, doc: 'roll a new segment at this size'},
+  'segment.ms': {default: 7 * 24 * 3600 * 1000, min: 1, max: LONG_MAX, doc: 'roll a new segment after this age'},
+  'retention.ms': {default: 7 * 24 * 3600 * 1000, min: -1, max: LONG_MAX, doc: 'delete segments older than this (-1: keep)'},
+  'retention.bytes': {default: -1, min: -1, max: LONG_MAX, doc: 'delete old segments beyond this size (-1: keep)'},
+  'cleanup.policy': {default: 'delete', values: ['delete', 'compact', 'compact,delete', 'delete,compact'], doc: 'delete or compact old segments'},
+  'max.message.bytes': {default: 1024 * 1024 + 12, min: 0, max: INT_MAX, doc: 'largest batch accepted'},
+  'index.interval.bytes': {default: 4096, min: 0, max: INT_MAX, doc: 'log bytes between index entries'},
+  'flush.messages': {default: LONG_MAX, min: 1, max: LONG_MAX, doc: 'fsync after this many records (1: every batch)'},
+  'delete.retention.ms': {default: 24 * 3600 * 1000, min: 0, max: LONG_MAX, doc: 'how long compaction keeps tombstones'},
+  'min.compaction.lag.ms': {default: 0, min: 0, max: LONG_MAX, doc: 'records younger than this are not compacted'},
+  'message.timestamp.type': {default: 'CreateTime', values: ['CreateTime', 'LogAppendTime'], doc: 'timestamp kind'},
+}
+
+export type ConfigOverrides = Partial<Record<keyof LogConfig, number | string>>
+
+export function isConfigKey(key: string): key is keyof LogConfig {
+  return Object.hasOwn(CONFIG_SPECS, key)
+}
+
+/** Parses and range-checks one `k=v`; a bad key or value is a usage error. */
+export function parseConfigValue(key: string, raw: string): number | string {
+  if (!isConfigKey(key)) {
+    throw new UsageError(`unknown topic config '${key}'`, {hint: `known configs: ${Object.keys(CONFIG_SPECS).join(', ')}`})
+  }
+  const spec = CONFIG_SPECS[key]
+  if (spec.values) {
+    if (!spec.values.includes(raw)) {
+      throw new UsageError(`config ${key} must be one of ${spec.values.join(', ')}, not '${raw}'`)
+    }
+    return raw
+  }
+  if (!/^-?\d+$/.test(raw.trim())) throw new UsageError(`config ${key} must be an integer, not '${raw}'`)
+  const n = Number(raw)
+  if (!Number.isSafeInteger(n) || n < (spec.min ?? -Infinity) || n > (spec.max ?? Infinity)) {
+    throw new UsageError(`config ${key} must be between ${spec.min} and ${spec.max}, not ${raw}`)
+  }
+  return n
+}
+
+/** Parses `--config k=v` pairs into overrides. */
+export function parseConfigPairs(pairs: readonly string[]): ConfigOverrides {
+  const out: ConfigOverrides = {}
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=')
+    if (eq <= 0) throw new UsageError(`--config expects key=value, not '${pair}'`)
+    const key = pair.slice(0, eq)
+    out[key as keyof LogConfig] = parseConfigValue(key, pair.slice(eq + 1))
+  }
+  return out
+}
+
+export function resolveConfig(overrides: ConfigOverrides = {}): LogConfig {
+  const config = {} as Record<string, number | string>
+  for (const [key, spec] of Object.entries(CONFIG_SPECS)) config[key] = spec.default
+  for (const [key, value] of Object.entries(overrides)) if (isConfigKey(key) && value !== undefined) config[key] = value
+  return config as unknown as LogConfig
+}
+
+export function isCompacted(config: LogConfig): boolean {
+  return config['cleanup.policy'].includes('compact')
+}
+
+export function deletesOldSegments(config: LogConfig): boolean {
+  return config['cleanup.policy'].includes('delete')
+}
