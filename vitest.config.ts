@@ -1,0 +1,12 @@
+import {defineConfig} from 'vitest/config'
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    // Two cores: e2e tests spawn processes of their own.
+    pool: 'forks',
+    poolOptions: {forks: {maxForks: 2, minForks: 1}},
+  },
+})
