@@ -1,3 +1,6 @@
-#!/usr/bin/env -S node --import tsx
-import {execute} from '@oclif/core'
-await execute({development: true, dir: import.meta.url})
+#!/usr/bin/env node
+// Development entry: recompile src/ (tsc is incremental enough here), then run.
+import {execFileSync} from 'node:child_process'
+execFileSync(process.execPath, [new URL('../node_modules/typescript/bin/tsc', import.meta.url).pathname, '-p', new URL('..', import.meta.url).pathname], {stdio: 'inherit'})
+const {main} = await import('../dist/cli/main.js')
+await main()

@@ -2,12 +2,11 @@
 // (so start-up does not import every command to list them), and generates
 // the man pages from the same command metadata.
 import {execFileSync} from 'node:child_process'
-import {rmSync, writeFileSync} from 'node:fs'
+import {writeFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
-rmSync(join(root, 'dist'), {recursive: true, force: true})
 execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.json')], {stdio: 'inherit'})
 
 const {Plugin} = await import('@oclif/core')

@@ -1,4 +1,5 @@
-import {createReadStream} from 'node:fs'
+import {createReadStream, fstatSync} from 'node:fs'
+import type {Readable} from 'node:stream'
 import {Args, Flags} from '@oclif/core'
 import {Admin} from '../core/client/admin.js'
 import {DelimitedInput} from '../core/client/delimited-input.js'
@@ -95,7 +96,7 @@ With --input json each line is an object {key, value, headers, partition, timest
     process.once('SIGTERM', stop)
     try {
       for (const file of files.length > 0 ? files : ['-']) {
-        const stream = file === '-' ? createReadStream('', {fd: 0, highWaterMark: 1 << 20, autoClose: false}) : createReadStream(file, {highWaterMark: 1 << 20})
+        const stream = file === '-' ? stdinStream() : createReadStream(file, {highWaterMark: 1 << 20})
         try {
           await input.consume(stream)
         } catch (error) {
@@ -104,6 +105,7 @@ With --input json each line is an object {key, value, headers, partition, timest
           throw error
         }
         if (out) await out.flush()
+        if (input.stopped) break
       }
       await input.finish()
     } catch (error) {
@@ -117,4 +119,14 @@ With --input json each line is an object {key, value, headers, partition, timest
       process.off('SIGTERM', stop)
     }
   }
+}
+
+/**
+ * stdin as a stream: a redirected file is read in 1 MiB chunks; pipes and
+ * terminals go through process.stdin, which copes with non-blocking pipes
+ * (a plain fs read on them fails with EAGAIN).
+ */
+function stdinStream(): Readable {
+  if (fstatSync(0).isFile()) return createReadStream('', {fd: 0, highWaterMark: 1 << 20, autoClose: false})
+  return process.stdin
 }

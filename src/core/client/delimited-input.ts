@@ -97,7 +97,9 @@ export class DelimitedInput {
         this.armLinger()
       }
     } catch (error) {
-      throw this.failure ?? error
+      if (this.failure) throw this.failure
+      // Stopped on purpose (Ctrl-C): the stream ends early, not in error.
+      if (!this.stopped) throw error
     } finally {
       this.current = null
     }
@@ -116,8 +118,12 @@ export class DelimitedInput {
 
   /** Stops reading (Ctrl-C): what was read so far is still written by finish(). */
   stop(): void {
+    this.stopped = true
     this.current?.destroy()
   }
+
+  /** True after stop(): no more input will be read. */
+  stopped = false
 
   private add(buf: Buffer, start: number, end: number, now: number): void {
     try {
