@@ -34,6 +34,8 @@ export interface ConsumerOptions {
   /** Polling fallback when file-system events are not delivered. */
   pollIntervalMs?: number
   onNotice?: (message: string) => void
+  /** Start with no partitions; they are added with assign() (consumer groups). */
+  manual?: boolean
 }
 
 export interface ConsumedRecord {
@@ -59,8 +61,8 @@ export class Consumer {
 
   constructor(store: Store, topics: string[], options: ConsumerOptions = {}) {
     this.options = options
-    if (topics.length === 0) throw new UsageError('name at least one topic')
-    for (const topic of topics) {
+    if (topics.length === 0 && !options.manual) throw new UsageError('name at least one topic')
+    for (const topic of options.manual ? [] : topics) {
       const meta = store.readTopic(topic)
       const config = store.topicConfig(topic)
       const partitions = options.partitions ?? Array.from({length: meta.partitions}, (_, p) => p)
@@ -73,6 +75,39 @@ export class Consumer {
       }
     }
     for (const a of this.assignments) this.seek(a, options.offset ?? {kind: 'beginning'})
+    this.store = store
+  }
+
+  private readonly store: Store
+
+  /**
+   * Adds a partition at `offset` (consumer groups hand partitions in and out
+   * while the consumer runs). Offsets outside the log are clamped to it.
+   */
+  assign(topic: string, partition: number, offset: number): Assignment {
+    this.unassign(topic, partition)
+    const config = this.store.topicConfig(topic)
+    const reader = new LogReader(this.store.partitionDir(topic, partition), config['max.message.bytes'] + 64)
+    const a: Assignment = {topic, partition, reader, position: 0, atEnd: false, pending: null, stallReported: false}
+    this.assignments.push(a)
+    this.seek(a, {kind: 'absolute', offset})
+    if (this.watching) this.watch(a)
+    return a
+  }
+
+  /** Stops reading a partition; returns its position (next offset to hand out), or null if it was not assigned. */
+  unassign(topic: string, partition: number): number | null {
+    const i = this.assignments.findIndex((a) => a.topic === topic && a.partition === partition)
+    if (i < 0) return null
+    const [a] = this.assignments.splice(i, 1)
+    a.reader.close()
+    const w = this.watcherOf.get(a)
+    if (w) {
+      w.close()
+      this.watcherOf.delete(a)
+      this.watchers = this.watchers.filter((x) => x !== w)
+    }
+    return a.position
   }
 
   /** Moves a partition's position as the offset spec says. */
@@ -168,7 +203,7 @@ export class Consumer {
 
   /** Resolves when a partition directory changes, or after the polling interval. */
   waitForData(timeoutMs = this.options.pollIntervalMs ?? 100): Promise<void> {
-    if (this.watchers.length === 0 && !this.closed) this.startWatching()
+    if (!this.watching && !this.closed) this.startWatching()
     return new Promise((resolve) => {
       const timer = setTimeout(done, timeoutMs)
       const self = this
@@ -182,16 +217,23 @@ export class Consumer {
   }
 
   private startWatching(): void {
-    for (const a of this.assignments) {
-      try {
-        const w = watch(a.reader.dir, {persistent: false}, () => this.wake?.())
-        w.on('error', () => {})
-        this.watchers.push(w)
-      } catch {
-        // No inotify here (or out of watches): the polling fallback covers it.
-      }
+    this.watching = true
+    for (const a of this.assignments) this.watch(a)
+  }
+
+  private watch(a: Assignment): void {
+    try {
+      const w = watch(a.reader.dir, {persistent: false}, () => this.wake?.())
+      w.on('error', () => {})
+      this.watchers.push(w)
+      this.watcherOf.set(a, w)
+    } catch {
+      // No inotify here (or out of watches): the polling fallback covers it.
     }
   }
+
+  private watching = false
+  private readonly watcherOf = new Map<Assignment, FSWatcher>()
 
   /** Library API: records as objects, following the log until `close()` or `exitAtEnd`. */
   async *records(options: {exitAtEnd?: boolean} = {}): AsyncGenerator<ConsumedRecord> {

@@ -1,0 +1,16 @@
+import {Args} from '@oclif/core'
+import {GroupAdmin} from '../../core/group/group-admin.js'
+import {LogpipeCommand} from '../../cli/base-command.js'
+
+export default class GroupDelete extends LogpipeCommand<typeof GroupDelete> {
+  static override summary = 'Delete a consumer group and its committed offsets.'
+  static override description = 'Refused while the group has live members.'
+  static override examples = ['<%= config.bin %> group delete billing']
+  static override args = {group: Args.string({ignoreStdin: true, required: true, description: 'Group name.'})}
+
+  async run(): Promise<{group: string; deleted: boolean}> {
+    new GroupAdmin(this.store).deleteGroup(this.args.group)
+    if (!this.flags.quiet) this.say(`Deleted group ${this.args.group}.`)
+    return {group: this.args.group, deleted: true}
+  }
+}

@@ -1,0 +1,44 @@
+import {Args, Flags} from '@oclif/core'
+import {GroupAdmin, type GroupDescription} from '../../core/group/group-admin.js'
+import {tpKey} from '../../core/group/assignors.js'
+import {LogpipeCommand} from '../../cli/base-command.js'
+import {table} from '../../cli/style.js'
+
+export default class GroupDescribe extends LogpipeCommand<typeof GroupDescribe> {
+  static override summary = 'Show committed offsets, log end, lag and owner per partition of a group.'
+  static override description =
+    'Columns as kafka-consumer-groups --describe prints them, plus POSITION: the next offset the live owner will hand out. LAG is LOG-END-OFFSET minus CURRENT-OFFSET (the committed offset).'
+  static override examples = ['<%= config.bin %> group describe billing', '<%= config.bin %> group describe billing --members', '<%= config.bin %> group describe billing --state']
+  static override args = {group: Args.string({ignoreStdin: true, required: true, description: 'Group name.'})}
+  static override flags = {
+    members: Flags.boolean({summary: 'List the live members and their assignments.', exclusive: ['state']}),
+    state: Flags.boolean({summary: 'Show the group state, strategy and member count.', exclusive: ['members']}),
+  }
+
+  async run(): Promise<GroupDescription> {
+    const d = new GroupAdmin(this.store).describeGroup(this.args.group)
+    const dash = (v: string | number | null) => (v === null ? '-' : String(v))
+    if (this.flags.state) {
+      this.say(table(['GROUP', 'ASSIGNMENT-STRATEGY', 'STATE', '#MEMBERS'], [[d.group, dash(d.strategy), d.state, d.members.length]]))
+    } else if (this.flags.members) {
+      if (d.members.length === 0) this.say(`Consumer group '${d.group}' has no active members.`)
+      else {
+        this.say(
+          table(
+            ['GROUP', 'CONSUMER-ID', 'HOST', 'PID', 'CLIENT-ID', '#PARTITIONS', 'ASSIGNMENT'],
+            d.members.map((m) => [d.group, m.memberId, m.host, m.pid, m.clientId, m.owned.length, m.owned.map(tpKey).join(',') || '-']),
+          ),
+        )
+      }
+    } else {
+      if (d.members.length === 0 && !this.flags.quiet) this.say(`Consumer group '${d.group}' has no active members.\n`)
+      this.say(
+        table(
+          ['GROUP', 'TOPIC', 'PARTITION', 'CURRENT-OFFSET', 'LOG-END-OFFSET', 'LAG', 'CONSUMER-ID', 'HOST', 'CLIENT-ID', 'POSITION'],
+          d.partitions.map((p) => [d.group, p.topic, p.partition, dash(p.currentOffset), p.logEndOffset, dash(p.lag), dash(p.consumerId), dash(p.host), dash(p.clientId), dash(p.position)]),
+        ),
+      )
+    }
+    return d
+  }
+}

@@ -1,0 +1,15 @@
+import {GroupAdmin, type GroupSummary} from '../../core/group/group-admin.js'
+import {LogpipeCommand} from '../../cli/base-command.js'
+import {table} from '../../cli/style.js'
+
+export default class GroupList extends LogpipeCommand<typeof GroupList> {
+  static override summary = 'List consumer groups with their state and member count.'
+  static override description = 'States as Kafka names them: Stable (members own their assigned partitions), PreparingRebalance (partitions changing hands), Empty (no live members, offsets kept), Dead (nothing left).'
+  static override examples = ['<%= config.bin %> group list', '<%= config.bin %> group list --json']
+
+  async run(): Promise<GroupSummary[]> {
+    const groups = new GroupAdmin(this.store).listGroups()
+    if (groups.length > 0) this.say(table(['GROUP', 'STATE', 'MEMBERS'], groups.map((g) => [g.group, g.state, g.members])))
+    return groups
+  }
+}

@@ -1,0 +1,90 @@
+import {readFileSync} from 'node:fs'
+import {Args, Flags} from '@oclif/core'
+import {GroupAdmin, parseDuration, parseOffsetsCsv, type ResetPlanRow, type ResetSpec} from '../../core/group/group-admin.js'
+import {parseTimestamp} from '../../core/client/offset-spec.js'
+import {NotFoundError, UsageError} from '../../core/errors.js'
+import {LogpipeCommand} from '../../cli/base-command.js'
+import {parseIntFlag} from '../../cli/flags.js'
+import {table} from '../../cli/style.js'
+
+const TARGETS = ['to-earliest', 'to-latest', 'to-current', 'to-offset', 'shift-by', 'to-datetime', 'by-duration', 'from-file'] as const
+
+export default class GroupResetOffsets extends LogpipeCommand<typeof GroupResetOffsets> {
+  static override summary = "Move a group's committed offsets; a dry run unless --execute."
+  static override description =
+    'Prints the plan (GROUP TOPIC PARTITION NEW-OFFSET) and changes nothing unless --execute is given. Offsets beyond the log are clamped to it, as Kafka does, and said. Refused while the group has live members.'
+  static override examples = [
+    '<%= config.bin %> group reset-offsets billing --topic orders --to-earliest',
+    '<%= config.bin %> group reset-offsets billing --topic orders:0,2 --shift-by -10 --execute',
+    '<%= config.bin %> group reset-offsets billing --all-topics --by-duration PT1H --execute',
+    '<%= config.bin %> group reset-offsets billing --all-topics --to-current --export > offsets.csv',
+  ]
+  static override args = {group: Args.string({ignoreStdin: true, required: true, description: 'Group name.'})}
+  static override flags = {
+    topic: Flags.string({summary: 'Topic, or topic:P,P,... (repeatable).', multiple: true, exclusive: ['all-topics']}),
+    'all-topics': Flags.boolean({summary: 'Every topic the group has offsets for.'}),
+    'to-earliest': Flags.boolean({summary: 'Reset to the log start.'}),
+    'to-latest': Flags.boolean({summary: 'Reset to the log end.'}),
+    'to-current': Flags.boolean({summary: 'Keep the committed offset (the log end where there is none).'}),
+    'to-offset': Flags.string({summary: 'Reset to this offset (clamped to the log).'}),
+    'shift-by': Flags.string({summary: 'Move the committed offset by N (negative: back).'}),
+    'to-datetime': Flags.string({summary: 'Reset to the first record at or after this time (ISO-8601 or epoch ms).'}),
+    'by-duration': Flags.string({summary: 'Reset to the first record at or after now minus PnDTnHnMnS.'}),
+    'from-file': Flags.string({summary: 'Reset to the offsets in a CSV file (topic,partition,offset).'}),
+    export: Flags.boolean({summary: 'Print the plan as CSV (topic,partition,offset) for --from-file.'}),
+    execute: Flags.boolean({summary: 'Apply the plan.'}),
+  }
+
+  async run(): Promise<ResetPlanRow[]> {
+    const f = this.flags
+    const chosen = TARGETS.filter((t) => f[t] !== undefined && f[t] !== false)
+    if (chosen.length !== 1) {
+      throw new UsageError(chosen.length === 0 ? 'say where to reset to' : `choose one of --${chosen.join(', --')}`, {
+        hint: 'one of --to-earliest, --to-latest, --to-current, --to-offset N, --shift-by N, --to-datetime ISO, --by-duration PnDTnHnMnS, --from-file CSV',
+      })
+    }
+    if (!f.topic && !f['all-topics']) throw new UsageError('name the partitions with --topic T[:P,...] or --all-topics')
+    const spec = this.spec(chosen[0])
+    const admin = new GroupAdmin(this.store)
+    const partitions = admin.resolvePartitions(this.args.group, f['all-topics'] ? 'all' : f.topic!)
+    const plan = admin.planReset(this.args.group, partitions, spec)
+    for (const row of plan) if (row.note) this.notice(`${row.topic}/${row.partition}: ${row.note}`)
+    if (f.execute) admin.executeReset(this.args.group, plan)
+    if (f.export) {
+      this.say(plan.map((r) => `${r.topic},${r.partition},${r.newOffset}`).join('\n'))
+    } else {
+      this.say(table(['GROUP', 'TOPIC', 'PARTITION', 'NEW-OFFSET'], plan.map((r) => [r.group, r.topic, r.partition, r.newOffset])))
+      if (!f.execute && !f.quiet) process.stderr.write('logpipe: dry run: nothing changed; add --execute to apply\n')
+    }
+    return plan
+  }
+
+  private spec(target: (typeof TARGETS)[number]): ResetSpec {
+    const f = this.flags
+    switch (target) {
+      case 'to-earliest':
+        return {kind: 'earliest'}
+      case 'to-latest':
+        return {kind: 'latest'}
+      case 'to-current':
+        return {kind: 'current'}
+      case 'to-offset':
+        return {kind: 'offset', offset: parseIntFlag('--to-offset', f['to-offset']!, 0)}
+      case 'shift-by':
+        return {kind: 'shift', by: parseIntFlag('--shift-by', f['shift-by']!)}
+      case 'to-datetime':
+        return {kind: 'datetime', timestamp: parseTimestamp(f['to-datetime']!, '--to-datetime')}
+      case 'by-duration':
+        return {kind: 'datetime', timestamp: Date.now() - parseDuration(f['by-duration']!)}
+      case 'from-file': {
+        let text: string
+        try {
+          text = readFileSync(f['from-file']!, 'utf8')
+        } catch {
+          throw new NotFoundError(`--from-file: cannot read ${f['from-file']}`)
+        }
+        return {kind: 'file', offsets: parseOffsetsCsv(text)}
+      }
+    }
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * A Consumer that is a member of a consumer group: partitions come and go
+ * as the group rebalances (GroupMember decides), the start offset of each
+ * is the group's committed offset, and positions are committed only after
+ * the caller has handed the records on (its `handOn` callback: output
+ * flushed, or the --exec runner done with them).
+ */
+import type {Store} from '../store/store.js'
+import type {AssignmentStrategy, TopicPartition} from '../group/assignors.js'
+import {type AutoOffsetReset, GroupMember} from '../group/group-member.js'
+import type {CommitOutcome} from '../group/offset-store.js'
+import {Consumer} from './consumer.js'
+import type {ExecRunner} from './exec-runner.js'
+
+export interface GroupConsumerOptions {
+  sessionTimeoutMs?: number
+  strategy?: AssignmentStrategy
+  autoOffsetReset?: AutoOffsetReset
+  clientId?: string
+  /** How often positions are committed while consuming. */
+  commitIntervalMs?: number
+  onNotice?: (message: string) => void
+  /** Records go to this runner instead of an output stream. */
+  exec?: ExecRunner
+  /** Hands on everything given out so far (flushes the caller's output). */
+  handOn: () => Promise<void>
+}
+
+export class GroupConsumer {
+  readonly consumer: Consumer
+  readonly member: GroupMember
+  private readonly options: GroupConsumerOptions
+  private timer: NodeJS.Timeout | null = null
+  private lastCommit = 0
+  private closed = false
+
+  constructor(store: Store, group: string, topics: string[], options: GroupConsumerOptions) {
+    this.options = options
+    for (const t of topics) store.readTopic(t) // unknown topics fail here, before joining
+    this.consumer = new Consumer(store, topics, {manual: true, onNotice: options.onNotice})
+    this.member = new GroupMember(
+      store,
+      group,
+      topics,
+      {
+        assigned: (tp, offset) => {
+          this.consumer.assign(tp.topic, tp.partition, offset)
+        },
+        revoked: (tp) => this.revoke(tp),
+        positions: () => this.positions(),
+      },
+      options,
+    )
+  }
+
+  async start(): Promise<void> {
+    await this.member.join()
+    const loop = () => {
+      this.timer = setTimeout(() => {
+        this.member
+          .tick()
+          .catch((error) => this.options.onNotice?.(`group ${this.member.group}: ${(error as Error).message}`))
+          .finally(() => {
+            if (!this.closed) loop()
+          })
+      }, this.member.tickIntervalMs)
+      this.timer.unref()
+    }
+    loop()
+  }
+
+  /** Positions safe to commit now, per owned partition. */
+  positions(): Record<string, number> {
+    const out: Record<string, number> = {}
+    for (const a of this.consumer.assignments) {
+      out[`${a.topic}/${a.partition}`] = this.options.exec ? this.options.exec.safePosition(a.topic, a.partition, a.position) : a.position
+    }
+    return out
+  }
+
+  /** Commits what has been handed on, if the commit interval has passed (or `force`). */
+  async commit(force = false): Promise<Map<string, CommitOutcome>> {
+    const outcomes = new Map<string, CommitOutcome>()
+    const now = Date.now()
+    if (!force && now - this.lastCommit < (this.options.commitIntervalMs ?? 1000)) return outcomes
+    this.lastCommit = now
+    const snapshot = this.consumer.assignments.map((a) => ({topic: a.topic, partition: a.partition}))
+    // Positions are read after the hand-on so they never run ahead of it.
+    await this.options.handOn()
+    const positions = this.positions()
+    for (const tp of snapshot) {
+      const key = `${tp.topic}/${tp.partition}`
+      if (positions[key] === undefined) continue
+      outcomes.set(key, this.member.commit(tp, positions[key]))
+    }
+    return outcomes
+  }
+
+  private async revoke(tp: TopicPartition): Promise<number | null> {
+    const exec = this.options.exec
+    const position = this.consumer.unassign(tp.topic, tp.partition)
+    if (position === null) return null
+    if (exec) {
+      await exec.release(tp.topic, tp.partition)
+      const safe = exec.safePosition(tp.topic, tp.partition, position)
+      exec.forget(tp.topic, tp.partition)
+      return safe
+    }
+    await this.options.handOn()
+    return position
+  }
+
+  /** Clean exit: hand on, commit, release every partition and leave the group at once. */
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    if (this.timer) clearTimeout(this.timer)
+    await this.options.handOn()
+    await this.member.leave()
+    this.consumer.close()
+  }
+}

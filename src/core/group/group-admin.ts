@@ -1,0 +1,306 @@
+/**
+ * Consumer-group administration, in the form of kafka-consumer-groups:
+ * list with state, describe offsets and lag per partition, reset offsets
+ * (a plan first, applied only with execute), delete.
+ */
+import {existsSync, readdirSync, rmSync, renameSync} from 'node:fs'
+import {join} from 'node:path'
+import {randomBytes} from 'node:crypto'
+import {LogpipeError, NotFoundError, UsageError} from '../errors.js'
+import {LogReader} from '../log/log-reader.js'
+import type {Store} from '../store/store.js'
+import {validateGroupName} from '../store/names.js'
+import {assign, tpKey, type AssignmentStrategy, type TopicPartition} from './assignors.js'
+import {groupDir} from './group-member.js'
+import {liveMembers, type MemberInfo} from './membership.js'
+import {OffsetStore} from './offset-store.js'
+
+export type GroupState = 'Empty' | 'Stable' | 'PreparingRebalance' | 'Dead'
+
+export interface GroupSummary {
+  group: string
+  state: GroupState
+  members: number
+}
+
+export interface PartitionLag {
+  group: string
+  topic: string
+  partition: number
+  currentOffset: number | null
+  logEndOffset: number
+  lag: number | null
+  position: number | null
+  consumerId: string | null
+  host: string | null
+  clientId: string | null
+  pid: number | null
+}
+
+export interface GroupDescription {
+  group: string
+  state: GroupState
+  strategy: AssignmentStrategy | null
+  members: Array<MemberInfo & {assignment: TopicPartition[]}>
+  partitions: PartitionLag[]
+}
+
+export type ResetSpec =
+  | {kind: 'earliest'}
+  | {kind: 'latest'}
+  | {kind: 'current'}
+  | {kind: 'offset'; offset: number}
+  | {kind: 'shift'; by: number}
+  | {kind: 'datetime'; timestamp: number}
+  | {kind: 'file'; offsets: Map<string, number>}
+
+export interface ResetPlanRow {
+  group: string
+  topic: string
+  partition: number
+  currentOffset: number | null
+  newOffset: number
+  note?: string
+}
+
+export class GroupAdmin {
+  readonly store: Store
+
+  constructor(store: Store) {
+    this.store = store
+  }
+
+  private dir(group: string): string {
+    return groupDir(this.store, group)
+  }
+
+  exists(group: string): boolean {
+    return existsSync(this.dir(group))
+  }
+
+  private require(group: string): string {
+    validateGroupName(group)
+    if (!this.exists(group)) {
+      throw new NotFoundError(`group '${group}' does not exist`, {hint: 'list groups with `logpipe group list`'})
+    }
+    return this.dir(group)
+  }
+
+  listGroups(): GroupSummary[] {
+    const root = join(this.store.dataDir, 'groups')
+    if (!existsSync(root)) return []
+    return readdirSync(root)
+      .filter((name) => !name.startsWith('.'))
+      .sort()
+      .map((group) => {
+        const d = this.describeGroup(group)
+        return {group, state: d.state, members: d.members.length}
+      })
+  }
+
+  describeGroup(group: string): GroupDescription {
+    const dir = this.require(group)
+    const members = liveMembers(dir)
+    const offsets = new OffsetStore(dir).readAll()
+    const topics = new Set<string>([...offsets.keys(), ...members.flatMap((m) => m.topics)])
+    const partitionsPerTopic = new Map<string, number>()
+    for (const t of topics) {
+      try {
+        partitionsPerTopic.set(t, this.store.readTopic(t).partitions)
+      } catch {}
+    }
+    const strategy = members[0]?.strategy ?? null
+    const plan = strategy
+      ? assign(strategy, members.map((m) => ({memberId: m.memberId, topics: m.topics, owned: m.owned ?? []})), partitionsPerTopic)
+      : new Map<string, TopicPartition[]>()
+    const ownerOf = new Map<string, MemberInfo>()
+    for (const m of members) for (const tp of m.owned ?? []) ownerOf.set(tpKey(tp), m)
+
+    const rows: PartitionLag[] = []
+    for (const topic of [...topics].sort()) {
+      const n = partitionsPerTopic.get(topic)
+      if (n === undefined) continue
+      const subscribed = members.some((m) => m.topics.includes(topic))
+      for (let p = 0; p < n; p++) {
+        const committed = offsets.get(topic)?.get(p) ?? null
+        if (!committed && !subscribed) continue
+        const end = this.logEnd(topic, p)
+        const owner = ownerOf.get(`${topic}/${p}`) ?? null
+        rows.push({
+          group,
+          topic,
+          partition: p,
+          currentOffset: committed?.offset ?? null,
+          logEndOffset: end,
+          lag: committed ? Math.max(0, end - committed.offset) : null,
+          position: owner?.positions?.[`${topic}/${p}`] ?? null,
+          consumerId: owner?.memberId ?? null,
+          host: owner?.host ?? null,
+          clientId: owner?.clientId ?? null,
+          pid: owner?.pid ?? null,
+        })
+      }
+    }
+    let state: GroupState
+    if (members.length === 0) state = offsets.size > 0 ? 'Empty' : 'Dead'
+    else {
+      const settled = members.every((m) => {
+        const want = (plan.get(m.memberId) ?? []).map(tpKey).sort().join(',')
+        const have = (m.owned ?? []).map(tpKey).sort().join(',')
+        return want === have
+      })
+      state = settled ? 'Stable' : 'PreparingRebalance'
+    }
+    return {
+      group,
+      state,
+      strategy,
+      members: members.map((m) => ({...m, assignment: plan.get(m.memberId) ?? []})),
+      partitions: rows,
+    }
+  }
+
+  private logEnd(topic: string, partition: number): number {
+    const r = this.reader(topic, partition)
+    try {
+      return r.logEndOffset()
+    } finally {
+      r.close()
+    }
+  }
+
+  private reader(topic: string, partition: number): LogReader {
+    return new LogReader(this.store.partitionDir(topic, partition), this.store.topicConfig(topic)['max.message.bytes'] + 64)
+  }
+
+  /** The partitions named by --topic T[:P,...] (repeatable) or --all-topics. */
+  resolvePartitions(group: string, topics: string[] | 'all'): TopicPartition[] {
+    const dir = this.require(group)
+    const out: TopicPartition[] = []
+    if (topics === 'all') {
+      for (const [topic, parts] of new OffsetStore(dir).readAll()) for (const p of parts.keys()) out.push({topic, partition: p})
+      return out
+    }
+    for (const spec of topics) {
+      const [topic, list] = spec.split(':', 2)
+      const n = this.store.readTopic(topic).partitions
+      if (list === undefined) {
+        for (let p = 0; p < n; p++) out.push({topic, partition: p})
+        continue
+      }
+      for (const item of list.split(',')) {
+        if (!/^\d+$/.test(item)) throw new UsageError(`--topic ${spec}: '${item}' is not a partition number`)
+        const p = Number(item)
+        if (p >= n) throw new UsageError(`--topic ${spec}: partition ${p} does not exist (topic '${topic}' has 0..${n - 1})`)
+        out.push({topic, partition: p})
+      }
+    }
+    return out
+  }
+
+  /** Works out new offsets without changing anything. */
+  planReset(group: string, partitions: TopicPartition[], spec: ResetSpec): ResetPlanRow[] {
+    const dir = this.require(group)
+    const offsets = new OffsetStore(dir)
+    return partitions.map((tp) => {
+      const r = this.reader(tp.topic, tp.partition)
+      try {
+        const start = r.logStartOffset()
+        const end = r.logEndOffset()
+        const current = offsets.read(tp.topic, tp.partition)?.offset ?? null
+        let target: number
+        switch (spec.kind) {
+          case 'earliest':
+            target = start
+            break
+          case 'latest':
+            target = end
+            break
+          case 'current':
+            target = current ?? end
+            break
+          case 'offset':
+            target = spec.offset
+            break
+          case 'shift':
+            if (current === null) {
+              throw new LogpipeError(`${tpKey(tp)} has no committed offset to shift`, {hint: 'use --to-earliest, --to-latest or --to-offset for it'})
+            }
+            target = current + spec.by
+            break
+          case 'datetime':
+            target = r.offsetForTimestamp(spec.timestamp)
+            break
+          case 'file': {
+            const v = spec.offsets.get(tpKey(tp))
+            if (v === undefined) throw new UsageError(`--from-file has no offset for ${tpKey(tp)}`)
+            target = v
+            break
+          }
+        }
+        const row: ResetPlanRow = {group, topic: tp.topic, partition: tp.partition, currentOffset: current, newOffset: target}
+        // Kafka clamps to the log's range and says so.
+        if (target > end) {
+          row.newOffset = end
+          row.note = `${target} is beyond the log end offset ${end}; using ${end}`
+        } else if (target < start) {
+          row.newOffset = start
+          row.note = `${target} is before the log start offset ${start}; using ${start}`
+        }
+        return row
+      } finally {
+        r.close()
+      }
+    })
+  }
+
+  /** Applies a plan; refused while the group has live members. */
+  executeReset(group: string, plan: ResetPlanRow[]): void {
+    const dir = this.require(group)
+    this.refuseWhileLive(group, dir, 'reset offsets of')
+    const offsets = new OffsetStore(dir)
+    for (const row of plan) offsets.reset(row.topic, row.partition, row.newOffset)
+  }
+
+  refuseWhileLive(group: string, dir: string, what: string): void {
+    const live = liveMembers(dir)
+    if (live.length > 0) {
+      throw new LogpipeError(`cannot ${what} group '${group}': it has ${live.length} live member(s)`, {
+        hint: 'stop its consumers first (they leave at once on Ctrl-C), then try again',
+      })
+    }
+  }
+
+  deleteGroup(group: string): void {
+    const dir = this.require(group)
+    this.refuseWhileLive(group, dir, 'delete')
+    const doomed = join(this.store.dataDir, 'groups', `.deleting-${group}-${randomBytes(4).toString('hex')}`)
+    renameSync(dir, doomed)
+    rmSync(doomed, {recursive: true, force: true})
+  }
+}
+
+/** Parses an ISO-8601 duration PnDTnHnMnS (as Kafka's --by-duration takes) into milliseconds. */
+export function parseDuration(text: string): number {
+  const m = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/.exec(text)
+  if (!m || text === 'P' || text.endsWith('T')) {
+    throw new UsageError(`--by-duration: '${text}' is not a duration`, {hint: 'use PnDTnHnMnS, e.g. P1DT2H, PT30M, PT10S'})
+  }
+  const [, d, h, min, s] = m
+  return ((Number(d ?? 0) * 24 + Number(h ?? 0)) * 60 + Number(min ?? 0)) * 60_000 + Math.round(Number(s ?? 0) * 1000)
+}
+
+/** Reads Kafka's reset-offsets CSV: topic,partition,offset per line (a leading group column is accepted). */
+export function parseOffsetsCsv(text: string): Map<string, number> {
+  const out = new Map<string, number>()
+  text.split(/\r?\n/).forEach((line, i) => {
+    if (line.trim() === '') return
+    const cells = line.split(',').map((c) => c.trim())
+    const [topic, partition, offset] = cells.length === 4 ? cells.slice(1) : cells
+    if (cells.length < 3 || cells.length > 4 || !/^\d+$/.test(partition ?? '') || !/^\d+$/.test(offset ?? '')) {
+      throw new UsageError(`--from-file line ${i + 1}: expected topic,partition,offset, got '${line}'`)
+    }
+    out.set(`${topic}/${partition}`, Number(offset))
+  })
+  return out
+}

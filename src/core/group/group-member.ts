@@ -1,0 +1,204 @@
+/**
+ * One process's life in a consumer group, without a coordinator: on every
+ * tick it heartbeats, reads the live members, computes the assignment the
+ * same way every member does, lets go of partitions that are no longer its
+ * own (after the caller has handed their records on and it has committed),
+ * and tries to take the ones that are. A partition is taken only through
+ * its ownership lock, so two members never read it at once even while
+ * their views of the member list briefly differ.
+ */
+import {mkdirSync, writeFileSync, existsSync} from 'node:fs'
+import {join} from 'node:path'
+import {LogReader} from '../log/log-reader.js'
+import type {Store} from '../store/store.js'
+import {validateGroupName} from '../store/names.js'
+import {type AssignmentStrategy, type TopicPartition, assign, tpKey} from './assignors.js'
+import {Membership, liveMembers, newMemberId, removeDeadMembers} from './membership.js'
+import {type CommitOutcome, OffsetStore} from './offset-store.js'
+import {PartitionOwnership} from './ownership.js'
+
+export type AutoOffsetReset = 'earliest' | 'latest'
+
+export interface GroupMemberOptions {
+  sessionTimeoutMs?: number
+  strategy?: AssignmentStrategy
+  autoOffsetReset?: AutoOffsetReset
+  clientId?: string
+  onNotice?: (message: string) => void
+}
+
+export interface PartitionHooks {
+  /** Start handing out records of tp from `offset`. */
+  assigned(tp: TopicPartition, offset: number): void
+  /**
+   * Stop reading tp and resolve with its position once every record handed
+   * out is handed on (output flushed, commands done); null if nothing to commit.
+   */
+  revoked(tp: TopicPartition): Promise<number | null>
+  /** Current positions, to publish with the heartbeat. */
+  positions(): Record<string, number>
+}
+
+export const DEFAULT_SESSION_TIMEOUT_MS = 10_000
+
+export function groupDir(store: Store, group: string): string {
+  return join(store.dataDir, 'groups', validateGroupName(group))
+}
+
+export class GroupMember {
+  readonly group: string
+  readonly dir: string
+  readonly memberId: string
+  readonly offsets: OffsetStore
+  readonly sessionTimeoutMs: number
+  private readonly store: Store
+  private readonly topics: string[]
+  private readonly options: GroupMemberOptions
+  private readonly hooks: PartitionHooks
+  private readonly membership: Membership
+  private readonly owned = new Map<string, PartitionOwnership>()
+  private ticking: Promise<void> | null = null
+  private stopped = false
+
+  constructor(store: Store, group: string, topics: string[], hooks: PartitionHooks, options: GroupMemberOptions = {}) {
+    this.store = store
+    this.group = group
+    this.dir = groupDir(store, group)
+    this.topics = topics
+    this.hooks = hooks
+    this.options = options
+    this.sessionTimeoutMs = options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS
+    this.memberId = newMemberId(options.clientId ?? 'logpipe')
+    this.offsets = new OffsetStore(this.dir)
+    this.membership = new Membership(this.dir, {
+      memberId: this.memberId,
+      clientId: options.clientId ?? 'logpipe',
+      topics,
+      strategy: options.strategy ?? 'range',
+      sessionTimeoutMs: this.sessionTimeoutMs,
+    })
+  }
+
+  /** How often to tick: often enough to heartbeat well within the session timeout and to react quickly. */
+  get tickIntervalMs(): number {
+    return Math.max(20, Math.min(250, Math.floor(this.sessionTimeoutMs / 5)))
+  }
+
+  /** Ownership locks go stale (for a host we cannot check) after the session timeout. */
+  private get staleMs(): number {
+    return Math.max(2000, this.sessionTimeoutMs)
+  }
+
+  async join(): Promise<void> {
+    mkdirSync(this.dir, {recursive: true, mode: 0o700})
+    const meta = join(this.dir, 'group.json')
+    if (!existsSync(meta)) writeFileSync(meta, JSON.stringify({group: this.group, createdAt: new Date().toISOString()}) + '\n', {flag: 'a'})
+    this.membership.join()
+    await this.tick()
+  }
+
+  get ownedPartitions(): TopicPartition[] {
+    return [...this.owned.values()].map((o) => ({topic: o.topic, partition: o.partition}))
+  }
+
+  /** One round of heartbeat and rebalance; concurrent calls share one round. */
+  tick(): Promise<void> {
+    this.ticking ??= this.round().finally(() => {
+      this.ticking = null
+    })
+    return this.ticking
+  }
+
+  private async round(): Promise<void> {
+    if (this.stopped) return
+    this.membership.heartbeat({owned: this.ownedPartitions, positions: this.hooks.positions()})
+    removeDeadMembers(this.dir)
+    const members = liveMembers(this.dir)
+    if (!members.some((m) => m.memberId === this.memberId)) members.push(this.membership.info)
+    const partitionsPerTopic = new Map<string, number>()
+    for (const topic of new Set(members.flatMap((m) => m.topics))) {
+      try {
+        partitionsPerTopic.set(topic, this.store.readTopic(topic).partitions)
+      } catch {
+        // A topic another member subscribes to that is gone: nobody gets it.
+      }
+    }
+    const strategy = this.options.strategy ?? 'range'
+    const plan = assign(
+      strategy,
+      members.map((m) => ({memberId: m.memberId, topics: m.topics, owned: m.owned ?? []})),
+      partitionsPerTopic,
+    )
+    const mine = new Map((plan.get(this.memberId) ?? []).map((tp) => [tpKey(tp), tp]))
+
+    // Let go of what is no longer ours, or was taken from us.
+    for (const [key, ownership] of [...this.owned]) {
+      const lost = !ownership.valid
+      if (mine.has(key) && !lost) continue
+      const tp = {topic: ownership.topic, partition: ownership.partition}
+      const position = await this.hooks.revoked(tp)
+      if (lost) {
+        this.notice(`lost ownership of ${key} (another member took it over); its uncommitted records will be read again`)
+      } else if (position !== null) {
+        this.commitWith(ownership, position)
+      }
+      this.owned.delete(key)
+      await ownership.release()
+    }
+    // Take what is ours and free.
+    for (const [key, tp] of mine) {
+      if (this.owned.has(key) || this.stopped) continue
+      const ownership = new PartitionOwnership(this.dir, tp.topic, tp.partition, this.memberId, this.staleMs)
+      if (!(await ownership.tryAcquire())) continue
+      this.owned.set(key, ownership)
+      this.hooks.assigned(tp, this.startOffset(tp))
+    }
+    this.membership.heartbeat({owned: this.ownedPartitions, positions: this.hooks.positions()})
+  }
+
+  /** The committed offset, or the auto.offset.reset position when there is none or it fell out of the log. */
+  startOffset(tp: TopicPartition): number {
+    const reader = new LogReader(this.store.partitionDir(tp.topic, tp.partition), this.store.topicConfig(tp.topic)['max.message.bytes'] + 64)
+    try {
+      const start = reader.logStartOffset()
+      const end = reader.logEndOffset()
+      const committed = this.offsets.read(tp.topic, tp.partition)
+      if (committed && committed.offset >= start && committed.offset <= end) return committed.offset
+      if (committed) {
+        this.notice(`committed offset ${committed.offset} of ${tpKey(tp)} is outside the log (${start}..${end}); resetting to ${this.options.autoOffsetReset ?? 'earliest'}`)
+      }
+      return (this.options.autoOffsetReset ?? 'earliest') === 'earliest' ? start : end
+    } finally {
+      reader.close()
+    }
+  }
+
+  /** Commits `offset` (the next to read) for a partition this member owns. */
+  commit(tp: TopicPartition, offset: number): CommitOutcome {
+    const ownership = this.owned.get(tpKey(tp))
+    if (!ownership) return 'fenced'
+    return this.commitWith(ownership, offset)
+  }
+
+  private commitWith(ownership: PartitionOwnership, offset: number): CommitOutcome {
+    if (!ownership.valid) return 'fenced'
+    return this.offsets.commit(ownership.topic, ownership.partition, offset, ownership.generation, this.memberId)
+  }
+
+  /** Clean exit: hand on and commit everything, release, and leave at once. */
+  async leave(): Promise<void> {
+    if (this.ticking) await this.ticking
+    this.stopped = true
+    for (const [key, ownership] of [...this.owned]) {
+      const position = await this.hooks.revoked({topic: ownership.topic, partition: ownership.partition})
+      if (position !== null) this.commitWith(ownership, position)
+      this.owned.delete(key)
+      await ownership.release()
+    }
+    this.membership.leave()
+  }
+
+  private notice(message: string): void {
+    this.options.onNotice?.(`group ${this.group}: ${message}`)
+  }
+}

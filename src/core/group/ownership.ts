@@ -1,0 +1,73 @@
+/**
+ * Ownership of one partition within a group: a lock at
+ * `groups/<group>/owners/<topic>/<partition>/leader.lock`, the same
+ * mechanism as a partition's write lock. A member reads a partition only
+ * while it holds this lock; a new owner takes it only after the old one let
+ * go (having committed) or died.
+ *
+ * Each taking of the lock bumps the partition's generation (kept in
+ * `generation` beside the lock). Commits carry the generation they were made
+ * under, so a member that lost ownership without noticing is fenced.
+ */
+import {mkdirSync, readFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {LockError} from '../errors.js'
+import {PartitionLock, currentLeader, type LeaderInfo} from '../lock/partition-lock.js'
+import {writeJsonAtomic} from '../store/atomic-write.js'
+
+export function ownershipDir(groupDir: string, topic: string, partition: number): string {
+  return join(groupDir, 'owners', topic, String(partition))
+}
+
+export function readGeneration(dir: string): number {
+  try {
+    const g = JSON.parse(readFileSync(join(dir, 'generation'), 'utf8')) as {generation: number}
+    return Number.isSafeInteger(g.generation) ? g.generation : 0
+  } catch {
+    return 0
+  }
+}
+
+export function currentOwner(groupDir: string, topic: string, partition: number, staleMs: number): LeaderInfo | null {
+  return currentLeader(ownershipDir(groupDir, topic, partition), staleMs)
+}
+
+export class PartitionOwnership {
+  readonly topic: string
+  readonly partition: number
+  readonly dir: string
+  private readonly lock: PartitionLock
+  /** Generation under which we own the partition; valid while held. */
+  generation = 0
+
+  constructor(groupDir: string, topic: string, partition: number, memberId: string, staleMs: number) {
+    this.topic = topic
+    this.partition = partition
+    this.dir = ownershipDir(groupDir, topic, partition)
+    // One attempt per call (timeout 0): the member retries on its next tick.
+    this.lock = new PartitionLock(this.dir, {staleMs, timeoutMs: 0, client: memberId})
+  }
+
+  /** Tries once to take ownership; true when we hold it now. */
+  async tryAcquire(): Promise<boolean> {
+    mkdirSync(this.dir, {recursive: true, mode: 0o700})
+    try {
+      await this.lock.acquire()
+    } catch (error) {
+      if (error instanceof LockError) return false
+      throw error
+    }
+    this.generation = readGeneration(this.dir) + 1
+    writeJsonAtomic(join(this.dir, 'generation'), {generation: this.generation})
+    return true
+  }
+
+  /** Still ours: the lock is held, not taken over, and nobody bumped the generation. */
+  get valid(): boolean {
+    return this.lock.held && readGeneration(this.dir) === this.generation
+  }
+
+  async release(): Promise<void> {
+    await this.lock.release()
+  }
+}
