@@ -4,12 +4,14 @@
  */
 import {Args, Flags} from '@oclif/core'
 import {UsageError} from '../core/errors.js'
+import {validateTopicName} from '../core/store/names.js'
 
-export function intFlag(opts: {char?: 'p' | 'c'; summary: string; min?: number; max?: number; default?: number; name: string}) {
+export function intFlag(opts: {char?: 'p' | 'c'; summary: string; min?: number; max?: number; default?: number; name: string; helpGroup?: string}) {
   return Flags.custom<number>({
     char: opts.char as never,
     summary: opts.summary,
     default: opts.default,
+    helpGroup: opts.helpGroup,
     parse: async (input: string) => parseIntFlag(opts.name, input, opts.min, opts.max),
   })()
 }
@@ -24,4 +26,11 @@ export function parseIntFlag(name: string, input: string, min = -Infinity, max =
   return n
 }
 
-export const topicArg = Args.string({ignoreStdin: true, name: 'topic', required: true, description: 'Topic name.'})
+/** A topic name, checked before the store is opened so a bad name creates nothing. */
+export const topicArg = Args.string({
+  ignoreStdin: true,
+  name: 'topic',
+  required: true,
+  description: 'Topic name.',
+  parse: async (input: string) => validateTopicName(input),
+})

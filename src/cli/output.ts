@@ -99,6 +99,12 @@ export class Output {
     }
   }
 
+  /** Resolves once every byte handed to the stream so far has been written out. */
+  settled(): Promise<void> {
+    if (this.closed || this.stream.writableLength === 0) return Promise.resolve()
+    return new Promise((resolve) => this.stream.write('', () => resolve()))
+  }
+
   /** Resolves once everything written so far has left the process. */
   async end(): Promise<void> {
     await this.flush()

@@ -1,6 +1,12 @@
 import {Args, Flags} from '@oclif/core'
-import {Consumer} from '../core/client/consumer.js'
+import {Consumer, requireTopic} from '../core/client/consumer.js'
+import {validateTopicName} from '../core/store/names.js'
 import {parseOffsetSpec} from '../core/client/offset-spec.js'
+import {UsageError} from '../core/errors.js'
+import type {AssignmentStrategy} from '../core/group/assignors.js'
+import type {AutoOffsetReset} from '../core/group/group-member.js'
+import {validateGroupName} from '../core/store/names.js'
+import {runConsumeLoop} from '../cli/consume-loop.js'
 import {LogpipeCommand} from '../cli/base-command.js'
 import {parseIntFlag, intFlag} from '../cli/flags.js'
 import {compileFormat, jsonFormatter} from '../cli/format.js'
@@ -25,20 +31,31 @@ export default class Consume extends LogpipeCommand<typeof Consume> {
     topic: Args.string({ignoreStdin: true, required: true, description: 'Topics to read (one or more).'}),
   }
   static override flags = {
-    offset: Flags.string({char: 'o', summary: 'Start at beginning|end|N|-N|@TIME (ISO-8601 or epoch ms).', default: 'beginning'}),
-    partition: Flags.string({char: 'p', summary: 'Only this partition (repeatable).', multiple: true}),
+    offset: Flags.string({char: 'o', summary: 'Start at beginning|end|stored|N|-N|@TIME (ISO-8601 or epoch ms). Default: beginning; with -g: stored.'}),
+    partition: Flags.string({char: 'p', summary: 'Only this partition (repeatable).', multiple: true, multipleNonGreedy: true}),
     count: intFlag({name: '-c/--count', char: 'c', summary: 'Stop after N records.', min: 1}),
     'exit-at-end': Flags.boolean({char: 'e', summary: 'Stop at the end of the log instead of following it.'}),
     format: Flags.string({char: 'F', summary: 'Output format with kcat tokens (default "%s\\n").', default: '%s\\n'}),
+    group: Flags.string({char: 'g', summary: 'Consume as a member of this group, committing offsets.', helpGroup: 'GROUP'}),
+    'auto-offset-reset': Flags.string({summary: 'Where a group starts without a committed offset.', options: ['earliest', 'latest'], default: 'earliest', helpGroup: 'GROUP'}),
+    'session-timeout': intFlag({name: '--session-timeout', summary: 'Milliseconds without a heartbeat before a member is dead.', min: 100, max: 3_600_000, default: 10_000, helpGroup: 'GROUP'}),
+    assignment: Flags.string({summary: 'How a group divides partitions.', options: ['range', 'roundrobin', 'sticky'], default: 'range', helpGroup: 'GROUP'}),
+    exec: Flags.string({summary: 'Run CMD per record: value on stdin, LOGPIPE_TOPIC/PARTITION/OFFSET/KEY/TIMESTAMP in its environment.', helpGroup: 'EXEC'}),
+    retries: intFlag({name: '--retries', summary: 'Retries of a failing --exec command, with backoff.', min: 0, max: 100, default: 0, helpGroup: 'EXEC'}),
+    'dead-letter-topic': Flags.string({summary: 'Topic for records whose --exec command keeps failing.', helpGroup: 'EXEC'}),
+    'exec-concurrency': intFlag({name: '--exec-concurrency', summary: 'Commands run at once (commits stay in offset order).', min: 1, max: 1024, default: 1, helpGroup: 'EXEC'}),
   }
 
   async run(): Promise<void> {
     const f = this.flags
     const topics = this.positional
-    const offset = parseOffsetSpec(f.offset)
+    // Everything the command line says is checked before the store is opened.
+    for (const t of topics) validateTopicName(t)
+    if (f.group !== undefined || f.exec !== undefined) return this.runLoop(topics)
+    const offset = parseOffsetSpec(f.offset ?? 'beginning')
     const partitions = f.partition?.map((p) => parseIntFlag('-p/--partition', p, 0))
     const format = f.json ? jsonFormatter : compileFormat(f.format)
-    for (const t of topics) this.store.topicDir(t)
+    for (const t of topics) requireTopic(this.store, t)
     const consumer = new Consumer(this.store, topics, {partitions, offset, onNotice: this.notice})
     const out = new Output()
     let remaining = f.count ?? Infinity
@@ -71,5 +88,41 @@ export default class Consume extends LogpipeCommand<typeof Consume> {
       process.off('SIGINT', stop)
       process.off('SIGTERM', stop)
     }
+  }
+
+  /** -g and --exec: the consume loop with group membership, commits and commands. */
+  private async runLoop(topics: string[]): Promise<void> {
+    const f = this.flags
+    if (f.group !== undefined) validateGroupName(f.group)
+    if (f['dead-letter-topic'] !== undefined) {
+      validateTopicName(f['dead-letter-topic'])
+      if (f.exec === undefined) throw new UsageError('--dead-letter-topic goes with --exec')
+    }
+    if (f.group !== undefined && f.partition) throw new UsageError('-p/--partition cannot be used with -g: the group assigns partitions')
+    const spec = parseOffsetSpec(f.offset ?? (f.group !== undefined ? 'stored' : 'beginning'))
+    if (f.group === undefined && spec.kind === 'stored') throw new UsageError('-o stored needs a consumer group (-g)')
+    const format = f.json ? jsonFormatter : compileFormat(f.format)
+    for (const t of topics) requireTopic(this.store, t)
+    const partitions = f.partition?.map((p) => parseIntFlag('-p/--partition', p, 0))
+    await runConsumeLoop({
+      store: this.store,
+      topics,
+      format,
+      count: f.count ?? Infinity,
+      exitAtEnd: f['exit-at-end'],
+      notice: this.notice,
+      exec: f.exec === undefined ? undefined : {command: f.exec, retries: f.retries, concurrency: f['exec-concurrency'], deadLetterTopic: f['dead-letter-topic']},
+      group:
+        f.group === undefined
+          ? undefined
+          : {
+              group: f.group,
+              sessionTimeoutMs: f['session-timeout'],
+              strategy: f.assignment as AssignmentStrategy,
+              autoOffsetReset: f['auto-offset-reset'] as AutoOffsetReset,
+              seek: spec.kind === 'stored' ? null : (consumer, a) => consumer.seek(a, spec),
+            },
+      consumer: f.group === undefined ? new Consumer(this.store, topics, {partitions, offset: spec, onNotice: this.notice}) : undefined,
+    })
   }
 }

@@ -251,6 +251,11 @@ export class Consumer {
     }
   }
 
+  /** Ends a waitForData() early without closing anything (Ctrl-C, a rebalance). */
+  interrupt(): void {
+    this.wake?.()
+  }
+
   close(): void {
     this.closed = true
     for (const w of this.watchers) w.close()

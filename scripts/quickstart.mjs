@@ -1,0 +1,125 @@
+// `npm run quickstart`: a real pipeline with the built CLI on your data
+// directory (the default one, or $LOGPIPE_DATA_DIR when set): create a
+// topic, produce keyed and unkeyed records, read them back, look at the
+// files. Each command is printed before it runs, followed by its output.
+// Exits non-zero as soon as a step fails.
+import {spawn} from 'node:child_process'
+import {dirname, join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const BIN = join(root, 'bin', 'run.js')
+const TOPIC = 'quickstart-demo'
+const STEP_TIMEOUT_MS = 60_000
+
+const {resolveDataDir, partitionForKey} = await import(join(root, 'dist', 'index.js')).catch(() => {
+  console.error('quickstart: dist/ is missing; run `npm run build` first (npm run quickstart does)')
+  process.exit(1)
+})
+
+const tty = process.stdout.isTTY === true && !process.env.NO_COLOR
+const bold = (s) => (tty ? `\u001b[1m${s}\u001b[22m` : s)
+const dim = (s) => (tty ? `\u001b[2m${s}\u001b[22m` : s)
+
+/** How a word is typed in a POSIX shell. */
+function shellQuote(word) {
+  if (/^[\w@%+=:,./-]+$/.test(word)) return word
+  return `'${word.replace(/'/g, `'\\''`)}'`
+}
+
+/** printf's view of some text: the form we show for a step's stdin. */
+function printfArg(text) {
+  return shellQuote(text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/%/g, '%%'))
+}
+
+// `npm run quickstart | head`: a closed stdout ends the run quietly, as it does logpipe.
+process.stdout.on('error', (error) => {
+  if (error.code === 'EPIPE') process.exit(0)
+  throw error
+})
+
+function say(text = '') {
+  process.stdout.write(text + '\n')
+}
+
+/**
+ * Runs `logpipe ARGS` (node bin/run.js ARGS) with `input` on its stdin,
+ * showing the command as a user would type it, and its output as it comes.
+ */
+function run(args, {input, note} = {}) {
+  const shown = (input === undefined ? '' : `printf ${printfArg(input)} | `) + ['logpipe', ...args].map(shellQuote).join(' ')
+  say()
+  if (note) say(dim(`# ${note}`))
+  say(bold(`$ ${shown}`))
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {stdio: [input === undefined ? 'ignore' : 'pipe', 'inherit', 'inherit']})
+    const timer = setTimeout(() => child.kill('SIGTERM'), STEP_TIMEOUT_MS)
+    if (input !== undefined) {
+      child.stdin.on('error', () => {}) // a child that exits early; its exit code tells
+      child.stdin.end(input)
+    }
+    child.on('error', (error) => {
+      clearTimeout(timer)
+      reject(new Error(`\`${shown}\` could not start: ${error.message}`))
+    })
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer)
+      if (code === 0) resolve()
+      else reject(Object.assign(new Error(`\`${shown}\` ${signal ? `was killed by ${signal}` : `exited with ${code}`}`), {exitCode: code || 1}))
+    })
+  })
+}
+
+const dataDir = resolveDataDir()
+const from = process.env.LOGPIPE_DATA_DIR
+  ? '$LOGPIPE_DATA_DIR'
+  : process.env.XDG_DATA_HOME
+    ? '$XDG_DATA_HOME/logpipe'
+    : 'the default, ~/.local/share/logpipe'
+
+say(bold('logpipe quickstart'))
+say(`Data directory: ${dataDir} (${from})`)
+say(`Topic: ${TOPIC}, the quickstart's own; it is deleted and created afresh on each run.`)
+say(dim('"logpipe" below is `node bin/run.js`; `npm link` puts the command on your PATH.'))
+
+const keyed = 'alice:signed up\ndave:signed up\nalice:ordered 3 books\ncarol:signed up\ndave:ordered 1 lamp\n'
+const unkeyed = 'page view /\npage view /books\nclick buy\n'
+const alicePartition = partitionForKey(Buffer.from('alice'), 3)
+
+try {
+  await run(['--version'])
+  await run(['topic', 'delete', TOPIC, '--if-exists'], {note: 'start from a clean topic'})
+  await run(['topic', 'create', TOPIC, '--partitions', '3', '--if-not-exists'])
+  await run(['topic', 'list'])
+  await run(['produce', TOPIC, '-K:'], {
+    input: keyed,
+    note: 'keyed records: key and value split at the first ":"; a key always maps to the same partition (Kafka\'s murmur2)',
+  })
+  await run(['produce', TOPIC], {input: unkeyed, note: 'unkeyed records: one partition per batch (sticky partitioning)'})
+  await run(['consume', TOPIC, '-e', '-F', '%p %o %k %s\\n'], {
+    note: 'read everything and stop at the end (-e); -F prints partition, offset, key, value like kcat',
+  })
+  await run(['consume', TOPIC, '-p', String(alicePartition), '-o', '-2', '-e', '--json'], {
+    note: `the last 2 records of partition ${alicePartition} (where "alice" lives) as JSON`,
+  })
+  await run(['topic', 'describe', TOPIC])
+  await run(['dump', join(dataDir, 'topics', TOPIC, String(alicePartition), '00000000000000000000.log'), '--print-data'], {
+    note: 'the segment file itself: Kafka RecordBatch v2, decoded',
+  })
+  await run(['topic', 'verify', TOPIC], {note: 'check every batch CRC and index entry'})
+} catch (error) {
+  say()
+  console.error(`quickstart: step failed: ${error.message}`)
+  process.exit(error.exitCode ?? 1)
+}
+
+say()
+say(bold('Done.') + ' Next:')
+const next = [
+  [`logpipe consume ${TOPIC}`, 'follow the topic (Ctrl-C to stop) while you produce from another shell'],
+  [`ls -lR ${shellQuote(join(dataDir, 'topics', TOPIC))}`, 'the files: one directory per partition'],
+  ['man ./man/logpipe.1', 'every command, flag, file and exit code'],
+  [`logpipe topic delete ${TOPIC}`, 'clean up'],
+]
+const width = Math.max(...next.map(([c]) => c.length)) + 2
+for (const [command, what] of next) say(`  ${command.padEnd(width)}${dim(what)}`)
