@@ -21,12 +21,20 @@ export function sizeOfVarint(n: number): number {
   return size
 }
 
-function zigzag64(n: number): number {
-  return n >= 0 ? n * 2 : -n * 2 - 1
+/**
+ * The zigzag of a varlong without its low (sign) bit: 2n, or 2(-n - 1) for a
+ * negative n. The sign bit is added to the first byte only, because
+ * 2|n| - 1 itself is not exact in a double past 2^52.
+ */
+function zigzag64High(n: number): number {
+  return n >= 0 ? n * 2 : (-n - 1) * 2
 }
 
+/** zigzag64High(2^53): the largest high part read back exactly (with the sign bit it would be -2^53 - 1). */
+const MAX_ZIGZAG_HIGH = 2 ** 54
+
 export function sizeOfVarlong(n: number): number {
-  let v = zigzag64(n)
+  let v = zigzag64High(n)
   let size = 1
   while (v >= 0x80) {
     v = Math.floor(v / 128)
@@ -47,12 +55,14 @@ export function writeVarint(buf: Buffer, pos: number, n: number): number {
 }
 
 export function writeVarlong(buf: Buffer, pos: number, n: number): number {
-  let v = zigzag64(n)
+  let v = zigzag64High(n)
+  let sign = n < 0 ? 1 : 0
   while (v >= 0x80) {
-    buf[pos++] = (v % 128) | 0x80
+    buf[pos++] = (v % 128) | sign | 0x80
+    sign = 0
     v = Math.floor(v / 128)
   }
-  buf[pos++] = v
+  buf[pos++] = v | sign
   return pos
 }
 
@@ -99,16 +109,21 @@ export class ByteCursor {
 
   readVarlong(): number {
     const buf = this.buf
-    let result = 0
+    // The zigzag value is summed without its sign bit (see zigzag64High):
+    // even, and kept at most 2^54 so every step is exact.
+    const sign = this.pos < this.end ? buf[this.pos] & 1 : 0
+    let high = 0
     let mul = 1
     for (let i = 0; ; i++) {
       if (this.pos >= this.end) throw new CorruptRecordError('varlong runs past the end of the record')
-      if (i === 8) throw new CorruptRecordError('varlong is out of the supported range')
       const b = buf[this.pos++]
-      result += (b & 0x7f) * mul
+      const bits = (i === 0 ? b & 0x7e : b & 0x7f) * mul
+      if (i === 8 || bits > MAX_ZIGZAG_HIGH - high) throw new CorruptRecordError('varlong is out of the supported range')
+      high += bits
       if (b < 0x80) break
       mul *= 128
     }
-    return result % 2 === 0 ? result / 2 : -(result + 1) / 2
+    if (sign === 1 && high === MAX_ZIGZAG_HIGH) throw new CorruptRecordError('varlong is out of the supported range')
+    return sign === 0 ? high / 2 : -(high / 2) - 1
   }
 }

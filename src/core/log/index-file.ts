@@ -72,8 +72,10 @@ export abstract class IndexFile {
 
   /** Throws CorruptIndexError unless the file is whole and ordered. */
   sanityCheck(): void {
-    if (this.data.length % this.entrySize !== 0) {
-      throw new CorruptIndexError(`${this.path}: size ${this.data.length} is not a multiple of ${this.entrySize}`)
+    // The file's size, not `data`'s: after an append or refresh that buffer has spare room.
+    const size = existsSync(this.path) ? statSync(this.path).size : 0
+    if (size % this.entrySize !== 0) {
+      throw new CorruptIndexError(`${this.path}: size ${size} is not a multiple of ${this.entrySize}`)
     }
     this.checkEntries()
   }

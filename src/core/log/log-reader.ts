@@ -5,12 +5,14 @@
  * buffer, whatever the log size.
  */
 import {closeSync, fstatSync, openSync} from 'node:fs'
+import {CorruptIndexError} from '../errors.js'
 import {CORRUPT, PARTIAL, batchLastOffset, batchMaxTimestamp, checkBatch} from '../record/batch-header.js'
 import * as L from '../record/batch-layout.js'
 import {RecordReader} from '../record/record.js'
 import {readFully} from './batch-scanner.js'
 import {listSegmentBaseOffsets} from './file-names.js'
 import {LogSegment} from './segment.js'
+import type {TimeIndex} from './time-index.js'
 
 const READ_CHUNK = 1 << 20
 
@@ -89,11 +91,11 @@ export class LogReader {
     const records = new RecordReader()
     for (let i = 0; i < bases.length; i++) {
       const segment = new LogSegment(this.dir, bases[i])
-      const timeIndex = segment.timeIndex.load()
-      const last = timeIndex.lastEntry()
+      const timeIndex = trustedTimeIndex(segment, bases[i + 1], this.maxBatchSize)
+      const last = timeIndex?.lastEntry()
       if (i < bases.length - 1 && last && last.timestamp < timestamp) continue
-      const from = timeIndex.lookup(timestamp - 1)
-      this.seek(Math.max(from.offset, bases[i]))
+      const from = timeIndex?.lookup(timestamp - 1).offset ?? bases[i]
+      this.seek(Math.max(from, bases[i]))
       if (this.segment?.baseOffset !== bases[i]) continue
       for (;;) {
         const range = this.readInSegment()
@@ -200,6 +202,24 @@ export class LogReader {
   close(): void {
     this.closeSegment()
   }
+}
+
+/**
+ * The segment's time index, or null when it is damaged (torn, out of order,
+ * or naming offsets past the segment's end): the caller then scans the log.
+ */
+function trustedTimeIndex(segment: LogSegment, nextBase: number | undefined, maxBatchSize: number): TimeIndex | null {
+  const index = segment.timeIndex.load()
+  try {
+    index.sanityCheck()
+  } catch (error) {
+    if (error instanceof CorruptIndexError) return null
+    throw error
+  }
+  const last = index.lastEntry()
+  if (!last) return index
+  const end = nextBase ?? segmentEnd(segment, maxBatchSize) ?? segment.baseOffset
+  return last.offset >= end ? null : index
 }
 
 /** Offset after the last whole batch of a segment, or null when it has none. */

@@ -15,7 +15,7 @@
 import {closeSync, fstatSync, ftruncateSync, openSync, readdirSync, unlinkSync} from 'node:fs'
 import {join} from 'node:path'
 import {CorruptIndexError} from '../errors.js'
-import {batchLastOffset, batchMaxTimestamp} from '../record/batch-header.js'
+import {batchBaseOffset, batchLastOffset, batchMaxTimestamp} from '../record/batch-header.js'
 import {BatchScanner, readFully} from './batch-scanner.js'
 import {CLEANED_SUFFIX, baseOffsetOf, listSegmentBaseOffsets} from './file-names.js'
 import {LogSegment} from './segment.js'
@@ -82,42 +82,21 @@ export function recoverTail(
   }
 
   // Pass 3
-  let start: TailState
+  let start: TailState | null
   if (known && known.segment === segment && known.size < fileSize) {
     // Other writers appended since our last burst; pick up their index entries.
     segment.index.refresh()
     segment.timeIndex.refresh()
     start = {...known}
   } else {
-    const fromIndex = startFromIndex(segment, scanner.maxBatchSize, fileSize)
-    if (fromIndex === null) {
-      const r = segment.recover(scanner, indexIntervalBytes)
-      const truncation: Truncation | null =
-        r.truncatedBytes > 0
-          ? {segmentBaseOffset: activeBase, position: r.validBytes, bytes: r.truncatedBytes, offset: r.nextOffset, reason: r.stop === 'corrupt' ? 'corrupt' : 'partial'}
-          : null
-      segment.index.load()
-      segment.timeIndex.load()
-      return {
-        bases,
-        tail: {
-          segment,
-          size: r.validBytes,
-          nextOffset: r.nextOffset,
-          maxTimestamp: r.maxTimestamp,
-          offsetOfMaxTimestamp: r.offsetOfMaxTimestamp,
-        },
-        truncation,
-        indexRebuilt: true,
-      }
-    }
-    start = fromIndex
+    start = startFromIndex(segment, scanner.maxBatchSize, fileSize)
   }
+  if (start === null) return rebuild(bases, segment, scanner, indexIntervalBytes)
 
   // Pass 4
+  const t = start
   const fd = openSync(segment.logPath, 'r+')
   try {
-    const t = start
     const result = scanner.scan(fd, t.size, fileSize, (buf, pos) => {
       const lastOffset = batchLastOffset(buf, pos)
       const maxTs = batchMaxTimestamp(buf, pos)
@@ -127,23 +106,53 @@ export function recoverTail(
       }
       t.nextOffset = lastOffset + 1
     })
-    t.size = result.position
-    let truncation: Truncation | null = null
-    if (result.position < fileSize) {
-      truncation = {
-        segmentBaseOffset: activeBase,
-        position: result.position,
-        bytes: fileSize - result.position,
-        offset: t.nextOffset,
-        reason: result.stop === 'corrupt' ? 'corrupt' : 'partial',
+    // The time index may run ahead of the offset index (recover() ends it
+    // with the largest timestamp, as Kafka's does), but never past the
+    // valid log; if it does, the maximum it gave us is wrong too: rebuild.
+    const lastTime = segment.timeIndex.lastEntry()
+    if (!lastTime || lastTime.offset < t.nextOffset) {
+      t.size = result.position
+      let truncation: Truncation | null = null
+      if (result.position < fileSize) {
+        truncation = {
+          segmentBaseOffset: activeBase,
+          position: result.position,
+          bytes: fileSize - result.position,
+          offset: t.nextOffset,
+          reason: result.stop === 'corrupt' ? 'corrupt' : 'partial',
+        }
+        ftruncateSync(fd, result.position)
+        segment.index.truncateToPosition(result.position)
+        segment.timeIndex.truncateToOffset(t.nextOffset)
       }
-      ftruncateSync(fd, result.position)
-      segment.index.truncateToPosition(result.position)
-      segment.timeIndex.truncateToOffset(t.nextOffset)
+      return {bases, tail: t, truncation, indexRebuilt: false}
     }
-    return {bases, tail: t, truncation, indexRebuilt: false}
   } finally {
     closeSync(fd)
+  }
+  return rebuild(bases, segment, scanner, indexIntervalBytes)
+}
+
+/** Pass 3 when the indexes cannot be trusted: Kafka's full segment recovery. */
+function rebuild(bases: number[], segment: LogSegment, scanner: BatchScanner, indexIntervalBytes: number): RecoveredTail {
+  const r = segment.recover(scanner, indexIntervalBytes)
+  const truncation: Truncation | null =
+    r.truncatedBytes > 0
+      ? {segmentBaseOffset: segment.baseOffset, position: r.validBytes, bytes: r.truncatedBytes, offset: r.nextOffset, reason: r.stop === 'corrupt' ? 'corrupt' : 'partial'}
+      : null
+  segment.index.load()
+  segment.timeIndex.load()
+  return {
+    bases,
+    tail: {
+      segment,
+      size: r.validBytes,
+      nextOffset: r.nextOffset,
+      maxTimestamp: r.maxTimestamp,
+      offsetOfMaxTimestamp: r.offsetOfMaxTimestamp,
+    },
+    truncation,
+    indexRebuilt: true,
   }
 }
 
@@ -167,13 +176,12 @@ function startFromIndex(segment: LogSegment, maxBatchSize: number, fileSize: num
     maxTimestamp: lastTime?.timestamp ?? -1,
     offsetOfMaxTimestamp: lastTime?.offset ?? segment.baseOffset,
   }
-  if (lastTime && last && lastTime.offset > last.offset) return null
   if (!last) return base
   if (last.position >= fileSize) return null
   // The entry must name a batch that starts there and ends at its offset.
+  const head = Buffer.alloc(L.RECORDS_OFFSET)
   const fd = openSync(segment.logPath, 'r')
   try {
-    const head = Buffer.alloc(L.RECORDS_OFFSET)
     if (readFully(fd, head, head.length, last.position) < head.length) return null
     if (head[L.MAGIC_OFFSET] !== L.MAGIC_V2 || batchLastOffset(head, 0) !== last.offset) return null
     const size = head.readInt32BE(L.LENGTH_OFFSET) + L.LOG_OVERHEAD
@@ -181,6 +189,7 @@ function startFromIndex(segment: LogSegment, maxBatchSize: number, fileSize: num
   } finally {
     closeSync(fd)
   }
-  // Scan from the indexed batch itself so its CRC is checked too.
-  return {...base, size: last.position}
+  // Scan from the indexed batch itself so its CRC is checked too; should it
+  // fail, the log ends where that batch begins.
+  return {...base, size: last.position, nextOffset: batchBaseOffset(head, 0)}
 }

@@ -110,6 +110,10 @@ export class LogSegment {
       r.stop = result.stop
       r.truncatedBytes = fileSize - result.position
       if (truncate && r.truncatedBytes > 0) ftruncateSync(fd, result.position)
+      // As Kafka's recover does: end the time index with the largest
+      // timestamp, as a closed segment's always ends (roll() writes it), so
+      // readers may skip a segment by its last time-index entry.
+      if (truncate && r.maxTimestamp >= 0) this.timeIndex.maybeAppend(r.maxTimestamp, r.offsetOfMaxTimestamp)
       return r
     } finally {
       closeSync(fd)

@@ -1,0 +1,133 @@
+/**
+ * LogReader across several segments: seek by offset, offsetForTimestamp
+ * (the earliest offset whose timestamp is at or after a time), polling from
+ * one segment into the next, and following a log as it grows.
+ */
+import {unlinkSync} from 'node:fs'
+import {describe, expect, test} from 'vitest'
+import {INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX, listSegmentBaseOffsets, segmentPath} from '../../../src/core/log/file-names.js'
+import {LogReader} from '../../../src/core/log/log-reader.js'
+import {type PlainRecord, Rng, tempDir, testSeed, utf8} from '../support.js'
+import {MAX_BATCH, T0, appendBatch, expectSeekLandsOn, expectedRecords, firstAfterSeek, openLog, range, readBack, writeAll} from './log-helpers.js'
+
+const OVERRIDES = {'segment.bytes': 3000, 'index.interval.bytes': 200}
+
+/** Batches whose timestamps mostly rise but jitter, repeat and sometimes step back. */
+function jitteryBatches(rng: Rng, count: number): PlainRecord[][] {
+  let n = 0
+  return Array.from({length: count}, () =>
+    Array.from({length: rng.int(1, 5)}, () => {
+      const i = n++
+      const timestamp = T0 + 10 * i + rng.int(-25, 26)
+      return {timestamp, key: utf8(`k${i % 5}`), value: Buffer.from(`record ${i}`.padEnd(rng.int(8, 50), '~'))}
+    }),
+  )
+}
+
+describe('LogReader over several segments', () => {
+  const seed = testSeed()
+  test(`seek(offset) lands on that offset in every segment; out-of-range offsets (seed ${seed})`, async () => {
+    const dir = tempDir()
+    const batches = jitteryBatches(new Rng(seed), 200)
+    const results = await writeAll(openLog(dir, OVERRIDES).log, batches)
+    const end = results.at(-1)!.lastOffset + 1
+    const bases = listSegmentBaseOffsets(dir)
+    expect(bases.length).toBeGreaterThan(4)
+    expectSeekLandsOn(dir, range(0, end))
+    const reader = new LogReader(dir, MAX_BATCH)
+    expect(reader.logStartOffset()).toBe(0)
+    expect(reader.logEndOffset()).toBe(end)
+    expect(firstAfterSeek(reader, -5)).toBe(0)
+    expect(firstAfterSeek(reader, end)).toBe(null)
+    expect(firstAfterSeek(reader, end + 100)).toBe(null)
+    reader.close()
+    expect(readBack(dir, 0)).toEqual(expectedRecords(batches, results))
+  })
+
+  test(`offsetForTimestamp gives the earliest offset at or after a time (seed ${seed})`, async () => {
+    const dir = tempDir()
+    const batches = jitteryBatches(new Rng(seed), 200)
+    const results = await writeAll(openLog(dir, OVERRIDES).log, batches)
+    const records = expectedRecords(batches, results)
+    const end = records.length
+    expect(listSegmentBaseOffsets(dir).length).toBeGreaterThan(4)
+    const expected = (t: number) => records.find((r) => r.timestamp >= t)?.offset ?? end
+    const reader = new LogReader(dir, MAX_BATCH)
+    const targets = new Set<number>([T0 - 1_000_000, T0 - 100, Math.max(...records.map((r) => r.timestamp)) + 1, T0 + 1e9])
+    for (const r of records) for (const d of [-1, 0, 1]) targets.add(r.timestamp + d)
+    for (const t of [...targets].sort((a, b) => a - b)) {
+      expect(reader.offsetForTimestamp(t), `timestamp ${t}`).toBe(expected(t))
+    }
+    reader.close()
+  })
+
+  test('offsetForTimestamp still answers with every index gone', async () => {
+    const dir = tempDir()
+    const batches = jitteryBatches(new Rng(99), 120)
+    const records = expectedRecords(batches, await writeAll(openLog(dir, OVERRIDES).log, batches))
+    for (const base of listSegmentBaseOffsets(dir)) {
+      unlinkSync(segmentPath(dir, base, INDEX_SUFFIX))
+      unlinkSync(segmentPath(dir, base, TIME_INDEX_SUFFIX))
+    }
+    const reader = new LogReader(dir, MAX_BATCH)
+    for (const r of records.filter((_, i) => i % 5 === 0)) {
+      expect(reader.offsetForTimestamp(r.timestamp)).toBe(records.find((x) => x.timestamp >= r.timestamp)!.offset)
+    }
+    reader.close()
+    expectSeekLandsOn(dir, range(0, records.length))
+  })
+
+  test('poll() follows the log as it grows and rolls, batch by batch', async () => {
+    const dir = tempDir()
+    const {log} = openLog(dir, {'segment.bytes': 400})
+    const reader = new LogReader(dir, MAX_BATCH)
+    const seen: number[] = []
+    const drain = () => {
+      for (let range = reader.poll(); range; range = reader.poll()) {
+        for (let pos = range.start; pos < range.end; pos += range.buf.readInt32BE(pos + 8) + 12) {
+          seen.push(Number(range.buf.readBigInt64BE(pos)))
+        }
+      }
+    }
+    await log.acquire()
+    drain()
+    expect(seen).toEqual([])
+    for (let i = 0; i < 30; i++) {
+      appendBatch(log, [{timestamp: T0 + i, key: null, value: Buffer.alloc(100, i)}])
+      if (i % 4 === 0) drain()
+    }
+    await log.release()
+    drain()
+    expect(listSegmentBaseOffsets(dir).length).toBeGreaterThan(5)
+    expect(seen).toEqual(range(0, 30))
+    reader.close()
+  })
+
+  test('a reader whose segment was deleted under it moves on to the next', async () => {
+    const dir = tempDir()
+    const batches = Array.from({length: 20}, (_, i): PlainRecord[] => [{timestamp: T0 + i, key: null, value: Buffer.alloc(150, i)}])
+    await writeAll(openLog(dir, {'segment.bytes': 400}).log, batches)
+    const bases = listSegmentBaseOffsets(dir)
+    for (const suffix of [LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX]) unlinkSync(segmentPath(dir, bases[0], suffix))
+    const reader = new LogReader(dir, MAX_BATCH)
+    expect(reader.logStartOffset()).toBe(bases[1])
+    expect(firstAfterSeek(reader, 0)).toBe(bases[1])
+    reader.close()
+    expect(readBack(dir).map((r) => r.offset)).toEqual(range(bases[1], 20))
+  })
+
+  test('an empty active segment after a roll: the log end is its base', async () => {
+    const dir = tempDir()
+    const {log} = openLog(dir)
+    await log.acquire()
+    appendBatch(log, [{timestamp: T0, key: null, value: utf8('a')}])
+    log.roll()
+    await log.release()
+    expect(listSegmentBaseOffsets(dir)).toEqual([0, 1])
+    const reader = new LogReader(dir, MAX_BATCH)
+    expect(reader.logEndOffset()).toBe(1)
+    expect(reader.offsetForTimestamp(T0 + 1)).toBe(1)
+    expect(reader.offsetForTimestamp(T0)).toBe(0)
+    reader.close()
+  })
+})
