@@ -114,6 +114,11 @@ export class Producer {
     return b
   }
 
+  /** The partition every record goes to (ProducerOptions.partition), if one was given. */
+  get fixedPartition(): number | undefined {
+    return this.options.partition
+  }
+
   /** Chooses the partition for a record: explicit, by key, or sticky. */
   partitionFor(key: Buffer | null, keyStart: number, keyEnd: number): number {
     if (this.options.partition !== undefined) return this.options.partition
@@ -179,6 +184,10 @@ export class Producer {
         const {partition, builder} = this.ready[0]
         const log = this.logs[partition]
         if (!log.holdsLock) {
+          // Locks are taken in partition order: never wait for one while
+          // holding a higher one, or two producers writing to the same
+          // partitions can each hold what the other waits for.
+          await this.releaseAbove(partition)
           await log.acquire()
           this.lockedSince.set(partition, Date.now())
         }
@@ -226,6 +235,15 @@ export class Producer {
       this.options.onAck = onAck
     }
     return acks
+  }
+
+  private async releaseAbove(partition: number): Promise<void> {
+    for (const p of [...this.lockedSince.keys()]) {
+      if (p > partition) {
+        this.lockedSince.delete(p)
+        await this.logs[p].release()
+      }
+    }
   }
 
   private async releaseLongHeld(): Promise<void> {
