@@ -63,6 +63,10 @@ export abstract class LogpipeCommand<T extends typeof Command> extends Command {
   }
 
   protected override async catch(error: Error & {exitCode?: number}): Promise<void> {
+    // A command line that failed to parse was parsed all the same: keeps
+    // oclif from warning "did not parse its arguments" when NODE_ENV is
+    // development or test.
+    this.parsed = true
     process.exitCode = reportError(error)
   }
 }

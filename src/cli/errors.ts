@@ -19,18 +19,28 @@ interface OclifLikeError {
 
 export function describeError(error: unknown): Reported {
   if (error instanceof LogpipeError) {
-    return {message: error.message, hint: error.hint, exitCode: error.exitCode}
+    return {message: unwrapFlagParse(error.message), hint: error.hint, exitCode: error.exitCode}
   }
   const e = error as OclifLikeError
   if (e && typeof e === 'object' && e.oclif) {
     // oclif's parser and router errors: usage errors, flattened to one line.
-    const lines = stripAnsi(String(e.message)).split('\n').map((l) => l.trim()).filter(Boolean)
-    const message = lines.filter((l) => !/^See more help with/.test(l)).join(' ').replace(/\s+/g, ' ')
     const exit = e.oclif.exit
+    const text = unwrapFlagParse(stripAnsi(String(e.message)))
+    const unknown = /^command (\S+) not found$/.exec(text.trim())
+    if (unknown) {
+      const command = unknown[1].replaceAll(':', ' ')
+      return {message: `unknown command '${command}'`, hint: 'run `logpipe --help` for the list of commands', exitCode: ExitCode.USAGE}
+    }
+    const lines = text
+      .replace(/\n\s*Note: [\s\S]*$/, '') // oclif's advice about flags with several values, which do not swallow arguments here
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean)
+    const message = lines.join(' ').replace(/\s+/g, ' ')
     return {message: message.replace(/^Error: /, ''), hint: 'see --help', exitCode: exit === 0 ? 0 : ExitCode.USAGE}
   }
-  if (e && typeof e === 'object' && typeof e.code === 'string' && e.code.startsWith('E')) {
-    return {message: String(e.message), exitCode: ExitCode.RUNTIME}
+  if (e && typeof e === 'object' && typeof e.code === 'string' && /^E[A-Z]+$/.test(e.code)) {
+    return {message: systemErrorMessage(e as NodeJS.ErrnoException), exitCode: ExitCode.RUNTIME}
   }
   return {message: e instanceof Error ? e.message : String(error), exitCode: ExitCode.RUNTIME}
 }
@@ -42,6 +52,23 @@ export function reportError(error: unknown, stderr: NodeJS.WritableStream = proc
   if (process.env.LOGPIPE_DEBUG === '1' && error instanceof Error && error.stack) text += error.stack + '\n'
   stderr.write(text)
   return r.exitCode
+}
+
+/**
+ * oclif wraps an error thrown by a flag's parser as
+ * "Parsing --name \n\t<message>\nSee more help with --help"; the message
+ * already names the flag, so keep only it.
+ */
+function unwrapFlagParse(message: string): string {
+  return message
+    .replace(/^Parsing --\S+ *\n\t/, '')
+    .replace(/\n?See more help with --help\s*$/, '')
+}
+
+/** "ENOTDIR: not a directory, stat '/x/y'" -> "/x/y: not a directory". */
+function systemErrorMessage(e: NodeJS.ErrnoException): string {
+  const what = /^[A-Z]+: ([^,]+)/.exec(e.message)?.[1] ?? e.message
+  return e.path ? `${e.path}: ${what}` : what
 }
 
 function stripAnsi(s: string): string {

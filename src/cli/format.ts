@@ -89,6 +89,16 @@ export function compileFormat(format: string): RecordFormatter {
   // The default "%s\n" is the hot path: value, then a newline.
   if (steps.length === 2 && steps[0].kind === 'value' && steps[1].kind === 'literal') {
     const tail = (steps[1] as {bytes: Buffer}).bytes
+    if (tail.length === 1) {
+      // One copy per record; the delimiter is a single byte store.
+      const d = tail[0]
+      return (out, _a, r) => {
+        const n = r.valueLength
+        if (out.pos + n + 1 > out.buf.length) out.ensure(n + 1)
+        if (n > 0) out.pos += r.buf.copy(out.buf, out.pos, r.valueStart, r.valueStart + n)
+        out.buf[out.pos++] = d
+      }
+    }
     return (out, _a, r) => {
       out.ensure(r.valueLength + tail.length)
       if (r.valueLength > 0) out.pos += r.buf.copy(out.buf, out.pos, r.valueStart, r.valueStart + r.valueLength)

@@ -4,6 +4,7 @@
  * and turns stray errors and a closed stdout into the right exit.
  */
 import {readFileSync} from 'node:fs'
+import {fileURLToPath} from 'node:url'
 import {reportError} from './errors.js'
 
 export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
@@ -19,7 +20,9 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   }
   const {run, flush} = await import('@oclif/core')
   try {
-    await run(argv, import.meta.url)
+    // No oclif user plugins: oclif would look for them in $LOGPIPE_DATA_DIR
+    // (its own "<BIN>_DATA_DIR"), which is our store, not a plugin directory.
+    await run(argv, {root: fileURLToPath(new URL('../..', import.meta.url)), userPlugins: false})
     await flush()
   } catch (error) {
     process.exitCode = reportError(error)

@@ -1,4 +1,4 @@
-import {createReadStream, fstatSync} from 'node:fs'
+import {createReadStream, fstatSync, statSync} from 'node:fs'
 import type {Readable} from 'node:stream'
 import {Args, Flags} from '@oclif/core'
 import {Admin} from '../core/client/admin.js'
@@ -7,6 +7,7 @@ import {requireTopic} from '../core/client/consumer.js'
 import {Producer} from '../core/client/producer.js'
 import {NotFoundError, UsageError} from '../core/errors.js'
 import {parseCompression, SUPPORTED_COMPRESSION} from '../core/record/compression.js'
+import {validateTopicName} from '../core/store/names.js'
 import {LogpipeCommand} from '../cli/base-command.js'
 import {intFlag} from '../cli/flags.js'
 import {unescape} from '../cli/format.js'
@@ -32,8 +33,8 @@ With --input json each line is an object {key, value, headers, partition, timest
     'key-separator': Flags.string({char: 'K', summary: 'Split key and value at the first SEP.'}),
     key: Flags.string({char: 'k', summary: 'One key for every record.'}),
     delimiter: Flags.string({char: 'D', summary: 'Record delimiter (default \\n; "\\0" for NUL, "\\t" for tab).', default: '\\n'}),
-    partition: intFlag({name: '-p/--partition', char: 'p', summary: 'Send every record to this partition.', min: 0}),
-    header: Flags.string({char: 'H', summary: 'Header K=V on every record (repeatable).', multiple: true, default: []}),
+    partition: intFlag({name: '-p/--partition', char: 'p', summary: 'Send every record to this partition (also over a "partition" field of --input json).', min: 0}),
+    header: Flags.string({char: 'H', summary: 'Header K=V on every record (repeatable).', multiple: true, multipleNonGreedy: true, default: []}),
     input: Flags.string({summary: 'Input format.', options: ['text', 'json'], default: 'text'}),
     create: Flags.boolean({summary: 'Create the topic (1 partition) if it does not exist.'}),
     compression: Flags.string({summary: 'Batch compression.', options: SUPPORTED_COMPRESSION, default: 'none'}),
@@ -45,6 +46,9 @@ With --input json each line is an object {key, value, headers, partition, timest
   async run(): Promise<void> {
     const [topic, ...files] = this.positional
     const f = this.flags
+    // Everything the command line says is checked before the store is opened.
+    validateTopicName(topic)
+    for (const file of files) if (file !== '-') checkReadable(file)
     if (f.key !== undefined && f['key-separator'] !== undefined) {
       throw new UsageError('-k/--key and -K/--key-separator cannot be used together')
     }
@@ -104,6 +108,8 @@ With --input json each line is an object {key, value, headers, partition, timest
           if ((error as NodeJS.ErrnoException).code === 'ABORT_ERR' || (error as Error).name === 'AbortError') break
           throw error
         }
+        // A file's last line is a record even without a final delimiter.
+        input.endOfStream()
         if (out) await out.flush()
         if (input.stopped) break
       }
@@ -129,4 +135,16 @@ With --input json each line is an object {key, value, headers, partition, timest
 function stdinStream(): Readable {
   if (fstatSync(0).isFile()) return createReadStream('', {fd: 0, highWaterMark: 1 << 20, autoClose: false})
   return process.stdin
+}
+
+function checkReadable(file: string): void {
+  let isDirectory: boolean
+  try {
+    isDirectory = statSync(file).isDirectory()
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new NotFoundError(`cannot read ${file}: no such file`)
+    throw error
+  }
+  if (isDirectory) throw new UsageError(`cannot read ${file}: it is a directory`)
 }

@@ -16,8 +16,8 @@ export default class TopicAlter extends LogpipeCommand<typeof TopicAlter> {
   static override args = {topic: topicArg}
   static override flags = {
     partitions: intFlag({name: '--partitions', summary: 'New partition count (only grows).', min: 1, max: 10000}),
-    config: Flags.string({summary: 'Set a config override key=value (repeatable).', multiple: true, default: []}),
-    'delete-config': Flags.string({summary: 'Remove a config override (repeatable).', multiple: true, default: []}),
+    config: Flags.string({summary: 'Set a config override key=value (repeatable).', multiple: true, multipleNonGreedy: true, default: []}),
+    'delete-config': Flags.string({summary: 'Remove a config override (repeatable).', multiple: true, multipleNonGreedy: true, default: []}),
   }
 
   async run(): Promise<TopicMeta> {

@@ -17,7 +17,7 @@ export default class TopicCreate extends LogpipeCommand<typeof TopicCreate> {
   static override flags = {
     partitions: intFlag({name: '--partitions', summary: 'Number of partitions.', min: 1, max: 10000, default: 1}),
     'replication-factor': intFlag({name: '--replication-factor', summary: 'Replicas per partition (used by brokers).', min: 1, max: 100, default: 1}),
-    config: Flags.string({summary: 'Topic config override key=value (repeatable).', multiple: true, default: []}),
+    config: Flags.string({summary: 'Topic config override key=value (repeatable).', multiple: true, multipleNonGreedy: true, default: []}),
     'if-not-exists': Flags.boolean({summary: 'Succeed quietly when the topic exists.'}),
   }
 

@@ -105,13 +105,21 @@ export class DelimitedInput {
     }
   }
 
-  /** The last record of the input may lack a final delimiter. */
-  async finish(): Promise<void> {
+  /**
+   * One stream (file) has ended: its last record may lack a final
+   * delimiter, and must not be joined to the next stream's first.
+   */
+  endOfStream(): void {
     if (this.leftover.length > 0) {
       const last = this.leftover
       this.leftover = EMPTY
       this.add(last, 0, last.length, Date.now())
     }
+  }
+
+  /** The last record of the input may lack a final delimiter. */
+  async finish(): Promise<void> {
+    this.endOfStream()
     this.disarmLinger()
     await this.producer.flush(true)
   }
@@ -159,9 +167,12 @@ export class DelimitedInput {
     const key = r.key ?? this.options.key ?? null
     const p = this.producer
     let partition: number
-    if (r.partition !== undefined) {
+    if (r.partition !== undefined && p.fixedPartition === undefined) {
+      // -p/--partition on the command line wins over the record's own.
       if (r.partition >= p.partitions) {
-        throw new UsageError(`partition ${r.partition} does not exist: topic '${p.topic}' has partitions 0..${p.partitions - 1}`)
+        throw new UsageError(`its "partition" ${r.partition} does not exist: topic '${p.topic}' has partitions 0..${p.partitions - 1}`, {
+          hint: 'give -p/--partition N to send every record to one partition, or drop the "partition" field',
+        })
       }
       partition = r.partition
     } else {
@@ -175,7 +186,10 @@ export class DelimitedInput {
   private named(error: unknown): unknown {
     if (error instanceof RecordTooLargeError || error instanceof UsageError) {
       const E = error.constructor as new (m: string, o: {hint?: string}) => LogpipeError
-      return new E(`record ${this.records + 1}: ${error.message}; it was not written`, {hint: error.hint})
+      const n = this.records + 1
+      // "record is 5070 bytes ..." reads as "record 2 is 5070 bytes ...".
+      const text = error.message.startsWith('record is ') ? `record ${n} is ${error.message.slice(10)}` : `record ${n}: ${error.message}`
+      return new E(`${text}; it was not written`, {hint: error.hint})
     }
     return error
   }
