@@ -1,4 +1,4 @@
-import {createReadStream, fstatSync, statSync} from 'node:fs'
+import {closeSync, createReadStream, fstatSync, openSync, statSync} from 'node:fs'
 import type {Readable} from 'node:stream'
 import {Args, Flags} from '@oclif/core'
 import {Admin} from '../core/client/admin.js'
@@ -100,9 +100,8 @@ With --input json each line is an object {key, value, headers, partition, timest
     process.once('SIGTERM', stop)
     try {
       for (const file of files.length > 0 ? files : ['-']) {
-        const stream = file === '-' ? stdinStream() : createReadStream(file, {highWaterMark: 1 << 20})
         try {
-          await input.consume(stream)
+          await readInput(input, file)
         } catch (error) {
           if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`cannot read ${file}: no such file`)
           if ((error as NodeJS.ErrnoException).code === 'ABORT_ERR' || (error as Error).name === 'AbortError') break
@@ -128,13 +127,21 @@ With --input json each line is an object {key, value, headers, partition, timest
 }
 
 /**
- * stdin as a stream: a redirected file is read in 1 MiB chunks; pipes and
- * terminals go through process.stdin, which copes with non-blocking pipes
- * (a plain fs read on them fails with EAGAIN).
+ * Feeds one input to the producer. Regular files (FILE arguments, or stdin
+ * redirected from a file) are read by descriptor into one reused buffer;
+ * pipes and terminals go through a stream (process.stdin copes with
+ * non-blocking pipes, where a plain read fails with EAGAIN, and a stream
+ * never blocks the linger timer).
  */
-function stdinStream(): Readable {
-  if (fstatSync(0).isFile()) return createReadStream('', {fd: 0, highWaterMark: 1 << 20, autoClose: false})
-  return process.stdin
+async function readInput(input: DelimitedInput, file: string): Promise<void> {
+  const fd = file === '-' ? 0 : openSync(file, 'r')
+  try {
+    if (fstatSync(fd).isFile()) return await input.consumeFile(fd)
+    const stream: Readable = file === '-' ? process.stdin : createReadStream('', {fd, highWaterMark: 1 << 20, autoClose: false})
+    await input.consume(stream)
+  } finally {
+    if (fd !== 0) closeSync(fd)
+  }
 }
 
 function checkReadable(file: string): void {

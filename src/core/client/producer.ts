@@ -7,7 +7,7 @@
  */
 import {UsageError} from '../errors.js'
 import {PartitionLog} from '../log/partition-log.js'
-import {BatchBuilder} from '../record/record-batch.js'
+import {BatchBuilder, type BatchBuilderOptions, capacityFor} from '../record/record-batch.js'
 import {encodeHeaders, NO_HEADERS, type RecordHeader} from '../record/header.js'
 import {Compression} from '../record/compression.js'
 import type {Store} from '../store/store.js'
@@ -54,6 +54,7 @@ interface PendingBatch {
 
 export const DEFAULT_BATCH_BYTES = 1_000_000
 export const DEFAULT_MAX_HOLD_MS = 50
+const ARENA_MAX_PARTITIONS = 4
 
 export class Producer {
   readonly topic: string
@@ -102,15 +103,42 @@ export class Producer {
   private builderFor(partition: number): BatchBuilder {
     let b = this.open[partition]
     if (!b) {
-      b =
-        this.spare.pop() ??
-        new BatchBuilder({
-          batchBytes: Math.min(this.options.batchBytes ?? DEFAULT_BATCH_BYTES, this.config['max.message.bytes']),
-          maxBatchBytes: this.config['max.message.bytes'],
-          compression: this.options.compression ?? Compression.none,
-        })
+      b = this.spare.pop() ?? new BatchBuilder({...this.builderOptions, buffer: this.arenaSlot()})
       this.open[partition] = b
     }
+    return b
+  }
+
+  private get builderOptions(): BatchBuilderOptions {
+    return {
+      batchBytes: Math.min(this.options.batchBytes ?? DEFAULT_BATCH_BYTES, this.config['max.message.bytes']),
+      maxBatchBytes: this.config['max.message.bytes'],
+      compression: this.options.compression ?? Compression.none,
+    }
+  }
+
+  /**
+   * Input memory that shares one ArrayBuffer with the first batch builders,
+   * so that copying a record from input into a batch allocates nothing
+   * (Buffer.copy creates a view per call: millions of records, millions of
+   * garbage objects). Only for a few partitions, where the builders in use
+   * are few; otherwise plain memory.
+   */
+  inputBuffer(size: number): Buffer {
+    if (this.arena || this.partitions > ARENA_MAX_PARTITIONS) return Buffer.allocUnsafe(size)
+    const slot = capacityFor(this.builderOptions)
+    const slots = (this.options.partition === undefined ? this.partitions : 1) + 2
+    this.arena = {buffer: new ArrayBuffer(size + slot * slots), next: size, slot}
+    return Buffer.from(this.arena.buffer, 0, size)
+  }
+
+  private arena: {buffer: ArrayBuffer; next: number; slot: number} | null = null
+
+  private arenaSlot(): Buffer | undefined {
+    const a = this.arena
+    if (!a || a.next + a.slot > a.buffer.byteLength) return undefined
+    const b = Buffer.from(a.buffer, a.next, a.slot)
+    a.next += a.slot
     return b
   }
 
@@ -142,13 +170,11 @@ export class Producer {
     headers: Buffer = NO_HEADERS,
   ): void {
     let b = this.builderFor(partition)
-    const keyLength = key === null ? -1 : keyEnd - keyStart
-    const valueLength = value === null ? -1 : valueEnd - valueStart
-    if (!b.hasRoomFor(timestamp, keyLength, valueLength, headers.length)) {
+    if (!b.tryAppend(timestamp, key, keyStart, keyEnd, value, valueStart, valueEnd, headers)) {
       this.seal(partition)
       b = this.builderFor(partition)
+      b.tryAppend(timestamp, key, keyStart, keyEnd, value, valueStart, valueEnd, headers)
     }
-    b.append(timestamp, key, keyStart, keyEnd, value, valueStart, valueEnd, headers)
     if (b.isFull) this.seal(partition)
   }
 

@@ -18,6 +18,17 @@ export interface BatchBuilderOptions {
   /** The largest batch allowed (max.message.bytes); a record that cannot fit is refused. */
   maxBatchBytes: number
   compression?: number
+  /**
+   * Memory to build batches in, at least `capacityFor(options)` bytes. When
+   * it shares its ArrayBuffer with the buffers records are copied from, the
+   * copy is a copyWithin on that memory and allocates nothing.
+   */
+  buffer?: Buffer
+}
+
+/** Bytes a builder needs: its largest batch plus slack for the last record's varints. */
+export function capacityFor(options: BatchBuilderOptions): number {
+  return Math.max(options.batchBytes, options.maxBatchBytes) + 64
 }
 
 /** Size of the record body (everything after its length varint). */
@@ -38,6 +49,15 @@ export function recordBodySize(
   )
 }
 
+/** Bytes of a non-negative int as a zigzag varint (2n), by comparison. */
+function varintSize(n: number): number {
+  if (n < 64) return 1
+  if (n < 8192) return 2
+  if (n < 1048576) return 3
+  if (n < 134217728) return 4
+  return 5
+}
+
 export class BatchBuilder {
   readonly batchBytes: number
   readonly maxBatchBytes: number
@@ -52,7 +72,23 @@ export class BatchBuilder {
     this.batchBytes = options.batchBytes
     this.maxBatchBytes = options.maxBatchBytes
     this.compression = options.compression ?? Compression.none
-    this.buf = Buffer.allocUnsafe(Math.max(options.batchBytes, options.maxBatchBytes) + 64)
+    this.buf = options.buffer ?? Buffer.allocUnsafe(capacityFor(options))
+    this.arena = new Uint8Array(this.buf.buffer)
+    this.base = this.buf.byteOffset
+  }
+
+  /** The whole ArrayBuffer under `buf`, for allocation-free copies from buffers in it. */
+  private readonly arena: Uint8Array
+  private readonly base: number
+
+  /** Copies src[start, end) to buf[pos]; returns the byte count. */
+  private copyIn(src: Buffer, start: number, end: number, pos: number): number {
+    if (src.buffer === this.arena.buffer) {
+      // Buffer.copy allocates a view per call; copyWithin on shared memory does not.
+      this.arena.copyWithin(this.base + pos, src.byteOffset + start, src.byteOffset + end)
+      return end - start
+    }
+    return src.copy(this.buf, pos, start, end)
   }
 
   get recordCount(): number {
@@ -83,10 +119,30 @@ export class BatchBuilder {
   }
 
   /**
-   * Appends one record. `key`/`value` null mean a null key/value; otherwise
-   * bytes [start, end) of the given buffer are copied. `headers` is the
-   * encoded header block (count + entries). Throws RecordTooLargeError when
-   * the record cannot fit even in an empty batch.
+   * Appends one record if it fits within batchBytes (an empty batch takes
+   * any record up to maxBatchBytes) and returns true; returns false, with
+   * nothing written, when the batch should be sealed first. `key`/`value`
+   * null mean a null key/value; otherwise bytes [start, end) of the given
+   * buffer are copied. `headers` is the encoded header block (count +
+   * entries). Throws RecordTooLargeError when the record cannot fit even in
+   * an empty batch.
+   */
+  tryAppend(
+    timestamp: number,
+    key: Buffer | null,
+    keyStart: number,
+    keyEnd: number,
+    value: Buffer | null,
+    valueStart: number,
+    valueEnd: number,
+    headers: Buffer = NO_HEADERS,
+  ): boolean {
+    return this.put(this.batchBytes, timestamp, key, keyStart, keyEnd, value, valueStart, valueEnd, headers)
+  }
+
+  /**
+   * Appends one record even past batchBytes, up to maxBatchBytes; throws
+   * RecordTooLargeError when it cannot fit.
    */
   append(
     timestamp: number,
@@ -98,46 +154,70 @@ export class BatchBuilder {
     valueEnd: number,
     headers: Buffer = NO_HEADERS,
   ): void {
-    if (this.count === 0) {
+    if (!this.put(this.maxBatchBytes, timestamp, key, keyStart, keyEnd, value, valueStart, valueEnd, headers)) {
+      throw new RecordTooLargeError('batch is full; seal it before appending')
+    }
+  }
+
+  private put(
+    limit: number,
+    timestamp: number,
+    key: Buffer | null,
+    keyStart: number,
+    keyEnd: number,
+    value: Buffer | null,
+    valueStart: number,
+    valueEnd: number,
+    headers: Buffer,
+  ): boolean {
+    const first = this.count === 0
+    const timestampDelta = first ? 0 : timestamp - this.baseTimestamp
+    const keyLength = key === null ? -1 : keyEnd - keyStart
+    const valueLength = value === null ? -1 : valueEnd - valueStart
+    // Sizes of the small varints by comparison: this runs once per record.
+    const body =
+      1 +
+      (timestampDelta >= 0 && timestampDelta < 64 ? 1 : sizeOfVarlong(timestampDelta)) +
+      varintSize(this.count) +
+      (keyLength < 0 ? 1 : varintSize(keyLength) + keyLength) +
+      (valueLength < 0 ? 1 : varintSize(valueLength) + valueLength) +
+      headers.length
+    const end = this.pos + varintSize(body) + body
+    if (!first && end > limit) return false
+    if (end > this.maxBatchBytes) {
+      throw new RecordTooLargeError(`record is ${end} bytes as a batch, over max.message.bytes ${this.maxBatchBytes}`, {
+        hint: 'raise the topic config max.message.bytes or split the record',
+      })
+    }
+    if (first) {
       this.baseTimestamp = timestamp
       this.maxTimestamp = timestamp
     } else if (timestamp > this.maxTimestamp) {
       this.maxTimestamp = timestamp
     }
-    const keyLength = key === null ? -1 : keyEnd - keyStart
-    const valueLength = value === null ? -1 : valueEnd - valueStart
-    const timestampDelta = timestamp - this.baseTimestamp
-    const body = recordBodySize(timestampDelta, this.count, keyLength, valueLength, headers.length)
-    const total = sizeOfVarint(body) + body
-    if (this.pos + total > this.maxBatchBytes) {
-      if (this.count === 0) {
-        throw new RecordTooLargeError(
-          `record is ${L.RECORDS_OFFSET + total} bytes as a batch, over max.message.bytes ${this.maxBatchBytes}`,
-          {hint: 'raise the topic config max.message.bytes or split the record'},
-        )
-      }
-      throw new RecordTooLargeError('batch is full; seal it before appending')
-    }
     const buf = this.buf
     let pos = writeVarint(buf, this.pos, body)
     buf[pos++] = 0 // record attributes: unused in v2
-    pos = writeVarlong(buf, pos, timestampDelta)
+    if (timestampDelta >= 0 && timestampDelta < 64) buf[pos++] = timestampDelta << 1
+    else pos = writeVarlong(buf, pos, timestampDelta)
     pos = writeVarint(buf, pos, this.count)
     if (key === null) {
       buf[pos++] = 1 // zigzag(-1)
     } else {
       pos = writeVarint(buf, pos, keyLength)
-      pos += key.copy(buf, pos, keyStart, keyEnd)
+      if (keyLength > 0) pos += this.copyIn(key, keyStart, keyEnd, pos)
     }
     if (value === null) {
       buf[pos++] = 1
     } else {
       pos = writeVarint(buf, pos, valueLength)
-      pos += value.copy(buf, pos, valueStart, valueEnd)
+      if (valueLength > 0) pos += this.copyIn(value, valueStart, valueEnd, pos)
     }
-    pos += headers.copy(buf, pos)
+    if (headers.length === 1) buf[pos++] = headers[0]
+    else pos += headers.copy(buf, pos)
     this.pos = pos
     this.count++
+    return true
   }
 
   /**
