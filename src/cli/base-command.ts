@@ -4,7 +4,9 @@
  * code. Commands parse, call src/core, and return data; oclif prints the
  * data under --json, the command prints it for humans otherwise.
  */
-import {Command, Flags, type Interfaces} from '@oclif/core'
+import {Command} from '@oclif/core/command'
+import * as Flags from '@oclif/core/flags'
+import type * as Interfaces from '@oclif/core/interfaces'
 import {Store} from '../core/store/store.js'
 import {reportError} from './errors.js'
 import {style} from './style.js'

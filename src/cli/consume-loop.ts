@@ -92,6 +92,10 @@ export async function runConsumeLoop(s: LoopSettings): Promise<void> {
   let stopping = false
   const stop = () => {
     stopping = true
+    // Commands not started stay uncommitted for the next owner; a command
+    // the same Ctrl-C interrupted is not a failed record (no retry, no
+    // dead letter). Running ones are waited for, then we commit and leave.
+    runner?.stop()
     consumer.interrupt()
   }
   process.once('SIGINT', stop)

@@ -2,7 +2,8 @@
  * Flags that several commands share, with their ranges checked at parse
  * time so a bad value is a usage error naming the flag.
  */
-import {Args, Flags} from '@oclif/core'
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
 import {UsageError} from '../core/errors.js'
 import {validateTopicName} from '../core/store/names.js'
 

@@ -95,7 +95,7 @@ export function compileFormat(format: string): RecordFormatter {
       return (out, _a, r) => {
         const n = r.valueLength
         if (out.pos + n + 1 > out.buf.length) out.ensure(n + 1)
-        if (n > 0) out.pos += r.buf.copy(out.buf, out.pos, r.valueStart, r.valueStart + n)
+        if (n > 0) out.copyIn(r.buf, r.valueStart, r.valueStart + n)
         out.buf[out.pos++] = d
       }
     }

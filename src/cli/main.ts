@@ -18,7 +18,8 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     process.stdout.write(`logpipe/${pkg.version} ${process.platform}-${process.arch} node-${process.version}\n`)
     return
   }
-  const {run, flush} = await import('@oclif/core')
+  // Subpath imports: the package index also loads help, ux and semver, which a run rarely needs.
+  const [{run}, {flush}] = await Promise.all([import('@oclif/core/run'), import('@oclif/core/flush')])
   try {
     // No oclif user plugins: oclif would look for them in $LOGPIPE_DATA_DIR
     // (its own "<BIN>_DATA_DIR"), which is our store, not a plugin directory.

@@ -4,9 +4,28 @@
  * is handed to stdout when full; when stdout says "wait" (write() returned
  * false) we wait for 'drain' before filling it again.
  */
+import {fstatSync, writeSync} from 'node:fs'
 import type {Writable} from 'node:stream'
+import {isatty} from 'node:tty'
+import {copyBytes, type MemoryArena, viewOf} from '../core/codec/memory-arena.js'
 
 const DEFAULT_SIZE = 1 << 20
+
+/**
+ * stdout's descriptor when it is a regular file or a device other than a
+ * terminal: writes there complete at once, so they can be made directly.
+ */
+function syncTarget(stream: Writable): number | null {
+  const fd = (stream as {fd?: unknown}).fd
+  if (typeof fd !== 'number' || isatty(fd)) return null
+  try {
+    const st = fstatSync(fd)
+    return st.isFile() || st.isCharacterDevice() ? fd : null
+  } catch {
+    return null
+  }
+}
+const POOL_SIZE = 4
 
 export class Output {
   buf: Buffer
@@ -14,10 +33,27 @@ export class Output {
   private readonly stream: Writable
   private waiting: Promise<void> | null = null
   closed = false
+  private readonly size: number
+  private readonly arena: MemoryArena | null
+  /** Buffers the stream has finished with, ready to fill again. */
+  private readonly pool: Buffer[] = []
+  /** All the memory under `buf` (see copyBytes). */
+  private view: Uint8Array
+  private lastTurn = Date.now()
+  /** The descriptor to write with writeSync when the stream is a file or a device (not a pipe or terminal). */
+  private readonly syncFd: number | null
 
-  constructor(stream: Writable = process.stdout, size = DEFAULT_SIZE) {
+  /**
+   * With an arena, output buffers are taken from it, so copying record bytes
+   * from read buffers in the same arena allocates nothing.
+   */
+  constructor(stream: Writable = process.stdout, size = DEFAULT_SIZE, arena: MemoryArena | null = null) {
     this.stream = stream
-    this.buf = Buffer.allocUnsafe(size)
+    this.size = size
+    this.arena = arena
+    this.buf = this.fresh()
+    this.view = viewOf(this.buf)
+    this.syncFd = syncTarget(stream)
     stream.on('error', (error: NodeJS.ErrnoException) => {
       if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') {
         this.closed = true
@@ -32,7 +68,21 @@ export class Output {
     if (this.pos + n <= this.buf.length) return
     const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n))
     this.buf.copy(grown, 0, 0, this.pos)
-    this.buf = grown
+    this.setBuffer(grown)
+  }
+
+  private fresh(): Buffer {
+    return this.pool.pop() ?? this.arena?.take(this.size) ?? Buffer.allocUnsafe(this.size)
+  }
+
+  private setBuffer(buf: Buffer): void {
+    if (buf.buffer !== this.view?.buffer) this.view = viewOf(buf)
+    this.buf = buf
+  }
+
+  /** Appends src[start, end); the caller has ensure()d the room. */
+  copyIn(src: Buffer, start: number, end: number): void {
+    this.pos += copyBytes(this.view, this.buf, this.pos, src, start, end)
   }
 
   get isFull(): boolean {
@@ -41,7 +91,7 @@ export class Output {
 
   writeBytes(src: Buffer, start = 0, end = src.length): void {
     this.ensure(end - start)
-    this.pos += src.copy(this.buf, this.pos, start, end)
+    this.pos += copyBytes(this.view, this.buf, this.pos, src, start, end)
   }
 
   writeString(s: string): void {
@@ -75,15 +125,33 @@ export class Output {
   /** Hands the buffered bytes to the stream; waits when the stream asks us to. */
   async flush(): Promise<void> {
     if (this.waiting) await this.waiting
+    // Writes to a file or /dev/null complete at once, so a reader of a large
+    // log would never give the event loop a turn: signals (Ctrl-C) and
+    // write callbacks would wait for the end. Give it one now and then.
+    const now = Date.now()
+    if (now - this.lastTurn > 20) {
+      this.lastTurn = now
+      await new Promise<void>((resolve) => setImmediate(resolve))
+    }
     if (this.pos === 0 || this.closed) {
       this.pos = 0
       return
     }
-    // The stream keeps the buffer until written, so hand it over and start a new one.
-    const chunk = this.buf.subarray(0, this.pos)
-    this.buf = Buffer.allocUnsafe(this.buf.length)
+    if (this.syncFd !== null && this.stream.writableLength === 0) {
+      // A file or /dev/null: write it out now and fill the same buffer again.
+      for (let off = 0; off < this.pos; ) off += writeSync(this.syncFd, this.buf, off, this.pos - off)
+      this.pos = 0
+      return
+    }
+    // The stream keeps the buffer until it is written; fill another meanwhile
+    // and take this one back when the stream is done with it.
+    const full = this.buf
+    const chunk = full.subarray(0, this.pos)
+    this.setBuffer(this.fresh())
     this.pos = 0
-    const ok = this.stream.write(chunk)
+    const ok = this.stream.write(chunk, () => {
+      if (full.length === this.size && this.pool.length < POOL_SIZE) this.pool.push(full)
+    })
     if (!ok && !this.closed) {
       this.waiting = new Promise<void>((resolve) => {
         const done = () => {

@@ -1,4 +1,5 @@
-import {Args, Flags} from '@oclif/core'
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
 import {Consumer, requireTopic} from '../core/client/consumer.js'
 import {validateTopicName} from '../core/store/names.js'
 import {parseOffsetSpec} from '../core/client/offset-spec.js'
@@ -7,10 +8,14 @@ import type {AssignmentStrategy} from '../core/group/assignors.js'
 import type {AutoOffsetReset} from '../core/group/group-member.js'
 import {validateGroupName} from '../core/store/names.js'
 import {runConsumeLoop} from '../cli/consume-loop.js'
+import {MemoryArena} from '../core/codec/memory-arena.js'
 import {LogpipeCommand} from '../cli/base-command.js'
 import {parseIntFlag, intFlag} from '../cli/flags.js'
 import {compileFormat, jsonFormatter} from '../cli/format.js'
 import {Output} from '../cli/output.js'
+
+/** Room for a few read buffers and the output buffers (about a megabyte each). */
+const CONSUME_ARENA_BYTES = 12 << 20
 
 export default class Consume extends LogpipeCommand<typeof Consume> {
   static override summary = 'Print records of one or more topics, following the log for new ones.'
@@ -56,8 +61,10 @@ export default class Consume extends LogpipeCommand<typeof Consume> {
     const partitions = f.partition?.map((p) => parseIntFlag('-p/--partition', p, 0))
     const format = f.json ? jsonFormatter : compileFormat(f.format)
     for (const t of topics) requireTopic(this.store, t)
-    const consumer = new Consumer(this.store, topics, {partitions, offset, onNotice: this.notice})
-    const out = new Output()
+    // Read and output buffers share one arena: copying a record into the output allocates nothing.
+    const arena = new MemoryArena(CONSUME_ARENA_BYTES)
+    const consumer = new Consumer(this.store, topics, {partitions, offset, onNotice: this.notice, arena})
+    const out = new Output(process.stdout, undefined, arena)
     let remaining = f.count ?? Infinity
     let stopping = false
     const stop = () => {

@@ -1,4 +1,5 @@
-import {Args, Flags} from '@oclif/core'
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
 import {dumpFile, type DumpResult} from '../core/log/dump.js'
 import {LogpipeCommand} from '../cli/base-command.js'
 

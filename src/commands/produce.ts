@@ -1,6 +1,7 @@
 import {closeSync, createReadStream, fstatSync, openSync, statSync} from 'node:fs'
 import type {Readable} from 'node:stream'
-import {Args, Flags} from '@oclif/core'
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
 import {Admin} from '../core/client/admin.js'
 import {DelimitedInput} from '../core/client/delimited-input.js'
 import {requireTopic} from '../core/client/consumer.js'

@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 import {runConsumerPerf, type ConsumerPerfResult} from '../../core/bench/consumer-perf.js'
 import {LogpipeCommand} from '../../cli/base-command.js'
 import {intFlag} from '../../cli/flags.js'

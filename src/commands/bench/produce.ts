@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 import {runProducerPerf, type ProducerPerfResult} from '../../core/bench/producer-perf.js'
 import {LogpipeCommand} from '../../cli/base-command.js'
 import {intFlag} from '../../cli/flags.js'

@@ -1,4 +1,4 @@
-import {Args} from '@oclif/core'
+import * as Args from '@oclif/core/args'
 import {GroupAdmin} from '../../core/group/group-admin.js'
 import {LogpipeCommand} from '../../cli/base-command.js'
 

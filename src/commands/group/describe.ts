@@ -1,6 +1,7 @@
-import {Args, Flags} from '@oclif/core'
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
 import {GroupAdmin, type GroupDescription} from '../../core/group/group-admin.js'
-import {tpKey} from '../../core/group/assignors.js'
+import {tpKey, type TopicPartition} from '../../core/group/assignors.js'
 import {LogpipeCommand} from '../../cli/base-command.js'
 import {table} from '../../cli/style.js'
 
@@ -26,7 +27,7 @@ export default class GroupDescribe extends LogpipeCommand<typeof GroupDescribe> 
         this.say(
           table(
             ['GROUP', 'CONSUMER-ID', 'HOST', 'PID', 'CLIENT-ID', '#PARTITIONS', 'ASSIGNMENT'],
-            d.members.map((m) => [d.group, m.memberId, m.host, m.pid, m.clientId, m.owned.length, m.owned.map(tpKey).join(',') || '-']),
+            d.members.map((m) => [d.group, m.memberId, m.host, m.pid, m.clientId, m.owned.length, [...m.owned].sort(byTopicPartition).map(tpKey).join(',') || '-']),
           ),
         )
       }
@@ -42,3 +43,5 @@ export default class GroupDescribe extends LogpipeCommand<typeof GroupDescribe> 
     return d
   }
 }
+
+const byTopicPartition = (a: TopicPartition, b: TopicPartition) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition)

@@ -1,5 +1,6 @@
 import {readFileSync} from 'node:fs'
-import {Args, Flags} from '@oclif/core'
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
 import {GroupAdmin, parseDuration, parseOffsetsCsv, type ResetPlanRow, type ResetSpec} from '../../core/group/group-admin.js'
 import {parseTimestamp} from '../../core/client/offset-spec.js'
 import {NotFoundError, UsageError} from '../../core/errors.js'
@@ -21,7 +22,7 @@ export default class GroupResetOffsets extends LogpipeCommand<typeof GroupResetO
   ]
   static override args = {group: Args.string({ignoreStdin: true, required: true, description: 'Group name.'})}
   static override flags = {
-    topic: Flags.string({summary: 'Topic, or topic:P,P,... (repeatable).', multiple: true, exclusive: ['all-topics']}),
+    topic: Flags.string({summary: 'Topic, or topic:P,P,... (repeatable).', multiple: true, multipleNonGreedy: true, exclusive: ['all-topics']}),
     'all-topics': Flags.boolean({summary: 'Every topic the group has offsets for.'}),
     'to-earliest': Flags.boolean({summary: 'Reset to the log start.'}),
     'to-latest': Flags.boolean({summary: 'Reset to the log end.'}),

@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 import {Admin} from '../../core/client/admin.js'
 import {UsageError} from '../../core/errors.js'
 import type {TopicMeta} from '../../core/store/store.js'

@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 import {Admin} from '../../core/client/admin.js'
 import {LogpipeCommand} from '../../cli/base-command.js'
 import {topicArg} from '../../cli/flags.js'

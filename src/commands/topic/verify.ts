@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 import {Admin, type VerifyReport} from '../../core/client/admin.js'
 import {LogpipeError} from '../../core/errors.js'
 import {LogpipeCommand} from '../../cli/base-command.js'

@@ -7,7 +7,8 @@
  */
 import {type FSWatcher, watch} from 'node:fs'
 import {NotFoundError, UsageError} from '../errors.js'
-import {LogReader} from '../log/log-reader.js'
+import {LogReader, readBufferSize} from '../log/log-reader.js'
+import type {MemoryArena} from '../codec/memory-arena.js'
 import * as L from '../record/batch-layout.js'
 import {RecordReader} from '../record/record.js'
 import type {RecordHeader} from '../record/header.js'
@@ -36,6 +37,8 @@ export interface ConsumerOptions {
   onNotice?: (message: string) => void
   /** Start with no partitions; they are added with assign() (consumer groups). */
   manual?: boolean
+  /** Read buffers come from here, so a caller's output buffers in the same arena copy without allocating. */
+  arena?: MemoryArena
 }
 
 export interface ConsumedRecord {
@@ -70,7 +73,7 @@ export class Consumer {
         if (!Number.isInteger(p) || p < 0 || p >= meta.partitions) {
           throw new UsageError(`-p/--partition ${p} does not exist: topic '${topic}' has partitions 0..${meta.partitions - 1}`)
         }
-        const reader = new LogReader(store.partitionDir(topic, p), config['max.message.bytes'] + 64)
+        const reader = this.newReader(store, topic, p, config['max.message.bytes'] + 64)
         this.assignments.push({topic, partition: p, reader, position: 0, atEnd: false, pending: null, stallReported: false})
       }
     }
@@ -87,12 +90,17 @@ export class Consumer {
   assign(topic: string, partition: number, offset: number): Assignment {
     this.unassign(topic, partition)
     const config = this.store.topicConfig(topic)
-    const reader = new LogReader(this.store.partitionDir(topic, partition), config['max.message.bytes'] + 64)
+    const reader = this.newReader(this.store, topic, partition, config['max.message.bytes'] + 64)
     const a: Assignment = {topic, partition, reader, position: 0, atEnd: false, pending: null, stallReported: false}
     this.assignments.push(a)
     this.seek(a, {kind: 'absolute', offset})
     if (this.watching) this.watch(a)
     return a
+  }
+
+  private newReader(store: Store, topic: string, partition: number, maxBatchSize: number): LogReader {
+    const buffer = this.options.arena?.take(readBufferSize(maxBatchSize))
+    return new LogReader(store.partitionDir(topic, partition), maxBatchSize, buffer)
   }
 
   /** Stops reading a partition; returns its position (next offset to hand out), or null if it was not assigned. */

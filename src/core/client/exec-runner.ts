@@ -9,6 +9,11 @@
  * dead-letter topic. Per partition, the position safe to commit is the
  * oldest record not yet handed on, so commits stay in offset order however
  * the commands finish.
+ *
+ * `stop()` (Ctrl-C, SIGTERM) starts nothing more: records not started stay
+ * not handed on, and a command that fails once we are stopping (Ctrl-C
+ * reaches the commands too) is neither retried nor dead-lettered: it was
+ * interrupted, not a bad record, so it stays uncommitted for the next run.
  */
 import {spawn} from 'node:child_process'
 import {isUtf8} from 'node:buffer'
@@ -83,6 +88,8 @@ export class ExecRunner {
   /** Set when a record failed for good and there is no dead-letter topic. */
   fatal: ExecFailure | null = null
   handedOn = 0
+  private stopping = false
+  private readonly onStop = new Set<() => void>()
 
   constructor(options: ExecRunnerOptions) {
     this.options = options
@@ -101,6 +108,8 @@ export class ExecRunner {
     let p = this.pending.get(key)
     if (!p) this.pending.set(key, (p = new PendingOffsets()))
     p.add(job.offset)
+    // Stopping: the record stays pending (not committed) and is not run.
+    if (this.stopping) return
     this.queue.push(job)
     this.pump()
   }
@@ -132,13 +141,30 @@ export class ExecRunner {
     return new Promise((resolve) => this.waiters.push(resolve))
   }
 
+  /**
+   * Stop: drop the records not started (they stay pending, so they are not
+   * committed) and let the running commands end; see the header.
+   */
+  stop(): void {
+    this.stopping = true
+    this.queue.length = 0
+    for (const f of [...this.onStop]) f()
+    this.wakeWaiters()
+  }
+
+  private wakeWaiters(): void {
+    const waiters = this.waiters
+    this.waiters = []
+    for (const w of waiters) w()
+  }
+
   async drain(): Promise<void> {
     while (this.busy && !this.fatal) await this.changed()
     while (this.running > 0) await this.changed()
   }
 
   private pump(): void {
-    while (!this.fatal && this.running < this.options.concurrency && this.queue.length > 0) {
+    while (!this.fatal && !this.stopping && this.running < this.options.concurrency && this.queue.length > 0) {
       const job = this.queue.shift()!
       const key = `${job.topic}/${job.partition}`
       this.running++
@@ -146,9 +172,7 @@ export class ExecRunner {
       void this.runJob(job).finally(() => {
         this.running--
         this.runningBy.set(key, this.runningBy.get(key)! - 1)
-        const waiters = this.waiters
-        this.waiters = []
-        for (const w of waiters) w()
+        this.wakeWaiters()
         this.pump()
       })
     }
@@ -160,13 +184,18 @@ export class ExecRunner {
     for (let attempt = 0; attempt <= retries; attempt++) {
       if (attempt > 0) {
         const delay = Math.min(10_000, (this.options.backoffMs ?? 100) * 2 ** (attempt - 1))
-        await new Promise((r) => setTimeout(r, delay))
+        await this.sleepUnlessStopped(delay)
+        if (this.stopping) return
       }
       last = await runOnce(this.options.command, job)
       if (last.exitCode === 0) {
         this.finish(job)
         return
       }
+      // Ctrl-C reaches our SIGINT handler and the command at the same moment;
+      // let the handler run before judging the failure.
+      await new Promise((r) => setImmediate(r))
+      if (this.stopping) return
     }
     const failure: ExecFailure = {job, ...last!, attempts: retries + 1}
     const how = failure.signal ? `killed by ${failure.signal}` : `exit code ${failure.exitCode}`
@@ -181,6 +210,18 @@ export class ExecRunner {
       }
     }
     this.fatal ??= failure
+  }
+
+  private sleepUnlessStopped(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer)
+        this.onStop.delete(done)
+        resolve()
+      }
+      const timer = setTimeout(done, ms)
+      this.onStop.add(done)
+    })
   }
 
   private finish(job: ExecJob): void {

@@ -31,6 +31,7 @@ export class GroupConsumer {
   readonly member: GroupMember
   private readonly options: GroupConsumerOptions
   private timer: NodeJS.Timeout | null = null
+  private heartbeats: NodeJS.Timeout | null = null
   private lastCommit = 0
   private closed = false
 
@@ -55,6 +56,15 @@ export class GroupConsumer {
 
   async start(): Promise<void> {
     await this.member.join()
+    // Heartbeats on their own timer: a tick may wait long on a revoke.
+    this.heartbeats = setInterval(() => {
+      try {
+        this.member.heartbeat()
+      } catch (error) {
+        this.options.onNotice?.(`group ${this.member.group}: heartbeat failed: ${(error as Error).message}`)
+      }
+    }, this.member.tickIntervalMs)
+    this.heartbeats.unref()
     const loop = () => {
       this.timer = setTimeout(() => {
         this.member
@@ -115,8 +125,13 @@ export class GroupConsumer {
     if (this.closed) return
     this.closed = true
     if (this.timer) clearTimeout(this.timer)
-    await this.options.handOn()
-    await this.member.leave()
-    this.consumer.close()
+    try {
+      await this.options.handOn()
+      // Still heartbeating while the last commands finish: we leave only now.
+      await this.member.leave()
+    } finally {
+      if (this.heartbeats) clearInterval(this.heartbeats)
+      this.consumer.close()
+    }
   }
 }

@@ -7,6 +7,7 @@
  */
 import {UsageError} from '../errors.js'
 import {PartitionLog} from '../log/partition-log.js'
+import {MemoryArena} from '../codec/memory-arena.js'
 import {BatchBuilder, type BatchBuilderOptions, capacityFor} from '../record/record-batch.js'
 import {encodeHeaders, NO_HEADERS, type RecordHeader} from '../record/header.js'
 import {Compression} from '../record/compression.js'
@@ -126,20 +127,15 @@ export class Producer {
    */
   inputBuffer(size: number): Buffer {
     if (this.arena || this.partitions > ARENA_MAX_PARTITIONS) return Buffer.allocUnsafe(size)
-    const slot = capacityFor(this.builderOptions)
     const slots = (this.options.partition === undefined ? this.partitions : 1) + 2
-    this.arena = {buffer: new ArrayBuffer(size + slot * slots), next: size, slot}
-    return Buffer.from(this.arena.buffer, 0, size)
+    this.arena = new MemoryArena(size + capacityFor(this.builderOptions) * slots)
+    return this.arena.take(size)
   }
 
-  private arena: {buffer: ArrayBuffer; next: number; slot: number} | null = null
+  private arena: MemoryArena | null = null
 
   private arenaSlot(): Buffer | undefined {
-    const a = this.arena
-    if (!a || a.next + a.slot > a.buffer.byteLength) return undefined
-    const b = Buffer.from(a.buffer, a.next, a.slot)
-    a.next += a.slot
-    return b
+    return this.arena?.take(capacityFor(this.builderOptions))
   }
 
   /** The partition every record goes to (ProducerOptions.partition), if one was given. */

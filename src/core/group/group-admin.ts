@@ -12,7 +12,7 @@ import type {Store} from '../store/store.js'
 import {validateGroupName} from '../store/names.js'
 import {assign, tpKey, type AssignmentStrategy, type TopicPartition} from './assignors.js'
 import {groupDir} from './group-member.js'
-import {liveMembers, type MemberInfo} from './membership.js'
+import {groupStrategy, liveMembers, type MemberInfo} from './membership.js'
 import {OffsetStore} from './offset-store.js'
 
 export type GroupState = 'Empty' | 'Stable' | 'PreparingRebalance' | 'Dead'
@@ -109,7 +109,7 @@ export class GroupAdmin {
         partitionsPerTopic.set(t, this.store.readTopic(t).partitions)
       } catch {}
     }
-    const strategy = members[0]?.strategy ?? null
+    const strategy = groupStrategy(members)
     const plan = strategy
       ? assign(strategy, members.map((m) => ({memberId: m.memberId, topics: m.topics, owned: m.owned ?? []})), partitionsPerTopic)
       : new Map<string, TopicPartition[]>()

@@ -12,8 +12,9 @@ import {join} from 'node:path'
 import {LogReader} from '../log/log-reader.js'
 import type {Store} from '../store/store.js'
 import {validateGroupName} from '../store/names.js'
+import {LogpipeError} from '../errors.js'
 import {type AssignmentStrategy, type TopicPartition, assign, tpKey} from './assignors.js'
-import {Membership, liveMembers, newMemberId, removeDeadMembers} from './membership.js'
+import {Membership, groupStrategy, liveMembers, newMemberId, removeDeadMembers} from './membership.js'
 import {type CommitOutcome, OffsetStore} from './offset-store.js'
 import {PartitionOwnership} from './ownership.js'
 
@@ -94,11 +95,34 @@ export class GroupMember {
     const meta = join(this.dir, 'group.json')
     if (!existsSync(meta)) writeFileSync(meta, JSON.stringify({group: this.group, createdAt: new Date().toISOString()}) + '\n', {flag: 'a'})
     this.membership.join()
+    // Like Kafka's INCONSISTENT_GROUP_PROTOCOL: a member cannot join with
+    // an assignment strategy other than the group's.
+    const strategy = groupStrategy(liveMembers(this.dir))
+    const mine = this.options.strategy ?? 'range'
+    if (strategy && strategy !== mine) {
+      this.membership.leave()
+      throw new LogpipeError(`group '${this.group}' assigns partitions with ${strategy}; this member asked for ${mine}`, {
+        hint: `use --assignment ${strategy}, or stop the group's members first`,
+      })
+    }
     await this.tick()
   }
 
   get ownedPartitions(): TopicPartition[] {
     return [...this.owned.values()].map((o) => ({topic: o.topic, partition: o.partition}))
+  }
+
+  /**
+   * Rewrites the member file when the last heartbeat is getting old. The
+   * caller runs this on a timer of its own besides tick(): a round can wait
+   * for seconds on a revoke (an --exec command finishing), and a member
+   * busy handing on is alive; without this the others would declare it
+   * dead after the session timeout, rebalance without it, and let an
+   * operator reset offsets under it.
+   */
+  heartbeat(): void {
+    if (Date.now() - this.membership.info.heartbeatAt < this.tickIntervalMs / 2) return
+    this.membership.heartbeat({owned: this.ownedPartitions, positions: this.hooks.positions()})
   }
 
   /** One round of heartbeat and rebalance; concurrent calls share one round. */
@@ -123,7 +147,9 @@ export class GroupMember {
         // A topic another member subscribes to that is gone: nobody gets it.
       }
     }
-    const strategy = this.options.strategy ?? 'range'
+    // The group's strategy, not necessarily ours: two members that joined at
+    // the same moment with different ones must still compute the same plan.
+    const strategy = groupStrategy(members) ?? this.options.strategy ?? 'range'
     const plan = assign(
       strategy,
       members.map((m) => ({memberId: m.memberId, topics: m.topics, owned: m.owned ?? []})),

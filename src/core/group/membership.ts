@@ -65,6 +65,20 @@ export function liveMembers(groupDir: string, now = Date.now()): MemberInfo[] {
   return readMembers(groupDir).filter((m) => isMemberAlive(m, now))
 }
 
+/**
+ * The group's assignment strategy: the one of its longest-standing member
+ * (earliest join, then lowest id). Every member divides the partitions
+ * with it, so members started with different --assignment values still
+ * agree on one plan instead of each leaving partitions to the other.
+ */
+export function groupStrategy(members: MemberInfo[]): AssignmentStrategy | null {
+  let first: MemberInfo | null = null
+  for (const m of members) {
+    if (!first || m.joinedAt < first.joinedAt || (m.joinedAt === first.joinedAt && m.memberId < first.memberId)) first = m
+  }
+  return first?.strategy ?? null
+}
+
 /** Removes files of members that are dead (any member may tidy up). */
 export function removeDeadMembers(groupDir: string, now = Date.now()): MemberInfo[] {
   const dead = readMembers(groupDir).filter((m) => !isMemberAlive(m, now))

@@ -9,8 +9,10 @@
  * `generation` beside the lock). Commits carry the generation they were made
  * under, so a member that lost ownership without noticing is fenced.
  */
-import {mkdirSync, readFileSync} from 'node:fs'
+import {mkdirSync, readFileSync, statSync} from 'node:fs'
+import * as fs from 'node:fs'
 import {join} from 'node:path'
+import lockfile from 'proper-lockfile'
 import {LockError} from '../errors.js'
 import {PartitionLock, currentLeader, type LeaderInfo} from '../lock/partition-lock.js'
 import {writeJsonAtomic} from '../store/atomic-write.js'
@@ -39,6 +41,8 @@ export class PartitionOwnership {
   private readonly lock: PartitionLock
   /** Generation under which we own the partition; valid while held. */
   generation = 0
+  /** Inode and birth time of the lock directory we made: another owner's lock is another directory. */
+  private lockId: string | null = null
 
   constructor(groupDir: string, topic: string, partition: number, memberId: string, staleMs: number) {
     this.topic = topic
@@ -57,17 +61,43 @@ export class PartitionOwnership {
       if (error instanceof LockError) return false
       throw error
     }
+    this.lockId = lockIdentity(this.lock.lockPath)
     this.generation = readGeneration(this.dir) + 1
     writeJsonAtomic(join(this.dir, 'generation'), {generation: this.generation})
     return true
   }
 
-  /** Still ours: the lock is held, not taken over, and nobody bumped the generation. */
+  /**
+   * Still ours: the lock is held, the lock directory in place is the one we
+   * made (not replaced by a stale takeover), and nobody bumped the generation.
+   */
   get valid(): boolean {
-    return this.lock.held && readGeneration(this.dir) === this.generation
+    return this.lock.held && this.lockId !== null && lockIdentity(this.lock.lockPath) === this.lockId && readGeneration(this.dir) === this.generation
   }
 
+  /**
+   * Lets go. When the lock was taken over while we stalled, the directory in
+   * place is the new owner's: proper-lockfile's release would remove it
+   * (it does not check whose it is) and let a third member in beside the new
+   * owner, so we only drop our claim and leave the directory alone.
+   */
   async release(): Promise<void> {
-    await this.lock.release()
+    const ours = this.lockId !== null && lockIdentity(this.lock.lockPath) === this.lockId
+    this.lockId = null
+    if (ours || !this.lock.held) {
+      await this.lock.release()
+      return
+    }
+    const keepDir = {...fs, rmdir: (_path: string, callback: (error: null) => void) => callback(null)}
+    await lockfile.unlock(this.dir, {lockfilePath: this.lock.lockPath, realpath: false, fs: keepDir} as lockfile.UnlockOptions).catch(() => {})
+  }
+}
+
+function lockIdentity(lockPath: string): string | null {
+  try {
+    const st = statSync(lockPath, {bigint: true})
+    return `${st.ino}:${st.birthtimeNs}`
+  } catch {
+    return null
   }
 }

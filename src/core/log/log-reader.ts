@@ -16,6 +16,11 @@ import type {TimeIndex} from './time-index.js'
 
 const READ_CHUNK = 1 << 20
 
+/** Size of a reader's buffer: a megabyte, or one largest batch. */
+export function readBufferSize(maxBatchSize: number): number {
+  return Math.max(READ_CHUNK, maxBatchSize)
+}
+
 export interface BatchRange {
   buf: Buffer
   /** Whole batches lie in buf[start, end). */
@@ -40,10 +45,11 @@ export class LogReader {
   stall: ReaderStall | null = null
   private suspect: {base: number; position: number} | null = null
 
-  constructor(dir: string, maxBatchSize: number) {
+  /** `buffer`, when given, is the read buffer (e.g. from a MemoryArena shared with the output). */
+  constructor(dir: string, maxBatchSize: number, buffer?: Buffer) {
     this.dir = dir
     this.maxBatchSize = maxBatchSize
-    this.buf = Buffer.allocUnsafe(Math.max(READ_CHUNK, maxBatchSize))
+    this.buf = buffer && buffer.length >= readBufferSize(maxBatchSize) ? buffer : Buffer.allocUnsafe(readBufferSize(maxBatchSize))
   }
 
   /** Base offsets of the segments, re-read from the directory. */

@@ -6,6 +6,7 @@
  * next `reset()`.
  */
 import {crc32c} from '../codec/crc32c.js'
+import {copyBytes, viewOf} from '../codec/memory-arena.js'
 import {sizeOfVarint, sizeOfVarlong, writeVarint, writeVarlong} from '../codec/varint.js'
 import {RecordTooLargeError} from '../errors.js'
 import * as L from './batch-layout.js'
@@ -73,23 +74,11 @@ export class BatchBuilder {
     this.maxBatchBytes = options.maxBatchBytes
     this.compression = options.compression ?? Compression.none
     this.buf = options.buffer ?? Buffer.allocUnsafe(capacityFor(options))
-    this.arena = new Uint8Array(this.buf.buffer)
-    this.base = this.buf.byteOffset
+    this.view = viewOf(this.buf)
   }
 
-  /** The whole ArrayBuffer under `buf`, for allocation-free copies from buffers in it. */
-  private readonly arena: Uint8Array
-  private readonly base: number
-
-  /** Copies src[start, end) to buf[pos]; returns the byte count. */
-  private copyIn(src: Buffer, start: number, end: number, pos: number): number {
-    if (src.buffer === this.arena.buffer) {
-      // Buffer.copy allocates a view per call; copyWithin on shared memory does not.
-      this.arena.copyWithin(this.base + pos, src.byteOffset + start, src.byteOffset + end)
-      return end - start
-    }
-    return src.copy(this.buf, pos, start, end)
-  }
+  /** All the memory under `buf`: records copied from buffers in it cost no allocation. */
+  private readonly view: Uint8Array
 
   get recordCount(): number {
     return this.count
@@ -205,13 +194,13 @@ export class BatchBuilder {
       buf[pos++] = 1 // zigzag(-1)
     } else {
       pos = writeVarint(buf, pos, keyLength)
-      if (keyLength > 0) pos += this.copyIn(key, keyStart, keyEnd, pos)
+      if (keyLength > 0) pos += copyBytes(this.view, buf, pos, key, keyStart, keyEnd)
     }
     if (value === null) {
       buf[pos++] = 1
     } else {
       pos = writeVarint(buf, pos, valueLength)
-      if (valueLength > 0) pos += this.copyIn(value, valueStart, valueEnd, pos)
+      if (valueLength > 0) pos += copyBytes(this.view, buf, pos, value, valueStart, valueEnd)
     }
     if (headers.length === 1) buf[pos++] = headers[0]
     else pos += headers.copy(buf, pos)
