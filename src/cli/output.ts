@@ -53,6 +53,7 @@ export class Output {
     this.arena = arena
     this.buf = this.fresh()
     this.view = viewOf(this.buf)
+    this.base = this.buf.byteOffset
     this.syncFd = syncTarget(stream)
     stream.on('error', (error: NodeJS.ErrnoException) => {
       if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') {
@@ -78,11 +79,33 @@ export class Output {
   private setBuffer(buf: Buffer): void {
     if (buf.buffer !== this.view?.buffer) this.view = viewOf(buf)
     this.buf = buf
+    this.base = buf.byteOffset
+    this.lastSrc = null
   }
 
-  /** Appends src[start, end); the caller has ensure()d the room. */
+  private base = 0
+  /** The last source buffer copied from, and what copyIn worked out about it. */
+  private lastSrc: Buffer | null = null
+  private lastSrcShared = false
+  private lastSrcBase = 0
+
+  /**
+   * Appends src[start, end); the caller has ensure()d the room. Called per
+   * record with the same read buffer over and over, so whether it shares
+   * our memory is worked out once per buffer, not per call.
+   */
   copyIn(src: Buffer, start: number, end: number): void {
-    this.pos += copyBytes(this.view, this.buf, this.pos, src, start, end)
+    if (src !== this.lastSrc) {
+      this.lastSrc = src
+      this.lastSrcShared = src.buffer === this.view.buffer
+      this.lastSrcBase = src.byteOffset
+    }
+    if (this.lastSrcShared) {
+      this.view.copyWithin(this.base + this.pos, this.lastSrcBase + start, this.lastSrcBase + end)
+      this.pos += end - start
+    } else {
+      this.pos += src.copy(this.buf, this.pos, start, end)
+    }
   }
 
   get isFull(): boolean {

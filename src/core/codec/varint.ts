@@ -88,6 +88,16 @@ export class ByteCursor {
   }
 
   readVarint(): number {
+    // Most varints in a record (lengths, deltas) are one byte.
+    const b0 = this.buf[this.pos]
+    if (b0 < 0x80 && this.pos < this.end) {
+      this.pos++
+      return (b0 >>> 1) ^ -(b0 & 1)
+    }
+    return this.readLongVarint()
+  }
+
+  private readLongVarint(): number {
     const buf = this.buf
     let result = 0
     let shift = 0
@@ -108,6 +118,15 @@ export class ByteCursor {
   }
 
   readVarlong(): number {
+    const b0 = this.buf[this.pos]
+    if (b0 < 0x80 && this.pos < this.end) {
+      this.pos++
+      return (b0 >>> 1) ^ -(b0 & 1)
+    }
+    return this.readLongVarlong()
+  }
+
+  private readLongVarlong(): number {
     const buf = this.buf
     // The zigzag value is summed without its sign bit (see zigzag64High):
     // even, and kept at most 2^54 so every step is exact.

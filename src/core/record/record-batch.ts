@@ -50,6 +50,21 @@ export function recordBodySize(
   )
 }
 
+/** Writes a non-negative int as a zigzag varint, the one- and two-byte forms inline. */
+function putSmallVarint(buf: Buffer, pos: number, n: number): number {
+  if (n < 64) {
+    buf[pos] = n << 1
+    return pos + 1
+  }
+  if (n < 8192) {
+    const z = n << 1
+    buf[pos] = (z & 0x7f) | 0x80
+    buf[pos + 1] = z >>> 7
+    return pos + 2
+  }
+  return writeVarint(buf, pos, n)
+}
+
 /** Bytes of a non-negative int as a zigzag varint (2n), by comparison. */
 function varintSize(n: number): number {
   if (n < 64) return 1
@@ -75,7 +90,13 @@ export class BatchBuilder {
     this.compression = options.compression ?? Compression.none
     this.buf = options.buffer ?? Buffer.allocUnsafe(capacityFor(options))
     this.view = viewOf(this.buf)
+    this.base = this.buf.byteOffset
   }
+
+  private readonly base: number
+  private lastSrc: Buffer | null = null
+  /** byteOffset of lastSrc when it lives in our memory, else -1. */
+  private lastSrcBase = -1
 
   /** All the memory under `buf`: records copied from buffers in it cost no allocation. */
   private readonly view: Uint8Array
@@ -185,22 +206,36 @@ export class BatchBuilder {
       this.maxTimestamp = timestamp
     }
     const buf = this.buf
-    let pos = writeVarint(buf, this.pos, body)
+    let pos = putSmallVarint(buf, this.pos, body)
     buf[pos++] = 0 // record attributes: unused in v2
     if (timestampDelta >= 0 && timestampDelta < 64) buf[pos++] = timestampDelta << 1
     else pos = writeVarlong(buf, pos, timestampDelta)
-    pos = writeVarint(buf, pos, this.count)
+    pos = putSmallVarint(buf, pos, this.count)
     if (key === null) {
       buf[pos++] = 1 // zigzag(-1)
     } else {
-      pos = writeVarint(buf, pos, keyLength)
+      pos = putSmallVarint(buf, pos, keyLength)
       if (keyLength > 0) pos += copyBytes(this.view, buf, pos, key, keyStart, keyEnd)
     }
     if (value === null) {
       buf[pos++] = 1
     } else {
-      pos = writeVarint(buf, pos, valueLength)
-      if (valueLength > 0) pos += copyBytes(this.view, buf, pos, value, valueStart, valueEnd)
+      pos = putSmallVarint(buf, pos, valueLength)
+      if (valueLength > 0) {
+        // Records come from the same input buffer over and over: whether it
+        // shares our memory is worked out once per buffer (the .buffer and
+        // .byteOffset getters cost more than the copy itself).
+        if (value !== this.lastSrc) {
+          this.lastSrc = value
+          this.lastSrcBase = value.buffer === this.view.buffer ? value.byteOffset : -1
+        }
+        if (this.lastSrcBase >= 0) {
+          this.view.copyWithin(this.base + pos, this.lastSrcBase + valueStart, this.lastSrcBase + valueEnd)
+          pos += valueLength
+        } else {
+          pos += value.copy(buf, pos, valueStart, valueEnd)
+        }
+      }
     }
     if (headers.length === 1) buf[pos++] = headers[0]
     else pos += headers.copy(buf, pos)
