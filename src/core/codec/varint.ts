@@ -94,6 +94,13 @@ export class ByteCursor {
       this.pos++
       return (b0 >>> 1) ^ -(b0 & 1)
     }
+    // Two bytes: a record's length, for records of 64 bytes to 8 KiB.
+    const b1 = this.buf[this.pos + 1]
+    if (b1 < 0x80 && this.pos + 1 < this.end) {
+      this.pos += 2
+      const z = (b0 & 0x7f) | (b1 << 7)
+      return (z >>> 1) ^ -(z & 1)
+    }
     return this.readLongVarint()
   }
 
