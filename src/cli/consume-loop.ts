@@ -76,11 +76,16 @@ export async function runConsumeLoop(s: LoopSettings): Promise<void> {
     })
     consumer = gc.consumer
     if (g.seek) {
+      // As kafka-console-consumer's --from-beginning with --group: an explicit
+      // -o only says where to start a partition the group has no committed
+      // offset for; committed progress always wins, so a rebalance never
+      // skips or repeats records because of -o.
       const seek = g.seek
+      const offsets = gc.member.offsets
       const assign = consumer.assign.bind(consumer)
       consumer.assign = (topic, partition, offset) => {
         const a = assign(topic, partition, offset)
-        seek(consumer, a)
+        if (offsets.read(topic, partition) === null) seek(consumer, a)
         return a
       }
     }

@@ -36,7 +36,7 @@ export default class Consume extends LogpipeCommand<typeof Consume> {
     topic: Args.string({ignoreStdin: true, required: true, description: 'Topics to read (one or more).'}),
   }
   static override flags = {
-    offset: Flags.string({char: 'o', summary: 'Start at beginning|end|stored|N|-N|@TIME (ISO-8601 or epoch ms). Default: beginning; with -g: stored.'}),
+    offset: Flags.string({char: 'o', summary: 'Start at beginning|end|stored|N|-N|@TIME (ISO-8601 or epoch ms). Default: beginning; with -g: stored (the committed offset), and any other -o applies only where the group has none.'}),
     partition: Flags.string({char: 'p', summary: 'Only this partition (repeatable).', multiple: true, multipleNonGreedy: true}),
     count: intFlag({name: '-c/--count', char: 'c', summary: 'Stop after N records.', min: 1}),
     'exit-at-end': Flags.boolean({char: 'e', summary: 'Stop at the end of the log instead of following it.'}),
