@@ -8,9 +8,9 @@
  * four producers really write at the same time (each alone finishes its
  * 25,000 records in a few tens of milliseconds).
  */
-import type {ResultPromise} from 'execa'
-import {afterEach, describe, expect, test} from 'vitest'
+import {describe, expect, test} from 'vitest'
 import {cli} from '../helpers/cli.js'
+import {trackProcesses, waitFor} from './support.js'
 
 const PRODUCERS = 4
 const PER_PRODUCER = 25_000
@@ -25,22 +25,7 @@ function linesFor(id: number, from: number, to: number): string {
   return s
 }
 
-/** Processes a test started; any still running when it ends (it failed) are killed first. */
-const running: ResultPromise[] = []
-afterEach(async () => {
-  const left = running.splice(0)
-  for (const p of left) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL')
-  await Promise.allSettled(left)
-})
-
-/** Polls `cond` every 10 ms until it holds, failing with `what` at the deadline. */
-async function waitFor(cond: () => boolean, what: string, deadlineMs = 30_000): Promise<void> {
-  const deadline = Date.now() + deadlineMs
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-}
+const running = trackProcesses()
 
 interface Parsed {
   partition: number

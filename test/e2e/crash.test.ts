@@ -9,31 +9,17 @@
  */
 import {appendFileSync, existsSync, readFileSync, readdirSync, statSync, truncateSync, unlinkSync, utimesSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {execa, type ResultPromise} from 'execa'
-import {afterEach, describe, expect, test} from 'vitest'
+import {execa} from 'execa'
+import {describe, expect, test} from 'vitest'
 import {ROOT, cli} from '../helpers/cli.js'
+import {trackProcesses, waitFor} from './support.js'
 
 const HOLD_LOCK = join(ROOT, 'test', 'fixtures', 'hold-partition-lock.mjs')
 const RECOVERED = /^logpipe: .*recovered: truncated (\d+) bytes .*$/
 
 type Cli = ReturnType<typeof cli>
 
-/** Processes a test started; any still running when it ends (it failed) are killed first. */
-const running: ResultPromise[] = []
-afterEach(async () => {
-  const left = running.splice(0)
-  for (const p of left) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL')
-  await Promise.allSettled(left)
-})
-
-/** Polls `cond` every 5 ms until it holds, failing with `what` at the deadline. */
-async function waitFor(cond: () => boolean, what: string, deadlineMs = 30_000): Promise<void> {
-  const deadline = Date.now() + deadlineMs
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 5))
-  }
-}
+const running = trackProcesses()
 
 function partitionDir(c: Cli, topic: string, partition = 0): string {
   return join(c.dataDir, 'topics', topic, String(partition))

@@ -20,22 +20,13 @@ import {readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {join, relative} from 'node:path'
 import {describe, expect, onTestFinished, test} from 'vitest'
 import {OffsetStore} from '../../src/core/group/offset-store.js'
+import type {PartitionLag} from '../../src/core/group/group-admin.js'
 import {cli} from '../helpers/cli.js'
 import {EXIT, expectCleanError, expectOk, lines, once, sharedCli, tree} from './support.js'
 
 type Cli = ReturnType<typeof cli>
 
-interface PartitionRow {
-  topic: string
-  partition: number
-  currentOffset: number | null
-  logEndOffset: number
-  lag: number | null
-  position: number | null
-  consumerId: string | null
-  host: string | null
-  pid: number | null
-}
+type PartitionRow = PartitionLag
 interface PlanRow {
   topic: string
   partition: number

@@ -23,18 +23,13 @@
 import {existsSync, readFileSync, readdirSync, mkdirSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, onTestFinished, test} from 'vitest'
+import type {PartitionLag} from '../../src/core/group/group-admin.js'
 import {cli} from '../helpers/cli.js'
 import {expectCleanError, expectOk, lines} from './support.js'
 
 type Cli = ReturnType<typeof cli>
 
-interface PartitionRow {
-  topic: string
-  partition: number
-  currentOffset: number | null
-  logEndOffset: number
-  lag: number | null
-}
+type PartitionRow = PartitionLag
 
 async function committed(c: Cli, group: string): Promise<PartitionRow[]> {
   const r = await c.run(['group', 'describe', group, '--json'])

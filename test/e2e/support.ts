@@ -8,7 +8,8 @@ import {mkdtempSync, readdirSync, rmSync, statSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join, relative} from 'node:path'
 import {pathToFileURL} from 'node:url'
-import {afterAll, expect} from 'vitest'
+import type {ResultPromise} from 'execa'
+import {afterAll, afterEach, expect} from 'vitest'
 import {cli, ROOT} from '../helpers/cli.js'
 import {assertKafkajsDecodes} from '../helpers/kafkajs.js'
 
@@ -192,4 +193,27 @@ export function lines(text: unknown): string[] {
   const s = String(text)
   if (s === '') return []
   return s.replace(/\n$/, '').split('\n')
+}
+
+/**
+ * Processes a test starts: any still running when the test ends (it failed)
+ * are killed before the next one begins. Call once per file.
+ */
+export function trackProcesses(): ResultPromise[] {
+  const running: ResultPromise[] = []
+  afterEach(async () => {
+    const left = running.splice(0)
+    for (const p of left) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL')
+    await Promise.allSettled(left)
+  })
+  return running
+}
+
+/** Polls `cond` every few milliseconds until it holds, failing with `what` at the deadline. */
+export async function waitFor(cond: () => boolean, what: string, deadlineMs = 30_000): Promise<void> {
+  const deadline = Date.now() + deadlineMs
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 5))
+  }
 }

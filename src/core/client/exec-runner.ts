@@ -17,18 +17,11 @@
  */
 import {spawn} from 'node:child_process'
 import {isUtf8} from 'node:buffer'
-import type {RecordHeader} from '../record/header.js'
+import type {ConsumedRecord} from './consumer.js'
 import {LogpipeError} from '../errors.js'
 
-export interface ExecJob {
-  topic: string
-  partition: number
-  offset: number
-  timestamp: number
-  key: Buffer | null
-  value: Buffer | null
-  headers: RecordHeader[]
-}
+/** A record handed to the runner: what the consumer read, copied out. */
+export type ExecJob = ConsumedRecord
 
 export interface ExecFailure {
   job: ExecJob
