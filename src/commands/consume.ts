@@ -36,18 +36,18 @@ export default class Consume extends LogpipeCommand<typeof Consume> {
     topic: Args.string({ignoreStdin: true, required: true, description: 'Topics to read (one or more).'}),
   }
   static override flags = {
-    offset: Flags.string({char: 'o', summary: 'Start at beginning|end|stored|N|-N|@TIME (ISO-8601 or epoch ms). Default: beginning; with -g: stored (the committed offset), and any other -o applies only where the group has none.'}),
+    offset: Flags.string({char: 'o', helpValue: 'OFFSET', summary: 'Start at beginning|end|stored|N|-N|@TIME (ISO-8601 or epoch ms). Default: beginning; with -g: stored (the committed offset), and any other -o applies only where the group has none.'}),
     partition: Flags.string({char: 'p', summary: 'Only this partition (repeatable).', multiple: true, multipleNonGreedy: true}),
     count: intFlag({name: '-c/--count', char: 'c', summary: 'Stop after N records.', min: 1}),
     'exit-at-end': Flags.boolean({char: 'e', summary: 'Stop at the end of the log instead of following it.'}),
-    format: Flags.string({char: 'F', summary: 'Output format with kcat tokens (default "%s\\n").', default: '%s\\n'}),
-    group: Flags.string({char: 'g', summary: 'Consume as a member of this group, committing offsets.', helpGroup: 'GROUP'}),
+    format: Flags.string({char: 'F', helpValue: 'FMT', summary: 'Output format with kcat tokens (default "%s\\n").', default: '%s\\n'}),
+    group: Flags.string({char: 'g', helpValue: 'GROUP', summary: 'Consume as a member of this group, committing offsets.', helpGroup: 'GROUP'}),
     'auto-offset-reset': Flags.string({summary: 'Where a group starts without a committed offset.', options: ['earliest', 'latest'], default: 'earliest', helpGroup: 'GROUP'}),
     'session-timeout': intFlag({name: '--session-timeout', summary: 'Milliseconds without a heartbeat before a member is dead.', min: 100, max: 3_600_000, default: 10_000, helpGroup: 'GROUP'}),
     assignment: Flags.string({summary: 'How a group divides partitions.', options: ['range', 'roundrobin', 'sticky'], default: 'range', helpGroup: 'GROUP'}),
-    exec: Flags.string({summary: 'Run CMD per record: value on stdin, LOGPIPE_TOPIC/PARTITION/OFFSET/KEY/TIMESTAMP in its environment.', helpGroup: 'EXEC'}),
+    exec: Flags.string({helpValue: 'CMD', summary: 'Run CMD per record: value on stdin, LOGPIPE_TOPIC/PARTITION/OFFSET/KEY/TIMESTAMP in its environment.', helpGroup: 'EXEC'}),
     retries: intFlag({name: '--retries', summary: 'Retries of a failing --exec command, with backoff.', min: 0, max: 100, default: 0, helpGroup: 'EXEC'}),
-    'dead-letter-topic': Flags.string({summary: 'Topic for records whose --exec command keeps failing.', helpGroup: 'EXEC'}),
+    'dead-letter-topic': Flags.string({helpValue: 'TOPIC', summary: 'Topic for records whose --exec command keeps failing.', helpGroup: 'EXEC'}),
     'exec-concurrency': intFlag({name: '--exec-concurrency', summary: 'Commands run at once (commits stay in offset order).', min: 1, max: 1024, default: 1, helpGroup: 'EXEC'}),
   }
 
