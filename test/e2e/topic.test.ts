@@ -51,7 +51,7 @@ describe('topic create', () => {
     expect(quiet.stdout).toBe('')
 
     const dup = await run(['topic', 'create', 'orders'])
-    const message = expectCleanError(dup, EXIT.USAGE, /topic 'orders' already exists/)
+    const message = expectCleanError(dup, EXIT.RUNTIME, /topic 'orders' already exists/)
     expect(message).not.toContain('\n')
     expect(dup.stderr).toContain('--if-not-exists')
     expect(json(await run(['topic', 'describe', 'orders', '--json'])).partitions).toHaveLength(2)

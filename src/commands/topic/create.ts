@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags'
 import {Admin} from '../../core/client/admin.js'
-import {UsageError} from '../../core/errors.js'
+import {LogpipeError} from '../../core/errors.js'
 import type {TopicMeta} from '../../core/store/store.js'
 import {parseConfigPairs} from '../../core/store/topic-config.js'
 import {LogpipeCommand} from '../../cli/base-command.js'
@@ -30,7 +30,7 @@ export default class TopicCreate extends LogpipeCommand<typeof TopicCreate> {
       config,
     })
     if (!created && !this.flags['if-not-exists']) {
-      throw new UsageError(`topic '${this.args.topic}' already exists`, {hint: 'use --if-not-exists to ignore this'})
+      throw new LogpipeError(`topic '${this.args.topic}' already exists`, {hint: 'use --if-not-exists to ignore this'})
     }
     if (created && !this.flags.quiet) this.say(`Created topic ${topic.name} with ${topic.partitions} partition${topic.partitions === 1 ? '' : 's'}.`)
     return {...topic, created}

@@ -5,7 +5,7 @@
  * batch, kept while batches keep coming, let go after `maxHoldMs` (so
  * concurrent producers interleave fairly) or when the producer goes idle.
  */
-import {UsageError} from '../errors.js'
+import {LockError, UsageError} from '../errors.js'
 import {PartitionLog} from '../log/partition-log.js'
 import {MemoryArena} from '../codec/memory-arena.js'
 import {BatchBuilder, type BatchBuilderOptions, capacityFor} from '../record/record-batch.js'
@@ -201,6 +201,9 @@ export class Producer {
    */
   flush(all = true): Promise<void> {
     return this.serial(async () => {
+      // After a lock could not be had, later flushes (linger timer, error
+      // path, close) fail at once instead of waiting out the timeout again.
+      if (this.lockFailure) throw this.lockFailure
       if (all) for (let p = 0; p < this.partitions; p++) this.seal(p)
       while (this.ready.length > 0) {
         const {partition, builder} = this.ready[0]
@@ -210,7 +213,12 @@ export class Producer {
           // holding a higher one, or two producers writing to the same
           // partitions can each hold what the other waits for.
           await this.releaseAbove(partition)
-          await log.acquire()
+          try {
+            await log.acquire()
+          } catch (error) {
+            if (error instanceof LockError) this.lockFailure = error
+            throw error
+          }
           this.lockedSince.set(partition, Date.now())
         }
         const result = log.append(builder)
@@ -298,14 +306,20 @@ export class Producer {
     })
   }
 
+  /** Set when a partition lock could not be taken in time; the records still queued are not written. */
+  private lockFailure: LockError | null = null
+
   async close(): Promise<void> {
-    await this.flush(true)
-    this.closed = true
-    if (this.idleTimer) clearTimeout(this.idleTimer)
-    await this.serial(async () => {
-      for (const log of this.logs) await log.close()
-      this.lockedSince.clear()
-    })
+    try {
+      await this.flush(true)
+    } finally {
+      this.closed = true
+      if (this.idleTimer) clearTimeout(this.idleTimer)
+      await this.serial(async () => {
+        for (const log of this.logs) await log.close()
+        this.lockedSince.clear()
+      })
+    }
   }
 
   /** Runs lock work one piece at a time, in order. */

@@ -30,6 +30,8 @@ export interface PartitionLockOptions {
   /** How long to wait for the lock before giving up. */
   timeoutMs?: number
   client?: string
+  /** How errors name what is locked ("topic t partition 0"); the directory by default. */
+  label?: string
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -49,7 +51,10 @@ export class PartitionLock {
     this.staleMs = options.staleMs ?? DEFAULT_STALE_MS
     this.timeoutMs = options.timeoutMs ?? this.staleMs * 3
     this.client = options.client ?? 'logpipe'
+    this.label = options.label ?? `partition ${dir}`
   }
+
+  private readonly label: string
 
   get held(): boolean {
     return this.release_ !== null && !this.lost
@@ -85,7 +90,7 @@ export class PartitionLock {
       if (Date.now() >= deadline) {
         const owner = readLeaderInfo(this.dir)
         throw new LockError(
-          `partition ${this.dir} is locked${owner ? ` by pid ${owner.pid} on ${owner.host}` : ''} for over ${this.timeoutMs} ms`,
+          `${this.label} is locked${owner ? ` by pid ${owner.pid} on ${owner.host}` : ''} for over ${this.timeoutMs} ms`,
           {hint: 'another writer holds it; if that process is gone the lock goes stale in ' + this.staleMs + ' ms'},
         )
       }

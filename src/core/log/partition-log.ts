@@ -51,7 +51,7 @@ export class PartitionLog {
     this.config = config
     this.options = options
     this.now = options.now ?? Date.now
-    this.lock = new PartitionLock(dir, options.lock)
+    this.lock = new PartitionLock(dir, {label: options.label, ...options.lock})
     this.scanner = new BatchScanner(config['max.message.bytes'] + 64)
   }
 
