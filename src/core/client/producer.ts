@@ -236,7 +236,6 @@ export class Producer {
   async send(records: ProducerRecord[]): Promise<RecordMetadata[]> {
     const acks: RecordMetadata[] = []
     const onAck = this.options.onAck
-    const order: number[] = []
     const perPartition = new Map<number, number[]>()
     this.options.onAck = (partition, baseOffset, count) => {
       onAck?.(partition, baseOffset, count)
@@ -257,7 +256,6 @@ export class Producer {
         const list = perPartition.get(partition) ?? []
         list.push(i)
         perPartition.set(partition, list)
-        order.push(partition)
         this.add(partition, r.timestamp ?? Date.now(), key, 0, key?.length ?? 0, value, 0, value?.length ?? 0, headers)
       })
       await this.flush(true)

@@ -7,7 +7,7 @@
  */
 import {crc32c} from '../codec/crc32c.js'
 import {copyBytes, viewOf} from '../codec/memory-arena.js'
-import {sizeOfVarint, sizeOfVarlong, writeVarint, writeVarlong} from '../codec/varint.js'
+import {sizeOfVarlong, writeVarint, writeVarlong} from '../codec/varint.js'
 import {RecordTooLargeError} from '../errors.js'
 import * as L from './batch-layout.js'
 import {Compression, compress} from './compression.js'
@@ -32,7 +32,10 @@ export function capacityFor(options: BatchBuilderOptions): number {
   return Math.max(options.batchBytes, options.maxBatchBytes) + 64
 }
 
-/** Size of the record body (everything after its length varint). */
+/**
+ * Size of the record body (everything after its length varint). Runs once
+ * per record, so the small varints are sized by comparison, not by loop.
+ */
 export function recordBodySize(
   timestampDelta: number,
   offsetDelta: number,
@@ -42,10 +45,10 @@ export function recordBodySize(
 ): number {
   return (
     1 +
-    sizeOfVarlong(timestampDelta) +
-    sizeOfVarint(offsetDelta) +
-    (keyLength < 0 ? 1 : sizeOfVarint(keyLength) + keyLength) +
-    (valueLength < 0 ? 1 : sizeOfVarint(valueLength) + valueLength) +
+    (timestampDelta >= 0 && timestampDelta < 64 ? 1 : sizeOfVarlong(timestampDelta)) +
+    varintSize(offsetDelta) +
+    (keyLength < 0 ? 1 : varintSize(keyLength) + keyLength) +
+    (valueLength < 0 ? 1 : varintSize(valueLength) + valueLength) +
     headersLength
   )
 }
@@ -125,7 +128,7 @@ export class BatchBuilder {
   hasRoomFor(timestamp: number, keyLength: number, valueLength: number, headersLength: number): boolean {
     if (this.count === 0) return true
     const body = recordBodySize(timestamp - this.baseTimestamp, this.count, keyLength, valueLength, headersLength)
-    return this.pos + sizeOfVarint(body) + body <= this.batchBytes
+    return this.pos + varintSize(body) + body <= this.batchBytes
   }
 
   /**
@@ -184,14 +187,7 @@ export class BatchBuilder {
     const timestampDelta = first ? 0 : timestamp - this.baseTimestamp
     const keyLength = key === null ? -1 : keyEnd - keyStart
     const valueLength = value === null ? -1 : valueEnd - valueStart
-    // Sizes of the small varints by comparison: this runs once per record.
-    const body =
-      1 +
-      (timestampDelta >= 0 && timestampDelta < 64 ? 1 : sizeOfVarlong(timestampDelta)) +
-      varintSize(this.count) +
-      (keyLength < 0 ? 1 : varintSize(keyLength) + keyLength) +
-      (valueLength < 0 ? 1 : varintSize(valueLength) + valueLength) +
-      headers.length
+    const body = recordBodySize(timestampDelta, this.count, keyLength, valueLength, headers.length)
     const end = this.pos + varintSize(body) + body
     if (!first && end > limit) return false
     if (end > this.maxBatchBytes) {
