@@ -9,7 +9,6 @@ import * as Flags from '@oclif/core/flags'
 import type * as Interfaces from '@oclif/core/interfaces'
 import {Store} from '../core/store/store.js'
 import {reportError} from './errors.js'
-import {style} from './style.js'
 
 export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof LogpipeCommand)['baseFlags'] & T['flags']>
 export type CommandArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
@@ -58,10 +57,6 @@ export abstract class LogpipeCommand<T extends typeof Command> extends Command {
   /** Human output on stdout, silent under --json. */
   protected say(text: string): void {
     if (!this.jsonEnabled()) process.stdout.write(text.endsWith('\n') ? text : text + '\n')
-  }
-
-  protected get style() {
-    return style
   }
 
   protected override async catch(error: Error & {exitCode?: number}): Promise<void> {

@@ -101,8 +101,8 @@ export function compileFormat(format: string): RecordFormatter {
     }
     return (out, _a, r) => {
       out.ensure(r.valueLength + tail.length)
-      if (r.valueLength > 0) out.pos += r.buf.copy(out.buf, out.pos, r.valueStart, r.valueStart + r.valueLength)
-      out.pos += tail.copy(out.buf, out.pos)
+      if (r.valueLength > 0) out.copyIn(r.buf, r.valueStart, r.valueStart + r.valueLength)
+      out.copyIn(tail, 0, tail.length)
     }
   }
   const topicBytes = new Map<string, Buffer>()

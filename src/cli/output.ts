@@ -7,7 +7,7 @@
 import {fstatSync, writeSync} from 'node:fs'
 import type {Writable} from 'node:stream'
 import {isatty} from 'node:tty'
-import {copyBytes, type MemoryArena, viewOf} from '../core/codec/memory-arena.js'
+import {type MemoryArena, viewOf} from '../core/codec/memory-arena.js'
 
 const DEFAULT_SIZE = 1 << 20
 
@@ -114,7 +114,7 @@ export class Output {
 
   writeBytes(src: Buffer, start = 0, end = src.length): void {
     this.ensure(end - start)
-    this.pos += copyBytes(this.view, this.buf, this.pos, src, start, end)
+    this.copyIn(src, start, end)
   }
 
   writeString(s: string): void {

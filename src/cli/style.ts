@@ -10,10 +10,6 @@ const c = new Chalk({level: enabled ? 1 : 0})
 
 export const style = {
   bold: (s: string) => c.bold(s),
-  dim: (s: string) => c.dim(s),
-  ok: (s: string) => c.green(s),
-  warn: (s: string) => c.yellow(s),
-  bad: (s: string) => c.red(s),
 }
 
 /** Plain left-aligned columns; the header row bold on a TTY. */

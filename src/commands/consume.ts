@@ -4,7 +4,7 @@ import {Consumer, requireTopic} from '../core/client/consumer.js'
 import {validateTopicName} from '../core/store/names.js'
 import {parseOffsetSpec} from '../core/client/offset-spec.js'
 import {UsageError} from '../core/errors.js'
-import type {AssignmentStrategy} from '../core/group/assignors.js'
+import {ASSIGNMENT_STRATEGIES, type AssignmentStrategy} from '../core/group/assignors.js'
 import type {AutoOffsetReset} from '../core/group/group-member.js'
 import {validateGroupName} from '../core/store/names.js'
 import {runConsumeLoop} from '../cli/consume-loop.js'
@@ -44,7 +44,7 @@ export default class Consume extends LogpipeCommand<typeof Consume> {
     group: Flags.string({char: 'g', helpValue: 'GROUP', summary: 'Consume as a member of this group, committing offsets.', helpGroup: 'GROUP'}),
     'auto-offset-reset': Flags.string({summary: 'Where a group starts without a committed offset.', options: ['earliest', 'latest'], default: 'earliest', helpGroup: 'GROUP'}),
     'session-timeout': intFlag({name: '--session-timeout', summary: 'Milliseconds without a heartbeat before a member is dead.', min: 100, max: 3_600_000, default: 10_000, helpGroup: 'GROUP'}),
-    assignment: Flags.string({summary: 'How a group divides partitions.', options: ['range', 'roundrobin', 'sticky'], default: 'range', helpGroup: 'GROUP'}),
+    assignment: Flags.string({summary: 'How a group divides partitions.', options: ASSIGNMENT_STRATEGIES, default: 'range', helpGroup: 'GROUP'}),
     exec: Flags.string({helpValue: 'CMD', summary: 'Run CMD per record: value on stdin, LOGPIPE_TOPIC/PARTITION/OFFSET/KEY/TIMESTAMP in its environment.', helpGroup: 'EXEC'}),
     retries: intFlag({name: '--retries', summary: 'Retries of a failing --exec command, with backoff.', min: 0, max: 100, default: 0, helpGroup: 'EXEC'}),
     'dead-letter-topic': Flags.string({helpValue: 'TOPIC', summary: 'Topic for records whose --exec command keeps failing.', helpGroup: 'EXEC'}),
@@ -69,7 +69,7 @@ export default class Consume extends LogpipeCommand<typeof Consume> {
     let stopping = false
     const stop = () => {
       stopping = true
-      consumer.close()
+      consumer.interrupt()
     }
     process.once('SIGINT', stop)
     process.once('SIGTERM', stop)

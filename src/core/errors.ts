@@ -48,13 +48,6 @@ export class CorruptRecordError extends LogpipeError {}
 /** An index whose entries cannot be trusted; the log is the truth, rebuild it. */
 export class CorruptIndexError extends LogpipeError {}
 
-/** A batch whose declared length runs past the bytes available: not yet written. */
-export class PartialBatchError extends LogpipeError {
-  constructor(message = 'partial batch') {
-    super(message, {retriable: true})
-  }
-}
-
 /** The store or a topic's metadata cannot be read. */
 export class StoreError extends LogpipeError {}
 

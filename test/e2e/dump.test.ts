@@ -257,3 +257,22 @@ describe('dump errors', () => {
     expectCleanError(await run(['dump', file(base)]), exitCode, message)
   })
 })
+
+test('a batch whose CRC fails is listed with isvalid: false, and the batches after it still show', async () => {
+  const {run, dataDir} = cli()
+  // Three one-record batches: tiny batches and no linger.
+  expectOk(await run(['produce', 'd', '--create', '-q', '--batch-bytes', '64', '--linger-ms', '0'], {input: '1\n2\n3\n'}))
+  const file = join(dataDir, 'topics', 'd', '0', '00000000000000000000.log')
+  const original = readFileSync(file)
+  const bytes = Buffer.from(original)
+  const second = bytes.readInt32BE(8) + 12 // where the second batch starts
+  bytes[second + 61 + 3] ^= 0xff // a byte of its record, covered by the CRC
+  writeFileSync(file, bytes)
+  const r = await run(['dump', file])
+  expect(r.exitCode).toBe(0)
+  const valid = lines(r.stdout)
+    .filter((l) => l.startsWith('baseOffset:'))
+    .map((l) => /baseOffset: (\d+) .* isvalid: (\w+)$/.exec(l)!.slice(1).join(' '))
+  expect(valid).toEqual(['0 true', '1 false', '2 true'])
+  writeFileSync(file, original) // leave a sound log for the kafkajs check after each test
+})

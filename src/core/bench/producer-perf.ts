@@ -51,17 +51,19 @@ export async function runProducerPerf(store: Store, options: ProducerPerfOptions
     batchBytes: options.batchBytes,
     onAck: (_p, _base, count) => {
       const now = performance.now()
-      for (let i = 0; i < count; i++) stats.record(now - pending[pendingHead++])
+      for (let i = 0; i < count; i++) {
+        const latency = now - pending[pendingHead++]
+        stats.record(latency)
+        if (latency > windowMax) windowMax = latency
+      }
     },
   })
   const start = performance.now()
   let windowStart = start
-  let windowCount = 0
-  let windowLatency = 0
+  // The current progress window: Kafka prints its own count, average and max.
   let windowMax = 0
   let lastCount = 0
   let lastTotal = 0
-  let lastMax = 0
   for (let sent = 0; sent < options.numRecords; ) {
     const n = Math.min(CHUNK, options.numRecords - sent)
     const now = Date.now()
@@ -87,9 +89,8 @@ export async function runProducerPerf(store: Store, options: ProducerPerfOptions
     }
     const elapsed = performance.now() - windowStart
     if (elapsed >= 5000 && options.onProgress) {
-      windowCount = stats.count - lastCount
-      windowLatency = stats.total - lastTotal
-      windowMax = stats.max > lastMax ? stats.max : lastMax
+      const windowCount = stats.count - lastCount
+      const windowLatency = stats.total - lastTotal
       options.onProgress({
         records: windowCount,
         recordsPerSec: (windowCount * 1000) / elapsed,
@@ -99,7 +100,7 @@ export async function runProducerPerf(store: Store, options: ProducerPerfOptions
       })
       lastCount = stats.count
       lastTotal = stats.total
-      lastMax = stats.max
+      windowMax = 0
       windowStart = performance.now()
     }
   }

@@ -25,10 +25,6 @@ export interface DelimitedInputOptions {
   lingerMs: number
 }
 
-export interface InputStats {
-  records: number
-}
-
 const EMPTY = Buffer.alloc(0)
 
 export class DelimitedInput {

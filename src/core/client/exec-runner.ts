@@ -128,9 +128,13 @@ export class ExecRunner {
     this.pending.delete(`${topic}/${partition}`)
   }
 
-  /** Resolves when something finished (or at once if nothing is running). */
+  /**
+   * Resolves when something finished, or at once if nothing is running:
+   * then nothing can change (queued records wait only while commands run;
+   * after a fatal failure they never start).
+   */
   changed(): Promise<void> {
-    if (this.running === 0 && this.queue.length === 0) return Promise.resolve()
+    if (this.running === 0) return Promise.resolve()
     return new Promise((resolve) => this.waiters.push(resolve))
   }
 

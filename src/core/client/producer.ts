@@ -61,7 +61,6 @@ export class Producer {
   readonly topic: string
   readonly partitions: number
   readonly config: LogConfig
-  private readonly store: Store
   private readonly options: ProducerOptions
   private readonly logs: PartitionLog[]
   private readonly open: (BatchBuilder | null)[]
@@ -74,7 +73,6 @@ export class Producer {
   private closed = false
 
   constructor(store: Store, topic: string, options: ProducerOptions = {}) {
-    this.store = store
     this.topic = topic
     this.options = options
     const meta = store.readTopic(topic)

@@ -14,7 +14,7 @@ import * as fs from 'node:fs'
 import {join} from 'node:path'
 import lockfile from 'proper-lockfile'
 import {LockError} from '../errors.js'
-import {PartitionLock, currentLeader, type LeaderInfo} from '../lock/partition-lock.js'
+import {PartitionLock} from '../lock/partition-lock.js'
 import {writeJsonAtomic} from '../store/atomic-write.js'
 
 export function ownershipDir(groupDir: string, topic: string, partition: number): string {
@@ -28,10 +28,6 @@ export function readGeneration(dir: string): number {
   } catch {
     return 0
   }
-}
-
-export function currentOwner(groupDir: string, topic: string, partition: number, staleMs: number): LeaderInfo | null {
-  return currentLeader(ownershipDir(groupDir, topic, partition), staleMs)
 }
 
 export class PartitionOwnership {

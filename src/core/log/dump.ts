@@ -5,7 +5,8 @@
  */
 import {closeSync, fstatSync, openSync, readFileSync} from 'node:fs'
 import {basename} from 'node:path'
-import {NotFoundError, UsageError} from '../errors.js'
+import {CorruptRecordError, NotFoundError, UsageError} from '../errors.js'
+import {crc32c} from '../codec/crc32c.js'
 import {readBatchHeader} from '../record/batch-header.js'
 import * as L from '../record/batch-layout.js'
 import {compressionName} from '../record/compression.js'
@@ -91,7 +92,8 @@ function dumpLog(path: string, fd: number, base: number, options: DumpOptions): 
   const size = fstatSync(fd).size
   const scanner = new BatchScanner(64 * 1024 * 1024)
   const reader = new RecordReader()
-  // CRC is checked per batch below so a bad batch is shown as isvalid: false.
+  // The scan checks lengths and magic only; each batch's CRC is checked here,
+  // so a bad batch is listed with isvalid: false and the batches after it still show.
   const result = scanner.scan(fd, 0, size, (buf, pos, batchSize, filePosition) => {
     const h = readBatchHeader(buf, pos)
     const codec = h.attributes & L.COMPRESSION_CODEC_MASK
@@ -103,7 +105,7 @@ function dumpLog(path: string, fd: number, base: number, options: DumpOptions): 
       size: batchSize,
       magic: h.magic,
       crc: h.crc,
-      isValid: true,
+      isValid: crc32c(buf.subarray(pos + L.ATTRIBUTES_OFFSET, pos + batchSize)) === h.crc,
       compression: compressionName(codec),
       partitionLeaderEpoch: h.partitionLeaderEpoch,
       producerId: h.producerId,
@@ -123,29 +125,35 @@ function dumpLog(path: string, fd: number, base: number, options: DumpOptions): 
     )
     if (options.deep) {
       b.records = []
-      reader.open(buf, pos)
-      while (reader.next()) {
-        const rec = reader.toRecord()
-        const r: DumpedRecord = {
-          offset: rec.offset,
-          timestamp: rec.timestamp,
-          keySize: reader.keyLength,
-          valueSize: reader.valueLength,
-          headerKeys: rec.headers.map((x) => x.key),
+      try {
+        reader.open(buf, pos)
+        while (reader.next()) {
+          const rec = reader.toRecord()
+          const r: DumpedRecord = {
+            offset: rec.offset,
+            timestamp: rec.timestamp,
+            keySize: reader.keyLength,
+            valueSize: reader.valueLength,
+            headerKeys: rec.headers.map((x) => x.key),
+          }
+          let line = `| offset: ${r.offset} ${b.timestampType}: ${r.timestamp} keySize: ${r.keySize} valueSize: ${r.valueSize} sequence: ${h.baseSequence < 0 ? -1 : h.baseSequence + rec.offset - h.baseOffset} headerKeys: [${r.headerKeys.join(',')}]`
+          if (options.printData) {
+            r.key = rec.key === null ? null : rec.key.toString('utf8')
+            r.payload = rec.value === null ? null : rec.value.toString('utf8')
+            if (rec.key !== null) line += ` key: ${r.key}`
+            line += ` payload: ${r.payload ?? ''}`
+          }
+          b.records.push(r)
+          lines.push(line)
         }
-        let line = `| offset: ${r.offset} ${b.timestampType}: ${r.timestamp} keySize: ${r.keySize} valueSize: ${r.valueSize} sequence: ${h.baseSequence < 0 ? -1 : h.baseSequence + rec.offset - h.baseOffset} headerKeys: [${r.headerKeys.join(',')}]`
-        if (options.printData) {
-          r.key = rec.key === null ? null : rec.key.toString('utf8')
-          r.payload = rec.value === null ? null : rec.value.toString('utf8')
-          if (rec.key !== null) line += ` key: ${r.key}`
-          line += ` payload: ${r.payload ?? ''}`
-        }
-        b.records.push(r)
-        lines.push(line)
+      } catch (error) {
+        // A batch whose CRC fails may not decode; say so and go on to the next batch.
+        if (!(error instanceof CorruptRecordError)) throw error
+        lines.push(`| records not decodable: ${error.message}`)
       }
     }
     batches.push(b)
-  })
+  }, false)
   const trailing = size - result.position
   if (trailing > 0) {
     lines.push(`Found ${trailing} invalid bytes at the end of ${basename(path)} (position ${result.position}): ${result.stop === 'partial' ? 'a torn batch' : 'not a valid batch'}`)

@@ -207,10 +207,6 @@ export class PartitionLog {
     this.fdSegment = null
   }
 
-  sync(): void {
-    if (this.fd !== null) fdatasyncSync(this.fd)
-  }
-
   async close(): Promise<void> {
     this.closeFd()
     this.tail?.segment.index.close()

@@ -140,3 +140,19 @@ describe('ExecRunner', () => {
     expect(readFileSync(join(dir, 'out.1'), 'utf8')).toBe('v1\nLOGPIPE_KEY_BASE64=/wA=\nLOGPIPE_OFFSET=1\nLOGPIPE_PARTITION=0\nLOGPIPE_TIMESTAMP=1001\nLOGPIPE_TOPIC=t\n')
   })
 })
+
+test('after a fatal failure with records still queued, changed() returns at once: the consume loop cannot hang on it', async () => {
+  const runner = new ExecRunner({command: 'exit 3', concurrency: 1, retries: 0})
+  for (let offset = 0; offset < 50; offset++) runner.push(job(offset))
+  await runner.drain()
+  expect(runner.fatal?.job.offset).toBe(0)
+  expect(runner.fatal?.exitCode).toBe(3)
+  expect(runner.queued).toBe(49) // never started, never committed
+  expect(runner.safePosition('t', 0, 50)).toBe(0)
+  let resolved = false
+  void runner.changed().then(() => {
+    resolved = true
+  })
+  await Promise.resolve()
+  expect(resolved).toBe(true)
+})
