@@ -9,7 +9,7 @@ import {type FSWatcher, watch} from 'node:fs'
 import {NotFoundError, UsageError} from '../errors.js'
 import {LogReader, readBufferSize} from '../log/log-reader.js'
 import type {MemoryArena} from '../codec/memory-arena.js'
-import * as L from '../record/batch-layout.js'
+import {batchLastOffset, batchSize} from '../record/batch-header.js'
 import {RecordReader} from '../record/record.js'
 import type {RecordHeader} from '../record/header.js'
 import type {Store} from '../store/store.js'
@@ -176,8 +176,8 @@ export class Consumer {
       }
       const p = a.pending
       while (p.pos < p.end) {
-        const size = p.buf.readInt32BE(p.pos + L.LENGTH_OFFSET) + L.LOG_OVERHEAD
-        const lastOffset = L.readInt64(p.buf, p.pos) + p.buf.readInt32BE(p.pos + L.LAST_OFFSET_DELTA_OFFSET)
+        const size = batchSize(p.buf, p.pos)
+        const lastOffset = batchLastOffset(p.buf, p.pos)
         if (lastOffset >= a.position) {
           rr.open(p.buf, p.pos)
           if (!rr.isControlBatch) {

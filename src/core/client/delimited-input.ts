@@ -35,6 +35,8 @@ export class DelimitedInput {
   private lingerTimer: NodeJS.Timeout | null = null
   private failure: unknown = null
   private current: Readable | null = null
+  /** The partition of the -k key, worked out on first use. */
+  private keyPartition: number | undefined
   records = 0
 
   constructor(producer: Producer, options: DelimitedInputOptions) {
@@ -188,7 +190,8 @@ export class DelimitedInput {
           valueStart = k + sep.length
         }
       }
-      const partition = p.partitionFor(key, keyStart, keyEnd)
+      // -k: one key for every record, so one partition; hash it once.
+      const partition = key !== null && key === this.options.key ? (this.keyPartition ??= p.partitionFor(key, keyStart, keyEnd)) : p.partitionFor(key, keyStart, keyEnd)
       p.add(partition, now, key, keyStart, keyEnd, buf, valueStart, end, this.headers)
       this.records++
     } catch (error) {

@@ -6,7 +6,7 @@
  */
 import {closeSync, fstatSync, openSync} from 'node:fs'
 import {CorruptIndexError} from '../errors.js'
-import {CORRUPT, PARTIAL, batchLastOffset, batchMaxTimestamp, checkBatch} from '../record/batch-header.js'
+import {CORRUPT, batchLastOffset, batchMaxTimestamp, batchSize, checkBatch} from '../record/batch-header.js'
 import * as L from '../record/batch-layout.js'
 import {RecordReader} from '../record/record.js'
 import {readFully} from './batch-scanner.js'
@@ -36,7 +36,7 @@ export interface ReaderStall {
 export class LogReader {
   readonly dir: string
   private readonly maxBatchSize: number
-  private buf: Buffer
+  private buf: Buffer | null
   private bases: number[] = []
   private segment: LogSegment | null = null
   private fd: number | null = null
@@ -49,7 +49,8 @@ export class LogReader {
   constructor(dir: string, maxBatchSize: number, buffer?: Buffer) {
     this.dir = dir
     this.maxBatchSize = maxBatchSize
-    this.buf = buffer && buffer.length >= readBufferSize(maxBatchSize) ? buffer : Buffer.allocUnsafe(readBufferSize(maxBatchSize))
+    // Allocated on the first read: readers made only for their offsets (describe, lag) never need it.
+    this.buf = buffer && buffer.length >= readBufferSize(maxBatchSize) ? buffer : null
   }
 
   /** Base offsets of the segments, re-read from the directory. */
@@ -106,7 +107,7 @@ export class LogReader {
       for (;;) {
         const range = this.readInSegment()
         if (!range) break
-        for (let pos = range.start; pos < range.end; pos += range.buf.readInt32BE(pos + L.LENGTH_OFFSET) + L.LOG_OVERHEAD) {
+        for (let pos = range.start; pos < range.end; pos += batchSize(range.buf, pos)) {
           if (batchMaxTimestamp(range.buf, pos) < timestamp) continue
           records.open(range.buf, pos)
           while (records.next()) if (records.timestamp >= timestamp) return records.offset
@@ -145,19 +146,17 @@ export class LogReader {
     const fd = this.fd!
     const size = fstatSync(fd).size
     if (this.position >= size) return null
-    const want = Math.min(this.buf.length, size - this.position)
-    const got = readFully(fd, this.buf, want, this.position)
+    // The buffer holds the largest batch allowed (checkBatch refuses larger), so
+    // a batch that does not fit is never a reason to grow it.
+    const buf = (this.buf ??= Buffer.allocUnsafe(readBufferSize(this.maxBatchSize)))
+    const want = Math.min(buf.length, size - this.position)
+    const got = readFully(fd, buf, want, this.position)
     let pos = 0
     for (;;) {
-      const n = checkBatch(this.buf, pos, got, this.maxBatchSize)
+      const n = checkBatch(buf, pos, got, this.maxBatchSize)
       if (n > 0) {
         pos += n
         continue
-      }
-      if (n === PARTIAL && pos === 0 && got === this.buf.length) {
-        // One batch bigger than the buffer: grow it, bounded by maxBatchSize.
-        this.buf = Buffer.allocUnsafe(Math.min(this.buf.length * 2, this.maxBatchSize + L.LOG_OVERHEAD))
-        return this.readInSegment()
       }
       if (n === CORRUPT && pos === 0) this.noteSuspect(size)
       break
@@ -165,7 +164,7 @@ export class LogReader {
     if (pos === 0) return null
     this.suspect = null
     this.position += pos
-    return {buf: this.buf, start: 0, end: pos}
+    return {buf, start: 0, end: pos}
   }
 
   /** Bad bytes followed by more data, seen twice at the same place: report a stall. */
