@@ -199,10 +199,6 @@ export class Output {
   /** Resolves once everything written so far has left the process. */
   async end(): Promise<void> {
     await this.flush()
-    if (this.closed) return
-    await new Promise<void>((resolve) => {
-      if (this.stream.writableLength === 0) resolve()
-      else this.stream.write('', () => resolve())
-    })
+    await this.settled()
   }
 }

@@ -18,9 +18,8 @@ export interface DeletedSegment {
 }
 
 export function applyRetention(dir: string, config: LogConfig, now: number, activeBaseOffset: number): DeletedSegment[] {
-  const bases = listSegmentBaseOffsets(dir).filter((b) => b < activeBaseOffset)
-  if (bases.length === 0) return []
   const all = listSegmentBaseOffsets(dir)
+  if (!all.some((b) => b < activeBaseOffset)) return []
   const segments = all.map((b) => new LogSegment(dir, b))
   const sizes = segments.map((s) => s.size())
   let total = sizes.reduce((a, b) => a + b, 0)

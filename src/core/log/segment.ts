@@ -4,8 +4,8 @@
  */
 import {closeSync, existsSync, fstatSync, ftruncateSync, openSync, statSync, unlinkSync} from 'node:fs'
 import {CorruptIndexError} from '../errors.js'
-import {readBatchHeader} from '../record/batch-header.js'
 import {batchLastOffset, batchMaxTimestamp} from '../record/batch-header.js'
+import * as L from '../record/batch-layout.js'
 import {BatchScanner, type ScanStop, readFully} from './batch-scanner.js'
 import {INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX, segmentPath} from './file-names.js'
 import {OffsetIndex} from './offset-index.js'
@@ -128,9 +128,9 @@ export class LogSegment {
   firstBatchTimestamp(): number | null {
     const fd = openSync(this.logPath, 'r')
     try {
-      const head = Buffer.alloc(61)
-      if (readFully(fd, head, 61, 0) < 61) return null
-      return readBatchHeader(head).baseTimestamp
+      const head = Buffer.alloc(L.RECORDS_OFFSET)
+      if (readFully(fd, head, head.length, 0) < head.length) return null
+      return L.readInt64(head, L.BASE_TIMESTAMP_OFFSET)
     } finally {
       closeSync(fd)
     }
