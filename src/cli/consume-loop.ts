@@ -16,6 +16,7 @@ import type {RecordReader} from '../core/record/record.js'
 import type {Store} from '../core/store/store.js'
 import type {RecordFormatter} from './format.js'
 import {Output} from './output.js'
+import type {MemoryArena} from '../core/codec/memory-arena.js'
 
 export interface ExecSettings {
   command: string
@@ -44,12 +45,17 @@ export interface LoopSettings {
   /** Used when there is no group. */
   consumer?: Consumer
   notice: (message: string) => void
+  /** Read buffers (the consumer's) and output buffers come from here. */
+  arena: MemoryArena
 }
 
 const MAX_QUEUED = 1000
 
+/** Room for a few read buffers and the output buffers (about a megabyte each). */
+export const CONSUME_ARENA_BYTES = 12 << 20
+
 export async function runConsumeLoop(s: LoopSettings): Promise<void> {
-  const out = new Output()
+  const out = new Output(process.stdout, undefined, s.arena)
   const runner = s.exec ? new ExecRunner({
     command: s.exec.command,
     retries: s.exec.retries,
@@ -73,6 +79,7 @@ export async function runConsumeLoop(s: LoopSettings): Promise<void> {
       onNotice: s.notice,
       exec: runner ?? undefined,
       handOn,
+      arena: s.arena,
     })
     consumer = gc.consumer
     if (g.seek) {

@@ -1,21 +1,16 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {Consumer, requireTopic} from '../core/client/consumer.js'
-import {validateTopicName} from '../core/store/names.js'
+import {validateGroupName, validateTopicName} from '../core/store/names.js'
 import {parseOffsetSpec} from '../core/client/offset-spec.js'
 import {UsageError} from '../core/errors.js'
 import {ASSIGNMENT_STRATEGIES, type AssignmentStrategy} from '../core/group/assignors.js'
 import type {AutoOffsetReset} from '../core/group/group-member.js'
-import {validateGroupName} from '../core/store/names.js'
-import {runConsumeLoop} from '../cli/consume-loop.js'
+import {CONSUME_ARENA_BYTES, runConsumeLoop} from '../cli/consume-loop.js'
 import {MemoryArena} from '../core/codec/memory-arena.js'
 import {LogpipeCommand} from '../cli/base-command.js'
 import {parseIntFlag, intFlag} from '../cli/flags.js'
 import {compileFormat, jsonFormatter} from '../cli/format.js'
-import {Output} from '../cli/output.js'
-
-/** Room for a few read buffers and the output buffers (about a megabyte each). */
-const CONSUME_ARENA_BYTES = 12 << 20
 
 export default class Consume extends LogpipeCommand<typeof Consume> {
   static override summary = 'Print records of one or more topics, following the log for new ones.'
@@ -56,50 +51,6 @@ export default class Consume extends LogpipeCommand<typeof Consume> {
     const topics = this.positional
     // Everything the command line says is checked before the store is opened.
     for (const t of topics) validateTopicName(t)
-    if (f.group !== undefined || f.exec !== undefined) return this.runLoop(topics)
-    const offset = parseOffsetSpec(f.offset ?? 'beginning')
-    const partitions = f.partition?.map((p) => parseIntFlag('-p/--partition', p, 0))
-    const format = f.json ? jsonFormatter : compileFormat(f.format)
-    for (const t of topics) requireTopic(this.store, t)
-    // Read and output buffers share one arena: copying a record into the output allocates nothing.
-    const arena = new MemoryArena(CONSUME_ARENA_BYTES)
-    const consumer = new Consumer(this.store, topics, {partitions, offset, onNotice: this.notice, arena})
-    const out = new Output(process.stdout, undefined, arena)
-    let remaining = f.count ?? Infinity
-    let stopping = false
-    const stop = () => {
-      stopping = true
-      consumer.interrupt()
-    }
-    process.once('SIGINT', stop)
-    process.once('SIGTERM', stop)
-    try {
-      for (;;) {
-        const {records, stopped} = consumer.poll(
-          (a, r) => {
-            format(out, a, r)
-            return --remaining > 0
-          },
-          () => out.isFull,
-        )
-        await out.flush()
-        if (out.closed || stopped || remaining <= 0 || stopping) break
-        if (records === 0) {
-          if (f['exit-at-end'] && consumer.allAtEnd) break
-          await consumer.waitForData()
-        }
-      }
-      await out.end()
-    } finally {
-      consumer.close()
-      process.off('SIGINT', stop)
-      process.off('SIGTERM', stop)
-    }
-  }
-
-  /** -g and --exec: the consume loop with group membership, commits and commands. */
-  private async runLoop(topics: string[]): Promise<void> {
-    const f = this.flags
     if (f.group !== undefined) validateGroupName(f.group)
     if (f['dead-letter-topic'] !== undefined) {
       validateTopicName(f['dead-letter-topic'])
@@ -108,9 +59,11 @@ export default class Consume extends LogpipeCommand<typeof Consume> {
     if (f.group !== undefined && f.partition) throw new UsageError('-p/--partition cannot be used with -g: the group assigns partitions')
     const spec = parseOffsetSpec(f.offset ?? (f.group !== undefined ? 'stored' : 'beginning'))
     if (f.group === undefined && spec.kind === 'stored') throw new UsageError('-o stored needs a consumer group (-g)')
+    const partitions = f.partition?.map((p) => parseIntFlag('-p/--partition', p, 0))
     const format = f.json ? jsonFormatter : compileFormat(f.format)
     for (const t of topics) requireTopic(this.store, t)
-    const partitions = f.partition?.map((p) => parseIntFlag('-p/--partition', p, 0))
+    // Read and output buffers share one arena: copying a record into the output allocates nothing.
+    const arena = new MemoryArena(CONSUME_ARENA_BYTES)
     await runConsumeLoop({
       store: this.store,
       topics,
@@ -118,6 +71,7 @@ export default class Consume extends LogpipeCommand<typeof Consume> {
       count: f.count ?? Infinity,
       exitAtEnd: f['exit-at-end'],
       notice: this.notice,
+      arena,
       exec: f.exec === undefined ? undefined : {command: f.exec, retries: f.retries, concurrency: f['exec-concurrency'], deadLetterTopic: f['dead-letter-topic']},
       group:
         f.group === undefined
@@ -129,7 +83,7 @@ export default class Consume extends LogpipeCommand<typeof Consume> {
               autoOffsetReset: f['auto-offset-reset'] as AutoOffsetReset,
               seek: spec.kind === 'stored' ? null : (consumer, a) => consumer.seek(a, spec),
             },
-      consumer: f.group === undefined ? new Consumer(this.store, topics, {partitions, offset: spec, onNotice: this.notice}) : undefined,
+      consumer: f.group === undefined ? new Consumer(this.store, topics, {partitions, offset: spec, onNotice: this.notice, arena}) : undefined,
     })
   }
 }

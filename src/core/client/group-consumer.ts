@@ -5,6 +5,7 @@
  * the caller has handed the records on (its `handOn` callback: output
  * flushed, or the --exec runner done with them).
  */
+import type {MemoryArena} from '../codec/memory-arena.js'
 import type {Store} from '../store/store.js'
 import type {AssignmentStrategy, TopicPartition} from '../group/assignors.js'
 import {type AutoOffsetReset, GroupMember} from '../group/group-member.js'
@@ -24,6 +25,8 @@ export interface GroupConsumerOptions {
   exec?: ExecRunner
   /** Hands on everything given out so far (flushes the caller's output). */
   handOn: () => Promise<void>
+  /** Read buffers come from here (see Consumer's `arena`). */
+  arena?: MemoryArena
 }
 
 export class GroupConsumer {
@@ -38,7 +41,7 @@ export class GroupConsumer {
   constructor(store: Store, group: string, topics: string[], options: GroupConsumerOptions) {
     this.options = options
     for (const t of topics) store.readTopic(t) // unknown topics fail here, before joining
-    this.consumer = new Consumer(store, topics, {manual: true, onNotice: options.onNotice})
+    this.consumer = new Consumer(store, topics, {manual: true, onNotice: options.onNotice, arena: options.arena})
     this.member = new GroupMember(
       store,
       group,

@@ -15,6 +15,8 @@ import {LockError} from '../errors.js'
 export const LOCK_NAME = 'leader.lock'
 export const LEADER_FILE = 'leader.json'
 export const DEFAULT_STALE_MS = 10_000
+/** A lock nobody claimed in leader.json for this long was left by a taker that died at once. */
+export const ORPHAN_LOCK_MS = 2_000
 
 export interface LeaderInfo {
   pid: number
@@ -128,13 +130,30 @@ export class PartitionLock {
    * A lock whose recorded owner is a dead process on this host is removed at
    * once. The inode and birth time check makes sure the lock removed is the
    * dead owner's, not one a third process took a moment ago.
+   *
+   * A lock that leader.json does not describe at all, created more than
+   * ORPHAN_LOCK_MS ago, is one whose taker died between creating it and
+   * writing leader.json (a live taker writes it at once): it is removed
+   * too. Should its taker in fact be alive but frozen that long, it learns
+   * that it lost the lock (proper-lockfile's compromised check) and
+   * refuses to append.
    */
   private takeOverDeadOwner(): boolean {
-    const owner = readLeaderInfo(this.dir)
-    if (!owner || owner.host !== hostname() || isAlive(owner.pid)) return false
     try {
       const st = statSync(this.lockPath, {bigint: true})
-      if (String(st.ino) !== owner.lockIno || String(st.birthtimeNs) !== owner.lockBirth) return false
+      const owner = readLeaderInfo(this.dir)
+      const described = owner !== null && String(st.ino) === owner.lockIno && String(st.birthtimeNs) === owner.lockBirth
+      if (described) {
+        if (owner.host !== hostname() || isAlive(owner.pid)) return false
+      } else {
+        // Where the file system keeps no birth time, the lock's mtime is its
+        // creation time until a live holder refreshes it.
+        const created = st.birthtimeNs > 0n ? st.birthtimeNs : st.mtimeNs
+        if (Date.now() - Number(created / 1_000_000n) < ORPHAN_LOCK_MS) return false
+      }
+      // Still the same lock directory as the one judged above?
+      const again = statSync(this.lockPath, {bigint: true})
+      if (again.ino !== st.ino || again.birthtimeNs !== st.birthtimeNs) return false
       rmdirSync(this.lockPath)
       return true
     } catch {

@@ -10,7 +10,7 @@ import {hostname} from 'node:os'
 import {join, resolve} from 'node:path'
 import {describe, expect, test} from 'vitest'
 import {LockError} from '../../../src/core/errors.js'
-import {LEADER_FILE, LOCK_NAME, type LeaderInfo, PartitionLock, currentLeader, isAlive, readLeaderInfo} from '../../../src/core/lock/partition-lock.js'
+import {LEADER_FILE, LOCK_NAME, ORPHAN_LOCK_MS, type LeaderInfo, PartitionLock, currentLeader, isAlive, readLeaderInfo} from '../../../src/core/lock/partition-lock.js'
 import {tempDir} from '../support.js'
 
 const require = createRequire(import.meta.url)
@@ -149,6 +149,20 @@ describe('PartitionLock', () => {
     const lock = new PartitionLock(dir, {staleMs: 60_000, timeoutMs: 300})
     await expect(lock.acquire()).rejects.toThrow(/locked by pid \d+ on not-/)
     expect(currentLeader(dir)?.host).toBe(`not-${hostname()}`)
+  })
+
+  test('a lock whose taker died before writing leader.json is taken over after ORPHAN_LOCK_MS, not the stale time', async () => {
+    const dir = tempDir()
+    lockLeftByKilledProcess(dir)
+    // An old leader.json of an earlier holder, describing another lock directory.
+    writeLeaderFile(dir, deadPid(), {lockIno: '1', lockBirth: '1'})
+    // Keep it from ever going stale by its mtime: only the orphan rule can free it.
+    const future = new Date(Date.now() + 3_600_000)
+    utimesSync(join(dir, LOCK_NAME), future, future)
+    const lock = new PartitionLock(dir, {staleMs: 60_000, timeoutMs: ORPHAN_LOCK_MS + 5_000, client: 'heir'})
+    await lock.acquire()
+    expect(currentLeader(dir)).toMatchObject({pid: process.pid, client: 'heir'})
+    await lock.release()
   })
 
   test('a lock with no owner file goes once it is stale', async () => {
