@@ -5,13 +5,12 @@ import {closeSync, fstatSync, openSync} from 'node:fs'
 import {CorruptIndexError, NotFoundError, UsageError} from '../errors.js'
 import {BatchScanner} from '../log/batch-scanner.js'
 import {listSegmentBaseOffsets} from '../log/file-names.js'
-import {LogReader} from '../log/log-reader.js'
 import {PartitionLog} from '../log/partition-log.js'
 import {LogSegment} from '../log/segment.js'
 import {batchLastOffset} from '../record/batch-header.js'
 import {currentLeader, type LeaderInfo} from '../lock/partition-lock.js'
 import {Store, type TopicMeta} from '../store/store.js'
-import {type ConfigOverrides, type LogConfig, isConfigKey, resolveConfig} from '../store/topic-config.js'
+import {type ConfigOverrides, type LogConfig, isConfigKey, maxBatchSize, resolveConfig} from '../store/topic-config.js'
 
 export interface PartitionDescription {
   partition: number
@@ -80,7 +79,7 @@ export class Admin {
     const partitions: PartitionDescription[] = []
     for (let p = 0; p < meta.partitions; p++) {
       const dir = this.store.partitionDir(topic, p)
-      const reader = new LogReader(dir, config['max.message.bytes'] + 64)
+      const reader = this.store.openReader(topic, p, config)
       const bases = listSegmentBaseOffsets(dir)
       let bytes = 0
       for (const b of bases) bytes += new LogSegment(dir, b).size()
@@ -131,7 +130,7 @@ export class Admin {
   async verifyTopic(topic: string, options: {repair?: boolean; onNotice?: (m: string) => void} = {}): Promise<VerifyReport> {
     const meta = this.store.readTopic(topic)
     const config = resolveConfig(meta.config)
-    const scanner = new BatchScanner(config['max.message.bytes'] + 64)
+    const scanner = new BatchScanner(maxBatchSize(config))
     const report: VerifyReport = {topic, partitions: meta.partitions, segments: 0, batches: 0, bytes: 0, problems: [], repaired: false}
     for (let p = 0; p < meta.partitions; p++) {
       const dir = this.store.partitionDir(topic, p)

@@ -13,6 +13,7 @@ import {batchLastOffset, batchSize} from '../record/batch-header.js'
 import {RecordReader} from '../record/record.js'
 import type {RecordHeader} from '../record/header.js'
 import type {Store} from '../store/store.js'
+import {type LogConfig, maxBatchSize, resolveConfig} from '../store/topic-config.js'
 import type {OffsetSpec} from './offset-spec.js'
 
 export interface Assignment {
@@ -64,21 +65,21 @@ export class Consumer {
 
   constructor(store: Store, topics: string[], options: ConsumerOptions = {}) {
     this.options = options
+    this.store = store
     if (topics.length === 0 && !options.manual) throw new UsageError('name at least one topic')
     for (const topic of options.manual ? [] : topics) {
       const meta = store.readTopic(topic)
-      const config = store.topicConfig(topic)
+      const config = resolveConfig(meta.config)
       const partitions = options.partitions ?? Array.from({length: meta.partitions}, (_, p) => p)
       for (const p of partitions) {
         if (!Number.isInteger(p) || p < 0 || p >= meta.partitions) {
           throw new UsageError(`-p/--partition ${p} does not exist: topic '${topic}' has partitions 0..${meta.partitions - 1}`)
         }
-        const reader = this.newReader(store, topic, p, config['max.message.bytes'] + 64)
+        const reader = this.newReader(topic, p, config)
         this.assignments.push({topic, partition: p, reader, position: 0, atEnd: false, pending: null, stallReported: false})
       }
     }
     for (const a of this.assignments) this.seek(a, options.offset ?? {kind: 'beginning'})
-    this.store = store
   }
 
   private readonly store: Store
@@ -89,8 +90,7 @@ export class Consumer {
    */
   assign(topic: string, partition: number, offset: number): Assignment {
     this.unassign(topic, partition)
-    const config = this.store.topicConfig(topic)
-    const reader = this.newReader(this.store, topic, partition, config['max.message.bytes'] + 64)
+    const reader = this.newReader(topic, partition, this.store.topicConfig(topic))
     const a: Assignment = {topic, partition, reader, position: 0, atEnd: false, pending: null, stallReported: false}
     this.assignments.push(a)
     this.seek(a, {kind: 'absolute', offset})
@@ -98,10 +98,10 @@ export class Consumer {
     return a
   }
 
-  private newReader(store: Store, topic: string, partition: number, maxBatchSize: number): LogReader {
-    const buffer = this.options.arena?.take(readBufferSize(maxBatchSize))
-    return new LogReader(store.partitionDir(topic, partition), maxBatchSize, buffer)
+  private newReader(topic: string, partition: number, config: LogConfig): LogReader {
+    return this.store.openReader(topic, partition, config, this.options.arena?.take(readBufferSize(maxBatchSize(config))))
   }
+
 
   /** Stops reading a partition; returns its position (next offset to hand out), or null if it was not assigned. */
   unassign(topic: string, partition: number): number | null {

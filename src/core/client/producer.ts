@@ -12,7 +12,7 @@ import {BatchBuilder, type BatchBuilderOptions, capacityFor} from '../record/rec
 import {encodeHeaders, NO_HEADERS, type RecordHeader} from '../record/header.js'
 import {Compression} from '../record/compression.js'
 import type {Store} from '../store/store.js'
-import type {LogConfig} from '../store/topic-config.js'
+import {type LogConfig, resolveConfig} from '../store/topic-config.js'
 import {StickyPartitioner, partitionForKey} from './partitioner.js'
 
 export interface ProducerOptions {
@@ -77,7 +77,7 @@ export class Producer {
     this.options = options
     const meta = store.readTopic(topic)
     this.partitions = meta.partitions
-    this.config = store.topicConfig(topic)
+    this.config = resolveConfig(meta.config)
     if (options.partition !== undefined) this.checkPartition(options.partition, '-p/--partition')
     this.logs = Array.from(
       {length: this.partitions},

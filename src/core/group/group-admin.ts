@@ -170,7 +170,7 @@ export class GroupAdmin {
   }
 
   private reader(topic: string, partition: number): LogReader {
-    return new LogReader(this.store.partitionDir(topic, partition), this.store.topicConfig(topic)['max.message.bytes'] + 64)
+    return this.store.openReader(topic, partition)
   }
 
   /** The partitions named by --topic T[:P,...] (repeatable) or --all-topics. */

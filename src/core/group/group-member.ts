@@ -9,7 +9,6 @@
  */
 import {mkdirSync, writeFileSync, existsSync} from 'node:fs'
 import {join} from 'node:path'
-import {LogReader} from '../log/log-reader.js'
 import type {Store} from '../store/store.js'
 import {validateGroupName} from '../store/names.js'
 import {LogpipeError} from '../errors.js'
@@ -184,7 +183,7 @@ export class GroupMember {
 
   /** The committed offset, or the auto.offset.reset position when there is none or it fell out of the log. */
   startOffset(tp: TopicPartition): number {
-    const reader = new LogReader(this.store.partitionDir(tp.topic, tp.partition), this.store.topicConfig(tp.topic)['max.message.bytes'] + 64)
+    const reader = this.store.openReader(tp.topic, tp.partition)
     try {
       const start = reader.logStartOffset()
       const end = reader.logEndOffset()

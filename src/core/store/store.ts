@@ -6,12 +6,13 @@
 import {randomBytes, randomUUID} from 'node:crypto'
 import {existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync} from 'node:fs'
 import {join} from 'node:path'
+import {LogReader} from '../log/log-reader.js'
 import {LogSegment} from '../log/segment.js'
 import {NotFoundError, StoreError, UsageError} from '../errors.js'
 import {writeJsonAtomic} from './atomic-write.js'
 import {resolveDataDir} from './data-dir.js'
 import {validateTopicName} from './names.js'
-import {type ConfigOverrides, type LogConfig, isConfigKey, parseConfigValue, resolveConfig} from './topic-config.js'
+import {type ConfigOverrides, type LogConfig, isConfigKey, maxBatchSize, parseConfigValue, resolveConfig} from './topic-config.js'
 
 export const STORE_FORMAT_VERSION = 1
 export const MAX_PARTITIONS = 10_000
@@ -123,6 +124,11 @@ export class Store {
 
   topicConfig(topic: string): LogConfig {
     return resolveConfig(this.readTopic(topic).config)
+  }
+
+  /** A reader of one partition, sized for the topic's largest batch; `buffer` becomes its read buffer. */
+  openReader(topic: string, partition: number, config: LogConfig = this.topicConfig(topic), buffer?: Buffer): LogReader {
+    return new LogReader(this.partitionDir(topic, partition), maxBatchSize(config), buffer)
   }
 
   /**
