@@ -12,6 +12,7 @@ import {Producer} from '../core/client/producer.js'
 import {Admin} from '../core/client/admin.js'
 import type {AssignmentStrategy} from '../core/group/assignors.js'
 import type {AutoOffsetReset} from '../core/group/group-member.js'
+import type {OffsetSpec} from '../core/client/offset-spec.js'
 import type {RecordReader} from '../core/record/record.js'
 import type {Store} from '../core/store/store.js'
 import type {RecordFormatter} from './format.js'
@@ -31,7 +32,8 @@ export interface GroupSettings {
   strategy: AssignmentStrategy
   autoOffsetReset: AutoOffsetReset
   /** Applied to each partition as it is assigned; null means the committed offset. */
-  seek: ((consumer: Consumer, a: Assignment) => void) | null
+  /** Where to start partitions the group has no committed offset for (an explicit -o); null: --auto-offset-reset. */
+  startWithoutCommit: OffsetSpec | null
 }
 
 export interface LoopSettings {
@@ -75,6 +77,7 @@ export async function runConsumeLoop(s: LoopSettings): Promise<void> {
       sessionTimeoutMs: g.sessionTimeoutMs,
       strategy: g.strategy,
       autoOffsetReset: g.autoOffsetReset,
+      startWithoutCommit: g.startWithoutCommit ?? undefined,
       clientId: 'logpipe-consume',
       onNotice: s.notice,
       exec: runner ?? undefined,
@@ -82,20 +85,6 @@ export async function runConsumeLoop(s: LoopSettings): Promise<void> {
       arena: s.arena,
     })
     consumer = gc.consumer
-    if (g.seek) {
-      // As kafka-console-consumer's --from-beginning with --group: an explicit
-      // -o only says where to start a partition the group has no committed
-      // offset for; committed progress always wins, so a rebalance never
-      // skips or repeats records because of -o.
-      const seek = g.seek
-      const offsets = gc.member.offsets
-      const assign = consumer.assign.bind(consumer)
-      consumer.assign = (topic, partition, offset) => {
-        const a = assign(topic, partition, offset)
-        if (offsets.read(topic, partition) === null) seek(consumer, a)
-        return a
-      }
-    }
   } else {
     consumer = s.consumer!
   }

@@ -81,7 +81,7 @@ export default class Consume extends LogpipeCommand<typeof Consume> {
               sessionTimeoutMs: f['session-timeout'],
               strategy: f.assignment as AssignmentStrategy,
               autoOffsetReset: f['auto-offset-reset'] as AutoOffsetReset,
-              seek: spec.kind === 'stored' ? null : (consumer, a) => consumer.seek(a, spec),
+              startWithoutCommit: spec.kind === 'stored' ? null : spec,
             },
       consumer: f.group === undefined ? new Consumer(this.store, topics, {partitions, offset: spec, onNotice: this.notice, arena}) : undefined,
     })

@@ -14,7 +14,7 @@ import {RecordReader} from '../record/record.js'
 import type {RecordHeader} from '../record/header.js'
 import type {Store} from '../store/store.js'
 import {type LogConfig, maxBatchSize, resolveConfig} from '../store/topic-config.js'
-import type {OffsetSpec} from './offset-spec.js'
+import {type OffsetSpec, resolveOffsetSpec} from './offset-spec.js'
 
 export interface Assignment {
   topic: string
@@ -120,29 +120,7 @@ export class Consumer {
 
   /** Moves a partition's position as the offset spec says. */
   seek(a: Assignment, spec: OffsetSpec): void {
-    const start = a.reader.logStartOffset()
-    const end = a.reader.logEndOffset()
-    let target: number
-    switch (spec.kind) {
-      case 'beginning':
-        target = start
-        break
-      case 'end':
-        target = end
-        break
-      case 'absolute':
-        target = spec.offset
-        break
-      case 'relative':
-        target = end - spec.count
-        break
-      case 'timestamp':
-        target = a.reader.offsetForTimestamp(spec.timestamp)
-        break
-      case 'stored':
-        throw new UsageError('-o stored needs a consumer group (-g)')
-    }
-    a.position = Math.min(Math.max(target, start), end)
+    a.position = resolveOffsetSpec(a.reader, spec)
     a.reader.seek(a.position)
     a.pending = null
     a.atEnd = false

@@ -7,20 +7,16 @@
  */
 import type {MemoryArena} from '../codec/memory-arena.js'
 import type {Store} from '../store/store.js'
-import type {AssignmentStrategy, TopicPartition} from '../group/assignors.js'
-import {type AutoOffsetReset, GroupMember} from '../group/group-member.js'
+import type {TopicPartition} from '../group/assignors.js'
+import {GroupMember, type GroupMemberOptions} from '../group/group-member.js'
 import type {CommitOutcome} from '../group/offset-store.js'
 import {Consumer} from './consumer.js'
 import type {ExecRunner} from './exec-runner.js'
 
-export interface GroupConsumerOptions {
-  sessionTimeoutMs?: number
-  strategy?: AssignmentStrategy
-  autoOffsetReset?: AutoOffsetReset
-  clientId?: string
+/** The member's own settings (GroupMemberOptions) and how this consumer hands records on. */
+export interface GroupConsumerOptions extends GroupMemberOptions {
   /** How often positions are committed while consuming. */
   commitIntervalMs?: number
-  onNotice?: (message: string) => void
   /** Records go to this runner instead of an output stream. */
   exec?: ExecRunner
   /** Hands on everything given out so far (flushes the caller's output). */

@@ -4,6 +4,7 @@
  * each partition), or @TIME (ISO-8601 or epoch milliseconds).
  */
 import {UsageError} from '../errors.js'
+import type {LogReader} from '../log/log-reader.js'
 
 export type OffsetSpec =
   | {kind: 'beginning'}
@@ -37,4 +38,31 @@ export function parseOffsetSpec(text: string, flag = '-o/--offset'): OffsetSpec 
     return n < 0 || text === '-0' ? {kind: 'relative', count: -n} : {kind: 'absolute', offset: n}
   }
   throw new UsageError(`${flag}: '${text}' is not an offset`, {hint: 'use beginning, end, stored, N, -N or @TIME'})
+}
+
+/** The offset a spec names in one partition's log, clamped to the log as Kafka clamps it. */
+export function resolveOffsetSpec(reader: LogReader, spec: OffsetSpec): number {
+  const start = reader.logStartOffset()
+  const end = reader.logEndOffset()
+  let target: number
+  switch (spec.kind) {
+    case 'beginning':
+      target = start
+      break
+    case 'end':
+      target = end
+      break
+    case 'absolute':
+      target = spec.offset
+      break
+    case 'relative':
+      target = end - spec.count
+      break
+    case 'timestamp':
+      target = reader.offsetForTimestamp(spec.timestamp)
+      break
+    case 'stored':
+      throw new UsageError('-o stored needs a consumer group (-g)')
+  }
+  return Math.min(Math.max(target, start), end)
 }

@@ -9,6 +9,7 @@
  */
 import {mkdirSync, writeFileSync, existsSync} from 'node:fs'
 import {join} from 'node:path'
+import {type OffsetSpec, resolveOffsetSpec} from '../client/offset-spec.js'
 import type {Store} from '../store/store.js'
 import {validateGroupName} from '../store/names.js'
 import {LogpipeError} from '../errors.js'
@@ -23,6 +24,12 @@ export interface GroupMemberOptions {
   sessionTimeoutMs?: number
   strategy?: AssignmentStrategy
   autoOffsetReset?: AutoOffsetReset
+  /**
+   * Where to start a partition the group has no committed offset for
+   * (consume -g with an explicit -o, as kafka-console-consumer's
+   * --from-beginning with --group); without it, autoOffsetReset decides.
+   */
+  startWithoutCommit?: OffsetSpec
   clientId?: string
   onNotice?: (message: string) => void
 }
@@ -189,6 +196,7 @@ export class GroupMember {
       const end = reader.logEndOffset()
       const committed = this.offsets.read(tp.topic, tp.partition)
       if (committed && committed.offset >= start && committed.offset <= end) return committed.offset
+      if (!committed && this.options.startWithoutCommit) return resolveOffsetSpec(reader, this.options.startWithoutCommit)
       if (committed) {
         this.notice(`committed offset ${committed.offset} of ${tpKey(tp)} is outside the log (${start}..${end}); resetting to ${this.options.autoOffsetReset ?? 'earliest'}`)
       }
