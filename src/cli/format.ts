@@ -147,21 +147,30 @@ export function compileFormat(format: string): RecordFormatter {
   }
 }
 
+/** One cursor for every record's headers: %h runs per record. */
+const headerCursor = new ByteCursor(Buffer.alloc(0))
+
 function writeHeadersKcat(out: Output, r: RecordReader): void {
   if (r.headerCount === 0) return
-  const c = new ByteCursor(r.buf, r.headersStart, r.headersEnd)
+  const c = headerCursor
+  c.reset(r.buf, r.headersStart, r.headersEnd)
   for (let i = 0; i < r.headerCount; i++) {
-    if (i > 0) out.writeString(',')
+    if (i > 0) writeByte(out, 0x2c) // ,
     const kl = c.readVarint()
     out.writeBytes(r.buf, c.pos, c.pos + kl)
     c.pos += kl
-    out.writeString('=')
+    writeByte(out, 0x3d) // =
     const vl = c.readVarint()
     if (vl > 0) {
       out.writeBytes(r.buf, c.pos, c.pos + vl)
       c.pos += vl
     }
   }
+}
+
+function writeByte(out: Output, b: number): void {
+  out.ensure(1)
+  out.buf[out.pos++] = b
 }
 
 /** A JSON value for bytes: a string when UTF-8, {"base64"} otherwise, null for null. */

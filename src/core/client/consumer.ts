@@ -59,7 +59,6 @@ export class Consumer {
   readonly assignments: Assignment[] = []
   private readonly options: ConsumerOptions
   private readonly reader = new RecordReader()
-  private watchers: FSWatcher[] = []
   private wake: (() => void) | null = null
   private closed = false
 
@@ -113,7 +112,6 @@ export class Consumer {
     if (w) {
       w.close()
       this.watcherOf.delete(a)
-      this.watchers = this.watchers.filter((x) => x !== w)
     }
     return a.position
   }
@@ -211,7 +209,6 @@ export class Consumer {
     try {
       const w = watch(a.reader.dir, {persistent: false}, () => this.wake?.())
       w.on('error', () => {})
-      this.watchers.push(w)
       this.watcherOf.set(a, w)
     } catch {
       // No inotify here (or out of watches): the polling fallback covers it.
@@ -244,8 +241,8 @@ export class Consumer {
 
   close(): void {
     this.closed = true
-    for (const w of this.watchers) w.close()
-    this.watchers = []
+    for (const w of this.watcherOf.values()) w.close()
+    this.watcherOf.clear()
     for (const a of this.assignments) a.reader.close()
     this.wake?.()
   }

@@ -67,6 +67,7 @@ export class Producer {
   private readonly ready: PendingBatch[] = []
   private readonly spare: BatchBuilder[] = []
   private readonly sticky: StickyPartitioner
+  private readonly builderOptions: BatchBuilderOptions
   private readonly lockedSince = new Map<number, number>()
   private idleTimer: NodeJS.Timeout | null = null
   private chain: Promise<void> = Promise.resolve()
@@ -91,6 +92,11 @@ export class Producer {
     )
     this.open = new Array(this.partitions).fill(null)
     this.sticky = new StickyPartitioner(this.partitions)
+    this.builderOptions = {
+      batchBytes: Math.min(options.batchBytes ?? DEFAULT_BATCH_BYTES, this.config['max.message.bytes']),
+      maxBatchBytes: this.config['max.message.bytes'],
+      compression: options.compression ?? Compression.none,
+    }
   }
 
   private checkPartition(p: number, what: string): void {
@@ -108,13 +114,6 @@ export class Producer {
     return b
   }
 
-  private get builderOptions(): BatchBuilderOptions {
-    return {
-      batchBytes: Math.min(this.options.batchBytes ?? DEFAULT_BATCH_BYTES, this.config['max.message.bytes']),
-      maxBatchBytes: this.config['max.message.bytes'],
-      compression: this.options.compression ?? Compression.none,
-    }
-  }
 
   /**
    * Input memory that shares one ArrayBuffer with the first batch builders,
@@ -234,14 +233,15 @@ export class Producer {
   async send(records: ProducerRecord[]): Promise<RecordMetadata[]> {
     const acks: RecordMetadata[] = []
     const onAck = this.options.onAck
+    // Per partition, the indexes of `records` in send order, and how many are acknowledged.
     const perPartition = new Map<number, number[]>()
+    const acked = new Map<number, number>()
     this.options.onAck = (partition, baseOffset, count) => {
       onAck?.(partition, baseOffset, count)
       const slots = perPartition.get(partition) ?? []
-      for (let i = 0; i < count; i++) {
-        const idx = slots.shift()
-        if (idx !== undefined) acks[idx] = {topic: this.topic, partition, offset: baseOffset + i}
-      }
+      let next = acked.get(partition) ?? 0
+      for (let i = 0; i < count && next < slots.length; i++) acks[slots[next++]] = {topic: this.topic, partition, offset: baseOffset + i}
+      acked.set(partition, next)
     }
     try {
       records.forEach((r, i) => {
