@@ -10,7 +10,7 @@ import {type AppendResult, PartitionLog, type PartitionLogOptions} from '../../.
 import {readBatchHeader} from '../../../src/core/record/batch-header.js'
 import {type Record, RecordReader} from '../../../src/core/record/record.js'
 import {LogReader} from '../../../src/core/log/log-reader.js'
-import type {ConfigOverrides} from '../../../src/core/store/topic-config.js'
+import {type ConfigOverrides, maxBatchSize} from '../../../src/core/store/topic-config.js'
 import {type PlainRecord, type Rng, fill, logConfig, newBuilder, readAll, utf8} from '../support.js'
 
 export const T0 = 1_700_000_000_000
@@ -140,7 +140,7 @@ export function segmentFiles(dir: string): string[] {
     .sort()
 }
 
-export const MAX_BATCH = logConfig()['max.message.bytes'] + 64
+export const MAX_BATCH = maxBatchSize(logConfig())
 
 /** Every record of the partition, read as a consumer would. */
 export function readBack(dir: string, from = 0): Record[] {
