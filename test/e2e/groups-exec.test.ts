@@ -218,8 +218,11 @@ describe('consume -g --exec: Ctrl-C', () => {
     const sent = Date.now()
     let exited = false
     void sub.finally(() => (exited = true))
-    await until('the consumer to exit', () => (exited ? true : undefined), 10_000)
-    expect(Date.now() - sent).toBeLessThan(10_000)
+    // Well before the 30 s the command would take: leaving commits with
+    // fsync, which a disk busy with the other tests' writes can slow to
+    // seconds, so the bound is not tighter.
+    await until('the consumer to exit', () => (exited ? true : undefined), 20_000)
+    expect(Date.now() - sent).toBeLessThan(20_000)
     const r = await sub
     expect(r.exitCode, String(r.stderr)).toBe(0)
     expect(String(r.stderr)).not.toMatch(/dead-letter|exited|killed/)
