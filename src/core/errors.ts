@@ -48,6 +48,23 @@ export class CorruptRecordError extends LogpipeError {}
 /** An index whose entries cannot be trusted; the log is the truth, rebuild it. */
 export class CorruptIndexError extends LogpipeError {}
 
+/**
+ * A partition whose log is damaged where a writer may not cut it (below its
+ * recovery point): writing stops until `topic verify --repair` cuts it.
+ */
+export class DamagedLogError extends LogpipeError {
+  readonly segmentBaseOffset: number
+  readonly position: number
+  readonly offset: number
+
+  constructor(message: string, where: {segmentBaseOffset: number; position: number; offset: number}, options: LogpipeErrorOptions = {}) {
+    super(message, options)
+    this.segmentBaseOffset = where.segmentBaseOffset
+    this.position = where.position
+    this.offset = where.offset
+  }
+}
+
 /** The store or a topic's metadata cannot be read. */
 export class StoreError extends LogpipeError {}
 

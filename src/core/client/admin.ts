@@ -9,6 +9,8 @@ import {PartitionLog} from '../log/partition-log.js'
 import {LogSegment} from '../log/segment.js'
 import {batchLastOffset} from '../record/batch-header.js'
 import {currentLeader, type LeaderInfo} from '../lock/partition-lock.js'
+import {LogReader} from '../log/log-reader.js'
+import {writeRecoveryPoint} from '../log/recovery-point.js'
 import {Store, type TopicMeta} from '../store/store.js'
 import {type ConfigOverrides, type LogConfig, isConfigKey, maxBatchSize, resolveConfig} from '../store/topic-config.js'
 
@@ -154,6 +156,9 @@ export class Admin {
             report.repaired = true
           }
         }
+        // The cut may have left the recovery point past the log end; the
+        // log as it is now is what every later writer starts from.
+        if (log && report.problems.some((e) => e.partition === p)) writeRecoveryPoint(dir, new LogReader(dir, scanner.maxBatchSize).logEndOffset())
       } finally {
         if (log) await log.release()
       }

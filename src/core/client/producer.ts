@@ -85,6 +85,7 @@ export class Producer {
       (_, p) =>
         new PartitionLog(store.partitionDir(topic, p), this.config, {
           label: `topic ${topic} partition ${p}`,
+          topic,
           fsync: options.fsync,
           onNotice: options.onNotice,
           lock: {staleMs: options.lockStaleMs, client: 'producer'},

@@ -1,31 +1,64 @@
 /**
  * The write lock of a partition: a proper-lockfile lock at
  * `<partition>/leader.lock`. Whoever holds it is the partition's leader and
- * the only writer. Next to it, `leader.json` says who holds it (pid, host,
- * since) and names the lock directory by inode and birth time, so a waiter
- * can tell a lock left by a dead process on this host from a fresh one and
- * take it over at once instead of waiting for it to go stale.
+ * the only writer. Next to it, `leader.json` names the holder (pid, process
+ * start time, boot id, host) and the lock directory (inode and birth time),
+ * and carries the lock's generation, bumped by every take.
+ *
+ * Who may take a lock that is held:
+ *   - nobody, while its holder runs on this host: a stopped (SIGSTOP) or slow
+ *     process is alive, and a pid is the holder only with its start time;
+ *   - anyone, at once, when the holder on this host is gone;
+ *   - anyone, when the holder is on another host and has not refreshed the
+ *     lock's mtime for `staleMs` (that holder may still be alive: see
+ *     `takeover` and the fencing in partition-log.ts).
+ * proper-lockfile makes the lock directory, refreshes its mtime and reports
+ * a lock that changed under it; its own stale rule (mtime only) is switched
+ * off, because it would take the lock from a stopped process.
+ *
+ * The generation is the lock directory itself: a take makes a new
+ * directory, so a holder is current exactly while the directory in place is
+ * the one it made (`isCurrent`, one stat). The number in leader.json counts
+ * takes for people and brokers.
+ *
+ * A taker writes an intent file (`leader.intent.*`, naming itself) before
+ * it makes the lock directory and removes it after leader.json is written,
+ * so a lock that leader.json does not describe yet is never mistaken for an
+ * orphan while its taker is alive.
  */
-import {readFileSync, rmdirSync, statSync, writeFileSync} from 'node:fs'
+import {randomBytes} from 'node:crypto'
+import {readFileSync, readdirSync, renameSync, rmdirSync, statSync, unlinkSync, writeFileSync} from 'node:fs'
 import {hostname} from 'node:os'
 import {join} from 'node:path'
 import lockfile from 'proper-lockfile'
 import {LockError} from '../errors.js'
+import {isRunning, isStopped, selfIdentity} from './process-identity.js'
 
 export const LOCK_NAME = 'leader.lock'
 export const LEADER_FILE = 'leader.json'
+export const INTENT_PREFIX = 'leader.intent.'
 export const DEFAULT_STALE_MS = 10_000
-/** A lock nobody claimed in leader.json for this long was left by a taker that died at once. */
+/** A lock nobody claims, with no live taker's intent beside it, is an orphan after this long. */
 export const ORPHAN_LOCK_MS = 2_000
+/** How often the holder refreshes the lock's mtime (what a waiter on another host judges). */
+const REFRESH_MS = 2_000
+/** proper-lockfile's own mtime rule, off: about 24 days. */
+const NEVER_STALE = 0x7fffffff
 
 export interface LeaderInfo {
   pid: number
   host: string
+  startTime: string | null
+  bootId: string | null
   since: string
   client: string
   lockIno: string
   lockBirth: string
+  generation: number
 }
+
+/** How the last take came about: from nobody, from a dead holder, or from one that may still be alive. */
+export type Takeover = 'free' | 'dead-holder' | 'stale-remote-holder' | 'orphan'
 
 export interface PartitionLockOptions {
   staleMs?: number
@@ -34,18 +67,35 @@ export interface PartitionLockOptions {
   client?: string
   /** How errors name what is locked ("topic t partition 0"); the directory by default. */
   label?: string
+  /** This host's name as locks record it (tests play other hosts). */
+  host?: string
+  /** The clock staleness is judged by (tests move it instead of waiting). */
+  now?: () => number
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+interface Token {
+  ino: number
+  birthMs: number
+}
 
 export class PartitionLock {
   readonly dir: string
   readonly lockPath: string
   private release_: (() => Promise<void>) | null = null
+  private token: Token | null = null
   private lost = false
   private readonly staleMs: number
   private readonly timeoutMs: number
   private readonly client: string
+  private readonly host: string
+  private readonly now: () => number
+  private readonly label: string
+  /** The generation of our current (or last) take. */
+  generation = 0
+  /** How our current (or last) take came about. */
+  takeover: Takeover = 'free'
 
   constructor(dir: string, options: PartitionLockOptions = {}) {
     this.dir = dir
@@ -54,142 +104,257 @@ export class PartitionLock {
     this.timeoutMs = options.timeoutMs ?? this.staleMs * 3
     this.client = options.client ?? 'logpipe'
     this.label = options.label ?? `partition ${dir}`
+    this.host = options.host ?? hostname()
+    this.now = options.now ?? Date.now
   }
 
-  private readonly label: string
-
+  /** We took the lock and have not let go; says nothing of whether it was taken from us since (see isCurrent). */
   get held(): boolean {
     return this.release_ !== null && !this.lost
   }
 
-  /** True when the lock was taken from us (we stalled past the stale time). */
+  /** True when the lock was taken from us. */
   get compromised(): boolean {
-    return this.lost
+    return this.lost || (this.release_ !== null && !this.isCurrent())
+  }
+
+  /**
+   * The fencing check, before and after every write: the lock directory in
+   * place is still the one we made. One stat.
+   */
+  isCurrent(): boolean {
+    const token = this.token
+    if (token === null || this.lost) return false
+    const st = statSync(this.lockPath, {throwIfNoEntry: false})
+    return st !== undefined && st.ino === token.ino && st.birthtimeMs === token.birthMs
   }
 
   async acquire(): Promise<void> {
     if (this.release_) return
-    const deadline = Date.now() + this.timeoutMs
+    const deadline = this.now() + this.timeoutMs
+    let takeover: Takeover = 'free'
     let wait = 1
-    for (;;) {
-      try {
-        this.lost = false
-        this.release_ = await lockfile.lock(this.dir, {
-          lockfilePath: this.lockPath,
-          realpath: false,
-          stale: this.staleMs,
-          retries: 0,
-          onCompromised: () => {
-            this.lost = true
-          },
-        })
-        this.recordOwner()
+    const intent = this.writeIntent()
+    try {
+      for (;;) {
+        try {
+          this.lost = false
+          this.release_ = await lockfile.lock(this.dir, {
+            lockfilePath: this.lockPath,
+            realpath: false,
+            stale: NEVER_STALE,
+            update: REFRESH_MS,
+            retries: 0,
+            onCompromised: () => {
+              this.lost = true
+            },
+          })
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error
+          const verdict = this.judgeHolder()
+          if (verdict !== null) {
+            takeover = verdict
+            continue
+          }
+          if (this.now() >= deadline) throw this.timeoutError()
+          await sleep(wait)
+          wait = Math.min(wait * 2, 20)
+          continue
+        }
+        try {
+          this.recordOwner(takeover)
+        } catch (error) {
+          await this.release()
+          throw error
+        }
         return
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error
       }
-      if (this.takeOverDeadOwner()) continue
-      if (Date.now() >= deadline) {
-        const owner = readLeaderInfo(this.dir)
-        throw new LockError(
-          `${this.label} is locked${owner ? ` by pid ${owner.pid} on ${owner.host}` : ''} for over ${this.timeoutMs} ms`,
-          {hint: 'another writer holds it; if that process is gone the lock goes stale in ' + this.staleMs + ' ms'},
-        )
-      }
-      await sleep(wait)
-      wait = Math.min(wait * 2, 20)
+    } finally {
+      removeQuietly(intent)
     }
   }
 
   async release(): Promise<void> {
     const release = this.release_
+    const current = this.isCurrent()
     this.release_ = null
+    this.token = null
     if (!release) return
+    // Taken from us: the directory in place is the new holder's, not ours to remove.
+    if (!current) return
     try {
       await release()
     } catch (error) {
-      // Released already by a stale takeover: nothing of ours to remove.
       if ((error as NodeJS.ErrnoException).code !== 'ERELEASED') throw error
     }
   }
 
-  private recordOwner(): void {
+  private recordOwner(takeover: Takeover): void {
     const st = statSync(this.lockPath, {bigint: true})
+    const plain = statSync(this.lockPath)
+    this.token = {ino: plain.ino, birthMs: plain.birthtimeMs}
+    const previous = readLeaderInfo(this.dir)
+    this.generation = (previous?.generation ?? 0) + 1
+    this.takeover = takeover
+    const me = selfIdentity()
     const info: LeaderInfo = {
-      pid: process.pid,
-      host: hostname(),
+      pid: me.pid,
+      host: this.host,
+      startTime: me.startTime,
+      bootId: me.bootId,
       since: new Date().toISOString(),
       client: this.client,
       lockIno: String(st.ino),
       lockBirth: String(st.birthtimeNs),
+      generation: this.generation,
     }
-    writeFileSync(join(this.dir, LEADER_FILE), JSON.stringify(info) + '\n')
+    const tmp = join(this.dir, `${LEADER_FILE}.${process.pid}.tmp`)
+    writeFileSync(tmp, JSON.stringify(info) + '\n')
+    renameSync(tmp, join(this.dir, LEADER_FILE))
+  }
+
+  private writeIntent(): string {
+    const me = selfIdentity()
+    const path = join(this.dir, INTENT_PREFIX + randomBytes(6).toString('hex'))
+    const intent: Intent = {pid: me.pid, host: this.host, startTime: me.startTime, bootId: me.bootId, at: this.now()}
+    try {
+      writeFileSync(path, JSON.stringify(intent))
+    } catch (error) {
+      // No partition directory: let the lock attempt report it as such.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return path
+      throw error
+    }
+    return path
   }
 
   /**
-   * A lock whose recorded owner is a dead process on this host is removed at
-   * once. The inode and birth time check makes sure the lock removed is the
-   * dead owner's, not one a third process took a moment ago.
-   *
-   * A lock that leader.json does not describe at all, created more than
-   * ORPHAN_LOCK_MS ago, is one whose taker died between creating it and
-   * writing leader.json (a live taker writes it at once): it is removed
-   * too. Should its taker in fact be alive but frozen that long, it learns
-   * that it lost the lock (proper-lockfile's compromised check) and
-   * refuses to append.
+   * Whether the lock in place may be taken, and how: a kind of takeover once
+   * the lock directory judged was removed, null when we must wait.
    */
-  private takeOverDeadOwner(): boolean {
-    try {
-      const st = statSync(this.lockPath, {bigint: true})
-      const owner = readLeaderInfo(this.dir)
-      const described = owner !== null && String(st.ino) === owner.lockIno && String(st.birthtimeNs) === owner.lockBirth
-      if (described) {
-        if (owner.host !== hostname() || isAlive(owner.pid)) return false
+  private judgeHolder(): Takeover | null {
+    const st = statSync(this.lockPath, {bigint: true, throwIfNoEntry: false})
+    if (st === undefined) return 'free'
+    const owner = readLeaderInfo(this.dir)
+    const described = owner !== null && String(st.ino) === owner.lockIno && String(st.birthtimeNs) === owner.lockBirth
+    let kind: Takeover
+    if (described) {
+      if (owner.host === this.host) {
+        if (isRunning(owner)) return null
+        kind = 'dead-holder'
       } else {
-        // Where the file system keeps no birth time, the lock's mtime is its
-        // creation time until a live holder refreshes it.
-        const created = st.birthtimeNs > 0n ? st.birthtimeNs : st.mtimeNs
-        if (Date.now() - Number(created / 1_000_000n) < ORPHAN_LOCK_MS) return false
+        if (this.now() - Number(st.mtimeNs / 1_000_000n) <= this.staleMs) return null
+        kind = 'stale-remote-holder'
       }
-      // Still the same lock directory as the one judged above?
-      const again = statSync(this.lockPath, {bigint: true})
-      if (again.ino !== st.ino || again.birthtimeNs !== st.birthtimeNs) return false
+    } else {
+      // Being taken right now (leader.json not written yet), or its taker died in between.
+      if (this.liveIntentExists()) return null
+      const created = st.birthtimeNs > 0n ? st.birthtimeNs : st.mtimeNs
+      if (this.now() - Number(created / 1_000_000n) < ORPHAN_LOCK_MS) return null
+      // leader.json may have landed while we looked at the intents.
+      const again = readLeaderInfo(this.dir)
+      if (again !== null && String(st.ino) === again.lockIno && String(st.birthtimeNs) === again.lockBirth) return null
+      kind = 'orphan'
+    }
+    // Still the very lock directory judged above?
+    const now = statSync(this.lockPath, {bigint: true, throwIfNoEntry: false})
+    if (now === undefined) return 'free'
+    if (now.ino !== st.ino || now.birthtimeNs !== st.birthtimeNs) return null
+    try {
       rmdirSync(this.lockPath)
-      return true
+    } catch {
+      return null
+    }
+    return kind
+  }
+
+  /** A taker's intent that is not ours and whose process may still be making the lock. */
+  private liveIntentExists(): boolean {
+    let names: string[]
+    try {
+      names = readdirSync(this.dir)
     } catch {
       return false
     }
+    const pid = process.pid
+    for (const name of names) {
+      if (!name.startsWith(INTENT_PREFIX)) continue
+      const path = join(this.dir, name)
+      const intent = readIntent(path)
+      if (intent === null) {
+        // Being written this instant, or damaged: judge it by its age.
+        const st = statSync(path, {throwIfNoEntry: false})
+        if (st && this.now() - st.mtimeMs < ORPHAN_LOCK_MS) return true
+        continue
+      }
+      if (intent.pid === pid && intent.host === this.host) continue
+      if (intent.host === this.host) {
+        if (isRunning(intent)) return true
+        removeQuietly(path)
+      } else if (this.now() - intent.at <= this.staleMs) {
+        return true
+      }
+    }
+    return false
+  }
+
+  private timeoutError(): LockError {
+    const owner = readLeaderInfo(this.dir)
+    const who = owner ? ` by pid ${owner.pid} on ${owner.host}` : ''
+    const stopped = owner !== null && owner.host === this.host && isStopped(owner.pid)
+    const hint = stopped
+      ? `pid ${owner.pid} is stopped (SIGSTOP); a stopped holder keeps its lock until it continues (kill -CONT ${owner.pid}) or exits`
+      : `another writer holds it; a holder on this host keeps it while it runs, one on another host loses it after ${this.staleMs} ms without a refresh`
+    return new LockError(`${this.label} is locked${who} for over ${this.timeoutMs} ms`, {hint})
   }
 }
 
-export function readLeaderInfo(dir: string): LeaderInfo | null {
+interface Intent {
+  pid: number
+  host: string
+  startTime: string | null
+  bootId: string | null
+  at: number
+}
+
+function readIntent(path: string): Intent | null {
   try {
-    return JSON.parse(readFileSync(join(dir, LEADER_FILE), 'utf8')) as LeaderInfo
+    const v = JSON.parse(readFileSync(path, 'utf8')) as Intent
+    if (v === null || typeof v !== 'object' || !Number.isSafeInteger(v.pid) || typeof v.host !== 'string' || typeof v.at !== 'number') return null
+    return v
   } catch {
     return null
   }
 }
 
-export function isAlive(pid: number): boolean {
+function removeQuietly(path: string): void {
   try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
+    unlinkSync(path)
+  } catch {}
 }
+
+/** leader.json, or null when it is missing or not what a lock writes (it then describes no lock). */
+export function readLeaderInfo(dir: string): LeaderInfo | null {
+  let v: LeaderInfo
+  try {
+    v = JSON.parse(readFileSync(join(dir, LEADER_FILE), 'utf8')) as LeaderInfo
+  } catch {
+    return null
+  }
+  if (v === null || typeof v !== 'object') return null
+  if (!Number.isSafeInteger(v.pid) || typeof v.host !== 'string' || typeof v.lockIno !== 'string' || typeof v.lockBirth !== 'string') return null
+  if (v.generation !== undefined && !Number.isSafeInteger(v.generation)) return null
+  return v
+}
+
+/** The pid answers signals; kept for callers that know only a pid (member files). */
+export {pidExists as isAlive} from './process-identity.js'
 
 /** The current holder of the partition's lock, or null when nobody holds it. */
 export function currentLeader(dir: string, staleMs = DEFAULT_STALE_MS): LeaderInfo | null {
-  let st
-  try {
-    st = statSync(join(dir, LOCK_NAME), {bigint: true})
-  } catch {
-    return null
-  }
-  if (Date.now() - Number(st.mtimeMs) > staleMs) return null
+  const st = statSync(join(dir, LOCK_NAME), {bigint: true, throwIfNoEntry: false})
+  if (st === undefined) return null
   const owner = readLeaderInfo(dir)
   if (!owner || owner.lockIno !== String(st.ino) || owner.lockBirth !== String(st.birthtimeNs)) return null
-  if (owner.host === hostname() && !isAlive(owner.pid)) return null
-  return owner
+  if (owner.host === hostname()) return isRunning(owner) ? owner : null
+  return Date.now() - Number(st.mtimeNs / 1_000_000n) > staleMs ? null : owner
 }

@@ -10,6 +10,10 @@ export const INDEX_SUFFIX = '.index'
 export const TIME_INDEX_SUFFIX = '.timeindex'
 /** A compacted segment is written here first, then renamed over the original. */
 export const CLEANED_SUFFIX = '.cleaned'
+/** A segment file being replaced by a new inode (fencing a writer out) is made here, then renamed in place. */
+export const REPLACING_SUFFIX = '.replacing'
+/** A compacted group of segments, committed: finished into place by the next writer (Kafka's `.swap`). */
+export const SWAP_SUFFIX = '.swap'
 
 const SEGMENT_LOG = /^(\d{20})\.log$/
 

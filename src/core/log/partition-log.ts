@@ -3,16 +3,26 @@
  * partition's write lock; on taking the lock it catches up with whatever
  * other writers appended (recovery.ts) and then writes each batch with a
  * single positional `write` at the log end it has checked.
+ *
+ * Fencing: before and after every write it checks that the lock is still
+ * the one it took (PartitionLock.isCurrent). A write whose second check
+ * fails is not acknowledged. A taker that took the lock from a holder that
+ * may still be alive (on another host, or an orphaned lock) gives the
+ * active segment's files new inodes and starts a new segment before its
+ * first write, so whatever the old holder writes through the descriptors it
+ * holds lands in files nobody reads (docs/ARCHITECTURE.md, "Fencing").
  */
-import {closeSync, fdatasyncSync, ftruncateSync, openSync, writeSync} from 'node:fs'
-import {LockError, RecordTooLargeError} from '../errors.js'
+import {closeSync, fdatasyncSync, ftruncateSync, openSync, unlinkSync, writeSync} from 'node:fs'
+import {DamagedLogError, LockError, RecordTooLargeError} from '../errors.js'
 import type {BatchBuilder} from '../record/record-batch.js'
 import {PartitionLock, type PartitionLockOptions} from '../lock/partition-lock.js'
 import {type LogConfig, deletesOldSegments, isCompacted, maxBatchSize} from '../store/topic-config.js'
 import {BatchScanner} from './batch-scanner.js'
 import {compactPartition} from './compaction.js'
 import {type TailState, type Truncation, clearLeftovers, recoverTail} from './recovery.js'
+import {readRecoveryPoint, writeRecoveryPoint} from './recovery-point.js'
 import {applyRetention} from './retention.js'
+import {listSegmentBaseOffsets} from './file-names.js'
 import {LogSegment} from './segment.js'
 
 export interface AppendResult {
@@ -27,6 +37,8 @@ export interface PartitionLogOptions {
   onNotice?: (message: string) => void
   /** Label for notices, e.g. "topic t partition 0". */
   label?: string
+  /** The topic, for hints that name a command to run. */
+  topic?: string
   fsync?: boolean
   lock?: PartitionLockOptions
   leaderEpoch?: number
@@ -69,14 +81,33 @@ export class PartitionLog {
   async acquire(): Promise<void> {
     await this.lock.acquire()
     try {
+      const fenceOut = this.lock.takeover === 'stale-remote-holder' || this.lock.takeover === 'orphan'
+      if (fenceOut) this.fenceOutPreviousHolder()
       this.refresh()
+      if (fenceOut && this.tail!.size > 0) this.roll(true)
     } catch (error) {
       await this.lock.release()
       throw error
     }
   }
 
+  /**
+   * The previous holder may be alive, between a check and a write: its
+   * descriptors must reach nothing we will write or read. The active
+   * segment's files get new inodes now (before we read the log end), and
+   * acquire() then rolls to a segment made by rename.
+   */
+  private fenceOutPreviousHolder(): void {
+    this.closeFd()
+    this.tail = null
+    const bases = listSegmentBaseOffsets(this.dir)
+    if (bases.length > 0) new LogSegment(this.dir, bases[bases.length - 1]).replaceWithCopies()
+    this.notice(`${this.label}: took the write lock from ${this.lock.takeover === 'orphan' ? 'a taker that never finished' : 'a holder on another host that stopped refreshing it'}; fenced it out`)
+  }
+
+  /** Lets go of the lock; a clean release moves the recovery point to the log end. */
   async release(): Promise<void> {
+    if (this.tail && this.lock.isCurrent()) writeRecoveryPoint(this.dir, this.tail.nextOffset)
     await this.lock.release()
   }
 
@@ -86,8 +117,22 @@ export class PartitionLog {
 
   private refresh(): void {
     if (!this.housekeepingDone) clearLeftovers(this.dir)
-    const r = recoverTail(this.dir, this.scanner, this.config['index.interval.bytes'], this.tail)
+    const point = readRecoveryPoint(this.dir)
+    if (point.offset === null && point.damaged) this.notice(`${this.label}: ignored a damaged recovery point (${point.damaged}); checked the active segment instead`)
+    let r
+    try {
+      r = recoverTail(this.dir, this.scanner, this.config['index.interval.bytes'], this.tail, point.offset)
+    } catch (error) {
+      if (!(error instanceof DamagedLogError)) throw error
+      const verify = this.options.topic ? `logpipe topic verify ${this.options.topic} --repair` : 'logpipe topic verify TOPIC --repair'
+      throw new DamagedLogError(`${this.label}: ${error.message}`, error, {
+        hint: `\`${verify}\` cuts the damaged batch and every batch after it, saying what it removed; until then nothing is written here`,
+      })
+    }
     if (r.truncation) this.notice(describeTruncation(this.label, r.truncation))
+    if (r.droppedSegments.length > 0) {
+      this.notice(`${this.label}: recovered: dropped ${r.droppedSegments.length} segment(s) after the cut (${r.droppedSegments.join(', ')})`)
+    }
     if (r.indexRebuilt && !r.truncation && this.tail === null && r.tail.size > 0) {
       this.notice(`${this.label}: rebuilt the indexes of segment ${r.tail.segment.baseOffset} from the log`)
     }
@@ -107,7 +152,7 @@ export class PartitionLog {
    * their offsets. The caller must hold the lock (acquire()).
    */
   append(builder: BatchBuilder): AppendResult {
-    if (!this.lock.held || !this.tail) {
+    if (!this.lock.held || !this.tail || !this.lock.isCurrent()) {
       throw new LockError(`${this.label}: write lock ${this.lock.compromised ? 'was lost' : 'is not held'}`)
     }
     const now = this.now()
@@ -134,6 +179,14 @@ export class PartitionLog {
     }
     if (this.options.fsync || this.config['flush.messages'] <= builder.recordCount) fdatasyncSync(fd)
     const lastOffset = baseOffset + builder.recordCount - 1
+    if (!this.lock.isCurrent()) {
+      // Taken from us during the write: the taker fenced our descriptors
+      // out, or read our batch as part of the log; either way it is not ours
+      // to acknowledge.
+      this.tail = null
+      this.closeFd()
+      throw new LockError(`${this.label}: write lock was lost during the write of offsets ${baseOffset}..${lastOffset}; they are not acknowledged`)
+    }
     t.size += batch.length
     t.nextOffset = lastOffset + 1
     if (builder.maxTimestampMs > t.maxTimestamp) {
@@ -157,8 +210,13 @@ export class PartitionLog {
     return this.firstBatchTimestamp !== null && now - this.firstBatchTimestamp > this.config['segment.ms']
   }
 
-  /** Closes the active segment and starts a new one at the log end. */
-  roll(): void {
+  /**
+   * Closes the active segment and starts a new one at the log end. Its
+   * files are made exclusively: one already there means another writer
+   * rolled here, i.e. we lost the lock. `replacing` (fencing a previous
+   * holder out) makes them by rename instead, over whatever it left.
+   */
+  roll(replacing = false): void {
     const t = this.tail!
     const old = t.segment
     // Kafka writes a last time-index entry when a segment goes inactive, so
@@ -167,7 +225,7 @@ export class PartitionLog {
     old.index.close()
     old.timeIndex.close()
     this.closeFd()
-    const segment = LogSegment.create(this.dir, t.nextOffset)
+    const segment = replacing ? LogSegment.createReplacing(this.dir, t.nextOffset) : this.createNextSegment(t.nextOffset)
     segment.index.load()
     segment.timeIndex.load()
     this.tail = {segment, size: 0, nextOffset: t.nextOffset, maxTimestamp: -1, offsetOfMaxTimestamp: t.nextOffset}
@@ -191,6 +249,28 @@ export class PartitionLog {
     }
   }
 
+  private createNextSegment(baseOffset: number): LogSegment {
+    try {
+      return LogSegment.createExclusive(this.dir, baseOffset)
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+      if (!this.lock.isCurrent()) {
+        this.tail = null
+        throw new LockError(`${this.label}: write lock was lost; another writer rolled segment ${baseOffset}`)
+      }
+      // We hold the lock, so nobody else made them: index files left by a
+      // writer killed in the middle of a roll. Only an empty log may go.
+      const stray = new LogSegment(this.dir, baseOffset)
+      if (stray.size() > 0) throw error
+      for (const path of [stray.logPath, stray.index.path, stray.timeIndex.path]) {
+        try {
+          unlinkSync(path)
+        } catch {}
+      }
+      return LogSegment.createExclusive(this.dir, baseOffset)
+    }
+  }
+
   private activeFd(): number {
     const t = this.tail!
     if (this.fd === null || this.fdSegment !== t.segment) {
@@ -211,7 +291,7 @@ export class PartitionLog {
     this.closeFd()
     this.tail?.segment.index.close()
     this.tail?.segment.timeIndex.close()
-    await this.lock.release()
+    await this.release()
   }
 
   private notice(message: string): void {

@@ -6,15 +6,24 @@
  *   Pass 1. Clear leftovers: `.cleaned` files of an interrupted compaction,
  *           index files whose `.log` is gone.
  *   Pass 2. List the segments; create segment 0 if the partition is empty.
- *   Pass 3. Load the active (last) segment's indexes; a damaged one is
- *           rebuilt by a full recovery of that segment.
- *   Pass 4. Walk the batches past the last known-good position, checking
- *           every CRC; stop at the first short or bad one and cut the log
- *           and indexes there. Returns the log end and what was cut.
+ *   Pass 3. Find the recovery point (recovery-point.ts) in the log: the
+ *           batch headers below it are walked, not checked (a holder that
+ *           let go cleanly wrote them), and a header that does not hold up
+ *           there is damage a writer must not cut (DamagedLogError).
+ *   Pass 4. Check every batch past the recovery point, CRC included; cut
+ *           the log at the first short or bad one (a segment after it is
+ *           dropped, as Kafka's LogLoader drops segments after a
+ *           truncation). The active segment's indexes are loaded, trimmed
+ *           to the cut, and rebuilt without cutting the log when damaged.
+ *           Returns the log end and what was cut.
+ *
+ * A partition with no recovery point yet (a store of an earlier logpipe)
+ * takes the older way: the active segment is checked from its last index
+ * entry.
  */
 import {closeSync, fstatSync, ftruncateSync, openSync, readdirSync, unlinkSync} from 'node:fs'
 import {join} from 'node:path'
-import {CorruptIndexError} from '../errors.js'
+import {CorruptIndexError, DamagedLogError} from '../errors.js'
 import {batchBaseOffset, batchLastOffset, batchMaxTimestamp} from '../record/batch-header.js'
 import {BatchScanner, readFully} from './batch-scanner.js'
 import {CLEANED_SUFFIX, baseOffsetOf, listSegmentBaseOffsets} from './file-names.js'
@@ -44,15 +53,20 @@ export interface RecoveredTail {
   tail: TailState
   truncation: Truncation | null
   indexRebuilt: boolean
+  /** Segments dropped because the log was cut before them. */
+  droppedSegments: number[]
 }
 
-/** Pass 1: leftovers of interrupted work. */
+/** Temporary files of a writer that died mid-rename: `<name>.<pid>.tmp`, `.replacing`. */
+const TEMP_FILE = /(\.\d+\.tmp|\.replacing)$/
+
+/** Pass 1: leftovers of interrupted work. Runs under the lock, so no live writer owns them. */
 export function clearLeftovers(dir: string): void {
   const names = readdirSync(dir)
   const logs = new Set(names.filter((n) => n.endsWith('.log')).map((n) => baseOffsetOf(n)))
   for (const name of names) {
     const orphanIndex = (name.endsWith('.index') || name.endsWith('.timeindex')) && !logs.has(baseOffsetOf(name))
-    if (name.endsWith(CLEANED_SUFFIX) || orphanIndex) unlinkSync(join(dir, name))
+    if (name.endsWith(CLEANED_SUFFIX) || orphanIndex || TEMP_FILE.test(name)) unlinkSync(join(dir, name))
   }
 }
 
@@ -66,6 +80,7 @@ export function recoverTail(
   scanner: BatchScanner,
   indexIntervalBytes: number,
   known: TailState | null,
+  recoveryPoint: number | null = null,
 ): RecoveredTail {
   // Pass 2
   let bases = listSegmentBaseOffsets(dir)
@@ -78,8 +93,206 @@ export function recoverTail(
   const fileSize = segment.size()
 
   if (known && known.segment === segment && known.size === fileSize) {
-    return {bases, tail: known, truncation: null, indexRebuilt: false}
+    return {bases, tail: known, truncation: null, indexRebuilt: false, droppedSegments: []}
   }
+  if (recoveryPoint !== null) return recoverFromPoint(dir, bases, scanner, indexIntervalBytes, recoveryPoint)
+  return legacyTail(bases, segment, fileSize, scanner, indexIntervalBytes, known)
+}
+
+/** Passes 3 and 4 from the recovery point. */
+function recoverFromPoint(dir: string, bases: number[], scanner: BatchScanner, indexIntervalBytes: number, point: number): RecoveredTail {
+  // Pass 3: the segment holding the recovery point, and where in it.
+  let i = bases.length - 1
+  while (i > 0 && bases[i] > point) i--
+  const found = locate(new LogSegment(dir, bases[i]), point, scanner.maxBatchSize, i === bases.length - 1)
+
+  // Pass 4
+  let truncation: Truncation | null = null
+  let indexRebuilt = false
+  const dropped: number[] = []
+  let end = {position: found.position, nextOffset: found.nextOffset, maxTimestamp: -1, offsetOfMaxTimestamp: found.nextOffset}
+  for (let j = i; j < bases.length; j++) {
+    const segment = new LogSegment(dir, bases[j])
+    if (j === i) {
+      const r = checkFrom(segment, scanner, found.position, found.nextOffset)
+      end = r.end
+      truncation = r.truncation
+    } else {
+      const r = segment.recover(scanner, indexIntervalBytes)
+      indexRebuilt = true
+      end = {position: r.validBytes, nextOffset: r.nextOffset, maxTimestamp: r.maxTimestamp, offsetOfMaxTimestamp: r.offsetOfMaxTimestamp}
+      if (r.truncatedBytes > 0) {
+        truncation = {segmentBaseOffset: bases[j], position: r.validBytes, bytes: r.truncatedBytes, offset: r.nextOffset, reason: r.stop === 'corrupt' ? 'corrupt' : 'partial'}
+      }
+    }
+    if (truncation && j < bases.length - 1) {
+      // Offsets after a cut cannot follow on: the later segments go (Kafka's rule).
+      for (const later of bases.slice(j + 1)) {
+        new LogSegment(dir, later).delete()
+        dropped.push(later)
+      }
+      bases = bases.slice(0, j + 1)
+      break
+    }
+    if (truncation) break
+  }
+
+  // The active segment's indexes, trimmed to the valid log, rebuilt when damaged.
+  const active = new LogSegment(dir, bases[bases.length - 1])
+  const tail: TailState = {segment: active, size: end.position, nextOffset: end.nextOffset, maxTimestamp: -1, offsetOfMaxTimestamp: end.nextOffset}
+  if (bases.length - 1 === i) {
+    let sound = true
+    try {
+      active.loadIndexes()
+    } catch (error) {
+      if (!(error instanceof CorruptIndexError)) throw error
+      sound = false
+    }
+    if (sound && truncation) {
+      active.index.truncateToPosition(tail.size)
+      active.timeIndex.truncateToOffset(tail.nextOffset)
+    }
+    // Entries past the valid log, or one naming the wrong batch, without a cut to explain them: damaged.
+    if (sound && !indexesMatch(active, tail)) sound = false
+    if (!sound) {
+      // Damage below the point stays where it is (the rebuilt indexes end
+      // there); appends go on after the valid end found above.
+      active.rebuildIndexes(scanner, indexIntervalBytes)
+      indexRebuilt = true
+      active.index.load()
+      active.timeIndex.load()
+    }
+  } else {
+    active.index.load()
+    active.timeIndex.load()
+  }
+  const lastTime = active.timeIndex.lastEntry()
+  tail.maxTimestamp = Math.max(lastTime?.timestamp ?? -1, end.maxTimestamp)
+  tail.offsetOfMaxTimestamp = tail.maxTimestamp === end.maxTimestamp && end.maxTimestamp >= 0 ? end.offsetOfMaxTimestamp : (lastTime?.offset ?? tail.nextOffset)
+  return {bases, tail, truncation, indexRebuilt, droppedSegments: dropped}
+}
+
+/** The last entry of each index names a batch of the valid log, as the appends wrote them. */
+function indexesMatch(segment: LogSegment, tail: TailState): boolean {
+  const lastTime = segment.timeIndex.lastEntry()
+  if (lastTime && lastTime.offset >= tail.nextOffset) return false
+  const last = segment.index.lastEntry()
+  if (!last) return true
+  if (last.position >= tail.size) return false
+  const head = Buffer.alloc(L.RECORDS_OFFSET)
+  const fd = openSync(segment.logPath, 'r')
+  try {
+    if (readFully(fd, head, head.length, last.position) < head.length) return false
+  } finally {
+    closeSync(fd)
+  }
+  return head[L.MAGIC_OFFSET] === L.MAGIC_V2 && batchLastOffset(head, 0) === last.offset
+}
+
+/**
+ * Where the recovery point lies in a segment: the position of the first
+ * batch at or after it (or the end). Headers are walked from the last index
+ * entry that holds up; below the point they are trusted for their lengths
+ * and offsets only, and one that does not hold up is damage a writer must
+ * not cut.
+ */
+function locate(segment: LogSegment, point: number, maxBatchSize: number, isLast: boolean): {position: number; nextOffset: number} {
+  const fd = openSync(segment.logPath, 'r')
+  try {
+    const fileSize = fstatSync(fd).size
+    const head = Buffer.alloc(L.RECORDS_OFFSET)
+    let position = 0
+    let nextOffset = segment.baseOffset
+    try {
+      const entry = segment.index.load().lookup(point)
+      if (entry.position > 0 && entry.position < fileSize && readFully(fd, head, head.length, entry.position) === head.length) {
+        if (head[L.MAGIC_OFFSET] === L.MAGIC_V2 && batchLastOffset(head, 0) === entry.offset && entry.offset < point) {
+          position = entry.position
+          nextOffset = batchBaseOffset(head, 0)
+        }
+      }
+    } catch (error) {
+      if (!(error instanceof CorruptIndexError)) throw error
+    }
+    for (;;) {
+      if (position >= fileSize) break
+      const got = readFully(fd, head, head.length, position)
+      if (got === head.length && head[L.MAGIC_OFFSET] === L.MAGIC_V2 && batchBaseOffset(head, 0) >= point) {
+        return {position, nextOffset: batchBaseOffset(head, 0)}
+      }
+      if (nextOffset >= point) return {position, nextOffset}
+      const size = got === head.length ? head.readInt32BE(L.LENGTH_OFFSET) + L.LOG_OVERHEAD : 0
+      const sound =
+        got === head.length &&
+        head[L.MAGIC_OFFSET] === L.MAGIC_V2 &&
+        size >= L.RECORD_BATCH_OVERHEAD &&
+        size <= maxBatchSize &&
+        position + size <= fileSize &&
+        batchBaseOffset(head, 0) >= nextOffset
+      if (!sound) throw damaged(segment, position, nextOffset, point, 'a batch header there does not hold up')
+      nextOffset = batchLastOffset(head, 0) + 1
+      position += size
+    }
+    // A segment may end below the point when the records after it were compacted away.
+    if (nextOffset < point && isLast) {
+      throw damaged(segment, position, nextOffset, point, `the log ends at offset ${nextOffset}, below it`)
+    }
+    return {position, nextOffset: Math.max(nextOffset, isLast ? nextOffset : point)}
+  } finally {
+    closeSync(fd)
+  }
+}
+
+function damaged(segment: LogSegment, position: number, offset: number, point: number, what: string): DamagedLogError {
+  return new DamagedLogError(
+    `damaged below the recovery point ${point}: at offset ${offset} (segment ${segment.baseOffset}, position ${position}) ${what}; nothing was cut`,
+    {segmentBaseOffset: segment.baseOffset, position, offset},
+  )
+}
+
+/** Pass 4 in the segment holding the recovery point: every batch from `position` on is checked, and the log cut at the first bad one. */
+function checkFrom(segment: LogSegment, scanner: BatchScanner, position: number, nextOffset: number) {
+  const fd = openSync(segment.logPath, 'r+')
+  try {
+    const fileSize = fstatSync(fd).size
+    const end = {position, nextOffset, maxTimestamp: -1, offsetOfMaxTimestamp: nextOffset}
+    const result = scanner.scan(fd, position, fileSize, (buf, pos) => {
+      const lastOffset = batchLastOffset(buf, pos)
+      const maxTs = batchMaxTimestamp(buf, pos)
+      if (maxTs > end.maxTimestamp) {
+        end.maxTimestamp = maxTs
+        end.offsetOfMaxTimestamp = lastOffset
+      }
+      end.nextOffset = lastOffset + 1
+    })
+    end.position = result.position
+    let truncation: Truncation | null = null
+    if (result.position < fileSize) {
+      truncation = {
+        segmentBaseOffset: segment.baseOffset,
+        position: result.position,
+        bytes: fileSize - result.position,
+        offset: end.nextOffset,
+        reason: result.stop === 'corrupt' ? 'corrupt' : 'partial',
+      }
+      ftruncateSync(fd, result.position)
+    }
+    return {end, truncation}
+  } finally {
+    closeSync(fd)
+  }
+}
+
+/** Passes 3 and 4 for a partition with no recovery point: the active segment from its last index entry. */
+function legacyTail(
+  bases: number[],
+  segment: LogSegment,
+  fileSize: number,
+  scanner: BatchScanner,
+  indexIntervalBytes: number,
+  known: TailState | null,
+): RecoveredTail {
+  const activeBase = segment.baseOffset
 
   // Pass 3
   let start: TailState | null
@@ -125,7 +338,7 @@ export function recoverTail(
         segment.index.truncateToPosition(result.position)
         segment.timeIndex.truncateToOffset(t.nextOffset)
       }
-      return {bases, tail: t, truncation, indexRebuilt: false}
+      return {bases, tail: t, truncation, indexRebuilt: false, droppedSegments: []}
     }
   } finally {
     closeSync(fd)
@@ -153,6 +366,7 @@ function rebuild(bases: number[], segment: LogSegment, scanner: BatchScanner, in
     },
     truncation,
     indexRebuilt: true,
+    droppedSegments: [],
   }
 }
 

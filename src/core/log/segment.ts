@@ -2,12 +2,12 @@
  * One segment: a `.log` of RecordBatch v2 plus its sparse `.index` and
  * `.timeindex`, all named for the segment's base offset.
  */
-import {closeSync, existsSync, fstatSync, ftruncateSync, openSync, statSync, unlinkSync} from 'node:fs'
+import {closeSync, copyFileSync, existsSync, fstatSync, ftruncateSync, openSync, renameSync, statSync, unlinkSync} from 'node:fs'
 import {CorruptIndexError} from '../errors.js'
 import {batchLastOffset, batchMaxTimestamp} from '../record/batch-header.js'
 import * as L from '../record/batch-layout.js'
 import {BatchScanner, type ScanStop, readFully} from './batch-scanner.js'
-import {INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX, segmentPath} from './file-names.js'
+import {INDEX_SUFFIX, LOG_SUFFIX, REPLACING_SUFFIX, TIME_INDEX_SUFFIX, segmentPath} from './file-names.js'
 import {OffsetIndex} from './offset-index.js'
 import {TimeIndex} from './time-index.js'
 
@@ -49,6 +49,46 @@ export class LogSegment {
     return segment
   }
 
+  /**
+   * A new segment's files, each created exclusively: one already there means
+   * another writer rolled here first, so the caller has lost the lock.
+   */
+  static createExclusive(dir: string, baseOffset: number): LogSegment {
+    const segment = new LogSegment(dir, baseOffset)
+    for (const path of [segment.index.path, segment.timeIndex.path, segment.logPath]) closeSync(openSync(path, 'wx'))
+    return segment
+  }
+
+  /**
+   * A new, empty segment whose files replace whatever is at their names
+   * (each made under a temporary name and renamed in place), so descriptors
+   * a fenced-out writer opened on files of that name reach nothing visible.
+   */
+  static createReplacing(dir: string, baseOffset: number): LogSegment {
+    const segment = new LogSegment(dir, baseOffset)
+    for (const path of [segment.index.path, segment.timeIndex.path, segment.logPath]) {
+      const tmp = `${path}${REPLACING_SUFFIX}`
+      closeSync(openSync(tmp, 'w'))
+      renameSync(tmp, path)
+    }
+    return segment
+  }
+
+  /**
+   * Gives the segment's files new inodes with the same bytes (copy, then
+   * rename over). A writer that may still be alive holds descriptors on the
+   * old inodes: whatever it writes through them from now on lands in files
+   * nobody can see.
+   */
+  replaceWithCopies(): void {
+    for (const path of [this.index.path, this.timeIndex.path, this.logPath]) {
+      if (!existsSync(path)) continue
+      const tmp = `${path}${REPLACING_SUFFIX}`
+      copyFileSync(path, tmp)
+      renameSync(tmp, path)
+    }
+  }
+
   size(): number {
     try {
       return statSync(this.logPath).size
@@ -73,10 +113,23 @@ export class LogSegment {
    * changed on disk (a check, for `topic verify`).
    */
   recover(scanner: BatchScanner, indexIntervalBytes: number, truncate = true): SegmentRecovery {
-    const fd = openSync(this.logPath, truncate ? 'r+' : 'r')
+    return this.walk(scanner, indexIntervalBytes, truncate, truncate)
+  }
+
+  /**
+   * Rebuilds the indexes from the log without cutting it: they end at the
+   * first bad batch, which stays for readers to report and `topic verify
+   * --repair` to cut (damage before the recovery point).
+   */
+  rebuildIndexes(scanner: BatchScanner, indexIntervalBytes: number): SegmentRecovery {
+    return this.walk(scanner, indexIntervalBytes, true, false)
+  }
+
+  private walk(scanner: BatchScanner, indexIntervalBytes: number, writeIndexes: boolean, cutLog: boolean): SegmentRecovery {
+    const fd = openSync(this.logPath, cutLog ? 'r+' : 'r')
     try {
       const fileSize = fstatSync(fd).size
-      if (truncate) {
+      if (writeIndexes) {
         this.index.reset()
         this.timeIndex.reset()
       }
@@ -97,7 +150,7 @@ export class LogSegment {
           r.maxTimestamp = maxTs
           r.offsetOfMaxTimestamp = lastOffset
         }
-        if (truncate && r.bytesSinceLastIndexEntry > indexIntervalBytes) {
+        if (writeIndexes && r.bytesSinceLastIndexEntry > indexIntervalBytes) {
           this.index.append(lastOffset, filePosition)
           this.timeIndex.maybeAppend(r.maxTimestamp, r.offsetOfMaxTimestamp)
           r.bytesSinceLastIndexEntry = 0
@@ -109,15 +162,15 @@ export class LogSegment {
       r.validBytes = result.position
       r.stop = result.stop
       r.truncatedBytes = fileSize - result.position
-      if (truncate && r.truncatedBytes > 0) ftruncateSync(fd, result.position)
+      if (cutLog && r.truncatedBytes > 0) ftruncateSync(fd, result.position)
       // As Kafka's recover does: end the time index with the largest
       // timestamp, as a closed segment's always ends (roll() writes it), so
       // readers may skip a segment by its last time-index entry.
-      if (truncate && r.maxTimestamp >= 0) this.timeIndex.maybeAppend(r.maxTimestamp, r.offsetOfMaxTimestamp)
+      if (writeIndexes && r.maxTimestamp >= 0) this.timeIndex.maybeAppend(r.maxTimestamp, r.offsetOfMaxTimestamp)
       return r
     } finally {
       closeSync(fd)
-      if (truncate) {
+      if (writeIndexes) {
         this.index.close()
         this.timeIndex.close()
       }

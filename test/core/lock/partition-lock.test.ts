@@ -3,15 +3,24 @@
  * holder lets go, a lock left by a dead process on this host is taken over
  * at once (not after the stale time), and currentLeader says who holds it.
  */
-import {spawnSync} from 'node:child_process'
+import {spawn, spawnSync} from 'node:child_process'
 import {existsSync, statSync, utimesSync, writeFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import {hostname} from 'node:os'
 import {join, resolve} from 'node:path'
 import {describe, expect, test} from 'vitest'
 import {LockError} from '../../../src/core/errors.js'
-import {LEADER_FILE, LOCK_NAME, ORPHAN_LOCK_MS, type LeaderInfo, PartitionLock, currentLeader, isAlive, readLeaderInfo} from '../../../src/core/lock/partition-lock.js'
+import {INTENT_PREFIX, LEADER_FILE, LOCK_NAME, ORPHAN_LOCK_MS, type LeaderInfo, PartitionLock, currentLeader, isAlive, readLeaderInfo} from '../../../src/core/lock/partition-lock.js'
+import {isStopped, processStat} from '../../../src/core/lock/process-identity.js'
 import {tempDir} from '../support.js'
+
+async function until(cond: () => boolean, what: string, deadlineMs = 10_000): Promise<void> {
+  const end = Date.now() + deadlineMs
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 10))
+  }
+}
 
 const require = createRequire(import.meta.url)
 const PROPER_LOCKFILE = require.resolve('proper-lockfile')
@@ -47,6 +56,9 @@ function writeLeaderFile(dir: string, pid: number, overrides: Partial<LeaderInfo
     client: 'hand-made',
     lockIno: String(st.ino),
     lockBirth: String(st.birthtimeNs),
+    startTime: processStat(pid)?.startTime ?? null,
+    bootId: null,
+    generation: 1,
     ...overrides,
   }
   writeFileSync(join(dir, LEADER_FILE), JSON.stringify(info) + '\n')
@@ -165,18 +177,98 @@ describe('PartitionLock', () => {
     await lock.release()
   })
 
-  test('a lock with no owner file goes once it is stale', async () => {
+  test('a lock with no owner file is never taken while a live taker\'s intent is beside it; once that taker is gone it is', async () => {
     const dir = tempDir()
     lockLeftByKilledProcess(dir)
-    const lock = new PartitionLock(dir, {staleMs: 10_000, timeoutMs: 300})
-    await expect(lock.acquire()).rejects.toThrow(LockError)
-    // Age it past the stale time instead of waiting.
+    // Old enough to be an orphan, but a live process says it is taking the lock.
     const past = new Date(Date.now() - 60_000)
     utimesSync(join(dir, LOCK_NAME), past, past)
+    const alive = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], {stdio: 'ignore'})
+    try {
+      const intent = join(dir, INTENT_PREFIX + 'live')
+      writeFileSync(intent, JSON.stringify({pid: alive.pid, host: hostname(), startTime: processStat(alive.pid!)!.startTime, bootId: null, at: Date.now() - 60_000}))
+      const waiter = new PartitionLock(dir, {staleMs: 2_000, timeoutMs: ORPHAN_LOCK_MS + 1_500})
+      await expect(waiter.acquire()).rejects.toThrow(LockError)
+      // The taker dies before finishing: the lock is an orphan now.
+      alive.kill('SIGKILL')
+      await new Promise((r) => alive.once('exit', r))
+      const heir = new PartitionLock(dir, {staleMs: 2_000, timeoutMs: 5_000, client: 'heir'})
+      await heir.acquire()
+      expect(heir.takeover).toBe('orphan')
+      expect(existsSync(intent)).toBe(false)
+      expect(currentLeader(dir)?.client).toBe('heir')
+      await heir.release()
+    } finally {
+      alive.kill('SIGKILL')
+    }
+  })
+
+  test('a stopped holder (SIGSTOP) keeps its lock past the stale time; the waiter says so, and gets it after SIGCONT and release', async () => {
+    const dir = tempDir()
+    const script = `
+      const {PartitionLock} = await import(${JSON.stringify(DIST_LOCK)})
+      const lock = new PartitionLock(${JSON.stringify(dir)}, {client: 'stopped', staleMs: 2000})
+      await lock.acquire()
+      process.stdout.write('held\\n')
+      process.kill(process.pid, 'SIGSTOP')
+      await lock.release()
+      process.stdout.write('released\\n')`
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {stdio: ['ignore', 'pipe', 'inherit']})
+    let out = ''
+    child.stdout!.on('data', (d) => (out += d))
+    try {
+      await until(() => out.includes('held') && isStopped(child.pid!), 'the holder to stop')
+      // Its mtime stops being refreshed; well past the stale time it still holds.
+      const waiter = new PartitionLock(dir, {staleMs: 2_000, timeoutMs: 4_500})
+      const error = await waiter.acquire().then(() => null, (e: unknown) => e)
+      expect(error).toBeInstanceOf(LockError)
+      expect((error as LockError).hint).toMatch(new RegExp(`pid ${child.pid} is stopped \\(SIGSTOP\\)`))
+      expect(currentLeader(dir)?.pid).toBe(child.pid)
+      const next = new PartitionLock(dir, {staleMs: 2_000, timeoutMs: 10_000, client: 'next'})
+      const got = next.acquire()
+      process.kill(child.pid!, 'SIGCONT')
+      await got
+      expect(out).toContain('released')
+      expect(next.takeover).toBe('free')
+      expect(next.generation).toBe(readLeaderInfo(dir)!.generation)
+      await next.release()
+    } finally {
+      child.kill('SIGKILL')
+    }
+  })
+
+  test('a leader.json naming a live pid with another start time (a reused pid) is a dead holder: taken at once', async () => {
+    const dir = tempDir()
+    lockLeftByKilledProcess(dir)
+    writeLeaderFile(dir, process.pid, {startTime: '1', bootId: null})
     expect(currentLeader(dir)).toBeNull()
+    const lock = new PartitionLock(dir, {staleMs: 60_000, timeoutMs: 1_000})
     await lock.acquire()
-    expect(currentLeader(dir)?.pid).toBe(process.pid)
+    expect(lock.takeover).toBe('dead-holder')
     await lock.release()
+  })
+
+  test('a holder on another host: waited for while it refreshes, taken once stale; every take bumps the generation and fences the holder', async () => {
+    const dir = tempDir()
+    const a = new PartitionLock(dir, {host: 'host-a', staleMs: 5_000})
+    await a.acquire()
+    const g = a.generation
+    expect(a.isCurrent()).toBe(true)
+    const fresh = new PartitionLock(dir, {host: 'host-b', staleMs: 5_000, timeoutMs: 200})
+    await expect(fresh.acquire()).rejects.toThrow(/locked by pid \d+ on host-a/)
+    // host-b's clock is a minute on: a's refreshes (every 2 s) look long stopped.
+    const b = new PartitionLock(dir, {host: 'host-b', staleMs: 5_000, timeoutMs: 1_000, now: () => Date.now() + 60_000})
+    await b.acquire()
+    expect(b.takeover).toBe('stale-remote-holder')
+    expect(b.generation).toBe(g + 1)
+    expect(readLeaderInfo(dir)).toMatchObject({host: 'host-b', generation: g + 1})
+    expect(a.isCurrent()).toBe(false)
+    expect(b.isCurrent()).toBe(true)
+    // a letting go must not remove b's lock.
+    await a.release()
+    expect(b.isCurrent()).toBe(true)
+    await b.release()
+    expect(existsSync(join(dir, LOCK_NAME))).toBe(false)
   })
 
   test('currentLeader: nobody before, the holder during, nobody after', async () => {

@@ -13,6 +13,7 @@ import {describe, expect, test} from 'vitest'
 import {INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX, listSegmentBaseOffsets, segmentPath} from '../../../src/core/log/file-names.js'
 import {LogReader} from '../../../src/core/log/log-reader.js'
 import {clearLeftovers} from '../../../src/core/log/recovery.js'
+import {writeRecoveryPoint} from '../../../src/core/log/recovery-point.js'
 import {currentLeader, readLeaderInfo} from '../../../src/core/lock/partition-lock.js'
 import type {Record} from '../../../src/core/record/record.js'
 import {assertKafkajsDecodes} from '../../helpers/kafkajs.js'
@@ -54,6 +55,15 @@ async function writeLog(seed: number, batches: number, overrides: typeof SMALL_S
   const records = expectedRecords(written, results)
   const activeBase = listSegmentBaseOffsets(dir).at(-1)!
   return {dir, records, end: records.at(-1)!.offset + 1, activeBase, activeLog: segmentPath(dir, activeBase, LOG_SUFFIX)}
+}
+
+/**
+ * What a writer killed in the middle of its burst leaves: its batches from
+ * `offset` on were written, but the recovery point it would have moved on
+ * a clean release still says `offset`.
+ */
+function crashedFrom(w: Written, offset: number): void {
+  writeRecoveryPoint(w.dir, offset)
 }
 
 /** Takes the lock once with a new writer (as the next producer would) and lets go; returns its notices. */
@@ -137,6 +147,7 @@ describe('a torn last batch (a crash mid-write)', () => {
     const w = await writeLog(seed, 80, SMALL_SEGMENTS)
     const last = batchesOf(w.dir, w.activeBase).at(-1)!
     const cut = into > 0 ? into : last.size + into
+    crashedFrom(w, last.baseOffset)
     truncateSync(w.activeLog, last.position + cut)
     const {notices, end} = await reacquire(w.dir, SMALL_SEGMENTS)
     expect(notices).toHaveLength(1)
@@ -154,6 +165,7 @@ describe('a torn last batch (a crash mid-write)', () => {
     expect(indexed.length).toBeGreaterThan(4)
     // Cut inside a batch that comes before the last two index entries.
     const target = batches.find((b) => b.position > indexed.at(-3)![1])!
+    crashedFrom(w, target.baseOffset)
     truncateSync(w.activeLog, target.position + 20)
     const {notices, end} = await reacquire(w.dir, ONE_SEGMENT)
     expect(notices).toHaveLength(1)
@@ -170,6 +182,7 @@ describe('a torn last batch (a crash mid-write)', () => {
     const [, position] = offsetIndexEntries(w.dir, 0).at(-1)!
     const victim = batchesOf(w.dir, 0).find((b) => b.position === position)!
     expect(victim.size).toBeGreaterThan(71)
+    crashedFrom(w, victim.baseOffset)
     const data = readFileSync(w.activeLog)
     harm(data, position)
     writeFileSync(w.activeLog, data)
@@ -254,6 +267,7 @@ describe('damaged indexes of the active segment are rebuilt', () => {
     const w = await writeLog(11, 60, ONE_SEGMENT)
     const last = batchesOf(w.dir, 0).at(-1)!
     writeFileSync(segmentPath(w.dir, 0, INDEX_SUFFIX), '  ')
+    crashedFrom(w, last.baseOffset)
     truncateSync(w.activeLog, last.position + 5)
     const {notices, end} = await reacquire(w.dir, ONE_SEGMENT)
     expect(notices).toHaveLength(1)
@@ -298,6 +312,7 @@ describe('random corruption, like Kafka LogSegmentTest.testRecoveryWithCorruptMe
       const victim = batches[rng.int(0, batches.length)]
       const mode = (['overwrite', 'truncate', 'append'] as const)[round % 3]
       const where = `round ${round} (seed ${seed}): ${mode} at batch ${victim.baseOffset}`
+      if (mode !== 'append') crashedFrom(w, victim.baseOffset)
       let cutAt: number
       let cutBytes: number
       let end: number
