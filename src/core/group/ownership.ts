@@ -45,7 +45,7 @@ export class PartitionOwnership {
     this.partition = partition
     this.dir = ownershipDir(groupDir, topic, partition)
     // One attempt per call (timeout 0): the member retries on its next tick.
-    this.lock = new PartitionLock(this.dir, {staleMs, timeoutMs: 0, client: memberId})
+    this.lock = new PartitionLock(this.dir, {staleMs, timeoutMs: 0, client: memberId, liveness: 'heartbeat'})
   }
 
   /** Tries once to take ownership; true when we hold it now. */

@@ -58,7 +58,7 @@ export interface LeaderInfo {
 }
 
 /** How the last take came about: from nobody, from a dead holder, or from one that may still be alive. */
-export type Takeover = 'free' | 'dead-holder' | 'stale-remote-holder' | 'orphan'
+export type Takeover = 'free' | 'dead-holder' | 'stale-holder' | 'orphan'
 
 export interface PartitionLockOptions {
   staleMs?: number
@@ -71,6 +71,14 @@ export interface PartitionLockOptions {
   host?: string
   /** The clock staleness is judged by (tests move it instead of waiting). */
   now?: () => number
+  /**
+   * 'process' (the write lock): a holder on this host keeps the lock while
+   * its process runs. 'heartbeat' (group ownership, Kafka's session
+   * timeout): a holder that stopped refreshing for `staleMs` loses it even
+   * while alive, as a consumer that stops heartbeating loses its partitions;
+   * what it does afterwards is fenced by the generation.
+   */
+  liveness?: 'process' | 'heartbeat'
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -92,6 +100,7 @@ export class PartitionLock {
   private readonly host: string
   private readonly now: () => number
   private readonly label: string
+  private readonly liveness: 'process' | 'heartbeat'
   /** The generation of our current (or last) take. */
   generation = 0
   /** How our current (or last) take came about. */
@@ -106,6 +115,7 @@ export class PartitionLock {
     this.label = options.label ?? `partition ${dir}`
     this.host = options.host ?? hostname()
     this.now = options.now ?? Date.now
+    this.liveness = options.liveness ?? 'process'
   }
 
   /** We took the lock and have not let go; says nothing of whether it was taken from us since (see isCurrent). */
@@ -238,12 +248,14 @@ export class PartitionLock {
     const described = owner !== null && String(st.ino) === owner.lockIno && String(st.birthtimeNs) === owner.lockBirth
     let kind: Takeover
     if (described) {
+      const stale = this.now() - Number(st.mtimeNs / 1_000_000n) > this.staleMs
       if (owner.host === this.host) {
-        if (isRunning(owner)) return null
-        kind = 'dead-holder'
+        if (!isRunning(owner)) kind = 'dead-holder'
+        else if (this.liveness === 'heartbeat' && stale) kind = 'stale-holder'
+        else return null
       } else {
         if (this.now() - Number(st.mtimeNs / 1_000_000n) <= this.staleMs) return null
-        kind = 'stale-remote-holder'
+        kind = 'stale-holder'
       }
     } else {
       // Being taken right now (leader.json not written yet), or its taker died in between.

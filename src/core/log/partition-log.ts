@@ -81,7 +81,7 @@ export class PartitionLog {
   async acquire(): Promise<void> {
     await this.lock.acquire()
     try {
-      const fenceOut = this.lock.takeover === 'stale-remote-holder' || this.lock.takeover === 'orphan'
+      const fenceOut = this.lock.takeover === 'stale-holder' || this.lock.takeover === 'orphan'
       if (fenceOut) this.fenceOutPreviousHolder()
       this.refresh()
       if (fenceOut && this.tail!.size > 0) this.roll(true)
@@ -102,7 +102,7 @@ export class PartitionLog {
     this.tail = null
     const bases = listSegmentBaseOffsets(this.dir)
     if (bases.length > 0) new LogSegment(this.dir, bases[bases.length - 1]).replaceWithCopies()
-    this.notice(`${this.label}: took the write lock from ${this.lock.takeover === 'orphan' ? 'a taker that never finished' : 'a holder on another host that stopped refreshing it'}; fenced it out`)
+    this.notice(`${this.label}: took the write lock from ${this.lock.takeover === 'orphan' ? 'a taker that never finished' : 'a holder that stopped refreshing it (on another host)'}; fenced it out`)
   }
 
   /** Lets go of the lock; a clean release moves the recovery point to the log end. */

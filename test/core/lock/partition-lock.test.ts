@@ -259,7 +259,7 @@ describe('PartitionLock', () => {
     // host-b's clock is a minute on: a's refreshes (every 2 s) look long stopped.
     const b = new PartitionLock(dir, {host: 'host-b', staleMs: 5_000, timeoutMs: 1_000, now: () => Date.now() + 60_000})
     await b.acquire()
-    expect(b.takeover).toBe('stale-remote-holder')
+    expect(b.takeover).toBe('stale-holder')
     expect(b.generation).toBe(g + 1)
     expect(readLeaderInfo(dir)).toMatchObject({host: 'host-b', generation: g + 1})
     expect(a.isCurrent()).toBe(false)
