@@ -129,7 +129,12 @@ export class PartitionLog {
         hint: `\`${verify}\` cuts the damaged batch and every batch after it, saying what it removed; until then nothing is written here`,
       })
     }
-    if (r.truncation) this.notice(describeTruncation(this.label, r.truncation))
+    if (r.truncation) {
+      const lost = r.endsBelowPoint ? `; it lay below the recovery point ${r.endsBelowPoint.point}, so the machine lost writes that had not reached the disk` : ''
+      this.notice(describeTruncation(this.label, r.truncation) + lost)
+    } else if (r.endsBelowPoint) {
+      this.notice(`${this.label}: the log ends at offset ${r.endsBelowPoint.offset}, below its recovery point ${r.endsBelowPoint.point}: writes that had not reached the disk were lost (a machine crash without --fsync?)`)
+    }
     if (r.droppedSegments.length > 0) {
       this.notice(`${this.label}: recovered: dropped ${r.droppedSegments.length} segment(s) after the cut (${r.droppedSegments.join(', ')})`)
     }

@@ -55,6 +55,8 @@ export interface RecoveredTail {
   indexRebuilt: boolean
   /** Segments dropped because the log was cut before them. */
   droppedSegments: number[]
+  /** The log ended below its recovery point (the machine lost writes not yet on disk): where it ends instead. */
+  endsBelowPoint: {point: number; offset: number} | null
 }
 
 /** Temporary files of a writer that died mid-rename: `<name>.<pid>.tmp`, `.replacing`. */
@@ -93,7 +95,7 @@ export function recoverTail(
   const fileSize = segment.size()
 
   if (known && known.segment === segment && known.size === fileSize) {
-    return {bases, tail: known, truncation: null, indexRebuilt: false, droppedSegments: []}
+    return {bases, tail: known, truncation: null, indexRebuilt: false, droppedSegments: [], endsBelowPoint: null}
   }
   if (recoveryPoint !== null) return recoverFromPoint(dir, bases, scanner, indexIntervalBytes, recoveryPoint)
   return legacyTail(bases, segment, fileSize, scanner, indexIntervalBytes, known)
@@ -148,7 +150,7 @@ function recoverFromPoint(dir: string, bases: number[], scanner: BatchScanner, i
       if (!(error instanceof CorruptIndexError)) throw error
       sound = false
     }
-    if (sound && truncation) {
+    if (sound && (truncation || found.belowPoint)) {
       active.index.truncateToPosition(tail.size)
       active.timeIndex.truncateToOffset(tail.nextOffset)
     }
@@ -169,7 +171,8 @@ function recoverFromPoint(dir: string, bases: number[], scanner: BatchScanner, i
   const lastTime = active.timeIndex.lastEntry()
   tail.maxTimestamp = Math.max(lastTime?.timestamp ?? -1, end.maxTimestamp)
   tail.offsetOfMaxTimestamp = tail.maxTimestamp === end.maxTimestamp && end.maxTimestamp >= 0 ? end.offsetOfMaxTimestamp : (lastTime?.offset ?? tail.nextOffset)
-  return {bases, tail, truncation, indexRebuilt, droppedSegments: dropped}
+  const endsBelowPoint = found.belowPoint ? {point, offset: truncation ? truncation.offset : tail.nextOffset} : null
+  return {bases, tail, truncation, indexRebuilt, droppedSegments: dropped, endsBelowPoint}
 }
 
 /** The last entry of each index names a batch of the valid log, as the appends wrote them. */
@@ -196,7 +199,7 @@ function indexesMatch(segment: LogSegment, tail: TailState): boolean {
  * and offsets only, and one that does not hold up is damage a writer must
  * not cut.
  */
-function locate(segment: LogSegment, point: number, maxBatchSize: number, isLast: boolean): {position: number; nextOffset: number} {
+function locate(segment: LogSegment, point: number, maxBatchSize: number, isLast: boolean): {position: number; nextOffset: number; belowPoint: boolean} {
   const fd = openSync(segment.logPath, 'r')
   try {
     const fileSize = fstatSync(fd).size
@@ -218,26 +221,22 @@ function locate(segment: LogSegment, point: number, maxBatchSize: number, isLast
       if (position >= fileSize) break
       const got = readFully(fd, head, head.length, position)
       if (got === head.length && head[L.MAGIC_OFFSET] === L.MAGIC_V2 && batchBaseOffset(head, 0) >= point) {
-        return {position, nextOffset: batchBaseOffset(head, 0)}
+        return {position, nextOffset: batchBaseOffset(head, 0), belowPoint: false}
       }
-      if (nextOffset >= point) return {position, nextOffset}
+      if (nextOffset >= point) return {position, nextOffset, belowPoint: false}
       const size = got === head.length ? head.readInt32BE(L.LENGTH_OFFSET) + L.LOG_OVERHEAD : 0
-      const sound =
-        got === head.length &&
-        head[L.MAGIC_OFFSET] === L.MAGIC_V2 &&
-        size >= L.RECORD_BATCH_OVERHEAD &&
-        size <= maxBatchSize &&
-        position + size <= fileSize &&
-        batchBaseOffset(head, 0) >= nextOffset
-      if (!sound) throw damaged(segment, position, nextOffset, point, 'a batch header there does not hold up')
+      const plausible = got === head.length && head[L.MAGIC_OFFSET] === L.MAGIC_V2 && size >= L.RECORD_BATCH_OVERHEAD && size <= maxBatchSize
+      // A batch cut short at the very end lost its tail in a crash of the
+      // machine (writes not yet on disk): nothing intact follows it, so
+      // pass 4 may cut it like any torn tail.
+      if (got < head.length || (plausible && position + size > fileSize)) return {position, nextOffset, belowPoint: true}
+      if (!plausible || batchBaseOffset(head, 0) < nextOffset) throw damaged(segment, position, nextOffset, point, 'a batch header there does not hold up')
       nextOffset = batchLastOffset(head, 0) + 1
       position += size
     }
-    // A segment may end below the point when the records after it were compacted away.
-    if (nextOffset < point && isLast) {
-      throw damaged(segment, position, nextOffset, point, `the log ends at offset ${nextOffset}, below it`)
-    }
-    return {position, nextOffset: Math.max(nextOffset, isLast ? nextOffset : point)}
+    // The last segment ending below the point lost its last writes the same
+    // way; an earlier one may end below it when compaction removed its last records.
+    return {position, nextOffset, belowPoint: isLast && nextOffset < point}
   } finally {
     closeSync(fd)
   }
@@ -338,7 +337,7 @@ function legacyTail(
         segment.index.truncateToPosition(result.position)
         segment.timeIndex.truncateToOffset(t.nextOffset)
       }
-      return {bases, tail: t, truncation, indexRebuilt: false, droppedSegments: []}
+      return {bases, tail: t, truncation, indexRebuilt: false, droppedSegments: [], endsBelowPoint: null}
     }
   } finally {
     closeSync(fd)
@@ -367,6 +366,7 @@ function rebuild(bases: number[], segment: LogSegment, scanner: BatchScanner, in
     truncation,
     indexRebuilt: true,
     droppedSegments: [],
+    endsBelowPoint: null,
   }
 }
 

@@ -14,6 +14,7 @@ import {INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX, listSegmentBaseOffsets, seg
 import {LogReader} from '../../../src/core/log/log-reader.js'
 import {clearLeftovers} from '../../../src/core/log/recovery.js'
 import {writeRecoveryPoint} from '../../../src/core/log/recovery-point.js'
+import {DamagedLogError} from '../../../src/core/errors.js'
 import {currentLeader, readLeaderInfo} from '../../../src/core/lock/partition-lock.js'
 import type {Record} from '../../../src/core/record/record.js'
 import {assertKafkajsDecodes} from '../../helpers/kafkajs.js'
@@ -402,5 +403,61 @@ describe('a writer killed mid-write while holding the lock', () => {
     const values = readBack(dir).map((r) => r.value!.toString())
     expect(values).toEqual([...range(0, 30).map((i) => `child record ${i}`), 'survivor'])
     await assertKafkajsDecodes(dir)
+  })
+})
+
+describe('damage below the recovery point (after a clean release) is never cut by a writer', () => {
+  test('a flipped byte in the records of the first batch: the next writer cuts nothing and appends after the intact batches', async () => {
+    const w = await writeLog(21, 40, ONE_SEGMENT)
+    const first = batchesOf(w.dir, 0)[0]
+    const size = statSync(w.activeLog).size
+    const data = readFileSync(w.activeLog)
+    data[first.position + first.size - 1] ^= 0x40
+    writeFileSync(w.activeLog, data)
+    const {log, notices} = openLog(w.dir, ONE_SEGMENT)
+    await log.acquire()
+    expect(log.logEndOffset).toBe(w.end)
+    const r = appendBatch(log, [{timestamp: T0, key: null, value: utf8('after')}])
+    await log.release()
+    expect(notices).toEqual([])
+    expect(r.baseOffset).toBe(w.end)
+    expect(r.position).toBe(size)
+    expect(statSync(w.activeLog).size).toBeGreaterThan(size)
+    // Every byte before it is as it was: the damaged batch and the intact ones after it.
+    expect(readFileSync(w.activeLog).subarray(0, size).equals(data)).toBe(true)
+  })
+
+  test('a header that does not hold up below the point: writing stops with DamagedLogError naming where, and nothing is cut', async () => {
+    const w = await writeLog(22, 40, ONE_SEGMENT)
+    // The last batch: writers walk headers from the last index entry on.
+    const victim = batchesOf(w.dir, 0).at(-1)!
+    const data = readFileSync(w.activeLog)
+    data.writeInt32BE(0x7fff0000, victim.position + 8) // its batchLength
+    writeFileSync(w.activeLog, data)
+    const {log} = openLog(w.dir, ONE_SEGMENT)
+    const error = await log.acquire().then(() => null, (e: unknown) => e)
+    expect(error).toBeInstanceOf(DamagedLogError)
+    expect((error as DamagedLogError).message).toMatch(new RegExp(`^test partition: damaged below the recovery point ${w.end}: at offset ${victim.baseOffset} \\(segment 0, position ${victim.position}\\)`))
+    expect((error as DamagedLogError).hint).toMatch(/topic verify .*--repair/)
+    expect(log.holdsLock).toBe(false)
+    expect(readFileSync(w.activeLog).equals(data)).toBe(true)
+  })
+
+  test('the log ending below the point (a machine crash without fsync): a torn tail is cut, a lost tail noted, the point follows', async () => {
+    const w = await writeLog(23, 40, ONE_SEGMENT)
+    const batches = batchesOf(w.dir, 0)
+    const last = batches.at(-1)!
+    truncateSync(w.activeLog, last.position + 10)
+    let r = await reacquire(w.dir, ONE_SEGMENT)
+    expect(r.notices).toHaveLength(1)
+    expect(r.notices[0]).toMatch(new RegExp(truncationNotice(10, last.baseOffset).source.replace(/\$$/, '') + `; it lay below the recovery point ${w.end}, `))
+    expect(r.end).toBe(last.baseOffset)
+    // Whole batches gone: nothing to cut, but said.
+    const earlier = batches.at(-3)!
+    truncateSync(w.activeLog, earlier.position)
+    r = await reacquire(w.dir, ONE_SEGMENT)
+    expect(r.notices).toEqual([`test partition: the log ends at offset ${earlier.baseOffset}, below its recovery point ${last.baseOffset}: writes that had not reached the disk were lost (a machine crash without --fsync?)`])
+    expect(r.end).toBe(earlier.baseOffset)
+    expect((await reacquire(w.dir, ONE_SEGMENT)).notices).toEqual([])
   })
 })
