@@ -10,7 +10,7 @@ import {LogSegment} from '../log/segment.js'
 import {batchLastOffset} from '../record/batch-header.js'
 import {currentLeader, type LeaderInfo} from '../lock/partition-lock.js'
 import {Store, type TopicMeta} from '../store/store.js'
-import {type ConfigOverrides, type LogConfig, isConfigKey, maxBatchSize, resolveConfig} from '../store/topic-config.js'
+import {type ConfigOverrides, type LogConfig, isConfigKey, maxBatchSize, resolveConfig} from '../log/log-config.js'
 
 export interface PartitionDescription {
   partition: number

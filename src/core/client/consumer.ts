@@ -13,8 +13,8 @@ import {batchLastOffset, batchSize} from '../record/batch-header.js'
 import {RecordReader} from '../record/record.js'
 import type {RecordHeader} from '../record/header.js'
 import type {Store} from '../store/store.js'
-import {type LogConfig, maxBatchSize, resolveConfig} from '../store/topic-config.js'
-import {type OffsetSpec, resolveOffsetSpec} from './offset-spec.js'
+import {type LogConfig, maxBatchSize, resolveConfig} from '../log/log-config.js'
+import {type OffsetSpec, resolveOffsetSpec} from '../log/offset-spec.js'
 
 export interface Assignment {
   topic: string

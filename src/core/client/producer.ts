@@ -12,7 +12,7 @@ import {BatchBuilder, type BatchBuilderOptions, capacityFor} from '../record/rec
 import {encodeHeaders, NO_HEADERS, type RecordHeader} from '../record/header.js'
 import {Compression} from '../record/compression.js'
 import type {Store} from '../store/store.js'
-import {type LogConfig, resolveConfig} from '../store/topic-config.js'
+import {type LogConfig, resolveConfig} from '../log/log-config.js'
 import {StickyPartitioner, partitionForKey} from './partitioner.js'
 
 export interface ProducerOptions {
