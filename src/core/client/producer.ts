@@ -48,9 +48,44 @@ export interface RecordMetadata {
   offset: number
 }
 
+/**
+ * Records of one `send` call in one batch: the batch's records first ..
+ * first+count-1. A batch can hold records of several overlapping sends, and
+ * each is told only about its own.
+ */
+interface AckRun {
+  first: number
+  count: number
+  send: SendAcks
+}
+
 interface PendingBatch {
   partition: number
   builder: BatchBuilder
+  /** null when no `send` call has records in the batch (the CLI's path). */
+  runs: AckRun[] | null
+}
+
+/** One `send` call's acknowledgements: per partition, its records' indexes in send order. */
+class SendAcks {
+  readonly metadata: RecordMetadata[] = []
+  private readonly slots = new Map<number, number[]>()
+  private readonly acked = new Map<number, number>()
+
+  constructor(private readonly topic: string) {}
+
+  expect(partition: number, index: number): void {
+    const list = this.slots.get(partition)
+    if (list) list.push(index)
+    else this.slots.set(partition, [index])
+  }
+
+  ack(partition: number, baseOffset: number, count: number): void {
+    const slots = this.slots.get(partition) ?? []
+    let next = this.acked.get(partition) ?? 0
+    for (let i = 0; i < count && next < slots.length; i++) this.metadata[slots[next++]] = {topic: this.topic, partition, offset: baseOffset + i}
+    this.acked.set(partition, next)
+  }
 }
 
 export const DEFAULT_BATCH_BYTES = 1_000_000
@@ -64,6 +99,8 @@ export class Producer {
   private readonly options: ProducerOptions
   private readonly logs: PartitionLog[]
   private readonly open: (BatchBuilder | null)[]
+  /** Per partition, the `send` calls with records in the open batch. */
+  private readonly openRuns: (AckRun[] | null)[]
   private readonly ready: PendingBatch[] = []
   private readonly spare: BatchBuilder[] = []
   private readonly sticky: StickyPartitioner
@@ -75,7 +112,8 @@ export class Producer {
 
   constructor(store: Store, topic: string, options: ProducerOptions = {}) {
     this.topic = topic
-    this.options = options
+    // A copy: the caller's object is theirs, and later changes to it must not reach a running producer.
+    this.options = {...options}
     const meta = store.readTopic(topic)
     this.partitions = meta.partitions
     this.config = resolveConfig(meta.config)
@@ -91,6 +129,7 @@ export class Producer {
         }),
     )
     this.open = new Array(this.partitions).fill(null)
+    this.openRuns = new Array(this.partitions).fill(null)
     this.sticky = new StickyPartitioner(this.partitions)
     this.builderOptions = {
       batchBytes: Math.min(options.batchBytes ?? DEFAULT_BATCH_BYTES, this.config['max.message.bytes']),
@@ -150,6 +189,7 @@ export class Producer {
   /**
    * The hot path: adds one record from byte ranges of the caller's buffers.
    * Nothing is written until flush(); a full batch is queued for it.
+   * `send` is set only by send(), whose call is told the record's offset.
    */
   add(
     partition: number,
@@ -161,6 +201,7 @@ export class Producer {
     valueStart: number,
     valueEnd: number,
     headers: Buffer = NO_HEADERS,
+    send?: SendAcks,
   ): void {
     let b = this.builderFor(partition)
     if (!b.tryAppend(timestamp, key, keyStart, keyEnd, value, valueStart, valueEnd, headers)) {
@@ -168,14 +209,23 @@ export class Producer {
       b = this.builderFor(partition)
       b.tryAppend(timestamp, key, keyStart, keyEnd, value, valueStart, valueEnd, headers)
     }
+    if (send) this.addToRun(partition, b.recordCount - 1, send)
     if (b.isFull) this.seal(partition)
+  }
+
+  private addToRun(partition: number, index: number, send: SendAcks): void {
+    const runs = (this.openRuns[partition] ??= [])
+    const last = runs.at(-1)
+    if (last && last.send === send && last.first + last.count === index) last.count++
+    else runs.push({first: index, count: 1, send})
   }
 
   private seal(partition: number): void {
     const b = this.open[partition]
     if (!b || b.isEmpty) return
-    this.ready.push({partition, builder: b})
+    this.ready.push({partition, builder: b, runs: this.openRuns[partition]})
     this.open[partition] = null
+    this.openRuns[partition] = null
     if (this.options.partition === undefined && partition === this.sticky.partition) this.sticky.nextBatch()
   }
 
@@ -203,7 +253,7 @@ export class Producer {
       if (this.lockFailure) throw this.lockFailure
       if (all) for (let p = 0; p < this.partitions; p++) this.seal(p)
       while (this.ready.length > 0) {
-        const {partition, builder} = this.ready[0]
+        const {partition, builder, runs} = this.ready[0]
         const log = this.logs[partition]
         if (!log.holdsLock) {
           // Locks are taken in partition order: never wait for one while
@@ -221,6 +271,7 @@ export class Producer {
         const result = log.append(builder)
         this.ready.shift()
         this.options.onAck?.(partition, result.baseOffset, builder.recordCount)
+        if (runs) for (const run of runs) run.send.ack(partition, result.baseOffset + run.first, run.count)
         builder.reset()
         this.spare.push(builder)
       }
@@ -229,38 +280,24 @@ export class Producer {
     })
   }
 
-  /** Library API: send records and get their offsets. */
+  /**
+   * Library API: send records and get their offsets. Calls may overlap;
+   * each resolves with its own records' offsets once they are written.
+   */
   async send(records: ProducerRecord[]): Promise<RecordMetadata[]> {
-    const acks: RecordMetadata[] = []
-    const onAck = this.options.onAck
-    // Per partition, the indexes of `records` in send order, and how many are acknowledged.
-    const perPartition = new Map<number, number[]>()
-    const acked = new Map<number, number>()
-    this.options.onAck = (partition, baseOffset, count) => {
-      onAck?.(partition, baseOffset, count)
-      const slots = perPartition.get(partition) ?? []
-      let next = acked.get(partition) ?? 0
-      for (let i = 0; i < count && next < slots.length; i++) acks[slots[next++]] = {topic: this.topic, partition, offset: baseOffset + i}
-      acked.set(partition, next)
-    }
-    try {
-      records.forEach((r, i) => {
-        const key = toBuffer(r.key ?? null)
-        const value = toBuffer(r.value)
-        let partition = r.partition
-        if (partition !== undefined) this.checkPartition(partition, 'partition')
-        partition ??= this.partitionFor(key, 0, key?.length ?? 0)
-        const headers = r.headers ? encodeHeaders(normalizeHeaders(r.headers)) : NO_HEADERS
-        const list = perPartition.get(partition) ?? []
-        list.push(i)
-        perPartition.set(partition, list)
-        this.add(partition, r.timestamp ?? Date.now(), key, 0, key?.length ?? 0, value, 0, value?.length ?? 0, headers)
-      })
-      await this.flush(true)
-    } finally {
-      this.options.onAck = onAck
-    }
-    return acks
+    const acks = new SendAcks(this.topic)
+    records.forEach((r, i) => {
+      const key = toBuffer(r.key ?? null)
+      const value = toBuffer(r.value)
+      let partition = r.partition
+      if (partition !== undefined) this.checkPartition(partition, 'partition')
+      partition ??= this.partitionFor(key, 0, key?.length ?? 0)
+      const headers = r.headers ? encodeHeaders(normalizeHeaders(r.headers)) : NO_HEADERS
+      acks.expect(partition, i)
+      this.add(partition, r.timestamp ?? Date.now(), key, 0, key?.length ?? 0, value, 0, value?.length ?? 0, headers, acks)
+    })
+    await this.flush(true)
+    return acks.metadata
   }
 
   private async releaseAbove(partition: number): Promise<void> {

@@ -2,10 +2,11 @@
  * The producer when a partition's write lock cannot be had: the flush fails
  * with LockError once, and later flushes (the linger timer, the error path,
  * close) fail with that same error at once instead of waiting out the lock
- * timeout again.
+ * timeout again. And the library's send(): overlapping calls.
  */
-import {afterEach, expect, test, vi} from 'vitest'
+import {afterEach, describe, expect, test, vi} from 'vitest'
 import {Admin} from '../../../src/core/client/admin.js'
+import {Consumer} from '../../../src/core/client/consumer.js'
 import {Producer} from '../../../src/core/client/producer.js'
 import {LockError} from '../../../src/core/errors.js'
 import {PartitionLock} from '../../../src/core/lock/partition-lock.js'
@@ -38,3 +39,54 @@ test('after a lock timeout, flush and close fail with the same LockError without
     await holder.release()
   }
 }, 30_000)
+
+describe('send', () => {
+  const records = (tag: string, n: number) => Array.from({length: n}, (_, i) => ({value: `${tag}${i}`}))
+
+  /** Every record of partition 0 as offset -> value. */
+  const logOf = async (store: Store) => {
+    const consumer = new Consumer(store, ['t'])
+    const out = new Map<number, string>()
+    for await (const r of consumer.records({exitAtEnd: true})) out.set(r.offset, r.value!.toString())
+    consumer.close()
+    return out
+  }
+
+  test.each([
+    ['in the same tick', async () => {}],
+    ['while the first is writing', () => new Promise<void>((resolve) => setImmediate(resolve))],
+  ])('overlapping calls %s each get their own offsets, and the options object is left alone', async (_, between) => {
+    const store = Store.open(tempDir())
+    new Admin(store).createTopic('t')
+    const acked: number[] = []
+    const onAck = (_p: number, base: number, count: number) => {
+      for (let i = 0; i < count; i++) acked.push(base + i)
+    }
+    const options = {batchBytes: 64, onAck}
+    const before = {...options}
+    const producer = new Producer(store, 't', options)
+    try {
+      const first = producer.send(records('a', 3))
+      await between()
+      const second = producer.send(records('b', 2))
+      const [a, b] = await Promise.all([first, second])
+      const c = await producer.send(records('c', 1))
+
+      const offsets = [...a, ...b, ...c].map((m) => m.offset)
+      expect(offsets.every((o) => Number.isInteger(o))).toBe(true)
+      expect([...offsets].sort((x, y) => x - y)).toEqual([0, 1, 2, 3, 4, 5])
+      expect(a.map((m) => m.partition)).toEqual([0, 0, 0])
+      // Each call's offsets hold that call's records, in its order.
+      const log = await logOf(store)
+      expect(a.map((m) => log.get(m.offset))).toEqual(['a0', 'a1', 'a2'])
+      expect(b.map((m) => log.get(m.offset))).toEqual(['b0', 'b1'])
+      expect(c.map((m) => log.get(m.offset))).toEqual(['c0'])
+      expect(options).toStrictEqual(before)
+      expect(options.onAck).toBe(onAck)
+      // The producer-wide onAck still hears every batch, once.
+      expect(acked).toEqual([0, 1, 2, 3, 4, 5])
+    } finally {
+      await producer.close()
+    }
+  })
+})
