@@ -104,7 +104,6 @@ With --input json each line is an object {key, value, headers, partition, timest
         try {
           await readInput(input, file)
         } catch (error) {
-          if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`cannot read ${file}: no such file`)
           if ((error as NodeJS.ErrnoException).code === 'ABORT_ERR' || (error as Error).name === 'AbortError') break
           throw error
         }
@@ -135,13 +134,27 @@ With --input json each line is an object {key, value, headers, partition, timest
  * never blocks the linger timer).
  */
 async function readInput(input: DelimitedInput, file: string): Promise<void> {
-  const fd = file === '-' ? 0 : openSync(file, 'r')
+  const fd = file === '-' ? 0 : openInput(file)
   try {
     if (fstatSync(fd).isFile()) return await input.consumeFile(fd)
     const stream: Readable = file === '-' ? process.stdin : createReadStream('', {fd, highWaterMark: 1 << 20, autoClose: false})
     await input.consume(stream)
   } finally {
     if (fd !== 0) closeSync(fd)
+  }
+}
+
+/**
+ * Only here may ENOENT mean the input is missing: the same code from
+ * writing (a partition directory gone under the producer) is the store's.
+ */
+function openInput(file: string): number {
+  try {
+    return openSync(file, 'r')
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new NotFoundError(`cannot read ${file}: no such file`)
+    throw error
   }
 }
 

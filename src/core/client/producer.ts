@@ -5,7 +5,8 @@
  * batch, kept while batches keep coming, let go after `maxHoldMs` (so
  * concurrent producers interleave fairly) or when the producer goes idle.
  */
-import {LockError, UsageError} from '../errors.js'
+import {statSync} from 'node:fs'
+import {LockError, type LogpipeError, TopicDeletedError, UsageError} from '../errors.js'
 import {PartitionLog} from '../log/partition-log.js'
 import {MemoryArena} from '../codec/memory-arena.js'
 import {BatchBuilder, type BatchBuilderOptions, capacityFor} from '../record/record-batch.js'
@@ -59,6 +60,14 @@ interface AckRun {
   send: SendAcks
 }
 
+/** A batch in the log whose records are not acknowledged yet. */
+interface Written {
+  partition: number
+  baseOffset: number
+  count: number
+  runs: AckRun[] | null
+}
+
 interface PendingBatch {
   partition: number
   builder: BatchBuilder
@@ -109,11 +118,18 @@ export class Producer {
   private idleTimer: NodeJS.Timeout | null = null
   private chain: Promise<void> = Promise.resolve()
   private closed = false
+  private readonly topicDir: string
+  /** The topic directory the producer opened: deleting a topic renames it away, creating one makes another. */
+  private readonly topicId: string | null
+  /** Records written and acknowledged so far. */
+  acknowledged = 0
 
   constructor(store: Store, topic: string, options: ProducerOptions = {}) {
     this.topic = topic
+    this.topicDir = store.topicDir(topic)
     // A copy: the caller's object is theirs, and later changes to it must not reach a running producer.
     this.options = {...options}
+    this.topicId = directoryIdentity(this.topicDir)
     const meta = store.readTopic(topic)
     this.partitions = meta.partitions
     this.config = resolveConfig(meta.config)
@@ -248,36 +264,65 @@ export class Producer {
    */
   flush(all = true): Promise<void> {
     return this.serial(async () => {
-      // After a lock could not be had, later flushes (linger timer, error
-      // path, close) fail at once instead of waiting out the timeout again.
-      if (this.lockFailure) throw this.lockFailure
+      // After a lock could not be had, or the topic was deleted, later
+      // flushes (linger timer, error path, close) fail at once instead of
+      // waiting out the timeout again or writing into a deleted topic.
+      if (this.failure) throw this.failure
       if (all) for (let p = 0; p < this.partitions; p++) this.seal(p)
-      while (this.ready.length > 0) {
-        const {partition, builder, runs} = this.ready[0]
-        const log = this.logs[partition]
-        if (!log.holdsLock) {
-          // Locks are taken in partition order: never wait for one while
-          // holding a higher one, or two producers writing to the same
-          // partitions can each hold what the other waits for.
-          await this.releaseAbove(partition)
-          try {
-            await log.acquire()
-          } catch (error) {
-            if (error instanceof LockError) this.lockFailure = error
-            throw error
+      const written: Written[] = []
+      try {
+        while (this.ready.length > 0) {
+          const {partition, builder, runs} = this.ready[0]
+          const log = this.logs[partition]
+          if (!log.holdsLock) {
+            // Locks are taken in partition order: never wait for one while
+            // holding a higher one, or two producers writing to the same
+            // partitions can each hold what the other waits for.
+            await this.releaseAbove(partition)
+            try {
+              await log.acquire()
+            } catch (error) {
+              if (error instanceof LockError) this.failure = error
+              throw error
+            }
+            this.lockedSince.set(partition, Date.now())
           }
-          this.lockedSince.set(partition, Date.now())
+          const result = log.append(builder)
+          this.ready.shift()
+          written.push({partition, baseOffset: result.baseOffset, count: builder.recordCount, runs})
+          builder.reset()
+          this.spare.push(builder)
         }
-        const result = log.append(builder)
-        this.ready.shift()
-        this.options.onAck?.(partition, result.baseOffset, builder.recordCount)
-        if (runs) for (const run of runs) run.send.ack(partition, result.baseOffset + run.first, run.count)
-        builder.reset()
-        this.spare.push(builder)
+      } catch (error) {
+        this.checkNotDeleted()
+        this.acknowledge(written)
+        throw error
       }
+      // Writes through descriptors opened before a delete land in unlinked
+      // files and succeed: such batches are lost, so they are not acknowledged.
+      if (written.length > 0) this.checkNotDeleted()
+      this.acknowledge(written)
       await this.releaseLongHeld()
       this.armIdleRelease()
     })
+  }
+
+  private acknowledge(written: Written[]): void {
+    for (const {partition, baseOffset, count, runs} of written) {
+      this.acknowledged += count
+      this.options.onAck?.(partition, baseOffset, count)
+      if (runs) for (const run of runs) run.send.ack(partition, baseOffset + run.first, run.count)
+    }
+  }
+
+  /** Throws TopicDeletedError when the topic directory is no longer the one this producer opened. */
+  private checkNotDeleted(): void {
+    if (this.topicId !== null && directoryIdentity(this.topicDir) === this.topicId) return
+    this.failure = new TopicDeletedError(
+      `topic '${this.topic}' was deleted while producing; ${this.acknowledged === 1 ? '1 record was' : `${this.acknowledged} records were`} written before it, the rest were not`,
+      {hint: `create it again with \`logpipe topic create ${this.topic}\` and produce the rest`},
+    )
+    throw this.failure
   }
 
   /**
@@ -339,8 +384,8 @@ export class Producer {
     })
   }
 
-  /** Set when a partition lock could not be taken in time; the records still queued are not written. */
-  private lockFailure: LockError | null = null
+  /** Set when a partition lock could not be taken in time or the topic was deleted; the records still queued are not written. */
+  private failure: LogpipeError | null = null
 
   async close(): Promise<void> {
     try {
@@ -371,4 +416,10 @@ function toBuffer(v: Buffer | string | null): Buffer | null {
 function normalizeHeaders(h: Record<string, Buffer | string | null> | RecordHeader[]): RecordHeader[] {
   if (Array.isArray(h)) return h
   return Object.entries(h).map(([key, value]) => ({key, value: toBuffer(value)}))
+}
+
+/** Device, inode and birth time: a directory made in place of a deleted one differs, even if it reuses the inode number. */
+function directoryIdentity(dir: string): string | null {
+  const st = statSync(dir, {throwIfNoEntry: false})
+  return st ? `${st.dev}:${st.ino}:${st.birthtimeMs}` : null
 }

@@ -8,7 +8,7 @@ import {afterEach, describe, expect, test, vi} from 'vitest'
 import {Admin} from '../../../src/core/client/admin.js'
 import {Consumer} from '../../../src/core/client/consumer.js'
 import {Producer} from '../../../src/core/client/producer.js'
-import {LockError} from '../../../src/core/errors.js'
+import {LockError, TopicDeletedError} from '../../../src/core/errors.js'
 import {PartitionLock} from '../../../src/core/lock/partition-lock.js'
 import {Store} from '../../../src/core/store/store.js'
 import {tempDir} from '../support.js'
@@ -88,5 +88,33 @@ describe('send', () => {
     } finally {
       await producer.close()
     }
+  })
+})
+
+describe('a topic deleted under the producer', () => {
+  test.each([
+    ['between bursts', {}],
+    // The segment's descriptor is still open: the write succeeds, into a file nobody can read.
+    ['while it holds the lock', {maxHoldMs: 60_000, idleReleaseMs: 60_000}],
+  ])('%s: the next flush fails with TopicDeletedError and acknowledges nothing more', async (_, hold) => {
+    const store = Store.open(tempDir())
+    const admin = new Admin(store)
+    admin.createTopic('t')
+    const acked: number[] = []
+    const producer = new Producer(store, 't', {...hold, onAck: (_p, base) => acked.push(base)})
+    const value = Buffer.from('v')
+    producer.add(0, Date.now(), null, 0, 0, value, 0, 1)
+    await producer.flush()
+    if (!hold.maxHoldMs) await producer.releaseAll()
+    admin.deleteTopic('t')
+    producer.add(0, Date.now(), null, 0, 0, value, 0, 1)
+    const error = await producer.flush().catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(TopicDeletedError)
+    expect((error as Error).message).toBe("topic 't' was deleted while producing; 1 record was written before it, the rest were not")
+    expect(acked).toEqual([0])
+    // Later flushes fail the same way without touching the store (nothing is created again).
+    producer.add(0, Date.now(), null, 0, 0, value, 0, 1)
+    await expect(producer.close()).rejects.toBe(error)
+    expect(store.topicExists('t')).toBe(false)
   })
 })

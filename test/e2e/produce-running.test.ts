@@ -1,0 +1,42 @@
+/**
+ * A producer that keeps running while the topic changes under it: deleted
+ * (it says so, naming the topic rather than its input, and how many records
+ * it wrote before).
+ */
+import {describe, expect, test} from 'vitest'
+import {cli} from '../helpers/cli.js'
+import {EXIT, STACK_LINE, lines, trackProcesses} from './support.js'
+
+const running = trackProcesses()
+
+/** Polls an asynchronous condition (a CLI run) to a deadline. */
+async function waitUntil(cond: () => Promise<boolean>, what: string, deadlineMs = 20_000): Promise<void> {
+  const deadline = Date.now() + deadlineMs
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+  }
+}
+
+describe('a topic deleted under a running producer', () => {
+  test('ends it with exit 1 and a message naming the topic and the records written before', async () => {
+    const {run} = cli()
+    await run(['topic', 'create', 't'])
+    const producer = run(['produce', 't', '--json', '--linger-ms', '0'])
+    running.push(producer)
+    producer.stdin!.write('a\nb\nc\n')
+    await waitUntil(async () => lines((await run(['consume', 't', '-e'])).stdout).length === 3, 'the first three records in the log')
+    expect(String((await run(['topic', 'delete', 't'])).exitCode)).toBe('0')
+    // More input after the delete: the producer's next write finds the topic gone.
+    producer.stdin!.write('d\ne\n')
+    producer.stdin!.end()
+    const r = await producer
+    const stderr = String(r.stderr)
+    expect(r.exitCode, stderr).toBe(EXIT.RUNTIME)
+    expect(stderr).toMatch(/^logpipe: topic 't' was deleted while producing; 3 records were written before it/)
+    expect(stderr).not.toMatch(/cannot read|no such file/)
+    expect(stderr).not.toMatch(STACK_LINE)
+    expect(lines(stderr).length).toBeLessThanOrEqual(2)
+    // Only what was written before the delete was acknowledged.
+    expect(lines(r.stdout).map((l) => JSON.parse(l).offset)).toEqual([0, 1, 2])
+  })
+})
