@@ -13,6 +13,7 @@ import {LogpipeCommand} from '../cli/base-command.js'
 import {intFlag} from '../cli/flags.js'
 import {unescape} from '../cli/format.js'
 import {Output} from '../cli/output.js'
+import {rawFlagValues} from '../cli/raw-argv.js'
 
 export default class Produce extends LogpipeCommand<typeof Produce> {
   static override summary = 'Append records from files or stdin to a topic, one per line.'
@@ -53,10 +54,11 @@ With --input json each line is an object {key, value, headers, partition, timest
     if (f.key !== undefined && f['key-separator'] !== undefined) {
       throw new UsageError('-k/--key and -K/--key-separator cannot be used together')
     }
-    const headers = f.header.map((h) => {
-      const eq = h.indexOf('=')
-      if (eq <= 0) throw new UsageError(`-H/--header expects K=V, not '${h}'`)
-      return {key: h.slice(0, eq), value: Buffer.from(h.slice(eq + 1))}
+    // Header values are bytes: kept as given even when they are not UTF-8 (keys are strings, as in Kafka).
+    const headers = rawFlagValues(f.header, 'H', 'header').map((h, i) => {
+      const eq = h.indexOf(0x3d)
+      if (eq <= 0) throw new UsageError(`-H/--header expects K=V, not '${f.header[i]}'`)
+      return {key: h.toString('utf8', 0, eq), value: h.subarray(eq + 1)}
     })
     const compression = parseCompression(f.compression)
     const store = this.store
