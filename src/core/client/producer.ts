@@ -6,6 +6,7 @@
  * concurrent producers interleave fairly) or when the producer goes idle.
  */
 import {statSync} from 'node:fs'
+import {join} from 'node:path'
 import {LockError, type LogpipeError, TopicDeletedError, UsageError} from '../errors.js'
 import {PartitionLog} from '../log/partition-log.js'
 import {MemoryArena} from '../codec/memory-arena.js'
@@ -103,8 +104,9 @@ const ARENA_MAX_PARTITIONS = 4
 
 export class Producer {
   readonly topic: string
-  readonly partitions: number
   readonly config: LogConfig
+  private readonly store: Store
+  private partitionCount: number
   private readonly options: ProducerOptions
   private readonly logs: PartitionLog[]
   private readonly open: (BatchBuilder | null)[]
@@ -129,21 +131,14 @@ export class Producer {
     this.topicDir = store.topicDir(topic)
     // A copy: the caller's object is theirs, and later changes to it must not reach a running producer.
     this.options = {...options}
+    this.store = store
     this.topicId = directoryIdentity(this.topicDir)
+    this.metadataId = fileIdentity(join(this.topicDir, 'topic.json'))
     const meta = store.readTopic(topic)
-    this.partitions = meta.partitions
+    this.partitionCount = meta.partitions
     this.config = resolveConfig(meta.config)
     if (options.partition !== undefined) this.checkPartition(options.partition, '-p/--partition')
-    this.logs = Array.from(
-      {length: this.partitions},
-      (_, p) =>
-        new PartitionLog(store.partitionDir(topic, p), this.config, {
-          label: `topic ${topic} partition ${p}`,
-          fsync: options.fsync,
-          onNotice: options.onNotice,
-          lock: {staleMs: options.lockStaleMs, client: 'producer'},
-        }),
-    )
+    this.logs = Array.from({length: this.partitions}, (_, p) => this.openLog(p))
     this.open = new Array(this.partitions).fill(null)
     this.openRuns = new Array(this.partitions).fill(null)
     this.sticky = new StickyPartitioner(this.partitions)
@@ -152,6 +147,50 @@ export class Producer {
       maxBatchBytes: this.config['max.message.bytes'],
       compression: options.compression ?? Compression.none,
     }
+  }
+
+  /** The topic's partition count as last read from topic.json; it grows when `topic alter --partitions` adds some. */
+  get partitions(): number {
+    return this.partitionCount
+  }
+
+  private openLog(p: number): PartitionLog {
+    return new PartitionLog(this.store.partitionDir(this.topic, p), this.config, {
+      label: `topic ${this.topic} partition ${p}`,
+      fsync: this.options.fsync,
+      onNotice: this.options.onNotice,
+      lock: {staleMs: this.options.lockStaleMs, client: 'producer'},
+    })
+  }
+
+  /** topic.json's identity when last read; `writeJsonAtomic` renames a new file into place, so any rewrite changes it. */
+  private metadataId: string | null
+
+  /**
+   * Kafka's producer refreshes its metadata now and then and keys hash over
+   * the new partition count after; here a stat of topic.json at the start
+   * of each lock burst (at most every `maxHoldMs`) notices a rewrite, and
+   * only then is the file read.
+   */
+  private refreshMetadata(): void {
+    const id = fileIdentity(join(this.topicDir, 'topic.json'))
+    if (id === null || id === this.metadataId) return
+    let partitions: number
+    try {
+      partitions = this.store.readTopic(this.topic).partitions
+    } catch {
+      // Deleted or unreadable just now: keep what we know; a deleted topic is caught after the next write.
+      return
+    }
+    this.metadataId = id
+    if (partitions <= this.partitionCount) return
+    for (let p = this.partitionCount; p < partitions; p++) {
+      this.logs.push(this.openLog(p))
+      this.open.push(null)
+      this.openRuns.push(null)
+    }
+    this.partitionCount = partitions
+    this.sticky.grow(partitions)
   }
 
   private checkPartition(p: number, what: string): void {
@@ -269,6 +308,8 @@ export class Producer {
       // waiting out the timeout again or writing into a deleted topic.
       if (this.failure) throw this.failure
       if (all) for (let p = 0; p < this.partitions; p++) this.seal(p)
+      // Between bursts: later records are partitioned over what topic.json says now.
+      if (this.lockedSince.size === 0) this.refreshMetadata()
       const written: Written[] = []
       try {
         while (this.ready.length > 0) {
@@ -331,6 +372,7 @@ export class Producer {
    */
   async send(records: ProducerRecord[]): Promise<RecordMetadata[]> {
     const acks = new SendAcks(this.topic)
+    if (this.lockedSince.size === 0) this.refreshMetadata()
     records.forEach((r, i) => {
       const key = toBuffer(r.key ?? null)
       const value = toBuffer(r.value)
@@ -422,4 +464,9 @@ function normalizeHeaders(h: Record<string, Buffer | string | null> | RecordHead
 function directoryIdentity(dir: string): string | null {
   const st = statSync(dir, {throwIfNoEntry: false})
   return st ? `${st.dev}:${st.ino}:${st.birthtimeMs}` : null
+}
+
+function fileIdentity(path: string): string | null {
+  const st = statSync(path, {throwIfNoEntry: false})
+  return st ? `${st.ino}:${st.mtimeMs}:${st.size}` : null
 }

@@ -8,6 +8,7 @@ import {afterEach, describe, expect, test, vi} from 'vitest'
 import {Admin} from '../../../src/core/client/admin.js'
 import {Consumer} from '../../../src/core/client/consumer.js'
 import {Producer} from '../../../src/core/client/producer.js'
+import {partitionForKey} from '../../../src/core/client/partitioner.js'
 import {LockError, TopicDeletedError} from '../../../src/core/errors.js'
 import {PartitionLock} from '../../../src/core/lock/partition-lock.js'
 import {Store} from '../../../src/core/store/store.js'
@@ -116,5 +117,35 @@ describe('a topic deleted under the producer', () => {
     producer.add(0, Date.now(), null, 0, 0, value, 0, 1)
     await expect(producer.close()).rejects.toBe(error)
     expect(store.topicExists('t')).toBe(false)
+  })
+})
+
+describe('partitions added while the producer runs', () => {
+  test('keyed records hash over the new count from the next burst on', async () => {
+    const store = Store.open(tempDir())
+    const admin = new Admin(store)
+    admin.createTopic('t')
+    const producer = new Producer(store, 't')
+    try {
+      const keyed = (n: number) => Array.from({length: n}, (_, i) => ({key: `key-${i}`, value: `v${i}`}))
+      const before = await producer.send(keyed(20))
+      expect(new Set(before.map((m) => m.partition))).toEqual(new Set([0]))
+      admin.alterTopic('t', {partitions: 4})
+      await producer.releaseAll()
+      const after = await producer.send(keyed(20))
+      expect(producer.partitions).toBe(4)
+      expect(after.map((m) => m.partition)).toEqual(keyed(20).map((r) => partitionForKey(Buffer.from(r.key), 4)))
+      expect(new Set(after.map((m) => m.partition)).size).toBeGreaterThan(1)
+      // Unkeyed records may go to the new partitions too.
+      const unkeyed = new Producer(store, 't', {batchBytes: 64})
+      try {
+        const spread = await unkeyed.send(Array.from({length: 200}, (_, i) => ({value: `u${i}`})))
+        expect(Math.max(...spread.map((m) => m.partition))).toBeLessThan(4)
+      } finally {
+        await unkeyed.close()
+      }
+    } finally {
+      await producer.close()
+    }
   })
 })
