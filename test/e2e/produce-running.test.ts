@@ -3,11 +3,11 @@
  * (it says so, naming the topic rather than its input, and how many records
  * it wrote before), or given more partitions (keyed records hash over the
  * new count once the producer has seen it, as Kafka's producer after a
- * metadata refresh).
+ * metadata refresh), and a following consumer reads the new partitions.
  */
 import {describe, expect, test} from 'vitest'
 import {cli} from '../helpers/cli.js'
-import {EXIT, STACK_LINE, library, lines, trackProcesses} from './support.js'
+import {EXIT, STACK_LINE, library, lines, trackProcesses, watchOutput} from './support.js'
 
 const running = trackProcesses()
 
@@ -77,5 +77,22 @@ describe('partitions added under a running producer', () => {
       expect([0, partitionForKey(key, 4)]).toContain(row.partition)
     }
     expect(all.slice(0, 10).every((row) => row.partition === 0)).toBe(true)
+  })
+})
+
+describe('partitions added under a following consumer', () => {
+  test('`consume` without -p reads the new partitions from their start', async () => {
+    const {run} = cli()
+    await run(['topic', 'create', 't'])
+    await run(['produce', 't'], {input: 'old\n'})
+    const consumer = run(['consume', 't', '-F', '%p %s\n'])
+    running.push(consumer)
+    const out = watchOutput(consumer)
+    await out.until((s) => s.includes('0 old\n'), 'the first record')
+    expect(String((await run(['topic', 'alter', 't', '--partitions', '3'])).exitCode)).toBe('0')
+    await run(['produce', 't', '-p', '2'], {input: 'new\n'})
+    await out.until((s) => s.includes('2 new\n'), 'the record in the new partition')
+    consumer.kill('SIGINT')
+    await consumer
   })
 })

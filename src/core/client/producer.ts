@@ -6,7 +6,6 @@
  * concurrent producers interleave fairly) or when the producer goes idle.
  */
 import {statSync} from 'node:fs'
-import {join} from 'node:path'
 import {LockError, type LogpipeError, TopicDeletedError, UsageError} from '../errors.js'
 import {PartitionLog} from '../log/partition-log.js'
 import {MemoryArena} from '../codec/memory-arena.js'
@@ -15,6 +14,7 @@ import {encodeHeaders, NO_HEADERS, type RecordHeader} from '../record/header.js'
 import {Compression} from '../record/compression.js'
 import type {Store} from '../store/store.js'
 import {type LogConfig, resolveConfig} from '../log/log-config.js'
+import {topicMetadataVersion} from './metadata-version.js'
 import {StickyPartitioner, partitionForKey} from './partitioner.js'
 
 export interface ProducerOptions {
@@ -133,7 +133,7 @@ export class Producer {
     this.options = {...options}
     this.store = store
     this.topicId = directoryIdentity(this.topicDir)
-    this.metadataId = fileIdentity(join(this.topicDir, 'topic.json'))
+    this.metadataId = topicMetadataVersion(this.store, this.topic)
     const meta = store.readTopic(topic)
     this.partitionCount = meta.partitions
     this.config = resolveConfig(meta.config)
@@ -163,7 +163,7 @@ export class Producer {
     })
   }
 
-  /** topic.json's identity when last read; `writeJsonAtomic` renames a new file into place, so any rewrite changes it. */
+  /** topic.json's version when last read. */
   private metadataId: string | null
 
   /**
@@ -173,7 +173,7 @@ export class Producer {
    * only then is the file read.
    */
   private refreshMetadata(): void {
-    const id = fileIdentity(join(this.topicDir, 'topic.json'))
+    const id = topicMetadataVersion(this.store, this.topic)
     if (id === null || id === this.metadataId) return
     let partitions: number
     try {
@@ -464,9 +464,4 @@ function normalizeHeaders(h: Record<string, Buffer | string | null> | RecordHead
 function directoryIdentity(dir: string): string | null {
   const st = statSync(dir, {throwIfNoEntry: false})
   return st ? `${st.dev}:${st.ino}:${st.birthtimeMs}` : null
-}
-
-function fileIdentity(path: string): string | null {
-  const st = statSync(path, {throwIfNoEntry: false})
-  return st ? `${st.ino}:${st.mtimeMs}:${st.size}` : null
 }
