@@ -13,6 +13,7 @@ import {LogpipeCommand} from '../cli/base-command.js'
 import {intFlag} from '../cli/flags.js'
 import {unescape} from '../cli/format.js'
 import {Output} from '../cli/output.js'
+import {rawFlagValues} from '../cli/raw-argv.js'
 
 export default class Produce extends LogpipeCommand<typeof Produce> {
   static override summary = 'Append records from files or stdin to a topic, one per line.'
@@ -53,10 +54,11 @@ With --input json each line is an object {key, value, headers, partition, timest
     if (f.key !== undefined && f['key-separator'] !== undefined) {
       throw new UsageError('-k/--key and -K/--key-separator cannot be used together')
     }
-    const headers = f.header.map((h) => {
-      const eq = h.indexOf('=')
-      if (eq <= 0) throw new UsageError(`-H/--header expects K=V, not '${h}'`)
-      return {key: h.slice(0, eq), value: Buffer.from(h.slice(eq + 1))}
+    // Header values are bytes: kept as given even when they are not UTF-8 (keys are strings, as in Kafka).
+    const headers = rawFlagValues(f.header, 'H', 'header').map((h, i) => {
+      const eq = h.indexOf(0x3d)
+      if (eq <= 0) throw new UsageError(`-H/--header expects K=V, not '${f.header[i]}'`)
+      return {key: h.toString('utf8', 0, eq), value: h.subarray(eq + 1)}
     })
     const compression = parseCompression(f.compression)
     const store = this.store
@@ -104,7 +106,6 @@ With --input json each line is an object {key, value, headers, partition, timest
         try {
           await readInput(input, file)
         } catch (error) {
-          if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`cannot read ${file}: no such file`)
           if ((error as NodeJS.ErrnoException).code === 'ABORT_ERR' || (error as Error).name === 'AbortError') break
           throw error
         }
@@ -135,13 +136,27 @@ With --input json each line is an object {key, value, headers, partition, timest
  * never blocks the linger timer).
  */
 async function readInput(input: DelimitedInput, file: string): Promise<void> {
-  const fd = file === '-' ? 0 : openSync(file, 'r')
+  const fd = file === '-' ? 0 : openInput(file)
   try {
     if (fstatSync(fd).isFile()) return await input.consumeFile(fd)
     const stream: Readable = file === '-' ? process.stdin : createReadStream('', {fd, highWaterMark: 1 << 20, autoClose: false})
     await input.consume(stream)
   } finally {
     if (fd !== 0) closeSync(fd)
+  }
+}
+
+/**
+ * Only here may ENOENT mean the input is missing: the same code from
+ * writing (a partition directory gone under the producer) is the store's.
+ */
+function openInput(file: string): number {
+  try {
+    return openSync(file, 'r')
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new NotFoundError(`cannot read ${file}: no such file`)
+    throw error
   }
 }
 

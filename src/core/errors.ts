@@ -68,6 +68,9 @@ export class DamagedLogError extends LogpipeError {
 /** The store or a topic's metadata cannot be read. */
 export class StoreError extends LogpipeError {}
 
+/** A topic was deleted while a client was using it. */
+export class TopicDeletedError extends StoreError {}
+
 /** The partition write lock is held by someone else and did not come free. */
 export class LockError extends LogpipeError {
   constructor(message: string, options: LogpipeErrorOptions = {}) {

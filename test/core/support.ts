@@ -13,7 +13,7 @@ import {BatchBuilder} from '../../src/core/record/record-batch.js'
 import {encodeHeaders, type RecordHeader} from '../../src/core/record/header.js'
 import {RecordReader, type Record} from '../../src/core/record/record.js'
 import {LogReader} from '../../src/core/log/log-reader.js'
-import {resolveConfig, type ConfigOverrides, type LogConfig} from '../../src/core/store/topic-config.js'
+import {resolveConfig, type ConfigOverrides, type LogConfig} from '../../src/core/log/log-config.js'
 
 /** A new empty directory, removed when the current test finishes. */
 export function tempDir(prefix = 'logpipe-core-'): string {

@@ -2,7 +2,7 @@ import * as Flags from '@oclif/core/flags'
 import {Admin} from '../../core/client/admin.js'
 import {LogpipeError} from '../../core/errors.js'
 import type {TopicMeta} from '../../core/store/store.js'
-import {parseConfigPairs} from '../../core/store/topic-config.js'
+import {parseConfigPairs} from '../../core/log/log-config.js'
 import {LogpipeCommand} from '../../cli/base-command.js'
 import {intFlag, topicArg} from '../../cli/flags.js'
 

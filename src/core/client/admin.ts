@@ -12,7 +12,7 @@ import {currentLeader, type LeaderInfo} from '../lock/partition-lock.js'
 import {LogReader} from '../log/log-reader.js'
 import {writeRecoveryPoint} from '../log/recovery-point.js'
 import {Store, type TopicMeta} from '../store/store.js'
-import {type ConfigOverrides, type LogConfig, isConfigKey, maxBatchSize, resolveConfig} from '../store/topic-config.js'
+import {type ConfigOverrides, type LogConfig, isConfigKey, maxBatchSize, resolveConfig} from '../log/log-config.js'
 
 export interface PartitionDescription {
   partition: number

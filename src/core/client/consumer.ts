@@ -13,8 +13,9 @@ import {batchLastOffset, batchSize} from '../record/batch-header.js'
 import {RecordReader} from '../record/record.js'
 import type {RecordHeader} from '../record/header.js'
 import type {Store} from '../store/store.js'
-import {type LogConfig, maxBatchSize, resolveConfig} from '../store/topic-config.js'
-import {type OffsetSpec, resolveOffsetSpec} from './offset-spec.js'
+import {type LogConfig, maxBatchSize, resolveConfig} from '../log/log-config.js'
+import {type OffsetSpec, resolveOffsetSpec} from '../log/offset-spec.js'
+import {topicMetadataVersion} from './metadata-version.js'
 
 export interface Assignment {
   topic: string
@@ -67,7 +68,9 @@ export class Consumer {
     this.store = store
     if (topics.length === 0 && !options.manual) throw new UsageError('name at least one topic')
     for (const topic of options.manual ? [] : topics) {
+      const version = topicMetadataVersion(store, topic)
       const meta = store.readTopic(topic)
+      if (!options.partitions) this.whole.push({topic, version, partitions: meta.partitions})
       const config = resolveConfig(meta.config)
       const partitions = options.partitions ?? Array.from({length: meta.partitions}, (_, p) => p)
       for (const p of partitions) {
@@ -82,6 +85,32 @@ export class Consumer {
   }
 
   private readonly store: Store
+  /** Topics read in full: partitions added while the consumer runs are read too. */
+  private readonly whole: {topic: string; version: string | null; partitions: number}[] = []
+
+  /**
+   * Partitions added by `topic alter --partitions` are read from their
+   * start: every record in them was written after this consumer began.
+   * Checked when idle, one stat per topic.
+   */
+  private addNewPartitions(): boolean {
+    let added = false
+    for (const w of this.whole) {
+      const version = topicMetadataVersion(this.store, w.topic)
+      if (version === null || version === w.version) continue
+      let partitions: number
+      try {
+        partitions = this.store.readTopic(w.topic).partitions
+      } catch {
+        // Being rewritten or deleted: the next check sees how it ends.
+        continue
+      }
+      w.version = version
+      for (let p = w.partitions; p < partitions; p++, added = true) this.assign(w.topic, p, 0)
+      w.partitions = Math.max(w.partitions, partitions)
+    }
+    return added
+  }
 
   /**
    * Adds a partition at `offset` (consumer groups hand partitions in and out
@@ -188,6 +217,8 @@ export class Consumer {
   /** Resolves when a partition directory changes, or after the polling interval. */
   waitForData(timeoutMs = this.options.pollIntervalMs ?? 100): Promise<void> {
     if (!this.watching && !this.closed) this.startWatching()
+    // Records may be waiting in a new partition already: no reason to wait.
+    if (!this.closed && this.addNewPartitions()) return Promise.resolve()
     return new Promise((resolve) => {
       const timer = setTimeout(done, timeoutMs)
       const self = this

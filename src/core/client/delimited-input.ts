@@ -35,8 +35,9 @@ export class DelimitedInput {
   private lingerTimer: NodeJS.Timeout | null = null
   private failure: unknown = null
   private current: Readable | null = null
-  /** The partition of the -k key, worked out on first use. */
-  private keyPartition: number | undefined
+  /** The partition of the -k key, worked out on first use and again when the topic grows. */
+  private keyPartition = -1
+  private keyPartitionOf = 0
   records = 0
 
   constructor(producer: Producer, options: DelimitedInputOptions) {
@@ -190,8 +191,17 @@ export class DelimitedInput {
           valueStart = k + sep.length
         }
       }
-      // -k: one key for every record, so one partition; hash it once.
-      const partition = key !== null && key === this.options.key ? (this.keyPartition ??= p.partitionFor(key, keyStart, keyEnd)) : p.partitionFor(key, keyStart, keyEnd)
+      // -k: one key for every record, so one partition; hash it once per partition count.
+      let partition: number
+      if (key !== null && key === this.options.key) {
+        if (this.keyPartitionOf !== p.partitions) {
+          this.keyPartition = p.partitionFor(key, keyStart, keyEnd)
+          this.keyPartitionOf = p.partitions
+        }
+        partition = this.keyPartition
+      } else {
+        partition = p.partitionFor(key, keyStart, keyEnd)
+      }
       p.add(partition, now, key, keyStart, keyEnd, buf, valueStart, end, this.headers)
       this.records++
     } catch (error) {

@@ -19,11 +19,17 @@ export interface JsonRecordInput {
   timestamp?: number
 }
 
+/** Standard base64, padded or not (consume --json writes it padded). */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}(?:==)?|[A-Za-z0-9+/]{3}=?)?$/
+
 export function jsonToBytes(v: unknown, what: string): Buffer | null {
   if (v === null || v === undefined) return null
   if (typeof v === 'string') return Buffer.from(v, 'utf8')
   if (typeof v === 'object' && v !== null && !Array.isArray(v) && typeof (v as {base64?: unknown}).base64 === 'string') {
-    return Buffer.from((v as {base64: string}).base64, 'base64')
+    const text = (v as {base64: string}).base64
+    // Buffer.from skips what is not base64 and keeps the rest: a typo would store other bytes without a word.
+    if (!BASE64.test(text)) throw new UsageError(`${what}: {"base64": ...} holds characters or a length that are not base64`)
+    return Buffer.from(text, 'base64')
   }
   // Numbers, objects and arrays are taken as their JSON text.
   if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'object') return Buffer.from(JSON.stringify(v), 'utf8')

@@ -13,10 +13,15 @@ export function partitionForKey(key: Uint8Array, partitions: number, start = 0, 
 export class StickyPartitioner {
   private current: number
   constructor(
-    private readonly partitions: number,
+    private partitions: number,
     private readonly random: () => number = Math.random,
   ) {
     this.current = Math.floor(this.random() * partitions)
+  }
+
+  /** The topic grew: later batches spread over the new count too; the current batch stays where it is. */
+  grow(partitions: number): void {
+    this.partitions = Math.max(this.partitions, partitions)
   }
 
   get partition(): number {

@@ -5,14 +5,16 @@
  * batch, kept while batches keep coming, let go after `maxHoldMs` (so
  * concurrent producers interleave fairly) or when the producer goes idle.
  */
-import {LockError, UsageError} from '../errors.js'
+import {statSync} from 'node:fs'
+import {LockError, type LogpipeError, TopicDeletedError, UsageError} from '../errors.js'
 import {PartitionLog} from '../log/partition-log.js'
 import {MemoryArena} from '../codec/memory-arena.js'
 import {BatchBuilder, type BatchBuilderOptions, capacityFor} from '../record/record-batch.js'
 import {encodeHeaders, NO_HEADERS, type RecordHeader} from '../record/header.js'
 import {Compression} from '../record/compression.js'
 import type {Store} from '../store/store.js'
-import {type LogConfig, resolveConfig} from '../store/topic-config.js'
+import {type LogConfig, resolveConfig} from '../log/log-config.js'
+import {topicMetadataVersion} from './metadata-version.js'
 import {StickyPartitioner, partitionForKey} from './partitioner.js'
 
 export interface ProducerOptions {
@@ -48,9 +50,52 @@ export interface RecordMetadata {
   offset: number
 }
 
+/**
+ * Records of one `send` call in one batch: the batch's records first ..
+ * first+count-1. A batch can hold records of several overlapping sends, and
+ * each is told only about its own.
+ */
+interface AckRun {
+  first: number
+  count: number
+  send: SendAcks
+}
+
+/** A batch in the log whose records are not acknowledged yet. */
+interface Written {
+  partition: number
+  baseOffset: number
+  count: number
+  runs: AckRun[] | null
+}
+
 interface PendingBatch {
   partition: number
   builder: BatchBuilder
+  /** null when no `send` call has records in the batch (the CLI's path). */
+  runs: AckRun[] | null
+}
+
+/** One `send` call's acknowledgements: per partition, its records' indexes in send order. */
+class SendAcks {
+  readonly metadata: RecordMetadata[] = []
+  private readonly slots = new Map<number, number[]>()
+  private readonly acked = new Map<number, number>()
+
+  constructor(private readonly topic: string) {}
+
+  expect(partition: number, index: number): void {
+    const list = this.slots.get(partition)
+    if (list) list.push(index)
+    else this.slots.set(partition, [index])
+  }
+
+  ack(partition: number, baseOffset: number, count: number): void {
+    const slots = this.slots.get(partition) ?? []
+    let next = this.acked.get(partition) ?? 0
+    for (let i = 0; i < count && next < slots.length; i++) this.metadata[slots[next++]] = {topic: this.topic, partition, offset: baseOffset + i}
+    this.acked.set(partition, next)
+  }
 }
 
 export const DEFAULT_BATCH_BYTES = 1_000_000
@@ -59,11 +104,14 @@ const ARENA_MAX_PARTITIONS = 4
 
 export class Producer {
   readonly topic: string
-  readonly partitions: number
   readonly config: LogConfig
+  private readonly store: Store
+  private partitionCount: number
   private readonly options: ProducerOptions
   private readonly logs: PartitionLog[]
   private readonly open: (BatchBuilder | null)[]
+  /** Per partition, the `send` calls with records in the open batch. */
+  private readonly openRuns: (AckRun[] | null)[]
   private readonly ready: PendingBatch[] = []
   private readonly spare: BatchBuilder[] = []
   private readonly sticky: StickyPartitioner
@@ -72,32 +120,78 @@ export class Producer {
   private idleTimer: NodeJS.Timeout | null = null
   private chain: Promise<void> = Promise.resolve()
   private closed = false
+  private readonly topicDir: string
+  /** The topic directory the producer opened: deleting a topic renames it away, creating one makes another. */
+  private readonly topicId: string | null
+  /** Records written and acknowledged so far. */
+  acknowledged = 0
 
   constructor(store: Store, topic: string, options: ProducerOptions = {}) {
     this.topic = topic
-    this.options = options
+    this.topicDir = store.topicDir(topic)
+    // A copy: the caller's object is theirs, and later changes to it must not reach a running producer.
+    this.options = {...options}
+    this.store = store
+    this.topicId = directoryIdentity(this.topicDir)
+    this.metadataId = topicMetadataVersion(this.store, this.topic)
     const meta = store.readTopic(topic)
-    this.partitions = meta.partitions
+    this.partitionCount = meta.partitions
     this.config = resolveConfig(meta.config)
     if (options.partition !== undefined) this.checkPartition(options.partition, '-p/--partition')
-    this.logs = Array.from(
-      {length: this.partitions},
-      (_, p) =>
-        new PartitionLog(store.partitionDir(topic, p), this.config, {
-          label: `topic ${topic} partition ${p}`,
-          topic,
-          fsync: options.fsync,
-          onNotice: options.onNotice,
-          lock: {staleMs: options.lockStaleMs, client: 'producer'},
-        }),
-    )
+    this.logs = Array.from({length: this.partitions}, (_, p) => this.openLog(p))
     this.open = new Array(this.partitions).fill(null)
+    this.openRuns = new Array(this.partitions).fill(null)
     this.sticky = new StickyPartitioner(this.partitions)
     this.builderOptions = {
       batchBytes: Math.min(options.batchBytes ?? DEFAULT_BATCH_BYTES, this.config['max.message.bytes']),
       maxBatchBytes: this.config['max.message.bytes'],
       compression: options.compression ?? Compression.none,
     }
+  }
+
+  /** The topic's partition count as last read from topic.json; it grows when `topic alter --partitions` adds some. */
+  get partitions(): number {
+    return this.partitionCount
+  }
+
+  private openLog(p: number): PartitionLog {
+    return new PartitionLog(this.store.partitionDir(this.topic, p), this.config, {
+      label: `topic ${this.topic} partition ${p}`,
+      topic: this.topic,
+      fsync: this.options.fsync,
+      onNotice: this.options.onNotice,
+      lock: {staleMs: this.options.lockStaleMs, client: 'producer'},
+    })
+  }
+
+  /** topic.json's version when last read. */
+  private metadataId: string | null
+
+  /**
+   * Kafka's producer refreshes its metadata now and then and keys hash over
+   * the new partition count after; here a stat of topic.json at the start
+   * of each lock burst (at most every `maxHoldMs`) notices a rewrite, and
+   * only then is the file read.
+   */
+  private refreshMetadata(): void {
+    const id = topicMetadataVersion(this.store, this.topic)
+    if (id === null || id === this.metadataId) return
+    let partitions: number
+    try {
+      partitions = this.store.readTopic(this.topic).partitions
+    } catch {
+      // Deleted or unreadable just now: keep what we know; a deleted topic is caught after the next write.
+      return
+    }
+    this.metadataId = id
+    if (partitions <= this.partitionCount) return
+    for (let p = this.partitionCount; p < partitions; p++) {
+      this.logs.push(this.openLog(p))
+      this.open.push(null)
+      this.openRuns.push(null)
+    }
+    this.partitionCount = partitions
+    this.sticky.grow(partitions)
   }
 
   private checkPartition(p: number, what: string): void {
@@ -151,6 +245,7 @@ export class Producer {
   /**
    * The hot path: adds one record from byte ranges of the caller's buffers.
    * Nothing is written until flush(); a full batch is queued for it.
+   * `send` is set only by send(), whose call is told the record's offset.
    */
   add(
     partition: number,
@@ -162,6 +257,7 @@ export class Producer {
     valueStart: number,
     valueEnd: number,
     headers: Buffer = NO_HEADERS,
+    send?: SendAcks,
   ): void {
     let b = this.builderFor(partition)
     if (!b.tryAppend(timestamp, key, keyStart, keyEnd, value, valueStart, valueEnd, headers)) {
@@ -169,14 +265,23 @@ export class Producer {
       b = this.builderFor(partition)
       b.tryAppend(timestamp, key, keyStart, keyEnd, value, valueStart, valueEnd, headers)
     }
+    if (send) this.addToRun(partition, b.recordCount - 1, send)
     if (b.isFull) this.seal(partition)
+  }
+
+  private addToRun(partition: number, index: number, send: SendAcks): void {
+    const runs = (this.openRuns[partition] ??= [])
+    const last = runs.at(-1)
+    if (last && last.send === send && last.first + last.count === index) last.count++
+    else runs.push({first: index, count: 1, send})
   }
 
   private seal(partition: number): void {
     const b = this.open[partition]
     if (!b || b.isEmpty) return
-    this.ready.push({partition, builder: b})
+    this.ready.push({partition, builder: b, runs: this.openRuns[partition]})
     this.open[partition] = null
+    this.openRuns[partition] = null
     if (this.options.partition === undefined && partition === this.sticky.partition) this.sticky.nextBatch()
   }
 
@@ -199,69 +304,88 @@ export class Producer {
    */
   flush(all = true): Promise<void> {
     return this.serial(async () => {
-      // After a lock could not be had, later flushes (linger timer, error
-      // path, close) fail at once instead of waiting out the timeout again.
-      if (this.lockFailure) throw this.lockFailure
+      // After a lock could not be had, or the topic was deleted, later
+      // flushes (linger timer, error path, close) fail at once instead of
+      // waiting out the timeout again or writing into a deleted topic.
+      if (this.failure) throw this.failure
       if (all) for (let p = 0; p < this.partitions; p++) this.seal(p)
-      while (this.ready.length > 0) {
-        const {partition, builder} = this.ready[0]
-        const log = this.logs[partition]
-        if (!log.holdsLock) {
-          // Locks are taken in partition order: never wait for one while
-          // holding a higher one, or two producers writing to the same
-          // partitions can each hold what the other waits for.
-          await this.releaseAbove(partition)
-          try {
-            await log.acquire()
-          } catch (error) {
-            if (error instanceof LockError) this.lockFailure = error
-            throw error
+      // Between bursts: later records are partitioned over what topic.json says now.
+      if (this.lockedSince.size === 0) this.refreshMetadata()
+      const written: Written[] = []
+      try {
+        while (this.ready.length > 0) {
+          const {partition, builder, runs} = this.ready[0]
+          const log = this.logs[partition]
+          if (!log.holdsLock) {
+            // Locks are taken in partition order: never wait for one while
+            // holding a higher one, or two producers writing to the same
+            // partitions can each hold what the other waits for.
+            await this.releaseAbove(partition)
+            try {
+              await log.acquire()
+            } catch (error) {
+              if (error instanceof LockError) this.failure = error
+              throw error
+            }
+            this.lockedSince.set(partition, Date.now())
           }
-          this.lockedSince.set(partition, Date.now())
+          const result = log.append(builder)
+          this.ready.shift()
+          written.push({partition, baseOffset: result.baseOffset, count: builder.recordCount, runs})
+          builder.reset()
+          this.spare.push(builder)
         }
-        const result = log.append(builder)
-        this.ready.shift()
-        this.options.onAck?.(partition, result.baseOffset, builder.recordCount)
-        builder.reset()
-        this.spare.push(builder)
+      } catch (error) {
+        this.checkNotDeleted()
+        this.acknowledge(written)
+        throw error
       }
+      // Writes through descriptors opened before a delete land in unlinked
+      // files and succeed: such batches are lost, so they are not acknowledged.
+      if (written.length > 0) this.checkNotDeleted()
+      this.acknowledge(written)
       await this.releaseLongHeld()
       this.armIdleRelease()
     })
   }
 
-  /** Library API: send records and get their offsets. */
+  private acknowledge(written: Written[]): void {
+    for (const {partition, baseOffset, count, runs} of written) {
+      this.acknowledged += count
+      this.options.onAck?.(partition, baseOffset, count)
+      if (runs) for (const run of runs) run.send.ack(partition, baseOffset + run.first, run.count)
+    }
+  }
+
+  /** Throws TopicDeletedError when the topic directory is no longer the one this producer opened. */
+  private checkNotDeleted(): void {
+    if (this.topicId !== null && directoryIdentity(this.topicDir) === this.topicId) return
+    this.failure = new TopicDeletedError(
+      `topic '${this.topic}' was deleted while producing; ${this.acknowledged === 1 ? '1 record was' : `${this.acknowledged} records were`} written before it, the rest were not`,
+      {hint: `create it again with \`logpipe topic create ${this.topic}\` and produce the rest`},
+    )
+    throw this.failure
+  }
+
+  /**
+   * Library API: send records and get their offsets. Calls may overlap;
+   * each resolves with its own records' offsets once they are written.
+   */
   async send(records: ProducerRecord[]): Promise<RecordMetadata[]> {
-    const acks: RecordMetadata[] = []
-    const onAck = this.options.onAck
-    // Per partition, the indexes of `records` in send order, and how many are acknowledged.
-    const perPartition = new Map<number, number[]>()
-    const acked = new Map<number, number>()
-    this.options.onAck = (partition, baseOffset, count) => {
-      onAck?.(partition, baseOffset, count)
-      const slots = perPartition.get(partition) ?? []
-      let next = acked.get(partition) ?? 0
-      for (let i = 0; i < count && next < slots.length; i++) acks[slots[next++]] = {topic: this.topic, partition, offset: baseOffset + i}
-      acked.set(partition, next)
-    }
-    try {
-      records.forEach((r, i) => {
-        const key = toBuffer(r.key ?? null)
-        const value = toBuffer(r.value)
-        let partition = r.partition
-        if (partition !== undefined) this.checkPartition(partition, 'partition')
-        partition ??= this.partitionFor(key, 0, key?.length ?? 0)
-        const headers = r.headers ? encodeHeaders(normalizeHeaders(r.headers)) : NO_HEADERS
-        const list = perPartition.get(partition) ?? []
-        list.push(i)
-        perPartition.set(partition, list)
-        this.add(partition, r.timestamp ?? Date.now(), key, 0, key?.length ?? 0, value, 0, value?.length ?? 0, headers)
-      })
-      await this.flush(true)
-    } finally {
-      this.options.onAck = onAck
-    }
-    return acks
+    const acks = new SendAcks(this.topic)
+    if (this.lockedSince.size === 0) this.refreshMetadata()
+    records.forEach((r, i) => {
+      const key = toBuffer(r.key ?? null)
+      const value = toBuffer(r.value)
+      let partition = r.partition
+      if (partition !== undefined) this.checkPartition(partition, 'partition')
+      partition ??= this.partitionFor(key, 0, key?.length ?? 0)
+      const headers = r.headers ? encodeHeaders(normalizeHeaders(r.headers)) : NO_HEADERS
+      acks.expect(partition, i)
+      this.add(partition, r.timestamp ?? Date.now(), key, 0, key?.length ?? 0, value, 0, value?.length ?? 0, headers, acks)
+    })
+    await this.flush(true)
+    return acks.metadata
   }
 
   private async releaseAbove(partition: number): Promise<void> {
@@ -303,8 +427,8 @@ export class Producer {
     })
   }
 
-  /** Set when a partition lock could not be taken in time; the records still queued are not written. */
-  private lockFailure: LockError | null = null
+  /** Set when a partition lock could not be taken in time or the topic was deleted; the records still queued are not written. */
+  private failure: LogpipeError | null = null
 
   async close(): Promise<void> {
     try {
@@ -335,4 +459,10 @@ function toBuffer(v: Buffer | string | null): Buffer | null {
 function normalizeHeaders(h: Record<string, Buffer | string | null> | RecordHeader[]): RecordHeader[] {
   if (Array.isArray(h)) return h
   return Object.entries(h).map(([key, value]) => ({key, value: toBuffer(value)}))
+}
+
+/** Device, inode and birth time: a directory made in place of a deleted one differs, even if it reuses the inode number. */
+function directoryIdentity(dir: string): string | null {
+  const st = statSync(dir, {throwIfNoEntry: false})
+  return st ? `${st.dev}:${st.ino}:${st.birthtimeMs}` : null
 }

@@ -9,7 +9,7 @@
  */
 import {mkdirSync, writeFileSync, existsSync} from 'node:fs'
 import {join} from 'node:path'
-import {type OffsetSpec, resolveOffsetSpec} from '../client/offset-spec.js'
+import {type OffsetSpec, resolveOffsetSpec} from '../log/offset-spec.js'
 import type {Store} from '../store/store.js'
 import {validateGroupName} from '../store/names.js'
 import {LogpipeError} from '../errors.js'

@@ -16,7 +16,7 @@ import {closeSync, fdatasyncSync, ftruncateSync, openSync, unlinkSync, writeSync
 import {DamagedLogError, LockError, RecordTooLargeError} from '../errors.js'
 import type {BatchBuilder} from '../record/record-batch.js'
 import {PartitionLock, type PartitionLockOptions} from '../lock/partition-lock.js'
-import {type LogConfig, deletesOldSegments, isCompacted, maxBatchSize} from '../store/topic-config.js'
+import {type LogConfig, deletesOldSegments, isCompacted, maxBatchSize} from './log-config.js'
 import {BatchScanner} from './batch-scanner.js'
 import {compactPartition} from './compaction.js'
 import {type TailState, type Truncation, clearLeftovers, recoverTail} from './recovery.js'

@@ -7,7 +7,7 @@
 import {BatchScanner} from './batch-scanner.js'
 import {listSegmentBaseOffsets} from './file-names.js'
 import {LogSegment} from './segment.js'
-import {type LogConfig, maxBatchSize} from '../store/topic-config.js'
+import {type LogConfig, maxBatchSize} from './log-config.js'
 
 export interface DeletedSegment {
   baseOffset: number

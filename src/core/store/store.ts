@@ -12,7 +12,7 @@ import {NotFoundError, StoreError, UsageError} from '../errors.js'
 import {writeJsonAtomic} from './atomic-write.js'
 import {resolveDataDir} from './data-dir.js'
 import {validateTopicName} from './names.js'
-import {type ConfigOverrides, type LogConfig, isConfigKey, maxBatchSize, parseConfigValue, resolveConfig} from './topic-config.js'
+import {type ConfigOverrides, type LogConfig, isConfigKey, maxBatchSize, parseConfigValue, resolveConfig} from '../log/log-config.js'
 
 export const STORE_FORMAT_VERSION = 1
 export const MAX_PARTITIONS = 10_000

@@ -10,7 +10,7 @@ import {type AppendResult, PartitionLog, type PartitionLogOptions} from '../../.
 import {readBatchHeader} from '../../../src/core/record/batch-header.js'
 import {type Record, RecordReader} from '../../../src/core/record/record.js'
 import {LogReader} from '../../../src/core/log/log-reader.js'
-import {type ConfigOverrides, maxBatchSize} from '../../../src/core/store/topic-config.js'
+import {type ConfigOverrides, maxBatchSize} from '../../../src/core/log/log-config.js'
 import {type PlainRecord, type Rng, fill, logConfig, newBuilder, readAll, utf8} from '../support.js'
 
 export const T0 = 1_700_000_000_000

@@ -373,7 +373,7 @@ describe('a writer killed mid-write while holding the lock', () => {
       const dist = ${JSON.stringify(DIST)}
       const {PartitionLog} = await import(dist + '/log/partition-log.js')
       const {BatchBuilder} = await import(dist + '/record/record-batch.js')
-      const {resolveConfig} = await import(dist + '/store/topic-config.js')
+      const {resolveConfig} = await import(dist + '/log/log-config.js')
       const {appendFileSync} = await import('node:fs')
       const log = new PartitionLog(${JSON.stringify(dir)}, resolveConfig({'index.interval.bytes': ${INTERVAL}}), {now: () => ${T0}})
       await log.acquire()

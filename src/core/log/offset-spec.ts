@@ -4,7 +4,7 @@
  * each partition), or @TIME (ISO-8601 or epoch milliseconds).
  */
 import {UsageError} from '../errors.js'
-import type {LogReader} from '../log/log-reader.js'
+import type {LogReader} from './log-reader.js'
 
 export type OffsetSpec =
   | {kind: 'beginning'}
