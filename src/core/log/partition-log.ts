@@ -8,7 +8,7 @@ import {closeSync, fdatasyncSync, ftruncateSync, openSync, writeSync} from 'node
 import {LockError, RecordTooLargeError} from '../errors.js'
 import type {BatchBuilder} from '../record/record-batch.js'
 import {PartitionLock, type PartitionLockOptions} from '../lock/partition-lock.js'
-import {type LogConfig, deletesOldSegments, isCompacted, maxBatchSize} from '../store/topic-config.js'
+import {type LogConfig, deletesOldSegments, isCompacted} from '../store/topic-config.js'
 import {BatchScanner} from './batch-scanner.js'
 import {compactPartition} from './compaction.js'
 import {type TailState, type Truncation, clearLeftovers, recoverTail} from './recovery.js'
@@ -52,7 +52,7 @@ export class PartitionLog {
     this.options = options
     this.now = options.now ?? Date.now
     this.lock = new PartitionLock(dir, {label: options.label, ...options.lock})
-    this.scanner = new BatchScanner(maxBatchSize(config))
+    this.scanner = new BatchScanner()
   }
 
   get label(): string {
