@@ -6,8 +6,8 @@
 import {unlinkSync} from 'node:fs'
 import {describe, expect, test} from 'vitest'
 import {INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX, listSegmentBaseOffsets, segmentPath} from '../../../src/core/log/file-names.js'
-import {LogReader} from '../../../src/core/log/log-reader.js'
-import {type PlainRecord, Rng, tempDir, testSeed, utf8} from '../support.js'
+import {LogReader, READ_BUFFER_SIZE} from '../../../src/core/log/log-reader.js'
+import {type PlainRecord, Rng, fill, newBuilder, tempDir, testSeed, utf8} from '../support.js'
 import {T0, appendBatch, expectSeekLandsOn, expectedRecords, firstAfterSeek, openLog, range, readBack, writeAll} from './log-helpers.js'
 
 const OVERRIDES = {'segment.bytes': 3000, 'index.interval.bytes': 200}
@@ -129,5 +129,41 @@ describe('LogReader over several segments', () => {
     expect(reader.offsetForTimestamp(T0 + 1)).toBe(1)
     expect(reader.offsetForTimestamp(T0)).toBe(0)
     reader.close()
+  })
+})
+
+describe('what a reader accepts is bounded by the format, not by max.message.bytes', () => {
+  test('batches larger than the read buffer are read whole, in a reader that was given a small buffer too', async () => {
+    const dir = tempDir()
+    const {log} = openLog(dir, {'max.message.bytes': 8 << 20})
+    await log.acquire()
+    const sizes = [10, 3 << 20, 20, 5 << 20, 30]
+    for (const [i, size] of sizes.entries()) {
+      log.append(fill(newBuilder(0, 8 << 20, 8 << 20), [{timestamp: T0 + i, key: null, value: Buffer.alloc(size, i)}]))
+    }
+    await log.release()
+    for (const reader of [new LogReader(dir), new LogReader(dir, Buffer.alloc(READ_BUFFER_SIZE))]) {
+      reader.seek(0)
+      const seen: number[] = []
+      for (let range = reader.poll(); range; range = reader.poll()) {
+        for (let pos = range.start; pos < range.end; pos += range.buf.readInt32BE(pos + 8) + 12) seen.push(range.buf.readInt32BE(pos + 8) + 12)
+      }
+      expect(seen.length).toBe(sizes.length)
+      expect(reader.logEndOffset()).toBe(sizes.length)
+      reader.close()
+    }
+    expect(readBack(dir).map((r) => r.value!.length)).toEqual(sizes)
+  })
+
+  test('a topic whose limit was lowered below its batches reads, recovers and appends as before', async () => {
+    const dir = tempDir()
+    const batches = Array.from({length: 5}, (_, i): PlainRecord[] => Array.from({length: 40}, (_, j) => ({timestamp: T0 + i, key: null, value: Buffer.alloc(1000, i * 40 + j)})))
+    await writeAll(openLog(dir).log, batches)
+    // Another process takes over with the lowered limit: nothing is cut, offsets go on.
+    const lowered = openLog(dir, {'max.message.bytes': 10_000})
+    const [next] = await writeAll(lowered.log, [[{timestamp: T0 + 9, key: null, value: utf8('after')}]])
+    expect(lowered.notices).toEqual([])
+    expect(next.baseOffset).toBe(200)
+    expect(readBack(dir).length).toBe(201)
   })
 })
