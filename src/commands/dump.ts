@@ -1,5 +1,7 @@
+import {resolve, sep} from 'node:path'
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
+import {CorruptRecordError} from '../core/errors.js'
 import {dumpFile, type DumpResult} from '../core/log/dump.js'
 import {LogpipeCommand} from '../cli/base-command.js'
 
@@ -27,6 +29,19 @@ export default class Dump extends LogpipeCommand<typeof Dump> {
       if (!this.jsonEnabled()) {
         for (const line of r.lines) process.stdout.write(line + '\n')
       }
+    }
+    // The listing is printed first, so the records before the damage are seen.
+    const bad = results.find((r) => r.corruptRecords?.length)
+    if (bad) {
+      const c = bad.corruptRecords![0]
+      // A segment inside a data directory sits at topics/<topic>/<partition>/.
+      const parts = resolve(bad.file).split(sep)
+      const topic = parts.at(-4) === 'topics' ? parts.at(-3) : 'TOPIC'
+      const error = new CorruptRecordError(`${bad.file}: corrupt record at offset ${c.offset} (position ${c.position}): ${c.what}`, {
+        hint: `run \`logpipe topic verify ${topic} --repair\` to cut the log before it`,
+      })
+      if (!this.jsonEnabled()) throw error
+      process.exitCode = 1
     }
     return results
   }

@@ -92,8 +92,8 @@ export function logConfig(overrides: ConfigOverrides = {}): LogConfig {
 }
 
 /** Every record from `from` on, read through LogReader the way a consumer reads. */
-export function readAll(dir: string, maxBatchSize: number, from = 0): Record[] {
-  const reader = new LogReader(dir, maxBatchSize)
+export function readAll(dir: string, from = 0): Record[] {
+  const reader = new LogReader(dir)
   const records = new RecordReader()
   const out: Record[] = []
   try {

@@ -12,7 +12,7 @@ import {currentLeader, type LeaderInfo} from '../lock/partition-lock.js'
 import {LogReader} from '../log/log-reader.js'
 import {writeRecoveryPoint} from '../log/recovery-point.js'
 import {Store, type TopicMeta} from '../store/store.js'
-import {type ConfigOverrides, type LogConfig, isConfigKey, maxBatchSize, resolveConfig} from '../log/log-config.js'
+import {type ConfigOverrides, type LogConfig, isConfigKey, resolveConfig} from '../log/log-config.js'
 
 export interface PartitionDescription {
   partition: number
@@ -81,7 +81,7 @@ export class Admin {
     const partitions: PartitionDescription[] = []
     for (let p = 0; p < meta.partitions; p++) {
       const dir = this.store.partitionDir(topic, p)
-      const reader = this.store.openReader(topic, p, config)
+      const reader = this.store.openReader(topic, p)
       const bases = listSegmentBaseOffsets(dir)
       let bytes = 0
       for (const b of bases) bytes += new LogSegment(dir, b).size()
@@ -132,7 +132,9 @@ export class Admin {
   async verifyTopic(topic: string, options: {repair?: boolean; onNotice?: (m: string) => void} = {}): Promise<VerifyReport> {
     const meta = this.store.readTopic(topic)
     const config = resolveConfig(meta.config)
-    const scanner = new BatchScanner(maxBatchSize(config))
+    // Records are decoded too: a batch whose CRC holds may still declare
+    // lengths its bytes do not have, and --repair must cut it like a bad CRC.
+    const scanner = new BatchScanner({checkRecords: true})
     const report: VerifyReport = {topic, partitions: meta.partitions, segments: 0, batches: 0, bytes: 0, problems: [], repaired: false}
     for (let p = 0; p < meta.partitions; p++) {
       const dir = this.store.partitionDir(topic, p)
@@ -158,7 +160,7 @@ export class Admin {
         }
         // The cut may have left the recovery point past the log end; the
         // log as it is now is what every later writer starts from.
-        if (log && report.problems.some((e) => e.partition === p)) writeRecoveryPoint(dir, new LogReader(dir, scanner.maxBatchSize).logEndOffset())
+        if (log && report.problems.some((e) => e.partition === p)) writeRecoveryPoint(dir, new LogReader(dir).logEndOffset())
       } finally {
         if (log) await log.release()
       }
@@ -188,7 +190,12 @@ function checkSegment(segment: LogSegment, scanner: BatchScanner): SegmentCheck 
       batches++
     })
     validBytes = r.position
-    if (r.position < size) {
+    if (r.corruptRecord) {
+      found.push({
+        file: segment.logPath,
+        problem: `corrupt record at offset ${r.corruptRecord.offset} (batch at position ${r.position}): ${r.corruptRecord.what}; ${size - r.position} bytes from there are unreadable`,
+      })
+    } else if (r.position < size) {
       found.push({
         file: segment.logPath,
         problem: `${size - r.position} bytes at position ${r.position} are ${r.stop === 'corrupt' ? 'not a valid batch (bad length, magic or CRC)' : 'a torn batch'}`,

@@ -6,14 +6,14 @@
  * fs.watch on the partition directories, with a polling fallback.
  */
 import {type FSWatcher, watch} from 'node:fs'
-import {NotFoundError, UsageError} from '../errors.js'
-import {LogReader, readBufferSize} from '../log/log-reader.js'
+import {CorruptRecordError, NotFoundError, UsageError} from '../errors.js'
+import {LogReader, READ_BUFFER_SIZE, corruptionError} from '../log/log-reader.js'
 import type {MemoryArena} from '../codec/memory-arena.js'
 import {batchLastOffset, batchSize} from '../record/batch-header.js'
 import {RecordReader} from '../record/record.js'
 import type {RecordHeader} from '../record/header.js'
 import type {Store} from '../store/store.js'
-import {type LogConfig, maxBatchSize, resolveConfig} from '../log/log-config.js'
+import {resolveConfig} from '../log/log-config.js'
 import {type OffsetSpec, resolveOffsetSpec} from '../log/offset-spec.js'
 import {topicMetadataVersion} from './metadata-version.js'
 
@@ -25,8 +25,8 @@ export interface Assignment {
   position: number
   /** Nothing more was there the last time this partition was read. */
   atEnd: boolean
-  /** Batches read but not yet handed out. */
-  pending: {buf: Buffer; pos: number; end: number} | null
+  /** Batches read but not yet handed out; buf[i] lies at file position `origin + i` of the segment. */
+  pending: {buf: Buffer; pos: number; end: number; segmentBaseOffset: number; origin: number} | null
   stallReported: boolean
 }
 
@@ -77,7 +77,7 @@ export class Consumer {
         if (!Number.isInteger(p) || p < 0 || p >= meta.partitions) {
           throw new UsageError(`-p/--partition ${p} does not exist: topic '${topic}' has partitions 0..${meta.partitions - 1}`)
         }
-        const reader = this.newReader(topic, p, config)
+        const reader = this.newReader(topic, p)
         this.assignments.push({topic, partition: p, reader, position: 0, atEnd: false, pending: null, stallReported: false})
       }
     }
@@ -118,7 +118,7 @@ export class Consumer {
    */
   assign(topic: string, partition: number, offset: number): Assignment {
     this.unassign(topic, partition)
-    const reader = this.newReader(topic, partition, this.store.topicConfig(topic))
+    const reader = this.newReader(topic, partition)
     const a: Assignment = {topic, partition, reader, position: 0, atEnd: false, pending: null, stallReported: false}
     this.assignments.push(a)
     this.seek(a, {kind: 'absolute', offset})
@@ -126,8 +126,8 @@ export class Consumer {
     return a
   }
 
-  private newReader(topic: string, partition: number, config: LogConfig): LogReader {
-    return this.store.openReader(topic, partition, config, this.options.arena?.take(readBufferSize(maxBatchSize(config))))
+  private newReader(topic: string, partition: number): LogReader {
+    return this.store.openReader(topic, partition, this.options.arena?.take(READ_BUFFER_SIZE))
   }
 
 
@@ -170,39 +170,46 @@ export class Consumer {
           a.atEnd = true
           if (a.reader.stall && !a.stallReported) {
             a.stallReported = true
-            this.options.onNotice?.(
-              `topic ${a.topic} partition ${a.partition}: unreadable batch at position ${a.reader.stall.position} of segment ${a.reader.stall.segmentBaseOffset}; run \`logpipe topic verify ${a.topic} --repair\``,
-            )
+            const e = corruptionError(a.topic, a.partition, a.reader.stall, 'not a valid batch (bad length, magic or CRC)')
+            this.options.onNotice?.(`${e.message}; ${e.hint}`)
           }
           continue
         }
         a.atEnd = false
-        a.pending = {buf: range.buf, pos: range.start, end: range.end}
+        a.pending = {buf: range.buf, pos: range.start, end: range.end, segmentBaseOffset: range.segmentBaseOffset, origin: range.filePosition - range.start}
       }
       const p = a.pending
-      while (p.pos < p.end) {
-        const size = batchSize(p.buf, p.pos)
-        const lastOffset = batchLastOffset(p.buf, p.pos)
-        if (lastOffset >= a.position) {
-          rr.open(p.buf, p.pos)
-          if (!rr.isControlBatch) {
-            while (rr.next()) {
-              if (rr.offset < a.position) continue
-              a.position = rr.offset + 1
-              records++
-              if (visit(a, rr) === false) {
-                // Keep the rest of this batch for a later poll.
-                return {records, stopped: true}
+      // One try per partition read, not per record: a record that does not
+      // decode ends the poll with the records before it handed out.
+      try {
+        while (p.pos < p.end) {
+          const size = batchSize(p.buf, p.pos)
+          const lastOffset = batchLastOffset(p.buf, p.pos)
+          if (lastOffset >= a.position) {
+            rr.open(p.buf, p.pos)
+            if (!rr.isControlBatch) {
+              while (rr.next()) {
+                if (rr.offset < a.position) continue
+                a.position = rr.offset + 1
+                records++
+                if (visit(a, rr) === false) {
+                  // Keep the rest of this batch for a later poll.
+                  return {records, stopped: true}
+                }
               }
             }
+            a.position = Math.max(a.position, lastOffset + 1)
           }
-          a.position = Math.max(a.position, lastOffset + 1)
+          p.pos += size
+          if (shouldYield()) {
+            if (p.pos >= p.end) a.pending = null
+            return {records, stopped: false}
+          }
         }
-        p.pos += size
-        if (shouldYield()) {
-          if (p.pos >= p.end) a.pending = null
-          return {records, stopped: false}
-        }
+      } catch (error) {
+        if (!(error instanceof CorruptRecordError)) throw error
+        const at = {offset: rr.failedOffset, segmentBaseOffset: p.segmentBaseOffset, position: p.origin + p.pos}
+        throw corruptionError(a.topic, a.partition, at, error.message)
       }
       a.pending = null
     }

@@ -60,6 +60,8 @@ export interface DumpResult {
   entries?: Array<{offset: number; position?: number; timestamp?: number}>
   /** Bytes at the end that are not a whole valid batch. */
   trailingBytes?: number
+  /** With deep iteration, the first record of each batch that does not decode; `position` is the batch's. */
+  corruptRecords?: Array<{offset: number; position: number; what: string}>
   lines: string[]
 }
 
@@ -89,8 +91,9 @@ export function dumpFile(path: string, options: DumpOptions): DumpResult {
 function dumpLog(path: string, fd: number, base: number, options: DumpOptions): DumpResult {
   const lines = [`Dumping ${path}`, `Log starting offset: ${base}`]
   const batches: DumpedBatch[] = []
+  const corruptRecords: NonNullable<DumpResult['corruptRecords']> = []
   const size = fstatSync(fd).size
-  const scanner = new BatchScanner(64 * 1024 * 1024)
+  const scanner = new BatchScanner()
   const reader = new RecordReader()
   // The scan checks lengths and magic only; each batch's CRC is checked here,
   // so a bad batch is listed with isvalid: false and the batches after it still show.
@@ -147,9 +150,11 @@ function dumpLog(path: string, fd: number, base: number, options: DumpOptions): 
           lines.push(line)
         }
       } catch (error) {
-        // A batch whose CRC fails may not decode; say so and go on to the next batch.
+        // Say where, and go on to the next batch: the reader has checked
+        // every length against the record, so a hostile batch ends here.
         if (!(error instanceof CorruptRecordError)) throw error
-        lines.push(`| records not decodable: ${error.message}`)
+        corruptRecords.push({offset: reader.failedOffset, position: filePosition, what: error.message})
+        lines.push(`| corrupt record at offset ${reader.failedOffset} (position ${filePosition}): ${error.message}`)
       }
     }
     batches.push(b)
@@ -158,7 +163,7 @@ function dumpLog(path: string, fd: number, base: number, options: DumpOptions): 
   if (trailing > 0) {
     lines.push(`Found ${trailing} invalid bytes at the end of ${basename(path)} (position ${result.position}): ${result.stop === 'partial' ? 'a torn batch' : 'not a valid batch'}`)
   }
-  return {file: path, kind: 'log', baseOffset: base, batches, trailingBytes: trailing, lines}
+  return {file: path, kind: 'log', baseOffset: base, batches, trailingBytes: trailing, corruptRecords, lines}
 }
 
 function dumpIndex(path: string, kind: 'index' | 'timeindex', base: number): DumpResult {

@@ -89,15 +89,6 @@ export function resolveConfig(overrides: ConfigOverrides = {}): LogConfig {
   return config as unknown as LogConfig
 }
 
-/**
- * The largest batch a reader or scanner must accept: max.message.bytes plus
- * slack, so a batch written right at the limit (its length field and
- * offset count on top) is never taken for garbage.
- */
-export function maxBatchSize(config: LogConfig): number {
-  return config['max.message.bytes'] + 64
-}
-
 export function isCompacted(config: LogConfig): boolean {
   return config['cleanup.policy'].includes('compact')
 }

@@ -5,52 +5,74 @@
  * buffer, whatever the log size.
  */
 import {closeSync, fstatSync, openSync} from 'node:fs'
-import {CorruptIndexError} from '../errors.js'
-import {CORRUPT, batchLastOffset, batchMaxTimestamp, batchSize, checkBatch} from '../record/batch-header.js'
+import {CorruptIndexError, CorruptRecordError} from '../errors.js'
+import {CORRUPT, PARTIAL, batchBaseOffset, batchLastOffset, batchMaxTimestamp, batchSize, checkBatch} from '../record/batch-header.js'
 import * as L from '../record/batch-layout.js'
 import {RecordReader} from '../record/record.js'
-import {readFully} from './batch-scanner.js'
+import {BatchScanner, readFully} from './batch-scanner.js'
 import {listSegmentBaseOffsets} from './file-names.js'
 import {LogSegment} from './segment.js'
 import type {TimeIndex} from './time-index.js'
 
-const READ_CHUNK = 1 << 20
-
-/** Size of a reader's buffer: a megabyte, or one largest batch. */
-export function readBufferSize(maxBatchSize: number): number {
-  return Math.max(READ_CHUNK, maxBatchSize)
-}
+/**
+ * A reader's first buffer. It grows to hold a larger batch when one is
+ * really in the file (up to the format's MAX_BATCH_SIZE), never to a size a
+ * length field merely claims, and never by a topic's max.message.bytes,
+ * which limits new writes only.
+ */
+export const READ_BUFFER_SIZE = 1 << 20
 
 export interface BatchRange {
   buf: Buffer
   /** Whole batches lie in buf[start, end). */
   start: number
   end: number
+  /** The segment they were read from, and the file position of buf[start]. */
+  segmentBaseOffset: number
+  filePosition: number
 }
 
-export interface ReaderStall {
+/** Where in a partition's log something is damaged. */
+export interface LogPlace {
+  /** The offset of the damaged record, or the first offset after the last good batch. */
+  offset: number
   segmentBaseOffset: number
+  /** File position of the damaged batch in its segment. */
   position: number
+}
+
+export type ReaderStall = LogPlace
+
+/**
+ * The one report of damage a reader meets, for a bad batch (a stall) and
+ * for a record that does not decode: a line naming the topic, partition,
+ * offset and file position, and the command that cuts the damage.
+ */
+export function corruptionError(topic: string, partition: number, at: LogPlace, what: string): CorruptRecordError {
+  return new CorruptRecordError(
+    `topic ${topic} partition ${partition}: corrupt record at offset ${at.offset} (segment ${at.segmentBaseOffset}, position ${at.position}): ${what}`,
+    {hint: `run \`logpipe topic verify ${topic} --repair\` to cut the log before it`},
+  )
 }
 
 export class LogReader {
   readonly dir: string
-  private readonly maxBatchSize: number
   private buf: Buffer | null
   private bases: number[] = []
   private segment: LogSegment | null = null
   private fd: number | null = null
   private position = 0
+  /** The offset after the last batch read (the segment's base before any). */
+  private nextOffset = 0
   /** Set when the same bad bytes were seen twice with more data after them. */
   stall: ReaderStall | null = null
   private suspect: {base: number; position: number} | null = null
 
   /** `buffer`, when given, is the read buffer (e.g. from a MemoryArena shared with the output). */
-  constructor(dir: string, maxBatchSize: number, buffer?: Buffer) {
+  constructor(dir: string, buffer?: Buffer) {
     this.dir = dir
-    this.maxBatchSize = maxBatchSize
     // Allocated on the first read: readers made only for their offsets (describe, lag) never need it.
-    this.buf = buffer && buffer.length >= readBufferSize(maxBatchSize) ? buffer : null
+    this.buf = buffer && buffer.length >= READ_BUFFER_SIZE ? buffer : null
   }
 
   /** Base offsets of the segments, re-read from the directory. */
@@ -70,7 +92,7 @@ export class LogReader {
     if (bases.length === 0) return 0
     const active = bases[bases.length - 1]
     // An empty active segment was rolled at the log end: its base is the end.
-    return segmentEnd(new LogSegment(this.dir, active), this.maxBatchSize) ?? active
+    return segmentEnd(new LogSegment(this.dir, active)) ?? active
   }
 
   /**
@@ -88,8 +110,11 @@ export class LogReader {
     const segment = this.segment!
     const entry = segment.index.load().lookup(offset)
     // Trust the index only if the batch it names is really there.
-    if (entry.position > 0 && this.batchAt(entry.position) === entry.offset) this.position = entry.position
-    else this.position = 0
+    const base = entry.position > 0 ? this.batchAt(entry.position, entry.offset) : null
+    if (base !== null) {
+      this.position = entry.position
+      this.nextOffset = base
+    }
   }
 
   /** First offset whose timestamp is >= `timestamp`, or the log end when none is. */
@@ -98,7 +123,7 @@ export class LogReader {
     const records = new RecordReader()
     for (let i = 0; i < bases.length; i++) {
       const segment = new LogSegment(this.dir, bases[i])
-      const timeIndex = trustedTimeIndex(segment, bases[i + 1], this.maxBatchSize)
+      const timeIndex = trustedTimeIndex(segment, bases[i + 1])
       const last = timeIndex?.lastEntry()
       if (i < bases.length - 1 && last && last.timestamp < timestamp) continue
       const from = timeIndex?.lookup(timestamp - 1).offset ?? bases[i]
@@ -146,41 +171,54 @@ export class LogReader {
     const fd = this.fd!
     const size = fstatSync(fd).size
     if (this.position >= size) return null
-    // The buffer holds the largest batch allowed (checkBatch refuses larger), so
-    // a batch that does not fit is never a reason to grow it.
-    const buf = (this.buf ??= Buffer.allocUnsafe(readBufferSize(this.maxBatchSize)))
+    let buf = (this.buf ??= Buffer.allocUnsafe(READ_BUFFER_SIZE))
     const want = Math.min(buf.length, size - this.position)
-    const got = readFully(fd, buf, want, this.position)
+    let got = readFully(fd, buf, want, this.position)
     let pos = 0
+    let last = -1
     for (;;) {
-      const n = checkBatch(buf, pos, got, this.maxBatchSize)
+      const n = checkBatch(buf, pos, got, L.MAX_BATCH_SIZE)
       if (n > 0) {
+        last = pos
         pos += n
         continue
       }
       if (n === CORRUPT && pos === 0) this.noteSuspect(size)
+      if (n === PARTIAL && pos === 0 && got >= L.LOG_OVERHEAD) {
+        // A batch larger than the buffer that is all there in the file:
+        // grow to it (and keep the larger buffer for the next one).
+        const need = batchSize(buf, 0)
+        if (need > buf.length && this.position + need <= size) {
+          buf = this.buf = Buffer.allocUnsafe(need)
+          got = readFully(fd, buf, need, this.position)
+          continue
+        }
+      }
       break
     }
     if (pos === 0) return null
     this.suspect = null
+    const range = {buf, start: 0, end: pos, segmentBaseOffset: this.segment!.baseOffset, filePosition: this.position}
     this.position += pos
-    return {buf, start: 0, end: pos}
+    this.nextOffset = batchLastOffset(buf, last) + 1
+    return range
   }
 
   /** Bad bytes followed by more data, seen twice at the same place: report a stall. */
   private noteSuspect(size: number): void {
     const base = this.segment!.baseOffset
     if (this.suspect && this.suspect.base === base && this.suspect.position === this.position && size > this.position) {
-      this.stall = {segmentBaseOffset: base, position: this.position}
+      this.stall = {offset: this.nextOffset, segmentBaseOffset: base, position: this.position}
     }
     this.suspect = {base, position: this.position}
   }
 
-  private batchAt(position: number): number | null {
+  /** The base offset of the v2 batch at `position` when it ends at `lastOffset`, else null. */
+  private batchAt(position: number, lastOffset: number): number | null {
     const head = Buffer.alloc(L.RECORDS_OFFSET)
     if (readFully(this.fd!, head, head.length, position) < head.length) return null
-    if (head[L.MAGIC_OFFSET] !== L.MAGIC_V2) return null
-    return batchLastOffset(head, 0)
+    if (head[L.MAGIC_OFFSET] !== L.MAGIC_V2 || batchLastOffset(head, 0) !== lastOffset) return null
+    return batchBaseOffset(head, 0)
   }
 
   private openSegment(base: number): void {
@@ -196,6 +234,7 @@ export class LogReader {
       return this.openSegment(later)
     }
     this.position = 0
+    this.nextOffset = this.segment.baseOffset
   }
 
   private closeSegment(): void {
@@ -213,7 +252,7 @@ export class LogReader {
  * The segment's time index, or null when it is damaged (torn, out of order,
  * or naming offsets past the segment's end): the caller then scans the log.
  */
-function trustedTimeIndex(segment: LogSegment, nextBase: number | undefined, maxBatchSize: number): TimeIndex | null {
+function trustedTimeIndex(segment: LogSegment, nextBase: number | undefined): TimeIndex | null {
   const index = segment.timeIndex.load()
   try {
     index.sanityCheck()
@@ -223,12 +262,12 @@ function trustedTimeIndex(segment: LogSegment, nextBase: number | undefined, max
   }
   const last = index.lastEntry()
   if (!last) return index
-  const end = nextBase ?? segmentEnd(segment, maxBatchSize) ?? segment.baseOffset
+  const end = nextBase ?? segmentEnd(segment) ?? segment.baseOffset
   return last.offset >= end ? null : index
 }
 
 /** Offset after the last whole batch of a segment, or null when it has none. */
-export function segmentEnd(segment: LogSegment, maxBatchSize: number): number | null {
+export function segmentEnd(segment: LogSegment): number | null {
   let fd: number
   try {
     fd = openSync(segment.logPath, 'r')
@@ -238,34 +277,24 @@ export function segmentEnd(segment: LogSegment, maxBatchSize: number): number | 
   try {
     const size = fstatSync(fd).size
     if (size === 0) return null
-    const buf = Buffer.allocUnsafe(Math.max(READ_CHUNK, maxBatchSize))
+    const scanner = new BatchScanner()
     const entry = segment.index.load().lastEntry()
     // Start at the last index entry when it holds up; else from the start.
     if (entry && entry.position < size) {
-      const end = lastOffsetFrom(fd, buf, entry.position, size, maxBatchSize)
+      const end = lastOffsetFrom(fd, scanner, entry.position, size)
       if (end !== null) return end + 1
     }
-    const end = lastOffsetFrom(fd, buf, 0, size, maxBatchSize)
+    const end = lastOffsetFrom(fd, scanner, 0, size)
     return end === null ? null : end + 1
   } finally {
     closeSync(fd)
   }
 }
 
-function lastOffsetFrom(fd: number, buf: Buffer, from: number, size: number, maxBatchSize: number): number | null {
-  let position = from
+function lastOffsetFrom(fd: number, scanner: BatchScanner, from: number, size: number): number | null {
   let last: number | null = null
-  while (position < size) {
-    const got = readFully(fd, buf, Math.min(buf.length, size - position), position)
-    let pos = 0
-    for (;;) {
-      const n = checkBatch(buf, pos, got, maxBatchSize)
-      if (n <= 0) break
-      last = batchLastOffset(buf, pos)
-      pos += n
-    }
-    if (pos === 0) break
-    position += pos
-  }
+  scanner.scan(fd, from, size, (buf, pos) => {
+    last = batchLastOffset(buf, pos)
+  })
   return last
 }

@@ -16,7 +16,7 @@ import {closeSync, fdatasyncSync, ftruncateSync, openSync, unlinkSync, writeSync
 import {DamagedLogError, LockError, RecordTooLargeError} from '../errors.js'
 import type {BatchBuilder} from '../record/record-batch.js'
 import {PartitionLock, type PartitionLockOptions} from '../lock/partition-lock.js'
-import {type LogConfig, deletesOldSegments, isCompacted, maxBatchSize} from './log-config.js'
+import {type LogConfig, deletesOldSegments, isCompacted} from './log-config.js'
 import {BatchScanner} from './batch-scanner.js'
 import {compactPartition} from './compaction.js'
 import {type TailState, type Truncation, clearLeftovers, recoverTail} from './recovery.js'
@@ -64,7 +64,7 @@ export class PartitionLog {
     this.options = options
     this.now = options.now ?? Date.now
     this.lock = new PartitionLock(dir, {label: options.label, ...options.lock})
-    this.scanner = new BatchScanner(maxBatchSize(config))
+    this.scanner = new BatchScanner()
   }
 
   get label(): string {

@@ -7,7 +7,7 @@
 import {BatchScanner} from './batch-scanner.js'
 import {listSegmentBaseOffsets} from './file-names.js'
 import {LogSegment} from './segment.js'
-import {type LogConfig, maxBatchSize} from './log-config.js'
+import type {LogConfig} from './log-config.js'
 
 export interface DeletedSegment {
   baseOffset: number
@@ -43,6 +43,6 @@ function largestTimestamp(segment: LogSegment, config: LogConfig): number {
   const last = segment.timeIndex.load().lastEntry()
   if (last) return last.timestamp
   // No entry (an index lost or never written): read the log itself.
-  const r = segment.recover(new BatchScanner(maxBatchSize(config)), config['index.interval.bytes'], false)
+  const r = segment.recover(new BatchScanner(), config['index.interval.bytes'], false)
   return r.batches === 0 ? -1 : r.maxTimestamp
 }

@@ -53,6 +53,23 @@ export const RECORD_BATCH_OVERHEAD = RECORDS_OFFSET
 
 export const MAGIC_V2 = 2
 
+/**
+ * The largest batch the format can hold, and so the only bound a reader
+ * puts on one: batchLength is an int32, and a batch lies inside a segment
+ * whose positions are int32 (index entries, Kafka's segment.bytes). The
+ * topic's max.message.bytes limits new writes only; a reader that used it
+ * would call every batch written before the limit was lowered garbage. A
+ * batch's records, decompressed, are held to the same bound.
+ */
+export const MAX_BATCH_SIZE = 0x7fffffff
+
+/**
+ * Smallest record: length varint, attributes, timestamp delta, offset
+ * delta, key length, value length and header count, one byte each. Bounds
+ * a record count by the bytes that hold the records.
+ */
+export const MIN_RECORD_SIZE = 7
+
 export const COMPRESSION_CODEC_MASK = 0x07
 export const TIMESTAMP_TYPE_MASK = 0x08
 export const TRANSACTIONAL_FLAG_MASK = 0x10

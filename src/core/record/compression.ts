@@ -28,11 +28,21 @@ export function compress(codec: number, data: Buffer): Buffer {
   throw new UsageError(`compression ${compressionName(codec)} is not supported`)
 }
 
-export function decompress(codec: number, data: Buffer): Buffer {
-  try {
-    if (codec === Compression.gzip) return gunzipSync(data)
-  } catch (error) {
-    throw new CorruptRecordError(`gzip batch does not decompress: ${(error as Error).message}`)
+/**
+ * Decompresses a batch's records. `maxSize` bounds the output (zlib stops
+ * there), so a small batch that inflates to gigabytes is a corrupt batch,
+ * not an out-of-memory crash.
+ */
+export function decompress(codec: number, data: Buffer, maxSize: number): Buffer {
+  if (codec === Compression.gzip) {
+    try {
+      return gunzipSync(data, {maxOutputLength: maxSize})
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+        throw new CorruptRecordError(`gzip batch inflates past ${maxSize} bytes, more than a batch can hold`)
+      }
+      throw new CorruptRecordError(`gzip batch does not decompress: ${(error as Error).message}`)
+    }
   }
   if (codec === Compression.none) return data
   throw new CorruptRecordError(`batch uses ${compressionName(codec)} compression, which logpipe cannot decode yet`)

@@ -5,6 +5,7 @@
  * `-H` costs nothing per record beyond the copy.
  */
 import {ByteCursor, sizeOfVarint, writeVarint} from '../codec/varint.js'
+import {CorruptRecordError} from '../errors.js'
 
 export interface RecordHeader {
   key: string
@@ -36,7 +37,28 @@ export function encodeHeaders(headers: readonly RecordHeader[]): Buffer {
 /** The encoding of "no headers": a single zero varint. */
 export const NO_HEADERS = encodeHeaders([])
 
-/** Decodes `count` headers starting at the cursor; copies the bytes out. */
+/**
+ * Steps over `count` headers, checking each length against the bytes left
+ * before the cursor's end (the record's): a key is never null, a value is
+ * -1 (null) or more. After it, decodeHeaders and the %h formatter may read
+ * the same bytes without checking again.
+ */
+export function skipHeaders(cursor: ByteCursor, count: number): void {
+  for (let i = 0; i < count; i++) {
+    const keyLength = cursor.readVarint()
+    if (keyLength < 0 || keyLength > cursor.end - cursor.pos) {
+      throw new CorruptRecordError(`header ${i} key length ${keyLength} does not fit in the ${cursor.end - cursor.pos} bytes left in the record`)
+    }
+    cursor.pos += keyLength
+    const valueLength = cursor.readVarint()
+    if (valueLength < -1 || valueLength > cursor.end - cursor.pos) {
+      throw new CorruptRecordError(`header ${i} value length ${valueLength} does not fit in the ${cursor.end - cursor.pos} bytes left in the record`)
+    }
+    if (valueLength > 0) cursor.pos += valueLength
+  }
+}
+
+/** Decodes `count` headers starting at the cursor (checked by skipHeaders first); copies the bytes out. */
 export function decodeHeaders(cursor: ByteCursor, count: number): RecordHeader[] {
   const headers: RecordHeader[] = []
   for (let i = 0; i < count; i++) {

@@ -12,7 +12,7 @@ import {NotFoundError, StoreError, UsageError} from '../errors.js'
 import {writeJsonAtomic} from './atomic-write.js'
 import {resolveDataDir} from './data-dir.js'
 import {validateTopicName} from './names.js'
-import {type ConfigOverrides, type LogConfig, isConfigKey, maxBatchSize, parseConfigValue, resolveConfig} from '../log/log-config.js'
+import {type ConfigOverrides, type LogConfig, isConfigKey, parseConfigValue, resolveConfig} from '../log/log-config.js'
 
 export const STORE_FORMAT_VERSION = 1
 export const MAX_PARTITIONS = 10_000
@@ -126,9 +126,15 @@ export class Store {
     return resolveConfig(this.readTopic(topic).config)
   }
 
-  /** A reader of one partition, sized for the topic's largest batch; `buffer` becomes its read buffer. */
-  openReader(topic: string, partition: number, config: LogConfig = this.topicConfig(topic), buffer?: Buffer): LogReader {
-    return new LogReader(this.partitionDir(topic, partition), maxBatchSize(config), buffer)
+  /**
+   * A reader of one partition; `buffer` becomes its read buffer. It needs no
+   * topic setting (its bound on a batch is the format's), so topic.json is
+   * read only to report a missing topic as one.
+   */
+  openReader(topic: string, partition: number, buffer?: Buffer): LogReader {
+    const dir = this.partitionDir(topic, partition)
+    if (!existsSync(dir)) this.readTopic(topic)
+    return new LogReader(dir, buffer)
   }
 
   /**

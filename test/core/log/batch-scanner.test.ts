@@ -7,8 +7,8 @@ import {appendFileSync, closeSync, fstatSync, openSync, writeFileSync} from 'nod
 import {join} from 'node:path'
 import {expect, test} from 'vitest'
 import {BatchScanner} from '../../../src/core/log/batch-scanner.js'
-import {Rng, buildBatch, tempDir, testSeed} from '../support.js'
-import {MAX_BATCH, readBack} from './log-helpers.js'
+import {Rng, buildBatch, fill, newBuilder, tempDir, testSeed} from '../support.js'
+import {readBack} from './log-helpers.js'
 
 const seed = testSeed()
 
@@ -34,11 +34,11 @@ function bigSegment(rng: Rng): {data: Buffer; positions: number[]; bases: number
   return {data: Buffer.concat(parts), positions, bases}
 }
 
-function scan(path: string, maxBatch = MAX_BATCH) {
+function scan(path: string, scanner = new BatchScanner()) {
   const fd = openSync(path, 'r')
   try {
     const visited: Array<[number, number]> = []
-    const result = new BatchScanner(maxBatch).scan(fd, 0, fstatSync(fd).size, (buf, pos, size, filePosition) => {
+    const result = scanner.scan(fd, 0, fstatSync(fd).size, (buf, pos, size, filePosition) => {
       visited.push([filePosition, Number(buf.readBigInt64BE(pos))])
       expect(buf.readInt32BE(pos + 8) + 12).toBe(size)
     })
@@ -85,14 +85,30 @@ test(`stops at a torn tail, and at the first bad batch, wherever the chunk edge 
   expect(scan(path).result.position).toBe(data.length)
 })
 
-test('a batch bigger than the scanner allows is corrupt, not a reason to read forever', () => {
+test('a batch larger than the first buffer is read whole: the bound is the format, not a topic setting', () => {
   const dir = tempDir()
   const path = join(dir, 'big.log')
-  const batch = buildBatch([{timestamp: 1, key: null, value: Buffer.alloc(5000)}])
-  writeFileSync(path, Buffer.concat([buildBatch([{timestamp: 1, key: null, value: null}]), batch]))
-  const {visited, result} = scan(path, 4000)
+  const small = buildBatch([{timestamp: 1, key: null, value: null}])
+  const big = Buffer.from(fill(newBuilder(0, 4 << 20, 4 << 20), [{timestamp: 1, key: null, value: Buffer.alloc(3 << 20, 7)}]).seal(1))
+  writeFileSync(path, Buffer.concat([small, big, small]))
+  const scanner = new BatchScanner()
+  const {visited, result} = scan(path, scanner)
+  expect(visited).toEqual([[0, 0], [small.length, 1], [small.length + big.length, 0]])
+  expect(result).toEqual({position: 2 * small.length + big.length, stop: 'end'})
+  // The grown buffer serves the next scan too.
+  expect(scan(path, scanner).visited.length).toBe(3)
+})
+
+test('a length claiming more than the file holds is a torn batch: nothing is allocated for it', () => {
+  const dir = tempDir()
+  const path = join(dir, 'claim.log')
+  const good = buildBatch([{timestamp: 1, key: null, value: null}])
+  const liar = Buffer.from(good)
+  liar.writeInt32BE(0x7fff_fff0, 8)
+  writeFileSync(path, Buffer.concat([good, liar]))
+  const {visited, result} = scan(path)
   expect(visited.length).toBe(1)
-  expect(result.stop).toBe('corrupt')
+  expect(result).toEqual({position: good.length, stop: 'partial'})
 })
 
 test('an empty file is an immediate end', () => {

@@ -18,7 +18,6 @@ import {assertKafkajsDecodes} from '../../helpers/kafkajs.js'
 import {type PlainRecord, Rng, logConfig, tempDir, testSeed, utf8} from '../support.js'
 import {
   Clock,
-  MAX_BATCH,
   T0,
   appendBatch,
   batchesOf,
@@ -59,7 +58,7 @@ async function writeCompacted(dir: string, batches: PlainRecord[][], compression
 
 function compactNow(dir: string, now: number) {
   const bases = listSegmentBaseOffsets(dir)
-  return compactPartition(dir, config, now, bases.at(-1)!, new BatchScanner(MAX_BATCH))
+  return compactPartition(dir, config, now, bases.at(-1)!, new BatchScanner())
 }
 
 /** Everything a compacted partition must satisfy after a compaction at `now`. */
@@ -89,7 +88,7 @@ async function expectCompacted(dir: string, written: Record[], now: number): Pro
   }
 
   // Readers: seek lands on the first survivor at or after any offset; timestamps likewise.
-  const reader = new LogReader(dir, MAX_BATCH)
+  const reader = new LogReader(dir)
   const end = written.length
   for (let o = 0; o < end; o++) {
     expect(firstAfterSeek(reader, o), `seek(${o})`).toBe(survivors.find((r) => r.offset >= o)?.offset ?? null)
@@ -185,7 +184,7 @@ describe('compaction', () => {
     const now = written.at(-1)!.timestamp
     const lagged = logConfig({...COMPACT, 'min.compaction.lag.ms': now - T0 + 1})
     const bases = listSegmentBaseOffsets(dir)
-    expect(compactPartition(dir, lagged, now, bases.at(-1)!, new BatchScanner(MAX_BATCH))).toEqual({segmentsCleaned: 0, recordsRemoved: 0})
+    expect(compactPartition(dir, lagged, now, bases.at(-1)!, new BatchScanner())).toEqual({segmentsCleaned: 0, recordsRemoved: 0})
     expect(bases.map((b) => readFileSync(segmentPath(dir, b, LOG_SUFFIX)).toString('hex'))).toEqual(before)
   })
 

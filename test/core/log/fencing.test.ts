@@ -26,7 +26,7 @@ function runB(dir: string, overrides: object, count: number): number[] {
     const dist = ${JSON.stringify(DIST)}
     const {PartitionLog} = await import(dist + '/log/partition-log.js')
     const {BatchBuilder} = await import(dist + '/record/record-batch.js')
-    const {resolveConfig} = await import(dist + '/store/topic-config.js')
+    const {resolveConfig} = await import(dist + '/log/log-config.js')
     const notices = []
     const log = new PartitionLog(${JSON.stringify(dir)}, resolveConfig(${JSON.stringify(overrides)}), {
       onNotice: (m) => notices.push(m),

@@ -10,7 +10,7 @@ import {type AppendResult, PartitionLog, type PartitionLogOptions} from '../../.
 import {readBatchHeader} from '../../../src/core/record/batch-header.js'
 import {type Record, RecordReader} from '../../../src/core/record/record.js'
 import {LogReader} from '../../../src/core/log/log-reader.js'
-import {type ConfigOverrides, maxBatchSize} from '../../../src/core/log/log-config.js'
+import type {ConfigOverrides} from '../../../src/core/log/log-config.js'
 import {type PlainRecord, type Rng, fill, logConfig, newBuilder, readAll, utf8} from '../support.js'
 
 export const T0 = 1_700_000_000_000
@@ -140,11 +140,9 @@ export function segmentFiles(dir: string): string[] {
     .sort()
 }
 
-export const MAX_BATCH = maxBatchSize(logConfig())
-
 /** Every record of the partition, read as a consumer would. */
 export function readBack(dir: string, from = 0): Record[] {
-  return readAll(dir, MAX_BATCH, from)
+  return readAll(dir, from)
 }
 
 /** The offset of the first record a reader returns after seek(offset), or null at the end. */
@@ -163,7 +161,7 @@ export function firstAfterSeek(reader: LogReader, offset: number): number | null
 
 /** seek(o) then reading must start exactly at o, for every offset given. */
 export function expectSeekLandsOn(dir: string, offsets: Iterable<number>): void {
-  const reader = new LogReader(dir, MAX_BATCH)
+  const reader = new LogReader(dir)
   try {
     for (const offset of offsets) expect(firstAfterSeek(reader, offset), `seek(${offset})`).toBe(offset)
   } finally {

@@ -6,9 +6,9 @@
 import {unlinkSync} from 'node:fs'
 import {describe, expect, test} from 'vitest'
 import {INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX, listSegmentBaseOffsets, segmentPath} from '../../../src/core/log/file-names.js'
-import {LogReader} from '../../../src/core/log/log-reader.js'
-import {type PlainRecord, Rng, tempDir, testSeed, utf8} from '../support.js'
-import {MAX_BATCH, T0, appendBatch, expectSeekLandsOn, expectedRecords, firstAfterSeek, openLog, range, readBack, writeAll} from './log-helpers.js'
+import {LogReader, READ_BUFFER_SIZE} from '../../../src/core/log/log-reader.js'
+import {type PlainRecord, Rng, fill, newBuilder, tempDir, testSeed, utf8} from '../support.js'
+import {T0, appendBatch, expectSeekLandsOn, expectedRecords, firstAfterSeek, openLog, range, readBack, writeAll} from './log-helpers.js'
 
 const OVERRIDES = {'segment.bytes': 3000, 'index.interval.bytes': 200}
 
@@ -34,7 +34,7 @@ describe('LogReader over several segments', () => {
     const bases = listSegmentBaseOffsets(dir)
     expect(bases.length).toBeGreaterThan(4)
     expectSeekLandsOn(dir, range(0, end))
-    const reader = new LogReader(dir, MAX_BATCH)
+    const reader = new LogReader(dir)
     expect(reader.logStartOffset()).toBe(0)
     expect(reader.logEndOffset()).toBe(end)
     expect(firstAfterSeek(reader, -5)).toBe(0)
@@ -52,7 +52,7 @@ describe('LogReader over several segments', () => {
     const end = records.length
     expect(listSegmentBaseOffsets(dir).length).toBeGreaterThan(4)
     const expected = (t: number) => records.find((r) => r.timestamp >= t)?.offset ?? end
-    const reader = new LogReader(dir, MAX_BATCH)
+    const reader = new LogReader(dir)
     const targets = new Set<number>([T0 - 1_000_000, T0 - 100, Math.max(...records.map((r) => r.timestamp)) + 1, T0 + 1e9])
     for (const r of records) for (const d of [-1, 0, 1]) targets.add(r.timestamp + d)
     for (const t of [...targets].sort((a, b) => a - b)) {
@@ -69,7 +69,7 @@ describe('LogReader over several segments', () => {
       unlinkSync(segmentPath(dir, base, INDEX_SUFFIX))
       unlinkSync(segmentPath(dir, base, TIME_INDEX_SUFFIX))
     }
-    const reader = new LogReader(dir, MAX_BATCH)
+    const reader = new LogReader(dir)
     for (const r of records.filter((_, i) => i % 5 === 0)) {
       expect(reader.offsetForTimestamp(r.timestamp)).toBe(records.find((x) => x.timestamp >= r.timestamp)!.offset)
     }
@@ -80,7 +80,7 @@ describe('LogReader over several segments', () => {
   test('poll() follows the log as it grows and rolls, batch by batch', async () => {
     const dir = tempDir()
     const {log} = openLog(dir, {'segment.bytes': 400})
-    const reader = new LogReader(dir, MAX_BATCH)
+    const reader = new LogReader(dir)
     const seen: number[] = []
     const drain = () => {
       for (let range = reader.poll(); range; range = reader.poll()) {
@@ -109,7 +109,7 @@ describe('LogReader over several segments', () => {
     await writeAll(openLog(dir, {'segment.bytes': 400}).log, batches)
     const bases = listSegmentBaseOffsets(dir)
     for (const suffix of [LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX]) unlinkSync(segmentPath(dir, bases[0], suffix))
-    const reader = new LogReader(dir, MAX_BATCH)
+    const reader = new LogReader(dir)
     expect(reader.logStartOffset()).toBe(bases[1])
     expect(firstAfterSeek(reader, 0)).toBe(bases[1])
     reader.close()
@@ -124,10 +124,46 @@ describe('LogReader over several segments', () => {
     log.roll()
     await log.release()
     expect(listSegmentBaseOffsets(dir)).toEqual([0, 1])
-    const reader = new LogReader(dir, MAX_BATCH)
+    const reader = new LogReader(dir)
     expect(reader.logEndOffset()).toBe(1)
     expect(reader.offsetForTimestamp(T0 + 1)).toBe(1)
     expect(reader.offsetForTimestamp(T0)).toBe(0)
     reader.close()
+  })
+})
+
+describe('what a reader accepts is bounded by the format, not by max.message.bytes', () => {
+  test('batches larger than the read buffer are read whole, in a reader that was given a small buffer too', async () => {
+    const dir = tempDir()
+    const {log} = openLog(dir, {'max.message.bytes': 8 << 20})
+    await log.acquire()
+    const sizes = [10, 3 << 20, 20, 5 << 20, 30]
+    for (const [i, size] of sizes.entries()) {
+      log.append(fill(newBuilder(0, 8 << 20, 8 << 20), [{timestamp: T0 + i, key: null, value: Buffer.alloc(size, i)}]))
+    }
+    await log.release()
+    for (const reader of [new LogReader(dir), new LogReader(dir, Buffer.alloc(READ_BUFFER_SIZE))]) {
+      reader.seek(0)
+      const seen: number[] = []
+      for (let range = reader.poll(); range; range = reader.poll()) {
+        for (let pos = range.start; pos < range.end; pos += range.buf.readInt32BE(pos + 8) + 12) seen.push(range.buf.readInt32BE(pos + 8) + 12)
+      }
+      expect(seen.length).toBe(sizes.length)
+      expect(reader.logEndOffset()).toBe(sizes.length)
+      reader.close()
+    }
+    expect(readBack(dir).map((r) => r.value!.length)).toEqual(sizes)
+  })
+
+  test('a topic whose limit was lowered below its batches reads, recovers and appends as before', async () => {
+    const dir = tempDir()
+    const batches = Array.from({length: 5}, (_, i): PlainRecord[] => Array.from({length: 40}, (_, j) => ({timestamp: T0 + i, key: null, value: Buffer.alloc(1000, i * 40 + j)})))
+    await writeAll(openLog(dir).log, batches)
+    // Another process takes over with the lowered limit: nothing is cut, offsets go on.
+    const lowered = openLog(dir, {'max.message.bytes': 10_000})
+    const [next] = await writeAll(lowered.log, [[{timestamp: T0 + 9, key: null, value: utf8('after')}]])
+    expect(lowered.notices).toEqual([])
+    expect(next.baseOffset).toBe(200)
+    expect(readBack(dir).length).toBe(201)
   })
 })

@@ -13,7 +13,6 @@ import {BatchBuilder} from '../../../src/core/record/record-batch.js'
 import {assertKafkajsDecodes} from '../../helpers/kafkajs.js'
 import {Rng, fill, tempDir, testSeed, utf8} from '../support.js'
 import {
-  MAX_BATCH,
   T0,
   appendBatch,
   batchesOf,
@@ -163,7 +162,7 @@ describe('PartitionLog', () => {
       await log.release()
     }
     expect(listSegmentBaseOffsets(dir)).toEqual([0, 2])
-    expect(new LogReader(dir, MAX_BATCH).logEndOffset()).toBe(3)
+    expect(new LogReader(dir).logEndOffset()).toBe(3)
   })
 
   test('an empty partition directory gets segment 0 on first acquire', async () => {

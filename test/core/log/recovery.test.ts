@@ -20,7 +20,6 @@ import type {Record} from '../../../src/core/record/record.js'
 import {assertKafkajsDecodes} from '../../helpers/kafkajs.js'
 import {Rng, tempDir, testSeed, utf8} from '../support.js'
 import {
-  MAX_BATCH,
   T0,
   appendBatch,
   batchesOf,
@@ -80,7 +79,7 @@ async function reacquire(dir: string, overrides: object): Promise<{notices: stri
 async function expectIntact(w: Written, end: number, overrides: object): Promise<void> {
   const kept = w.records.filter((r) => r.offset < end)
   expect(readBack(w.dir)).toEqual(kept)
-  expect(new LogReader(w.dir, MAX_BATCH).logEndOffset()).toBe(end)
+  expect(new LogReader(w.dir).logEndOffset()).toBe(end)
   for (const base of listSegmentBaseOffsets(w.dir)) {
     const batches = batchesOf(w.dir, base)
     expect(batches.reduce((n, b) => n + b.size, 0), `segment ${base} holds only whole batches`).toBe(statSync(segmentPath(w.dir, base, LOG_SUFFIX)).size)
@@ -136,7 +135,7 @@ describe('garbage after the last batch of the active segment', () => {
     const w = await writeLog(7, 40, SMALL_SEGMENTS)
     appendFileSync(w.activeLog, new Rng(7).bytes(100))
     expect(readBack(w.dir)).toEqual(w.records)
-    expect(new LogReader(w.dir, MAX_BATCH).logEndOffset()).toBe(w.end)
+    expect(new LogReader(w.dir).logEndOffset()).toBe(w.end)
   })
 })
 
@@ -292,7 +291,7 @@ describe('damaged indexes of an inactive segment', () => {
     writeFileSync(segmentPath(w.dir, bases[2], TIME_INDEX_SUFFIX), rng.bytes(12 * rng.int(1, 10)))
     expect(readBack(w.dir)).toEqual(w.records)
     expectSeekLandsOn(w.dir, range(0, w.end))
-    const reader = new LogReader(w.dir, MAX_BATCH)
+    const reader = new LogReader(w.dir)
     for (let i = 0; i < w.records.length; i += 3) {
       const r = w.records[i]
       expect(reader.offsetForTimestamp(r.timestamp), `timestamp of offset ${r.offset}`).toBe(r.offset)

@@ -9,7 +9,7 @@ import {LOG_SUFFIX, TIME_INDEX_SUFFIX, listSegmentBaseOffsets, segmentPath} from
 import {LogReader} from '../../../src/core/log/log-reader.js'
 import {applyRetention} from '../../../src/core/log/retention.js'
 import {type PlainRecord, logConfig, tempDir, utf8} from '../support.js'
-import {Clock, MAX_BATCH, T0, appendBatch, batchesOf, expectSeekLandsOn, expectedRecords, openLog, range, readBack, writeAll} from './log-helpers.js'
+import {Clock, T0, appendBatch, batchesOf, expectSeekLandsOn, expectedRecords, openLog, range, readBack, writeAll} from './log-helpers.js'
 
 const sizeOf = (dir: string, base: number) => statSync(segmentPath(dir, base, LOG_SUFFIX)).size
 
@@ -40,7 +40,7 @@ describe('retention.bytes', () => {
     for (const n of notices) expect(n).toMatch(/^test partition: retention deleted \d+ segment\(s\), log now starts at \d+$/)
     expect(notices.at(-1)).toContain(`log now starts at ${bases[0]}`)
     // What is left is whole, from the new log start to the end.
-    const reader = new LogReader(dir, MAX_BATCH)
+    const reader = new LogReader(dir)
     expect(reader.logStartOffset()).toBe(bases[0])
     reader.close()
     expect(readBack(dir)).toEqual(expectedRecords(batches, results).filter((r) => r.offset >= bases[0]))

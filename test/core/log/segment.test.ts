@@ -10,7 +10,7 @@ import {LogSegment} from '../../../src/core/log/segment.js'
 import {baseOffsetOf, listSegmentBaseOffsets, segmentFileName} from '../../../src/core/log/file-names.js'
 import {CorruptIndexError} from '../../../src/core/errors.js'
 import {Rng, buildBatch, tempDir, utf8} from '../support.js'
-import {MAX_BATCH, T0, expectedOffsetIndex, batchesOf, offsetIndexEntries, timeIndexEntries} from './log-helpers.js'
+import {T0, expectedOffsetIndex, batchesOf, offsetIndexEntries, timeIndexEntries} from './log-helpers.js'
 
 const BASE = 300
 
@@ -59,7 +59,7 @@ test('recover() rebuilds both indexes by Kafka\'s rule and reports the segment',
   const dir = tempDir()
   const segment = segmentWithBatches(dir)
   const batches = batchesOf(dir, BASE)
-  const r = segment.recover(new BatchScanner(MAX_BATCH), 150)
+  const r = segment.recover(new BatchScanner(), 150)
   expect(r).toMatchObject({
     validBytes: statSync(segment.logPath).size,
     truncatedBytes: 0,
@@ -85,7 +85,7 @@ test('recover() cuts at the first bad batch and returns what it cut', () => {
   const data = readFileSync(segment.logPath)
   data[victim.position + victim.size - 1] ^= 0xff
   writeFileSync(segment.logPath, data)
-  const r = segment.recover(new BatchScanner(MAX_BATCH), 150)
+  const r = segment.recover(new BatchScanner(), 150)
   expect(r).toMatchObject({validBytes: victim.position, truncatedBytes: data.length - victim.position, stop: 'corrupt', nextOffset: victim.baseOffset, batches: 25})
   expect(statSync(segment.logPath).size).toBe(victim.position)
   for (const [offset, position] of offsetIndexEntries(dir, BASE)) {
@@ -100,7 +100,7 @@ test('recover(…, false) reports without touching the files', () => {
   writeFileSync(segment.index.path, '  ')
   appendFileSync(segment.logPath, 'junk')
   const before = readFileSync(segment.logPath)
-  const r = segment.recover(new BatchScanner(MAX_BATCH), 150, false)
+  const r = segment.recover(new BatchScanner(), 150, false)
   expect(r.truncatedBytes).toBe(4)
   expect(r.stop).toBe('partial')
   expect(readFileSync(segment.logPath).equals(before)).toBe(true)
