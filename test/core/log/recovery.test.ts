@@ -431,7 +431,7 @@ describe('damage below the recovery point (after a clean release) is never cut b
     // The last batch: writers walk headers from the last index entry on.
     const victim = batchesOf(w.dir, 0).at(-1)!
     const data = readFileSync(w.activeLog)
-    data.writeInt32BE(0x7fff0000, victim.position + 8) // its batchLength
+    data[victim.position + 16] = 7 // its magic
     writeFileSync(w.activeLog, data)
     const {log} = openLog(w.dir, ONE_SEGMENT)
     const error = await log.acquire().then(() => null, (e: unknown) => e)
