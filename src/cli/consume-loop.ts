@@ -15,6 +15,7 @@ import type {AutoOffsetReset} from '../core/group/group-member.js'
 import type {OffsetSpec} from '../core/log/offset-spec.js'
 import type {RecordReader} from '../core/record/record.js'
 import type {Store} from '../core/store/store.js'
+import {CorruptRecordError} from '../core/errors.js'
 import type {RecordFormatter} from './format.js'
 import {Output} from './output.js'
 import type {MemoryArena} from '../core/codec/memory-arena.js'
@@ -129,6 +130,13 @@ export async function runConsumeLoop(s: LoopSettings): Promise<void> {
     await out.end()
   }
   if (runner?.fatal) throw execFailureError(runner.fatal)
+  // -e stopped short of the end in the damaged partitions: say so in the exit code.
+  if (s.exitAtEnd && consumer.damage.length > 0) throw damagedPartitionsError(consumer.damage)
+}
+
+function damagedPartitionsError(damage: readonly CorruptRecordError[]): CorruptRecordError {
+  const n = damage.length
+  return new CorruptRecordError(`stopped short of the end of ${n} partition${n === 1 ? '' : 's'} at damaged data (named above)`, {hint: damage[0].hint})
 }
 
 /** Writes a record that kept failing to the dead-letter topic, with headers saying why. */

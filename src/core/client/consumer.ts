@@ -167,10 +167,12 @@ export class Consumer {
       if (!a.pending) {
         const range = a.reader.poll()
         if (!range) {
-          a.atEnd = true
+          // Bad bytes that may be a batch being written are read again before this counts as the end.
+          a.atEnd = !a.reader.suspecting
           if (a.reader.stall && !a.stallReported) {
             a.stallReported = true
             const e = corruptionError(a.topic, a.partition, a.reader.stall, 'not a valid batch (bad length, magic or CRC)')
+            if (a.reader.stall.belowRecoveryPoint) this.damage.push(e)
             this.options.onNotice?.(`${e.message}; ${e.hint}`)
           }
           continue
@@ -215,6 +217,9 @@ export class Consumer {
     }
     return {records, stopped: false}
   }
+
+  /** Damage below a recovery point the reads stopped at, one per partition, in the order met (each was told to onNotice). */
+  readonly damage: CorruptRecordError[] = []
 
   /** True when the last read of every partition found nothing new. */
   get allAtEnd(): boolean {

@@ -11,6 +11,7 @@ import * as L from '../record/batch-layout.js'
 import {RecordReader} from '../record/record.js'
 import {BatchScanner, readFully} from './batch-scanner.js'
 import {listSegmentBaseOffsets} from './file-names.js'
+import {readRecoveryPoint} from './recovery-point.js'
 import {LogSegment} from './segment.js'
 import type {TimeIndex} from './time-index.js'
 
@@ -41,7 +42,13 @@ export interface LogPlace {
   position: number
 }
 
-export type ReaderStall = LogPlace
+export interface ReaderStall extends LogPlace {
+  /**
+   * Below the partition's recovery point: damage no writer will cut. Past
+   * it, a torn tail a crashed writer left, which the next writer cuts.
+   */
+  belowRecoveryPoint: boolean
+}
 
 /**
  * The one report of damage a reader meets, for a bad batch (a stall) and
@@ -55,6 +62,9 @@ export function corruptionError(topic: string, partition: number, at: LogPlace, 
   )
 }
 
+/** How long bad bytes must stay bad to be damage rather than a batch being written. */
+const SUSPECT_MS = 50
+
 export class LogReader {
   readonly dir: string
   private buf: Buffer | null
@@ -64,9 +74,13 @@ export class LogReader {
   private position = 0
   /** The offset after the last batch read (the segment's base before any). */
   private nextOffset = 0
-  /** Set when the same bad bytes were seen twice with more data after them. */
+  /**
+   * Set when bad bytes are damage, not a writer at work: they lie below the
+   * partition's recovery point, or were seen at the same place twice at
+   * least SUSPECT_MS apart (a writer's one write of a batch takes far less).
+   */
   stall: ReaderStall | null = null
-  private suspect: {base: number; position: number} | null = null
+  private suspect: {base: number; position: number; at: number} | null = null
 
   /** `buffer`, when given, is the read buffer (e.g. from a MemoryArena shared with the output). */
   constructor(dir: string, buffer?: Buffer) {
@@ -204,13 +218,22 @@ export class LogReader {
     return range
   }
 
-  /** Bad bytes followed by more data, seen twice at the same place: report a stall. */
+  /** True while the read stops at bad bytes not yet known to be damage: read again before calling it the end. */
+  get suspecting(): boolean {
+    return this.suspect !== null && this.stall === null
+  }
+
+  /** Bad bytes at the read position: damage once proved so (see `stall`). */
   private noteSuspect(size: number): void {
     const base = this.segment!.baseOffset
-    if (this.suspect && this.suspect.base === base && this.suspect.position === this.position && size > this.position) {
-      this.stall = {offset: this.nextOffset, segmentBaseOffset: base, position: this.position}
+    const now = Date.now()
+    const same = this.suspect !== null && this.suspect.base === base && this.suspect.position === this.position
+    const point = readRecoveryPoint(this.dir).offset
+    const belowPoint = point !== null && this.nextOffset < point
+    if (belowPoint || (same && size > this.position && now - this.suspect!.at >= SUSPECT_MS)) {
+      this.stall = {offset: this.nextOffset, segmentBaseOffset: base, position: this.position, belowRecoveryPoint: belowPoint}
     }
-    this.suspect = {base, position: this.position}
+    if (!same) this.suspect = {base, position: this.position, at: now}
   }
 
   /** The base offset of the v2 batch at `position` when it ends at `lastOffset`, else null. */
