@@ -205,6 +205,20 @@ export function ensureDirs(base: string, ...parts: string[]): string[] {
   return replaced
 }
 
+/** True when every component of `base/parts...` is a real directory (no link on the way). */
+export function realDirs(base: string, ...parts: string[]): boolean {
+  let path = base
+  for (const part of parts) {
+    path = join(path, part)
+    try {
+      if (!fs.lstatSync(path).isDirectory()) return false
+    } catch {
+      return false
+    }
+  }
+  return true
+}
+
 /** Helpers for `check` functions: each returns what is wrong, or null. */
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)

@@ -25,7 +25,7 @@ import {lstatSync, readdirSync} from 'node:fs'
 import {basename, join} from 'node:path'
 import {StoreError} from '../errors.js'
 import {validateMemberId, validateTopicName} from '../store/names.js'
-import {ensureDirs, inodeOf, isOffset, isPartition, isRecord, readGroupJson, syncDirectory, unlinkIfSame, withGroupLock, writeGroupJson} from './group-files.js'
+import {ensureDirs, inodeOf, realDirs, isOffset, isPartition, isRecord, readGroupJson, syncDirectory, unlinkIfSame, withGroupLock, writeGroupJson} from './group-files.js'
 import {ownershipDir, readGeneration} from './ownership.js'
 
 export interface CommittedOffset {
@@ -107,6 +107,8 @@ export class OffsetStore {
     const fromJournal = this.journal()?.get(`${topic}/${partition}`)
     if (fromJournal) return {kind: 'committed', committed: fromJournal}
     const path = this.path(topic, partition)
+    // A link in place of a directory leads outside the group: nothing of ours is there.
+    if (!realDirs(this.groupDir, 'offsets', topic)) return {kind: 'none'}
     const r = readGroupJson(path, checkCommitted)
     if (r.kind === 'missing') return {kind: 'none'}
     if (r.kind === 'damaged') return {kind: 'damaged', path, why: r.why}
