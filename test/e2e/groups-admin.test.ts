@@ -145,11 +145,12 @@ describe('group reset-offsets', () => {
    * reset would have (the store's own reset, in this process).
    */
   const toBase = async () => {
-    const store = new OffsetStore(join(c.dataDir, 'groups', 'ops'))
-    ;[3, 6, 9].forEach((offset, p) => store.reset('ts', p, offset))
-    store.reset('recent', 0, 10)
-    store.reset('other', 0, 4)
-    store.reset('other', 1, 4)
+    await new OffsetStore(join(c.dataDir, 'groups', 'ops')).resetAll([
+      ...[3, 6, 9].map((offset, partition) => ({topic: 'ts', partition, offset})),
+      {topic: 'recent', partition: 0, offset: 10},
+      {topic: 'other', partition: 0, offset: 4},
+      {topic: 'other', partition: 1, offset: 4},
+    ])
   }
 
   test.each([

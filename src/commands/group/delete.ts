@@ -9,7 +9,7 @@ export default class GroupDelete extends LogpipeCommand<typeof GroupDelete> {
   static override args = {group: Args.string({ignoreStdin: true, required: true, description: 'Group name.'})}
 
   async run(): Promise<{group: string; deleted: boolean}> {
-    new GroupAdmin(this.store).deleteGroup(this.args.group)
+    await new GroupAdmin(this.store, {onNotice: this.notice}).deleteGroup(this.args.group)
     if (!this.flags.quiet) this.say(`Deleted group ${this.args.group}.`)
     return {group: this.args.group, deleted: true}
   }

@@ -17,7 +17,7 @@ export default class GroupDescribe extends LogpipeCommand<typeof GroupDescribe> 
   }
 
   async run(): Promise<GroupDescription> {
-    const d = new GroupAdmin(this.store).describeGroup(this.args.group)
+    const d = new GroupAdmin(this.store, {onNotice: this.notice}).describeGroup(this.args.group)
     const dash = (v: string | number | null) => (v === null ? '-' : String(v))
     if (this.flags.state) {
       this.say(table(['GROUP', 'ASSIGNMENT-STRATEGY', 'STATE', '#MEMBERS'], [[d.group, dash(d.strategy), d.state, d.members.length]]))

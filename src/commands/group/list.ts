@@ -8,7 +8,7 @@ export default class GroupList extends LogpipeCommand<typeof GroupList> {
   static override examples = ['<%= config.bin %> group list', '<%= config.bin %> group list --json']
 
   async run(): Promise<GroupSummary[]> {
-    const groups = new GroupAdmin(this.store).listGroups()
+    const groups = new GroupAdmin(this.store, {onNotice: this.notice}).listGroups()
     if (groups.length > 0) this.say(table(['GROUP', 'STATE', 'MEMBERS'], groups.map((g) => [g.group, g.state, g.members])))
     return groups
   }

@@ -46,11 +46,11 @@ export default class GroupResetOffsets extends LogpipeCommand<typeof GroupResetO
     }
     if (!f.topic && !f['all-topics']) throw new UsageError('name the partitions with --topic T[:P,...] or --all-topics')
     const spec = this.spec(chosen[0])
-    const admin = new GroupAdmin(this.store)
+    const admin = new GroupAdmin(this.store, {onNotice: this.notice})
     const partitions = admin.resolvePartitions(this.args.group, f['all-topics'] ? 'all' : f.topic!)
     const plan = admin.planReset(this.args.group, partitions, spec)
     for (const row of plan) if (row.note) this.notice(`${row.topic}/${row.partition}: ${row.note}`)
-    if (f.execute) admin.executeReset(this.args.group, plan)
+    if (f.execute) await admin.executeReset(this.args.group, plan)
     if (f.export) {
       this.say(plan.map((r) => `${r.topic},${r.partition},${r.newOffset}`).join('\n'))
     } else {

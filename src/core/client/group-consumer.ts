@@ -100,7 +100,7 @@ export class GroupConsumer {
     for (const tp of snapshot) {
       const key = `${tp.topic}/${tp.partition}`
       if (positions[key] === undefined) continue
-      outcomes.set(key, this.member.commit(tp, positions[key]))
+      outcomes.set(key, await this.member.commit(tp, positions[key]))
     }
     return outcomes
   }

@@ -3,17 +3,18 @@
  * list with state, describe offsets and lag per partition, reset offsets
  * (a plan first, applied only with execute), delete.
  */
-import {existsSync, readdirSync, rmSync, renameSync} from 'node:fs'
+import {lstatSync, readdirSync, rmSync, renameSync, unlinkSync, type Stats} from 'node:fs'
 import {join} from 'node:path'
 import {randomBytes} from 'node:crypto'
-import {LogpipeError, NotFoundError, UsageError} from '../errors.js'
+import {LogpipeError, NotFoundError, StoreError, UsageError} from '../errors.js'
 import {LogReader} from '../log/log-reader.js'
 import type {Store} from '../store/store.js'
 import {validateGroupName} from '../store/names.js'
 import {assign, tpKey, type AssignmentStrategy, type TopicPartition} from './assignors.js'
 import {groupDir} from './group-member.js'
-import {groupStrategy, liveMembers, type MemberInfo} from './membership.js'
+import {groupStrategy, isMemberAlive, readMembers, type MemberInfo} from './membership.js'
 import {OffsetStore} from './offset-store.js'
+import {withGroupLock} from './group-files.js'
 
 export type GroupState = 'Empty' | 'Stable' | 'PreparingRebalance' | 'Dead'
 
@@ -63,34 +64,73 @@ export interface ResetPlanRow {
   note?: string
 }
 
+export interface GroupAdminOptions {
+  /** One-line notices: damaged member files skipped, an interrupted reset finished. */
+  onNotice?: (message: string) => void
+}
+
 export class GroupAdmin {
   readonly store: Store
+  private readonly onNotice?: (message: string) => void
 
-  constructor(store: Store) {
+  constructor(store: Store, options: GroupAdminOptions = {}) {
     this.store = store
+    this.onNotice = options.onNotice
   }
 
   private dir(group: string): string {
     return groupDir(this.store, group)
   }
 
+  /** The group directory's own entry, never what a link there points to. */
+  private entry(group: string): Stats | null {
+    try {
+      return lstatSync(this.dir(group))
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null
+      throw error
+    }
+  }
+
   exists(group: string): boolean {
-    return existsSync(this.dir(group))
+    return this.entry(group) !== null
   }
 
   private require(group: string): string {
     validateGroupName(group)
-    if (!this.exists(group)) {
+    const st = this.entry(group)
+    if (!st) {
       throw new NotFoundError(`group '${group}' does not exist`, {hint: 'list groups with `logpipe group list`'})
+    }
+    if (!st.isDirectory()) {
+      throw new StoreError(`${this.dir(group)} is not a directory${st.isSymbolicLink() ? ' but a symbolic link' : ''}; logpipe does not follow it`, {
+        hint: `remove it with \`logpipe group delete ${group}\``,
+      })
     }
     return this.dir(group)
   }
 
+  private offsets(dir: string): OffsetStore {
+    return new OffsetStore(dir, {onNotice: this.onNotice})
+  }
+
+  /** Live members; damaged member files are left out and said (a member's tick removes them). */
+  private liveMembers(group: string, dir: string): MemberInfo[] {
+    const now = Date.now()
+    return readMembers(dir, (d) => this.onNotice?.(`group ${group}: ignoring damaged member file ${d.path}: ${d.why}`)).filter((m) => isMemberAlive(m, now))
+  }
+
   listGroups(): GroupSummary[] {
     const root = join(this.store.dataDir, 'groups')
-    if (!existsSync(root)) return []
-    return readdirSync(root)
-      .filter((name) => !name.startsWith('.'))
+    let names: string[]
+    try {
+      names = readdirSync(root)
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return []
+      throw error
+    }
+    return names
+      .filter((name) => !name.startsWith('.') && validGroupName(name) && this.entry(name)?.isDirectory())
       .sort()
       .map((group) => {
         const d = this.describeGroup(group)
@@ -100,8 +140,8 @@ export class GroupAdmin {
 
   describeGroup(group: string): GroupDescription {
     const dir = this.require(group)
-    const members = liveMembers(dir)
-    const offsets = new OffsetStore(dir).readAll()
+    const members = this.liveMembers(group, dir)
+    const offsets = this.offsets(dir).readAll()
     const topics = new Set<string>([...offsets.keys(), ...members.flatMap((m) => m.topics)])
     const partitionsPerTopic = new Map<string, number>()
     for (const t of topics) {
@@ -178,8 +218,7 @@ export class GroupAdmin {
     const dir = this.require(group)
     const out: TopicPartition[] = []
     if (topics === 'all') {
-      for (const [topic, parts] of new OffsetStore(dir).readAll()) for (const p of parts.keys()) out.push({topic, partition: p})
-      return out
+      return this.offsets(dir).partitions()
     }
     for (const spec of topics) {
       const [topic, list] = spec.split(':', 2)
@@ -201,13 +240,16 @@ export class GroupAdmin {
   /** Works out new offsets without changing anything. */
   planReset(group: string, partitions: TopicPartition[], spec: ResetSpec): ResetPlanRow[] {
     const dir = this.require(group)
-    const offsets = new OffsetStore(dir)
+    const offsets = this.offsets(dir)
     return partitions.map((tp) => {
       const r = this.reader(tp.topic, tp.partition)
       try {
         const start = r.logStartOffset()
         const end = r.logEndOffset()
-        const current = offsets.read(tp.topic, tp.partition)?.offset ?? null
+        // A damaged offsets file has no current offset; the reset replaces it.
+        const state = offsets.inspect(tp.topic, tp.partition)
+        const current = state.kind === 'committed' ? state.committed.offset : null
+        const damaged = state.kind === 'damaged' ? `${state.path} is damaged (${state.why}); it will be replaced` : undefined
         let target: number
         switch (spec.kind) {
           case 'earliest':
@@ -224,7 +266,7 @@ export class GroupAdmin {
             break
           case 'shift':
             if (current === null) {
-              throw new LogpipeError(`${tpKey(tp)} has no committed offset to shift`, {hint: 'use --to-earliest, --to-latest or --to-offset for it'})
+              throw new LogpipeError(`${tpKey(tp)} has no ${damaged ? 'readable ' : ''}committed offset to shift`, {hint: 'use --to-earliest, --to-latest or --to-offset for it'})
             }
             target = current + spec.by
             break
@@ -239,14 +281,17 @@ export class GroupAdmin {
           }
         }
         const row: ResetPlanRow = {group, topic: tp.topic, partition: tp.partition, currentOffset: current, newOffset: target}
+        if (damaged) row.note = damaged
         // Kafka clamps to the log's range and says so.
+        let clamped: string | undefined
         if (target > end) {
           row.newOffset = end
-          row.note = `${target} is beyond the log end offset ${end}; using ${end}`
+          clamped = `${target} is beyond the log end offset ${end}; using ${end}`
         } else if (target < start) {
           row.newOffset = start
-          row.note = `${target} is before the log start offset ${start}; using ${start}`
+          clamped = `${target} is before the log start offset ${start}; using ${start}`
         }
+        if (clamped) row.note = damaged ? `${damaged}; ${clamped}` : clamped
         return row
       } finally {
         r.close()
@@ -254,16 +299,17 @@ export class GroupAdmin {
     })
   }
 
-  /** Applies a plan; refused while the group has live members. */
-  executeReset(group: string, plan: ResetPlanRow[]): void {
+  /** Applies a plan, all of it or nothing even if killed; refused while the group has live members. */
+  async executeReset(group: string, plan: ResetPlanRow[]): Promise<void> {
     const dir = this.require(group)
-    this.refuseWhileLive(group, dir, 'reset offsets of')
-    const offsets = new OffsetStore(dir)
-    for (const row of plan) offsets.reset(row.topic, row.partition, row.newOffset)
+    await this.offsets(dir).resetAll(
+      plan.map((row) => ({topic: row.topic, partition: row.partition, offset: row.newOffset})),
+      () => this.refuseWhileLive(group, dir, 'reset offsets of'),
+    )
   }
 
   refuseWhileLive(group: string, dir: string, what: string): void {
-    const live = liveMembers(dir)
+    const live = this.liveMembers(group, dir)
     if (live.length > 0) {
       throw new LogpipeError(`cannot ${what} group '${group}': it has ${live.length} live member(s)`, {
         hint: 'stop its consumers first (they leave at once on Ctrl-C), then try again',
@@ -271,12 +317,45 @@ export class GroupAdmin {
     }
   }
 
-  deleteGroup(group: string): void {
+  /**
+   * Deletes the group: renamed away first (so a half-done delete is never
+   * a half group), then removed without following any link inside it. A
+   * link or file planted in the group's place is removed itself.
+   */
+  async deleteGroup(group: string): Promise<void> {
+    validateGroupName(group)
+    const st = this.entry(group)
+    if (st && !st.isDirectory()) {
+      unlinkSync(this.dir(group))
+      return
+    }
     const dir = this.require(group)
-    this.refuseWhileLive(group, dir, 'delete')
-    const doomed = join(this.store.dataDir, 'groups', `.deleting-${group}-${randomBytes(4).toString('hex')}`)
-    renameSync(dir, doomed)
+    const groups = join(this.store.dataDir, 'groups')
+    const doomed = join(groups, `.deleting-${group}-${randomBytes(4).toString('hex')}`)
+    await withGroupLock(dir, () => {
+      this.refuseWhileLive(group, dir, 'delete')
+      renameSync(dir, doomed)
+    })
     rmSync(doomed, {recursive: true, force: true})
+    // Deletes a kill -9 interrupted: renamed away already, so nobody's group.
+    for (const name of readdirSync(groups)) {
+      if (!name.startsWith('.deleting-')) continue
+      try {
+        rmSync(join(groups, name), {recursive: true, force: true})
+        this.onNotice?.(`finished an interrupted group delete (${name})`)
+      } catch {
+        // Another delete is removing it at this moment.
+      }
+    }
+  }
+}
+
+function validGroupName(name: string): boolean {
+  try {
+    validateGroupName(name)
+    return true
+  } catch {
+    return false
   }
 }
 

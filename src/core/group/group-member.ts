@@ -7,7 +7,6 @@
  * its ownership lock, so two members never read it at once even while
  * their views of the member list briefly differ.
  */
-import {mkdirSync, writeFileSync, existsSync} from 'node:fs'
 import {join} from 'node:path'
 import {type OffsetSpec, resolveOffsetSpec} from '../log/offset-spec.js'
 import type {Store} from '../store/store.js'
@@ -17,6 +16,7 @@ import {type AssignmentStrategy, type TopicPartition, assign, tpKey} from './ass
 import {Membership, groupStrategy, liveMembers, newMemberId, removeDeadMembers} from './membership.js'
 import {type CommitOutcome, OffsetStore} from './offset-store.js'
 import {PartitionOwnership} from './ownership.js'
+import {ensureDirs, isRecord, readGroupJson, withGroupLock, writeGroupJson} from './group-files.js'
 
 export type AutoOffsetReset = 'earliest' | 'latest'
 
@@ -52,6 +52,45 @@ export function groupDir(store: Store, group: string): string {
   return join(store.dataDir, 'groups', validateGroupName(group))
 }
 
+export const GROUP_FILE = 'group.json'
+
+interface GroupMeta {
+  group: string
+  createdAt: string
+}
+
+function checkGroupMeta(v: unknown, group: string): GroupMeta | string {
+  if (!isRecord(v)) return 'it is not a JSON object'
+  if (v.group !== group) return `group is not '${group}'`
+  if (typeof v.createdAt !== 'string') return 'createdAt is not a string'
+  return {group, createdAt: v.createdAt}
+}
+
+/**
+ * Creates the group's directory and \`group.json\` if absent (never leaving
+ * an empty or partial one), and rebuilds a damaged group.json, saying so:
+ * it holds nothing but the name and a creation time, so a rebuild loses
+ * nothing that matters. A planted link in place of the group directory is
+ * replaced, never followed.
+ */
+export async function ensureGroup(dataDir: string, group: string, onNotice?: (message: string) => void): Promise<string> {
+  validateGroupName(group)
+  for (const path of ensureDirs(dataDir, 'groups', group)) onNotice?.(`group ${group}: replaced ${path}, which was not a directory`)
+  const dir = join(dataDir, 'groups', group)
+  const path = join(dir, GROUP_FILE)
+  const fresh = () => ({group, createdAt: new Date().toISOString()})
+  const first = readGroupJson(path, (v) => checkGroupMeta(v, group))
+  if (first.kind === 'ok') return dir
+  if (first.kind === 'missing' && writeGroupJson(path, fresh(), {exclusive: true})) return dir
+  await withGroupLock(dir, () => {
+    const r = readGroupJson(path, (v) => checkGroupMeta(v, group))
+    if (r.kind !== 'damaged') return
+    writeGroupJson(path, fresh())
+    onNotice?.(`group ${group}: rebuilt ${path}: it was damaged: ${r.why}`)
+  })
+  return dir
+}
+
 export class GroupMember {
   readonly group: string
   readonly dir: string
@@ -76,7 +115,7 @@ export class GroupMember {
     this.options = options
     this.sessionTimeoutMs = options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS
     this.memberId = newMemberId(options.clientId ?? 'logpipe')
-    this.offsets = new OffsetStore(this.dir)
+    this.offsets = new OffsetStore(this.dir, {onNotice: options.onNotice})
     this.membership = new Membership(this.dir, {
       memberId: this.memberId,
       clientId: options.clientId ?? 'logpipe',
@@ -97,9 +136,8 @@ export class GroupMember {
   }
 
   async join(): Promise<void> {
-    mkdirSync(this.dir, {recursive: true, mode: 0o700})
-    const meta = join(this.dir, 'group.json')
-    if (!existsSync(meta)) writeFileSync(meta, JSON.stringify({group: this.group, createdAt: new Date().toISOString()}) + '\n', {flag: 'a'})
+    await ensureGroup(this.store.dataDir, this.group, this.options.onNotice)
+    await this.offsets.settle()
     this.membership.join()
     // Like Kafka's INCONSISTENT_GROUP_PROTOCOL: a member cannot join with
     // an assignment strategy other than the group's.
@@ -142,7 +180,7 @@ export class GroupMember {
   private async round(): Promise<void> {
     if (this.stopped) return
     this.membership.heartbeat({owned: this.ownedPartitions, positions: this.hooks.positions()})
-    removeDeadMembers(this.dir)
+    removeDeadMembers(this.dir, Date.now(), (message) => this.notice(message))
     const members = liveMembers(this.dir)
     if (!members.some((m) => m.memberId === this.memberId)) members.push(this.membership.info)
     const partitionsPerTopic = new Map<string, number>()
@@ -172,7 +210,7 @@ export class GroupMember {
       if (lost) {
         this.notice(`lost ownership of ${key} (another member took it over); its uncommitted records will be read again`)
       } else if (position !== null) {
-        this.commitWith(ownership, position)
+        await this.commitWith(ownership, position)
       }
       this.owned.delete(key)
       await ownership.release()
@@ -181,7 +219,7 @@ export class GroupMember {
     for (const [key, tp] of mine) {
       if (this.owned.has(key) || this.stopped) continue
       const ownership = new PartitionOwnership(this.dir, tp.topic, tp.partition, this.memberId, this.staleMs)
-      if (!(await ownership.tryAcquire())) continue
+      if (!(await ownership.tryAcquire(this.committedGeneration(tp)))) continue
       this.owned.set(key, ownership)
       this.hooks.assigned(tp, this.startOffset(tp))
     }
@@ -206,14 +244,20 @@ export class GroupMember {
     }
   }
 
+  /** The generation of the committed offset, which a new owner's generation must exceed. */
+  private committedGeneration(tp: TopicPartition): number {
+    const state = this.offsets.inspect(tp.topic, tp.partition)
+    return state.kind === 'committed' ? state.committed.generation : 0
+  }
+
   /** Commits `offset` (the next to read) for a partition this member owns. */
-  commit(tp: TopicPartition, offset: number): CommitOutcome {
+  async commit(tp: TopicPartition, offset: number): Promise<CommitOutcome> {
     const ownership = this.owned.get(tpKey(tp))
     if (!ownership) return 'fenced'
     return this.commitWith(ownership, offset)
   }
 
-  private commitWith(ownership: PartitionOwnership, offset: number): CommitOutcome {
+  private async commitWith(ownership: PartitionOwnership, offset: number): Promise<CommitOutcome> {
     if (!ownership.valid) return 'fenced'
     return this.offsets.commit(ownership.topic, ownership.partition, offset, ownership.generation, this.memberId)
   }
@@ -224,7 +268,7 @@ export class GroupMember {
     this.stopped = true
     for (const [key, ownership] of [...this.owned]) {
       const position = await this.hooks.revoked({topic: ownership.topic, partition: ownership.partition})
-      if (position !== null) this.commitWith(ownership, position)
+      if (position !== null) await this.commitWith(ownership, position)
       this.owned.delete(key)
       await ownership.release()
     }

@@ -5,11 +5,28 @@
  * A committed offset is the next offset to read. A commit never moves an
  * offset backwards and never replaces one made under a newer ownership
  * generation; only `reset` (an explicit operator action) may do either.
+ *
+ * Every change is a read-modify-write under the group's metadata lock, so
+ * two processes never lose one another's update.
+ *
+ * A reset of many partitions is all-or-nothing: the whole new set is first
+ * written as one file, `groups/<group>/reset-journal.json`, then applied
+ * file by file, then the journal is removed. While a journal exists its
+ * offsets are the committed ones (readers overlay it on the files), and the
+ * next writer finishes applying it before anything else, saying so. A kill
+ * before the journal is in place leaves every old offset; after, every new.
+ *
+ * Nothing read here is trusted: topic directories and partition files are
+ * taken from the listing only when they are valid names, and every file is
+ * schema-checked; a damaged one is an error naming it, whose hint is a
+ * reset that really replaces it.
  */
-import {existsSync, mkdirSync, readFileSync, readdirSync} from 'node:fs'
-import {join} from 'node:path'
-import {writeJsonAtomic} from '../store/atomic-write.js'
+import {lstatSync, readdirSync} from 'node:fs'
+import {basename, join} from 'node:path'
 import {StoreError} from '../errors.js'
+import {validateMemberId, validateTopicName} from '../store/names.js'
+import {ensureDirs, inodeOf, realDirs, isOffset, isPartition, isRecord, readGroupJson, syncDirectory, unlinkIfSame, withGroupLock, writeGroupJson} from './group-files.js'
+import {ownershipDir, readGeneration} from './ownership.js'
 
 export interface CommittedOffset {
   offset: number
@@ -21,54 +38,130 @@ export interface CommittedOffset {
 
 export type CommitOutcome = 'committed' | 'unchanged' | 'fenced' | 'backwards'
 
+export interface OffsetEntry {
+  topic: string
+  partition: number
+  offset: number
+}
+
+/** What a tolerant look at one partition found. */
+export type OffsetState = {kind: 'committed'; committed: CommittedOffset} | {kind: 'none'} | {kind: 'damaged'; path: string; why: string}
+
+export const JOURNAL_FILE = 'reset-journal.json'
+const PARTITION_FILE = /^(0|[1-9]\d{0,9})\.json$/
+/** A journal holds one entry per partition reset: room for a few hundred thousand. */
+const MAX_JOURNAL_BYTES = 64 << 20
+/** Files written between two turns of the event loop, so the lock's refresh timer keeps running. */
+const YIELD_EVERY = 64
+
+interface JournalEntry extends OffsetEntry {
+  generation: number
+}
+
+interface Journal {
+  startedAt: string
+  entries: JournalEntry[]
+}
+
+export interface OffsetStoreOptions {
+  /** One-line notices (an interrupted reset finished, a bad name ignored). */
+  onNotice?: (message: string) => void
+}
+
 export class OffsetStore {
   readonly groupDir: string
+  readonly group: string
+  private readonly onNotice?: (message: string) => void
+  private journalCache: {ino: bigint; entries: Map<string, CommittedOffset>} | null = null
 
-  constructor(groupDir: string) {
+  constructor(groupDir: string, options: OffsetStoreOptions = {}) {
     this.groupDir = groupDir
+    this.group = basename(groupDir)
+    this.onNotice = options.onNotice
+  }
+
+  private get root(): string {
+    return join(this.groupDir, 'offsets')
   }
 
   private dir(topic: string): string {
-    return join(this.groupDir, 'offsets', topic)
+    return join(this.root, validateTopicName(topic))
   }
 
   private path(topic: string, partition: number): string {
+    if (!isPartition(partition)) throw new StoreError(`partition ${partition} is not a partition number`)
     return join(this.dir(topic), `${partition}.json`)
   }
 
-  read(topic: string, partition: number): CommittedOffset | null {
-    const path = this.path(topic, partition)
-    let text: string
-    try {
-      text = readFileSync(path, 'utf8')
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null
-      throw error
-    }
-    try {
-      const c = JSON.parse(text) as CommittedOffset
-      if (!Number.isSafeInteger(c.offset) || c.offset < 0) throw new Error('offset is not a non-negative integer')
-      return c
-    } catch (error) {
-      throw new StoreError(`${path} is damaged: ${(error as Error).message}`, {hint: 'reset it with `logpipe group reset-offsets`'})
-    }
+  private get journalPath(): string {
+    return join(this.groupDir, JOURNAL_FILE)
   }
 
-  /** Every committed offset: topic -> partition -> offset. */
+  /** The hint for a damaged offsets file: a reset that overwrites it. */
+  private repairHint(topic: string, partition: number): string {
+    return `replace it with \`logpipe group reset-offsets ${this.group} --topic ${topic}:${partition} --to-earliest --execute\` (or --to-latest)`
+  }
+
+  /** One partition, without throwing on a damaged file (reset-offsets replaces such a file). */
+  inspect(topic: string, partition: number): OffsetState {
+    const fromJournal = this.journal()?.get(`${topic}/${partition}`)
+    if (fromJournal) return {kind: 'committed', committed: fromJournal}
+    const path = this.path(topic, partition)
+    // A link in place of a directory leads outside the group: nothing of ours is there.
+    if (!realDirs(this.groupDir, 'offsets', topic)) return {kind: 'none'}
+    const r = readGroupJson(path, checkCommitted)
+    if (r.kind === 'missing') return {kind: 'none'}
+    if (r.kind === 'damaged') return {kind: 'damaged', path, why: r.why}
+    return {kind: 'committed', committed: r.value}
+  }
+
+  read(topic: string, partition: number): CommittedOffset | null {
+    const state = this.inspect(topic, partition)
+    if (state.kind === 'damaged') {
+      throw new StoreError(`${state.path} is damaged: ${state.why}`, {hint: this.repairHint(topic, partition)})
+    }
+    return state.kind === 'committed' ? state.committed : null
+  }
+
+  /**
+   * Every partition that has an offsets file (or a journal entry), damaged
+   * or not: what `reset-offsets --all-topics` covers. Names that are not a
+   * topic or a partition file are ignored, said once.
+   */
+  partitions(): Array<{topic: string; partition: number}> {
+    const seen = new Set<string>()
+    const out: Array<{topic: string; partition: number}> = []
+    const add = (topic: string, partition: number) => {
+      const key = `${topic}/${partition}`
+      if (seen.has(key)) return
+      seen.add(key)
+      out.push({topic, partition})
+    }
+    for (const topic of this.listing(this.root, 'directory')) {
+      if (!validName(topic)) {
+        this.notice(`ignoring ${join(this.root, topic)}: not a valid topic name`)
+        continue
+      }
+      for (const name of this.listing(join(this.root, topic), 'file')) {
+        const m = PARTITION_FILE.exec(name)
+        if (m && isPartition(Number(m[1]))) add(topic, Number(m[1]))
+      }
+    }
+    for (const key of this.journal()?.keys() ?? []) {
+      const at = key.lastIndexOf('/')
+      add(key.slice(0, at), Number(key.slice(at + 1)))
+    }
+    return out.sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition))
+  }
+
+  /** Every committed offset: topic -> partition -> offset. A damaged file is an error naming it. */
   readAll(): Map<string, Map<number, CommittedOffset>> {
     const out = new Map<string, Map<number, CommittedOffset>>()
-    const root = join(this.groupDir, 'offsets')
-    if (!existsSync(root)) return out
-    for (const topic of readdirSync(root).sort()) {
-      if (topic.startsWith('.')) continue
-      const parts = new Map<number, CommittedOffset>()
-      for (const name of readdirSync(join(root, topic))) {
-        const m = /^(\d+)\.json$/.exec(name)
-        if (!m) continue
-        const c = this.read(topic, Number(m[1]))
-        if (c) parts.set(Number(m[1]), c)
-      }
-      if (parts.size > 0) out.set(topic, new Map([...parts].sort((a, b) => a[0] - b[0])))
+    for (const {topic, partition} of this.partitions()) {
+      const c = this.read(topic, partition)
+      if (!c) continue
+      if (!out.has(topic)) out.set(topic, new Map())
+      out.get(topic)!.set(partition, c)
     }
     return out
   }
@@ -78,25 +171,182 @@ export class OffsetStore {
    * generation is already there, and ('backwards') when it would move the
    * offset back.
    */
-  commit(topic: string, partition: number, offset: number, generation: number, memberId: string): CommitOutcome {
-    const current = this.read(topic, partition)
-    if (current) {
-      if (current.generation > generation) return 'fenced'
-      if (current.offset > offset) return 'backwards'
-      if (current.offset === offset && current.generation === generation) return 'unchanged'
+  async commit(topic: string, partition: number, offset: number, generation: number, memberId: string): Promise<CommitOutcome> {
+    if (!isOffset(offset)) throw new StoreError(`cannot commit offset ${offset} of ${topic}/${partition}: not an offset`)
+    return withGroupLock(this.groupDir, async () => {
+      await this.finishJournal()
+      const current = this.read(topic, partition)
+      if (current) {
+        if (current.generation > generation) return 'fenced'
+        if (current.offset > offset) return 'backwards'
+        if (current.offset === offset && current.generation === generation) return 'unchanged'
+      }
+      this.write(topic, partition, {offset, generation, memberId, committedAt: new Date().toISOString()})
+      return 'committed'
+    })
+  }
+
+  /** An operator's reset of one partition (see `resetAll`). */
+  async reset(topic: string, partition: number, offset: number): Promise<void> {
+    await this.resetAll([{topic, partition, offset}])
+  }
+
+  /**
+   * An operator's reset: moves offsets anywhere, all of them or none,
+   * keeping each partition's generation so owners stay fenced correctly. A
+   * damaged offsets file is replaced. `beforeApply` runs under the lock
+   * before anything changes (the caller's last check that nobody consumes).
+   */
+  async resetAll(entries: OffsetEntry[], beforeApply?: () => void): Promise<void> {
+    for (const e of entries) {
+      validateTopicName(e.topic)
+      if (!isPartition(e.partition) || !isOffset(e.offset)) throw new StoreError(`cannot reset ${e.topic}/${e.partition} to ${e.offset}: not a partition and offset`)
     }
-    this.write(topic, partition, {offset, generation, memberId, committedAt: new Date().toISOString()})
-    return 'committed'
+    await withGroupLock(this.groupDir, async () => {
+      await this.finishJournal({discardDamaged: true})
+      beforeApply?.()
+      const journal: Journal = {
+        startedAt: new Date().toISOString(),
+        entries: entries.map((e) => {
+          const state = this.inspect(e.topic, e.partition)
+          // A damaged file's generation is unknown; the ownership generation is what the next owner builds on.
+          const generation = state.kind === 'committed' ? state.committed.generation : Math.max(0, readGeneration(ownershipDir(this.groupDir, e.topic, e.partition)))
+          return {...e, generation}
+        }),
+      }
+      writeGroupJson(this.journalPath, journal)
+      this.journalCache = null
+      await this.apply(journal)
+    })
   }
 
-  /** An operator's reset: moves the offset anywhere, keeping the generation so owners stay fenced correctly. */
-  reset(topic: string, partition: number, offset: number): void {
-    const current = this.read(topic, partition)
-    this.write(topic, partition, {offset, generation: current?.generation ?? 0, memberId: null, committedAt: new Date().toISOString()})
+  /** Finishes an interrupted reset, if there is one (the next command touching the group does). */
+  async settle(): Promise<void> {
+    if (inodeOf(this.journalPath) === null) return
+    await withGroupLock(this.groupDir, () => this.finishJournal())
   }
 
-  private write(topic: string, partition: number, c: CommittedOffset): void {
-    mkdirSync(this.dir(topic), {recursive: true, mode: 0o700})
-    writeJsonAtomic(this.path(topic, partition), c)
+  /**
+   * Finishes a reset a killed process left half done (call holding the
+   * lock). A damaged journal is an error, except for a new reset, which
+   * replaces it.
+   */
+  private async finishJournal(options: {discardDamaged?: boolean} = {}): Promise<void> {
+    const r = readGroupJson(this.journalPath, checkJournal, MAX_JOURNAL_BYTES)
+    if (r.kind === 'missing') return
+    if (r.kind === 'damaged') {
+      if (!options.discardDamaged) throw this.damagedJournal(r.why)
+      this.notice(`discarding ${this.journalPath} (an interrupted reset-offsets): it is damaged: ${r.why}`)
+      unlinkIfSame(this.journalPath, null)
+      this.journalCache = null
+      return
+    }
+    await this.apply(r.value)
+    this.notice(`finished an interrupted reset-offsets of ${r.value.entries.length} partition(s), started ${r.value.startedAt}`)
   }
+
+  private async apply(journal: Journal): Promise<void> {
+    const dirs = new Set<string>()
+    for (let i = 0; i < journal.entries.length; i++) {
+      const e = journal.entries[i]
+      this.write(e.topic, e.partition, {offset: e.offset, generation: e.generation, memberId: null, committedAt: journal.startedAt}, false)
+      dirs.add(this.dir(e.topic))
+      if (i % YIELD_EVERY === YIELD_EVERY - 1) await new Promise((resolve) => setImmediate(resolve))
+    }
+    for (const d of dirs) syncDirectory(d)
+    unlinkIfSame(this.journalPath, null)
+    syncDirectory(this.groupDir)
+    this.journalCache = null
+  }
+
+  /** The journal's offsets while one is in place (they are the committed ones), by "topic/partition". */
+  private journal(): Map<string, CommittedOffset> | null {
+    const ino = inodeOf(this.journalPath)
+    if (ino === null) return null
+    if (this.journalCache?.ino === ino) return this.journalCache.entries
+    const r = readGroupJson(this.journalPath, checkJournal, MAX_JOURNAL_BYTES)
+    if (r.kind === 'missing') return null
+    if (r.kind === 'damaged') throw this.damagedJournal(r.why)
+    const entries = new Map<string, CommittedOffset>()
+    for (const e of r.value.entries) entries.set(`${e.topic}/${e.partition}`, {offset: e.offset, generation: e.generation, memberId: null, committedAt: r.value.startedAt})
+    this.journalCache = {ino: r.ino, entries}
+    return entries
+  }
+
+  private damagedJournal(why: string): StoreError {
+    return new StoreError(`${this.journalPath} (an interrupted reset-offsets) is damaged: ${why}`, {
+      hint: `run the reset again, e.g. \`logpipe group reset-offsets ${this.group} --all-topics --to-latest --execute\`; it replaces the interrupted one`,
+    })
+  }
+
+  private write(topic: string, partition: number, c: CommittedOffset, syncDir = true): void {
+    for (const path of ensureDirs(this.groupDir, 'offsets', validateTopicName(topic))) this.notice(`replaced ${path}, which was not a directory`)
+    writeGroupJson(this.path(topic, partition), c, {syncDir})
+  }
+
+  /** Names in `dir` that are a directory or a file, as asked; a link or anything else is not followed. */
+  private listing(dir: string, want: 'directory' | 'file'): string[] {
+    let names: string[]
+    try {
+      names = readdirSync(dir)
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code
+      if (code === 'ENOENT' || code === 'ENOTDIR') return []
+      throw error
+    }
+    return names.filter((name) => {
+      if (name.startsWith('.')) return false
+      try {
+        const st = lstatSync(join(dir, name))
+        return want === 'directory' ? st.isDirectory() : st.isFile() || st.isSymbolicLink()
+      } catch {
+        return false
+      }
+    })
+  }
+
+  private notice(message: string): void {
+    this.onNotice?.(`group ${this.group}: ${message}`)
+  }
+}
+
+function validName(topic: string): boolean {
+  try {
+    validateTopicName(topic)
+    return true
+  } catch {
+    return false
+  }
+}
+
+function validMemberId(id: string): boolean {
+  try {
+    validateMemberId(id)
+    return true
+  } catch {
+    return false
+  }
+}
+
+function checkCommitted(v: unknown): CommittedOffset | string {
+  if (!isRecord(v)) return 'it is not a JSON object'
+  if (!isOffset(v.offset)) return 'offset is not a non-negative integer'
+  if (!isOffset(v.generation)) return 'generation is not a non-negative integer'
+  if (v.memberId !== null && (typeof v.memberId !== 'string' || !validMemberId(v.memberId))) return 'memberId is not a member id or null'
+  if (typeof v.committedAt !== 'string') return 'committedAt is not a string'
+  return {offset: v.offset, generation: v.generation, memberId: v.memberId as string | null, committedAt: v.committedAt}
+}
+
+function checkJournal(v: unknown): Journal | string {
+  if (!isRecord(v)) return 'it is not a JSON object'
+  if (typeof v.startedAt !== 'string') return 'startedAt is not a string'
+  if (!Array.isArray(v.entries)) return 'entries is not a list'
+  const entries: JournalEntry[] = []
+  for (const [i, e] of v.entries.entries()) {
+    if (!isRecord(e) || typeof e.topic !== 'string' || !validName(e.topic)) return `entry ${i}: topic is not a valid topic name`
+    if (!isPartition(e.partition)) return `entry ${i}: partition is not a partition number`
+    if (!isOffset(e.offset) || !isOffset(e.generation)) return `entry ${i}: offset or generation is not a non-negative integer`
+    entries.push({topic: e.topic, partition: e.partition, offset: e.offset, generation: e.generation})
+  }
+  return {startedAt: v.startedAt, entries}
 }

@@ -9,25 +9,26 @@
  * `generation` beside the lock). Commits carry the generation they were made
  * under, so a member that lost ownership without noticing is fenced.
  */
-import {mkdirSync, readFileSync, statSync} from 'node:fs'
+import {statSync} from 'node:fs'
 import * as fs from 'node:fs'
 import {join} from 'node:path'
 import lockfile from 'proper-lockfile'
-import {LockError} from '../errors.js'
+import {LockError, StoreError} from '../errors.js'
 import {PartitionLock} from '../lock/partition-lock.js'
-import {writeJsonAtomic} from '../store/atomic-write.js'
+import {validateTopicName} from '../store/names.js'
+import {ensureDirs, isOffset, isPartition, isRecord, readGroupJson, writeGroupJson} from './group-files.js'
 
 export function ownershipDir(groupDir: string, topic: string, partition: number): string {
-  return join(groupDir, 'owners', topic, String(partition))
+  if (!isPartition(partition)) throw new StoreError(`partition ${partition} is not a partition number`)
+  return join(groupDir, 'owners', validateTopicName(topic), String(partition))
 }
 
+/** The generation file's value: 0 when there is none yet, -1 when it is damaged (no owner's generation matches it). */
 export function readGeneration(dir: string): number {
-  try {
-    const g = JSON.parse(readFileSync(join(dir, 'generation'), 'utf8')) as {generation: number}
-    return Number.isSafeInteger(g.generation) ? g.generation : 0
-  } catch {
-    return 0
-  }
+  const r = readGroupJson(join(dir, 'generation'), (v) => (isRecord(v) && isOffset(v.generation) ? v.generation : 'generation is not a non-negative integer'))
+  if (r.kind === 'missing') return 0
+  if (r.kind === 'damaged') return -1
+  return r.value
 }
 
 export class PartitionOwnership {
@@ -40,17 +41,25 @@ export class PartitionOwnership {
   /** Inode and birth time of the lock directory we made: another owner's lock is another directory. */
   private lockId: string | null = null
 
+  private readonly groupDir: string
+
   constructor(groupDir: string, topic: string, partition: number, memberId: string, staleMs: number) {
     this.topic = topic
     this.partition = partition
+    this.groupDir = groupDir
     this.dir = ownershipDir(groupDir, topic, partition)
     // One attempt per call (timeout 0): the member retries on its next tick.
     this.lock = new PartitionLock(this.dir, {staleMs, timeoutMs: 0, client: memberId, liveness: 'heartbeat'})
   }
 
-  /** Tries once to take ownership; true when we hold it now. */
-  async tryAcquire(): Promise<boolean> {
-    mkdirSync(this.dir, {recursive: true, mode: 0o700})
+  /**
+   * Tries once to take ownership; true when we hold it now. `floor` is the
+   * highest generation known elsewhere (the committed offset's): a damaged
+   * or lost generation file is rebuilt above it, so the new owner's
+   * commits are never fenced by an older one's.
+   */
+  async tryAcquire(floor = 0): Promise<boolean> {
+    ensureDirs(this.groupDir, 'owners', this.topic, String(this.partition))
     try {
       await this.lock.acquire()
     } catch (error) {
@@ -58,8 +67,8 @@ export class PartitionOwnership {
       throw error
     }
     this.lockId = lockIdentity(this.lock.lockPath)
-    this.generation = readGeneration(this.dir) + 1
-    writeJsonAtomic(join(this.dir, 'generation'), {generation: this.generation})
+    this.generation = Math.max(readGeneration(this.dir), floor) + 1
+    writeGroupJson(join(this.dir, 'generation'), {generation: this.generation})
     return true
   }
 

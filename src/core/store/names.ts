@@ -23,3 +23,16 @@ export function validateName(kind: 'topic' | 'group', name: string): string {
 
 export const validateTopicName = (name: string) => validateName('topic', name)
 export const validateGroupName = (name: string) => validateName('group', name)
+
+/**
+ * A member id becomes a file name (`members/<id>.json`), so it follows the
+ * same rule as a name, and cannot start with '.' (the store's temporary and
+ * internal files do).
+ */
+export function validateMemberId(id: string): string {
+  const shown = id.length > 40 ? `${id.slice(0, 40)}...` : id
+  if (id.length === 0 || id.length > MAX_NAME_LENGTH || id.startsWith('.') || !LEGAL.test(id)) {
+    throw new UsageError(`member id '${shown}' is not valid`, {hint: 'use 1..249 letters, digits, ".", "_" and "-", not starting with "."'})
+  }
+  return id
+}

@@ -90,22 +90,22 @@ describe('fencing', () => {
     const a = member(store, hooks)
     await a.join()
     expect(a.ownedPartitions.map(key).sort()).toEqual(['t/0', 't/1'])
-    expect(a.commit(T0, 5)).toBe('committed')
+    expect(await a.commit(T0, 5)).toBe('committed')
     const dir = ownershipDir(a.dir, 't', 0)
     const generation = readGeneration(dir)
     expect(generation).toBe(1)
 
     // A takeover bumps the generation beside the lock, and the new owner commits under it.
     writeJsonAtomic(join(dir, 'generation'), {generation: generation + 1})
-    expect(a.offsets.commit('t', 0, 6, generation + 1, 'new-owner')).toBe('committed')
+    expect(await a.offsets.commit('t', 0, 6, generation + 1, 'new-owner')).toBe('committed')
 
-    expect(a.commit(T0, 9)).toBe('fenced')
+    expect(await a.commit(T0, 9)).toBe('fenced')
     expect(a.offsets.read('t', 0)).toMatchObject({offset: 6, generation: 2, memberId: 'new-owner'})
     // Straight through the store with its old generation: fenced as well.
-    expect(a.offsets.commit('t', 0, 9, generation, a.memberId)).toBe('fenced')
+    expect(await a.offsets.commit('t', 0, 9, generation, a.memberId)).toBe('fenced')
     expect(a.offsets.read('t', 0)).toMatchObject({offset: 6, memberId: 'new-owner'})
     // The other partition is still ours.
-    expect(a.commit(T1, 3)).toBe('committed')
+    expect(await a.commit(T1, 3)).toBe('committed')
   })
 
   test('another process takes over the stalled owner lock: the old owner is fenced, lets go without committing, and leaves the new lock alone', async () => {
@@ -114,7 +114,7 @@ describe('fencing', () => {
     const notices: string[] = []
     const a = member(store, hooks, {onNotice: (m) => notices.push(m)})
     await a.join()
-    expect(a.commit(T0, 5)).toBe('committed')
+    expect(await a.commit(T0, 5)).toBe('committed')
     hooks.position.set('t/0', 8) // handed on since, not committed yet
 
     // A stalled past the stale time: its lock's mtime is old. (Its session
@@ -138,7 +138,7 @@ describe('fencing', () => {
     const owner = JSON.parse(line.replace(/^owner /, '')) as {pid: number; memberId: string; generation: number; outcome: string}
     expect(owner).toMatchObject({generation: 2, outcome: 'committed'})
 
-    expect(a.commit(T0, 8)).toBe('fenced')
+    expect(await a.commit(T0, 8)).toBe('fenced')
     expect(a.offsets.read('t', 0)).toMatchObject({offset: 6, generation: 2, memberId: owner.memberId})
 
     // The next tick notices the loss: hands the partition back without committing...

@@ -101,7 +101,7 @@ describe('member files', () => {
     expect(readMembers(dir)).toEqual([])
   })
 
-  test('liveMembers lists only the live, sorted by id; removeDeadMembers removes only the dead', () => {
+  test('liveMembers lists only the live, sorted by id; removeDeadMembers removes the dead and damaged files, saying so', () => {
     const dir = tempDir()
     const now = Date.now()
     writeMember(dir, info({memberId: 'c-live', heartbeatAt: now}))
@@ -113,8 +113,10 @@ describe('member files', () => {
     writeFileSync(join(membersDir(dir), 'f-torn.json'), '{"memberId": "f-to')
     expect(readMembers(dir).map((m) => m.memberId)).toEqual(['a-live-elsewhere', 'b-timed-out', 'c-live', 'd-process-gone'])
     expect(liveMembers(dir, now).map((m) => m.memberId)).toEqual(['a-live-elsewhere', 'c-live'])
-    expect(removeDeadMembers(dir, now).map((m) => m.memberId).sort()).toEqual(['b-timed-out', 'd-process-gone'])
-    expect(readdirSync(membersDir(dir)).sort()).toEqual(['a-live-elsewhere.json', 'c-live.json', 'e.json.1234.tmp', 'f-torn.json'])
+    const notices: string[] = []
+    expect(removeDeadMembers(dir, now, (n) => notices.push(n)).map((m) => m.memberId).sort()).toEqual(['b-timed-out', 'd-process-gone'])
+    expect(readdirSync(membersDir(dir)).sort()).toEqual(['a-live-elsewhere.json', 'c-live.json', 'e.json.1234.tmp'])
+    expect(notices).toEqual([expect.stringMatching(/^removed damaged member file .*f-torn\.json: it is not valid JSON/)])
   })
 
   test('no members directory yet: nobody is there', () => {

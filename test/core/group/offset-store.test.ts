@@ -15,13 +15,13 @@ import {tempDir} from '../support.js'
 const fileOf = (dir: string, topic: string, p: number) => join(dir, 'offsets', topic, `${p}.json`)
 
 describe('OffsetStore', () => {
-  test('a commit is read back, one file per partition, with no temp files left', () => {
+  test('a commit is read back, one file per partition, with no temp files left', async () => {
     const dir = tempDir()
     const s = new OffsetStore(dir)
     expect(s.read('t', 0)).toBeNull()
-    expect(s.commit('t', 0, 5, 1, 'm1')).toBe('committed')
-    expect(s.commit('t', 3, 9, 2, 'm2')).toBe('committed')
-    expect(s.commit('u', 0, 0, 1, 'm1')).toBe('committed')
+    expect(await s.commit('t', 0, 5, 1, 'm1')).toBe('committed')
+    expect(await s.commit('t', 3, 9, 2, 'm2')).toBe('committed')
+    expect(await s.commit('u', 0, 0, 1, 'm1')).toBe('committed')
     expect(s.read('t', 0)).toMatchObject({offset: 5, generation: 1, memberId: 'm1'})
     expect(JSON.parse(readFileSync(fileOf(dir, 't', 3), 'utf8'))).toMatchObject({offset: 9, generation: 2, memberId: 'm2'})
     expect(readdirSync(join(dir, 'offsets', 't')).sort()).toEqual(['0.json', '3.json'])
@@ -30,53 +30,53 @@ describe('OffsetStore', () => {
     expect([...all.get('t')!].map(([p, c]) => [p, c.offset])).toEqual([[0, 5], [3, 9]])
   })
 
-  test('forward under the same or a newer generation; the same offset again is unchanged', () => {
+  test('forward under the same or a newer generation; the same offset again is unchanged', async () => {
     const s = new OffsetStore(tempDir())
-    expect(s.commit('t', 0, 5, 1, 'm1')).toBe('committed')
-    expect(s.commit('t', 0, 5, 1, 'm1')).toBe('unchanged')
-    expect(s.commit('t', 0, 8, 1, 'm1')).toBe('committed')
+    expect(await s.commit('t', 0, 5, 1, 'm1')).toBe('committed')
+    expect(await s.commit('t', 0, 5, 1, 'm1')).toBe('unchanged')
+    expect(await s.commit('t', 0, 8, 1, 'm1')).toBe('committed')
     // The next owner starts where the last one committed: same offset, newer generation.
-    expect(s.commit('t', 0, 8, 2, 'm2')).toBe('committed')
+    expect(await s.commit('t', 0, 8, 2, 'm2')).toBe('committed')
     expect(s.read('t', 0)).toMatchObject({offset: 8, generation: 2, memberId: 'm2'})
   })
 
-  test('a commit from an older generation is fenced and changes nothing', () => {
+  test('a commit from an older generation is fenced and changes nothing', async () => {
     const dir = tempDir()
     const s = new OffsetStore(dir)
-    expect(s.commit('t', 0, 10, 2, 'new-owner')).toBe('committed')
+    expect(await s.commit('t', 0, 10, 2, 'new-owner')).toBe('committed')
     const before = readFileSync(fileOf(dir, 't', 0), 'utf8')
     // Forward or not, the old owner's commit is refused.
-    expect(s.commit('t', 0, 50, 1, 'old-owner')).toBe('fenced')
-    expect(s.commit('t', 0, 10, 1, 'old-owner')).toBe('fenced')
-    expect(s.commit('t', 0, 3, 1, 'old-owner')).toBe('fenced')
+    expect(await s.commit('t', 0, 50, 1, 'old-owner')).toBe('fenced')
+    expect(await s.commit('t', 0, 10, 1, 'old-owner')).toBe('fenced')
+    expect(await s.commit('t', 0, 3, 1, 'old-owner')).toBe('fenced')
     expect(readFileSync(fileOf(dir, 't', 0), 'utf8')).toBe(before)
     expect(s.read('t', 0)).toMatchObject({offset: 10, generation: 2, memberId: 'new-owner'})
   })
 
-  test('a commit that would go backwards is refused and changes nothing', () => {
+  test('a commit that would go backwards is refused and changes nothing', async () => {
     const dir = tempDir()
     const s = new OffsetStore(dir)
-    s.commit('t', 0, 10, 1, 'm1')
+    await s.commit('t', 0, 10, 1, 'm1')
     const before = readFileSync(fileOf(dir, 't', 0), 'utf8')
-    expect(s.commit('t', 0, 9, 1, 'm1')).toBe('backwards')
-    expect(s.commit('t', 0, 0, 2, 'm2')).toBe('backwards')
+    expect(await s.commit('t', 0, 9, 1, 'm1')).toBe('backwards')
+    expect(await s.commit('t', 0, 0, 2, 'm2')).toBe('backwards')
     expect(readFileSync(fileOf(dir, 't', 0), 'utf8')).toBe(before)
   })
 
-  test('reset moves an offset anywhere, keeps the generation (owners stay fenced), names no member', () => {
+  test('reset moves an offset anywhere, keeps the generation (owners stay fenced), names no member', async () => {
     const s = new OffsetStore(tempDir())
-    s.commit('t', 0, 10, 3, 'm1')
-    s.reset('t', 0, 2)
+    await s.commit('t', 0, 10, 3, 'm1')
+    await s.reset('t', 0, 2)
     expect(s.read('t', 0)).toMatchObject({offset: 2, generation: 3, memberId: null})
     // An owner of an older generation is still fenced after the reset...
-    expect(s.commit('t', 0, 11, 2, 'stale')).toBe('fenced')
+    expect(await s.commit('t', 0, 11, 2, 'stale')).toBe('fenced')
     // ...and the current generation carries on from the reset offset.
-    expect(s.commit('t', 0, 4, 3, 'm1')).toBe('committed')
-    s.reset('u', 1, 7)
+    expect(await s.commit('t', 0, 4, 3, 'm1')).toBe('committed')
+    await s.reset('u', 1, 7)
     expect(s.read('u', 1)).toMatchObject({offset: 7, generation: 0})
   })
 
-  test('a damaged offsets file is a clear StoreError naming it, with a hint', () => {
+  test('a damaged offsets file is a clear StoreError naming it, with a hint', async () => {
     const dir = tempDir()
     mkdirSync(join(dir, 'offsets', 't'), {recursive: true})
     for (const text of ['{"offset": ', '{"offset": -1, "generation": 0}', '{"offset": "7"}']) {
