@@ -6,7 +6,7 @@
  * offset backwards and never replaces one made under a newer ownership
  * generation; only `reset` (an explicit operator action) may do either.
  */
-import {existsSync, mkdirSync, readFileSync, readdirSync} from 'node:fs'
+import {existsSync, mkdirSync, readFileSync, readdirSync, rmSync} from 'node:fs'
 import {join} from 'node:path'
 import {writeJsonAtomic} from '../store/atomic-write.js'
 import {StoreError} from '../errors.js'
@@ -99,4 +99,29 @@ export class OffsetStore {
     mkdirSync(this.dir(topic), {recursive: true, mode: 0o700})
     writeJsonAtomic(this.path(topic, partition), c)
   }
+}
+
+/**
+ * Removes every group's committed offsets for `topic` (`groupsRoot` is the
+ * store's `groups/`), as Kafka does when a topic is deleted. Idempotent:
+ * the store calls it again to finish a delete that was cut short. Returns
+ * the groups that had offsets for it.
+ */
+export function deleteTopicOffsets(groupsRoot: string, topic: string): string[] {
+  let groups: string[]
+  try {
+    groups = readdirSync(groupsRoot)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return []
+    throw error
+  }
+  const removed: string[] = []
+  for (const group of groups) {
+    if (group.startsWith('.')) continue
+    const dir = join(groupsRoot, group, 'offsets', topic)
+    if (!existsSync(dir)) continue
+    rmSync(dir, {recursive: true, force: true})
+    removed.push(group)
+  }
+  return removed
 }
