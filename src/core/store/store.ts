@@ -61,6 +61,7 @@ export interface StoreOpenOptions {
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+const kindOf = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v)
 const isDate = (v: unknown): v is string => typeof v === 'string' && !Number.isNaN(Date.parse(v))
 
 /** Schema-checks store.json; a damaged one is a StoreError naming the file. */
@@ -72,7 +73,7 @@ export function parseStoreInfo(text: string, path: string): StoreInfo {
   } catch (error) {
     throw new StoreError(`${path} is not valid JSON: ${(error as Error).message}`, {hint})
   }
-  if (!isObject(v)) throw new StoreError(`${path} is damaged: it holds ${v === null ? 'null' : typeof v}, not an object`, {hint})
+  if (!isObject(v)) throw new StoreError(`${path} is damaged: it holds ${kindOf(v)}, not an object`, {hint})
   if (v.formatVersion !== STORE_FORMAT_VERSION) {
     if (Number.isSafeInteger(v.formatVersion)) {
       throw new StoreError(`${path} has format version ${String(v.formatVersion)}; this logpipe reads version ${STORE_FORMAT_VERSION}`, {
@@ -105,7 +106,7 @@ export function parseTopicMeta(text: string, path: string, topic: string): Parse
   } catch (error) {
     throw new StoreError(`${path} is not valid JSON: ${(error as Error).message}`, {hint: restore})
   }
-  if (!isObject(v)) throw new StoreError(`${path} is damaged: it holds ${v === null ? 'null' : typeof v}, not an object`, {hint: restore})
+  if (!isObject(v)) throw new StoreError(`${path} is damaged: it holds ${kindOf(v)}, not an object`, {hint: restore})
   const bad = (what: string, hint = restore) => new StoreError(`${path} is damaged: ${what}`, {hint})
   const {partitions, replicationFactor, id, createdAt, config} = v
   if (!Number.isSafeInteger(partitions) || (partitions as number) < 1 || (partitions as number) > MAX_PARTITIONS) {
