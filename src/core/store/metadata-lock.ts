@@ -48,6 +48,8 @@ export interface LockHandle {
 
 export interface MetadataLockOptions {
   timeoutMs?: number
+  /** How old an unclaimed lock directory must be to count as a dead taker's (ORPHAN_LOCK_MS). */
+  orphanMs?: number
   /** How errors name what is locked. */
   label?: string
 }
@@ -96,7 +98,7 @@ function readOwner(lockPath: string): Owner | null {
 }
 
 /** Removes the lock at `lockPath` when its holder is dead; true when removed. */
-function breakDeadLock(lockPath: string): boolean {
+function breakDeadLock(lockPath: string, orphanMs: number): boolean {
   try {
     const st = statSync(lockPath, {bigint: true})
     const owner = readOwner(lockPath)
@@ -108,7 +110,7 @@ function breakDeadLock(lockPath: string): boolean {
       }
     } else {
       const created = st.birthtimeNs > 0n ? st.birthtimeNs : st.mtimeNs
-      if (Date.now() - Number(created / 1_000_000n) < ORPHAN_LOCK_MS) return false
+      if (Date.now() - Number(created / 1_000_000n) < orphanMs) return false
     }
     // Still the lock judged above, not one a third process took since?
     const again = statSync(lockPath, {bigint: true})
@@ -139,7 +141,7 @@ export function acquireMetadataLock(lockPath: string, options: MetadataLockOptio
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
     }
-    if (breakDeadLock(lockPath)) continue
+    if (breakDeadLock(lockPath, options.orphanMs ?? ORPHAN_LOCK_MS)) continue
     if (Date.now() >= deadline) {
       const holder = readOwner(lockPath)
       throw new LockError(`${options.label ?? lockPath} is locked${holder ? ` by pid ${holder.pid} on ${holder.host}` : ''} for over ${timeoutMs} ms`, {
