@@ -18,11 +18,11 @@ export function validateName(kind: 'topic' | 'group', name: string): string {
     throw new UsageError(`${kind} name '${shown}' is ${name.length} characters; the limit is ${MAX_NAME_LENGTH}`)
   }
   if (name === '.' || name === '..') throw new UsageError(`${kind} name cannot be '${name}'`)
-  if (name.startsWith('.')) {
-    throw new UsageError(`${kind} name '${shown}' cannot start with '.'`, {hint: 'names starting with "." are kept for logpipe\'s own files; drop the leading "."'})
-  }
   if (!LEGAL.test(name)) {
     throw new UsageError(`${kind} name '${shown}' is not valid`, {hint: 'use only letters, digits, ".", "_" and "-"'})
+  }
+  if (name.startsWith('.')) {
+    throw new UsageError(`${kind} name '${shown}' cannot start with '.'`, {hint: 'names starting with "." are kept for logpipe\'s own files; drop the leading "."'})
   }
   return name
 }
