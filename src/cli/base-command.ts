@@ -44,8 +44,17 @@ export abstract class LogpipeCommand<T extends typeof Command> extends Command {
     this.positional = argv as string[]
   }
 
+  /**
+   * Whether this run may create the store. Only commands that write say
+   * yes: a read on a mistyped --data-dir is "no store at DIR", never an
+   * empty store made on the spot.
+   */
+  protected createsStore(): boolean {
+    return false
+  }
+
   protected get store(): Store {
-    this.store_ ??= Store.open(this.flags['data-dir'])
+    this.store_ ??= Store.open(this.flags['data-dir'], {create: this.createsStore(), onNotice: this.notice})
     return this.store_
   }
 

@@ -45,6 +45,10 @@ With --input json each line is an object {key, value, headers, partition, timest
     'batch-bytes': intFlag({name: '--batch-bytes', summary: 'Batch size at which a batch is written.', min: 64, max: 2 ** 31 - 1, default: 1_000_000}),
   }
 
+  protected override createsStore(): boolean {
+    return this.flags.create === true
+  }
+
   async run(): Promise<void> {
     const [topic, ...files] = this.positional
     const f = this.flags

@@ -71,6 +71,7 @@ describe('unknown topics', () => {
 
   test('topic describe / alter / delete of an unknown topic: exit 3', async () => {
     const {run} = cli()
+    expectOk(await run(['topic', 'create', 'known', '-q']))
     expectCleanError(await run(['topic', 'describe', 'nosuch']), EXIT.NOT_FOUND, /topic 'nosuch' does not exist/)
     expectCleanError(await run(['topic', 'alter', 'nosuch', '--partitions', '2']), EXIT.NOT_FOUND, /topic 'nosuch' does not exist/)
     expectCleanError(await run(['topic', 'delete', 'nosuch']), EXIT.NOT_FOUND, /topic 'nosuch' does not exist/)

@@ -114,6 +114,7 @@ describe('LOGPIPE_DEBUG and -q', () => {
     {what: 'usage', args: ['consume', 'nosuch', '-o', 'banana'], exitCode: 2, message: /^logpipe: -o\/--offset: 'banana' is not an offset$/},
   ])('LOGPIPE_DEBUG=1 adds a stack trace to a $what error, same message and exit code', async ({args, exitCode, message}) => {
     const {run, env} = cli()
+    expectOk(await run(['topic', 'create', 'other', '-q']))
     const plain = await run(args)
     expect(plain.exitCode).toBe(exitCode)
     expect(lines(plain.stderr)[0]).toMatch(message)

@@ -69,6 +69,9 @@ describe('topic create', () => {
 describe('topic list', () => {
   test('names one per line, sorted; --json lists the metadata', async () => {
     const {run} = cli()
+    // An empty store (a read on no store at all is `no store at DIR`, in store-meta.test.ts).
+    expectOk(await run(['topic', 'create', 'made', '-q']))
+    expectOk(await run(['topic', 'delete', 'made', '-q']))
     const empty = await run(['topic', 'list'])
     expectOk(empty)
     expect(empty.stdout).toBe('')

@@ -32,11 +32,24 @@ afterEach(async () => {
   }
 })
 
+/**
+ * The environment of the test process without anything that would point
+ * the CLI elsewhere (LOGPIPE_*, XDG_DATA_HOME): a variable exported in the
+ * shell that runs the tests must not change what they see.
+ */
+export function inheritedEnv(): Record<string, string> {
+  const env: Record<string, string> = {}
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v !== undefined && !(k.startsWith('LOGPIPE_') && k !== 'LOGPIPE_TEST_SEED') && k !== 'XDG_DATA_HOME') env[k] = v
+  }
+  return env
+}
+
 /** A CLI bound to one data directory. */
 export function cli(base = tempDataDir()) {
   const dataDir = join(base, 'data')
-  const env = {LOGPIPE_DATA_DIR: dataDir, NO_COLOR: '1', LOGPIPE_DEBUG: ''}
+  const env = {...inheritedEnv(), LOGPIPE_DATA_DIR: dataDir, NO_COLOR: '1', LOGPIPE_DEBUG: ''}
   const run = (args: string[], options: Options = {}): ResultPromise =>
-    execa(process.execPath, [BIN, ...args], {reject: false, env, extendEnv: true, stripFinalNewline: false, ...options} as Options)
+    execa(process.execPath, [BIN, ...args], {reject: false, env, extendEnv: false, stripFinalNewline: false, ...options} as Options)
   return {dataDir, base, env, run}
 }

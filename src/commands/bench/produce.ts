@@ -17,6 +17,10 @@ export default class BenchProduce extends LogpipeCommand<typeof BenchProduce> {
     'batch-bytes': intFlag({name: '--batch-bytes', summary: 'Batch size.', min: 64, default: 1_000_000}),
   }
 
+  protected override createsStore(): boolean {
+    return true
+  }
+
   async run(): Promise<ProducerPerfResult> {
     const f = this.flags
     if (f['num-records'] === undefined || f['record-size'] === undefined) {

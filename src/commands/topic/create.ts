@@ -21,6 +21,10 @@ export default class TopicCreate extends LogpipeCommand<typeof TopicCreate> {
     'if-not-exists': Flags.boolean({summary: 'Succeed quietly when the topic exists.'}),
   }
 
+  protected override createsStore(): boolean {
+    return true
+  }
+
   async run(): Promise<TopicMeta & {created: boolean}> {
     const config = parseConfigPairs(this.flags.config)
     const admin = new Admin(this.store)

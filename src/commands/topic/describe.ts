@@ -6,7 +6,7 @@ import {table} from '../../cli/style.js'
 export default class TopicDescribe extends LogpipeCommand<typeof TopicDescribe> {
   static override summary = 'Show partitions, leaders, offsets, segments and configs of a topic.'
   static override description =
-    'The leader of a partition is the process holding its write lock (none when idle). LOG-START and LOG-END are the first offset kept and the offset the next record gets.'
+    'The leader of a partition is the process holding its write lock (none when idle). LOG-START and LOG-END are the first offset kept and the offset the next record gets. RECORDS counts the records held, from the batch headers: fewer than LOG-END minus LOG-START once compaction removed some.'
   static override examples = ['<%= config.bin %> topic describe orders', '<%= config.bin %> topic describe orders --json']
   static override args = {topic: topicArg}
 
@@ -22,7 +22,7 @@ export default class TopicDescribe extends LogpipeCommand<typeof TopicDescribe> 
           p.leader ? `pid ${p.leader.pid}@${p.leader.host}` : 'none',
           p.logStartOffset,
           p.logEndOffset,
-          p.logEndOffset - p.logStartOffset,
+          p.records,
           p.segments,
           p.bytes,
         ]),

@@ -3,7 +3,7 @@
  */
 import {NotFoundError, UsageError} from '../errors.js'
 import {listSegmentBaseOffsets} from '../log/file-names.js'
-import {LogSegment} from '../log/segment.js'
+import {LogSegment, countRecords} from '../log/segment.js'
 import {currentLeader, type LeaderInfo} from '../lock/partition-lock.js'
 import {repairPartition, verifyPartition} from '../log/verify.js'
 import {Store, type TopicMeta} from '../store/store.js'
@@ -14,6 +14,8 @@ export interface PartitionDescription {
   leader: LeaderInfo | null
   logStartOffset: number
   logEndOffset: number
+  /** Records held (batch headers' counts, control batches left out): below end minus start once compaction removed some. */
+  records: number
   segments: number
   bytes: number
 }
@@ -79,12 +81,18 @@ export class Admin {
       const reader = this.store.openReader(topic, p)
       const bases = listSegmentBaseOffsets(dir)
       let bytes = 0
-      for (const b of bases) bytes += new LogSegment(dir, b).size()
+      let records = 0
+      for (const b of bases) {
+        const segment = new LogSegment(dir, b)
+        bytes += segment.size()
+        records += countRecords(segment.logPath)
+      }
       partitions.push({
         partition: p,
         leader: currentLeader(dir),
         logStartOffset: reader.logStartOffset(),
         logEndOffset: reader.logEndOffset(),
+        records,
         segments: bases.length,
         bytes,
       })
@@ -100,15 +108,17 @@ export class Admin {
     }
   }
 
+  /** Changes partitions and config overrides; setting or deleting a damaged entry of topic.json mends it. */
   alterTopic(topic: string, change: {partitions?: number; set?: ConfigOverrides; delete?: string[]}): TopicMeta {
-    for (const key of change.delete ?? []) {
-      if (!isConfigKey(key)) throw new UsageError(`unknown topic config '${key}'`)
-    }
-    return this.store.updateTopic(topic, (meta) => {
-      const config = {...meta.config, ...(change.set ?? {})}
-      for (const key of change.delete ?? []) delete config[key as keyof LogConfig]
-      return {...meta, partitions: change.partitions ?? meta.partitions, config}
-    })
+    return this.store.updateTopic(
+      topic,
+      (meta) => {
+        const config = {...meta.config, ...(change.set ?? {})}
+        for (const key of change.delete ?? []) delete config[key as keyof LogConfig]
+        return {...meta, partitions: change.partitions ?? meta.partitions, config}
+      },
+      change.delete ?? [],
+    )
   }
 
   deleteTopic(topic: string, options: {ifExists?: boolean} = {}): boolean {

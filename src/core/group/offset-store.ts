@@ -21,7 +21,7 @@
  * schema-checked; a damaged one is an error naming it, whose hint is a
  * reset that really replaces it.
  */
-import {lstatSync, readdirSync} from 'node:fs'
+import {existsSync, lstatSync, readdirSync, rmSync} from 'node:fs'
 import {basename, join} from 'node:path'
 import {StoreError} from '../errors.js'
 import {validateMemberId, validateTopicName} from '../store/names.js'
@@ -349,4 +349,31 @@ function checkJournal(v: unknown): Journal | string {
     entries.push({topic: e.topic, partition: e.partition, offset: e.offset, generation: e.generation})
   }
   return {startedAt: v.startedAt, entries}
+}
+
+/**
+ * Removes every group's committed offsets for `topic` (`groupsRoot` is the
+ * store's `groups/`), as Kafka does when a topic is deleted. Idempotent:
+ * the store calls it again to finish a delete that was cut short. Returns
+ * the groups that had offsets for it.
+ */
+export function deleteTopicOffsets(groupsRoot: string, topic: string): string[] {
+  let groups: string[]
+  try {
+    groups = readdirSync(groupsRoot)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return []
+    throw error
+  }
+  const removed: string[] = []
+  for (const group of groups) {
+    // Names from a listing are checked like names from the command line, and
+    // no link is followed on the way (rm would remove what it points into).
+    if (!validName(group) || !realDirs(groupsRoot, group, 'offsets')) continue
+    const dir = join(groupsRoot, group, 'offsets', topic)
+    if (!existsSync(dir)) continue
+    rmSync(dir, {recursive: true, force: true})
+    removed.push(group)
+  }
+  return removed
 }

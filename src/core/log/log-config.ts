@@ -50,24 +50,34 @@ export function isConfigKey(key: string): key is keyof LogConfig {
   return Object.hasOwn(CONFIG_SPECS, key)
 }
 
+/**
+ * Checks one config value against its key's type and range: the parsed
+ * value, or what is wrong with it. The caller decides whose error it is
+ * (a flag's, or a file's).
+ */
+export function checkConfigValue(key: string, raw: string): {value: number | string} | {problem: string} {
+  if (!isConfigKey(key)) return {problem: `unknown topic config '${key}'`}
+  const spec = CONFIG_SPECS[key]
+  if (spec.values) {
+    if (!spec.values.includes(raw)) return {problem: `config ${key} must be one of ${spec.values.join(', ')}, not '${raw}'`}
+    return {value: raw}
+  }
+  if (!/^-?\d+$/.test(raw.trim())) return {problem: `config ${key} must be an integer, not '${raw}'`}
+  const n = Number(raw)
+  if (!Number.isSafeInteger(n) || n < (spec.min ?? -Infinity) || n > (spec.max ?? Infinity)) {
+    return {problem: `config ${key} must be between ${spec.min} and ${spec.max}, not ${raw}`}
+  }
+  return {value: n}
+}
+
 /** Parses and range-checks one `k=v`; a bad key or value is a usage error. */
 export function parseConfigValue(key: string, raw: string): number | string {
   if (!isConfigKey(key)) {
     throw new UsageError(`unknown topic config '${key}'`, {hint: `known configs: ${Object.keys(CONFIG_SPECS).join(', ')}`})
   }
-  const spec = CONFIG_SPECS[key]
-  if (spec.values) {
-    if (!spec.values.includes(raw)) {
-      throw new UsageError(`config ${key} must be one of ${spec.values.join(', ')}, not '${raw}'`)
-    }
-    return raw
-  }
-  if (!/^-?\d+$/.test(raw.trim())) throw new UsageError(`config ${key} must be an integer, not '${raw}'`)
-  const n = Number(raw)
-  if (!Number.isSafeInteger(n) || n < (spec.min ?? -Infinity) || n > (spec.max ?? Infinity)) {
-    throw new UsageError(`config ${key} must be between ${spec.min} and ${spec.max}, not ${raw}`)
-  }
-  return n
+  const r = checkConfigValue(key, raw)
+  if ('problem' in r) throw new UsageError(r.problem)
+  return r.value
 }
 
 /** Parses `--config k=v` pairs into overrides. */

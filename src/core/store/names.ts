@@ -1,7 +1,10 @@
 /**
  * Topic and group names follow Kafka's rule: 1..249 of [a-zA-Z0-9._-], not
  * "." or "..". Every name that becomes a path passes through here, so no
- * name can reach outside the data directory.
+ * name can reach outside the data directory. Unlike Kafka, a name may not
+ * start with ".": the store's own entries beside topics and groups
+ * (`.creating-*`, `.deleting-*`, locks, temp files) all do, so no user
+ * name can collide with one or be mistaken for a leftover and removed.
  */
 import {UsageError} from '../errors.js'
 
@@ -17,6 +20,9 @@ export function validateName(kind: 'topic' | 'group', name: string): string {
   if (name === '.' || name === '..') throw new UsageError(`${kind} name cannot be '${name}'`)
   if (!LEGAL.test(name)) {
     throw new UsageError(`${kind} name '${shown}' is not valid`, {hint: 'use only letters, digits, ".", "_" and "-"'})
+  }
+  if (name.startsWith('.')) {
+    throw new UsageError(`${kind} name '${shown}' cannot start with '.'`, {hint: 'names starting with "." are kept for logpipe\'s own files; drop the leading "."'})
   }
   return name
 }
