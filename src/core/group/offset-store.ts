@@ -21,9 +21,10 @@
  * schema-checked; a damaged one is an error naming it, whose hint is a
  * reset that really replaces it.
  */
-import {existsSync, lstatSync, readdirSync, rmSync} from 'node:fs'
+import {lstatSync, readdirSync} from 'node:fs'
 import {basename, join} from 'node:path'
 import {StoreError} from '../errors.js'
+import {OFFSETS_DIR} from '../store/layout.js'
 import {validateMemberId, validateTopicName} from '../store/names.js'
 import {ensureDirs, inodeOf, realDirs, isOffset, isPartition, isRecord, readGroupJson, syncDirectory, unlinkIfSame, withGroupLock, writeGroupJson} from './group-files.js'
 import {ownershipDir, readGeneration} from './ownership.js'
@@ -81,7 +82,7 @@ export class OffsetStore {
   }
 
   private get root(): string {
-    return join(this.groupDir, 'offsets')
+    return join(this.groupDir, OFFSETS_DIR)
   }
 
   private dir(topic: string): string {
@@ -108,7 +109,7 @@ export class OffsetStore {
     if (fromJournal) return {kind: 'committed', committed: fromJournal}
     const path = this.path(topic, partition)
     // A link in place of a directory leads outside the group: nothing of ours is there.
-    if (!realDirs(this.groupDir, 'offsets', topic)) return {kind: 'none'}
+    if (!realDirs(this.groupDir, OFFSETS_DIR, topic)) return {kind: 'none'}
     const r = readGroupJson(path, checkCommitted)
     if (r.kind === 'missing') return {kind: 'none'}
     if (r.kind === 'damaged') return {kind: 'damaged', path, why: r.why}
@@ -280,7 +281,7 @@ export class OffsetStore {
   }
 
   private write(topic: string, partition: number, c: CommittedOffset, syncDir = true): void {
-    for (const path of ensureDirs(this.groupDir, 'offsets', validateTopicName(topic))) this.notice(`replaced ${path}, which was not a directory`)
+    for (const path of ensureDirs(this.groupDir, OFFSETS_DIR, validateTopicName(topic))) this.notice(`replaced ${path}, which was not a directory`)
     writeGroupJson(this.path(topic, partition), c, {syncDir})
   }
 
@@ -349,31 +350,4 @@ function checkJournal(v: unknown): Journal | string {
     entries.push({topic: e.topic, partition: e.partition, offset: e.offset, generation: e.generation})
   }
   return {startedAt: v.startedAt, entries}
-}
-
-/**
- * Removes every group's committed offsets for `topic` (`groupsRoot` is the
- * store's `groups/`), as Kafka does when a topic is deleted. Idempotent:
- * the store calls it again to finish a delete that was cut short. Returns
- * the groups that had offsets for it.
- */
-export function deleteTopicOffsets(groupsRoot: string, topic: string): string[] {
-  let groups: string[]
-  try {
-    groups = readdirSync(groupsRoot)
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return []
-    throw error
-  }
-  const removed: string[] = []
-  for (const group of groups) {
-    // Names from a listing are checked like names from the command line, and
-    // no link is followed on the way (rm would remove what it points into).
-    if (!validName(group) || !realDirs(groupsRoot, group, 'offsets')) continue
-    const dir = join(groupsRoot, group, 'offsets', topic)
-    if (!existsSync(dir)) continue
-    rmSync(dir, {recursive: true, force: true})
-    removed.push(group)
-  }
-  return removed
 }
