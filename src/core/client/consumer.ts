@@ -7,7 +7,8 @@
  */
 import {type FSWatcher, watch} from 'node:fs'
 import {CorruptRecordError, NotFoundError, UsageError} from '../errors.js'
-import {LogReader, READ_BUFFER_SIZE, corruptionError} from '../log/log-reader.js'
+import {READ_BUFFER_SIZE, corruptionError} from '../log/log-reader.js'
+import type {PartitionFactory, PartitionReader} from '../log/partition.js'
 import type {MemoryArena} from '../codec/memory-arena.js'
 import {batchLastOffset, batchSize} from '../record/batch-header.js'
 import {RecordReader} from '../record/record.js'
@@ -20,7 +21,7 @@ import {topicMetadataVersion} from './metadata-version.js'
 export interface Assignment {
   topic: string
   partition: number
-  reader: LogReader
+  reader: PartitionReader
   /** Next offset to hand out: the consumer's position. */
   position: number
   /** Nothing more was there the last time this partition was read. */
@@ -41,6 +42,8 @@ export interface ConsumerOptions {
   manual?: boolean
   /** Read buffers come from here, so a caller's output buffers in the same arena copy without allocating. */
   arena?: MemoryArena
+  /** Where the partitions are read: the store's files unless a broker client stands in. */
+  partitionFactory?: PartitionFactory
 }
 
 export interface ConsumedRecord {
@@ -126,8 +129,8 @@ export class Consumer {
     return a
   }
 
-  private newReader(topic: string, partition: number): LogReader {
-    return this.store.openReader(topic, partition, this.options.arena?.take(READ_BUFFER_SIZE))
+  private newReader(topic: string, partition: number): PartitionReader {
+    return (this.options.partitionFactory ?? this.store.partitions).reader(topic, partition, this.options.arena?.take(READ_BUFFER_SIZE))
   }
 
 
@@ -249,6 +252,7 @@ export class Consumer {
   }
 
   private watch(a: Assignment): void {
+    if (a.reader.dir === null) return
     try {
       const w = watch(a.reader.dir, {persistent: false}, () => this.wake?.())
       w.on('error', () => {})

@@ -7,7 +7,7 @@
  */
 import {statSync} from 'node:fs'
 import {LockError, type LogpipeError, TopicDeletedError, UsageError} from '../errors.js'
-import {PartitionLog} from '../log/partition-log.js'
+import type {PartitionFactory, PartitionWriter} from '../log/partition.js'
 import {MemoryArena} from '../codec/memory-arena.js'
 import {BatchBuilder, type BatchBuilderOptions, capacityFor} from '../record/record-batch.js'
 import {encodeHeaders, NO_HEADERS, type RecordHeader} from '../record/header.js'
@@ -18,6 +18,8 @@ import {topicMetadataVersion} from './metadata-version.js'
 import {StickyPartitioner, partitionForKey} from './partitioner.js'
 
 export interface ProducerOptions {
+  /** Where the partitions are written: the store's files unless a broker client stands in. */
+  partitionFactory?: PartitionFactory
   /** Send every record to this partition. */
   partition?: number
   compression?: number
@@ -108,7 +110,7 @@ export class Producer {
   private readonly store: Store
   private partitionCount: number
   private readonly options: ProducerOptions
-  private readonly logs: PartitionLog[]
+  private readonly logs: PartitionWriter[]
   private readonly open: (BatchBuilder | null)[]
   /** Per partition, the `send` calls with records in the open batch. */
   private readonly openRuns: (AckRun[] | null)[]
@@ -154,8 +156,8 @@ export class Producer {
     return this.partitionCount
   }
 
-  private openLog(p: number): PartitionLog {
-    return new PartitionLog(this.store.partitionDir(this.topic, p), this.config, {
+  private openLog(p: number): PartitionWriter {
+    return (this.options.partitionFactory ?? this.store.partitions).writer(this.topic, p, this.config, {
       label: `topic ${this.topic} partition ${p}`,
       topic: this.topic,
       fsync: this.options.fsync,

@@ -4,7 +4,7 @@
  * each partition), or @TIME (ISO-8601 or epoch milliseconds).
  */
 import {UsageError} from '../errors.js'
-import type {LogReader} from './log-reader.js'
+import type {PartitionReader} from './partition.js'
 
 export type OffsetSpec =
   | {kind: 'beginning'}
@@ -41,7 +41,7 @@ export function parseOffsetSpec(text: string, flag = '-o/--offset'): OffsetSpec 
 }
 
 /** The offset a spec names in one partition's log, clamped to the log as Kafka clamps it. */
-export function resolveOffsetSpec(reader: LogReader, spec: OffsetSpec): number {
+export function resolveOffsetSpec(reader: PartitionReader, spec: OffsetSpec): number {
   const start = reader.logStartOffset()
   const end = reader.logEndOffset()
   let target: number

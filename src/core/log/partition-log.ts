@@ -13,7 +13,9 @@
  * holds lands in files nobody reads (docs/ARCHITECTURE.md, "Fencing").
  */
 import {closeSync, fdatasyncSync, ftruncateSync, openSync, unlinkSync, writeSync} from 'node:fs'
-import {DamagedLogError, LockError, RecordTooLargeError} from '../errors.js'
+import {CorruptRecordError, DamagedLogError, LockError, RecordTooLargeError} from '../errors.js'
+import {CORRUPT, PARTIAL, checkBatch} from '../record/batch-header.js'
+import * as L from '../record/batch-layout.js'
 import type {BatchBuilder} from '../record/record-batch.js'
 import {PartitionLock, type PartitionLockOptions} from '../lock/partition-lock.js'
 import {type LogConfig, deletesOldSegments, isCompacted} from './log-config.js'
@@ -154,26 +156,88 @@ export class PartitionLog {
 
   /**
    * Appends the builder's records as one batch at the log end and returns
-   * their offsets. The caller must hold the lock (acquire()).
+   * their offsets. The caller must hold the lock (acquire()). This is the
+   * embedded producer's path: the batch is sealed at the offset the lock
+   * holder checked, under this writer's leader epoch.
    */
   append(builder: BatchBuilder): AppendResult {
+    this.checkWritable()
+    if (this.shouldRoll(builder.sizeInBytes, this.now())) this.roll()
+    const batch = builder.seal(this.tail!.nextOffset, this.leaderEpoch)
+    this.checkSize(batch.length, 'batch')
+    return this.writeBatch(batch, 0, batch.length, builder.recordCount - 1, builder.baseTimestampMs, builder.maxTimestampMs, builder.recordCount)
+  }
+
+  /**
+   * A leader's append of RecordBatch bytes as a producer sent them (a
+   * broker's Produce): each batch is checked whole (length, magic, CRC),
+   * gets the next offsets and this writer's leader epoch stamped in (both
+   * lie outside the CRC, so the batch stays valid), and is written as
+   * received, compressed or not. The bytes are changed in place.
+   */
+  appendAsLeader(batches: Buffer): AppendResult[] {
+    this.checkWritable()
+    const results: AppendResult[] = []
+    for (const b of splitBatches(batches, this.label)) {
+      this.checkSize(b.size, 'batch')
+      if (this.shouldRoll(b.size, this.now())) this.roll()
+      L.writeInt64(batches, b.start + L.BASE_OFFSET_OFFSET, this.tail!.nextOffset)
+      batches.writeInt32BE(this.leaderEpoch, b.start + L.PARTITION_LEADER_EPOCH_OFFSET)
+      results.push(this.writeBatch(batches, b.start, b.size, b.lastOffsetDelta, b.baseTimestamp, b.maxTimestamp, b.records))
+    }
+    return results
+  }
+
+  /**
+   * A follower's append of its leader's batches, unchanged: offsets and
+   * epochs are the leader's. Each must start at or after the log end
+   * (compaction on the leader may leave gaps, never overlaps); a batch
+   * that would start a new segment starts it at its own base offset.
+   */
+  appendAsFollower(batches: Buffer): AppendResult[] {
+    this.checkWritable()
+    const results: AppendResult[] = []
+    for (const b of splitBatches(batches, this.label)) {
+      const base = L.readInt64(batches, b.start + L.BASE_OFFSET_OFFSET)
+      if (base < this.tail!.nextOffset) {
+        throw new CorruptRecordError(`${this.label}: a follower's batch at offset ${base} overlaps the log, which ends at ${this.tail!.nextOffset}`)
+      }
+      if (this.shouldRoll(b.size, this.now())) this.roll(false, base)
+      else this.tail!.nextOffset = base
+      results.push(this.writeBatch(batches, b.start, b.size, b.lastOffsetDelta, b.baseTimestamp, b.maxTimestamp, b.records))
+    }
+    return results
+  }
+
+  private get leaderEpoch(): number {
+    return this.options.leaderEpoch ?? 0
+  }
+
+  private checkWritable(): void {
     if (!this.lock.held || !this.tail || !this.lock.isCurrent()) {
       throw new LockError(`${this.label}: write lock ${this.lock.compromised ? 'was lost' : 'is not held'}`)
     }
-    const now = this.now()
-    if (this.shouldRoll(builder.sizeInBytes, now)) this.roll()
-    const t = this.tail
-    const baseOffset = t.nextOffset
-    const batch = builder.seal(baseOffset, this.options.leaderEpoch ?? 0)
-    if (batch.length > this.config['max.message.bytes']) {
-      throw new RecordTooLargeError(`batch of ${batch.length} bytes is over max.message.bytes ${this.config['max.message.bytes']}`)
+  }
+
+  private checkSize(bytes: number, what: string): void {
+    if (bytes > this.config['max.message.bytes']) {
+      throw new RecordTooLargeError(`${what} of ${bytes} bytes is over max.message.bytes ${this.config['max.message.bytes']}`)
     }
+  }
+
+  /**
+   * The one write: a whole batch, with one positional write at the log end,
+   * fenced by a lock check before (checkWritable) and after it.
+   */
+  private writeBatch(buf: Buffer, start: number, size: number, lastOffsetDelta: number, baseTimestamp: number, maxTimestamp: number, records: number): AppendResult {
+    const t = this.tail!
+    const baseOffset = t.nextOffset
     const fd = this.activeFd()
     const position = t.size
     try {
       let written = 0
-      while (written < batch.length) {
-        written += writeSync(fd, batch, written, batch.length - written, position + written)
+      while (written < size) {
+        written += writeSync(fd, buf, start + written, size - written, position + written)
       }
     } catch (error) {
       // Leave no partial batch behind (ENOSPC, EIO).
@@ -182,8 +246,8 @@ export class PartitionLog {
       } catch {}
       throw error
     }
-    if (this.options.fsync || this.config['flush.messages'] <= builder.recordCount) fdatasyncSync(fd)
-    const lastOffset = baseOffset + builder.recordCount - 1
+    if (this.options.fsync || this.config['flush.messages'] <= records) fdatasyncSync(fd)
+    const lastOffset = baseOffset + lastOffsetDelta
     if (!this.lock.isCurrent()) {
       // Taken from us during the write: the taker fenced our descriptors
       // out, or read our batch as part of the log; either way it is not ours
@@ -192,20 +256,15 @@ export class PartitionLog {
       this.closeFd()
       throw new LockError(`${this.label}: write lock was lost during the write of offsets ${baseOffset}..${lastOffset}; they are not acknowledged`)
     }
-    t.size += batch.length
+    t.size += size
     t.nextOffset = lastOffset + 1
-    if (builder.maxTimestampMs > t.maxTimestamp) {
-      t.maxTimestamp = builder.maxTimestampMs
+    if (maxTimestamp > t.maxTimestamp) {
+      t.maxTimestamp = maxTimestamp
       t.offsetOfMaxTimestamp = lastOffset
     }
-    if (this.firstBatchTimestamp === null) this.firstBatchTimestamp = builder.baseTimestampMs
-    const segment = t.segment
-    const lastIndexed = segment.index.lastEntry()?.position ?? 0
-    if (position - lastIndexed > this.config['index.interval.bytes']) {
-      segment.index.append(lastOffset, position)
-      segment.timeIndex.maybeAppend(t.maxTimestamp, t.offsetOfMaxTimestamp)
-    }
-    return {baseOffset, lastOffset, position, segmentBaseOffset: segment.baseOffset}
+    if (this.firstBatchTimestamp === null) this.firstBatchTimestamp = baseTimestamp
+    t.segment.indexAppended(position, lastOffset, t.maxTimestamp, t.offsetOfMaxTimestamp, this.config['index.interval.bytes'])
+    return {baseOffset, lastOffset, position, segmentBaseOffset: t.segment.baseOffset}
   }
 
   private shouldRoll(incoming: number, now: number): boolean {
@@ -221,19 +280,14 @@ export class PartitionLog {
    * rolled here, i.e. we lost the lock. `replacing` (fencing a previous
    * holder out) makes them by rename instead, over whatever it left.
    */
-  roll(replacing = false): void {
+  roll(replacing = false, baseOffset = this.tail!.nextOffset): void {
     const t = this.tail!
-    const old = t.segment
-    // Kafka writes a last time-index entry when a segment goes inactive, so
-    // the segment's largest timestamp can be read without a scan.
-    if (t.maxTimestamp >= 0) old.timeIndex.maybeAppend(t.maxTimestamp, t.offsetOfMaxTimestamp)
-    old.index.close()
-    old.timeIndex.close()
+    t.segment.closeForRoll(t.maxTimestamp, t.offsetOfMaxTimestamp)
     this.closeFd()
-    const segment = replacing ? LogSegment.createReplacing(this.dir, t.nextOffset) : this.createNextSegment(t.nextOffset)
+    const segment = replacing ? LogSegment.createReplacing(this.dir, baseOffset) : this.createNextSegment(baseOffset)
     segment.index.load()
     segment.timeIndex.load()
-    this.tail = {segment, size: 0, nextOffset: t.nextOffset, maxTimestamp: -1, offsetOfMaxTimestamp: t.nextOffset}
+    this.tail = {segment, size: 0, nextOffset: baseOffset, maxTimestamp: -1, offsetOfMaxTimestamp: baseOffset}
     this.firstBatchTimestamp = null
     this.housekeeping(true)
   }
@@ -307,4 +361,44 @@ export class PartitionLog {
 export function describeTruncation(label: string, t: Truncation): string {
   const what = t.reason === 'partial' ? 'a torn batch' : 'bytes that are not a valid batch'
   return `${label}: recovered: truncated ${t.bytes} bytes of ${what} at offset ${t.offset} (segment ${t.segmentBaseOffset}, position ${t.position}); every record before it is intact`
+}
+
+interface ReceivedBatch {
+  start: number
+  size: number
+  lastOffsetDelta: number
+  baseTimestamp: number
+  maxTimestamp: number
+  records: number
+}
+
+/**
+ * The batches in bytes that came from outside (a client, a leader), each
+ * checked whole before anything is written: a short or bad one refuses the
+ * lot, so no partial request lands.
+ */
+function splitBatches(buf: Buffer, label: string): ReceivedBatch[] {
+  const out: ReceivedBatch[] = []
+  let pos = 0
+  while (pos < buf.length) {
+    const size = checkBatch(buf, pos, buf.length, L.MAX_BATCH_SIZE)
+    if (size === PARTIAL || size === CORRUPT) {
+      throw new CorruptRecordError(`${label}: the batch at byte ${pos} of what was received is ${size === PARTIAL ? 'cut short' : 'not a valid batch (bad length, magic or CRC)'}; nothing was written`)
+    }
+    const lastOffsetDelta = buf.readInt32BE(pos + L.LAST_OFFSET_DELTA_OFFSET)
+    const records = buf.readInt32BE(pos + L.RECORDS_COUNT_OFFSET)
+    if (lastOffsetDelta < 0 || records < 0) {
+      throw new CorruptRecordError(`${label}: the batch at byte ${pos} of what was received declares ${records} records and last offset delta ${lastOffsetDelta}; nothing was written`)
+    }
+    out.push({
+      start: pos,
+      size,
+      lastOffsetDelta,
+      baseTimestamp: L.readInt64(buf, pos + L.BASE_TIMESTAMP_OFFSET),
+      maxTimestamp: L.readInt64(buf, pos + L.MAX_TIMESTAMP_OFFSET),
+      records,
+    })
+    pos += size
+  }
+  return out
 }

@@ -25,6 +25,11 @@ export interface SegmentRecovery {
   batches: number
 }
 
+/** Bytes of log since the last indexed batch's start: more than the interval means this batch gets an entry. */
+function needsIndexEntry(bytesSinceLastEntry: number, indexIntervalBytes: number): boolean {
+  return bytesSinceLastEntry > indexIntervalBytes
+}
+
 export class LogSegment {
   readonly dir: string
   readonly baseOffset: number
@@ -89,6 +94,29 @@ export class LogSegment {
     }
   }
 
+  /**
+   * The sparse index entries after a batch was appended at `position`, by
+   * the one rule the writer and recovery share (Kafka's LogSegment.append):
+   * an entry once more than `indexIntervalBytes` of log lie between the
+   * last indexed batch's start (or the segment's) and this batch.
+   */
+  indexAppended(position: number, lastOffset: number, maxTimestamp: number, offsetOfMaxTimestamp: number, indexIntervalBytes: number): void {
+    const lastIndexed = this.index.lastEntry()?.position ?? 0
+    if (!needsIndexEntry(position - lastIndexed, indexIntervalBytes)) return
+    this.index.append(lastOffset, position)
+    this.timeIndex.maybeAppend(maxTimestamp, offsetOfMaxTimestamp)
+  }
+
+  /**
+   * Going inactive: Kafka writes a last time-index entry, so the segment's
+   * largest timestamp can be read without a scan, and closes the indexes.
+   */
+  closeForRoll(maxTimestamp: number, offsetOfMaxTimestamp: number): void {
+    if (maxTimestamp >= 0) this.timeIndex.maybeAppend(maxTimestamp, offsetOfMaxTimestamp)
+    this.index.close()
+    this.timeIndex.close()
+  }
+
   size(): number {
     try {
       return statSync(this.logPath).size
@@ -150,7 +178,7 @@ export class LogSegment {
           r.maxTimestamp = maxTs
           r.offsetOfMaxTimestamp = lastOffset
         }
-        if (writeIndexes && r.bytesSinceLastIndexEntry > indexIntervalBytes) {
+        if (writeIndexes && needsIndexEntry(r.bytesSinceLastIndexEntry, indexIntervalBytes)) {
           this.index.append(lastOffset, filePosition)
           this.timeIndex.maybeAppend(r.maxTimestamp, r.offsetOfMaxTimestamp)
           r.bytesSinceLastIndexEntry = 0

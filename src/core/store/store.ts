@@ -12,6 +12,8 @@ import {existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, st
 import {hostname} from 'node:os'
 import {join} from 'node:path'
 import {LogReader} from '../log/log-reader.js'
+import type {PartitionFactory} from '../log/partition.js'
+import {PartitionLog} from '../log/partition-log.js'
 import {LogSegment} from '../log/segment.js'
 import {NotFoundError, StoreError, UsageError} from '../errors.js'
 import {createFileExclusive, removeLeftoverTemps, writeJsonAtomic} from './atomic-write.js'
@@ -283,6 +285,12 @@ export class Store {
     const dir = this.partitionDir(topic, partition)
     if (!existsSync(dir)) this.readTopic(topic)
     return new LogReader(dir, buffer)
+  }
+
+  /** The partitions as files in this data directory: what the embedded producer and consumer use. */
+  readonly partitions: PartitionFactory = {
+    writer: (topic, partition, config, options) => new PartitionLog(this.partitionDir(topic, partition), config, options),
+    reader: (topic, partition, buffer) => this.openReader(topic, partition, buffer),
   }
 
   /**
