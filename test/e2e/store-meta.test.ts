@@ -14,7 +14,7 @@ import {hostname} from 'node:os'
 import {join} from 'node:path'
 import {describe, expect, test} from 'vitest'
 import {cli} from '../helpers/cli.js'
-import {processStartTime} from '../../src/core/store/metadata-lock.js'
+import {processStat} from '../../src/core/lock/process-identity.js'
 import {EXIT, expectCleanError, expectOk, lines, tree} from './support.js'
 
 const seq = (from: number, to: number) => Array.from({length: to - from + 1}, (_, i) => `${from + i}\n`).join('')
@@ -284,7 +284,7 @@ describe('point 11: what a killed topic create or delete leaves', () => {
     const leftover = join(c.dataDir, 'topics', '.creating-x-0badf00d')
     mkdirSync(join(leftover, '0'), {recursive: true})
     writeFileSync(join(leftover, '0', '00000000000000000000.log'), '')
-    writeFileSync(join(leftover, 'creator.json'), JSON.stringify({pid: deadPid(), host: hostname(), start: null}))
+    writeFileSync(join(leftover, 'creator.json'), JSON.stringify({pid: deadPid(), host: hostname(), startTime: null}))
     const r = await c.run(['topic', 'list'])
     expect(r.exitCode).toBe(0)
     expect(r.stdout).toBe('keep\n')
@@ -298,11 +298,11 @@ describe('point 11: what a killed topic create or delete leaves', () => {
     expectOk(await c.run(['topic', 'create', 'keep', '-q']))
     const running = join(c.dataDir, 'topics', '.creating-y-0badf00d')
     mkdirSync(running)
-    writeFileSync(join(running, 'creator.json'), JSON.stringify({pid: process.pid, host: hostname(), start: processStartTime(process.pid)}))
+    writeFileSync(join(running, 'creator.json'), JSON.stringify({pid: process.pid, host: hostname(), startTime: processStat(process.pid)!.startTime}))
     expectOk(await c.run(['topic', 'list', '-q']))
     expect(existsSync(running)).toBe(true)
     // The same pid with another start time is another process: the creator is gone.
-    writeFileSync(join(running, 'creator.json'), JSON.stringify({pid: process.pid, host: hostname(), start: '1'}))
+    writeFileSync(join(running, 'creator.json'), JSON.stringify({pid: process.pid, host: hostname(), startTime: '1'}))
     expect(String((await c.run(['topic', 'list'])).stderr)).toMatch(/rolled back an interrupted create/)
     expect(existsSync(running)).toBe(false)
   })

@@ -7,6 +7,7 @@
  * is not.
  */
 import {readFileSync} from 'node:fs'
+import {hostname} from 'node:os'
 
 export interface ProcessIdentity {
   pid: number
@@ -88,4 +89,31 @@ export function isRunning(who: {pid: number; startTime?: string | null; bootId?:
 export function isStopped(pid: number): boolean {
   const state = processStat(pid)?.state
   return state === 'T' || state === 't'
+}
+
+/** A process as files record it: who, and on which host. */
+export interface HostProcess extends ProcessIdentity {
+  host: string
+}
+
+export function thisHostProcess(): HostProcess {
+  return {...selfIdentity(), host: hostname()}
+}
+
+/** A recorded process, as read back from a file; null when the value is not one. */
+export function parseHostProcess(v: unknown): HostProcess | null {
+  if (v === null || typeof v !== 'object') return null
+  const o = v as Record<string, unknown>
+  if (!Number.isSafeInteger(o.pid) || typeof o.host !== 'string') return null
+  return {
+    pid: o.pid as number,
+    host: o.host,
+    startTime: typeof o.startTime === 'string' ? o.startTime : null,
+    bootId: typeof o.bootId === 'string' ? o.bootId : null,
+  }
+}
+
+/** Whether a recorded process may still run: judged on this host, assumed on another (it cannot be checked from here). */
+export function mayBeRunning(who: HostProcess): boolean {
+  return who.host !== hostname() || isRunning(who)
 }

@@ -20,6 +20,7 @@ import {hostname} from 'node:os'
 import {randomBytes} from 'node:crypto'
 import {join} from 'node:path'
 import {LockError} from '../errors.js'
+import {type HostProcess, isRunning, parseHostProcess, thisHostProcess} from '../lock/process-identity.js'
 import {writeJsonAtomic} from './atomic-write.js'
 
 const OWNER_FILE = 'owner.json'
@@ -29,14 +30,7 @@ export const ORPHAN_LOCK_MS = 2_000
 /** A lock held from another host is taken over after this long (its process cannot be checked from here). */
 export const REMOTE_STALE_MS = 60_000
 
-export interface ProcessIdentity {
-  pid: number
-  host: string
-  /** The process's start time as the kernel counts it (Linux: /proc/<pid>/stat field 22); null where unknown. */
-  start: string | null
-}
-
-interface Owner extends ProcessIdentity {
+interface Owner extends HostProcess {
   token: string
 }
 
@@ -57,41 +51,12 @@ export interface MetadataLockOptions {
 const sleeper = new Int32Array(new SharedArrayBuffer(4))
 const sleepSync = (ms: number) => Atomics.wait(sleeper, 0, 0, ms)
 
-/** The start time of `pid`, to tell the process from a later one that reuses its pid. */
-export function processStartTime(pid: number): string | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    // The command name (field 2) may hold spaces and parentheses: count from the last ')'.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null
-  } catch {
-    return null
-  }
-}
-
-let self: ProcessIdentity | null = null
-export function thisProcess(): ProcessIdentity {
-  self ??= {pid: process.pid, host: hostname(), start: processStartTime(process.pid)}
-  return self
-}
-
-/** Whether the process recorded as `who` still runs (always true for one on another host: it cannot be checked). */
-export function isProcessAlive(who: ProcessIdentity): boolean {
-  if (who.host !== hostname()) return true
-  try {
-    process.kill(who.pid, 0)
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false
-  }
-  if (who.start === null) return true
-  const now = processStartTime(who.pid)
-  return now === null || now === who.start
-}
-
 function readOwner(lockPath: string): Owner | null {
   try {
     const o = JSON.parse(readFileSync(join(lockPath, OWNER_FILE), 'utf8')) as Owner
-    if (typeof o !== 'object' || o === null || !Number.isSafeInteger(o.pid) || typeof o.host !== 'string' || typeof o.token !== 'string') return null
-    return {pid: o.pid, host: o.host, start: typeof o.start === 'string' ? o.start : null, token: o.token}
+    const who = parseHostProcess(o)
+    if (who === null || typeof o.token !== 'string') return null
+    return {...who, token: o.token}
   } catch {
     return null
   }
@@ -104,7 +69,7 @@ function breakDeadLock(lockPath: string, orphanMs: number): boolean {
     const owner = readOwner(lockPath)
     if (owner) {
       if (owner.host === hostname()) {
-        if (isProcessAlive(owner)) return false
+        if (isRunning(owner)) return false
       } else if (Date.now() - Number(st.mtimeNs / 1_000_000n) < REMOTE_STALE_MS) {
         return false
       }
@@ -131,7 +96,7 @@ function breakDeadLock(lockPath: string, orphanMs: number): boolean {
 export function acquireMetadataLock(lockPath: string, options: MetadataLockOptions = {}): LockHandle & {release(): void} {
   const timeoutMs = options.timeoutMs ?? DEFAULT_METADATA_LOCK_TIMEOUT_MS
   const deadline = Date.now() + timeoutMs
-  const owner: Owner = {...thisProcess(), token: randomBytes(8).toString('hex')}
+  const owner: Owner = {...thisHostProcess(), token: randomBytes(8).toString('hex')}
   let wait = 1
   for (;;) {
     try {

@@ -18,7 +18,8 @@ import {LogSegment} from '../log/segment.js'
 import {NotFoundError, StoreError, UsageError} from '../errors.js'
 import {createFileExclusive, removeLeftoverTemps, writeJsonAtomic} from './atomic-write.js'
 import {resolveDataDir} from './data-dir.js'
-import {ORPHAN_LOCK_MS, isProcessAlive, thisProcess, withMetadataLock, type ProcessIdentity} from './metadata-lock.js'
+import {ORPHAN_LOCK_MS, withMetadataLock} from './metadata-lock.js'
+import {type HostProcess, isRunning, parseHostProcess, thisHostProcess} from '../lock/process-identity.js'
 import {deleteTopicOffsets} from './layout.js'
 import {validateTopicName} from './names.js'
 import {type ConfigOverrides, type LogConfig, checkConfigValue, isConfigKey, resolveConfig} from '../log/log-config.js'
@@ -312,7 +313,7 @@ export class Store {
     const meta: TopicMeta = {name: topic, id: randomUUID(), partitions, replicationFactor, config, createdAt: new Date().toISOString()}
     try {
       mkdirSync(tmp, {mode: 0o700})
-      writeFileSync(join(tmp, CREATOR_FILE), JSON.stringify(thisProcess()) + '\n')
+      writeFileSync(join(tmp, CREATOR_FILE), JSON.stringify(thisHostProcess()) + '\n')
       for (let p = 0; p < partitions; p++) {
         mkdirSync(join(tmp, String(p)), {mode: 0o700})
         LogSegment.create(join(tmp, String(p)), 0)
@@ -464,13 +465,10 @@ function topicNotFound(topic: string): NotFoundError {
  * never recorded itself and the directory is old), false while the create
  * may still be running.
  */
-function abandonedCreator(path: string): ProcessIdentity | null | false {
-  let creator: ProcessIdentity | null = null
+function abandonedCreator(path: string): HostProcess | null | false {
+  let creator: HostProcess | null = null
   try {
-    const v = JSON.parse(readFileSync(join(path, CREATOR_FILE), 'utf8')) as unknown
-    if (isObject(v) && Number.isSafeInteger(v.pid) && typeof v.host === 'string') {
-      creator = {pid: v.pid as number, host: v.host, start: typeof v.start === 'string' ? v.start : null}
-    }
+    creator = parseHostProcess(JSON.parse(readFileSync(join(path, CREATOR_FILE), 'utf8')))
   } catch {}
   let age: number
   try {
@@ -479,7 +477,7 @@ function abandonedCreator(path: string): ProcessIdentity | null | false {
     return false
   }
   if (creator) {
-    if (creator.host === hostname()) return isProcessAlive(creator) ? false : creator
+    if (creator.host === hostname()) return isRunning(creator) ? false : creator
     return age > REMOTE_CREATE_STALE_MS ? creator : false
   }
   // A live creator writes creator.json right after mkdir, and removes it

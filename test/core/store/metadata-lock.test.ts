@@ -10,7 +10,8 @@ import {hostname, tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, describe, expect, test} from 'vitest'
 import {LockError} from '../../../src/core/errors.js'
-import {acquireMetadataLock, processStartTime, updateJsonLocked, withMetadataLock} from '../../../src/core/store/metadata-lock.js'
+import {acquireMetadataLock, updateJsonLocked, withMetadataLock} from '../../../src/core/store/metadata-lock.js'
+import {processStat} from '../../../src/core/lock/process-identity.js'
 
 const dirs: string[] = []
 afterEach(() => {
@@ -32,7 +33,7 @@ const deadPid = () => spawnSync(process.execPath, ['-e', '0']).pid as number
 describe('metadata lock', () => {
   test('a lock whose holder is gone is taken at once', () => {
     const lock = join(tempDir(), 'f.lock')
-    plantLock(lock, {pid: deadPid(), host: hostname(), start: null})
+    plantLock(lock, {pid: deadPid(), host: hostname(), startTime: null})
     const started = Date.now()
     expect(withMetadataLock(lock, () => 'ran', {timeoutMs: 5_000})).toBe('ran')
     expect(Date.now() - started).toBeLessThan(2_000)
@@ -41,20 +42,20 @@ describe('metadata lock', () => {
 
   test('a live holder on this host keeps its lock however long it holds it', () => {
     const lock = join(tempDir(), 'f.lock')
-    plantLock(lock, {pid: process.pid, host: hostname(), start: processStartTime(process.pid)})
+    plantLock(lock, {pid: process.pid, host: hostname(), startTime: processStat(process.pid)!.startTime})
     expect(() => withMetadataLock(lock, () => 'ran', {timeoutMs: 200})).toThrow(LockError)
     expect(JSON.parse(readFileSync(join(lock, 'owner.json'), 'utf8')).token).toBe('theirs')
   })
 
   test('a pid now used by another process (other start time) is not the holder: its lock is taken', () => {
     const lock = join(tempDir(), 'f.lock')
-    plantLock(lock, {pid: process.pid, host: hostname(), start: 'not-this-start-time'})
+    plantLock(lock, {pid: process.pid, host: hostname(), startTime: 'not-this-start-time'})
     expect(withMetadataLock(lock, () => 'ran', {timeoutMs: 5_000})).toBe('ran')
   })
 
   test('a fresh lock held from another host is left alone', () => {
     const lock = join(tempDir(), 'f.lock')
-    plantLock(lock, {pid: 1, host: `not-${hostname()}`, start: null})
+    plantLock(lock, {pid: 1, host: `not-${hostname()}`, startTime: null})
     expect(() => withMetadataLock(lock, () => 'ran', {timeoutMs: 200})).toThrow(/locked by pid 1 on not-/)
   })
 
@@ -70,7 +71,7 @@ describe('metadata lock', () => {
     const lock = join(dir, 'f.lock')
     const held = acquireMetadataLock(lock)
     rmSync(lock, {recursive: true})
-    plantLock(lock, {pid: process.pid, host: hostname(), start: processStartTime(process.pid)})
+    plantLock(lock, {pid: process.pid, host: hostname(), startTime: processStat(process.pid)!.startTime})
     expect(() => held.check()).toThrow(/lost the lock/)
     held.release()
     expect(existsSync(join(lock, 'owner.json'))).toBe(true)
