@@ -14,7 +14,7 @@ import {assign, tpKey, type AssignmentStrategy, type TopicPartition} from './ass
 import {groupDir} from './group-member.js'
 import {groupStrategy, isMemberAlive, readMembers, type MemberInfo} from './membership.js'
 import {OffsetStore} from './offset-store.js'
-import {withGroupLock} from './group-files.js'
+import {listNames, withGroupLock} from './group-files.js'
 
 export type GroupState = 'Empty' | 'Stable' | 'PreparingRebalance' | 'Dead'
 
@@ -122,14 +122,7 @@ export class GroupAdmin {
 
   listGroups(): GroupSummary[] {
     const root = join(this.store.dataDir, 'groups')
-    let names: string[]
-    try {
-      names = readdirSync(root)
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return []
-      throw error
-    }
-    return names
+    return listNames(root)
       .filter((name) => !name.startsWith('.') && validGroupName(name) && this.entry(name)?.isDirectory())
       .sort()
       .map((group) => {

@@ -206,6 +206,17 @@ export function ensureDirs(base: string, ...parts: string[]): string[] {
 }
 
 /** True when every component of `base/parts...` is a real directory (no link on the way). */
+/** The names in a directory; none when it is missing or not a directory. */
+export function listNames(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ENOENT' || code === 'ENOTDIR') return []
+    throw error
+  }
+}
+
 export function realDirs(base: string, ...parts: string[]): boolean {
   let path = base
   for (const part of parts) {

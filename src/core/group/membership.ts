@@ -6,14 +6,13 @@
  * The file also publishes the member's owned partitions and positions, so
  * `group describe` and the other members can see them.
  */
-import {readdirSync} from 'node:fs'
 import {hostname} from 'node:os'
 import {join} from 'node:path'
 import {randomBytes} from 'node:crypto'
 import {isAlive} from '../lock/partition-lock.js'
 import {validateMemberId, validateTopicName} from '../store/names.js'
 import {ASSIGNMENT_STRATEGIES, type AssignmentStrategy, type TopicPartition} from './assignors.js'
-import {ensureDirs, inodeOf, isOffset, isPartition, isRecord, readGroupJson, unlinkIfSame, writeGroupJson} from './group-files.js'
+import {ensureDirs, inodeOf, isOffset, isPartition, isRecord, listNames, readGroupJson, unlinkIfSame, writeGroupJson} from './group-files.js'
 
 export interface MemberInfo {
   memberId: string
@@ -58,14 +57,7 @@ const MEMBER_FILE = /^(.+)\.json$/
  */
 export function readMembers(groupDir: string, onDamaged?: (d: DamagedMember) => void): MemberInfo[] {
   const dir = membersDir(groupDir)
-  let names: string[]
-  try {
-    names = readdirSync(dir)
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    if (code === 'ENOENT' || code === 'ENOTDIR') return []
-    throw error
-  }
+  const names = listNames(dir)
   const out: MemberInfo[] = []
   for (const name of names) {
     const m = MEMBER_FILE.exec(name)

@@ -21,12 +21,12 @@
  * schema-checked; a damaged one is an error naming it, whose hint is a
  * reset that really replaces it.
  */
-import {lstatSync, readdirSync} from 'node:fs'
+import {lstatSync} from 'node:fs'
 import {basename, join} from 'node:path'
 import {StoreError} from '../errors.js'
 import {OFFSETS_DIR} from '../store/layout.js'
 import {validateMemberId, validateTopicName} from '../store/names.js'
-import {ensureDirs, inodeOf, realDirs, isOffset, isPartition, isRecord, readGroupJson, syncDirectory, unlinkIfSame, withGroupLock, writeGroupJson} from './group-files.js'
+import {ensureDirs, inodeOf, listNames, realDirs, isOffset, isPartition, isRecord, readGroupJson, syncDirectory, unlinkIfSame, withGroupLock, writeGroupJson} from './group-files.js'
 import {ownershipDir, readGeneration} from './ownership.js'
 
 export interface CommittedOffset {
@@ -287,14 +287,7 @@ export class OffsetStore {
 
   /** Names in `dir` that are a directory or a file, as asked; a link or anything else is not followed. */
   private listing(dir: string, want: 'directory' | 'file'): string[] {
-    let names: string[]
-    try {
-      names = readdirSync(dir)
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code
-      if (code === 'ENOENT' || code === 'ENOTDIR') return []
-      throw error
-    }
+    const names = listNames(dir)
     return names.filter((name) => {
       if (name.startsWith('.')) return false
       try {

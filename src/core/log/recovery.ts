@@ -62,6 +62,17 @@ export interface RecoveredTail {
 /** Temporary files of a writer that died mid-rename: `<name>.<pid>.tmp`, `.replacing`. */
 const TEMP_FILE = /(\.\d+\.tmp|\.replacing)$/
 
+/** Moves a walk's log end and largest timestamp past the batch at `pos`. */
+function followBatch(t: {nextOffset: number; maxTimestamp: number; offsetOfMaxTimestamp: number}, buf: Buffer, pos: number): void {
+  const lastOffset = batchLastOffset(buf, pos)
+  const maxTs = batchMaxTimestamp(buf, pos)
+  if (maxTs > t.maxTimestamp) {
+    t.maxTimestamp = maxTs
+    t.offsetOfMaxTimestamp = lastOffset
+  }
+  t.nextOffset = lastOffset + 1
+}
+
 /** Pass 1: leftovers of interrupted work. Runs under the lock, so no live writer owns them. */
 export function clearLeftovers(dir: string): void {
   const names = readdirSync(dir)
@@ -255,15 +266,7 @@ function checkFrom(segment: LogSegment, scanner: BatchScanner, position: number,
   try {
     const fileSize = fstatSync(fd).size
     const end = {position, nextOffset, maxTimestamp: -1, offsetOfMaxTimestamp: nextOffset}
-    const result = scanner.scan(fd, position, fileSize, (buf, pos) => {
-      const lastOffset = batchLastOffset(buf, pos)
-      const maxTs = batchMaxTimestamp(buf, pos)
-      if (maxTs > end.maxTimestamp) {
-        end.maxTimestamp = maxTs
-        end.offsetOfMaxTimestamp = lastOffset
-      }
-      end.nextOffset = lastOffset + 1
-    })
+    const result = scanner.scan(fd, position, fileSize, (buf, pos) => followBatch(end, buf, pos))
     end.position = result.position
     let truncation: Truncation | null = null
     if (result.position < fileSize) {
@@ -309,15 +312,7 @@ function legacyTail(
   const t = start
   const fd = openSync(segment.logPath, 'r+')
   try {
-    const result = scanner.scan(fd, t.size, fileSize, (buf, pos) => {
-      const lastOffset = batchLastOffset(buf, pos)
-      const maxTs = batchMaxTimestamp(buf, pos)
-      if (maxTs > t.maxTimestamp) {
-        t.maxTimestamp = maxTs
-        t.offsetOfMaxTimestamp = lastOffset
-      }
-      t.nextOffset = lastOffset + 1
-    })
+    const result = scanner.scan(fd, t.size, fileSize, (buf, pos) => followBatch(t, buf, pos))
     // The time index may run ahead of the offset index (recover() ends it
     // with the largest timestamp, as Kafka's does), but never past the
     // valid log; if it does, the maximum it gave us is wrong too: rebuild.
