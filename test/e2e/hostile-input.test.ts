@@ -6,6 +6,7 @@
  */
 import {appendFileSync, existsSync, readFileSync, statSync, truncateSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
+import {gzipSync} from 'node:zlib'
 import {describe, expect, test} from 'vitest'
 import {cli} from '../helpers/cli.js'
 import {ATTR, billionHeadersBatch, rawBatch, rawRecord} from '../helpers/hostile-batch.js'
@@ -185,6 +186,26 @@ describe('records that lie about their lengths, under a valid CRC (point 8)', ()
       // Offset 3 was cut, never to be reused: a consumer that committed past it reads on after it.
       expect(after.stdout).toBe('0 a\n1 b\n2 c\n4 d\n')
       expectOk(await run(['topic', 'verify', 'h']))
+    })
+  })
+})
+
+describe('a gzip bomb (point 8)', () => {
+  test('a 100 KB gzip batch of 100 MiB of zeros is a corrupt batch, refused once it inflates past 64 MiB', async () => {
+    const {run, dataDir} = cli()
+    expectOk(await run(['topic', 'create', 'bomb', '-q']))
+    expectOk(await run(['produce', 'bomb', '-q'], {input: 'a\n'}))
+    const log = segmentOf(dataDir, 'bomb')
+    const keep = statSync(log).size
+    const zeros = gzipSync(Buffer.alloc(100 * 1024 * 1024), {level: 9})
+    expect(zeros.length).toBeLessThan(200_000)
+    await withPlanted(() => log, () => keep, async () => {
+      appendFileSync(log, rawBatch(zeros, {count: 1, baseOffset: 1, gzipped: true}))
+      const r = await run(['consume', 'bomb', '-e', '--json'], {timeout: PROMPT_MS})
+      expect(r.exitCode).toBe(EXIT.RUNTIME)
+      expect(lines(r.stdout)).toHaveLength(1)
+      expect(String(r.stderr)).toMatch(/^logpipe: topic bomb partition 0: corrupt record at offset 1 \(segment 0, position \d+\): gzip batch inflates past 67108864 bytes/)
+      expect(String(r.stderr)).not.toMatch(STACK_LINE)
     })
   })
 })

@@ -44,18 +44,21 @@ export interface RawBatchOptions {
   timestamp?: number
   /** Gzip the records (attributes codec 1). */
   gzip?: boolean
+  /** The records are gzip bytes already (attributes codec 1, stored as given). */
+  gzipped?: boolean
 }
 
 /** A batch holding exactly `records` as its records part, with a valid CRC. */
 export function rawBatch(records: Buffer, options: RawBatchOptions): Buffer {
   const body = options.gzip ? gzipSync(records) : records
+  const codec = options.gzip || options.gzipped ? 1 : 0
   const batch = Buffer.alloc(L.RECORDS_OFFSET + body.length)
   const timestamp = options.timestamp ?? Date.now()
   L.writeInt64(batch, L.BASE_OFFSET_OFFSET, options.baseOffset ?? 0)
   batch.writeInt32BE(batch.length - L.LOG_OVERHEAD, L.LENGTH_OFFSET)
   batch.writeInt32BE(0, L.PARTITION_LEADER_EPOCH_OFFSET)
   batch.writeInt8(L.MAGIC_V2, L.MAGIC_OFFSET)
-  batch.writeInt16BE(options.gzip ? 1 : 0, L.ATTRIBUTES_OFFSET)
+  batch.writeInt16BE(codec, L.ATTRIBUTES_OFFSET)
   batch.writeInt32BE(options.lastOffsetDelta ?? Math.max(0, options.count - 1), L.LAST_OFFSET_DELTA_OFFSET)
   L.writeInt64(batch, L.BASE_TIMESTAMP_OFFSET, timestamp)
   L.writeInt64(batch, L.MAX_TIMESTAMP_OFFSET, timestamp)

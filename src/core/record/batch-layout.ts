@@ -58,10 +58,19 @@ export const MAGIC_V2 = 2
  * puts on one: batchLength is an int32, and a batch lies inside a segment
  * whose positions are int32 (index entries, Kafka's segment.bytes). The
  * topic's max.message.bytes limits new writes only; a reader that used it
- * would call every batch written before the limit was lowered garbage. A
- * batch's records, decompressed, are held to the same bound.
+ * would call every batch written before the limit was lowered garbage.
  */
 export const MAX_BATCH_SIZE = 0x7fffffff
+
+/**
+ * The most a compressed batch's records may inflate to. Not a format fact
+ * (the format has none short of MAX_BATCH_SIZE) but what a reader can hold
+ * in memory at once: a 1 MB gzip batch of zeros would otherwise take two
+ * gigabytes before its first record proved it garbage. Producers build
+ * batches far below it (Kafka's batch.size is 16 KiB, librdkafka's 1 MB,
+ * logpipe's at most max.message.bytes, all before compression).
+ */
+export const MAX_INFLATED_RECORDS = 64 * 1024 * 1024
 
 /**
  * Smallest record: length varint, attributes, timestamp delta, offset

@@ -39,7 +39,7 @@ export function decompress(codec: number, data: Buffer, maxSize: number): Buffer
       return gunzipSync(data, {maxOutputLength: maxSize})
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
-        throw new CorruptRecordError(`gzip batch inflates past ${maxSize} bytes, more than a batch can hold`)
+        throw new CorruptRecordError(`gzip batch inflates past ${maxSize} bytes, more than a batch's records may take`)
       }
       throw new CorruptRecordError(`gzip batch does not decompress: ${(error as Error).message}`)
     }

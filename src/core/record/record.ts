@@ -65,7 +65,7 @@ export class RecordReader {
     if (codec === 0) {
       this.cursor.reset(batch, pos + L.RECORDS_OFFSET, pos + size)
     } else {
-      const records = decompress(codec, batch.subarray(pos + L.RECORDS_OFFSET, pos + size), L.MAX_BATCH_SIZE - L.RECORDS_OFFSET)
+      const records = decompress(codec, batch.subarray(pos + L.RECORDS_OFFSET, pos + size), L.MAX_INFLATED_RECORDS)
       this.cursor.reset(records, 0, records.length)
     }
     this.buf = this.cursor.buf
