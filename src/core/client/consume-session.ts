@@ -63,7 +63,7 @@ export interface ConsumeSessionSettings {
   exitAtEnd: boolean
   exec?: ExecSettings
   group?: GroupSettings
-  /** Used when there is no group. */
+  /** What is read when there is no group (with one, the session makes its own). */
   consumer?: Consumer
   notice: (message: string) => void
   /** The group consumer's read buffers come from here; give the output's buffers the same arena. */
@@ -74,6 +74,7 @@ export interface ConsumeSessionSettings {
    * lets running commands finish and starts no more.
    */
   interrupts?: (stop: () => void) => () => void
+  /** The group member's and the dead-letter producer's time. */
   clock?: Clock
 }
 
@@ -88,7 +89,7 @@ export async function runConsumeSession(s: ConsumeSessionSettings): Promise<void
     command: s.exec.command,
     retries: s.exec.retries,
     concurrency: s.exec.concurrency,
-    deadLetter: s.exec.deadLetterTopic ? deadLetterWriter(s.store, s.exec.deadLetterTopic, s.notice) : undefined,
+    deadLetter: s.exec.deadLetterTopic ? deadLetterWriter(s.store, s.exec.deadLetterTopic, s.notice, s.clock) : undefined,
     onNotice: s.notice,
   }) : null
   const handOn = async () => {
@@ -112,8 +113,10 @@ export async function runConsumeSession(s: ConsumeSessionSettings): Promise<void
       clock: s.clock,
     })
     consumer = gc.consumer
+  } else if (s.consumer) {
+    consumer = s.consumer
   } else {
-    consumer = s.consumer!
+    throw new TypeError('runConsumeSession: give it a consumer, or group settings')
   }
 
   let remaining = s.count

@@ -5,6 +5,7 @@
  * The topic is created (one partition) on the first dead letter.
  */
 import type {Store} from '../store/store.js'
+import type {Clock} from '../clock.js'
 import {Admin} from './admin.js'
 import type {ExecFailure} from './exec-runner.js'
 import {Producer} from './producer.js'
@@ -12,7 +13,7 @@ import {Producer} from './producer.js'
 export const DEAD_LETTER_HEADER_PREFIX = 'logpipe.error.'
 
 /** Writes a record that kept failing to the dead-letter topic, with headers saying why. */
-export function deadLetterWriter(store: Store, topic: string, notice: (m: string) => void): (f: ExecFailure) => Promise<void> {
+export function deadLetterWriter(store: Store, topic: string, notice: (m: string) => void, clock?: Clock): (f: ExecFailure) => Promise<void> {
   let producer: Producer | null = null
   return async (f) => {
     if (!producer) {
@@ -20,7 +21,7 @@ export function deadLetterWriter(store: Store, topic: string, notice: (m: string
         new Admin(store).createTopic(topic, {partitions: 1})
         notice(`created dead-letter topic ${topic}`)
       }
-      producer = new Producer(store, topic)
+      producer = new Producer(store, topic, {clock})
     }
     const why = (key: string, value: string) => ({key: `${DEAD_LETTER_HEADER_PREFIX}${key}`, value: Buffer.from(value)})
     await producer.send([

@@ -120,7 +120,8 @@ export class Producer {
   private readonly sticky: StickyPartitioner
   private readonly builderOptions: BatchBuilderOptions
   private readonly lockedSince = new Map<number, number>()
-  private readonly clock: Clock
+  /** The producer's time; DelimitedInput stamps the records it splits with it too. */
+  readonly clock: Clock
   private idleTimer: NodeJS.Timeout | null = null
   private chain: Promise<void> = Promise.resolve()
   private closed = false
