@@ -88,6 +88,11 @@ describe('runConsumeSession', () => {
     expect(two.text).toBe('0 k0=v0\n1 k1=v1\n')
   })
 
+  test('without a consumer or group settings it says which is missing', async () => {
+    const store = await storeWith(1)
+    await expect(runConsumeSession({...settings(store, new MemorySink()), consumer: undefined})).rejects.toThrow('give it a consumer, or group settings')
+  })
+
   test('following the log, an interrupt of the caller stops it, and it stops listening', async () => {
     const store = await storeWith(3)
     const sink = new MemorySink()
