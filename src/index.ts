@@ -1,6 +1,7 @@
 /**
  * logpipe as a library: the same Admin, Producer and Consumer the commands
- * are built on.
+ * are built on, and consume's loop and formats (runConsumeSession into an
+ * OutputSink, kcat -F steps and the --json envelope into a FormatBuffer).
  */
 export {Admin} from './core/client/admin.js'
 export type {PartitionDescription, TopicDescription, VerifyReport, SegmentProblem} from './core/client/admin.js'
@@ -8,6 +9,18 @@ export {Producer} from './core/client/producer.js'
 export type {ProducerOptions, ProducerRecord, RecordMetadata} from './core/client/producer.js'
 export {Consumer} from './core/client/consumer.js'
 export type {ConsumerOptions, ConsumedRecord} from './core/client/consumer.js'
+export {runConsumeSession, CONSUME_ARENA_BYTES} from './core/client/consume-session.js'
+export type {ConsumeSessionSettings, OutputSink, ExecSettings, GroupSettings} from './core/client/consume-session.js'
+export {compileFormat, jsonFormatter, bytesToJson, unescape} from './core/client/format.js'
+export type {RecordFormatter} from './core/client/format.js'
+export {FormatBuffer} from './core/client/format-buffer.js'
+export {parseJsonRecord} from './core/client/json-record.js'
+export type {JsonRecordInput} from './core/client/json-record.js'
+export {deadLetterWriter, DEAD_LETTER_HEADER_PREFIX} from './core/client/dead-letter.js'
+export type {Assignment} from './core/client/consumer.js'
+export {MemoryArena} from './core/codec/memory-arena.js'
+export {systemClock} from './core/clock.js'
+export type {Clock} from './core/clock.js'
 export {parseOffsetSpec} from './core/log/offset-spec.js'
 export type {OffsetSpec} from './core/log/offset-spec.js'
 export {partitionForKey} from './core/client/partitioner.js'

@@ -179,4 +179,13 @@ describe('src/', () => {
     }
     expect(wrong).toEqual([])
   })
+
+  test('core/ leaves the process to its caller: no oclif, no chalk, no process.stdout, no process.exit', () => {
+    const wrong: string[] = []
+    for (const path of sourceFiles(join(SRC, 'core'))) {
+      const text = readFileSync(path, 'utf8')
+      for (const m of text.matchAll(/from\s*['"](@oclif\/[^'"]*|chalk)['"]|\bprocess\.(stdout|exit)\b/g)) wrong.push(`${relative(SRC, path)}: ${m[0]}`)
+    }
+    expect(wrong).toEqual([])
+  })
 })

@@ -6,11 +6,12 @@ import {parseOffsetSpec} from '../core/log/offset-spec.js'
 import {UsageError} from '../core/errors.js'
 import {ASSIGNMENT_STRATEGIES, type AssignmentStrategy} from '../core/group/assignors.js'
 import type {AutoOffsetReset} from '../core/group/group-member.js'
-import {CONSUME_ARENA_BYTES, runConsumeLoop} from '../cli/consume-loop.js'
+import {CONSUME_ARENA_BYTES, runConsumeSession} from '../core/client/consume-session.js'
 import {MemoryArena} from '../core/codec/memory-arena.js'
 import {LogpipeCommand} from '../cli/base-command.js'
 import {parseIntFlag, intFlag} from '../cli/flags.js'
-import {compileFormat, jsonFormatter} from '../cli/format.js'
+import {compileFormat, jsonFormatter} from '../core/client/format.js'
+import {Output} from '../cli/output.js'
 
 export default class Consume extends LogpipeCommand<typeof Consume> {
   static override summary = 'Print records of one or more topics, following the log for new ones.'
@@ -64,10 +65,12 @@ export default class Consume extends LogpipeCommand<typeof Consume> {
     for (const t of topics) requireTopic(this.store, t)
     // Read and output buffers share one arena: copying a record into the output allocates nothing.
     const arena = new MemoryArena(CONSUME_ARENA_BYTES)
-    await runConsumeLoop({
+    await runConsumeSession({
       store: this.store,
       topics,
       format,
+      output: new Output(process.stdout, undefined, arena),
+      interrupts: onSignals,
       count: f.count ?? Infinity,
       exitAtEnd: f['exit-at-end'],
       notice: this.notice,
@@ -85,5 +88,15 @@ export default class Consume extends LogpipeCommand<typeof Consume> {
             },
       consumer: f.group === undefined ? new Consumer(this.store, topics, {partitions, offset: spec, onNotice: this.notice, arena}) : undefined,
     })
+  }
+}
+
+/** Ctrl-C or SIGTERM stops the session; each is caught once, so a second Ctrl-C kills as usual. */
+function onSignals(stop: () => void): () => void {
+  process.once('SIGINT', stop)
+  process.once('SIGTERM', stop)
+  return () => {
+    process.off('SIGINT', stop)
+    process.off('SIGTERM', stop)
   }
 }

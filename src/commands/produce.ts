@@ -11,7 +11,7 @@ import {parseCompression, SUPPORTED_COMPRESSION} from '../core/record/compressio
 import {validateTopicName} from '../core/store/names.js'
 import {LogpipeCommand} from '../cli/base-command.js'
 import {intFlag} from '../cli/flags.js'
-import {unescape} from '../cli/format.js'
+import {unescape} from '../core/client/format.js'
 import {Output} from '../cli/output.js'
 import {rawFlagValues} from '../cli/raw-argv.js'
 

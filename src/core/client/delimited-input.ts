@@ -56,7 +56,7 @@ export class DelimitedInput {
     try {
       for await (const chunk of stream as AsyncIterable<Buffer>) {
         if (this.failure) throw this.failure
-        const now = Date.now()
+        const now = this.producer.clock.now()
         let buf: Buffer = chunk
         let start = 0
         if (this.leftover.length > 0) {
@@ -112,7 +112,7 @@ export class DelimitedInput {
       const n = readSync(fd, buf, have, chunk, null)
       have += n
       if (n === 0) break
-      const start = this.split(buf, 0, have, Date.now())
+      const start = this.split(buf, 0, have, this.producer.clock.now())
       if (have - start > maxRecord) {
         throw new RecordTooLargeError(`record ${this.records + 1} is over max.message.bytes (${maxRecord}) and was not written`, {
           hint: 'check -D/--delimiter, or raise the topic config max.message.bytes',
@@ -153,7 +153,7 @@ export class DelimitedInput {
     if (this.leftover.length > 0) {
       const last = this.leftover
       this.leftover = EMPTY
-      this.add(last, 0, last.length, Date.now())
+      this.add(last, 0, last.length, this.producer.clock.now())
     }
   }
 

@@ -12,6 +12,7 @@ import {GroupMember, type GroupMemberOptions} from '../group/group-member.js'
 import type {CommitOutcome} from '../group/offset-store.js'
 import {Consumer} from './consumer.js'
 import type {ExecRunner} from './exec-runner.js'
+import {systemClock} from '../clock.js'
 
 /** The member's own settings (GroupMemberOptions) and how this consumer hands records on. */
 export interface GroupConsumerOptions extends GroupMemberOptions {
@@ -90,7 +91,7 @@ export class GroupConsumer {
   /** Commits what has been handed on, if the commit interval has passed (or `force`). */
   async commit(force = false): Promise<Map<string, CommitOutcome>> {
     const outcomes = new Map<string, CommitOutcome>()
-    const now = Date.now()
+    const now = (this.options.clock ?? systemClock).now()
     if (!force && now - this.lastCommit < (this.options.commitIntervalMs ?? 1000)) return outcomes
     this.lastCommit = now
     const snapshot = this.consumer.assignments.map((a) => ({topic: a.topic, partition: a.partition}))

@@ -16,6 +16,7 @@ import type {Store} from '../store/store.js'
 import {type LogConfig, resolveConfig} from '../log/log-config.js'
 import {topicMetadataVersion} from './metadata-version.js'
 import {StickyPartitioner, partitionForKey} from './partitioner.js'
+import {type Clock, systemClock} from '../clock.js'
 
 export interface ProducerOptions {
   /** Where the partitions are written: the store's files unless a broker client stands in. */
@@ -36,6 +37,8 @@ export interface ProducerOptions {
   /** Told the offsets of every batch written, in write order. */
   onAck?: (partition: number, baseOffset: number, count: number) => void
   lockStaleMs?: number
+  /** Judges lock hold times, lock staleness and segment age, and stamps records sent without a timestamp. */
+  clock?: Clock
 }
 
 export interface ProducerRecord {
@@ -119,6 +122,8 @@ export class Producer {
   private readonly sticky: StickyPartitioner
   private readonly builderOptions: BatchBuilderOptions
   private readonly lockedSince = new Map<number, number>()
+  /** The producer's time; DelimitedInput stamps the records it splits with it too. */
+  readonly clock: Clock
   private idleTimer: NodeJS.Timeout | null = null
   private chain: Promise<void> = Promise.resolve()
   private closed = false
@@ -133,6 +138,7 @@ export class Producer {
     this.topicDir = store.topicDir(topic)
     // A copy: the caller's object is theirs, and later changes to it must not reach a running producer.
     this.options = {...options}
+    this.clock = options.clock ?? systemClock
     this.store = store
     this.topicId = directoryIdentity(this.topicDir)
     this.metadataId = topicMetadataVersion(this.store, this.topic)
@@ -157,12 +163,14 @@ export class Producer {
   }
 
   private openLog(p: number): PartitionWriter {
+    const now = () => this.clock.now()
     return (this.options.partitionFactory ?? this.store.partitions).writer(this.topic, p, this.config, {
       label: `topic ${this.topic} partition ${p}`,
       topic: this.topic,
       fsync: this.options.fsync,
       onNotice: this.options.onNotice,
-      lock: {staleMs: this.options.lockStaleMs, client: 'producer'},
+      lock: {staleMs: this.options.lockStaleMs, client: 'producer', now},
+      now,
     })
   }
 
@@ -329,7 +337,7 @@ export class Producer {
               if (error instanceof LockError) this.failure = error
               throw error
             }
-            this.lockedSince.set(partition, Date.now())
+            this.lockedSince.set(partition, this.clock.now())
           }
           const result = log.append(builder)
           this.ready.shift()
@@ -384,7 +392,7 @@ export class Producer {
       partition ??= this.partitionFor(key, 0, key?.length ?? 0)
       const headers = r.headers ? encodeHeaders(normalizeHeaders(r.headers)) : NO_HEADERS
       acks.expect(partition, i)
-      this.add(partition, r.timestamp ?? Date.now(), key, 0, key?.length ?? 0, value, 0, value?.length ?? 0, headers, acks)
+      this.add(partition, r.timestamp ?? this.clock.now(), key, 0, key?.length ?? 0, value, 0, value?.length ?? 0, headers, acks)
     })
     await this.flush(true)
     return acks.metadata
@@ -401,7 +409,7 @@ export class Producer {
 
   private async releaseLongHeld(): Promise<void> {
     const maxHold = this.options.maxHoldMs ?? DEFAULT_MAX_HOLD_MS
-    const now = Date.now()
+    const now = this.clock.now()
     for (const [p, since] of this.lockedSince) {
       if (now - since >= maxHold) {
         this.lockedSince.delete(p)

@@ -17,6 +17,7 @@ import {Membership, groupStrategy, liveMembers, newMemberId, removeDeadMembers} 
 import {type CommitOutcome, OffsetStore} from './offset-store.js'
 import {PartitionOwnership} from './ownership.js'
 import {ensureDirs, isRecord, readGroupJson, withGroupLock, writeGroupJson} from './group-files.js'
+import {type Clock, systemClock} from '../clock.js'
 
 export type AutoOffsetReset = 'earliest' | 'latest'
 
@@ -32,6 +33,8 @@ export interface GroupMemberOptions {
   startWithoutCommit?: OffsetSpec
   clientId?: string
   onNotice?: (message: string) => void
+  /** Judges heartbeats, session timeouts and ownership staleness. */
+  clock?: Clock
 }
 
 export interface PartitionHooks {
@@ -105,6 +108,7 @@ export class GroupMember {
   private readonly owned = new Map<string, PartitionOwnership>()
   private ticking: Promise<void> | null = null
   private stopped = false
+  private readonly clock: Clock
 
   constructor(store: Store, group: string, topics: string[], hooks: PartitionHooks, options: GroupMemberOptions = {}) {
     this.store = store
@@ -113,6 +117,7 @@ export class GroupMember {
     this.topics = topics
     this.hooks = hooks
     this.options = options
+    this.clock = options.clock ?? systemClock
     this.sessionTimeoutMs = options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS
     this.memberId = newMemberId(options.clientId ?? 'logpipe')
     this.offsets = new OffsetStore(this.dir, {onNotice: options.onNotice})
@@ -122,7 +127,7 @@ export class GroupMember {
       topics,
       strategy: options.strategy ?? 'range',
       sessionTimeoutMs: this.sessionTimeoutMs,
-    })
+    }, this.clock)
   }
 
   /** How often to tick: often enough to heartbeat well within the session timeout and to react quickly. */
@@ -141,7 +146,7 @@ export class GroupMember {
     this.membership.join()
     // Like Kafka's INCONSISTENT_GROUP_PROTOCOL: a member cannot join with
     // an assignment strategy other than the group's.
-    const strategy = groupStrategy(liveMembers(this.dir))
+    const strategy = groupStrategy(liveMembers(this.dir, this.clock.now()))
     const mine = this.options.strategy ?? 'range'
     if (strategy && strategy !== mine) {
       this.membership.leave()
@@ -165,7 +170,7 @@ export class GroupMember {
    * operator reset offsets under it.
    */
   heartbeat(): void {
-    if (Date.now() - this.membership.info.heartbeatAt < this.tickIntervalMs / 2) return
+    if (this.clock.now() - this.membership.info.heartbeatAt < this.tickIntervalMs / 2) return
     this.membership.heartbeat({owned: this.ownedPartitions, positions: this.hooks.positions()})
   }
 
@@ -180,8 +185,9 @@ export class GroupMember {
   private async round(): Promise<void> {
     if (this.stopped) return
     this.membership.heartbeat({owned: this.ownedPartitions, positions: this.hooks.positions()})
-    removeDeadMembers(this.dir, Date.now(), (message) => this.notice(message))
-    const members = liveMembers(this.dir)
+    const now = this.clock.now()
+    removeDeadMembers(this.dir, now, (message) => this.notice(message))
+    const members = liveMembers(this.dir, now)
     if (!members.some((m) => m.memberId === this.memberId)) members.push(this.membership.info)
     const partitionsPerTopic = new Map<string, number>()
     for (const topic of new Set(members.flatMap((m) => m.topics))) {
@@ -218,7 +224,7 @@ export class GroupMember {
     // Take what is ours and free.
     for (const [key, tp] of mine) {
       if (this.owned.has(key) || this.stopped) continue
-      const ownership = new PartitionOwnership(this.dir, tp.topic, tp.partition, this.memberId, this.staleMs)
+      const ownership = new PartitionOwnership(this.dir, tp.topic, tp.partition, this.memberId, this.staleMs, this.clock)
       if (!(await ownership.tryAcquire(this.committedGeneration(tp)))) continue
       this.owned.set(key, ownership)
       this.hooks.assigned(tp, this.startOffset(tp))

@@ -10,6 +10,7 @@ import {hostname} from 'node:os'
 import {join} from 'node:path'
 import {randomBytes} from 'node:crypto'
 import {isAlive} from '../lock/partition-lock.js'
+import {type Clock, systemClock} from '../clock.js'
 import {validateMemberId, validateTopicName} from '../store/names.js'
 import {ASSIGNMENT_STRATEGIES, type AssignmentStrategy, type TopicPartition} from './assignors.js'
 import {ensureDirs, inodeOf, isOffset, isPartition, isRecord, listNames, readGroupJson, unlinkIfSame, writeGroupJson} from './group-files.js'
@@ -174,11 +175,14 @@ export class Membership {
   readonly groupDir: string
   info: MemberInfo
   private left = false
+  private readonly clock: Clock
 
-  constructor(groupDir: string, info: Omit<MemberInfo, 'heartbeatAt' | 'joinedAt' | 'owned' | 'positions' | 'host' | 'pid'>) {
+  constructor(groupDir: string, info: Omit<MemberInfo, 'heartbeatAt' | 'joinedAt' | 'owned' | 'positions' | 'host' | 'pid'>, clock: Clock = systemClock) {
     this.groupDir = groupDir
+    this.clock = clock
     validateMemberId(info.memberId)
-    this.info = {...info, host: hostname(), pid: process.pid, joinedAt: new Date().toISOString(), heartbeatAt: Date.now(), owned: [], positions: {}}
+    const now = clock.now()
+    this.info = {...info, host: hostname(), pid: process.pid, joinedAt: new Date(now).toISOString(), heartbeatAt: now, owned: [], positions: {}}
   }
 
   get path(): string {
@@ -193,7 +197,7 @@ export class Membership {
   /** Rewrites the member file (rename makes it atomic; no fsync: a heartbeat need not survive a machine crash). */
   heartbeat(update: Partial<Pick<MemberInfo, 'owned' | 'positions'>> = {}): void {
     if (this.left) return
-    this.info = {...this.info, ...update, heartbeatAt: Date.now()}
+    this.info = {...this.info, ...update, heartbeatAt: this.clock.now()}
     writeGroupJson(this.path, this.info, {sync: false})
   }
 

@@ -15,6 +15,7 @@ import {join} from 'node:path'
 import lockfile from 'proper-lockfile'
 import {LockError, StoreError} from '../errors.js'
 import {PartitionLock} from '../lock/partition-lock.js'
+import {type Clock, systemClock} from '../clock.js'
 import {validateTopicName} from '../store/names.js'
 import {ensureDirs, isOffset, isPartition, isRecord, readGroupJson, writeGroupJson} from './group-files.js'
 
@@ -43,13 +44,13 @@ export class PartitionOwnership {
 
   private readonly groupDir: string
 
-  constructor(groupDir: string, topic: string, partition: number, memberId: string, staleMs: number) {
+  constructor(groupDir: string, topic: string, partition: number, memberId: string, staleMs: number, clock: Clock = systemClock) {
     this.topic = topic
     this.partition = partition
     this.groupDir = groupDir
     this.dir = ownershipDir(groupDir, topic, partition)
     // One attempt per call (timeout 0): the member retries on its next tick.
-    this.lock = new PartitionLock(this.dir, {staleMs, timeoutMs: 0, client: memberId, liveness: 'heartbeat'})
+    this.lock = new PartitionLock(this.dir, {staleMs, timeoutMs: 0, client: memberId, liveness: 'heartbeat', now: () => clock.now()})
   }
 
   /**

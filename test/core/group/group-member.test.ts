@@ -33,6 +33,7 @@ import {LOCK_NAME, readLeaderInfo} from '../../../src/core/lock/partition-lock.j
 import {writeJsonAtomic} from '../../../src/core/store/atomic-write.js'
 import {Store} from '../../../src/core/store/store.js'
 import {tempDir} from '../support.js'
+import {ManualClock} from '../../helpers/clock.js'
 
 const TAKE_OWNERSHIP = resolve(import.meta.dirname, '..', '..', 'fixtures', 'groups', 'take-ownership.mjs')
 
@@ -239,12 +240,12 @@ describe('assignment strategy', () => {
     const store = await storeWithTopic(4)
     // B is made first (its join time is earlier) but joins second: A's join
     // sees nobody, B's sees itself as the longest-standing member. Both get in.
+    const clock = new ManualClock()
     const hb = new Recorder()
-    const b = member(store, hb, {strategy: 'roundrobin', clientId: 'b'})
-    const made = Date.now()
-    while (Date.now() <= made + 1) await new Promise((r) => setTimeout(r, 1)) // a later join time for A
+    const b = member(store, hb, {strategy: 'roundrobin', clientId: 'b', clock})
+    clock.advance(2) // a later join time for A
     const ha = new Recorder()
-    const a = member(store, ha, {strategy: 'range', clientId: 'a'})
+    const a = member(store, ha, {strategy: 'range', clientId: 'a', clock})
     await a.join()
     await b.join()
     for (let i = 0; i < 3; i++) {
@@ -254,5 +255,45 @@ describe('assignment strategy', () => {
     // Round robin over (a, b): a gets 0 and 2, b gets 1 and 3. (Range would give a 0 and 1.)
     expect(a.ownedPartitions.map(key).sort()).toEqual(['t/0', 't/2'])
     expect(b.ownedPartitions.map(key).sort()).toEqual(['t/1', 't/3'])
+  })
+})
+
+describe('time, from the clock it is given', () => {
+  test('a member that stops heartbeating is dead once the clock passes its session timeout, and its partitions (their ownership locks stale by the same clock) go to the others', async () => {
+    const store = await storeWithTopic(2)
+    const clock = new ManualClock()
+    const a = member(store, new Recorder(), {clientId: 'a', clock})
+    const b = member(store, new Recorder(), {clientId: 'b', clock})
+    await a.join()
+    await b.join()
+    await a.tick() // lets go of b's half
+    await b.tick() // takes it
+    expect(a.ownedPartitions.map(key)).toEqual(['t/0'])
+    expect(b.ownedPartitions.map(key)).toEqual(['t/1'])
+
+    // b stops: no tick, no heartbeat. Within its session timeout it keeps its partition.
+    clock.advance(60_000)
+    await a.tick()
+    expect(a.ownedPartitions.map(key)).toEqual(['t/0'])
+    // Past it by more than this test has taken in real time, so the lock's real mtime is stale too.
+    clock.advance(5_000)
+    await a.tick()
+    expect(readMembers(a.dir).map((m) => m.memberId)).toEqual([a.memberId])
+    expect(a.ownedPartitions.map(key).sort()).toEqual(['t/0', 't/1'])
+  })
+
+  test('heartbeat() rewrites the member file only once half a tick interval has passed on the clock', async () => {
+    const store = await storeWithTopic(1)
+    const clock = new ManualClock(1_700_000_000_000)
+    const a = member(store, new Recorder(), {clock})
+    await a.join()
+    const heartbeatAt = () => readMembers(a.dir)[0].heartbeatAt
+    expect(heartbeatAt()).toBe(1_700_000_000_000)
+    clock.advance(a.tickIntervalMs / 2 - 1)
+    a.heartbeat()
+    expect(heartbeatAt()).toBe(1_700_000_000_000)
+    clock.advance(1)
+    a.heartbeat()
+    expect(heartbeatAt()).toBe(1_700_000_000_000 + a.tickIntervalMs / 2)
   })
 })

@@ -25,6 +25,7 @@ import {
 } from '../../../src/core/group/membership.js'
 import {isAlive} from '../../../src/core/lock/partition-lock.js'
 import {tempDir} from '../support.js'
+import {ManualClock} from '../../helpers/clock.js'
 
 function deadPid(): number {
   const child = spawnSync(process.execPath, ['-e', '0'])
@@ -78,18 +79,19 @@ describe('isMemberAlive', () => {
 })
 
 describe('member files', () => {
-  test('join writes the file, heartbeat rewrites it atomically, leave removes it and stops heartbeats', async () => {
+  test('join writes the file, heartbeat rewrites it atomically, leave removes it and stops heartbeats', () => {
     const dir = tempDir()
-    const m = new Membership(dir, {memberId: newMemberId('test'), clientId: 'test', topics: ['t'], strategy: 'sticky', sessionTimeoutMs: 1500})
+    const clock = new ManualClock(1_700_000_000_000)
+    const m = new Membership(dir, {memberId: newMemberId('test'), clientId: 'test', topics: ['t'], strategy: 'sticky', sessionTimeoutMs: 1500}, clock)
     m.join()
     const first = readMembers(dir)
     expect(first).toHaveLength(1)
     expect(first[0]).toMatchObject({memberId: m.info.memberId, pid: process.pid, host: hostname(), topics: ['t'], strategy: 'sticky', sessionTimeoutMs: 1500, owned: []})
-    const before = first[0].heartbeatAt
-    await new Promise((r) => setTimeout(r, 5))
+    expect(first[0]).toMatchObject({heartbeatAt: 1_700_000_000_000, joinedAt: new Date(1_700_000_000_000).toISOString()})
+    clock.advance(5)
     m.heartbeat({owned: [{topic: 't', partition: 2}], positions: {'t/2': 17}})
     const [after] = readMembers(dir)
-    expect(after.heartbeatAt).toBeGreaterThan(before)
+    expect(after.heartbeatAt).toBe(1_700_000_000_005)
     expect(after.owned).toEqual([{topic: 't', partition: 2}])
     expect(after.positions).toEqual({'t/2': 17})
     // No temp files left beside it.
@@ -125,20 +127,18 @@ describe('member files', () => {
     expect(liveMembers(join(dir, 'nope'))).toEqual([])
   })
 
-  test('a member whose heartbeats stop is dead after its session timeout (polled, no fixed sleep)', async () => {
+  test('a member whose heartbeats stop is dead once its session timeout has passed on the clock', () => {
     const dir = tempDir()
-    const m = new Membership(dir, {memberId: 'stalled', clientId: 'test', topics: ['t'], strategy: 'range', sessionTimeoutMs: 150})
+    const clock = new ManualClock(1_700_000_000_000)
+    const m = new Membership(dir, {memberId: 'stalled', clientId: 'test', topics: ['t'], strategy: 'range', sessionTimeoutMs: 150}, clock)
     m.join()
-    const joined = m.info.heartbeatAt
-    expect(liveMembers(dir).map((x) => x.memberId)).toEqual(['stalled'])
-    while (liveMembers(dir).length > 0) {
-      expect(Date.now() - joined, 'still alive well past its session timeout').toBeLessThan(5000)
-      await new Promise((r) => setTimeout(r, 10))
-    }
-    expect(Date.now() - joined).toBeGreaterThan(150)
+    clock.advance(150)
+    expect(liveMembers(dir, clock.now()).map((x) => x.memberId)).toEqual(['stalled'])
+    clock.advance(1)
+    expect(liveMembers(dir, clock.now())).toEqual([])
     // A heartbeat brings it back.
     m.heartbeat()
-    expect(liveMembers(dir).map((x) => x.memberId)).toEqual(['stalled'])
+    expect(liveMembers(dir, clock.now()).map((x) => x.memberId)).toEqual(['stalled'])
     expect(JSON.parse(readFileSync(m.path, 'utf8')).memberId).toBe('stalled')
   })
 

@@ -1,6 +1,6 @@
 /**
  * kcat's `-F` output format, compiled once into a list of steps and run per
- * record straight into the Output buffer:
+ * record straight into a FormatBuffer (the CLI's stdout buffer is one):
  *
  *   %t topic  %p partition  %o offset  %k key  %s value  %S value size
  *   %K key size  %T timestamp (ms)  %h headers (k=v,k=v)  %%
@@ -11,16 +11,17 @@
  * strings when they are UTF-8, {"base64": ...} when not, null when null.
  */
 import {isUtf8} from 'node:buffer'
-import {UsageError} from '../core/errors.js'
-import type {Assignment} from '../core/client/consumer.js'
-import type {RecordReader} from '../core/record/record.js'
-import type {Output} from './output.js'
-import {ByteCursor} from '../core/codec/varint.js'
+import {UsageError} from '../errors.js'
+import type {Assignment} from './consumer.js'
+import type {RecordReader} from '../record/record.js'
+import type {FormatBuffer} from './format-buffer.js'
+import {ByteCursor} from '../codec/varint.js'
 
 type FieldKind = 'topic' | 'partition' | 'offset' | 'key' | 'value' | 'valueSize' | 'keySize' | 'timestamp' | 'headers'
 type Step = {kind: 'literal'; bytes: Buffer} | {kind: FieldKind}
 
-export type RecordFormatter = (out: Output, a: Assignment, r: RecordReader) => void
+/** Writes the record `r` is on (of partition `a`) into `out`. */
+export type RecordFormatter = (out: FormatBuffer, a: Assignment, r: RecordReader) => void
 
 const TOKENS: Record<string, FieldKind> = {
   t: 'topic',
@@ -150,7 +151,7 @@ export function compileFormat(format: string): RecordFormatter {
 /** One cursor for every record's headers: %h runs per record. */
 const headerCursor = new ByteCursor(Buffer.alloc(0))
 
-function writeHeadersKcat(out: Output, r: RecordReader): void {
+function writeHeadersKcat(out: FormatBuffer, r: RecordReader): void {
   if (r.headerCount === 0) return
   const c = headerCursor
   c.reset(r.buf, r.headersStart, r.headersEnd)
@@ -168,7 +169,7 @@ function writeHeadersKcat(out: Output, r: RecordReader): void {
   }
 }
 
-function writeByte(out: Output, b: number): void {
+function writeByte(out: FormatBuffer, b: number): void {
   out.ensure(1)
   out.buf[out.pos++] = b
 }

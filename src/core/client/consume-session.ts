@@ -1,24 +1,42 @@
 /**
- * The consume loop: poll the consumer, format records into the output (or
+ * A consume session: poll the consumer, format records into the output (or
  * hand them to the --exec runner), flush with backpressure, wait for new
  * data when there is none. With a group it also commits what has been
  * handed on and leaves the group cleanly at the end (count reached, end of
- * log with -e, Ctrl-C, SIGTERM).
+ * log with exitAtEnd, an interrupt).
+ *
+ * The caller brings the process's side: where the bytes go (an OutputSink,
+ * stdout for the CLI) and what interrupts it (Ctrl-C and SIGTERM for the
+ * CLI), so Connect and Streams run the same loop into their own sinks.
  */
-import type {Assignment, Consumer} from '../core/client/consumer.js'
-import {ExecRunner, execFailureError, type ExecFailure} from '../core/client/exec-runner.js'
-import {GroupConsumer} from '../core/client/group-consumer.js'
-import {Producer} from '../core/client/producer.js'
-import {Admin} from '../core/client/admin.js'
-import type {AssignmentStrategy} from '../core/group/assignors.js'
-import type {AutoOffsetReset} from '../core/group/group-member.js'
-import type {OffsetSpec} from '../core/log/offset-spec.js'
-import type {RecordReader} from '../core/record/record.js'
-import type {Store} from '../core/store/store.js'
-import {CorruptRecordError} from '../core/errors.js'
+import type {Assignment, Consumer} from './consumer.js'
+import {ExecRunner, execFailureError} from './exec-runner.js'
+import {GroupConsumer} from './group-consumer.js'
+import {deadLetterWriter} from './dead-letter.js'
+import type {FormatBuffer} from './format-buffer.js'
 import type {RecordFormatter} from './format.js'
-import {Output} from './output.js'
-import type {MemoryArena} from '../core/codec/memory-arena.js'
+import type {AssignmentStrategy} from '../group/assignors.js'
+import type {AutoOffsetReset} from '../group/group-member.js'
+import type {OffsetSpec} from '../log/offset-spec.js'
+import type {RecordReader} from '../record/record.js'
+import type {Store} from '../store/store.js'
+import {CorruptRecordError} from '../errors.js'
+import type {MemoryArena} from '../codec/memory-arena.js'
+import type {Clock} from '../clock.js'
+
+/** Where a session's formatted records go: a FormatBuffer that writes itself out. */
+export interface OutputSink extends FormatBuffer {
+  /** Nearly full: polling stops after the current batch and the sink is flushed. */
+  readonly isFull: boolean
+  /** The reader went away (a closed pipe): nothing more is written, and the session ends. */
+  readonly closed: boolean
+  /** Hands the bytes on; resolves when more may be written (backpressure). */
+  flush(): Promise<void>
+  /** Resolves once every byte handed on so far has been written out. */
+  settled(): Promise<void>
+  /** flush(), then settled(). */
+  end(): Promise<void>
+}
 
 export interface ExecSettings {
   command: string
@@ -32,24 +50,32 @@ export interface GroupSettings {
   sessionTimeoutMs: number
   strategy: AssignmentStrategy
   autoOffsetReset: AutoOffsetReset
-  /** Applied to each partition as it is assigned; null means the committed offset. */
-  /** Where to start partitions the group has no committed offset for (an explicit -o); null: --auto-offset-reset. */
+  /** Where to start partitions the group has no committed offset for (an explicit -o); null: autoOffsetReset. */
   startWithoutCommit: OffsetSpec | null
 }
 
-export interface LoopSettings {
+export interface ConsumeSessionSettings {
   store: Store
   topics: string[]
   format: RecordFormatter
+  output: OutputSink
   count: number
   exitAtEnd: boolean
   exec?: ExecSettings
   group?: GroupSettings
-  /** Used when there is no group. */
+  /** What is read when there is no group (with one, the session makes its own). */
   consumer?: Consumer
   notice: (message: string) => void
-  /** Read buffers (the consumer's) and output buffers come from here. */
-  arena: MemoryArena
+  /** The group consumer's read buffers come from here; give the output's buffers the same arena. */
+  arena?: MemoryArena
+  /**
+   * Subscribes `stop` to the caller's interrupts while records are read,
+   * returning the unsubscribe. A stop hands on and commits what was read,
+   * lets running commands finish and starts no more.
+   */
+  interrupts?: (stop: () => void) => () => void
+  /** The group member's and the dead-letter producer's time. */
+  clock?: Clock
 }
 
 const MAX_QUEUED = 1000
@@ -57,13 +83,13 @@ const MAX_QUEUED = 1000
 /** Room for a few read buffers and the output buffers (about a megabyte each). */
 export const CONSUME_ARENA_BYTES = 12 << 20
 
-export async function runConsumeLoop(s: LoopSettings): Promise<void> {
-  const out = new Output(process.stdout, undefined, s.arena)
+export async function runConsumeSession(s: ConsumeSessionSettings): Promise<void> {
+  const out = s.output
   const runner = s.exec ? new ExecRunner({
     command: s.exec.command,
     retries: s.exec.retries,
     concurrency: s.exec.concurrency,
-    deadLetter: s.exec.deadLetterTopic ? deadLetterWriter(s.store, s.exec.deadLetterTopic, s.notice) : undefined,
+    deadLetter: s.exec.deadLetterTopic ? deadLetterWriter(s.store, s.exec.deadLetterTopic, s.notice, s.clock) : undefined,
     onNotice: s.notice,
   }) : null
   const handOn = async () => {
@@ -84,10 +110,13 @@ export async function runConsumeLoop(s: LoopSettings): Promise<void> {
       exec: runner ?? undefined,
       handOn,
       arena: s.arena,
+      clock: s.clock,
     })
     consumer = gc.consumer
+  } else if (s.consumer) {
+    consumer = s.consumer
   } else {
-    consumer = s.consumer!
+    throw new TypeError('runConsumeSession: give it a consumer, or group settings')
   }
 
   let remaining = s.count
@@ -100,8 +129,7 @@ export async function runConsumeLoop(s: LoopSettings): Promise<void> {
     runner?.stop()
     consumer.interrupt()
   }
-  process.once('SIGINT', stop)
-  process.once('SIGTERM', stop)
+  const unsubscribe = s.interrupts?.(stop)
   const visit = (a: Assignment, r: RecordReader) => {
     if (runner) runner.push({topic: a.topic, partition: a.partition, ...r.toRecord()})
     else s.format(out, a, r)
@@ -123,50 +151,17 @@ export async function runConsumeLoop(s: LoopSettings): Promise<void> {
     }
     if (runner) await runner.drain()
   } finally {
-    process.off('SIGINT', stop)
-    process.off('SIGTERM', stop)
+    unsubscribe?.()
     if (gc) await gc.close()
     else consumer.close()
     await out.end()
   }
   if (runner?.fatal) throw execFailureError(runner.fatal)
-  // -e stopped short of the end in the damaged partitions: say so in the exit code.
+  // exitAtEnd stopped short of the end in the damaged partitions: say so in the exit code.
   if (s.exitAtEnd && consumer.damage.length > 0) throw damagedPartitionsError(consumer.damage)
 }
 
 function damagedPartitionsError(damage: readonly CorruptRecordError[]): CorruptRecordError {
   const n = damage.length
   return new CorruptRecordError(`stopped short of the end of ${n} partition${n === 1 ? '' : 's'} at damaged data (named above)`, {hint: damage[0].hint})
-}
-
-/** Writes a record that kept failing to the dead-letter topic, with headers saying why. */
-function deadLetterWriter(store: Store, topic: string, notice: (m: string) => void): (f: ExecFailure) => Promise<void> {
-  let producer: Producer | null = null
-  return async (f) => {
-    if (!producer) {
-      if (!store.topicExists(topic)) {
-        new Admin(store).createTopic(topic, {partitions: 1})
-        notice(`created dead-letter topic ${topic}`)
-      }
-      producer = new Producer(store, topic)
-    }
-    const why = (key: string, value: string) => ({key: `logpipe.error.${key}`, value: Buffer.from(value)})
-    await producer.send([
-      {
-        key: f.job.key,
-        value: f.job.value,
-        timestamp: f.job.timestamp,
-        headers: [
-          ...f.job.headers,
-          why('topic', f.job.topic),
-          why('partition', String(f.job.partition)),
-          why('offset', String(f.job.offset)),
-          why('exit.code', f.exitCode === null ? `signal ${f.signal}` : String(f.exitCode)),
-          why('attempts', String(f.attempts)),
-          why('stderr', f.stderrTail),
-        ],
-      },
-    ])
-    await producer.releaseAll()
-  }
 }
