@@ -121,7 +121,7 @@ describe('compaction', () => {
   test(`keeps the last record per key, at its original offset (seed ${seed})`, async () => {
     const dir = tempDir()
     const written = await writeCompacted(dir, traffic(new Rng(seed), 150))
-    expect(listSegmentBaseOffsets(dir).length).toBeGreaterThan(4)
+    expect(listSegmentBaseOffsets(dir).length).toBeGreaterThan(2)
     // Compaction already ran on each roll.
     expect(readBack(dir).length).toBeLessThan(written.length)
     const now = written.at(-1)!.timestamp
@@ -129,7 +129,7 @@ describe('compaction', () => {
     expect(result.segmentsCleaned).toBeGreaterThan(0)
     await expectCompacted(dir, written, now)
     // Compacting again finds nothing more to do.
-    expect(compactNow(dir, now)).toEqual({segmentsCleaned: 0, recordsRemoved: 0})
+    expect(compactNow(dir, now)).toEqual({segmentsCleaned: 0, segmentsMerged: 0, recordsRemoved: 0})
   })
 
   test(`gzip batches are rewritten compressed, and still decode (seed ${seed})`, async () => {
@@ -184,7 +184,7 @@ describe('compaction', () => {
     const now = written.at(-1)!.timestamp
     const lagged = logConfig({...COMPACT, 'min.compaction.lag.ms': now - T0 + 1})
     const bases = listSegmentBaseOffsets(dir)
-    expect(compactPartition(dir, lagged, now, bases.at(-1)!, new BatchScanner())).toEqual({segmentsCleaned: 0, recordsRemoved: 0})
+    expect(compactPartition(dir, lagged, now, bases.at(-1)!, new BatchScanner())).toEqual({segmentsCleaned: 0, segmentsMerged: 0, recordsRemoved: 0})
     expect(bases.map((b) => readFileSync(segmentPath(dir, b, LOG_SUFFIX)).toString('hex'))).toEqual(before)
   })
 
