@@ -12,6 +12,7 @@ import {compactPartition} from '../../../src/core/log/compaction.js'
 import {LOG_SUFFIX, listSegmentBaseOffsets, segmentPath} from '../../../src/core/log/file-names.js'
 import {LogReader} from '../../../src/core/log/log-reader.js'
 import {applyRetention} from '../../../src/core/log/retention.js'
+import {verifyPartition} from '../../../src/core/log/verify.js'
 import {Compression} from '../../../src/core/record/compression.js'
 import type {Record} from '../../../src/core/record/record.js'
 import {assertKafkajsDecodes} from '../../helpers/kafkajs.js'
@@ -209,6 +210,43 @@ describe('compaction', () => {
     // At exactly the retention age the segment stays; a millisecond later it goes.
     expect(applyRetention(dir, both, newest + retentionMs, bases.at(-1)!)).toEqual([])
     expect(applyRetention(dir, both, newest + retentionMs + 1, bases.at(-1)!)[0].baseOffset).toBe(bases[0])
+  })
+
+  test(`rolls leave no trail of small segments: consecutive segments are cleaned into groups that fit segment.bytes (seed ${seed})`, async () => {
+    const dir = tempDir()
+    const overrides = {...COMPACT, 'segment.bytes': 1024}
+    const rng = new Rng(seed ^ 0x1234)
+    // Small batches over 40 keys (a tombstone now and then): every roll compacts.
+    const batches: PlainRecord[][] = Array.from({length: 400}, (_, i) => {
+      const key = `key-${rng.int(0, 40)}`
+      return [{timestamp: T0 + 100 * i, key: utf8(key), value: i % 37 === 36 ? null : utf8(`value ${i}`)}]
+    })
+    const clock = new Clock(T0)
+    const {log, notices} = openLog(dir, overrides, clock)
+    await log.acquire()
+    const results = batches.map((b) => {
+      clock.ms = b[0].timestamp
+      return appendBatch(log, b)
+    })
+    await log.release()
+    expect(notices).toEqual([])
+    const written = expectedRecords(batches, results)
+    expect(new Set(results.map((r) => r.segmentBaseOffset)).size, 'rolls').toBeGreaterThanOrEqual(25)
+
+    const segmentCount = () => listSegmentBaseOffsets(dir).length
+    const inactive = () => listSegmentBaseOffsets(dir).slice(0, -1)
+    const inactiveBytes = () => inactive().reduce((n, b) => n + readFileSync(segmentPath(dir, b, LOG_SUFFIX)).length, 0)
+    // Neighbours that fit together are one segment, so every two hold more than segment.bytes.
+    const bound = () => Math.floor((2 * inactiveBytes()) / 1024) + 1 + 1
+    expect(segmentCount()).toBeLessThanOrEqual(bound())
+    for (const b of inactive()) expect(readFileSync(segmentPath(dir, b, LOG_SUFFIX)).length, `segment ${b}`).toBeGreaterThan(0)
+    expect(verifyPartition(dir).problems).toEqual([])
+
+    const now = written.at(-1)!.timestamp
+    compactPartition(dir, logConfig(overrides), now, listSegmentBaseOffsets(dir).at(-1)!, new BatchScanner())
+    expect(segmentCount()).toBeLessThanOrEqual(bound())
+    expect(verifyPartition(dir).problems).toEqual([])
+    await expectCompacted(dir, written, now)
   })
 
   test('the active segment is never rewritten', async () => {
