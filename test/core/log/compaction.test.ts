@@ -14,7 +14,7 @@ import {LogReader} from '../../../src/core/log/log-reader.js'
 import {applyRetention} from '../../../src/core/log/retention.js'
 import {verifyPartition} from '../../../src/core/log/verify.js'
 import {Compression} from '../../../src/core/record/compression.js'
-import type {Record} from '../../../src/core/record/record.js'
+import {type Record, RecordReader} from '../../../src/core/record/record.js'
 import {assertKafkajsDecodes} from '../../helpers/kafkajs.js'
 import {type PlainRecord, Rng, logConfig, tempDir, testSeed, utf8} from '../support.js'
 import {
@@ -247,6 +247,44 @@ describe('compaction', () => {
     expect(segmentCount()).toBeLessThanOrEqual(bound())
     expect(verifyPartition(dir).problems).toEqual([])
     await expectCompacted(dir, written, now)
+  })
+
+  test(`a reader inside a segment that is merged with the ones after it still reads every kept record (seed ${seed})`, async () => {
+    const dir = tempDir()
+    // Nothing is compacted while writing; the compaction below merges the first segment with the next ones.
+    const clock = new Clock(T0)
+    const {log} = openLog(dir, {...COMPACT, 'min.compaction.lag.ms': 1e12}, clock)
+    const batches = traffic(new Rng(seed ^ 0x77), 120)
+    await log.acquire()
+    const results = batches.map((b) => {
+      clock.ms = Math.max(...b.map((r) => r.timestamp))
+      return appendBatch(log, b)
+    })
+    await log.release()
+    const written = expectedRecords(batches, results)
+
+    const reader = new LogReader(dir)
+    const records = new RecordReader()
+    const read: Record[] = []
+    // As a consumer does: records below its position are skipped.
+    const take = () => {
+      const range = reader.poll()
+      if (!range) return false
+      for (let pos = range.start; pos < range.end; pos += range.buf.readInt32BE(pos + 8) + 12) {
+        records.open(range.buf, pos)
+        while (records.next()) if (records.offset >= (read.at(-1)?.offset ?? -1) + 1) read.push(records.toRecord())
+      }
+      return true
+    }
+    expect(take()).toBe(true)
+    const position = read.at(-1)!.offset + 1
+    expect(position).toBeLessThanOrEqual(listSegmentBaseOffsets(dir)[1])
+    const now = written.at(-1)!.timestamp
+    expect(compactNow(dir, now).segmentsMerged).toBeGreaterThan(0)
+    while (take());
+    reader.close()
+    const kept = readBack(dir).filter((r) => r.offset >= position)
+    expect(read.filter((r) => r.offset >= position)).toEqual(kept)
   })
 
   test('the active segment is never rewritten', async () => {
