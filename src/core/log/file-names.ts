@@ -8,7 +8,7 @@ import {join} from 'node:path'
 export const LOG_SUFFIX = '.log'
 export const INDEX_SUFFIX = '.index'
 export const TIME_INDEX_SUFFIX = '.timeindex'
-/** A compacted segment is written here first, then renamed over the original. */
+/** A compacted group of segments is built under this suffix first (its log and indexes); uncommitted, it is discarded. */
 export const CLEANED_SUFFIX = '.cleaned'
 /** A segment file being replaced by a new inode (fencing a writer out) is made here, then renamed in place. */
 export const REPLACING_SUFFIX = '.replacing'

@@ -4,7 +4,7 @@
  * written" (a writer may be in the middle of its write). Memory is one read
  * buffer, whatever the log size.
  */
-import {closeSync, fstatSync, openSync} from 'node:fs'
+import {closeSync, fstatSync, openSync, statSync} from 'node:fs'
 import {CorruptIndexError, CorruptRecordError} from '../errors.js'
 import {CORRUPT, PARTIAL, batchBaseOffset, batchLastOffset, batchMaxTimestamp, batchSize, checkBatch} from '../record/batch-header.js'
 import * as L from '../record/batch-layout.js'
@@ -177,8 +177,19 @@ export class LogReader {
       if (next === undefined) return null
       const again = this.readInSegment()
       if (again) return again
+      // Compaction merged this segment with the ones after it into a new
+      // file of the same name: the records we have not read moved there.
+      if (this.replacedUnderUs()) {
+        this.seek(this.nextOffset)
+        continue
+      }
       this.openSegment(next)
     }
+  }
+
+  private replacedUnderUs(): boolean {
+    const now = statSync(this.segment!.logPath, {throwIfNoEntry: false})
+    return now !== undefined && now.ino !== fstatSync(this.fd!).ino
   }
 
   private readInSegment(): BatchRange | null {

@@ -118,7 +118,7 @@ export class PartitionLog {
   }
 
   private refresh(): void {
-    if (!this.housekeepingDone) clearLeftovers(this.dir)
+    if (!this.housekeepingDone) for (const said of clearLeftovers(this.dir)) this.notice(`${this.label}: ${said}`)
     const point = readRecoveryPoint(this.dir)
     if (point.offset === null && point.damaged) this.notice(`${this.label}: ignored a damaged recovery point (${point.damaged}); checked the active segment instead`)
     let r

@@ -3,8 +3,9 @@
  * its view of the partition up to date and repair a torn tail. Written as
  * plain passes, after Kafka's LogLoader:
  *
- *   Pass 1. Clear leftovers: `.cleaned` files of an interrupted compaction,
- *           index files whose `.log` is gone.
+ *   Pass 1. Clear leftovers: an interrupted compaction's swap is finished
+ *           (committed) or discarded (not); index files whose `.log` is
+ *           gone and temporary files are removed.
  *   Pass 2. List the segments; create segment 0 if the partition is empty.
  *   Pass 3. Find the recovery point (recovery-point.ts) in the log: the
  *           batch headers below it are walked, not checked (a holder that
@@ -26,7 +27,8 @@ import {join} from 'node:path'
 import {CorruptIndexError, DamagedLogError} from '../errors.js'
 import {batchBaseOffset, batchLastOffset, batchMaxTimestamp} from '../record/batch-header.js'
 import {BatchScanner, readFully} from './batch-scanner.js'
-import {CLEANED_SUFFIX, baseOffsetOf, listSegmentBaseOffsets} from './file-names.js'
+import {recoverSwaps} from './compaction.js'
+import {CLEANED_SUFFIX, INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX, baseOffsetOf, listSegmentBaseOffsets} from './file-names.js'
 import {LogSegment} from './segment.js'
 import * as L from '../record/batch-layout.js'
 
@@ -73,14 +75,26 @@ function followBatch(t: {nextOffset: number; maxTimestamp: number; offsetOfMaxTi
   t.nextOffset = lastOffset + 1
 }
 
-/** Pass 1: leftovers of interrupted work. Runs under the lock, so no live writer owns them. */
-export function clearLeftovers(dir: string): void {
+/**
+ * Pass 1: leftovers of interrupted work. Runs under the lock, so no live
+ * writer owns them. A compaction's swap is settled first (finished when it
+ * was committed, discarded when not: compaction.ts), then stray `.cleaned`
+ * files, index files whose `.log` is gone and temporary files go. Returns
+ * a line for each compaction it settled.
+ */
+export function clearLeftovers(dir: string): string[] {
+  const said = recoverSwaps(dir).map((s) =>
+    s.finished
+      ? `finished a compaction that was interrupted after its commit (segment ${s.baseOffset})`
+      : `rolled back a compaction that was interrupted before its commit (segment ${s.baseOffset}); the log is as it was`,
+  )
   const names = readdirSync(dir)
-  const logs = new Set(names.filter((n) => n.endsWith('.log')).map((n) => baseOffsetOf(n)))
+  const logs = new Set(names.filter((n) => n.endsWith(LOG_SUFFIX)).map((n) => baseOffsetOf(n)))
   for (const name of names) {
-    const orphanIndex = (name.endsWith('.index') || name.endsWith('.timeindex')) && !logs.has(baseOffsetOf(name))
+    const orphanIndex = (name.endsWith(INDEX_SUFFIX) || name.endsWith(TIME_INDEX_SUFFIX)) && !logs.has(baseOffsetOf(name))
     if (name.endsWith(CLEANED_SUFFIX) || orphanIndex || TEMP_FILE.test(name)) unlinkSync(join(dir, name))
   }
+  return said
 }
 
 /**

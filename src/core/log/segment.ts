@@ -37,12 +37,16 @@ export class LogSegment {
   readonly index: OffsetIndex
   readonly timeIndex: TimeIndex
 
-  constructor(dir: string, baseOffset: number) {
+  /**
+   * `tempSuffix` names the files of a segment being built under temporary
+   * names (compaction's `.cleaned`), so the same code writes its indexes.
+   */
+  constructor(dir: string, baseOffset: number, tempSuffix = '') {
     this.dir = dir
     this.baseOffset = baseOffset
-    this.logPath = segmentPath(dir, baseOffset, LOG_SUFFIX)
-    this.index = new OffsetIndex(segmentPath(dir, baseOffset, INDEX_SUFFIX), baseOffset)
-    this.timeIndex = new TimeIndex(segmentPath(dir, baseOffset, TIME_INDEX_SUFFIX), baseOffset)
+    this.logPath = segmentPath(dir, baseOffset, LOG_SUFFIX + tempSuffix)
+    this.index = new OffsetIndex(segmentPath(dir, baseOffset, INDEX_SUFFIX + tempSuffix), baseOffset)
+    this.timeIndex = new TimeIndex(segmentPath(dir, baseOffset, TIME_INDEX_SUFFIX + tempSuffix), baseOffset)
   }
 
   /** Creates the empty files of a new segment; an existing one is left as it is. */
