@@ -13,7 +13,8 @@
  *           written to `.cleaned`, synced, and renamed over the old one;
  *           its indexes are rebuilt from it.
  */
-import {closeSync, fdatasyncSync, fstatSync, openSync, renameSync, writeSync} from 'node:fs'
+import {closeSync, fdatasyncSync, fstatSync, renameSync, writeSync} from 'node:fs'
+import {OPEN, openNoFollow} from '../store/fs.js'
 import {crc32c} from '../codec/crc32c.js'
 import * as L from '../record/batch-layout.js'
 import {compress} from '../record/compression.js'
@@ -85,7 +86,7 @@ export function compactPartition(
     })
     if (removed === 0) continue
     const cleaned = segment.logPath + CLEANED_SUFFIX
-    const fd = openSync(cleaned, 'w')
+    const fd = openNoFollow(cleaned, OPEN.write)
     try {
       for (const b of out) writeSync(fd, b)
       fdatasyncSync(fd)
@@ -133,7 +134,7 @@ function rebuildBatch(
 function forEachBatch(segment: LogSegment, scanner: BatchScanner, visit: (buf: Buffer, pos: number) => void): void {
   let fd: number
   try {
-    fd = openSync(segment.logPath, 'r')
+    fd = openNoFollow(segment.logPath, OPEN.read)
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return
     throw error

@@ -15,12 +15,13 @@
  * writing it. Before it writes, a holder checks that the token in the lock
  * is still its own (`LockHandle.check`).
  */
-import {mkdirSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {mkdirSync, readFileSync, rmdirSync, rmSync, statSync} from 'node:fs'
 import {hostname} from 'node:os'
 import {randomBytes} from 'node:crypto'
 import {join} from 'node:path'
 import {LockError} from '../errors.js'
 import {writeJsonAtomic} from './atomic-write.js'
+import {readFileNoFollow, writeFileNoFollow} from './fs.js'
 
 const OWNER_FILE = 'owner.json'
 export const DEFAULT_METADATA_LOCK_TIMEOUT_MS = 30_000
@@ -89,7 +90,7 @@ export function isProcessAlive(who: ProcessIdentity): boolean {
 
 function readOwner(lockPath: string): Owner | null {
   try {
-    const o = JSON.parse(readFileSync(join(lockPath, OWNER_FILE), 'utf8')) as Owner
+    const o = JSON.parse(readFileNoFollow(join(lockPath, OWNER_FILE), 'utf8')) as Owner
     if (typeof o !== 'object' || o === null || !Number.isSafeInteger(o.pid) || typeof o.host !== 'string' || typeof o.token !== 'string') return null
     return {pid: o.pid, host: o.host, start: typeof o.start === 'string' ? o.start : null, token: o.token}
   } catch {
@@ -136,7 +137,7 @@ export function acquireMetadataLock(lockPath: string, options: MetadataLockOptio
   for (;;) {
     try {
       mkdirSync(lockPath, {mode: 0o700})
-      writeFileSync(join(lockPath, OWNER_FILE), JSON.stringify(owner) + '\n')
+      writeFileNoFollow(join(lockPath, OWNER_FILE), JSON.stringify(owner) + '\n')
       break
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
@@ -193,7 +194,7 @@ export function updateJsonLocked<T>(
     (lock) => {
       let text: string | null = null
       try {
-        text = readFileSync(path, 'utf8')
+        text = readFileNoFollow(path, 'utf8')
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
       }
