@@ -27,7 +27,7 @@
  * orphan while its taker is alive.
  */
 import {randomBytes} from 'node:crypto'
-import {readdirSync, renameSync, rmdirSync, statSync, unlinkSync} from 'node:fs'
+import {readdirSync, renameSync, rmSync, rmdirSync, statSync, unlinkSync} from 'node:fs'
 import {hostname} from 'node:os'
 import {join} from 'node:path'
 import lockfile from 'proper-lockfile'
@@ -220,6 +220,8 @@ export class PartitionLock {
       generation: this.generation,
     }
     const tmp = join(this.dir, `${LEADER_FILE}.${process.pid}.tmp`)
+    // A leftover of ours, or something planted under our name: either way not to be written through.
+    rmSync(tmp, {force: true})
     writeFileNoFollow(tmp, JSON.stringify(info) + '\n')
     renameSync(tmp, join(this.dir, LEADER_FILE))
   }

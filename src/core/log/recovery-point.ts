@@ -9,7 +9,7 @@
  * an entry count, then `topic partition offset` lines), with the one entry
  * of its own partition, since each partition directory keeps its own.
  */
-import {renameSync} from 'node:fs'
+import {renameSync, rmSync} from 'node:fs'
 import {basename, dirname, join} from 'node:path'
 import {readFileNoFollow, writeFileNoFollow} from '../store/fs.js'
 
@@ -44,6 +44,8 @@ export function writeRecoveryPoint(dir: string, offset: number): void {
   const partition = basename(dir)
   const path = join(dir, RECOVERY_POINT_FILE)
   const tmp = `${path}.${process.pid}.tmp`
+  // A leftover of ours, or something planted under our name: either way not to be written through.
+  rmSync(tmp, {force: true})
   writeFileNoFollow(tmp, `0\n1\n${topic} ${partition} ${offset}\n`)
   renameSync(tmp, path)
 }
