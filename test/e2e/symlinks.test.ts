@@ -1,10 +1,10 @@
 /**
  * Issue 8, point 7: logpipe makes no symbolic links in its data directory,
  * so one there was planted, and it is never followed. A link planted as a
- * segment, an index, topic.json, a partition or topic directory, or a
- * group's offsets file makes every command that would open it fail with
- * one line naming it (exit 1), and the file or directory it points to,
- * outside the store, keeps its bytes and its mtime.
+ * segment, an index, store.json, topic.json, a partition or topic
+ * directory, or a group's offsets file makes every command that would
+ * open it fail with one line naming it (exit 1), and the file or directory
+ * it points to, outside the store, keeps its bytes and its mtime.
  */
 import {lstatSync, mkdirSync, readFileSync, readdirSync, renameSync, symlinkSync, writeFileSync} from 'node:fs'
 import {join, relative} from 'node:path'
@@ -73,6 +73,7 @@ const cases: Array<{what: string; link: (s: Store) => string; move: boolean; com
   {what: 'topic.json', link: (s) => join(s.topicDir, 'topic.json'), move: false, commands: [produce, consume, alter, alterPartitions, describeTopic, verify]},
   {what: 'a partition directory', link: (s) => s.partitionDir, move: true, commands: [produce, consume, verify, describeTopic]},
   {what: 'the topic directory', link: (s) => s.topicDir, move: true, commands: [produce, consume, alter, alterPartitions, describeTopic, verify]},
+  {what: 'store.json', link: (s) => join(s.dataDir, 'store.json'), move: false, commands: [produce, consume, ['topic', 'list'], ['topic', 'create', 'u']]},
   {what: "a group's offsets file", link: (s) => join(s.dataDir, 'groups', 'g', 'offsets', 't', '0.json'), move: false, commands: [groupConsume, groupDescribe]},
 ]
 
