@@ -27,11 +27,12 @@
  * orphan while its taker is alive.
  */
 import {randomBytes} from 'node:crypto'
-import {readFileSync, readdirSync, renameSync, rmdirSync, statSync, unlinkSync, writeFileSync} from 'node:fs'
+import {readdirSync, renameSync, rmSync, rmdirSync, statSync, unlinkSync} from 'node:fs'
 import {hostname} from 'node:os'
 import {join} from 'node:path'
 import lockfile from 'proper-lockfile'
 import {LockError} from '../errors.js'
+import {readFileNoFollow, writeFileNoFollow} from '../store/fs.js'
 import {isRunning, isStopped, selfIdentity} from './process-identity.js'
 
 export const LOCK_NAME = 'leader.lock'
@@ -219,7 +220,9 @@ export class PartitionLock {
       generation: this.generation,
     }
     const tmp = join(this.dir, `${LEADER_FILE}.${process.pid}.tmp`)
-    writeFileSync(tmp, JSON.stringify(info) + '\n')
+    // A leftover of ours, or something planted under our name: either way not to be written through.
+    rmSync(tmp, {force: true})
+    writeFileNoFollow(tmp, JSON.stringify(info) + '\n')
     renameSync(tmp, join(this.dir, LEADER_FILE))
   }
 
@@ -228,7 +231,7 @@ export class PartitionLock {
     const path = join(this.dir, INTENT_PREFIX + randomBytes(6).toString('hex'))
     const intent: Intent = {pid: me.pid, host: this.host, startTime: me.startTime, bootId: me.bootId, at: this.now()}
     try {
-      writeFileSync(path, JSON.stringify(intent))
+      writeFileNoFollow(path, JSON.stringify(intent))
     } catch (error) {
       // No partition directory: let the lock attempt report it as such.
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return path
@@ -330,7 +333,7 @@ interface Intent {
 
 function readIntent(path: string): Intent | null {
   try {
-    const v = JSON.parse(readFileSync(path, 'utf8')) as Intent
+    const v = JSON.parse(readFileNoFollow(path, 'utf8')) as Intent
     if (v === null || typeof v !== 'object' || !Number.isSafeInteger(v.pid) || typeof v.host !== 'string' || typeof v.at !== 'number') return null
     return v
   } catch {
@@ -348,7 +351,7 @@ function removeQuietly(path: string): void {
 export function readLeaderInfo(dir: string): LeaderInfo | null {
   let v: LeaderInfo
   try {
-    v = JSON.parse(readFileSync(join(dir, LEADER_FILE), 'utf8')) as LeaderInfo
+    v = JSON.parse(readFileNoFollow(join(dir, LEADER_FILE), 'utf8')) as LeaderInfo
   } catch {
     return null
   }

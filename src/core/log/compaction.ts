@@ -35,6 +35,7 @@
  */
 import {closeSync, existsSync, fdatasyncSync, fstatSync, fsyncSync, openSync, readdirSync, renameSync, statSync, unlinkSync, writeSync} from 'node:fs'
 import {basename} from 'node:path'
+import {OPEN, openNoFollow} from '../store/fs.js'
 import {crc32c} from '../codec/crc32c.js'
 import {batchLastOffset} from '../record/batch-header.js'
 import * as L from '../record/batch-layout.js'
@@ -227,7 +228,7 @@ class Group {
       this.pending = segment.batches
       return
     }
-    this.fd ??= openSync(this.cleaned.logPath, 'w')
+    this.fd ??= openNoFollow(this.cleaned.logPath, OPEN.write)
     for (const b of this.pending) writeSync(this.fd, b)
     for (const b of segment.batches) writeSync(this.fd, b)
     this.pending = []
@@ -389,7 +390,7 @@ function rebuildBatch(
 function forEachBatch(segment: LogSegment, scanner: BatchScanner, visit: (buf: Buffer, pos: number) => void): void {
   let fd: number
   try {
-    fd = openSync(segment.logPath, 'r')
+    fd = openNoFollow(segment.logPath, OPEN.read)
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return
     throw error
@@ -413,7 +414,7 @@ function fileSize(path: string): number {
 }
 
 function syncFile(path: string): void {
-  const fd = openSync(path, 'r')
+  const fd = openNoFollow(path, OPEN.read)
   try {
     fdatasyncSync(fd)
   } finally {

@@ -7,8 +7,9 @@
  * Indexes are accelerators. A reader that finds one short, torn or out of
  * order falls back to scanning the log; the writer rebuilds it.
  */
-import {closeSync, existsSync, fstatSync, ftruncateSync, openSync, readFileSync, readSync, statSync, writeSync} from 'node:fs'
+import {closeSync, existsSync, fstatSync, ftruncateSync, readSync, statSync, writeSync} from 'node:fs'
 import {CorruptIndexError} from '../errors.js'
+import {OPEN, openNoFollow, readFileNoFollow} from '../store/fs.js'
 
 export abstract class IndexFile {
   readonly path: string
@@ -34,7 +35,7 @@ export abstract class IndexFile {
 
   /** Reads the file. A torn last entry (a writer at work) is ignored. */
   load(): this {
-    this.data = existsSync(this.path) ? readFileSync(this.path) : Buffer.alloc(0)
+    this.data = existsSync(this.path) ? readFileNoFollow(this.path) : Buffer.alloc(0)
     this.entryCount = Math.floor(this.data.length / this.entrySize)
     return this
   }
@@ -60,7 +61,7 @@ export abstract class IndexFile {
       this.data.copy(grown, 0, 0, known)
       this.data = grown
     }
-    const fd = openSync(this.path, 'r')
+    const fd = openNoFollow(this.path, OPEN.read)
     try {
       readSync(fd, this.data, known, want - known, known)
     } finally {
@@ -108,7 +109,7 @@ export abstract class IndexFile {
   }
 
   protected appendEntry(entry: Buffer): void {
-    if (this.fd === null) this.fd = openSync(this.path, 'a')
+    if (this.fd === null) this.fd = openNoFollow(this.path, OPEN.append)
     writeSync(this.fd, entry)
     if (this.data.length < (this.entryCount + 1) * this.entrySize) {
       const grown = Buffer.allocUnsafe(Math.max(1024, this.data.length * 2, (this.entryCount + 1) * this.entrySize))
@@ -121,7 +122,7 @@ export abstract class IndexFile {
 
   /** Keeps the first `entries` entries, dropping the rest from the file. */
   truncateToEntries(entries: number): void {
-    const fd = openSync(this.path, existsSync(this.path) ? 'r+' : 'w+')
+    const fd = openNoFollow(this.path, existsSync(this.path) ? OPEN.readWrite : OPEN.readWriteNew)
     try {
       if (fstatSync(fd).size !== entries * this.entrySize) ftruncateSync(fd, entries * this.entrySize)
     } finally {

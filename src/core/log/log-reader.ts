@@ -4,8 +4,9 @@
  * written" (a writer may be in the middle of its write). Memory is one read
  * buffer, whatever the log size.
  */
-import {closeSync, fstatSync, openSync, statSync} from 'node:fs'
-import {CorruptIndexError, CorruptRecordError} from '../errors.js'
+import {closeSync, fstatSync, statSync} from 'node:fs'
+import {OPEN, openNoFollow} from '../store/fs.js'
+import {CorruptIndexError, CorruptRecordError, StoreError} from '../errors.js'
 import {CORRUPT, PARTIAL, batchBaseOffset, batchLastOffset, batchMaxTimestamp, batchSize, checkBatch} from '../record/batch-header.js'
 import * as L from '../record/batch-layout.js'
 import {RecordReader} from '../record/record.js'
@@ -259,7 +260,7 @@ export class LogReader {
     this.closeSegment()
     this.segment = new LogSegment(this.dir, base)
     try {
-      this.fd = openSync(this.segment.logPath, 'r')
+      this.fd = openNoFollow(this.segment.logPath, OPEN.read)
     } catch (error) {
       // Deleted by retention a moment ago: start from what is left.
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
@@ -304,8 +305,9 @@ function trustedTimeIndex(segment: LogSegment, nextBase: number | undefined): Ti
 export function segmentEnd(segment: LogSegment): number | null {
   let fd: number
   try {
-    fd = openSync(segment.logPath, 'r')
-  } catch {
+    fd = openNoFollow(segment.logPath, OPEN.read)
+  } catch (error) {
+    if (error instanceof StoreError) throw error
     return null
   }
   try {

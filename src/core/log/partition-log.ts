@@ -12,7 +12,8 @@
  * first write, so whatever the old holder writes through the descriptors it
  * holds lands in files nobody reads (docs/ARCHITECTURE.md, "Fencing").
  */
-import {closeSync, fdatasyncSync, ftruncateSync, openSync, unlinkSync, writeSync} from 'node:fs'
+import {closeSync, fdatasyncSync, ftruncateSync, unlinkSync, writeSync} from 'node:fs'
+import {OPEN, openNoFollow} from '../store/fs.js'
 import {CorruptRecordError, DamagedLogError, LockError, RecordTooLargeError} from '../errors.js'
 import {CORRUPT, PARTIAL, checkBatch} from '../record/batch-header.js'
 import * as L from '../record/batch-layout.js'
@@ -334,7 +335,7 @@ export class PartitionLog {
     const t = this.tail!
     if (this.fd === null || this.fdSegment !== t.segment) {
       this.closeFd()
-      this.fd = openSync(t.segment.logPath, 'r+')
+      this.fd = openNoFollow(t.segment.logPath, OPEN.readWrite)
       this.fdSegment = t.segment
     }
     return this.fd

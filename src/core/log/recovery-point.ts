@@ -9,8 +9,9 @@
  * an entry count, then `topic partition offset` lines), with the one entry
  * of its own partition, since each partition directory keeps its own.
  */
-import {readFileSync, renameSync, writeFileSync} from 'node:fs'
+import {renameSync, rmSync} from 'node:fs'
 import {basename, dirname, join} from 'node:path'
+import {readFileNoFollow, writeFileNoFollow} from '../store/fs.js'
 
 export const RECOVERY_POINT_FILE = 'recovery-point-offset-checkpoint'
 
@@ -21,7 +22,7 @@ export function readRecoveryPoint(dir: string): RecoveryPoint {
   const path = join(dir, RECOVERY_POINT_FILE)
   let text: string
   try {
-    text = readFileSync(path, 'utf8')
+    text = readFileNoFollow(path, 'utf8')
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {offset: null, damaged: null}
     throw error
@@ -43,6 +44,8 @@ export function writeRecoveryPoint(dir: string, offset: number): void {
   const partition = basename(dir)
   const path = join(dir, RECOVERY_POINT_FILE)
   const tmp = `${path}.${process.pid}.tmp`
-  writeFileSync(tmp, `0\n1\n${topic} ${partition} ${offset}\n`)
+  // A leftover of ours, or something planted under our name: either way not to be written through.
+  rmSync(tmp, {force: true})
+  writeFileNoFollow(tmp, `0\n1\n${topic} ${partition} ${offset}\n`)
   renameSync(tmp, path)
 }

@@ -22,7 +22,8 @@
  * takes the older way: the active segment is checked from its last index
  * entry.
  */
-import {closeSync, fstatSync, ftruncateSync, openSync, readdirSync, unlinkSync} from 'node:fs'
+import {closeSync, fstatSync, ftruncateSync, readdirSync, unlinkSync} from 'node:fs'
+import {OPEN, openNoFollow} from '../store/fs.js'
 import {join} from 'node:path'
 import {CorruptIndexError, DamagedLogError} from '../errors.js'
 import {batchBaseOffset, batchLastOffset, batchMaxTimestamp} from '../record/batch-header.js'
@@ -208,7 +209,7 @@ function indexesMatch(segment: LogSegment, tail: TailState): boolean {
   if (!last) return true
   if (last.position >= tail.size) return false
   const head = Buffer.alloc(L.RECORDS_OFFSET)
-  const fd = openSync(segment.logPath, 'r')
+  const fd = openNoFollow(segment.logPath, OPEN.read)
   try {
     if (readFully(fd, head, head.length, last.position) < head.length) return false
   } finally {
@@ -225,7 +226,7 @@ function indexesMatch(segment: LogSegment, tail: TailState): boolean {
  * not cut.
  */
 function locate(segment: LogSegment, point: number, maxBatchSize: number, isLast: boolean): {position: number; nextOffset: number; belowPoint: boolean} {
-  const fd = openSync(segment.logPath, 'r')
+  const fd = openNoFollow(segment.logPath, OPEN.read)
   try {
     const fileSize = fstatSync(fd).size
     const head = Buffer.alloc(L.RECORDS_OFFSET)
@@ -276,7 +277,7 @@ function damaged(segment: LogSegment, position: number, offset: number, point: n
 
 /** Pass 4 in the segment holding the recovery point: every batch from `position` on is checked, and the log cut at the first bad one. */
 function checkFrom(segment: LogSegment, scanner: BatchScanner, position: number, nextOffset: number) {
-  const fd = openSync(segment.logPath, 'r+')
+  const fd = openNoFollow(segment.logPath, OPEN.readWrite)
   try {
     const fileSize = fstatSync(fd).size
     const end = {position, nextOffset, maxTimestamp: -1, offsetOfMaxTimestamp: nextOffset}
@@ -324,7 +325,7 @@ function legacyTail(
 
   // Pass 4
   const t = start
-  const fd = openSync(segment.logPath, 'r+')
+  const fd = openNoFollow(segment.logPath, OPEN.readWrite)
   try {
     const result = scanner.scan(fd, t.size, fileSize, (buf, pos) => followBatch(t, buf, pos))
     // The time index may run ahead of the offset index (recover() ends it
@@ -403,7 +404,7 @@ function startFromIndex(segment: LogSegment, maxBatchSize: number, fileSize: num
   if (last.position >= fileSize) return null
   // The entry must name a batch that starts there and ends at its offset.
   const head = Buffer.alloc(L.RECORDS_OFFSET)
-  const fd = openSync(segment.logPath, 'r')
+  const fd = openNoFollow(segment.logPath, OPEN.read)
   try {
     if (readFully(fd, head, head.length, last.position) < head.length) return null
     if (head[L.MAGIC_OFFSET] !== L.MAGIC_V2 || batchLastOffset(head, 0) !== last.offset) return null

@@ -2,8 +2,9 @@
  * One segment: a `.log` of RecordBatch v2 plus its sparse `.index` and
  * `.timeindex`, all named for the segment's base offset.
  */
-import {closeSync, copyFileSync, existsSync, fstatSync, ftruncateSync, openSync, readSync, renameSync, statSync, unlinkSync} from 'node:fs'
+import {closeSync, existsSync, fstatSync, ftruncateSync, readSync, renameSync, statSync, unlinkSync} from 'node:fs'
 import {CorruptIndexError} from '../errors.js'
+import {OPEN, copyFileNoFollow, openNoFollow} from '../store/fs.js'
 import {batchLastOffset, batchMaxTimestamp} from '../record/batch-header.js'
 import * as L from '../record/batch-layout.js'
 import {BatchScanner, type ScanStop, readFully} from './batch-scanner.js'
@@ -53,7 +54,7 @@ export class LogSegment {
   static create(dir: string, baseOffset: number): LogSegment {
     const segment = new LogSegment(dir, baseOffset)
     for (const path of [segment.logPath, segment.index.path, segment.timeIndex.path]) {
-      if (!existsSync(path)) closeSync(openSync(path, 'a'))
+      if (!existsSync(path)) closeSync(openNoFollow(path, OPEN.append))
     }
     return segment
   }
@@ -64,7 +65,7 @@ export class LogSegment {
    */
   static createExclusive(dir: string, baseOffset: number): LogSegment {
     const segment = new LogSegment(dir, baseOffset)
-    for (const path of [segment.index.path, segment.timeIndex.path, segment.logPath]) closeSync(openSync(path, 'wx'))
+    for (const path of [segment.index.path, segment.timeIndex.path, segment.logPath]) closeSync(openNoFollow(path, OPEN.createExclusive))
     return segment
   }
 
@@ -77,7 +78,7 @@ export class LogSegment {
     const segment = new LogSegment(dir, baseOffset)
     for (const path of [segment.index.path, segment.timeIndex.path, segment.logPath]) {
       const tmp = `${path}${REPLACING_SUFFIX}`
-      closeSync(openSync(tmp, 'w'))
+      closeSync(openNoFollow(tmp, OPEN.write))
       renameSync(tmp, path)
     }
     return segment
@@ -93,7 +94,7 @@ export class LogSegment {
     for (const path of [this.index.path, this.timeIndex.path, this.logPath]) {
       if (!existsSync(path)) continue
       const tmp = `${path}${REPLACING_SUFFIX}`
-      copyFileSync(path, tmp)
+      copyFileNoFollow(path, tmp)
       renameSync(tmp, path)
     }
   }
@@ -158,7 +159,7 @@ export class LogSegment {
   }
 
   private walk(scanner: BatchScanner, indexIntervalBytes: number, writeIndexes: boolean, cutLog: boolean): SegmentRecovery {
-    const fd = openSync(this.logPath, cutLog ? 'r+' : 'r')
+    const fd = openNoFollow(this.logPath, cutLog ? OPEN.readWrite : OPEN.read)
     try {
       const fileSize = fstatSync(fd).size
       if (writeIndexes) {
@@ -211,7 +212,7 @@ export class LogSegment {
 
   /** Timestamp of the first batch, or null for an empty segment (drives segment.ms). */
   firstBatchTimestamp(): number | null {
-    const fd = openSync(this.logPath, 'r')
+    const fd = openNoFollow(this.logPath, OPEN.read)
     try {
       const head = Buffer.alloc(L.RECORDS_OFFSET)
       if (readFully(fd, head, head.length, 0) < head.length) return null
@@ -243,7 +244,7 @@ const COUNT_CHUNK = 64 * 1024
 export function countRecords(logPath: string): number {
   let fd: number
   try {
-    fd = openSync(logPath, 'r')
+    fd = openNoFollow(logPath, OPEN.read)
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0
     throw error

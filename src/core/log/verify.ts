@@ -8,7 +8,8 @@
  * segment starts where the log ended, so a consumer's committed offset
  * never points at a different record.
  */
-import {closeSync, fstatSync, openSync} from 'node:fs'
+import {closeSync, fstatSync} from 'node:fs'
+import {OPEN, openNoFollow} from '../store/fs.js'
 import {CorruptIndexError} from '../errors.js'
 import {batchBaseOffset, batchLastOffset} from '../record/batch-header.js'
 import * as L from '../record/batch-layout.js'
@@ -101,7 +102,7 @@ function startSegmentAt(dir: string, offset: number): void {
 
 /** Which offsets the bytes from `from` on held, as far as their headers still tell. */
 function describeCut(segment: LogSegment, from: number): {firstOffset: number | null; lastOffset: number | null} {
-  const fd = openSync(segment.logPath, 'r')
+  const fd = openNoFollow(segment.logPath, OPEN.read)
   try {
     const size = fstatSync(fd).size
     const head = Buffer.alloc(L.RECORDS_OFFSET)
@@ -140,7 +141,7 @@ function checkSegment(segment: LogSegment, scanner: BatchScanner): SegmentCheck 
   const found: SegmentCheck['found'] = []
   const positions = new Map<number, number>()
   let batches = 0
-  const fd = openSync(segment.logPath, 'r')
+  const fd = openNoFollow(segment.logPath, OPEN.read)
   let validBytes = 0
   let lastOffset = segment.baseOffset - 1
   try {

@@ -15,13 +15,14 @@
  * writing it. Before it writes, a holder checks that the token in the lock
  * is still its own (`LockHandle.check`).
  */
-import {mkdirSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {mkdirSync, readFileSync, rmdirSync, rmSync, statSync} from 'node:fs'
 import {hostname} from 'node:os'
 import {randomBytes} from 'node:crypto'
 import {join} from 'node:path'
 import {LockError} from '../errors.js'
 import {type HostProcess, isRunning, parseHostProcess, thisHostProcess} from '../lock/process-identity.js'
 import {writeJsonAtomic} from './atomic-write.js'
+import {readFileNoFollow, writeFileNoFollow} from './fs.js'
 
 const OWNER_FILE = 'owner.json'
 export const DEFAULT_METADATA_LOCK_TIMEOUT_MS = 30_000
@@ -53,7 +54,7 @@ const sleepSync = (ms: number) => Atomics.wait(sleeper, 0, 0, ms)
 
 function readOwner(lockPath: string): Owner | null {
   try {
-    const o = JSON.parse(readFileSync(join(lockPath, OWNER_FILE), 'utf8')) as Owner
+    const o = JSON.parse(readFileNoFollow(join(lockPath, OWNER_FILE), 'utf8')) as Owner
     const who = parseHostProcess(o)
     if (who === null || typeof o.token !== 'string') return null
     return {...who, token: o.token}
@@ -101,7 +102,7 @@ export function acquireMetadataLock(lockPath: string, options: MetadataLockOptio
   for (;;) {
     try {
       mkdirSync(lockPath, {mode: 0o700})
-      writeFileSync(join(lockPath, OWNER_FILE), JSON.stringify(owner) + '\n')
+      writeFileNoFollow(join(lockPath, OWNER_FILE), JSON.stringify(owner) + '\n')
       break
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
@@ -158,7 +159,7 @@ export function updateJsonLocked<T>(
     (lock) => {
       let text: string | null = null
       try {
-        text = readFileSync(path, 'utf8')
+        text = readFileNoFollow(path, 'utf8')
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
       }

@@ -8,7 +8,7 @@
  * `topic.json` is made under its lock, so no concurrent change is lost.
  */
 import {randomBytes, randomUUID} from 'node:crypto'
-import {existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {hostname} from 'node:os'
 import {join} from 'node:path'
 import {LogReader} from '../log/log-reader.js'
@@ -18,6 +18,7 @@ import {LogSegment} from '../log/segment.js'
 import {NotFoundError, StoreError, UsageError} from '../errors.js'
 import {createFileExclusive, removeLeftoverTemps, writeJsonAtomic} from './atomic-write.js'
 import {resolveDataDir} from './data-dir.js'
+import {readFileNoFollow, refuseLinkedDirs} from './fs.js'
 import {ORPHAN_LOCK_MS, withMetadataLock} from './metadata-lock.js'
 import {type HostProcess, isRunning, parseHostProcess, thisHostProcess} from '../lock/process-identity.js'
 import {deleteTopicOffsets} from './layout.js'
@@ -191,7 +192,7 @@ export class Store {
     const infoPath = join(dir, 'store.json')
     let text: string | null = null
     try {
-      text = readFileSync(infoPath, 'utf8')
+      text = readFileNoFollow(infoPath, 'utf8')
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
     }
@@ -212,7 +213,7 @@ export class Store {
       for (const name of removeLeftoverTemps(infoPath, 60_000)) onNotice(`removed ${join(dir, name)}, left by a command that was killed`)
       const fresh = {formatVersion: STORE_FORMAT_VERSION, storeId: randomUUID(), createdAt: new Date().toISOString()}
       // Two first commands at once: one store.json wins, both use it.
-      info = createFileExclusive(infoPath, JSON.stringify(fresh, null, 2) + '\n') ? fresh : parseStoreInfo(readFileSync(infoPath, 'utf8'), infoPath)
+      info = createFileExclusive(infoPath, JSON.stringify(fresh, null, 2) + '\n') ? fresh : parseStoreInfo(readFileNoFollow(infoPath, 'utf8'), infoPath)
     }
     if (create) mkdirSync(join(dir, 'topics'), {recursive: true, mode: 0o700})
     const store = new Store(dir, info, onNotice)
@@ -232,8 +233,11 @@ export class Store {
     return join(this.topicsDir, validateTopicName(topic))
   }
 
+  /** The partition's directory; a link planted at it or at its topic's is refused, since everything below would land outside the store. */
   partitionDir(topic: string, partition: number): string {
-    return join(this.topicDir(topic), String(partition))
+    const dir = join(this.topicDir(topic), String(partition))
+    refuseLinkedDirs(this.topicsDir, topic, String(partition))
+    return dir
   }
 
   topicExists(topic: string): boolean {
@@ -251,15 +255,18 @@ export class Store {
     return names.filter((name) => isTopicName(name) && existsSync(join(this.topicsDir, name, TOPIC_FILE))).sort()
   }
 
+  /** topic.json's path; a link planted at the topic's directory is refused (its lock, too, would be made through it). */
   private topicFile(topic: string): string {
-    return join(this.topicDir(topic), TOPIC_FILE)
+    const path = join(this.topicDir(topic), TOPIC_FILE)
+    refuseLinkedDirs(this.topicsDir, topic)
+    return path
   }
 
   private readTopicFile(topic: string): ParsedTopicMeta {
     const path = this.topicFile(topic)
     let text: string
     try {
-      text = readFileSync(path, 'utf8')
+      text = readFileNoFollow(path, 'utf8')
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw topicNotFound(topic)
       throw error
@@ -401,7 +408,9 @@ export class Store {
     const renamed = this.withTopicsLock(() => {
       if (!existsSync(join(dir, TOPIC_FILE))) return false
       // Holding the topic's own lock too: no `topic alter` is halfway through a write.
-      withMetadataLock(join(dir, `${TOPIC_FILE}.lock`), () => renameSync(dir, doomed), {label: `topic '${topic}' metadata`})
+      // A planted link is renamed away itself: its lock would be made where it points, and no alter goes through one.
+      if (lstatSync(dir).isSymbolicLink()) renameSync(dir, doomed)
+      else withMetadataLock(join(dir, `${TOPIC_FILE}.lock`), () => renameSync(dir, doomed), {label: `topic '${topic}' metadata`})
       deleteTopicOffsets(this.groupsDir, topic)
       return true
     })
@@ -468,7 +477,7 @@ function topicNotFound(topic: string): NotFoundError {
 function abandonedCreator(path: string): HostProcess | null | false {
   let creator: HostProcess | null = null
   try {
-    creator = parseHostProcess(JSON.parse(readFileSync(join(path, CREATOR_FILE), 'utf8')))
+    creator = parseHostProcess(JSON.parse(readFileNoFollow(join(path, CREATOR_FILE), 'utf8')))
   } catch {}
   let age: number
   try {
@@ -488,7 +497,7 @@ function abandonedCreator(path: string): HostProcess | null | false {
 /** The name in a `.deleting-*` directory's topic.json, checked like a name from the command line; null when unreadable. */
 function doomedTopicName(path: string): string | null {
   try {
-    const v = JSON.parse(readFileSync(join(path, TOPIC_FILE), 'utf8')) as unknown
+    const v = JSON.parse(readFileNoFollow(join(path, TOPIC_FILE), 'utf8')) as unknown
     if (!isObject(v) || typeof v.name !== 'string') return null
     return validateTopicName(v.name)
   } catch {
