@@ -27,12 +27,12 @@
  * orphan while its taker is alive.
  */
 import {randomBytes} from 'node:crypto'
-import {readdirSync, renameSync, rmSync, rmdirSync, statSync, unlinkSync} from 'node:fs'
+import {lstatSync, readdirSync, renameSync, rmSync, rmdirSync, statSync, unlinkSync} from 'node:fs'
 import {hostname} from 'node:os'
 import {join} from 'node:path'
 import lockfile from 'proper-lockfile'
-import {LockError} from '../errors.js'
-import {readFileNoFollow, writeFileNoFollow} from '../store/fs.js'
+import {LockError, StoreError} from '../errors.js'
+import {readFileNoFollow, symlinkError, writeFileNoFollow} from '../store/fs.js'
 import {isRunning, isStopped, selfIdentity} from './process-identity.js'
 
 export const LOCK_NAME = 'leader.lock'
@@ -161,6 +161,10 @@ export class PartitionLock {
             },
           })
         } catch (error) {
+          // A link planted where the lock directory goes is neither ours nor a holder's.
+          if (lstatSync(this.lockPath, {throwIfNoEntry: false})?.isSymbolicLink()) {
+            throw new StoreError(symlinkError(this.lockPath).message, {hint: `remove it (\`rm ${this.lockPath}\`); the lock is made anew by the next writer`})
+          }
           if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error
           const verdict = this.judgeHolder()
           if (verdict !== null) {

@@ -12,8 +12,8 @@
  * first write, so whatever the old holder writes through the descriptors it
  * holds lands in files nobody reads (docs/ARCHITECTURE.md, "Fencing").
  */
-import {closeSync, fdatasyncSync, ftruncateSync, unlinkSync, writeSync} from 'node:fs'
-import {OPEN, openNoFollow} from '../store/fs.js'
+import {closeSync, fdatasyncSync, ftruncateSync, lstatSync, unlinkSync, writeSync} from 'node:fs'
+import {OPEN, openNoFollow, symlinkError} from '../store/fs.js'
 import {CorruptRecordError, DamagedLogError, LockError, RecordTooLargeError} from '../errors.js'
 import {CORRUPT, PARTIAL, checkBatch} from '../record/batch-header.js'
 import * as L from '../record/batch-layout.js'
@@ -321,6 +321,9 @@ export class PartitionLog {
       // We hold the lock, so nobody else made them: index files left by a
       // writer killed in the middle of a roll. Only an empty log may go.
       const stray = new LogSegment(this.dir, baseOffset)
+      for (const path of [stray.logPath, stray.index.path, stray.timeIndex.path]) {
+        if (lstatSync(path, {throwIfNoEntry: false})?.isSymbolicLink()) throw symlinkError(path)
+      }
       if (stray.size() > 0) throw error
       for (const path of [stray.logPath, stray.index.path, stray.timeIndex.path]) {
         try {

@@ -4,12 +4,12 @@
  * at once (not after the stale time), and currentLeader says who holds it.
  */
 import {spawn, spawnSync} from 'node:child_process'
-import {existsSync, statSync, utimesSync, writeFileSync} from 'node:fs'
+import {existsSync, readdirSync, statSync, symlinkSync, utimesSync, writeFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import {hostname} from 'node:os'
 import {join, resolve} from 'node:path'
 import {describe, expect, test} from 'vitest'
-import {LockError} from '../../../src/core/errors.js'
+import {LockError, StoreError} from '../../../src/core/errors.js'
 import {INTENT_PREFIX, LEADER_FILE, LOCK_NAME, ORPHAN_LOCK_MS, type LeaderInfo, PartitionLock, currentLeader, isAlive, readLeaderInfo} from '../../../src/core/lock/partition-lock.js'
 import {isStopped, processStat} from '../../../src/core/lock/process-identity.js'
 import {tempDir} from '../support.js'
@@ -285,5 +285,17 @@ describe('PartitionLock', () => {
     expect(currentLeader(dir)).toBeNull()
     await lock.release()
     expect(currentLeader(dir)).toBeNull()
+  })
+
+  test('a link planted as leader.lock is refused in one error naming it, and what it points to is untouched', async () => {
+    const dir = tempDir()
+    const outside = tempDir()
+    symlinkSync(outside, join(dir, LOCK_NAME))
+    const lock = new PartitionLock(dir, {timeoutMs: 500})
+    const error = await lock.acquire().then(() => null, (e: unknown) => e)
+    expect(error).toBeInstanceOf(StoreError)
+    expect((error as StoreError).message).toBe(`${join(dir, LOCK_NAME)} is a symbolic link; logpipe does not follow links inside its data directory`)
+    expect((error as StoreError).hint).toMatch(/^remove it/)
+    expect(readdirSync(outside)).toEqual([])
   })
 })
