@@ -29,6 +29,7 @@ import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {expect, test} from 'vitest'
+import {Admin} from '../../src/core/client/admin.js'
 import {GroupAdmin} from '../../src/core/group/group-admin.js'
 import {Store} from '../../src/core/store/store.js'
 import {assertKafkajsDecodes} from '../helpers/kafkajs.js'
@@ -139,13 +140,15 @@ async function runRound(round: number, kind: RoundKind, partitionForKey: (key: U
   const stopMs = int(faultRnd, ...STOP_MS)
   const problems: string[] = []
   totals.rounds[kind.signal]++
+  const t0 = Date.now()
 
-  for (const t of plan.topics) {
-    const c = await runOnce(dataDir, ['topic', 'create', t.name, '--partitions', String(t.partitions), ...configFlags(t.config)])
-    if (c.exitCode !== 0) throw new Error(`setup: topic create ${t.name}: ${c.stderr}`)
-  }
+  const creates = await Promise.all(plan.topics.map((t) => runOnce(dataDir, ['topic', 'create', t.name, '--partitions', String(t.partitions), ...configFlags(t.config)])))
+  creates.forEach((c, i) => {
+    if (c.exitCode !== 0) throw new Error(`setup: topic create ${plan.topics[i].name}: ${c.stderr}`)
+  })
 
   // The workload.
+  const t1 = Date.now()
   const feedRnd = stream(round, 2)
   const started = plan.producers.map((spec) => ({spec, ...startProducer(base, dataDir, spec, feedRnd)}))
   const members = Array.from({length: plan.members}, (_, i) => startMember(dataDir, i))
@@ -237,18 +240,17 @@ async function runRound(round: number, kind: RoundKind, partitionForKey: (key: U
     }
   }
 
-  // The next commands, as a user runs them.
-  const topicList = await runOnce(dataDir, ['topic', 'list'])
-  if (topicList.exitCode !== 0) problems.push(`topic list: ${topicList.describe()}`)
-  const topics = topicList.stdout.split('\n').filter(Boolean)
+  // The next commands, as a user runs them: a produce to every partition of every topic, then the reads.
+  const t2 = Date.now()
+  const topics = store.listTopics()
   const partitionsOf = new Map<string, number>()
-  await Promise.all(
-    topics.map(async (t) => {
-      const d = await runOnce(dataDir, ['topic', 'describe', t, '--json'])
-      if (d.exitCode !== 0) problems.push(`topic describe ${t}: ${d.describe()}`)
-      else partitionsOf.set(t, (JSON.parse(d.stdout) as {partitions: unknown[]}).partitions.length)
-    }),
-  )
+  for (const t of topics) {
+    try {
+      partitionsOf.set(t, store.readTopic(t).partitions)
+    } catch (error) {
+      problems.push(`topic ${t}: ${(error as Error).message}`)
+    }
+  }
   const nextSpecs: ProducerSpec[] = [...partitionsOf].map(([t, n]) => ({
     name: `next-${t}`,
     topic: t,
@@ -270,20 +272,33 @@ async function runRound(round: number, kind: RoundKind, partitionForKey: (key: U
   nextRuns.forEach((p, i) => {
     if (p.exitCode !== 0) problems.push(`next produce to ${nextSpecs[i].topic}: ${p.describe()}`)
   })
-  const consumed = await runOnce(dataDir, ['consume', 'plain', 'ret', 'cmp', '-e', '-F', '%t %p %o %k %s\\n'])
+  const [consumed, groupFinal] = await Promise.all([
+    runOnce(dataDir, ['consume', 'plain', 'ret', 'cmp', '-e', '-F', '%t %p %o %k %s\\n']),
+    runOnce(dataDir, ['consume', 'plain', '-g', 'G', '-e', '-F', '%p %o %s\\n']),
+  ])
   if (consumed.exitCode !== 0 || consumed.stderr !== '') problems.push(`consume -e: ${consumed.describe()} ${consumed.stderr.slice(0, 200)}`)
-  const logView = parseLog(consumed.stdout)
-  const groupFinal = await runOnce(dataDir, ['consume', 'plain', '-g', 'G', '-e', '-F', '%p %o %s\\n'])
   if (groupFinal.exitCode !== 0) problems.push(`consume -g G -e: ${groupFinal.describe()}`)
-  const described = await runOnce(dataDir, ['group', 'describe', 'G', '--json'])
-  const ends = new Map<string, PartitionEnds[]>()
-  await Promise.all(
-    ['plain', 'ret', 'cmp'].map(async (t) => {
-      const d = await runOnce(dataDir, ['topic', 'describe', t, '--json'])
-      if (d.exitCode !== 0) problems.push(`topic describe ${t}: ${d.describe()}`)
-      else ends.set(t, (JSON.parse(d.stdout) as {partitions: PartitionEnds[]}).partitions)
+  const logView = parseLog(consumed.stdout)
+  const [described, ...verifies] = await Promise.all([
+    runOnce(dataDir, ['group', 'describe', 'G', '--json']),
+    ...topics.map(async (t) => {
+      // A topic.json temp left by a killed alter is the next alter's to remove; this one changes nothing (0 is the default).
+      if (findLeftovers(join(dataDir, 'topics', t)).some((x) => x.startsWith('.topic.json.'))) {
+        await runOnce(dataDir, ['topic', 'alter', t, '--config', 'min.compaction.lag.ms=0'])
+      }
+      return runOnce(dataDir, ['topic', 'verify', t])
     }),
-  )
+  ])
+  // Where each partition starts and ends now that nothing writes (the library's view, as `topic describe --json` prints it).
+  const ends = new Map<string, PartitionEnds[]>()
+  const describer = new Admin(store)
+  for (const t of ['plain', 'ret', 'cmp']) {
+    try {
+      ends.set(t, describer.describeTopic(t).partitions)
+    } catch (error) {
+      problems.push(`describe ${t}: ${(error as Error).message}`)
+    }
+  }
 
   // Acknowledged records.
   const toKeyPartition = (partitions: number) => (key: string) => partitionForKey(Buffer.from(key), partitions)
@@ -344,16 +359,7 @@ async function runRound(round: number, kind: RoundKind, partitionForKey: (key: U
     if (skipped > 0) problems.push(`group G plain/${p}: ${skipped} offsets never delivered to any member (first ${first})`)
   })
 
-  // topic verify for every topic; a topic.json temp left by a killed alter is the next alter's to remove.
-  for (const t of topics) {
-    const leftover = findLeftovers(join(dataDir, 'topics', t)).filter((x) => x.startsWith('.topic.json.'))
-    // min.compaction.lag.ms=0 is the default: the alter rewrites topic.json without changing what it means.
-    if (leftover.length > 0) {
-      await runOnce(dataDir, ['topic', 'alter', t, '--config', 'min.compaction.lag.ms=0'])
-    }
-  }
   const verifyFailures: string[] = []
-  const verifies = await Promise.all(topics.map((t) => runOnce(dataDir, ['topic', 'verify', t])))
   verifies.forEach((v, i) => {
     totals.verifyRuns++
     if (v.exitCode !== 0) verifyFailures.push(`topic verify ${topics[i]}: exit ${v.exitCode}: ${(v.stdout + v.stderr).trim().split('\n').slice(0, 4).join(' | ')}`)
@@ -378,6 +384,6 @@ async function runRound(round: number, kind: RoundKind, partitionForKey: (key: U
   const line =
     `${kind.signal === 'SIGKILL' ? 'kill' : 'stop'}:${kind.target}/${trigger}: ${what}; ` +
     `${checked} acked checked, ${lost.length} lost; verify ${verifies.length - verifyFailures.length}/${verifies.length} OK; ` +
-    `${problems.length} other problems${notes.length ? `; ${notes.join('; ')}` : ''}${clean ? '' : `; data kept in ${base}`}`
+    `${problems.length} other problems; setup ${t1 - t0} ms, workload ${t2 - t1} ms, checks ${Date.now() - t2} ms${notes.length ? `; ${notes.join('; ')}` : ''}${clean ? '' : `; data kept in ${base}`}`
   return {line, checked, lost, verifyFailures, problems, faulted: victim !== null}
 }

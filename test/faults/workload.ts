@@ -70,14 +70,14 @@ export function planRound(round: number, rnd: Rng): RoundPlan {
     {name: 'cmp', partitions: int(rnd, 1, 2), config: {'segment.bytes': seg(), 'cleanup.policy': 'compact', 'min.compaction.lag.ms': 0}},
   ]
   const parts = (t: string) => topics.find((x) => x.name === t)!.partitions
-  const n = () => int(rnd, 4000, 16000)
+  const n = () => int(rnd, 1500, 5000)
   const keys = int(rnd, 5, 120)
   const make = (name: string, count: number, keyed: boolean) =>
     Array.from({length: count}, (_, i) => ({key: keyed ? `k${int(rnd, 0, keys - 1)}` : null, value: value(round, name, i, rnd)}))
   const producers: ProducerSpec[] = [
     {name: 'pS', topic: 'plain', role: 'produce', mapping: {kind: 'sticky'}, records: make('pS', n(), false), trickle: false, batchBytes: int(rnd, 300, 1500)},
     {name: 'pP', topic: 'plain', role: 'produce', mapping: {kind: 'pinned', partition: int(rnd, 0, parts('plain') - 1)}, records: make('pP', n(), false), trickle: false, batchBytes: int(rnd, 300, 1500)},
-    {name: 'pT', topic: 'plain', role: 'produce', mapping: {kind: 'pinned', partition: int(rnd, 0, parts('plain') - 1)}, records: make('pT', int(rnd, 1000, 3000), false), trickle: true, batchBytes: 1000},
+    {name: 'pT', topic: 'plain', role: 'produce', mapping: {kind: 'pinned', partition: int(rnd, 0, parts('plain') - 1)}, records: make('pT', int(rnd, 500, 1500), false), trickle: true, batchBytes: 1000},
     {name: 'rP', topic: 'ret', role: 'retention', mapping: {kind: 'pinned', partition: int(rnd, 0, parts('ret') - 1)}, records: make('rP', n(), false), trickle: false, batchBytes: int(rnd, 300, 1500)},
     {name: 'cK', topic: 'cmp', role: 'compaction', mapping: {kind: 'keyed'}, records: make('cK', n(), true), trickle: false, batchBytes: int(rnd, 300, 1500)},
   ]
