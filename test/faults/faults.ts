@@ -105,7 +105,7 @@ export async function inject(
   const roles = ROLE_OF[target]
   const candidates = () => running.procs().filter((p) => p.alive && roles.includes(p.role))
   await nextTick(int(rnd, 200, 2500))
-  const deadline = Date.now() + 10_000
+  const deadline = Date.now() + 15_000
   let victim: Proc | null = null
   let how = ''
   if (trigger === 'event') {

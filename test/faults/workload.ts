@@ -157,15 +157,22 @@ export class Loop {
   }
 }
 
-/** Topic create/delete/produce/alter on the churn topics, valid in any state (--if-not-exists, --if-exists). */
+/**
+ * Topic create/delete/produce/alter on the churn topics, valid in any state
+ * (--if-not-exists, --if-exists). Each topic goes through create, a produce
+ * or an alter, delete, in turn, so a create usually makes a topic and a
+ * delete usually removes one (the windows a fault aims at).
+ */
 export function churnCommands(rnd: Rng, round: number): () => {role: Role; args: string[]; input?: string} {
   let n = 0
+  const step = new Map<string, number>()
   return () => {
     const t = pick(rnd, ['churn0', 'churn1'])
-    const x = rnd()
-    if (x < 0.35) return {role: 'create', args: ['topic', 'create', t, '--if-not-exists', '--partitions', String(int(rnd, 1, 3)), '--config', `segment.bytes=${pick(rnd, [1024, 4096])}`]}
-    if (x < 0.7) return {role: 'delete', args: ['topic', 'delete', t, '--if-exists']}
-    if (x < 0.85) {
+    const k = step.get(t) ?? 0
+    step.set(t, (k + 1) % 3)
+    if (k === 0) return {role: 'create', args: ['topic', 'create', t, '--if-not-exists', '--partitions', String(int(rnd, 1, 3)), '--config', `segment.bytes=${pick(rnd, [1024, 4096])}`]}
+    if (k === 2) return {role: 'delete', args: ['topic', 'delete', t, '--if-exists']}
+    if (rnd() < 0.6) {
       const input = Array.from({length: int(rnd, 50, 400)}, (_, i) => `r${round}.churn.${n}.${i}`).join('\n') + '\n'
       n++
       return {role: 'produce', args: ['produce', t, '--batch-bytes', '400'], input}
