@@ -19,6 +19,7 @@ import {basename, dirname, join} from 'node:path'
 import {randomBytes} from 'node:crypto'
 import {StoreError} from '../errors.js'
 import {PartitionLock} from '../lock/partition-lock.js'
+import {pidExists} from '../lock/process-identity.js'
 
 /** The calls every byte of a group file goes through; a fault-injection test replaces one (an ENOSPC write). */
 export const groupFileIo = {
@@ -45,7 +46,8 @@ export function writeGroupFile(path: string, data: string, options: WriteOptions
   const io = groupFileIo
   const sync = options.sync ?? true
   const dir = dirname(path)
-  const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`)
+  removeStaleTemps(dir)
+  const tmp = join(dir, `.${basename(path)}.${process.pid}-${randomBytes(6).toString('hex')}.tmp`)
   let fd: number | null = null
   let created = true
   try {
@@ -79,6 +81,42 @@ export function writeGroupFile(path: string, data: string, options: WriteOptions
   }
   if (sync && (options.syncDir ?? true)) syncDirectory(dir)
   return created
+}
+
+/** A writer's temp file: `.<name>.<pid>-<random>.tmp`. */
+const TEMP = /^\..+\.(\d+)-[0-9a-f]+\.tmp$/
+/** A temp file this old was left by a writer on another host that died (a write takes milliseconds). */
+const STALE_TEMP_MS = 60_000
+const TEMP_SWEEP_MS = 10_000
+const sweptAt = new Map<string, number>()
+
+/**
+ * Removes temp files that killed writers left in `dir` (a kill between
+ * writing a temp file and renaming it): one whose writer's pid is gone
+ * from this host, or that is older than any write takes. At most once per
+ * TEMP_SWEEP_MS per directory, so commits do not pay a listing each.
+ */
+function removeStaleTemps(dir: string): void {
+  const now = Date.now()
+  if (now - (sweptAt.get(dir) ?? 0) < TEMP_SWEEP_MS) return
+  sweptAt.set(dir, now)
+  let names: string[]
+  try {
+    names = fs.readdirSync(dir)
+  } catch {
+    return
+  }
+  for (const name of names) {
+    const m = TEMP.exec(name)
+    if (!m) continue
+    const path = join(dir, name)
+    const st = fs.lstatSync(path, {throwIfNoEntry: false})
+    if (!st || !st.isFile()) continue
+    if (pidExists(Number(m[1])) && now - st.mtimeMs < STALE_TEMP_MS) continue
+    try {
+      fs.unlinkSync(path)
+    } catch {}
+  }
 }
 
 export function writeGroupJson(path: string, value: unknown, options: WriteOptions = {}): boolean {

@@ -13,7 +13,7 @@
  * - concurrent processes committing to one partition never lose a newer
  *   offset (every read-modify-write holds the group lock).
  */
-import {execFile} from 'node:child_process'
+import {execFile, spawnSync} from 'node:child_process'
 import {existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
@@ -94,6 +94,20 @@ describe('writing a group file', () => {
     Object.assign(groupFileIo, real)
     expect(readMembers(dir).map((x) => x.memberId)).toEqual(['m-1'])
     expect(readdirSync(join(dir, 'members'))).toEqual(['m-1.json'])
+  })
+})
+
+describe('temp files a killed writer left', () => {
+  test('are removed by the next write in their directory when their writer is gone; a live writer\'s is kept', () => {
+    const dir = tempDir()
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid
+    const left = join(dir, `.0.json.${dead}-0123456789ab.tmp`)
+    const live = join(dir, `.1.json.${process.pid}-0123456789ab.tmp`)
+    writeFileSync(left, '{"offset": 1')
+    writeFileSync(live, '{"offset": 2')
+    writeGroupJson(join(dir, '0.json'), {offset: 3})
+    expect(readdirSync(dir).sort()).toEqual(['.1.json.' + process.pid + '-0123456789ab.tmp', '0.json'])
+    expect(existsSync(live)).toBe(true)
   })
 })
 
