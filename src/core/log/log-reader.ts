@@ -178,8 +178,11 @@ export class LogReader {
       if (next === undefined) return null
       const again = this.readInSegment()
       if (again) return again
-      // Compaction merged this segment with the ones after it into a new
-      // file of the same name: the records we have not read moved there.
+      // Compaction merged this segment with the ones around it: into a new
+      // file of the same name, or (a later member of the group) into the
+      // group's first segment, deleting this one. Either way the records we
+      // have not read moved; find them by offset. (Retention deleting it
+      // lands here too, and seeks on from the new log start.)
       if (this.replacedUnderUs()) {
         this.seek(this.nextOffset)
         continue
@@ -190,7 +193,7 @@ export class LogReader {
 
   private replacedUnderUs(): boolean {
     const now = statSync(this.segment!.logPath, {throwIfNoEntry: false})
-    return now !== undefined && now.ino !== fstatSync(this.fd!).ino
+    return now === undefined || now.ino !== fstatSync(this.fd!).ino
   }
 
   private readInSegment(): BatchRange | null {
