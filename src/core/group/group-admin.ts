@@ -137,9 +137,12 @@ export class GroupAdmin {
     const offsets = this.offsets(dir).readAll()
     const topics = new Set<string>([...offsets.keys(), ...members.flatMap((m) => m.topics)])
     const partitionsPerTopic = new Map<string, number>()
+    const topicIds = new Map<string, string>()
     for (const t of topics) {
       try {
-        partitionsPerTopic.set(t, this.store.readTopic(t).partitions)
+        const meta = this.store.readTopic(t)
+        partitionsPerTopic.set(t, meta.partitions)
+        topicIds.set(t, meta.id)
       } catch {}
     }
     const strategy = groupStrategy(members)
@@ -155,7 +158,9 @@ export class GroupAdmin {
       if (n === undefined) continue
       const subscribed = members.some((m) => m.topics.includes(topic))
       for (let p = 0; p < n; p++) {
-        const committed = offsets.get(topic)?.get(p) ?? null
+        const found = offsets.get(topic)?.get(p) ?? null
+        // One a member of an earlier topic of that name committed is none of this one.
+        const committed = found?.topicId !== undefined && found.topicId !== topicIds.get(topic) ? null : found
         if (!committed && !subscribed) continue
         const end = this.logEnd(topic, p)
         const owner = ownerOf.get(`${topic}/${p}`) ?? null

@@ -106,6 +106,7 @@ export class GroupMember {
   private readonly hooks: PartitionHooks
   private readonly membership: Membership
   private readonly owned = new Map<string, PartitionOwnership>()
+  private readonly topicIds = new Map<string, string>()
   private ticking: Promise<void> | null = null
   private stopped = false
   private readonly clock: Clock
@@ -238,7 +239,12 @@ export class GroupMember {
     try {
       const start = reader.logStartOffset()
       const end = reader.logEndOffset()
-      const committed = this.offsets.read(tp.topic, tp.partition)
+      let committed = this.offsets.read(tp.topic, tp.partition)
+      const topicId = this.topicIdOf(tp.topic)
+      if (committed?.topicId !== undefined && committed.topicId !== topicId) {
+        this.notice(`the committed offset ${committed.offset} of ${tpKey(tp)} belongs to an earlier topic of that name (deleted since); ignoring it`)
+        committed = null
+      }
       if (committed && committed.offset >= start && committed.offset <= end) return committed.offset
       if (!committed && this.options.startWithoutCommit) return resolveOffsetSpec(reader, this.options.startWithoutCommit)
       if (committed) {
@@ -265,7 +271,27 @@ export class GroupMember {
 
   private async commitWith(ownership: PartitionOwnership, offset: number): Promise<CommitOutcome> {
     if (!ownership.valid) return 'fenced'
-    return this.offsets.commit(ownership.topic, ownership.partition, offset, ownership.generation, this.memberId)
+    // The topic was deleted (and maybe created again) under us: what we read is not the topic's any more.
+    const known = this.topicIds.get(ownership.topic)
+    if (known !== undefined && this.currentTopicId(ownership.topic) !== known) return 'fenced'
+    return this.offsets.commit(ownership.topic, ownership.partition, offset, ownership.generation, this.memberId, known)
+  }
+
+  /** The id of the topic as this member first saw it; kept, so a topic made anew under the name is told apart. */
+  private topicIdOf(topic: string): string | undefined {
+    if (!this.topicIds.has(topic)) {
+      const id = this.currentTopicId(topic)
+      if (id !== undefined) this.topicIds.set(topic, id)
+    }
+    return this.topicIds.get(topic)
+  }
+
+  private currentTopicId(topic: string): string | undefined {
+    try {
+      return this.store.readTopic(topic).id
+    } catch {
+      return undefined
+    }
   }
 
   /** Clean exit: hand on and commit everything, release, and leave at once. */

@@ -35,6 +35,13 @@ export interface CommittedOffset {
   generation: number
   memberId: string | null
   committedAt: string
+  /**
+   * The id of the topic the offset was committed against (topic.json's
+   * `id`). A topic deleted and created again under its name has a new id,
+   * so an offset a member of the old one committed late is not the new
+   * one's. Absent in files of earlier versions and in resets.
+   */
+  topicId?: string
 }
 
 export type CommitOutcome = 'committed' | 'unchanged' | 'fenced' | 'backwards'
@@ -172,17 +179,18 @@ export class OffsetStore {
    * generation is already there, and ('backwards') when it would move the
    * offset back.
    */
-  async commit(topic: string, partition: number, offset: number, generation: number, memberId: string): Promise<CommitOutcome> {
+  async commit(topic: string, partition: number, offset: number, generation: number, memberId: string, topicId?: string): Promise<CommitOutcome> {
     if (!isOffset(offset)) throw new StoreError(`cannot commit offset ${offset} of ${topic}/${partition}: not an offset`)
     return withGroupLock(this.groupDir, async () => {
       await this.finishJournal()
       const current = this.read(topic, partition)
-      if (current) {
+      // An offset of another incarnation of the topic is no offset of this one.
+      if (current && (current.topicId === undefined || topicId === undefined || current.topicId === topicId)) {
         if (current.generation > generation) return 'fenced'
         if (current.offset > offset) return 'backwards'
         if (current.offset === offset && current.generation === generation) return 'unchanged'
       }
-      this.write(topic, partition, {offset, generation, memberId, committedAt: new Date().toISOString()})
+      this.write(topic, partition, {offset, generation, memberId, committedAt: new Date().toISOString(), ...(topicId === undefined ? {} : {topicId})})
       return 'committed'
     })
   }
@@ -328,7 +336,10 @@ function checkCommitted(v: unknown): CommittedOffset | string {
   if (!isOffset(v.generation)) return 'generation is not a non-negative integer'
   if (v.memberId !== null && (typeof v.memberId !== 'string' || !validMemberId(v.memberId))) return 'memberId is not a member id or null'
   if (typeof v.committedAt !== 'string') return 'committedAt is not a string'
-  return {offset: v.offset, generation: v.generation, memberId: v.memberId as string | null, committedAt: v.committedAt}
+  if (v.topicId !== undefined && (typeof v.topicId !== 'string' || !/^[0-9a-f-]{1,64}$/i.test(v.topicId))) return 'topicId is not a topic id'
+  const c: CommittedOffset = {offset: v.offset, generation: v.generation, memberId: v.memberId as string | null, committedAt: v.committedAt}
+  if (typeof v.topicId === 'string') c.topicId = v.topicId
+  return c
 }
 
 function checkJournal(v: unknown): Journal | string {

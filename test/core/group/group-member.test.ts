@@ -19,7 +19,7 @@
  *   group's (the longest-standing member's), so no partition is orphaned.
  */
 import {execa} from 'execa'
-import {existsSync, utimesSync} from 'node:fs'
+import {existsSync, mkdirSync, utimesSync} from 'node:fs'
 import {join, resolve} from 'node:path'
 import {describe, expect, onTestFinished, test} from 'vitest'
 import {Admin} from '../../../src/core/client/admin.js'
@@ -295,5 +295,37 @@ describe('time, from the clock it is given', () => {
     clock.advance(1)
     a.heartbeat()
     expect(heartbeatAt()).toBe(1_700_000_000_000 + a.tickIntervalMs / 2)
+  })
+})
+
+describe('a topic deleted and created again under its name', () => {
+  test("a member of the old topic cannot commit into the new one, and an offset it committed late is ignored by the new topic's members", async () => {
+    const store = await storeWithTopic(1, 5)
+    const hooks = new Recorder()
+    const a = member(store, hooks)
+    await a.join()
+    expect(await a.commit(T0, 3)).toBe('committed')
+    const oldId = store.readTopic('t').id
+    expect(a.offsets.read('t', 0)).toMatchObject({offset: 3, topicId: oldId})
+
+    const admin = new Admin(store)
+    admin.deleteTopic('t')
+    admin.createTopic('t', {partitions: 1})
+    const newId = store.readTopic('t').id
+    expect(newId).not.toBe(oldId)
+    // Still running on the old topic: refused.
+    expect(await a.commit(T0, 5)).toBe('fenced')
+    expect(a.offsets.read('t', 0)).toBeNull()
+
+    // Suppose its commit had landed just after the new topic appeared.
+    const late = {offset: 1000, generation: 9, memberId: a.memberId, committedAt: new Date().toISOString(), topicId: oldId}
+    mkdirSync(join(a.dir, 'offsets', 't'), {recursive: true})
+    writeJsonAtomic(join(a.dir, 'offsets', 't', '0.json'), late)
+    const notices: string[] = []
+    const b = member(store, new Recorder(), {clientId: 'b', onNotice: (m) => notices.push(m)})
+    expect(b.startOffset(T0)).toBe(0)
+    expect(notices.join('\n')).toMatch(/committed offset 1000 of t\/0 belongs to an earlier topic of that name/)
+    const {GroupAdmin} = await import('../../../src/core/group/group-admin.js')
+    expect(new GroupAdmin(store).describeGroup('g').partitions.find((r) => r.partition === 0)?.currentOffset ?? null).toBeNull()
   })
 })
