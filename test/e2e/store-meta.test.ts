@@ -9,7 +9,7 @@
  * RECORDS counts records.
  */
 import {spawnSync} from 'node:child_process'
-import {existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readFileSync, readdirSync, renameSync, utimesSync, writeFileSync} from 'node:fs'
 import {hostname} from 'node:os'
 import {join} from 'node:path'
 import {describe, expect, test} from 'vitest'
@@ -305,6 +305,25 @@ describe('point 11: what a killed topic create or delete leaves', () => {
     writeFileSync(join(running, 'creator.json'), JSON.stringify({pid: process.pid, host: hostname(), startTime: '1'}))
     expect(String((await c.run(['topic', 'list'])).stderr)).toMatch(/rolled back an interrupted create/)
     expect(existsSync(running)).toBe(false)
+  })
+
+  test('a .creating-* directory with no creator.json yet whose name names a live creator (stopped before it wrote the file) is left alone', async () => {
+    const c = cli()
+    expectOk(await c.run(['topic', 'create', 'keep', '-q']))
+    const me = processStat(process.pid)!.startTime
+    const early = join(c.dataDir, 'topics', `.creating-z-${process.pid}.${me}-0badf00d`)
+    mkdirSync(early)
+    const old = new Date(Date.now() - 60_000)
+    utimesSync(early, old, old)
+    expectOk(await c.run(['topic', 'list', '-q']))
+    expect(existsSync(early)).toBe(true)
+    // Named for a process that is gone: rolled back once it is older than a taker could take.
+    const gone = join(c.dataDir, 'topics', `.creating-z-${process.pid}.1-0badf00d`)
+    mkdirSync(gone)
+    utimesSync(gone, old, old)
+    expect(String((await c.run(['topic', 'list'])).stderr)).toMatch(/rolled back an interrupted create/)
+    expect(existsSync(gone)).toBe(false)
+    expect(existsSync(early)).toBe(true)
   })
 
   test('a .deleting-* directory is finished by the next command', async () => {

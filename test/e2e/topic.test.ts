@@ -195,6 +195,14 @@ describe('topic alter', () => {
 })
 
 describe('topic delete', () => {
+  test('--if-exists where there is no store at all succeeds and creates nothing; without it, no store is exit 3', async () => {
+    const {run, dataDir} = cli()
+    expectOk(await run(['topic', 'delete', 'nothing', '--if-exists']))
+    expect(existsSync(dataDir)).toBe(false)
+    expectCleanError(await run(['topic', 'delete', 'nothing']), EXIT.NOT_FOUND, /no store at/)
+    expect(existsSync(dataDir)).toBe(false)
+  })
+
   test('removes the topic and its records; --if-exists; --json shape', async () => {
     const {run, dataDir} = cli()
     expectOk(await run(['produce', 'gone', '--create', '-q'], {input: 'a\n'}))

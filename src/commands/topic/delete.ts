@@ -1,5 +1,6 @@
 import * as Flags from '@oclif/core/flags'
 import {Admin} from '../../core/client/admin.js'
+import {NotFoundError} from '../../core/errors.js'
 import {LogpipeCommand} from '../../cli/base-command.js'
 import {topicArg} from '../../cli/flags.js'
 
@@ -12,7 +13,15 @@ export default class TopicDelete extends LogpipeCommand<typeof TopicDelete> {
   }
 
   async run(): Promise<{topic: string; deleted: boolean}> {
-    const deleted = new Admin(this.store).deleteTopic(this.args.topic, {ifExists: this.flags['if-exists']})
+    let store
+    try {
+      store = this.store
+    } catch (error) {
+      // No store at all: no such topic either, which --if-exists accepts (cleanup scripts run it first thing).
+      if (this.flags['if-exists'] && error instanceof NotFoundError) return {topic: this.args.topic, deleted: false}
+      throw error
+    }
+    const deleted = new Admin(store).deleteTopic(this.args.topic, {ifExists: this.flags['if-exists']})
     if (deleted && !this.flags.quiet) this.say(`Deleted topic ${this.args.topic}.`)
     return {topic: this.args.topic, deleted}
   }

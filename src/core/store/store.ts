@@ -316,7 +316,10 @@ export class Store {
     }
     const target = this.topicDir(topic)
     if (existsSync(target)) return null
-    const tmp = join(this.topicsDir, `${CREATING}${topic.slice(0, 100)}-${randomBytes(4).toString('hex')}`)
+    // The name says who makes it, so even before creator.json is written a
+    // stopped creator is never taken for a dead one.
+    const me = thisHostProcess()
+    const tmp = join(this.topicsDir, `${CREATING}${topic.slice(0, 100)}-${me.pid}.${me.startTime ?? 'x'}-${randomBytes(4).toString('hex')}`)
     const meta: TopicMeta = {name: topic, id: randomUUID(), partitions, replicationFactor, config, createdAt: new Date().toISOString()}
     try {
       mkdirSync(tmp, {mode: 0o700})
@@ -489,8 +492,12 @@ function abandonedCreator(path: string): HostProcess | null | false {
     if (creator.host === hostname()) return isRunning(creator) ? false : creator
     return age > REMOTE_CREATE_STALE_MS ? creator : false
   }
-  // A live creator writes creator.json right after mkdir, and removes it
-  // only to rename the directory into place a moment later.
+  // Before creator.json (or after it was removed, under the topics lock, to
+  // rename the directory into place), the name says who: a creator that
+  // runs on this host keeps it however long it is stopped. (One on another
+  // host lacks creator.json only for the instant between two calls.)
+  const named = /-(\d+)\.(\d+|x)-[0-9a-f]{8}$/.exec(path)
+  if (named && isRunning({pid: Number(named[1]), startTime: named[2] === 'x' ? null : named[2], bootId: null})) return false
   return age > ORPHAN_LOCK_MS ? null : false
 }
 
