@@ -16,7 +16,7 @@ import type {RecordHeader} from '../record/header.js'
 import type {Store} from '../store/store.js'
 import {resolveConfig} from '../log/log-config.js'
 import {type OffsetSpec, resolveOffsetSpec} from '../log/offset-spec.js'
-import {topicMetadataVersion} from './metadata-version.js'
+import {changedPartitionCount, topicMetadataVersion} from './metadata-version.js'
 
 export interface Assignment {
   topic: string
@@ -99,18 +99,11 @@ export class Consumer {
   private addNewPartitions(): boolean {
     let added = false
     for (const w of this.whole) {
-      const version = topicMetadataVersion(this.store, w.topic)
-      if (version === null || version === w.version) continue
-      let partitions: number
-      try {
-        partitions = this.store.readTopic(w.topic).partitions
-      } catch {
-        // Being rewritten or deleted: the next check sees how it ends.
-        continue
-      }
-      w.version = version
-      for (let p = w.partitions; p < partitions; p++, added = true) this.assign(w.topic, p, 0)
-      w.partitions = Math.max(w.partitions, partitions)
+      const changed = changedPartitionCount(this.store, w.topic, w.version)
+      if (!changed) continue
+      w.version = changed.version
+      for (let p = w.partitions; p < changed.partitions; p++, added = true) this.assign(w.topic, p, 0)
+      w.partitions = Math.max(w.partitions, changed.partitions)
     }
     return added
   }

@@ -14,7 +14,7 @@ import {encodeHeaders, NO_HEADERS, type RecordHeader} from '../record/header.js'
 import {Compression} from '../record/compression.js'
 import type {Store} from '../store/store.js'
 import {type LogConfig, resolveConfig} from '../log/log-config.js'
-import {topicMetadataVersion} from './metadata-version.js'
+import {changedPartitionCount, topicMetadataVersion} from './metadata-version.js'
 import {StickyPartitioner, partitionForKey} from './partitioner.js'
 import {type Clock, systemClock} from '../clock.js'
 
@@ -184,16 +184,11 @@ export class Producer {
    * only then is the file read.
    */
   private refreshMetadata(): void {
-    const id = topicMetadataVersion(this.store, this.topic)
-    if (id === null || id === this.metadataId) return
-    let partitions: number
-    try {
-      partitions = this.store.readTopic(this.topic).partitions
-    } catch {
-      // Deleted or unreadable just now: keep what we know; a deleted topic is caught after the next write.
-      return
-    }
-    this.metadataId = id
+    // Deleted or unreadable just now: keep what we know; a deleted topic is caught after the next write.
+    const changed = changedPartitionCount(this.store, this.topic, this.metadataId)
+    if (!changed) return
+    this.metadataId = changed.version
+    const partitions = changed.partitions
     if (partitions <= this.partitionCount) return
     for (let p = this.partitionCount; p < partitions; p++) {
       this.logs.push(this.openLog(p))

@@ -9,10 +9,7 @@
  * `generation` beside the lock). Commits carry the generation they were made
  * under, so a member that lost ownership without noticing is fenced.
  */
-import {statSync} from 'node:fs'
-import * as fs from 'node:fs'
 import {join} from 'node:path'
-import lockfile from 'proper-lockfile'
 import {LockError, StoreError} from '../errors.js'
 import {PartitionLock} from '../lock/partition-lock.js'
 import {type Clock, systemClock} from '../clock.js'
@@ -39,8 +36,6 @@ export class PartitionOwnership {
   private readonly lock: PartitionLock
   /** Generation under which we own the partition; valid while held. */
   generation = 0
-  /** Inode and birth time of the lock directory we made: another owner's lock is another directory. */
-  private lockId: string | null = null
 
   private readonly groupDir: string
 
@@ -67,43 +62,21 @@ export class PartitionOwnership {
       if (error instanceof LockError) return false
       throw error
     }
-    this.lockId = lockIdentity(this.lock.lockPath)
     this.generation = Math.max(readGeneration(this.dir), floor) + 1
     writeGroupJson(join(this.dir, 'generation'), {generation: this.generation})
     return true
   }
 
   /**
-   * Still ours: the lock is held, the lock directory in place is the one we
-   * made (not replaced by a stale takeover), and nobody bumped the generation.
+   * Still ours: the lock in place is the one we took (not replaced by a
+   * stale takeover), and nobody bumped the generation.
    */
   get valid(): boolean {
-    return this.lock.held && this.lockId !== null && lockIdentity(this.lock.lockPath) === this.lockId && readGeneration(this.dir) === this.generation
+    return this.lock.isCurrent() && readGeneration(this.dir) === this.generation
   }
 
-  /**
-   * Lets go. When the lock was taken over while we stalled, the directory in
-   * place is the new owner's: proper-lockfile's release would remove it
-   * (it does not check whose it is) and let a third member in beside the new
-   * owner, so we only drop our claim and leave the directory alone.
-   */
+  /** Lets go; a lock taken over while we stalled is left to its new owner (PartitionLock.release). */
   async release(): Promise<void> {
-    const ours = this.lockId !== null && lockIdentity(this.lock.lockPath) === this.lockId
-    this.lockId = null
-    if (ours || !this.lock.held) {
-      await this.lock.release()
-      return
-    }
-    const keepDir = {...fs, rmdir: (_path: string, callback: (error: null) => void) => callback(null)}
-    await lockfile.unlock(this.dir, {lockfilePath: this.lock.lockPath, realpath: false, fs: keepDir} as lockfile.UnlockOptions).catch(() => {})
-  }
-}
-
-function lockIdentity(lockPath: string): string | null {
-  try {
-    const st = statSync(lockPath, {bigint: true})
-    return `${st.ino}:${st.birthtimeNs}`
-  } catch {
-    return null
+    await this.lock.release()
   }
 }

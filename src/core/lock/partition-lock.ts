@@ -27,6 +27,7 @@
  * orphan while its taker is alive.
  */
 import {randomBytes} from 'node:crypto'
+import * as fs from 'node:fs'
 import {lstatSync, readdirSync, renameSync, rmSync, rmdirSync, statSync, unlinkSync} from 'node:fs'
 import {hostname} from 'node:os'
 import {join} from 'node:path'
@@ -81,6 +82,9 @@ export interface PartitionLockOptions {
    */
   liveness?: 'process' | 'heartbeat'
 }
+
+/** The lock of this process that holds each lock directory now (proper-lockfile keeps one record per path). */
+const holders = new Map<string, PartitionLock>()
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -195,8 +199,11 @@ export class PartitionLock {
     this.release_ = null
     this.token = null
     if (!release) return
-    // Taken from us: the directory in place is the new holder's, not ours to remove.
-    if (!current) return
+    if (holders.get(this.lockPath) === this) holders.delete(this.lockPath)
+    if (!current) {
+      await this.forgetTakenLock()
+      return
+    }
     try {
       await release()
     } catch (error) {
@@ -204,10 +211,24 @@ export class PartitionLock {
     }
   }
 
+  /**
+   * Taken from us: the directory in place is the new holder's, not ours to
+   * remove. proper-lockfile would still remove it (its release does not
+   * check whose it is, nor does its exit handler), so it is told to forget
+   * the lock with a removal that removes nothing, unless another lock of
+   * this process holds the directory now (the record is then that one's).
+   */
+  private async forgetTakenLock(): Promise<void> {
+    if (holders.has(this.lockPath)) return
+    const keepDir = {...fs, rmdir: (_path: string, callback: (error: null) => void) => callback(null)}
+    await lockfile.unlock(this.dir, {lockfilePath: this.lockPath, realpath: false, fs: keepDir} as lockfile.UnlockOptions).catch(() => {})
+  }
+
   private recordOwner(takeover: Takeover): void {
     const st = statSync(this.lockPath, {bigint: true})
     const plain = statSync(this.lockPath)
     this.token = {ino: plain.ino, birthMs: plain.birthtimeMs}
+    holders.set(this.lockPath, this)
     const previous = readLeaderInfo(this.dir)
     this.generation = (previous?.generation ?? 0) + 1
     this.takeover = takeover
