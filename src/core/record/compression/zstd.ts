@@ -13,12 +13,19 @@
  * one that keeps a bomb out of memory.
  */
 import {CorruptRecordError} from '../../errors.js'
-import {zstdCodec} from './addons.js'
+import {type ZstdCodec, zstdCodec} from './addons.js'
 
 const FRAME_MAGIC = 0xfd2fb528
 const SKIPPABLE_MASK = 0xfffffff0
 const SKIPPABLE_MAGIC = 0x184d2a50
 const MAX_BLOCK_SIZE = 128 * 1024
+/**
+ * How far the frame walk's bound may pass maxSize before frames are refused
+ * unread where the decoder has no limit of its own. The walk counts every
+ * compressed block at its maximum size, so a small frame of a few blocks
+ * "may" inflate to more than a tight bound while it really does not.
+ */
+const UNBOUNDED_SLACK = 1024 * 1024
 /** Kafka's default compression.zstd.level (zstd's own default too). */
 const LEVEL = 3
 
@@ -28,25 +35,50 @@ export function zstdCompress(data: Buffer): Buffer {
 
 export function zstdDecompress(data: Buffer, maxSize: number): Buffer {
   const codec = zstdCodec()
-  const bound = walkFrames(data)
-  if (!codec.bounded && bound > maxSize) {
+  const {bound, frames} = walkFrames(data)
+  if (!codec.bounded && bound > maxSize + UNBOUNDED_SLACK) {
     throw new CorruptRecordError(`zstd batch may inflate to ${bound} bytes, past the ${maxSize} a batch's records may take`)
   }
+  // Frame by frame: zlib in Node 22 stops after the first frame without a word.
+  if (frames.length === 1) return decompressFrame(codec, frames[0].start === 0 && frames[0].end === data.length ? data : data.subarray(frames[0].start, frames[0].end), maxSize)
+  const out: Buffer[] = []
+  let total = 0
+  for (const frame of frames) {
+    const part = decompressFrame(codec, data.subarray(frame.start, frame.end), maxSize - total)
+    total += part.length
+    out.push(part)
+  }
+  return Buffer.concat(out, total)
+}
+
+function decompressFrame(codec: ZstdCodec, frame: Buffer, maxSize: number): Buffer {
+  let out: Buffer
   try {
-    return codec.decompress(data, maxSize)
+    out = codec.decompress(frame, maxSize)
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
-      throw new CorruptRecordError(`zstd batch inflates past ${maxSize} bytes, more than a batch's records may take`)
-    }
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw inflatesPast()
     throw new CorruptRecordError(`zstd batch does not decompress: ${(error as Error).message}`)
+  }
+  if (out.length > maxSize) throw inflatesPast()
+  return out
+
+  function inflatesPast(): CorruptRecordError {
+    return new CorruptRecordError(`zstd batch inflates past ${maxSize} bytes, more than a batch's records may take`)
   }
 }
 
-/** Checks the frame structure of `data` and returns the most its frames can inflate to. */
-export function walkFrames(data: Buffer): number {
+export interface ZstdFrames {
+  /** The most the frames can inflate to. */
+  bound: number
+  /** Where each zstd frame lies (skippable frames left out). */
+  frames: Array<{start: number; end: number}>
+}
+
+/** Checks the frame structure of `data`: where its frames are and the most they can inflate to. */
+export function walkFrames(data: Buffer): ZstdFrames {
   let pos = 0
   let bound = 0
-  let frames = 0
+  const frames: Array<{start: number; end: number}> = []
   while (pos < data.length) {
     if (pos + 4 > data.length) throw corrupt(`ends inside a frame magic at byte ${pos}`)
     const magic = data.readUInt32LE(pos)
@@ -60,11 +92,11 @@ export function walkFrames(data: Buffer): number {
     if (magic !== FRAME_MAGIC) throw corrupt(`no zstd frame magic at byte ${pos}`)
     const frame = walkFrame(data, pos + 4)
     bound += frame.bound
+    frames.push({start: pos, end: frame.end})
     pos = frame.end
-    frames++
   }
-  if (frames === 0) throw corrupt('holds no zstd frame')
-  return bound
+  if (frames.length === 0) throw corrupt('holds no zstd frame')
+  return {bound, frames}
 }
 
 function walkFrame(data: Buffer, start: number): {bound: number; end: number} {
