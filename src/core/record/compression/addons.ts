@@ -9,9 +9,15 @@ import zlib from 'node:zlib'
 
 const require = createRequire(import.meta.url)
 
+/**
+ * `copyOutputData`: the addon copies its output into a Buffer Node owns
+ * instead of handing over its own memory as an external buffer; measured
+ * here, that makes a 32 KiB block 10 to 40 times faster to (de)compress,
+ * external buffers being slow to create and to collect.
+ */
 export interface SnappyAddon {
-  compressSync(data: Uint8Array): Buffer
-  uncompressSync(data: Uint8Array, options: {asBuffer: true}): Buffer
+  compressSync(data: Uint8Array, options: {copyOutputData: true}): Buffer
+  uncompressSync(data: Uint8Array, options: {asBuffer: true; copyOutputData: true}): Buffer
 }
 
 export interface Lz4Addon {

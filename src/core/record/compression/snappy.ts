@@ -22,6 +22,8 @@ const VERSION = 1
 const MIN_COMPATIBLE_VERSION = 1
 /** snappy-java's SnappyOutputStream default block size, which Kafka uses. */
 const BLOCK_SIZE = 32 * 1024
+const COPY = {copyOutputData: true} as const
+const UNCOMPRESS = {asBuffer: true, copyOutputData: true} as const
 
 export function snappyCompress(data: Buffer): Buffer {
   const addon = snappyAddon()
@@ -33,7 +35,7 @@ export function snappyCompress(data: Buffer): Buffer {
   parts.push(header)
   let size = HEADER_SIZE
   for (let pos = 0; pos < data.length; pos += BLOCK_SIZE) {
-    const block = addon.compressSync(data.subarray(pos, Math.min(pos + BLOCK_SIZE, data.length)))
+    const block = addon.compressSync(data.subarray(pos, Math.min(pos + BLOCK_SIZE, data.length)), COPY)
     const length = Buffer.allocUnsafe(4)
     length.writeInt32BE(block.length, 0)
     parts.push(length, block)
@@ -88,7 +90,7 @@ function checkRawLength(block: Buffer, before: number, maxSize: number): number 
 
 function uncompress(block: Buffer): Buffer {
   try {
-    return snappyAddon().uncompressSync(block, {asBuffer: true})
+    return snappyAddon().uncompressSync(block, UNCOMPRESS)
   } catch (error) {
     throw new CorruptRecordError(`snappy batch does not decompress: ${(error as Error).message}`)
   }
