@@ -90,3 +90,16 @@ describe.each(CODECS)('--compression %s', (codec) => {
     }
   })
 })
+
+test('bench produce --compression writes batches in that codec, and bench consume reads them', async () => {
+  const {run, dataDir} = cli()
+  expectOk(await run(['bench', 'produce', '--num-records', '5000', '--record-size', '100', '--topic', 'perf', '--compression', 'lz4', '--batch-bytes', '50000', '-q']))
+  const dump = await run(['dump', segment(dataDir, 'perf')])
+  expectOk(dump)
+  const batches = lines(dump.stdout).filter((l) => l.startsWith('baseOffset'))
+  expect(batches.length).toBeGreaterThan(5)
+  for (const b of batches) expect(b).toContain('compresscodec: lz4 ')
+  const consumed = await run(['bench', 'consume', '--topic', 'perf', '--json'])
+  expectOk(consumed)
+  expect(JSON.parse(String(consumed.stdout))).toMatchObject({records: 5000})
+})
