@@ -174,6 +174,15 @@ describe('zstd frames', () => {
     expect(() => walkFrames(packed.subarray(0, packed.length - 3))).toThrow(CorruptRecordError)
   })
 
+  test('a frame asking for a 2 GiB window is refused, not allocated', () => {
+    // Frame header: no content size, window descriptor exponent 21 (2^31), then one raw block of 3 bytes.
+    const frame = Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, 21 << 3, 0x19, 0x00, 0x00, 0x61, 0x62, 0x63])
+    expect(walkFrames(frame).bound).toBe(3)
+    const before = process.memoryUsage().rss
+    expect(() => decompress(Compression.zstd, frame, MiB)).toThrow(CorruptRecordError)
+    expect(process.memoryUsage().rss - before).toBeLessThan(256 * MiB)
+  })
+
   test('several frames and skippable frames are read, as libzstd reads them', () => {
     const a = Buffer.from('first frame ')
     const b = Buffer.from('second frame')

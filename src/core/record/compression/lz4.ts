@@ -101,9 +101,10 @@ export function lz4Decompress(data: Buffer, maxSize: number): Buffer {
     if (word & INCOMPRESSIBLE) {
       block = data.subarray(pos, pos + size)
     } else {
-      // The addon wants the output capacity in front of the block.
+      // The addon wants the output capacity in front of the block, and allocates all of it:
+      // no more than the block can decode to (a byte of LZ4 yields at most 255).
       scratch = scratch && scratch.length >= size + 4 ? scratch : Buffer.allocUnsafe(Math.max(size + 4, 4096))
-      scratch.writeUInt32LE(blockMax, 0)
+      scratch.writeUInt32LE(Math.min(blockMax, size * 255 + 64), 0)
       data.copy(scratch, 4, pos, pos + size)
       try {
         block = addon.uncompressSync(scratch.subarray(0, size + 4))
