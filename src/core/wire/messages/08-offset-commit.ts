@@ -1,8 +1,8 @@
 /**
  * OffsetCommit (key 8): a group's committed offsets.
  *
- * Versions 0-8. kafka-python 2.0.2 sends v0-v2, kafkajs 2.2.4 v0-v5,
- * librdkafka 2.0 v0-v7; v1 adds the generation and member (v1 alone a
+ * Versions 0-8. kafka-python 2.0.2 sends v0-v2, kafkajs 2.2.4 up to v5,
+ * librdkafka 2.0 up to v7; v1 adds the generation and member (v1 alone a
  * commit timestamp), v2-4 a retention time, v6 the leader epoch, v7
  * group.instance.id, v8 is the first flexible version. v9 is for the new
  * consumer group protocol (KIP-848), which this broker does not run.

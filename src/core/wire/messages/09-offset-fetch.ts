@@ -1,10 +1,10 @@
 /**
  * OffsetFetch (key 9): a group's committed offsets, read back.
  *
- * Versions 0-8. kafka-python 2.0.2 sends v0-v3, kafkajs 2.2.4 v1-v4,
- * librdkafka 2.0 v0-v7; v2 lets topics be null (all the group has), v5 adds
- * leader epochs, v6 is the first flexible version, v7 requireStable, v8
- * (Java clients) asks for several groups at once. v9 is for the new
+ * Versions 0-8. kafka-python 2.0.2 sends v0-v1, kafkajs 2.2.4 v1-v4,
+ * librdkafka 2.0 up to v7; v2 lets topics be null (all the group has), v5
+ * adds leader epochs, v6 is the first flexible version, v7 requireStable,
+ * v8 (Java clients) asks for several groups at once. v9 is for the new
  * consumer group protocol (KIP-848).
  */
 import type {ApiSchema, RequestInput, RequestOf, ResponseInput, ResponseOf} from '../schema.js'

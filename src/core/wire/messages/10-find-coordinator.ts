@@ -2,10 +2,10 @@
  * FindCoordinator (key 10): which broker coordinates a group (key type 0)
  * or a transactional id (1).
  *
- * Versions 0-4. kafka-python 2.0.2 sends v0-v1, kafkajs 2.2.4 v0-v2,
- * librdkafka 2.0 v0-v2; v3 is the first flexible version, v4 (Java clients)
- * asks for several keys at once and gets one coordinator per key. v5-6 only
- * add error codes and share groups.
+ * Versions 0-4. kafka-python 2.0.2 sends v0, kafkajs 2.2.4 and librdkafka
+ * 2.0 up to v2; v3 is the first flexible version, v4 (Java clients) asks
+ * for several keys at once and gets one coordinator per key. v5-6 only add
+ * error codes and share groups.
  */
 import type {ApiSchema, RequestInput, RequestOf, ResponseInput, ResponseOf} from '../schema.js'
 

@@ -2,9 +2,9 @@
  * JoinGroup (key 11): a member joins a classic consumer group; the
  * coordinator answers when the rebalance completes.
  *
- * Versions 0-9. kafka-python 2.0.2 sends v0-v2, kafkajs 2.2.4 v0-v5,
- * librdkafka 2.0 v0-v5; v4 makes a new member rejoin with the member id it
- * was given (MEMBER_ID_REQUIRED), v5 adds group.instance.id (static
+ * Versions 0-9. kafka-python 2.0.2 sends v0-v2, kafkajs 2.2.4 and
+ * librdkafka 2.0 up to v5; v4 makes a new member rejoin with the member id
+ * it was given (MEMBER_ID_REQUIRED), v5 adds group.instance.id (static
  * members), v6 is the first flexible version, v7-9 (Java clients) add the
  * protocol type in the answer, a reason, and skipAssignment.
  */

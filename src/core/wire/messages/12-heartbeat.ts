@@ -2,7 +2,7 @@
  * Heartbeat (key 12): a member says it is alive and learns of a rebalance.
  *
  * Versions 0-4, all there are. kafka-python 2.0.2 sends v0-v1, kafkajs
- * 2.2.4 v0-v3, librdkafka 2.0 v0-v3; v3 adds group.instance.id, v4 is the
+ * 2.2.4 and librdkafka 2.0 up to v3; v3 adds group.instance.id, v4 is the
  * first flexible version.
  */
 import type {ApiSchema, RequestInput, RequestOf, ResponseInput, ResponseOf} from '../schema.js'

@@ -2,9 +2,9 @@
  * LeaveGroup (key 13): members leave a group (one, or from v3 several by
  * member id or group.instance.id).
  *
- * Versions 0-5, all there are. kafka-python 2.0.2 sends v0-v1, kafkajs
- * 2.2.4 v0-v3, librdkafka 2.0 v0-v1; v4 is the first flexible version, v5
- * adds a reason.
+ * Versions 0-5, all there are. kafka-python 2.0.2 and librdkafka 2.0 send
+ * v0-v1, kafkajs 2.2.4 up to v3 (v3: a list of members); v4 is the first
+ * flexible version, v5 adds a reason.
  */
 import type {ApiSchema, RequestInput, RequestOf, ResponseInput, ResponseOf} from '../schema.js'
 

@@ -2,9 +2,10 @@
  * SyncGroup (key 14): the leader hands out assignments, every member gets
  * its own.
  *
- * Versions 0-5. kafka-python 2.0.2 sends v0-v1, kafkajs 2.2.4 v0-v3,
- * librdkafka 2.0 v0-v3; v3 adds group.instance.id, v4 is the first flexible
- * version, v5 (Java clients) carries protocol type and name both ways.
+ * Versions 0-5. kafka-python 2.0.2 sends v0-v1, kafkajs 2.2.4 and
+ * librdkafka 2.0 up to v3; v3 adds group.instance.id, v4 is the first
+ * flexible version, v5 (Java clients) carries protocol type and name both
+ * ways.
  */
 import type {ApiSchema, RequestInput, RequestOf, ResponseInput, ResponseOf} from '../schema.js'
 

@@ -1,9 +1,9 @@
 /**
  * DescribeGroups (key 15): state, protocol and members of groups.
  *
- * Versions 0-5, all there are. kafka-python 2.0.2 sends v0-v1, kafkajs
- * 2.2.4 v0-v2, librdkafka 2.0 v0-v4; v3 adds authorized operations, v4
- * group.instance.id, v5 is the first flexible version.
+ * Versions 0-5, all there are. kafka-python 2.0.2 sends up to v3, kafkajs
+ * 2.2.4 up to v2, librdkafka 2.0 up to v4; v3 adds authorized operations,
+ * v4 group.instance.id, v5 is the first flexible version.
  */
 import type {ApiSchema, RequestInput, RequestOf, ResponseInput, ResponseOf} from '../schema.js'
 

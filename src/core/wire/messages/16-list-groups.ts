@@ -1,8 +1,8 @@
 /**
  * ListGroups (key 16).
  *
- * Versions 0-4. kafka-python 2.0.2 sends v0-v2, kafkajs 2.2.4 v0-v2,
- * librdkafka 2.0 v0-v4 (v4: filter by state, KIP-518); v3 is the first
+ * Versions 0-4. kafka-python 2.0.2 and kafkajs 2.2.4 send up to v2,
+ * librdkafka 2.0 up to v4 (v4: filter by state, KIP-518); v3 is the first
  * flexible version. v5 filters by group type (KIP-848).
  */
 import type {ApiSchema, RequestInput, RequestOf, ResponseInput, ResponseOf} from '../schema.js'

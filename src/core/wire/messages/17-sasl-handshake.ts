@@ -3,9 +3,10 @@
  * its version cannot move because clients send it before knowing what the
  * broker supports.
  *
- * Versions 0-1, all there are. v0 is followed by raw SASL tokens on the
- * socket (kafka-python 2.0.2 may use it); v1 by SaslAuthenticate requests
- * (kafkajs, librdkafka, Java).
+ * Versions 0-1, all there are. kafka-python 2.0.2 sends v0, after which the
+ * SASL tokens go over the socket as bare length-prefixed frames, not in
+ * SaslAuthenticate; kafkajs 2.2.4 and librdkafka 2.0 send v1 and then
+ * SaslAuthenticate requests.
  */
 import type {ApiSchema, RequestInput, RequestOf, ResponseInput, ResponseOf} from '../schema.js'
 

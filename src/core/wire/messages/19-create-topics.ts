@@ -1,8 +1,8 @@
 /**
  * CreateTopics (key 19).
  *
- * Versions 0-7. kafkajs 2.2.4 sends v0-v3, kafka-python 2.0.2 v0-v3,
- * librdkafka 2.0 v0-v4; v4 lets partitions and replication factor be -1
+ * Versions 0-7. kafka-python 2.0.2 and kafkajs 2.2.4 send up to v3,
+ * librdkafka 2.0 up to v4; v4 lets partitions and replication factor be -1
  * (the broker's defaults, KIP-464), v5 is the first flexible version and
  * returns the topic's configs, v7 (Java clients) its topic id, a zero UUID
  * from a store without ids.

@@ -1,10 +1,11 @@
 /**
  * DeleteTopics (key 20).
  *
- * Versions 0-6. kafkajs 2.2.4 sends v0-v1, kafka-python 2.0.2 v0-v3,
- * librdkafka 2.0 v0-v3; v4 is the first flexible version, v5 adds error
- * messages, v6 (Java clients) names topics in a struct that may carry a topic
- * id instead of a name: a store without ids answers those UNKNOWN_TOPIC_ID.
+ * Versions 0-6. kafka-python 2.0.2 sends up to v3, kafkajs 2.2.4 and
+ * librdkafka 2.0 up to v1; v4 is the first flexible version, v5 adds error
+ * messages, v6 (Java clients) names topics in a struct that may carry a
+ * topic id instead of a name: a store without ids answers those
+ * UNKNOWN_TOPIC_ID.
  */
 import type {ApiSchema, RequestInput, RequestOf, ResponseInput, ResponseOf} from '../schema.js'
 

@@ -2,10 +2,10 @@
  * InitProducerId (key 22): a producer id and epoch for an idempotent (or
  * transactional) producer.
  *
- * Versions 0-4. kafkajs 2.2.4 sends v0-v1, librdkafka 2.0 v0-v4,
- * kafka-python 2.0.2 does not send it (no idempotence); v2 is the first
- * flexible version, v3 lets a producer bump its epoch after an error, v4
- * adds PRODUCER_FENCED. v5 only adds a transactions error code.
+ * Versions 0-4. kafkajs 2.2.4 sends v0-v1, librdkafka 2.0 up to v4,
+ * kafka-python 2.0.2 never (no idempotence); v2 is the first flexible
+ * version, v3 lets a producer bump its epoch after an error, v4 adds
+ * PRODUCER_FENCED. v5 only adds a transactions error code.
  */
 import type {ApiSchema, RequestInput, RequestOf, ResponseInput, ResponseOf} from '../schema.js'
 

@@ -2,9 +2,10 @@
  * OffsetForLeaderEpoch (key 23): where a leader epoch ended, so a consumer
  * or follower that saw an older leader can find where its log diverged.
  *
- * Versions 0-4. librdkafka 2.0 sends v2 (KIP-320 truncation detection);
- * neither kafkajs nor kafka-python sends it; v3 adds the replica id a
- * follower broker sends, v4 is the first flexible version (Java clients).
+ * Versions 0-4. None of kafka-python 2.0.2, kafkajs 2.2.4 and librdkafka
+ * 2.0 sends it (librdkafka from 2.1 sends v2 to detect log truncation,
+ * KIP-320); v3 adds the replica id a follower broker sends, v4 is the first
+ * flexible version (Java clients and followers).
  */
 import type {ApiSchema, RequestInput, RequestOf, ResponseInput, ResponseOf} from '../schema.js'
 

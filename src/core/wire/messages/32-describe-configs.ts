@@ -1,9 +1,9 @@
 /**
  * DescribeConfigs (key 32): topic (resource type 2) and broker (4) configs.
  *
- * Versions 0-4. kafkajs 2.2.4 sends v0-v2, kafka-python 2.0.2 v0-v2,
- * librdkafka 2.0 v0-v1; v3 adds config types and documentation, v4 is the
- * first flexible version (Java clients).
+ * Versions 0-4. kafka-python 2.0.2 and kafkajs 2.2.4 send up to v2,
+ * librdkafka 2.0 up to v1; v3 adds config types and documentation, v4 is
+ * the first flexible version (Java clients).
  */
 import type {ApiSchema, RequestInput, RequestOf, ResponseInput, ResponseOf} from '../schema.js'
 

@@ -2,9 +2,9 @@
  * SaslAuthenticate (key 36): one SASL token each way (PLAIN: one round,
  * SCRAM: two).
  *
- * Versions 0-2, all there are. kafkajs 2.2.4 sends v0-v1, librdkafka 2.0
- * v0-v1, kafka-python 2.0.2 v0-v1; v1 adds the session lifetime, v2 is the
- * first flexible version.
+ * Versions 0-2, all there are. kafkajs 2.2.4 sends up to v1, librdkafka 2.0
+ * v0, kafka-python 2.0.2 never (it sends bare tokens after SaslHandshake
+ * v0); v1 adds the session lifetime, v2 is the first flexible version.
  */
 import type {ApiSchema, RequestInput, RequestOf, ResponseInput, ResponseOf} from '../schema.js'
 

@@ -1,9 +1,9 @@
 /**
  * CreatePartitions (key 37): more partitions for existing topics.
  *
- * Versions 0-3. kafkajs 2.2.4 sends v0-v1, librdkafka 2.0 v0-v1,
- * kafka-python 2.0.2 v0-v1; v2 is the first flexible version, v3 (Java
- * clients) is laid out as v2.
+ * Versions 0-3. kafka-python 2.0.2 and kafkajs 2.2.4 send up to v1,
+ * librdkafka 2.0 v0; v2 is the first flexible version, v3 (Java clients) is
+ * laid out as v2.
  */
 import type {ApiSchema, RequestInput, RequestOf, ResponseInput, ResponseOf} from '../schema.js'
 

@@ -1,9 +1,8 @@
 /**
  * DeleteGroups (key 42).
  *
- * Versions 0-2, all there are. kafkajs 2.2.4 sends v0-v1, librdkafka 2.0
- * v0-v1, kafka-python 2.0.2 does not send it; v2 is the first flexible
- * version.
+ * Versions 0-2, all there are. kafka-python 2.0.2, kafkajs 2.2.4 and
+ * librdkafka 2.0 send v0-v1; v2 is the first flexible version.
  */
 import type {ApiSchema, RequestInput, RequestOf, ResponseInput, ResponseOf} from '../schema.js'
 

@@ -2,9 +2,9 @@
  * IncrementalAlterConfigs (key 44): set, delete, append to or subtract from
  * single config entries (operation 0-3).
  *
- * Versions 0-1, all there are: kafka-python 2.0.2 and kafkajs 2.2.4 do not
- * send it (they use AlterConfigs), librdkafka 2.0 does not either; Java
- * admin clients send v1, the first flexible version.
+ * Versions 0-1, all there are. None of kafka-python 2.0.2, kafkajs 2.2.4
+ * and librdkafka 2.0 sends it (they use AlterConfigs; librdkafka from 2.2
+ * sends v0-v1); Java admin clients send v1, the first flexible version.
  */
 import type {ApiSchema, RequestInput, RequestOf, ResponseInput, ResponseOf} from '../schema.js'
 
