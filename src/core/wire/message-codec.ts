@@ -1,9 +1,11 @@
 /**
  * The codecs derived from a schema. Each (schema, version, direction) is
- * compiled once, on first use, into a tree of closures specialised for that
- * version: fields the version lacks become defaults, flexible versions get
- * compact encodings and a tagged-field section per struct, and nothing
- * consults the schema again while a message is encoded or decoded.
+ * compiled once, on first use, specialised for that version: fields the
+ * version lacks become defaults, flexible versions get compact encodings
+ * and a tagged-field section per struct, and nothing consults the schema
+ * again while a message is encoded or decoded. Each struct becomes
+ * generated JavaScript (generateStruct); strings, bytes and tagged sections
+ * are closures it calls.
  *
  * Encoding is two passes over the value: the sizer computes the exact size,
  * then the writer lays the message into one buffer of that size. Record
@@ -75,6 +77,7 @@ function literal(v: unknown): string | null {
   if (typeof v === 'string') return JSON.stringify(v)
   return null
 }
+
 const NIL_UUID = '00000000-0000-0000-0000-000000000000'
 const EMPTY = Buffer.alloc(0)
 
@@ -208,8 +211,8 @@ function arrayCodec(element: ValueCodec, compact: boolean, nullable: boolean, wh
     read(r) {
       const n = r.arrayCount(compact, nullable, minElement)
       if (n === -1) return null
-      const out = new Array(n)
-      for (let i = 0; i < n; i++) out[i] = element.read(r)
+      const out: unknown[] = []
+      for (let i = 0; i < n; i++) out.push(element.read(r))
       return out
     },
   }
