@@ -522,18 +522,26 @@ export function encodeResponse<A extends ApiSchema>(schema: A, version: number, 
   return encode(codecFor(schema, version, 'response'), value, headroom)
 }
 
+function encodePieces(codec: StructCodec, value: unknown, headroom: number): Buffer[] {
+  const ctx: SizeContext = {splice: true, spliced: 0}
+  const size = codec.size(value, ctx)
+  const w = new Writer(size - ctx.spliced, true, headroom)
+  codec.write(w, value)
+  return w.finishPieces()
+}
+
 /**
  * The response body as pieces in order, record batches of SPLICE_MIN bytes
  * or more passed by reference (never copied): for a socket's writev. The
  * first piece starts with `headroom` bytes for the caller.
  */
 export function encodeResponsePieces<A extends ApiSchema>(schema: A, version: number, value: ResponseInput<A>, headroom = 0): Buffer[] {
-  const codec = codecFor(schema, version, 'response')
-  const ctx: SizeContext = {splice: true, spliced: 0}
-  const size = codec.size(value, ctx)
-  const w = new Writer(size - ctx.spliced, true, headroom)
-  codec.write(w, value)
-  return w.finishPieces()
+  return encodePieces(codecFor(schema, version, 'response'), value, headroom)
+}
+
+/** The request body as pieces, as encodeResponsePieces: a client's Produce batches go out as they are. */
+export function encodeRequestPieces<A extends ApiSchema>(schema: A, version: number, value: RequestInput<A>, headroom = 0): Buffer[] {
+  return encodePieces(codecFor(schema, version, 'request'), value, headroom)
 }
 
 /** Total bytes of some pieces. */
