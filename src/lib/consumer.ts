@@ -1,0 +1,690 @@
+/**
+ * kafkajs's Consumer over a logpipe consumer group. The group's work
+ * (members, assignment, ownership locks, fenced commits) is the CLI's
+ * GroupConsumer and GroupMember; this adds kafkajs's run loop: fetch what
+ * the owned partitions have, hand it to eachMessage or eachBatch one
+ * partition batch at a time, and commit what the handlers resolved (never
+ * what was only read), also when a partition is taken away or the
+ * consumer stops.
+ */
+import type {Assignment, Consumer as LogConsumer} from '../core/client/consumer.js'
+import {GroupConsumer} from '../core/client/group-consumer.js'
+import type {AssignmentStrategy} from '../core/group/assignors.js'
+import {liveMembers} from '../core/group/membership.js'
+import {NotFoundError, RebalanceError, UsageError} from '../core/errors.js'
+import type {Store} from '../core/store/store.js'
+import {validateGroupName} from '../core/store/names.js'
+import type {RecordReader} from '../core/record/record.js'
+import {type ClientContext, Connection} from './context.js'
+import {InstrumentationEmitter, type InstrumentationEvent, type RemoveInstrumentationEventListener} from './events.js'
+import {headersFromRecord} from './headers.js'
+import {type RetryOptions, retrying} from './retry.js'
+import type {KafkaMessage, MemberAssignment, TopicPartitionOffset, TopicPartitions} from './types.js'
+
+/** Partition assignment strategies, by the names the CLI's --assignment takes; range is the group default. */
+export const PartitionAssigners = {range: 'range', roundRobin: 'roundrobin', sticky: 'sticky'} as const satisfies Record<string, AssignmentStrategy>
+
+export interface ConsumerConfig {
+  groupId: string
+  /** A member that stops heartbeating for this long loses its partitions. Default 30000, as kafkajs. */
+  sessionTimeout?: number
+  /** The first one names the strategy; every member of a group must use the same. Default range (the CLI's default too). */
+  partitionAssigners?: AssignmentStrategy[]
+  /** Create a subscribed topic that does not exist (one partition), as a Kafka broker does by default. Default true. */
+  allowAutoTopicCreation?: boolean
+  /** How a failing handler is retried before the consumer crashes. */
+  retry?: RetryOptions
+  /** Accepted for kafkajs code; the store needs none of them. */
+  rebalanceTimeout?: number
+  heartbeatInterval?: number
+  metadataMaxAge?: number
+  maxBytesPerPartition?: number
+  minBytes?: number
+  maxBytes?: number
+  maxWaitTimeInMs?: number
+  readUncommitted?: boolean
+  maxInFlightRequests?: number
+  rackId?: string
+}
+
+export interface ConsumerSubscribeTopics {
+  topics: Array<string | RegExp>
+  /** Where a partition with no committed offset starts: its first record (true) or its end (false, the default). */
+  fromBeginning?: boolean
+}
+
+export interface ConsumerSubscribeTopic {
+  topic: string | RegExp
+  fromBeginning?: boolean
+}
+
+export interface EachMessagePayload {
+  topic: string
+  partition: number
+  message: KafkaMessage
+  heartbeat(): Promise<void>
+  /** Pauses this partition (the rest of its batch is not handed out); returns the resume. */
+  pause(): () => void
+}
+
+export interface Batch {
+  topic: string
+  partition: number
+  /** The log end offset when the batch was read. */
+  highWatermark: string
+  messages: KafkaMessage[]
+  isEmpty(): boolean
+  firstOffset(): string | null
+  lastOffset(): string
+  offsetLag(): string
+  offsetLagLow(): string
+}
+
+export interface OffsetsByTopicPartition {
+  topics: Array<{topic: string; partitions: Array<{partition: number; offset: string}>}>
+}
+
+export interface EachBatchPayload {
+  batch: Batch
+  /** Marks `offset` processed: offset + 1 is what a commit writes. */
+  resolveOffset(offset: string): void
+  heartbeat(): Promise<void>
+  pause(): () => void
+  commitOffsetsIfNecessary(offsets?: OffsetsByTopicPartition): Promise<void>
+  uncommittedOffsets(): OffsetsByTopicPartition
+  isRunning(): boolean
+  /** The partition was taken away, sought or paused: stop handling this batch. */
+  isStale(): boolean
+}
+
+export interface ConsumerRunConfig {
+  /** Commit resolved offsets by itself (default true); off, only commitOffsets() commits. */
+  autoCommit?: boolean
+  autoCommitInterval?: number | null
+  autoCommitThreshold?: number | null
+  eachBatchAutoResolve?: boolean
+  /** How many partitions' batches are handled at once (default 1). */
+  partitionsConsumedConcurrently?: number
+  eachMessage?: (payload: EachMessagePayload) => Promise<void>
+  eachBatch?: (payload: EachBatchPayload) => Promise<void>
+}
+
+export const CONSUMER_EVENTS = {
+  HEARTBEAT: 'consumer.heartbeat',
+  COMMIT_OFFSETS: 'consumer.commit_offsets',
+  GROUP_JOIN: 'consumer.group_join',
+  FETCH_START: 'consumer.fetch_start',
+  FETCH: 'consumer.fetch',
+  START_BATCH_PROCESS: 'consumer.start_batch_process',
+  END_BATCH_PROCESS: 'consumer.end_batch_process',
+  CONNECT: 'consumer.connect',
+  DISCONNECT: 'consumer.disconnect',
+  STOP: 'consumer.stop',
+  CRASH: 'consumer.crash',
+  REBALANCING: 'consumer.rebalancing',
+  RECEIVED_UNSUBSCRIBED_TOPICS: 'consumer.received_unsubscribed_topics',
+  REQUEST: 'consumer.network.request',
+  REQUEST_TIMEOUT: 'consumer.network.request_timeout',
+  REQUEST_QUEUE_SIZE: 'consumer.network.request_queue_size',
+} as const
+
+export type ConsumerEvents = typeof CONSUMER_EVENTS
+
+export interface GroupJoinPayload {
+  duration: number
+  groupId: string
+  isLeader: boolean
+  leaderId: string
+  groupProtocol: string
+  memberId: string
+  memberAssignment: MemberAssignment
+}
+
+export interface CommitOffsetsPayload {
+  groupId: string
+  memberId: string
+  groupGenerationId: number
+  topics: Array<{topic: string; partitions: Array<{partition: number; offset: string}>}>
+}
+
+export interface CrashPayload {
+  error: Error
+  groupId: string
+  restart: boolean
+}
+
+/** Most messages handed out per fetch, over all partitions. */
+const FETCH_MAX_MESSAGES = 10_000
+
+/** What the run loop knows of one owned partition. */
+interface PartitionProgress {
+  /** The next offset not yet handled: what a commit writes. */
+  resolved: number
+  committed: number | null
+  /** Handled since the last commit (autoCommitThreshold). */
+  uncommitted: number
+  /** Taken away, sought or paused: the batch in progress stops. */
+  stale: boolean
+  inFlight: Promise<void> | null
+}
+
+interface FetchedBatch {
+  assignment: Assignment
+  messages: KafkaMessage[]
+  highWatermark: number
+}
+
+const tpKey = (topic: string, partition: number) => `${topic}/${partition}`
+
+export class Consumer {
+  readonly events = CONSUMER_EVENTS
+  private readonly connection: Connection
+  private readonly emitter: InstrumentationEmitter
+  private readonly groupId: string
+  private readonly subscriptions: Array<{topic: string | RegExp; fromBeginning: boolean}> = []
+  private group: GroupConsumer | null = null
+  private runConfig: ConsumerRunConfig | null = null
+  private running = false
+  private loop: Promise<void> | null = null
+  private readonly progress = new Map<string, PartitionProgress>()
+  private readonly pausedSet = new Set<string>()
+  private readonly seeks = new Map<string, number>()
+  private lastCommitAt = 0
+  private restartTimer: NodeJS.Timeout | null = null
+  private joinedAt = 0
+  /** Between run() and stop(): a crash may restart the run. */
+  private active = false
+
+  /** @internal Made by Logpipe.consumer(). */
+  constructor(
+    private readonly context: ClientContext,
+    private readonly config: ConsumerConfig,
+  ) {
+    if (!config || typeof config.groupId !== 'string') throw new UsageError('consumer: groupId is required', {hint: "logpipe.consumer({groupId: 'my-group'})"})
+    validateGroupName(config.groupId)
+    this.groupId = config.groupId
+    this.connection = new Connection(context, 'consumer')
+    this.emitter = new InstrumentationEmitter(Object.values(CONSUMER_EVENTS), (e) => context.logger.error(`event listener failed: ${(e as Error).message}`))
+  }
+
+  on(event: ConsumerEvents['GROUP_JOIN'], listener: (event: InstrumentationEvent<GroupJoinPayload>) => void): RemoveInstrumentationEventListener
+  on(event: ConsumerEvents['COMMIT_OFFSETS'], listener: (event: InstrumentationEvent<CommitOffsetsPayload>) => void): RemoveInstrumentationEventListener
+  on(event: ConsumerEvents['CRASH'], listener: (event: InstrumentationEvent<CrashPayload>) => void): RemoveInstrumentationEventListener
+  on(event: ConsumerEvents[keyof ConsumerEvents], listener: (event: InstrumentationEvent<unknown>) => void): RemoveInstrumentationEventListener
+  on(event: string, listener: (event: InstrumentationEvent<never>) => void): RemoveInstrumentationEventListener {
+    return this.emitter.on(event, listener)
+  }
+
+  async connect(): Promise<void> {
+    this.connection.connect()
+    this.emitter.emit(CONSUMER_EVENTS.CONNECT, null)
+  }
+
+  /** Adds topics (names, or patterns matched against the topics there now) to the subscription; before run(). */
+  async subscribe(subscription: ConsumerSubscribeTopics | ConsumerSubscribeTopic): Promise<void> {
+    this.connection.require('subscribe')
+    if (this.running) throw new UsageError('consumer.subscribe(): cannot subscribe while the consumer is running', {hint: 'call stop(), subscribe, then run() again'})
+    const topics = 'topics' in subscription ? subscription.topics : [subscription.topic]
+    if (!Array.isArray(topics) || topics.length === 0) throw new UsageError('consumer.subscribe(): name at least one topic')
+    for (const t of topics) {
+      if (typeof t !== 'string' && !(t instanceof RegExp)) throw new UsageError(`consumer.subscribe(): ${JSON.stringify(t)} is neither a topic name nor a RegExp`)
+      this.subscriptions.push({topic: t, fromBeginning: subscription.fromBeginning === true})
+    }
+  }
+
+  /** Joins the group and starts handing out records; resolves once the member has joined. */
+  async run(config: ConsumerRunConfig = {}): Promise<void> {
+    const store = this.connection.require('run')
+    if (this.running) throw new UsageError('consumer.run(): the consumer is already running')
+    if (!config.eachMessage && !config.eachBatch) throw new UsageError('consumer.run(): give it eachMessage or eachBatch')
+    const concurrency = config.partitionsConsumedConcurrently ?? 1
+    if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`consumer.run(): partitionsConsumedConcurrently must be a positive integer, not ${concurrency}`)
+    const topics = this.resolveTopics(store)
+    this.runConfig = config
+    this.active = true
+    try {
+      await this.start(store, topics)
+    } catch (error) {
+      this.active = false
+      throw error
+    }
+  }
+
+  private resolveTopics(store: Store): Map<string, boolean> {
+    if (this.subscriptions.length === 0) throw new UsageError('consumer.run(): subscribe to a topic first')
+    const out = new Map<string, boolean>()
+    const existing = store.listTopics()
+    for (const s of this.subscriptions) {
+      if (s.topic instanceof RegExp) {
+        const pattern = s.topic
+        for (const t of existing) if (pattern.test(t) && !out.has(t)) out.set(t, s.fromBeginning)
+        continue
+      }
+      if (!store.topicExists(s.topic)) {
+        if (this.config.allowAutoTopicCreation === false) {
+          throw new NotFoundError(`topic '${s.topic}' does not exist`, {hint: 'create it with admin.createTopics(), or allow allowAutoTopicCreation'})
+        }
+        store.createTopic(s.topic, 1, 1, {})
+      }
+      if (!out.has(s.topic)) out.set(s.topic, s.fromBeginning)
+    }
+    return out
+  }
+
+  private async start(store: Store, topics: Map<string, boolean>): Promise<void> {
+    const autoCommit = this.runConfig?.autoCommit !== false
+    const started = Date.now()
+    const group = new GroupConsumer(store, this.groupId, [...topics.keys()], {
+      sessionTimeoutMs: this.config.sessionTimeout ?? 30_000,
+      strategy: this.config.partitionAssigners?.[0] ?? 'range',
+      autoOffsetReset: (topic) => (topics.get(topic) ? 'earliest' : 'latest'),
+      clientId: this.context.clientId,
+      onNotice: this.context.notice,
+      handOn: async () => {},
+      exec: {
+        safePosition: (topic, partition, position) => this.progress.get(tpKey(topic, partition))?.resolved ?? position,
+        release: async (topic, partition) => {
+          const p = this.progress.get(tpKey(topic, partition))
+          if (!p) return
+          p.stale = true
+          await p.inFlight
+        },
+        forget: (topic, partition) => {
+          this.progress.delete(tpKey(topic, partition))
+        },
+      },
+      commitOnRevoke: autoCommit,
+      onAssignmentChange: (owned) => {
+        const memberAssignment: MemberAssignment = {}
+        for (const tp of owned) (memberAssignment[tp.topic] ??= []).push(tp.partition)
+        for (const list of Object.values(memberAssignment)) list.sort((a, b) => a - b)
+        const members = liveMembers(group.member.dir)
+        const leaderId = members[0]?.memberId ?? group.member.memberId
+        this.emitter.emit(CONSUMER_EVENTS.GROUP_JOIN, {
+          duration: Date.now() - (this.joinedAt || started),
+          groupId: this.groupId,
+          isLeader: leaderId === group.member.memberId,
+          leaderId,
+          groupProtocol: this.config.partitionAssigners?.[0] ?? 'range',
+          memberId: group.member.memberId,
+          memberAssignment,
+        } satisfies GroupJoinPayload)
+        this.joinedAt = Date.now()
+        group.consumer.interrupt()
+      },
+    })
+    this.group = group
+    this.running = true
+    try {
+      await group.start()
+    } catch (error) {
+      this.running = false
+      this.group = null
+      await group.close().catch(() => {})
+      throw error
+    }
+    this.loop = this.runLoop(group).catch((error) => this.crash(store, topics, error))
+  }
+
+  private async runLoop(group: GroupConsumer): Promise<void> {
+    const consumer = group.consumer
+    while (this.running) {
+      this.applySeeksAndPauses(consumer)
+      const batches = this.fetch(consumer)
+      if (batches.length === 0) {
+        await consumer.waitForData()
+        continue
+      }
+      await this.handle(group, batches)
+      if (this.running) await this.commitIfNecessary(group)
+    }
+  }
+
+  private applySeeksAndPauses(consumer: LogConsumer): void {
+    for (const a of consumer.assignments) {
+      const key = tpKey(a.topic, a.partition)
+      a.paused = this.pausedSet.has(key)
+      const to = this.seeks.get(key)
+      if (to === undefined) continue
+      this.seeks.delete(key)
+      consumer.seek(a, {kind: 'absolute', offset: to})
+      this.progressOf(key, a.position).resolved = a.position
+    }
+  }
+
+  private fetch(consumer: LogConsumer): FetchedBatch[] {
+    const byAssignment = new Map<Assignment, FetchedBatch>()
+    let count = 0
+    consumer.poll(
+      (a, r) => {
+        let b = byAssignment.get(a)
+        if (!b) {
+          b = {assignment: a, messages: [], highWatermark: 0}
+          byAssignment.set(a, b)
+        }
+        b.messages.push(toMessage(r))
+        count++
+      },
+      () => count >= FETCH_MAX_MESSAGES,
+    )
+    const batches = [...byAssignment.values()]
+    for (const b of batches) {
+      b.highWatermark = b.assignment.reader.logEndOffset()
+      const key = tpKey(b.assignment.topic, b.assignment.partition)
+      const p = this.progressOf(key, Number(b.messages[0].offset))
+      p.stale = false
+    }
+    return batches
+  }
+
+  private progressOf(key: string, start: number): PartitionProgress {
+    let p = this.progress.get(key)
+    if (!p) {
+      p = {resolved: start, committed: null, uncommitted: 0, stale: false, inFlight: null}
+      this.progress.set(key, p)
+    }
+    return p
+  }
+
+  /** Hands the batches to the handler, partitionsConsumedConcurrently at a time. */
+  private async handle(group: GroupConsumer, batches: FetchedBatch[]): Promise<void> {
+    const config = this.runConfig!
+    const queue = batches.map((b) => {
+      const p = this.progress.get(tpKey(b.assignment.topic, b.assignment.partition))!
+      let release!: () => void
+      p.inFlight = new Promise<void>((resolve) => (release = resolve))
+      return {b, p, release}
+    })
+    let failure: unknown = null
+    const worker = async () => {
+      for (let item = queue.shift(); item; item = queue.shift()) {
+        try {
+          if (failure === null) await this.handleBatch(group, item.b, item.p, config)
+        } catch (error) {
+          failure ??= error
+        } finally {
+          this.reposition(group.consumer, item.b, item.p)
+          item.p.inFlight = null
+          item.release()
+        }
+      }
+    }
+    await Promise.all(Array.from({length: Math.min(config.partitionsConsumedConcurrently ?? 1, queue.length)}, worker))
+    if (failure !== null) throw failure
+  }
+
+  /** What was fetched and not handled is read again from the first record not handled. */
+  private reposition(consumer: LogConsumer, b: FetchedBatch, p: PartitionProgress): void {
+    const last = Number(b.messages[b.messages.length - 1].offset)
+    if (p.resolved > last || !consumer.assignments.includes(b.assignment)) return
+    if (this.seeks.has(tpKey(b.assignment.topic, b.assignment.partition))) return
+    consumer.seek(b.assignment, {kind: 'absolute', offset: p.resolved})
+  }
+
+  private async handleBatch(group: GroupConsumer, b: FetchedBatch, p: PartitionProgress, config: ConsumerRunConfig): Promise<void> {
+    const {topic, partition} = b.assignment
+    const key = tpKey(topic, partition)
+    const stale = () => p.stale || !this.running || this.pausedSet.has(key) || this.seeks.has(key)
+    const heartbeat = async () => group.member.heartbeat()
+    const pause = () => {
+      this.pause([{topic, partitions: [partition]}])
+      return () => this.resume([{topic, partitions: [partition]}])
+    }
+    const retry = this.config.retry
+    this.emitter.emit(CONSUMER_EVENTS.START_BATCH_PROCESS, {topic, partition, highWatermark: String(b.highWatermark), offsetLag: lag(b.highWatermark, b.messages.at(-1)!), batchSize: b.messages.length})
+    if (config.eachMessage) {
+      const each = config.eachMessage
+      for (const message of b.messages) {
+        if (stale()) break
+        if (Number(message.offset) < p.resolved) continue
+        // Handled is handled, even when the partition was taken away meanwhile: its last commit counts it.
+        if (!(await retrying(retry, () => each({topic, partition, message, heartbeat, pause}), stale))) break
+        p.resolved = Number(message.offset) + 1
+        p.uncommitted++
+        await this.commitIfNecessary(group)
+      }
+    } else {
+      const each = config.eachBatch!
+      await retrying(retry, async () => {
+        const messages = b.messages.filter((m) => Number(m.offset) >= p.resolved)
+        if (messages.length === 0) return
+        await each({
+          batch: batchOf(topic, partition, b.highWatermark, messages),
+          resolveOffset: (offset) => {
+            const next = Number(offset) + 1
+            if (!p.stale && next > p.resolved) {
+              p.uncommitted += next - p.resolved
+              p.resolved = next
+            }
+          },
+          heartbeat,
+          pause,
+          commitOffsetsIfNecessary: async (offsets) => {
+            if (offsets) await this.commitOffsets(flatten(offsets))
+            else await this.commitIfNecessary(group)
+          },
+          uncommittedOffsets: () => this.uncommitted(),
+          isRunning: () => this.running,
+          isStale: stale,
+        })
+        if (config.eachBatchAutoResolve !== false && !stale()) {
+          const next = Number(messages[messages.length - 1].offset) + 1
+          if (next > p.resolved) {
+            p.uncommitted += next - p.resolved
+            p.resolved = next
+          }
+        }
+      }, stale)
+    }
+    this.emitter.emit(CONSUMER_EVENTS.END_BATCH_PROCESS, {topic, partition, highWatermark: String(b.highWatermark), batchSize: b.messages.length})
+  }
+
+  private uncommitted(): OffsetsByTopicPartition {
+    const byTopic = new Map<string, Array<{partition: number; offset: string}>>()
+    for (const [key, p] of this.progress) {
+      if (p.resolved === p.committed) continue
+      const [topic, partition] = splitKey(key)
+      const list = byTopic.get(topic) ?? []
+      list.push({partition, offset: String(p.resolved)})
+      byTopic.set(topic, list)
+    }
+    return {topics: [...byTopic].map(([topic, partitions]) => ({topic, partitions}))}
+  }
+
+  /** kafkajs's commitOffsetsIfNecessary: with autoCommit, commit when the interval or threshold says so (after every batch when neither is set). */
+  private async commitIfNecessary(group: GroupConsumer): Promise<void> {
+    const config = this.runConfig
+    if (!config || config.autoCommit === false) return
+    const interval = config.autoCommitInterval ?? null
+    const threshold = config.autoCommitThreshold ?? null
+    if (interval !== null || threshold !== null) {
+      const due = (interval !== null && Date.now() - this.lastCommitAt >= interval) || (threshold !== null && [...this.progress.values()].reduce((n, p) => n + p.uncommitted, 0) >= threshold)
+      if (!due) return
+    }
+    this.lastCommitAt = Date.now()
+    const entries: TopicPartitionOffset[] = []
+    for (const [key, p] of this.progress) {
+      if (p.resolved === p.committed) continue
+      const [topic, partition] = splitKey(key)
+      entries.push({topic, partition, offset: String(p.resolved)})
+    }
+    if (entries.length > 0) await this.commitWith(group, entries, false)
+  }
+
+  /** Commits the offsets given (each the next offset to read) for partitions this member owns. */
+  async commitOffsets(offsets: TopicPartitionOffset[]): Promise<void> {
+    this.connection.require('commitOffsets')
+    const group = this.group
+    if (!group) throw new UsageError('consumer.commitOffsets(): the consumer is not running', {hint: 'commit while run() is consuming, or use admin.setOffsets()'})
+    for (const o of offsets) offsetOf(o.offset, 'commitOffsets')
+    await this.commitWith(group, offsets, true)
+  }
+
+  private async commitWith(group: GroupConsumer, offsets: TopicPartitionOffset[], strict: boolean): Promise<void> {
+    const done: TopicPartitionOffset[] = []
+    for (const o of offsets) {
+      const offset = Number(o.offset)
+      const outcome = await group.member.commit({topic: o.topic, partition: o.partition}, offset)
+      const p = this.progress.get(tpKey(o.topic, o.partition))
+      if (outcome === 'fenced') {
+        if (strict) {
+          throw new RebalanceError(`cannot commit ${o.topic}/${o.partition}: this member of group '${this.groupId}' does not own it (now)`, {
+            hint: 'commit only partitions handed to this member; after a rebalance its new owner commits them',
+          })
+        }
+        continue
+      }
+      if (outcome === 'backwards') this.context.logger.warn(`group ${this.groupId}: not committing ${o.topic}/${o.partition} back to ${offset}: a later offset is committed`)
+      if (p) {
+        p.committed = offset
+        p.uncommitted = 0
+      }
+      if (outcome === 'committed') done.push({topic: o.topic, partition: o.partition, offset: String(offset)})
+    }
+    if (done.length === 0) return
+    const byTopic = new Map<string, Array<{partition: number; offset: string}>>()
+    for (const d of done) byTopic.set(d.topic, [...(byTopic.get(d.topic) ?? []), {partition: d.partition, offset: d.offset}])
+    this.emitter.emit(CONSUMER_EVENTS.COMMIT_OFFSETS, {
+      groupId: this.groupId,
+      memberId: group.member.memberId,
+      groupGenerationId: 0,
+      topics: [...byTopic].map(([topic, partitions]) => ({topic, partitions})),
+    } satisfies CommitOffsetsPayload)
+  }
+
+  /** The next record handed out of the partition is the one at `offset` (clamped to the log); after run(). */
+  seek({topic, partition, offset}: TopicPartitionOffset): void {
+    this.connection.require('seek')
+    if (!this.group) throw new UsageError('consumer.seek(): the consumer is not running', {hint: 'call seek after consumer.run()'})
+    const to = offsetOf(offset, 'seek')
+    this.seeks.set(tpKey(topic, partition), to)
+    this.group.consumer.interrupt()
+  }
+
+  /** Stops handing out records of these partitions (all of a topic's without `partitions`) until resume(). */
+  pause(topics: TopicPartitions[]): void {
+    for (const tp of this.expand(topics, 'pause')) this.pausedSet.add(tp)
+  }
+
+  resume(topics: TopicPartitions[]): void {
+    for (const tp of this.expand(topics, 'resume')) this.pausedSet.delete(tp)
+    this.group?.consumer.interrupt()
+  }
+
+  paused(): Array<{topic: string; partitions: number[]}> {
+    const byTopic = new Map<string, number[]>()
+    for (const key of this.pausedSet) {
+      const [topic, partition] = splitKey(key)
+      byTopic.set(topic, [...(byTopic.get(topic) ?? []), partition])
+    }
+    return [...byTopic].map(([topic, partitions]) => ({topic, partitions: partitions.sort((a, b) => a - b)}))
+  }
+
+  private expand(topics: TopicPartitions[], call: string): string[] {
+    const store = this.connection.require(call)
+    if (!Array.isArray(topics)) throw new UsageError(`consumer.${call}(): expects a list of {topic, partitions?}`)
+    const out: string[] = []
+    for (const {topic, partitions} of topics) {
+      const list = partitions ?? Array.from({length: store.readTopic(topic).partitions}, (_, p) => p)
+      for (const p of list) out.push(tpKey(topic, p))
+    }
+    return out
+  }
+
+  /** Stops the run: the batches in progress finish, resolved offsets are committed (autoCommit), and the member leaves the group. */
+  async stop(): Promise<void> {
+    this.active = false
+    if (this.restartTimer) clearTimeout(this.restartTimer)
+    this.restartTimer = null
+    const group = this.group
+    if (!group) return
+    this.running = false
+    group.consumer.interrupt()
+    await this.loop
+    await this.leave(group)
+    this.emitter.emit(CONSUMER_EVENTS.STOP, null)
+  }
+
+  private async leave(group: GroupConsumer): Promise<void> {
+    if (this.group !== group) return
+    try {
+      await group.close()
+    } finally {
+      this.group = null
+      this.loop = null
+      this.progress.clear()
+      this.seeks.clear()
+    }
+  }
+
+  async disconnect(): Promise<void> {
+    await this.stop()
+    this.connection.disconnect()
+    this.emitter.emit(CONSUMER_EVENTS.DISCONNECT, null)
+  }
+
+  /** A handler that failed through its retries, or a read that failed: leave, say CRASH, and rejoin if the error is retriable (as kafkajs). */
+  private async crash(store: Store, topics: Map<string, boolean>, error: unknown): Promise<void> {
+    const group = this.group
+    this.running = false
+    if (group) await this.leave(group).catch((e) => this.context.logger.error(`group ${this.groupId}: leaving after a crash failed: ${(e as Error).message}`))
+    const err = error instanceof Error ? error : new Error(String(error))
+    this.context.logger.error(`group ${this.groupId}: consumer crashed: ${err.message}`)
+    let restart = (err as {retriable?: boolean}).retriable === true
+    if (restart && this.config.retry?.restartOnFailure) restart = await this.config.retry.restartOnFailure(err).catch(() => false)
+    this.emitter.emit(CONSUMER_EVENTS.CRASH, {error: err, groupId: this.groupId, restart} satisfies CrashPayload)
+    if (!restart) this.active = false
+    if (!restart || !this.active) return
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = null
+      if (this.active && !this.running) {
+        this.start(store, topics).catch((e) => this.crash(store, topics, e))
+      }
+    }, this.config.retry?.initialRetryTime ?? 300)
+  }
+}
+
+function toMessage(r: RecordReader): KafkaMessage {
+  return {
+    key: r.key(),
+    value: r.value(),
+    timestamp: String(r.timestamp),
+    attributes: 0,
+    offset: String(r.offset),
+    size: r.headersEnd - r.recordStart,
+    headers: headersFromRecord(r.headers()),
+  }
+}
+
+function lag(highWatermark: number, last: KafkaMessage): string {
+  return String(Math.max(0, highWatermark - 1 - Number(last.offset)))
+}
+
+function batchOf(topic: string, partition: number, highWatermark: number, messages: KafkaMessage[]): Batch {
+  return {
+    topic,
+    partition,
+    highWatermark: String(highWatermark),
+    messages,
+    isEmpty: () => messages.length === 0,
+    firstOffset: () => messages[0]?.offset ?? null,
+    lastOffset: () => messages.at(-1)?.offset ?? String(highWatermark - 1),
+    offsetLag: () => (messages.length === 0 ? '0' : lag(highWatermark, messages.at(-1)!)),
+    offsetLagLow: () => (messages.length === 0 ? '0' : String(Math.max(0, highWatermark - 1 - Number(messages[0].offset)))),
+  }
+}
+
+function splitKey(key: string): [string, number] {
+  const i = key.lastIndexOf('/')
+  return [key.slice(0, i), Number(key.slice(i + 1))]
+}
+
+function flatten(offsets: OffsetsByTopicPartition): TopicPartitionOffset[] {
+  return offsets.topics.flatMap((t) => t.partitions.map((p) => ({topic: t.topic, partition: p.partition, offset: p.offset})))
+}
+
+function offsetOf(offset: string | number, call: string): number {
+  const n = typeof offset === 'string' && /^\d+$/.test(offset) ? Number(offset) : offset
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw new UsageError(`consumer.${call}(): offset ${JSON.stringify(offset)} is not an offset`)
+  return n
+}
