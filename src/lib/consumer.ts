@@ -336,7 +336,7 @@ export class Consumer {
         continue
       }
       await this.handle(group, batches)
-      if (this.running) await this.commitIfNecessary(group)
+      if (this.running) await this.commitIfNecessary(group, true)
     }
   }
 
@@ -491,13 +491,18 @@ export class Consumer {
     return {topics: [...byTopic].map(([topic, partitions]) => ({topic, partitions}))}
   }
 
-  /** kafkajs's commitOffsetsIfNecessary: with autoCommit, commit when the interval or threshold says so (after every batch when neither is set). */
-  private async commitIfNecessary(group: GroupConsumer): Promise<void> {
+  /**
+   * kafkajs's autoCommit: between messages, a commit when autoCommitInterval
+   * has passed or autoCommitThreshold records were handled; after each
+   * fetch's batches (`afterFetch`), always. A commit is a synced file
+   * write, so once per message would cost more than most handlers.
+   */
+  private async commitIfNecessary(group: GroupConsumer, afterFetch = false): Promise<void> {
     const config = this.runConfig
     if (!config || config.autoCommit === false) return
-    const interval = config.autoCommitInterval ?? null
-    const threshold = config.autoCommitThreshold ?? null
-    if (interval !== null || threshold !== null) {
+    if (!afterFetch) {
+      const interval = config.autoCommitInterval ?? null
+      const threshold = config.autoCommitThreshold ?? null
       const due = (interval !== null && Date.now() - this.lastCommitAt >= interval) || (threshold !== null && [...this.progress.values()].reduce((n, p) => n + p.uncommitted, 0) >= threshold)
       if (!due) return
     }
