@@ -74,10 +74,8 @@ export interface KafkaMessage {
   headers: IHeaders
 }
 
-export interface TopicPartition {
-  topic: string
-  partition: number
-}
+export type {TopicPartition} from '../core/group/assignors.js'
+import type {TopicPartition} from '../core/group/assignors.js'
 
 export interface TopicPartitionOffset extends TopicPartition {
   offset: string
