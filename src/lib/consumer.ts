@@ -282,7 +282,8 @@ export class Consumer {
       onNotice: this.context.notice,
       handOn: async () => {},
       exec: {
-        safePosition: (topic, partition, position) => this.progress.get(tpKey(topic, partition))?.resolved ?? position,
+        // A partition nothing was handed out of is not committed (kafkajs commits only resolved offsets).
+        safePosition: (topic, partition) => this.progress.get(tpKey(topic, partition))?.resolved ?? null,
         release: async (topic, partition) => {
           const p = this.progress.get(tpKey(topic, partition))
           if (!p) return

@@ -19,8 +19,8 @@ import {systemClock} from '../clock.js'
  * partition is let go only once its records in progress are done.
  */
 export interface HandOnTracker {
-  /** The next offset not yet finished, given the read position. */
-  safePosition(topic: string, partition: number, position: number): number
+  /** The next offset not yet finished, given the read position; null when nothing of the partition was handled (nothing to commit). */
+  safePosition(topic: string, partition: number, position: number): number | null
   /** Resolves once the partition's records in progress are finished. */
   release(topic: string, partition: number): Promise<void>
   /** The partition is gone: drop what is known of it. */
@@ -117,7 +117,7 @@ export class GroupConsumer {
   positions(): Record<string, number> {
     const out: Record<string, number> = {}
     for (const a of this.consumer.assignments) {
-      out[`${a.topic}/${a.partition}`] = this.options.exec ? this.options.exec.safePosition(a.topic, a.partition, a.position) : a.position
+      out[`${a.topic}/${a.partition}`] = (this.options.exec ? this.options.exec.safePosition(a.topic, a.partition, a.position) : null) ?? a.position
     }
     return out
   }
