@@ -7,6 +7,7 @@
  * what was only read), also when a partition is taken away or the
  * consumer stops.
  */
+import {AsyncLocalStorage} from 'node:async_hooks'
 import type {Assignment, Consumer as LogConsumer} from '../core/client/consumer.js'
 import {GroupConsumer} from '../core/client/group-consumer.js'
 import type {AssignmentStrategy} from '../core/group/assignors.js'
@@ -160,6 +161,8 @@ const FETCH_MAX_MESSAGES = 10_000
 interface PartitionProgress {
   /** The next offset not yet handled: what a commit writes. */
   resolved: number
+  /** A record was handled or the partition sought since it was assigned: only then is there something to commit. */
+  touched: boolean
   committed: number | null
   /** Handled since the last commit (autoCommitThreshold). */
   uncommitted: number
@@ -194,6 +197,9 @@ export class Consumer {
   private joinedAt = 0
   /** Between run() and stop(): a crash may restart the run. */
   private active = false
+  /** Set while a handler runs, so a stop() from inside one does not wait for the handler to return. */
+  private readonly inHandler = new AsyncLocalStorage<true>()
+  private stopping: Promise<void> | null = null
 
   /** @internal Made by Logpipe.consumer(). */
   constructor(
@@ -235,6 +241,7 @@ export class Consumer {
   /** Joins the group and starts handing out records; resolves once the member has joined. */
   async run(config: ConsumerRunConfig = {}): Promise<void> {
     const store = this.connection.require('run')
+    if (this.stopping && !this.inHandler.getStore()) await this.stopping
     if (this.running) throw new UsageError('consumer.run(): the consumer is already running')
     if (!config.eachMessage && !config.eachBatch) throw new UsageError('consumer.run(): give it eachMessage or eachBatch')
     const concurrency = config.partitionsConsumedConcurrently ?? 1
@@ -283,7 +290,10 @@ export class Consumer {
       handOn: async () => {},
       exec: {
         // A partition nothing was handed out of is not committed (kafkajs commits only resolved offsets).
-        safePosition: (topic, partition) => this.progress.get(tpKey(topic, partition))?.resolved ?? null,
+        safePosition: (topic, partition) => {
+          const p = this.progress.get(tpKey(topic, partition))
+          return p?.touched ? p.resolved : null
+        },
         release: async (topic, partition) => {
           const p = this.progress.get(tpKey(topic, partition))
           if (!p) return
@@ -349,7 +359,9 @@ export class Consumer {
       if (to === undefined) continue
       this.seeks.delete(key)
       consumer.seek(a, {kind: 'absolute', offset: to})
-      this.progressOf(key, a.position).resolved = a.position
+      const p = this.progressOf(key, a.position)
+      p.resolved = a.position
+      p.touched = true
     }
   }
 
@@ -381,7 +393,7 @@ export class Consumer {
   private progressOf(key: string, start: number): PartitionProgress {
     let p = this.progress.get(key)
     if (!p) {
-      p = {resolved: start, committed: null, uncommitted: 0, stale: false, inFlight: null}
+      p = {resolved: start, touched: false, committed: null, uncommitted: 0, stale: false, inFlight: null}
       this.progress.set(key, p)
     }
     return p
@@ -439,8 +451,9 @@ export class Consumer {
         if (stale()) break
         if (Number(message.offset) < p.resolved) continue
         // Handled is handled, even when the partition was taken away meanwhile: its last commit counts it.
-        if (!(await retrying(retry, () => each({topic, partition, message, heartbeat, pause}), stale))) break
+        if (!(await retrying(retry, () => this.inHandler.run(true, () => each({topic, partition, message, heartbeat, pause})), stale))) break
         p.resolved = Number(message.offset) + 1
+        p.touched = true
         p.uncommitted++
         await this.commitIfNecessary(group)
       }
@@ -449,13 +462,14 @@ export class Consumer {
       await retrying(retry, async () => {
         const messages = b.messages.filter((m) => Number(m.offset) >= p.resolved)
         if (messages.length === 0) return
-        await each({
+        await this.inHandler.run(true, () => each({
           batch: batchOf(topic, partition, b.highWatermark, messages),
           resolveOffset: (offset) => {
             const next = Number(offset) + 1
             if (!p.stale && next > p.resolved) {
               p.uncommitted += next - p.resolved
               p.resolved = next
+              p.touched = true
             }
           },
           heartbeat,
@@ -467,12 +481,13 @@ export class Consumer {
           uncommittedOffsets: () => this.uncommitted(),
           isRunning: () => this.running,
           isStale: stale,
-        })
+        }))
         if (config.eachBatchAutoResolve !== false && !stale()) {
           const next = Number(messages[messages.length - 1].offset) + 1
           if (next > p.resolved) {
             p.uncommitted += next - p.resolved
             p.resolved = next
+            p.touched = true
           }
         }
       }, stale)
@@ -483,7 +498,7 @@ export class Consumer {
   private uncommitted(): OffsetsByTopicPartition {
     const byTopic = new Map<string, Array<{partition: number; offset: string}>>()
     for (const [key, p] of this.progress) {
-      if (p.resolved === p.committed) continue
+      if (!p.touched || p.resolved === p.committed) continue
       const [topic, partition] = splitKey(key)
       const list = byTopic.get(topic) ?? []
       list.push({partition, offset: String(p.resolved)})
@@ -510,7 +525,7 @@ export class Consumer {
     this.lastCommitAt = Date.now()
     const entries: TopicPartitionOffset[] = []
     for (const [key, p] of this.progress) {
-      if (p.resolved === p.committed) continue
+      if (!p.touched || p.resolved === p.committed) continue
       const [topic, partition] = splitKey(key)
       entries.push({topic, partition, offset: String(p.resolved)})
     }
@@ -602,13 +617,22 @@ export class Consumer {
     this.active = false
     if (this.restartTimer) clearTimeout(this.restartTimer)
     this.restartTimer = null
+    if (this.stopping) return this.inHandler.getStore() ? undefined : this.stopping
     const group = this.group
     if (!group) return
     this.running = false
     group.consumer.interrupt()
-    await this.loop
-    await this.leave(group)
-    this.emitter.emit(CONSUMER_EVENTS.STOP, null)
+    const loop = this.loop
+    this.stopping = (async () => {
+      await loop
+      await this.leave(group)
+      this.emitter.emit(CONSUMER_EVENTS.STOP, null)
+    })().finally(() => {
+      this.stopping = null
+    })
+    // From inside a handler the loop ends only after the handler returns: the leave follows then, without holding the handler up.
+    if (this.inHandler.getStore()) return
+    await this.stopping
   }
 
   private async leave(group: GroupConsumer): Promise<void> {

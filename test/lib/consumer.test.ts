@@ -215,3 +215,66 @@ describe('consumer', () => {
     expect(() => logpipe.consumer({groupId: '../x'})).toThrow(UsageError)
   })
 })
+
+describe('consumer run options', () => {
+  test('partitionsConsumedConcurrently hands batches of several partitions out at once', async () => {
+    const {logpipe} = newLogpipe()
+    await seed(logpipe, 't', 2, 1)
+    const consumer = logpipe.consumer({groupId: 'conc'})
+    await consumer.connect()
+    await consumer.subscribe({topics: ['t'], fromBeginning: true})
+    const started = new Set<number>()
+    const done: number[] = []
+    await consumer.run({
+      partitionsConsumedConcurrently: 2,
+      eachMessage: async ({partition}) => {
+        started.add(partition)
+        // Each handler waits for the other partition's to start: only concurrent handling gets past this.
+        await until(() => started.size === 2, 'both partitions in handlers at once')
+        done.push(partition)
+      },
+    })
+    await until(() => done.length === 2, 'both handlers done')
+    await consumer.disconnect()
+  })
+
+  test('autoCommitThreshold commits between messages; a RegExp subscribes to the matching topics only', async () => {
+    const {logpipe} = newLogpipe()
+    await seed(logpipe, 'orders', 1, 4)
+    await seed(logpipe, 'orders-eu', 1, 2)
+    await seed(logpipe, 'users', 1, 1)
+    const consumer = logpipe.consumer({groupId: 'th'})
+    await consumer.connect()
+    await consumer.subscribe({topics: [/^orders/], fromBeginning: true})
+    const commits: string[] = []
+    consumer.on(consumer.events.COMMIT_OFFSETS, (e) => commits.push(e.payload.topics.map((t) => t.partitions.map((p) => `${t.topic}@${p.offset}`).join()).join()))
+    const topics = new Set<string>()
+    let n = 0
+    await consumer.run({autoCommitThreshold: 2, eachMessage: async ({topic}) => void (topics.add(topic), n++)})
+    await until(() => n === 6, 'six orders')
+    await consumer.disconnect()
+    expect([...topics].sort()).toEqual(['orders', 'orders-eu'])
+    expect(commits).toContain('orders@2')
+    expect(commits).toContain('orders@4')
+  })
+
+  test('stop() and disconnect() from inside eachMessage end the run after the handler returns', async () => {
+    const {logpipe} = newLogpipe()
+    const admin = await seed(logpipe, 't', 1, 3)
+    const consumer = logpipe.consumer({groupId: 'self-stop'})
+    await consumer.connect()
+    await consumer.subscribe({topics: ['t'], fromBeginning: true})
+    let stopped = false
+    consumer.on(consumer.events.STOP, () => (stopped = true))
+    const seen: string[] = []
+    await consumer.run({
+      eachMessage: async ({message}) => {
+        seen.push(message.offset)
+        if (message.offset === '1') await consumer.disconnect()
+      },
+    })
+    await until(() => stopped, 'the stop')
+    expect(seen).toEqual(['0', '1'])
+    expect((await admin.fetchOffsets({groupId: 'self-stop', topics: ['t']}))[0].partitions[0].offset).toBe('2')
+  })
+})
