@@ -154,6 +154,14 @@ export interface CrashPayload {
   restart: boolean
 }
 
+/**
+ * Shortest time between the commits that follow each fetch's batches: a
+ * commit is a synced file write per partition, and committing after every
+ * small fetch took a third of a consumer's time. A member that is stopped
+ * or loses a partition commits at once; only a crash re-reads up to this much.
+ */
+const AFTER_FETCH_COMMIT_MS = 100
+
 /** Most messages handed out per fetch, over all partitions. */
 const FETCH_MAX_MESSAGES = 10_000
 
@@ -197,7 +205,12 @@ export class Consumer {
   private joinedAt = 0
   /** Between run() and stop(): a crash may restart the run. */
   private active = false
-  /** Set while a handler runs, so a stop() from inside one does not wait for the handler to return. */
+  /**
+   * Set while a handler runs, so a stop() or disconnect() from inside one
+   * does not wait for the handler to return (which hangs kafkajs, its
+   * issues #601 and #767). Disabled when the run ends: on Node 20 it costs
+   * every promise of the process a hook.
+   */
   private readonly inHandler = new AsyncLocalStorage<true>()
   private stopping: Promise<void> | null = null
 
@@ -510,18 +523,17 @@ export class Consumer {
   /**
    * kafkajs's autoCommit: between messages, a commit when autoCommitInterval
    * has passed or autoCommitThreshold records were handled; after each
-   * fetch's batches (`afterFetch`), always. A commit is a synced file
-   * write, so once per message would cost more than most handlers.
+   * fetch's batches (`afterFetch`), at most every AFTER_FETCH_COMMIT_MS;
+   * at a stop (`'force'`), always.
    */
-  private async commitIfNecessary(group: GroupConsumer, afterFetch = false): Promise<void> {
+  private async commitIfNecessary(group: GroupConsumer, afterFetch: boolean | 'force' = false): Promise<void> {
     const config = this.runConfig
     if (!config || config.autoCommit === false) return
-    if (!afterFetch) {
-      const interval = config.autoCommitInterval ?? null
-      const threshold = config.autoCommitThreshold ?? null
-      const due = (interval !== null && Date.now() - this.lastCommitAt >= interval) || (threshold !== null && [...this.progress.values()].reduce((n, p) => n + p.uncommitted, 0) >= threshold)
-      if (!due) return
-    }
+    const interval = config.autoCommitInterval ?? null
+    const threshold = config.autoCommitThreshold ?? null
+    const since = Date.now() - this.lastCommitAt
+    const due = (interval !== null && since >= interval) || (threshold !== null && [...this.progress.values()].reduce((n, p) => n + p.uncommitted, 0) >= threshold)
+    if (!due && !(afterFetch === 'force' || (afterFetch && since >= AFTER_FETCH_COMMIT_MS))) return
     this.lastCommitAt = Date.now()
     const entries: TopicPartitionOffset[] = []
     for (const [key, p] of this.progress) {
@@ -625,6 +637,8 @@ export class Consumer {
     const loop = this.loop
     this.stopping = (async () => {
       await loop
+      // Committed here rather than only by the leave, so COMMIT_OFFSETS tells of it.
+      if (this.group === group) await this.commitIfNecessary(group, 'force').catch((e) => this.context.logger.error(`group ${this.groupId}: commit at stop failed: ${(e as Error).message}`))
       await this.leave(group)
       this.emitter.emit(CONSUMER_EVENTS.STOP, null)
     })().finally(() => {
@@ -644,6 +658,7 @@ export class Consumer {
       this.loop = null
       this.progress.clear()
       this.seeks.clear()
+      this.inHandler.disable()
     }
   }
 

@@ -13,6 +13,8 @@ export interface InstrumentationEvent<T> {
 
 export type RemoveInstrumentationEventListener = () => void
 
+import {UsageError} from '../core/errors.js'
+
 let nextId = 0
 
 export class InstrumentationEmitter {
@@ -24,7 +26,7 @@ export class InstrumentationEmitter {
   ) {}
 
   on(type: string, listener: (event: InstrumentationEvent<never>) => void): RemoveInstrumentationEventListener {
-    if (!this.known.includes(type)) throw new TypeError(`unknown event '${type}'; known: ${this.known.join(', ')}`)
+    if (!this.known.includes(type)) throw new UsageError(`unknown event '${type}'; known: ${this.known.join(', ')}`)
     const set = this.listeners.get(type) ?? new Set()
     this.listeners.set(type, set)
     const l = listener as (event: InstrumentationEvent<unknown>) => void
