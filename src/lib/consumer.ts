@@ -98,6 +98,9 @@ export interface EachBatchPayload {
   isStale(): boolean
 }
 
+export type EachMessageHandler = (payload: EachMessagePayload) => Promise<void>
+export type EachBatchHandler = (payload: EachBatchPayload) => Promise<void>
+
 export interface ConsumerRunConfig {
   /** Commit resolved offsets by itself (default true); off, only commitOffsets() commits. */
   autoCommit?: boolean
@@ -106,8 +109,8 @@ export interface ConsumerRunConfig {
   eachBatchAutoResolve?: boolean
   /** How many partitions' batches are handled at once (default 1). */
   partitionsConsumedConcurrently?: number
-  eachMessage?: (payload: EachMessagePayload) => Promise<void>
-  eachBatch?: (payload: EachBatchPayload) => Promise<void>
+  eachMessage?: EachMessageHandler
+  eachBatch?: EachBatchHandler
 }
 
 export const CONSUMER_EVENTS = {

@@ -278,3 +278,23 @@ describe('consumer run options', () => {
     expect((await admin.fetchOffsets({groupId: 'self-stop', topics: ['t']}))[0].partitions[0].offset).toBe('2')
   })
 })
+
+describe('consumer events', () => {
+  test('on() returns the remover; a listener that throws is logged and the others still hear the event; unknown names are refused', async () => {
+    const {logpipe, logs} = newLogpipe()
+    await seed(logpipe, 't', 1, 1)
+    const consumer = logpipe.consumer({groupId: 'ev'})
+    const heard: string[] = []
+    const remove = consumer.on(consumer.events.CONNECT, () => heard.push('removed'))
+    consumer.on(consumer.events.CONNECT, () => {
+      throw new Error('listener bug')
+    })
+    consumer.on(consumer.events.CONNECT, (e) => heard.push(e.type))
+    remove()
+    await consumer.connect()
+    expect(heard).toEqual(['consumer.connect'])
+    expect(logs.some((l) => l.label === 'ERROR' && l.log.message.includes('listener bug'))).toBe(true)
+    expect(() => consumer.on('consumer.nope' as never, () => {})).toThrow(UsageError)
+    await consumer.disconnect()
+  })
+})
