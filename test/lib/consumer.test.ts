@@ -298,3 +298,44 @@ describe('consumer events', () => {
     await consumer.disconnect()
   })
 })
+
+describe('consumer rebalance', () => {
+  test('a partition taken away mid-batch: the batch sees isStale(), what it resolved is committed, and the new owner goes on from there', async () => {
+    const {logpipe} = newLogpipe()
+    await seed(logpipe, 't', 2, 10)
+    const handled: string[] = []
+    let bOwns = false
+    let sawStale = false
+    const a = logpipe.consumer({groupId: 'reb'})
+    await a.connect()
+    await a.subscribe({topics: ['t'], fromBeginning: true})
+    await a.run({
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 2,
+      eachBatch: async ({batch, resolveOffset, isStale}) => {
+        for (const m of batch.messages) {
+          if (isStale()) {
+            sawStale = true
+            break
+          }
+          handled.push(`${batch.partition}:${m.offset}`)
+          resolveOffset(m.offset)
+          // Both batches hold here until one of them is taken away (and handed to the second member).
+          if (m.offset === '2') await until(() => isStale() || bOwns, 'a partition taken away')
+        }
+      },
+    })
+    const b = logpipe.consumer({groupId: 'reb'})
+    b.on(b.events.GROUP_JOIN, (e) => (bOwns = (e.payload.memberAssignment.t ?? []).length > 0))
+    await b.connect()
+    await b.subscribe({topics: ['t'], fromBeginning: true})
+    await b.run({eachMessage: async ({partition, message}) => void handled.push(`${partition}:${message.offset}`)})
+    await until(() => new Set(handled).size === 20, 'all twenty records handled')
+    await a.disconnect()
+    await b.disconnect()
+    expect(sawStale).toBe(true)
+    // Nothing skipped, nothing handled twice: the new owner started where the old one's handler stopped.
+    expect(handled).toHaveLength(20)
+    expect(handled.filter((h) => h.endsWith(':3'))).toHaveLength(2)
+  })
+})
