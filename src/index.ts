@@ -10,7 +10,8 @@ export {Logpipe, Logpipe as Kafka} from './lib/logpipe.js'
 export type {LogpipeConfig, LogpipeConfig as KafkaConfig} from './lib/logpipe.js'
 export {Producer, PRODUCER_EVENTS} from './lib/producer.js'
 export type {ProducerConfig} from './lib/producer.js'
-export {Consumer, CONSUMER_EVENTS, PartitionAssigners} from './lib/consumer.js'
+export {Consumer} from './lib/consumer.js'
+export {CONSUMER_EVENTS, PartitionAssigners} from './lib/consumer-types.js'
 export type {
   Batch,
   CommitOffsetsPayload,
@@ -26,7 +27,7 @@ export type {
   EachMessagePayload,
   GroupJoinPayload,
   OffsetsByTopicPartition,
-} from './lib/consumer.js'
+} from './lib/consumer-types.js'
 export {Admin} from './lib/admin.js'
 export type {GroupDescription, GroupOffsets, ITopicMetadata, MemberDescription, PartitionOffsets} from './lib/admin.js'
 export {AssignerProtocol} from './lib/assigner-protocol.js'

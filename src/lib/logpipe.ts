@@ -6,7 +6,8 @@
 import {type LogCreator, type LogLevel, createLogger, defaultLogCreator, logLevel} from './logger.js'
 import {ClientContext} from './context.js'
 import {Producer, type ProducerConfig} from './producer.js'
-import {Consumer, type ConsumerConfig} from './consumer.js'
+import {Consumer} from './consumer.js'
+import type {ConsumerConfig} from './consumer-types.js'
 import {Admin} from './admin.js'
 
 export interface LogpipeConfig {
