@@ -91,6 +91,7 @@ export class Consumer {
    */
   private readonly inHandler = new AsyncLocalStorage<true>()
   private stopping: Promise<void> | null = null
+  private readonly toldBackwards = new Set<string>()
 
   /** @internal Made by Logpipe.consumer(). */
   constructor(
@@ -445,7 +446,12 @@ export class Consumer {
         }
         continue
       }
-      if (outcome === 'backwards') this.context.logger.warn(`group ${this.groupId}: not committing ${o.topic}/${o.partition} back to ${offset}: a later offset is committed`)
+      const key = tpKey(o.topic, o.partition)
+      if (outcome === 'backwards' && !this.toldBackwards.has(key)) {
+        // Said once per partition: after a seek back, every commit until the handler passes the committed offset is one.
+        this.toldBackwards.add(key)
+        this.context.logger.warn(`group ${this.groupId}: not committing ${o.topic}/${o.partition} back to ${offset}: a later offset is committed (only an admin reset moves it back)`)
+      }
       if (p) {
         p.committed = offset
         p.uncommitted = 0
@@ -536,6 +542,7 @@ export class Consumer {
       this.loop = null
       this.progress.clear()
       this.seeks.clear()
+      this.toldBackwards.clear()
       this.inHandler.disable()
     }
   }
