@@ -1,35 +1,90 @@
 /**
- * logpipe as a library: the same Admin, Producer and Consumer the commands
- * are built on, and consume's loop and formats (runConsumeSession into an
- * OutputSink, kcat -F steps and the --json envelope into a FormatBuffer).
+ * logpipe as a library. First the kafkajs-shaped facade (`new Logpipe({dataDir})`
+ * with producer(), consumer({groupId}) and admin(), kafkajs's names for
+ * everything a kafkajs user touches), then the fast layer it is built on:
+ * the topic and group admins and the zero-copy producer and consumer the
+ * commands use, exported under Log* names so kafkajs's names mean kafkajs's
+ * things here.
  */
-export {Admin} from './core/client/admin.js'
+export {Logpipe, Logpipe as Kafka} from './lib/logpipe.js'
+export type {LogpipeConfig, LogpipeConfig as KafkaConfig} from './lib/logpipe.js'
+export {Producer, PRODUCER_EVENTS} from './lib/producer.js'
+export type {ProducerConfig} from './lib/producer.js'
+export {Consumer} from './lib/consumer.js'
+export {CONSUMER_EVENTS, PartitionAssigners} from './lib/consumer-types.js'
+export type {
+  Batch,
+  CommitOffsetsPayload,
+  ConsumerConfig,
+  ConsumerEvents,
+  ConsumerRunConfig,
+  ConsumerSubscribeTopic,
+  ConsumerSubscribeTopics,
+  CrashPayload,
+  EachBatchHandler,
+  EachBatchPayload,
+  EachMessageHandler,
+  EachMessagePayload,
+  GroupJoinPayload,
+  OffsetsByTopicPartition,
+} from './lib/consumer-types.js'
+export {Admin} from './lib/admin.js'
+export type {GroupDescription, GroupOffsets, ITopicMetadata, MemberDescription, PartitionOffsets} from './lib/admin.js'
+export {AssignerProtocol} from './lib/assigner-protocol.js'
+export {DefaultPartitioner, Partitioners} from './lib/partitioners.js'
+export type {ICustomPartitioner, PartitionerArgs, PartitionMetadata} from './lib/partitioners.js'
+export type {RetryOptions} from './lib/retry.js'
+export {logLevel} from './lib/logger.js'
+export type {LogCreator, LogEntry, LogLevel} from './lib/logger.js'
+export type {InstrumentationEvent, RemoveInstrumentationEventListener} from './lib/events.js'
+export {CompressionTypes} from './lib/types.js'
+export type {
+  Compression,
+  CompressionType,
+  IHeaders,
+  ITopicConfig,
+  KafkaMessage,
+  MemberAssignment,
+  Message,
+  ProducerBatch,
+  ProducerRecord,
+  RecordMetadata,
+  TopicMessages,
+  TopicPartition,
+  TopicPartitionOffset,
+  TopicPartitions,
+} from './lib/types.js'
+
+// Errors: every one a LogpipeError with `retriable`, told apart by class. kafkajs's names for the ones kafkajs code catches.
+export * from './core/errors.js'
+export {
+  LogpipeError as KafkaJSError,
+  RetriesExceededError as KafkaJSNumberOfRetriesExceeded,
+  DeleteGroupsError as KafkaJSDeleteGroupsError,
+  LockError as KafkaJSLockTimeout,
+} from './core/errors.js'
+
+// The fast layer.
+export {Admin as TopicAdmin} from './core/client/admin.js'
 export type {PartitionDescription, TopicDescription, VerifyReport, SegmentProblem} from './core/client/admin.js'
-export {Producer} from './core/client/producer.js'
-export type {ProducerOptions, ProducerRecord, RecordMetadata} from './core/client/producer.js'
-export {Consumer} from './core/client/consumer.js'
-export type {ConsumerOptions, ConsumedRecord} from './core/client/consumer.js'
-export {runConsumeSession, CONSUME_ARENA_BYTES} from './core/client/consume-session.js'
-export type {ConsumeSessionSettings, OutputSink, ExecSettings, GroupSettings} from './core/client/consume-session.js'
-export {compileFormat, jsonFormatter, bytesToJson, unescape} from './core/client/format.js'
-export type {RecordFormatter} from './core/client/format.js'
-export {FormatBuffer} from './core/client/format-buffer.js'
-export {parseJsonRecord} from './core/client/json-record.js'
-export type {JsonRecordInput} from './core/client/json-record.js'
-export {deadLetterWriter, DEAD_LETTER_HEADER_PREFIX} from './core/client/dead-letter.js'
-export type {Assignment} from './core/client/consumer.js'
-export {MemoryArena} from './core/codec/memory-arena.js'
+export {GroupAdmin} from './core/group/group-admin.js'
+export type {GroupAdminOptions, GroupSummary, GroupState, PartitionLag, GroupDescription as LogGroupDescription, ResetSpec, ResetPlanRow} from './core/group/group-admin.js'
+export type {MemberInfo} from './core/group/membership.js'
+export type {AssignmentStrategy} from './core/group/assignors.js'
+export {Producer as LogProducer} from './core/client/producer.js'
+export type {ProducerOptions as LogProducerOptions, ProducerRecord as LogProducerRecord, RecordMetadata as LogRecordMetadata} from './core/client/producer.js'
+export {Consumer as LogConsumer} from './core/client/consumer.js'
+export type {ConsumerOptions as LogConsumerOptions, ConsumedRecord} from './core/client/consumer.js'
 export {systemClock} from './core/clock.js'
 export type {Clock} from './core/clock.js'
 export {parseOffsetSpec} from './core/log/offset-spec.js'
 export type {OffsetSpec} from './core/log/offset-spec.js'
+export type {LogConfig, ConfigOverrides} from './core/log/log-config.js'
+export type {CompressionName} from './core/record/compression.js'
 export {partitionForKey} from './core/client/partitioner.js'
 export {murmur2, toPositive} from './core/client/murmur2.js'
 export {Store} from './core/store/store.js'
-export type {TopicMeta} from './core/store/store.js'
+export type {TopicMeta, StoreInfo, StoreOpenOptions} from './core/store/store.js'
 export {resolveDataDir} from './core/store/data-dir.js'
-export {BatchBuilder} from './core/record/record-batch.js'
-export {RecordReader, decodeRecords} from './core/record/record.js'
-export type {Record} from './core/record/record.js'
 export type {RecordHeader} from './core/record/header.js'
-export * from './core/errors.js'
+export type {LeaderInfo} from './core/lock/partition-lock.js'

@@ -4,7 +4,7 @@
  * no single file imports itself), and layers that point one way, so a broker, Connect or
  * Streams can be built on core/log without dragging in the clients:
  *
- *   index, commands -> cli -> core/bench -> core/client -> core/group
+ *   index, commands -> cli -> lib (the kafkajs-shaped facade) -> core/bench -> core/client -> core/group
  *     -> core/store -> core/log -> core/lock, core/record -> core/codec -> core/*.ts
  *
  * core/store's plain file helpers (atomic writes, names, the data directory)
@@ -23,6 +23,7 @@ const LAYERS: Record<string, number> = {
   'index.ts': 100,
   commands: 90,
   cli: 80,
+  lib: 70,
   'core/bench': 60,
   'core/client': 50,
   'core/group': 40,

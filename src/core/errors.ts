@@ -126,3 +126,37 @@ export class KafkaProtocolError extends LogpipeError {
     this.kafkaName = kafkaName
   }
 }
+
+/**
+ * A group member acted on a partition the group has since given to another
+ * member (Kafka's REBALANCE_IN_PROGRESS / ILLEGAL_GENERATION): retry after
+ * the rebalance, on the partitions the member owns then.
+ */
+export class RebalanceError extends LogpipeError {
+  constructor(message: string, options: LogpipeErrorOptions = {}) {
+    super(message, {retriable: true, ...options})
+  }
+}
+
+/** A handler kept failing through every retry (kafkajs's KafkaJSNumberOfRetriesExceeded); `cause` is its last error. */
+export class RetriesExceededError extends LogpipeError {
+  readonly retryCount: number
+
+  constructor(message: string, retryCount: number, options: LogpipeErrorOptions = {}) {
+    super(message, {retriable: true, ...options})
+    this.retryCount = retryCount
+  }
+}
+
+/** Kafka's error codes for a group delete that was refused. */
+export const GROUP_ERROR_CODES = {NON_EMPTY_GROUP: 68, GROUP_ID_NOT_FOUND: 69} as const
+
+/** Some groups could not be deleted (kafkajs's KafkaJSDeleteGroupsError): each with its code and error. */
+export class DeleteGroupsError extends LogpipeError {
+  readonly groups: Array<{groupId: string; errorCode: number; error: LogpipeError}>
+
+  constructor(message: string, groups: Array<{groupId: string; errorCode: number; error: LogpipeError}>, options: LogpipeErrorOptions = {}) {
+    super(message, options)
+    this.groups = groups
+  }
+}

@@ -29,6 +29,8 @@ export interface Assignment {
   /** Batches read but not yet handed out; buf[i] lies at file position `origin + i` of the segment. */
   pending: {buf: Buffer; pos: number; end: number; segmentBaseOffset: number; origin: number} | null
   stallReported: boolean
+  /** Not read while set (a library consumer's pause()); its position stays. */
+  paused?: boolean
 }
 
 export interface ConsumerOptions {
@@ -38,11 +40,11 @@ export interface ConsumerOptions {
   /** Polling fallback when file-system events are not delivered. */
   pollIntervalMs?: number
   onNotice?: (message: string) => void
-  /** Start with no partitions; they are added with assign() (consumer groups). */
+  /** Start with no partitions; they are added with assign() (consumer groups). @internal */
   manual?: boolean
-  /** Read buffers come from here, so a caller's output buffers in the same arena copy without allocating. */
+  /** Read buffers come from here, so a caller's output buffers in the same arena copy without allocating. @internal */
   arena?: MemoryArena
-  /** Where the partitions are read: the store's files unless a broker client stands in. */
+  /** Where the partitions are read: the store's files unless a broker client stands in. @internal */
   partitionFactory?: PartitionFactory
 }
 
@@ -60,6 +62,7 @@ export interface ConsumedRecord {
 export type RecordVisitor = (assignment: Assignment, record: RecordReader) => boolean | void
 
 export class Consumer {
+  /** @internal */
   readonly assignments: Assignment[] = []
   private readonly options: ConsumerOptions
   private readonly reader = new RecordReader()
@@ -111,6 +114,7 @@ export class Consumer {
   /**
    * Adds a partition at `offset` (consumer groups hand partitions in and out
    * while the consumer runs). Offsets outside the log are clamped to it.
+   * @internal
    */
   assign(topic: string, partition: number, offset: number): Assignment {
     this.unassign(topic, partition)
@@ -127,7 +131,7 @@ export class Consumer {
   }
 
 
-  /** Stops reading a partition; returns its position (next offset to hand out), or null if it was not assigned. */
+  /** Stops reading a partition; returns its position (next offset to hand out), or null if it was not assigned. @internal */
   unassign(topic: string, partition: number): number | null {
     const i = this.assignments.findIndex((a) => a.topic === topic && a.partition === partition)
     if (i < 0) return null
@@ -141,7 +145,7 @@ export class Consumer {
     return a.position
   }
 
-  /** Moves a partition's position as the offset spec says. */
+  /** Moves a partition's position as the offset spec says. @internal */
   seek(a: Assignment, spec: OffsetSpec): void {
     a.position = resolveOffsetSpec(a.reader, spec)
     a.reader.seek(a.position)
@@ -155,11 +159,13 @@ export class Consumer {
    * asked after each batch; when true the call returns and the rest waits
    * for the next one (the caller drains its output in between).
    * Returns the number of records handed out and whether to stop.
+   * @internal
    */
   poll(visit: RecordVisitor, shouldYield: () => boolean = () => false): {records: number; stopped: boolean} {
     let records = 0
     const rr = this.reader
     for (const a of this.assignments) {
+      if (a.paused) continue
       if (!a.pending) {
         const range = a.reader.poll()
         if (!range) {
@@ -219,7 +225,7 @@ export class Consumer {
 
   /** True when the last read of every partition found nothing new. */
   get allAtEnd(): boolean {
-    return this.assignments.every((a) => a.atEnd && !a.pending)
+    return this.assignments.every((a) => a.paused || (a.atEnd && !a.pending))
   }
 
   /** Resolves when a partition directory changes, or after the polling interval. */

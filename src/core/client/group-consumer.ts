@@ -11,15 +11,32 @@ import type {TopicPartition} from '../group/assignors.js'
 import {GroupMember, type GroupMemberOptions} from '../group/group-member.js'
 import type {CommitOutcome} from '../group/offset-store.js'
 import {Consumer} from './consumer.js'
-import type {ExecRunner} from './exec-runner.js'
 import {systemClock} from '../clock.js'
+
+/**
+ * Whoever finishes records after they are handed out (the --exec runner, a
+ * library's eachMessage): commits stop at what it has finished, and a
+ * partition is let go only once its records in progress are done.
+ */
+export interface HandOnTracker {
+  /** The next offset not yet finished, given the read position; null when nothing of the partition was handled (nothing to commit). */
+  safePosition(topic: string, partition: number, position: number): number | null
+  /** Resolves once the partition's records in progress are finished. */
+  release(topic: string, partition: number): Promise<void>
+  /** The partition is gone: drop what is known of it. */
+  forget(topic: string, partition: number): void
+}
 
 /** The member's own settings (GroupMemberOptions) and how this consumer hands records on. */
 export interface GroupConsumerOptions extends GroupMemberOptions {
   /** How often positions are committed while consuming. */
   commitIntervalMs?: number
-  /** Records go to this runner instead of an output stream. */
-  exec?: ExecRunner
+  /** Records go to this runner (the --exec runner, a library's handler) instead of an output stream. */
+  exec?: HandOnTracker
+  /** Commit a partition's position when it is taken away or the member leaves (default true; a library's autoCommit: false turns it off). */
+  commitOnRevoke?: boolean
+  /** Told after each round of the group in which this member's partitions changed. */
+  onAssignmentChange?: (owned: TopicPartition[]) => void
   /** Hands on everything given out so far (flushes the caller's output). */
   handOn: () => Promise<void>
   /** Read buffers come from here (see Consumer's `arena`). */
@@ -54,8 +71,26 @@ export class GroupConsumer {
     )
   }
 
+  private ownedKey = ''
+
+  /** One round of the group, telling onAssignmentChange when what this member owns changed. */
+  async tick(): Promise<void> {
+    await this.member.tick()
+    this.reportAssignment()
+  }
+
+  private reportAssignment(): void {
+    const owned = this.member.ownedPartitions
+    const key = owned.map((tp) => `${tp.topic}/${tp.partition}`).sort().join(',')
+    if (key === this.ownedKey) return
+    this.ownedKey = key
+    this.options.onAssignmentChange?.(owned)
+  }
+
   async start(): Promise<void> {
     await this.member.join()
+    this.ownedKey = '-'
+    this.reportAssignment()
     // Heartbeats on their own timer: a tick may wait long on a revoke.
     this.heartbeats = setInterval(() => {
       try {
@@ -67,8 +102,7 @@ export class GroupConsumer {
     this.heartbeats.unref()
     const loop = () => {
       this.timer = setTimeout(() => {
-        this.member
-          .tick()
+        this.tick()
           .catch((error) => this.options.onNotice?.(`group ${this.member.group}: ${(error as Error).message}`))
           .finally(() => {
             if (!this.closed) loop()
@@ -83,7 +117,7 @@ export class GroupConsumer {
   positions(): Record<string, number> {
     const out: Record<string, number> = {}
     for (const a of this.consumer.assignments) {
-      out[`${a.topic}/${a.partition}`] = this.options.exec ? this.options.exec.safePosition(a.topic, a.partition, a.position) : a.position
+      out[`${a.topic}/${a.partition}`] = (this.options.exec ? this.options.exec.safePosition(a.topic, a.partition, a.position) : null) ?? a.position
     }
     return out
   }
@@ -114,10 +148,10 @@ export class GroupConsumer {
       await exec.release(tp.topic, tp.partition)
       const safe = exec.safePosition(tp.topic, tp.partition, position)
       exec.forget(tp.topic, tp.partition)
-      return safe
+      return this.options.commitOnRevoke === false ? null : safe
     }
     await this.options.handOn()
-    return position
+    return this.options.commitOnRevoke === false ? null : position
   }
 
   /** Clean exit: hand on, commit, release every partition and leave the group at once. */

@@ -19,7 +19,7 @@ import {StickyPartitioner, partitionForKey} from './partitioner.js'
 import {type Clock, systemClock} from '../clock.js'
 
 export interface ProducerOptions {
-  /** Where the partitions are written: the store's files unless a broker client stands in. */
+  /** Where the partitions are written: the store's files unless a broker client stands in. @internal */
   partitionFactory?: PartitionFactory
   /** Send every record to this partition. */
   partition?: number
@@ -221,6 +221,7 @@ export class Producer {
    * (Buffer.copy creates a view per call: millions of records, millions of
    * garbage objects). Only for a few partitions, where the builders in use
    * are few; otherwise plain memory.
+   * @internal
    */
   inputBuffer(size: number): Buffer {
     if (this.arena || this.partitions > ARENA_MAX_PARTITIONS) return Buffer.allocUnsafe(size)
@@ -235,12 +236,12 @@ export class Producer {
     return this.arena?.take(capacityFor(this.builderOptions))
   }
 
-  /** The partition every record goes to (ProducerOptions.partition), if one was given. */
+  /** The partition every record goes to (ProducerOptions.partition), if one was given. @internal */
   get fixedPartition(): number | undefined {
     return this.options.partition
   }
 
-  /** Chooses the partition for a record: explicit, by key, or sticky. */
+  /** Chooses the partition for a record: explicit, by key, or sticky. @internal */
   partitionFor(key: Buffer | null, keyStart: number, keyEnd: number): number {
     if (this.options.partition !== undefined) return this.options.partition
     if (key !== null) return partitionForKey(key, this.partitions, keyStart, keyEnd)
@@ -251,6 +252,7 @@ export class Producer {
    * The hot path: adds one record from byte ranges of the caller's buffers.
    * Nothing is written until flush(); a full batch is queued for it.
    * `send` is set only by send(), whose call is told the record's offset.
+   * @internal
    */
   add(
     partition: number,
@@ -290,7 +292,7 @@ export class Producer {
     if (this.options.partition === undefined && partition === this.sticky.partition) this.sticky.nextBatch()
   }
 
-  /** Records waiting in sealed or open batches. */
+  /** Records waiting in sealed or open batches. @internal */
   get pendingRecords(): number {
     let n = 0
     for (const r of this.ready) n += r.builder.recordCount
@@ -298,7 +300,7 @@ export class Producer {
     return n
   }
 
-  /** Bytes in full batches waiting to be written. */
+  /** Bytes in full batches waiting to be written. @internal */
   get readyBatches(): number {
     return this.ready.length
   }

@@ -198,6 +198,33 @@ export class GroupAdmin {
     }
   }
 
+  /**
+   * The committed offset of every partition of `topics` (default: the
+   * topics the group has offsets for); null where there is none, or only
+   * one an earlier topic of that name left. A group that does not exist has none.
+   */
+  committedOffsets(group: string, topics?: string[]): Array<{topic: string; partition: number; offset: number | null}> {
+    validateGroupName(group)
+    const st = this.entry(group)
+    const offsets = st?.isDirectory() ? this.offsets(this.dir(group)).readAll() : new Map<string, Map<number, {offset: number; topicId?: string}>>()
+    const out: Array<{topic: string; partition: number; offset: number | null}> = []
+    for (const topic of topics ?? [...offsets.keys()].sort()) {
+      let meta
+      try {
+        meta = this.store.readTopic(topic)
+      } catch (error) {
+        if (topics && error instanceof NotFoundError) throw error
+        continue
+      }
+      for (let p = 0; p < meta.partitions; p++) {
+        const found = offsets.get(topic)?.get(p)
+        const mine = found && (found.topicId === undefined || found.topicId === meta.id)
+        out.push({topic, partition: p, offset: mine ? found.offset : null})
+      }
+    }
+    return out
+  }
+
   private logEnd(topic: string, partition: number): number {
     const r = this.reader(topic, partition)
     try {

@@ -24,7 +24,8 @@ export type AutoOffsetReset = 'earliest' | 'latest'
 export interface GroupMemberOptions {
   sessionTimeoutMs?: number
   strategy?: AssignmentStrategy
-  autoOffsetReset?: AutoOffsetReset
+  /** Where to start without a committed offset: one answer, or one per topic (a library's subscribe calls each say). */
+  autoOffsetReset?: AutoOffsetReset | ((topic: string) => AutoOffsetReset)
   /**
    * Where to start a partition the group has no committed offset for
    * (consume -g with an explicit -o, as kafka-console-consumer's
@@ -247,13 +248,19 @@ export class GroupMember {
       }
       if (committed && committed.offset >= start && committed.offset <= end) return committed.offset
       if (!committed && this.options.startWithoutCommit) return resolveOffsetSpec(reader, this.options.startWithoutCommit)
+      const reset = this.autoOffsetReset(tp.topic)
       if (committed) {
-        this.notice(`committed offset ${committed.offset} of ${tpKey(tp)} is outside the log (${start}..${end}); resetting to ${this.options.autoOffsetReset ?? 'earliest'}`)
+        this.notice(`committed offset ${committed.offset} of ${tpKey(tp)} is outside the log (${start}..${end}); resetting to ${reset}`)
       }
-      return (this.options.autoOffsetReset ?? 'earliest') === 'earliest' ? start : end
+      return reset === 'earliest' ? start : end
     } finally {
       reader.close()
     }
+  }
+
+  private autoOffsetReset(topic: string): AutoOffsetReset {
+    const r = this.options.autoOffsetReset ?? 'earliest'
+    return typeof r === 'function' ? r(topic) : r
   }
 
   /** The generation of the committed offset, which a new owner's generation must exceed. */

@@ -233,7 +233,7 @@ export class Store {
     return join(this.topicsDir, validateTopicName(topic))
   }
 
-  /** The partition's directory; a link planted at it or at its topic's is refused, since everything below would land outside the store. */
+  /** The partition's directory; a link planted at it or at its topic's is refused, since everything below would land outside the store. @internal */
   partitionDir(topic: string, partition: number): string {
     const dir = join(this.topicDir(topic), String(partition))
     refuseLinkedDirs(this.topicsDir, topic, String(partition))
@@ -288,6 +288,7 @@ export class Store {
    * A reader of one partition; `buffer` becomes its read buffer. It needs no
    * topic setting (its bound on a batch is the format's), so topic.json is
    * read only to report a missing topic as one.
+   * @internal
    */
   openReader(topic: string, partition: number, buffer?: Buffer): LogReader {
     const dir = this.partitionDir(topic, partition)
@@ -295,7 +296,7 @@ export class Store {
     return new LogReader(dir, buffer)
   }
 
-  /** The partitions as files in this data directory: what the embedded producer and consumer use. */
+  /** The partitions as files in this data directory: what the embedded producer and consumer use. @internal */
   readonly partitions: PartitionFactory = {
     writer: (topic, partition, config, options) => new PartitionLog(this.partitionDir(topic, partition), config, options),
     reader: (topic, partition, buffer) => this.openReader(topic, partition, buffer),
@@ -305,6 +306,7 @@ export class Store {
    * Creates a topic: built under a temporary name, then renamed into place,
    * so a crash or a concurrent create never leaves half a topic.
    * Returns null when it already exists.
+   * @internal
    */
   createTopic(topic: string, partitions: number, replicationFactor: number, config: ConfigOverrides): TopicMeta | null {
     validateTopicName(topic)
@@ -358,6 +360,7 @@ export class Store {
    * entry of a damaged file is mended when `change` sets it or the caller
    * names it in `deletedKeys`; any other damage is refused as readTopic
    * refuses it.
+   * @internal
    */
   updateTopic(topic: string, change: (meta: TopicMeta) => TopicMeta, deletedKeys: readonly string[] = []): TopicMeta {
     const path = this.topicFile(topic)
@@ -404,6 +407,7 @@ export class Store {
    * `.deleting-*` directory, holding topic.json, and the next command that
    * opens the store finishes the job; a create of the same name waits for
    * it (the topics lock) and removes any offsets left under the name.
+   * @internal
    */
   deleteTopic(topic: string): boolean {
     const dir = this.topicDir(topic)
