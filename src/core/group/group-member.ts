@@ -183,7 +183,28 @@ export class GroupMember {
     return this.ticking
   }
 
+  /**
+   * Every partition the last round's plan gave this member is owned and
+   * handed to the consumer. Until then "at the end of every partition" says
+   * nothing: the partitions another member still holds (it lets go on its
+   * next tick) are unread, so a consume -g -e must not end yet.
+   */
+  get holdsItsAssignment(): boolean {
+    return this.holdsAll
+  }
+
+  private holdsAll = false
+
   private async round(): Promise<void> {
+    try {
+      await this.rebalance()
+    } catch (error) {
+      this.holdsAll = false
+      throw error
+    }
+  }
+
+  private async rebalance(): Promise<void> {
     if (this.stopped) return
     this.membership.heartbeat({owned: this.ownedPartitions, positions: this.hooks.positions()})
     const now = this.clock.now()
@@ -213,23 +234,44 @@ export class GroupMember {
       const lost = !ownership.valid
       if (mine.has(key) && !lost) continue
       const tp = {topic: ownership.topic, partition: ownership.partition}
-      const position = await this.hooks.revoked(tp)
-      if (lost) {
-        this.notice(`lost ownership of ${key} (another member took it over); its uncommitted records will be read again`)
-      } else if (position !== null) {
-        await this.commitWith(ownership, position)
+      // Revoked is revoked, even when the commit fails (the group's lock
+      // timed out, a full disk): kept, the partition would be owned and
+      // never read again. Uncommitted records are read again by the next owner.
+      try {
+        const position = await this.hooks.revoked(tp)
+        if (lost) {
+          this.notice(`lost ownership of ${key} (another member took it over); its uncommitted records will be read again`)
+        } else if (position !== null) {
+          await this.commitWith(ownership, position)
+        }
+      } finally {
+        this.owned.delete(key)
+        await ownership.release()
       }
-      this.owned.delete(key)
-      await ownership.release()
     }
     // Take what is ours and free.
+    let unclaimed = 0
     for (const [key, tp] of mine) {
       if (this.owned.has(key) || this.stopped) continue
       const ownership = new PartitionOwnership(this.dir, tp.topic, tp.partition, this.memberId, this.staleMs, this.clock)
-      if (!(await ownership.tryAcquire(this.committedGeneration(tp)))) continue
+      if (!(await ownership.tryAcquire(this.committedGeneration(tp)))) {
+        unclaimed++
+        continue
+      }
+      // Owned means handed to the consumer: a start offset that cannot be
+      // read (a damaged offsets file) lets go again, so a later round takes
+      // it once repaired instead of holding a partition nobody reads.
+      let start: number
+      try {
+        start = this.startOffset(tp)
+      } catch (error) {
+        await ownership.release()
+        throw error
+      }
       this.owned.set(key, ownership)
-      this.hooks.assigned(tp, this.startOffset(tp))
+      this.hooks.assigned(tp, start)
     }
+    this.holdsAll = unclaimed === 0 && !this.stopped
     this.membership.heartbeat({owned: this.ownedPartitions, positions: this.hooks.positions()})
   }
 

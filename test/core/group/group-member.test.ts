@@ -19,7 +19,7 @@
  *   group's (the longest-standing member's), so no partition is orphaned.
  */
 import {execa} from 'execa'
-import {existsSync, mkdirSync, utimesSync} from 'node:fs'
+import {existsSync, mkdirSync, unlinkSync, utimesSync, writeFileSync} from 'node:fs'
 import {join, resolve} from 'node:path'
 import {describe, expect, onTestFinished, test} from 'vitest'
 import {Admin} from '../../../src/core/client/admin.js'
@@ -212,6 +212,46 @@ describe('hand-over', () => {
     const a = member(store, again, {autoOffsetReset: 'latest'})
     await a.join()
     expect(again.assignedAt.get('t/0')).toBe(0)
+  })
+})
+
+describe('owned means read', () => {
+  test('a partition whose start offset cannot be read is let go again, and taken once repaired (it was held and never read)', async () => {
+    const store = await storeWithTopic(1)
+    const hooks = new Recorder()
+    const a = member(store, hooks)
+    await a.join()
+    expect(a.holdsItsAssignment).toBe(true)
+    new Admin(store).alterTopic('t', {partitions: 2})
+    const damaged = join(a.dir, 'offsets', 't', '1.json')
+    mkdirSync(join(a.dir, 'offsets', 't'), {recursive: true})
+    writeFileSync(damaged, '{')
+    await expect(a.tick()).rejects.toThrow(/1\.json is damaged/)
+    expect(a.ownedPartitions.map(key)).toEqual(['t/0'])
+    expect(a.holdsItsAssignment).toBe(false)
+    expect(existsSync(join(ownershipDir(a.dir, 't', 1), LOCK_NAME))).toBe(false)
+    unlinkSync(damaged)
+    await a.tick()
+    expect(a.ownedPartitions.map(key).sort()).toEqual(['t/0', 't/1'])
+    expect(hooks.assignedAt.get('t/1')).toBe(0)
+    expect(a.holdsItsAssignment).toBe(true)
+  })
+
+  test('a revoke whose commit fails still lets go, so the partition is not held unread', async () => {
+    const store = await storeWithTopic(2)
+    const ha = new Recorder()
+    const a = member(store, ha, {clientId: 'a'})
+    await a.join()
+    const b = member(store, new Recorder(), {clientId: 'b'})
+    await b.join()
+    expect(b.holdsItsAssignment).toBe(false) // t/1 is still a's
+    ha.position.set('t/1', 1)
+    // The commit of t/1 fails: its offsets file is damaged.
+    mkdirSync(join(a.dir, 'offsets', 't'), {recursive: true})
+    writeFileSync(join(a.dir, 'offsets', 't', '1.json'), '{')
+    await expect(a.tick()).rejects.toThrow(/1\.json is damaged/)
+    expect(a.ownedPartitions.map(key)).toEqual(['t/0'])
+    expect(existsSync(join(ownershipDir(a.dir, 't', 1), LOCK_NAME))).toBe(false)
   })
 })
 
