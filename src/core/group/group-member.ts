@@ -251,26 +251,49 @@ export class GroupMember {
     }
     // Take what is ours and free.
     let unclaimed = 0
+    const taken: Array<{key: string; tp: TopicPartition; ownership: PartitionOwnership}> = []
     for (const [key, tp] of mine) {
       if (this.owned.has(key) || this.stopped) continue
       const ownership = new PartitionOwnership(this.dir, tp.topic, tp.partition, this.memberId, this.staleMs, this.clock)
-      if (!(await ownership.tryAcquire(this.committedGeneration(tp)))) {
+      if (await ownership.tryAcquire(this.committedGeneration(tp))) taken.push({key, tp, ownership})
+      else unclaimed++
+    }
+    // Start offsets are read under the group's lock, as commits are made: a
+    // member that lost a partition either committed before this read or is
+    // refused. Owned means handed to the consumer: a partition whose start
+    // offset cannot be read (a damaged offsets file) is let go again, so a
+    // later round takes it once repaired instead of holding it unread.
+    let failure: unknown = null
+    let starts: Array<number | null> = []
+    try {
+      if (taken.length > 0) {
+        starts = await withGroupLock(this.dir, () =>
+          taken.map(({tp}) => {
+            try {
+              return this.startOffset(tp)
+            } catch (error) {
+              failure ??= error
+              return null
+            }
+          }),
+        )
+      }
+    } catch (error) {
+      // No lock, no start offsets: nothing taken stays held.
+      failure = error
+      starts = taken.map(() => null)
+    }
+    for (const [i, {key, tp, ownership}] of taken.entries()) {
+      const start = starts[i]
+      if (start === null) {
+        await ownership.release()
         unclaimed++
         continue
-      }
-      // Owned means handed to the consumer: a start offset that cannot be
-      // read (a damaged offsets file) lets go again, so a later round takes
-      // it once repaired instead of holding a partition nobody reads.
-      let start: number
-      try {
-        start = this.startOffset(tp)
-      } catch (error) {
-        await ownership.release()
-        throw error
       }
       this.owned.set(key, ownership)
       this.hooks.assigned(tp, start)
     }
+    if (failure !== null) throw failure
     this.holdsAll = unclaimed === 0 && !this.stopped
     this.membership.heartbeat({owned: this.ownedPartitions, positions: this.hooks.positions()})
   }
@@ -316,7 +339,9 @@ export class GroupMember {
     // The topic was deleted (and maybe created again) under us: what we read is not the topic's any more.
     const known = this.topicIds.get(ownership.topic)
     if (known !== undefined && this.currentTopicId(ownership.topic) !== known) return 'fenced'
-    return this.offsets.commit(ownership.topic, ownership.partition, offset, ownership.generation, this.memberId, known)
+    // Asked again under the group's lock: a takeover after the check above
+    // would otherwise let this member write an offset the new owner never saw.
+    return this.offsets.commit(ownership.topic, ownership.partition, offset, ownership.generation, this.memberId, known, () => ownership.valid)
   }
 
   /** The id of the topic as this member first saw it; kept, so a topic made anew under the name is told apart. */

@@ -29,6 +29,7 @@ import {LogpipeError} from '../../../src/core/errors.js'
 import {GroupMember, type PartitionHooks} from '../../../src/core/group/group-member.js'
 import {readMembers} from '../../../src/core/group/membership.js'
 import {ownershipDir, readGeneration} from '../../../src/core/group/ownership.js'
+import {withGroupLock} from '../../../src/core/group/group-files.js'
 import {LOCK_NAME, readLeaderInfo} from '../../../src/core/lock/partition-lock.js'
 import {writeJsonAtomic} from '../../../src/core/store/atomic-write.js'
 import {Store} from '../../../src/core/store/store.js'
@@ -107,6 +108,24 @@ describe('fencing', () => {
     expect(a.offsets.read('t', 0)).toMatchObject({offset: 6, memberId: 'new-owner'})
     // The other partition is still ours.
     expect(await a.commit(T1, 3)).toBe('committed')
+  })
+
+  test('a takeover while the owner waits for the group lock to commit: the commit is refused, so the new owner never starts below an offset it did not see', async () => {
+    const store = await storeWithTopic(1)
+    const a = member(store, new Recorder())
+    await a.join()
+    expect(await a.commit(T0, 5)).toBe('committed')
+    const dir = ownershipDir(a.dir, 't', 0)
+    let commit: Promise<string> | null = null
+    await withGroupLock(a.dir, async () => {
+      // A still owns t/0 when it asks (its own check passes), then waits for the lock...
+      commit = a.commit(T0, 9)
+      // ...while a new owner takes over and reads the committed offset: 5.
+      writeJsonAtomic(join(dir, 'generation'), {generation: readGeneration(dir) + 1})
+      expect(a.offsets.read('t', 0)?.offset).toBe(5)
+    })
+    expect(await commit).toBe('fenced')
+    expect(a.offsets.read('t', 0)).toMatchObject({offset: 5, generation: 1})
   })
 
   test('another process takes over the stalled owner lock: the old owner is fenced, lets go without committing, and leaves the new lock alone', async () => {
