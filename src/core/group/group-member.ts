@@ -107,6 +107,8 @@ export class GroupMember {
   private readonly membership: Membership
   private readonly owned = new Map<string, PartitionOwnership>()
   private readonly topicIds = new Map<string, string>()
+  /** Partitions of each subscribed topic when this member first saw it. */
+  private readonly partitionsAtJoin = new Map<string, number>()
   private ticking: Promise<void> | null = null
   private stopped = false
   private readonly clock: Clock
@@ -219,6 +221,10 @@ export class GroupMember {
         // A topic another member subscribes to that is gone: nobody gets it.
       }
     }
+    for (const topic of this.topics) {
+      const n = partitionsPerTopic.get(topic)
+      if (n !== undefined && !this.partitionsAtJoin.has(topic)) this.partitionsAtJoin.set(topic, n)
+    }
     // The group's strategy, not necessarily ours: two members that joined at
     // the same moment with different ones must still compute the same plan.
     const strategy = groupStrategy(members) ?? this.options.strategy ?? 'range'
@@ -311,6 +317,13 @@ export class GroupMember {
         committed = null
       }
       if (committed && committed.offset >= start && committed.offset <= end) return committed.offset
+      // A partition added (topic alter --partitions) after this member
+      // joined holds only records written since: latest, or an -o, would
+      // skip those written before this member saw it (Kafka's consumer does,
+      // until its next metadata refresh). The group starts it at its start,
+      // as a plain consume reads partitions added while it runs.
+      const atJoin = this.partitionsAtJoin.get(tp.topic)
+      if (!committed && atJoin !== undefined && tp.partition >= atJoin) return start
       if (!committed && this.options.startWithoutCommit) return resolveOffsetSpec(reader, this.options.startWithoutCommit)
       if (committed) {
         this.notice(`committed offset ${committed.offset} of ${tpKey(tp)} is outside the log (${start}..${end}); resetting to ${this.options.autoOffsetReset ?? 'earliest'}`)

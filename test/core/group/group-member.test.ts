@@ -274,6 +274,28 @@ describe('owned means read', () => {
   })
 })
 
+describe('a partition added while the group runs', () => {
+  test('starts at its start even with auto.offset.reset latest: its records were all written after the member joined', async () => {
+    const store = await storeWithTopic(1, 3)
+    const hooks = new Recorder()
+    const a = member(store, hooks, {autoOffsetReset: 'latest'})
+    await a.join()
+    expect(hooks.assignedAt.get('t/0')).toBe(3)
+    new Admin(store).alterTopic('t', {partitions: 2})
+    const producer = new Producer(store, 't')
+    await producer.send([{value: 'n0', partition: 1}, {value: 'n1', partition: 1}])
+    await producer.close()
+    await a.tick()
+    expect(hooks.assignedAt.get('t/1')).toBe(0)
+    // A member joining now sees both partitions at its join: latest, where the group has no offset.
+    const late = new Recorder()
+    const b = new GroupMember(store, 'g2', ['t'], late, {autoOffsetReset: 'latest', sessionTimeoutMs: 60_000})
+    onTestFinished(() => b.leave())
+    await b.join()
+    expect(late.assignedAt.get('t/1')).toBe(2)
+  })
+})
+
 describe('assignment strategy', () => {
   test('a member asking for another strategy than the group uses cannot join (exit 1 with a hint)', async () => {
     const store = await storeWithTopic(2)
