@@ -15,6 +15,7 @@ import {LOG_SUFFIX, listSegmentBaseOffsets, segmentPath} from './file-names.js'
 import {readRecoveryPoint} from './recovery-point.js'
 import {LogSegment} from './segment.js'
 import type {TimeIndex} from './time-index.js'
+import {type Clock, systemClock} from '../clock.js'
 
 /**
  * A reader's first buffer. It grows to hold a larger batch when one is
@@ -73,6 +74,8 @@ export interface LogReaderOptions {
    * readdir may.
    */
   listSegments?: (dir: string) => number[]
+  /** Judges how long bad bytes stayed bad (SUSPECT_MS). */
+  clock?: Clock
 }
 
 export class LogReader {
@@ -93,11 +96,13 @@ export class LogReader {
   private suspect: {base: number; position: number; at: number} | null = null
 
   private readonly list: (dir: string) => number[]
+  private readonly clock: Clock
 
   /** `buffer`, when given, is the read buffer (e.g. from a MemoryArena shared with the output). */
   constructor(dir: string, buffer?: Buffer, options: LogReaderOptions = {}) {
     this.dir = dir
     this.list = options.listSegments ?? listSegmentBaseOffsets
+    this.clock = options.clock ?? systemClock
     // Allocated on the first read: readers made only for their offsets (describe, lag) never need it.
     this.buf = buffer && buffer.length >= READ_BUFFER_SIZE ? buffer : null
   }
@@ -279,7 +284,7 @@ export class LogReader {
   /** Bad bytes at the read position: damage once proved so (see `stall`). */
   private noteSuspect(size: number): void {
     const base = this.segment!.baseOffset
-    const now = Date.now()
+    const now = this.clock.now()
     const same = this.suspect !== null && this.suspect.base === base && this.suspect.position === this.position
     const point = readRecoveryPoint(this.dir).offset
     const belowPoint = point !== null && this.nextOffset < point

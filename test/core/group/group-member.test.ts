@@ -26,6 +26,7 @@ import {Admin} from '../../../src/core/client/admin.js'
 import {Producer} from '../../../src/core/client/producer.js'
 import type {TopicPartition} from '../../../src/core/group/assignors.js'
 import {LogpipeError} from '../../../src/core/errors.js'
+import {GroupAdmin} from '../../../src/core/group/group-admin.js'
 import {GroupMember, type PartitionHooks} from '../../../src/core/group/group-member.js'
 import {readMembers} from '../../../src/core/group/membership.js'
 import {ownershipDir, readGeneration} from '../../../src/core/group/ownership.js'
@@ -363,6 +364,17 @@ describe('time, from the clock it is given', () => {
     expect(a.ownedPartitions.map(key).sort()).toEqual(['t/0', 't/1'])
   })
 
+  test('group describe judges members by the clock it is given: a member past its session timeout is no member', async () => {
+    const store = await storeWithTopic(1)
+    const clock = new ManualClock()
+    const a = member(store, new Recorder(), {clock, sessionTimeoutMs: 10_000})
+    await a.join()
+    const admin = new GroupAdmin(store, {clock})
+    expect(admin.describeGroup('g').members.map((m) => m.memberId)).toEqual([a.memberId])
+    clock.advance(10_001)
+    expect(admin.describeGroup('g')).toMatchObject({members: [], state: 'Dead'})
+  })
+
   test('heartbeat() rewrites the member file only once half a tick interval has passed on the clock', async () => {
     const store = await storeWithTopic(1)
     const clock = new ManualClock(1_700_000_000_000)
@@ -406,7 +418,6 @@ describe('a topic deleted and created again under its name', () => {
     const b = member(store, new Recorder(), {clientId: 'b', onNotice: (m) => notices.push(m)})
     expect(b.startOffset(T0)).toBe(0)
     expect(notices.join('\n')).toMatch(/committed offset 1000 of t\/0 belongs to an earlier topic of that name/)
-    const {GroupAdmin} = await import('../../../src/core/group/group-admin.js')
     expect(new GroupAdmin(store).describeGroup('g').partitions.find((r) => r.partition === 0)?.currentOffset ?? null).toBeNull()
   })
 })

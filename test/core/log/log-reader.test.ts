@@ -3,11 +3,12 @@
  * (the earliest offset whose timestamp is at or after a time), polling from
  * one segment into the next, and following a log as it grows.
  */
-import {unlinkSync} from 'node:fs'
+import {appendFileSync, unlinkSync} from 'node:fs'
 import {describe, expect, test} from 'vitest'
 import {INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX, listSegmentBaseOffsets, segmentPath} from '../../../src/core/log/file-names.js'
 import {LogReader, READ_BUFFER_SIZE} from '../../../src/core/log/log-reader.js'
 import {type PlainRecord, Rng, fill, newBuilder, tempDir, testSeed, utf8} from '../support.js'
+import {ManualClock} from '../../helpers/clock.js'
 import {T0, appendBatch, expectSeekLandsOn, expectedRecords, firstAfterSeek, openLog, range, readBack, writeAll} from './log-helpers.js'
 
 const OVERRIDES = {'segment.bytes': 3000, 'index.interval.bytes': 200}
@@ -149,6 +150,24 @@ describe('LogReader over several segments', () => {
     const bases = listSegmentBaseOffsets(dir)
     const reader = new LogReader(dir, undefined, {listSegments: (d) => listSegmentBaseOffsets(d).filter((b) => b !== bases.at(-1))})
     expect(reader.logEndOffset()).toBe(12)
+    reader.close()
+  })
+
+  test('bad bytes past the recovery point are damage once they stayed bad for SUSPECT_MS on the clock given', async () => {
+    const dir = tempDir()
+    await writeAll(openLog(dir).log, [[{timestamp: T0, key: null, value: utf8('a')}]])
+    appendFileSync(segmentPath(dir, 0, LOG_SUFFIX), Buffer.alloc(100, 0xff))
+    const clock = new ManualClock()
+    const reader = new LogReader(dir, undefined, {clock})
+    expect(reader.poll()).not.toBeNull()
+    expect(reader.poll()).toBeNull()
+    expect(reader.suspecting).toBe(true)
+    clock.advance(49)
+    expect(reader.poll()).toBeNull()
+    expect(reader.stall).toBeNull()
+    clock.advance(1)
+    expect(reader.poll()).toBeNull()
+    expect(reader.stall).toMatchObject({offset: 1, segmentBaseOffset: 0, belowRecoveryPoint: false})
     reader.close()
   })
 
