@@ -13,7 +13,9 @@
  *   - `topic verify` exits 0 for every topic;
  *   - the group's committed offsets never went back and never passed the log
  *     end, and the group skipped nothing (what members printed plus what a
- *     final `consume -g -e` prints covers every offset);
+ *     final `consume -g -e` prints covers every offset); a skip is explained
+ *     by what each member printed of the partition, the commits seen around
+ *     it (sampled with the member that made each) and the segments around it;
  *   - no `.creating-*`, `.deleting-*`, `.tmp`, `.cleaned`, `.replacing` is left;
  *   - kafkajs decodes every segment.
  *
@@ -31,10 +33,12 @@ import {join} from 'node:path'
 import {expect, test} from 'vitest'
 import {Admin} from '../../src/core/client/admin.js'
 import {GroupAdmin} from '../../src/core/group/group-admin.js'
+import {OffsetStore} from '../../src/core/group/offset-store.js'
+import {listSegmentBaseOffsets} from '../../src/core/log/file-names.js'
 import {Store} from '../../src/core/store/store.js'
 import {assertKafkajsDecodes} from '../helpers/kafkajs.js'
 import {library, seededRandom} from '../e2e/support.js'
-import {type AckedRecord, type PartitionEnds, checkOffsets, findLeftovers, findLosses, pairAcks, parseAcks, parseLog} from './checks.js'
+import {type AckedRecord, type CommitSeen, type PartitionEnds, checkOffsets, explainSkip, findLeftovers, findLosses, pairAcks, parseAcks, parseLog, printedOffsets} from './checks.js'
 import {TARGETS, type Target, type Trigger, inject} from './faults.js'
 import {type Proc, endsWithin, runOnce} from './procs.js'
 import {Loop, type ProducerSpec, type Rng, alterCommands, churnCommands, configFlags, int, planRound, startMember, startProducer} from './workload.js'
@@ -79,6 +83,7 @@ interface RoundResult {
   lost: string[]
   verifyFailures: string[]
   problems: string[]
+  details: string[]
   faulted: boolean
 }
 
@@ -110,6 +115,7 @@ test(`fault campaign: ${KILL_ROUNDS} kill -9 and ${STOP_ROUNDS} SIGSTOP/SIGCONT 
     const r = await runRound(round, kinds[i], partitionForKey)
     log(`round ${round}/${kinds.length} ${r.line}`)
     for (const l of [...r.lost, ...r.verifyFailures, ...r.problems].slice(0, 12)) log(`    ${l}`)
+    for (const l of r.details.slice(0, 12)) log(`    ${l}`)
     if (r.lost.length + r.verifyFailures.length + r.problems.length > 0) failed.push(`round ${round}`)
   }
   const byTarget = [...totals.byTarget].map(([k, v]) => `${k} ${v}`).join(', ')
@@ -139,6 +145,8 @@ async function runRound(round: number, kind: RoundKind, partitionForKey: (key: U
   const trigger: Trigger = faultRnd() < 0.5 ? 'time' : 'event'
   const stopMs = int(faultRnd, ...STOP_MS)
   const problems: string[] = []
+  /** Lines that explain a problem (not problems themselves). */
+  const details: string[] = []
   totals.rounds[kind.signal]++
   const t0 = Date.now()
 
@@ -169,11 +177,33 @@ async function runRound(round: number, kind: RoundKind, partitionForKey: (key: U
       committedSeen.set(k, Math.max(before ?? -1, p.currentOffset))
     }
   }
+  // Every change of a committed offset seen, and who made it (member id -> process name, from the member files' pids).
+  const commitsSeen = new Map<string, CommitSeen[]>()
+  const memberNames = new Map<string, string>()
+  const offsetStore = new OffsetStore(join(dataDir, 'groups', 'G'))
+  const sampleCommits = () => {
+    for (const [topic, partitions] of offsetStore.readAll()) {
+      for (const [p, c] of partitions) {
+        const k = `${topic}/${p}`
+        const list = commitsSeen.get(k) ?? []
+        commitsSeen.set(k, list)
+        const by = c.memberId === null ? 'reset' : (memberNames.get(c.memberId) ?? c.memberId.slice(-6))
+        const last = list.at(-1)
+        if (!last || last.offset !== c.offset || last.generation !== c.generation || last.by !== by) list.push({offset: c.offset, generation: c.generation, by})
+      }
+    }
+  }
   let sampling = true
   const sampler = (async () => {
     while (sampling) {
       try {
-        sample('while running', admin.describeGroup('G').partitions)
+        const d = admin.describeGroup('G')
+        for (const m of d.members) {
+          const proc = members.find((x) => x.pid === m.pid)
+          if (proc) memberNames.set(m.memberId, proc.name)
+        }
+        sample('while running', d.partitions)
+        sampleCommits()
       } catch {
         // No group yet, or a file being replaced: the next sample sees it.
       }
@@ -340,13 +370,20 @@ async function runRound(round: number, kind: RoundKind, partitionForKey: (key: U
     const end = topic === 'plain' ? plainEnds[Number(p)]?.logEndOffset : undefined
     if (end !== undefined && offset > end) problems.push(`group G ${k}: committed ${offset}, past the log end ${end}`)
   }
+  try {
+    sampleCommits()
+  } catch {
+    // A damaged offsets file is reported by the group's own checks.
+  }
   const delivered = new Set<string>()
-  for (const m of [...members, groupFinal]) {
-    for (const line of m.wholeLines()) {
+  const printed = [...members, groupFinal].map((m) => {
+    const lines = m.wholeLines()
+    for (const line of lines) {
       const [p, o] = line.split(' ')
       delivered.add(`${p} ${o}`)
     }
-  }
+    return {name: m === groupFinal ? 'final' : m.name, offsets: printedOffsets(lines)}
+  })
   plainEnds.forEach((e, p) => {
     let skipped = 0
     let first = -1
@@ -356,7 +393,14 @@ async function runRound(round: number, kind: RoundKind, partitionForKey: (key: U
         if (first < 0) first = o
       }
     }
-    if (skipped > 0) problems.push(`group G plain/${p}: ${skipped} offsets never delivered to any member (first ${first})`)
+    if (skipped === 0) return
+    problems.push(`group G plain/${p}: ${skipped} offsets never delivered to any member (first ${first})`)
+    // What the campaign knows, so the next failure is explained.
+    let segments: number[] = []
+    try {
+      segments = listSegmentBaseOffsets(join(dataDir, 'topics', 'plain', String(p)))
+    } catch {}
+    details.push(...explainSkip('plain', p, first, printed, commitsSeen.get(`plain/${p}`) ?? [], segments))
   })
 
   const verifyFailures: string[] = []
@@ -385,5 +429,5 @@ async function runRound(round: number, kind: RoundKind, partitionForKey: (key: U
     `${kind.signal === 'SIGKILL' ? 'kill' : 'stop'}:${kind.target}/${trigger}: ${what}; ` +
     `${checked} acked checked, ${lost.length} lost; verify ${verifies.length - verifyFailures.length}/${verifies.length} OK; ` +
     `${problems.length} other problems; setup ${t1 - t0} ms, workload ${t2 - t1} ms, checks ${Date.now() - t2} ms${notes.length ? `; ${notes.join('; ')}` : ''}${clean ? '' : `; data kept in ${base}`}`
-  return {line, checked, lost, verifyFailures, problems, faulted: victim !== null}
+  return {line, checked, lost, verifyFailures, problems, details, faulted: victim !== null}
 }

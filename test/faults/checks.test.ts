@@ -5,7 +5,7 @@
  * key whose latest value is gone, and a gap in the offsets.
  */
 import {describe, expect, test} from 'vitest'
-import {checkOffsets, findLosses, pairAcks, parseLog} from './checks.js'
+import {checkOffsets, explainSkip, findLosses, offsetRanges, pairAcks, parseLog, printedOffsets} from './checks.js'
 import type {ProducerSpec} from './workload.js'
 
 const pinned = (values: string[]): ProducerSpec => ({
@@ -78,4 +78,21 @@ test('checkOffsets finds a gap, a repeat and a short read', () => {
   expect(checkOffsets('plain', false, view('plain 0 0  a\nplain 0 2  b\n'), ends(3))[0]).toMatch(/where 1 belongs/)
   expect(checkOffsets('plain', true, view('plain 0 3  a\nplain 0 3  b\n'), ends(4))[0]).toMatch(/after 3/)
   expect(checkOffsets('plain', false, view('plain 0 0  a\n'), ends(2))[0]).toMatch(/log end is 2/)
+})
+
+test('a skip is explained by what each member printed, the commits around it and the segments around it', () => {
+  const m0 = printedOffsets(['0 0 a', '0 1 b', '0 2 c', '0 5 f', '1 0 x', 'not a line'])
+  expect(m0).toEqual(new Map([[0, [0, 1, 2, 5]], [1, [0]]]))
+  expect(offsetRanges([0, 1, 2, 5, 7, 8])).toBe('0-2, 5, 7-8')
+  expect(offsetRanges([1, 3, 5], 2)).toBe('1, 3 and 1 more ranges')
+  const lines = explainSkip('plain', 0, 3, [{name: 'm0', offsets: m0}, {name: 'm1', offsets: new Map()}], [
+    {offset: 2, generation: 1, by: 'm0'},
+    {offset: 3, generation: 1, by: 'm0'},
+    {offset: 6, generation: 1, by: 'm0'},
+  ], [0, 3, 5, 8])
+  expect(lines).toEqual([
+    '  plain/0 printed: m0 0-2, 5; m1 nothing',
+    '  plain/0 commits seen (3; offset@generation by): 3@1 m0, 6@1 m0',
+    '  plain/0 segments around 3: 0, 3, 5',
+  ])
 })

@@ -227,3 +227,63 @@ export function findLeftovers(dataDir: string): string[] {
   walk(dataDir)
   return out
 }
+
+/** What a `consume -F '%p %o ...'` printed: partition -> offsets, ascending, once each. */
+export function printedOffsets(lines: string[]): Map<number, number[]> {
+  const sets = new Map<number, Set<number>>()
+  for (const line of lines) {
+    const [p, o] = line.split(' ')
+    if (o === undefined || !/^\d+$/.test(p) || !/^\d+$/.test(o)) continue
+    const set = sets.get(Number(p)) ?? new Set<number>()
+    sets.set(Number(p), set)
+    set.add(Number(o))
+  }
+  return new Map([...sets].map(([p, s]) => [p, [...s].sort((a, b) => a - b)]))
+}
+
+/** Ascending offsets as ranges, "0-4744, 4758-6999", at most `max` of them (then how many more). */
+export function offsetRanges(offsets: readonly number[], max = 6): string {
+  if (offsets.length === 0) return 'nothing'
+  const ranges: string[] = []
+  let start = offsets[0]
+  for (let i = 1; i <= offsets.length; i++) {
+    if (i < offsets.length && offsets[i] === offsets[i - 1] + 1) continue
+    ranges.push(start === offsets[i - 1] ? String(start) : `${start}-${offsets[i - 1]}`)
+    start = offsets[i]
+  }
+  return ranges.length <= max ? ranges.join(', ') : `${ranges.slice(0, max).join(', ')} and ${ranges.length - max} more ranges`
+}
+
+/** A committed offset as the campaign saw it change: offset, ownership generation, and who (the member's process name, or its id). */
+export interface CommitSeen {
+  offset: number
+  generation: number
+  by: string
+}
+
+/**
+ * A few lines that explain a partition reported skipped from `first` on:
+ * what each process printed of it, the commits seen around `first` (the
+ * last at or below it and the next ones), and the segments around it (a
+ * reader that moved to the wrong next segment skips exactly one).
+ */
+export function explainSkip(
+  topic: string,
+  partition: number,
+  first: number,
+  printed: ReadonlyArray<{name: string; offsets: Map<number, number[]>}>,
+  commits: readonly CommitSeen[],
+  segments: readonly number[],
+): string[] {
+  const who = printed.map((p) => `${p.name} ${offsetRanges(p.offsets.get(partition) ?? [])}`).join('; ')
+  const below = commits.findLastIndex((c) => c.offset <= first)
+  const around = commits.slice(Math.max(0, below), Math.max(0, below) + 4)
+  const seen = around.map((c) => `${c.offset}@${c.generation} ${c.by}`).join(', ')
+  const at = segments.findLastIndex((b) => b <= first)
+  const near = segments.slice(Math.max(0, at - 1), at + 2).join(', ')
+  return [
+    `  ${topic}/${partition} printed: ${who}`,
+    `  ${topic}/${partition} commits seen (${commits.length}; offset@generation by): ${seen || 'none'}`,
+    `  ${topic}/${partition} segments around ${first}: ${near || 'none'}`,
+  ]
+}

@@ -145,7 +145,8 @@ export async function runConsumeSession(s: ConsumeSessionSettings): Promise<void
       if (gc) await gc.commit()
       if (out.closed || stopped || remaining <= 0 || stopping || runner?.fatal) break
       if (records === 0) {
-        if (s.exitAtEnd && consumer.allAtEnd && !runner?.busy) break
+        // In a group, "every partition at its end" counts only once the member holds all the plan gives it.
+        if (s.exitAtEnd && consumer.allAtEnd && !runner?.busy && (gc?.member.holdsItsAssignment ?? true)) break
         await consumer.waitForData(runner?.busy ? 20 : undefined)
       }
     }

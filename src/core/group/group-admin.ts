@@ -15,6 +15,7 @@ import {groupDir} from './group-member.js'
 import {groupStrategy, isMemberAlive, readMembers, type MemberInfo} from './membership.js'
 import {OffsetStore} from './offset-store.js'
 import {listNames, withGroupLock} from './group-files.js'
+import {type Clock, systemClock} from '../clock.js'
 
 export type GroupState = 'Empty' | 'Stable' | 'PreparingRebalance' | 'Dead'
 
@@ -67,15 +68,19 @@ export interface ResetPlanRow {
 export interface GroupAdminOptions {
   /** One-line notices: damaged member files skipped, an interrupted reset finished. */
   onNotice?: (message: string) => void
+  /** Judges whether members' heartbeats are within their session timeouts. */
+  clock?: Clock
 }
 
 export class GroupAdmin {
   readonly store: Store
   private readonly onNotice?: (message: string) => void
+  private readonly clock: Clock
 
   constructor(store: Store, options: GroupAdminOptions = {}) {
     this.store = store
     this.onNotice = options.onNotice
+    this.clock = options.clock ?? systemClock
   }
 
   private dir(group: string): string {
@@ -116,7 +121,7 @@ export class GroupAdmin {
 
   /** Live members; damaged member files are left out and said (a member's tick removes them). */
   private liveMembers(group: string, dir: string): MemberInfo[] {
-    const now = Date.now()
+    const now = this.clock.now()
     return readMembers(dir, (d) => this.onNotice?.(`group ${group}: ignoring damaged member file ${d.path}: ${d.why}`)).filter((m) => isMemberAlive(m, now))
   }
 

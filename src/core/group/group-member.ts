@@ -108,6 +108,8 @@ export class GroupMember {
   private readonly membership: Membership
   private readonly owned = new Map<string, PartitionOwnership>()
   private readonly topicIds = new Map<string, string>()
+  /** Partitions of each subscribed topic when this member first saw it. */
+  private readonly partitionsAtJoin = new Map<string, number>()
   private ticking: Promise<void> | null = null
   private stopped = false
   private readonly clock: Clock
@@ -184,7 +186,28 @@ export class GroupMember {
     return this.ticking
   }
 
+  /**
+   * Every partition the last round's plan gave this member is owned and
+   * handed to the consumer. Until then "at the end of every partition" says
+   * nothing: the partitions another member still holds (it lets go on its
+   * next tick) are unread, so a consume -g -e must not end yet.
+   */
+  get holdsItsAssignment(): boolean {
+    return this.holdsAll
+  }
+
+  private holdsAll = false
+
   private async round(): Promise<void> {
+    try {
+      await this.rebalance()
+    } catch (error) {
+      this.holdsAll = false
+      throw error
+    }
+  }
+
+  private async rebalance(): Promise<void> {
     if (this.stopped) return
     this.membership.heartbeat({owned: this.ownedPartitions, positions: this.hooks.positions()})
     const now = this.clock.now()
@@ -198,6 +221,10 @@ export class GroupMember {
       } catch {
         // A topic another member subscribes to that is gone: nobody gets it.
       }
+    }
+    for (const topic of this.topics) {
+      const n = partitionsPerTopic.get(topic)
+      if (n !== undefined && !this.partitionsAtJoin.has(topic)) this.partitionsAtJoin.set(topic, n)
     }
     // The group's strategy, not necessarily ours: two members that joined at
     // the same moment with different ones must still compute the same plan.
@@ -214,23 +241,67 @@ export class GroupMember {
       const lost = !ownership.valid
       if (mine.has(key) && !lost) continue
       const tp = {topic: ownership.topic, partition: ownership.partition}
-      const position = await this.hooks.revoked(tp)
-      if (lost) {
-        this.notice(`lost ownership of ${key} (another member took it over); its uncommitted records will be read again`)
-      } else if (position !== null) {
-        await this.commitWith(ownership, position)
+      // Revoked is revoked, even when the commit fails (the group's lock
+      // timed out, a full disk): kept, the partition would be owned and
+      // never read again. Uncommitted records are read again by the next owner.
+      try {
+        const position = await this.hooks.revoked(tp)
+        if (lost) {
+          this.notice(`lost ownership of ${key} (another member took it over); its uncommitted records will be read again`)
+        } else if (position !== null) {
+          await this.commitWith(ownership, position)
+        }
+      } finally {
+        this.owned.delete(key)
+        await ownership.release()
       }
-      this.owned.delete(key)
-      await ownership.release()
     }
     // Take what is ours and free.
+    let unclaimed = 0
+    const taken: Array<{key: string; tp: TopicPartition; ownership: PartitionOwnership}> = []
     for (const [key, tp] of mine) {
       if (this.owned.has(key) || this.stopped) continue
       const ownership = new PartitionOwnership(this.dir, tp.topic, tp.partition, this.memberId, this.staleMs, this.clock)
-      if (!(await ownership.tryAcquire(this.committedGeneration(tp)))) continue
-      this.owned.set(key, ownership)
-      this.hooks.assigned(tp, this.startOffset(tp))
+      if (await ownership.tryAcquire(this.committedGeneration(tp))) taken.push({key, tp, ownership})
+      else unclaimed++
     }
+    // Start offsets are read under the group's lock, as commits are made: a
+    // member that lost a partition either committed before this read or is
+    // refused. Owned means handed to the consumer: a partition whose start
+    // offset cannot be read (a damaged offsets file) is let go again, so a
+    // later round takes it once repaired instead of holding it unread.
+    let failure: unknown = null
+    let starts: Array<number | null> = []
+    try {
+      if (taken.length > 0) {
+        starts = await withGroupLock(this.dir, () =>
+          taken.map(({tp}) => {
+            try {
+              return this.startOffset(tp)
+            } catch (error) {
+              failure ??= error
+              return null
+            }
+          }),
+        )
+      }
+    } catch (error) {
+      // No lock, no start offsets: nothing taken stays held.
+      failure = error
+      starts = taken.map(() => null)
+    }
+    for (const [i, {key, tp, ownership}] of taken.entries()) {
+      const start = starts[i]
+      if (start === null) {
+        await ownership.release()
+        unclaimed++
+        continue
+      }
+      this.owned.set(key, ownership)
+      this.hooks.assigned(tp, start)
+    }
+    if (failure !== null) throw failure
+    this.holdsAll = unclaimed === 0 && !this.stopped
     this.membership.heartbeat({owned: this.ownedPartitions, positions: this.hooks.positions()})
   }
 
@@ -247,6 +318,13 @@ export class GroupMember {
         committed = null
       }
       if (committed && committed.offset >= start && committed.offset <= end) return committed.offset
+      // A partition added (topic alter --partitions) after this member
+      // joined holds only records written since: latest, or an -o, would
+      // skip those written before this member saw it (Kafka's consumer does,
+      // until its next metadata refresh). The group starts it at its start,
+      // as a plain consume reads partitions added while it runs.
+      const atJoin = this.partitionsAtJoin.get(tp.topic)
+      if (!committed && atJoin !== undefined && tp.partition >= atJoin) return start
       if (!committed && this.options.startWithoutCommit) return resolveOffsetSpec(reader, this.options.startWithoutCommit)
       const reset = this.autoOffsetReset(tp.topic)
       if (committed) {
@@ -281,7 +359,9 @@ export class GroupMember {
     // The topic was deleted (and maybe created again) under us: what we read is not the topic's any more.
     const known = this.topicIds.get(ownership.topic)
     if (known !== undefined && this.currentTopicId(ownership.topic) !== known) return 'fenced'
-    return this.offsets.commit(ownership.topic, ownership.partition, offset, ownership.generation, this.memberId, known)
+    // Asked again under the group's lock: a takeover after the check above
+    // would otherwise let this member write an offset the new owner never saw.
+    return this.offsets.commit(ownership.topic, ownership.partition, offset, ownership.generation, this.memberId, known, () => ownership.valid)
   }
 
   /** The id of the topic as this member first saw it; kept, so a topic made anew under the name is told apart. */

@@ -176,13 +176,24 @@ export class OffsetStore {
 
   /**
    * A member's commit. Refused ('fenced') when a commit from a newer
-   * generation is already there, and ('backwards') when it would move the
-   * offset back.
+   * generation is already there, or when `stillOwner` (asked under the
+   * group's lock, so no new owner reads the offset between the answer and
+   * the write) says the member lost the partition; and ('backwards') when
+   * it would move the offset back.
    */
-  async commit(topic: string, partition: number, offset: number, generation: number, memberId: string, topicId?: string): Promise<CommitOutcome> {
+  async commit(
+    topic: string,
+    partition: number,
+    offset: number,
+    generation: number,
+    memberId: string,
+    topicId?: string,
+    stillOwner?: () => boolean,
+  ): Promise<CommitOutcome> {
     if (!isOffset(offset)) throw new StoreError(`cannot commit offset ${offset} of ${topic}/${partition}: not an offset`)
     return withGroupLock(this.groupDir, async () => {
       await this.finishJournal()
+      if (stillOwner && !stillOwner()) return 'fenced'
       const current = this.read(topic, partition)
       // An offset of another incarnation of the topic is no offset of this one.
       if (current && (current.topicId === undefined || topicId === undefined || current.topicId === topicId)) {

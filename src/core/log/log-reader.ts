@@ -4,17 +4,18 @@
  * written" (a writer may be in the middle of its write). Memory is one read
  * buffer, whatever the log size.
  */
-import {closeSync, fstatSync, statSync} from 'node:fs'
+import {closeSync, fstatSync, lstatSync, statSync} from 'node:fs'
 import {OPEN, openNoFollow} from '../store/fs.js'
 import {CorruptIndexError, CorruptRecordError, StoreError} from '../errors.js'
 import {CORRUPT, PARTIAL, batchBaseOffset, batchLastOffset, batchMaxTimestamp, batchSize, checkBatch} from '../record/batch-header.js'
 import * as L from '../record/batch-layout.js'
 import {RecordReader} from '../record/record.js'
 import {BatchScanner, readFully} from './batch-scanner.js'
-import {listSegmentBaseOffsets} from './file-names.js'
+import {LOG_SUFFIX, listSegmentBaseOffsets, segmentPath} from './file-names.js'
 import {readRecoveryPoint} from './recovery-point.js'
 import {LogSegment} from './segment.js'
 import type {TimeIndex} from './time-index.js'
+import {type Clock, systemClock} from '../clock.js'
 
 /**
  * A reader's first buffer. It grows to hold a larger batch when one is
@@ -66,6 +67,17 @@ export function corruptionError(topic: string, partition: number, at: LogPlace, 
 /** How long bad bytes must stay bad to be damage rather than a batch being written. */
 const SUSPECT_MS = 50
 
+export interface LogReaderOptions {
+  /**
+   * Lists the segments' base offsets, ascending (the directory by default).
+   * Tests stand in a listing that misses a segment made while it ran, as
+   * readdir may.
+   */
+  listSegments?: (dir: string) => number[]
+  /** Judges how long bad bytes stayed bad (SUSPECT_MS). */
+  clock?: Clock
+}
+
 export class LogReader {
   readonly dir: string
   private buf: Buffer | null
@@ -83,17 +95,42 @@ export class LogReader {
   stall: ReaderStall | null = null
   private suspect: {base: number; position: number; at: number} | null = null
 
+  private readonly list: (dir: string) => number[]
+  private readonly clock: Clock
+
   /** `buffer`, when given, is the read buffer (e.g. from a MemoryArena shared with the output). */
-  constructor(dir: string, buffer?: Buffer) {
+  constructor(dir: string, buffer?: Buffer, options: LogReaderOptions = {}) {
     this.dir = dir
+    this.list = options.listSegments ?? listSegmentBaseOffsets
+    this.clock = options.clock ?? systemClock
     // Allocated on the first read: readers made only for their offsets (describe, lag) never need it.
     this.buf = buffer && buffer.length >= READ_BUFFER_SIZE ? buffer : null
   }
 
-  /** Base offsets of the segments, re-read from the directory. */
+  /**
+   * Base offsets of the segments, re-read from the directory. readdir is no
+   * snapshot: a listing made while a writer rolls may miss a segment made
+   * during it and still show a later one (under load this made a tailing
+   * consumer skip a whole segment). Callers that must not miss one check
+   * what they found (nextSegmentAfter, logEndOffset).
+   */
   listSegments(): number[] {
-    this.bases = listSegmentBaseOffsets(this.dir)
+    this.bases = this.list(this.dir)
     return this.bases
+  }
+
+  /**
+   * The segment after `current`, none missed. One that starts where the
+   * reader's records ended is the next for certain; any other (a gap, as
+   * compaction leaves, or a segment the listing missed) is looked for in a
+   * second listing. Segments are made in offset order, so every one before
+   * a segment the first listing showed was made before that listing ended,
+   * and the second one, started after it, shows them all.
+   */
+  private nextSegmentAfter(current: number): number | undefined {
+    const next = this.listSegments().find((b) => b > current)
+    if (next === undefined || next === this.nextOffset) return next
+    return this.listSegments().find((b) => b > current)
   }
 
   logStartOffset(): number {
@@ -105,9 +142,15 @@ export class LogReader {
   logEndOffset(): number {
     const bases = this.listSegments()
     if (bases.length === 0) return 0
-    const active = bases[bases.length - 1]
+    let active = bases[bases.length - 1]
     // An empty active segment was rolled at the log end: its base is the end.
-    return segmentEnd(new LogSegment(this.dir, active)) ?? active
+    let end = segmentEnd(new LogSegment(this.dir, active)) ?? active
+    // A segment the listing missed (see listSegments) starts where the one before it ends.
+    while (end !== active && lstatSync(segmentPath(this.dir, end, LOG_SUFFIX), {throwIfNoEntry: false}) !== undefined) {
+      active = end
+      end = segmentEnd(new LogSegment(this.dir, active)) ?? active
+    }
+    return end
   }
 
   /**
@@ -174,7 +217,7 @@ export class LogReader {
       // and read this one once more after seeing it (a batch may have
       // landed just before the roll).
       const current = this.segment!.baseOffset
-      const next = this.listSegments().find((b) => b > current)
+      const next = this.nextSegmentAfter(current)
       if (next === undefined) return null
       const again = this.readInSegment()
       if (again) return again
@@ -241,7 +284,7 @@ export class LogReader {
   /** Bad bytes at the read position: damage once proved so (see `stall`). */
   private noteSuspect(size: number): void {
     const base = this.segment!.baseOffset
-    const now = Date.now()
+    const now = this.clock.now()
     const same = this.suspect !== null && this.suspect.base === base && this.suspect.position === this.position
     const point = readRecoveryPoint(this.dir).offset
     const belowPoint = point !== null && this.nextOffset < point

@@ -23,6 +23,7 @@ import {LockError} from '../errors.js'
 import {type HostProcess, isRunning, parseHostProcess, thisHostProcess} from '../lock/process-identity.js'
 import {writeJsonAtomic} from './atomic-write.js'
 import {readFileNoFollow, writeFileNoFollow} from './fs.js'
+import {type Clock, systemClock} from '../clock.js'
 
 const OWNER_FILE = 'owner.json'
 export const DEFAULT_METADATA_LOCK_TIMEOUT_MS = 30_000
@@ -47,6 +48,11 @@ export interface MetadataLockOptions {
   orphanMs?: number
   /** How errors name what is locked. */
   label?: string
+  /**
+   * Judges a lock's age (an unclaimed one, one held from another host);
+   * the wait for the lock runs on real time.
+   */
+  clock?: Clock
 }
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4))
@@ -64,19 +70,19 @@ function readOwner(lockPath: string): Owner | null {
 }
 
 /** Removes the lock at `lockPath` when its holder is dead; true when removed. */
-function breakDeadLock(lockPath: string, orphanMs: number): boolean {
+function breakDeadLock(lockPath: string, orphanMs: number, clock: Clock): boolean {
   try {
     const st = statSync(lockPath, {bigint: true})
     const owner = readOwner(lockPath)
     if (owner) {
       if (owner.host === hostname()) {
         if (isRunning(owner)) return false
-      } else if (Date.now() - Number(st.mtimeNs / 1_000_000n) < REMOTE_STALE_MS) {
+      } else if (clock.now() - Number(st.mtimeNs / 1_000_000n) < REMOTE_STALE_MS) {
         return false
       }
     } else {
       const created = st.birthtimeNs > 0n ? st.birthtimeNs : st.mtimeNs
-      if (Date.now() - Number(created / 1_000_000n) < orphanMs) return false
+      if (clock.now() - Number(created / 1_000_000n) < orphanMs) return false
     }
     // Still the lock judged above, not one a third process took since?
     const again = statSync(lockPath, {bigint: true})
@@ -107,7 +113,7 @@ export function acquireMetadataLock(lockPath: string, options: MetadataLockOptio
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
     }
-    if (breakDeadLock(lockPath, options.orphanMs ?? ORPHAN_LOCK_MS)) continue
+    if (breakDeadLock(lockPath, options.orphanMs ?? ORPHAN_LOCK_MS, options.clock ?? systemClock)) continue
     if (Date.now() >= deadline) {
       const holder = readOwner(lockPath)
       throw new LockError(`${options.label ?? lockPath} is locked${holder ? ` by pid ${holder.pid} on ${holder.host}` : ''} for over ${timeoutMs} ms`, {

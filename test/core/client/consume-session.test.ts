@@ -11,14 +11,15 @@
  *   dead-letter topic with logpipe.error.* headers.
  */
 import {join} from 'node:path'
-import {describe, expect, test} from 'vitest'
+import {describe, expect, onTestFinished, test} from 'vitest'
 import {Admin} from '../../../src/core/client/admin.js'
 import {Consumer} from '../../../src/core/client/consumer.js'
 import {type ConsumeSessionSettings, type OutputSink, runConsumeSession} from '../../../src/core/client/consume-session.js'
 import {compileFormat} from '../../../src/core/client/format.js'
 import {FormatBuffer} from '../../../src/core/client/format-buffer.js'
 import {Producer} from '../../../src/core/client/producer.js'
-import {groupDir} from '../../../src/core/group/group-member.js'
+import {GroupMember, groupDir} from '../../../src/core/group/group-member.js'
+import {readMembers} from '../../../src/core/group/membership.js'
 import {OffsetStore} from '../../../src/core/group/offset-store.js'
 import {Store} from '../../../src/core/store/store.js'
 import {tempDir} from '../support.js'
@@ -132,6 +133,32 @@ describe('runConsumeSession', () => {
     )
     expect(sink.text).toBe('0 k0=v0\n1 k1=v1\n2 k2=v2\n3 k3=v3\n')
     expect(sink.events).toContain('settled 4')
+    expect(new OffsetStore(groupDir(store, 'g')).read('t', 0)).toMatchObject({offset: 4})
+  })
+
+  test('in a group with -e, it ends only after reading the partitions another member still held when it joined', async () => {
+    const store = await storeWith(4)
+    // B sorts after the session's member ('logpipe-consume-...'), so range gives t/0 to the session once it sees both.
+    const b = new GroupMember(store, 'g', ['t'], {assigned: () => {}, revoked: async () => 2, positions: () => ({})}, {clientId: 'zzz', sessionTimeoutMs: 60_000})
+    onTestFinished(() => b.leave())
+    await b.join()
+    expect(b.ownedPartitions).toEqual([{topic: 't', partition: 0}])
+    const sink = new MemorySink()
+    let ended = false
+    const session = runConsumeSession(
+      settings(store, sink, {group: {group: 'g', sessionTimeoutMs: 10_000, strategy: 'range', autoOffsetReset: 'earliest', startWithoutCommit: null}}),
+    ).finally(() => (ended = true))
+    // Once the session's member has joined, B sees it and lets go of t/0 (having handed on 0 and 1).
+    const deadline = Date.now() + 10_000
+    while (readMembers(b.dir).length < 2) {
+      expect(ended, 'the session ended before it held its partition').toBe(false)
+      expect(Date.now(), 'the session never joined').toBeLessThan(deadline)
+      await new Promise((r) => setTimeout(r, 5))
+    }
+    await b.tick()
+    expect(b.ownedPartitions).toEqual([])
+    await session
+    expect(sink.text).toBe('2 k2=v2\n3 k3=v3\n')
     expect(new OffsetStore(groupDir(store, 'g')).read('t', 0)).toMatchObject({offset: 4})
   })
 

@@ -19,16 +19,18 @@
  *   group's (the longest-standing member's), so no partition is orphaned.
  */
 import {execa} from 'execa'
-import {existsSync, mkdirSync, utimesSync} from 'node:fs'
+import {existsSync, mkdirSync, unlinkSync, utimesSync, writeFileSync} from 'node:fs'
 import {join, resolve} from 'node:path'
 import {describe, expect, onTestFinished, test} from 'vitest'
 import {Admin} from '../../../src/core/client/admin.js'
 import {Producer} from '../../../src/core/client/producer.js'
 import type {TopicPartition} from '../../../src/core/group/assignors.js'
 import {LogpipeError} from '../../../src/core/errors.js'
+import {GroupAdmin} from '../../../src/core/group/group-admin.js'
 import {GroupMember, type PartitionHooks} from '../../../src/core/group/group-member.js'
 import {readMembers} from '../../../src/core/group/membership.js'
 import {ownershipDir, readGeneration} from '../../../src/core/group/ownership.js'
+import {withGroupLock} from '../../../src/core/group/group-files.js'
 import {LOCK_NAME, readLeaderInfo} from '../../../src/core/lock/partition-lock.js'
 import {writeJsonAtomic} from '../../../src/core/store/atomic-write.js'
 import {Store} from '../../../src/core/store/store.js'
@@ -107,6 +109,24 @@ describe('fencing', () => {
     expect(a.offsets.read('t', 0)).toMatchObject({offset: 6, memberId: 'new-owner'})
     // The other partition is still ours.
     expect(await a.commit(T1, 3)).toBe('committed')
+  })
+
+  test('a takeover while the owner waits for the group lock to commit: the commit is refused, so the new owner never starts below an offset it did not see', async () => {
+    const store = await storeWithTopic(1)
+    const a = member(store, new Recorder())
+    await a.join()
+    expect(await a.commit(T0, 5)).toBe('committed')
+    const dir = ownershipDir(a.dir, 't', 0)
+    let commit: Promise<string> | null = null
+    await withGroupLock(a.dir, async () => {
+      // A still owns t/0 when it asks (its own check passes), then waits for the lock...
+      commit = a.commit(T0, 9)
+      // ...while a new owner takes over and reads the committed offset: 5.
+      writeJsonAtomic(join(dir, 'generation'), {generation: readGeneration(dir) + 1})
+      expect(a.offsets.read('t', 0)?.offset).toBe(5)
+    })
+    expect(await commit).toBe('fenced')
+    expect(a.offsets.read('t', 0)).toMatchObject({offset: 5, generation: 1})
   })
 
   test('another process takes over the stalled owner lock: the old owner is fenced, lets go without committing, and leaves the new lock alone', async () => {
@@ -215,6 +235,68 @@ describe('hand-over', () => {
   })
 })
 
+describe('owned means read', () => {
+  test('a partition whose start offset cannot be read is let go again, and taken once repaired (it was held and never read)', async () => {
+    const store = await storeWithTopic(1)
+    const hooks = new Recorder()
+    const a = member(store, hooks)
+    await a.join()
+    expect(a.holdsItsAssignment).toBe(true)
+    new Admin(store).alterTopic('t', {partitions: 2})
+    const damaged = join(a.dir, 'offsets', 't', '1.json')
+    mkdirSync(join(a.dir, 'offsets', 't'), {recursive: true})
+    writeFileSync(damaged, '{')
+    await expect(a.tick()).rejects.toThrow(/1\.json is damaged/)
+    expect(a.ownedPartitions.map(key)).toEqual(['t/0'])
+    expect(a.holdsItsAssignment).toBe(false)
+    expect(existsSync(join(ownershipDir(a.dir, 't', 1), LOCK_NAME))).toBe(false)
+    unlinkSync(damaged)
+    await a.tick()
+    expect(a.ownedPartitions.map(key).sort()).toEqual(['t/0', 't/1'])
+    expect(hooks.assignedAt.get('t/1')).toBe(0)
+    expect(a.holdsItsAssignment).toBe(true)
+  })
+
+  test('a revoke whose commit fails still lets go, so the partition is not held unread', async () => {
+    const store = await storeWithTopic(2)
+    const ha = new Recorder()
+    const a = member(store, ha, {clientId: 'a'})
+    await a.join()
+    const b = member(store, new Recorder(), {clientId: 'b'})
+    await b.join()
+    expect(b.holdsItsAssignment).toBe(false) // t/1 is still a's
+    ha.position.set('t/1', 1)
+    // The commit of t/1 fails: its offsets file is damaged.
+    mkdirSync(join(a.dir, 'offsets', 't'), {recursive: true})
+    writeFileSync(join(a.dir, 'offsets', 't', '1.json'), '{')
+    await expect(a.tick()).rejects.toThrow(/1\.json is damaged/)
+    expect(a.ownedPartitions.map(key)).toEqual(['t/0'])
+    expect(existsSync(join(ownershipDir(a.dir, 't', 1), LOCK_NAME))).toBe(false)
+  })
+})
+
+describe('a partition added while the group runs', () => {
+  test('starts at its start even with auto.offset.reset latest: its records were all written after the member joined', async () => {
+    const store = await storeWithTopic(1, 3)
+    const hooks = new Recorder()
+    const a = member(store, hooks, {autoOffsetReset: 'latest'})
+    await a.join()
+    expect(hooks.assignedAt.get('t/0')).toBe(3)
+    new Admin(store).alterTopic('t', {partitions: 2})
+    const producer = new Producer(store, 't')
+    await producer.send([{value: 'n0', partition: 1}, {value: 'n1', partition: 1}])
+    await producer.close()
+    await a.tick()
+    expect(hooks.assignedAt.get('t/1')).toBe(0)
+    // A member joining now sees both partitions at its join: latest, where the group has no offset.
+    const late = new Recorder()
+    const b = new GroupMember(store, 'g2', ['t'], late, {autoOffsetReset: 'latest', sessionTimeoutMs: 60_000})
+    onTestFinished(() => b.leave())
+    await b.join()
+    expect(late.assignedAt.get('t/1')).toBe(2)
+  })
+})
+
 describe('assignment strategy', () => {
   test('a member asking for another strategy than the group uses cannot join (exit 1 with a hint)', async () => {
     const store = await storeWithTopic(2)
@@ -282,6 +364,17 @@ describe('time, from the clock it is given', () => {
     expect(a.ownedPartitions.map(key).sort()).toEqual(['t/0', 't/1'])
   })
 
+  test('group describe judges members by the clock it is given: a member past its session timeout is no member', async () => {
+    const store = await storeWithTopic(1)
+    const clock = new ManualClock()
+    const a = member(store, new Recorder(), {clock, sessionTimeoutMs: 10_000})
+    await a.join()
+    const admin = new GroupAdmin(store, {clock})
+    expect(admin.describeGroup('g').members.map((m) => m.memberId)).toEqual([a.memberId])
+    clock.advance(10_001)
+    expect(admin.describeGroup('g')).toMatchObject({members: [], state: 'Dead'})
+  })
+
   test('heartbeat() rewrites the member file only once half a tick interval has passed on the clock', async () => {
     const store = await storeWithTopic(1)
     const clock = new ManualClock(1_700_000_000_000)
@@ -325,7 +418,6 @@ describe('a topic deleted and created again under its name', () => {
     const b = member(store, new Recorder(), {clientId: 'b', onNotice: (m) => notices.push(m)})
     expect(b.startOffset(T0)).toBe(0)
     expect(notices.join('\n')).toMatch(/committed offset 1000 of t\/0 belongs to an earlier topic of that name/)
-    const {GroupAdmin} = await import('../../../src/core/group/group-admin.js')
     expect(new GroupAdmin(store).describeGroup('g').partitions.find((r) => r.partition === 0)?.currentOffset ?? null).toBeNull()
   })
 })

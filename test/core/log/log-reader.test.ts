@@ -3,11 +3,12 @@
  * (the earliest offset whose timestamp is at or after a time), polling from
  * one segment into the next, and following a log as it grows.
  */
-import {unlinkSync} from 'node:fs'
+import {appendFileSync, unlinkSync} from 'node:fs'
 import {describe, expect, test} from 'vitest'
 import {INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX, listSegmentBaseOffsets, segmentPath} from '../../../src/core/log/file-names.js'
 import {LogReader, READ_BUFFER_SIZE} from '../../../src/core/log/log-reader.js'
 import {type PlainRecord, Rng, fill, newBuilder, tempDir, testSeed, utf8} from '../support.js'
+import {ManualClock} from '../../helpers/clock.js'
 import {T0, appendBatch, expectSeekLandsOn, expectedRecords, firstAfterSeek, openLog, range, readBack, writeAll} from './log-helpers.js'
 
 const OVERRIDES = {'segment.bytes': 3000, 'index.interval.bytes': 200}
@@ -114,6 +115,60 @@ describe('LogReader over several segments', () => {
     expect(firstAfterSeek(reader, 0)).toBe(bases[1])
     reader.close()
     expect(readBack(dir).map((r) => r.offset)).toEqual(range(bases[1], 20))
+  })
+
+  // readdir is no snapshot: a listing made while a writer rolls can miss the
+  // segment made during it and show the next one. Under load this made a
+  // consume -g member read segment 4722, jump to 4758 and commit past the
+  // 13 records of 4745 (the fault campaign's "never delivered").
+  test('a listing that misses a segment made while it ran costs the reader no record', async () => {
+    const dir = tempDir()
+    const batches = Array.from({length: 12}, (_, i): PlainRecord[] => [{timestamp: T0 + i, key: null, value: Buffer.alloc(150, i)}])
+    await writeAll(openLog(dir, {'segment.bytes': 400}).log, batches)
+    const bases = listSegmentBaseOffsets(dir)
+    expect(bases.length).toBeGreaterThan(3)
+    let calls = 0
+    // The second listing, the one made at the end of the first segment, misses the second segment.
+    const listSegments = (d: string) => {
+      calls++
+      return listSegmentBaseOffsets(d).filter((b) => calls !== 2 || b !== bases[1])
+    }
+    const reader = new LogReader(dir, undefined, {listSegments})
+    const seen: number[] = []
+    for (let range = reader.poll(); range; range = reader.poll()) {
+      for (let pos = range.start; pos < range.end; pos += range.buf.readInt32BE(pos + 8) + 12) seen.push(Number(range.buf.readBigInt64BE(pos)))
+    }
+    reader.close()
+    expect(calls).toBeGreaterThan(2)
+    expect(seen).toEqual(range(0, 12))
+  })
+
+  test('the log end counts a last segment the listing missed', async () => {
+    const dir = tempDir()
+    const batches = Array.from({length: 12}, (_, i): PlainRecord[] => [{timestamp: T0 + i, key: null, value: Buffer.alloc(150, i)}])
+    await writeAll(openLog(dir, {'segment.bytes': 400}).log, batches)
+    const bases = listSegmentBaseOffsets(dir)
+    const reader = new LogReader(dir, undefined, {listSegments: (d) => listSegmentBaseOffsets(d).filter((b) => b !== bases.at(-1))})
+    expect(reader.logEndOffset()).toBe(12)
+    reader.close()
+  })
+
+  test('bad bytes past the recovery point are damage once they stayed bad for SUSPECT_MS on the clock given', async () => {
+    const dir = tempDir()
+    await writeAll(openLog(dir).log, [[{timestamp: T0, key: null, value: utf8('a')}]])
+    appendFileSync(segmentPath(dir, 0, LOG_SUFFIX), Buffer.alloc(100, 0xff))
+    const clock = new ManualClock()
+    const reader = new LogReader(dir, undefined, {clock})
+    expect(reader.poll()).not.toBeNull()
+    expect(reader.poll()).toBeNull()
+    expect(reader.suspecting).toBe(true)
+    clock.advance(49)
+    expect(reader.poll()).toBeNull()
+    expect(reader.stall).toBeNull()
+    clock.advance(1)
+    expect(reader.poll()).toBeNull()
+    expect(reader.stall).toMatchObject({offset: 1, segmentBaseOffset: 0, belowRecoveryPoint: false})
+    reader.close()
   })
 
   test('an empty active segment after a roll: the log end is its base', async () => {

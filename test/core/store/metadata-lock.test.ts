@@ -10,7 +10,8 @@ import {hostname, tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, describe, expect, test} from 'vitest'
 import {LockError} from '../../../src/core/errors.js'
-import {acquireMetadataLock, updateJsonLocked, withMetadataLock} from '../../../src/core/store/metadata-lock.js'
+import {ORPHAN_LOCK_MS, REMOTE_STALE_MS, acquireMetadataLock, updateJsonLocked, withMetadataLock} from '../../../src/core/store/metadata-lock.js'
+import {ManualClock} from '../../helpers/clock.js'
 import {processStat} from '../../../src/core/lock/process-identity.js'
 
 const dirs: string[] = []
@@ -64,6 +65,22 @@ describe('metadata lock', () => {
     plantLock(lock, null)
     expect(() => withMetadataLock(lock, () => 'ran', {timeoutMs: 200, orphanMs: 60_000})).toThrow(LockError)
     expect(withMetadataLock(lock, () => 'ran', {timeoutMs: 5_000, orphanMs: 0})).toBe('ran')
+  })
+
+  test('the age of a lock is judged by the clock given: unclaimed past ORPHAN_LOCK_MS, held from another host past REMOTE_STALE_MS', () => {
+    const unclaimed = join(tempDir(), 'u.lock')
+    plantLock(unclaimed, null)
+    const clock = new ManualClock()
+    expect(() => withMetadataLock(unclaimed, () => 'ran', {timeoutMs: 50, clock})).toThrow(LockError)
+    clock.advance(ORPHAN_LOCK_MS + 1_000)
+    expect(withMetadataLock(unclaimed, () => 'ran', {timeoutMs: 5_000, clock})).toBe('ran')
+
+    const remote = join(tempDir(), 'r.lock')
+    plantLock(remote, {pid: 1, host: `not-${hostname()}`, startTime: null})
+    const later = new ManualClock()
+    expect(() => withMetadataLock(remote, () => 'ran', {timeoutMs: 50, clock: later})).toThrow(/locked by pid 1 on not-/)
+    later.advance(REMOTE_STALE_MS + 1_000)
+    expect(withMetadataLock(remote, () => 'ran', {timeoutMs: 5_000, clock: later})).toBe('ran')
   })
 
   test('a holder whose lock was taken from it cannot write, and does not remove the new holder\'s lock', () => {
