@@ -7,10 +7,11 @@ import * as Flags from '@oclif/core/flags'
 import {UsageError} from '../core/errors.js'
 import {validateTopicName} from '../core/store/names.js'
 
-export function intFlag(opts: {char?: 'p' | 'c'; summary: string; min?: number; max?: number; default?: number; name: string; helpGroup?: string}) {
+export function intFlag(opts: {char?: 'p' | 'c'; summary: string; min?: number; max?: number; default?: number; name: string; helpGroup?: string; aliases?: string[]}) {
   return Flags.custom<number>({
     char: opts.char as never,
     summary: opts.summary,
+    aliases: opts.aliases,
     default: opts.default,
     helpGroup: opts.helpGroup,
     parse: async (input: string) => parseIntFlag(opts.name, input, opts.min, opts.max),

@@ -105,7 +105,7 @@ describe('numbers out of range and bad flag values', () => {
     {what: 'consume -c x', args: ['consume', 't', '-c', 'x'], message: /^logpipe: -c\/--count must be an integer, not 'x'$/},
     {what: 'consume -p 3 on 3 partitions', args: ['consume', 't', '-p', '3', '-e'], message: /-p\/--partition 3 does not exist: topic 't' has partitions 0\.\.2/},
     {what: 'consume -p x', args: ['consume', 't', '-p', 'x', '-e'], message: /-p\/--partition must be an integer, not 'x'/},
-    {what: 'consume -F with an unknown token', args: ['consume', 't', '-e', '-F', '%z'], message: /-F\/--format: unknown token '%z'/},
+    {what: 'consume -F with an unknown token', args: ['consume', 't', '-e', '-F', '%z'], message: /-f\/--format: unknown token '%z'/},
     {what: 'consume -o stored without a group', args: ['consume', 't', '-e', '-o', 'stored'], message: /-o stored needs a consumer group/},
     {what: 'an unknown flag', args: ['consume', 't', '--bogus'], message: /Nonexistent flag: --bogus/},
     {what: 'a flag without its value', args: ['consume', 't', '-o'], message: /--offset expects a value/},
