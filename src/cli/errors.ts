@@ -3,7 +3,19 @@
  * hint line where one helps, and the exit code (0 ok, 1 runtime, 2 usage,
  * 3 not found). Stack traces only with LOGPIPE_DEBUG=1.
  */
+import {readFileSync} from 'node:fs'
 import {ExitCode, LogpipeError} from '../core/errors.js'
+import {nearest} from '../core/client/nearest.js'
+
+/** The commands of the manifest the build writes ("topic create", ...); read only when a command was mistyped. */
+function commandNames(): string[] {
+  try {
+    const manifest = JSON.parse(readFileSync(new URL('../../oclif.manifest.json', import.meta.url), 'utf8')) as {commands?: Record<string, unknown>}
+    return Object.keys(manifest.commands ?? {}).map((id) => id.replaceAll(':', ' '))
+  } catch {
+    return []
+  }
+}
 
 export interface Reported {
   message: string
@@ -29,7 +41,9 @@ export function describeError(error: unknown): Reported {
     const unknown = /^command (\S+) not found$/.exec(text.trim())
     if (unknown) {
       const command = unknown[1].replaceAll(':', ' ')
-      return {message: `unknown command '${command}'`, hint: 'run `logpipe --help` for the list of commands', exitCode: ExitCode.USAGE}
+      const guess = nearest(command, commandNames())
+      const hint = guess ? `did you mean \`logpipe ${guess}\`? (\`logpipe --help\` lists the commands)` : 'run `logpipe --help` for the list of commands'
+      return {message: `unknown command '${command}'`, hint, exitCode: ExitCode.USAGE}
     }
     const lines = text
       .replace(/\n\s*Note: [\s\S]*$/, '') // oclif's advice about flags with several values, which do not swallow arguments here
@@ -47,6 +61,8 @@ export function describeError(error: unknown): Reported {
 
 export function reportError(error: unknown, stderr: NodeJS.WritableStream = process.stderr): number {
   const r = describeError(error)
+  // oclif ends --help and the like with an exit(0) error: a normal end, nothing to say.
+  if (r.exitCode === 0) return 0
   let text = `logpipe: ${r.message}\n`
   if (r.hint) text += `hint: ${r.hint}\n`
   if (process.env.LOGPIPE_DEBUG === '1' && error instanceof Error && error.stack) text += error.stack + '\n'

@@ -17,7 +17,7 @@ export default class Dump extends LogpipeCommand<typeof Dump> {
   static override description = `Prints batches and records in the form of Kafka's DumpLogSegments (kafka-dump-log). Records are listed with --deep-iteration or --print-data; --print-data adds keys and payloads. kafka-dump-log's --files F (repeatable, or comma-separated), --print-data-log and --index-sanity-check work as there.
 
 Instead of a file, TOPIC/PARTITION (orders/0) dumps every segment of that partition in the store (its .log files; its index files with --index-sanity-check).`
-  static override usage = 'dump (FILE... | TOPIC/PARTITION | --files FILE,...) [FLAGS]'
+  static override usage = 'dump FILE... | TOPIC/PARTITION [FLAGS]'
   static override examples = [
     '<%= config.bin %> dump ~/.local/share/logpipe/topics/demo/0/00000000000000000000.log --print-data',
     '<%= config.bin %> dump 00000000000000000000.index',

@@ -106,7 +106,7 @@ describe('numbers out of range and bad flag values', () => {
     {what: 'consume -p x', args: ['consume', 't', '-p', 'x', '-e'], message: /-p\/--partition must be an integer, not 'x'/},
     {what: 'consume -F with an unknown token', args: ['consume', 't', '-e', '-F', '%z'], message: /-f\/--format: unknown token '%z'/},
     {what: 'consume -o stored without a group', args: ['consume', 't', '-e', '-o', 'stored'], message: /-o stored needs a consumer group/},
-    {what: 'an unknown flag', args: ['consume', 't', '--bogus'], message: /Nonexistent flag: --bogus/},
+    {what: 'an unknown flag', args: ['consume', 't', '--bogus'], message: /^logpipe: unknown flag --bogus$/},
     {what: 'a flag without its value', args: ['consume', 't', '-o'], message: /--offset expects a value/},
     {what: 'a missing topic argument', args: ['consume'], message: /^logpipe: name a topic to read$/},
     {what: 'a missing topic argument to produce', args: ['produce'], message: /^logpipe: name the topic to produce to$/},

@@ -11,7 +11,7 @@ export default class GroupDescribe extends LogpipeCommand<typeof GroupDescribe> 
   static override summary = 'Show committed offsets, log end, lag and owner per partition of a group.'
   static override description =
     'Columns as kafka-consumer-groups --describe prints them, plus POSITION: the next offset the live owner will hand out. LAG is LOG-END-OFFSET minus CURRENT-OFFSET (the committed offset).'
-  static override usage = 'group describe (GROUP | --group GROUP | --all-groups) [--members | --state] [FLAGS]'
+  static override usage = 'group describe GROUP | --all-groups [FLAGS]'
   static override examples = [
     '<%= config.bin %> group describe billing',
     '<%= config.bin %> group describe billing --members',

@@ -14,7 +14,7 @@ export default class GroupResetOffsets extends LogpipeCommand<typeof GroupResetO
   static override summary = "Move a group's committed offsets; a dry run unless --execute."
   static override description =
     'Prints the plan (GROUP TOPIC PARTITION NEW-OFFSET) and changes nothing unless --execute is given (--dry-run, the default, is accepted as kafka-consumer-groups takes it). Offsets beyond the log are clamped to it, as Kafka does, and said. Refused while the group has live members; a group that does not exist yet is created with the offsets, which is how its offsets are set before its first member starts. The group is the argument or --group, as kafka-consumer-groups names it.'
-  static override usage = 'group reset-offsets GROUP (--topic T[:P,...]... | --all-topics) --to-... [--execute] [FLAGS]'
+  static override usage = 'group reset-offsets GROUP --topic T|--all-topics --to-... [FLAGS]'
   static override examples = [
     '<%= config.bin %> group reset-offsets billing --topic orders --to-earliest',
     '<%= config.bin %> group reset-offsets --group billing --topic orders --to-latest --dry-run',
