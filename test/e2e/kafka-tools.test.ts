@@ -9,9 +9,11 @@
  * TOPIC/PARTITION. Nothing sleeps: followers are watched to a deadline.
  */
 import {writeFileSync} from 'node:fs'
+import {hostname} from 'node:os'
 import {join} from 'node:path'
+import {execa} from 'execa'
 import {afterEach, describe, expect, test} from 'vitest'
-import {cli} from '../helpers/cli.js'
+import {cli, ROOT} from '../helpers/cli.js'
 import {EXIT, expectCleanError, expectOk, lines, once, sharedCli, watchOutput} from './support.js'
 
 type Sub = ReturnType<ReturnType<typeof cli>['run']>
@@ -106,6 +108,25 @@ describe('kafka-console-consumer and kafka-topics flags on one store', () => {
       'D/topics/orders/0/00000000000000000000.timeindex passed sanity check.',
     ])
     expectCleanError(await run(['dump', 'orders/7']), EXIT.NOT_FOUND, /orders\/7: topic 'orders' has partitions 0\.\.1/)
+  })
+})
+
+describe("topic describe's Leader on a file store", () => {
+  test('is the process holding the write lock, pid:PID@HOST, while it holds it', async () => {
+    const {run, dataDir} = cli()
+    expectOk(await run(['topic', 'create', 'busy', '--partitions', '2', '-q']))
+    const holder = execa(process.execPath, [join(ROOT, 'test', 'fixtures', 'hold-partition-lock.mjs'), join(dataDir, 'topics', 'busy', '1')], {reject: false})
+    running.push(holder as unknown as Sub)
+    const locked = watchOutput(holder)
+    const pid = /locked (\d+)/.exec(await locked.until((s) => /locked \d+\n/.test(s), 'the lock holder'))![1]
+    const r = await run(['topic', 'describe', 'busy'])
+    expectOk(r)
+    expect(lines(r.stdout).slice(1)).toEqual([
+      '\tTopic: busy\tPartition: 0\tLeader: none\tReplicas: local\tIsr: local',
+      `\tTopic: busy\tPartition: 1\tLeader: pid:${pid}@${hostname()}\tReplicas: local\tIsr: local`,
+    ])
+    holder.kill('SIGKILL')
+    await holder
   })
 })
 
