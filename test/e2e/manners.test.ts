@@ -58,6 +58,13 @@ describe('help', () => {
     expect(text).not.toMatch(/\[default: \]/)
   })
 
+  test('the man pages list flag aliases with their flag (-f, -F, --format; --count, --max-messages)', () => {
+    const page = readFileSync(join(ROOT, 'man', 'logpipe-consume.1'), 'utf8')
+    expect(page).toContain('\\fB\\-f\\fR, \\fB\\-F\\fR, \\fB\\-\\-format\\fR')
+    expect(page).toContain('\\fB\\-\\-count\\fR, \\fB\\-\\-max\\-messages\\fR')
+    expect(readFileSync(join(ROOT, 'man', 'logpipe-dump.1'), 'utf8')).toContain('\\fB\\-\\-print\\-data\\fR, \\fB\\-\\-print\\-data\\-log\\fR')
+  })
+
   test('logpipe help and -h are logpipe --help', async () => {
     const {run} = cli()
     const top = String((await run(['--help'])).stdout)
