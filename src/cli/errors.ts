@@ -5,7 +5,7 @@
  */
 import {readFileSync} from 'node:fs'
 import {ExitCode, LogpipeError} from '../core/errors.js'
-import {nearest} from '../core/client/nearest.js'
+import {editDistance, nearest} from '../core/client/nearest.js'
 
 /** The commands of the manifest the build writes ("topic create", ...); read only when a command was mistyped. */
 function commandNames(): string[] {
@@ -40,10 +40,18 @@ export function describeError(error: unknown): Reported {
     const text = unwrapFlagParse(stripAnsi(String(e.message)))
     const unknown = /^command (\S+) not found$/.exec(text.trim())
     if (unknown) {
-      const command = unknown[1].replaceAll(':', ' ')
-      const guess = nearest(command, commandNames())
-      const hint = guess ? `did you mean \`logpipe ${guess}\`? (\`logpipe --help\` lists the commands)` : 'run `logpipe --help` for the list of commands'
-      return {message: `unknown command '${command}'`, hint, exitCode: ExitCode.USAGE}
+      const words = unknown[1].split(':')
+      // oclif joins the arguments into the id ("consum t"): the command is the prefix nearest to a real one.
+      const names = commandNames()
+      let best: {typed: string; guess: string; distance: number} | null = null
+      for (let n = 1; n <= Math.min(words.length, 3); n++) {
+        const typed = words.slice(0, n).join(' ')
+        const guess = nearest(typed, names)
+        const distance = guess === null ? Infinity : editDistance(typed, guess)
+        if (guess !== null && (best === null || distance < best.distance)) best = {typed, guess, distance}
+      }
+      if (best) return {message: `unknown command '${best.typed}'`, hint: `did you mean \`logpipe ${best.guess}\`? (\`logpipe --help\` lists the commands)`, exitCode: ExitCode.USAGE}
+      return {message: `unknown command '${words.join(' ')}'`, hint: 'run `logpipe --help` for the list of commands', exitCode: ExitCode.USAGE}
     }
     const lines = text
       .replace(/\n\s*Note: [\s\S]*$/, '') // oclif's advice about flags with several values, which do not swallow arguments here

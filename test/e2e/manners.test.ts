@@ -80,8 +80,8 @@ describe('typos get the nearest as a hint', () => {
     {args: ['consume', 't', '--exit-at-edn'], message: /^logpipe: unknown flag --exit-at-edn$/, hint: 'hint: did you mean --exit-at-end? (see --help)'},
     {args: ['consume', 't', '--max-mesages', '1'], message: /^logpipe: unknown flag --max-mesages$/, hint: 'hint: did you mean --max-messages? (see --help)'},
     {args: ['produce', 't', '-x', 'linger.ms=1'], message: /^logpipe: unknown flag -x$/, hint: 'hint: did you mean -X (--setting)? (see --help)'},
-    {args: ['topic', 'creat', 't'], message: /^logpipe: unknown command 'topic creat t'$/, hint: 'hint: did you mean `logpipe topic create`? (`logpipe --help` lists the commands)'},
-    {args: ['consme'], message: /^logpipe: unknown command 'consme'$/, hint: 'hint: did you mean `logpipe consume`? (`logpipe --help` lists the commands)'},
+    {args: ['topic', 'creat', 't'], message: /^logpipe: unknown command 'topic creat'$/, hint: 'hint: did you mean `logpipe topic create`? (`logpipe --help` lists the commands)'},
+    {args: ['consme', 'orders', '-e'], message: /^logpipe: unknown command 'consme'$/, hint: 'hint: did you mean `logpipe consume`? (`logpipe --help` lists the commands)'},
   ])('$args.0 $args.1 $args.2', async ({args, message, hint}) => {
     const {run} = cli()
     const r = await run(args)
