@@ -5,7 +5,7 @@
 // limit, bench/baseline-*.mjs) and Redis Streams — and writes BENCHMARKS.md.
 //
 //   node bench/run.mjs [SECTION...]     sections: produce consume redis multi
-//                                       latency rss startup perf (default: all)
+//                                       latency rss startup perf codecs (default: all)
 // Environment:
 //   BENCH_RECORDS          records of the throughput runs (5000000)
 //   BENCH_RUNS             runs per figure (3)
@@ -18,6 +18,7 @@
 //   BENCH_QUIET_WAIT=0     do not wait for an idle machine before timed runs
 //   BENCH_QUIET_TOTAL_MS   most time spent waiting for one, in all (30000)
 //   BENCH_REDIS=0          skip Redis
+//   BENCH_CODEC_RECORDS    records of the codec runs (min(BENCH_RECORDS, 2000000))
 //   BENCH_OUT              the report (BENCHMARKS.md in the project root)
 import {execFileSync} from 'node:child_process'
 import {readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
@@ -41,7 +42,9 @@ const LAT_RATE = Number(env.BENCH_LATENCY_RATE ?? 2000)
 const LAT_COUNT = Number(env.BENCH_LATENCY_COUNT ?? 10_000)
 const RSS_SIZES = (env.BENCH_RSS_SIZES ?? '1000000,10000000').split(',').map(Number)
 const STARTUP_PER_RUN = 10
-const ALL = ['produce', 'consume', 'redis', 'multi', 'latency', 'rss', 'startup', 'perf']
+const ALL = ['produce', 'consume', 'redis', 'multi', 'latency', 'rss', 'startup', 'perf', 'codecs']
+const CODECS = ['none', 'gzip', 'snappy', 'lz4', 'zstd']
+const CODEC_N = Math.min(N, Number(env.BENCH_CODEC_RECORDS ?? 2_000_000))
 const sections = process.argv.slice(2).length ? process.argv.slice(2) : ALL
 for (const s of sections) if (!ALL.includes(s)) throw new Error(`unknown section ${s}; one of ${ALL.join(' ')}`)
 const want = (s) => sections.includes(s)
@@ -501,6 +504,54 @@ if (want('perf')) {
   })
 }
 
+// ---------------------------------------------------------------- codecs
+
+if (want('codecs')) {
+  await guard('codecs', async () => {
+    let codecInput = input
+    if (CODEC_N !== N) {
+      codecInput = join(work, 'codec-input.txt')
+      writeInput(codecInput, CODEC_N)
+    }
+    const codecHash = CODEC_N === N ? inputHash : await hashFile(codecInput)
+    // One log per codec, checked (untimed): it returns the input and every batch names its codec.
+    const stores = {}
+    R.codecs = {}
+    for (const c of CODECS) {
+      const d = tempDir()
+      stores[c] = d
+      await lp(d, ['topic', 'create', 't'])
+      await lp(d, ['produce', 't', '--compression', c], {stdin: codecInput})
+      const segs = segments(d, 't')
+      const back = await hashOutput(NODE, [RUN_JS, 'consume', 't', '-e'], {env: {LOGPIPE_DATA_DIR: d}})
+      const dump = await lp(d, ['dump', segs[0]], {stdout: 'pipe'})
+      const named = (dump.stdout.match(/compresscodec: (\w+)/g) ?? []).every((m) => m === `compresscodec: ${c}`)
+      if (back.sha256 !== codecHash.sha256 || !named) throw new Error(`the ${c} log does not ${named ? 'return the input' : 'name its codec in every batch'}`)
+      R.codecs[c] = {logBytes: segs.reduce((sum, f) => sum + fileSize(f), 0)}
+    }
+    await interleave(CODECS.map((c) => ({
+      key: `codecProduce_${c}`,
+      label: `logpipe produce t --compression ${c} < input`,
+      records: CODEC_N,
+      fn: async () => {
+        const d = tempDir()
+        await lp(d, ['topic', 'create', 't'])
+        const r = await logpipe(d, ['produce', 't', '--compression', c], {stdin: codecInput, sync: true})
+        removeDir(d)
+        return r
+      },
+    })), TP_RUNS)
+    await interleave(CODECS.map((c) => ({
+      key: `codecConsume_${c}`,
+      label: `logpipe consume t -e > /dev/null (${c} batches)`,
+      records: CODEC_N,
+      fn: () => logpipe(stores[c], ['consume', 't', '-e'], {stdout: '/dev/null'}),
+    })), TP_RUNS)
+    for (const d of Object.values(stores)) removeDir(d)
+    if (codecInput !== input) rmSync(codecInput, {force: true})
+  })
+}
+
 if (store) removeDir(store)
 removeDir(work)
 const load1 = loadavg()
@@ -614,6 +665,8 @@ row('multiSingle', '1 producer, next to the 4')
 row('multi', '4 producers')
 row('perfProduce', 'info: library producer')
 row('perfConsume', 'info: library consumer')
+for (const c of CODECS) row(`codecProduce_${c}`, `produce --compression ${c}`)
+for (const c of CODECS) row(`codecConsume_${c}`, `consume of ${c} batches`)
 
 const lines = []
 const p = (s = '') => lines.push(s)
@@ -701,6 +754,25 @@ if (R.rss?.length) {
   p()
   p(`Target: < 150 MB (${pass(rssPeak < 150 * 1024)}); flat: ${flatText} (${pass(flat)}).`)
   if (R.produce?.maxRssKB || R.consume?.maxRssKB) p(`At ${fmtInt(N)} records (throughput runs): produce ${fmtMB(R.produce?.maxRssKB)} MB, consume ${fmtMB(R.consume?.maxRssKB)} MB.`)
+} else p('Not measured in this run.')
+p()
+p('## Compression codecs')
+p()
+if (R.codecs && R.codecProduce_none && R.codecConsume_none) {
+  p(`The same ${fmtInt(CODEC_N)} records as above, produced with \`--compression C\` into a fresh data dir and consumed with \`-e\` to /dev/null; the five codecs run round-robin (${TP_RUNS} runs each, medians), so each ratio compares runs made under the same conditions. References: \`none\` and \`gzip\` of the same run. Checked (untimed): every codec's log returns the input byte for byte and \`dump\` names the codec in every batch. Codecs: gzip from zlib, snappy (snappy-java framing) from \`snappy\`, lz4 (LZ4 frames, 64 KiB blocks) from \`lz4-napi\`, zstd (level 3) from ${Number(process.versions.node.split('.')[0]) > 22 || (Number(process.versions.node.split('.')[0]) === 22 && Number(process.versions.node.split('.')[1]) >= 15) ? "Node's zlib" : '`@toondepauw/node-zstd` (this Node has no zlib zstd)'}.`)
+  p()
+  const x = (a, b) => rx(timeRatio(a, b))
+  p(table(['codec', 'produce records/s', 'produce time × none', 'produce time × gzip', 'consume records/s', 'consume time × none', 'consume time × gzip', 'log bytes', 'log / input size'], CODECS.map((c) => [
+    c,
+    lpCell(`codecProduce_${c}`),
+    x(`codecProduce_${c}`, 'codecProduce_none'),
+    x(`codecProduce_${c}`, 'codecProduce_gzip'),
+    lpCell(`codecConsume_${c}`),
+    x(`codecConsume_${c}`, 'codecConsume_none'),
+    x(`codecConsume_${c}`, 'codecConsume_gzip'),
+    fmtInt(R.codecs[c].logBytes),
+    `${((R.codecs[c].logBytes / (CODEC_N * RECORD_SIZE)) * 100).toFixed(1)}%`,
+  ])))
 } else p('Not measured in this run.')
 p()
 p('## Start-up')

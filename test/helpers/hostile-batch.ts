@@ -46,12 +46,14 @@ export interface RawBatchOptions {
   gzip?: boolean
   /** The records are gzip bytes already (attributes codec 1, stored as given). */
   gzipped?: boolean
+  /** The records are compressed with this codec already (its attribute value; stored as given). */
+  codec?: number
 }
 
 /** A batch holding exactly `records` as its records part, with a valid CRC. */
 export function rawBatch(records: Buffer, options: RawBatchOptions): Buffer {
   const body = options.gzip ? gzipSync(records) : records
-  const codec = options.gzip || options.gzipped ? 1 : 0
+  const codec = options.codec ?? (options.gzip || options.gzipped ? 1 : 0)
   const batch = Buffer.alloc(L.RECORDS_OFFSET + body.length)
   const timestamp = options.timestamp ?? Date.now()
   L.writeInt64(batch, L.BASE_OFFSET_OFFSET, options.baseOffset ?? 0)

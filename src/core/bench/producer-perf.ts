@@ -18,6 +18,8 @@ export interface ProducerPerfOptions {
   /** Records per second; -1 for no limit. */
   throughput: number
   batchBytes?: number
+  /** Batch compression codec (Kafka's attribute value); none by default. */
+  compression?: number
   /** Called about every 5 s with a progress window, as Kafka prints it. */
   onProgress?: (window: PerfWindow) => void
 }
@@ -49,6 +51,7 @@ export async function runProducerPerf(store: Store, options: ProducerPerfOptions
   let pendingHead = 0
   const producer = new Producer(store, options.topic, {
     batchBytes: options.batchBytes,
+    compression: options.compression,
     onAck: (_p, _base, count) => {
       const now = performance.now()
       for (let i = 0; i < count; i++) {

@@ -1,15 +1,19 @@
 /**
- * Batch compression codecs, by the attribute value Kafka assigns them.
- * gzip comes from zlib; snappy, lz4 and zstd are refused with a clear error
- * until a well-kept package is chosen for them.
+ * Batch compression codecs, by the attribute value Kafka assigns them, each
+ * in Kafka's framing: gzip (zlib), snappy as snappy-java frames it, lz4 in
+ * the LZ4 frame format, zstd frames. The codecs other than gzip live in
+ * compression/ and load their packages on first use.
  */
 import {gunzipSync, gzipSync} from 'node:zlib'
 import {CorruptRecordError, UsageError} from '../errors.js'
+import {lz4Compress, lz4Decompress} from './compression/lz4.js'
+import {snappyCompress, snappyDecompress} from './compression/snappy.js'
+import {zstdCompress, zstdDecompress} from './compression/zstd.js'
 
 export const Compression = {none: 0, gzip: 1, snappy: 2, lz4: 3, zstd: 4} as const
 export type CompressionName = keyof typeof Compression
 export const COMPRESSION_NAMES = Object.keys(Compression) as CompressionName[]
-export const SUPPORTED_COMPRESSION: CompressionName[] = ['none', 'gzip']
+export const SUPPORTED_COMPRESSION: CompressionName[] = ['none', 'gzip', 'snappy', 'lz4', 'zstd']
 
 export function compressionName(codec: number): string {
   return COMPRESSION_NAMES[codec] ?? `unknown(${codec})`
@@ -23,27 +27,51 @@ export function parseCompression(name: string): number {
 }
 
 export function compress(codec: number, data: Buffer): Buffer {
-  if (codec === Compression.gzip) return gzipSync(data)
-  if (codec === Compression.none) return data
-  throw new UsageError(`compression ${compressionName(codec)} is not supported`)
+  switch (codec) {
+    case Compression.none:
+      return data
+    case Compression.gzip:
+      return gzipSync(data)
+    case Compression.snappy:
+      return snappyCompress(data)
+    case Compression.lz4:
+      return lz4Compress(data)
+    case Compression.zstd:
+      return zstdCompress(data)
+    default:
+      throw new UsageError(`compression ${compressionName(codec)} is not supported`)
+  }
 }
 
 /**
- * Decompresses a batch's records. `maxSize` bounds the output (zlib stops
- * there), so a small batch that inflates to gigabytes is a corrupt batch,
- * not an out-of-memory crash.
+ * Decompresses a batch's records. `maxSize` bounds the output (each codec
+ * stops there or refuses beforehand), so a small batch that inflates to
+ * gigabytes is a corrupt batch, not an out-of-memory crash.
  */
 export function decompress(codec: number, data: Buffer, maxSize: number): Buffer {
-  if (codec === Compression.gzip) {
-    try {
-      return gunzipSync(data, {maxOutputLength: maxSize})
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
-        throw new CorruptRecordError(`gzip batch inflates past ${maxSize} bytes, more than a batch's records may take`)
-      }
-      throw new CorruptRecordError(`gzip batch does not decompress: ${(error as Error).message}`)
-    }
+  switch (codec) {
+    case Compression.none:
+      return data
+    case Compression.gzip:
+      return gunzip(data, maxSize)
+    case Compression.snappy:
+      return snappyDecompress(data, maxSize)
+    case Compression.lz4:
+      return lz4Decompress(data, maxSize)
+    case Compression.zstd:
+      return zstdDecompress(data, maxSize)
+    default:
+      throw new CorruptRecordError(`batch uses compression codec ${codec}, which Kafka does not define`)
   }
-  if (codec === Compression.none) return data
-  throw new CorruptRecordError(`batch uses ${compressionName(codec)} compression, which logpipe cannot decode yet`)
+}
+
+function gunzip(data: Buffer, maxSize: number): Buffer {
+  try {
+    return gunzipSync(data, {maxOutputLength: maxSize})
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new CorruptRecordError(`gzip batch inflates past ${maxSize} bytes, more than a batch's records may take`)
+    }
+    throw new CorruptRecordError(`gzip batch does not decompress: ${(error as Error).message}`)
+  }
 }

@@ -41,26 +41,28 @@ async function kafkajsBatch(values: string[], compression = KafkajsCompression.N
 }
 
 describe('appendAsLeader', () => {
-  test('batches kafkajs encoded get the next offsets and the leader epoch; the rest of their bytes, CRC included, is as sent', async () => {
+  test('batches kafkajs encoded, with each of its codecs, get the next offsets and the leader epoch; the rest of their bytes, CRC included, is as sent', async () => {
     const dir = tempDir()
     const {log} = openLog(dir, {}, undefined, {leaderEpoch: 7})
     await log.acquire()
     appendBatch(log, [{timestamp: T0, key: null, value: utf8('before')}])
-    const plain = await kafkajsBatch(['a', 'b', 'c'])
-    const gzip = await kafkajsBatch(['d', 'e'], KafkajsCompression.GZIP)
-    const sent = Buffer.concat([plain, gzip])
+    const values = [['a', 'b', 'c'], ['d', 'e'], ['f'], ['g', 'h'], ['i', 'j', 'k']]
+    const codecs = [KafkajsCompression.None, KafkajsCompression.GZIP, KafkajsCompression.Snappy, KafkajsCompression.LZ4, KafkajsCompression.ZSTD]
+    const originals = await Promise.all(values.map((v, i) => kafkajsBatch(v, codecs[i])))
+    const sent = Buffer.concat(originals)
     const copy = Buffer.from(sent)
     const results = log.appendAsLeader(sent)
     await log.release()
-    expect(results.map((r) => [r.baseOffset, r.lastOffset])).toEqual([[1, 3], [4, 5]])
+    expect(results.map((r) => [r.baseOffset, r.lastOffset])).toEqual([[1, 3], [4, 5], [6, 6], [7, 8], [9, 11]])
 
     const data = readFileSync(`${dir}/00000000000000000000.log`)
     const stored = batchesOf(dir, 0).slice(1)
-    expect(stored).toHaveLength(2)
-    for (const [i, original] of [plain, gzip].entries()) {
+    expect(stored).toHaveLength(5)
+    for (const [i, original] of originals.entries()) {
       const at = stored[i].position
       const batch = data.subarray(at, at + stored[i].size)
       expect(batch.length).toBe(original.length)
+      expect(batch.readInt16BE(L.ATTRIBUTES_OFFSET) & L.COMPRESSION_CODEC_MASK).toBe(codecs[i])
       expect(L.readInt64(batch, L.BASE_OFFSET_OFFSET)).toBe(results[i].baseOffset)
       expect(batch.readInt32BE(L.PARTITION_LEADER_EPOCH_OFFSET)).toBe(7)
       // Everything after the epoch (magic, CRC, attributes, records) is what kafkajs wrote.
@@ -68,8 +70,8 @@ describe('appendAsLeader', () => {
       expect(checkBatch(batch, 0, batch.length, L.MAX_BATCH_SIZE)).toBe(batch.length)
       expect((await kafkajsDecodeBatch(Buffer.from(batch))).firstOffset).toBe(String(results[i].baseOffset))
     }
-    expect(copy.subarray(L.MAGIC_OFFSET, plain.length).equals(sent.subarray(L.MAGIC_OFFSET, plain.length))).toBe(true)
-    expect(readBack(dir).map((r) => [r.offset, r.value!.toString()])).toEqual([[0, 'before'], [1, 'a'], [2, 'b'], [3, 'c'], [4, 'd'], [5, 'e']])
+    expect(copy.subarray(L.MAGIC_OFFSET, originals[0].length).equals(sent.subarray(L.MAGIC_OFFSET, originals[0].length))).toBe(true)
+    expect(readBack(dir).map((r) => [r.offset, r.value!.toString()])).toEqual(['before', ...values.flat()].map((v, i) => [i, v]))
   })
 
   test('a request with one bad batch writes nothing; a batch over max.message.bytes is refused', async () => {
