@@ -6,8 +6,10 @@
 import {readFileSync} from 'node:fs'
 import {fileURLToPath} from 'node:url'
 import {reportError} from './errors.js'
+import {normalizeArgv} from './argv.js'
 
-export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
+export async function main(typed: string[] = process.argv.slice(2)): Promise<void> {
+  const argv = normalizeArgv(typed)
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     // `logpipe ... | head -1`: the reader is gone; that is a normal end.
     if (error.code === 'EPIPE') process.exit(0)

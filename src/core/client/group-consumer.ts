@@ -41,6 +41,8 @@ export interface GroupConsumerOptions extends GroupMemberOptions {
   handOn: () => Promise<void>
   /** Read buffers come from here (see Consumer's `arena`). */
   arena?: MemoryArena
+  /** Each partition ends before its first record at or after this time (see Consumer). */
+  stopAtTimestamp?: number
 }
 
 export class GroupConsumer {
@@ -55,7 +57,7 @@ export class GroupConsumer {
   constructor(store: Store, group: string, topics: string[], options: GroupConsumerOptions) {
     this.options = options
     for (const t of topics) store.readTopic(t) // unknown topics fail here, before joining
-    this.consumer = new Consumer(store, topics, {manual: true, onNotice: options.onNotice, arena: options.arena})
+    this.consumer = new Consumer(store, topics, {manual: true, onNotice: options.onNotice, arena: options.arena, stopAtTimestamp: options.stopAtTimestamp})
     this.member = new GroupMember(
       store,
       group,

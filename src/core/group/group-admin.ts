@@ -11,7 +11,7 @@ import {LogReader} from '../log/log-reader.js'
 import type {Store} from '../store/store.js'
 import {validateGroupName} from '../store/names.js'
 import {assign, tpKey, type AssignmentStrategy, type TopicPartition} from './assignors.js'
-import {groupDir} from './group-member.js'
+import {ensureGroup, groupDir} from './group-member.js'
 import {groupStrategy, isMemberAlive, readMembers, type MemberInfo} from './membership.js'
 import {OffsetStore} from './offset-store.js'
 import {listNames, withGroupLock} from './group-files.js'
@@ -245,10 +245,10 @@ export class GroupAdmin {
 
   /** The partitions named by --topic T[:P,...] (repeatable) or --all-topics. */
   resolvePartitions(group: string, topics: string[] | 'all'): TopicPartition[] {
-    const dir = this.require(group)
+    validateGroupName(group)
     const out: TopicPartition[] = []
     if (topics === 'all') {
-      return this.offsets(dir).partitions()
+      return this.offsets(this.require(group)).partitions()
     }
     for (const spec of topics) {
       const [topic, list] = spec.split(':', 2)
@@ -269,7 +269,9 @@ export class GroupAdmin {
 
   /** Works out new offsets without changing anything. */
   planReset(group: string, partitions: TopicPartition[], spec: ResetSpec): ResetPlanRow[] {
-    const dir = this.require(group)
+    validateGroupName(group)
+    // A group that does not exist yet has no offsets: resetting it pre-seeds them, as in Kafka.
+    const dir = this.entry(group) ? this.require(group) : this.dir(group)
     const offsets = this.offsets(dir)
     return partitions.map((tp) => {
       const r = this.reader(tp.topic, tp.partition)
@@ -331,6 +333,8 @@ export class GroupAdmin {
 
   /** Applies a plan, all of it or nothing even if killed; refused while the group has live members. */
   async executeReset(group: string, plan: ResetPlanRow[]): Promise<void> {
+    validateGroupName(group)
+    if (!this.entry(group)) await ensureGroup(this.store.dataDir, group, this.onNotice)
     const dir = this.require(group)
     await this.offsets(dir).resetAll(
       plan.map((row) => ({topic: row.topic, partition: row.partition, offset: row.newOffset})),

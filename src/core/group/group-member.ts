@@ -11,7 +11,7 @@ import {join} from 'node:path'
 import {type OffsetSpec, resolveOffsetSpec} from '../log/offset-spec.js'
 import type {Store} from '../store/store.js'
 import {validateGroupName} from '../store/names.js'
-import {LogpipeError} from '../errors.js'
+import {LogpipeError, UsageError} from '../errors.js'
 import {type AssignmentStrategy, type TopicPartition, assign, tpKey} from './assignors.js'
 import {Membership, groupStrategy, liveMembers, newMemberId, removeDeadMembers} from './membership.js'
 import {type CommitOutcome, OffsetStore} from './offset-store.js'
@@ -36,6 +36,12 @@ export interface GroupMemberOptions {
   onNotice?: (message: string) => void
   /** Judges heartbeats, session timeouts and ownership staleness. */
   clock?: Clock
+  /**
+   * Subscribe to the topics matching this instead of a fixed list (Kafka's
+   * pattern subscription): checked every round, so a topic created later
+   * joins the member's topics and the next assignment.
+   */
+  include?: RegExp
 }
 
 export interface PartitionHooks {
@@ -51,6 +57,20 @@ export interface PartitionHooks {
 }
 
 export const DEFAULT_SESSION_TIMEOUT_MS = 10_000
+
+/** The store's topics matching a subscriptionPattern(), sorted. */
+export function matchingTopics(store: Store, pattern: RegExp): string[] {
+  return store.listTopics().filter((t) => pattern.test(t)).sort()
+}
+
+/** Kafka matches a subscription pattern against the whole topic name (Java's Matcher.matches), so it is anchored. */
+export function subscriptionPattern(text: string, flag = '--include'): RegExp {
+  try {
+    return new RegExp(`^(?:${text})$`, 'u')
+  } catch (error) {
+    throw new UsageError(`${flag}: '${text}' is not a regular expression: ${(error as Error).message.replace(/^Invalid regular expression: /, '')}`)
+  }
+}
 
 export function groupDir(store: Store, group: string): string {
   return join(store.dataDir, 'groups', validateGroupName(group))
@@ -102,7 +122,7 @@ export class GroupMember {
   readonly offsets: OffsetStore
   readonly sessionTimeoutMs: number
   private readonly store: Store
-  private readonly topics: string[]
+  private topics: string[]
   private readonly options: GroupMemberOptions
   private readonly hooks: PartitionHooks
   private readonly membership: Membership
@@ -118,7 +138,7 @@ export class GroupMember {
     this.store = store
     this.group = group
     this.dir = groupDir(store, group)
-    this.topics = topics
+    this.topics = options.include ? matchingTopics(store, options.include) : topics
     this.hooks = hooks
     this.options = options
     this.clock = options.clock ?? systemClock
@@ -128,7 +148,7 @@ export class GroupMember {
     this.membership = new Membership(this.dir, {
       memberId: this.memberId,
       clientId: options.clientId ?? 'logpipe',
-      topics,
+      topics: this.topics,
       strategy: options.strategy ?? 'range',
       sessionTimeoutMs: this.sessionTimeoutMs,
     }, this.clock)
@@ -209,7 +229,11 @@ export class GroupMember {
 
   private async rebalance(): Promise<void> {
     if (this.stopped) return
-    this.membership.heartbeat({owned: this.ownedPartitions, positions: this.hooks.positions()})
+    if (this.options.include) {
+      const now = matchingTopics(this.store, this.options.include)
+      if (now.join('\0') !== this.topics.join('\0')) this.topics = now
+    }
+    this.membership.heartbeat({owned: this.ownedPartitions, positions: this.hooks.positions(), topics: this.topics})
     const now = this.clock.now()
     removeDeadMembers(this.dir, now, (message) => this.notice(message))
     const members = liveMembers(this.dir, now)
