@@ -38,6 +38,7 @@ const LAYERS: Record<string, number> = {
   'core/log': 30,
   'core/lock': 20,
   'core/record': 20,
+  'core/wire': 15,
   'core/codec': 10,
   'core/store/atomic-write.ts': 5,
   'core/store/data-dir.ts': 5,
