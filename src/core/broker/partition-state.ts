@@ -12,6 +12,7 @@
  */
 import {LockError, NotLeaderError} from '../errors.js'
 import {LeaderEpochCache} from '../log/leader-epoch-cache.js'
+import {ErrorCode} from '../wire/error-codes.js'
 import type {LogConfig} from '../log/log-config.js'
 import {LogReader, READ_BUFFER_SIZE} from '../log/log-reader.js'
 import {batchLastOffset, batchSize} from '../record/batch-header.js'
@@ -252,4 +253,9 @@ export class PartitionState {
     this.reader.close()
     await this.log.close()
   }
+}
+
+/** The Kafka error code of a checkLeaderEpoch verdict. */
+export function epochErrorCode(verdict: 'ok' | 'fenced' | 'unknown'): number {
+  return verdict === 'ok' ? ErrorCode.NONE : verdict === 'fenced' ? ErrorCode.FENCED_LEADER_EPOCH : ErrorCode.UNKNOWN_LEADER_EPOCH
 }

@@ -7,7 +7,8 @@
  * timestamp) is not implemented, so clients that know it fall back.
  */
 import {defineHandler} from '../../broker/api-handler.js'
-import {ErrorCode, epochErrorCode} from '../../broker/kafka-error.js'
+import {epochErrorCode} from '../../broker/partition-state.js'
+import {ErrorCode} from '../error-codes.js'
 import {listOffsets} from '../messages/02-list-offsets.js'
 
 const LATEST = -1n
