@@ -19,6 +19,7 @@ import {produce} from '../../../src/core/wire/messages/00-produce.js'
 import {fetch} from '../../../src/core/wire/messages/01-fetch.js'
 import {offsetForLeaderEpoch} from '../../../src/core/wire/messages/23-offset-for-leader-epoch.js'
 import {metadata} from '../../../src/core/wire/messages/03-metadata.js'
+import {listOffsets} from '../../../src/core/wire/messages/02-list-offsets.js'
 import type {ApiSchema, RequestInput, ResponseOf} from '../../../src/core/wire/schema.js'
 import * as L from '../../../src/core/record/batch-layout.js'
 import {buildBatch, tempDir, utf8} from '../support.js'
@@ -179,5 +180,34 @@ describe('Broker, in-process', () => {
     expect(c.arrived).toEqual([waiting.id, behind.id])
     c.close()
     other.close()
+  })
+
+  test('ListOffsets: earliest, latest, and by time the first record at or after it, with its own timestamp and epoch', async () => {
+    const dir = join(tempDir(), 'data')
+    Store.open(dir).createTopic('t', 1, 1, {})
+    const broker = await start(dir)
+    const c = await Client.open(broker.port)
+    const t0 = Date.now() - 60_000
+    await produceTo(c, 't', 0, buildBatch([0, 1, 2].map((i) => ({timestamp: t0 + i * 1000, key: null, value: utf8(`v${i}`)})))).response
+    const ask = (timestamp: bigint) =>
+      c.send(listOffsets, 5, {replicaId: -1, isolationLevel: 0, topics: [{name: 't', partitions: [{partitionIndex: 0, currentLeaderEpoch: -1, timestamp}]}]}).response.then((r) => r.topics[0].partitions[0])
+    expect(await ask(-2n)).toMatchObject({errorCode: 0, offset: 0n, leaderEpoch: 0})
+    expect(await ask(-1n)).toMatchObject({errorCode: 0, offset: 3n, leaderEpoch: 0})
+    expect(await ask(BigInt(t0 + 500))).toMatchObject({errorCode: 0, offset: 1n, timestamp: BigInt(t0 + 1000), leaderEpoch: 0})
+    expect(await ask(BigInt(t0 + 5000))).toMatchObject({errorCode: 0, offset: -1n, timestamp: -1n})
+    c.close()
+  })
+
+  test('a topic config changed while the broker runs applies from the next scan on', async () => {
+    const dir = join(tempDir(), 'data')
+    const store = Store.open(dir)
+    store.createTopic('t', 1, 1, {})
+    const broker = await start(dir, {'leadership.scan.interval.ms': 10})
+    const c = await Client.open(broker.port)
+    expect((await produceTo(c, 't', 0, buildBatch(records(1, 500))).response).responses[0].partitionResponses[0].errorCode).toBe(ErrorCode.NONE)
+    store.updateTopic('t', (meta) => ({...meta, config: {...meta.config, 'max.message.bytes': 200}}))
+    await broker.replicas.scan()
+    expect((await produceTo(c, 't', 0, buildBatch(records(1, 500))).response).responses[0].partitionResponses[0].errorCode).toBe(ErrorCode.MESSAGE_TOO_LARGE)
+    c.close()
   })
 })

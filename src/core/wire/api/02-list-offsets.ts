@@ -34,9 +34,10 @@ export default defineHandler(
         else if (p.timestamp === EARLIEST) offset = state.logStartOffset()
         else if (p.timestamp < 0n) return {...base, errorCode: ErrorCode.UNSUPPORTED_VERSION}
         else {
-          offset = state.offsetForTimestamp(Number(p.timestamp))
-          if (offset >= state.highWatermark) return {...base, errorCode: ErrorCode.NONE}
-          timestamp = p.timestamp
+          const found = state.offsetForTimestamp(Number(p.timestamp))
+          if (found === null) return {...base, errorCode: ErrorCode.NONE}
+          offset = found.offset
+          timestamp = BigInt(found.timestamp)
         }
         return {
           ...base,
