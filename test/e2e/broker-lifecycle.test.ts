@@ -137,4 +137,10 @@ describe('broker start, list, stop', () => {
     consumer.kill('SIGTERM')
     await consumer
   })
+
+  test.each([[['broker', 'list']], [['broker', 'stop']]])('%j on a missing data dir is `no store at DIR` and creates nothing', async (args) => {
+    const c = cli()
+    expectCleanError(await c.run(args), EXIT.NOT_FOUND, /^logpipe: no store at /)
+    expect(existsSync(c.dataDir)).toBe(false)
+  })
 })
