@@ -6,11 +6,12 @@
  * and responses written in request order while a Fetch long-polls.
  */
 import {connect, type Socket} from 'node:net'
+import {rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterEach, describe, expect, test} from 'vitest'
 import {Broker} from '../../../src/core/broker/broker.js'
 import {defaultBrokerConfig, type BrokerConfig} from '../../../src/core/broker/broker-config.js'
-import {silentLog} from '../../../src/core/broker/broker-log.js'
+import {createBrokerLog, silentLog} from '../../../src/core/broker/broker-log.js'
 import {Store} from '../../../src/core/store/store.js'
 import {decodeResponseFrame, encodeRequestFrame} from '../../../src/core/wire/envelope.js'
 import {ErrorCode} from '../../../src/core/wire/error-codes.js'
@@ -32,8 +33,8 @@ afterEach(async () => {
   for (const b of brokers.splice(0)) await b.stop()
 })
 
-async function start(dataDir: string, overrides: Partial<BrokerConfig> = {}): Promise<Broker> {
-  const b = await Broker.start({dataDir, id: 1, host: '127.0.0.1', port: 0, nextFreePort: false, config: {...defaultBrokerConfig(), ...overrides}, log: silentLog, handlersDir: HANDLERS})
+async function start(dataDir: string, overrides: Partial<BrokerConfig> = {}, log = silentLog): Promise<Broker> {
+  const b = await Broker.start({dataDir, id: 1, host: '127.0.0.1', port: 0, nextFreePort: false, config: {...defaultBrokerConfig(), ...overrides}, log, handlersDir: HANDLERS})
   brokers.push(b)
   return b
 }
@@ -249,5 +250,22 @@ describe('Broker, in-process', () => {
     const part = (await fetchFrom(c, 't').response).responses[0].partitions[0]
     expect(part.highWatermark).toBe(0n)
     c.close()
+  })
+
+  test('a leadership scan that fails is logged and tried again; the broker goes on and stops cleanly', async () => {
+    const dir = join(tempDir(), 'data')
+    Store.open(dir).createTopic('t', 1, 1, {})
+    const lines: string[] = []
+    const broker = await start(dir, {'leadership.scan.interval.ms': 10}, createBrokerLog('info', (l) => lines.push(l)))
+    rmSync(join(dir, 'topics'), {recursive: true})
+    writeFileSync(join(dir, 'topics'), 'not a directory')
+    const deadline = Date.now() + 10_000
+    while (!lines.some((l) => /ERROR leadership scan: ENOTDIR/.test(l))) {
+      if (Date.now() > deadline) throw new Error(`no scan error logged: ${lines.join('')}`)
+      await new Promise((resolve) => setTimeout(resolve, 5))
+    }
+    brokers.splice(brokers.indexOf(broker), 1)
+    await broker.stop()
+    expect(lines.some((l) => /INFO broker 1 stopped/.test(l))).toBe(true)
   })
 })
