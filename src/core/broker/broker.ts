@@ -38,6 +38,7 @@ export interface BrokerOptions {
 export class Broker implements BrokerContext {
   readonly brokerId: number
   readonly store: Store
+  /** @internal The partitions this broker leads; handlers reach them through BrokerContext. */
   readonly replicas: ReplicaManager
   readonly config: BrokerConfig
   readonly log: BrokerLog
