@@ -25,6 +25,7 @@ const LAYERS: Record<string, number> = {
   cli: 80,
   'core/bench': 60,
   'core/client': 50,
+  'core/broker': 45,
   'core/group': 40,
   'core/store': 35,
   'core/log': 30,

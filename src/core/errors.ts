@@ -77,3 +77,6 @@ export class LockError extends LogpipeError {
     super(message, {retriable: true, ...options})
   }
 }
+
+/** A group change (reset, delete) refused because the group has live members, as Kafka's NON_EMPTY_GROUP. */
+export class GroupNotEmptyError extends LogpipeError {}

@@ -16,6 +16,7 @@ import {type AssignmentStrategy, type TopicPartition, assign, tpKey} from './ass
 import {Membership, groupStrategy, liveMembers, newMemberId, removeDeadMembers} from './membership.js'
 import {type CommitOutcome, OffsetStore} from './offset-store.js'
 import {PartitionOwnership} from './ownership.js'
+import {liveCoordinatedMembers} from './coordinator-file.js'
 import {ensureDirs, isRecord, readGroupJson, withGroupLock, writeGroupJson} from './group-files.js'
 import {type Clock, systemClock} from '../clock.js'
 
@@ -144,6 +145,13 @@ export class GroupMember {
   async join(): Promise<void> {
     await ensureGroup(this.store.dataDir, this.group, this.options.onNotice)
     await this.offsets.settle()
+    // A broker coordinates this group: its members take what their leader assigns, not what file-based members compute.
+    const coordinated = liveCoordinatedMembers(this.dir, this.clock.now())
+    if (coordinated && coordinated.members.length > 0) {
+      throw new LogpipeError(`group '${this.group}' is coordinated by broker ${coordinated.file.coordinator.brokerId}, which has ${coordinated.members.length} live member(s)`, {
+        hint: 'join it through the broker with a Kafka client, or use another group name',
+      })
+    }
     this.membership.join()
     // Like Kafka's INCONSISTENT_GROUP_PROTOCOL: a member cannot join with
     // an assignment strategy other than the group's.

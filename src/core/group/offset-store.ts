@@ -42,7 +42,21 @@ export interface CommittedOffset {
    * one's. Absent in files of earlier versions and in resets.
    */
   topicId?: string
+  /** The client's metadata string of an OffsetCommit over the wire (absent when none, and in older files). */
+  metadata?: string
 }
+
+/** One partition's offset as a group coordinator commits it: the client's word, checked by the coordinator. */
+export interface CoordinatorCommit {
+  topic: string
+  partition: number
+  offset: number
+  metadata: string | null
+  topicId?: string
+}
+
+/** offset.metadata.max.bytes as Kafka defaults it; a longer string is refused before it gets here. */
+export const MAX_OFFSET_METADATA_BYTES = 4096
 
 export type CommitOutcome = 'committed' | 'unchanged' | 'fenced' | 'backwards'
 
@@ -195,6 +209,39 @@ export class OffsetStore {
     })
   }
 
+  /**
+   * Commits of a broker's group coordinator, all under one lock. Kafka
+   * takes a member's commit as it comes (it may move an offset back: a
+   * consumer that seeked), once the coordinator has checked the member and
+   * its generation, so nothing is refused here. The partition's ownership
+   * generation is kept as it was, as a reset keeps it, so a file-based
+   * owner that comes later still builds above it.
+   */
+  async commitAll(entries: CoordinatorCommit[], memberId: string | null): Promise<void> {
+    for (const e of entries) {
+      validateTopicName(e.topic)
+      if (!isPartition(e.partition) || !isOffset(e.offset)) throw new StoreError(`cannot commit ${e.topic}/${e.partition} at ${e.offset}: not a partition and offset`)
+      if (e.metadata !== null && Buffer.byteLength(e.metadata) > MAX_OFFSET_METADATA_BYTES) throw new StoreError(`the metadata of ${e.topic}/${e.partition} is over ${MAX_OFFSET_METADATA_BYTES} bytes`)
+    }
+    if (memberId !== null) validateMemberId(memberId)
+    await withGroupLock(this.groupDir, async () => {
+      await this.finishJournal()
+      const committedAt = new Date().toISOString()
+      const dirs = new Set<string>()
+      for (const [i, e] of entries.entries()) {
+        const state = this.inspect(e.topic, e.partition)
+        const generation = state.kind === 'committed' ? state.committed.generation : 0
+        const c: CommittedOffset = {offset: e.offset, generation, memberId, committedAt}
+        if (e.topicId !== undefined) c.topicId = e.topicId
+        if (e.metadata !== null && e.metadata !== '') c.metadata = e.metadata
+        this.write(e.topic, e.partition, c, false)
+        dirs.add(this.dir(e.topic))
+        if (i % YIELD_EVERY === YIELD_EVERY - 1) await new Promise((resolve) => setImmediate(resolve))
+      }
+      for (const d of dirs) syncDirectory(d)
+    })
+  }
+
   /** An operator's reset of one partition (see `resetAll`). */
   async reset(topic: string, partition: number, offset: number): Promise<void> {
     await this.resetAll([{topic, partition, offset}])
@@ -337,8 +384,10 @@ function checkCommitted(v: unknown): CommittedOffset | string {
   if (v.memberId !== null && (typeof v.memberId !== 'string' || !validMemberId(v.memberId))) return 'memberId is not a member id or null'
   if (typeof v.committedAt !== 'string') return 'committedAt is not a string'
   if (v.topicId !== undefined && (typeof v.topicId !== 'string' || !/^[0-9a-f-]{1,64}$/i.test(v.topicId))) return 'topicId is not a topic id'
+  if (v.metadata !== undefined && (typeof v.metadata !== 'string' || Buffer.byteLength(v.metadata) > MAX_OFFSET_METADATA_BYTES)) return 'metadata is not a string of at most 4096 bytes'
   const c: CommittedOffset = {offset: v.offset, generation: v.generation, memberId: v.memberId as string | null, committedAt: v.committedAt}
   if (typeof v.topicId === 'string') c.topicId = v.topicId
+  if (typeof v.metadata === 'string') c.metadata = v.metadata
   return c
 }
 
