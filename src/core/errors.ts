@@ -80,3 +80,49 @@ export class LockError extends LogpipeError {
 
 /** A group change (reset, delete) refused because the group has live members, as Kafka's NON_EMPTY_GROUP. */
 export class GroupNotEmptyError extends LogpipeError {}
+
+/**
+ * Bytes from a socket that do not decode as the Kafka message they claim to
+ * be: a length or count that is negative or runs past the end, a null where
+ * the version allows none, a varint too long. The connection that sent them
+ * cannot be trusted further.
+ */
+export class WireDecodeError extends LogpipeError {}
+
+/** A length-prefixed frame that is negative or larger than `socket.request.max.bytes`. */
+export class FrameSizeError extends WireDecodeError {
+  readonly size: number
+
+  constructor(message: string, size: number, options: LogpipeErrorOptions = {}) {
+    super(message, options)
+    this.size = size
+  }
+}
+
+/** A value that a message version cannot carry (a null where it is not nullable, a string over 32767 bytes). */
+export class WireEncodeError extends LogpipeError {}
+
+/** An API version the schema does not describe; a broker answers UNSUPPORTED_VERSION. */
+export class UnsupportedVersionError extends LogpipeError {
+  readonly apiKey: number
+  readonly version: number
+
+  constructor(message: string, apiKey: number, version: number, options: LogpipeErrorOptions = {}) {
+    super(message, options)
+    this.apiKey = apiKey
+    this.version = version
+  }
+}
+
+/** A broker could not start, serve or stop as asked. */
+export class BrokerError extends LogpipeError {}
+
+/** A live broker is registered under the id asked for. */
+export class BrokerAlreadyRunningError extends BrokerError {}
+
+/** This broker does not (or no longer) lead the partition asked for: Kafka's NOT_LEADER_OR_FOLLOWER. */
+export class NotLeaderError extends BrokerError {
+  constructor(message: string, options: LogpipeErrorOptions = {}) {
+    super(message, {retriable: true, ...options})
+  }
+}

@@ -1,0 +1,171 @@
+/**
+ * One partition as its leader broker keeps it (Kafka's `Partition`): the
+ * write lock, held for as long as the broker leads; the leader epoch, a new
+ * one each time this broker becomes leader (the partition's last epoch + 1,
+ * recorded in leader-epoch-checkpoint at the log end), stamped by
+ * `appendAsLeader` into every batch; and the waiters a Fetch leaves to be
+ * woken by the next append.
+ *
+ * A lock that is no longer ours (isCurrent false: a topic deleted under us,
+ * a taker on another host) ends the leadership at once: every later append
+ * is a NotLeaderError (NOT_LEADER_OR_FOLLOWER), nothing more is written.
+ */
+import {LockError, NotLeaderError} from '../errors.js'
+import {LeaderEpochCache} from '../log/leader-epoch-cache.js'
+import type {LogConfig} from '../log/log-config.js'
+import {LogReader} from '../log/log-reader.js'
+import {type AppendResult, PartitionLog} from '../log/partition-log.js'
+
+export interface PartitionStateOptions {
+  brokerId: number
+  /** How long to wait for the lock (an embedded producer's burst) before giving up for now. */
+  lockTimeoutMs: number
+  onNotice: (message: string) => void
+  now?: () => number
+}
+
+export class PartitionState {
+  readonly topic: string
+  readonly partition: number
+  readonly dir: string
+  readonly config: LogConfig
+  private readonly log: PartitionLog
+  private readonly epochs: LeaderEpochCache
+  private readonly reader: LogReader
+  private leaderEpoch_ = -1
+  private lost = false
+  private readonly waiters = new Set<() => void>()
+
+  private constructor(topic: string, partition: number, dir: string, config: LogConfig, log: PartitionLog, epochs: LeaderEpochCache) {
+    this.topic = topic
+    this.partition = partition
+    this.dir = dir
+    this.config = config
+    this.log = log
+    this.epochs = epochs
+    this.reader = new LogReader(dir)
+  }
+
+  /**
+   * Takes the partition's lock and becomes its leader under a new epoch.
+   * A LockError when another live writer holds it past the timeout.
+   */
+  static async lead(topic: string, partition: number, dir: string, config: LogConfig, options: PartitionStateOptions): Promise<PartitionState> {
+    const label = `topic ${topic} partition ${partition}`
+    const log = new PartitionLog(dir, config, {
+      label,
+      topic,
+      onNotice: options.onNotice,
+      now: options.now,
+      leaderEpoch: 0,
+      lock: {client: `broker ${options.brokerId}`, timeoutMs: options.lockTimeoutMs, now: options.now},
+    })
+    await log.acquire()
+    try {
+      const epochs = LeaderEpochCache.load(dir)
+      const state = new PartitionState(topic, partition, dir, config, log, epochs)
+      state.becomeLeader()
+      return state
+    } catch (error) {
+      await log.release()
+      throw error
+    }
+  }
+
+  /** The epoch bump, under the lock: what lies past the log end is forgotten, then a new epoch begins there. */
+  private becomeLeader(): void {
+    const end = this.log.logEndOffset
+    this.epochs.truncateFromEnd(end + 1)
+    const start = this.reader.logStartOffset()
+    let last = this.epochs.latestEpoch
+    // Batches written without brokers carry epoch 0: record it, so the epoch after it is 1.
+    if (last < 0 && end > start) {
+      this.epochs.assign(0, start)
+      last = 0
+    }
+    this.leaderEpoch_ = last + 1
+    this.epochs.assign(this.leaderEpoch_, end)
+    this.log.setLeaderEpoch(this.leaderEpoch_)
+  }
+
+  get leaderEpoch(): number {
+    return this.leaderEpoch_
+  }
+
+  /** Still the leader: the lock taken is the one in place. One stat. */
+  get isLeader(): boolean {
+    if (this.lost) return false
+    if (this.log.holdsLock && this.log.lock.isCurrent()) return true
+    this.lost = true
+    return false
+  }
+
+  get logEndOffset(): number {
+    return this.log.logEndOffset
+  }
+
+  /** With one replica, every appended record is committed. */
+  get highWatermark(): number {
+    return this.log.logEndOffset
+  }
+
+  logStartOffset(): number {
+    return this.reader.logStartOffset()
+  }
+
+  /**
+   * Produce: the batches as the client sent them, offsets assigned and the
+   * epoch stamped in (the bytes are changed in place). Waiters are woken.
+   */
+  appendAsLeader(batches: Buffer): AppendResult[] {
+    if (!this.isLeader) throw this.notLeader()
+    let results: AppendResult[]
+    try {
+      results = this.log.appendAsLeader(batches)
+    } catch (error) {
+      if (error instanceof LockError) {
+        this.lost = true
+        throw this.notLeader()
+      }
+      throw error
+    }
+    this.wake()
+    return results
+  }
+
+  /** Kafka's OffsetForLeaderEpoch answer for `epoch`. */
+  endOffsetForEpoch(epoch: number): {epoch: number; endOffset: number} {
+    return this.epochs.endOffsetFor(epoch, this.log.logEndOffset)
+  }
+
+  /** Retention moved the log start: epochs wholly before it are gone. */
+  noteLogStart(): void {
+    const start = this.reader.logStartOffset()
+    if (this.epochs.all.length > 0 && this.epochs.all[0].startOffset < start) this.epochs.truncateFromStart(start)
+  }
+
+  /** Calls `wake` once at the next append (or release); returns the cancel. */
+  onAppend(wake: () => void): () => void {
+    this.waiters.add(wake)
+    return () => this.waiters.delete(wake)
+  }
+
+  private wake(): void {
+    if (this.waiters.size === 0) return
+    const ws = [...this.waiters]
+    this.waiters.clear()
+    for (const w of ws) w()
+  }
+
+  private notLeader(): NotLeaderError {
+    return new NotLeaderError(`topic ${this.topic} partition ${this.partition}: this broker no longer holds its write lock`)
+  }
+
+  /** Lets go of the lock (a clean release moves the recovery point) and wakes every waiter. */
+  async release(): Promise<void> {
+    this.lost = true
+    this.wake()
+    this.reader.close()
+    await this.log.close()
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * Splits a byte stream into Kafka's length-prefixed frames (int32 size,
+ * then that many bytes). The size is checked before anything is allocated:
+ * negative or above `maxFrameBytes` (Kafka's socket.request.max.bytes,
+ * 100 MiB by default) is a FrameSizeError and the stream cannot be resynced.
+ *
+ * A frame that lies within one chunk is returned as a view of that chunk
+ * (no copy); only a frame split across chunks is assembled, into a buffer
+ * allocated once at its declared size. Views keep their chunk alive, so a
+ * caller that reuses its read buffers must copy what it keeps.
+ */
+import {FrameSizeError} from '../errors.js'
+
+export const DEFAULT_MAX_FRAME_BYTES = 100 * 1024 * 1024
+
+export class FrameSplitter {
+  private readonly maxFrameBytes: number
+  private readonly prefix = Buffer.alloc(4)
+  private prefixHave = 0
+  private pending: Buffer | null = null
+  private pendingHave = 0
+
+  constructor(maxFrameBytes = DEFAULT_MAX_FRAME_BYTES) {
+    this.maxFrameBytes = maxFrameBytes
+  }
+
+  /** Bytes held of a frame not yet complete (its prefix included): 0 between frames. */
+  get buffered(): number {
+    return this.pending === null ? this.prefixHave : 4 + this.pendingHave
+  }
+
+  /** The whole frames `chunk` completes, without their size prefixes, in order. */
+  push(chunk: Buffer): Buffer[] {
+    const frames: Buffer[] = []
+    let pos = 0
+    const end = chunk.length
+    while (pos < end) {
+      if (this.pending !== null) {
+        const n = Math.min(this.pending.length - this.pendingHave, end - pos)
+        chunk.copy(this.pending, this.pendingHave, pos, pos + n)
+        this.pendingHave += n
+        pos += n
+        if (this.pendingHave === this.pending.length) {
+          frames.push(this.pending)
+          this.pending = null
+          this.pendingHave = 0
+        }
+        continue
+      }
+      let size: number
+      if (this.prefixHave > 0 || end - pos < 4) {
+        const n = Math.min(4 - this.prefixHave, end - pos)
+        chunk.copy(this.prefix, this.prefixHave, pos, pos + n)
+        this.prefixHave += n
+        pos += n
+        if (this.prefixHave < 4) break
+        this.prefixHave = 0
+        size = this.checkSize(this.prefix.readInt32BE(0))
+      } else {
+        size = this.checkSize(chunk.readInt32BE(pos))
+        pos += 4
+        if (end - pos >= size) {
+          frames.push(chunk.subarray(pos, pos + size))
+          pos += size
+          continue
+        }
+      }
+      this.pending = Buffer.allocUnsafe(size)
+      this.pendingHave = 0
+      if (size === 0) {
+        frames.push(this.pending)
+        this.pending = null
+      }
+    }
+    return frames
+  }
+
+  private checkSize(size: number): number {
+    if (size < 0) throw new FrameSizeError(`frame size ${size} is negative`, size)
+    if (size > this.maxFrameBytes) {
+      throw new FrameSizeError(`frame of ${size} bytes is over the limit of ${this.maxFrameBytes} (socket.request.max.bytes)`, size)
+    }
+    return size
+  }
+}
