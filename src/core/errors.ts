@@ -126,3 +126,19 @@ export class NotLeaderError extends BrokerError {
     super(message, {retriable: true, ...options})
   }
 }
+
+/**
+ * An error code a Kafka-protocol server answered with (error-codes.ts has
+ * the table): `code` and Kafka's `kafkaName` (NOT_LEADER_OR_FOLLOWER ...),
+ * retriable as Kafka's own clients treat it.
+ */
+export class KafkaProtocolError extends LogpipeError {
+  readonly code: number
+  readonly kafkaName: string
+
+  constructor(code: number, kafkaName: string, message: string, retriable: boolean) {
+    super(`${kafkaName}: ${message}`, {retriable})
+    this.code = code
+    this.kafkaName = kafkaName
+  }
+}
