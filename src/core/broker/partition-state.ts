@@ -13,7 +13,8 @@
 import {LockError, NotLeaderError} from '../errors.js'
 import {LeaderEpochCache} from '../log/leader-epoch-cache.js'
 import type {LogConfig} from '../log/log-config.js'
-import {LogReader} from '../log/log-reader.js'
+import {LogReader, READ_BUFFER_SIZE} from '../log/log-reader.js'
+import {batchLastOffset, batchSize} from '../record/batch-header.js'
 import {type AppendResult, PartitionLog} from '../log/partition-log.js'
 
 export interface PartitionStateOptions {
@@ -23,6 +24,13 @@ export interface PartitionStateOptions {
   onNotice: (message: string) => void
   now?: () => number
 }
+
+/**
+ * One read buffer for the fetches of every partition: a read is copied out
+ * at once (the response keeps the copy while the socket writes it), so a
+ * partition's reader never needs a buffer of its own between fetches.
+ */
+let sharedReadBuffer: Buffer | null = null
 
 export class PartitionState {
   readonly topic: string
@@ -35,6 +43,8 @@ export class PartitionState {
   private leaderEpoch_ = -1
   private lost = false
   private readonly waiters = new Set<() => void>()
+  /** Where the fetch reader stands: the offset after the last batch it handed out, -1 when it must seek. */
+  private cursor = -1
 
   private constructor(topic: string, partition: number, dir: string, config: LogConfig, log: PartitionLog, epochs: LeaderEpochCache) {
     this.topic = topic
@@ -43,7 +53,8 @@ export class PartitionState {
     this.config = config
     this.log = log
     this.epochs = epochs
-    this.reader = new LogReader(dir)
+    sharedReadBuffer ??= Buffer.allocUnsafe(READ_BUFFER_SIZE)
+    this.reader = new LogReader(dir, sharedReadBuffer)
   }
 
   /**
@@ -92,6 +103,15 @@ export class PartitionState {
     return this.leaderEpoch_
   }
 
+  /**
+   * Kafka's check of the leader epoch a client believes current (-1: no
+   * check): an older one is fenced, a newer one not known here yet.
+   */
+  checkLeaderEpoch(current: number): 'ok' | 'fenced' | 'unknown' {
+    if (current < 0 || current === this.leaderEpoch_) return 'ok'
+    return current < this.leaderEpoch_ ? 'fenced' : 'unknown'
+  }
+
   /** Still the leader: the lock taken is the one in place. One stat. */
   get isLeader(): boolean {
     if (this.lost) return false
@@ -131,6 +151,70 @@ export class PartitionState {
     }
     this.wake()
     return results
+  }
+
+  /**
+   * Fetch: whole batches from the one holding `offset`, up to `maxBytes`,
+   * but always the first batch whole even when it is larger (as Kafka, so a
+   * consumer with a small limit still progresses). A copy the caller keeps;
+   * null when there is nothing at `offset` yet.
+   */
+  read(offset: number, maxBytes: number): Buffer | null {
+    if (offset !== this.cursor) this.reader.seek(offset)
+    // From here the reader stands wherever its polls leave it; set again once we know.
+    this.cursor = -1
+    const parts: Buffer[] = []
+    let total = 0
+    let next = offset
+    for (;;) {
+      const range = this.reader.poll()
+      if (range === null) {
+        this.cursor = next
+        break
+      }
+      let start = range.start
+      let end = start
+      let full = false
+      for (let pos = range.start; pos < range.end; ) {
+        const size = batchSize(range.buf, pos)
+        const last = batchLastOffset(range.buf, pos)
+        if (last < offset) {
+          // Before the offset asked for (the seek starts at an index entry at or below it).
+          pos += size
+          start = end = pos
+          continue
+        }
+        if (total + (end - start) + size > maxBytes && total + (end - start) > 0) {
+          full = true
+          break
+        }
+        next = last + 1
+        pos += size
+        end = pos
+      }
+      if (end > start) {
+        parts.push(Buffer.from(range.buf.subarray(start, end)))
+        total += end - start
+      }
+      // The reader went on past what we hand out: the next fetch seeks.
+      if (full) break
+      if (total >= maxBytes) {
+        this.cursor = next
+        break
+      }
+    }
+    if (total === 0) return null
+    return parts.length === 1 ? parts[0] : Buffer.concat(parts, total)
+  }
+
+  /** The epoch the record at `offset` was written under (ListOffsets' leaderEpoch). */
+  epochAt(offset: number): number {
+    return offset >= this.log.logEndOffset ? this.leaderEpoch_ : this.epochs.epochAt(offset)
+  }
+
+  offsetForTimestamp(timestamp: number): number {
+    this.cursor = -1
+    return this.reader.offsetForTimestamp(timestamp)
   }
 
   /** Kafka's OffsetForLeaderEpoch answer for `epoch`. */

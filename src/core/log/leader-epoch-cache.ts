@@ -91,6 +91,16 @@ export class LeaderEpochCache {
     return {epoch: floor ? floor.epoch : requested, endOffset: higher.startOffset}
   }
 
+  /** The epoch the record at `offset` was written under: the last one that began at or before it (UNDEFINED_EPOCH before the first). */
+  epochAt(offset: number): number {
+    let epoch = UNDEFINED_EPOCH
+    for (const e of this.entries) {
+      if (e.startOffset > offset) break
+      epoch = e.epoch
+    }
+    return epoch
+  }
+
   /** The log was cut back to `endOffset`: epochs that began at or after it are gone. */
   truncateFromEnd(endOffset: number): void {
     const kept = this.entries.filter((e) => e.startOffset < endOffset)
