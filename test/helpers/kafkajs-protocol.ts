@@ -88,3 +88,34 @@ function leaf(v: unknown): Leaf {
   if (Buffer.isBuffer(v)) return v.toString('hex')
   return String(v)
 }
+
+/**
+ * Where kafkajs's decoder does more than read: it sorts topic results by
+ * name (so we send them sorted), derives v0 config sources, re-prefixes SASL
+ * tokens with their length, reports a throttle time it never read.
+ */
+const byName = (key: string) => (value: Record<string, unknown>) => {
+  // A name left out is sent as its default, ''.
+  ;(value[key] as Array<{name?: string}> | undefined)?.sort((a, b) => (a.name ?? '').localeCompare(b.name ?? ''))
+}
+const prepare: Record<string, (value: Record<string, unknown>) => void> = {
+  createTopics: byName('topics'),
+  deleteTopics: byName('responses'),
+  createPartitions: byName('results'),
+}
+const adapt: Record<string, (decoded: any, version: number) => void> = {
+  describeConfigs: (d, v) => {
+    for (const r of d.resources) for (const c of r.configEntries) delete c[v === 0 ? 'configSource' : 'isDefault']
+  },
+  saslAuthenticate: (d) => {
+    d.authBytes = d.authBytes.subarray(4)
+  },
+  deleteGroups: (d, v) => {
+    if (v === 1) {
+      delete d.throttleTime
+      delete d.clientSideThrottleTime
+    }
+  },
+}
+
+export const kafkajsQuirks = {prepare, adapt}

@@ -36,10 +36,17 @@ interface ValueCodec {
 
 interface CompiledField {
   name: string
+  where: string
   codec: ValueCodec
   defaultValue: () => unknown
+  /** JavaScript source of a primitive default, or null when it must be made fresh (arrays, structs). */
+  defaultSource: string | null
   isDefault: (v: unknown) => boolean
   tag: number
+  /** A fixed-size scalar: the Writer/Reader method of the same name and its size. */
+  fixed: {method: string; size: number} | null
+  /** An array: how it is framed and its element's codec (fixed elements inline). */
+  array: {compact: boolean; nullable: boolean; element: ValueCodec; elementFixed: {method: string; size: number} | null} | null
 }
 
 interface StructCodec extends ValueCodec {
@@ -48,6 +55,26 @@ interface StructCodec extends ValueCodec {
 }
 
 const NO_CTX: SizeContext = {splice: false, spliced: 0}
+
+const FIXED: Partial<Record<ScalarType, {method: string; size: number}>> = {
+  int8: {method: 'int8', size: 1},
+  int16: {method: 'int16', size: 2},
+  uint16: {method: 'uint16', size: 2},
+  int32: {method: 'int32', size: 4},
+  uint32: {method: 'uint32', size: 4},
+  int64: {method: 'int64', size: 8},
+  float64: {method: 'float64', size: 8},
+  bool: {method: 'bool', size: 1},
+  uuid: {method: 'uuid', size: 16},
+}
+
+function literal(v: unknown): string | null {
+  if (v === null) return 'null'
+  if (typeof v === 'bigint') return `${v}n`
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v)
+  if (typeof v === 'string') return JSON.stringify(v)
+  return null
+}
 const NIL_UUID = '00000000-0000-0000-0000-000000000000'
 const EMPTY = Buffer.alloc(0)
 
@@ -201,13 +228,18 @@ function compileField(spec: FieldSpec, version: number, flexible: boolean, path:
   let codec: ValueCodec
   let defaultValue: () => unknown
   let isDefault: (v: unknown) => boolean
+  let defaultSource: string | null = null
+  let fixed: CompiledField['fixed'] = null
+  let array: CompiledField['array'] = null
   if (elementType === 'struct') {
     if (spec.fields === undefined) throw new Error(`schema field ${where} is a struct without fields`)
     const struct = compileStruct(spec.fields, version, flexible, where)
     if (isArray) {
       codec = arrayCodec(struct, flexible, nullable, where)
+      array = {compact: flexible, nullable, element: struct, elementFixed: null}
       const d = spec.default === null ? null : undefined
       defaultValue = () => (d === null ? null : [])
+      if (d === null) defaultSource = 'null'
       isDefault = isEmptyDefault(d === null ? null : [])
     } else {
       if (nullable) throw new Error(`schema field ${where}: nullable structs are not supported`)
@@ -216,66 +248,60 @@ function compileField(spec: FieldSpec, version: number, flexible: boolean, path:
       isDefault = (v) => struct.isDefault(v)
     }
   } else if (isArray) {
-    codec = arrayCodec(scalarCodec(elementType, flexible, false, where), flexible, nullable, where)
+    const element = scalarCodec(elementType, flexible, false, where)
+    codec = arrayCodec(element, flexible, nullable, where)
+    array = {compact: flexible, nullable, element, elementFixed: FIXED[elementType] ?? null}
     const d = spec.default === null ? null : []
+    if (d === null) defaultSource = 'null'
     defaultValue = () => (d === null ? null : [])
     isDefault = isEmptyDefault(d)
   } else {
     codec = scalarCodec(elementType, flexible, nullable, where)
     const d = scalarDefault(elementType, spec)
     defaultValue = () => d
+    defaultSource = literal(d)
+    fixed = FIXED[elementType] ?? null
     isDefault = elementType === 'bytes' || elementType === 'records' ? isEmptyDefault(d) : (v) => v === d
   }
-  return {name: spec.name, codec, defaultValue, isDefault, tag: spec.tag ?? -1}
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(spec.name)) throw new Error(`schema field ${where}: not a plain identifier`)
+  return {name: spec.name, where, codec, defaultValue, defaultSource, isDefault, tag: spec.tag ?? -1, fixed, array}
 }
 
 function compileStruct(specs: readonly FieldSpec[], version: number, flexible: boolean, path: string): StructCodec {
   const all: CompiledField[] = []
   const regular: CompiledField[] = []
   const tagged: CompiledField[] = []
-  const absent: CompiledField[] = []
   for (const spec of specs) {
     const field = compileField(spec, version, flexible, path)
     all.push(field)
-    if (!inVersions(spec.versions, version)) absent.push(field)
-    else if (flexible && spec.tag !== undefined && inVersions(spec.taggedVersions ?? spec.versions, version)) tagged.push(field)
+    if (!inVersions(spec.versions, version)) continue
+    if (flexible && spec.tag !== undefined && inVersions(spec.taggedVersions ?? spec.versions, version)) tagged.push(field)
     else regular.push(field)
   }
   tagged.sort((a, b) => a.tag - b.tag)
   const inVersion = [...regular, ...tagged]
   const byTag = new Map(tagged.map((f) => [f.tag, f]))
-  // Per field in schema order: read from the wire here, or take the default (absent or tagged).
-  const readsHere = all.map((f) => regular.includes(f))
 
   const valueOf = (v: any, f: CompiledField): unknown => {
     const x = v === undefined ? undefined : v[f.name]
     return x === undefined ? f.defaultValue() : x
   }
 
-  let minSize = flexible ? 1 : 0
-  for (const f of regular) minSize += f.codec.minSize
-
-  const struct: StructCodec = {
-    minSize,
-    size(v, ctx) {
+  // The tagged section goes through closures: it is rare, small, and only in flexible versions.
+  const taggedCodec = {
+    size(v: any): number {
       let n = 0
-      for (let i = 0; i < regular.length; i++) n += regular[i].codec.size(valueOf(v, regular[i]), ctx)
-      if (flexible) {
-        let count = 0
-        for (const f of tagged) {
-          const x = valueOf(v, f)
-          if (f.isDefault(x)) continue
-          count++
-          const size = f.codec.size(x, NO_CTX)
-          n += sizeOfUnsignedVarint(f.tag) + sizeOfUnsignedVarint(size) + size
-        }
-        n += sizeOfUnsignedVarint(count)
+      let count = 0
+      for (const f of tagged) {
+        const x = valueOf(v, f)
+        if (f.isDefault(x)) continue
+        count++
+        const size = f.codec.size(x, NO_CTX)
+        n += sizeOfUnsignedVarint(f.tag) + sizeOfUnsignedVarint(size) + size
       }
-      return n
+      return n + sizeOfUnsignedVarint(count)
     },
-    write(w, v) {
-      for (let i = 0; i < regular.length; i++) regular[i].codec.write(w, valueOf(v, regular[i]))
-      if (!flexible) return
+    write(w: Writer, v: any): void {
       if (tagged.length === 0) {
         w.unsignedVarint(0)
         return
@@ -292,15 +318,20 @@ function compileStruct(specs: readonly FieldSpec[], version: number, flexible: b
         f.codec.write(w, x)
       }
     },
-    read(r) {
-      const o: Record<string, unknown> = {}
-      for (let i = 0; i < all.length; i++) {
-        const f = all[i]
-        o[f.name] = readsHere[i] ? f.codec.read(r) : f.defaultValue()
-      }
-      if (flexible) readTaggedFields(r, o, byTag, path)
-      return o
+    read(r: Reader, o: Record<string, unknown>): void {
+      readTaggedFields(r, o, byTag, path)
     },
+  }
+
+  let minSize = flexible ? 1 : 0
+  for (const f of regular) minSize += f.codec.minSize
+
+  const generated = generateStruct(all, regular, flexible, taggedCodec)
+  return {
+    minSize,
+    size: generated.size,
+    write: generated.write,
+    read: generated.read,
     defaults() {
       const o: Record<string, unknown> = {}
       for (const f of all) o[f.name] = f.defaultValue()
@@ -312,7 +343,107 @@ function compileStruct(specs: readonly FieldSpec[], version: number, flexible: b
       return true
     },
   }
-  return struct
+}
+
+interface GeneratedStruct {
+  size(v: any, ctx: SizeContext): number
+  write(w: Writer, v: any): void
+  read(r: Reader): unknown
+}
+
+/**
+ * Writes the sizer, writer and reader of one struct at one version as
+ * JavaScript source and compiles it, so each field is a property access by
+ * its own name (one shape per call site, which V8 keeps fast), fixed-size
+ * fields are inlined and their sizes summed in advance, and a decoded
+ * struct is one object literal (one hidden class). Field names are checked
+ * identifiers from our own schemas, never input.
+ */
+function generateStruct(
+  all: CompiledField[],
+  regular: CompiledField[],
+  flexible: boolean,
+  tagged: {size(v: any): number; write(w: Writer, v: any): void; read(r: Reader, o: Record<string, unknown>): void},
+): GeneratedStruct {
+  const decls: string[] = []
+  const helpers: string[] = []
+  const index = (f: CompiledField) => all.indexOf(f)
+  for (const f of all) {
+    const i = index(f)
+    decls.push(`const C${i} = F[${i}].codec, D${i} = F[${i}].defaultValue, E${i} = F[${i}].array && F[${i}].array.element;`)
+  }
+  const dflt = (f: CompiledField) => f.defaultSource ?? `D${index(f)}()`
+
+  let fixedSize = 0
+  const size: string[] = ['let n = 0, x;']
+  const write: string[] = ['let x;']
+  for (const f of regular) {
+    const i = index(f)
+    const get = `x = v.${f.name}; if (x === undefined) x = ${dflt(f)};`
+    if (f.fixed) {
+      fixedSize += f.fixed.size
+      write.push(get, `w.${f.fixed.method}(x);`)
+    } else if (f.array) {
+      const {compact, nullable, elementFixed} = f.array
+      const nullSize = compact ? 1 : 4
+      size.push(
+        get,
+        `if (x === null) n += ${nullSize}; else {`,
+        compact ? 'n += su(x.length + 1);' : 'n += 4;',
+        elementFixed ? `n += x.length * ${elementFixed.size};` : `for (let j = 0; j < x.length; j++) n += E${i}.size(x[j], ctx);`,
+        '}',
+      )
+      write.push(
+        get,
+        'if (x === null) {',
+        nullable ? (compact ? 'w.unsignedVarint(0);' : 'w.int32(-1);') : `throw nullError(F[${i}].where);`,
+        '} else {',
+        compact ? 'w.unsignedVarint(x.length + 1);' : 'w.int32(x.length);',
+        elementFixed ? `for (let j = 0; j < x.length; j++) w.${elementFixed.method}(x[j]);` : `for (let j = 0; j < x.length; j++) E${i}.write(w, x[j]);`,
+        '}',
+      )
+      const minElement = Math.max(1, f.array.element.minSize)
+      helpers.push(
+        `function A${i}(r) {`,
+        `  const n = r.arrayCount(${compact}, ${nullable}, ${minElement});`,
+        '  if (n === -1) return null;',
+        '  const out = [];',
+        `  for (let j = 0; j < n; j++) out.push(${elementFixed ? `r.${elementFixed.method}()` : `E${i}.read(r)`});`,
+        '  return out;',
+        '}',
+      )
+    } else {
+      size.push(get, `n += C${i}.size(x, ctx);`)
+      write.push(get, `C${i}.write(w, x);`)
+    }
+  }
+  size.push(flexible ? `return n + ${fixedSize} + T.size(v);` : `return n + ${fixedSize};`)
+  if (flexible) write.push('T.write(w, v);')
+
+  const isRegular = new Set(regular)
+  const fields = all.map((f) => {
+    const i = index(f)
+    let expr: string
+    if (!isRegular.has(f)) expr = dflt(f)
+    else if (f.fixed) expr = `r.${f.fixed.method}()`
+    else if (f.array) expr = `A${i}(r)`
+    else expr = `C${i}.read(r)`
+    return `${f.name}: ${expr},`
+  })
+  const read = ['const o = {', ...fields, '};', flexible ? 'T.read(r, o);' : '', 'return o;']
+
+  const body = [
+    ...decls,
+    ...helpers,
+    'const EMPTY_VALUE = {};',
+    'return {',
+    `size(v, ctx) { if (v === undefined) v = EMPTY_VALUE; ${size.join(' ')} },`,
+    `write(w, v) { if (v === undefined) v = EMPTY_VALUE; ${write.join(' ')} },`,
+    `read(r) { ${read.join(' ')} },`,
+    '};',
+  ].join('\n')
+  const factory = new Function('F', 'T', 'su', 'nullError', body) as (...args: unknown[]) => GeneratedStruct
+  return factory(all, tagged, sizeOfUnsignedVarint, (where: string) => new WireEncodeError(`${where} may not be null in this version`))
 }
 
 /** The tagged section of a flexible struct: known tags decoded in place, unknown ones skipped (KIP-482). */
@@ -333,7 +464,7 @@ function readTaggedFields(r: Reader, o: Record<string, unknown>, byTag: Map<numb
       continue
     }
     const end = r.pos + size
-    const inner = new Reader(r.buf, r.pos, end)
+    const inner = r.window(size)
     o[field.name] = field.codec.read(inner)
     if (inner.pos !== end) throw new WireDecodeError(`${path}.${field.name}: tagged field declared ${size} bytes, its value took ${inner.pos - r.pos}`)
     r.pos = end

@@ -8,10 +8,55 @@ import {produce} from './messages/00-produce.js'
 import {fetch} from './messages/01-fetch.js'
 import {listOffsets} from './messages/02-list-offsets.js'
 import {metadata} from './messages/03-metadata.js'
+import {offsetCommit} from './messages/08-offset-commit.js'
+import {offsetFetch} from './messages/09-offset-fetch.js'
+import {findCoordinator} from './messages/10-find-coordinator.js'
+import {joinGroup} from './messages/11-join-group.js'
+import {heartbeat} from './messages/12-heartbeat.js'
+import {leaveGroup} from './messages/13-leave-group.js'
+import {syncGroup} from './messages/14-sync-group.js'
+import {describeGroups} from './messages/15-describe-groups.js'
+import {listGroups} from './messages/16-list-groups.js'
+import {saslHandshake} from './messages/17-sasl-handshake.js'
 import {apiVersions} from './messages/18-api-versions.js'
+import {createTopics} from './messages/19-create-topics.js'
+import {deleteTopics} from './messages/20-delete-topics.js'
+import {initProducerId} from './messages/22-init-producer-id.js'
+import {offsetForLeaderEpoch} from './messages/23-offset-for-leader-epoch.js'
+import {describeConfigs} from './messages/32-describe-configs.js'
+import {saslAuthenticate} from './messages/36-sasl-authenticate.js'
+import {createPartitions} from './messages/37-create-partitions.js'
+import {deleteGroups} from './messages/42-delete-groups.js'
+import {incrementalAlterConfigs} from './messages/44-incremental-alter-configs.js'
 import {type ApiSchema, parseVersions} from './schema.js'
 
-export const SCHEMAS: readonly ApiSchema[] = [produce, fetch, listOffsets, metadata, apiVersions]
+/** In API key order. */
+export const SCHEMAS: readonly ApiSchema[] = [
+  produce,
+  fetch,
+  listOffsets,
+  metadata,
+  offsetCommit,
+  offsetFetch,
+  findCoordinator,
+  joinGroup,
+  heartbeat,
+  leaveGroup,
+  syncGroup,
+  describeGroups,
+  listGroups,
+  saslHandshake,
+  apiVersions,
+  createTopics,
+  deleteTopics,
+  initProducerId,
+  offsetForLeaderEpoch,
+  describeConfigs,
+  saslAuthenticate,
+  createPartitions,
+  deleteGroups,
+  incrementalAlterConfigs,
+]
 
 const byKey = new Map<number, ApiSchema>(SCHEMAS.map((s) => [s.apiKey, s]))
 

@@ -11,11 +11,21 @@ export class Reader {
   readonly buf: Buffer
   pos: number
   readonly end: number
+  // Fixed-size fields through a DataView: see Writer.
+  private readonly view: DataView
 
-  constructor(buf: Buffer, pos = 0, end = buf.length) {
+  constructor(buf: Buffer, pos = 0, end = buf.length, view?: DataView) {
+    if (pos < 0 || end > buf.length || pos > end) throw new WireDecodeError(`bad read window ${pos}..${end} of ${buf.length} bytes`)
     this.buf = buf
     this.pos = pos
     this.end = end
+    this.view = view ?? new DataView(buf.buffer, buf.byteOffset, buf.length)
+  }
+
+  /** A reader of the next `n` bytes only, sharing this one's buffer (a tagged field's value). */
+  window(n: number): Reader {
+    this.need(n, 'window')
+    return new Reader(this.buf, this.pos, this.pos + n, this.view)
   }
 
   get remaining(): number {
@@ -28,47 +38,49 @@ export class Reader {
 
   int8(): number {
     this.need(1, 'int8')
-    return this.buf.readInt8(this.pos++)
+    const v = this.view.getInt8(this.pos)
+    this.pos += 1
+    return v
   }
 
   int16(): number {
     this.need(2, 'int16')
-    const v = this.buf.readInt16BE(this.pos)
+    const v = this.view.getInt16(this.pos)
     this.pos += 2
     return v
   }
 
   uint16(): number {
     this.need(2, 'uint16')
-    const v = this.buf.readUInt16BE(this.pos)
+    const v = this.view.getUint16(this.pos)
     this.pos += 2
     return v
   }
 
   int32(): number {
     this.need(4, 'int32')
-    const v = this.buf.readInt32BE(this.pos)
+    const v = this.view.getInt32(this.pos)
     this.pos += 4
     return v
   }
 
   uint32(): number {
     this.need(4, 'uint32')
-    const v = this.buf.readUInt32BE(this.pos)
+    const v = this.view.getUint32(this.pos)
     this.pos += 4
     return v
   }
 
   int64(): bigint {
     this.need(8, 'int64')
-    const v = this.buf.readBigInt64BE(this.pos)
+    const v = this.view.getBigInt64(this.pos)
     this.pos += 8
     return v
   }
 
   float64(): number {
     this.need(8, 'float64')
-    const v = this.buf.readDoubleBE(this.pos)
+    const v = this.view.getFloat64(this.pos)
     this.pos += 8
     return v
   }

@@ -3,10 +3,11 @@
  *
  * Versions 3-9. v3 is the first to carry RecordBatch v2 (magic 2), the only
  * format the store holds, so older versions are refused (the issue asks
- * v3+); kafkajs 2.2.4 sends v3-v7, kafka-python 2.0.2 v3 with its v2
- * batches, librdkafka 2.0 up to v7; v9 is the first flexible version (Java
- * clients). v10-11 only add leader hints and a transactions error code;
- * clients that know them fall back to 9.
+ * v3+). kafkajs 2.2.4 and librdkafka 2.0 send up to v7; kafka-python 2.0.2
+ * picks its version from the broker version it infers from ApiVersions, and
+ * Produce v8 in our range makes that 2.4, so it sends v7 too. v9 is the
+ * first flexible version (Java clients). v10-11 only add leader hints and a
+ * transactions error code; clients that know them fall back to 9.
  */
 import type {ApiSchema, RequestInput, RequestOf, ResponseInput, ResponseOf} from '../schema.js'
 

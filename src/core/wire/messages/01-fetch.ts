@@ -3,10 +3,10 @@
  * replica id) follower brokers.
  *
  * Versions 4-12. v4 is the first whose clients must read RecordBatch v2
- * (the issue asks v4+); kafkajs 2.2.4 sends v4-v11, kafka-python 2.0.2
- * v4-v10, librdkafka 2.0 v4-v11; v12 is the first flexible version and adds
- * the diverging-epoch and leader hints a follower needs. v13 names topics
- * by id only, which needs topic ids in the store: clients fall back to 12.
+ * (the issue asks v4+); kafka-python 2.0.2 sends v4, kafkajs 2.2.4 and
+ * librdkafka 2.0 up to v11; v12 is the first flexible version and adds the
+ * diverging-epoch and leader hints a follower needs. v13 names topics by id
+ * only, which needs topic ids in the store: clients fall back to 12.
  */
 import type {ApiSchema, RequestInput, RequestOf, ResponseInput, ResponseOf} from '../schema.js'
 

@@ -2,8 +2,8 @@
  * ListOffsets (key 2): the offset for a timestamp, or the earliest (-2) or
  * latest (-1) offset of partitions.
  *
- * Versions 0-7. kafka-python 2.0.2 sends v0-v1 (v0 returns an array of
- * offsets), kafkajs 2.2.4 v0-v3, librdkafka 2.0 v0-v5 or so; v6 is the first
+ * Versions 0-7. kafka-python 2.0.2 sends v0-v1 (v0 answers with an array of
+ * offsets), kafkajs 2.2.4 up to v3, librdkafka 2.0 up to v2; v6 is the first
  * flexible version and v7 adds the max-timestamp query (-3). v8+ only add
  * tiered-storage queries that a local log has no use for.
  */

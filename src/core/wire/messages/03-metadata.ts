@@ -2,10 +2,11 @@
  * Metadata (key 3): brokers, topics, partitions with their leaders and
  * replicas.
  *
- * Versions 0-12: kafka-python 2.0.2 sends v0-v1 (v1: null topics = all),
- * kafkajs 2.2.4 v0-v6, librdkafka 2.0 up to v9 or later (flexible from
- * v9), Java clients v12. All of 0-12 name topics, so a broker without topic
- * ids answers them all (v10+ carry a topic id, a zero UUID where unknown).
+ * Versions 0-12. kafka-python 2.0.2 sends v0-v1 (v1: null topics = all),
+ * kafkajs 2.2.4 up to v6, librdkafka 2.0 up to v4; v9 is the first flexible
+ * version, v12 what Java clients send. All of 0-12 name topics, so a broker
+ * without topic ids answers them all (v10+ carry a topic id, a zero UUID
+ * where unknown).
  */
 import type {ApiSchema, RequestInput, RequestOf, ResponseInput, ResponseOf} from '../schema.js'
 

@@ -2,9 +2,9 @@
  * ApiVersions (key 18): the first request of every client, answered with
  * the version ranges of registry.ts.
  *
- * Versions 0-4. kafkajs 2.2.4 sends v0-v2, kafka-python 2.0.2 v0-v2,
+ * Versions 0-4. kafka-python 2.0.2 sends v0, kafkajs 2.2.4 up to v2,
  * librdkafka 2.0 v3 (the first flexible version, with its client software
- * name); Java clients from 3.9 send v4, laid out as v3. The response header
+ * name); newer Java clients send v4, laid out as v3. The response header
  * is always v0, even for flexible versions (KIP-511), so that a client
  * asking a version we lack can read the UNSUPPORTED_VERSION answer and fall
  * back: header.ts knows it.
