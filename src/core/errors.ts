@@ -78,9 +78,6 @@ export class LockError extends LogpipeError {
   }
 }
 
-/** A group change (reset, delete) refused because the group has live members, as Kafka's NON_EMPTY_GROUP. */
-export class GroupNotEmptyError extends LogpipeError {}
-
 /**
  * Bytes from a socket that do not decode as the Kafka message they claim to
  * be: a length or count that is negative or runs past the end, a null where
@@ -114,19 +111,6 @@ export class UnsupportedVersionError extends LogpipeError {
   }
 }
 
-/** A broker could not start, serve or stop as asked. */
-export class BrokerError extends LogpipeError {}
-
-/** A live broker is registered under the id asked for. */
-export class BrokerAlreadyRunningError extends BrokerError {}
-
-/** This broker does not (or no longer) lead the partition asked for: Kafka's NOT_LEADER_OR_FOLLOWER. */
-export class NotLeaderError extends BrokerError {
-  constructor(message: string, options: LogpipeErrorOptions = {}) {
-    super(message, {retriable: true, ...options})
-  }
-}
-
 /**
  * An error code a Kafka-protocol server answered with (error-codes.ts has
  * the table): `code` and Kafka's `kafkaName` (NOT_LEADER_OR_FOLLOWER ...),
@@ -142,3 +126,19 @@ export class KafkaProtocolError extends LogpipeError {
     this.kafkaName = kafkaName
   }
 }
+
+/** A broker could not start, serve or stop as asked. */
+export class BrokerError extends LogpipeError {}
+
+/** A live broker is registered under the id asked for. */
+export class BrokerAlreadyRunningError extends BrokerError {}
+
+/** This broker does not (or no longer) lead the partition asked for: Kafka's NOT_LEADER_OR_FOLLOWER. */
+export class NotLeaderError extends BrokerError {
+  constructor(message: string, options: LogpipeErrorOptions = {}) {
+    super(message, {retriable: true, ...options})
+  }
+}
+
+/** A group change (reset, delete) refused because the group has live members, as Kafka's NON_EMPTY_GROUP. */
+export class GroupNotEmptyError extends LogpipeError {}

@@ -21,6 +21,11 @@ export interface BrokerConfig {
   'queued.max.requests': number
   /** How often the broker looks for topics and partitions created since it started. */
   'leadership.scan.interval.ms': number
+  /** The group coordinator's (Kafka's names and defaults). */
+  'group.initial.rebalance.delay.ms': number
+  'group.min.session.timeout.ms': number
+  'group.max.session.timeout.ms': number
+  'group.max.size': number
 }
 
 interface Spec {
@@ -45,6 +50,10 @@ export const BROKER_CONFIG_SPECS: Record<keyof BrokerConfig, Spec> = {
   'delete.topic.enable': {default: true, doc: 'DeleteTopics may delete topics'},
   'queued.max.requests': {default: 500, min: 1, max: 100000, doc: 'requests read ahead per connection'},
   'leadership.scan.interval.ms': {default: 1000, min: 10, max: INT_MAX, doc: 'how often new topics and partitions are looked for'},
+  'group.initial.rebalance.delay.ms': {default: 3000, min: 0, max: INT_MAX, doc: 'how long a new group waits for more members before its first rebalance'},
+  'group.min.session.timeout.ms': {default: 6000, min: 0, max: INT_MAX, doc: 'smallest session timeout a member may ask for'},
+  'group.max.session.timeout.ms': {default: 1800000, min: 0, max: INT_MAX, doc: 'largest session timeout a member may ask for'},
+  'group.max.size': {default: INT_MAX, min: 1, max: INT_MAX, doc: 'most members a group may have'},
 }
 
 export type BrokerConfigKey = keyof BrokerConfig

@@ -146,7 +146,9 @@ export class Broker implements BrokerContext {
   }
 
   private async stopNow(): Promise<void> {
-    this.log.info(`broker ${this.brokerId} stopping`)
+    // A start that failed half way says why once, in its error; no stop lines after it.
+    const started = this.registry !== null
+    if (started) this.log.info(`broker ${this.brokerId} stopping`)
     this.abort.abort()
     this.registry?.stopHeartbeat()
     try {
@@ -155,6 +157,6 @@ export class Broker implements BrokerContext {
       await this.replicas.stop()
       this.registry?.deregister()
     }
-    this.log.info(`broker ${this.brokerId} stopped`)
+    if (started) this.log.info(`broker ${this.brokerId} stopped`)
   }
 }

@@ -17,7 +17,7 @@ import {fileURLToPath} from 'node:url'
 import {join} from 'node:path'
 import {WireDecodeError} from '../errors.js'
 import {encodeResponseFrame, decodeRequestBody} from '../wire/envelope.js'
-import {ErrorCode} from './kafka-error.js'
+import {ErrorCode} from '../wire/error-codes.js'
 import {decodeRequestHeader} from '../wire/header.js'
 import {apiVersions} from '../wire/messages/18-api-versions.js'
 import type {ApiSchema} from '../wire/schema.js'
@@ -61,12 +61,11 @@ export class Dispatcher {
 
   /** The response frame's pieces, or null for none; throws (closing the connection) on what cannot be answered. */
   async handle(frame: Buffer, connection: Connection): Promise<Buffer[] | null> {
+    const early = this.unsupportedApiVersions(frame)
+    if (early) return early
     const decoded = decodeRequestHeader(frame)
     const {header} = decoded
     const handler = this.handlers.get(header.apiKey)
-    if (header.apiKey === apiVersions.apiKey && (!handler || header.apiVersion > handler.maxVersion || header.apiVersion < handler.minVersion)) {
-      return encodeResponseFrame(apiVersions, 0, header.correlationId, {errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys: this.supported})
-    }
     if (!handler) throw new WireDecodeError(`request for API key ${header.apiKey}, which this broker does not serve (correlation id ${header.correlationId}, client ${JSON.stringify(header.clientId)})`)
     if (header.apiVersion < handler.minVersion || header.apiVersion > handler.maxVersion) {
       throw new WireDecodeError(
@@ -84,5 +83,19 @@ export class Dispatcher {
     const response = await handler.handle(request, ctx)
     if (response === null) return null
     return encodeResponseFrame(schema, header.apiVersion, header.correlationId, response)
+  }
+
+  /**
+   * KIP-511: an ApiVersions request of a version we lack is answered before
+   * its header is parsed past the fixed part (api key, version, correlation
+   * id: the same in every header version), since a newer header layout may
+   * not parse as ours.
+   */
+  private unsupportedApiVersions(frame: Buffer): Buffer[] | null {
+    if (frame.length < 8 || frame.readInt16BE(0) !== apiVersions.apiKey) return null
+    const version = frame.readInt16BE(2)
+    const handler = this.handlers.get(apiVersions.apiKey)
+    if (handler && version >= handler.minVersion && version <= handler.maxVersion) return null
+    return encodeResponseFrame(apiVersions, 0, frame.readInt32BE(4), {errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys: this.supported})
   }
 }

@@ -12,9 +12,11 @@
  */
 import {LockError, NotLeaderError} from '../errors.js'
 import {LeaderEpochCache} from '../log/leader-epoch-cache.js'
+import {ErrorCode} from '../wire/error-codes.js'
 import type {LogConfig} from '../log/log-config.js'
 import {LogReader, READ_BUFFER_SIZE} from '../log/log-reader.js'
 import {batchLastOffset, batchSize} from '../record/batch-header.js'
+import {RecordReader} from '../record/record.js'
 import {type AppendResult, PartitionLog} from '../log/partition-log.js'
 
 export interface PartitionStateOptions {
@@ -36,7 +38,7 @@ export class PartitionState {
   readonly topic: string
   readonly partition: number
   readonly dir: string
-  readonly config: LogConfig
+  private config_: LogConfig
   private readonly log: PartitionLog
   private readonly epochs: LeaderEpochCache
   private readonly reader: LogReader
@@ -50,7 +52,7 @@ export class PartitionState {
     this.topic = topic
     this.partition = partition
     this.dir = dir
-    this.config = config
+    this.config_ = config
     this.log = log
     this.epochs = epochs
     sharedReadBuffer ??= Buffer.allocUnsafe(READ_BUFFER_SIZE)
@@ -97,6 +99,17 @@ export class PartitionState {
     this.leaderEpoch_ = last + 1
     this.epochs.assign(this.leaderEpoch_, end)
     this.log.setLeaderEpoch(this.leaderEpoch_)
+  }
+
+  get config(): LogConfig {
+    return this.config_
+  }
+
+  /** topic.json changed (`topic alter --config`): the next appends follow it. */
+  updateConfig(config: LogConfig): void {
+    if (JSON.stringify(config) === JSON.stringify(this.config_)) return
+    this.config_ = config
+    this.log.updateConfig(config)
   }
 
   get leaderEpoch(): number {
@@ -212,9 +225,21 @@ export class PartitionState {
     return offset >= this.log.logEndOffset ? this.leaderEpoch_ : this.epochs.epochAt(offset)
   }
 
-  offsetForTimestamp(timestamp: number): number {
+  /**
+   * ListOffsets by time: the first record whose timestamp is at or after
+   * `timestamp`, with its own timestamp (what Kafka answers); null when no
+   * record is that late.
+   */
+  offsetForTimestamp(timestamp: number): {offset: number; timestamp: number} | null {
     this.cursor = -1
-    return this.reader.offsetForTimestamp(timestamp)
+    const offset = this.reader.offsetForTimestamp(timestamp)
+    if (offset >= this.log.logEndOffset) return null
+    const batch = this.read(offset, 1)
+    if (batch === null) return null
+    const records = new RecordReader()
+    records.open(batch, 0)
+    while (records.next()) if (records.offset === offset) return {offset, timestamp: records.timestamp}
+    return {offset, timestamp}
   }
 
   /** Kafka's OffsetForLeaderEpoch answer for `epoch`. */
@@ -252,4 +277,9 @@ export class PartitionState {
     this.reader.close()
     await this.log.close()
   }
+}
+
+/** The Kafka error code of a checkLeaderEpoch verdict. */
+export function epochErrorCode(verdict: 'ok' | 'fenced' | 'unknown'): number {
+  return verdict === 'ok' ? ErrorCode.NONE : verdict === 'fenced' ? ErrorCode.FENCED_LEADER_EPOCH : ErrorCode.UNKNOWN_LEADER_EPOCH
 }

@@ -10,6 +10,7 @@
  * has no leader and Produce to it is NOT_LEADER_OR_FOLLOWER.
  */
 import {LockError, StoreError} from '../errors.js'
+import {resolveConfig} from '../log/log-config.js'
 import type {Store, TopicMeta} from '../store/store.js'
 import type {BrokerLog} from './broker-log.js'
 import type {LedPartition} from './registry.js'
@@ -97,8 +98,10 @@ export class ReplicaManager {
         this.refused.add(topic)
         continue
       }
+      const config = resolveConfig(meta.config)
       for (let p = 0; p < meta.partitions; p++) {
         wanted.add(key(topic, p))
+        this.states.get(key(topic, p))?.updateConfig(config)
         takes.push(this.take(topic, p))
       }
     }

@@ -56,7 +56,7 @@ export interface PartitionLogOptions {
 
 export class PartitionLog {
   readonly dir: string
-  readonly config: LogConfig
+  private config_: LogConfig
   readonly lock: PartitionLock
   private readonly scanner: BatchScanner
   private readonly options: PartitionLogOptions
@@ -70,7 +70,7 @@ export class PartitionLog {
 
   constructor(dir: string, config: LogConfig, options: PartitionLogOptions = {}) {
     this.dir = dir
-    this.config = config
+    this.config_ = config
     this.options = options
     this.now = options.now ?? Date.now
     this.lock = new PartitionLock(dir, {label: options.label, ...options.lock})
@@ -86,6 +86,15 @@ export class PartitionLog {
   /** A broker learns its epoch only once it holds the lock (the partition's last epoch + 1). */
   setLeaderEpoch(epoch: number): void {
     this.leaderEpoch_ = epoch
+  }
+
+  get config(): LogConfig {
+    return this.config_
+  }
+
+  /** A long-lived writer (a broker) takes a topic's changed configs (`topic alter --config`) from its next append on. */
+  updateConfig(config: LogConfig): void {
+    this.config_ = config
   }
 
   get label(): string {

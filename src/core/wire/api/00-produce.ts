@@ -8,7 +8,7 @@
  */
 import {defineHandler} from '../../broker/api-handler.js'
 import type {BrokerContext} from '../../broker/broker-context.js'
-import {ErrorCode} from '../../broker/kafka-error.js'
+import {ErrorCode} from '../error-codes.js'
 import {CorruptRecordError, DamagedLogError, NotLeaderError, RecordTooLargeError} from '../../errors.js'
 import {produce} from '../messages/00-produce.js'
 

@@ -15,7 +15,8 @@
  */
 import {defineHandler} from '../../broker/api-handler.js'
 import type {BrokerContext} from '../../broker/broker-context.js'
-import {ErrorCode, epochErrorCode} from '../../broker/kafka-error.js'
+import {epochErrorCode} from '../../broker/partition-state.js'
+import {ErrorCode} from '../error-codes.js'
 import {fetch} from '../messages/01-fetch.js'
 import type {ResponseInput} from '../schema.js'
 

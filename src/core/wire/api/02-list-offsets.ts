@@ -7,7 +7,8 @@
  * timestamp) is not implemented, so clients that know it fall back.
  */
 import {defineHandler} from '../../broker/api-handler.js'
-import {ErrorCode, epochErrorCode} from '../../broker/kafka-error.js'
+import {epochErrorCode} from '../../broker/partition-state.js'
+import {ErrorCode} from '../error-codes.js'
 import {listOffsets} from '../messages/02-list-offsets.js'
 
 const LATEST = -1n
@@ -33,9 +34,10 @@ export default defineHandler(
         else if (p.timestamp === EARLIEST) offset = state.logStartOffset()
         else if (p.timestamp < 0n) return {...base, errorCode: ErrorCode.UNSUPPORTED_VERSION}
         else {
-          offset = state.offsetForTimestamp(Number(p.timestamp))
-          if (offset >= state.highWatermark) return {...base, errorCode: ErrorCode.NONE}
-          timestamp = p.timestamp
+          const found = state.offsetForTimestamp(Number(p.timestamp))
+          if (found === null) return {...base, errorCode: ErrorCode.NONE}
+          offset = found.offset
+          timestamp = BigInt(found.timestamp)
         }
         return {
           ...base,

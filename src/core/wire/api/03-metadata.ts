@@ -10,7 +10,7 @@
  */
 import {defineHandler} from '../../broker/api-handler.js'
 import type {BrokerContext} from '../../broker/broker-context.js'
-import {ErrorCode} from '../../broker/kafka-error.js'
+import {ErrorCode} from '../error-codes.js'
 import {LogpipeError, UsageError} from '../../errors.js'
 import {validateTopicName} from '../../store/names.js'
 import type {TopicMeta} from '../../store/store.js'

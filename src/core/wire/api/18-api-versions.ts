@@ -5,7 +5,7 @@
  * the same list (KIP-511), so the client retries with one we have.
  */
 import {defineHandler} from '../../broker/api-handler.js'
-import {ErrorCode} from '../../broker/kafka-error.js'
+import {ErrorCode} from '../error-codes.js'
 import {apiVersions} from '../messages/18-api-versions.js'
 
 export default defineHandler(apiVersions, (_request, ctx) => ({
