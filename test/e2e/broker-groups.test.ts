@@ -156,6 +156,8 @@ describe('kafka-python against a broker', () => {
 
     expectCleanError(await c.run(['group', 'reset-offsets', 'pyg', '--all-topics', '--to-earliest', '--execute']), 1, /broker 0 coordinates it with 1 live member/)
     expectCleanError(await c.run(['group', 'delete', 'pyg']), 1, /broker 0 coordinates it with 1 live member/)
+    // A file-based member would divide the partitions among member files the wire member never reads.
+    expectCleanError(await c.run(['consume', 'pt', '-g', 'pyg', '-e']), 1, /group 'pyg' is coordinated by broker 0, which has 1 live member/)
 
     writeFileSync(stop, '')
     await out.until((s) => s.includes('closed'), 'the consumer to leave', 30_000)

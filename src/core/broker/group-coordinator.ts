@@ -254,6 +254,7 @@ export class GroupCoordinator {
     }
     if (group.state === 'Empty' && this.persistence.heldElsewhere(group.groupId)) {
       this.log(`group ${group.groupId}: refused a join from ${req.clientId}: the group's file-based members (logpipe consume -g) hold it`)
+      this.forgetIfUnused(group)
       return respond(noJoin(req.memberId, 'INCONSISTENT_GROUP_PROTOCOL')), null
     }
     if (req.memberId === '') this.joinUnknown(group, req, respond)
@@ -693,6 +694,7 @@ export class GroupCoordinator {
       // While the group has members, only they commit.
       return all('UNKNOWN_MEMBER_ID')
     } else if (this.persistence.heldElsewhere(group.groupId)) {
+      this.forgetIfUnused(group)
       return all('UNKNOWN_MEMBER_ID')
     }
     const results: CommitResult[] = []
@@ -798,6 +800,11 @@ export class GroupCoordinator {
         sync?.(noSync('NOT_COORDINATOR'))
       }
     }
+  }
+
+  /** A group made for a request that was refused holds nothing: the store's view of it stands (ListGroups, DescribeGroups). */
+  private forgetIfUnused(group: ClassicGroup): void {
+    if (group.state === 'Empty' && group.isEmpty && group.pendingMembers.size === 0) this.groups.delete(group.groupId)
   }
 
   private save(group: ClassicGroup): void {

@@ -28,6 +28,9 @@ import {GroupCoordinator, type GroupCoordinatorOptions, type JoinGroupRequest, t
 import {GroupFilesPersistence} from '../../../src/core/broker/group-files-persistence.js'
 import {decodeAssignment, encodeAssignment, encodeSubscription} from '../../../src/core/group/consumer-protocol.js'
 import {GroupAdmin} from '../../../src/core/group/group-admin.js'
+import {GroupMember} from '../../../src/core/group/group-member.js'
+import {readCoordinatorFile} from '../../../src/core/group/coordinator-file.js'
+import {LogpipeError} from '../../../src/core/errors.js'
 import {GroupNotEmptyError} from '../../../src/core/errors.js'
 import {Store} from '../../../src/core/store/store.js'
 import {ManualClock} from '../../helpers/clock.js'
@@ -432,5 +435,50 @@ describe('the CLI sees the coordinator\'s groups', () => {
       ['simple', 'Empty', ''],
     ])
     expect(s.c.listGroups(['Empty']).map((g) => g.groupId)).toEqual(['simple'])
+  })
+})
+
+describe('one group, one kind of member', () => {
+  test('a file-based member (consume -g without a broker) is refused while the coordinator has members, and the coordinator refuses joins while file-based members hold a group', async () => {
+    const s = setup({initialRebalanceDelayMs: 0})
+    const joined = await s.c.joinGroup(joinReq(await memberIdFor(s.c)))
+    expect(joined.error).toBe('NONE')
+    await s.persistence.flush()
+    const hooks = {assigned: () => {}, revoked: async () => null, positions: () => ({})}
+    const fileMember = new GroupMember(s.store, 'g', ['t'], hooks)
+    await expect(fileMember.join()).rejects.toThrow(LogpipeError)
+    await expect(fileMember.join()).rejects.toThrow(/group 'g' is coordinated by broker 7, which has 1 live member/)
+
+    const other = new GroupMember(s.store, 'files', ['t'], hooks)
+    await other.join()
+    try {
+      expect((await s.c.joinGroup(joinReq('', {groupId: 'files'}))).error).toBe('INCONSISTENT_GROUP_PROTOCOL')
+      expect((await s.c.commitOffsets({groupId: 'files', generationId: -1, memberId: '', groupInstanceId: null, offsets: [{topic: 't', partition: 0, offset: 1, metadata: null}]}))[0].error).toBe('UNKNOWN_MEMBER_ID')
+      expect(s.c.listGroups().find((g) => g.groupId === 'files')).toEqual({groupId: 'files', protocolType: 'consumer', state: 'Stable'})
+    } finally {
+      await other.leave()
+    }
+  })
+
+  test('a coordinator started anew over the same files continues the generation (its members rejoin: their ids were the old one\'s)', async () => {
+    const s = setup()
+    const {ids, results} = await stableThree(s)
+    await s.persistence.flush()
+    const r = readCoordinatorFile(join(s.dir, 'groups', 'g'))
+    expect(r.kind === 'ok' && r.file.generation).toBe(results[0].generationId)
+    s.c.close()
+    expect((await s.c.joinGroup(joinReq(ids[0]))).error).toBe('NOT_COORDINATOR')
+    const again = new GroupCoordinator({persistence: new GroupFilesPersistence(s.store, {brokerId: 7}), clock: s.clock, initialRebalanceDelayMs: 0, minSessionTimeoutMs: 1})
+    expect(again.heartbeat({groupId: 'g', memberId: ids[0], generationId: 1, groupInstanceId: null})).toBe('UNKNOWN_MEMBER_ID')
+    expect((await again.joinGroup(joinReq(ids[0]))).error).toBe('UNKNOWN_MEMBER_ID')
+    const fresh = await again.joinGroup(joinReq('', {requireKnownMemberId: false}))
+    expect(fresh).toMatchObject({error: 'NONE', generationId: results[0].generationId + 1})
+  })
+
+  test('a JoinGroup left waiting when the coordinator closes is answered NOT_COORDINATOR, so the client looks for the coordinator again', async () => {
+    const s = setup()
+    const waiting = s.c.joinGroup(joinReq('', {requireKnownMemberId: false}))
+    s.c.close()
+    expect((await waiting).error).toBe('NOT_COORDINATOR')
   })
 })
