@@ -106,4 +106,16 @@ describe('a broker facing bad bytes', () => {
     expect(ids).toEqual([1, 2, 3, 4, 5])
     conn.socket.destroy()
   })
+
+  test('a thousand connections at once are each answered', async () => {
+    const c = cli()
+    const broker = await startBroker(c.env)
+    const conns = await Promise.all(Array.from({length: 1000}, () => rawConnection(broker.port)))
+    for (const [i, conn] of conns.entries()) conn.socket.write(request(18, 0, i))
+    await waitFor(() => conns.every((conn) => conn.received().length >= 4 && conn.received().length >= 4 + conn.received().readInt32BE(0)), 'every answer', 30_000)
+    expect(conns.map((conn, i) => readApiVersions(conn.received()).correlationId === i).every(Boolean)).toBe(true)
+    for (const conn of conns) conn.socket.destroy()
+    const after = await execa('kcat', ['-b', broker.address, '-L'], {reject: false, timeout: 20_000})
+    expect(after.exitCode, after.stderr).toBe(0)
+  })
 })

@@ -107,4 +107,17 @@ describe('broker start, list, stop', () => {
     const next = await startBroker(c.env)
     await next.stop()
   })
+
+  test('without --listen a broker takes 127.0.0.1:9092, or the next free port after it', async () => {
+    const c = cli()
+    const a = await startBroker(c.env, [], {defaultListen: true})
+    const b = await startBroker(c.env, ['--id', '1'], {defaultListen: true})
+    expect(a.host).toBe('127.0.0.1')
+    expect(b.host).toBe('127.0.0.1')
+    // Other programs may hold 9092 and some ports after it: each broker takes a free one of the range.
+    for (const port of [a.port, b.port]) expect(port).toBeGreaterThanOrEqual(9092), expect(port).toBeLessThan(9192)
+    expect(b.port).not.toBe(a.port)
+    await b.stop()
+    await a.stop()
+  })
 })

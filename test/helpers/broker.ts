@@ -33,9 +33,13 @@ afterEach(async () => {
   clearTimeout(timer)
 })
 
-/** Starts `broker start` with `env` (the test's cli().env) and waits for its address. */
-export async function startBroker(env: Record<string, string>, args: string[] = []): Promise<RunningBroker> {
-  const listen = args.includes('--listen') ? [] : ['--listen', '127.0.0.1:0']
+/**
+ * Starts `broker start` with `env` (the test's cli().env) and waits for its
+ * address. On any free port unless `args` has --listen or `defaultListen`
+ * asks for the broker's own default (9092 or the next free port).
+ */
+export async function startBroker(env: Record<string, string>, args: string[] = [], options: {defaultListen?: boolean} = {}): Promise<RunningBroker> {
+  const listen = args.includes('--listen') || options.defaultListen ? [] : ['--listen', '127.0.0.1:0']
   const proc = execa(process.execPath, [BIN, 'broker', 'start', ...listen, ...args], {reject: false, env, extendEnv: false, stdin: 'ignore'})
   running.push(proc)
   let stderr = ''

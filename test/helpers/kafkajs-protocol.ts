@@ -64,10 +64,11 @@ export function kafkajsLeaves(value: unknown, recordKeys: readonly string[] = ['
   return out
 }
 
-/** Our value's leaves in wire order for `version` (non-flexible: kafkajs has no flexible versions). */
+/** Our value's leaves in wire order for `version`, tagged fields left out. */
 export function wireLeaves(fields: readonly FieldSpec[], version: number, value: Record<string, unknown>, out: Leaf[] = []): Leaf[] {
   for (const f of fields) {
-    if (!inVersions(f.versions, version)) continue
+    // Tagged fields travel apart, after the struct's other fields; neither oracle reads them.
+    if (!inVersions(f.versions, version) || f.tag !== undefined) continue
     const v = value[f.name]
     if (f.type === 'records') out.push(RECORDS)
     else if (f.type.startsWith('[]')) {

@@ -34,6 +34,9 @@ export interface PartitionStateOptions {
  */
 let sharedReadBuffer: Buffer | null = null
 
+/** Room below which a fetch stops reading rather than read again for a batch that may not fit. */
+const LITTLE_ROOM = 64 * 1024
+
 export class PartitionState {
   readonly topic: string
   readonly partition: number
@@ -211,7 +214,8 @@ export class PartitionState {
       }
       // The reader went on past what we hand out: the next fetch seeks.
       if (full) break
-      if (total >= maxBytes) {
+      // Little room left: another 1 MiB read would most likely be thrown away and sought again.
+      if (total >= maxBytes || maxBytes - total < LITTLE_ROOM) {
         this.cursor = next
         break
       }

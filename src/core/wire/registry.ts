@@ -18,7 +18,7 @@ import {syncGroup} from './messages/14-sync-group.js'
 import {describeGroups} from './messages/15-describe-groups.js'
 import {listGroups} from './messages/16-list-groups.js'
 import {saslHandshake} from './messages/17-sasl-handshake.js'
-import {apiVersions} from './messages/18-api-versions.js'
+import {type ApiVersionsResponseInput, apiVersions} from './messages/18-api-versions.js'
 import {createTopics} from './messages/19-create-topics.js'
 import {deleteTopics} from './messages/20-delete-topics.js'
 import {initProducerId} from './messages/22-init-producer-id.js'
@@ -86,4 +86,18 @@ export function isSupported(apiKey: number, version: number): boolean {
   if (schema === undefined) return false
   const r = versionRange(schema)
   return version >= r.minVersion && version <= r.maxVersion
+}
+
+const UNSUPPORTED_VERSION = 35
+
+/**
+ * The ApiVersions answer to a request of `version`. A version we lack is
+ * answered as KIP-511 says: in v0 (whose response header and body every
+ * client can read), with UNSUPPORTED_VERSION and our ranges, so the client
+ * retries with the highest version both sides have.
+ */
+export function apiVersionsAnswer(version: number): {version: number; body: ApiVersionsResponseInput} {
+  const apiKeys = supportedApis()
+  if (isSupported(apiVersions.apiKey, version)) return {version, body: {errorCode: 0, apiKeys, throttleTimeMs: 0}}
+  return {version: 0, body: {errorCode: UNSUPPORTED_VERSION, apiKeys}}
 }

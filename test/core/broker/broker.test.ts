@@ -210,4 +210,18 @@ describe('Broker, in-process', () => {
     expect((await produceTo(c, 't', 0, buildBatch(records(1, 500))).response).responses[0].partitionResponses[0].errorCode).toBe(ErrorCode.MESSAGE_TOO_LARGE)
     c.close()
   })
+
+  test('a topic name that is not legal (a path, too long) is answered as an unknown topic, never followed, and the connection goes on', async () => {
+    const dir = join(tempDir(), 'data')
+    Store.open(dir).createTopic('t', 1, 1, {})
+    const broker = await start(dir, {'auto.create.topics.enable': false})
+    const c = await Client.open(broker.port)
+    for (const name of ['../t', 'x'.repeat(300), '.']) {
+      expect((await produceTo(c, name, 0, buildBatch(records(1))).response).responses[0].partitionResponses[0].errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
+      expect((await fetchFrom(c, name).response).responses[0].partitions[0].errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
+      expect((await c.send(metadata, 9, {topics: [{name}]}).response).topics[0].errorCode).toBe(ErrorCode.INVALID_TOPIC_EXCEPTION)
+    }
+    expect((await fetchFrom(c, 't').response).responses[0].partitions[0].errorCode).toBe(ErrorCode.NONE)
+    c.close()
+  })
 })

@@ -7,6 +7,7 @@
  * replica, acks -1 is acks 1: the batch is in the log when we answer.
  */
 import {defineHandler} from '../../broker/api-handler.js'
+import {topicExists} from '../../broker/topic-lookup.js'
 import type {BrokerContext} from '../../broker/broker-context.js'
 import {ErrorCode} from '../error-codes.js'
 import {CorruptRecordError, DamagedLogError, NotLeaderError, RecordTooLargeError} from '../../errors.js'
@@ -43,7 +44,7 @@ function answer(index: number, errorCode: number, errorMessage: string | null = 
 function append(broker: BrokerContext, topic: string, partition: number, records: Buffer | null): PartitionAnswer {
   const state = broker.replicas.get(topic, partition)
   if (!state) {
-    const known = broker.store.topicExists(topic) && partition >= 0 && partition < partitionsOf(broker, topic)
+    const known = topicExists(broker.store, topic) && partition >= 0 && partition < partitionsOf(broker, topic)
     return known
       ? answer(partition, ErrorCode.NOT_LEADER_OR_FOLLOWER, `this broker does not lead ${topic}-${partition}`)
       : answer(partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `no partition ${topic}-${partition}`)

@@ -14,6 +14,7 @@
  * replica there is no follower state to update yet.
  */
 import {defineHandler} from '../../broker/api-handler.js'
+import {topicExists} from '../../broker/topic-lookup.js'
 import type {BrokerContext} from '../../broker/broker-context.js'
 import {epochErrorCode} from '../../broker/partition-state.js'
 import {ErrorCode} from '../error-codes.js'
@@ -72,7 +73,7 @@ function readAll(broker: BrokerContext, wanted: Wanted[], maxBytes: number) {
   for (const w of wanted) {
     const state = broker.replicas.get(w.topic, w.partition)
     if (!state) {
-      answers.push({topic: w.topic, answer: failed(w.partition, broker.store.topicExists(w.topic) ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)})
+      answers.push({topic: w.topic, answer: failed(w.partition, topicExists(broker.store, w.topic) ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)})
       continue
     }
     const epochError = epochErrorCode(state.checkLeaderEpoch(w.currentLeaderEpoch))

@@ -7,6 +7,7 @@
  * timestamp) is not implemented, so clients that know it fall back.
  */
 import {defineHandler} from '../../broker/api-handler.js'
+import {topicExists} from '../../broker/topic-lookup.js'
 import {epochErrorCode} from '../../broker/partition-state.js'
 import {ErrorCode} from '../error-codes.js'
 import {listOffsets} from '../messages/02-list-offsets.js'
@@ -24,7 +25,7 @@ export default defineHandler(
         const state = broker.replicas.get(t.name, p.partitionIndex)
         const base = {partitionIndex: p.partitionIndex, oldStyleOffsets: [] as bigint[], timestamp: -1n, offset: -1n, leaderEpoch: -1}
         if (!state) {
-          return {...base, errorCode: broker.store.topicExists(t.name) ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION}
+          return {...base, errorCode: topicExists(broker.store, t.name) ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION}
         }
         const epochError = epochErrorCode(state.checkLeaderEpoch(p.currentLeaderEpoch))
         if (epochError !== ErrorCode.NONE) return {...base, errorCode: epochError}

@@ -9,6 +9,7 @@
  * once, so the answer already names its leader.
  */
 import {defineHandler} from '../../broker/api-handler.js'
+import {topicExists} from '../../broker/topic-lookup.js'
 import type {BrokerContext} from '../../broker/broker-context.js'
 import {ErrorCode} from '../error-codes.js'
 import {LogpipeError, UsageError} from '../../errors.js'
@@ -99,7 +100,7 @@ async function describeTopic(broker: BrokerContext, name: string, mayCreate: boo
 }
 
 function readTopic(broker: BrokerContext, name: string): TopicMeta | null {
-  if (!broker.store.topicExists(name)) return null
+  if (!topicExists(broker.store, name)) return null
   try {
     return broker.store.readTopic(name)
   } catch (error) {

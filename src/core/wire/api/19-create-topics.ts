@@ -6,6 +6,7 @@
  * checked as `--config` is. validateOnly checks without creating.
  */
 import {defineHandler} from '../../broker/api-handler.js'
+import {topicExists} from '../../broker/topic-lookup.js'
 import type {BrokerContext} from '../../broker/broker-context.js'
 import {topicConfigEntries} from '../../broker/config-entries.js'
 import {LogpipeError, UsageError} from '../../errors.js'
@@ -53,7 +54,7 @@ function create(broker: BrokerContext, t: Asked, validateOnly: boolean) {
     if ('problem' in checked) return fail(ErrorCode.INVALID_CONFIG, checked.problem)
     ;(config as Record<string, number | string>)[c.name] = checked.value
   }
-  if (broker.store.topicExists(t.name)) return fail(ErrorCode.TOPIC_ALREADY_EXISTS, `topic '${t.name}' already exists`)
+  if (topicExists(broker.store, t.name)) return fail(ErrorCode.TOPIC_ALREADY_EXISTS, `topic '${t.name}' already exists`)
   let id = ZERO_UUID
   if (!validateOnly) {
     let meta

@@ -4,6 +4,7 @@
  * once. Refused with TOPIC_DELETION_DISABLED under delete.topic.enable=false.
  */
 import {defineHandler} from '../../broker/api-handler.js'
+import {topicExists} from '../../broker/topic-lookup.js'
 import type {BrokerContext} from '../../broker/broker-context.js'
 import {LogpipeError} from '../../errors.js'
 import {ErrorCode} from '../error-codes.js'
@@ -18,7 +19,7 @@ export default defineHandler(deleteTopics, async (request, ctx) => {
     if (name === null) return {name: null, topicId, errorCode: ErrorCode.UNKNOWN_TOPIC_ID, errorMessage: `no topic has id ${topicId}`}
     if (!broker.config['delete.topic.enable']) return {name, topicId, errorCode: ErrorCode.TOPIC_DELETION_DISABLED, errorMessage: 'delete.topic.enable is false'}
     try {
-      if (!broker.store.topicExists(name) || !broker.store.deleteTopic(name)) {
+      if (!topicExists(broker.store, name) || !broker.store.deleteTopic(name)) {
         return {name, topicId, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `no topic '${name}'`}
       }
     } catch (error) {

@@ -6,6 +6,7 @@
  * older leader truncates there.
  */
 import {defineHandler} from '../../broker/api-handler.js'
+import {topicExists} from '../../broker/topic-lookup.js'
 import {epochErrorCode} from '../../broker/partition-state.js'
 import {ErrorCode} from '../error-codes.js'
 import {offsetForLeaderEpoch} from '../messages/23-offset-for-leader-epoch.js'
@@ -17,7 +18,7 @@ export default defineHandler(offsetForLeaderEpoch, (request, ctx) => {
     partitions: t.partitions.map((p) => {
       const state = broker.replicas.get(t.topic, p.partition)
       const none = {partition: p.partition, leaderEpoch: -1, endOffset: -1n}
-      if (!state) return {...none, errorCode: broker.store.topicExists(t.topic) ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION}
+      if (!state) return {...none, errorCode: topicExists(broker.store, t.topic) ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION}
       const epochError = epochErrorCode(state.checkLeaderEpoch(p.currentLeaderEpoch))
       if (epochError !== ErrorCode.NONE) return {...none, errorCode: epochError}
       const answer = state.endOffsetForEpoch(p.leaderEpoch)

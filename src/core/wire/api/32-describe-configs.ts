@@ -4,6 +4,7 @@
  * Other resource types are INVALID_REQUEST.
  */
 import {defineHandler} from '../../broker/api-handler.js'
+import {topicExists} from '../../broker/topic-lookup.js'
 import {type ConfigEntry, brokerConfigEntries, topicConfigEntries} from '../../broker/config-entries.js'
 import {LogpipeError} from '../../errors.js'
 import {ErrorCode} from '../error-codes.js'
@@ -19,7 +20,7 @@ export default defineHandler(describeConfigs, (request, ctx) => {
     const fail = (errorCode: number, errorMessage: string) => ({...base, errorCode, errorMessage, configs: []})
     let entries: ConfigEntry[]
     if (r.resourceType === TOPIC) {
-      if (!broker.store.topicExists(r.resourceName)) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `no topic '${r.resourceName}'`)
+      if (!topicExists(broker.store, r.resourceName)) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `no topic '${r.resourceName}'`)
       try {
         entries = topicConfigEntries(broker.store.readTopic(r.resourceName).config)
       } catch (error) {

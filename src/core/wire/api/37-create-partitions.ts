@@ -4,6 +4,7 @@
  * count that does not grow is INVALID_PARTITIONS, as in Kafka.
  */
 import {defineHandler} from '../../broker/api-handler.js'
+import {topicExists} from '../../broker/topic-lookup.js'
 import {LogpipeError} from '../../errors.js'
 import {MAX_PARTITIONS} from '../../store/store.js'
 import {ErrorCode} from '../error-codes.js'
@@ -13,7 +14,7 @@ export default defineHandler(createPartitions, async (request, ctx) => {
   const broker = ctx.broker
   const results = []
   for (const t of request.topics) {
-    if (!broker.store.topicExists(t.name)) {
+    if (!topicExists(broker.store, t.name)) {
       results.push({name: t.name, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `no topic '${t.name}'`})
       continue
     }
