@@ -16,7 +16,7 @@ import {
   writeRequestHeader,
   writeResponseHeader,
 } from './header.js'
-import {decodeRequest, decodeResponse, encodeRequest, encodeResponsePieces, piecesLength} from './message-codec.js'
+import {decodeRequest, decodeResponse, encodeRequest, encodeRequestPieces, encodeResponsePieces, piecesLength} from './message-codec.js'
 import type {ApiSchema, RequestInput, RequestOf, ResponseInput, ResponseOf} from './schema.js'
 
 /** A request frame (size prefix included) in one buffer: what a client writes. */
@@ -34,6 +34,22 @@ export function encodeRequestFrame<A extends ApiSchema>(
   w.int32(frame.length - 4)
   writeRequestHeader(w, header, headerVersion)
   return frame
+}
+
+/** A request frame as pieces for writev: large record batches (a Produce's) referenced, not copied. */
+export function encodeRequestFramePieces<A extends ApiSchema>(
+  schema: A,
+  version: number,
+  ids: {correlationId: number; clientId: string | null},
+  value: RequestInput<A>,
+): Buffer[] {
+  const header: RequestHeader = {apiKey: schema.apiKey, apiVersion: version, ...ids}
+  const headerVersion = requestHeaderVersion(schema, version)
+  const pieces = encodeRequestPieces(schema, version, value, 4 + sizeOfRequestHeader(header, headerVersion))
+  const w = Writer.at(pieces[0], 0)
+  w.int32(piecesLength(pieces) - 4)
+  writeRequestHeader(w, header, headerVersion)
+  return pieces
 }
 
 /**

@@ -1,9 +1,11 @@
 /**
  * The codecs derived from a schema. Each (schema, version, direction) is
- * compiled once, on first use, into a tree of closures specialised for that
- * version: fields the version lacks become defaults, flexible versions get
- * compact encodings and a tagged-field section per struct, and nothing
- * consults the schema again while a message is encoded or decoded.
+ * compiled once, on first use, specialised for that version: fields the
+ * version lacks become defaults, flexible versions get compact encodings
+ * and a tagged-field section per struct, and nothing consults the schema
+ * again while a message is encoded or decoded. Each struct becomes
+ * generated JavaScript (generateStruct); strings, bytes and tagged sections
+ * are closures it calls.
  *
  * Encoding is two passes over the value: the sizer computes the exact size,
  * then the writer lays the message into one buffer of that size. Record
@@ -75,6 +77,7 @@ function literal(v: unknown): string | null {
   if (typeof v === 'string') return JSON.stringify(v)
   return null
 }
+
 const NIL_UUID = '00000000-0000-0000-0000-000000000000'
 const EMPTY = Buffer.alloc(0)
 
@@ -208,8 +211,8 @@ function arrayCodec(element: ValueCodec, compact: boolean, nullable: boolean, wh
     read(r) {
       const n = r.arrayCount(compact, nullable, minElement)
       if (n === -1) return null
-      const out = new Array(n)
-      for (let i = 0; i < n; i++) out[i] = element.read(r)
+      const out: unknown[] = []
+      for (let i = 0; i < n; i++) out.push(element.read(r))
       return out
     },
   }
@@ -519,18 +522,26 @@ export function encodeResponse<A extends ApiSchema>(schema: A, version: number, 
   return encode(codecFor(schema, version, 'response'), value, headroom)
 }
 
+function encodePieces(codec: StructCodec, value: unknown, headroom: number): Buffer[] {
+  const ctx: SizeContext = {splice: true, spliced: 0}
+  const size = codec.size(value, ctx)
+  const w = new Writer(size - ctx.spliced, true, headroom)
+  codec.write(w, value)
+  return w.finishPieces()
+}
+
 /**
  * The response body as pieces in order, record batches of SPLICE_MIN bytes
  * or more passed by reference (never copied): for a socket's writev. The
  * first piece starts with `headroom` bytes for the caller.
  */
 export function encodeResponsePieces<A extends ApiSchema>(schema: A, version: number, value: ResponseInput<A>, headroom = 0): Buffer[] {
-  const codec = codecFor(schema, version, 'response')
-  const ctx: SizeContext = {splice: true, spliced: 0}
-  const size = codec.size(value, ctx)
-  const w = new Writer(size - ctx.spliced, true, headroom)
-  codec.write(w, value)
-  return w.finishPieces()
+  return encodePieces(codecFor(schema, version, 'response'), value, headroom)
+}
+
+/** The request body as pieces, as encodeResponsePieces: a client's Produce batches go out as they are. */
+export function encodeRequestPieces<A extends ApiSchema>(schema: A, version: number, value: RequestInput<A>, headroom = 0): Buffer[] {
+  return encodePieces(codecFor(schema, version, 'request'), value, headroom)
 }
 
 /** Total bytes of some pieces. */

@@ -1,6 +1,6 @@
 import {describe, expect, test} from 'vitest'
 import {Writer} from '../../../src/core/wire/codec/writer.js'
-import {decodeRequestBody, decodeResponseFrame, encodeRequestFrame, encodeResponseFrame} from '../../../src/core/wire/envelope.js'
+import {decodeRequestBody, decodeResponseFrame, encodeRequestFrame, encodeRequestFramePieces, encodeResponseFrame} from '../../../src/core/wire/envelope.js'
 import {
   decodeRequestHeader,
   requestHeaderVersion,
@@ -9,11 +9,13 @@ import {
   writeRequestHeader,
 } from '../../../src/core/wire/header.js'
 import {piecesLength} from '../../../src/core/wire/message-codec.js'
+import {produce} from '../../../src/core/wire/messages/00-produce.js'
 import {fetch} from '../../../src/core/wire/messages/01-fetch.js'
 import {metadata} from '../../../src/core/wire/messages/03-metadata.js'
 import {apiVersions} from '../../../src/core/wire/messages/18-api-versions.js'
 import {kafkajsRequest} from '../../helpers/kafkajs-protocol.js'
 import {createRequire} from 'node:module'
+import {WireDecodeError} from '../../../src/core/errors.js'
 
 const require = createRequire(import.meta.url)
 const KafkajsRequestEncoder = require('kafkajs/src/protocol/request')
@@ -73,5 +75,21 @@ describe('frames', () => {
   test('an ApiVersions v3 response frame has a v0 header: correlation id, then the body', () => {
     const [frame] = encodeResponseFrame(apiVersions, 3, 5, {errorCode: 35})
     expect(frame.toString('hex')).toBe('0000000c' + '00000005' + '0023' + '01' + '00000000' + '00')
+  })
+
+  test('a Produce request frame keeps large batches by reference, and equals the one-buffer frame', () => {
+    const big = Buffer.alloc(64 * 1024, 3)
+    const small = Buffer.alloc(100, 4)
+    const value = {acks: -1, timeoutMs: 1000, topicData: [{name: 't', partitionData: [{index: 0, records: big}, {index: 1, records: small}]}]}
+    const pieces = encodeRequestFramePieces(produce, 9, {correlationId: 3, clientId: 'c'}, value)
+    expect(pieces).toContain(big)
+    expect(pieces).not.toContain(small)
+    expect(Buffer.concat(pieces).equals(encodeRequestFrame(produce, 9, {correlationId: 3, clientId: 'c'}, value))).toBe(true)
+  })
+
+  test('every truncation of a request header is a WireDecodeError', () => {
+    const frame = encodeRequestFrame(metadata, 12, {correlationId: 7, clientId: 'client-id'}, {topics: null}).subarray(4)
+    const {bodyOffset} = decodeRequestHeader(frame)
+    for (let cut = 0; cut < bodyOffset; cut++) expect(() => decodeRequestHeader(frame.subarray(0, cut)), `cut at ${cut}`).toThrow(WireDecodeError)
   })
 })
