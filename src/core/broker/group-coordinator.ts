@@ -259,6 +259,7 @@ export class GroupCoordinator {
     }
     if (req.memberId === '') this.joinUnknown(group, req, respond)
     else this.joinKnown(group, req, respond)
+    this.forgetIfUnused(group)
     return group
   }
 

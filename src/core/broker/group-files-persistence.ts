@@ -45,6 +45,8 @@ export class GroupFilesPersistence implements GroupPersistence {
   private readonly brokerId: number
   private readonly onNotice?: (message: string) => void
   private readonly writes = new Map<string, Promise<void>>()
+  /** The generation last saved per group: the file may not hold it yet (writes are queued). */
+  private readonly generations = new Map<string, number>()
 
   constructor(store: Store, options: GroupFilesPersistenceOptions) {
     this.store = store
@@ -58,11 +60,12 @@ export class GroupFilesPersistence implements GroupPersistence {
 
   lastGeneration(groupId: string): number {
     const r = readCoordinatorFile(this.dir(groupId))
-    return r.kind === 'ok' ? r.file.generation : 0
+    return Math.max(r.kind === 'ok' ? r.file.generation : 0, this.generations.get(groupId) ?? 0)
   }
 
   save(group: ClassicGroup): void {
     const file = this.snapshot(group)
+    this.generations.set(group.groupId, Math.max(group.generationId, this.generations.get(group.groupId) ?? 0))
     const dir = this.dir(group.groupId)
     this.queue(group.groupId, async () => {
       await ensureGroup(this.store.dataDir, group.groupId, this.onNotice)
