@@ -122,6 +122,46 @@ describe('kcat -G against a broker', () => {
   })
 })
 
+describe('kcat static membership (KIP-345) against a broker', () => {
+  test('a static member killed and restarted within its session takes its place back without a rebalance', async () => {
+    const c = cli()
+    expect((await c.run(['topic', 'create', 'st', '--partitions', '4'])).exitCode).toBe(0)
+    const broker = await startBroker(c.env, BROKER_ARGS)
+    const member = (name: string, instance?: string): ResultPromise => {
+      const p = execa(
+        'kcat',
+        ['-b', broker.address, '-G', 'sgrp', '-u', '-q', '-f', '%s\n', '-X', `client.id=${name}`, '-X', 'session.timeout.ms=20000', '-X', 'heartbeat.interval.ms=500',
+          ...(instance ? ['-X', `group.instance.id=${instance}`] : []), 'st'],
+        {reject: false, stdin: 'ignore'},
+      )
+      running.push(p)
+      return p
+    }
+    const dynamic = member('dyn')
+    let fixed = member('fixed', 'host-a')
+    const before = await stableWith(c, 'sgrp', 2, 4)
+    const old = before.members.find((m) => m.clientId === 'fixed')!
+    expect(old.groupInstanceId).toBe('host-a')
+    fixed.kill('SIGKILL')
+    await fixed
+    fixed = member('fixed', 'host-a')
+    const after = await until(async () => {
+      const d = await describeGroup(c, 'sgrp')
+      const back = d?.members.find((m) => m.groupInstanceId === 'host-a')
+      return d && back && back.memberId !== old.memberId && d.state === 'Stable' ? d : null
+    }, 'the static member to come back under a new member id')
+    // Same generation: nobody rebalanced, and it holds what it held.
+    expect(after.coordinator!.generation).toBe(before.coordinator!.generation)
+    const back = after.members.find((m) => m.groupInstanceId === 'host-a')!
+    expect(back.assignment).toEqual(old.assignment)
+    expect(after.members.find((m) => m.clientId === 'dyn')!.memberId).toBe(before.members.find((m) => m.clientId === 'dyn')!.memberId)
+    fixed.kill('SIGTERM')
+    dynamic.kill('SIGTERM')
+    await Promise.all([fixed, dynamic])
+    await broker.stop()
+  })
+})
+
 describe('kafka-python against a broker', () => {
   test('a KafkaConsumer with group_id commits; group describe shows its group and offsets; reset and delete wait until it leaves', async () => {
     const c = cli()
