@@ -125,8 +125,12 @@ export class GroupFilesPersistence implements GroupPersistence {
   async commitOffsets(groupId: string, memberId: string | null, offsets: OffsetToCommit[]): Promise<GroupError[]> {
     const errors: GroupError[] = []
     const accepted: CoordinatorCommit[] = []
+    // topic.json read once per topic of the request, not once per partition.
+    const metas = new Map<string, {id: string; partitions: number} | null>()
     for (const o of offsets) {
-      const topicId = this.topicId(o.topic, o.partition)
+      if (!metas.has(o.topic)) metas.set(o.topic, this.topicMeta(o.topic))
+      const meta = metas.get(o.topic)
+      const topicId = meta && Number.isSafeInteger(o.partition) && o.partition >= 0 && o.partition < meta.partitions ? meta.id : null
       if (topicId === null) errors.push('UNKNOWN_TOPIC_OR_PARTITION')
       else {
         errors.push('NONE')
@@ -139,12 +143,11 @@ export class GroupFilesPersistence implements GroupPersistence {
     return errors
   }
 
-  /** The id of the topic when it has the partition; null when either does not exist. */
-  private topicId(topic: string, partition: number): string | null {
-    if (!validTopic(topic) || !Number.isSafeInteger(partition) || partition < 0) return null
+  private topicMeta(topic: string): {id: string; partitions: number} | null {
+    if (!validTopic(topic)) return null
     try {
       const meta = this.store.readTopic(topic)
-      return partition < meta.partitions ? meta.id : null
+      return {id: meta.id, partitions: meta.partitions}
     } catch {
       return null
     }
@@ -170,7 +173,7 @@ export class GroupFilesPersistence implements GroupPersistence {
         out.push(none)
         continue
       }
-      if (!ids.has(topic)) ids.set(topic, this.topicId(topic, 0))
+      if (!ids.has(topic)) ids.set(topic, this.topicMeta(topic)?.id ?? null)
       const id = ids.get(topic)
       // An offset of an earlier topic of that name is none of this one's.
       if (state.committed.topicId !== undefined && state.committed.topicId !== id) {
