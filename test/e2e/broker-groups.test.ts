@@ -235,10 +235,16 @@ describe('kafkajs against a broker', () => {
     await until(async () => seen.length >= 30, 'kafkajs to read 30 records')
     const live = await committed(c, 'jsg', 30)
     expect(live).toMatchObject({state: 'Stable', members: [expect.objectContaining({clientId: 'kjs', host: '/127.0.0.1'})]})
-    await consumer.disconnect()
-    expect(seen.sort()).toEqual(Array.from({length: 30}, (_, i) => `v${i}`).sort())
     const admin = kafka.admin()
     await admin.connect()
+    // DescribeGroups over the wire while it is a member: kafkajs decodes our answer with its own assigner protocol.
+    const [described] = (await admin.describeGroups(['jsg'])).groups
+    expect(described).toMatchObject({groupId: 'jsg', state: 'Stable', protocolType: 'consumer', protocol: 'RoundRobinAssigner'})
+    expect(described.members).toEqual([expect.objectContaining({memberId: live.members[0].memberId, clientId: 'kjs', clientHost: '/127.0.0.1'})])
+    const {AssignerProtocol} = await import('kafkajs')
+    expect(AssignerProtocol.MemberAssignment.decode(described.members[0].memberAssignment)!.assignment).toEqual({jt: [0, 1, 2]})
+    await consumer.disconnect()
+    expect(seen.sort()).toEqual(Array.from({length: 30}, (_, i) => `v${i}`).sort())
     expect((await admin.describeGroups(['jsg'])).groups[0]).toMatchObject({groupId: 'jsg', state: 'Empty'})
     expect((await admin.fetchOffsets({groupId: 'jsg', topics: ['jt']}))[0].partitions.reduce((n, p) => n + Number(p.offset), 0)).toBe(30)
     await admin.deleteGroups(['jsg'])
