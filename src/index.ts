@@ -1,7 +1,8 @@
 /**
  * logpipe as a library: the same Admin, Producer and Consumer the commands
  * are built on, and consume's loop and formats (runConsumeSession into an
- * OutputSink, kcat -F steps and the --json envelope into a FormatBuffer).
+ * OutputSink, kcat -F steps and the --json envelope into a FormatBuffer),
+ * and the Broker that serves a store over the Kafka protocol.
  */
 export {Admin} from './core/client/admin.js'
 export type {PartitionDescription, TopicDescription, VerifyReport, SegmentProblem} from './core/client/admin.js'
@@ -33,3 +34,11 @@ export {RecordReader, decodeRecords} from './core/record/record.js'
 export type {Record} from './core/record/record.js'
 export type {RecordHeader} from './core/record/header.js'
 export * from './core/errors.js'
+export {Broker} from './core/broker/broker.js'
+export type {BrokerOptions} from './core/broker/broker.js'
+export {defaultBrokerConfig, parseBrokerConfig} from './core/broker/broker-config.js'
+export type {BrokerConfig} from './core/broker/broker-config.js'
+export {createBrokerLog} from './core/broker/broker-log.js'
+export type {BrokerLog, LogLevel} from './core/broker/broker-log.js'
+export {listRegistrations, isBrokerAlive} from './core/broker/registry.js'
+export type {BrokerRegistration} from './core/broker/registry.js'

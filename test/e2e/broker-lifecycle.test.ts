@@ -6,10 +6,11 @@
  */
 import {existsSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
+import {execa} from 'execa'
 import {describe, expect, test} from 'vitest'
 import {cli} from '../helpers/cli.js'
 import {startBroker} from '../helpers/broker.js'
-import {EXIT, expectCleanError, waitFor} from './support.js'
+import {EXIT, expectCleanError, waitFor, watchOutput} from './support.js'
 
 describe('broker start, list, stop', () => {
   test('a broker leads every partition, shows in broker list, and on stop releases its locks and deregisters', async () => {
@@ -119,5 +120,27 @@ describe('broker start, list, stop', () => {
     expect(b.port).not.toBe(a.port)
     await b.stop()
     await a.stop()
+  })
+
+  // kcat's fetches may wait 25 s each; the test's 15 s pass only if the stop ends the long poll.
+  test('a stop ends long polls at once, answers them, and the consumer sees the broker go', {timeout: 15_000}, async () => {
+    const c = cli()
+    await c.run(['topic', 'create', 'quiet'])
+    const broker = await startBroker(c.env)
+    expect((await execa('kcat', ['-b', broker.address, '-P', '-t', 'quiet'], {input: 'first\n', reject: false})).exitCode).toBe(0)
+    const consumer = execa('kcat', ['-b', broker.address, '-C', '-t', 'quiet', '-o', 'beginning', '-q', '-u', '-f', '%s\n', '-X', 'fetch.wait.max.ms=25000'], {reject: false})
+    // Once it has the one record it is caught up: its next fetch waits.
+    await watchOutput(consumer).until((out) => out === 'first\n', 'kcat to read the record', 10_000)
+    const r = await broker.stop()
+    expect(r.exitCode).toBe(0)
+    expect(existsSync(join(c.dataDir, 'brokers', '0.json'))).toBe(false)
+    consumer.kill('SIGTERM')
+    await consumer
+  })
+
+  test.each([[['broker', 'list']], [['broker', 'stop']]])('%j on a missing data dir is `no store at DIR` and creates nothing', async (args) => {
+    const c = cli()
+    expectCleanError(await c.run(args), EXIT.NOT_FOUND, /^logpipe: no store at /)
+    expect(existsSync(c.dataDir)).toBe(false)
   })
 })

@@ -111,6 +111,7 @@ export class Broker implements BrokerContext {
       heartbeatIntervalMs: c['broker.heartbeat.interval.ms'],
       sessionTimeoutMs: c['broker.session.timeout.ms'],
       partitions: () => this.replicas.led(),
+      onError: (error) => this.log.error(`heartbeat: ${error.message}`),
       onLost: (by) => {
         this.log.error(`broker ${this.brokerId}'s registration was taken over${by ? ` by pid ${by.pid} on ${by.processHost}` : ''}; stopping`)
         void this.stop()

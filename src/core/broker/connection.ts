@@ -51,10 +51,13 @@ export class Connection {
   readonly peer: string
   private readonly options: ConnectionOptions
   private readonly queue: Slot[] = []
+  /** Frames read but not dispatched yet: held while the client is not reading its answers or too many wait. */
+  private readonly backlog: Buffer[] = []
   private stallTimer: NodeJS.Timeout | null = null
   private writeBlocked = false
   private closed_ = false
   private reading = true
+  private pumping = false
   private readonly idleWaiters: Array<() => void> = []
   readonly closed: Promise<void>
 
@@ -71,7 +74,7 @@ export class Connection {
       this.maybeResume()
     })
     socket.on('timeout', () => {
-      if (this.queue.length === 0) this.drop(`idle for ${options.idleMs} ms (connections.max.idle.ms)`, 'debug')
+      if (this.inFlight === 0) this.drop(`idle for ${options.idleMs} ms (connections.max.idle.ms)`, 'debug')
     })
     socket.on('error', (error: NodeJS.ErrnoException) => {
       // A client that went away mid-write; nothing to answer anymore.
@@ -90,7 +93,7 @@ export class Connection {
 
   /** Requests read and not yet answered. */
   get inFlight(): number {
-    return this.queue.length
+    return this.queue.length + this.backlog.length
   }
 
   /** Reads no further requests (a stopping broker); those read are still answered. */
@@ -108,7 +111,8 @@ export class Connection {
       this.drop((error as Error).message)
       return
     }
-    for (const frame of frames) this.dispatch(frame)
+    for (const frame of frames) this.backlog.push(frame)
+    this.pump()
     if (frames.length > 0) this.clearStall()
     if (this.options.frames.buffered > 0 && this.stallTimer === null) {
       this.stallTimer = setTimeout(() => {
@@ -117,7 +121,19 @@ export class Connection {
       }, this.options.requestTimeoutMs)
       this.stallTimer.unref()
     }
-    if (this.queue.length >= this.options.maxQueued) this.socket.pause()
+    if (this.backlog.length > 0) this.socket.pause()
+  }
+
+  /** Dispatches held frames while answers can go out and the queue has room. */
+  private pump(): void {
+    // An answer ready at once flushes, which pumps again: one loop, not a recursion per frame.
+    if (this.pumping) return
+    this.pumping = true
+    try {
+      while (this.backlog.length > 0 && !this.closed_ && !this.writeBlocked && this.queue.length < this.options.maxQueued) this.dispatch(this.backlog.shift()!)
+    } finally {
+      this.pumping = false
+    }
   }
 
   private dispatch(frame: Buffer): void {
@@ -162,12 +178,15 @@ export class Connection {
       this.socket.uncork()
       if (!ok) this.writeBlocked = true
     }
-    if (this.queue.length === 0) this.wakeIdle()
-    this.maybeResume()
+    if (this.queue.length === 0 && this.backlog.length === 0) this.wakeIdle()
+    // A client that does not read its answers gets no more of them made: stop reading its requests.
+    if (this.writeBlocked) this.socket.pause()
+    else this.maybeResume()
   }
 
   private maybeResume(): void {
-    if (this.reading && !this.closed_ && !this.writeBlocked && this.queue.length < this.options.maxQueued && this.socket.isPaused()) this.socket.resume()
+    this.pump()
+    if (this.reading && !this.closed_ && !this.writeBlocked && this.backlog.length === 0 && this.queue.length < this.options.maxQueued && this.socket.isPaused()) this.socket.resume()
   }
 
   private clearStall(): void {
@@ -181,7 +200,7 @@ export class Connection {
 
   /** Resolves once every request read so far is answered (or the connection closed). */
   drain(): Promise<void> {
-    if (this.queue.length === 0 || this.closed_) return Promise.resolve()
+    if ((this.queue.length === 0 && this.backlog.length === 0) || this.closed_) return Promise.resolve()
     return new Promise((resolve) => this.idleWaiters.push(resolve))
   }
 
@@ -198,6 +217,7 @@ export class Connection {
     this.closed_ = true
     this.clearStall()
     this.queue.length = 0
+    this.backlog.length = 0
     this.wakeIdle()
     // Ends our side once what is queued is written, then destroys: a client that never closes cannot keep it open.
     this.socket.destroySoon()

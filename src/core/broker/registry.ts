@@ -177,6 +177,8 @@ export interface RegistrationOptions {
   partitions?: () => LedPartition[]
   /** The file was replaced by another broker of the same id (it judged us dead): we must stop. */
   onLost?: (by: BrokerRegistration | null) => void
+  /** A heartbeat failed to write. */
+  onError?: (error: Error) => void
 }
 
 /**
@@ -231,7 +233,14 @@ export class BrokerRegistry {
   /** Starts the heartbeat timer (unref'd: it never keeps the process up by itself). */
   startHeartbeat(): void {
     if (this.timer) return
-    this.timer = setInterval(() => this.heartbeat(), this.options.heartbeatIntervalMs)
+    this.timer = setInterval(() => {
+      try {
+        this.heartbeat()
+      } catch (error) {
+        // A heartbeat that could not be written (a full disk) is retried at the next tick; a broker goes on serving.
+        this.options.onError?.(error as Error)
+      }
+    }, this.options.heartbeatIntervalMs)
     this.timer.unref()
   }
 

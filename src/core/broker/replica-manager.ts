@@ -58,7 +58,8 @@ export class ReplicaManager {
   /** Scans now, then every `intervalMs` (unref'd). */
   start(intervalMs: number): Promise<void> {
     const first = this.scan()
-    this.timer = setInterval(() => void this.scan(), intervalMs)
+    // A failed scan (the store's directory gone, a full disk) is said and tried again; it must not end the broker.
+    this.timer = setInterval(() => this.scan().catch((error: Error) => this.options.log.error(`leadership scan: ${error.message}`)), intervalMs)
     this.timer.unref()
     return first
   }

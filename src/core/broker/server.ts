@@ -28,6 +28,8 @@ export interface ServerOptions {
 
 /** How many ports past the first a default listener tries. */
 const PORT_TRIES = 100
+/** How long closed connections may take to hand their last answers to the client. */
+const CLOSE_GRACE_MS = 5000
 
 export class BrokerServer {
   private readonly options: ServerOptions
@@ -93,7 +95,12 @@ export class BrokerServer {
     for (const c of this.connections) c.stopReading()
     await Promise.all([...this.connections].map((c) => c.drain()))
     for (const c of this.connections) c.close()
+    // A client that never reads what is left to write would keep its socket open forever.
+    const force = setTimeout(() => {
+      for (const c of this.connections) c.socket.destroy()
+    }, CLOSE_GRACE_MS)
     await Promise.all([...this.connections].map((c) => c.closed))
+    clearTimeout(force)
     await closed
   }
 }

@@ -341,9 +341,12 @@ export class PartitionLock {
     const owner = readLeaderInfo(this.dir)
     const who = owner ? ` by pid ${owner.pid} on ${owner.host}` : ''
     const stopped = owner !== null && owner.host === this.host && isStopped(owner.pid)
+    const broker = owner !== null && /^broker \d+$/.test(owner.client) ? owner.client : null
     const hint = stopped
       ? `pid ${owner.pid} is stopped (SIGSTOP); a stopped holder keeps its lock until it continues (kill -CONT ${owner.pid}) or exits`
-      : `another writer holds it; a holder on this host keeps it while it runs, one on another host loses it after ${this.staleMs} ms without a refresh`
+      : broker
+        ? `${broker} leads it and holds its lock while it runs: produce through the broker (\`logpipe broker list\` shows its address) or stop it (\`logpipe ${broker.replace(' ', ' stop --id ')}\`)`
+        : `another writer holds it; a holder on this host keeps it while it runs, one on another host loses it after ${this.staleMs} ms without a refresh`
     return new LockError(`${this.label} is locked${who} for over ${this.timeoutMs} ms`, {hint})
   }
 }

@@ -6,11 +6,12 @@
  * and responses written in request order while a Fetch long-polls.
  */
 import {connect, type Socket} from 'node:net'
+import {rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterEach, describe, expect, test} from 'vitest'
 import {Broker} from '../../../src/core/broker/broker.js'
 import {defaultBrokerConfig, type BrokerConfig} from '../../../src/core/broker/broker-config.js'
-import {silentLog} from '../../../src/core/broker/broker-log.js'
+import {createBrokerLog, silentLog} from '../../../src/core/broker/broker-log.js'
 import {Store} from '../../../src/core/store/store.js'
 import {decodeResponseFrame, encodeRequestFrame} from '../../../src/core/wire/envelope.js'
 import {ErrorCode} from '../../../src/core/wire/error-codes.js'
@@ -23,6 +24,8 @@ import {listOffsets} from '../../../src/core/wire/messages/02-list-offsets.js'
 import type {ApiSchema, RequestInput, ResponseOf} from '../../../src/core/wire/schema.js'
 import * as L from '../../../src/core/record/batch-layout.js'
 import {buildBatch, tempDir, utf8} from '../support.js'
+import {ATTR, billionHeadersBatch, rawBatch, rawRecord} from '../../helpers/hostile-batch.js'
+import {crc32c} from '../../../src/core/codec/crc32c.js'
 
 const HANDLERS = join(import.meta.dirname, '..', '..', '..', 'src', 'core', 'wire', 'api')
 const brokers: Broker[] = []
@@ -30,8 +33,8 @@ afterEach(async () => {
   for (const b of brokers.splice(0)) await b.stop()
 })
 
-async function start(dataDir: string, overrides: Partial<BrokerConfig> = {}): Promise<Broker> {
-  const b = await Broker.start({dataDir, id: 1, host: '127.0.0.1', port: 0, nextFreePort: false, config: {...defaultBrokerConfig(), ...overrides}, log: silentLog, handlersDir: HANDLERS})
+async function start(dataDir: string, overrides: Partial<BrokerConfig> = {}, log = silentLog): Promise<Broker> {
+  const b = await Broker.start({dataDir, id: 1, host: '127.0.0.1', port: 0, nextFreePort: false, config: {...defaultBrokerConfig(), ...overrides}, log, handlersDir: HANDLERS})
   brokers.push(b)
   return b
 }
@@ -73,7 +76,7 @@ class Client {
 const records = (n: number, size = 10) => Array.from({length: n}, (_, i) => ({timestamp: Date.now(), key: null, value: utf8(`${i}`.padEnd(size, 'x'))}))
 
 function produceTo(client: Client, topic: string, partition: number, batches: Buffer, acks = 1) {
-  return client.send(produce, 7, {acks, timeoutMs: 1000, topicData: [{name: topic, partitionData: [{index: partition, records: batches}]}]})
+  return client.send(produce, 8, {acks, timeoutMs: 1000, topicData: [{name: topic, partitionData: [{index: partition, records: batches}]}]})
 }
 
 function fetchFrom(client: Client, topic: string, opts: {offset?: number; maxWaitMs?: number; minBytes?: number; maxBytes?: number; partitionMaxBytes?: number; currentLeaderEpoch?: number} = {}) {
@@ -223,5 +226,46 @@ describe('Broker, in-process', () => {
     }
     expect((await fetchFrom(c, 't').response).responses[0].partitions[0].errorCode).toBe(ErrorCode.NONE)
     c.close()
+  })
+
+  test('Produce refuses batches whose CRC holds but whose records do not decode, control batches and codecs it cannot read; nothing of them is written', async () => {
+    const dir = join(tempDir(), 'data')
+    Store.open(dir).createTopic('t', 1, 1, {})
+    const broker = await start(dir)
+    const c = await Client.open(broker.port)
+    const code = async (batch: Buffer) => (await produceTo(c, 't', 0, batch).response).responses[0].partitionResponses[0]
+    expect(await code(billionHeadersBatch())).toMatchObject({errorCode: ErrorCode.INVALID_RECORD, errorMessage: expect.stringMatching(/^batch 0: /)})
+    // Two records declared, one there.
+    expect((await code(rawBatch(rawRecord([ATTR, 0, 0, -1, 1, Buffer.from('a'), 0]), {count: 2}))).errorCode).toBe(ErrorCode.INVALID_RECORD)
+    const withAttributes = (attributes: number) => {
+      const b = buildBatch(records(1))
+      b.writeInt16BE(attributes, L.ATTRIBUTES_OFFSET)
+      b.writeUInt32BE(crc32c(b.subarray(L.ATTRIBUTES_OFFSET)), L.CRC_OFFSET)
+      return b
+    }
+    expect((await code(withAttributes(0x20))).errorCode).toBe(ErrorCode.INVALID_RECORD)
+    expect(await code(withAttributes(4))).toMatchObject({errorCode: ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, errorMessage: expect.stringMatching(/zstd compression/)})
+    // A good batch after a bad one in the same request is refused with it: nothing half-written.
+    expect((await code(Buffer.concat([buildBatch(records(1)), billionHeadersBatch()]))).errorCode).toBe(ErrorCode.INVALID_RECORD)
+    const part = (await fetchFrom(c, 't').response).responses[0].partitions[0]
+    expect(part.highWatermark).toBe(0n)
+    c.close()
+  })
+
+  test('a leadership scan that fails is logged and tried again; the broker goes on and stops cleanly', async () => {
+    const dir = join(tempDir(), 'data')
+    Store.open(dir).createTopic('t', 1, 1, {})
+    const lines: string[] = []
+    const broker = await start(dir, {'leadership.scan.interval.ms': 10}, createBrokerLog('info', (l) => lines.push(l)))
+    rmSync(join(dir, 'topics'), {recursive: true})
+    writeFileSync(join(dir, 'topics'), 'not a directory')
+    const deadline = Date.now() + 10_000
+    while (!lines.some((l) => /ERROR leadership scan: ENOTDIR/.test(l))) {
+      if (Date.now() > deadline) throw new Error(`no scan error logged: ${lines.join('')}`)
+      await new Promise((resolve) => setTimeout(resolve, 5))
+    }
+    brokers.splice(brokers.indexOf(broker), 1)
+    await broker.stop()
+    expect(lines.some((l) => /INFO broker 1 stopped/.test(l))).toBe(true)
   })
 })

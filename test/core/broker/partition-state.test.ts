@@ -6,7 +6,7 @@
 import {readFileSync, rmSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, test} from 'vitest'
-import {NotLeaderError} from '../../../src/core/errors.js'
+import {LockError, NotLeaderError} from '../../../src/core/errors.js'
 import {PartitionState} from '../../../src/core/broker/partition-state.js'
 import {LEADER_EPOCH_FILE} from '../../../src/core/log/leader-epoch-cache.js'
 import {PartitionLog} from '../../../src/core/log/partition-log.js'
@@ -97,6 +97,16 @@ describe('PartitionState', () => {
     state.appendAsLeader(buildBatch(records(1)))
     state.appendAsLeader(buildBatch(records(1)))
     expect(woken).toBe(1)
+    await state.release()
+  })
+
+  test("a writer waiting for a broker's partition is told which broker leads it and what to do", async () => {
+    const dir = partitionDir()
+    const state = await PartitionState.lead('t', 0, dir, logConfig(), opts)
+    const embedded = new PartitionLog(dir, logConfig(), {label: 'topic t partition 0', lock: {timeoutMs: 30}})
+    const error = await embedded.acquire().then(() => null, (e: unknown) => e)
+    expect(error).toBeInstanceOf(LockError)
+    expect((error as LockError).hint).toMatch(/^broker 3 leads it and holds its lock while it runs: .*`logpipe broker stop --id 3`/)
     await state.release()
   })
 })

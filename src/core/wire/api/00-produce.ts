@@ -1,12 +1,14 @@
 /**
  * Produce (key 0), v3+: each partition's record batches are checked whole
- * (length, magic 2, CRC-32C, max.message.bytes) and appended as sent,
+ * (length, magic 2, CRC-32C, max.message.bytes, every record decodes:
+ * produced-records.ts) and appended as sent,
  * compressed or not, with offsets assigned and this broker's leader epoch
  * stamped in (both outside the CRC). A bad batch refuses its partition's
  * data, never another partition's. acks 0 sends no response; with one
  * replica, acks -1 is acks 1: the batch is in the log when we answer.
  */
 import {defineHandler} from '../../broker/api-handler.js'
+import {checkProducedRecords} from '../../broker/produced-records.js'
 import {topicExists} from '../../broker/topic-lookup.js'
 import type {BrokerContext} from '../../broker/broker-context.js'
 import {ErrorCode} from '../error-codes.js'
@@ -50,6 +52,8 @@ function append(broker: BrokerContext, topic: string, partition: number, records
       : answer(partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `no partition ${topic}-${partition}`)
   }
   if (records === null || records.length === 0) return answer(partition, ErrorCode.CORRUPT_MESSAGE, 'no record batch sent')
+  const problem = checkProducedRecords(records)
+  if (problem) return answer(partition, problem.kind === 'unsupported-compression' ? ErrorCode.UNSUPPORTED_COMPRESSION_TYPE : ErrorCode.INVALID_RECORD, problem.message)
   try {
     const results = state.appendAsLeader(records)
     return answer(partition, ErrorCode.NONE, null, results[0].baseOffset, state.logStartOffset())
