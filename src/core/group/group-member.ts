@@ -95,7 +95,53 @@ export async function ensureGroup(dataDir: string, group: string, onNotice?: (me
   return dir
 }
 
-export class GroupMember {
+/**
+ * Where a member starts reading a partition it was given: the committed
+ * offset when it is within the log and was committed against this topic
+ * (`topicId`), else `startWithoutCommit` or auto.offset.reset. Shared by
+ * file-based members and members through a broker's coordinator: both
+ * read the same offsets files.
+ */
+export function startOffsetFor(
+  store: Store,
+  offsets: OffsetStore,
+  tp: TopicPartition,
+  topicId: string | undefined,
+  options: Pick<GroupMemberOptions, 'autoOffsetReset' | 'startWithoutCommit'>,
+  notice: (message: string) => void,
+): number {
+  const reader = store.openReader(tp.topic, tp.partition)
+  try {
+    const start = reader.logStartOffset()
+    const end = reader.logEndOffset()
+    let committed = offsets.read(tp.topic, tp.partition)
+    if (committed?.topicId !== undefined && committed.topicId !== topicId) {
+      notice(`the committed offset ${committed.offset} of ${tpKey(tp)} belongs to an earlier topic of that name (deleted since); ignoring it`)
+      committed = null
+    }
+    if (committed && committed.offset >= start && committed.offset <= end) return committed.offset
+    if (!committed && options.startWithoutCommit) return resolveOffsetSpec(reader, options.startWithoutCommit)
+    if (committed) {
+      notice(`committed offset ${committed.offset} of ${tpKey(tp)} is outside the log (${start}..${end}); resetting to ${options.autoOffsetReset ?? 'earliest'}`)
+    }
+    return (options.autoOffsetReset ?? 'earliest') === 'earliest' ? start : end
+  } finally {
+    reader.close()
+  }
+}
+
+/** What a group consumer needs of its membership, file-based (GroupMember) or through a broker (WireGroupMember). */
+export interface GroupMembership {
+  readonly group: string
+  readonly tickIntervalMs: number
+  join(): Promise<void>
+  heartbeat(): void
+  tick(): Promise<void>
+  commit(tp: TopicPartition, offset: number): Promise<CommitOutcome>
+  leave(): Promise<void>
+}
+
+export class GroupMember implements GroupMembership {
   readonly group: string
   readonly dir: string
   readonly memberId: string
@@ -243,25 +289,7 @@ export class GroupMember {
 
   /** The committed offset, or the auto.offset.reset position when there is none or it fell out of the log. */
   startOffset(tp: TopicPartition): number {
-    const reader = this.store.openReader(tp.topic, tp.partition)
-    try {
-      const start = reader.logStartOffset()
-      const end = reader.logEndOffset()
-      let committed = this.offsets.read(tp.topic, tp.partition)
-      const topicId = this.topicIdOf(tp.topic)
-      if (committed?.topicId !== undefined && committed.topicId !== topicId) {
-        this.notice(`the committed offset ${committed.offset} of ${tpKey(tp)} belongs to an earlier topic of that name (deleted since); ignoring it`)
-        committed = null
-      }
-      if (committed && committed.offset >= start && committed.offset <= end) return committed.offset
-      if (!committed && this.options.startWithoutCommit) return resolveOffsetSpec(reader, this.options.startWithoutCommit)
-      if (committed) {
-        this.notice(`committed offset ${committed.offset} of ${tpKey(tp)} is outside the log (${start}..${end}); resetting to ${this.options.autoOffsetReset ?? 'earliest'}`)
-      }
-      return (this.options.autoOffsetReset ?? 'earliest') === 'earliest' ? start : end
-    } finally {
-      reader.close()
-    }
+    return startOffsetFor(this.store, this.offsets, tp, this.topicIdOf(tp.topic), this.options, (m) => this.notice(m))
   }
 
   /** The generation of the committed offset, which a new owner's generation must exceed. */
