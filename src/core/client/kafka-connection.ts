@@ -56,6 +56,11 @@ export class KafkaConnection {
     })
   }
 
+  /** Closed, by either side or an error: a new connection is needed. */
+  get isClosed(): boolean {
+    return this.closedWith !== null
+  }
+
   request<A extends ApiSchema>(schema: A, version: number, value: RequestInput<A>): Promise<ResponseOf<A>> {
     if (this.closedWith) return Promise.reject(this.closedWith)
     const correlationId = this.nextId++

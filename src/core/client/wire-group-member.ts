@@ -63,7 +63,9 @@ export class WireGroupMember implements GroupMembership {
     return this.options.strategy ?? 'range'
   }
 
+  /** The connection to the coordinator, opened again after the last one failed (the next tick retries; the coordinator answers UNKNOWN_MEMBER_ID if it forgot us). */
   private async conn(): Promise<KafkaConnection> {
+    if (this.connection?.isClosed) this.connection = null
     this.connection ??= await KafkaConnection.open(this.broker.host, this.broker.port, this.options.clientId ?? 'logpipe')
     return this.connection
   }
