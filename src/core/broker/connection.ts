@@ -220,6 +220,7 @@ export class Connection {
     this.backlog.length = 0
     this.wakeIdle()
     // Ends our side once what is queued is written, then destroys: a client that never closes cannot keep it open.
-    this.socket.destroySoon()
+    this.socket.once('finish', () => this.socket.destroy())
+    this.socket.end()
   }
 }

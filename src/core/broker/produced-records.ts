@@ -7,7 +7,7 @@
  * every record is walked (compressed batches are inflated to do it); a
  * codec this build cannot inflate is refused as Kafka refuses a codec it
  * lacks, and so are control batches, which only a transaction coordinator
- * writes.
+ * writes, and transactional batches, which need one.
  */
 import {CorruptRecordError} from '../errors.js'
 import {CORRUPT, PARTIAL, checkBatch} from '../record/batch-header.js'
@@ -33,6 +33,8 @@ export function checkProducedRecords(batches: Buffer): RecordProblem | null {
       return {kind: 'unsupported-compression', message: `batch ${n} uses ${codec} compression, which this broker cannot read (it takes ${SUPPORTED_COMPRESSION.join(', ')})`}
     }
     if ((attributes & L.CONTROL_FLAG_MASK) !== 0) return {kind: 'invalid-record', message: `batch ${n} is a control batch, which producers may not send`}
+    // Readers here take every batch as committed; a transaction's batches would be read before its commit, or after its abort.
+    if ((attributes & L.TRANSACTIONAL_FLAG_MASK) !== 0) return {kind: 'invalid-record', message: `batch ${n} is transactional; this broker has no transaction coordinator`}
     try {
       reader.open(batches, pos)
       let records = 0

@@ -244,6 +244,7 @@ describe('Broker, in-process', () => {
       return b
     }
     expect((await code(withAttributes(0x20))).errorCode).toBe(ErrorCode.INVALID_RECORD)
+    expect(await code(withAttributes(0x10))).toMatchObject({errorCode: ErrorCode.INVALID_RECORD, errorMessage: expect.stringMatching(/transactional/)})
     expect(await code(withAttributes(4))).toMatchObject({errorCode: ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, errorMessage: expect.stringMatching(/zstd compression/)})
     // A good batch after a bad one in the same request is refused with it: nothing half-written.
     expect((await code(Buffer.concat([buildBatch(records(1)), billionHeadersBatch()]))).errorCode).toBe(ErrorCode.INVALID_RECORD)
