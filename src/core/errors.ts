@@ -173,3 +173,6 @@ export class DeleteGroupsError extends LogpipeError {
     this.groups = groups
   }
 }
+
+/** A group change (reset, delete) refused because the group has live members, as Kafka's NON_EMPTY_GROUP. */
+export class GroupNotEmptyError extends LogpipeError {}

@@ -52,12 +52,14 @@ export default class GroupDescribe extends LogpipeCommand<typeof GroupDescribe> 
         this.say(
           table(
             ['GROUP', 'CONSUMER-ID', 'HOST', 'PID', 'CLIENT-ID', '#PARTITIONS', 'ASSIGNMENT'],
-            d.members.map((m) => [d.group, m.memberId, m.host, m.pid, m.clientId, m.owned.length, [...m.owned].sort(byTopicPartition).map(tpKey).join(',') || '-']),
+            d.members.map((m) => [d.group, m.memberId, m.host, dash(m.pid), m.clientId, m.owned.length, [...m.owned].sort(byTopicPartition).map(tpKey).join(',') || '-']),
           ),
         )
       }
     } else {
       if (d.members.length === 0 && !this.flags.quiet) this.say(`Consumer group '${d.group}' has no active members.\n`)
+      // As kafka-consumer-groups warns: the owners shown may be about to change.
+      if (d.coordinator && (d.state === 'PreparingRebalance' || d.state === 'CompletingRebalance') && !this.flags.quiet) this.notice(`consumer group '${d.group}' is rebalancing`)
       this.say(
         table(
           ['GROUP', 'TOPIC', 'PARTITION', 'CURRENT-OFFSET', 'LOG-END-OFFSET', 'LAG', 'CONSUMER-ID', 'HOST', 'CLIENT-ID', 'POSITION'],

@@ -16,6 +16,7 @@ import {type AssignmentStrategy, type TopicPartition, assign, tpKey} from './ass
 import {Membership, groupStrategy, liveMembers, newMemberId, removeDeadMembers} from './membership.js'
 import {type CommitOutcome, OffsetStore} from './offset-store.js'
 import {PartitionOwnership} from './ownership.js'
+import {liveCoordinatedMembers} from './coordinator-file.js'
 import {ensureDirs, isRecord, readGroupJson, withGroupLock, writeGroupJson} from './group-files.js'
 import {type Clock, systemClock} from '../clock.js'
 
@@ -115,7 +116,69 @@ export async function ensureGroup(dataDir: string, group: string, onNotice?: (me
   return dir
 }
 
-export class GroupMember {
+/**
+ * Where a member starts reading a partition it was given: the committed
+ * offset when it is within the log and was committed against this topic
+ * (`topicId`), else `startWithoutCommit` or auto.offset.reset. Shared by
+ * file-based members and members through a broker's coordinator: both
+ * read the same offsets files.
+ */
+export function startOffsetFor(
+  store: Store,
+  offsets: OffsetStore,
+  tp: TopicPartition,
+  topicId: string | undefined,
+  options: Pick<GroupMemberOptions, 'autoOffsetReset' | 'startWithoutCommit'>,
+  notice: (message: string) => void,
+  addedSinceJoin = false,
+): number {
+  const reader = store.openReader(tp.topic, tp.partition)
+  try {
+    const start = reader.logStartOffset()
+    const end = reader.logEndOffset()
+    let committed = offsets.read(tp.topic, tp.partition)
+    if (committed?.topicId !== undefined && committed.topicId !== topicId) {
+      notice(`the committed offset ${committed.offset} of ${tpKey(tp)} belongs to an earlier topic of that name (deleted since); ignoring it`)
+      committed = null
+    }
+    if (committed && committed.offset >= start && committed.offset <= end) return committed.offset
+    // A partition added (topic alter --partitions) after this member
+    // joined holds only records written since: latest, or an -o, would
+    // skip those written before this member saw it (Kafka's consumer does,
+    // until its next metadata refresh). The group starts it at its start,
+    // as a plain consume reads partitions added while it runs.
+    if (!committed && addedSinceJoin) return start
+    if (!committed && options.startWithoutCommit) return resolveOffsetSpec(reader, options.startWithoutCommit)
+    const r = options.autoOffsetReset ?? 'earliest'
+    const reset = typeof r === 'function' ? r(tp.topic) : r
+    if (committed) {
+      notice(`committed offset ${committed.offset} of ${tpKey(tp)} is outside the log (${start}..${end}); resetting to ${reset}`)
+    }
+    return reset === 'earliest' ? start : end
+  } finally {
+    reader.close()
+  }
+}
+
+/** What a group consumer needs of its membership, file-based (GroupMember) or through a broker (WireGroupMember). */
+export interface GroupMembership {
+  readonly group: string
+  readonly memberId: string
+  /** groups/<g>/ in the store. */
+  readonly dir: string
+  /** What this member owns now. */
+  readonly ownedPartitions: TopicPartition[]
+  /** Every partition the current assignment gives this member is owned (until then "every partition at its end" says nothing). */
+  readonly holdsItsAssignment: boolean
+  readonly tickIntervalMs: number
+  join(): Promise<void>
+  heartbeat(): void
+  tick(): Promise<void>
+  commit(tp: TopicPartition, offset: number): Promise<CommitOutcome>
+  leave(): Promise<void>
+}
+
+export class GroupMember implements GroupMembership {
   readonly group: string
   readonly dir: string
   readonly memberId: string
@@ -167,6 +230,13 @@ export class GroupMember {
   async join(): Promise<void> {
     await ensureGroup(this.store.dataDir, this.group, this.options.onNotice)
     await this.offsets.settle()
+    // A broker coordinates this group: its members take what their leader assigns, not what file-based members compute.
+    const coordinated = liveCoordinatedMembers(this.dir, this.clock.now())
+    if (coordinated && coordinated.members.length > 0) {
+      throw new LogpipeError(`group '${this.group}' is coordinated by broker ${coordinated.file.coordinator.brokerId}, which has ${coordinated.members.length} live member(s)`, {
+        hint: 'join it through the broker with a Kafka client, or use another group name',
+      })
+    }
     this.membership.join()
     // Like Kafka's INCONSISTENT_GROUP_PROTOCOL: a member cannot join with
     // an assignment strategy other than the group's.
@@ -331,39 +401,11 @@ export class GroupMember {
 
   /** The committed offset, or the auto.offset.reset position when there is none or it fell out of the log. */
   startOffset(tp: TopicPartition): number {
-    const reader = this.store.openReader(tp.topic, tp.partition)
-    try {
-      const start = reader.logStartOffset()
-      const end = reader.logEndOffset()
-      let committed = this.offsets.read(tp.topic, tp.partition)
-      const topicId = this.topicIdOf(tp.topic)
-      if (committed?.topicId !== undefined && committed.topicId !== topicId) {
-        this.notice(`the committed offset ${committed.offset} of ${tpKey(tp)} belongs to an earlier topic of that name (deleted since); ignoring it`)
-        committed = null
-      }
-      if (committed && committed.offset >= start && committed.offset <= end) return committed.offset
-      // A partition added (topic alter --partitions) after this member
-      // joined holds only records written since: latest, or an -o, would
-      // skip those written before this member saw it (Kafka's consumer does,
-      // until its next metadata refresh). The group starts it at its start,
-      // as a plain consume reads partitions added while it runs.
-      const atJoin = this.partitionsAtJoin.get(tp.topic)
-      if (!committed && atJoin !== undefined && tp.partition >= atJoin) return start
-      if (!committed && this.options.startWithoutCommit) return resolveOffsetSpec(reader, this.options.startWithoutCommit)
-      const reset = this.autoOffsetReset(tp.topic)
-      if (committed) {
-        this.notice(`committed offset ${committed.offset} of ${tpKey(tp)} is outside the log (${start}..${end}); resetting to ${reset}`)
-      }
-      return reset === 'earliest' ? start : end
-    } finally {
-      reader.close()
-    }
+    const atJoin = this.partitionsAtJoin.get(tp.topic)
+    const addedSinceJoin = atJoin !== undefined && tp.partition >= atJoin
+    return startOffsetFor(this.store, this.offsets, tp, this.topicIdOf(tp.topic), this.options, (m) => this.notice(m), addedSinceJoin)
   }
 
-  private autoOffsetReset(topic: string): AutoOffsetReset {
-    const r = this.options.autoOffsetReset ?? 'earliest'
-    return typeof r === 'function' ? r(topic) : r
-  }
 
   /** The generation of the committed offset, which a new owner's generation must exceed. */
   private committedGeneration(tp: TopicPartition): number {
