@@ -1,6 +1,7 @@
 // Builds logpipe: compiles TypeScript to dist/, writes the oclif manifest
-// (so start-up does not import every command to list them), and generates
-// the man pages from the same command metadata.
+// (so start-up does not import every command to list them), generates the
+// man pages from the same command metadata, and bundles the CLI with a
+// command table made from the manifest (scripts/bundle.mjs).
 import {execFileSync} from 'node:child_process'
 import {writeFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
@@ -16,3 +17,6 @@ writeFileSync(join(root, 'oclif.manifest.json'), JSON.stringify(plugin.manifest,
 
 const {generateManPages} = await import('./man.mjs')
 generateManPages(root, plugin.manifest)
+
+const {bundleCli} = await import('./bundle.mjs')
+await bundleCli(root, plugin.manifest)
