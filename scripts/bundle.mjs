@@ -12,6 +12,7 @@
 import {existsSync, readdirSync, readFileSync, rmSync} from 'node:fs'
 import {dirname, join, relative} from 'node:path'
 import {build} from 'esbuild'
+import {lazyOclifRequires} from './lazy-requires.mjs'
 
 export const BUNDLE_DIR = join('dist', 'bundle')
 const ENTRY = 'logpipe-cli-entry'
@@ -94,7 +95,7 @@ export async function bundleCli(root, manifest) {
     absWorkingDir: root,
     entryPoints: {logpipe: ENTRY},
     bundle: true,
-    splitting: true,
+    splitting: process.env.BUNDLE_SPLIT !== '0',
     format: 'esm',
     platform: 'node',
     target: 'node20',
@@ -120,6 +121,7 @@ export async function bundleCli(root, manifest) {
         },
       },
       nativeExternal,
+      lazyOclifRequires,
     ],
   })
   return result.metafile

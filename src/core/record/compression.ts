@@ -3,8 +3,13 @@
  * gzip comes from zlib; snappy, lz4 and zstd are refused with a clear error
  * until a well-kept package is chosen for them.
  */
-import {gunzipSync, gzipSync} from 'node:zlib'
+import {createRequire} from 'node:module'
 import {CorruptRecordError, UsageError} from '../errors.js'
+
+// zlib is loaded when a gzip batch is met: loading it costs every command
+// several ms of start-up, and most logs are not compressed.
+let zlib: typeof import('node:zlib') | undefined
+const codecs = () => (zlib ??= createRequire(import.meta.url)('node:zlib') as typeof import('node:zlib'))
 
 export const Compression = {none: 0, gzip: 1, snappy: 2, lz4: 3, zstd: 4} as const
 export type CompressionName = keyof typeof Compression
@@ -23,7 +28,7 @@ export function parseCompression(name: string): number {
 }
 
 export function compress(codec: number, data: Buffer): Buffer {
-  if (codec === Compression.gzip) return gzipSync(data)
+  if (codec === Compression.gzip) return codecs().gzipSync(data)
   if (codec === Compression.none) return data
   throw new UsageError(`compression ${compressionName(codec)} is not supported`)
 }
@@ -36,7 +41,7 @@ export function compress(codec: number, data: Buffer): Buffer {
 export function decompress(codec: number, data: Buffer, maxSize: number): Buffer {
   if (codec === Compression.gzip) {
     try {
-      return gunzipSync(data, {maxOutputLength: maxSize})
+      return codecs().gunzipSync(data, {maxOutputLength: maxSize})
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
         throw new CorruptRecordError(`gzip batch inflates past ${maxSize} bytes, more than a batch's records may take`)
