@@ -95,7 +95,7 @@ export async function bundleCli(root, manifest) {
     absWorkingDir: root,
     entryPoints: {logpipe: ENTRY},
     bundle: true,
-    splitting: process.env.BUNDLE_SPLIT !== '0',
+    splitting: true,
     format: 'esm',
     platform: 'node',
     target: 'node20',
