@@ -31,6 +31,11 @@ import * as fs from 'node:fs'
 import {lstatSync, readdirSync, renameSync, rmSync, rmdirSync, statSync, unlinkSync} from 'node:fs'
 import {hostname} from 'node:os'
 import {join} from 'node:path'
+// Loaded with this module, not on the first lock, although it brings
+// node:assert and graceful-fs: signal-exit (under proper-lockfile) re-raises
+// SIGTERM when its listener finds itself the last one, so it must be
+// registered before consume's and produce's own handlers, which remove
+// themselves when they run (test/e2e/groups-admin.test.ts kills a member so).
 import lockfile from 'proper-lockfile'
 import {LockError, StoreError} from '../errors.js'
 import {readFileNoFollow, symlinkError, writeFileNoFollow} from '../store/fs.js'
