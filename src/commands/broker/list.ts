@@ -15,6 +15,7 @@ export interface BrokerListEntry {
 }
 
 export default class BrokerList extends LogpipeCommand<typeof BrokerList> {
+  static override usage = 'broker list [FLAGS]'
   static override summary = 'List the brokers registered in the store, with their health.'
   static override description = 'From brokers/<id>.json: a broker is alive while it heartbeats within its session timeout and, on this host, its process runs. PARTITIONS is how many partitions it leads.'
   static override examples = ['<%= config.bin %> broker list', '<%= config.bin %> broker list --json']

@@ -8,6 +8,7 @@ import {LogpipeCommand} from '../../cli/base-command.js'
 import {intFlag} from '../../cli/flags.js'
 
 export default class BrokerStart extends LogpipeCommand<typeof BrokerStart> {
+  static override usage = 'broker start [FLAGS]'
   static override summary = 'Run a broker that serves the store over the Kafka protocol.'
   static override description =
     'Leads every partition of the store (their write locks, under a new leader epoch each), listens on loopback, prints the address it listens on as one line on stdout, and registers in brokers/<id>.json. kcat, kafka-python and kafkajs then produce and consume against it. Runs in the foreground, one log line per notable event on stderr; SIGTERM or Ctrl-C finishes the requests in flight, releases every lock and deregisters.'
@@ -21,7 +22,7 @@ export default class BrokerStart extends LogpipeCommand<typeof BrokerStart> {
     id: intFlag({name: '--id', summary: 'Broker id.', min: 0, max: MAX_BROKER_ID, default: 0}),
     listen: Flags.string({summary: 'HOST:PORT to listen on, loopback only (default 127.0.0.1:9092, or the next free port; port 0: any free port).'}),
     'log-level': Flags.string({summary: 'Least severe log lines shown on stderr.', options: [...LOG_LEVELS], default: 'info'}),
-    config: Flags.string({char: 'X', summary: 'Broker config key=value (repeatable), Kafka names: auto.create.topics.enable, num.partitions, socket.request.max.bytes, ...', multiple: true, default: []}),
+    config: Flags.string({char: 'X', summary: 'Broker config key=value (repeatable), Kafka names: auto.create.topics.enable, num.partitions, socket.request.max.bytes, ...', multiple: true}),
   }
 
   protected override createsStore(): boolean {
@@ -29,7 +30,7 @@ export default class BrokerStart extends LogpipeCommand<typeof BrokerStart> {
   }
 
   async run(): Promise<void> {
-    const config = parseBrokerConfig(this.flags.config)
+    const config = parseBrokerConfig(this.flags.config ?? [])
     const listen = this.flags.listen === undefined ? DEFAULT_LISTEN : parseListenAddress(this.flags.listen)
     const level = this.flags.quiet ? 'error' : (this.flags['log-level'] as LogLevel)
     const log = createBrokerLog(level, (line) => process.stderr.write(line))

@@ -4,6 +4,7 @@ import {LogpipeCommand} from '../../cli/base-command.js'
 import {intFlag} from '../../cli/flags.js'
 
 export default class BrokerStop extends LogpipeCommand<typeof BrokerStop> {
+  static override usage = 'broker stop [FLAGS]'
   static override summary = 'Stop a broker running on this host and wait until it has deregistered.'
   static override description = 'Sends SIGTERM: the broker answers the requests in flight, releases its partition locks and removes brokers/<id>.json. A registration left by a broker that is gone is removed.'
   static override examples = ['<%= config.bin %> broker stop', '<%= config.bin %> broker stop --id 1']

@@ -5,8 +5,8 @@
  * turns a decoded request into the response to encode. Returning null
  * sends no response (Produce with acks=0).
  *
- * Adding an API is adding its file: the dispatcher finds the files in that
- * directory, and ApiVersions lists what they serve.
+ * Adding an API is adding its file and its line in handlers.ts (a test
+ * checks none is missing); ApiVersions lists what they serve.
  */
 import type {RequestHeader} from '../wire/header.js'
 import type {ApiSchema, RequestOf, ResponseInput} from '../wire/schema.js'

@@ -16,7 +16,8 @@ import {FrameSplitter} from '../wire/frame.js'
 import type {BrokerConfig} from './broker-config.js'
 import type {BrokerContext, SupportedApi} from './broker-context.js'
 import type {BrokerLog} from './broker-log.js'
-import {Dispatcher, loadHandlers} from './dispatcher.js'
+import {Dispatcher, indexHandlers} from './dispatcher.js'
+import {HANDLERS} from '../wire/api/handlers.js'
 import {BrokerRegistry, type BrokerRegistration, isBrokerAlive, listRegistrations, readRegistration} from './registry.js'
 import {ReplicaManager} from './replica-manager.js'
 import {BrokerServer} from './server.js'
@@ -31,8 +32,6 @@ export interface BrokerOptions {
   nextFreePort: boolean
   config: BrokerConfig
   log: BrokerLog
-  /** Handler files' directory (tests); src/core/wire/api by default. */
-  handlersDir?: string
 }
 
 export class Broker implements BrokerContext {
@@ -87,7 +86,7 @@ export class Broker implements BrokerContext {
   private async startParts(): Promise<void> {
     const o = this.options
     const c = this.config
-    const handlers = await loadHandlers(o.handlersDir)
+    const handlers = indexHandlers(HANDLERS)
     this.dispatcher = new Dispatcher(handlers, this)
     await this.replicas.start(c['leadership.scan.interval.ms'])
     this.server = new BrokerServer({

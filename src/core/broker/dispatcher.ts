@@ -1,7 +1,7 @@
 /**
  * From a request frame to its response frame: the header says which API
  * and version, the handler of that key (one file per API under
- * src/core/wire/api/, found at start) decodes, handles and encodes.
+ * src/core/wire/api/, listed in handlers.ts) decodes, handles and encodes.
  *
  * What cannot be answered closes the connection with one log line, as
  * Kafka does: an API key nobody here serves, a version outside the
@@ -11,10 +11,6 @@
  * the v0 layout with UNSUPPORTED_VERSION and our ranges, so a newer client
  * falls back instead of failing.
  */
-import {readdirSync} from 'node:fs'
-import {pathToFileURL} from 'node:url'
-import {fileURLToPath} from 'node:url'
-import {join} from 'node:path'
 import {WireDecodeError} from '../errors.js'
 import {encodeResponseFrame, decodeRequestBody} from '../wire/envelope.js'
 import {ErrorCode} from '../wire/error-codes.js'
@@ -25,22 +21,13 @@ import type {ApiHandler, RequestContext} from './api-handler.js'
 import type {BrokerContext, SupportedApi} from './broker-context.js'
 import type {Connection} from './connection.js'
 
-/** The directory of the handler files, beside this one's layer (dist/core/wire/api when built). */
-export const HANDLERS_DIR = fileURLToPath(new URL('../wire/api/', import.meta.url))
-const HANDLER_FILE = /^\d{2,3}-[a-z0-9-]+\.(js|ts)$/
-
-/** Every handler file of `dir`, by API key; two files for one key is a mistake caught at start. */
-export async function loadHandlers(dir = HANDLERS_DIR): Promise<Map<number, ApiHandler>> {
+/** The handlers by API key; two for one key is a mistake caught at start. */
+export function indexHandlers(list: readonly ApiHandler[]): Map<number, ApiHandler> {
   const handlers = new Map<number, ApiHandler>()
-  const names = readdirSync(dir)
-    .filter((n) => HANDLER_FILE.test(n) && !n.endsWith('.d.ts'))
-    .sort()
-  for (const name of names) {
-    const mod = (await import(pathToFileURL(join(dir, name)).href)) as {default?: ApiHandler}
-    const h = mod.default
-    if (!h || typeof h.handle !== 'function' || !h.schema) throw new Error(`${join(dir, name)} exports no handler (export default defineHandler(...))`)
+  for (const h of list) {
+    if (!h || typeof h.handle !== 'function' || !h.schema) throw new Error('a handler in the list is no handler (export default defineHandler(...))')
     const other = handlers.get(h.schema.apiKey)
-    if (other) throw new Error(`${name} and another file both handle API key ${h.schema.apiKey} (${h.schema.name})`)
+    if (other) throw new Error(`two handlers for API key ${h.schema.apiKey} (${h.schema.name})`)
     handlers.set(h.schema.apiKey, h)
   }
   return handlers

@@ -27,14 +27,13 @@ import {buildBatch, tempDir, utf8} from '../support.js'
 import {ATTR, billionHeadersBatch, rawBatch, rawRecord} from '../../helpers/hostile-batch.js'
 import {crc32c} from '../../../src/core/codec/crc32c.js'
 
-const HANDLERS = join(import.meta.dirname, '..', '..', '..', 'src', 'core', 'wire', 'api')
 const brokers: Broker[] = []
 afterEach(async () => {
   for (const b of brokers.splice(0)) await b.stop()
 })
 
 async function start(dataDir: string, overrides: Partial<BrokerConfig> = {}, log = silentLog): Promise<Broker> {
-  const b = await Broker.start({dataDir, id: 1, host: '127.0.0.1', port: 0, nextFreePort: false, config: {...defaultBrokerConfig(), ...overrides}, log, handlersDir: HANDLERS})
+  const b = await Broker.start({dataDir, id: 1, host: '127.0.0.1', port: 0, nextFreePort: false, config: {...defaultBrokerConfig(), ...overrides}, log})
   brokers.push(b)
   return b
 }

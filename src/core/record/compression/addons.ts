@@ -5,7 +5,6 @@
  * synchronous, as the record reader that calls them is.
  */
 import {createRequire} from 'node:module'
-import zlib from 'node:zlib'
 
 const require = createRequire(import.meta.url)
 
@@ -56,7 +55,11 @@ export function lz4Addon(): Lz4Addon {
  * comes from the registry.
  */
 export function zstdCodec(): ZstdCodec {
-  zstd ??= typeof (zlib as unknown as Partial<ZlibZstd>).zstdCompressSync === 'function' ? zlibZstd(zlib as unknown as ZlibZstd) : packagedZstd()
+  if (!zstd) {
+    // zlib too is required here, not imported: every command would pay for loading it.
+    const zlib = require('node:zlib') as unknown as Partial<ZlibZstd>
+    zstd = typeof zlib.zstdCompressSync === 'function' ? zlibZstd(zlib as ZlibZstd) : packagedZstd()
+  }
   return zstd
 }
 
