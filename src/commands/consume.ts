@@ -6,9 +6,9 @@ import {parseOffsetSpec} from '../core/log/offset-spec.js'
 import {UsageError} from '../core/errors.js'
 import {ASSIGNMENT_STRATEGIES, type AssignmentStrategy} from '../core/group/assignors.js'
 import type {AutoOffsetReset} from '../core/group/group-member.js'
-import {CONSUME_ARENA_BYTES, runConsumeSession} from '../core/client/consume-session.js'
+import {CONSUME_ARENA_BYTES, type ExecSettings, runConsumeSession} from '../core/client/consume-session.js'
 import {MemoryArena} from '../core/codec/memory-arena.js'
-import {LogpipeCommand} from '../cli/base-command.js'
+import {type CommandFlags, LogpipeCommand} from '../cli/base-command.js'
 import {parseIntFlag, intFlag} from '../cli/flags.js'
 import {compileFormat, jsonFormatter} from '../core/client/format.js'
 import {Output} from '../cli/output.js'
@@ -44,6 +44,9 @@ export default class Consume extends LogpipeCommand<typeof Consume> {
     exec: Flags.string({helpValue: 'CMD', summary: 'Run CMD per record: value on stdin, LOGPIPE_TOPIC/PARTITION/OFFSET/KEY/TIMESTAMP in its environment.', helpGroup: 'EXEC'}),
     retries: intFlag({name: '--retries', summary: 'Retries of a failing --exec command, with backoff.', min: 0, max: 100, default: 0, helpGroup: 'EXEC'}),
     'dead-letter-topic': Flags.string({helpValue: 'TOPIC', summary: 'Topic for records whose --exec command keeps failing.', helpGroup: 'EXEC'}),
+    'exec-stream': Flags.string({helpValue: 'CMD', exclusive: ['exec'], summary: 'Stream the records, formatted as for stdout (-f or --json), to ONE long-lived CMD; it answers each line with one line, in order: "ERR [reason]" fails that record (retried, then dead-lettered), any other line (cat\'s echo, "ok") hands it on. Offsets commit as answers come; a CMD that exits or stalls is started again and gets the unanswered records again.', helpGroup: 'EXEC'}),
+    'exec-max-in-flight': intFlag({name: '--exec-max-in-flight', summary: 'Records sent to the --exec-stream handler and not answered at most; reading waits there (default 10000).', min: 1, max: 1_000_000, helpGroup: 'EXEC'}),
+    'exec-timeout': intFlag({name: '--exec-timeout', summary: 'Milliseconds the --exec-stream handler may hold records without an answer before it is killed and started again (default 30000).', min: 10, max: 86_400_000, helpGroup: 'EXEC'}),
     'exec-concurrency': intFlag({name: '--exec-concurrency', summary: 'Commands run at once (commits stay in offset order).', min: 1, max: 1024, default: 1, helpGroup: 'EXEC'}),
   }
 
@@ -55,7 +58,10 @@ export default class Consume extends LogpipeCommand<typeof Consume> {
     if (f.group !== undefined) validateGroupName(f.group)
     if (f['dead-letter-topic'] !== undefined) {
       validateTopicName(f['dead-letter-topic'])
-      if (f.exec === undefined) throw new UsageError('--dead-letter-topic goes with --exec')
+      if (f.exec === undefined && f['exec-stream'] === undefined) throw new UsageError('--dead-letter-topic goes with --exec or --exec-stream')
+    }
+    if (f['exec-stream'] === undefined && (f['exec-max-in-flight'] !== undefined || f['exec-timeout'] !== undefined)) {
+      throw new UsageError('--exec-max-in-flight and --exec-timeout go with --exec-stream')
     }
     if (f.group !== undefined && f.partition) throw new UsageError('-p/--partition cannot be used with -g: the group assigns partitions')
     const spec = parseOffsetSpec(f.offset ?? (f.group !== undefined ? 'stored' : 'beginning'))
@@ -75,7 +81,7 @@ export default class Consume extends LogpipeCommand<typeof Consume> {
       exitAtEnd: f['exit-at-end'],
       notice: this.notice,
       arena,
-      exec: f.exec === undefined ? undefined : {command: f.exec, retries: f.retries, concurrency: f['exec-concurrency'], deadLetterTopic: f['dead-letter-topic']},
+      exec: execSettings(f),
       group:
         f.group === undefined
           ? undefined
@@ -89,6 +95,12 @@ export default class Consume extends LogpipeCommand<typeof Consume> {
       consumer: f.group === undefined ? new Consumer(this.store, topics, {partitions, offset: spec, onNotice: this.notice, arena}) : undefined,
     })
   }
+}
+
+function execSettings(f: CommandFlags<typeof Consume>): ExecSettings | undefined {
+  const common = {retries: f.retries, concurrency: f['exec-concurrency'], deadLetterTopic: f['dead-letter-topic']}
+  if (f['exec-stream'] !== undefined) return {...common, command: f['exec-stream'], stream: {maxInFlight: f['exec-max-in-flight'] ?? 10_000, timeoutMs: f['exec-timeout'] ?? 30_000}}
+  return f.exec === undefined ? undefined : {...common, command: f.exec}
 }
 
 /** Ctrl-C or SIGTERM stops the session; each is caught once, so a second Ctrl-C kills as usual. */

@@ -11,6 +11,7 @@
  */
 import type {Assignment, Consumer} from './consumer.js'
 import {ExecRunner, execFailureError} from './exec-runner.js'
+import {ExecStream, execStreamFailureError} from './exec-stream.js'
 import {GroupConsumer} from './group-consumer.js'
 import {deadLetterWriter} from './dead-letter.js'
 import type {FormatBuffer} from './format-buffer.js'
@@ -43,6 +44,8 @@ export interface ExecSettings {
   retries: number
   concurrency: number
   deadLetterTopic?: string
+  /** One long-lived handler fed the formatted records (exec-stream.ts) instead of a command per record. */
+  stream?: {maxInFlight: number; timeoutMs: number}
 }
 
 export interface GroupSettings {
@@ -85,11 +88,23 @@ export const CONSUME_ARENA_BYTES = 12 << 20
 
 export async function runConsumeSession(s: ConsumeSessionSettings): Promise<void> {
   const out = s.output
-  const runner = s.exec ? new ExecRunner({
+  const deadLetter = s.exec?.deadLetterTopic ? deadLetterWriter(s.store, s.exec.deadLetterTopic, s.notice, s.clock) : undefined
+  const stream = s.exec?.stream ? new ExecStream({
+    command: s.exec.command,
+    format: s.format,
+    retries: s.exec.retries,
+    maxInFlight: s.exec.stream.maxInFlight,
+    timeoutMs: s.exec.stream.timeoutMs,
+    store: s.store,
+    deadLetter,
+    onNotice: s.notice,
+    clock: s.clock,
+  }) : null
+  const runner = s.exec && !stream ? new ExecRunner({
     command: s.exec.command,
     retries: s.exec.retries,
     concurrency: s.exec.concurrency,
-    deadLetter: s.exec.deadLetterTopic ? deadLetterWriter(s.store, s.exec.deadLetterTopic, s.notice, s.clock) : undefined,
+    deadLetter,
     onNotice: s.notice,
   }) : null
   const handOn = async () => {
@@ -107,7 +122,7 @@ export async function runConsumeSession(s: ConsumeSessionSettings): Promise<void
       startWithoutCommit: g.startWithoutCommit ?? undefined,
       clientId: 'logpipe-consume',
       onNotice: s.notice,
-      exec: runner ?? undefined,
+      exec: runner ?? stream ?? undefined,
       handOn,
       arena: s.arena,
       clock: s.clock,
@@ -127,37 +142,51 @@ export async function runConsumeSession(s: ConsumeSessionSettings): Promise<void
     // the same Ctrl-C interrupted is not a failed record (no retry, no
     // dead letter). Running ones are waited for, then we commit and leave.
     runner?.stop()
+    stream?.stop()
     consumer.interrupt()
   }
   const unsubscribe = s.interrupts?.(stop)
   const visit = (a: Assignment, r: RecordReader) => {
-    if (runner) runner.push({topic: a.topic, partition: a.partition, ...r.toRecord()})
+    if (stream) stream.push(a, r)
+    else if (runner) runner.push({topic: a.topic, partition: a.partition, ...r.toRecord()})
     else s.format(out, a, r)
     return --remaining > 0
   }
-  const shouldYield = () => out.isFull || (runner !== null && runner.queued >= MAX_QUEUED)
+  const shouldYield = () => out.isFull || (runner !== null && runner.queued >= MAX_QUEUED) || (stream?.full ?? false)
+  const busy = () => runner?.busy || stream?.busy
   try {
     if (gc) await gc.start()
     for (;;) {
       const {records, stopped} = consumer.poll(visit, shouldYield)
       await out.flush()
+      if (stream) {
+        await stream.flush()
+        // Back-pressure: nothing more is read while the window is full.
+        while (stream.full && !stream.broken && !stopping) await stream.changed()
+      }
       if (runner && runner.queued >= MAX_QUEUED) await runner.changed()
       if (gc) await gc.commit()
-      if (out.closed || stopped || remaining <= 0 || stopping || runner?.fatal) break
+      if (out.closed || stopped || remaining <= 0 || stopping || runner?.fatal || stream?.broken) break
       if (records === 0) {
         // In a group, "every partition at its end" counts only once the member holds all the plan gives it.
-        if (s.exitAtEnd && consumer.allAtEnd && !runner?.busy && (gc?.member.holdsItsAssignment ?? true)) break
-        await consumer.waitForData(runner?.busy ? 20 : undefined)
+        if (s.exitAtEnd && consumer.allAtEnd && !busy() && (gc?.member.holdsItsAssignment ?? true)) break
+        if (stream?.busy) await Promise.race([stream.changed(), consumer.waitForData(20)])
+        else await consumer.waitForData(runner?.busy ? 20 : undefined)
       }
     }
     if (runner) await runner.drain()
+    if (stream && !stopping) await stream.drain()
   } finally {
     unsubscribe?.()
+    // The handler answers what it was given before the last commit.
+    if (stream) await stream.close()
     if (gc) await gc.close()
     else consumer.close()
     await out.end()
   }
   if (runner?.fatal) throw execFailureError(runner.fatal)
+  if (stream?.error) throw stream.error
+  if (stream?.fatal) throw execStreamFailureError(stream.fatal)
   // exitAtEnd stopped short of the end in the damaged partitions: say so in the exit code.
   if (s.exitAtEnd && consumer.damage.length > 0) throw damagedPartitionsError(consumer.damage)
 }
