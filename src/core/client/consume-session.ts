@@ -150,7 +150,8 @@ export async function runConsumeSession(s: ConsumeSessionSettings): Promise<void
     if (stream) stream.push(a, r)
     else if (runner) runner.push({topic: a.topic, partition: a.partition, ...r.toRecord()})
     else s.format(out, a, r)
-    return --remaining > 0
+    // A full --exec-stream window stops the poll mid-batch, so the window holds exactly.
+    return --remaining > 0 && !stream?.full
   }
   const shouldYield = () => out.isFull || (runner !== null && runner.queued >= MAX_QUEUED) || (stream?.full ?? false)
   const busy = () => runner?.busy || stream?.busy
@@ -166,7 +167,7 @@ export async function runConsumeSession(s: ConsumeSessionSettings): Promise<void
       }
       if (runner && runner.queued >= MAX_QUEUED) await runner.changed()
       if (gc) await gc.commit()
-      if (out.closed || stopped || remaining <= 0 || stopping || runner?.fatal || stream?.broken) break
+      if (out.closed || (stopped && remaining <= 0) || stopping || runner?.fatal || stream?.broken) break
       if (records === 0) {
         // In a group, "every partition at its end" counts only once the member holds all the plan gives it.
         if (s.exitAtEnd && consumer.allAtEnd && !busy() && (gc?.member.holdsItsAssignment ?? true)) break

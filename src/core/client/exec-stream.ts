@@ -226,7 +226,12 @@ export class ExecStream {
     })
     child.stdout!.on('end', () => {
       // No more answers can come: a handler still running with records waiting is of no use.
-      if (this.handler === h && !h.gone && !this.closed) this.kill(h, 'closed its stdout')
+      // An exiting handler closes its stdout first: give the exit a moment to be seen as one.
+      const t = setTimeout(() => {
+        if (this.handler === h && !h.gone && !this.closed) this.kill(h, 'closed its stdout')
+      }, 200)
+      t.unref()
+      void h.exited.then(() => clearTimeout(t))
     })
     let spawnError: string | null = null
     child.on('error', (error) => {
@@ -384,7 +389,6 @@ export class ExecStream {
           ? `was killed by ${signal}`
           : `exited ${code}`
     if (waiting === 0) return this.wakeWaiters() // started again with the next record
-    this.o.onNotice?.(`--exec-stream handler ${how} with ${waiting} record(s) not answered; starting it again and sending them again`)
     const clean = code === 0 && !h.killedFor && h.answered > 0
     // The records sent but not answered go again, in order, to the next handler.
     const again = this.fifo.slice(this.fifoHead)
@@ -397,6 +401,8 @@ export class ExecStream {
       const head = again.shift()!
       this.failed(head, {exitCode: code, signal, stderrTail: h.stderrTail, reason: `handler ${how}`})
     }
+    if (this.broken) return this.wakeWaiters() // that record failed for good: the error says so
+    this.o.onNotice?.(`--exec-stream handler ${how} with ${waiting} record(s) not answered; starting it again and sending them again`)
     for (const e of again) {
       if (this.released.has(`${e.topic}/${e.partition}`)) continue
       e.answered = 0
