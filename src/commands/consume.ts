@@ -26,6 +26,7 @@ export default class Consume extends LogpipeCommand<typeof Consume> {
     "<%= config.bin %> consume orders -o -10 -e -F '%p:%o %k=%s\\n'",
     '<%= config.bin %> consume orders -o @2026-01-31T12:00:00Z -c 100 --json',
     '<%= config.bin %> consume orders logs -p 0 -p 1',
+    '<%= config.bin %> consume jobs -g workers --json --exec-stream ./handler.py --retries 3 --dead-letter-topic jobs-failed',
   ]
   static override strict = false
   static override args = {
@@ -42,9 +43,15 @@ export default class Consume extends LogpipeCommand<typeof Consume> {
     'session-timeout': intFlag({name: '--session-timeout', summary: 'Milliseconds without a heartbeat before a member is dead.', min: 100, max: 3_600_000, default: 10_000, helpGroup: 'GROUP'}),
     assignment: Flags.string({summary: 'How a group divides partitions.', options: ASSIGNMENT_STRATEGIES, default: 'range', helpGroup: 'GROUP'}),
     exec: Flags.string({helpValue: 'CMD', summary: 'Run CMD per record: value on stdin, LOGPIPE_TOPIC/PARTITION/OFFSET/KEY/TIMESTAMP in its environment.', helpGroup: 'EXEC'}),
-    retries: intFlag({name: '--retries', summary: 'Retries of a failing --exec command, with backoff.', min: 0, max: 100, default: 0, helpGroup: 'EXEC'}),
-    'dead-letter-topic': Flags.string({helpValue: 'TOPIC', summary: 'Topic for records whose --exec command keeps failing.', helpGroup: 'EXEC'}),
-    'exec-stream': Flags.string({helpValue: 'CMD', exclusive: ['exec'], summary: 'Stream the records, formatted as for stdout (-f or --json), to ONE long-lived CMD; it answers each line with one line, in order: "ERR [reason]" fails that record (retried, then dead-lettered), any other line (cat\'s echo, "ok") hands it on. Offsets commit as answers come; a CMD that exits or stalls is started again and gets the unanswered records again.', helpGroup: 'EXEC'}),
+    retries: intFlag({name: '--retries', summary: 'Retries of a record whose --exec command (or --exec-stream answer) failed, with backoff.', min: 0, max: 100, default: 0, helpGroup: 'EXEC'}),
+    'dead-letter-topic': Flags.string({helpValue: 'TOPIC', summary: 'Topic for records that keep failing under --exec or --exec-stream.', helpGroup: 'EXEC'}),
+    'exec-stream': Flags.string({
+      helpValue: 'CMD',
+      exclusive: ['exec'],
+      summary: 'Stream the records to ONE long-lived CMD on its stdin, formatted as for stdout (-F, or --json lines); CMD answers each line with one line.',
+      description: `The answers come in order, one line per line read: "ERR" or "ERR <reason>" means that record failed (retried with --retries, then sent to --dead-letter-topic, else consume stops with exit 1 and the record is not committed); any other line ("ok", or the line echoed back, so cat is a valid CMD) hands it on. Offsets commit as answers come back. At most --exec-max-in-flight records wait for an answer; reading stops there. A CMD that exits, closes its stdout, or holds records without an answer for --exec-timeout ms is killed and started again, and the records it did not answer are sent again (at-least-once); the oldest of them counts one failed attempt, unless CMD exited 0 after answering some. A record with a newline inside is that many lines and needs that many answers; --json keeps each record on one line. CMD's stderr is passed through. Ctrl-C or SIGTERM closes CMD's stdin, waits for its answers and commits them.`,
+      helpGroup: 'EXEC',
+    }),
     'exec-max-in-flight': intFlag({name: '--exec-max-in-flight', summary: 'Records sent to the --exec-stream handler and not answered at most; reading waits there (default 10000).', min: 1, max: 1_000_000, helpGroup: 'EXEC'}),
     'exec-timeout': intFlag({name: '--exec-timeout', summary: 'Milliseconds the --exec-stream handler may hold records without an answer before it is killed and started again (default 30000).', min: 10, max: 86_400_000, helpGroup: 'EXEC'}),
     'exec-concurrency': intFlag({name: '--exec-concurrency', summary: 'Commands run at once (commits stay in offset order).', min: 1, max: 1024, default: 1, helpGroup: 'EXEC'}),
