@@ -1,3 +1,5 @@
 #!/usr/bin/env node
-import {main} from '../dist/cli/main.js'
-await main()
+// Node 22+ keeps the compiled bundle on disk, so later runs skip compiling it.
+import module from 'node:module'
+module.enableCompileCache?.()
+await import('../dist/bundle/logpipe.js')

@@ -211,11 +211,12 @@ function placeholder(flag) {
   return flag.name.toUpperCase().replace(/-/g, '_')
 }
 
-/** The tag of a flag: -K, --key-separator KEY_SEPARATOR */
+/** The tag of a flag, aliases included: -f, -F, --format FMT */
 function flagTag(flag) {
   const names = []
-  if (flag.char) names.push(bold(literal(`-${flag.char}`)))
+  for (const c of [flag.char, ...(flag.charAliases ?? [])].filter(Boolean)) names.push(bold(literal(`-${c}`)))
   names.push(bold(literal(flag.allowNo ? `--[no-]${flag.name}` : `--${flag.name}`)))
+  for (const a of flag.aliases ?? []) names.push(bold(literal(`--${a}`)))
   const value = placeholder(flag)
   let tag = names.join(', ')
   if (value) tag += ' ' + (flag.options?.length > 0 && !flag.helpValue ? flag.options.map((o) => bold(literal(o))).join('|') : italic(literal(value)))

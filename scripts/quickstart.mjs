@@ -96,8 +96,8 @@ try {
     note: 'keyed records: key and value split at the first ":"; a key always maps to the same partition (Kafka\'s murmur2)',
   })
   await run(['produce', TOPIC], {input: unkeyed, note: 'unkeyed records: one partition per batch (sticky partitioning)'})
-  await run(['consume', TOPIC, '-e', '-F', '%p %o %k %s\\n'], {
-    note: 'read everything and stop at the end (-e); -F prints partition, offset, key, value like kcat',
+  await run(['consume', TOPIC, '-e', '-f', '%p %o %k %s\\n'], {
+    note: 'read everything and stop at the end (-e); -f prints partition, offset, key, value like kcat',
   })
   await run(['consume', TOPIC, '-p', String(alicePartition), '-o', '-2', '-e', '--json'], {
     note: `the last 2 records of partition ${alicePartition} (where "alice" lives) as JSON`,

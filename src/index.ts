@@ -5,6 +5,8 @@
  * the topic and group admins and the zero-copy producer and consumer the
  * commands use, exported under Log* names so kafkajs's names mean kafkajs's
  * things here.
+ *
+ * Also the Broker that serves a store over the Kafka protocol.
  */
 export {Logpipe, Logpipe as Kafka} from './lib/logpipe.js'
 export type {LogpipeConfig, LogpipeConfig as KafkaConfig} from './lib/logpipe.js'
@@ -88,3 +90,12 @@ export type {TopicMeta, StoreInfo, StoreOpenOptions} from './core/store/store.js
 export {resolveDataDir} from './core/store/data-dir.js'
 export type {RecordHeader} from './core/record/header.js'
 export type {LeaderInfo} from './core/lock/partition-lock.js'
+export {Broker} from './core/broker/broker.js'
+export type {BrokerOptions} from './core/broker/broker.js'
+export {defaultBrokerConfig, parseBrokerConfig} from './core/broker/broker-config.js'
+export type {BrokerConfig} from './core/broker/broker-config.js'
+export {createBrokerLog} from './core/broker/broker-log.js'
+export type {BrokerLog, LogLevel as BrokerLogLevel} from './core/broker/broker-log.js'
+export {listRegistrations, isBrokerAlive} from './core/broker/registry.js'
+export type {BrokerRegistration, BrokerListing, LedPartition} from './core/broker/registry.js'
+export type {SupportedApi} from './core/broker/broker-context.js'

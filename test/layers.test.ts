@@ -4,8 +4,13 @@
  * no single file imports itself), and layers that point one way, so a broker, Connect or
  * Streams can be built on core/log without dragging in the clients:
  *
- *   index, commands -> cli -> lib (the kafkajs-shaped facade) -> core/bench -> core/client -> core/group
+ *   index, commands -> cli -> lib (the kafkajs-shaped facade) -> core/bench -> core/client
+ *     -> core/broker/broker.ts -> core/wire/api (handlers) -> core/broker -> core/group
  *     -> core/store -> core/log -> core/lock, core/record -> core/codec -> core/*.ts
+ *
+ * The broker is split so its handlers can use its partitions and the broker
+ * can load its handlers: broker.ts (which ties them together) sits above
+ * core/wire/api, the rest of core/broker below it.
  *
  * core/store's plain file helpers (atomic writes, names, the data directory)
  * sit at the bottom: every layer writes files. Type-only imports count too:
@@ -26,6 +31,9 @@ const LAYERS: Record<string, number> = {
   lib: 70,
   'core/bench': 60,
   'core/client': 50,
+  'core/broker/broker.ts': 48,
+  'core/wire/api': 46,
+  'core/broker': 44,
   'core/group': 40,
   'core/store': 35,
   'core/log': 30,

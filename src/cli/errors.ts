@@ -3,7 +3,19 @@
  * hint line where one helps, and the exit code (0 ok, 1 runtime, 2 usage,
  * 3 not found). Stack traces only with LOGPIPE_DEBUG=1.
  */
+import {readFileSync} from 'node:fs'
 import {ExitCode, LogpipeError} from '../core/errors.js'
+import {editDistance, nearest} from '../core/client/nearest.js'
+
+/** The commands of the manifest the build writes ("topic create", ...); read only when a command was mistyped. */
+function commandNames(): string[] {
+  try {
+    const manifest = JSON.parse(readFileSync(new URL('../../oclif.manifest.json', import.meta.url), 'utf8')) as {commands?: Record<string, unknown>}
+    return Object.keys(manifest.commands ?? {}).map((id) => id.replaceAll(':', ' '))
+  } catch {
+    return []
+  }
+}
 
 export interface Reported {
   message: string
@@ -28,8 +40,18 @@ export function describeError(error: unknown): Reported {
     const text = unwrapFlagParse(stripAnsi(String(e.message)))
     const unknown = /^command (\S+) not found$/.exec(text.trim())
     if (unknown) {
-      const command = unknown[1].replaceAll(':', ' ')
-      return {message: `unknown command '${command}'`, hint: 'run `logpipe --help` for the list of commands', exitCode: ExitCode.USAGE}
+      const words = unknown[1].split(':')
+      // oclif joins the arguments into the id ("consum t"): the command is the prefix nearest to a real one.
+      const names = commandNames()
+      let best: {typed: string; guess: string; distance: number} | null = null
+      for (let n = 1; n <= Math.min(words.length, 3); n++) {
+        const typed = words.slice(0, n).join(' ')
+        const guess = nearest(typed, names)
+        const distance = guess === null ? Infinity : editDistance(typed, guess)
+        if (guess !== null && (best === null || distance < best.distance)) best = {typed, guess, distance}
+      }
+      if (best) return {message: `unknown command '${best.typed}'`, hint: `did you mean \`logpipe ${best.guess}\`? (\`logpipe --help\` lists the commands)`, exitCode: ExitCode.USAGE}
+      return {message: `unknown command '${words.join(' ')}'`, hint: 'run `logpipe --help` for the list of commands', exitCode: ExitCode.USAGE}
     }
     const lines = text
       .replace(/\n\s*Note: [\s\S]*$/, '') // oclif's advice about flags with several values, which do not swallow arguments here
@@ -47,6 +69,8 @@ export function describeError(error: unknown): Reported {
 
 export function reportError(error: unknown, stderr: NodeJS.WritableStream = process.stderr): number {
   const r = describeError(error)
+  // oclif ends --help and the like with an exit(0) error: a normal end, nothing to say.
+  if (r.exitCode === 0) return 0
   let text = `logpipe: ${r.message}\n`
   if (r.hint) text += `hint: ${r.hint}\n`
   if (process.env.LOGPIPE_DEBUG === '1' && error instanceof Error && error.stack) text += error.stack + '\n'

@@ -7,10 +7,11 @@ import * as Flags from '@oclif/core/flags'
 import {UsageError} from '../core/errors.js'
 import {validateTopicName} from '../core/store/names.js'
 
-export function intFlag(opts: {char?: 'p' | 'c'; summary: string; min?: number; max?: number; default?: number; name: string; helpGroup?: string}) {
+export function intFlag(opts: {char?: 'p' | 'c'; summary: string; min?: number; max?: number; default?: number; name: string; helpGroup?: string; aliases?: string[]}) {
   return Flags.custom<number>({
     char: opts.char as never,
     summary: opts.summary,
+    aliases: opts.aliases,
     default: opts.default,
     helpGroup: opts.helpGroup,
     parse: async (input: string) => parseIntFlag(opts.name, input, opts.min, opts.max),
@@ -35,3 +36,27 @@ export const topicArg = Args.string({
   description: 'Topic name.',
   parse: async (input: string) => validateTopicName(input),
 })
+
+/** The same topic, optional as an argument: commands that also take --topic (kafka-topics' form). */
+export const optionalTopicArg = Args.string({
+  ignoreStdin: true,
+  name: 'topic',
+  required: false,
+  description: 'Topic name (or --topic).',
+  parse: async (input: string) => validateTopicName(input),
+})
+
+/** kafka-topics' --topic T, for commands whose topic is also an argument. */
+export const topicFlag = Flags.string({
+  helpValue: 'TOPIC',
+  summary: 'Topic name, as kafka-topics --topic (instead of the argument).',
+  parse: async (input: string) => validateTopicName(input),
+})
+
+/** The name given as the argument or as --NAME; both is fine when they agree. */
+export function chosenName(what: 'topic' | 'group', arg: string | undefined, flag: string | undefined): string {
+  if (arg !== undefined && flag !== undefined && arg !== flag) throw new UsageError(`two ${what}s given: '${arg}' and --${what} '${flag}'`)
+  const name = arg ?? flag
+  if (name === undefined) throw new UsageError(`name the ${what}`, {hint: `give it as the argument or with --${what}`})
+  return name
+}

@@ -1,13 +1,32 @@
 /**
- * Entry point: answers --version without loading oclif (start-up matters
- * to scripts that call logpipe in loops), hands everything else to oclif,
- * and turns stray errors and a closed stdout into the right exit.
+ * Entry point: answers --version without loading oclif, runs a command the
+ * build's command table names straight away (one oclif Config, loaded
+ * once, and only that command's module), hands everything else (help,
+ * topics, unknown commands) to oclif's `run`, and turns stray errors and a
+ * closed stdout into the right exit. Start-up matters to scripts that call
+ * logpipe in loops: docs/PERFORMANCE.md says what each step costs.
  */
 import {readFileSync} from 'node:fs'
 import {fileURLToPath} from 'node:url'
+import type {Config} from '@oclif/core/config'
+import {type CommandTable, type OclifSettings, directRun} from './dispatch.js'
 import {reportError} from './errors.js'
+import {normalizeArgv} from './argv.js'
 
-export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
+export interface MainOptions {
+  /** Command id -> module, generated from the manifest by the build (scripts/bundle.mjs); without it oclif finds the commands. */
+  commands?: CommandTable
+  /** package.json "oclif" as the build saw it. */
+  oclif?: OclifSettings
+}
+
+/** What main needs of a command class: oclif's Command, constructed on a loaded Config. */
+interface CommandClass {
+  new (argv: string[], config: Config): {_run(): Promise<unknown>}
+}
+
+export async function main(typed: string[] = process.argv.slice(2), options: MainOptions = {}): Promise<void> {
+  const argv = normalizeArgv(typed)
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     // `logpipe ... | head -1`: the reader is gone; that is a normal end.
     if (error.code === 'EPIPE') process.exit(0)
@@ -18,14 +37,41 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     process.stdout.write(`logpipe/${pkg.version} ${process.platform}-${process.arch} node-${process.version}\n`)
     return
   }
-  // Subpath imports: the package index also loads help, ux and semver, which a run rarely needs.
-  const [{run}, {flush}] = await Promise.all([import('@oclif/core/run'), import('@oclif/core/flush')])
+  const root = fileURLToPath(new URL('../..', import.meta.url))
   try {
-    // No oclif user plugins: oclif would look for them in $LOGPIPE_DATA_DIR
-    // (its own "<BIN>_DATA_DIR"), which is our store, not a plugin directory.
-    await run(argv, {root: fileURLToPath(new URL('../..', import.meta.url)), userPlugins: false})
-    await flush()
+    if (options.commands) await runBundled(argv, root, options.commands, options.oclif)
+    else {
+      // Unbundled (bin/dev.js): oclif finds the commands in dist/commands.
+      // No oclif user plugins: oclif would look for them in $LOGPIPE_DATA_DIR
+      // (its own "<BIN>_DATA_DIR"), which is our store, not a plugin directory.
+      const [{default: {run}}, {default: {flush}}] = await Promise.all([import('@oclif/core/run'), import('@oclif/core/flush')])
+      await run(argv, {root, userPlugins: false})
+      await flush()
+    }
   } catch (error) {
     process.exitCode = reportError(error)
   }
+}
+
+async function runBundled(argv: string[], root: string, table: CommandTable, settings?: OclifSettings): Promise<void> {
+  const direct = directRun(argv, table, settings)
+  // Subpath imports: the package index also loads help, ux and semver,
+  // which a run rarely needs. oclif is CommonJS: `default` is its exports
+  // object both from Node and from the bundle (where no named exports are made).
+  const [{default: {Config}}, {default: {flush}}, {BundledPlugin}] = await Promise.all([
+    import('@oclif/core/config'),
+    import('@oclif/core/flush'),
+    import('./bundled-plugin.js'),
+  ])
+  const plugin = new BundledPlugin(root, table)
+  const config = await Config.load({root, pjson: plugin.pjson, plugins: new Map([[plugin.name, plugin]]), userPlugins: false})
+  if (direct) {
+    const command = (await plugin.findCommand(direct.entry.id, {must: true})) as unknown as CommandClass
+    // What oclif's Command.run does once it has a Config (given one, it would load another).
+    await new command(direct.argv, config)._run()
+  } else {
+    const {run} = (await import('@oclif/core/run')).default
+    await run(argv, config)
+  }
+  await flush()
 }

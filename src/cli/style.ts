@@ -1,15 +1,15 @@
 /**
  * Colour for humans only: on a TTY, never with NO_COLOR, and never in
- * src/core. chalk decides the TTY part; NO_COLOR is checked here too so it
- * wins even where chalk would force colour.
+ * src/core. NO_COLOR is checked here so it wins even where chalk would
+ * force colour. chalk is imported only when colour is on: its colour
+ * detection loads node:tty (and node:net), start-up that output to a pipe
+ * or file never needs.
  */
-import {Chalk} from 'chalk'
-
 const enabled = process.stdout.isTTY === true && !('NO_COLOR' in process.env && process.env.NO_COLOR !== '')
-const c = new Chalk({level: enabled ? 1 : 0})
+const c = enabled ? new (await import('chalk')).Chalk({level: 1}) : null
 
 export const style = {
-  bold: (s: string) => c.bold(s),
+  bold: (s: string) => (c ? c.bold(s) : s),
 }
 
 /** Plain left-aligned columns; the header row bold on a TTY. */

@@ -2,53 +2,76 @@ import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {Consumer, requireTopic} from '../core/client/consumer.js'
 import {validateGroupName, validateTopicName} from '../core/store/names.js'
-import {parseOffsetSpec} from '../core/log/offset-spec.js'
+import {type OffsetSpec, parseOffsetSpec, parseStopSpec} from '../core/log/offset-spec.js'
 import {UsageError} from '../core/errors.js'
 import {ASSIGNMENT_STRATEGIES, type AssignmentStrategy} from '../core/group/assignors.js'
-import type {AutoOffsetReset} from '../core/group/group-member.js'
+import {type AutoOffsetReset, DEFAULT_SESSION_TIMEOUT_MS, subscriptionPattern} from '../core/group/group-member.js'
 import {CONSUME_ARENA_BYTES, type ExecSettings, runConsumeSession} from '../core/client/consume-session.js'
 import {MemoryArena} from '../core/codec/memory-arena.js'
 import {type CommandFlags, LogpipeCommand} from '../cli/base-command.js'
 import {parseIntFlag, intFlag} from '../cli/flags.js'
-import {compileFormat, jsonFormatter} from '../core/client/format.js'
+import {compileFormat, jsonFormatter, KCAT_NULL, type RecordFormatter, unescape} from '../core/client/format.js'
+import {kcatJsonFormatter} from '../core/client/kcat-json.js'
+import {consolePropertiesFormat} from '../core/client/console-format.js'
+import {clientSettingKeys, parseClientSettings} from '../core/client/client-config.js'
 import {Output} from '../cli/output.js'
 
 export default class Consume extends LogpipeCommand<typeof Consume> {
   static override summary = 'Print records of one or more topics, following the log for new ones.'
-  static override description = `Without -e the command keeps following the log (like tail -f) until Ctrl-C. Output is the value and a newline per record, or kcat's -F format:
+  static override description = `Without -e the command keeps following the log (like tail -f) until Ctrl-C. Output is the value and a newline per record, or kcat's -f format:
 
   %t topic  %p partition  %o offset  %k key  %s value  %S value size  %K key size
-  %T timestamp (ms)  %h headers (k=v,...)  %%  and the escapes \\n \\t \\r \\0 \\\\
+  %R value size as a 4-byte big-endian integer  %T timestamp (ms)
+  %h headers (k=v,...)  %%  and the escapes \\n \\t \\r \\0 \\xHH \\\\
 
---json prints one JSON object per line {topic, partition, offset, timestamp, key, value, headers}, which \`produce --input json\` reads back.`
+-F is an alias of -f (logpipe's first name for it; in kcat -F names a config file). Without -f, -K DELIM prints key, DELIM, value, and -D DELIM ends each record (default \\n), as in kcat. -Z prints a NULL key or value as NULL; sizes of NULL are -1.
+
+-J prints kcat's JSON envelope {"topic","partition","offset","tstype","ts","broker","headers","key","payload"}: headers as a flat [name, value, ...] list (left out when a record has none), NULL as null, broker -1 (a file store has no broker). --json prints logpipe's own {topic, partition, offset, timestamp, key, value, headers}, which \`produce --input json\` reads back.
+
+kafka-console-consumer's --topic, --include REGEX, --from-beginning, --max-messages, --timeout-ms and --property print.key=true|print.timestamp=true|print.partition=true|print.offset=true|print.headers=true|print.value=false|key.separator=S|line.separator=S|headers.separator=S|null.literal=S work as there. -X key=value takes client settings by their librdkafka names: ${clientSettingKeys('consumer').join(', ')}; an explicit flag wins over -X.`
+  static override usage = 'consume TOPIC... [FLAGS]'
   static override examples = [
     '<%= config.bin %> consume demo -e',
-    "<%= config.bin %> consume orders -o -10 -e -F '%p:%o %k=%s\\n'",
+    "<%= config.bin %> consume orders -o -10 -e -f '%p:%o %k=%s\\n'",
     '<%= config.bin %> consume orders -o @2026-01-31T12:00:00Z -c 100 --json',
+    '<%= config.bin %> consume orders -o @-1h -o e@2026-01-31T12:00:00Z -J',
     '<%= config.bin %> consume orders logs -p 0 -p 1',
     '<%= config.bin %> consume jobs -g workers --json --exec-stream ./handler.py --retries 3 --dead-letter-topic jobs-failed',
+    '<%= config.bin %> consume --topic orders --from-beginning --max-messages 10 --property print.key=true',
+    "<%= config.bin %> consume --include 'orders-.*' -g billing",
   ]
   static override strict = false
   static override args = {
-    topic: Args.string({ignoreStdin: true, required: true, description: 'Topics to read (one or more).'}),
+    topic: Args.string({ignoreStdin: true, required: false, description: 'Topics to read (one or more; or -t/--topic, --include).'}),
   }
   static override flags = {
-    offset: Flags.string({char: 'o', helpValue: 'OFFSET', summary: 'Start at beginning|end|stored|N|-N|@TIME (ISO-8601 or epoch ms). Default: beginning; with -g: stored (the committed offset), and any other -o applies only where the group has none.'}),
+    topic: Flags.string({char: 't', helpValue: 'TOPIC', summary: 'Topic to read (repeatable), as kcat -t and kafka-console-consumer --topic.', multiple: true, multipleNonGreedy: true}),
+    include: Flags.string({helpValue: 'REGEX', summary: 'Read every topic whose whole name matches REGEX, also topics created later.'}),
+    offset: Flags.string({char: 'o', helpValue: 'OFFSET', multiple: true, multipleNonGreedy: true, summary: 'Start at beginning|end|stored|N|-N|@TIME|s@TIME|@-DURATION (TIME: ISO-8601 or epoch ms; @-1h: an hour ago); e@TIME stops before the first record at or after TIME. Default: beginning; with -g: stored (the committed offset), and any other start applies only where the group has none.'}),
+    'from-beginning': Flags.boolean({summary: 'Start at the beginning (-o beginning), as kafka-console-consumer.'}),
     partition: Flags.string({char: 'p', summary: 'Only this partition (repeatable).', multiple: true, multipleNonGreedy: true}),
-    count: intFlag({name: '-c/--count', char: 'c', summary: 'Stop after N records.', min: 1}),
+    count: intFlag({name: '-c/--count', char: 'c', summary: 'Stop after N records (--max-messages is the same).', min: 1, aliases: ['max-messages']}),
     'exit-at-end': Flags.boolean({char: 'e', summary: 'Stop at the end of the log instead of following it.'}),
-    format: Flags.string({char: 'F', helpValue: 'FMT', summary: 'Output format with kcat tokens (default "%s\\n").', default: '%s\\n'}),
+    'timeout-ms': intFlag({name: '--timeout-ms', summary: 'Stop once no record came for this many milliseconds.', min: 0, max: 2 ** 31 - 1}),
+    format: Flags.string({char: 'f', charAliases: ['F'], helpValue: 'FMT', summary: 'Output format with kcat tokens; "%s\\n" when neither -f, -K, -D nor --property is given.'}),
+    'kcat-json': Flags.boolean({char: 'J', summary: "kcat's JSON envelope per record."}),
+    'key-delimiter': Flags.string({char: 'K', helpValue: 'DELIM', summary: 'Print the key, DELIM, then the value (without -f).'}),
+    delimiter: Flags.string({char: 'D', helpValue: 'DELIM', summary: 'End each record with DELIM instead of a newline (without -f; after each -J envelope too).'}),
+    null: Flags.boolean({char: 'Z', summary: 'Print a NULL key or value as NULL instead of nothing.'}),
+    unbuffered: Flags.boolean({char: 'u', summary: 'Write out after every batch instead of when the output buffer is full.'}),
+    property: Flags.string({helpValue: 'KEY=VALUE', summary: "kafka-console-consumer's formatter properties (repeatable): print.key=true, key.separator=S, ...", multiple: true, multipleNonGreedy: true}),
+    setting: Flags.string({char: 'X', helpValue: 'KEY=VALUE', summary: 'Client setting by its librdkafka name (repeatable): group.id, auto.offset.reset, ...', multiple: true, multipleNonGreedy: true}),
     group: Flags.string({char: 'g', helpValue: 'GROUP', summary: 'Consume as a member of this group, committing offsets.', helpGroup: 'GROUP'}),
-    'auto-offset-reset': Flags.string({summary: 'Where a group starts without a committed offset.', options: ['earliest', 'latest'], default: 'earliest', helpGroup: 'GROUP'}),
-    'session-timeout': intFlag({name: '--session-timeout', summary: 'Milliseconds without a heartbeat before a member is dead.', min: 100, max: 3_600_000, default: 10_000, helpGroup: 'GROUP'}),
-    assignment: Flags.string({summary: 'How a group divides partitions.', options: ASSIGNMENT_STRATEGIES, default: 'range', helpGroup: 'GROUP'}),
+    'auto-offset-reset': Flags.string({summary: 'Where a group starts without a committed offset (default earliest).', options: ['earliest', 'latest'], helpGroup: 'GROUP'}),
+    'session-timeout': intFlag({name: '--session-timeout', summary: 'Milliseconds without a heartbeat before a member is dead (default 10000).', min: 100, max: 3_600_000, helpGroup: 'GROUP'}),
+    assignment: Flags.string({summary: 'How a group divides partitions (default range).', options: ASSIGNMENT_STRATEGIES, helpGroup: 'GROUP'}),
     exec: Flags.string({helpValue: 'CMD', summary: 'Run CMD per record: value on stdin, LOGPIPE_TOPIC/PARTITION/OFFSET/KEY/TIMESTAMP in its environment.', helpGroup: 'EXEC'}),
     retries: intFlag({name: '--retries', summary: 'Retries of a record whose --exec command (or --exec-stream answer) failed, with backoff.', min: 0, max: 100, default: 0, helpGroup: 'EXEC'}),
     'dead-letter-topic': Flags.string({helpValue: 'TOPIC', summary: 'Topic for records that keep failing under --exec or --exec-stream.', helpGroup: 'EXEC'}),
     'exec-stream': Flags.string({
       helpValue: 'CMD',
       exclusive: ['exec'],
-      summary: 'Stream the records to ONE long-lived CMD on its stdin, formatted as for stdout (-F, or --json lines); CMD answers each line with one line.',
+      summary: 'Stream the records to ONE long-lived CMD on its stdin, formatted as for stdout (-f, -J or --json lines); CMD answers each line with one line.',
       description: `The answers come in order, one line per line read: "ERR" or "ERR <reason>" means that record failed (retried with --retries, then sent to --dead-letter-topic, else consume stops with exit 1 and the record is not committed); any other line ("ok", or the line echoed back, so cat is a valid CMD) hands it on. Offsets commit as answers come back. At most --exec-max-in-flight records wait for an answer; reading stops there. A CMD that exits, closes its stdout, or holds records without an answer for --exec-timeout ms is killed and started again, and the records it did not answer are sent again (at-least-once); the oldest of them counts one failed attempt, unless CMD exited 0 after answering some. A record with a newline inside is that many lines and needs that many answers; --json keeps each record on one line. CMD's stderr is passed through. Ctrl-C or SIGTERM closes CMD's stdin, waits for its answers and commits them.`,
       helpGroup: 'EXEC',
     }),
@@ -59,10 +82,14 @@ export default class Consume extends LogpipeCommand<typeof Consume> {
 
   async run(): Promise<void> {
     const f = this.flags
-    const topics = this.positional
+    const x = parseClientSettings(f.setting ?? [], 'consumer')
+    const topics = [...this.positional, ...(f.topic ?? [])]
+    const include = f.include === undefined ? undefined : subscriptionPattern(f.include)
+    if (topics.length === 0 && !include) throw new UsageError('name a topic to read', {hint: 'logpipe consume TOPIC, -t TOPIC, --topic TOPIC or --include REGEX'})
+    const group = f.group ?? x.group
     // Everything the command line says is checked before the store is opened.
     for (const t of topics) validateTopicName(t)
-    if (f.group !== undefined) validateGroupName(f.group)
+    if (group !== undefined) validateGroupName(group)
     if (f['dead-letter-topic'] !== undefined) {
       validateTopicName(f['dead-letter-topic'])
       if (f.exec === undefined && f['exec-stream'] === undefined) throw new UsageError('--dead-letter-topic goes with --exec or --exec-stream')
@@ -70,11 +97,10 @@ export default class Consume extends LogpipeCommand<typeof Consume> {
     if (f['exec-stream'] === undefined && (f['exec-max-in-flight'] !== undefined || f['exec-timeout'] !== undefined)) {
       throw new UsageError('--exec-max-in-flight and --exec-timeout go with --exec-stream')
     }
-    if (f.group !== undefined && f.partition) throw new UsageError('-p/--partition cannot be used with -g: the group assigns partitions')
-    const spec = parseOffsetSpec(f.offset ?? (f.group !== undefined ? 'stored' : 'beginning'))
-    if (f.group === undefined && spec.kind === 'stored') throw new UsageError('-o stored needs a consumer group (-g)')
+    if (group !== undefined && f.partition) throw new UsageError('-p/--partition cannot be used with -g: the group assigns partitions')
+    const {start, stopAt} = this.offsets(group !== undefined)
     const partitions = f.partition?.map((p) => parseIntFlag('-p/--partition', p, 0))
-    const format = f.json ? jsonFormatter : compileFormat(f.format)
+    const format = this.formatter()
     for (const t of topics) requireTopic(this.store, t)
     // Read and output buffers share one arena: copying a record into the output allocates nothing.
     const arena = new MemoryArena(CONSUME_ARENA_BYTES)
@@ -86,21 +112,68 @@ export default class Consume extends LogpipeCommand<typeof Consume> {
       interrupts: onSignals,
       count: f.count ?? Infinity,
       exitAtEnd: f['exit-at-end'],
+      idleTimeoutMs: f['timeout-ms'],
+      unbuffered: f.unbuffered,
       notice: this.notice,
       arena,
       exec: execSettings(f),
       group:
-        f.group === undefined
+        group === undefined
           ? undefined
           : {
-              group: f.group,
-              sessionTimeoutMs: f['session-timeout'],
-              strategy: f.assignment as AssignmentStrategy,
-              autoOffsetReset: f['auto-offset-reset'] as AutoOffsetReset,
-              startWithoutCommit: spec.kind === 'stored' ? null : spec,
+              group,
+              sessionTimeoutMs: f['session-timeout'] ?? x.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS,
+              strategy: (f.assignment ?? x.strategy ?? 'range') as AssignmentStrategy,
+              autoOffsetReset: (f['auto-offset-reset'] ?? x.autoOffsetReset ?? 'earliest') as AutoOffsetReset,
+              startWithoutCommit: start.kind === 'stored' ? null : start,
+              clientId: x.clientId,
+              include,
+              stopAtTimestamp: stopAt,
             },
-      consumer: f.group === undefined ? new Consumer(this.store, topics, {partitions, offset: spec, onNotice: this.notice, arena}) : undefined,
+      consumer:
+        group === undefined
+          ? new Consumer(this.store, topics, {partitions, offset: start, onNotice: this.notice, arena, include, stopAtTimestamp: stopAt, pollIntervalMs: x.pollIntervalMs})
+          : undefined,
     })
+  }
+
+  /** -o (repeatable: one start, and kcat's e@TIME stop) and --from-beginning. */
+  private offsets(grouped: boolean): {start: OffsetSpec; stopAt: number | undefined} {
+    let start: OffsetSpec | null = null
+    let stopAt: number | undefined
+    const starts = [...(this.flags['from-beginning'] ? ['beginning'] : []), ...(this.flags.offset ?? [])]
+    for (const text of starts) {
+      const stop = parseStopSpec(text)
+      if (stop !== null) {
+        if (stopAt !== undefined) throw new UsageError('-o e@TIME is given twice')
+        stopAt = stop
+        continue
+      }
+      if (start !== null) throw new UsageError(`-o/--offset: two places to start (${text} and one before it)`, {hint: 'give one start, and at most one e@TIME to stop at'})
+      start = parseOffsetSpec(text)
+    }
+    start ??= parseOffsetSpec(grouped ? 'stored' : 'beginning')
+    if (!grouped && start.kind === 'stored') throw new UsageError('-o stored needs a consumer group (-g)')
+    return {start, stopAt}
+  }
+
+  private formatter(): RecordFormatter {
+    const f = this.flags
+    const chosen = [f.json && '--json', f['kcat-json'] && '-J', f.format !== undefined && '-f', f.property && '--property'].filter(Boolean)
+    if (chosen.length > 1) throw new UsageError(`${chosen.join(' and ')} cannot be used together: each sets the output format`)
+    if (f.json) return jsonFormatter
+    const delimiter = f.delimiter === undefined ? undefined : unescape(f.delimiter)
+    if (f['kcat-json']) return kcatJsonFormatter(delimiter)
+    if (f.property) {
+      const {format, options} = consolePropertiesFormat(f.property)
+      return compileFormat(format, options)
+    }
+    const options = f.null ? {nullString: KCAT_NULL} : {}
+    if (f.format !== undefined) return compileFormat(f.format, options)
+    // kcat builds "%k<K>%s<D>" from -K and -D; delimiters are taken as typed, so a % in one is a literal.
+    const lit = (s: string) => s.replaceAll('%', '%%')
+    const tail = f.delimiter === undefined ? '\\n' : lit(f.delimiter)
+    return compileFormat(f['key-delimiter'] === undefined ? `%s${tail}` : `%k${lit(f['key-delimiter'])}%s${tail}`, options)
   }
 }
 

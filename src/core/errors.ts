@@ -138,6 +138,19 @@ export class RebalanceError extends LogpipeError {
   }
 }
 
+/** A broker could not start, serve or stop as asked. */
+export class BrokerError extends LogpipeError {}
+
+/** A live broker is registered under the id asked for. */
+export class BrokerAlreadyRunningError extends BrokerError {}
+
+/** This broker does not (or no longer) lead the partition asked for: Kafka's NOT_LEADER_OR_FOLLOWER. */
+export class NotLeaderError extends BrokerError {
+  constructor(message: string, options: LogpipeErrorOptions = {}) {
+    super(message, {retriable: true, ...options})
+  }
+}
+
 /** A handler kept failing through every retry (kafkajs's KafkaJSNumberOfRetriesExceeded); `cause` is its last error. */
 export class RetriesExceededError extends LogpipeError {
   readonly retryCount: number
@@ -160,3 +173,6 @@ export class DeleteGroupsError extends LogpipeError {
     this.groups = groups
   }
 }
+
+/** A group change (reset, delete) refused because the group has live members, as Kafka's NON_EMPTY_GROUP. */
+export class GroupNotEmptyError extends LogpipeError {}

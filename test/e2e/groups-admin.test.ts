@@ -293,10 +293,10 @@ describe('group reset-offsets', () => {
 })
 
 describe('bad input', () => {
-  test('an unknown group: describe, delete and reset-offsets exit 3', async () => {
+  test('an unknown group: describe, delete and reset-offsets --all-topics exit 3 (a reset of named topics pre-seeds it: kafka-tools.test.ts)', async () => {
     const c = cli()
     expectOk(await c.run(['topic', 'create', 't', '-q']))
-    for (const args of [['describe', 'ghost'], ['describe', 'ghost', '--members'], ['delete', 'ghost'], ['reset-offsets', 'ghost', '--topic', 't', '--to-earliest', '--execute']]) {
+    for (const args of [['describe', 'ghost'], ['describe', 'ghost', '--members'], ['delete', 'ghost'], ['reset-offsets', 'ghost', '--all-topics', '--to-earliest', '--execute']]) {
       expectCleanError(await c.run(['group', ...args]), EXIT.NOT_FOUND, /^logpipe: group 'ghost' does not exist/)
     }
     expect(tree(join(c.dataDir, 'groups'))).toEqual([])

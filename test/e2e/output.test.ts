@@ -98,7 +98,8 @@ describe('colour', () => {
       expect(r.exitCode).toBe(0)
       return r.stdout
     }
-    const describeTopic = `${logpipe} topic describe plain`
+    // A table: a dry-run reset plan (a group that does not exist yet may be planned for).
+    const describeTopic = `${logpipe} group reset-offsets fresh --topic plain --to-earliest -q`
     const coloured = await onTty(describeTopic, {})
     expect(coloured, 'the header row is bold on a terminal').toContain(ESC)
     const plain = await onTty(describeTopic, {NO_COLOR: '1'})

@@ -5,6 +5,7 @@ import {intFlag} from '../../cli/flags.js'
 
 export default class BenchConsume extends LogpipeCommand<typeof BenchConsume> {
   static override summary = 'Consumer throughput test, in the form of kafka-consumer-perf-test.'
+  static override usage = 'bench consume [FLAGS]'
   static override description = 'Reads a topic from the beginning through the consumer library and prints the header and row of kafka-consumer-perf-test.'
   static override examples = ['<%= config.bin %> bench consume --topic logpipe-perf', '<%= config.bin %> bench consume --topic logpipe-perf --num-records 1000000 --json']
   static override flags = {

@@ -6,6 +6,7 @@ import {parseCompression, SUPPORTED_COMPRESSION} from '../../core/record/compres
 
 export default class BenchProduce extends LogpipeCommand<typeof BenchProduce> {
   static override summary = 'Producer throughput and latency test, in the form of kafka-producer-perf-test.'
+  static override usage = 'bench produce [FLAGS]'
   static override description =
     'Sends --num-records records of --record-size random bytes through the producer library and prints records/s, MB/s, average and maximum latency and the 50th/95th/99th/99.9th percentiles. Latency runs from handing a record to the producer to its batch being in the log.'
   static override examples = [

@@ -4,6 +4,7 @@ import {LogpipeCommand} from '../../cli/base-command.js'
 
 export default class GroupDelete extends LogpipeCommand<typeof GroupDelete> {
   static override summary = 'Delete a consumer group and its committed offsets.'
+  static override usage = 'group delete GROUP [FLAGS]'
   static override description = 'Refused while the group has live members.'
   static override examples = ['<%= config.bin %> group delete billing']
   static override args = {group: Args.string({ignoreStdin: true, required: true, description: 'Group name.'})}

@@ -4,7 +4,8 @@ import {table} from '../../cli/style.js'
 
 export default class GroupList extends LogpipeCommand<typeof GroupList> {
   static override summary = 'List consumer groups with their state and member count.'
-  static override description = 'States as Kafka names them: Stable (members own their assigned partitions), PreparingRebalance (partitions changing hands), Empty (no live members, offsets kept), Dead (nothing left).'
+  static override usage = 'group list [FLAGS]'
+  static override description = 'States as Kafka names them: Stable (members own their assigned partitions), PreparingRebalance (partitions changing hands), CompletingRebalance (a broker-coordinated group waiting for the assignment of its leader), Empty (no live members, offsets kept), Dead (nothing left).'
   static override examples = ['<%= config.bin %> group list', '<%= config.bin %> group list --json']
 
   async run(): Promise<GroupSummary[]> {

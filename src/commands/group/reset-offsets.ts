@@ -5,7 +5,7 @@ import {GroupAdmin, parseDuration, parseOffsetsCsv, type ResetPlanRow, type Rese
 import {parseTimestamp} from '../../core/log/offset-spec.js'
 import {NotFoundError, UsageError} from '../../core/errors.js'
 import {LogpipeCommand} from '../../cli/base-command.js'
-import {parseIntFlag} from '../../cli/flags.js'
+import {chosenName, parseIntFlag} from '../../cli/flags.js'
 import {table} from '../../cli/style.js'
 
 const TARGETS = ['to-earliest', 'to-latest', 'to-current', 'to-offset', 'shift-by', 'to-datetime', 'by-duration', 'from-file'] as const
@@ -13,15 +13,18 @@ const TARGETS = ['to-earliest', 'to-latest', 'to-current', 'to-offset', 'shift-b
 export default class GroupResetOffsets extends LogpipeCommand<typeof GroupResetOffsets> {
   static override summary = "Move a group's committed offsets; a dry run unless --execute."
   static override description =
-    'Prints the plan (GROUP TOPIC PARTITION NEW-OFFSET) and changes nothing unless --execute is given. Offsets beyond the log are clamped to it, as Kafka does, and said. Refused while the group has live members.'
+    'Prints the plan (GROUP TOPIC PARTITION NEW-OFFSET) and changes nothing unless --execute is given (--dry-run, the default, is accepted as kafka-consumer-groups takes it). Offsets beyond the log are clamped to it, as Kafka does, and said. Refused while the group has live members; a group that does not exist yet is created with the offsets, which is how its offsets are set before its first member starts. The group is the argument or --group, as kafka-consumer-groups names it.'
+  static override usage = 'group reset-offsets GROUP --topic T|--all-topics --to-... [FLAGS]'
   static override examples = [
     '<%= config.bin %> group reset-offsets billing --topic orders --to-earliest',
+    '<%= config.bin %> group reset-offsets --group billing --topic orders --to-latest --dry-run',
     '<%= config.bin %> group reset-offsets billing --topic orders:0,2 --shift-by -10 --execute',
     '<%= config.bin %> group reset-offsets billing --all-topics --by-duration PT1H --execute',
     '<%= config.bin %> group reset-offsets billing --all-topics --to-current --export > offsets.csv',
   ]
-  static override args = {group: Args.string({ignoreStdin: true, required: true, description: 'Group name.'})}
+  static override args = {group: Args.string({ignoreStdin: true, required: false, description: 'Group name (or --group).'})}
   static override flags = {
+    group: Flags.string({helpValue: 'GROUP', summary: 'Group name, as kafka-consumer-groups --group (instead of the argument).'}),
     topic: Flags.string({summary: 'Topic, or topic:P,P,... (repeatable).', multiple: true, multipleNonGreedy: true, exclusive: ['all-topics']}),
     'all-topics': Flags.boolean({summary: 'Every topic the group has offsets for.'}),
     'to-earliest': Flags.boolean({summary: 'Reset to the log start.'}),
@@ -33,7 +36,8 @@ export default class GroupResetOffsets extends LogpipeCommand<typeof GroupResetO
     'by-duration': Flags.string({summary: 'Reset to the first record at or after now minus PnDTnHnMnS.'}),
     'from-file': Flags.string({summary: 'Reset to the offsets in a CSV file (topic,partition,offset).'}),
     export: Flags.boolean({summary: 'Print the plan as CSV (topic,partition,offset) for --from-file.'}),
-    execute: Flags.boolean({summary: 'Apply the plan.'}),
+    execute: Flags.boolean({summary: 'Apply the plan.', exclusive: ['dry-run']}),
+    'dry-run': Flags.boolean({summary: 'Only print the plan (the default).'}),
   }
 
   async run(): Promise<ResetPlanRow[]> {
@@ -45,12 +49,13 @@ export default class GroupResetOffsets extends LogpipeCommand<typeof GroupResetO
       })
     }
     if (!f.topic && !f['all-topics']) throw new UsageError('name the partitions with --topic T[:P,...] or --all-topics')
+    const group = chosenName('group', this.args.group, f.group)
     const spec = this.spec(chosen[0])
     const admin = new GroupAdmin(this.store, {onNotice: this.notice})
-    const partitions = admin.resolvePartitions(this.args.group, f['all-topics'] ? 'all' : f.topic!)
-    const plan = admin.planReset(this.args.group, partitions, spec)
+    const partitions = admin.resolvePartitions(group, f['all-topics'] ? 'all' : f.topic!)
+    const plan = admin.planReset(group, partitions, spec)
     for (const row of plan) if (row.note) this.notice(`${row.topic}/${row.partition}: ${row.note}`)
-    if (f.execute) await admin.executeReset(this.args.group, plan)
+    if (f.execute) await admin.executeReset(group, plan)
     if (f.export) {
       this.say(plan.map((r) => `${r.topic},${r.partition},${r.newOffset}`).join('\n'))
     } else {

@@ -4,7 +4,7 @@ import {UsageError} from '../../core/errors.js'
 import type {TopicMeta} from '../../core/store/store.js'
 import {parseConfigPairs} from '../../core/log/log-config.js'
 import {LogpipeCommand} from '../../cli/base-command.js'
-import {intFlag, topicArg} from '../../cli/flags.js'
+import {chosenName, intFlag, optionalTopicArg, topicFlag} from '../../cli/flags.js'
 
 export default class TopicAlter extends LogpipeCommand<typeof TopicAlter> {
   static override summary = 'Add partitions or change config overrides.'
@@ -13,19 +13,25 @@ export default class TopicAlter extends LogpipeCommand<typeof TopicAlter> {
     '<%= config.bin %> topic alter orders --partitions 6',
     '<%= config.bin %> topic alter orders --config retention.ms=3600000 --delete-config segment.bytes',
   ]
-  static override args = {topic: topicArg}
+  static override usage = 'topic alter TOPIC [FLAGS]'
+  static override args = {topic: optionalTopicArg}
   static override flags = {
+    topic: topicFlag,
     partitions: intFlag({name: '--partitions', summary: 'New partition count (only grows).', min: 1, max: 10000}),
-    config: Flags.string({summary: 'Set a config override key=value (repeatable).', multiple: true, multipleNonGreedy: true, default: []}),
-    'delete-config': Flags.string({summary: 'Remove a config override (repeatable).', multiple: true, multipleNonGreedy: true, default: []}),
+    config: Flags.string({summary: 'Set a config override key=value (repeatable).', multiple: true, multipleNonGreedy: true}),
+    'delete-config': Flags.string({summary: 'Remove a config override (repeatable).', multiple: true, multipleNonGreedy: true}),
+  }
+
+  private get topic(): string {
+    return chosenName('topic', this.args.topic, this.flags.topic)
   }
 
   async run(): Promise<TopicMeta> {
-    const {partitions, config, 'delete-config': remove} = this.flags
+    const {partitions, config = [], 'delete-config': remove = []} = this.flags
     if (partitions === undefined && config.length === 0 && remove.length === 0) {
       throw new UsageError('nothing to change', {hint: 'give --partitions, --config or --delete-config'})
     }
-    const meta = new Admin(this.store).alterTopic(this.args.topic, {partitions, set: parseConfigPairs(config), delete: remove})
+    const meta = new Admin(this.store).alterTopic(this.topic, {partitions, set: parseConfigPairs(config), delete: remove})
     if (!this.flags.quiet) this.say(`Altered topic ${meta.name}: ${meta.partitions} partitions, configs ${JSON.stringify(meta.config)}.`)
     return meta
   }

@@ -4,7 +4,7 @@ import {LogpipeError} from '../../core/errors.js'
 import type {TopicMeta} from '../../core/store/store.js'
 import {parseConfigPairs} from '../../core/log/log-config.js'
 import {LogpipeCommand} from '../../cli/base-command.js'
-import {intFlag, topicArg} from '../../cli/flags.js'
+import {chosenName, intFlag, optionalTopicArg, topicFlag} from '../../cli/flags.js'
 
 export default class TopicCreate extends LogpipeCommand<typeof TopicCreate> {
   static override summary = 'Create a topic.'
@@ -13,11 +13,13 @@ export default class TopicCreate extends LogpipeCommand<typeof TopicCreate> {
     '<%= config.bin %> topic create orders --partitions 3',
     '<%= config.bin %> topic create users --config cleanup.policy=compact --if-not-exists',
   ]
-  static override args = {topic: topicArg}
+  static override usage = 'topic create TOPIC [FLAGS]'
+  static override args = {topic: optionalTopicArg}
   static override flags = {
+    topic: topicFlag,
     partitions: intFlag({name: '--partitions', summary: 'Number of partitions.', min: 1, max: 10000, default: 1}),
     'replication-factor': intFlag({name: '--replication-factor', summary: 'Replicas per partition (used by brokers).', min: 1, max: 100, default: 1}),
-    config: Flags.string({summary: 'Topic config override key=value (repeatable).', multiple: true, multipleNonGreedy: true, default: []}),
+    config: Flags.string({summary: 'Topic config override key=value (repeatable).', multiple: true, multipleNonGreedy: true}),
     'if-not-exists': Flags.boolean({summary: 'Succeed quietly when the topic exists.'}),
   }
 
@@ -25,16 +27,20 @@ export default class TopicCreate extends LogpipeCommand<typeof TopicCreate> {
     return true
   }
 
+  private get topic(): string {
+    return chosenName('topic', this.args.topic, this.flags.topic)
+  }
+
   async run(): Promise<TopicMeta & {created: boolean}> {
-    const config = parseConfigPairs(this.flags.config)
+    const config = parseConfigPairs(this.flags.config ?? [])
     const admin = new Admin(this.store)
-    const {created, topic} = admin.createTopic(this.args.topic, {
+    const {created, topic} = admin.createTopic(this.topic, {
       partitions: this.flags.partitions,
       replicationFactor: this.flags['replication-factor'],
       config,
     })
     if (!created && !this.flags['if-not-exists']) {
-      throw new LogpipeError(`topic '${this.args.topic}' already exists`, {hint: 'use --if-not-exists to ignore this'})
+      throw new LogpipeError(`topic '${this.topic}' already exists`, {hint: 'use --if-not-exists to ignore this'})
     }
     if (created && !this.flags.quiet) this.say(`Created topic ${topic.name} with ${topic.partitions} partition${topic.partitions === 1 ? '' : 's'}.`)
     return {...topic, created}

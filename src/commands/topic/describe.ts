@@ -1,34 +1,46 @@
+import * as Flags from '@oclif/core/flags'
 import {Admin, type TopicDescription} from '../../core/client/admin.js'
+import {UsageError} from '../../core/errors.js'
 import {LogpipeCommand} from '../../cli/base-command.js'
-import {topicArg} from '../../cli/flags.js'
-import {table} from '../../cli/style.js'
+import {optionalTopicArg} from '../../cli/flags.js'
+import {isInternalTopic, validateTopicName} from '../../core/store/names.js'
 
 export default class TopicDescribe extends LogpipeCommand<typeof TopicDescribe> {
-  static override summary = 'Show partitions, leaders, offsets, segments and configs of a topic.'
-  static override description =
-    'The leader of a partition is the process holding its write lock (none when idle). LOG-START and LOG-END are the first offset kept and the offset the next record gets. RECORDS counts the records held, from the batch headers: fewer than LOG-END minus LOG-START once compaction removed some.'
-  static override examples = ['<%= config.bin %> topic describe orders', '<%= config.bin %> topic describe orders --json']
-  static override args = {topic: topicArg}
+  static override summary = 'Show partitions, leaders and configs of topics, as kafka-topics --describe prints them.'
+  static override description = `Without a topic every topic is described. Each topic is one line, then one line per partition, in kafka-topics' form so scripts that grep them port unchanged:
 
-  async run(): Promise<TopicDescription> {
-    const d = new Admin(this.store).describeTopic(this.args.topic)
-    const overrides = Object.entries(d.configOverrides).map(([k, v]) => `${k}=${v}`).join(',')
-    const lines = [
-      `Topic: ${d.topic}\tTopicId: ${d.id}\tPartitionCount: ${d.partitions.length}\tReplicationFactor: ${d.replicationFactor}\tConfigs: ${overrides}`,
-      table(
-        ['PARTITION', 'LEADER', 'LOG-START', 'LOG-END', 'RECORDS', 'SEGMENTS', 'BYTES'],
-        d.partitions.map((p) => [
-          p.partition,
-          p.leader ? `pid ${p.leader.pid}@${p.leader.host}` : 'none',
-          p.logStartOffset,
-          p.logEndOffset,
-          p.records,
-          p.segments,
-          p.bytes,
-        ]),
-      ),
-    ]
-    this.say(lines.join('\n'))
-    return d
+  Topic: T<TAB>TopicId: ID<TAB>PartitionCount: N<TAB>ReplicationFactor: R<TAB>Configs: k=v,...
+  <TAB>Topic: T<TAB>Partition: P<TAB>Leader: L<TAB>Replicas: local<TAB>Isr: local
+
+A file store has no brokers: the leader of a partition is the process holding its write lock, printed as pid:PID@HOST, or none (kafka-topics' word for no leader) when nobody is writing; its one copy is the store itself, printed as local in Replicas and Isr. --verbose adds logpipe's storage columns to each partition line: LogStartOffset (the first offset kept), LogEndOffset (the offset the next record gets), Records (records held, fewer than end minus start once compaction removed some), Segments and Bytes. --json gives all of it (one object for one topic, a list for several).`
+  static override usage = 'topic describe [TOPIC...] [FLAGS]'
+  static override examples = ['<%= config.bin %> topic describe orders', '<%= config.bin %> topic describe', '<%= config.bin %> topic describe --topic orders --verbose', '<%= config.bin %> topic describe orders --json']
+  static override strict = false
+  static override args = {topic: optionalTopicArg}
+  static override flags = {
+    topic: Flags.string({helpValue: 'TOPIC', summary: 'Topic to describe, as kafka-topics --topic (repeatable).', multiple: true, multipleNonGreedy: true}),
+    verbose: Flags.boolean({char: 'v', summary: "Add logpipe's storage columns (log start and end, records, segments, bytes)."}),
+    'exclude-internal': Flags.boolean({summary: 'Leave out internal topics (names starting with __) when describing all.'}),
+  }
+
+  async run(): Promise<TopicDescription | TopicDescription[]> {
+    const admin = new Admin(this.store)
+    const named = [...new Set([...this.positional, ...(this.flags.topic ?? [])])].map(validateTopicName)
+    if (named.length > 0 && this.flags['exclude-internal']) throw new UsageError('--exclude-internal goes with describing all topics, not named ones')
+    const topics = named.length > 0 ? named : admin.listTopics().map((t) => t.name).filter((t) => !(this.flags['exclude-internal'] && isInternalTopic(t)))
+    const descriptions = topics.map((t) => admin.describeTopic(t))
+    const lines: string[] = []
+    for (const d of descriptions) {
+      const overrides = Object.entries(d.configOverrides).map(([k, v]) => `${k}=${v}`).join(',')
+      lines.push(`Topic: ${d.topic}\tTopicId: ${d.id}\tPartitionCount: ${d.partitions.length}\tReplicationFactor: ${d.replicationFactor}\tConfigs: ${overrides}`)
+      for (const p of d.partitions) {
+        const leader = p.leader ? `pid:${p.leader.pid}@${p.leader.host}` : 'none'
+        let line = `\tTopic: ${d.topic}\tPartition: ${p.partition}\tLeader: ${leader}\tReplicas: local\tIsr: local`
+        if (this.flags.verbose) line += `\tLogStartOffset: ${p.logStartOffset}\tLogEndOffset: ${p.logEndOffset}\tRecords: ${p.records}\tSegments: ${p.segments}\tBytes: ${p.bytes}`
+        lines.push(line)
+      }
+    }
+    if (lines.length > 0) this.say(lines.join('\n'))
+    return named.length === 1 ? descriptions[0] : descriptions
   }
 }

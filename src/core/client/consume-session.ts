@@ -23,7 +23,7 @@ import type {RecordReader} from '../record/record.js'
 import type {Store} from '../store/store.js'
 import {CorruptRecordError} from '../errors.js'
 import type {MemoryArena} from '../codec/memory-arena.js'
-import type {Clock} from '../clock.js'
+import {type Clock, systemClock} from '../clock.js'
 
 /** Where a session's formatted records go: a FormatBuffer that writes itself out. */
 export interface OutputSink extends FormatBuffer {
@@ -55,6 +55,12 @@ export interface GroupSettings {
   autoOffsetReset: AutoOffsetReset
   /** Where to start partitions the group has no committed offset for (an explicit -o); null: autoOffsetReset. */
   startWithoutCommit: OffsetSpec | null
+  /** The member's client id (group describe's CLIENT-ID); default logpipe-consume. */
+  clientId?: string
+  /** Subscribe to every topic matching this, now and created later (kafka-console-consumer --include). */
+  include?: RegExp
+  /** Each partition ends before its first record at or after this time (kcat's -o e@TIME). */
+  stopAtTimestamp?: number
 }
 
 export interface ConsumeSessionSettings {
@@ -79,6 +85,10 @@ export interface ConsumeSessionSettings {
   interrupts?: (stop: () => void) => () => void
   /** The group member's and the dead-letter producer's time. */
   clock?: Clock
+  /** End once no record came for this long (kafka-console-consumer --timeout-ms). */
+  idleTimeoutMs?: number
+  /** Hand the output on after every batch instead of when the buffer fills (kcat's -u). */
+  unbuffered?: boolean
 }
 
 const MAX_QUEUED = 1000
@@ -120,7 +130,9 @@ export async function runConsumeSession(s: ConsumeSessionSettings): Promise<void
       strategy: g.strategy,
       autoOffsetReset: g.autoOffsetReset,
       startWithoutCommit: g.startWithoutCommit ?? undefined,
-      clientId: 'logpipe-consume',
+      clientId: g.clientId ?? 'logpipe-consume',
+      include: g.include,
+      stopAtTimestamp: g.stopAtTimestamp,
       onNotice: s.notice,
       exec: runner ?? stream ?? undefined,
       handOn,
@@ -153,8 +165,10 @@ export async function runConsumeSession(s: ConsumeSessionSettings): Promise<void
     // A full --exec-stream window stops the poll mid-batch, so the window holds exactly.
     return --remaining > 0 && !stream?.full
   }
-  const shouldYield = () => out.isFull || (runner !== null && runner.queued >= MAX_QUEUED) || (stream?.full ?? false)
-  const busy = () => runner?.busy || stream?.busy
+  const shouldYield = s.unbuffered ? () => true : () => out.isFull || (runner !== null && runner.queued >= MAX_QUEUED) || (stream?.full ?? false)
+  const now = () => (s.clock ?? systemClock).now()
+  let lastRecordAt = now()
+  const busy = () => Boolean(runner?.busy || stream?.busy)
   try {
     if (gc) await gc.start()
     for (;;) {
@@ -167,12 +181,19 @@ export async function runConsumeSession(s: ConsumeSessionSettings): Promise<void
       }
       if (runner && runner.queued >= MAX_QUEUED) await runner.changed()
       if (gc) await gc.commit()
-      if (out.closed || (stopped && remaining <= 0) || stopping || runner?.fatal || stream?.broken) break
-      if (records === 0) {
+      if (out.closed || (stopped && remaining <= 0) || stopping || runner?.fatal || stream?.broken || consumer.allDone) break
+      if (records > 0) lastRecordAt = now()
+      else {
         // In a group, "every partition at its end" counts only once the member holds all the plan gives it.
         if (s.exitAtEnd && consumer.allAtEnd && !busy() && (gc?.member.holdsItsAssignment ?? true)) break
-        if (stream?.busy) await Promise.race([stream.changed(), consumer.waitForData(20)])
-        else await consumer.waitForData(runner?.busy ? 20 : undefined)
+        let wait = busy() ? 20 : undefined
+        if (s.idleTimeoutMs !== undefined) {
+          const left = lastRecordAt + s.idleTimeoutMs - now()
+          if (left <= 0 && !busy()) break
+          wait = Math.max(1, Math.min(wait ?? 100, left))
+        }
+        if (stream?.busy) await Promise.race([stream.changed(), consumer.waitForData(wait)])
+        else await consumer.waitForData(wait)
       }
     }
     if (runner) await runner.drain()

@@ -17,6 +17,7 @@ import type {Store} from '../store/store.js'
 import {resolveConfig} from '../log/log-config.js'
 import {type OffsetSpec, resolveOffsetSpec} from '../log/offset-spec.js'
 import {changedPartitionCount, topicMetadataVersion} from './metadata-version.js'
+import {matchingTopics} from '../group/group-member.js'
 
 export interface Assignment {
   topic: string
@@ -31,6 +32,8 @@ export interface Assignment {
   stallReported: boolean
   /** Not read while set (a library consumer's pause()); its position stays. */
   paused?: boolean
+  /** A record at or past the stop time was met (kcat's e@): nothing more is read here. */
+  done: boolean
 }
 
 export interface ConsumerOptions {
@@ -46,6 +49,10 @@ export interface ConsumerOptions {
   arena?: MemoryArena
   /** Where the partitions are read: the store's files unless a broker client stands in. @internal */
   partitionFactory?: PartitionFactory
+  /** Each partition ends before its first record stamped at or after this time (kcat's -o e@TIME). */
+  stopAtTimestamp?: number
+  /** Also read every topic matching this (a subscriptionPattern), including ones created later, from their start. */
+  include?: RegExp
 }
 
 export interface ConsumedRecord {
@@ -72,25 +79,29 @@ export class Consumer {
   constructor(store: Store, topics: string[], options: ConsumerOptions = {}) {
     this.options = options
     this.store = store
-    if (topics.length === 0 && !options.manual) throw new UsageError('name at least one topic')
+    this.stopAt = options.stopAtTimestamp ?? Infinity
+    // `consume t t` and `-p 1 -p 1` read each partition once, as kcat does.
+    topics = [...new Set([...topics, ...(options.include ? matchingTopics(store, options.include) : [])])]
+    if (topics.length === 0 && !options.manual && !options.include) throw new UsageError('name at least one topic')
     for (const topic of options.manual ? [] : topics) {
       const version = topicMetadataVersion(store, topic)
       const meta = store.readTopic(topic)
       if (!options.partitions) this.whole.push({topic, version, partitions: meta.partitions})
       const config = resolveConfig(meta.config)
-      const partitions = options.partitions ?? Array.from({length: meta.partitions}, (_, p) => p)
+      const partitions = options.partitions ? [...new Set(options.partitions)] : Array.from({length: meta.partitions}, (_, p) => p)
       for (const p of partitions) {
         if (!Number.isInteger(p) || p < 0 || p >= meta.partitions) {
           throw new UsageError(`-p/--partition ${p} does not exist: topic '${topic}' has partitions 0..${meta.partitions - 1}`)
         }
         const reader = this.newReader(topic, p)
-        this.assignments.push({topic, partition: p, reader, position: 0, atEnd: false, pending: null, stallReported: false})
+        this.assignments.push({topic, partition: p, reader, position: 0, atEnd: false, pending: null, stallReported: false, done: false})
       }
     }
     for (const a of this.assignments) this.seek(a, options.offset ?? {kind: 'beginning'})
   }
 
   private readonly store: Store
+  private readonly stopAt: number
   /** Topics read in full: partitions added while the consumer runs are read too. */
   private readonly whole: {topic: string; version: string | null; partitions: number}[] = []
 
@@ -101,6 +112,19 @@ export class Consumer {
    */
   private addNewPartitions(): boolean {
     let added = false
+    if (this.options.include && !this.options.manual) {
+      for (const topic of matchingTopics(this.store, this.options.include)) {
+        if (this.whole.some((w) => w.topic === topic)) continue
+        // Created since we looked: every record in it came after this consumer began.
+        let partitions: number
+        try {
+          this.whole.push({topic, version: topicMetadataVersion(this.store, topic), partitions: (partitions = this.store.readTopic(topic).partitions)})
+        } catch {
+          continue // gone again, or still being made
+        }
+        for (let p = 0; p < partitions; p++, added = true) this.assign(topic, p, 0)
+      }
+    }
     for (const w of this.whole) {
       const changed = changedPartitionCount(this.store, w.topic, w.version)
       if (!changed) continue
@@ -119,7 +143,7 @@ export class Consumer {
   assign(topic: string, partition: number, offset: number): Assignment {
     this.unassign(topic, partition)
     const reader = this.newReader(topic, partition)
-    const a: Assignment = {topic, partition, reader, position: 0, atEnd: false, pending: null, stallReported: false}
+    const a: Assignment = {topic, partition, reader, position: 0, atEnd: false, pending: null, stallReported: false, done: false}
     this.assignments.push(a)
     this.seek(a, {kind: 'absolute', offset})
     if (this.watching) this.watch(a)
@@ -148,6 +172,11 @@ export class Consumer {
   /** Moves a partition's position as the offset spec says. @internal */
   seek(a: Assignment, spec: OffsetSpec): void {
     a.position = resolveOffsetSpec(a.reader, spec)
+    if (spec.kind === 'absolute' && spec.offset !== a.position) {
+      // kcat says "offset out of range" and resets; say where we start instead of starting silently elsewhere.
+      const where = spec.offset > a.position ? `past the end (${a.position})` : `before the log start (${a.position})`
+      this.options.onNotice?.(`topic ${a.topic} partition ${a.partition}: offset ${spec.offset} is ${where}; starting at ${a.position}`)
+    }
     a.reader.seek(a.position)
     a.pending = null
     a.atEnd = false
@@ -165,7 +194,7 @@ export class Consumer {
     let records = 0
     const rr = this.reader
     for (const a of this.assignments) {
-      if (a.paused) continue
+      if (a.paused || a.done) continue
       if (!a.pending) {
         const range = a.reader.poll()
         if (!range) {
@@ -194,6 +223,11 @@ export class Consumer {
             if (!rr.isControlBatch) {
               while (rr.next()) {
                 if (rr.offset < a.position) continue
+                if (rr.timestamp >= this.stopAt) {
+                  a.done = true
+                  a.pending = null
+                  break
+                }
                 a.position = rr.offset + 1
                 records++
                 if (visit(a, rr) === false) {
@@ -202,6 +236,7 @@ export class Consumer {
                 }
               }
             }
+            if (a.done) break
             a.position = Math.max(a.position, lastOffset + 1)
           }
           p.pos += size
@@ -220,12 +255,17 @@ export class Consumer {
     return {records, stopped: false}
   }
 
+  /** Every partition met its stop time (kcat's e@): there is nothing more to read. */
+  get allDone(): boolean {
+    return this.assignments.length > 0 && this.assignments.every((a) => a.done)
+  }
+
   /** Damage below a recovery point the reads stopped at, one per partition, in the order met (each was told to onNotice). */
   readonly damage: CorruptRecordError[] = []
 
   /** True when the last read of every partition found nothing new. */
   get allAtEnd(): boolean {
-    return this.assignments.every((a) => a.paused || (a.atEnd && !a.pending))
+    return this.assignments.every((a) => a.paused || a.done || (a.atEnd && !a.pending))
   }
 
   /** Resolves when a partition directory changes, or after the polling interval. */

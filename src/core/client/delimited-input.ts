@@ -23,6 +23,16 @@ export interface DelimitedInputOptions {
   headers?: RecordHeader[]
   input?: 'text' | 'json'
   lingerMs: number
+  /** kcat's -Z: an empty value or key is sent as NULL (an empty value makes a tombstone). */
+  emptyAsNull?: boolean
+  /** kcat's -T: every record's input bytes, delimiter included, are copied here as they are read. */
+  tee?: TeeSink
+}
+
+/** Where -T copies the input: a buffer that is handed on after each chunk. */
+export interface TeeSink {
+  writeBytes(src: Buffer, start?: number, end?: number): void
+  flush(): Promise<void>
 }
 
 const EMPTY = Buffer.alloc(0)
@@ -83,6 +93,7 @@ export class DelimitedInput {
           }
         }
         if (this.producer.readyBatches > 0) await this.producer.flush(false)
+        if (this.options.tee) await this.options.tee.flush()
         this.armLinger()
       }
     } catch (error) {
@@ -121,6 +132,7 @@ export class DelimitedInput {
       buf.copy(buf, 0, start, have)
       have -= start
       if (this.producer.readyBatches > 0) await this.producer.flush(false)
+      if (this.options.tee) await this.options.tee.flush()
       this.armLinger()
     }
     // What is left is the file's last record without a delimiter; endOfStream() adds it.
@@ -153,8 +165,17 @@ export class DelimitedInput {
     if (this.leftover.length > 0) {
       const last = this.leftover
       this.leftover = EMPTY
-      this.add(last, 0, last.length, this.producer.clock.now())
+      this.add(last, 0, last.length, this.producer.clock.now(), false)
     }
+  }
+
+  /** One record made of all of `buf` (a whole FILE, with --whole-file): no delimiter splits it. */
+  addWhole(buf: Buffer): void {
+    const max = this.producer.config['max.message.bytes']
+    if (buf.length > max) {
+      throw new RecordTooLargeError(`record ${this.records + 1} is over max.message.bytes (${max}) and was not written`, {hint: 'raise the topic config max.message.bytes'})
+    }
+    this.add(buf, 0, buf.length, this.producer.clock.now(), false)
   }
 
   /** The last record of the input may lack a final delimiter. */
@@ -173,8 +194,13 @@ export class DelimitedInput {
   /** True after stop(): no more input will be read. */
   stopped = false
 
-  private add(buf: Buffer, start: number, end: number, now: number): void {
+  /** `delimited`: the record was followed by the delimiter in the input (a file's last record may not be). */
+  private add(buf: Buffer, start: number, end: number, now: number, delimited = true): void {
     try {
+      if (this.options.tee) {
+        this.options.tee.writeBytes(buf, start, end)
+        if (delimited) this.options.tee.writeBytes(this.options.delimiter)
+      }
       if (this.options.input === 'json') return this.addJson(buf, start, end, now)
       const p = this.producer
       let key: Buffer | null = this.options.key ?? null
@@ -191,6 +217,7 @@ export class DelimitedInput {
           valueStart = k + sep.length
         }
       }
+      if (this.options.emptyAsNull && key !== null && keyEnd === keyStart) key = null
       // -k: one key for every record, so one partition; hash it once per partition count.
       let partition: number
       if (key !== null && key === this.options.key) {
@@ -201,6 +228,13 @@ export class DelimitedInput {
         partition = this.keyPartition
       } else {
         partition = p.partitionFor(key, keyStart, keyEnd)
+      }
+      if (this.options.emptyAsNull) {
+        if (valueStart === end) {
+          p.add(partition, now, key, keyStart, keyEnd, null, 0, 0, this.headers)
+          this.records++
+          return
+        }
       }
       p.add(partition, now, key, keyStart, keyEnd, buf, valueStart, end, this.headers)
       this.records++

@@ -42,6 +42,8 @@ export interface ExecRunnerOptions {
   /** Where a record goes when every attempt failed; without it the runner stops. */
   deadLetter?: (failure: ExecFailure) => Promise<void>
   onNotice?: (message: string) => void
+  /** Where the commands' stderr goes as it comes (process.stderr). */
+  stderr?: {write(chunk: Buffer): unknown}
 }
 
 const STDERR_TAIL = 2048
@@ -196,7 +198,7 @@ export class ExecRunner {
         await this.sleepUnlessStopped(delay)
         if (this.stopping) return
       }
-      last = await runOnce(this.options.command, job)
+      last = await runOnce(this.options.command, job, this.options.stderr ?? process.stderr)
       if (last.exitCode === 0) {
         this.finish(job)
         return
@@ -249,7 +251,7 @@ export function execFailureError(f: ExecFailure): LogpipeError {
   )
 }
 
-function runOnce(command: string, job: ExecJob): Promise<{exitCode: number | null; signal: string | null; stderrTail: string}> {
+function runOnce(command: string, job: ExecJob, stderr: {write(chunk: Buffer): unknown}): Promise<{exitCode: number | null; signal: string | null; stderrTail: string}> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     LOGPIPE_TOPIC: job.topic,
@@ -268,7 +270,7 @@ function runOnce(command: string, job: ExecJob): Promise<{exitCode: number | nul
     const child = spawn('/bin/sh', ['-c', command], {env, stdio: ['pipe', 'inherit', 'pipe']})
     let tail = ''
     child.stderr.on('data', (chunk: Buffer) => {
-      process.stderr.write(chunk)
+      stderr.write(chunk)
       tail = (tail + chunk.toString('utf8')).slice(-STDERR_TAIL)
     })
     child.stdin.on('error', () => {}) // the command need not read its stdin

@@ -1,14 +1,20 @@
 /**
- * kcat's `-F` output format, compiled once into a list of steps and run per
+ * kcat's `-f` output format, compiled once into a list of steps and run per
  * record straight into a FormatBuffer (the CLI's stdout buffer is one):
  *
  *   %t topic  %p partition  %o offset  %k key  %s value  %S value size
- *   %K key size  %T timestamp (ms)  %h headers (k=v,k=v)  %%
- *   escapes \n \t \r \0 \\
+ *   %K key size  %R value size as a big-endian int32 (binary)
+ *   %T timestamp (ms)  %h headers (k=v,k=v)  %%
+ *   escapes \n \t \r \0 \\ \xHH
  *
- * And the `--json` envelope {topic, partition, offset, timestamp, key,
- * value, headers} that `produce --input json` reads back: key and value are
- * strings when they are UTF-8, {"base64": ...} when not, null when null.
+ * Sizes of a NULL key or value are -1 (%R: FF FF FF FF), as kcat prints
+ * them. With a null string (kcat's -Z) a NULL key or value prints as it
+ * instead of nothing.
+ *
+ * kcat's -J envelope is in kcat-json.ts. The `--json` envelope {topic,
+ * partition, offset, timestamp, key, value, headers} that `produce --input
+ * json` reads back: key and value are strings when they are UTF-8,
+ * {"base64": ...} when not, null when null.
  */
 import {isUtf8} from 'node:buffer'
 import {UsageError} from '../errors.js'
@@ -17,7 +23,7 @@ import type {RecordReader} from '../record/record.js'
 import type {FormatBuffer} from './format-buffer.js'
 import {ByteCursor} from '../codec/varint.js'
 
-type FieldKind = 'topic' | 'partition' | 'offset' | 'key' | 'value' | 'valueSize' | 'keySize' | 'timestamp' | 'headers'
+type FieldKind = 'topic' | 'partition' | 'offset' | 'key' | 'value' | 'valueSize' | 'keySize' | 'valueSizeBinary' | 'timestamp' | 'headers'
 type Step = {kind: 'literal'; bytes: Buffer} | {kind: FieldKind}
 
 /** Writes the record `r` is on (of partition `a`) into `out`. */
@@ -31,6 +37,7 @@ const TOKENS: Record<string, FieldKind> = {
   s: 'value',
   S: 'valueSize',
   K: 'keySize',
+  R: 'valueSizeBinary',
   T: 'timestamp',
   h: 'headers',
 }
@@ -60,7 +67,27 @@ export function unescape(text: string): Buffer {
   return Buffer.from(out)
 }
 
-export function compileFormat(format: string): RecordFormatter {
+export interface FormatOptions {
+  /** Printed for a NULL key or value by %k and %s (kcat's -Z prints "NULL"); nothing when absent. */
+  nullString?: Buffer
+  /** How %h writes headers: between two headers, between name and value, and for none (default ",", "=", nothing). */
+  headers?: HeaderStyle
+}
+
+export interface HeaderStyle {
+  separator: Buffer
+  keySeparator: Buffer
+  none: Buffer
+}
+
+const KCAT_HEADERS: HeaderStyle = {separator: Buffer.from(','), keySeparator: Buffer.from('='), none: Buffer.alloc(0)}
+
+/** kcat's -Z: NULL keys and values print as this. */
+export const KCAT_NULL = Buffer.from('NULL')
+
+export function compileFormat(format: string, options: FormatOptions = {}): RecordFormatter {
+  const nullString = options.nullString
+  const headerStyle = options.headers ?? KCAT_HEADERS
   const steps: Step[] = []
   let literal = ''
   const flushLiteral = () => {
@@ -80,7 +107,7 @@ export function compileFormat(format: string): RecordFormatter {
     }
     const kind = t === undefined ? undefined : TOKENS[t]
     if (!kind) {
-      throw new UsageError(`-F/--format: unknown token '%${t ?? ''}'`, {hint: 'tokens: %t %p %o %k %s %S %K %T %h %%'})
+      throw new UsageError(`-f/--format: unknown token '%${t ?? ''}'`, {hint: 'tokens: %t %p %o %k %s %S %K %R %T %h %%'})
     }
     flushLiteral()
     steps.push({kind})
@@ -88,7 +115,7 @@ export function compileFormat(format: string): RecordFormatter {
   flushLiteral()
 
   // The default "%s\n" is the hot path: value, then a newline.
-  if (steps.length === 2 && steps[0].kind === 'value' && steps[1].kind === 'literal') {
+  if (nullString === undefined && steps.length === 2 && steps[0].kind === 'value' && steps[1].kind === 'literal') {
     const tail = (steps[1] as {bytes: Buffer}).bytes
     if (tail.length === 1) {
       // One copy per record; the delimiter is a single byte store.
@@ -130,9 +157,16 @@ export function compileFormat(format: string): RecordFormatter {
           break
         case 'key':
           if (r.keyLength > 0) out.writeBytes(r.buf, r.keyStart, r.keyStart + r.keyLength)
+          else if (r.keyLength < 0 && nullString) out.writeBytes(nullString)
           break
         case 'value':
           if (r.valueLength > 0) out.writeBytes(r.buf, r.valueStart, r.valueStart + r.valueLength)
+          else if (r.valueLength < 0 && nullString) out.writeBytes(nullString)
+          break
+        case 'valueSizeBinary':
+          out.ensure(4)
+          out.buf.writeInt32BE(r.valueLength, out.pos)
+          out.pos += 4
           break
         case 'keySize':
           out.writeInt(r.keyLength)
@@ -141,7 +175,7 @@ export function compileFormat(format: string): RecordFormatter {
           out.writeInt(r.valueLength)
           break
         case 'headers':
-          writeHeadersKcat(out, r)
+          writeHeaders(out, r, headerStyle)
           break
       }
     }
@@ -151,27 +185,25 @@ export function compileFormat(format: string): RecordFormatter {
 /** One cursor for every record's headers: %h runs per record. */
 const headerCursor = new ByteCursor(Buffer.alloc(0))
 
-function writeHeadersKcat(out: FormatBuffer, r: RecordReader): void {
-  if (r.headerCount === 0) return
+function writeHeaders(out: FormatBuffer, r: RecordReader, style: HeaderStyle): void {
+  if (r.headerCount === 0) {
+    if (style.none.length > 0) out.writeBytes(style.none)
+    return
+  }
   const c = headerCursor
   c.reset(r.buf, r.headersStart, r.headersEnd)
   for (let i = 0; i < r.headerCount; i++) {
-    if (i > 0) writeByte(out, 0x2c) // ,
+    if (i > 0) out.writeBytes(style.separator)
     const kl = c.readVarint()
     out.writeBytes(r.buf, c.pos, c.pos + kl)
     c.pos += kl
-    writeByte(out, 0x3d) // =
+    out.writeBytes(style.keySeparator)
     const vl = c.readVarint()
     if (vl > 0) {
       out.writeBytes(r.buf, c.pos, c.pos + vl)
       c.pos += vl
     }
   }
-}
-
-function writeByte(out: FormatBuffer, b: number): void {
-  out.ensure(1)
-  out.buf[out.pos++] = b
 }
 
 /** A JSON value for bytes: a string when UTF-8, {"base64"} otherwise, null for null. */

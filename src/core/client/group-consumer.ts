@@ -8,7 +8,9 @@
 import type {MemoryArena} from '../codec/memory-arena.js'
 import type {Store} from '../store/store.js'
 import type {TopicPartition} from '../group/assignors.js'
-import {GroupMember, type GroupMemberOptions} from '../group/group-member.js'
+import {GroupMember, type GroupMemberOptions, type GroupMembership} from '../group/group-member.js'
+import {isBrokerAlive, listRegistrations} from '../broker/registry.js'
+import {WireGroupMember} from './wire-group-member.js'
 import type {CommitOutcome} from '../group/offset-store.js'
 import {Consumer} from './consumer.js'
 import {systemClock} from '../clock.js'
@@ -41,11 +43,13 @@ export interface GroupConsumerOptions extends GroupMemberOptions {
   handOn: () => Promise<void>
   /** Read buffers come from here (see Consumer's `arena`). */
   arena?: MemoryArena
+  /** Each partition ends before its first record at or after this time (see Consumer). */
+  stopAtTimestamp?: number
 }
 
 export class GroupConsumer {
   readonly consumer: Consumer
-  readonly member: GroupMember
+  readonly member: GroupMembership
   private readonly options: GroupConsumerOptions
   private timer: NodeJS.Timeout | null = null
   private heartbeats: NodeJS.Timeout | null = null
@@ -55,20 +59,19 @@ export class GroupConsumer {
   constructor(store: Store, group: string, topics: string[], options: GroupConsumerOptions) {
     this.options = options
     for (const t of topics) store.readTopic(t) // unknown topics fail here, before joining
-    this.consumer = new Consumer(store, topics, {manual: true, onNotice: options.onNotice, arena: options.arena})
-    this.member = new GroupMember(
-      store,
-      group,
-      topics,
-      {
-        assigned: (tp, offset) => {
-          this.consumer.assign(tp.topic, tp.partition, offset)
-        },
-        revoked: (tp) => this.revoke(tp),
-        positions: () => this.positions(),
+    this.consumer = new Consumer(store, topics, {manual: true, onNotice: options.onNotice, arena: options.arena, stopAtTimestamp: options.stopAtTimestamp})
+    const hooks = {
+      assigned: (tp: TopicPartition, offset: number) => {
+        this.consumer.assign(tp.topic, tp.partition, offset)
       },
-      options,
-    )
+      revoked: (tp: TopicPartition) => this.revoke(tp),
+      positions: () => this.positions(),
+    }
+    // While a broker runs it coordinates the store's groups: join through it, so kcat or kafka-python members share the group.
+    const broker = listRegistrations(store.dataDir).brokers.find((b) => isBrokerAlive(b, options.clock))
+    this.member = broker
+      ? new WireGroupMember(store, group, topics, hooks, {...options, broker: {host: broker.host, port: broker.port}})
+      : new GroupMember(store, group, topics, hooks, options)
   }
 
   private ownedKey = ''

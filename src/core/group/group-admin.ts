@@ -6,18 +6,43 @@
 import {lstatSync, readdirSync, rmSync, renameSync, unlinkSync, type Stats} from 'node:fs'
 import {join} from 'node:path'
 import {randomBytes} from 'node:crypto'
-import {LogpipeError, NotFoundError, StoreError, UsageError} from '../errors.js'
+import {GroupNotEmptyError, LogpipeError, NotFoundError, StoreError, UsageError} from '../errors.js'
 import {LogReader} from '../log/log-reader.js'
 import type {Store} from '../store/store.js'
 import {validateGroupName} from '../store/names.js'
 import {assign, tpKey, type AssignmentStrategy, type TopicPartition} from './assignors.js'
-import {groupDir} from './group-member.js'
+import {type ClassicGroupState, type CoordinatorFile, liveCoordinatedMembers} from './coordinator-file.js'
+import {ensureGroup, groupDir} from './group-member.js'
 import {groupStrategy, isMemberAlive, readMembers, type MemberInfo} from './membership.js'
-import {OffsetStore} from './offset-store.js'
+import {type CommittedOffset, OffsetStore} from './offset-store.js'
 import {listNames, withGroupLock} from './group-files.js'
 import {type Clock, systemClock} from '../clock.js'
 
-export type GroupState = 'Empty' | 'Stable' | 'PreparingRebalance' | 'Dead'
+/** Kafka's states; a file-based group is never CompletingRebalance (no coordinator hands out its assignment). */
+export type GroupState = ClassicGroupState
+
+/** Who reads a partition, as describe shows it. */
+interface Owner {
+  memberId: string
+  host: string
+  clientId: string
+  pid: number | null
+  position: number | null
+}
+
+/** A member as describe shows it: a file-based one (with pid and positions) or a broker-coordinated one. */
+export interface DescribedMember {
+  memberId: string
+  /** group.instance.id of a static member (KIP-345). */
+  groupInstanceId: string | null
+  clientId: string
+  host: string
+  pid: number | null
+  topics: string[]
+  owned: TopicPartition[]
+  assignment: TopicPartition[]
+  positions: Record<string, number>
+}
 
 export interface GroupSummary {
   group: string
@@ -42,8 +67,11 @@ export interface PartitionLag {
 export interface GroupDescription {
   group: string
   state: GroupState
-  strategy: AssignmentStrategy | null
-  members: Array<MemberInfo & {assignment: TopicPartition[]}>
+  /** The assignment strategy (a coordinated group's chosen protocol: range, roundrobin, cooperative-sticky, ...). */
+  strategy: string | null
+  /** Set when a broker coordinates the group. */
+  coordinator: {brokerId: number; generation: number; protocolType: string | null; leader: string | null} | null
+  members: DescribedMember[]
   partitions: PartitionLag[]
 }
 
@@ -138,52 +166,21 @@ export class GroupAdmin {
 
   describeGroup(group: string): GroupDescription {
     const dir = this.require(group)
+    const coordinated = liveCoordinatedMembers(dir)
+    if (coordinated && coordinated.members.length > 0) return this.describeCoordinated(group, dir, coordinated.file)
     const members = this.liveMembers(group, dir)
     const offsets = this.offsets(dir).readAll()
     const topics = new Set<string>([...offsets.keys(), ...members.flatMap((m) => m.topics)])
-    const partitionsPerTopic = new Map<string, number>()
-    const topicIds = new Map<string, string>()
-    for (const t of topics) {
-      try {
-        const meta = this.store.readTopic(t)
-        partitionsPerTopic.set(t, meta.partitions)
-        topicIds.set(t, meta.id)
-      } catch {}
-    }
+    const partitionsPerTopic = this.partitionCounts(topics)
     const strategy = groupStrategy(members)
     const plan = strategy
       ? assign(strategy, members.map((m) => ({memberId: m.memberId, topics: m.topics, owned: m.owned ?? []})), partitionsPerTopic)
       : new Map<string, TopicPartition[]>()
-    const ownerOf = new Map<string, MemberInfo>()
-    for (const m of members) for (const tp of m.owned ?? []) ownerOf.set(tpKey(tp), m)
-
-    const rows: PartitionLag[] = []
-    for (const topic of [...topics].sort()) {
-      const n = partitionsPerTopic.get(topic)
-      if (n === undefined) continue
-      const subscribed = members.some((m) => m.topics.includes(topic))
-      for (let p = 0; p < n; p++) {
-        const found = offsets.get(topic)?.get(p) ?? null
-        // One a member of an earlier topic of that name committed is none of this one.
-        const committed = found?.topicId !== undefined && found.topicId !== topicIds.get(topic) ? null : found
-        if (!committed && !subscribed) continue
-        const end = this.logEnd(topic, p)
-        const owner = ownerOf.get(`${topic}/${p}`) ?? null
-        rows.push({
-          group,
-          topic,
-          partition: p,
-          currentOffset: committed?.offset ?? null,
-          logEndOffset: end,
-          lag: committed ? Math.max(0, end - committed.offset) : null,
-          position: owner?.positions?.[`${topic}/${p}`] ?? null,
-          consumerId: owner?.memberId ?? null,
-          host: owner?.host ?? null,
-          clientId: owner?.clientId ?? null,
-          pid: owner?.pid ?? null,
-        })
-      }
+    const ownerOf = new Map<string, Owner>()
+    for (const m of members) {
+      for (const tp of m.owned ?? []) ownerOf.set(tpKey(tp), {memberId: m.memberId, host: m.host, clientId: m.clientId, pid: m.pid, position: m.positions?.[tpKey(tp)] ?? null})
     }
+    const subscribed = new Set(members.flatMap((m) => m.topics))
     let state: GroupState
     if (members.length === 0) state = offsets.size > 0 ? 'Empty' : 'Dead'
     else {
@@ -198,8 +195,9 @@ export class GroupAdmin {
       group,
       state,
       strategy,
-      members: members.map((m) => ({...m, assignment: plan.get(m.memberId) ?? []})),
-      partitions: rows,
+      coordinator: null,
+      members: members.map((m) => ({...m, groupInstanceId: null, assignment: plan.get(m.memberId) ?? []})),
+      partitions: this.lagRows(group, offsets, partitionsPerTopic, subscribed, ownerOf),
     }
   }
 
@@ -230,6 +228,85 @@ export class GroupAdmin {
     return out
   }
 
+  /**
+   * A group a broker coordinates: its members are the coordinator's (kcat,
+   * kafka-python, ...), each owning what its leader assigned, as
+   * kafka-consumer-groups shows them; positions are the clients' own and
+   * unknown here.
+   */
+  private describeCoordinated(group: string, dir: string, file: CoordinatorFile): GroupDescription {
+    const offsets = this.offsets(dir).readAll()
+    const topics = new Set<string>([...offsets.keys(), ...file.members.flatMap((m) => [...m.topics, ...m.assignment.map((tp) => tp.topic)])])
+    const partitionsPerTopic = this.partitionCounts(topics)
+    const ownerOf = new Map<string, Owner>()
+    for (const m of file.members) {
+      for (const tp of m.assignment) ownerOf.set(tpKey(tp), {memberId: m.memberId, host: m.clientHost, clientId: m.clientId, pid: null, position: null})
+    }
+    const subscribed = new Set(file.members.flatMap((m) => [...m.topics, ...m.assignment.map((tp) => tp.topic)]))
+    return {
+      group,
+      state: file.state,
+      strategy: file.protocol,
+      coordinator: {brokerId: file.coordinator.brokerId, generation: file.generation, protocolType: file.protocolType, leader: file.leader},
+      members: file.members.map((m) => ({
+        memberId: m.memberId,
+        groupInstanceId: m.groupInstanceId,
+        clientId: m.clientId,
+        host: m.clientHost,
+        pid: null,
+        topics: m.topics,
+        owned: m.assignment,
+        assignment: m.assignment,
+        positions: {},
+      })),
+      partitions: this.lagRows(group, offsets, partitionsPerTopic, subscribed, ownerOf),
+    }
+  }
+
+  private partitionCounts(topics: Set<string>): Map<string, number> {
+    const out = new Map<string, number>()
+    for (const t of topics) {
+      try {
+        out.set(t, this.store.readTopic(t).partitions)
+      } catch {}
+    }
+    return out
+  }
+
+  /** One row per partition with a committed offset or a subscriber: committed, log end, lag, owner. */
+  private lagRows(group: string, offsets: Map<string, Map<number, CommittedOffset>>, partitionsPerTopic: Map<string, number>, subscribed: Set<string>, ownerOf: Map<string, Owner>): PartitionLag[] {
+    const rows: PartitionLag[] = []
+    for (const topic of [...partitionsPerTopic.keys()].sort()) {
+      const n = partitionsPerTopic.get(topic)!
+      let topicId: string | undefined
+      try {
+        topicId = this.store.readTopic(topic).id
+      } catch {}
+      for (let p = 0; p < n; p++) {
+        const found = offsets.get(topic)?.get(p) ?? null
+        // One a member of an earlier topic of that name committed is none of this one.
+        const committed = found?.topicId !== undefined && found.topicId !== topicId ? null : found
+        if (!committed && !subscribed.has(topic)) continue
+        const end = this.logEnd(topic, p)
+        const owner = ownerOf.get(`${topic}/${p}`) ?? null
+        rows.push({
+          group,
+          topic,
+          partition: p,
+          currentOffset: committed?.offset ?? null,
+          logEndOffset: end,
+          lag: committed ? Math.max(0, end - committed.offset) : null,
+          position: owner?.position ?? null,
+          consumerId: owner?.memberId ?? null,
+          host: owner?.host ?? null,
+          clientId: owner?.clientId ?? null,
+          pid: owner?.pid ?? null,
+        })
+      }
+    }
+    return rows
+  }
+
   private logEnd(topic: string, partition: number): number {
     const r = this.reader(topic, partition)
     try {
@@ -245,10 +322,10 @@ export class GroupAdmin {
 
   /** The partitions named by --topic T[:P,...] (repeatable) or --all-topics. */
   resolvePartitions(group: string, topics: string[] | 'all'): TopicPartition[] {
-    const dir = this.require(group)
+    validateGroupName(group)
     const out: TopicPartition[] = []
     if (topics === 'all') {
-      return this.offsets(dir).partitions()
+      return this.offsets(this.require(group)).partitions()
     }
     for (const spec of topics) {
       const [topic, list] = spec.split(':', 2)
@@ -269,7 +346,9 @@ export class GroupAdmin {
 
   /** Works out new offsets without changing anything. */
   planReset(group: string, partitions: TopicPartition[], spec: ResetSpec): ResetPlanRow[] {
-    const dir = this.require(group)
+    validateGroupName(group)
+    // A group that does not exist yet has no offsets: resetting it pre-seeds them, as in Kafka.
+    const dir = this.entry(group) ? this.require(group) : this.dir(group)
     const offsets = this.offsets(dir)
     return partitions.map((tp) => {
       const r = this.reader(tp.topic, tp.partition)
@@ -331,6 +410,8 @@ export class GroupAdmin {
 
   /** Applies a plan, all of it or nothing even if killed; refused while the group has live members. */
   async executeReset(group: string, plan: ResetPlanRow[]): Promise<void> {
+    validateGroupName(group)
+    if (!this.entry(group)) await ensureGroup(this.store.dataDir, group, this.onNotice)
     const dir = this.require(group)
     await this.offsets(dir).resetAll(
       plan.map((row) => ({topic: row.topic, partition: row.partition, offset: row.newOffset})),
@@ -341,8 +422,15 @@ export class GroupAdmin {
   refuseWhileLive(group: string, dir: string, what: string): void {
     const live = this.liveMembers(group, dir)
     if (live.length > 0) {
-      throw new LogpipeError(`cannot ${what} group '${group}': it has ${live.length} live member(s)`, {
+      throw new GroupNotEmptyError(`cannot ${what} group '${group}': it has ${live.length} live member(s)`, {
         hint: 'stop its consumers first (they leave at once on Ctrl-C), then try again',
+      })
+    }
+    // Kafka refuses both while the group has members (NON_EMPTY_GROUP); so does a broker's coordinator here.
+    const coordinated = liveCoordinatedMembers(dir)
+    if (coordinated && coordinated.members.length > 0) {
+      throw new GroupNotEmptyError(`cannot ${what} group '${group}': broker ${coordinated.file.coordinator.brokerId} coordinates it with ${coordinated.members.length} live member(s)`, {
+        hint: 'stop its consumers (they leave the group when they close), then try again',
       })
     }
   }

@@ -11,11 +11,12 @@ import {join} from 'node:path'
 import {type OffsetSpec, resolveOffsetSpec} from '../log/offset-spec.js'
 import type {Store} from '../store/store.js'
 import {validateGroupName} from '../store/names.js'
-import {LogpipeError} from '../errors.js'
+import {LogpipeError, UsageError} from '../errors.js'
 import {type AssignmentStrategy, type TopicPartition, assign, tpKey} from './assignors.js'
 import {Membership, groupStrategy, liveMembers, newMemberId, removeDeadMembers} from './membership.js'
 import {type CommitOutcome, OffsetStore} from './offset-store.js'
 import {PartitionOwnership} from './ownership.js'
+import {liveCoordinatedMembers} from './coordinator-file.js'
 import {ensureDirs, isRecord, readGroupJson, withGroupLock, writeGroupJson} from './group-files.js'
 import {type Clock, systemClock} from '../clock.js'
 
@@ -36,6 +37,12 @@ export interface GroupMemberOptions {
   onNotice?: (message: string) => void
   /** Judges heartbeats, session timeouts and ownership staleness. */
   clock?: Clock
+  /**
+   * Subscribe to the topics matching this instead of a fixed list (Kafka's
+   * pattern subscription): checked every round, so a topic created later
+   * joins the member's topics and the next assignment.
+   */
+  include?: RegExp
 }
 
 export interface PartitionHooks {
@@ -51,6 +58,20 @@ export interface PartitionHooks {
 }
 
 export const DEFAULT_SESSION_TIMEOUT_MS = 10_000
+
+/** The store's topics matching a subscriptionPattern(), sorted. */
+export function matchingTopics(store: Store, pattern: RegExp): string[] {
+  return store.listTopics().filter((t) => pattern.test(t)).sort()
+}
+
+/** Kafka matches a subscription pattern against the whole topic name (Java's Matcher.matches), so it is anchored. */
+export function subscriptionPattern(text: string, flag = '--include'): RegExp {
+  try {
+    return new RegExp(`^(?:${text})$`, 'u')
+  } catch (error) {
+    throw new UsageError(`${flag}: '${text}' is not a regular expression: ${(error as Error).message.replace(/^Invalid regular expression: /, '')}`)
+  }
+}
 
 export function groupDir(store: Store, group: string): string {
   return join(store.dataDir, 'groups', validateGroupName(group))
@@ -95,14 +116,76 @@ export async function ensureGroup(dataDir: string, group: string, onNotice?: (me
   return dir
 }
 
-export class GroupMember {
+/**
+ * Where a member starts reading a partition it was given: the committed
+ * offset when it is within the log and was committed against this topic
+ * (`topicId`), else `startWithoutCommit` or auto.offset.reset. Shared by
+ * file-based members and members through a broker's coordinator: both
+ * read the same offsets files.
+ */
+export function startOffsetFor(
+  store: Store,
+  offsets: OffsetStore,
+  tp: TopicPartition,
+  topicId: string | undefined,
+  options: Pick<GroupMemberOptions, 'autoOffsetReset' | 'startWithoutCommit'>,
+  notice: (message: string) => void,
+  addedSinceJoin = false,
+): number {
+  const reader = store.openReader(tp.topic, tp.partition)
+  try {
+    const start = reader.logStartOffset()
+    const end = reader.logEndOffset()
+    let committed = offsets.read(tp.topic, tp.partition)
+    if (committed?.topicId !== undefined && committed.topicId !== topicId) {
+      notice(`the committed offset ${committed.offset} of ${tpKey(tp)} belongs to an earlier topic of that name (deleted since); ignoring it`)
+      committed = null
+    }
+    if (committed && committed.offset >= start && committed.offset <= end) return committed.offset
+    // A partition added (topic alter --partitions) after this member
+    // joined holds only records written since: latest, or an -o, would
+    // skip those written before this member saw it (Kafka's consumer does,
+    // until its next metadata refresh). The group starts it at its start,
+    // as a plain consume reads partitions added while it runs.
+    if (!committed && addedSinceJoin) return start
+    if (!committed && options.startWithoutCommit) return resolveOffsetSpec(reader, options.startWithoutCommit)
+    const r = options.autoOffsetReset ?? 'earliest'
+    const reset = typeof r === 'function' ? r(tp.topic) : r
+    if (committed) {
+      notice(`committed offset ${committed.offset} of ${tpKey(tp)} is outside the log (${start}..${end}); resetting to ${reset}`)
+    }
+    return reset === 'earliest' ? start : end
+  } finally {
+    reader.close()
+  }
+}
+
+/** What a group consumer needs of its membership, file-based (GroupMember) or through a broker (WireGroupMember). */
+export interface GroupMembership {
+  readonly group: string
+  readonly memberId: string
+  /** groups/<g>/ in the store. */
+  readonly dir: string
+  /** What this member owns now. */
+  readonly ownedPartitions: TopicPartition[]
+  /** Every partition the current assignment gives this member is owned (until then "every partition at its end" says nothing). */
+  readonly holdsItsAssignment: boolean
+  readonly tickIntervalMs: number
+  join(): Promise<void>
+  heartbeat(): void
+  tick(): Promise<void>
+  commit(tp: TopicPartition, offset: number): Promise<CommitOutcome>
+  leave(): Promise<void>
+}
+
+export class GroupMember implements GroupMembership {
   readonly group: string
   readonly dir: string
   readonly memberId: string
   readonly offsets: OffsetStore
   readonly sessionTimeoutMs: number
   private readonly store: Store
-  private readonly topics: string[]
+  private topics: string[]
   private readonly options: GroupMemberOptions
   private readonly hooks: PartitionHooks
   private readonly membership: Membership
@@ -118,7 +201,7 @@ export class GroupMember {
     this.store = store
     this.group = group
     this.dir = groupDir(store, group)
-    this.topics = topics
+    this.topics = options.include ? matchingTopics(store, options.include) : topics
     this.hooks = hooks
     this.options = options
     this.clock = options.clock ?? systemClock
@@ -128,7 +211,7 @@ export class GroupMember {
     this.membership = new Membership(this.dir, {
       memberId: this.memberId,
       clientId: options.clientId ?? 'logpipe',
-      topics,
+      topics: this.topics,
       strategy: options.strategy ?? 'range',
       sessionTimeoutMs: this.sessionTimeoutMs,
     }, this.clock)
@@ -147,6 +230,13 @@ export class GroupMember {
   async join(): Promise<void> {
     await ensureGroup(this.store.dataDir, this.group, this.options.onNotice)
     await this.offsets.settle()
+    // A broker coordinates this group: its members take what their leader assigns, not what file-based members compute.
+    const coordinated = liveCoordinatedMembers(this.dir, this.clock.now())
+    if (coordinated && coordinated.members.length > 0) {
+      throw new LogpipeError(`group '${this.group}' is coordinated by broker ${coordinated.file.coordinator.brokerId}, which has ${coordinated.members.length} live member(s)`, {
+        hint: 'join it through the broker with a Kafka client, or use another group name',
+      })
+    }
     this.membership.join()
     // Like Kafka's INCONSISTENT_GROUP_PROTOCOL: a member cannot join with
     // an assignment strategy other than the group's.
@@ -209,7 +299,11 @@ export class GroupMember {
 
   private async rebalance(): Promise<void> {
     if (this.stopped) return
-    this.membership.heartbeat({owned: this.ownedPartitions, positions: this.hooks.positions()})
+    if (this.options.include) {
+      const now = matchingTopics(this.store, this.options.include)
+      if (now.join('\0') !== this.topics.join('\0')) this.topics = now
+    }
+    this.membership.heartbeat({owned: this.ownedPartitions, positions: this.hooks.positions(), topics: this.topics})
     const now = this.clock.now()
     removeDeadMembers(this.dir, now, (message) => this.notice(message))
     const members = liveMembers(this.dir, now)
@@ -307,39 +401,11 @@ export class GroupMember {
 
   /** The committed offset, or the auto.offset.reset position when there is none or it fell out of the log. */
   startOffset(tp: TopicPartition): number {
-    const reader = this.store.openReader(tp.topic, tp.partition)
-    try {
-      const start = reader.logStartOffset()
-      const end = reader.logEndOffset()
-      let committed = this.offsets.read(tp.topic, tp.partition)
-      const topicId = this.topicIdOf(tp.topic)
-      if (committed?.topicId !== undefined && committed.topicId !== topicId) {
-        this.notice(`the committed offset ${committed.offset} of ${tpKey(tp)} belongs to an earlier topic of that name (deleted since); ignoring it`)
-        committed = null
-      }
-      if (committed && committed.offset >= start && committed.offset <= end) return committed.offset
-      // A partition added (topic alter --partitions) after this member
-      // joined holds only records written since: latest, or an -o, would
-      // skip those written before this member saw it (Kafka's consumer does,
-      // until its next metadata refresh). The group starts it at its start,
-      // as a plain consume reads partitions added while it runs.
-      const atJoin = this.partitionsAtJoin.get(tp.topic)
-      if (!committed && atJoin !== undefined && tp.partition >= atJoin) return start
-      if (!committed && this.options.startWithoutCommit) return resolveOffsetSpec(reader, this.options.startWithoutCommit)
-      const reset = this.autoOffsetReset(tp.topic)
-      if (committed) {
-        this.notice(`committed offset ${committed.offset} of ${tpKey(tp)} is outside the log (${start}..${end}); resetting to ${reset}`)
-      }
-      return reset === 'earliest' ? start : end
-    } finally {
-      reader.close()
-    }
+    const atJoin = this.partitionsAtJoin.get(tp.topic)
+    const addedSinceJoin = atJoin !== undefined && tp.partition >= atJoin
+    return startOffsetFor(this.store, this.offsets, tp, this.topicIdOf(tp.topic), this.options, (m) => this.notice(m), addedSinceJoin)
   }
 
-  private autoOffsetReset(topic: string): AutoOffsetReset {
-    const r = this.options.autoOffsetReset ?? 'earliest'
-    return typeof r === 'function' ? r(topic) : r
-  }
 
   /** The generation of the committed offset, which a new owner's generation must exceed. */
   private committedGeneration(tp: TopicPartition): number {

@@ -195,7 +195,7 @@ export class Membership {
   }
 
   /** Rewrites the member file (rename makes it atomic; no fsync: a heartbeat need not survive a machine crash). */
-  heartbeat(update: Partial<Pick<MemberInfo, 'owned' | 'positions'>> = {}): void {
+  heartbeat(update: Partial<Pick<MemberInfo, 'owned' | 'positions' | 'topics'>> = {}): void {
     if (this.left) return
     this.info = {...this.info, ...update, heartbeatAt: this.clock.now()}
     writeGroupJson(this.path, this.info, {sync: false})

@@ -42,7 +42,21 @@ export interface CommittedOffset {
    * one's. Absent in files of earlier versions and in resets.
    */
   topicId?: string
+  /** The client's metadata string of an OffsetCommit over the wire (absent when none, and in older files). */
+  metadata?: string
 }
+
+/** One partition's offset as a group coordinator commits it: the client's word, checked by the coordinator. */
+export interface CoordinatorCommit {
+  topic: string
+  partition: number
+  offset: number
+  metadata: string | null
+  topicId?: string
+}
+
+/** offset.metadata.max.bytes as Kafka defaults it; a longer string is refused before it gets here. */
+export const MAX_OFFSET_METADATA_BYTES = 4096
 
 export type CommitOutcome = 'committed' | 'unchanged' | 'fenced' | 'backwards'
 
@@ -206,6 +220,46 @@ export class OffsetStore {
     })
   }
 
+  /**
+   * Commits of a broker's group coordinator, all under one lock. Kafka
+   * takes a member's commit as it comes (it may move an offset back: a
+   * consumer that seeked), once the coordinator has checked the member and
+   * its generation, so nothing is refused here. The partition's ownership
+   * generation is kept as it was, as a reset keeps it, so a file-based
+   * owner that comes later still builds above it.
+   *
+   * Clients commit every few seconds, every partition they own, mostly
+   * unchanged: an unchanged offset is not written again, and a changed
+   * one is in the page cache when this returns, not fsynced (a commit of
+   * a hundred partitions fsynced file by file took 0.4 s of the broker's
+   * one thread). That is DESIGN's default durability for records too: it
+   * survives a crash of logpipe, not of the machine, where a file lost
+   * reads as no offset and the client resets by its own policy.
+   */
+  async commitAll(entries: CoordinatorCommit[], memberId: string | null): Promise<void> {
+    for (const e of entries) {
+      validateTopicName(e.topic)
+      if (!isPartition(e.partition) || !isOffset(e.offset)) throw new StoreError(`cannot commit ${e.topic}/${e.partition} at ${e.offset}: not a partition and offset`)
+      if (e.metadata !== null && Buffer.byteLength(e.metadata) > MAX_OFFSET_METADATA_BYTES) throw new StoreError(`the metadata of ${e.topic}/${e.partition} is over ${MAX_OFFSET_METADATA_BYTES} bytes`)
+    }
+    if (memberId !== null) validateMemberId(memberId)
+    await withGroupLock(this.groupDir, async () => {
+      await this.finishJournal()
+      const committedAt = new Date().toISOString()
+      for (const [i, e] of entries.entries()) {
+        const state = this.inspect(e.topic, e.partition)
+        const was = state.kind === 'committed' ? state.committed : null
+        const metadata = e.metadata === null || e.metadata === '' ? undefined : e.metadata
+        if (was && was.offset === e.offset && was.memberId === memberId && was.topicId === e.topicId && was.metadata === metadata) continue
+        const c: CommittedOffset = {offset: e.offset, generation: was?.generation ?? 0, memberId, committedAt}
+        if (e.topicId !== undefined) c.topicId = e.topicId
+        if (metadata !== undefined) c.metadata = metadata
+        this.write(e.topic, e.partition, c, false, false)
+        if (i % YIELD_EVERY === YIELD_EVERY - 1) await new Promise((resolve) => setImmediate(resolve))
+      }
+    })
+  }
+
   /** An operator's reset of one partition (see `resetAll`). */
   async reset(topic: string, partition: number, offset: number): Promise<void> {
     await this.resetAll([{topic, partition, offset}])
@@ -299,9 +353,9 @@ export class OffsetStore {
     })
   }
 
-  private write(topic: string, partition: number, c: CommittedOffset, syncDir = true): void {
+  private write(topic: string, partition: number, c: CommittedOffset, syncDir = true, sync = true): void {
     for (const path of ensureDirs(this.groupDir, OFFSETS_DIR, validateTopicName(topic))) this.notice(`replaced ${path}, which was not a directory`)
-    writeGroupJson(this.path(topic, partition), c, {syncDir})
+    writeGroupJson(this.path(topic, partition), c, {syncDir, sync})
   }
 
   /** Names in `dir` that are a directory or a file, as asked; a link or anything else is not followed. */
@@ -348,8 +402,10 @@ function checkCommitted(v: unknown): CommittedOffset | string {
   if (v.memberId !== null && (typeof v.memberId !== 'string' || !validMemberId(v.memberId))) return 'memberId is not a member id or null'
   if (typeof v.committedAt !== 'string') return 'committedAt is not a string'
   if (v.topicId !== undefined && (typeof v.topicId !== 'string' || !/^[0-9a-f-]{1,64}$/i.test(v.topicId))) return 'topicId is not a topic id'
+  if (v.metadata !== undefined && (typeof v.metadata !== 'string' || Buffer.byteLength(v.metadata) > MAX_OFFSET_METADATA_BYTES)) return 'metadata is not a string of at most 4096 bytes'
   const c: CommittedOffset = {offset: v.offset, generation: v.generation, memberId: v.memberId as string | null, committedAt: v.committedAt}
   if (typeof v.topicId === 'string') c.topicId = v.topicId
+  if (typeof v.metadata === 'string') c.metadata = v.metadata
   return c
 }
 

@@ -31,6 +31,11 @@ import * as fs from 'node:fs'
 import {lstatSync, readdirSync, renameSync, rmSync, rmdirSync, statSync, unlinkSync} from 'node:fs'
 import {hostname} from 'node:os'
 import {join} from 'node:path'
+// Loaded with this module, not on the first lock, although it brings
+// node:assert and graceful-fs: signal-exit (under proper-lockfile) re-raises
+// SIGTERM when its listener finds itself the last one, so it must be
+// registered before consume's and produce's own handlers, which remove
+// themselves when they run (test/e2e/groups-admin.test.ts kills a member so).
 import lockfile from 'proper-lockfile'
 import {LockError, StoreError} from '../errors.js'
 import {readFileNoFollow, symlinkError, writeFileNoFollow} from '../store/fs.js'
@@ -341,9 +346,12 @@ export class PartitionLock {
     const owner = readLeaderInfo(this.dir)
     const who = owner ? ` by pid ${owner.pid} on ${owner.host}` : ''
     const stopped = owner !== null && owner.host === this.host && isStopped(owner.pid)
+    const broker = owner !== null && /^broker \d+$/.test(owner.client) ? owner.client : null
     const hint = stopped
       ? `pid ${owner.pid} is stopped (SIGSTOP); a stopped holder keeps its lock until it continues (kill -CONT ${owner.pid}) or exits`
-      : `another writer holds it; a holder on this host keeps it while it runs, one on another host loses it after ${this.staleMs} ms without a refresh`
+      : broker
+        ? `${broker} leads it and holds its lock while it runs: produce through the broker (\`logpipe broker list\` shows its address) or stop it (\`logpipe ${broker.replace(' ', ' stop --id ')}\`)`
+        : `another writer holds it; a holder on this host keeps it while it runs, one on another host loses it after ${this.staleMs} ms without a refresh`
     return new LockError(`${this.label} is locked${who} for over ${this.timeoutMs} ms`, {hint})
   }
 }

@@ -3,9 +3,9 @@
  * DumpLogSegments. Works on any file of the format, ours or Kafka's: a
  * Kafka index is preallocated with zero entries, which end the listing.
  */
-import {closeSync, fstatSync, openSync, readFileSync} from 'node:fs'
+import {closeSync, fstatSync, openSync, readFileSync, realpathSync} from 'node:fs'
 import {basename} from 'node:path'
-import {CorruptRecordError, NotFoundError, UsageError} from '../errors.js'
+import {CorruptIndexError, CorruptRecordError, NotFoundError, UsageError} from '../errors.js'
 import {crc32c} from '../codec/crc32c.js'
 import {readBatchHeader} from '../record/batch-header.js'
 import * as L from '../record/batch-layout.js'
@@ -13,12 +13,14 @@ import {compressionName} from '../record/compression.js'
 import {RecordReader} from '../record/record.js'
 import {BatchScanner} from './batch-scanner.js'
 import {baseOffsetOf} from './file-names.js'
-import {OFFSET_INDEX_ENTRY_SIZE} from './offset-index.js'
-import {TIME_INDEX_ENTRY_SIZE} from './time-index.js'
+import {OFFSET_INDEX_ENTRY_SIZE, OffsetIndex} from './offset-index.js'
+import {TIME_INDEX_ENTRY_SIZE, TimeIndex} from './time-index.js'
 
 export interface DumpOptions {
   deep: boolean
   printData: boolean
+  /** For index files: only check them as a writer does before trusting one (kafka-dump-log --index-sanity-check). */
+  indexSanityOnly?: boolean
 }
 
 export interface DumpedRecord {
@@ -60,6 +62,8 @@ export interface DumpResult {
   entries?: Array<{offset: number; position?: number; timestamp?: number}>
   /** Bytes at the end that are not a whole valid batch. */
   trailingBytes?: number
+  /** With indexSanityOnly: why the index failed its check; absent when it passed. */
+  sanityProblem?: string
   /** With deep iteration, the first record of each batch that does not decode; `position` is the batch's. */
   corruptRecords?: Array<{offset: number; position: number; what: string}>
   lines: string[]
@@ -85,7 +89,23 @@ export function dumpFile(path: string, options: DumpOptions): DumpResult {
   } finally {
     closeSync(fd)
   }
+  if (options.indexSanityOnly) return checkIndex(path, kind, base)
   return dumpIndex(path, kind, base)
+}
+
+/** The check a writer runs before it trusts an index (Kafka's AbstractIndex.sanityCheck), and its one line. */
+function checkIndex(path: string, kind: 'index' | 'timeindex', base: number): DumpResult {
+  // The user named this file, so a link to it is theirs to follow.
+  const real = realpathSync(path)
+  const index = kind === 'index' ? new OffsetIndex(real, base) : new TimeIndex(real, base)
+  try {
+    index.load().sanityCheck()
+    return {file: path, kind, baseOffset: base, lines: [`${path} passed sanity check.`]}
+  } catch (error) {
+    if (!(error instanceof CorruptIndexError)) throw error
+    const why = error.message.startsWith(`${real}: `) ? error.message.slice(real.length + 2) : error.message
+    return {file: path, kind, baseOffset: base, sanityProblem: why, lines: [`${path} failed sanity check: ${why}`]}
+  }
 }
 
 function dumpLog(path: string, fd: number, base: number, options: DumpOptions): DumpResult {

@@ -14,13 +14,14 @@
  */
 import {closeSync, fdatasyncSync, ftruncateSync, lstatSync, unlinkSync, writeSync} from 'node:fs'
 import {OPEN, openNoFollow, symlinkError} from '../store/fs.js'
-import {CorruptRecordError, DamagedLogError, LockError, RecordTooLargeError} from '../errors.js'
+import {CorruptRecordError, DamagedLogError, LockError, RecordTooLargeError, StoreError} from '../errors.js'
 import {CORRUPT, PARTIAL, checkBatch} from '../record/batch-header.js'
 import * as L from '../record/batch-layout.js'
 import type {BatchBuilder} from '../record/record-batch.js'
 import {PartitionLock, type PartitionLockOptions} from '../lock/partition-lock.js'
 import {type LogConfig, deletesOldSegments, isCompacted} from './log-config.js'
 import {BatchScanner} from './batch-scanner.js'
+import {LeaderEpochCache} from './leader-epoch-cache.js'
 import {compactPartition} from './compaction.js'
 import {type TailState, type Truncation, clearLeftovers, recoverTail} from './recovery.js'
 import {readRecoveryPoint, writeRecoveryPoint} from './recovery-point.js'
@@ -44,13 +45,18 @@ export interface PartitionLogOptions {
   topic?: string
   fsync?: boolean
   lock?: PartitionLockOptions
+  /**
+   * The epoch stamped into appended batches. A broker sets it (setLeaderEpoch)
+   * once it holds the lock; an embedded writer, given none, writes under the
+   * partition's latest epoch in its leader-epoch-checkpoint (0 without one).
+   */
   leaderEpoch?: number
   now?: () => number
 }
 
 export class PartitionLog {
   readonly dir: string
-  readonly config: LogConfig
+  private config_: LogConfig
   readonly lock: PartitionLock
   private readonly scanner: BatchScanner
   private readonly options: PartitionLogOptions
@@ -60,14 +66,35 @@ export class PartitionLog {
   private firstBatchTimestamp: number | null = null
   private housekeepingDone = false
   private readonly now: () => number
+  private leaderEpoch_: number
 
   constructor(dir: string, config: LogConfig, options: PartitionLogOptions = {}) {
     this.dir = dir
-    this.config = config
+    this.config_ = config
     this.options = options
     this.now = options.now ?? Date.now
     this.lock = new PartitionLock(dir, {label: options.label, ...options.lock})
     this.scanner = new BatchScanner()
+    this.leaderEpoch_ = options.leaderEpoch ?? 0
+  }
+
+  /** The epoch the next appended batch is stamped with. */
+  get leaderEpoch(): number {
+    return this.leaderEpoch_
+  }
+
+  /** A broker learns its epoch only once it holds the lock (the partition's last epoch + 1). */
+  setLeaderEpoch(epoch: number): void {
+    this.leaderEpoch_ = epoch
+  }
+
+  get config(): LogConfig {
+    return this.config_
+  }
+
+  /** A long-lived writer (a broker) takes a topic's changed configs (`topic alter --config`) from its next append on. */
+  updateConfig(config: LogConfig): void {
+    this.config_ = config
   }
 
   get label(): string {
@@ -87,6 +114,7 @@ export class PartitionLog {
       const fenceOut = this.lock.takeover === 'stale-holder' || this.lock.takeover === 'orphan'
       if (fenceOut) this.fenceOutPreviousHolder()
       this.refresh()
+      if (this.options.leaderEpoch === undefined) this.leaderEpoch_ = this.latestRecordedEpoch()
       if (fenceOut && this.tail!.size > 0) this.roll(true)
     } catch (error) {
       await this.lock.release()
@@ -210,8 +238,15 @@ export class PartitionLog {
     return results
   }
 
-  private get leaderEpoch(): number {
-    return this.options.leaderEpoch ?? 0
+  /** The partition's current epoch as brokers recorded it; 0 when none did. */
+  private latestRecordedEpoch(): number {
+    try {
+      return Math.max(0, LeaderEpochCache.load(this.dir).latestEpoch)
+    } catch (error) {
+      if (!(error instanceof StoreError)) throw error
+      this.notice(`${this.label}: ${error.message}; writing under epoch 0`)
+      return 0
+    }
   }
 
   private checkWritable(): void {

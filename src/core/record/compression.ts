@@ -4,11 +4,16 @@
  * the LZ4 frame format, zstd frames. The codecs other than gzip live in
  * compression/ and load their packages on first use.
  */
-import {gunzipSync, gzipSync} from 'node:zlib'
+import {createRequire} from 'node:module'
 import {CorruptRecordError, UsageError} from '../errors.js'
 import {lz4Compress, lz4Decompress} from './compression/lz4.js'
 import {snappyCompress, snappyDecompress} from './compression/snappy.js'
 import {zstdCompress, zstdDecompress} from './compression/zstd.js'
+
+// zlib is loaded when a gzip batch is met: loading it costs every command
+// several ms of start-up, and most logs are not compressed.
+let zlib: typeof import('node:zlib') | undefined
+const codecs = () => (zlib ??= createRequire(import.meta.url)('node:zlib') as typeof import('node:zlib'))
 
 export const Compression = {none: 0, gzip: 1, snappy: 2, lz4: 3, zstd: 4} as const
 export type CompressionName = keyof typeof Compression
@@ -31,7 +36,7 @@ export function compress(codec: number, data: Buffer): Buffer {
     case Compression.none:
       return data
     case Compression.gzip:
-      return gzipSync(data)
+      return codecs().gzipSync(data)
     case Compression.snappy:
       return snappyCompress(data)
     case Compression.lz4:
@@ -67,7 +72,7 @@ export function decompress(codec: number, data: Buffer, maxSize: number): Buffer
 
 function gunzip(data: Buffer, maxSize: number): Buffer {
   try {
-    return gunzipSync(data, {maxOutputLength: maxSize})
+    return codecs().gunzipSync(data, {maxOutputLength: maxSize})
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
       throw new CorruptRecordError(`gzip batch inflates past ${maxSize} bytes, more than a batch's records may take`)

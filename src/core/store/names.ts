@@ -31,6 +31,16 @@ export const validateTopicName = (name: string) => validateName('topic', name)
 export const validateGroupName = (name: string) => validateName('group', name)
 
 /**
+ * Internal topics are the ones a system keeps for itself, named with a
+ * leading "__" as Kafka names its own (__consumer_offsets,
+ * __transaction_state) and Connect and Streams theirs; kafka-topics
+ * --exclude-internal leaves them out.
+ */
+export function isInternalTopic(name: string): boolean {
+  return name.startsWith('__')
+}
+
+/**
  * A member id becomes a file name (`members/<id>.json`), so it follows the
  * same rule as a name, and cannot start with '.' (the store's temporary and
  * internal files do).

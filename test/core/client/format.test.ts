@@ -70,7 +70,7 @@ describe('-F steps', () => {
       }
     })()
     expect(error).toBeInstanceOf(UsageError)
-    expect((error as UsageError).message).toBe("-F/--format: unknown token '%q'")
+    expect((error as UsageError).message).toBe("-f/--format: unknown token '%q'")
     expect((error as UsageError).hint).toMatch(/%t %p %o/)
   })
 })

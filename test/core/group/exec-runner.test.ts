@@ -63,8 +63,10 @@ describe('ExecRunner', () => {
   test('retries, then the dead-letter callback: the record counts as handed on', async () => {
     const dir = tempDir()
     const failures: ExecFailure[] = []
+    const stderr: Buffer[] = []
     const runner = new ExecRunner({
       command: `echo x >> ${JSON.stringify(join(dir, 'attempts'))}; echo oops >&2; exit 4`,
+      stderr: {write: (chunk: Buffer) => stderr.push(chunk)},
       concurrency: 1,
       retries: 2,
       backoffMs: 1,
@@ -77,6 +79,8 @@ describe('ExecRunner', () => {
     expect(readFileSync(join(dir, 'attempts'), 'utf8')).toBe('x\nx\nx\n')
     expect(failures).toHaveLength(1)
     expect(failures[0]).toMatchObject({exitCode: 4, signal: null, attempts: 3, stderrTail: 'oops\n'})
+    // Each attempt's stderr is passed on as it comes.
+    expect(Buffer.concat(stderr).toString()).toBe('oops\noops\noops\n')
     expect(failures[0].job.offset).toBe(0)
     expect(runner.fatal).toBeNull()
     expect(runner.safePosition('t', 0, 1)).toBe(1)

@@ -5,7 +5,7 @@
  * ownership generation ('fenced'), and a refused commit leaves the file as
  * it was. Only an operator's reset moves an offset anywhere.
  */
-import {readdirSync, readFileSync, writeFileSync, mkdirSync} from 'node:fs'
+import {readdirSync, readFileSync, statSync, writeFileSync, mkdirSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, test} from 'vitest'
 import {StoreError} from '../../../src/core/errors.js'
@@ -95,5 +95,24 @@ describe('OffsetStore', () => {
     writeFileSync(fileOf(dir, 't', 0), '{"offset": 1, "generation": 1, "memberId": null, "committedAt": ""}')
     writeFileSync(join(dir, 'offsets', 't', '.0.json.abc.tmp'), '{')
     expect([...new OffsetStore(dir).readAll().get('t')!.keys()]).toEqual([0])
+  })
+})
+
+describe('OffsetStore.commitAll (a broker coordinator\'s commits)', () => {
+  test('the client\'s word: back as well as forward, the ownership generation kept, metadata and topic id stored; an unchanged offset is not rewritten', async () => {
+    const dir = tempDir()
+    const s = new OffsetStore(dir)
+    expect(await s.commit('t', 0, 9, 4, 'file-member')).toBe('committed')
+    await s.commitAll([{topic: 't', partition: 0, offset: 3, metadata: 'm', topicId: 'abc-1'}, {topic: 't', partition: 1, offset: 7, metadata: null}], 'wire-1')
+    expect(s.read('t', 0)).toMatchObject({offset: 3, generation: 4, memberId: 'wire-1', metadata: 'm', topicId: 'abc-1'})
+    expect(s.read('t', 1)).toMatchObject({offset: 7, generation: 0, memberId: 'wire-1'})
+    expect(s.read('t', 1)!.metadata).toBeUndefined()
+    const ino = statSync(fileOf(dir, 't', 0)).ino
+    await s.commitAll([{topic: 't', partition: 0, offset: 3, metadata: 'm', topicId: 'abc-1'}], 'wire-1')
+    expect(statSync(fileOf(dir, 't', 0)).ino).toBe(ino)
+    await s.commitAll([{topic: 't', partition: 0, offset: 4, metadata: 'm', topicId: 'abc-1'}], null)
+    expect(statSync(fileOf(dir, 't', 0)).ino).not.toBe(ino)
+    expect(s.read('t', 0)).toMatchObject({offset: 4, memberId: null})
+    await expect(s.commitAll([{topic: 't', partition: 0, offset: 1, metadata: 'x'.repeat(4097)}], null)).rejects.toThrow(StoreError)
   })
 })

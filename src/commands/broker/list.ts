@@ -1,0 +1,45 @@
+import {type BrokerRegistration, isBrokerAlive, listRegistrations} from '../../core/broker/registry.js'
+import {formatAddress} from '../../core/broker/listen-address.js'
+import {LogpipeCommand} from '../../cli/base-command.js'
+import {table} from '../../cli/style.js'
+
+export interface BrokerListEntry {
+  id: number
+  address: string
+  pid: number
+  host: string
+  alive: boolean
+  lastHeartbeat: string
+  partitionsLed: number
+  startedAt: string
+}
+
+export default class BrokerList extends LogpipeCommand<typeof BrokerList> {
+  static override summary = 'List the brokers registered in the store, with their health.'
+  static override description = 'From brokers/<id>.json: a broker is alive while it heartbeats within its session timeout and, on this host, its process runs. PARTITIONS is how many partitions it leads.'
+  static override examples = ['<%= config.bin %> broker list', '<%= config.bin %> broker list --json']
+
+  async run(): Promise<BrokerListEntry[]> {
+    const {brokers, damaged} = listRegistrations(this.store.dataDir)
+    for (const d of damaged) this.notice(d)
+    const entries = brokers.map((b: BrokerRegistration) => ({
+      id: b.id,
+      address: formatAddress(b),
+      pid: b.pid,
+      host: b.processHost,
+      alive: isBrokerAlive(b),
+      lastHeartbeat: new Date(b.heartbeatMs).toISOString(),
+      partitionsLed: b.partitions.length,
+      startedAt: b.startedAt,
+    }))
+    if (entries.length > 0) {
+      this.say(
+        table(
+          ['ID', 'ADDRESS', 'PID', 'ALIVE', 'LAST HEARTBEAT', 'PARTITIONS'],
+          entries.map((e) => [e.id, e.address, e.pid, e.alive ? 'yes' : 'no', e.lastHeartbeat, e.partitionsLed]),
+        ),
+      )
+    }
+    return entries
+  }
+}

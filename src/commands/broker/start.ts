@@ -1,0 +1,56 @@
+import * as Flags from '@oclif/core/flags'
+import {parseBrokerConfig} from '../../core/broker/broker-config.js'
+import {LOG_LEVELS, type LogLevel, createBrokerLog} from '../../core/broker/broker-log.js'
+import {Broker} from '../../core/broker/broker.js'
+import {DEFAULT_LISTEN, formatAddress, parseListenAddress} from '../../core/broker/listen-address.js'
+import {MAX_BROKER_ID} from '../../core/broker/registry.js'
+import {LogpipeCommand} from '../../cli/base-command.js'
+import {intFlag} from '../../cli/flags.js'
+
+export default class BrokerStart extends LogpipeCommand<typeof BrokerStart> {
+  static override summary = 'Run a broker that serves the store over the Kafka protocol.'
+  static override description =
+    'Leads every partition of the store (their write locks, under a new leader epoch each), listens on loopback, prints the address it listens on as one line on stdout, and registers in brokers/<id>.json. kcat, kafka-python and kafkajs then produce and consume against it. Runs in the foreground, one log line per notable event on stderr; SIGTERM or Ctrl-C finishes the requests in flight, releases every lock and deregisters.'
+  static override examples = [
+    '<%= config.bin %> broker start',
+    '<%= config.bin %> broker start --id 1 --listen 127.0.0.1:9093 --log-level debug',
+    '<%= config.bin %> broker start -X auto.create.topics.enable=false -X num.partitions=3',
+  ]
+  static override enableJsonFlag = false
+  static override flags = {
+    id: intFlag({name: '--id', summary: 'Broker id.', min: 0, max: MAX_BROKER_ID, default: 0}),
+    listen: Flags.string({summary: 'HOST:PORT to listen on, loopback only (default 127.0.0.1:9092, or the next free port; port 0: any free port).'}),
+    'log-level': Flags.string({summary: 'Least severe log lines shown on stderr.', options: [...LOG_LEVELS], default: 'info'}),
+    config: Flags.string({char: 'X', summary: 'Broker config key=value (repeatable), Kafka names: auto.create.topics.enable, num.partitions, socket.request.max.bytes, ...', multiple: true, default: []}),
+  }
+
+  protected override createsStore(): boolean {
+    return true
+  }
+
+  async run(): Promise<void> {
+    const config = parseBrokerConfig(this.flags.config)
+    const listen = this.flags.listen === undefined ? DEFAULT_LISTEN : parseListenAddress(this.flags.listen)
+    const level = this.flags.quiet ? 'error' : (this.flags['log-level'] as LogLevel)
+    const log = createBrokerLog(level, (line) => process.stderr.write(line))
+    const broker = await Broker.start({
+      dataDir: this.store.dataDir,
+      id: this.flags.id,
+      host: listen.host,
+      port: listen.port,
+      nextFreePort: this.flags.listen === undefined,
+      config,
+      log,
+    })
+    process.stdout.write(formatAddress({host: broker.host, port: broker.port}) + '\n')
+    const stop = () => void broker.stop()
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+    try {
+      await broker.stopped
+    } finally {
+      process.off('SIGINT', stop)
+      process.off('SIGTERM', stop)
+    }
+  }
+}

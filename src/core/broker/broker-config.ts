@@ -1,0 +1,102 @@
+/**
+ * Broker configs: Kafka's names and defaults for what this broker does,
+ * set with `broker start -X key=value`. Every value is range-checked when
+ * given, so a typo is a usage error naming the key, not a surprise later.
+ */
+import {UsageError} from '../errors.js'
+
+export interface BrokerConfig {
+  'broker.heartbeat.interval.ms': number
+  'broker.session.timeout.ms': number
+  'socket.request.max.bytes': number
+  'connections.max.idle.ms': number
+  /** How long a request may take to arrive once its first byte has (a half frame that stalls is dropped). */
+  'request.timeout.ms': number
+  'auto.create.topics.enable': boolean
+  'num.partitions': number
+  'default.replication.factor': number
+  'message.max.bytes': number
+  'delete.topic.enable': boolean
+  /** Requests of one connection read ahead while earlier ones are handled (Kafka's is per broker). */
+  'queued.max.requests': number
+  /** How often the broker looks for topics and partitions created since it started. */
+  'leadership.scan.interval.ms': number
+  /** The group coordinator's (Kafka's names and defaults). */
+  'group.initial.rebalance.delay.ms': number
+  'group.min.session.timeout.ms': number
+  'group.max.session.timeout.ms': number
+  'group.max.size': number
+}
+
+interface Spec {
+  default: number | boolean
+  min?: number
+  max?: number
+  doc: string
+}
+
+const INT_MAX = 0x7fffffff
+
+export const BROKER_CONFIG_SPECS: Record<keyof BrokerConfig, Spec> = {
+  'broker.heartbeat.interval.ms': {default: 2000, min: 10, max: INT_MAX, doc: 'how often the broker refreshes brokers/<id>.json'},
+  'broker.session.timeout.ms': {default: 9000, min: 100, max: INT_MAX, doc: 'a broker without a heartbeat this long is not alive'},
+  'socket.request.max.bytes': {default: 104857600, min: 1024, max: INT_MAX, doc: 'largest request frame accepted'},
+  'connections.max.idle.ms': {default: 600000, min: 100, max: INT_MAX, doc: 'close connections idle this long'},
+  'request.timeout.ms': {default: 30000, min: 100, max: INT_MAX, doc: 'close a connection whose request is not all there this long after it began'},
+  'auto.create.topics.enable': {default: true, doc: 'Metadata for a missing topic creates it'},
+  'num.partitions': {default: 1, min: 1, max: 10000, doc: 'partitions of an auto-created topic'},
+  'default.replication.factor': {default: 1, min: 1, max: 100, doc: 'replication factor of an auto-created topic'},
+  'message.max.bytes': {default: 1048588, min: 0, max: INT_MAX, doc: 'largest batch, unless the topic sets max.message.bytes'},
+  'delete.topic.enable': {default: true, doc: 'DeleteTopics may delete topics'},
+  'queued.max.requests': {default: 500, min: 1, max: 100000, doc: 'requests read ahead per connection'},
+  'leadership.scan.interval.ms': {default: 1000, min: 10, max: INT_MAX, doc: 'how often new topics and partitions are looked for'},
+  'group.initial.rebalance.delay.ms': {default: 3000, min: 0, max: INT_MAX, doc: 'how long a new group waits for more members before its first rebalance'},
+  'group.min.session.timeout.ms': {default: 6000, min: 0, max: INT_MAX, doc: 'smallest session timeout a member may ask for'},
+  'group.max.session.timeout.ms': {default: 1800000, min: 0, max: INT_MAX, doc: 'largest session timeout a member may ask for'},
+  'group.max.size': {default: INT_MAX, min: 1, max: INT_MAX, doc: 'most members a group may have'},
+}
+
+export type BrokerConfigKey = keyof BrokerConfig
+
+export function isBrokerConfigKey(key: string): key is BrokerConfigKey {
+  return Object.hasOwn(BROKER_CONFIG_SPECS, key)
+}
+
+export function defaultBrokerConfig(): BrokerConfig {
+  const out: Record<string, number | boolean> = {}
+  for (const [key, spec] of Object.entries(BROKER_CONFIG_SPECS)) out[key] = spec.default
+  return out as unknown as BrokerConfig
+}
+
+/** `-X key=value` pairs over the defaults; an unknown key or a bad value is a UsageError naming it. */
+export function parseBrokerConfig(pairs: readonly string[]): BrokerConfig {
+  const config = defaultBrokerConfig() as unknown as Record<string, number | boolean>
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=')
+    if (eq <= 0) throw new UsageError(`-X expects key=value, not '${pair}'`)
+    const key = pair.slice(0, eq)
+    const raw = pair.slice(eq + 1).trim()
+    if (!isBrokerConfigKey(key)) {
+      throw new UsageError(`unknown broker config '${key}'`, {hint: `known: ${Object.keys(BROKER_CONFIG_SPECS).join(', ')}`})
+    }
+    const spec = BROKER_CONFIG_SPECS[key]
+    if (typeof spec.default === 'boolean') {
+      if (raw !== 'true' && raw !== 'false') throw new UsageError(`broker config ${key} must be true or false, not '${raw}'`)
+      config[key] = raw === 'true'
+      continue
+    }
+    const n = Number(raw)
+    if (!/^-?\d+$/.test(raw) || !Number.isSafeInteger(n) || n < (spec.min ?? -Infinity) || n > (spec.max ?? Infinity)) {
+      throw new UsageError(`broker config ${key} must be an integer between ${spec.min} and ${spec.max}, not '${raw}'`)
+    }
+    config[key] = n
+  }
+  const c = config as unknown as BrokerConfig
+  if (c['broker.heartbeat.interval.ms'] >= c['broker.session.timeout.ms']) {
+    throw new UsageError(
+      `broker.heartbeat.interval.ms (${c['broker.heartbeat.interval.ms']}) must be below broker.session.timeout.ms (${c['broker.session.timeout.ms']})`,
+      {hint: 'a broker would be seen dead between two of its own heartbeats'},
+    )
+  }
+  return c
+}

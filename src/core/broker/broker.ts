@@ -1,0 +1,164 @@
+/**
+ * A broker: the store's partitions led (replica-manager.ts), the Kafka
+ * protocol served on a loopback address (server.ts, dispatcher.ts and the
+ * handlers of src/core/wire/api/), and its registration in
+ * brokers/<id>.json with a heartbeat (registry.ts).
+ *
+ * Start order: refuse a live broker of the same id, lead the partitions,
+ * listen, register (so what `broker list` shows can be reached). Stop
+ * order, the reverse: stop accepting and end long polls, answer what is in
+ * flight, let go of every lock (recovery points move to the log ends),
+ * deregister.
+ */
+import {BrokerAlreadyRunningError} from '../errors.js'
+import {Store} from '../store/store.js'
+import {FrameSplitter} from '../wire/frame.js'
+import type {BrokerConfig} from './broker-config.js'
+import type {BrokerContext, SupportedApi} from './broker-context.js'
+import type {BrokerLog} from './broker-log.js'
+import {Dispatcher, loadHandlers} from './dispatcher.js'
+import {BrokerRegistry, type BrokerRegistration, isBrokerAlive, listRegistrations, readRegistration} from './registry.js'
+import {ReplicaManager} from './replica-manager.js'
+import {BrokerServer} from './server.js'
+
+export interface BrokerOptions {
+  /** The data directory (resolved as every command resolves it). */
+  dataDir?: string
+  id: number
+  host: string
+  port: number
+  /** Move on to the next port when `port` is taken (the default listener). */
+  nextFreePort: boolean
+  config: BrokerConfig
+  log: BrokerLog
+  /** Handler files' directory (tests); src/core/wire/api by default. */
+  handlersDir?: string
+}
+
+export class Broker implements BrokerContext {
+  readonly brokerId: number
+  readonly store: Store
+  /** @internal The partitions this broker leads; handlers reach them through BrokerContext. */
+  readonly replicas: ReplicaManager
+  readonly config: BrokerConfig
+  readonly log: BrokerLog
+  readonly clusterId: string
+  private readonly abort = new AbortController()
+  private readonly options: BrokerOptions
+  private server: BrokerServer | null = null
+  private registry: BrokerRegistry | null = null
+  private dispatcher: Dispatcher | null = null
+  private stopping_: Promise<void> | null = null
+  private resolveStopped!: () => void
+  /** Resolves once the broker has stopped, by stop() or because its registration was taken over. */
+  readonly stopped: Promise<void>
+  host = ''
+  port = 0
+
+  private constructor(options: BrokerOptions, store: Store) {
+    this.options = options
+    this.brokerId = options.id
+    this.config = options.config
+    this.log = options.log
+    this.store = store
+    this.clusterId = store.info.storeId
+    this.replicas = new ReplicaManager(store, {brokerId: options.id, log: options.log})
+    this.stopped = new Promise((resolve) => (this.resolveStopped = resolve))
+  }
+
+  static async start(options: BrokerOptions): Promise<Broker> {
+    const store = Store.open(options.dataDir, {create: true, onNotice: (m) => options.log.warn(m)})
+    const existing = readRegistration(store.dataDir, options.id)
+    if (existing && isBrokerAlive(existing)) {
+      throw new BrokerAlreadyRunningError(`broker ${options.id} is already running (pid ${existing.pid}, listening on ${existing.host}:${existing.port})`, {
+        hint: `stop it (\`logpipe broker stop --id ${options.id}\`) or start this one with another --id`,
+      })
+    }
+    const broker = new Broker(options, store)
+    try {
+      await broker.startParts()
+    } catch (error) {
+      await broker.stop()
+      throw error
+    }
+    return broker
+  }
+
+  private async startParts(): Promise<void> {
+    const o = this.options
+    const c = this.config
+    const handlers = await loadHandlers(o.handlersDir)
+    this.dispatcher = new Dispatcher(handlers, this)
+    await this.replicas.start(c['leadership.scan.interval.ms'])
+    this.server = new BrokerServer({
+      host: o.host,
+      port: o.port,
+      nextFreePort: o.nextFreePort,
+      log: this.log,
+      handle: (frame, connection) => this.dispatcher!.handle(frame, connection),
+      frames: () => new FrameSplitter(c['socket.request.max.bytes']),
+      idleMs: c['connections.max.idle.ms'],
+      requestTimeoutMs: c['request.timeout.ms'],
+      maxQueued: c['queued.max.requests'],
+    })
+    const address = await this.server.listen()
+    this.host = address.host
+    this.port = address.port
+    this.registry = new BrokerRegistry(this.store.dataDir, {
+      id: this.brokerId,
+      host: this.host,
+      port: this.port,
+      logDir: this.store.dataDir,
+      heartbeatIntervalMs: c['broker.heartbeat.interval.ms'],
+      sessionTimeoutMs: c['broker.session.timeout.ms'],
+      partitions: () => this.replicas.led(),
+      onError: (error) => this.log.error(`heartbeat: ${error.message}`),
+      onLost: (by) => {
+        this.log.error(`broker ${this.brokerId}'s registration was taken over${by ? ` by pid ${by.pid} on ${by.processHost}` : ''}; stopping`)
+        void this.stop()
+      },
+    })
+    this.registry.register()
+    this.registry.startHeartbeat()
+    this.log.info(`broker ${this.brokerId} serving ${this.store.dataDir} on ${this.host}:${this.port} (${this.replicas.led().length} partitions led)`)
+  }
+
+  get stopping(): AbortSignal {
+    return this.abort.signal
+  }
+
+  liveBrokers(): BrokerRegistration[] {
+    const live = listRegistrations(this.store.dataDir).brokers.filter((b) => isBrokerAlive(b))
+    if (!live.some((b) => b.id === this.brokerId) && this.registry) {
+      // Between start and the first write of the file, or a heartbeat being written: we are alive all the same.
+      const self = readRegistration(this.store.dataDir, this.brokerId)
+      if (self) live.push(self)
+    }
+    return live.sort((a, b) => a.id - b.id)
+  }
+
+  supportedApis(): SupportedApi[] {
+    return this.dispatcher?.supported ?? []
+  }
+
+  /** Graceful stop; concurrent callers share it. */
+  stop(): Promise<void> {
+    this.stopping_ ??= this.stopNow().finally(() => this.resolveStopped())
+    return this.stopping_
+  }
+
+  private async stopNow(): Promise<void> {
+    // A start that failed half way says why once, in its error; no stop lines after it.
+    const started = this.registry !== null
+    if (started) this.log.info(`broker ${this.brokerId} stopping`)
+    this.abort.abort()
+    this.registry?.stopHeartbeat()
+    try {
+      await this.server?.close()
+    } finally {
+      await this.replicas.stop()
+      this.registry?.deregister()
+    }
+    if (started) this.log.info(`broker ${this.brokerId} stopped`)
+  }
+}

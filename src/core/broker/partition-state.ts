@@ -1,0 +1,289 @@
+/**
+ * One partition as its leader broker keeps it (Kafka's `Partition`): the
+ * write lock, held for as long as the broker leads; the leader epoch, a new
+ * one each time this broker becomes leader (the partition's last epoch + 1,
+ * recorded in leader-epoch-checkpoint at the log end), stamped by
+ * `appendAsLeader` into every batch; and the waiters a Fetch leaves to be
+ * woken by the next append.
+ *
+ * A lock that is no longer ours (isCurrent false: a topic deleted under us,
+ * a taker on another host) ends the leadership at once: every later append
+ * is a NotLeaderError (NOT_LEADER_OR_FOLLOWER), nothing more is written.
+ */
+import {LockError, NotLeaderError} from '../errors.js'
+import {LeaderEpochCache} from '../log/leader-epoch-cache.js'
+import {ErrorCode} from '../wire/error-codes.js'
+import type {LogConfig} from '../log/log-config.js'
+import {LogReader, READ_BUFFER_SIZE} from '../log/log-reader.js'
+import {batchLastOffset, batchSize} from '../record/batch-header.js'
+import {RecordReader} from '../record/record.js'
+import {type AppendResult, PartitionLog} from '../log/partition-log.js'
+
+export interface PartitionStateOptions {
+  brokerId: number
+  /** How long to wait for the lock (an embedded producer's burst) before giving up for now. */
+  lockTimeoutMs: number
+  onNotice: (message: string) => void
+  now?: () => number
+}
+
+/**
+ * One read buffer for the fetches of every partition: a read is copied out
+ * at once (the response keeps the copy while the socket writes it), so a
+ * partition's reader never needs a buffer of its own between fetches.
+ */
+let sharedReadBuffer: Buffer | null = null
+
+/** Room below which a fetch stops reading rather than read again for a batch that may not fit. */
+const LITTLE_ROOM = 64 * 1024
+
+export class PartitionState {
+  readonly topic: string
+  readonly partition: number
+  readonly dir: string
+  private config_: LogConfig
+  private readonly log: PartitionLog
+  private readonly epochs: LeaderEpochCache
+  private readonly reader: LogReader
+  private leaderEpoch_ = -1
+  private lost = false
+  private readonly waiters = new Set<() => void>()
+  /** Where the fetch reader stands: the offset after the last batch it handed out, -1 when it must seek. */
+  private cursor = -1
+
+  private constructor(topic: string, partition: number, dir: string, config: LogConfig, log: PartitionLog, epochs: LeaderEpochCache) {
+    this.topic = topic
+    this.partition = partition
+    this.dir = dir
+    this.config_ = config
+    this.log = log
+    this.epochs = epochs
+    sharedReadBuffer ??= Buffer.allocUnsafe(READ_BUFFER_SIZE)
+    this.reader = new LogReader(dir, sharedReadBuffer)
+  }
+
+  /**
+   * Takes the partition's lock and becomes its leader under a new epoch.
+   * A LockError when another live writer holds it past the timeout.
+   */
+  static async lead(topic: string, partition: number, dir: string, config: LogConfig, options: PartitionStateOptions): Promise<PartitionState> {
+    const label = `topic ${topic} partition ${partition}`
+    const log = new PartitionLog(dir, config, {
+      label,
+      topic,
+      onNotice: options.onNotice,
+      now: options.now,
+      leaderEpoch: 0,
+      lock: {client: `broker ${options.brokerId}`, timeoutMs: options.lockTimeoutMs, now: options.now},
+    })
+    await log.acquire()
+    try {
+      const epochs = LeaderEpochCache.load(dir)
+      const state = new PartitionState(topic, partition, dir, config, log, epochs)
+      state.becomeLeader()
+      return state
+    } catch (error) {
+      await log.release()
+      throw error
+    }
+  }
+
+  /** The epoch bump, under the lock: what lies past the log end is forgotten, then a new epoch begins there. */
+  private becomeLeader(): void {
+    const end = this.log.logEndOffset
+    this.epochs.truncateFromEnd(end + 1)
+    const start = this.reader.logStartOffset()
+    let last = this.epochs.latestEpoch
+    // Batches written without brokers carry epoch 0: record it, so the epoch after it is 1.
+    if (last < 0 && end > start) {
+      this.epochs.assign(0, start)
+      last = 0
+    }
+    this.leaderEpoch_ = last + 1
+    this.epochs.assign(this.leaderEpoch_, end)
+    this.log.setLeaderEpoch(this.leaderEpoch_)
+  }
+
+  get config(): LogConfig {
+    return this.config_
+  }
+
+  /** topic.json changed (`topic alter --config`): the next appends follow it. */
+  updateConfig(config: LogConfig): void {
+    if (JSON.stringify(config) === JSON.stringify(this.config_)) return
+    this.config_ = config
+    this.log.updateConfig(config)
+  }
+
+  get leaderEpoch(): number {
+    return this.leaderEpoch_
+  }
+
+  /**
+   * Kafka's check of the leader epoch a client believes current (-1: no
+   * check): an older one is fenced, a newer one not known here yet.
+   */
+  checkLeaderEpoch(current: number): 'ok' | 'fenced' | 'unknown' {
+    if (current < 0 || current === this.leaderEpoch_) return 'ok'
+    return current < this.leaderEpoch_ ? 'fenced' : 'unknown'
+  }
+
+  /** Still the leader: the lock taken is the one in place. One stat. */
+  get isLeader(): boolean {
+    if (this.lost) return false
+    if (this.log.holdsLock && this.log.lock.isCurrent()) return true
+    this.lost = true
+    return false
+  }
+
+  get logEndOffset(): number {
+    return this.log.logEndOffset
+  }
+
+  /** With one replica, every appended record is committed. */
+  get highWatermark(): number {
+    return this.log.logEndOffset
+  }
+
+  logStartOffset(): number {
+    return this.reader.logStartOffset()
+  }
+
+  /**
+   * Produce: the batches as the client sent them, offsets assigned and the
+   * epoch stamped in (the bytes are changed in place). Waiters are woken.
+   */
+  appendAsLeader(batches: Buffer): AppendResult[] {
+    if (!this.isLeader) throw this.notLeader()
+    let results: AppendResult[]
+    try {
+      results = this.log.appendAsLeader(batches)
+    } catch (error) {
+      if (error instanceof LockError) {
+        this.lost = true
+        throw this.notLeader()
+      }
+      throw error
+    }
+    this.wake()
+    return results
+  }
+
+  /**
+   * Fetch: whole batches from the one holding `offset`, up to `maxBytes`,
+   * but always the first batch whole even when it is larger (as Kafka, so a
+   * consumer with a small limit still progresses). A copy the caller keeps;
+   * null when there is nothing at `offset` yet.
+   */
+  read(offset: number, maxBytes: number): Buffer | null {
+    if (offset !== this.cursor) this.reader.seek(offset)
+    // From here the reader stands wherever its polls leave it; set again once we know.
+    this.cursor = -1
+    const parts: Buffer[] = []
+    let total = 0
+    let next = offset
+    for (;;) {
+      const range = this.reader.poll()
+      if (range === null) {
+        this.cursor = next
+        break
+      }
+      let start = range.start
+      let end = start
+      let full = false
+      for (let pos = range.start; pos < range.end; ) {
+        const size = batchSize(range.buf, pos)
+        const last = batchLastOffset(range.buf, pos)
+        if (last < offset) {
+          // Before the offset asked for (the seek starts at an index entry at or below it).
+          pos += size
+          start = end = pos
+          continue
+        }
+        if (total + (end - start) + size > maxBytes && total + (end - start) > 0) {
+          full = true
+          break
+        }
+        next = last + 1
+        pos += size
+        end = pos
+      }
+      if (end > start) {
+        parts.push(Buffer.from(range.buf.subarray(start, end)))
+        total += end - start
+      }
+      // The reader went on past what we hand out: the next fetch seeks.
+      if (full) break
+      // Little room left: another 1 MiB read would most likely be thrown away and sought again.
+      if (total >= maxBytes || maxBytes - total < LITTLE_ROOM) {
+        this.cursor = next
+        break
+      }
+    }
+    if (total === 0) return null
+    return parts.length === 1 ? parts[0] : Buffer.concat(parts, total)
+  }
+
+  /** The epoch the record at `offset` was written under (ListOffsets' leaderEpoch). */
+  epochAt(offset: number): number {
+    return offset >= this.log.logEndOffset ? this.leaderEpoch_ : this.epochs.epochAt(offset)
+  }
+
+  /**
+   * ListOffsets by time: the first record whose timestamp is at or after
+   * `timestamp`, with its own timestamp (what Kafka answers); null when no
+   * record is that late.
+   */
+  offsetForTimestamp(timestamp: number): {offset: number; timestamp: number} | null {
+    this.cursor = -1
+    const offset = this.reader.offsetForTimestamp(timestamp)
+    if (offset >= this.log.logEndOffset) return null
+    const batch = this.read(offset, 1)
+    if (batch === null) return null
+    const records = new RecordReader()
+    records.open(batch, 0)
+    while (records.next()) if (records.offset === offset) return {offset, timestamp: records.timestamp}
+    return {offset, timestamp}
+  }
+
+  /** Kafka's OffsetForLeaderEpoch answer for `epoch`. */
+  endOffsetForEpoch(epoch: number): {epoch: number; endOffset: number} {
+    return this.epochs.endOffsetFor(epoch, this.log.logEndOffset)
+  }
+
+  /** Retention moved the log start: epochs wholly before it are gone. */
+  noteLogStart(): void {
+    const start = this.reader.logStartOffset()
+    if (this.epochs.all.length > 0 && this.epochs.all[0].startOffset < start) this.epochs.truncateFromStart(start)
+  }
+
+  /** Calls `wake` once at the next append (or release); returns the cancel. */
+  onAppend(wake: () => void): () => void {
+    this.waiters.add(wake)
+    return () => this.waiters.delete(wake)
+  }
+
+  private wake(): void {
+    if (this.waiters.size === 0) return
+    const ws = [...this.waiters]
+    this.waiters.clear()
+    for (const w of ws) w()
+  }
+
+  private notLeader(): NotLeaderError {
+    return new NotLeaderError(`topic ${this.topic} partition ${this.partition}: this broker no longer holds its write lock`)
+  }
+
+  /** Lets go of the lock (a clean release moves the recovery point) and wakes every waiter. */
+  async release(): Promise<void> {
+    this.lost = true
+    this.wake()
+    this.reader.close()
+    await this.log.close()
+  }
+}
+
+/** The Kafka error code of a checkLeaderEpoch verdict. */
+export function epochErrorCode(verdict: 'ok' | 'fenced' | 'unknown'): number {
+  return verdict === 'ok' ? ErrorCode.NONE : verdict === 'fenced' ? ErrorCode.FENCED_LEADER_EPOCH : ErrorCode.UNKNOWN_LEADER_EPOCH
+}

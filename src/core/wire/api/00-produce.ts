@@ -1,0 +1,79 @@
+/**
+ * Produce (key 0), v3+: each partition's record batches are checked whole
+ * (length, magic 2, CRC-32C, max.message.bytes, every record decodes:
+ * produced-records.ts) and appended as sent,
+ * compressed or not, with offsets assigned and this broker's leader epoch
+ * stamped in (both outside the CRC). A bad batch refuses its partition's
+ * data, never another partition's. acks 0 sends no response; with one
+ * replica, acks -1 is acks 1: the batch is in the log when we answer.
+ */
+import {defineHandler} from '../../broker/api-handler.js'
+import {checkProducedRecords} from '../../broker/produced-records.js'
+import {topicExists} from '../../broker/topic-lookup.js'
+import type {BrokerContext} from '../../broker/broker-context.js'
+import {ErrorCode} from '../error-codes.js'
+import {CorruptRecordError, DamagedLogError, NotLeaderError, RecordTooLargeError} from '../../errors.js'
+import {produce} from '../messages/00-produce.js'
+
+interface PartitionAnswer {
+  index: number
+  errorCode: number
+  baseOffset: bigint
+  logAppendTimeMs: bigint
+  logStartOffset: bigint
+  errorMessage: string | null
+}
+
+export default defineHandler(produce, (request, ctx) => {
+  const broker = ctx.broker
+  const acks = request.acks
+  const badAcks = acks !== 0 && acks !== 1 && acks !== -1
+  const responses = request.topicData.map((topic) => ({
+    name: topic.name,
+    partitionResponses: topic.partitionData.map((p): PartitionAnswer => {
+      if (badAcks) return answer(p.index, ErrorCode.INVALID_REQUIRED_ACKS, `acks must be -1, 0 or 1, not ${acks}`)
+      return append(broker, topic.name, p.index, p.records)
+    }),
+  }))
+  if (acks === 0) return null
+  return {responses, throttleTimeMs: 0}
+})
+
+function answer(index: number, errorCode: number, errorMessage: string | null = null, baseOffset = -1, logStartOffset = -1): PartitionAnswer {
+  return {index, errorCode, baseOffset: BigInt(baseOffset), logAppendTimeMs: -1n, logStartOffset: BigInt(logStartOffset), errorMessage}
+}
+
+function append(broker: BrokerContext, topic: string, partition: number, records: Buffer | null): PartitionAnswer {
+  const state = broker.replicas.get(topic, partition)
+  if (!state) {
+    const known = topicExists(broker.store, topic) && partition >= 0 && partition < partitionsOf(broker, topic)
+    return known
+      ? answer(partition, ErrorCode.NOT_LEADER_OR_FOLLOWER, `this broker does not lead ${topic}-${partition}`)
+      : answer(partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `no partition ${topic}-${partition}`)
+  }
+  if (records === null || records.length === 0) return answer(partition, ErrorCode.CORRUPT_MESSAGE, 'no record batch sent')
+  const problem = checkProducedRecords(records)
+  if (problem) return answer(partition, problem.kind === 'unsupported-compression' ? ErrorCode.UNSUPPORTED_COMPRESSION_TYPE : ErrorCode.INVALID_RECORD, problem.message)
+  try {
+    const results = state.appendAsLeader(records)
+    return answer(partition, ErrorCode.NONE, null, results[0].baseOffset, state.logStartOffset())
+  } catch (error) {
+    if (error instanceof NotLeaderError) return answer(partition, ErrorCode.NOT_LEADER_OR_FOLLOWER, error.message)
+    if (error instanceof RecordTooLargeError) return answer(partition, ErrorCode.MESSAGE_TOO_LARGE, error.message)
+    if (error instanceof CorruptRecordError) return answer(partition, ErrorCode.CORRUPT_MESSAGE, error.message)
+    if (error instanceof DamagedLogError) {
+      broker.log.error(error.message)
+      return answer(partition, ErrorCode.KAFKA_STORAGE_ERROR, error.message)
+    }
+    broker.log.error(`produce to ${topic}-${partition}: ${(error as Error).message}`)
+    return answer(partition, ErrorCode.UNKNOWN_SERVER_ERROR, (error as Error).message)
+  }
+}
+
+function partitionsOf(broker: BrokerContext, topic: string): number {
+  try {
+    return broker.store.readTopic(topic).partitions
+  } catch {
+    return 0
+  }
+}
