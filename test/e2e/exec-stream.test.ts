@@ -6,6 +6,8 @@
  * closes its stdout or stalls is started again and gets the unanswered
  * records again (at-least-once).
  *
+ * - megabytes of records reach the handler byte for byte, in order (its
+ *   send buffers are used again once answered);
  * - cat, with -g: every record handed on, committed == log end; a record
  *   with a newline in it is two lines and two answers; --json lines too;
  *   the handler's stderr comes through;
@@ -88,6 +90,20 @@ describe('consume --exec-stream: cat', () => {
     const r = await c.run(['consume', 't', '-e', '--format', '%o %k=%s\\n', '--exec-stream', `tee ${JSON.stringify(got)}`])
     expectOk(r)
     expect(lines(read(got))).toEqual(values(50).map((v, i) => `${i} k${i}=${v}`))
+  })
+})
+
+describe('consume --exec-stream: many records', () => {
+  test('megabytes of records (send chunks used again once answered): the handler gets every byte once, in order', async () => {
+    const c = cli()
+    const work = workDir(c)
+    const many = Array.from({length: 40_000}, (_, i) => `${i}`.padStart(90, '.'))
+    expectOk(await c.run(['produce', 't', '--create', '-q'], {input: many.join('\n') + '\n'}))
+    const got = join(work, 'got')
+    const r = await c.run(['consume', 't', '-g', 'g', '-e', '--exec-stream', `tee ${JSON.stringify(got)}`])
+    expectOk(r)
+    expect(read(got) === many.join('\n') + '\n', 'the handler saw the records byte for byte').toBe(true)
+    expect(await committed(c, 'g')).toEqual([[0, 40_000, 40_000]])
   })
 })
 

@@ -172,7 +172,27 @@ export class ExecStream {
   /** The bytes formatted so far go to the unsent list; formatting goes on in a new chunk. */
   private newChunk(): void {
     this.takeFormatted()
-    this.out.fresh()
+    if (this.out.buf.length === CHUNK) this.retired.push(this.out.buf)
+    this.out.fresh(this.spare.pop())
+  }
+
+  /** Full chunks, oldest first, some of whose records may still wait for an answer. */
+  private readonly retired: Buffer[] = []
+  /** Chunks whose records are all answered: formatting goes on in them (no megabyte of garbage per chunk). */
+  private readonly spare: Buffer[] = []
+
+  /**
+   * Records are formatted and answered in order, so every chunk older than
+   * the oldest waiting record's is done with (a retried record has its own
+   * copy; one redelivered after a death keeps its place in the order).
+   */
+  private recycle(): void {
+    const head = this.inFlight > 0 ? this.fifo[this.fifoHead].chunk : this.out.buf
+    if (this.retired.length === 0 || head === this.retired[0]) return
+    const at = this.retired.indexOf(head)
+    if (at === -1 && head !== this.out.buf) return // a retry's own copy at the head: nothing can be said
+    const done = this.retired.splice(0, at === -1 ? this.retired.length : at)
+    for (const c of done) if (this.spare.length < 2) this.spare.push(c)
   }
 
   private takeFormatted(): void {
@@ -275,6 +295,7 @@ export class ExecStream {
       if (!this.answer(h, failed)) return
     }
     this.lastProgress = this.clock.now()
+    this.recycle()
     this.wakeWaiters()
   }
 
@@ -552,8 +573,8 @@ class ChunkBuffer extends FormatBuffer {
     super(Buffer.allocUnsafe(CHUNK))
   }
 
-  fresh(): void {
-    this.setBuffer(Buffer.allocUnsafe(CHUNK))
+  fresh(reuse?: Buffer): void {
+    this.setBuffer(reuse ?? Buffer.allocUnsafe(CHUNK))
     this.pos = 0
     this.sent = 0
   }
