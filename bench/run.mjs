@@ -5,7 +5,7 @@
 // limit, bench/baseline-*.mjs) and Redis Streams — and writes BENCHMARKS.md.
 //
 //   node bench/run.mjs [SECTION...]     sections: produce consume redis multi
-//                                       latency rss startup perf codecs (default: all)
+//                                       latency rss startup perf codecs exec (default: all)
 //                                       (startup: each command of issue 9 point 6 against `node -e 0`)
 // Environment:
 //   BENCH_RECORDS          records of the throughput runs (5000000)
@@ -20,6 +20,7 @@
 //   BENCH_QUIET_TOTAL_MS   most time spent waiting for one, in all (30000)
 //   BENCH_REDIS=0          skip Redis
 //   BENCH_CODEC_RECORDS    records of the codec runs (min(BENCH_RECORDS, 2000000))
+//   BENCH_EXEC_RECORDS     records of the --exec-stream runs (min(BENCH_RECORDS, 1000000))
 //   BENCH_OUT              the report (BENCHMARKS.md in the project root)
 import {execFileSync} from 'node:child_process'
 import {readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
@@ -43,9 +44,12 @@ const LAT_RATE = Number(env.BENCH_LATENCY_RATE ?? 2000)
 const LAT_COUNT = Number(env.BENCH_LATENCY_COUNT ?? 10_000)
 const RSS_SIZES = (env.BENCH_RSS_SIZES ?? '1000000,10000000').split(',').map(Number)
 const STARTUP_PER_RUN = 10
-const ALL = ['produce', 'consume', 'redis', 'multi', 'latency', 'rss', 'startup', 'perf', 'codecs']
+const ALL = ['produce', 'consume', 'redis', 'multi', 'latency', 'rss', 'startup', 'perf', 'codecs', 'exec']
 const CODECS = ['none', 'gzip', 'snappy', 'lz4', 'zstd']
 const CODEC_N = Math.min(N, Number(env.BENCH_CODEC_RECORDS ?? 2_000_000))
+const EXEC_N = Math.min(N, Number(env.BENCH_EXEC_RECORDS ?? 1_000_000))
+/** A shell per record is ~2 ms: this many are enough for its rate. */
+const EXEC_PER_RECORD_N = 500
 const sections = process.argv.slice(2).length ? process.argv.slice(2) : ALL
 for (const s of sections) if (!ALL.includes(s)) throw new Error(`unknown section ${s}; one of ${ALL.join(' ')}`)
 const want = (s) => sections.includes(s)
@@ -266,6 +270,21 @@ if (want('consume')) {
       {key: 'catSeg', label: 'cat segments > /dev/null', records: N, fn: () => run('cat', segs, {stdout: '/dev/null'})},
       {key: 'decode', label: 'node bench/baseline-decode.mjs segments', records: N, fn: () => run(NODE, [join(ROOT, 'bench/baseline-decode.mjs'), ...segs])},
     ], TP_RUNS)
+  })
+}
+
+// ---------------------------------------------------------------- exec
+
+if (want('exec')) {
+  await guard('--exec-stream', async () => {
+    const d = await getStore()
+    const n = String(EXEC_N)
+    // The check: cat answers every record, so the run ends at -c with no error.
+    await interleave([
+      {key: 'execStream', label: `logpipe consume t -e -c ${n} --exec-stream cat`, records: EXEC_N, fn: () => logpipe(d, ['consume', 't', '-e', '-c', n, '--exec-stream', 'cat'], {stdout: '/dev/null'})},
+      {key: 'execStreamRef', label: `logpipe consume t -e -c ${n} > /dev/null`, records: EXEC_N, fn: () => logpipe(d, ['consume', 't', '-e', '-c', n], {stdout: '/dev/null'})},
+      {key: 'execPerRecord', label: `logpipe consume t -e -c ${EXEC_PER_RECORD_N} --exec 'cat >/dev/null'`, records: EXEC_PER_RECORD_N, fn: () => logpipe(d, ['consume', 't', '-e', '-c', String(EXEC_PER_RECORD_N), '--exec', 'cat >/dev/null'], {stdout: '/dev/null'})},
+    ])
   })
 }
 
@@ -622,6 +641,11 @@ if (R.rss?.length >= 2) {
   flatText = `produce ${sign(grow(a.produceKB, b.produceKB))} MB, consume ${sign(grow(a.consumeKB, b.consumeKB))} MB from ${fmtInt(a.size)} to ${fmtInt(b.size)} records`
 }
 target('RSS flat in log size', flatText, 'growth <= max(10 MB, 10%)', flat)
+const execStreamCell = rate('execStream') === null ? 'n/a'
+  : `${fmtInt(rate('execStream'))} (${rx(timeRatio('execStream', 'execStreamRef'))} the time of consume -e > /dev/null; ` +
+    `${na(rate('execPerRecord') ? rate('execStream') / rate('execPerRecord') : null, (v) => `${fmtInt(v)}×`)} the rate of --exec per record, ${na(rate('execPerRecord'), fmtInt)}/s)`
+target('consume --exec-stream cat, records/s', execStreamCell, '>= 200,000', rate('execStream') === null ? null : rate('execStream') >= 200_000,
+  cpuNote(na(cpuRate('execStream'), fmtInt), cpuRate('execStream') >= 200_000))
 for (const [key, label] of STARTUP_CASES.slice(1)) {
   const ratio = R.startup ? R.startup[key].ratio : null
   target(`start-up: ${label} / \`node -e 0\``, rx(ratio), '< 2×', ratio === null ? null : ratio < 2)

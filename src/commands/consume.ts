@@ -6,9 +6,9 @@ import {type OffsetSpec, parseOffsetSpec, parseStopSpec} from '../core/log/offse
 import {UsageError} from '../core/errors.js'
 import {ASSIGNMENT_STRATEGIES, type AssignmentStrategy} from '../core/group/assignors.js'
 import {type AutoOffsetReset, DEFAULT_SESSION_TIMEOUT_MS, subscriptionPattern} from '../core/group/group-member.js'
-import {CONSUME_ARENA_BYTES, runConsumeSession} from '../core/client/consume-session.js'
+import {CONSUME_ARENA_BYTES, type ExecSettings, runConsumeSession} from '../core/client/consume-session.js'
 import {MemoryArena} from '../core/codec/memory-arena.js'
-import {LogpipeCommand} from '../cli/base-command.js'
+import {type CommandFlags, LogpipeCommand} from '../cli/base-command.js'
 import {parseIntFlag, intFlag} from '../cli/flags.js'
 import {compileFormat, jsonFormatter, KCAT_NULL, type RecordFormatter, unescape} from '../core/client/format.js'
 import {kcatJsonFormatter} from '../core/client/kcat-json.js'
@@ -36,6 +36,7 @@ kafka-console-consumer's --topic, --include REGEX, --from-beginning, --max-messa
     '<%= config.bin %> consume orders -o @2026-01-31T12:00:00Z -c 100 --json',
     '<%= config.bin %> consume orders -o @-1h -o e@2026-01-31T12:00:00Z -J',
     '<%= config.bin %> consume orders logs -p 0 -p 1',
+    '<%= config.bin %> consume jobs -g workers --json --exec-stream ./handler.py --retries 3 --dead-letter-topic jobs-failed',
     '<%= config.bin %> consume --topic orders --from-beginning --max-messages 10 --property print.key=true',
     "<%= config.bin %> consume --include 'orders-.*' -g billing",
   ]
@@ -65,8 +66,17 @@ kafka-console-consumer's --topic, --include REGEX, --from-beginning, --max-messa
     'session-timeout': intFlag({name: '--session-timeout', summary: 'Milliseconds without a heartbeat before a member is dead (default 10000).', min: 100, max: 3_600_000, helpGroup: 'GROUP'}),
     assignment: Flags.string({summary: 'How a group divides partitions (default range).', options: ASSIGNMENT_STRATEGIES, helpGroup: 'GROUP'}),
     exec: Flags.string({helpValue: 'CMD', summary: 'Run CMD per record: value on stdin, LOGPIPE_TOPIC/PARTITION/OFFSET/KEY/TIMESTAMP in its environment.', helpGroup: 'EXEC'}),
-    retries: intFlag({name: '--retries', summary: 'Retries of a failing --exec command, with backoff.', min: 0, max: 100, default: 0, helpGroup: 'EXEC'}),
-    'dead-letter-topic': Flags.string({helpValue: 'TOPIC', summary: 'Topic for records whose --exec command keeps failing.', helpGroup: 'EXEC'}),
+    retries: intFlag({name: '--retries', summary: 'Retries of a record whose --exec command (or --exec-stream answer) failed, with backoff.', min: 0, max: 100, default: 0, helpGroup: 'EXEC'}),
+    'dead-letter-topic': Flags.string({helpValue: 'TOPIC', summary: 'Topic for records that keep failing under --exec or --exec-stream.', helpGroup: 'EXEC'}),
+    'exec-stream': Flags.string({
+      helpValue: 'CMD',
+      exclusive: ['exec'],
+      summary: 'Stream the records to ONE long-lived CMD on its stdin, formatted as for stdout (-f, -J or --json lines); CMD answers each line with one line.',
+      description: `The answers come in order, one line per line read: "ERR" or "ERR <reason>" means that record failed (retried with --retries, then sent to --dead-letter-topic, else consume stops with exit 1 and the record is not committed); any other line ("ok", or the line echoed back, so cat is a valid CMD) hands it on. Offsets commit as answers come back. At most --exec-max-in-flight records wait for an answer; reading stops there. A CMD that exits, closes its stdout, or holds records without an answer for --exec-timeout ms is killed and started again, and the records it did not answer are sent again (at-least-once); the oldest of them counts one failed attempt, unless CMD exited 0 after answering some. A record with a newline inside is that many lines and needs that many answers; --json keeps each record on one line. CMD's stderr is passed through. Ctrl-C or SIGTERM closes CMD's stdin, waits for its answers and commits them.`,
+      helpGroup: 'EXEC',
+    }),
+    'exec-max-in-flight': intFlag({name: '--exec-max-in-flight', summary: 'Records sent to the --exec-stream handler and not answered at most; reading waits there (default 10000).', min: 1, max: 1_000_000, helpGroup: 'EXEC'}),
+    'exec-timeout': intFlag({name: '--exec-timeout', summary: 'Milliseconds the --exec-stream handler may hold records without an answer before it is killed and started again (default 30000).', min: 10, max: 86_400_000, helpGroup: 'EXEC'}),
     'exec-concurrency': intFlag({name: '--exec-concurrency', summary: 'Commands run at once (commits stay in offset order).', min: 1, max: 1024, default: 1, helpGroup: 'EXEC'}),
   }
 
@@ -82,7 +92,10 @@ kafka-console-consumer's --topic, --include REGEX, --from-beginning, --max-messa
     if (group !== undefined) validateGroupName(group)
     if (f['dead-letter-topic'] !== undefined) {
       validateTopicName(f['dead-letter-topic'])
-      if (f.exec === undefined) throw new UsageError('--dead-letter-topic goes with --exec')
+      if (f.exec === undefined && f['exec-stream'] === undefined) throw new UsageError('--dead-letter-topic goes with --exec or --exec-stream')
+    }
+    if (f['exec-stream'] === undefined && (f['exec-max-in-flight'] !== undefined || f['exec-timeout'] !== undefined)) {
+      throw new UsageError('--exec-max-in-flight and --exec-timeout go with --exec-stream')
     }
     if (group !== undefined && f.partition) throw new UsageError('-p/--partition cannot be used with -g: the group assigns partitions')
     const {start, stopAt} = this.offsets(group !== undefined)
@@ -103,7 +116,7 @@ kafka-console-consumer's --topic, --include REGEX, --from-beginning, --max-messa
       unbuffered: f.unbuffered,
       notice: this.notice,
       arena,
-      exec: f.exec === undefined ? undefined : {command: f.exec, retries: f.retries, concurrency: f['exec-concurrency'], deadLetterTopic: f['dead-letter-topic']},
+      exec: execSettings(f),
       group:
         group === undefined
           ? undefined
@@ -162,6 +175,12 @@ kafka-console-consumer's --topic, --include REGEX, --from-beginning, --max-messa
     const tail = f.delimiter === undefined ? '\\n' : lit(f.delimiter)
     return compileFormat(f['key-delimiter'] === undefined ? `%s${tail}` : `%k${lit(f['key-delimiter'])}%s${tail}`, options)
   }
+}
+
+function execSettings(f: CommandFlags<typeof Consume>): ExecSettings | undefined {
+  const common = {retries: f.retries, concurrency: f['exec-concurrency'], deadLetterTopic: f['dead-letter-topic']}
+  if (f['exec-stream'] !== undefined) return {...common, command: f['exec-stream'], stream: {maxInFlight: f['exec-max-in-flight'] ?? 10_000, timeoutMs: f['exec-timeout'] ?? 30_000}}
+  return f.exec === undefined ? undefined : {...common, command: f.exec}
 }
 
 /** Ctrl-C or SIGTERM stops the session; each is caught once, so a second Ctrl-C kills as usual. */

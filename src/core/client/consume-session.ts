@@ -11,6 +11,7 @@
  */
 import type {Assignment, Consumer} from './consumer.js'
 import {ExecRunner, execFailureError} from './exec-runner.js'
+import {ExecStream, execStreamFailureError} from './exec-stream.js'
 import {GroupConsumer} from './group-consumer.js'
 import {deadLetterWriter} from './dead-letter.js'
 import type {FormatBuffer} from './format-buffer.js'
@@ -43,6 +44,8 @@ export interface ExecSettings {
   retries: number
   concurrency: number
   deadLetterTopic?: string
+  /** One long-lived handler fed the formatted records (exec-stream.ts) instead of a command per record. */
+  stream?: {maxInFlight: number; timeoutMs: number}
 }
 
 export interface GroupSettings {
@@ -95,11 +98,23 @@ export const CONSUME_ARENA_BYTES = 12 << 20
 
 export async function runConsumeSession(s: ConsumeSessionSettings): Promise<void> {
   const out = s.output
-  const runner = s.exec ? new ExecRunner({
+  const deadLetter = s.exec?.deadLetterTopic ? deadLetterWriter(s.store, s.exec.deadLetterTopic, s.notice, s.clock) : undefined
+  const stream = s.exec?.stream ? new ExecStream({
+    command: s.exec.command,
+    format: s.format,
+    retries: s.exec.retries,
+    maxInFlight: s.exec.stream.maxInFlight,
+    timeoutMs: s.exec.stream.timeoutMs,
+    store: s.store,
+    deadLetter,
+    onNotice: s.notice,
+    clock: s.clock,
+  }) : null
+  const runner = s.exec && !stream ? new ExecRunner({
     command: s.exec.command,
     retries: s.exec.retries,
     concurrency: s.exec.concurrency,
-    deadLetter: s.exec.deadLetterTopic ? deadLetterWriter(s.store, s.exec.deadLetterTopic, s.notice, s.clock) : undefined,
+    deadLetter,
     onNotice: s.notice,
   }) : null
   const handOn = async () => {
@@ -119,7 +134,7 @@ export async function runConsumeSession(s: ConsumeSessionSettings): Promise<void
       include: g.include,
       stopAtTimestamp: g.stopAtTimestamp,
       onNotice: s.notice,
-      exec: runner ?? undefined,
+      exec: runner ?? stream ?? undefined,
       handOn,
       arena: s.arena,
       clock: s.clock,
@@ -139,46 +154,61 @@ export async function runConsumeSession(s: ConsumeSessionSettings): Promise<void
     // the same Ctrl-C interrupted is not a failed record (no retry, no
     // dead letter). Running ones are waited for, then we commit and leave.
     runner?.stop()
+    stream?.stop()
     consumer.interrupt()
   }
   const unsubscribe = s.interrupts?.(stop)
   const visit = (a: Assignment, r: RecordReader) => {
-    if (runner) runner.push({topic: a.topic, partition: a.partition, ...r.toRecord()})
+    if (stream) stream.push(a, r)
+    else if (runner) runner.push({topic: a.topic, partition: a.partition, ...r.toRecord()})
     else s.format(out, a, r)
-    return --remaining > 0
+    // A full --exec-stream window stops the poll mid-batch, so the window holds exactly.
+    return --remaining > 0 && !stream?.full
   }
-  const shouldYield = s.unbuffered ? () => true : () => out.isFull || (runner !== null && runner.queued >= MAX_QUEUED)
+  const shouldYield = s.unbuffered ? () => true : () => out.isFull || (runner !== null && runner.queued >= MAX_QUEUED) || (stream?.full ?? false)
   const now = () => (s.clock ?? systemClock).now()
   let lastRecordAt = now()
+  const busy = () => Boolean(runner?.busy || stream?.busy)
   try {
     if (gc) await gc.start()
     for (;;) {
       const {records, stopped} = consumer.poll(visit, shouldYield)
       await out.flush()
+      if (stream) {
+        await stream.flush()
+        // Back-pressure: nothing more is read while the window is full.
+        while (stream.full && !stream.broken && !stopping) await stream.changed()
+      }
       if (runner && runner.queued >= MAX_QUEUED) await runner.changed()
       if (gc) await gc.commit()
-      if (out.closed || stopped || remaining <= 0 || stopping || runner?.fatal || consumer.allDone) break
+      if (out.closed || (stopped && remaining <= 0) || stopping || runner?.fatal || stream?.broken || consumer.allDone) break
       if (records > 0) lastRecordAt = now()
       else {
         // In a group, "every partition at its end" counts only once the member holds all the plan gives it.
-        if (s.exitAtEnd && consumer.allAtEnd && !runner?.busy && (gc?.member.holdsItsAssignment ?? true)) break
-        let wait = runner?.busy ? 20 : undefined
+        if (s.exitAtEnd && consumer.allAtEnd && !busy() && (gc?.member.holdsItsAssignment ?? true)) break
+        let wait = busy() ? 20 : undefined
         if (s.idleTimeoutMs !== undefined) {
           const left = lastRecordAt + s.idleTimeoutMs - now()
-          if (left <= 0 && !runner?.busy) break
+          if (left <= 0 && !busy()) break
           wait = Math.max(1, Math.min(wait ?? 100, left))
         }
-        await consumer.waitForData(wait)
+        if (stream?.busy) await Promise.race([stream.changed(), consumer.waitForData(wait)])
+        else await consumer.waitForData(wait)
       }
     }
     if (runner) await runner.drain()
+    if (stream && !stopping) await stream.drain()
   } finally {
     unsubscribe?.()
+    // The handler answers what it was given before the last commit.
+    if (stream) await stream.close()
     if (gc) await gc.close()
     else consumer.close()
     await out.end()
   }
   if (runner?.fatal) throw execFailureError(runner.fatal)
+  if (stream?.error) throw stream.error
+  if (stream?.fatal) throw execStreamFailureError(stream.fatal)
   // exitAtEnd stopped short of the end in the damaged partitions: say so in the exit code.
   if (s.exitAtEnd && consumer.damage.length > 0) throw damagedPartitionsError(consumer.damage)
 }

@@ -28,6 +28,8 @@ export interface ExecFailure {
   exitCode: number | null
   signal: string | null
   stderrTail: string
+  /** What went wrong, when it is not an exit code (an --exec-stream handler's ERR line, a stall). */
+  reason?: string
   attempts: number
 }
 
@@ -47,7 +49,7 @@ export interface ExecRunnerOptions {
 const STDERR_TAIL = 2048
 
 /** Offsets of one partition not yet handed on, oldest first. */
-class PendingOffsets {
+export class PendingOffsets {
   private readonly order: number[] = []
   private head = 0
   private readonly done = new Set<number>()
@@ -57,11 +59,21 @@ class PendingOffsets {
   }
 
   finish(offset: number): void {
+    // Mostly in order (always, for --exec-stream): no set needed then.
+    if (this.head < this.order.length && this.order[this.head] === offset && this.done.size === 0) {
+      this.head++
+      this.compact()
+      return
+    }
     this.done.add(offset)
     while (this.head < this.order.length && this.done.has(this.order[this.head])) {
       this.done.delete(this.order[this.head])
       this.head++
     }
+    this.compact()
+  }
+
+  private compact(): void {
     if (this.head > 1024 && this.head * 2 > this.order.length) {
       this.order.splice(0, this.head)
       this.head = 0
