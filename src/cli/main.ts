@@ -18,6 +18,8 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     process.stdout.write(`logpipe/${pkg.version} ${process.platform}-${process.arch} node-${process.version}\n`)
     return
   }
+  // Completion scripts ask for names on every Tab: answered without oclif, like --version.
+  if (argv[0] === 'completion' && (await completionNames(argv.slice(1)))) return
   // Subpath imports: the package index also loads help, ux and semver, which a run rarely needs.
   const [{run}, {flush}] = await Promise.all([import('@oclif/core/run'), import('@oclif/core/flush')])
   try {
@@ -28,4 +30,13 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   } catch (error) {
     process.exitCode = reportError(error)
   }
+}
+
+/** Answers `completion --names KIND [--data-dir DIR]`; false for anything else (oclif's to parse). */
+async function completionNames(argv: string[]): Promise<boolean> {
+  const names = await import('./completion/names.js')
+  const request = names.parseNamesRequest(argv)
+  if (request === null) return false
+  process.stdout.write(names.namesText(names.completionNames(request)))
+  return true
 }

@@ -14,7 +14,8 @@ import {assign, tpKey, type AssignmentStrategy, type TopicPartition} from './ass
 import {groupDir} from './group-member.js'
 import {groupStrategy, isMemberAlive, readMembers, type MemberInfo} from './membership.js'
 import {OffsetStore} from './offset-store.js'
-import {listNames, withGroupLock} from './group-files.js'
+import {withGroupLock} from './group-files.js'
+import {listGroupNames} from '../store/layout.js'
 
 export type GroupState = 'Empty' | 'Stable' | 'PreparingRebalance' | 'Dead'
 
@@ -121,11 +122,7 @@ export class GroupAdmin {
   }
 
   listGroups(): GroupSummary[] {
-    const root = join(this.store.dataDir, 'groups')
-    return listNames(root)
-      .filter((name) => !name.startsWith('.') && validGroupName(name) && this.entry(name)?.isDirectory())
-      .sort()
-      .map((group) => {
+    return listGroupNames(this.store.dataDir).map((group) => {
         const d = this.describeGroup(group)
         return {group, state: d.state, members: d.members.length}
       })
@@ -345,15 +342,6 @@ export class GroupAdmin {
         // Another delete is removing it at this moment.
       }
     }
-  }
-}
-
-function validGroupName(name: string): boolean {
-  try {
-    validateGroupName(name)
-    return true
-  } catch {
-    return false
   }
 }
 
