@@ -38,8 +38,9 @@ export function zshScript(model: CompletionModel): string {
 # $@[-1]: topics or groups; _arguments puts compadd's options before it.
 ${fn}_names() {
   local kind=$@[-1]
-  local -a names expl
-  names=(\${(f)"$(command ${bin} completion --names $kind \${${fn}_datadir:+--${DATA_DIR_FLAG} "$${fn}_datadir"} 2>/dev/null)"})
+  local -a names expl store
+  [[ -n $${fn}_datadir ]] && store=(--${DATA_DIR_FLAG} "$${fn}_datadir")
+  names=(\${(f)"$(command ${bin} completion --names $kind "\${store[@]}" 2>/dev/null)"})
   _wanted $kind expl \${kind%s} compadd "\${@[1,-2]}" -a names
 }
 
