@@ -10,9 +10,10 @@ export default class Completion extends LogpipeCommand<typeof Completion> {
   static override summary = 'Print the shell completion script for bash, zsh or fish.'
   static override description = `The script completes commands, flags, flag values and the topic and group names of the store (--data-dir on the line, else $LOGPIPE_DATA_DIR or the default). It is made from the commands this logpipe has, so print it again after an upgrade.
 
-bash:  source <(logpipe completion bash)   in ~/.bashrc, or save it as ~/.local/share/bash-completion/completions/logpipe
-zsh:   logpipe completion zsh > "\${fpath[1]}/_logpipe"   (any directory on fpath, before compinit runs)
-fish:  logpipe completion fish > ~/.config/fish/completions/logpipe.fish`
+  bash:  source <(logpipe completion bash)              in ~/.bashrc, or
+         logpipe completion bash > ~/.local/share/bash-completion/completions/logpipe
+  zsh:   logpipe completion zsh > ~/.zfunc/_logpipe      with fpath=(~/.zfunc $fpath) before compinit
+  fish:  logpipe completion fish > ~/.config/fish/completions/logpipe.fish`
   static override examples = [
     'source <(<%= config.bin %> completion bash)',
     '<%= config.bin %> completion zsh > ~/.zfunc/_logpipe',
