@@ -69,7 +69,10 @@ export function completionShells() {
   const fpath = join(dir, 'zfunc')
   mkdirSync(fpath)
   const base = inheritedEnv()
-  const env = (extra: Record<string, string> = {}) => ({...base, PATH: `${bin}${delimiter}${base.PATH ?? ''}`, NO_COLOR: '1', ...extra})
+  const home = join(dir, 'home')
+  mkdirSync(home)
+  // HOME too is the test's own: the shells keep their state under it, and the default store is under it.
+  const env = (extra: Record<string, string> = {}) => ({...base, HOME: home, PATH: `${bin}${delimiter}${base.PATH ?? ''}`, NO_COLOR: '1', ...extra})
   const script = (shell: Shell): string => execFileSync(process.execPath, [BIN, 'completion', shell], {env: env(), encoding: 'utf8'})
   const scripts = new Map<Shell, string>()
   const scriptFile = (shell: Shell): string => {
