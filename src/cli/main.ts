@@ -37,6 +37,8 @@ export async function main(typed: string[] = process.argv.slice(2), options: Mai
     process.stdout.write(`logpipe/${pkg.version} ${process.platform}-${process.arch} node-${process.version}\n`)
     return
   }
+  // Completion scripts ask for names on every Tab: answered without oclif, like --version.
+  if (argv[0] === 'completion' && (await completionNames(argv.slice(1)))) return
   const root = fileURLToPath(new URL('../..', import.meta.url))
   try {
     if (options.commands) await runBundled(argv, root, options.commands, options.oclif)
@@ -74,4 +76,13 @@ async function runBundled(argv: string[], root: string, table: CommandTable, set
     await run(argv, config)
   }
   await flush()
+}
+
+/** Answers `completion --names KIND [--data-dir DIR]`; false for anything else (oclif's to parse). */
+async function completionNames(argv: string[]): Promise<boolean> {
+  const names = await import('./completion/names.js')
+  const request = names.parseNamesRequest(argv)
+  if (request === null) return false
+  process.stdout.write(names.namesText(names.completionNames(request)))
+  return true
 }

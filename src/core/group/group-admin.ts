@@ -10,12 +10,13 @@ import {GroupNotEmptyError, LogpipeError, NotFoundError, StoreError, UsageError}
 import {LogReader} from '../log/log-reader.js'
 import type {Store} from '../store/store.js'
 import {validateGroupName} from '../store/names.js'
-import {assign, tpKey, type AssignmentStrategy, type TopicPartition} from './assignors.js'
+import {assign, tpKey, type TopicPartition} from './assignors.js'
 import {type ClassicGroupState, type CoordinatorFile, liveCoordinatedMembers} from './coordinator-file.js'
 import {ensureGroup, groupDir} from './group-member.js'
 import {groupStrategy, isMemberAlive, readMembers, type MemberInfo} from './membership.js'
 import {type CommittedOffset, OffsetStore} from './offset-store.js'
-import {listNames, withGroupLock} from './group-files.js'
+import {withGroupLock} from './group-files.js'
+import {listGroupNames} from '../store/layout.js'
 import {type Clock, systemClock} from '../clock.js'
 
 /** Kafka's states; a file-based group is never CompletingRebalance (no coordinator hands out its assignment). */
@@ -154,11 +155,7 @@ export class GroupAdmin {
   }
 
   listGroups(): GroupSummary[] {
-    const root = join(this.store.dataDir, 'groups')
-    return listNames(root)
-      .filter((name) => !name.startsWith('.') && validGroupName(name) && this.entry(name)?.isDirectory())
-      .sort()
-      .map((group) => {
+    return listGroupNames(this.store.dataDir).map((group) => {
         const d = this.describeGroup(group)
         return {group, state: d.state, members: d.members.length}
       })
@@ -465,15 +462,6 @@ export class GroupAdmin {
         // Another delete is removing it at this moment.
       }
     }
-  }
-}
-
-function validGroupName(name: string): boolean {
-  try {
-    validateGroupName(name)
-    return true
-  } catch {
-    return false
   }
 }
 

@@ -6,7 +6,7 @@
  */
 import {existsSync, lstatSync, readdirSync, rmSync} from 'node:fs'
 import {join} from 'node:path'
-import {validateGroupName} from './names.js'
+import {validateGroupName, validateTopicName} from './names.js'
 
 export const OFFSETS_DIR = 'offsets'
 
@@ -48,6 +48,49 @@ function isValidGroup(name: string): boolean {
 function isRealDir(path: string): boolean {
   try {
     return lstatSync(path).isDirectory()
+  } catch {
+    return false
+  }
+}
+
+/** A topic's metadata file, `topics/<topic>/topic.json`: a topic exists when it does. */
+export const TOPIC_FILE = 'topic.json'
+
+/**
+ * The topics of the store at `dataDir`, sorted: entries of `topics/` with a
+ * legal name and a topic.json (a topic being created or deleted is a
+ * dot-named directory, so it is never listed). Reads only; none when
+ * there is no store.
+ */
+export function listTopicNames(dataDir: string): string[] {
+  const root = join(dataDir, 'topics')
+  return namesIn(root)
+    .filter((name) => isValidTopic(name) && existsSync(join(root, name, TOPIC_FILE)))
+    .sort()
+}
+
+/** The groups of the store at `dataDir`, sorted: real directories of `groups/` with a legal name. Reads only. */
+export function listGroupNames(dataDir: string): string[] {
+  const root = join(dataDir, 'groups')
+  return namesIn(root)
+    .filter((name) => isValidGroup(name) && isRealDir(join(root, name)))
+    .sort()
+}
+
+function namesIn(dir: string): string[] {
+  try {
+    return readdirSync(dir)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ENOENT' || code === 'ENOTDIR') return []
+    throw error
+  }
+}
+
+function isValidTopic(name: string): boolean {
+  try {
+    validateTopicName(name)
+    return true
   } catch {
     return false
   }

@@ -21,14 +21,13 @@ import {resolveDataDir} from './data-dir.js'
 import {readFileNoFollow, refuseLinkedDirs} from './fs.js'
 import {ORPHAN_LOCK_MS, withMetadataLock} from './metadata-lock.js'
 import {type HostProcess, isRunning, parseHostProcess, thisHostProcess} from '../lock/process-identity.js'
-import {deleteTopicOffsets} from './layout.js'
+import {TOPIC_FILE, deleteTopicOffsets, listTopicNames} from './layout.js'
 import {validateTopicName} from './names.js'
 import {type ConfigOverrides, type LogConfig, checkConfigValue, isConfigKey, resolveConfig} from '../log/log-config.js'
 
 export const STORE_FORMAT_VERSION = 1
 export const MAX_PARTITIONS = 10_000
 export const MAX_REPLICATION_FACTOR = 100
-const TOPIC_FILE = 'topic.json'
 /** Serialises topic creation and deletion (and finishing interrupted ones) in one store. */
 const TOPICS_LOCK = '.topics.lock'
 const CREATING = '.creating-'
@@ -245,15 +244,9 @@ export class Store {
   }
 
   listTopics(): string[] {
-    let names: string[]
-    try {
-      names = readdirSync(this.topicsDir)
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return []
-      throw error
-    }
-    return names.filter((name) => isTopicName(name) && existsSync(join(this.topicsDir, name, TOPIC_FILE))).sort()
+    return listTopicNames(this.dataDir)
   }
+
 
   /** topic.json's path; a link planted at the topic's directory is refused (its lock, too, would be made through it). */
   private topicFile(topic: string): string {
@@ -460,15 +453,6 @@ export class Store {
         }
       }
     })
-  }
-}
-
-function isTopicName(name: string): boolean {
-  try {
-    validateTopicName(name)
-    return true
-  } catch {
-    return false
   }
 }
 
