@@ -227,6 +227,11 @@ export class Consumer {
     if (!this.watching && !this.closed) this.startWatching()
     // Records may be waiting in a new partition already: no reason to wait.
     if (!this.closed && this.addNewPartitions()) return Promise.resolve()
+    // A change seen since the last wait (between the poll that found nothing and now): look again at once.
+    if (this.changed) {
+      this.changed = false
+      return Promise.resolve()
+    }
     return new Promise((resolve) => {
       const timer = setTimeout(done, timeoutMs)
       const self = this
@@ -247,7 +252,10 @@ export class Consumer {
   private watch(a: Assignment): void {
     if (a.reader.dir === null) return
     try {
-      const w = watch(a.reader.dir, {persistent: false}, () => this.wake?.())
+      const w = watch(a.reader.dir, {persistent: false}, () => {
+        if (this.wake) this.wake()
+        else this.changed = true
+      })
       w.on('error', () => {})
       this.watcherOf.set(a, w)
     } catch {
@@ -256,6 +264,7 @@ export class Consumer {
   }
 
   private watching = false
+  private changed = false
   private readonly watcherOf = new Map<Assignment, FSWatcher>()
 
   /** Library API: records as objects, following the log until `close()` or `exitAtEnd`. */
