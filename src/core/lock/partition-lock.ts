@@ -54,7 +54,7 @@ const NEVER_STALE = 0x7fffffff
  * than a waiter's longest pause between attempts (20 ms), so a waiter that
  * is still there gets its turn.
  */
-const STAND_BACK_MS = 30
+const STAND_BACK_MS = 100
 
 export interface LeaderInfo {
   pid: number
