@@ -123,7 +123,27 @@ export class Consumer {
   }
 
   private newReader(topic: string, partition: number): PartitionReader {
-    return (this.options.partitionFactory ?? this.store.partitions).reader(topic, partition, this.options.arena?.take(READ_BUFFER_SIZE))
+    // No buffer of its own: poll() lends it one of the shared ones.
+    return (this.options.partitionFactory ?? this.store.partitions).reader(topic, partition)
+  }
+
+  /**
+   * Read buffers not lent out. A reader borrows one for its read and gives
+   * it back once its records are handed out, so memory is a buffer per
+   * partition with records still waiting (output full) plus one, not a
+   * megabyte for each of 1,000 partitions.
+   */
+  private readonly spareBuffers: Buffer[] = []
+
+  private lendBuffer(reader: PartitionReader): void {
+    if (!reader.giveBuffer) return
+    const buf = this.spareBuffers.pop() ?? this.options.arena?.take(READ_BUFFER_SIZE)
+    if (buf && !reader.giveBuffer(buf)) this.spareBuffers.push(buf)
+  }
+
+  private returnBuffer(reader: PartitionReader): void {
+    const buf = reader.takeBuffer?.()
+    if (buf) this.spareBuffers.push(buf)
   }
 
 
@@ -161,8 +181,10 @@ export class Consumer {
     const rr = this.reader
     for (const a of this.assignments) {
       if (!a.pending) {
+        this.lendBuffer(a.reader)
         const range = a.reader.poll()
         if (!range) {
+          this.returnBuffer(a.reader)
           // Bad bytes that may be a batch being written are read again before this counts as the end.
           a.atEnd = !a.reader.suspecting
           if (a.reader.stall && !a.stallReported) {
@@ -200,7 +222,10 @@ export class Consumer {
           }
           p.pos += size
           if (shouldYield()) {
-            if (p.pos >= p.end) a.pending = null
+            if (p.pos >= p.end) {
+              a.pending = null
+              this.returnBuffer(a.reader)
+            }
             return {records, stopped: false}
           }
         }
@@ -210,6 +235,7 @@ export class Consumer {
         throw corruptionError(a.topic, a.partition, at, error.message)
       }
       a.pending = null
+      this.returnBuffer(a.reader)
     }
     return {records, stopped: false}
   }

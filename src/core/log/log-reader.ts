@@ -90,6 +90,24 @@ export class LogReader {
     this.buf = buffer && buffer.length >= READ_BUFFER_SIZE ? buffer : null
   }
 
+  /**
+   * Hands the read buffer over (null when there is none): the bytes of the
+   * last poll are the caller's to reuse. A reader without a buffer makes
+   * one on its next read, unless given one first.
+   */
+  takeBuffer(): Buffer | null {
+    const buf = this.buf
+    this.buf = null
+    return buf
+  }
+
+  /** Gives the reader a read buffer; false (and the buffer not kept) when it has one or this one is too small. */
+  giveBuffer(buffer: Buffer): boolean {
+    if (this.buf !== null || buffer.length < READ_BUFFER_SIZE) return false
+    this.buf = buffer
+    return true
+  }
+
   /** Base offsets of the segments, re-read from the directory. */
   listSegments(): number[] {
     this.bases = listSegmentBaseOffsets(this.dir)

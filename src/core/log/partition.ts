@@ -51,6 +51,13 @@ export interface PartitionReader {
   readonly stall: ReaderStall | null
   /** The read stopped at bad bytes not yet known to be damage. */
   readonly suspecting: boolean
+  /**
+   * Read buffers passed between readers (see Consumer.poll): the reader's
+   * buffer, once the caller is done with the last poll's bytes, and a
+   * buffer for the next read. Absent where a reader keeps its own.
+   */
+  takeBuffer?(): Buffer | null
+  giveBuffer?(buffer: Buffer): boolean
   close(): void
 }
 
