@@ -108,7 +108,7 @@ export const DEFAULT_BATCH_BYTES = 1_000_000
 export const DEFAULT_MAX_HOLD_MS = 50
 /** Open and sealed batches not yet written take at most about this much memory (Kafka's buffer.memory). */
 export const MAX_BUFFERED_BYTES = 32 << 20
-/** Batch builders carved from the input's arena; more partitions than this get plain memory for the rest. */
+/** Batch builders carved from the input's arena (two per partition); builders beyond get plain memory. */
 const ARENA_MAX_BUILDERS = 32
 /** An idle producer keeps the locks nobody waits for this long, then lets go of all. */
 const IDLE_RELEASE_ALL_MS = 1000
@@ -237,7 +237,8 @@ export class Producer {
    */
   inputBuffer(size: number): Buffer {
     if (this.arena) return Buffer.allocUnsafe(size)
-    const slots = Math.min(this.options.partition === undefined ? this.partitions : 1, ARENA_MAX_BUILDERS) + 2
+    // Two per partition: a sealed batch waits for the flush while the next one fills.
+    const slots = Math.min(2 * (this.options.partition === undefined ? this.partitions : 1), ARENA_MAX_BUILDERS) + 2
     this.arena = new MemoryArena(size + capacityFor(this.builderOptions) * slots)
     return this.arena.take(size)
   }
