@@ -5,8 +5,8 @@
 // limit, bench/baseline-*.mjs) and Redis Streams — and writes BENCHMARKS.md.
 //
 //   node bench/run.mjs [SECTION...]     sections: produce consume redis multi
-//                                       latency rss startup perf codecs exec (default: all)
-//                                       (startup: each command of issue 9 point 6 against `node -e 0`)
+//                                       latency rss startup perf codecs exec keyed many
+//                                       (default: all; startup: each command of issue 9 point 6 against `node -e 0`)
 // Environment:
 //   BENCH_RECORDS          records of the throughput runs (5000000)
 //   BENCH_RUNS             runs per figure (3)
@@ -16,6 +16,7 @@
 //   BENCH_RSS_SIZES        log sizes of the RSS runs (1000000,10000000)
 //   BENCH_LATENCY_RATE     records/s of the latency runs (2000)
 //   BENCH_LATENCY_COUNT    records per latency run (10000)
+//   BENCH_KEYED_RECORDS    records of the keyed produce and 1,000-partition runs (min(BENCH_RECORDS, 1000000))
 //   BENCH_QUIET_WAIT=0     do not wait for an idle machine before timed runs
 //   BENCH_QUIET_TOTAL_MS   most time spent waiting for one, in all (30000)
 //   BENCH_REDIS=0          skip Redis
@@ -23,7 +24,7 @@
 //   BENCH_EXEC_RECORDS     records of the --exec-stream runs (min(BENCH_RECORDS, 1000000))
 //   BENCH_OUT              the report (BENCHMARKS.md in the project root)
 import {execFileSync} from 'node:child_process'
-import {readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {closeSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync} from 'node:fs'
 import {loadavg} from 'node:os'
 import {join} from 'node:path'
 import {
@@ -44,7 +45,7 @@ const LAT_RATE = Number(env.BENCH_LATENCY_RATE ?? 2000)
 const LAT_COUNT = Number(env.BENCH_LATENCY_COUNT ?? 10_000)
 const RSS_SIZES = (env.BENCH_RSS_SIZES ?? '1000000,10000000').split(',').map(Number)
 const STARTUP_PER_RUN = 10
-const ALL = ['produce', 'consume', 'redis', 'multi', 'latency', 'rss', 'startup', 'perf', 'codecs', 'exec']
+const ALL = ['produce', 'consume', 'redis', 'multi', 'latency', 'rss', 'startup', 'perf', 'codecs', 'exec', 'keyed', 'many']
 const CODECS = ['none', 'gzip', 'snappy', 'lz4', 'zstd']
 const CODEC_N = Math.min(N, Number(env.BENCH_CODEC_RECORDS ?? 2_000_000))
 const EXEC_N = Math.min(N, Number(env.BENCH_EXEC_RECORDS ?? 1_000_000))
@@ -417,6 +418,111 @@ if (want('latency')) {
   })
 }
 
+// ------------------------------------------------- latency at 10,000/s (issue 9, point 9)
+
+if (want('latency')) {
+  await guard('latency at 10,000 records/s', async () => {
+    const rs = []
+    for (let i = 0; i < RUNS; i++) {
+      await quietGate()
+      const r = await runLatency({rate: 10_000, count: 10_000})
+      if (r.received < r.sent) notes.push(`latency at 10,000/s run ${i + 1}: only ${r.received} of ${r.sent} records arrived within 30 s.`)
+      log(`latency at 10,000/s run ${i + 1}/${RUNS}: p50 ${fmtMs(r.p50)} ms, p99 ${fmtMs(r.p99)} ms (${r.received}/${r.sent}, ${fmt(r.achievedRate, 0)}/s, other work ${fmt(r.otherCores, 2)} cores)`)
+      rs.push(r)
+    }
+    R.latency10k = {runs: rs, p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99))}
+  })
+}
+
+// ------------------------------------------- keyed produce, 1,000 partitions (points 10, 11)
+
+const KEYED_N = Number(env.BENCH_KEYED_RECORDS ?? Math.min(N, 1_000_000))
+let keyedInput = null
+/** KEYED_N lines `keyNNNNN:...` of RECORD_SIZE bytes over 10,000 keys, in a scattered order. */
+function writeKeyedInput() {
+  if (keyedInput) return keyedInput
+  keyedInput = join(work, 'keyed.txt')
+  let text = ''
+  const fd = openSync(keyedInput, 'w')
+  for (let i = 0; i < KEYED_N; i++) {
+    const head = `key${String((i * 7919) % 10_000).padStart(5, '0')}:${i} `
+    text += head.padEnd(RECORD_SIZE - 1, 'x') + '\n'
+    if (text.length >= 1 << 20) {
+      writeSync(fd, text)
+      text = ''
+    }
+  }
+  writeSync(fd, text)
+  closeSync(fd)
+  return keyedInput
+}
+
+if (want('keyed')) {
+  const kin = writeKeyedInput()
+  await interleave([
+    {
+      key: 'keyed',
+      label: 'logpipe produce k -K: (12 partitions)',
+      records: KEYED_N,
+      fn: async (i) => {
+        const d = tempDir()
+        await lp(d, ['topic', 'create', 'k', '--partitions', '12'])
+        const r = await logpipe(d, ['produce', 'k', '-K:'], {stdin: kin, sync: true})
+        if (i === 0) {
+          const end = await logEnd(d, 'k')
+          if (end !== KEYED_N) throw new Error(`log end offset ${end}, expected ${KEYED_N}`)
+          R.keyedTakes = JSON.parse(readFileSync(join(d, 'topics', 'k', '0', 'leader.json'), 'utf8')).generation
+        }
+        removeDir(d)
+        return r
+      },
+    },
+    {
+      key: 'keyedEncode',
+      label: 'node bench/baseline-encode-keyed.mjs (12 partitions)',
+      records: KEYED_N,
+      fn: async (i) => {
+        const d = tempDir()
+        await lp(d, ['topic', 'create', 'b', '--partitions', '12'])
+        const r = await run(NODE, [join(ROOT, 'bench/baseline-encode-keyed.mjs'), kin, join(d, 'topics', 'b'), '12'], {sync: true})
+        if (i === 0) {
+          // Honest comparison: the same records in the same partitions as logpipe puts them.
+          const end = await logEnd(d, 'b')
+          if (end !== KEYED_N) throw new Error(`baseline: log end offset ${end}, expected ${KEYED_N}`)
+        }
+        removeDir(d)
+        return r
+      },
+    },
+  ], TP_RUNS)
+}
+
+if (want('many')) {
+  await guard('1,000 partitions', async () => {
+    const kin = writeKeyedInput()
+    const prod = []
+    const cons = []
+    for (let i = 0; i < RSS_RUNS; i++) {
+      const d = tempDir()
+      await lp(d, ['topic', 'create', 'many', '--partitions', '1000'])
+      const p = await logpipe(d, ['produce', 'many', '-K:'], {stdin: kin, sync: true})
+      const c = await logpipe(d, ['consume', 'many', '-e'], {stdout: '/dev/null'})
+      const end = await logEnd(d, 'many')
+      if (end !== KEYED_N) throw new Error(`log end offset ${end}, expected ${KEYED_N}`)
+      log(`1,000 partitions run ${i + 1}/${RSS_RUNS}: produce -K: ${fmtMB(p.rssKB)} MB (${fmt(p.cpuS, 2)} CPU s), consume -e ${fmtMB(c.rssKB)} MB (${fmt(c.cpuS, 2)} CPU s)`)
+      prod.push(p)
+      cons.push(c)
+      removeDir(d)
+    }
+    R.many = {
+      produceKB: median(prod.map((r) => r.rssKB)),
+      consumeKB: median(cons.map((r) => r.rssKB)),
+      produceCpuS: median(prod.map((r) => r.cpuS)),
+      consumeCpuS: median(cons.map((r) => r.cpuS)),
+    }
+  })
+}
+
 // ---------------------------------------------------------------- rss
 
 if (want('rss')) {
@@ -623,6 +729,13 @@ target('consume time / hand-written decoder time', rx(timeRatio('consume', 'deco
   cpuNote(cpuRatio('consume', 'decode') === null ? null : rx(cpuRatio('consume', 'decode')), cpuRatio('consume', 'decode') <= 1.5))
 target('latency p50', na(R.latency?.p50, (v) => `${fmtMs(v)} ms`), '< 2 ms', R.latency ? R.latency.p50 < 2 : null)
 target('latency p99', na(R.latency?.p99, (v) => `${fmtMs(v)} ms`), '< 20 ms', R.latency ? R.latency.p99 < 20 : null)
+target('latency at 10,000 records/s, p50 (issue 9 point 9)', na(R.latency10k?.p50, (v) => `${fmtMs(v)} ms`), '< 0.3 ms', R.latency10k ? R.latency10k.p50 < 0.3 : null)
+target('latency at 10,000 records/s, p99 (issue 9 point 9)', na(R.latency10k?.p99, (v) => `${fmtMs(v)} ms`), '< 2 ms', R.latency10k ? R.latency10k.p99 < 2 : null)
+target('keyed produce (-K:, 10,000 keys, 12 partitions) / hand-written keyed encoder (point 10)', rx(timeRatio('keyed', 'keyedEncode')), '<= 1.25×',
+  timeRatio('keyed', 'keyedEncode') === null ? null : timeRatio('keyed', 'keyedEncode') <= 1.25,
+  cpuNote(cpuRatio('keyed', 'keyedEncode') === null ? null : rx(cpuRatio('keyed', 'keyedEncode')), cpuRatio('keyed', 'keyedEncode') <= 1.25))
+target('produce -K: into 1,000 partitions, peak RSS (point 10)', na(R.many?.produceKB, (v) => `${fmtMB(v)} MB`), '< 100 MB', R.many ? R.many.produceKB < 100 * 1024 : null)
+target('consume -e of 1,000 partitions, peak RSS (point 11)', na(R.many?.consumeKB, (v) => `${fmtMB(v)} MB`), '< 100 MB', R.many ? R.many.consumeKB < 100 * 1024 : null)
 const single = R.multiSingle ?? R.produce
 const multiShare = R.multi && single ? R.multi.rate / single.rate : null
 target('4 producers, total / one producer', na(multiShare, (v) => `${(v * 100).toFixed(0)}%`), '>= 50%', multiShare === null ? null : multiShare >= 0.5)
@@ -773,6 +886,23 @@ if (notRun.length) p(`Not measured in this run: ${notRun.map((t) => t[0]).join('
 p()
 p('## Latency: produce → tail-following consume')
 p()
+if (R.keyed || R.many || R.latency10k) {
+  p('## Issue 9: keyed produce, 1,000 partitions, latency at 10,000 records/s')
+  p('')
+  if (R.keyed && R.keyedEncode) {
+    p(`Keyed produce of ${fmtInt(KEYED_N)} records (\`-K:\`, 10,000 keys) into 12 partitions: logpipe ${fmt(R.keyed.ms / 1000, 3)} s (${na(R.keyed.cpuS, (v) => fmt(v, 2))} CPU s), hand-written keyed encoder (\`bench/baseline-encode-keyed.mjs\`: murmur2, one batch buffer per partition, no locks or indexes) ${fmt(R.keyedEncode.ms / 1000, 3)} s (${na(R.keyedEncode.cpuS, (v) => fmt(v, 2))} CPU s): ${rx(timeRatio('keyed', 'keyedEncode'))} by wall clock, ${rx(cpuRatio('keyed', 'keyedEncode'))} by CPU time. Lock takes of partition 0 in the first run: ${R.keyedTakes ?? 'n/a'}.`)
+    p('')
+  }
+  if (R.many) {
+    p(`1,000 partitions, the same records: \`produce -K:\` peaks at ${fmtMB(R.many.produceKB)} MB (${fmt(R.many.produceCpuS, 2)} CPU s), \`consume -e\` at ${fmtMB(R.many.consumeKB)} MB (${fmt(R.many.consumeCpuS, 2)} CPU s); target < 100 MB each.`)
+    p('')
+  }
+  if (R.latency10k) {
+    p(`Produce (\`--linger-ms 0\`) to a following consume at 10,000 records/s: p50 ${fmtMs(R.latency10k.p50)} ms, p99 ${fmtMs(R.latency10k.p99)} ms (medians of ${R.latency10k.runs.length} runs; target p50 < 0.3 ms, p99 < 2 ms).`)
+    p('')
+  }
+}
+
 if (R.latency) {
   p(`\`logpipe produce T --linger-ms 0\` reads lines that the bench writes into its stdin pipe at a steady ${fmtInt(LAT_RATE)} records/s (${fmtInt(LAT_COUNT)} records per run, after a warm-up); each line carries its send time. \`logpipe consume T -o end -F '%s\\n'\` follows the log; the bench reads its stdout and takes receive − send per record (one clock, the bench's).`)
   p()

@@ -151,7 +151,27 @@ export class Consumer {
   }
 
   private newReader(topic: string, partition: number): PartitionReader {
-    return (this.options.partitionFactory ?? this.store.partitions).reader(topic, partition, this.options.arena?.take(READ_BUFFER_SIZE))
+    // No buffer of its own: poll() lends it one of the shared ones.
+    return (this.options.partitionFactory ?? this.store.partitions).reader(topic, partition)
+  }
+
+  /**
+   * Read buffers not lent out. A reader borrows one for its read and gives
+   * it back once its records are handed out, so memory is a buffer per
+   * partition with records still waiting (output full) plus one, not a
+   * megabyte for each of 1,000 partitions.
+   */
+  private readonly spareBuffers: Buffer[] = []
+
+  private lendBuffer(reader: PartitionReader): void {
+    if (!reader.giveBuffer) return
+    const buf = this.spareBuffers.pop() ?? this.options.arena?.take(READ_BUFFER_SIZE)
+    if (buf && !reader.giveBuffer(buf)) this.spareBuffers.push(buf)
+  }
+
+  private returnBuffer(reader: PartitionReader): void {
+    const buf = reader.takeBuffer?.()
+    if (buf) this.spareBuffers.push(buf)
   }
 
 
@@ -196,8 +216,10 @@ export class Consumer {
     for (const a of this.assignments) {
       if (a.paused || a.done) continue
       if (!a.pending) {
+        this.lendBuffer(a.reader)
         const range = a.reader.poll()
         if (!range) {
+          this.returnBuffer(a.reader)
           // Bad bytes that may be a batch being written are read again before this counts as the end.
           a.atEnd = !a.reader.suspecting
           if (a.reader.stall && !a.stallReported) {
@@ -241,7 +263,10 @@ export class Consumer {
           }
           p.pos += size
           if (shouldYield()) {
-            if (p.pos >= p.end) a.pending = null
+            if (p.pos >= p.end) {
+              a.pending = null
+              this.returnBuffer(a.reader)
+            }
             return {records, stopped: false}
           }
         }
@@ -251,6 +276,7 @@ export class Consumer {
         throw corruptionError(a.topic, a.partition, at, error.message)
       }
       a.pending = null
+      this.returnBuffer(a.reader)
     }
     return {records, stopped: false}
   }
@@ -273,6 +299,11 @@ export class Consumer {
     if (!this.watching && !this.closed) this.startWatching()
     // Records may be waiting in a new partition already: no reason to wait.
     if (!this.closed && this.addNewPartitions()) return Promise.resolve()
+    // A change seen since the last wait (between the poll that found nothing and now): look again at once.
+    if (this.changed) {
+      this.changed = false
+      return Promise.resolve()
+    }
     return new Promise((resolve) => {
       const timer = setTimeout(done, timeoutMs)
       const self = this
@@ -293,7 +324,10 @@ export class Consumer {
   private watch(a: Assignment): void {
     if (a.reader.dir === null) return
     try {
-      const w = watch(a.reader.dir, {persistent: false}, () => this.wake?.())
+      const w = watch(a.reader.dir, {persistent: false}, () => {
+        if (this.wake) this.wake()
+        else this.changed = true
+      })
       w.on('error', () => {})
       this.watcherOf.set(a, w)
     } catch {
@@ -302,6 +336,7 @@ export class Consumer {
   }
 
   private watching = false
+  private changed = false
   private readonly watcherOf = new Map<Assignment, FSWatcher>()
 
   /** Library API: records as objects, following the log until `close()` or `exitAtEnd`. */

@@ -279,18 +279,29 @@ export class DelimitedInput {
   }
 
   private armLinger(): void {
-    if (this.lingerTimer || this.producer.pendingRecords === 0) return
-    this.lingerTimer = setTimeout(() => {
+    if (this.lingerTimer || this.lingerImmediate || this.producer.pendingRecords === 0) return
+    const expire = () => {
       this.lingerTimer = null
+      this.lingerImmediate = null
       this.producer.flush(true).catch((error) => {
         this.failure = error
         this.current?.destroy(error as Error)
       })
-    }, this.options.lingerMs)
+    }
+    // setTimeout(0) waits at least 1 ms; --linger-ms 0 means "after this chunk", which is setImmediate.
+    if (this.options.lingerMs === 0) {
+      if (this.lingerImmediate === null) this.lingerImmediate = setImmediate(expire)
+    } else {
+      this.lingerTimer = setTimeout(expire, this.options.lingerMs)
+    }
   }
+
+  private lingerImmediate: NodeJS.Immediate | null = null
 
   private disarmLinger(): void {
     if (this.lingerTimer) clearTimeout(this.lingerTimer)
+    if (this.lingerImmediate) clearImmediate(this.lingerImmediate)
     this.lingerTimer = null
+    this.lingerImmediate = null
   }
 }

@@ -2,8 +2,9 @@
  * Producing to a topic on the store. Records are gathered per partition in
  * BatchBuilders; a full batch is queued and written by `flush()` under the
  * partition's write lock. The lock is held for a burst: taken for the first
- * batch, kept while batches keep coming, let go after `maxHoldMs` (so
- * concurrent producers interleave fairly) or when the producer goes idle.
+ * batch, kept while batches keep coming and nobody else waits for it, let go
+ * for a waiter (checked every `maxHoldMs`, so concurrent producers
+ * interleave fairly) or when the producer goes idle.
  */
 import {statSync} from 'node:fs'
 import {LockError, type LogpipeError, TopicDeletedError, UsageError} from '../errors.js'
@@ -28,9 +29,9 @@ export interface ProducerOptions {
   batchBytes?: number
   /** fsync each batch before acknowledging it. */
   fsync?: boolean
-  /** Longest hold of a partition's lock while batches keep coming. */
+  /** Longest hold of a partition's lock, while batches keep coming, once another writer waits for it. */
   maxHoldMs?: number
-  /** Idle time after which held locks are let go. */
+  /** Idle time after which held locks that another writer waits for are let go (all of them after IDLE_RELEASE_ALL_MS). */
   idleReleaseMs?: number
   /** One-line notices (recovery, retention) for the user. */
   onNotice?: (message: string) => void
@@ -105,7 +106,14 @@ class SendAcks {
 
 export const DEFAULT_BATCH_BYTES = 1_000_000
 export const DEFAULT_MAX_HOLD_MS = 50
-const ARENA_MAX_PARTITIONS = 4
+/** Open and sealed batches not yet written take at most about this much memory (Kafka's buffer.memory). */
+export const MAX_BUFFERED_BYTES = 32 << 20
+/** Batch builders carved from the input's arena (two per partition); builders beyond get plain memory. */
+const ARENA_MAX_BUILDERS = 32
+/** An idle producer keeps the locks nobody waits for this long, then lets go of all. */
+const IDLE_RELEASE_ALL_MS = 1000
+/** Spacing of the waiter checks per held lock (a readdir is ~20 µs): 1,000 locks are looked at every 250 ms. */
+const CHECK_MS_PER_LOCK = 0.25
 
 export class Producer {
   readonly topic: string
@@ -151,7 +159,7 @@ export class Producer {
     this.openRuns = new Array(this.partitions).fill(null)
     this.sticky = new StickyPartitioner(this.partitions)
     this.builderOptions = {
-      batchBytes: Math.min(options.batchBytes ?? DEFAULT_BATCH_BYTES, this.config['max.message.bytes']),
+      batchBytes: batchBytesFor(Math.min(options.batchBytes ?? DEFAULT_BATCH_BYTES, this.config['max.message.bytes']), options.partition === undefined ? this.partitions : 1),
       maxBatchBytes: this.config['max.message.bytes'],
       compression: options.compression ?? Compression.none,
     }
@@ -210,22 +218,28 @@ export class Producer {
     if (!b) {
       b = this.spare.pop() ?? new BatchBuilder({...this.builderOptions, buffer: this.arenaSlot()})
       this.open[partition] = b
+      this.buffered += b.sizeInBytes
     }
     return b
   }
+
+  /** Bytes in open batches (sealed ones are written by the next flush, after the input chunk at the latest). */
+  private buffered = 0
 
 
   /**
    * Input memory that shares one ArrayBuffer with the first batch builders,
    * so that copying a record from input into a batch allocates nothing
    * (Buffer.copy creates a view per call: millions of records, millions of
-   * garbage objects). Only for a few partitions, where the builders in use
-   * are few; otherwise plain memory.
+   * garbage objects). Room for the builders of up to ARENA_MAX_BUILDERS
+   * partitions (the memory is only touched as batches fill it); builders
+   * beyond get plain memory and a Buffer.copy per record.
    * @internal
    */
   inputBuffer(size: number): Buffer {
-    if (this.arena || this.partitions > ARENA_MAX_PARTITIONS) return Buffer.allocUnsafe(size)
-    const slots = (this.options.partition === undefined ? this.partitions : 1) + 2
+    if (this.arena) return Buffer.allocUnsafe(size)
+    // Two per partition: a sealed batch waits for the flush while the next one fills.
+    const slots = Math.min(2 * (this.options.partition === undefined ? this.partitions : 1), ARENA_MAX_BUILDERS) + 2
     this.arena = new MemoryArena(size + capacityFor(this.builderOptions) * slots)
     return this.arena.take(size)
   }
@@ -267,13 +281,27 @@ export class Producer {
     send?: SendAcks,
   ): void {
     let b = this.builderFor(partition)
+    let before = b.sizeInBytes
     if (!b.tryAppend(timestamp, key, keyStart, keyEnd, value, valueStart, valueEnd, headers)) {
       this.seal(partition)
       b = this.builderFor(partition)
+      before = b.sizeInBytes
       b.tryAppend(timestamp, key, keyStart, keyEnd, value, valueStart, valueEnd, headers)
     }
+    this.buffered += b.sizeInBytes - before
     if (send) this.addToRun(partition, b.recordCount - 1, send)
     if (b.isFull) this.seal(partition)
+    else if (this.buffered > MAX_BUFFERED_BYTES) this.sealAll()
+  }
+
+  /**
+   * Over the memory budget (Kafka's buffer.memory): every open batch is
+   * sealed, to be written by the next flush. Only many partitions get
+   * here (1,000 partitions of 1 MB batches would hold 1 GB); a few fill
+   * their batches first.
+   */
+  private sealAll(): void {
+    for (let p = 0; p < this.partitions; p++) this.seal(p)
   }
 
   private addToRun(partition: number, index: number, send: SendAcks): void {
@@ -287,6 +315,7 @@ export class Producer {
     const b = this.open[partition]
     if (!b || b.isEmpty) return
     this.ready.push({partition, builder: b, runs: this.openRuns[partition]})
+    this.buffered -= b.sizeInBytes
     this.open[partition] = null
     this.openRuns[partition] = null
     if (this.options.partition === undefined && partition === this.sticky.partition) this.sticky.nextBatch()
@@ -404,24 +433,88 @@ export class Producer {
     }
   }
 
+  /**
+   * Every `maxHoldMs` a held lock is looked at: kept while nobody waits for
+   * it (taking it again costs a recovery pass and a leader.json write), let
+   * go when another producer's intent says it waits. With many partitions
+   * held the look (one readdir each) is spaced out further, so that it
+   * stays a small part of the work.
+   */
   private async releaseLongHeld(): Promise<void> {
     const maxHold = this.options.maxHoldMs ?? DEFAULT_MAX_HOLD_MS
+    const every = Math.max(maxHold, this.lockedSince.size * CHECK_MS_PER_LOCK)
     const now = this.clock.now()
     for (const [p, since] of this.lockedSince) {
-      if (now - since >= maxHold) {
-        this.lockedSince.delete(p)
-        await this.logs[p].release()
+      if (now - since < every) continue
+      const log = this.logs[p]
+      const waiters = log.othersWaiting?.() ?? null
+      if (waiters !== null && waiters.length === 0) {
+        this.lockedSince.set(p, now)
+        continue
       }
+      this.lockedSince.delete(p)
+      if (waiters !== null && log.yieldTo) await log.yieldTo(waiters)
+      else await log.release()
     }
   }
 
+  /**
+   * Once the producer is idle (`idleReleaseMs` after its last flush), the
+   * locks other writers wait for are let go at once, and then looked at
+   * again as during a burst; after IDLE_RELEASE_ALL_MS without a flush
+   * every lock is let go. So a pause of a few milliseconds in the input
+   * does not cost 1,000 partitions a release and a take each (a take
+   * writes leader.json, a release the recovery point), and a waiter is
+   * served within the check interval whether the holder writes or not.
+   */
   private armIdleRelease(): void {
     if (this.idleTimer) clearTimeout(this.idleTimer)
+    this.idleTimer = null
     if (this.lockedSince.size === 0 || this.closed) return
+    this.idleSince = this.clock.now()
+    this.scheduleIdleCheck(this.options.idleReleaseMs ?? 5)
+  }
+
+  private idleSince = 0
+
+  /**
+   * The first check keeps the process alive, as the plain idle release
+   * did; later ones do not, so a library user's process that is done is
+   * not held up for a second (its locks go with it, and the next taker
+   * recovers from the last recovery point).
+   */
+  private scheduleIdleCheck(ms: number, keepAlive = true): void {
     this.idleTimer = setTimeout(() => {
       this.idleTimer = null
-      void this.releaseAll()
-    }, this.options.idleReleaseMs ?? 5)
+      void this.idleCheck().catch(() => {})
+    }, ms)
+    if (!keepAlive) this.idleTimer.unref()
+  }
+
+  private idleCheck(): Promise<void> {
+    return this.serial(async () => {
+      if (this.closed || this.lockedSince.size === 0) return
+      const idleMs = this.options.idleReleaseMs ?? 5
+      if (this.clock.now() - this.idleSince >= Math.max(IDLE_RELEASE_ALL_MS, idleMs)) {
+        for (const p of [...this.lockedSince.keys()]) {
+          this.lockedSince.delete(p)
+          await this.logs[p].release()
+        }
+        return
+      }
+      for (const p of [...this.lockedSince.keys()]) {
+        const log = this.logs[p]
+        const waiters = log.othersWaiting?.() ?? null
+        if (waiters !== null && waiters.length === 0) continue
+        this.lockedSince.delete(p)
+        if (waiters !== null && log.yieldTo) await log.yieldTo(waiters)
+        else await log.release()
+      }
+      if (this.lockedSince.size > 0 && this.idleTimer === null) {
+        const maxHold = this.options.maxHoldMs ?? DEFAULT_MAX_HOLD_MS
+        this.scheduleIdleCheck(Math.max(maxHold, this.lockedSince.size * CHECK_MS_PER_LOCK), false)
+      }
+    })
   }
 
   /** Lets go of every held lock (input paused). */
@@ -466,6 +559,16 @@ function toBuffer(v: Buffer | string | null): Buffer | null {
 function normalizeHeaders(h: Record<string, Buffer | string | null> | RecordHeader[]): RecordHeader[] {
   if (Array.isArray(h)) return h
   return Object.entries(h).map(([key, value]) => ({key, value: toBuffer(value)}))
+}
+
+/**
+ * The batch size a builder fills before it is sealed: the one asked for,
+ * unless the topic has so many partitions that a batch each would pass the
+ * memory budget; then the budget's share (at least Kafka's default 16 KiB),
+ * so that 1,000 partitions hold about MAX_BUFFERED_BYTES, not 1 GB.
+ */
+function batchBytesFor(asked: number, partitions: number): number {
+  return Math.min(asked, Math.max(16 << 10, Math.floor(MAX_BUFFERED_BYTES / partitions)))
 }
 
 /** Device, inode and birth time: a directory made in place of a deleted one differs, even if it reuses the inode number. */

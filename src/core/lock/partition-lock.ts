@@ -24,7 +24,10 @@
  * A taker writes an intent file (`leader.intent.*`, naming itself) before
  * it makes the lock directory and removes it after leader.json is written,
  * so a lock that leader.json does not describe yet is never mistaken for an
- * orphan while its taker is alive.
+ * orphan while its taker is alive. The same file tells a holder that someone
+ * waits (`othersWaiting`): a holder may keep its lock as long as nobody does,
+ * and one that lets go for a waiter stands back (`acquire` after `yieldTo`)
+ * until the waiter has had its turn.
  */
 import {randomBytes} from 'node:crypto'
 import * as fs from 'node:fs'
@@ -51,6 +54,12 @@ export const ORPHAN_LOCK_MS = 2_000
 const REFRESH_MS = 2_000
 /** proper-lockfile's own mtime rule, off: about 24 days. */
 const NEVER_STALE = 0x7fffffff
+/**
+ * How long a holder that let go for a waiter leaves the lock to it: longer
+ * than a waiter's longest pause between attempts (20 ms), so a waiter that
+ * is still there gets its turn.
+ */
+const STAND_BACK_MS = 100
 
 export interface LeaderInfo {
   pid: number
@@ -115,6 +124,8 @@ export class PartitionLock {
   generation = 0
   /** How our current (or last) take came about. */
   takeover: Takeover = 'free'
+  /** The intents of the waiters we let go for, and when: our next acquire leaves them their turn. */
+  private yielded: {intents: string[]; at: number} | null = null
 
   constructor(dir: string, options: PartitionLockOptions = {}) {
     this.dir = dir
@@ -151,6 +162,7 @@ export class PartitionLock {
 
   async acquire(): Promise<void> {
     if (this.release_) return
+    await this.standBack()
     const deadline = this.now() + this.timeoutMs
     let takeover: Takeover = 'free'
     let wait = 1
@@ -214,6 +226,37 @@ export class PartitionLock {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ERELEASED') throw error
     }
+  }
+
+  /**
+   * Lets go of the lock for the waiters that `othersWaiting` saw: the next
+   * acquire waits (up to STAND_BACK_MS) while one of them still waits, so a
+   * holder with a steady stream of batches does not take the lock straight
+   * back before the waiter's next attempt.
+   */
+  async yieldTo(intents: string[]): Promise<void> {
+    await this.release()
+    this.yielded = intents.length > 0 ? {intents, at: this.now()} : null
+  }
+
+  private async standBack(): Promise<void> {
+    const yielded = this.yielded
+    this.yielded = null
+    if (yielded === null) return
+    // Our own sleeps, not the injected clock: this is a pause, not a judgement a test needs to move.
+    const until = Date.now() + STAND_BACK_MS
+    while (Date.now() < until && yielded.intents.some((name) => lstatSync(join(this.dir, name), {throwIfNoEntry: false}) !== undefined)) {
+      await sleep(1)
+    }
+  }
+
+  /**
+   * The intents of other takers (in this process or another) waiting for
+   * this lock now: names of `leader.intent.*` files of live takers. One
+   * readdir; used by a holder to decide whether to keep the lock.
+   */
+  othersWaiting(): string[] {
+    return this.liveIntents(false)
   }
 
   /**
@@ -292,7 +335,7 @@ export class PartitionLock {
       }
     } else {
       // Being taken right now (leader.json not written yet), or its taker died in between.
-      if (this.liveIntentExists()) return null
+      if (this.liveIntents(true).length > 0) return null
       const created = st.birthtimeNs > 0n ? st.birthtimeNs : st.mtimeNs
       if (this.now() - Number(created / 1_000_000n) < ORPHAN_LOCK_MS) return null
       // leader.json may have landed while we looked at the intents.
@@ -312,15 +355,20 @@ export class PartitionLock {
     return kind
   }
 
-  /** A taker's intent that is not ours and whose process may still be making the lock. */
-  private liveIntentExists(): boolean {
+  /**
+   * Takers' intents whose process may still be making the lock (or waiting
+   * to): with `skipOwnProcess`, not this process's (the orphan judgement,
+   * made while our own intent is there).
+   */
+  private liveIntents(skipOwnProcess: boolean): string[] {
     let names: string[]
     try {
       names = readdirSync(this.dir)
     } catch {
-      return false
+      return []
     }
     const pid = process.pid
+    const live: string[] = []
     for (const name of names) {
       if (!name.startsWith(INTENT_PREFIX)) continue
       const path = join(this.dir, name)
@@ -328,18 +376,18 @@ export class PartitionLock {
       if (intent === null) {
         // Being written this instant, or damaged: judge it by its age.
         const st = statSync(path, {throwIfNoEntry: false})
-        if (st && this.now() - st.mtimeMs < ORPHAN_LOCK_MS) return true
+        if (st && this.now() - st.mtimeMs < ORPHAN_LOCK_MS) live.push(name)
         continue
       }
-      if (intent.pid === pid && intent.host === this.host) continue
+      if (skipOwnProcess && intent.pid === pid && intent.host === this.host) continue
       if (intent.host === this.host) {
-        if (isRunning(intent)) return true
-        removeQuietly(path)
+        if (isRunning(intent)) live.push(name)
+        else removeQuietly(path)
       } else if (this.now() - intent.at <= this.staleMs) {
-        return true
+        live.push(name)
       }
     }
-    return false
+    return live
   }
 
   private timeoutError(): LockError {

@@ -108,6 +108,24 @@ export class LogReader {
   }
 
   /**
+   * Hands the read buffer over (null when there is none): the bytes of the
+   * last poll are the caller's to reuse. A reader without a buffer makes
+   * one on its next read, unless given one first.
+   */
+  takeBuffer(): Buffer | null {
+    const buf = this.buf
+    this.buf = null
+    return buf
+  }
+
+  /** Gives the reader a read buffer; false (and the buffer not kept) when it has one or this one is too small. */
+  giveBuffer(buffer: Buffer): boolean {
+    if (this.buf !== null || buffer.length < READ_BUFFER_SIZE) return false
+    this.buf = buffer
+    return true
+  }
+
+  /**
    * Base offsets of the segments, re-read from the directory. readdir is no
    * snapshot: a listing made while a writer rolls may miss a segment made
    * during it and still show a later one (under load this made a tailing

@@ -142,6 +142,16 @@ export class PartitionLog {
     await this.lock.release()
   }
 
+  othersWaiting(): string[] {
+    return this.lock.othersWaiting()
+  }
+
+  /** release() for the waiters named, who then get their turn first. */
+  async yieldTo(waiters: string[]): Promise<void> {
+    if (this.tail && this.lock.isCurrent()) writeRecoveryPoint(this.dir, this.tail.nextOffset)
+    await this.lock.yieldTo(waiters)
+  }
+
   get holdsLock(): boolean {
     return this.lock.held
   }

@@ -18,6 +18,14 @@ export interface PartitionWriter {
   acquire(): Promise<void>
   /** Lets go of leadership. */
   release(): Promise<void>
+  /**
+   * Who else waits for leadership now (opaque names, empty when nobody):
+   * a holder keeps leadership while this is empty. Absent where waiters
+   * cannot be seen; the holder then lets go on time alone.
+   */
+  othersWaiting?(): string[]
+  /** Lets go of leadership for those waiters, leaving them their turn before the next acquire. */
+  yieldTo?(waiters: string[]): Promise<void>
   close(): Promise<void>
   readonly holdsLock: boolean
   /** The offset the next record gets; while leadership is held. */
@@ -43,6 +51,13 @@ export interface PartitionReader {
   readonly stall: ReaderStall | null
   /** The read stopped at bad bytes not yet known to be damage. */
   readonly suspecting: boolean
+  /**
+   * Read buffers passed between readers (see Consumer.poll): the reader's
+   * buffer, once the caller is done with the last poll's bytes, and a
+   * buffer for the next read. Absent where a reader keeps its own.
+   */
+  takeBuffer?(): Buffer | null
+  giveBuffer?(buffer: Buffer): boolean
   close(): void
 }
 
