@@ -1,9 +1,11 @@
 // `npm run quickstart`: a real pipeline with the built CLI on your data
 // directory (the default one, or $LOGPIPE_DATA_DIR when set): create a
 // topic, produce keyed and unkeyed records, read them back, look at the
-// files. Each command is printed before it runs, followed by its output.
+// files, then serve the store with a broker and read the topic through the
+// Kafka protocol (with kcat when it is installed). Each command is printed
+// before it runs, followed by its output.
 // Exits non-zero as soon as a step fails.
-import {spawn} from 'node:child_process'
+import {spawn, spawnSync} from 'node:child_process'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
@@ -70,6 +72,53 @@ function run(args, {input, note} = {}) {
   })
 }
 
+
+/**
+ * `logpipe broker start` in the background, as a user runs it in a second
+ * shell: resolves with its address (the line it prints) and a stop().
+ */
+function startBroker() {
+  const args = ['broker', 'start', '--listen', '127.0.0.1:0', '-X', 'group.initial.rebalance.delay.ms=0']
+  say()
+  say(dim('# a broker serves the store over the Kafka protocol (here in the background; it runs in the foreground in a shell)'))
+  say(bold(`$ ${['logpipe', ...args].map(shellQuote).join(' ')} &`))
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {stdio: ['ignore', 'pipe', 'inherit']})
+    let out = ''
+    const timer = setTimeout(() => {
+      child.kill('SIGTERM')
+      reject(new Error('the broker printed no address within 60 s'))
+    }, STEP_TIMEOUT_MS)
+    child.on('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`the broker exited with ${code} before it listened`))
+    })
+    child.stdout.on('data', (chunk) => {
+      out += chunk
+      const line = out.split('\n')[0]
+      if (!out.includes('\n')) return
+      clearTimeout(timer)
+      child.removeAllListeners('exit')
+      say(line)
+      const stop = () =>
+        new Promise((done) => {
+          child.once('exit', () => done())
+          child.kill('SIGTERM')
+        })
+      resolve({address: line.trim().split(/\s+/).pop(), stop})
+    })
+  })
+}
+
+/** Runs an outside command (kcat), shown as typed. */
+function runTool(cmd, args, note) {
+  say()
+  say(dim(`# ${note}`))
+  say(bold(`$ ${[cmd, ...args].map(shellQuote).join(' ')}`))
+  const r = spawnSync(cmd, args, {stdio: ['ignore', 'inherit', 'inherit'], timeout: STEP_TIMEOUT_MS})
+  if (r.status !== 0) throw Object.assign(new Error(`\`${cmd}\` exited with ${r.status ?? r.signal}`), {exitCode: r.status || 1})
+}
+
 const dataDir = resolveDataDir()
 const from = process.env.LOGPIPE_DATA_DIR
   ? '$LOGPIPE_DATA_DIR'
@@ -107,6 +156,18 @@ try {
     note: 'the segment file itself: Kafka RecordBatch v2, decoded',
   })
   await run(['topic', 'verify', TOPIC], {note: 'check every batch CRC and index entry'})
+  const broker = await startBroker()
+  try {
+    await run(['broker', 'list'])
+    if (spawnSync('kcat', ['-V'], {stdio: 'ignore'}).status === 0) {
+      runTool('kcat', ['-b', broker.address, '-L', '-t', TOPIC], 'any Kafka client sees the topic: kcat lists its partitions, led by broker 0')
+      runTool('kcat', ['-b', broker.address, '-C', '-t', TOPIC, '-e', '-q', '-f', '%p %o %k %s\\n'], 'and reads the records logpipe wrote, through the Kafka protocol')
+    } else {
+      say(dim('# (kcat is not installed: `apt-get install kcat`, then `kcat -b ' + broker.address + ' -C -t ' + TOPIC + ' -e`)'))
+    }
+  } finally {
+    await broker.stop()
+  }
 } catch (error) {
   say()
   console.error(`quickstart: step failed: ${error.message}`)
@@ -118,6 +179,7 @@ say(bold('Done.') + ' Next:')
 const next = [
   [`logpipe consume ${TOPIC}`, 'follow the topic (Ctrl-C to stop) while you produce from another shell'],
   [`ls -lR ${shellQuote(join(dataDir, 'topics', TOPIC))}`, 'the files: one directory per partition'],
+  ['logpipe broker start', 'serve the store to kcat, kafkajs, kafka-python (127.0.0.1:9092)'],
   ['man ./man/logpipe.1', 'every command, flag, file and exit code'],
   [`logpipe topic delete ${TOPIC}`, 'clean up'],
 ]
