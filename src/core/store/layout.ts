@@ -82,7 +82,8 @@ function namesIn(dir: string): string[] {
     return readdirSync(dir)
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
-    if (code === 'ENOENT' || code === 'ENOTDIR') return []
+    // No directory yet is no names; anything else (topics/ made a file, unreadable) is a damaged store, said as such.
+    if (code === 'ENOENT') return []
     throw error
   }
 }
