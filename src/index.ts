@@ -70,7 +70,7 @@ export {
 export {Admin as TopicAdmin} from './core/client/admin.js'
 export type {PartitionDescription, TopicDescription, VerifyReport, SegmentProblem} from './core/client/admin.js'
 export {GroupAdmin} from './core/group/group-admin.js'
-export type {GroupAdminOptions, GroupSummary, GroupState, PartitionLag, GroupDescription as LogGroupDescription, ResetSpec, ResetPlanRow} from './core/group/group-admin.js'
+export type {GroupAdminOptions, GroupSummary, GroupState, PartitionLag, GroupDescription as LogGroupDescription, ResetSpec, ResetPlanRow, DescribedMember} from './core/group/group-admin.js'
 export type {MemberInfo} from './core/group/membership.js'
 export type {AssignmentStrategy} from './core/group/assignors.js'
 export {Producer as LogProducer} from './core/client/producer.js'

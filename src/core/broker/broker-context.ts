@@ -25,6 +25,7 @@ export interface BrokerContext {
   /** Kafka's cluster id: the store's id, so every broker of one store names one cluster. */
   readonly clusterId: string
   readonly store: Store
+  /** @internal The partitions the broker leads (what handlers append to and read from). */
   readonly replicas: ReplicaManager
   readonly config: BrokerConfig
   readonly log: BrokerLog

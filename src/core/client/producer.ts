@@ -188,9 +188,23 @@ export class Producer {
   /**
    * Kafka's producer refreshes its metadata now and then and keys hash over
    * the new partition count after; here a stat of topic.json at the start
-   * of each lock burst (at most every `maxHoldMs`) notices a rewrite, and
-   * only then is the file read.
+   * of each lock burst and every `maxHoldMs` within one notices a rewrite,
+   * and only then is the file read.
    */
+  private metadataCheckedAt = 0
+
+  /**
+   * Between lock bursts, and at most every `maxHoldMs` during one: a
+   * producer now keeps its locks while nobody waits, so a burst can last
+   * as long as the input, and partitions added meanwhile must still be seen.
+   */
+  private maybeRefreshMetadata(): void {
+    const now = this.clock.now()
+    if (this.lockedSince.size > 0 && now - this.metadataCheckedAt < (this.options.maxHoldMs ?? DEFAULT_MAX_HOLD_MS)) return
+    this.metadataCheckedAt = now
+    this.refreshMetadata()
+  }
+
   private refreshMetadata(): void {
     // Deleted or unreadable just now: keep what we know; a deleted topic is caught after the next write.
     const changed = changedPartitionCount(this.store, this.topic, this.metadataId)
@@ -345,8 +359,8 @@ export class Producer {
       // waiting out the timeout again or writing into a deleted topic.
       if (this.failure) throw this.failure
       if (all) for (let p = 0; p < this.partitions; p++) this.seal(p)
-      // Between bursts: later records are partitioned over what topic.json says now.
-      if (this.lockedSince.size === 0) this.refreshMetadata()
+      // Later records are partitioned over what topic.json says now.
+      this.maybeRefreshMetadata()
       const written: Written[] = []
       try {
         while (this.ready.length > 0) {
@@ -409,7 +423,7 @@ export class Producer {
    */
   async send(records: ProducerRecord[]): Promise<RecordMetadata[]> {
     const acks = new SendAcks(this.topic)
-    if (this.lockedSince.size === 0) this.refreshMetadata()
+    this.maybeRefreshMetadata()
     records.forEach((r, i) => {
       const key = toBuffer(r.key ?? null)
       const value = toBuffer(r.value)
