@@ -21,6 +21,7 @@ import listGroupsHandler from './16-list-groups.js'
 import apiVersionsHandler from './18-api-versions.js'
 import createTopicsHandler from './19-create-topics.js'
 import deleteTopicsHandler from './20-delete-topics.js'
+import initProducerIdHandler from './22-init-producer-id.js'
 import offsetForLeaderEpochHandler from './23-offset-for-leader-epoch.js'
 import describeConfigsHandler from './32-describe-configs.js'
 import createPartitionsHandler from './37-create-partitions.js'
@@ -43,6 +44,7 @@ export const HANDLERS: readonly ApiHandler[] = [
   apiVersionsHandler as unknown as ApiHandler,
   createTopicsHandler as unknown as ApiHandler,
   deleteTopicsHandler as unknown as ApiHandler,
+  initProducerIdHandler as unknown as ApiHandler,
   offsetForLeaderEpochHandler as unknown as ApiHandler,
   describeConfigsHandler as unknown as ApiHandler,
   createPartitionsHandler as unknown as ApiHandler,
