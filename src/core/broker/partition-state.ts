@@ -344,12 +344,10 @@ export class PartitionState {
   /** Lets go of the lock (a clean release moves the recovery point) and wakes every waiter. */
   async release(): Promise<void> {
     // Only while the lock is ours: after a topic delete the directory is not the partition's any more.
-    if (this.isLeader) {
-      try {
-        this.producers.writeSnapshot(this.dir, this.log.logEndOffset)
-      } catch {
-        // The log past the previous snapshot is replayed at the next start.
-      }
+    try {
+      if (this.isLeader) this.producers.writeSnapshot(this.dir, this.log.logEndOffset)
+    } catch {
+      // The directory is gone or not one (the lock check stats it): the log past the previous snapshot is replayed at the next start.
     }
     this.lost = true
     this.wake()

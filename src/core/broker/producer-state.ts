@@ -27,6 +27,7 @@ export const BATCHES_KEPT = 5
 
 const INT32_MAX = 0x7fffffff
 const SNAPSHOT = /^(\d{20})\.snapshot$/
+const SNAPSHOT_TEMP = /^\.\d{20}\.snapshot\.[0-9a-f]+\.tmp$/
 const SNAPSHOT_VERSION = 1
 /** Snapshots kept: the newest, and the one before in case the newest is damaged. */
 const SNAPSHOTS_KEPT = 2
@@ -125,9 +126,12 @@ export class ProducerState {
    * The newest snapshot at or below `logEnd` that reads whole (a snapshot
    * past the log end describes batches no longer there, after a
    * truncation: it is removed). Null when none is usable; then the state
-   * is empty and the caller replays the log from where it chooses.
+   * is empty and the caller replays the log from where it chooses. Only
+   * for the partition's lock holder: it removes files.
    */
   static loadSnapshot(dir: string, logEnd: number): {state: ProducerState; offset: number} | null {
+    // A broker killed while writing one left its temp file (atomic-write's `.<name>.<hex>.tmp`).
+    for (const name of readdirSync(dir)) if (SNAPSHOT_TEMP.test(name)) unlinkQuietly(join(dir, name))
     const offsets = snapshotOffsets(dir)
     for (const o of offsets.filter((x) => x > logEnd)) unlinkQuietly(join(dir, snapshotFileName(o)))
     for (const o of offsets.filter((x) => x <= logEnd).reverse()) {

@@ -88,3 +88,11 @@ describe('snapshots', () => {
     expect(ProducerState.loadSnapshot(dir, 10)).toBeNull()
   })
 })
+
+test('the temp file of a snapshot write a kill interrupted is removed at load', () => {
+  const dir = tempDir()
+  writeFileSync(join(dir, `.${snapshotFileName(40)}.a1b2c3d4e5f6.tmp`), '{"ver')
+  writeFileSync(join(dir, '00000000000000000000.log'), '')
+  expect(ProducerState.loadSnapshot(dir, 100)).toBeNull()
+  expect(readdirSync(dir)).toEqual(['00000000000000000000.log'])
+})
