@@ -26,6 +26,7 @@ import offsetForLeaderEpochHandler from './23-offset-for-leader-epoch.js'
 import describeConfigsHandler from './32-describe-configs.js'
 import createPartitionsHandler from './37-create-partitions.js'
 import deleteGroupsHandler from './42-delete-groups.js'
+import incrementalAlterConfigsHandler from './44-incremental-alter-configs.js'
 
 export const HANDLERS: readonly ApiHandler[] = [
   produceHandler as unknown as ApiHandler,
@@ -49,4 +50,5 @@ export const HANDLERS: readonly ApiHandler[] = [
   describeConfigsHandler as unknown as ApiHandler,
   createPartitionsHandler as unknown as ApiHandler,
   deleteGroupsHandler as unknown as ApiHandler,
+  incrementalAlterConfigsHandler as unknown as ApiHandler,
 ]
