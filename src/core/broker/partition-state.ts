@@ -54,6 +54,9 @@ export class PartitionState {
   /** Where the fetch reader stands: the offset after the last batch it handed out, -1 when it must seek. */
   private cursor = -1
   private producers = new ProducerState()
+  /** The offset of the newest snapshot on disk, null when there is none. */
+  private snapshotAt: number | null = null
+  private endAtLead = 0
 
   private constructor(topic: string, partition: number, dir: string, config: LogConfig, log: PartitionLog, epochs: LeaderEpochCache) {
     this.topic = topic
@@ -112,8 +115,9 @@ export class PartitionState {
   /**
    * The producers' state as of the log end: the newest snapshot, then the
    * batch headers past it. With no snapshot (a log no broker led yet) only
-   * the active segment is read: a broker writes one as it takes the
-   * partition, so later starts begin at a snapshot.
+   * the active segment is read: before the first batch with a producer id
+   * is written, a snapshot is made (one fsync per partition, once), so
+   * every later start, after kill -9 too, begins at or before it.
    */
   private loadProducers(): void {
     const end = this.log.logEndOffset
@@ -142,7 +146,16 @@ export class PartitionState {
       }
     }
     this.producers = producers
+    this.snapshotAt = loaded?.offset ?? null
+    this.endAtLead = end
+  }
+
+  /** Writes the producers' snapshot at the log end, unless the newest one is there already. */
+  private snapshotProducers(): void {
+    const end = this.log.logEndOffset
+    if (this.snapshotAt === end) return
     this.producers.writeSnapshot(this.dir, end)
+    this.snapshotAt = end
   }
 
   get config(): LogConfig {
@@ -231,6 +244,7 @@ export class PartitionState {
     const lastSeq = lastSequence(firstSeq, batches.readInt32BE(L.LAST_OFFSET_DELTA_OFFSET))
     const verdict = this.producers.check(producerId, epoch, firstSeq, lastSeq)
     if (verdict.kind !== 'append') return verdict
+    if (this.snapshotAt === null) this.snapshotProducers()
     const [result] = this.appendAsLeader(batches)
     this.producers.record(producerId, epoch, firstSeq, lastSeq, result.baseOffset, result.lastOffset)
     return {kind: 'appended', baseOffset: result.baseOffset}
@@ -345,7 +359,8 @@ export class PartitionState {
   async release(): Promise<void> {
     // Only while the lock is ours: after a topic delete the directory is not the partition's any more.
     try {
-      if (this.isLeader) this.producers.writeSnapshot(this.dir, this.log.logEndOffset)
+      // Nothing written since we took it: the next start replays what this one did, no more.
+      if (this.isLeader && this.log.logEndOffset !== (this.snapshotAt ?? this.endAtLead)) this.snapshotProducers()
     } catch {
       // The directory is gone or not one (the lock check stats it): the log past the previous snapshot is replayed at the next start.
     }

@@ -143,7 +143,7 @@ describe('idempotent Produce', () => {
     const partDir = join(dir, 'topics', 't', '0')
     const snapshots = readdirSync(partDir).filter((n) => n.endsWith('.snapshot'))
     expect(snapshots).toContain(`${'6'.padStart(20, '0')}.snapshot`)
-    // A killed broker wrote only the snapshot it made as it took the partition, at offset 0.
+    // A killed broker left only the snapshot it made before the first idempotent batch, at offset 0.
     if (dropSnapshots) for (const n of snapshots) if (n !== `${'0'.padStart(20, '0')}.snapshot`) rmSync(join(partDir, n))
     b = await start(dir)
     send = await client(b.port)
@@ -152,5 +152,21 @@ describe('idempotent Produce', () => {
     expect((await produceBatch(send, idempotentBatch(1, 9, 0, 5))).errorCode).toBe(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER)
     expect((await produceBatch(send, idempotentBatch(1, 9, 0, 4))).baseOffset).toBe(6n)
     expect(readAll(partDir).map((r) => r.value!.toString())).toEqual(['r0', 'r1', 'r2', 'r3', 'r0', 'r1', 'r4'])
+  })
+
+  test('a snapshot is written only when something changed: none for a partition no one wrote to, one at the log end after writes', async () => {
+    const dir = setup()
+    const partDir = join(dir, 'topics', 't', '0')
+    const snapshots = () => readdirSync(partDir).filter((n) => n.endsWith('.snapshot'))
+    await stop(await start(dir))
+    expect(snapshots()).toEqual([])
+    let b = await start(dir)
+    const send = await client(b.port)
+    await produceBatch(send, buildBatch([{timestamp: Date.now(), key: null, value: utf8('plain')}]))
+    await stop(b)
+    expect(snapshots()).toEqual([`${'1'.padStart(20, '0')}.snapshot`])
+    b = await start(dir)
+    await stop(b)
+    expect(snapshots()).toEqual([`${'1'.padStart(20, '0')}.snapshot`])
   })
 })
