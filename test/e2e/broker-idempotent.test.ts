@@ -83,6 +83,22 @@ describe('idempotent producers against a broker', () => {
     expect((await c.run(['topic', 'verify', 'idem'])).exitCode).toBe(0)
   })
 
+  test('after kill -9 of the broker, a retried batch is still answered with its first offset and not written again', async () => {
+    const c = cli()
+    await c.run(['topic', 'create', 'idem'])
+    let broker = await startBroker(c.env)
+    const id = Number((await ask(broker.port, initProducerId, 1, {transactionalId: null, transactionTimeoutMs: 60_000})).producerId)
+    const batches = [0, 1, 2].map((i) => idempotentBatch([`k${i}a`, `k${i}b`], id, i * 2))
+    for (const [i, batch] of batches.entries()) expect(await produceRaw(broker.port, batch)).toMatchObject({errorCode: ErrorCode.NONE, baseOffset: BigInt(i * 2)})
+    broker.proc.kill('SIGKILL')
+    await broker.proc
+    broker = await startBroker(c.env)
+    for (const [i, batch] of batches.entries()) expect(await produceRaw(broker.port, batch)).toMatchObject({errorCode: ErrorCode.NONE, baseOffset: BigInt(i * 2)})
+    await broker.stop()
+    const files = await c.run(['consume', 'idem', '-e', '-F', '%s\n'])
+    expect(String(files.stdout)).toBe('k0a\nk0b\nk1a\nk1b\nk2a\nk2b\n')
+  })
+
   test('kcat -X enable.idempotence=true -P writes each line once', async () => {
     const c = cli()
     await c.run(['topic', 'create', 'idem'])
