@@ -16,6 +16,9 @@ import {ErrorCode} from '../wire/error-codes.js'
 import type {LogConfig} from '../log/log-config.js'
 import {LogReader, READ_BUFFER_SIZE} from '../log/log-reader.js'
 import {batchLastOffset, batchSize} from '../record/batch-header.js'
+import * as L from '../record/batch-layout.js'
+import {listSegmentBaseOffsets} from '../log/file-names.js'
+import {lastSequence, ProducerState, type ProducerVerdict} from './producer-state.js'
 import {RecordReader} from '../record/record.js'
 import {type AppendResult, PartitionLog} from '../log/partition-log.js'
 
@@ -50,6 +53,10 @@ export class PartitionState {
   private readonly waiters = new Set<() => void>()
   /** Where the fetch reader stands: the offset after the last batch it handed out, -1 when it must seek. */
   private cursor = -1
+  private producers = new ProducerState()
+  /** The offset of the newest snapshot on disk, null when there is none. */
+  private snapshotAt: number | null = null
+  private endAtLead = 0
 
   private constructor(topic: string, partition: number, dir: string, config: LogConfig, log: PartitionLog, epochs: LeaderEpochCache) {
     this.topic = topic
@@ -81,6 +88,7 @@ export class PartitionState {
       const epochs = LeaderEpochCache.load(dir)
       const state = new PartitionState(topic, partition, dir, config, log, epochs)
       state.becomeLeader()
+      state.loadProducers()
       return state
     } catch (error) {
       await log.release()
@@ -102,6 +110,52 @@ export class PartitionState {
     this.leaderEpoch_ = last + 1
     this.epochs.assign(this.leaderEpoch_, end)
     this.log.setLeaderEpoch(this.leaderEpoch_)
+  }
+
+  /**
+   * The producers' state as of the log end: the newest snapshot, then the
+   * batch headers past it. With no snapshot (a log no broker led yet) only
+   * the active segment is read: before the first batch with a producer id
+   * is written, a snapshot is made (one fsync per partition, once), so
+   * every later start, after kill -9 too, begins at or before it.
+   */
+  private loadProducers(): void {
+    const end = this.log.logEndOffset
+    const loaded = ProducerState.loadSnapshot(this.dir, end)
+    const bases = listSegmentBaseOffsets(this.dir)
+    const from = Math.max(loaded?.offset ?? bases.at(-1) ?? 0, this.reader.logStartOffset())
+    const producers = loaded?.state ?? new ProducerState()
+    if (from < end) {
+      const reader = new LogReader(this.dir)
+      try {
+        reader.seek(from)
+        for (let range = reader.poll(); range !== null; range = reader.poll()) {
+          for (let pos = range.start; pos < range.end; pos += batchSize(range.buf, pos)) {
+            const last = batchLastOffset(range.buf, pos)
+            if (last < from) continue
+            const producerId = L.readInt64(range.buf, pos + L.PRODUCER_ID_OFFSET)
+            const firstSeq = range.buf.readInt32BE(pos + L.BASE_SEQUENCE_OFFSET)
+            if (producerId < 0 || firstSeq < 0) continue
+            const epoch = range.buf.readInt16BE(pos + L.PRODUCER_EPOCH_OFFSET)
+            const delta = range.buf.readInt32BE(pos + L.LAST_OFFSET_DELTA_OFFSET)
+            producers.record(producerId, epoch, firstSeq, lastSequence(firstSeq, delta), last - delta, last)
+          }
+        }
+      } finally {
+        reader.close()
+      }
+    }
+    this.producers = producers
+    this.snapshotAt = loaded?.offset ?? null
+    this.endAtLead = end
+  }
+
+  /** Writes the producers' snapshot at the log end, unless the newest one is there already. */
+  private snapshotProducers(): void {
+    const end = this.log.logEndOffset
+    if (this.snapshotAt === end) return
+    this.producers.writeSnapshot(this.dir, end)
+    this.snapshotAt = end
   }
 
   get config(): LogConfig {
@@ -167,6 +221,33 @@ export class PartitionState {
     }
     this.wake()
     return results
+  }
+
+  /**
+   * Produce with Kafka's producer checks: a batch with a producer id is
+   * checked against that producer's last batches first (a duplicate is
+   * answered with its first offset, nothing written; an out-of-order or
+   * fenced one refused). Kafka takes one batch per partition from v3 on;
+   * a producer id in a request of several is refused, since the check
+   * would have to hold for all of them at once.
+   */
+  produce(batches: Buffer): {kind: 'appended'; baseOffset: number} | Exclude<ProducerVerdict, {kind: 'append'}> {
+    const first = batchSize(batches, 0)
+    const producerId = L.readInt64(batches, L.PRODUCER_ID_OFFSET)
+    if (producerId < 0) return {kind: 'appended', baseOffset: this.appendAsLeader(batches)[0].baseOffset}
+    if (first !== batches.length) {
+      return {kind: 'refuse', errorCode: ErrorCode.INVALID_RECORD, message: 'a produce with a producer id carries one record batch per partition'}
+    }
+    const epoch = batches.readInt16BE(L.PRODUCER_EPOCH_OFFSET)
+    const firstSeq = batches.readInt32BE(L.BASE_SEQUENCE_OFFSET)
+    if (firstSeq < 0) return {kind: 'refuse', errorCode: ErrorCode.INVALID_RECORD, message: `producer ${producerId}: batch without a base sequence`}
+    const lastSeq = lastSequence(firstSeq, batches.readInt32BE(L.LAST_OFFSET_DELTA_OFFSET))
+    const verdict = this.producers.check(producerId, epoch, firstSeq, lastSeq)
+    if (verdict.kind !== 'append') return verdict
+    if (this.snapshotAt === null) this.snapshotProducers()
+    const [result] = this.appendAsLeader(batches)
+    this.producers.record(producerId, epoch, firstSeq, lastSeq, result.baseOffset, result.lastOffset)
+    return {kind: 'appended', baseOffset: result.baseOffset}
   }
 
   /**
@@ -276,6 +357,13 @@ export class PartitionState {
 
   /** Lets go of the lock (a clean release moves the recovery point) and wakes every waiter. */
   async release(): Promise<void> {
+    // Only while the lock is ours: after a topic delete the directory is not the partition's any more.
+    try {
+      // Nothing written since we took it: the next start replays what this one did, no more.
+      if (this.isLeader && this.log.logEndOffset !== (this.snapshotAt ?? this.endAtLead)) this.snapshotProducers()
+    } catch {
+      // The directory is gone or not one (the lock check stats it): the log past the previous snapshot is replayed at the next start.
+    }
     this.lost = true
     this.wake()
     this.reader.close()

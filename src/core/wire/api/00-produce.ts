@@ -6,6 +6,8 @@
  * stamped in (both outside the CRC). A bad batch refuses its partition's
  * data, never another partition's. acks 0 sends no response; with one
  * replica, acks -1 is acks 1: the batch is in the log when we answer.
+ * A batch with a producer id passes the idempotence checks first
+ * (producer-state.ts): a retried one is answered with its first offset.
  */
 import {defineHandler} from '../../broker/api-handler.js'
 import {checkProducedRecords} from '../../broker/produced-records.js'
@@ -55,8 +57,11 @@ function append(broker: BrokerContext, topic: string, partition: number, records
   const problem = checkProducedRecords(records)
   if (problem) return answer(partition, problem.kind === 'unsupported-compression' ? ErrorCode.UNSUPPORTED_COMPRESSION_TYPE : ErrorCode.INVALID_RECORD, problem.message)
   try {
-    const results = state.appendAsLeader(records)
-    return answer(partition, ErrorCode.NONE, null, results[0].baseOffset, state.logStartOffset())
+    const result = state.produce(records)
+    if (result.kind === 'refuse') return answer(partition, result.errorCode, result.message)
+    // A duplicate of a retried batch is answered as it was the first time (Kafka's, with NONE).
+    const baseOffset = result.kind === 'appended' ? result.baseOffset : result.firstOffset
+    return answer(partition, ErrorCode.NONE, null, baseOffset, state.logStartOffset())
   } catch (error) {
     if (error instanceof NotLeaderError) return answer(partition, ErrorCode.NOT_LEADER_OR_FOLLOWER, error.message)
     if (error instanceof RecordTooLargeError) return answer(partition, ErrorCode.MESSAGE_TOO_LARGE, error.message)

@@ -21,10 +21,12 @@ import listGroupsHandler from './16-list-groups.js'
 import apiVersionsHandler from './18-api-versions.js'
 import createTopicsHandler from './19-create-topics.js'
 import deleteTopicsHandler from './20-delete-topics.js'
+import initProducerIdHandler from './22-init-producer-id.js'
 import offsetForLeaderEpochHandler from './23-offset-for-leader-epoch.js'
 import describeConfigsHandler from './32-describe-configs.js'
 import createPartitionsHandler from './37-create-partitions.js'
 import deleteGroupsHandler from './42-delete-groups.js'
+import incrementalAlterConfigsHandler from './44-incremental-alter-configs.js'
 
 export const HANDLERS: readonly ApiHandler[] = [
   produceHandler as unknown as ApiHandler,
@@ -43,8 +45,10 @@ export const HANDLERS: readonly ApiHandler[] = [
   apiVersionsHandler as unknown as ApiHandler,
   createTopicsHandler as unknown as ApiHandler,
   deleteTopicsHandler as unknown as ApiHandler,
+  initProducerIdHandler as unknown as ApiHandler,
   offsetForLeaderEpochHandler as unknown as ApiHandler,
   describeConfigsHandler as unknown as ApiHandler,
   createPartitionsHandler as unknown as ApiHandler,
   deleteGroupsHandler as unknown as ApiHandler,
+  incrementalAlterConfigsHandler as unknown as ApiHandler,
 ]
