@@ -43,3 +43,62 @@ describe('--json errors', () => {
     expect(String(r.stderr)).toMatch(/^logpipe: no store/)
   })
 })
+
+describe('produce --input json', () => {
+  it('refuses an unknown field, naming the record and the field, and writes nothing from that line on', async () => {
+    const {run} = cli()
+    expect((await run(['topic', 'create', 't', '--partitions', '1'])).exitCode).toBe(EXIT.OK)
+    const input = '{"value":"a"}\n{"vaule":"b"}\n{"value":"c"}\n'
+    const r = await run(['produce', 't', '--input', 'json'], {input})
+    expect(r.exitCode).toBe(EXIT.USAGE)
+    expect(String(r.stderr)).toMatch(/^logpipe: record 2: unknown field "vaule"/)
+    expect(String(r.stderr)).toMatch(/\n?hint: /)
+    const back = await run(['consume', 't', '-e', '-f', '%s\n'])
+    expect(back.stdout).toBe('a\n')
+  })
+
+  it('a kcat-shaped line with a wrong name is refused, not written as a tombstone', async () => {
+    const {run} = cli()
+    expect((await run(['topic', 'create', 't', '--partitions', '1'])).exitCode).toBe(EXIT.OK)
+    const r = await run(['produce', 't', '--input', 'json', '--json'], {input: '{"key":"k","paylod":"x"}\n'})
+    expect(r.exitCode).toBe(EXIT.USAGE)
+    const {error} = JSON.parse(String(r.stderr)) as {error: {message: string}}
+    expect(error.message).toMatch(/record 1: unknown field "paylod"/)
+    expect((await run(['consume', 't', '-e', '-f', '%o\n'])).stdout).toBe('')
+  })
+
+  it('both "value" and kcat\'s "payload" on one line is refused as ambiguous', async () => {
+    const {run} = cli()
+    const r = await run(['produce', 't', '--create', '--input', 'json'], {input: '{"value":"a","payload":"b"}\n'})
+    expect(r.exitCode).toBe(EXIT.USAGE)
+    expect(String(r.stderr)).toMatch(/record 1: it has both "value" and "payload"/)
+  })
+
+  it('consume -J | produce --input json copies key, value, headers and timestamp', async () => {
+    const {run} = cli()
+    const lines = [
+      {key: 'k1', value: 'v1', headers: [{key: 'h', value: 'x'}, {key: 'n', value: null}], timestamp: 1_700_000_000_001},
+      {key: null, value: 'no key', timestamp: 1_700_000_000_002},
+      {key: 'gone', value: null, timestamp: 1_700_000_000_003},
+    ]
+    for (const t of ['src', 'dst']) expect((await run(['topic', 'create', t, '--partitions', '1'])).exitCode).toBe(EXIT.OK)
+    const sent = await run(['produce', 'src', '--input', 'json'], {input: lines.map((l) => JSON.stringify(l)).join('\n') + '\n'})
+    expect(sent.exitCode, String(sent.stderr)).toBe(EXIT.OK)
+    const kcat = await run(['consume', 'src', '-e', '-J'])
+    expect(kcat.exitCode).toBe(EXIT.OK)
+    expect(String(kcat.stdout)).toContain('"payload":"v1"')
+    const copied = await run(['produce', 'dst', '--input', 'json'], {input: String(kcat.stdout)})
+    expect(copied.exitCode, String(copied.stderr)).toBe(EXIT.OK)
+    const strip = (out: unknown) => String(out).trim().split('\n').map((l) => {
+      const o = JSON.parse(l) as Record<string, unknown>
+      delete o.topic
+      return o
+    })
+    const a = strip((await run(['consume', 'src', '-e', '-J'])).stdout)
+    const b = strip((await run(['consume', 'dst', '-e', '-J'])).stdout)
+    expect(b).toEqual(a)
+    expect(a).toHaveLength(3)
+    expect(a[0]).toMatchObject({key: 'k1', payload: 'v1', ts: 1_700_000_000_001, headers: ['h', 'x', 'n', null]})
+    expect(a[2]).toMatchObject({key: 'gone', payload: null})
+  })
+})

@@ -7,6 +7,12 @@
  * key, value and header values are strings (UTF-8), {"base64": "..."} for
  * other bytes, or null. headers is a list of {key, value}; an object
  * {name: value} is accepted on input too. topic and offset are ignored on input.
+ *
+ * kcat's -J envelope is read as well (so `consume -J | produce --input
+ * json` copies records): `payload` for value, `ts` for timestamp, headers
+ * as kcat's flat array [name, value, name, value, ...], and its `tstype`
+ * and `broker` ignored. Any other field is refused by name: a kcat-shaped
+ * line read with one field name wrong would otherwise be a tombstone.
  */
 import {UsageError} from '../errors.js'
 import type {RecordHeader} from '../record/header.js'
@@ -36,6 +42,15 @@ export function jsonToBytes(v: unknown, what: string): Buffer | null {
   throw new UsageError(`${what} must be a string, {"base64": ...} or null`)
 }
 
+/** The fields a line may have: ours, then kcat -J's (tstype and broker are what a consume printed, not settable). */
+const FIELDS = new Set(['topic', 'partition', 'offset', 'timestamp', 'key', 'value', 'headers', 'payload', 'ts', 'tstype', 'broker'])
+
+/** The one of two synonymous fields a line has; both is an error, as the record would be ambiguous. */
+function either(o: {[k: string]: unknown}, ours: string, kcats: string): unknown {
+  if (o[ours] !== undefined && o[kcats] !== undefined) throw new UsageError(`it has both "${ours}" and "${kcats}" (kcat's name for it); give one`)
+  return o[ours] !== undefined ? o[ours] : o[kcats]
+}
+
 export function parseJsonRecord(line: string): JsonRecordInput {
   let obj: unknown
   try {
@@ -45,9 +60,18 @@ export function parseJsonRecord(line: string): JsonRecordInput {
   }
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw new UsageError('each line must be a JSON object')
   const o = obj as {[k: string]: unknown}
-  const out: JsonRecordInput = {key: jsonToBytes(o.key, 'key'), value: jsonToBytes(o.value, 'value'), headers: null}
+  for (const field in o) {
+    if (!FIELDS.has(field)) {
+      throw new UsageError(`unknown field ${JSON.stringify(field)}`, {
+        hint: 'a line holds key, value (or kcat\'s payload), headers, partition, timestamp (or ts); topic, offset, tstype and broker are ignored',
+      })
+    }
+  }
+  const out: JsonRecordInput = {key: jsonToBytes(o.key, 'key'), value: jsonToBytes(either(o, 'value', 'payload'), o.value !== undefined ? 'value' : 'payload'), headers: null}
   if (o.headers !== undefined && o.headers !== null) {
-    if (Array.isArray(o.headers)) {
+    if (Array.isArray(o.headers) && typeof o.headers[0] === 'string') {
+      out.headers = flatHeaders(o.headers)
+    } else if (Array.isArray(o.headers)) {
       out.headers = o.headers.map((h, i) => {
         if (Array.isArray(h) && h.length === 2 && typeof h[0] === 'string') return {key: h[0], value: jsonToBytes(h[1], `headers[${i}]`)}
         if (typeof h === 'object' && h !== null && typeof (h as {key?: unknown}).key === 'string') {
@@ -65,10 +89,23 @@ export function parseJsonRecord(line: string): JsonRecordInput {
     if (!Number.isInteger(o.partition) || (o.partition as number) < 0) throw new UsageError(`partition must be a non-negative integer`)
     out.partition = o.partition as number
   }
-  if (o.timestamp !== undefined && o.timestamp !== null) {
-    if (typeof o.timestamp === 'number' && Number.isSafeInteger(o.timestamp) && o.timestamp >= 0) out.timestamp = o.timestamp
-    else if (typeof o.timestamp === 'string' && !Number.isNaN(Date.parse(o.timestamp))) out.timestamp = Date.parse(o.timestamp)
+  const timestamp = either(o, 'timestamp', 'ts')
+  if (timestamp !== undefined && timestamp !== null) {
+    if (typeof timestamp === 'number' && Number.isSafeInteger(timestamp) && timestamp >= 0) out.timestamp = timestamp
+    else if (typeof timestamp === 'string' && !Number.isNaN(Date.parse(timestamp))) out.timestamp = Date.parse(timestamp)
     else throw new UsageError('timestamp must be epoch milliseconds or an ISO-8601 string')
   }
   return out
+}
+
+/** kcat's headers: ["name", "value", "name", null, ...]. */
+function flatHeaders(list: unknown[]): RecordHeader[] {
+  if (list.length % 2 !== 0) throw new UsageError(`headers as a flat list (kcat's) must hold name, value pairs; it has ${list.length} items`)
+  const headers: RecordHeader[] = []
+  for (let i = 0; i < list.length; i += 2) {
+    const key = list[i]
+    if (typeof key !== 'string') throw new UsageError(`headers[${i}] must be a header name (a string), as headers is a flat name, value list`)
+    headers.push({key, value: jsonToBytes(list[i + 1], `headers[${i + 1}]`)})
+  }
+  return headers
 }
