@@ -76,7 +76,7 @@ export abstract class LogpipeCommand<T extends typeof Command> extends Command {
     // oclif from warning "did not parse its arguments" when NODE_ENV is
     // development or test.
     this.parsed = true
-    process.exitCode = reportError(withFlagSuggestion(error, this.ctor))
+    process.exitCode = reportError(withFlagSuggestion(error, this.ctor), process.stderr, {json: this.jsonEnabled()})
   }
 }
 

@@ -21,6 +21,8 @@ export interface Reported {
   message: string
   hint?: string
   exitCode: number
+  /** A stable name for scripts (`--json` prints it): NOT_FOUND, USAGE, CORRUPT_RECORD, ENOENT, a Kafka error name... */
+  code: string
 }
 
 interface OclifLikeError {
@@ -31,7 +33,7 @@ interface OclifLikeError {
 
 export function describeError(error: unknown): Reported {
   if (error instanceof LogpipeError) {
-    return {message: unwrapFlagParse(error.message), hint: error.hint, exitCode: error.exitCode}
+    return {message: unwrapFlagParse(error.message), hint: error.hint, exitCode: error.exitCode, code: logpipeCode(error)}
   }
   const e = error as OclifLikeError
   if (e && typeof e === 'object' && e.oclif) {
@@ -50,8 +52,8 @@ export function describeError(error: unknown): Reported {
         const distance = guess === null ? Infinity : editDistance(typed, guess)
         if (guess !== null && (best === null || distance < best.distance)) best = {typed, guess, distance}
       }
-      if (best) return {message: `unknown command '${best.typed}'`, hint: `did you mean \`logpipe ${best.guess}\`? (\`logpipe --help\` lists the commands)`, exitCode: ExitCode.USAGE}
-      return {message: `unknown command '${words.join(' ')}'`, hint: 'run `logpipe --help` for the list of commands', exitCode: ExitCode.USAGE}
+      if (best) return {message: `unknown command '${best.typed}'`, hint: `did you mean \`logpipe ${best.guess}\`? (\`logpipe --help\` lists the commands)`, exitCode: ExitCode.USAGE, code: 'USAGE'}
+      return {message: `unknown command '${words.join(' ')}'`, hint: 'run `logpipe --help` for the list of commands', exitCode: ExitCode.USAGE, code: 'USAGE'}
     }
     const lines = text
       .replace(/\n\s*Note: [\s\S]*$/, '') // oclif's advice about flags with several values, which do not swallow arguments here
@@ -59,18 +61,41 @@ export function describeError(error: unknown): Reported {
       .map((l) => l.trim())
       .filter(Boolean)
     const message = lines.join(' ').replace(/\s+/g, ' ')
-    return {message: message.replace(/^Error: /, ''), hint: 'see --help', exitCode: exit === 0 ? 0 : ExitCode.USAGE}
+    return {message: message.replace(/^Error: /, ''), hint: 'see --help', exitCode: exit === 0 ? 0 : ExitCode.USAGE, code: 'USAGE'}
   }
   if (e && typeof e === 'object' && typeof e.code === 'string' && /^E[A-Z]+$/.test(e.code)) {
-    return {message: systemErrorMessage(e as NodeJS.ErrnoException), exitCode: ExitCode.RUNTIME}
+    return {message: systemErrorMessage(e as NodeJS.ErrnoException), exitCode: ExitCode.RUNTIME, code: e.code}
   }
-  return {message: e instanceof Error ? e.message : String(error), exitCode: ExitCode.RUNTIME}
+  return {message: e instanceof Error ? e.message : String(error), exitCode: ExitCode.RUNTIME, code: 'RUNTIME'}
 }
 
-export function reportError(error: unknown, stderr: NodeJS.WritableStream = process.stderr): number {
+/**
+ * The class name without "Error", in Kafka's style (NotFoundError ->
+ * NOT_FOUND); a Kafka protocol error keeps Kafka's own name
+ * (NOT_LEADER_OR_FOLLOWER), which is what users search for.
+ */
+function logpipeCode(error: LogpipeError): string {
+  const kafkaName = (error as {kafkaName?: unknown}).kafkaName
+  if (typeof kafkaName === 'string' && kafkaName !== '') return kafkaName
+  const base = error.name.replace(/Error$/, '') || 'RUNTIME'
+  return base.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()
+}
+
+export interface ReportOptions {
+  /** `--json` was given: the error is one JSON object on stderr, `{"error":{"message","code","hint"}}`. */
+  json?: boolean
+}
+
+export function reportError(error: unknown, stderr: NodeJS.WritableStream = process.stderr, options: ReportOptions = {}): number {
   const r = describeError(error)
   // oclif ends --help and the like with an exit(0) error: a normal end, nothing to say.
   if (r.exitCode === 0) return 0
+  if (options.json) {
+    const body: {message: string; code: string; hint?: string; exitCode: number} = {message: r.message, code: r.code, exitCode: r.exitCode}
+    if (r.hint) body.hint = r.hint
+    stderr.write(JSON.stringify({error: body}) + '\n')
+    return r.exitCode
+  }
   let text = `logpipe: ${r.message}\n`
   if (r.hint) text += `hint: ${r.hint}\n`
   if (process.env.LOGPIPE_DEBUG === '1' && error instanceof Error && error.stack) text += error.stack + '\n'
@@ -93,6 +118,13 @@ function unwrapFlagParse(message: string): string {
 function systemErrorMessage(e: NodeJS.ErrnoException): string {
   const what = /^[A-Z]+: ([^,]+)/.exec(e.message)?.[1] ?? e.message
   return e.path ? `${e.path}: ${what}` : what
+}
+
+/** Whether a command line asks for --json (before any `--`), for errors raised before a command parsed it. */
+export function wantsJson(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--')
+  const json = argv.indexOf('--json')
+  return json !== -1 && (end === -1 || json < end)
 }
 
 function stripAnsi(s: string): string {

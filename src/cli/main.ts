@@ -10,7 +10,7 @@ import {readFileSync} from 'node:fs'
 import {fileURLToPath} from 'node:url'
 import type {Config} from '@oclif/core/config'
 import {type CommandTable, type OclifSettings, directRun} from './dispatch.js'
-import {reportError} from './errors.js'
+import {reportError, wantsJson} from './errors.js'
 import {normalizeArgv} from './argv.js'
 
 export interface MainOptions {
@@ -51,7 +51,7 @@ export async function main(typed: string[] = process.argv.slice(2), options: Mai
       await flush()
     }
   } catch (error) {
-    process.exitCode = reportError(error)
+    process.exitCode = reportError(error, process.stderr, {json: wantsJson(argv)})
   }
 }
 

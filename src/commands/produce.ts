@@ -21,7 +21,7 @@ export default class Produce extends LogpipeCommand<typeof Produce> {
   static override summary = 'Append records from files or stdin to a topic, one per line.'
   static override description = `Each line (or each -D delimited piece) is one record. Keyed records go to the partition Kafka's murmur2 partitioner picks; unkeyed records stick to one partition per batch. Batches are written when full (--batch-bytes) or --linger-ms after their first record, whichever comes first.
 
-With --input json each line is an object {key, value, headers, partition, timestamp}, the form \`consume --json\` prints.`
+With --input json each line is an object {key, value, headers, partition, timestamp}, the form \`consume --json\` prints; kcat's -J names (payload, ts, headers as a flat list) are read too, and an unknown field is refused.`
   static override usage = 'produce TOPIC [FILE...] [FLAGS]'
   static override examples = [
     'seq 10 | <%= config.bin %> produce demo --create',

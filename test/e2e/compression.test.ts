@@ -77,8 +77,11 @@ describe.each(CODECS)('--compression %s', (codec) => {
       const r = await run(['consume', 'bomb', '-e', '--json'], {timeout: 30_000})
       expect(r.exitCode).toBe(EXIT.RUNTIME)
       expect(lines(r.stdout)).toHaveLength(1)
-      expect(String(r.stderr)).toMatch(
-        new RegExp(`^logpipe: topic bomb partition 0: corrupt record at offset 1 \\(segment 0, position \\d+\\): ${codec} batch (inflates past 67108864 bytes|may inflate to \\d+ bytes, past the 67108864)`),
+      // Under --json the error is one JSON object on stderr.
+      const {error} = JSON.parse(String(r.stderr)) as {error: {message: string; code: string}}
+      expect(error.code).toBe('CORRUPT_RECORD')
+      expect(error.message).toMatch(
+        new RegExp(`^topic bomb partition 0: corrupt record at offset 1 \\(segment 0, position \\d+\\): ${codec} batch (inflates past 67108864 bytes|may inflate to \\d+ bytes, past the 67108864)`),
       )
       expect(String(r.stderr)).not.toMatch(STACK_LINE)
       const verify = await run(['topic', 'verify', 'bomb'], {timeout: 30_000})

@@ -204,7 +204,10 @@ describe('a gzip bomb (point 8)', () => {
       const r = await run(['consume', 'bomb', '-e', '--json'], {timeout: PROMPT_MS})
       expect(r.exitCode).toBe(EXIT.RUNTIME)
       expect(lines(r.stdout)).toHaveLength(1)
-      expect(String(r.stderr)).toMatch(/^logpipe: topic bomb partition 0: corrupt record at offset 1 \(segment 0, position \d+\): gzip batch inflates past 67108864 bytes/)
+      // Under --json the error is one JSON object on stderr.
+      const {error} = JSON.parse(String(r.stderr)) as {error: {message: string; code: string}}
+      expect(error.code).toBe('CORRUPT_RECORD')
+      expect(error.message).toMatch(/^topic bomb partition 0: corrupt record at offset 1 \(segment 0, position \d+\): gzip batch inflates past 67108864 bytes/)
       expect(String(r.stderr)).not.toMatch(STACK_LINE)
     })
   })

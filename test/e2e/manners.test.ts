@@ -36,7 +36,7 @@ describe('global flags before the command', () => {
     expectOk(await run(['topic', 'create', 't', '-q']))
     const r = await run(['--json', 'topic', 'list'])
     expectOk(r)
-    expect((JSON.parse(String(r.stdout)) as {name: string}[]).map((t) => t.name)).toEqual(['t'])
+    expect((JSON.parse(String(r.stdout)) as {topic: string}[]).map((t) => t.topic)).toEqual(['t'])
     expectOk(await run(['-q', 'produce', 't', '--', '-'], {input: 'x\n'}))
     expect(String((await run(['consume', 't', '-e'])).stdout)).toBe('x\n')
   })

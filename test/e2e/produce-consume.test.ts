@@ -5,13 +5,14 @@
  * back through `produce --input json`, FILE arguments — and keyed records
  * land on the partition Kafka's murmur2 partitioner picks.
  */
+import {isUtf8} from 'node:buffer'
 import {mkdirSync, writeFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import {join} from 'node:path'
 import {execa} from 'execa'
 import {describe, expect, test} from 'vitest'
 import {BIN, cli} from '../helpers/cli.js'
-import {expectOk, library, lines, randomRecords} from './support.js'
+import {EXIT, expectCleanError, expectOk, library, lines, randomRecords} from './support.js'
 
 const require = createRequire(import.meta.url)
 const kafkajsMurmur2 = require('kafkajs/src/producer/partitioners/default/murmur2') as (key: Buffer) => number
@@ -144,6 +145,18 @@ describe('headers', () => {
   })
 })
 
+/** An envelope of `--json-encoding base64` with its bytes as they were given: text where UTF-8, {base64} where not. */
+function asGiven(e: {key: string | null; value: string | null; headers: {key: string; value: string | null}[]; encoding?: string}) {
+  const given = (v: string | null) => {
+    if (v === null) return null
+    const bytes = Buffer.from(v, 'base64')
+    return isUtf8(bytes) ? bytes.toString('utf8') : {base64: v}
+  }
+  const {encoding, ...rest} = e
+  expect(encoding).toBe('base64')
+  return {...rest, key: given(e.key), value: given(e.value), headers: e.headers.map((h) => ({key: h.key, value: given(h.value)}))}
+}
+
 describe('--json round trip', () => {
   const records = [
     {key: 'k1', value: 'hello', headers: [{key: 'h', value: 'v'}], timestamp: 1_700_000_000_000, partition: 0},
@@ -159,13 +172,13 @@ describe('--json round trip', () => {
     expectOk(await run(['topic', 'create', 'src', '--partitions', '3', '-q']))
     expectOk(await run(['topic', 'create', 'dst', '--partitions', '3', '-q']))
     expectOk(await run(['produce', 'src', '--input', 'json'], {input: records.map((r) => JSON.stringify(r)).join('\n') + '\n'}))
-    const first = await run(['consume', 'src', '-e', '--json'])
+    const first = await run(['consume', 'src', '-e', '--json', '--json-encoding', 'base64'])
     expectOk(first)
-    const envelopes = lines(first.stdout).map((l) => JSON.parse(l))
+    const envelopes = lines(first.stdout).map((l) => asGiven(JSON.parse(l)))
     expect(envelopes).toHaveLength(records.length)
     const copy = await run(['produce', 'dst', '--input', 'json'], {input: first.stdout as string})
     expectOk(copy)
-    const second = await run(['consume', 'dst', '-e', '--json'])
+    const second = await run(['consume', 'dst', '-e', '--json', '--json-encoding', 'base64'])
     expectOk(second)
     const strip = (text: unknown) =>
       lines(text)
@@ -195,17 +208,51 @@ describe('--json round trip', () => {
     expectOk(await run(['produce', 'src', '--input', 'json'], {input: records.map((r) => JSON.stringify(r)).join('\n') + '\n'}))
     const node = JSON.stringify(process.execPath)
     const bin = JSON.stringify(BIN)
-    const piped = await execa('bash', ['-c', `set -o pipefail; ${node} ${bin} consume src -e --json | ${node} ${bin} produce dst --create -q --input json -p 0`], {
+    const piped = await execa('bash', ['-c', `set -o pipefail; ${node} ${bin} consume src -e --json --json-encoding base64 | ${node} ${bin} produce dst --create -q --input json -p 0`], {
       env,
       reject: false,
     })
     expect(piped.exitCode, String(piped.stderr)).toBe(0)
     expect(piped.stderr).toBe('')
-    const out = await run(['consume', 'dst', '-e', '--json'])
-    const got = lines(out.stdout).map((l) => JSON.parse(l))
+    const out = await run(['consume', 'dst', '-e', '--json', '--json-encoding', 'base64'])
+    const got = lines(out.stdout).map((l) => asGiven(JSON.parse(l)))
     expect(got.every((g) => g.partition === 0 && g.topic === 'dst')).toBe(true)
     const norm = (x: {key: unknown; value: unknown; headers: unknown; timestamp: number}) => JSON.stringify([x.key, x.value, x.headers, x.timestamp])
     expect(got.map(norm).sort()).toEqual(records.map(norm).sort())
+  })
+})
+
+describe('--json value types', () => {
+  test('key, value and header values are strings or null in every record, binary ones too; the lossy one is told once on stderr', async () => {
+    const {run} = cli()
+    expectOk(await run(['topic', 'create', 't', '--partitions', '1', '-q']))
+    const input = [
+      {key: 'a', value: 'text', headers: [{key: 'h', value: 'x'}]},
+      {key: {base64: '/wA='}, value: {base64: '//79'}, headers: [{key: 'h', value: {base64: 'gA=='}}]},
+      {key: null, value: {base64: '/w=='}},
+    ]
+    expectOk(await run(['produce', 't', '--input', 'json'], {input: input.map((l) => JSON.stringify(l)).join('\n') + '\n'}))
+    const r = await run(['consume', 't', '-e', '--json'])
+    expect(r.exitCode).toBe(0)
+    const got = lines(r.stdout).map((l) => JSON.parse(l))
+    for (const e of got) {
+      expect(e.key === null || typeof e.key === 'string').toBe(true)
+      expect(typeof e.value).toBe('string')
+      for (const h of e.headers) expect(typeof h.value).toBe('string')
+    }
+    expect(got[1].value).toBe('\ufffd\ufffd\ufffd')
+    expect(String(r.stderr)).toBe('logpipe: topic t partition 0 offset 1 holds bytes that are not UTF-8: printed with U+FFFD (--json-encoding base64 prints the exact bytes)\n')
+    const exact = await run(['consume', 't', '-e', '--json', '--json-encoding', 'base64'])
+    expect(exact.stderr).toBe('')
+    expect(lines(exact.stdout).map((l) => JSON.parse(l).value)).toEqual(['dGV4dA==', '//79', '/w=='])
+    const quiet = await run(['consume', 't', '-e', '--json', '-q'])
+    expect(quiet.stderr).toBe('')
+  })
+
+  test('--json-encoding without --json is a usage error', async () => {
+    const {run} = cli()
+    expectOk(await run(['topic', 'create', 't', '-q']))
+    expectCleanError(await run(['consume', 't', '-e', '--json-encoding', 'base64']), EXIT.USAGE, /--json-encoding applies to --json output only/)
   })
 })
 

@@ -13,7 +13,7 @@ export default class BenchConsume extends LogpipeCommand<typeof BenchConsume> {
     'num-records': intFlag({name: '--num-records', summary: 'Records to read (default: to the end of the log).', min: 1}),
   }
 
-  async run(): Promise<ConsumerPerfResult> {
+  async run(): Promise<Omit<ConsumerPerfResult, 'startTime' | 'endTime'> & {startTime: number; endTime: number}> {
     const r = await runConsumerPerf(this.store, {topics: [this.flags.topic], numRecords: this.flags['num-records'] ?? Infinity})
     const d = (x: Date) => {
       const p = (n: number, w = 2) => String(n).padStart(w, '0')
@@ -23,6 +23,7 @@ export default class BenchConsume extends LogpipeCommand<typeof BenchConsume> {
     this.say(
       [d(r.startTime), d(r.endTime), r.mb.toFixed(4), r.mbPerSec.toFixed(4), r.records, r.recordsPerSec.toFixed(4), r.rebalanceTimeMs, r.fetchTimeMs, r.fetchMbPerSec.toFixed(4), r.fetchRecordsPerSec.toFixed(4)].join(', '),
     )
-    return r
+    // Times in --json are epoch milliseconds, as everywhere (docs/JSON.md).
+    return {...r, startTime: r.startTime.getTime(), endTime: r.endTime.getTime()}
   }
 }

@@ -9,9 +9,10 @@ export interface BrokerListEntry {
   pid: number
   host: string
   alive: boolean
-  lastHeartbeat: string
+  /** Epoch milliseconds, as every time in --json. */
+  lastHeartbeat: number
   partitionsLed: number
-  startedAt: string
+  startedAt: number
 }
 
 export default class BrokerList extends LogpipeCommand<typeof BrokerList> {
@@ -29,15 +30,15 @@ export default class BrokerList extends LogpipeCommand<typeof BrokerList> {
       pid: b.pid,
       host: b.processHost,
       alive: isBrokerAlive(b),
-      lastHeartbeat: new Date(b.heartbeatMs).toISOString(),
+      lastHeartbeat: b.heartbeatMs,
       partitionsLed: b.partitions.length,
-      startedAt: b.startedAt,
+      startedAt: Date.parse(b.startedAt),
     }))
     if (entries.length > 0) {
       this.say(
         table(
           ['ID', 'ADDRESS', 'PID', 'ALIVE', 'LAST HEARTBEAT', 'PARTITIONS'],
-          entries.map((e) => [e.id, e.address, e.pid, e.alive ? 'yes' : 'no', e.lastHeartbeat, e.partitionsLed]),
+          entries.map((e) => [e.id, e.address, e.pid, e.alive ? 'yes' : 'no', new Date(e.lastHeartbeat).toISOString(), e.partitionsLed]),
         ),
       )
     }

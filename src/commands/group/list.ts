@@ -1,4 +1,5 @@
-import {GroupAdmin, type GroupSummary} from '../../core/group/group-admin.js'
+import {GroupAdmin} from '../../core/group/group-admin.js'
+import {groupSummaryJson, type GroupSummaryJson} from '../../cli/json-shapes.js'
 import {LogpipeCommand} from '../../cli/base-command.js'
 import {table} from '../../cli/style.js'
 
@@ -8,9 +9,9 @@ export default class GroupList extends LogpipeCommand<typeof GroupList> {
   static override description = 'States as Kafka names them: Stable (members own their assigned partitions), PreparingRebalance (partitions changing hands), CompletingRebalance (a broker-coordinated group waiting for the assignment of its leader), Empty (no live members, offsets kept), Dead (nothing left).'
   static override examples = ['<%= config.bin %> group list', '<%= config.bin %> group list --json']
 
-  async run(): Promise<GroupSummary[]> {
+  async run(): Promise<GroupSummaryJson[]> {
     const groups = new GroupAdmin(this.store, {onNotice: this.notice}).listGroups()
     if (groups.length > 0) this.say(table(['GROUP', 'STATE', 'MEMBERS'], groups.map((g) => [g.group, g.state, g.members])))
-    return groups
+    return groups.map(groupSummaryJson)
   }
 }

@@ -1,7 +1,7 @@
 import * as Flags from '@oclif/core/flags'
 import {Admin} from '../../core/client/admin.js'
 import {UsageError} from '../../core/errors.js'
-import type {TopicMeta} from '../../core/store/store.js'
+import {topicJson, type TopicJson} from '../../cli/json-shapes.js'
 import {parseConfigPairs} from '../../core/log/log-config.js'
 import {LogpipeCommand} from '../../cli/base-command.js'
 import {chosenName, intFlag, optionalTopicArg, topicFlag} from '../../cli/flags.js'
@@ -26,13 +26,13 @@ export default class TopicAlter extends LogpipeCommand<typeof TopicAlter> {
     return chosenName('topic', this.args.topic, this.flags.topic)
   }
 
-  async run(): Promise<TopicMeta> {
+  async run(): Promise<TopicJson> {
     const {partitions, config = [], 'delete-config': remove = []} = this.flags
     if (partitions === undefined && config.length === 0 && remove.length === 0) {
       throw new UsageError('nothing to change', {hint: 'give --partitions, --config or --delete-config'})
     }
     const meta = new Admin(this.store).alterTopic(this.topic, {partitions, set: parseConfigPairs(config), delete: remove})
     if (!this.flags.quiet) this.say(`Altered topic ${meta.name}: ${meta.partitions} partitions, configs ${JSON.stringify(meta.config)}.`)
-    return meta
+    return topicJson(meta)
   }
 }

@@ -1,7 +1,7 @@
 import * as Flags from '@oclif/core/flags'
 import {Admin} from '../../core/client/admin.js'
 import {LogpipeError} from '../../core/errors.js'
-import type {TopicMeta} from '../../core/store/store.js'
+import {topicJson, type TopicJson} from '../../cli/json-shapes.js'
 import {parseConfigPairs} from '../../core/log/log-config.js'
 import {LogpipeCommand} from '../../cli/base-command.js'
 import {chosenName, intFlag, optionalTopicArg, topicFlag} from '../../cli/flags.js'
@@ -31,7 +31,7 @@ export default class TopicCreate extends LogpipeCommand<typeof TopicCreate> {
     return chosenName('topic', this.args.topic, this.flags.topic)
   }
 
-  async run(): Promise<TopicMeta & {created: boolean}> {
+  async run(): Promise<TopicJson & {created: boolean}> {
     const config = parseConfigPairs(this.flags.config ?? [])
     const admin = new Admin(this.store)
     const {created, topic} = admin.createTopic(this.topic, {
@@ -43,6 +43,6 @@ export default class TopicCreate extends LogpipeCommand<typeof TopicCreate> {
       throw new LogpipeError(`topic '${this.topic}' already exists`, {hint: 'use --if-not-exists to ignore this'})
     }
     if (created && !this.flags.quiet) this.say(`Created topic ${topic.name} with ${topic.partitions} partition${topic.partitions === 1 ? '' : 's'}.`)
-    return {...topic, created}
+    return {...topicJson(topic), created}
   }
 }

@@ -1,5 +1,6 @@
 import * as Flags from '@oclif/core/flags'
-import {Admin, type TopicDescription} from '../../core/client/admin.js'
+import {Admin} from '../../core/client/admin.js'
+import {describeJson, type TopicDescriptionJson} from '../../cli/json-shapes.js'
 import {UsageError} from '../../core/errors.js'
 import {LogpipeCommand} from '../../cli/base-command.js'
 import {optionalTopicArg} from '../../cli/flags.js'
@@ -23,7 +24,7 @@ A file store has no brokers: the leader of a partition is the process holding it
     'exclude-internal': Flags.boolean({summary: 'Leave out internal topics (names starting with __) when describing all.'}),
   }
 
-  async run(): Promise<TopicDescription | TopicDescription[]> {
+  async run(): Promise<TopicDescriptionJson | TopicDescriptionJson[]> {
     const admin = new Admin(this.store)
     const named = [...new Set([...this.positional, ...(this.flags.topic ?? [])])].map(validateTopicName)
     if (named.length > 0 && this.flags['exclude-internal']) throw new UsageError('--exclude-internal goes with describing all topics, not named ones')
@@ -41,6 +42,6 @@ A file store has no brokers: the leader of a partition is the process holding it
       }
     }
     if (lines.length > 0) this.say(lines.join('\n'))
-    return named.length === 1 ? descriptions[0] : descriptions
+    return named.length === 1 ? describeJson(descriptions[0]) : descriptions.map(describeJson)
   }
 }

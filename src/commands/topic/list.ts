@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags'
 import {Admin} from '../../core/client/admin.js'
-import type {TopicMeta} from '../../core/store/store.js'
+import {topicJson, type TopicJson} from '../../cli/json-shapes.js'
 import {isInternalTopic} from '../../core/store/names.js'
 import {LogpipeCommand} from '../../cli/base-command.js'
 
@@ -13,9 +13,9 @@ export default class TopicList extends LogpipeCommand<typeof TopicList> {
     'exclude-internal': Flags.boolean({summary: 'Leave out internal topics (names starting with __).'}),
   }
 
-  async run(): Promise<TopicMeta[]> {
+  async run(): Promise<TopicJson[]> {
     const topics = new Admin(this.store).listTopics().filter((t) => !(this.flags['exclude-internal'] && isInternalTopic(t.name)))
     if (topics.length > 0) this.say(topics.map((t) => t.name).join('\n'))
-    return topics
+    return topics.map(topicJson)
   }
 }

@@ -1,5 +1,6 @@
 import * as Flags from '@oclif/core/flags'
-import {Admin, type VerifyReport} from '../../core/client/admin.js'
+import {Admin} from '../../core/client/admin.js'
+import {verifyJson, type VerifyJson} from '../../cli/json-shapes.js'
 import {LogpipeError} from '../../core/errors.js'
 import {LogpipeCommand} from '../../cli/base-command.js'
 import {chosenName, optionalTopicArg, topicFlag} from '../../cli/flags.js'
@@ -20,7 +21,7 @@ export default class TopicVerify extends LogpipeCommand<typeof TopicVerify> {
     return chosenName('topic', this.args.topic, this.flags.topic)
   }
 
-  async run(): Promise<VerifyReport> {
+  async run(): Promise<VerifyJson> {
     const report = await new Admin(this.store).verifyTopic(this.topic, {repair: this.flags.repair, onNotice: this.notice})
     // -q is grep -q's quiet: the exit code says it (and a failure its one line on stderr).
     const say = (text: string) => {
@@ -39,6 +40,6 @@ export default class TopicVerify extends LogpipeCommand<typeof TopicVerify> {
     } else {
       process.exitCode = 1
     }
-    return report
+    return verifyJson(report)
   }
 }

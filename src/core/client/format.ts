@@ -11,12 +11,9 @@
  * them. With a null string (kcat's -Z) a NULL key or value prints as it
  * instead of nothing.
  *
- * kcat's -J envelope is in kcat-json.ts. The `--json` envelope {topic,
- * partition, offset, timestamp, key, value, headers} that `produce --input
- * json` reads back: key and value are strings when they are UTF-8,
- * {"base64": ...} when not, null when null.
+ * kcat's -J envelope is in kcat-json.ts, logpipe's `--json` envelope in
+ * json-format.ts.
  */
-import {isUtf8} from 'node:buffer'
 import {UsageError} from '../errors.js'
 import type {Assignment} from './consumer.js'
 import type {RecordReader} from '../record/record.js'
@@ -204,25 +201,4 @@ function writeHeaders(out: FormatBuffer, r: RecordReader, style: HeaderStyle): v
       c.pos += vl
     }
   }
-}
-
-/** A JSON value for bytes: a string when UTF-8, {"base64"} otherwise, null for null. */
-export function bytesToJson(buf: Buffer | null): string | null | {base64: string} {
-  if (buf === null) return null
-  return isUtf8(buf) ? buf.toString('utf8') : {base64: buf.toString('base64')}
-}
-
-export const jsonFormatter: RecordFormatter = (out, a, r) => {
-  const rec = r.toRecord()
-  out.writeString(
-    JSON.stringify({
-      topic: a.topic,
-      partition: a.partition,
-      offset: rec.offset,
-      timestamp: rec.timestamp,
-      key: bytesToJson(rec.key),
-      value: bytesToJson(rec.value),
-      headers: rec.headers.map((h) => ({key: h.key, value: bytesToJson(h.value)})),
-    }) + '\n',
-  )
 }

@@ -8,7 +8,8 @@ import {join} from 'node:path'
 import {describe, expect, test} from 'vitest'
 import {Admin} from '../../../src/core/client/admin.js'
 import {Consumer} from '../../../src/core/client/consumer.js'
-import {compileFormat, jsonFormatter, type RecordFormatter} from '../../../src/core/client/format.js'
+import {compileFormat, type RecordFormatter} from '../../../src/core/client/format.js'
+import {jsonFormatter} from '../../../src/core/client/json-format.js'
 import {FormatBuffer} from '../../../src/core/client/format-buffer.js'
 import {parseJsonRecord} from '../../../src/core/client/json-record.js'
 import {Producer, type ProducerRecord} from '../../../src/core/client/producer.js'
@@ -76,16 +77,35 @@ describe('-F steps', () => {
 })
 
 describe('the --json envelope', () => {
-  test('one object per line; bytes that are not UTF-8 as base64; null as null; read back by produce --input json', async () => {
+  test('one object per line; values always strings (UTF-8 text, U+FFFD where not, told once); null as null; read back by produce --input json', async () => {
     const binary = Buffer.from([0xff, 0x00, 0xfe])
-    const store = await storeWith([{key: binary, value: 'é', timestamp: 42, headers: {h: binary}}, {value: null, timestamp: 43}])
-    const lines = formatAll(store, jsonFormatter, undefined, undefined, 'utf8').split('\n')
+    const store = await storeWith([{key: binary, value: 'é', timestamp: 42, headers: {h: binary}}, {value: null, timestamp: 43}, {key: 'k', value: binary, timestamp: 44}])
+    const lossy: unknown[] = []
+    const lines = formatAll(store, jsonFormatter({onLossy: (w) => lossy.push(w)}), undefined, undefined, 'utf8').split('\n')
     expect(lines.pop()).toBe('')
     expect(lines.map((l) => JSON.parse(l))).toEqual([
-      {topic: 't', partition: 0, offset: 0, timestamp: 42, key: {base64: '/wD+'}, value: 'é', headers: [{key: 'h', value: {base64: '/wD+'}}]},
+      {topic: 't', partition: 0, offset: 0, timestamp: 42, key: '\ufffd\u0000\ufffd', value: 'é', headers: [{key: 'h', value: '\ufffd\u0000\ufffd'}]},
       {topic: 't', partition: 0, offset: 1, timestamp: 43, key: null, value: null, headers: []},
+      {topic: 't', partition: 0, offset: 2, timestamp: 44, key: 'k', value: '\ufffd\u0000\ufffd', headers: []},
     ])
-    const back = parseJsonRecord(lines[0])
-    expect(back).toMatchObject({key: binary, value: Buffer.from('é'), timestamp: 42, headers: [{key: 'h', value: binary}]})
+    expect(lossy).toEqual([{topic: 't', partition: 0, offset: 0}])
+    expect(parseJsonRecord(lines[1])).toMatchObject({key: null, value: null, timestamp: 43})
+  })
+
+  test('--json-encoding base64: exact bytes, marked, read back byte for byte', async () => {
+    const binary = Buffer.from([0xff, 0x00, 0xfe])
+    const store = await storeWith([{key: binary, value: 'é', timestamp: 42, headers: {h: binary}}, {value: null, timestamp: 43}])
+    const lines = formatAll(store, jsonFormatter({encoding: 'base64'}), undefined, undefined, 'utf8').split('\n')
+    expect(lines.pop()).toBe('')
+    expect(JSON.parse(lines[0])).toEqual({topic: 't', partition: 0, offset: 0, timestamp: 42, encoding: 'base64', key: '/wD+', value: 'w6k=', headers: [{key: 'h', value: '/wD+'}]})
+    expect(parseJsonRecord(lines[0])).toMatchObject({key: binary, value: Buffer.from('é'), timestamp: 42, headers: [{key: 'h', value: binary}]})
+    expect(parseJsonRecord(lines[1])).toMatchObject({key: null, value: null})
+  })
+
+  test('text with quotes, backslashes and control bytes is escaped as JSON.stringify would', async () => {
+    const text = 'a "q" \\ \n\t\u0001 ünï ' + 'x'.repeat(100)
+    const store = await storeWith([{key: text, value: text, timestamp: 1, headers: {[text]: text}}])
+    const line = formatAll(store, jsonFormatter(), undefined, undefined, 'utf8').split('\n')[0]
+    expect(JSON.parse(line)).toEqual({topic: 't', partition: 0, offset: 0, timestamp: 1, key: text, value: text, headers: [{key: text, value: text}]})
   })
 })

@@ -1,0 +1,83 @@
+/**
+ * What the admin commands print under --json, as docs/JSON.md specifies:
+ * one name per concept across commands (`topic` for a topic's name,
+ * `partitions` always a list and `partitionCount` its length, `config`
+ * always the topic's overrides, times always epoch milliseconds). The
+ * library's own types keep their shapes; this is the CLI's contract.
+ */
+import type {TopicDescription, VerifyReport} from '../core/client/admin.js'
+import type {ConfigOverrides, LogConfig} from '../core/log/log-config.js'
+import type {GroupSummary} from '../core/group/group-admin.js'
+import type {TopicMeta} from '../core/store/store.js'
+
+export interface TopicJson {
+  topic: string
+  id: string
+  partitionCount: number
+  replicationFactor: number
+  config: ConfigOverrides
+  createdAt: number
+}
+
+export function topicJson(meta: TopicMeta): TopicJson {
+  return {topic: meta.name, id: meta.id, partitionCount: meta.partitions, replicationFactor: meta.replicationFactor, config: meta.config, createdAt: Date.parse(meta.createdAt)}
+}
+
+export interface PartitionJson {
+  partition: number
+  /** The process writing it, kafka-topics' Leader column; null for "none". */
+  leader: {pid: number; host: string; client: string; since: number} | null
+  /** A file store's one copy is the store itself ("local" in the text). */
+  replicas: string[]
+  isr: string[]
+  logStartOffset: number
+  logEndOffset: number
+  records: number
+  segments: number
+  bytes: number
+}
+
+export interface TopicDescriptionJson extends TopicJson {
+  partitions: PartitionJson[]
+  /** Every setting in force, defaults included (`config` holds only the overrides, as kafka-topics' Configs). */
+  effectiveConfig: LogConfig
+}
+
+export function describeJson(d: TopicDescription): TopicDescriptionJson {
+  return {
+    topic: d.topic,
+    id: d.id,
+    partitionCount: d.partitions.length,
+    replicationFactor: d.replicationFactor,
+    config: d.configOverrides,
+    createdAt: Date.parse(d.createdAt),
+    partitions: d.partitions.map((p) => ({
+      partition: p.partition,
+      leader: p.leader ? {pid: p.leader.pid, host: p.leader.host, client: p.leader.client, since: Date.parse(p.leader.since)} : null,
+      replicas: ['local'],
+      isr: ['local'],
+      logStartOffset: p.logStartOffset,
+      logEndOffset: p.logEndOffset,
+      records: p.records,
+      segments: p.segments,
+      bytes: p.bytes,
+    })),
+    effectiveConfig: d.config,
+  }
+}
+
+export type VerifyJson = Omit<VerifyReport, 'partitions'> & {partitionCount: number}
+
+export function verifyJson(r: VerifyReport): VerifyJson {
+  return {topic: r.topic, partitionCount: r.partitions, segments: r.segments, batches: r.batches, bytes: r.bytes, problems: r.problems, repaired: r.repaired}
+}
+
+export interface GroupSummaryJson {
+  group: string
+  state: GroupSummary['state']
+  memberCount: number
+}
+
+export function groupSummaryJson(g: GroupSummary): GroupSummaryJson {
+  return {group: g.group, state: g.state, memberCount: g.members}
+}

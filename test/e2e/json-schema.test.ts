@@ -1,0 +1,118 @@
+/**
+ * docs/JSON.md is the contract of every command's --json output: this runs
+ * each command with --json on a store that has something to show (records
+ * with keys and headers, a group with offsets, a live broker) and checks
+ * what it prints against the page's schema for it. Every command of the
+ * manifest that takes --json has a schema, and every schema is used.
+ */
+import {readFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {describe, expect, test} from 'vitest'
+import {ROOT} from '../helpers/cli.js'
+import {startBroker} from '../helpers/broker.js'
+import {check, schemasOf, type Schema} from '../helpers/json-schema.js'
+import {EXIT, expectOk, lines, sharedCli, once} from './support.js'
+
+const schemas = schemasOf(join(ROOT, 'docs', 'JSON.md'))
+const defs = (schemas.get('$defs') ?? {}) as Record<string, Schema>
+const used = new Set<string>(['$defs'])
+
+const c = sharedCli()
+const setup = once(async () => {
+  expectOk(await c.run(['topic', 'create', 't', '--partitions', '2', '--config', 'retention.ms=86400000', '-q']))
+  const input = [
+    {key: 'k', value: 'v', headers: [{key: 'h', value: 'x'}], partition: 0},
+    {key: null, value: 'w', partition: 1},
+    {key: 'gone', value: null, partition: 0},
+    {key: {base64: '/w=='}, value: {base64: '//79'}, partition: 1},
+  ]
+  expectOk(await c.run(['produce', 't', '--input', 'json', '-q'], {input: input.map((l) => JSON.stringify(l)).join('\n') + '\n'}))
+  expectOk(await c.run(['consume', 't', '-g', 'g', '-e', '-c', '2', '-q']))
+  expectOk(await c.run(['topic', 'create', 'other', '-q']))
+})
+
+/** The output fits the named schema; lists and streams are checked to be non-empty, so no schema passes on nothing. */
+function expectFits(name: string, value: unknown): void {
+  const schema = schemas.get(name)
+  expect(schema, `docs/JSON.md has a schema named "${name}"`).toBeDefined()
+  used.add(name)
+  if (Array.isArray(value)) expect(value.length, `${name} printed an empty list`).toBeGreaterThan(0)
+  expect(check(value, schema as Schema, defs)).toEqual([])
+}
+
+async function document(args: string[], options = {}): Promise<unknown> {
+  const r = await c.run([...args, '--json'], options)
+  expect(r.exitCode, String(r.stderr)).toBe(EXIT.OK)
+  return JSON.parse(String(r.stdout))
+}
+
+describe('every --json output fits docs/JSON.md', () => {
+  const cases: {schema: string; args: string[]; input?: string}[] = [
+    {schema: 'topic create', args: ['topic', 'create', 'made', '--partitions', '3']},
+    {schema: 'topic list', args: ['topic', 'list']},
+    {schema: 'topic alter', args: ['topic', 'alter', 'other', '--config', 'cleanup.policy=compact']},
+    {schema: 'topic describe', args: ['topic', 'describe', 't']},
+    {schema: 'topic describe all', args: ['topic', 'describe']},
+    {schema: 'topic verify', args: ['topic', 'verify', 't']},
+    {schema: 'group list', args: ['group', 'list']},
+    {schema: 'group describe', args: ['group', 'describe', 'g']},
+    {schema: 'group reset-offsets', args: ['group', 'reset-offsets', 'g', '--topic', 't', '--to-earliest', '--dry-run']},
+    {schema: 'dump', args: ['dump', 't/0', '--print-data']},
+    {schema: 'bench produce', args: ['bench', 'produce', '--topic', 'perf', '--num-records', '200', '--record-size', '10', '--throughput', '-1']},
+    {schema: 'bench consume', args: ['bench', 'consume', '--topic', 't']},
+  ]
+  test.each(cases)('$args', async ({schema, args}) => {
+    await setup()
+    expectFits(schema, await document(args))
+  })
+
+  test('consume --json and --json-encoding base64: every line', async () => {
+    await setup()
+    for (const extra of [[], ['--json-encoding', 'base64']]) {
+      const r = await c.run(['consume', 't', '-e', '--json', '-q', ...extra])
+      expectOk(r)
+      const records = lines(r.stdout).map((l) => JSON.parse(l))
+      expect(records).toHaveLength(4)
+      for (const rec of records) expectFits('consume', rec)
+    }
+  })
+
+  test('produce --json: every ack', async () => {
+    await setup()
+    const r = await c.run(['produce', 't', '--json'], {input: 'a\nb\n'})
+    expectOk(r)
+    const acks = lines(r.stdout).map((l) => JSON.parse(l))
+    expect(acks).toHaveLength(2)
+    for (const a of acks) expectFits('produce', a)
+  })
+
+  test('topic delete and group delete', async () => {
+    await setup()
+    expectOk(await c.run(['topic', 'create', 'doomed', '-q']))
+    expectFits('topic delete', await document(['topic', 'delete', 'doomed']))
+    expectOk(await c.run(['topic', 'create', 'd2', '-q']))
+    expectOk(await c.run(['consume', 'd2', '-g', 'g2', '-e', '-q']))
+    expectFits('group delete', await document(['group', 'delete', 'g2']))
+  })
+
+  test('broker list and broker stop, with a broker running', async () => {
+    await setup()
+    await startBroker(c.env, ['--id', '4'])
+    expectFits('broker list', await document(['broker', 'list']))
+    expectFits('broker stop', await document(['broker', 'stop', '--id', '4']))
+  })
+
+  test('an error under --json, on stderr', async () => {
+    const r = await c.run(['topic', 'describe', 'no-such-topic', '--json'])
+    expect(r.exitCode).toBe(EXIT.NOT_FOUND)
+    expect(r.stdout).toBe('')
+    expectFits('error', JSON.parse(String(r.stderr)))
+  })
+
+  test('every command that takes --json has a schema, and every schema was used', () => {
+    const manifest = JSON.parse(readFileSync(join(ROOT, 'oclif.manifest.json'), 'utf8')) as {commands: Record<string, {flags: Record<string, unknown>}>}
+    const withJson = Object.entries(manifest.commands).filter(([, cmd]) => 'json' in cmd.flags).map(([id]) => id.replaceAll(':', ' '))
+    for (const id of withJson) expect([...schemas.keys()].some((s) => s === id || s.startsWith(`${id} `)), `docs/JSON.md has a schema for ${id}`).toBe(true)
+    for (const name of schemas.keys()) expect(used.has(name), `schema "${name}" was checked`).toBe(true)
+  })
+})
