@@ -30,7 +30,7 @@ export type {
   GroupJoinPayload,
   OffsetsByTopicPartition,
 } from './lib/consumer-types.js'
-export {Admin} from './lib/admin.js'
+export {Admin, GROUP_ERROR_CODES} from './lib/admin.js'
 export type {GroupDescription, GroupOffsets, ITopicMetadata, MemberDescription, PartitionOffsets} from './lib/admin.js'
 export {AssignerProtocol} from './lib/assigner-protocol.js'
 export {DefaultPartitioner, Partitioners} from './lib/partitioners.js'

@@ -161,9 +161,6 @@ export class RetriesExceededError extends LogpipeError {
   }
 }
 
-/** Kafka's error codes for a group delete that was refused. */
-export const GROUP_ERROR_CODES = {NON_EMPTY_GROUP: 68, GROUP_ID_NOT_FOUND: 69} as const
-
 /** Some groups could not be deleted (kafkajs's KafkaJSDeleteGroupsError): each with its code and error. */
 export class DeleteGroupsError extends LogpipeError {
   readonly groups: Array<{groupId: string; errorCode: number; error: LogpipeError}>

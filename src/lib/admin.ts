@@ -7,7 +7,11 @@ import {hostname} from 'node:os'
 import {Admin as TopicAdmin} from '../core/client/admin.js'
 import {GroupAdmin} from '../core/group/group-admin.js'
 import {ensureGroup} from '../core/group/group-member.js'
-import {DeleteGroupsError, GROUP_ERROR_CODES, LogpipeError, NotFoundError, UsageError} from '../core/errors.js'
+import {DeleteGroupsError, LogpipeError, NotFoundError, UsageError} from '../core/errors.js'
+import {ErrorCode} from '../core/wire/error-codes.js'
+
+/** Kafka's error codes for a group delete that was refused, from the one error table. */
+export const GROUP_ERROR_CODES = {NON_EMPTY_GROUP: ErrorCode.NON_EMPTY_GROUP, GROUP_ID_NOT_FOUND: ErrorCode.GROUP_ID_NOT_FOUND} as const
 import {type ConfigOverrides, type LogConfig, parseConfigValue} from '../core/log/log-config.js'
 import {MAX_PARTITIONS, type Store} from '../core/store/store.js'
 import {validateGroupName, validateTopicName} from '../core/store/names.js'
