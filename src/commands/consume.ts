@@ -70,7 +70,12 @@ kafka-console-consumer's --topic, --include REGEX, --from-beginning, --max-messa
     'auto-offset-reset': Flags.string({summary: 'Where a group starts without a committed offset (default earliest).', options: ['earliest', 'latest'], helpGroup: 'GROUP'}),
     'session-timeout': intFlag({name: '--session-timeout', summary: 'Milliseconds without a heartbeat before a member is dead (default 10000).', min: 100, max: 3_600_000, helpGroup: 'GROUP'}),
     assignment: Flags.string({summary: 'How a group divides partitions (default range).', options: ASSIGNMENT_STRATEGIES, helpGroup: 'GROUP'}),
-    exec: Flags.string({helpValue: 'CMD', summary: 'Run CMD per record: value on stdin, LOGPIPE_TOPIC/PARTITION/OFFSET/KEY/TIMESTAMP in its environment.', helpGroup: 'EXEC'}),
+    exec: Flags.string({
+      helpValue: 'CMD',
+      summary: 'Run CMD per record: value on stdin, LOGPIPE_TOPIC/PARTITION/OFFSET/KEY/TIMESTAMP in its environment.',
+      description: 'The record is committed once CMD exited 0 (or, after --retries, went to --dead-letter-topic). Ctrl-C or SIGTERM is passed on to the running commands (each in its own process group) and what finished is committed; an interrupted record is not retried and stays uncommitted. A second Ctrl-C kills the commands.',
+      helpGroup: 'EXEC',
+    }),
     retries: intFlag({name: '--retries', summary: 'Retries of a record whose --exec command (or --exec-stream answer) failed, with backoff.', min: 0, max: 100, default: 0, helpGroup: 'EXEC'}),
     'dead-letter-topic': Flags.string({helpValue: 'TOPIC', summary: 'Topic for records that keep failing under --exec or --exec-stream.', helpGroup: 'EXEC'}),
     'exec-stream': Flags.string({
@@ -195,12 +200,28 @@ function execSettings(f: CommandFlags<typeof Consume>): ExecSettings | undefined
   return f.exec === undefined ? undefined : {...common, command: f.exec}
 }
 
-/** Ctrl-C or SIGTERM stops the session; each is caught once, so a second Ctrl-C kills as usual. */
-function onSignals(stop: () => void): () => void {
-  process.once('SIGINT', stop)
-  process.once('SIGTERM', stop)
-  return () => {
-    process.off('SIGINT', stop)
-    process.off('SIGTERM', stop)
+/**
+ * Ctrl-C or SIGTERM stops the session; a second one kills the running
+ * --exec commands and then this process, as the signal would have.
+ * The listener stays until then: signal-exit (under proper-lockfile)
+ * re-raises a signal whose only other listener is its own.
+ */
+function onSignals(stop: (signal: NodeJS.Signals) => void): () => void {
+  let seen = false
+  const unsubscribe = () => {
+    process.off('SIGINT', handle)
+    process.off('SIGTERM', handle)
   }
+  function handle(signal: NodeJS.Signals) {
+    stop(signal)
+    if (!seen) {
+      seen = true
+      return
+    }
+    unsubscribe()
+    process.kill(process.pid, signal)
+  }
+  process.on('SIGINT', handle)
+  process.on('SIGTERM', handle)
+  return unsubscribe
 }

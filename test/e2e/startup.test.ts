@@ -9,18 +9,13 @@ import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {execa} from 'execa'
 import {expect, test} from 'vitest'
-import {ROOT, cli, tempDataDir} from '../helpers/cli.js'
-
-// The bundle itself (bin/run.js runs dist/cli/main.js for now: under the
-// bundle a consume -g --exec stopped by Ctrl-C hung in about 1 run of 5,
-// test/e2e/groups-exec.test.ts; see docs/PERFORMANCE.md).
-const BUNDLE = join(ROOT, 'dist', 'bundle', 'logpipe.js')
+import {BIN, ROOT, cli, tempDataDir} from '../helpers/cli.js'
 
 const RECORD = join(ROOT, 'test', 'fixtures', 'startup', 'record-loads.cjs')
 
 async function loads(c: ReturnType<typeof cli>, args: string[], input?: string) {
   const file = join(tempDataDir(), 'loads.json')
-  const r = await execa(process.execPath, ['--require', RECORD, BUNDLE, ...args], {
+  const r = await execa(process.execPath, ['--require', RECORD, BIN, ...args], {
     reject: false,
     env: {...c.env, STARTUP_LOADS_FILE: file},
     extendEnv: false,

@@ -80,9 +80,10 @@ export interface ConsumeSessionSettings {
   /**
    * Subscribes `stop` to the caller's interrupts while records are read,
    * returning the unsubscribe. A stop hands on and commits what was read,
-   * lets running commands finish and starts no more.
+   * starts no more commands and passes the signal on to the running ones
+   * (which are then not retried); a second stop kills them.
    */
-  interrupts?: (stop: () => void) => () => void
+  interrupts?: (stop: (signal?: NodeJS.Signals) => void) => () => void
   /** The group member's and the dead-letter producer's time. */
   clock?: Clock
   /** End once no record came for this long (kafka-console-consumer --timeout-ms). */
@@ -148,12 +149,16 @@ export async function runConsumeSession(s: ConsumeSessionSettings): Promise<void
 
   let remaining = s.count
   let stopping = false
-  const stop = () => {
+  const stop = (signal?: NodeJS.Signals) => {
+    if (stopping) {
+      runner?.kill()
+      return
+    }
     stopping = true
     // Commands not started stay uncommitted for the next owner; a command
-    // the same Ctrl-C interrupted is not a failed record (no retry, no
-    // dead letter). Running ones are waited for, then we commit and leave.
-    runner?.stop()
+    // the signal interrupted is not a failed record (no retry, no dead
+    // letter). Running ones are waited for, then we commit and leave.
+    runner?.stop(signal)
     stream?.stop()
     consumer.interrupt()
   }

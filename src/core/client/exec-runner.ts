@@ -10,10 +10,20 @@
  * oldest record not yet handed on, so commits stay in offset order however
  * the commands finish.
  *
- * `stop()` (Ctrl-C, SIGTERM) starts nothing more: records not started stay
- * not handed on, and a command that fails once we are stopping (Ctrl-C
- * reaches the commands too) is neither retried nor dead-lettered: it was
- * interrupted, not a bad record, so it stays uncommitted for the next run.
+ * `stop(signal)` (Ctrl-C, SIGTERM) starts nothing more: records not started
+ * stay not handed on, the signal is passed on to the running commands, and
+ * a command that fails once we are stopping is neither retried nor
+ * dead-lettered: it was interrupted, not a bad record, so it stays
+ * uncommitted for the next run.
+ *
+ * Each command runs in its own process group and we deliver the signal
+ * ourselves, instead of trusting the terminal's Ctrl-C to reach the
+ * command's children: a shell that is forking when SIGINT arrives (dash
+ * holds it while it forks) starts its child without it and then waits for
+ * that child, so `sh -c 'x; sleep 30'` lived on for the full 30 s in about
+ * 1 Ctrl-C of 12 on a loaded machine. So a command still running a second
+ * after the signal gets it once more, by then in every process its shell
+ * started. `kill()` (a second Ctrl-C) ends them with SIGKILL.
  */
 import {spawn} from 'node:child_process'
 import {isUtf8} from 'node:buffer'
@@ -97,6 +107,8 @@ export class ExecRunner {
   handedOn = 0
   private stopping = false
   private readonly onStop = new Set<() => void>()
+  /** The process group of each running command (its shell's pid). */
+  private readonly groups = new Set<number>()
 
   constructor(options: ExecRunnerOptions) {
     this.options = options
@@ -156,11 +168,25 @@ export class ExecRunner {
    * Stop: drop the records not started (they stay pending, so they are not
    * committed) and let the running commands end; see the header.
    */
-  stop(): void {
+  stop(signal?: NodeJS.Signals): void {
+    const first = !this.stopping
     this.stopping = true
     this.queue.length = 0
     for (const f of [...this.onStop]) f()
     this.wakeWaiters()
+    if (!first || signal === undefined || this.groups.size === 0) return
+    const running = [...this.groups]
+    for (const pgid of running) signalGroup(pgid, signal)
+    // The second delivery, for a shell that held the first while forking (see the header).
+    setTimeout(() => {
+      for (const pgid of running) if (this.groups.has(pgid)) signalGroup(pgid, signal)
+    }, RESIGNAL_MS).unref()
+  }
+
+  /** Ends every running command and whatever it started (SIGKILL to its process group). */
+  kill(): void {
+    this.stop()
+    for (const pgid of this.groups) signalGroup(pgid, 'SIGKILL')
   }
 
   private wakeWaiters(): void {
@@ -198,13 +224,13 @@ export class ExecRunner {
         await this.sleepUnlessStopped(delay)
         if (this.stopping) return
       }
-      last = await runOnce(this.options.command, job, this.options.stderr ?? process.stderr)
+      last = await runOnce(this.options.command, job, this.options.stderr ?? process.stderr, this.groups)
       if (last.exitCode === 0) {
         this.finish(job)
         return
       }
-      // Ctrl-C reaches our SIGINT handler and the command at the same moment;
-      // let the handler run before judging the failure.
+      // A signal sent to our whole process group (kill -INT -PGID) reaches
+      // the command too; let our handler run before judging the failure.
       await new Promise((r) => setImmediate(r))
       if (this.stopping) return
     }
@@ -251,7 +277,18 @@ export function execFailureError(f: ExecFailure): LogpipeError {
   )
 }
 
-function runOnce(command: string, job: ExecJob, stderr: {write(chunk: Buffer): unknown}): Promise<{exitCode: number | null; signal: string | null; stderrTail: string}> {
+/** A command still running this long after the stop signal gets it again. */
+const RESIGNAL_MS = 1000
+
+function signalGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, signal)
+  } catch {
+    // Gone already (ESRCH): it exited between our check and the signal.
+  }
+}
+
+function runOnce(command: string, job: ExecJob, stderr: {write(chunk: Buffer): unknown}, groups: Set<number>): Promise<{exitCode: number | null; signal: string | null; stderrTail: string}> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     LOGPIPE_TOPIC: job.topic,
@@ -267,7 +304,10 @@ function runOnce(command: string, job: ExecJob, stderr: {write(chunk: Buffer): u
     else env.LOGPIPE_KEY_BASE64 = job.key.toString('base64')
   }
   return new Promise((resolve) => {
-    const child = spawn('/bin/sh', ['-c', command], {env, stdio: ['pipe', 'inherit', 'pipe']})
+    // Its own process group, so a stop reaches everything it started (see the header).
+    const child = spawn('/bin/sh', ['-c', command], {env, stdio: ['pipe', 'inherit', 'pipe'], detached: true})
+    const pgid = child.pid
+    if (pgid !== undefined) groups.add(pgid)
     let tail = ''
     child.stderr.on('data', (chunk: Buffer) => {
       stderr.write(chunk)
@@ -276,6 +316,11 @@ function runOnce(command: string, job: ExecJob, stderr: {write(chunk: Buffer): u
     child.stdin.on('error', () => {}) // the command need not read its stdin
     child.stdin.end(job.value ?? Buffer.alloc(0))
     child.on('error', (error) => resolve({exitCode: 127, signal: null, stderrTail: error.message}))
-    child.on('close', (code, signal) => resolve({exitCode: code, signal, stderrTail: tail}))
+    // Forgotten at 'close', not at the shell's exit: a child the shell left
+    // behind holding its stderr is still ours to signal until then.
+    child.on('close', (code, signal) => {
+      if (pgid !== undefined) groups.delete(pgid)
+      resolve({exitCode: code, signal, stderrTail: tail})
+    })
   })
 }
