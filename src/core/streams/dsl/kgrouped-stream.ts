@@ -1,0 +1,76 @@
+/**
+ * Kafka Streams' KGroupedStream: count, reduce, aggregate into a KTable
+ * whose store is `Materialized`'s name or `KSTREAM-AGGREGATE-STATE-STORE-n`.
+ * A stream whose key may have changed is first repartitioned through
+ * `<Grouped name or store name>-repartition`, with the node names and
+ * counter use of Kafka's (sink, null-key filter, source), so topology
+ * descriptions and internal topic names match the Java app's.
+ */
+import type {Serde} from '../serdes.js'
+import {Serdes} from '../serdes.js'
+import {aggregateProcessor} from './internals/kstream-aggregate.js'
+import {nullKeyFilterProcessor} from './internals/ktable-processors.js'
+import {KTable} from './ktable.js'
+import {Materialized, Named} from './options.js'
+import type {StreamsBuilder} from './streams-builder.js'
+
+const GENERATED = /^KSTREAM.*-[0-9]{10}$/
+
+type AggregateArgs<K, VA> = Array<Named | Materialized<K, VA>>
+
+export class KGroupedStream<K, V> {
+  /** @internal */
+  constructor(
+    readonly builder: StreamsBuilder,
+    readonly nodeName: string,
+    readonly keySerde: Serde<K> | null,
+    readonly valueSerde: Serde<V> | null,
+    readonly repartitionName: string | null,
+    readonly repartitionRequired: boolean,
+  ) {}
+
+  count(...args: AggregateArgs<K, number>): KTable<K, number> {
+    return this.aggregateWith('count', args, Serdes.Long() as Serde<number>, () => 0, (_k, _v, agg) => (agg as number) + 1)
+  }
+
+  reduce(reducer: (aggregate: V, value: V) => V, ...args: AggregateArgs<K, V>): KTable<K, V> {
+    return this.aggregateWith('reduce', args, this.valueSerde, null, (_k, v, agg) => reducer(agg as V, v as V))
+  }
+
+  aggregate<VA>(initializer: () => VA, aggregator: (key: K, value: V, aggregate: VA) => VA, ...args: AggregateArgs<K, VA>): KTable<K, VA> {
+    return this.aggregateWith('aggregate', args, null, initializer, aggregator as (k: unknown, v: unknown, a: unknown) => unknown)
+  }
+
+  private aggregateWith<VA>(_op: string, args: AggregateArgs<K, VA>, defaultValueSerde: Serde<VA> | null, initializer: (() => unknown) | null, aggregator: (k: unknown, v: unknown, agg: unknown) => unknown): KTable<K, VA> {
+    const named = args.find((a): a is Named => a instanceof Named)
+    const materialized = (args.find((a) => a instanceof Materialized) as Materialized<K, VA> | undefined) ?? Materialized.with<K, VA>(null, null)
+    // Kafka's order of counter use: the store's name, then the processor's, then the repartition's three.
+    const storeName = materialized.storeName ?? this.builder.newStoreName('KSTREAM-AGGREGATE-')
+    const keySerde = materialized.keySerde ?? this.keySerde
+    const valueSerde = materialized.valueSerde ?? defaultValueSerde
+    const name = named?.name ?? this.builder.newProcessorName('KSTREAM-AGGREGATE-')
+    const parent = this.repartitionRequired ? this.repartition(this.repartitionName ?? storeName) : this.nodeName
+    this.builder.topology.addProcessor(name, aggregateProcessor(storeName, initializer, aggregator), parent)
+    this.builder.addStore(storeName, keySerde as Serde<unknown> | null, valueSerde as Serde<unknown> | null, materialized as Materialized<unknown, unknown>, name)
+    return new KTable<K, VA>(this.builder, name, keySerde, valueSerde, storeName)
+  }
+
+  /** Sink, null-key filter and source around `<prefix>-repartition`; returns the source's name. */
+  private repartition(prefix: string): string {
+    const topic = prefix.endsWith('-repartition') ? prefix : `${prefix}-repartition`
+    const b = this.builder
+    const genSink = b.newProcessorName('KSTREAM-SINK-')
+    const genFilter = b.newProcessorName('KSTREAM-FILTER-')
+    const genSource = b.newProcessorName('KSTREAM-SOURCE-')
+    const generated = GENERATED.test(prefix)
+    const sink = generated ? genSink : `${topic}-sink`
+    const filter = generated ? genFilter : `${topic}-filter`
+    const source = generated ? genSource : `${topic}-source`
+    const t = b.topology
+    t.addProcessor(filter, nullKeyFilterProcessor(), this.nodeName)
+    t.addSink(sink, topic, {keySerializer: this.keySerde ?? undefined, valueSerializer: this.valueSerde ?? undefined}, filter)
+    t.addSource(source, topic, {keyDeserializer: this.keySerde ?? undefined, valueDeserializer: this.valueSerde ?? undefined})
+    t.internalTopics.add(topic)
+    return source
+  }
+}
