@@ -46,7 +46,8 @@ export interface TaskConfig {
 interface Schedule {
   type: PunctuationType
   interval: number
-  next: number | null
+  /** When it is due: stream-time schedules are aligned to 0 (the first record punctuates), wall-clock ones to when they were made. */
+  next: number
   punctuator: Punctuator
   node: string
   cancelled: boolean
@@ -176,10 +177,8 @@ export class StreamTask {
 
   private punctuate(type: PunctuationType, now: number): void {
     for (const s of this.schedules) {
-      if (s.cancelled || s.type !== type) continue
-      if (s.next === null) s.next = type === 'STREAM_TIME' ? now : now + s.interval
-      if (now < s.next) continue
-      // Missed intervals are not made up: one call, then the next boundary after now.
+      if (s.cancelled || s.type !== type || now < s.next) continue
+      // Missed intervals are not made up: one call, then the next boundary after now (Kafka's PunctuationSchedule.next).
       const saved = this.current
       this.current = {metadata: null, timestamp: now, headers: new Headers()}
       try {
@@ -187,7 +186,8 @@ export class StreamTask {
       } finally {
         this.current = saved
       }
-      while (s.next <= now) s.next += s.interval
+      s.next += s.interval
+      if (now >= s.next) s.next += s.interval * (Math.floor((now - s.next) / s.interval) + 1)
     }
   }
 
@@ -231,7 +231,7 @@ export class StreamTask {
       schedule(intervalMs, type, punctuator): Cancellable {
         if (!Number.isFinite(intervalMs) || intervalMs < 1) throw new StreamsError(`${node}: a punctuation interval must be at least 1 ms, not ${intervalMs}`)
         if (type !== 'STREAM_TIME' && type !== 'WALL_CLOCK_TIME') throw new StreamsError(`${node}: ${String(type)} is not a PunctuationType`)
-        const s: Schedule = {type, interval: intervalMs, next: type === 'WALL_CLOCK_TIME' ? task.config.wallClock() + intervalMs : null, punctuator, node, cancelled: false}
+        const s: Schedule = {type, interval: intervalMs, next: type === 'WALL_CLOCK_TIME' ? task.config.wallClock() + intervalMs : 0, punctuator, node, cancelled: false}
         task.schedules.push(s)
         return {cancel: () => (s.cancelled = true)}
       },
