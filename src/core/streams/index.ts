@@ -1,8 +1,6 @@
 /** Kafka Streams for logpipe: what the library exports (src/index.ts re-exports it). */
 export {StreamsBuilder} from './dsl/streams-builder.js'
-export {KStream} from './dsl/kstream.js'
-export {KTable} from './dsl/ktable.js'
-export {KGroupedStream} from './dsl/kgrouped-stream.js'
+export type {KGroupedStream, KStream, KTable, Pairish, Predicate, ValueMapper} from './dsl/interfaces.js'
 export {Consumed, Grouped, KeyValue, Materialized, Named, Produced} from './dsl/options.js'
 export {Topology} from './topology.js'
 export type {StreamPartitioner, TimestampExtractor, TopicNameExtractor} from './topology.js'

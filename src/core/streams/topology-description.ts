@@ -12,7 +12,14 @@
  * name, as Kafka's NodeComparator orders them; successors and
  * predecessors too; "none" when there are none.
  */
-import type {Topology, TopologyNode} from './topology.js'
+import type {TopologyNode} from './topology-node.js'
+
+/** What describe needs of a Topology. */
+export interface DescribedTopology {
+  readonly nodes: ReadonlyMap<string, TopologyNode>
+  children(name: string): string[]
+  subtopologies(): string[][]
+}
 
 export interface NodeDescription {
   name: string
@@ -68,7 +75,7 @@ function nodeString(n: NodeDescription): string {
   }
 }
 
-export function describeTopology(t: Topology): TopologyDescription {
+export function describeTopology(t: DescribedTopology): TopologyDescription {
   const subs = t.subtopologies().map((members, id): SubtopologyDescription => {
     const inGroup = new Set(members)
     const succ = (name: string) => t.children(name).filter((c) => inGroup.has(c))

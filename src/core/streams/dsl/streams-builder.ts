@@ -8,12 +8,14 @@ import type {Serde} from '../serdes.js'
 import {Stores} from '../state/stores.js'
 import {TopologyError} from '../streams-error.js'
 import {Topology} from '../topology.js'
+import type {DslContext, KGroupedStream, KStream, KTable} from './interfaces.js'
+import {KGroupedStreamImpl} from './internals/kgrouped-stream-impl.js'
+import {KStreamImpl} from './internals/kstream-impl.js'
+import {KTableImpl} from './internals/ktable-impl.js'
 import {tableSourceProcessor} from './internals/ktable-processors.js'
-import {KStream} from './kstream.js'
-import {KTable} from './ktable.js'
 import {Consumed, Materialized} from './options.js'
 
-export class StreamsBuilder {
+export class StreamsBuilder implements DslContext {
   readonly topology = new Topology()
   private index = 0
   private built = false
@@ -33,7 +35,7 @@ export class StreamsBuilder {
     const list = topics instanceof RegExp ? [topics] : Array.isArray(topics) ? topics : [topics]
     if (list.length === 0) throw new TopologyError('stream() needs at least one topic')
     this.topology.addSource(name, ...list, sourceOptions(consumed))
-    return new KStream<K, V>(this, name, consumed.keySerde, consumed.valueSerde, false)
+    return this.kstream<K, V>(name, consumed.keySerde, consumed.valueSerde, false)
   }
 
   table<K = unknown, V = unknown>(topic: string, consumed: Consumed<K, V> = Consumed.with<K, V>(null, null), materialized: Materialized<K, V> = Materialized.with<K, V>(null, null)): KTable<K, V> {
@@ -46,7 +48,7 @@ export class StreamsBuilder {
     this.topology.addSource(sourceName, topic, sourceOptions(Consumed.with(keySerde, valueSerde).withTimestampExtractor(consumed.timestampExtractor ?? ((r) => r.timestamp))))
     this.topology.addProcessor(tableSourceName, tableSourceProcessor(storeName), sourceName)
     this.addStore(storeName, keySerde, valueSerde, materialized, tableSourceName)
-    return new KTable<K, V>(this, tableSourceName, keySerde, valueSerde, storeName)
+    return this.ktable<K, V>(tableSourceName, keySerde, valueSerde, storeName)
   }
 
   /** A store the DSL materializes: in memory, logged to its changelog unless Materialized says not. */
@@ -55,6 +57,18 @@ export class StreamsBuilder {
     if (materialized.loggingEnabled) builder.withLoggingEnabled(materialized.logConfig)
     else builder.withLoggingDisabled()
     this.topology.addStateStore(builder, processorName)
+  }
+
+  kstream<K, V>(nodeName: string, keySerde: Serde<K> | null, valueSerde: Serde<V> | null, repartitionRequired: boolean): KStream<K, V> {
+    return new KStreamImpl(this, nodeName, keySerde, valueSerde, repartitionRequired)
+  }
+
+  ktable<K, V>(nodeName: string, keySerde: Serde<K> | null, valueSerde: Serde<V> | null, storeName: string | null): KTable<K, V> {
+    return new KTableImpl(this, nodeName, keySerde, valueSerde, storeName)
+  }
+
+  kgroupedStream<K, V>(nodeName: string, keySerde: Serde<K> | null, valueSerde: Serde<V> | null, repartitionName: string | null, repartitionRequired: boolean): KGroupedStream<K, V> {
+    return new KGroupedStreamImpl(this, nodeName, keySerde, valueSerde, repartitionName, repartitionRequired)
   }
 
   build(): Topology {

@@ -6,22 +6,18 @@
  * counter use of Kafka's (sink, null-key filter, source), so topology
  * descriptions and internal topic names match the Java app's.
  */
-import type {Serde} from '../serdes.js'
-import {Serdes} from '../serdes.js'
-import {aggregateProcessor} from './internals/kstream-aggregate.js'
-import {nullKeyFilterProcessor} from './internals/ktable-processors.js'
-import {KTable} from './ktable.js'
-import {Materialized, Named} from './options.js'
-import type {StreamsBuilder} from './streams-builder.js'
+import type {Serde} from '../../serdes.js'
+import {Serdes} from '../../serdes.js'
+import type {AggregateArgs, DslContext, KGroupedStream, KTable} from '../interfaces.js'
+import {Materialized, Named} from '../options.js'
+import {aggregateProcessor} from './kstream-aggregate.js'
+import {nullKeyFilterProcessor} from './ktable-processors.js'
 
 const GENERATED = /^KSTREAM.*-[0-9]{10}$/
 
-type AggregateArgs<K, VA> = Array<Named | Materialized<K, VA>>
-
-export class KGroupedStream<K, V> {
-  /** @internal */
+export class KGroupedStreamImpl<K, V> implements KGroupedStream<K, V> {
   constructor(
-    readonly builder: StreamsBuilder,
+    readonly builder: DslContext,
     readonly nodeName: string,
     readonly keySerde: Serde<K> | null,
     readonly valueSerde: Serde<V> | null,
@@ -52,7 +48,7 @@ export class KGroupedStream<K, V> {
     const parent = this.repartitionRequired ? this.repartition(this.repartitionName ?? storeName) : this.nodeName
     this.builder.topology.addProcessor(name, aggregateProcessor(storeName, initializer, aggregator), parent)
     this.builder.addStore(storeName, keySerde as Serde<unknown> | null, valueSerde as Serde<unknown> | null, materialized as Materialized<unknown, unknown>, name)
-    return new KTable<K, VA>(this.builder, name, keySerde, valueSerde, storeName)
+    return this.builder.ktable<K, VA>(name, keySerde, valueSerde, storeName)
   }
 
   /** Sink, null-key filter and source around `<prefix>-repartition`; returns the source's name. */

@@ -3,17 +3,16 @@
  * processors forward Changes (internals/change.ts); toStream gives each
  * update as a record, a delete as a null value.
  */
-import type {Serde} from '../serdes.js'
-import {tableFilterProcessor, tableMapValuesProcessor, tableToStreamProcessor} from './internals/ktable-processors.js'
-import {type ValueMapper, valueMapper} from './internals/kstream-stateless.js'
-import {KStream} from './kstream.js'
-import {Named} from './options.js'
-import type {StreamsBuilder} from './streams-builder.js'
+import type {ProcessorSupplier} from '../../processor.js'
+import type {Serde} from '../../serdes.js'
+import type {DslContext, KStream, KTable} from '../interfaces.js'
+import {Named} from '../options.js'
+import {type ValueMapper, valueMapper} from './kstream-stateless.js'
+import {tableFilterProcessor, tableMapValuesProcessor, tableToStreamProcessor} from './ktable-processors.js'
 
-export class KTable<K, V> {
-  /** @internal */
+export class KTableImpl<K, V> implements KTable<K, V> {
   constructor(
-    readonly builder: StreamsBuilder,
+    readonly builder: DslContext,
     readonly nodeName: string,
     readonly keySerde: Serde<K> | null,
     readonly valueSerde: Serde<V> | null,
@@ -42,12 +41,12 @@ export class KTable<K, V> {
     const mapper = args.find((a) => typeof a === 'function') as ((key: K, value: V) => K2) | undefined
     const name = named?.name ?? this.builder.newProcessorName('KTABLE-TOSTREAM-')
     this.builder.topology.addProcessor(name, tableToStreamProcessor((mapper ?? null) as ((k: unknown, v: unknown) => unknown) | null), this.nodeName)
-    return new KStream<K2, V>(this.builder, name, mapper ? null : (this.keySerde as Serde<K2> | null), this.valueSerde, mapper !== undefined)
+    return this.builder.kstream<K2, V>(name, mapper ? null : (this.keySerde as Serde<K2> | null), this.valueSerde, mapper !== undefined)
   }
 
-  private add<V2>(prefix: string, named: Named | undefined, supplier: ReturnType<typeof tableFilterProcessor>, valueSerde: Serde<V2> | null): KTable<K, V2> {
+  private add<V2>(prefix: string, named: Named | undefined, supplier: ProcessorSupplier, valueSerde: Serde<V2> | null): KTable<K, V2> {
     const name = named?.name ?? this.builder.newProcessorName(prefix)
     this.builder.topology.addProcessor(name, supplier, this.nodeName)
-    return new KTable<K, V2>(this.builder, name, this.keySerde, valueSerde, null)
+    return this.builder.ktable<K, V2>(name, this.keySerde, valueSerde, null)
   }
 }

@@ -6,11 +6,13 @@
  * aggregation first sends its records through `<name>-repartition`, where
  * equal keys meet in one partition (kgrouped-stream.ts).
  */
-import type {ProcessorSupplier} from '../processor.js'
-import type {Serde} from '../serdes.js'
-import {TopologyError} from '../streams-error.js'
-import type {TopicNameExtractor} from '../topology.js'
-import {tableSourceProcessor} from './internals/ktable-processors.js'
+import type {ProcessorSupplier} from '../../processor.js'
+import type {Serde} from '../../serdes.js'
+import {TopologyError} from '../../streams-error.js'
+import type {TopicNameExtractor} from '../../topology-node.js'
+import type {DslContext, KGroupedStream, KStream, KTable, Pairish} from '../interfaces.js'
+import {Grouped, Materialized, Named, Produced} from '../options.js'
+import {tableSourceProcessor} from './ktable-processors.js'
 import {
   filterProcessor,
   flatMapProcessor,
@@ -23,18 +25,11 @@ import {
   selectKeyProcessor,
   type ValueMapper,
   valueMapper,
-} from './internals/kstream-stateless.js'
-import {KGroupedStream} from './kgrouped-stream.js'
-import {KTable} from './ktable.js'
-import {Grouped, KeyValue, Materialized, Named, Produced} from './options.js'
-import type {StreamsBuilder} from './streams-builder.js'
+} from './kstream-stateless.js'
 
-type Pairish<K, V> = KeyValue<K, V> | {key: K; value: V} | [K, V]
-
-export class KStream<K, V> {
-  /** @internal */
+export class KStreamImpl<K, V> implements KStream<K, V> {
   constructor(
-    readonly builder: StreamsBuilder,
+    readonly builder: DslContext,
     readonly nodeName: string,
     readonly keySerde: Serde<K> | null,
     readonly valueSerde: Serde<V> | null,
@@ -44,7 +39,7 @@ export class KStream<K, V> {
   private add<K2, V2>(prefix: string, named: Named | undefined, supplier: ProcessorSupplier, keySerde: Serde<K2> | null, valueSerde: Serde<V2> | null, repartition: boolean): KStream<K2, V2> {
     const name = named?.name ?? this.builder.newProcessorName(prefix)
     this.builder.topology.addProcessor(name, supplier, this.nodeName)
-    return new KStream<K2, V2>(this.builder, name, keySerde, valueSerde, repartition)
+    return this.builder.kstream<K2, V2>(name, keySerde, valueSerde, repartition)
   }
 
   filter(predicate: Predicate<K, V>, named?: Named): KStream<K, V> {
@@ -86,11 +81,11 @@ export class KStream<K, V> {
   }
 
   merge(other: KStream<K, V>, named?: Named): KStream<K, V> {
-    if (other.builder !== this.builder) throw new TopologyError('merge(): both streams must come from the same StreamsBuilder')
+    if (!(other instanceof KStreamImpl) || other.builder !== this.builder) throw new TopologyError('merge(): both streams must come from the same StreamsBuilder')
     const name = named?.name ?? this.builder.newProcessorName('KSTREAM-MERGE-')
     this.builder.topology.addProcessor(name, passThroughProcessor(), this.nodeName, other.nodeName)
     const same = <T>(a: T | null, b: T | null) => (a === b ? a : null)
-    return new KStream<K, V>(this.builder, name, same(this.keySerde, other.keySerde), same(this.valueSerde, other.valueSerde), this.repartitionRequired || other.repartitionRequired)
+    return this.builder.kstream<K, V>(name, same(this.keySerde, other.keySerde), same(this.valueSerde, other.valueSerde), this.repartitionRequired || other.repartitionRequired)
   }
 
   /** The Processor API inside the DSL: a processor of yours, with the stores it names connected. */
@@ -121,13 +116,13 @@ export class KStream<K, V> {
   }
 
   groupByKey(grouped: Grouped<K, V> = Grouped.with<K, V>(null, null)): KGroupedStream<K, V> {
-    return new KGroupedStream<K, V>(this.builder, this.nodeName, grouped.keySerde ?? this.keySerde, grouped.valueSerde ?? this.valueSerde, grouped.name, this.repartitionRequired)
+    return this.builder.kgroupedStream<K, V>(this.nodeName, grouped.keySerde ?? this.keySerde, grouped.valueSerde ?? this.valueSerde, grouped.name, this.repartitionRequired)
   }
 
   groupBy<K2>(selector: (key: K, value: V) => K2, grouped: Grouped<K2, V> = Grouped.with<K2, V>(null, null)): KGroupedStream<K2, V> {
     const name = grouped.name ?? this.builder.newProcessorName('KSTREAM-KEY-SELECT-')
     this.builder.topology.addProcessor(name, selectKeyProcessor(selector as (k: unknown, v: unknown) => unknown), this.nodeName)
-    return new KGroupedStream<K2, V>(this.builder, name, grouped.keySerde, grouped.valueSerde ?? this.valueSerde, grouped.name, true)
+    return this.builder.kgroupedStream<K2, V>(name, grouped.keySerde, grouped.valueSerde ?? this.valueSerde, grouped.name, true)
   }
 
   /** The stream as a table: each record updates its key (a null value deletes it). */
@@ -140,6 +135,6 @@ export class KStream<K, V> {
     const valueSerde = materialized.valueSerde ?? this.valueSerde
     this.builder.topology.addProcessor(name, tableSourceProcessor(storeName), this.nodeName)
     this.builder.addStore(storeName, keySerde, valueSerde, materialized as Materialized<unknown, unknown>, name)
-    return new KTable<K, V>(this.builder, name, keySerde, valueSerde, storeName)
+    return this.builder.ktable<K, V>(name, keySerde, valueSerde, storeName)
   }
 }
