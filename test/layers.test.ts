@@ -31,6 +31,7 @@ const LAYERS: Record<string, number> = {
   lib: 70,
   'core/bench': 60,
   'core/streams/index.ts': 58,
+  'core/streams/runtime': 56,
   'core/streams/dsl': 57,
   'core/streams': 55,
   'core/client': 50,

@@ -20,3 +20,5 @@ export {TestInputTopic, TestOutputTopic, TopologyTestDriver} from './topology-te
 export type {TestRecord} from './topology-test-driver.js'
 export {StreamsError, TopologyError} from './streams-error.js'
 export type {StreamsProperties} from './streams-config.js'
+export {KafkaStreams} from './runtime/kafka-streams.js'
+export type {KafkaStreamsOptions, KafkaStreamsState} from './runtime/kafka-streams.js'

@@ -174,6 +174,11 @@ export class KeyValueStore<K, V> implements StateStore {
     return this.collect(null, null, false)
   }
 
+  /** Restoring from the changelog: bytes as logged, not logged again. */
+  restore(key: Buffer, value: Buffer | null, timestamp: number): void {
+    this.bytes.put(key, value === null ? null : {value, timestamp})
+  }
+
   approximateNumEntries(): number {
     return this.bytes.size
   }
