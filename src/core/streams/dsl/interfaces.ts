@@ -12,6 +12,7 @@ import type {Topology} from '../topology.js'
 import type {TopicNameExtractor} from '../topology-node.js'
 import type {ValueMapper} from './internals/kstream-stateless.js'
 import type {Grouped, KeyValue, Materialized, Named, Produced} from './options.js'
+import type {TimeWindows, Windowed} from './windows.js'
 
 export type {Predicate, ValueMapper} from './internals/kstream-stateless.js'
 
@@ -54,9 +55,17 @@ export interface KTable<K, V> {
 export type AggregateArgs<K, VA> = Array<Named | Materialized<K, VA>>
 
 export interface KGroupedStream<K, V> {
+  windowedBy(windows: TimeWindows): TimeWindowedKStream<K, V>
   count(...args: AggregateArgs<K, number>): KTable<K, number>
   reduce(reducer: (aggregate: V, value: V) => V, ...args: AggregateArgs<K, V>): KTable<K, V>
   aggregate<VA>(initializer: () => VA, aggregator: (key: K, value: V, aggregate: VA) => VA, ...args: AggregateArgs<K, VA>): KTable<K, VA>
+}
+
+/** A grouped stream cut into time windows: each aggregate is per key and window. */
+export interface TimeWindowedKStream<K, V> {
+  count(...args: AggregateArgs<K, number>): KTable<Windowed<K>, number>
+  reduce(reducer: (aggregate: V, value: V) => V, ...args: AggregateArgs<K, V>): KTable<Windowed<K>, V>
+  aggregate<VA>(initializer: () => VA, aggregator: (key: K, value: V, aggregate: VA) => VA, ...args: AggregateArgs<K, VA>): KTable<Windowed<K>, VA>
 }
 
 /** What the implementations need of the builder. */
@@ -64,7 +73,7 @@ export interface DslContext {
   readonly topology: Topology
   newProcessorName(prefix: string): string
   newStoreName(prefix: string): string
-  addStore(name: string, keySerde: Serde<unknown> | null, valueSerde: Serde<unknown> | null, materialized: Materialized<unknown, unknown>, processorName: string): void
+  addStore(name: string, keySerde: Serde<unknown> | null, valueSerde: Serde<unknown> | null, materialized: Materialized<unknown, unknown>, processorName: string, window?: {retentionMs: number; sizeMs: number}): void
   kstream<K, V>(nodeName: string, keySerde: Serde<K> | null, valueSerde: Serde<V> | null, repartitionRequired: boolean): KStream<K, V>
   ktable<K, V>(nodeName: string, keySerde: Serde<K> | null, valueSerde: Serde<V> | null, storeName: string | null): KTable<K, V>
   kgroupedStream<K, V>(nodeName: string, keySerde: Serde<K> | null, valueSerde: Serde<V> | null, repartitionName: string | null, repartitionRequired: boolean): KGroupedStream<K, V>

@@ -52,8 +52,10 @@ export class StreamsBuilder implements DslContext {
   }
 
   /** A store the DSL materializes: in memory, logged to its changelog unless Materialized says not. */
-  addStore(name: string, keySerde: Serde<unknown> | null, valueSerde: Serde<unknown> | null, materialized: Materialized<unknown, unknown>, processorName: string): void {
-    const builder = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(name), keySerde, valueSerde)
+  addStore(name: string, keySerde: Serde<unknown> | null, valueSerde: Serde<unknown> | null, materialized: Materialized<unknown, unknown>, processorName: string, window?: {retentionMs: number; sizeMs: number}): void {
+    const builder = window
+      ? Stores.windowStoreBuilder(Stores.inMemoryWindowStore(name, window.retentionMs, window.sizeMs), keySerde, valueSerde)
+      : Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(name), keySerde, valueSerde)
     if (materialized.loggingEnabled) builder.withLoggingEnabled(materialized.logConfig)
     else builder.withLoggingDisabled()
     this.topology.addStateStore(builder, processorName)
