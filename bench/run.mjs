@@ -22,7 +22,7 @@
 //   BENCH_REDIS=0          skip Redis
 //   BENCH_CODEC_RECORDS    records of the codec runs (min(BENCH_RECORDS, 2000000))
 //   BENCH_EXEC_RECORDS     records of the --exec-stream runs (min(BENCH_RECORDS, 1000000))
-//   BENCH_FORMAT_RECORDS   records of the -f, --json and --input json runs (min(BENCH_RECORDS, 1000000))
+//   BENCH_JSON_INPUT_RECORDS  lines of the --input json runs (min(BENCH_RECORDS, 1000000)); -f and --json read the BENCH_RECORDS of consume
 //   BENCH_OUT              the report (BENCHMARKS.md in the project root)
 import {execFileSync} from 'node:child_process'
 import {closeSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync} from 'node:fs'
@@ -50,7 +50,7 @@ const ALL = ['produce', 'consume', 'redis', 'multi', 'latency', 'rss', 'startup'
 const CODECS = ['none', 'gzip', 'snappy', 'lz4', 'zstd']
 const CODEC_N = Math.min(N, Number(env.BENCH_CODEC_RECORDS ?? 2_000_000))
 const EXEC_N = Math.min(N, Number(env.BENCH_EXEC_RECORDS ?? 1_000_000))
-const FORMAT_N = Math.min(N, Number(env.BENCH_FORMAT_RECORDS ?? 1_000_000))
+const JSON_IN_N = Math.min(N, Number(env.BENCH_JSON_INPUT_RECORDS ?? 1_000_000))
 const KCAT_FORMAT = '%p %o %k %s\\n'
 /** A shell per record is ~2 ms: this many are enough for its rate. */
 const EXEC_PER_RECORD_N = 500
@@ -281,14 +281,10 @@ if (want('consume')) {
 
 if (want('formats')) {
   await guard('formats', async () => {
-    // A store of FORMAT_N records, the --json lines logpipe prints for them, and the checks.
-    const d = tempDir()
-    const text = join(work, 'formats.txt')
+    // The store of the consume runs, and the --json lines logpipe prints for its first JSON_IN_N records.
+    const d = await getStore()
     const lines = join(work, 'formats.jsonl')
-    writeInput(text, FORMAT_N)
-    await lp(d, ['topic', 'create', 't'])
-    await lp(d, ['produce', 't'], {stdin: text})
-    await lp(d, ['consume', 't', '-e', '--json'], {stdout: lines})
+    await lp(d, ['consume', 't', '-e', '-c', String(JSON_IN_N), '--json'], {stdout: lines})
     const segs = segments(d, 't')
     const same = async (args, mode) => {
       const a = await hashOutput(NODE, [RUN_JS, ...args], {env: {LOGPIPE_DATA_DIR: d}})
@@ -307,21 +303,21 @@ if (want('formats')) {
     const bad = [!R.formatCheck && "-f output differs from the baseline's", !R.jsonCheck && "--json output differs from the baseline's", !R.jsonInCheck && "the JSON encoder's log does not read back as its input"].filter(Boolean)
     if (bad.length) throw new Error(bad.join('; '))
     await interleave([
-      {key: 'fmt', label: `logpipe consume t -e -f '${KCAT_FORMAT}' > /dev/null`, records: FORMAT_N, fn: () => logpipe(d, ['consume', 't', '-e', '-f', KCAT_FORMAT], {stdout: '/dev/null'})},
-      {key: 'fmtRef', label: 'node bench/baseline-format.mjs fmt segments', records: FORMAT_N, fn: () => run(NODE, [join(ROOT, 'bench/baseline-format.mjs'), 'fmt', ...segs])},
-      {key: 'json', label: 'logpipe consume t -e --json > /dev/null', records: FORMAT_N, fn: () => logpipe(d, ['consume', 't', '-e', '--json'], {stdout: '/dev/null'})},
-      {key: 'jsonRef', label: 'node bench/baseline-format.mjs json segments', records: FORMAT_N, fn: () => run(NODE, [join(ROOT, 'bench/baseline-format.mjs'), 'json', ...segs])},
+      {key: 'fmt', label: `logpipe consume t -e -f '${KCAT_FORMAT}' > /dev/null`, records: N, fn: () => logpipe(d, ['consume', 't', '-e', '-f', KCAT_FORMAT], {stdout: '/dev/null'})},
+      {key: 'fmtRef', label: 'node bench/baseline-format.mjs fmt segments', records: N, fn: () => run(NODE, [join(ROOT, 'bench/baseline-format.mjs'), 'fmt', ...segs])},
+      {key: 'json', label: 'logpipe consume t -e --json > /dev/null', records: N, fn: () => logpipe(d, ['consume', 't', '-e', '--json'], {stdout: '/dev/null'})},
+      {key: 'jsonRef', label: 'node bench/baseline-format.mjs json segments', records: N, fn: () => run(NODE, [join(ROOT, 'bench/baseline-format.mjs'), 'json', ...segs])},
       {
         key: 'jsonIn',
         label: 'logpipe produce j --input json < lines',
-        records: FORMAT_N,
+        records: JSON_IN_N,
         fn: async (i) => {
           const j = tempDir()
           await lp(j, ['topic', 'create', 'j'])
           const r = await logpipe(j, ['produce', 'j', '--input', 'json'], {stdin: lines, sync: true})
           if (i === 0) {
             const end = await logEnd(j, 'j')
-            if (end !== FORMAT_N) throw new Error(`log end offset ${end}, expected ${FORMAT_N}`)
+            if (end !== JSON_IN_N) throw new Error(`log end offset ${end}, expected ${JSON_IN_N}`)
           }
           removeDir(j)
           return r
@@ -330,7 +326,7 @@ if (want('formats')) {
       {
         key: 'jsonInRef',
         label: 'node bench/baseline-encode-json.mjs lines',
-        records: FORMAT_N,
+        records: JSON_IN_N,
         fn: async () => {
           const j = tempDir()
           await lp(j, ['topic', 'create', 'j'])
@@ -340,8 +336,6 @@ if (want('formats')) {
         },
       },
     ], TP_RUNS)
-    removeDir(d)
-    rmSync(text, {force: true})
     rmSync(lines, {force: true})
   })
 }
@@ -983,7 +977,7 @@ if (R.keyed || R.many || R.latency10k || R.fmt || R.json || R.jsonIn) {
   }
   if (R.fmt || R.json || R.jsonIn) {
     const cell = (k, ref) => (R[k] && R[ref] ? `logpipe ${fmt(R[k].ms / 1000, 3)} s (${na(R[k].cpuS, (v) => fmt(v, 2))} CPU s), reference ${fmt(R[ref].ms / 1000, 3)} s (${na(R[ref].cpuS, (v) => fmt(v, 2))} CPU s): ${rx(timeRatio(k, ref))} by wall clock, ${rx(cpuRatio(k, ref))} by CPU time` : 'n/a')
-    p(`Formats, ${fmtInt(FORMAT_N)} records of ${RECORD_SIZE} bytes (point 11). \`consume -e -f '${KCAT_FORMAT}'\` and \`consume -e --json\` to /dev/null against \`bench/baseline-format.mjs fmt|json\` (a hand-written decoder that writes the same bytes through a 1 MiB buffer, digits and JSON escapes as bytes); \`produce --input json\` of the lines \`consume --json\` printed for them against \`bench/baseline-encode-json.mjs\` (JSON.parse per line, key, value and headers written as UTF-8 straight into the batch buffer). Checked (untimed): both formatters print byte-identical output (-f ${R.formatCheck ? 'yes' : '**no**'}, --json ${R.jsonCheck ? 'yes' : '**no**'}), and the JSON encoder's log reads back as its input (${R.jsonInCheck ? 'yes' : '**no**'}).`)
+    p(`Formats (point 11): \`consume -e -f '${KCAT_FORMAT}'\` and \`consume -e --json\` of the ${fmtInt(N)} records of the consume runs to /dev/null against \`bench/baseline-format.mjs fmt|json\` (a hand-written decoder that writes the same bytes through a 1 MiB buffer, digits and JSON escapes as bytes); \`produce --input json\` of the lines \`consume --json\` printed for the first ${fmtInt(JSON_IN_N)} of them against \`bench/baseline-encode-json.mjs\` (JSON.parse per line, key, value and headers written as UTF-8 straight into the batch buffer). Checked (untimed): both formatters print byte-identical output (-f ${R.formatCheck ? 'yes' : '**no**'}, --json ${R.jsonCheck ? 'yes' : '**no**'}), and the JSON encoder's log reads back as its input (${R.jsonInCheck ? 'yes' : '**no**'}).`)
     p('')
     p(`-f: ${cell('fmt', 'fmtRef')}. --json: ${cell('json', 'jsonRef')}. --input json: ${cell('jsonIn', 'jsonInRef')}.`)
     p('')
