@@ -112,7 +112,13 @@ export class DelimitedInput {
   async consumeFile(fd: number): Promise<void> {
     const chunk = 1 << 20
     const maxRecord = this.producer.config['max.message.bytes']
-    const buf = this.producer.inputBuffer(chunk + maxRecord + this.options.delimiter.length + 1)
+    const size = chunk + maxRecord + this.options.delimiter.length + 1
+    // --input json: the scratch its text is written into comes from the same
+    // memory as the batches, so the producer's copy of it is a copyWithin.
+    const scratch = this.options.input === 'json' ? 3 * maxRecord : 0
+    const whole = this.producer.inputBuffer(size + scratch)
+    const buf = whole.subarray(0, size)
+    if (scratch > this.jsonScratch.length) this.jsonScratch = whole.subarray(size)
     let have = 0
     if (this.leftover.length > 0) {
       have = this.leftover.copy(buf, 0)
