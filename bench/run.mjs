@@ -5,7 +5,7 @@
 // limit, bench/baseline-*.mjs) and Redis Streams — and writes BENCHMARKS.md.
 //
 //   node bench/run.mjs [SECTION...]     sections: produce consume redis multi
-//                                       latency rss startup perf codecs exec keyed many
+//                                       latency rss startup perf codecs exec keyed many formats
 //                                       (default: all; startup: each command of issue 9 point 6 against `node -e 0`)
 // Environment:
 //   BENCH_RECORDS          records of the throughput runs (5000000)
@@ -22,6 +22,7 @@
 //   BENCH_REDIS=0          skip Redis
 //   BENCH_CODEC_RECORDS    records of the codec runs (min(BENCH_RECORDS, 2000000))
 //   BENCH_EXEC_RECORDS     records of the --exec-stream runs (min(BENCH_RECORDS, 1000000))
+//   BENCH_JSON_INPUT_RECORDS  lines of the --input json runs (min(BENCH_RECORDS, 1000000)); -f and --json read the BENCH_RECORDS of consume
 //   BENCH_OUT              the report (BENCHMARKS.md in the project root)
 import {execFileSync} from 'node:child_process'
 import {closeSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync} from 'node:fs'
@@ -45,10 +46,12 @@ const LAT_RATE = Number(env.BENCH_LATENCY_RATE ?? 2000)
 const LAT_COUNT = Number(env.BENCH_LATENCY_COUNT ?? 10_000)
 const RSS_SIZES = (env.BENCH_RSS_SIZES ?? '1000000,10000000').split(',').map(Number)
 const STARTUP_PER_RUN = 10
-const ALL = ['produce', 'consume', 'redis', 'multi', 'latency', 'rss', 'startup', 'perf', 'codecs', 'exec', 'keyed', 'many']
+const ALL = ['produce', 'consume', 'redis', 'multi', 'latency', 'rss', 'startup', 'perf', 'codecs', 'exec', 'keyed', 'many', 'formats']
 const CODECS = ['none', 'gzip', 'snappy', 'lz4', 'zstd']
 const CODEC_N = Math.min(N, Number(env.BENCH_CODEC_RECORDS ?? 2_000_000))
 const EXEC_N = Math.min(N, Number(env.BENCH_EXEC_RECORDS ?? 1_000_000))
+const JSON_IN_N = Math.min(N, Number(env.BENCH_JSON_INPUT_RECORDS ?? 1_000_000))
+const KCAT_FORMAT = '%p %o %k %s\\n'
 /** A shell per record is ~2 ms: this many are enough for its rate. */
 const EXEC_PER_RECORD_N = 500
 const sections = process.argv.slice(2).length ? process.argv.slice(2) : ALL
@@ -271,6 +274,69 @@ if (want('consume')) {
       {key: 'catSeg', label: 'cat segments > /dev/null', records: N, fn: () => run('cat', segs, {stdout: '/dev/null'})},
       {key: 'decode', label: 'node bench/baseline-decode.mjs segments', records: N, fn: () => run(NODE, [join(ROOT, 'bench/baseline-decode.mjs'), ...segs])},
     ], TP_RUNS)
+  })
+}
+
+// ------------------------------------------- -f, --json, --input json (issue 9, point 11)
+
+if (want('formats')) {
+  await guard('formats', async () => {
+    // The store of the consume runs, and the --json lines logpipe prints for its first JSON_IN_N records.
+    const d = await getStore()
+    const lines = join(work, 'formats.jsonl')
+    await lp(d, ['consume', 't', '-e', '-c', String(JSON_IN_N), '--json'], {stdout: lines})
+    const segs = segments(d, 't')
+    const same = async (args, mode) => {
+      const a = await hashOutput(NODE, [RUN_JS, ...args], {env: {LOGPIPE_DATA_DIR: d}})
+      const b = await hashOutput(NODE, [join(ROOT, 'bench/baseline-format.mjs'), mode, '-o', '-', ...segs])
+      return a.sha256 === b.sha256
+    }
+    R.formatCheck = await same(['consume', 't', '-e', '-f', KCAT_FORMAT], 'fmt')
+    R.jsonCheck = await same(['consume', 't', '-e', '--json'], 'json')
+    // The JSON encoder's log must read back as the same records.
+    const jb = tempDir()
+    await lp(jb, ['topic', 'create', 't'])
+    await run(NODE, [join(ROOT, 'bench/baseline-encode-json.mjs'), lines, join(jb, 'topics', 't', '0', '00000000000000000000.log')], {rss: false})
+    const back = await hashOutput(NODE, [RUN_JS, 'consume', 't', '-e', '--json'], {env: {LOGPIPE_DATA_DIR: jb}})
+    R.jsonInCheck = back.sha256 === (await hashFile(lines)).sha256
+    removeDir(jb)
+    const bad = [!R.formatCheck && "-f output differs from the baseline's", !R.jsonCheck && "--json output differs from the baseline's", !R.jsonInCheck && "the JSON encoder's log does not read back as its input"].filter(Boolean)
+    if (bad.length) throw new Error(bad.join('; '))
+    await interleave([
+      {key: 'fmt', label: `logpipe consume t -e -f '${KCAT_FORMAT}' > /dev/null`, records: N, fn: () => logpipe(d, ['consume', 't', '-e', '-f', KCAT_FORMAT], {stdout: '/dev/null'})},
+      {key: 'fmtRef', label: 'node bench/baseline-format.mjs fmt segments', records: N, fn: () => run(NODE, [join(ROOT, 'bench/baseline-format.mjs'), 'fmt', ...segs])},
+      {key: 'json', label: 'logpipe consume t -e --json > /dev/null', records: N, fn: () => logpipe(d, ['consume', 't', '-e', '--json'], {stdout: '/dev/null'})},
+      {key: 'jsonRef', label: 'node bench/baseline-format.mjs json segments', records: N, fn: () => run(NODE, [join(ROOT, 'bench/baseline-format.mjs'), 'json', ...segs])},
+      {
+        key: 'jsonIn',
+        label: 'logpipe produce j --input json < lines',
+        records: JSON_IN_N,
+        fn: async (i) => {
+          const j = tempDir()
+          await lp(j, ['topic', 'create', 'j'])
+          const r = await logpipe(j, ['produce', 'j', '--input', 'json'], {stdin: lines, sync: true})
+          if (i === 0) {
+            const end = await logEnd(j, 'j')
+            if (end !== JSON_IN_N) throw new Error(`log end offset ${end}, expected ${JSON_IN_N}`)
+          }
+          removeDir(j)
+          return r
+        },
+      },
+      {
+        key: 'jsonInRef',
+        label: 'node bench/baseline-encode-json.mjs lines',
+        records: JSON_IN_N,
+        fn: async () => {
+          const j = tempDir()
+          await lp(j, ['topic', 'create', 'j'])
+          const r = await run(NODE, [join(ROOT, 'bench/baseline-encode-json.mjs'), lines, join(j, 'topics', 'j', '0', '00000000000000000000.log')], {sync: true})
+          removeDir(j)
+          return r
+        },
+      },
+    ], TP_RUNS)
+    rmSync(lines, {force: true})
   })
 }
 
@@ -736,6 +802,12 @@ target('keyed produce (-K:, 10,000 keys, 12 partitions) / hand-written keyed enc
   cpuNote(cpuRatio('keyed', 'keyedEncode') === null ? null : rx(cpuRatio('keyed', 'keyedEncode')), cpuRatio('keyed', 'keyedEncode') <= 1.25))
 target('produce -K: into 1,000 partitions, peak RSS (point 10)', na(R.many?.produceKB, (v) => `${fmtMB(v)} MB`), '< 100 MB', R.many ? R.many.produceKB < 100 * 1024 : null)
 target('consume -e of 1,000 partitions, peak RSS (point 11)', na(R.many?.consumeKB, (v) => `${fmtMB(v)} MB`), '< 100 MB', R.many ? R.many.consumeKB < 100 * 1024 : null)
+const formatTarget = (what, a, b, goal) =>
+  target(`${what} (point 11)`, rx(timeRatio(a, b)), `<= ${goal}×`, timeRatio(a, b) === null ? null : timeRatio(a, b) <= goal,
+    cpuNote(cpuRatio(a, b) === null ? null : rx(cpuRatio(a, b)), cpuRatio(a, b) <= goal))
+formatTarget(`consume -f '${KCAT_FORMAT}' / hand-written formatter`, 'fmt', 'fmtRef', 1.15)
+formatTarget('consume --json / hand-written JSON formatter', 'json', 'jsonRef', 1.25)
+formatTarget('produce --input json / hand-written JSON-lines encoder', 'jsonIn', 'jsonInRef', 1.25)
 const single = R.multiSingle ?? R.produce
 const multiShare = R.multi && single ? R.multi.rate / single.rate : null
 target('4 producers, total / one producer', na(multiShare, (v) => `${(v * 100).toFixed(0)}%`), '>= 50%', multiShare === null ? null : multiShare >= 0.5)
@@ -815,6 +887,12 @@ row('consume', 'consume')
 row('catSeg', 'consume ref: byte copy')
 row('decode', 'consume ref: Node limit')
 row('xrange', 'consume ref: Redis Streams')
+row('fmt', 'consume -f (point 11)')
+row('fmtRef', 'consume -f ref: hand-written')
+row('json', 'consume --json (point 11)')
+row('jsonRef', 'consume --json ref: hand-written')
+row('jsonIn', 'produce --input json (point 11)')
+row('jsonInRef', 'produce --input json ref: hand-written')
 row('multiSingle', '1 producer, next to the 4')
 row('multi', '4 producers')
 row('perfProduce', 'info: library producer')
@@ -886,8 +964,8 @@ if (notRun.length) p(`Not measured in this run: ${notRun.map((t) => t[0]).join('
 p()
 p('## Latency: produce → tail-following consume')
 p()
-if (R.keyed || R.many || R.latency10k) {
-  p('## Issue 9: keyed produce, 1,000 partitions, latency at 10,000 records/s')
+if (R.keyed || R.many || R.latency10k || R.fmt || R.json || R.jsonIn) {
+  p('## Issue 9: keyed produce, 1,000 partitions, latency at 10,000 records/s, formats')
   p('')
   if (R.keyed && R.keyedEncode) {
     p(`Keyed produce of ${fmtInt(KEYED_N)} records (\`-K:\`, 10,000 keys) into 12 partitions: logpipe ${fmt(R.keyed.ms / 1000, 3)} s (${na(R.keyed.cpuS, (v) => fmt(v, 2))} CPU s), hand-written keyed encoder (\`bench/baseline-encode-keyed.mjs\`: murmur2, one batch buffer per partition, no locks or indexes) ${fmt(R.keyedEncode.ms / 1000, 3)} s (${na(R.keyedEncode.cpuS, (v) => fmt(v, 2))} CPU s): ${rx(timeRatio('keyed', 'keyedEncode'))} by wall clock, ${rx(cpuRatio('keyed', 'keyedEncode'))} by CPU time. Lock takes of partition 0 in the first run: ${R.keyedTakes ?? 'n/a'}.`)
@@ -895,6 +973,13 @@ if (R.keyed || R.many || R.latency10k) {
   }
   if (R.many) {
     p(`1,000 partitions, the same records: \`produce -K:\` peaks at ${fmtMB(R.many.produceKB)} MB (${fmt(R.many.produceCpuS, 2)} CPU s), \`consume -e\` at ${fmtMB(R.many.consumeKB)} MB (${fmt(R.many.consumeCpuS, 2)} CPU s); target < 100 MB each.`)
+    p('')
+  }
+  if (R.fmt || R.json || R.jsonIn) {
+    const cell = (k, ref) => (R[k] && R[ref] ? `logpipe ${fmt(R[k].ms / 1000, 3)} s (${na(R[k].cpuS, (v) => fmt(v, 2))} CPU s), reference ${fmt(R[ref].ms / 1000, 3)} s (${na(R[ref].cpuS, (v) => fmt(v, 2))} CPU s): ${rx(timeRatio(k, ref))} by wall clock, ${rx(cpuRatio(k, ref))} by CPU time` : 'n/a')
+    p(`Formats (point 11): \`consume -e -f '${KCAT_FORMAT}'\` and \`consume -e --json\` of the ${fmtInt(N)} records of the consume runs to /dev/null against \`bench/baseline-format.mjs fmt|json\` (a hand-written decoder that writes the same bytes through a 1 MiB buffer, digits and JSON escapes as bytes); \`produce --input json\` of the lines \`consume --json\` printed for the first ${fmtInt(JSON_IN_N)} of them against \`bench/baseline-encode-json.mjs\` (JSON.parse per line, key, value and headers written as UTF-8 straight into the batch buffer). Checked (untimed): both formatters print byte-identical output (-f ${R.formatCheck ? 'yes' : '**no**'}, --json ${R.jsonCheck ? 'yes' : '**no**'}), and the JSON encoder's log reads back as its input (${R.jsonInCheck ? 'yes' : '**no**'}).`)
+    p('')
+    p(`-f: ${cell('fmt', 'fmtRef')}. --json: ${cell('json', 'jsonRef')}. --input json: ${cell('jsonIn', 'jsonInRef')}.`)
     p('')
   }
   if (R.latency10k) {

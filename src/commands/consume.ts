@@ -10,7 +10,7 @@ import {CONSUME_ARENA_BYTES, type ExecSettings, runConsumeSession} from '../core
 import {MemoryArena} from '../core/codec/memory-arena.js'
 import {type CommandFlags, LogpipeCommand} from '../cli/base-command.js'
 import {parseIntFlag, intFlag} from '../cli/flags.js'
-import {jsonFormatter, JSON_ENCODINGS, type JsonEncoding} from '../core/client/json-format.js'
+import {jsonFormatter, JSON_ENCODINGS, JSON_TIMES, type JsonEncoding, type JsonTime} from '../core/client/json-format.js'
 import {compileFormat, KCAT_NULL, type RecordFormatter, unescape} from '../core/client/format.js'
 import {kcatJsonFormatter} from '../core/client/kcat-json.js'
 import {consolePropertiesFormat} from '../core/client/console-format.js'
@@ -23,11 +23,12 @@ export default class Consume extends LogpipeCommand<typeof Consume> {
 
   %t topic  %p partition  %o offset  %k key  %s value  %S value size  %K key size
   %R value size as a 4-byte big-endian integer  %T timestamp (ms)
+  %F timestamp as ISO-8601 in UTC (2026-01-31T12:00:00.000Z)
   %h headers (k=v,...)  %%  and the escapes \\n \\t \\r \\0 \\xHH \\\\
 
 -F is an alias of -f (logpipe's first name for it; in kcat -F names a config file). Without -f, -K DELIM prints key, DELIM, value, and -D DELIM ends each record (default \\n), as in kcat. -Z prints a NULL key or value as NULL; sizes of NULL are -1.
 
--J prints kcat's JSON envelope {"topic","partition","offset","tstype","ts","broker","headers","key","payload"}: headers as a flat [name, value, ...] list (left out when a record has none), NULL as null, broker -1 (a file store has no broker). --json prints logpipe's own {topic, partition, offset, timestamp, key, value, headers}, which \`produce --input json\` reads back: key, value and header values are always strings (or null), UTF-8 text unless --json-encoding base64 (docs/JSON.md).
+-J prints kcat's JSON envelope {"topic","partition","offset","tstype","ts","broker","headers","key","payload"}: headers as a flat [name, value, ...] list (left out when a record has none), NULL as null, broker -1 (a file store has no broker). --json prints logpipe's own {topic, partition, offset, timestamp, key, value, headers}, which \`produce --input json\` reads back: key, value and header values are always strings (or null), UTF-8 text unless --json-encoding base64; timestamp is epoch ms, or an ISO-8601 string in UTC with --json-time iso (docs/JSON.md).
 
 kafka-console-consumer's --topic, --include REGEX, --from-beginning, --max-messages, --timeout-ms and --property print.key=true|print.timestamp=true|print.partition=true|print.offset=true|print.headers=true|print.value=false|key.separator=S|line.separator=S|headers.separator=S|null.literal=S work as there. -X key=value takes client settings by their librdkafka names: ${clientSettingKeys('consumer').join(', ')}; an explicit flag wins over -X.`
   static override usage = 'consume TOPIC... [FLAGS]'
@@ -59,6 +60,10 @@ kafka-console-consumer's --topic, --include REGEX, --from-beginning, --max-messa
     'json-encoding': Flags.string({
       summary: 'With --json: keys, values and header values as utf8 text (default; bytes that are not UTF-8 print with U+FFFD) or base64 (exact bytes, marked "encoding":"base64").',
       options: [...JSON_ENCODINGS],
+    }),
+    'json-time': Flags.string({
+      summary: 'With --json: timestamp as epoch milliseconds (ms, default) or an ISO-8601 string in UTC (iso: "2026-01-31T12:00:00.000Z"), which produce --input json reads back.',
+      options: [...JSON_TIMES],
     }),
     'key-delimiter': Flags.string({char: 'K', helpValue: 'DELIM', summary: 'Print the key, DELIM, then the value (without -f).'}),
     delimiter: Flags.string({char: 'D', helpValue: 'DELIM', summary: 'End each record with DELIM instead of a newline (without -f; after each -J envelope too).'}),
@@ -172,9 +177,11 @@ kafka-console-consumer's --topic, --include REGEX, --from-beginning, --max-messa
     const chosen = [f.json && '--json', f['kcat-json'] && '-J', f.format !== undefined && '-f', f.property && '--property'].filter(Boolean)
     if (chosen.length > 1) throw new UsageError(`${chosen.join(' and ')} cannot be used together: each sets the output format`)
     if (f['json-encoding'] !== undefined && !f.json) throw new UsageError('--json-encoding applies to --json output only', {hint: 'add --json'})
+    if (f['json-time'] !== undefined && !f.json) throw new UsageError('--json-time applies to --json output only', {hint: f['kcat-json'] ? "-J prints kcat's ts (ms) as kcat does; use --json --json-time iso" : "add --json, or use -f with %F for an ISO-8601 time"})
     if (f.json) {
       return jsonFormatter({
         encoding: (f['json-encoding'] ?? 'utf8') as JsonEncoding,
+        time: (f['json-time'] ?? 'ms') as JsonTime,
         onLossy: ({topic, partition, offset}) =>
           this.notice(`topic ${topic} partition ${partition} offset ${offset} holds bytes that are not UTF-8: printed with U+FFFD (--json-encoding base64 prints the exact bytes)`),
       })

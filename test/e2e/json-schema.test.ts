@@ -66,9 +66,9 @@ describe('every --json output fits docs/JSON.md', () => {
     expectFits(schema, await document(args))
   })
 
-  test('consume --json and --json-encoding base64: every line', async () => {
+  test('consume --json, --json-encoding base64 and --json-time iso: every line', async () => {
     await setup()
-    for (const extra of [[], ['--json-encoding', 'base64']]) {
+    for (const extra of [[], ['--json-encoding', 'base64'], ['--json-time', 'iso']]) {
       const r = await c.run(['consume', 't', '-e', '--json', '-q', ...extra])
       expectOk(r)
       const records = lines(r.stdout).map((l) => JSON.parse(l))
