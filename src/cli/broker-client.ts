@@ -11,7 +11,7 @@
 import {readFileSync} from 'node:fs'
 import * as Flags from '@oclif/core/flags'
 import {isBrokerAlive, listRegistrations} from '../core/broker/registry.js'
-import {type ClientRole, type ClientSettings, parseClientSettings, parseProperties} from '../core/client/client-config.js'
+import {type ClientRole, type ClientSettings, isOtherRolesSetting, parseClientSettings, parseProperties} from '../core/client/client-config.js'
 import {KafkaClient, parseBootstrapServers} from '../core/client/kafka-client.js'
 import {BrokerUnreachableError, NotFoundError} from '../core/errors.js'
 import {resolveDataDir} from '../core/store/data-dir.js'
@@ -38,7 +38,8 @@ export function clientSettings(flags: {setting?: string[]; 'command-config'?: st
     } catch (error) {
       throw new NotFoundError(`--command-config: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
     }
-    pairs.push(...parseProperties(text, file))
+    // One file serves producer, consumer and admin tools (as Kafka's client.properties does): another role's keys are skipped, unknown ones refused.
+    pairs.push(...parseProperties(text, file).filter((pair) => !isOtherRolesSetting(pair.slice(0, pair.indexOf('=')), role)))
   }
   pairs.push(...(flags.setting ?? []))
   return parseClientSettings(pairs, role)

@@ -108,6 +108,12 @@ const SETTINGS: Record<string, Setting> = {
   'compression.codec': compression,
 }
 
+/** A key some other role takes and `role` does not (a shared --command-config file may hold it). */
+export function isOtherRolesSetting(key: string, role: ClientRole): boolean {
+  const setting = SETTINGS[key]
+  return setting !== undefined && !setting.roles.includes(role)
+}
+
 /** The -X keys a role takes, sorted. */
 export function clientSettingKeys(role: ClientRole): string[] {
   return Object.keys(SETTINGS).filter((k) => SETTINGS[k].roles.includes(role)).sort()

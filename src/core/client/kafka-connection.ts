@@ -132,7 +132,14 @@ export class KafkaConnection {
     this.socket.destroy()
   }
 
+  /** Closes once what was written is sent: a Produce with acks=0 just before close still goes out. */
   close(): void {
-    this.fail(new LogpipeError('connection closed'))
+    if (this.closedWith) return
+    const error = new LogpipeError('connection closed')
+    this.closedWith = error
+    for (const p of this.pending.splice(0)) p.fail(error)
+    this.socket.end()
+    // A server that never closes its side is not waited for.
+    setTimeout(() => this.socket.destroy(), 1000).unref()
   }
 }
