@@ -88,3 +88,31 @@ export async function openBrokerClient(choice: BrokerChoice): Promise<KafkaClien
     throw error
   }
 }
+
+/** Topic and group commands: --bootstrap-server, --command-config and -X. */
+export const adminBrokerFlags = {
+  ...brokerFlags,
+  setting: Flags.string({char: 'X', helpValue: 'KEY=VALUE', summary: 'Client setting for the broker connection (repeatable): client.id, request.timeout.ms, security.protocol, ...', multiple: true, multipleNonGreedy: true}),
+}
+
+/**
+ * The admin client when the command line or environment names a server.
+ * Topic and group commands do not follow a data dir's broker of their own
+ * accord: the broker serves the same files, so the file path's answer is
+ * the same one, with the store's own columns (writer pid, segments) that
+ * the protocol does not carry.
+ */
+export async function openAdminClient(flags: {'bootstrap-server'?: string; 'command-config'?: string; setting?: string[]}): Promise<KafkaClient | null> {
+  const settings = clientSettings(flags, 'admin')
+  if (flags['bootstrap-server'] === undefined && settings.bootstrapServers === undefined && !process.env.LOGPIPE_BOOTSTRAP_SERVERS) return null
+  return openBrokerClient({flag: flags['bootstrap-server'], settings})
+}
+
+/** Runs `fn` with the client and closes it after. */
+export async function withClient<T>(client: KafkaClient, fn: (client: KafkaClient) => Promise<T>): Promise<T> {
+  try {
+    return await fn(client)
+  } finally {
+    client.close()
+  }
+}
