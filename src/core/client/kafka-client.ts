@@ -105,6 +105,8 @@ export class KafkaClient {
   private readonly options: KafkaClientOptions
   private readonly links = new Map<number, Promise<Link>>()
   private cache: ClusterMetadata | null = null
+  /** Set when the cache was forgotten: an unknown broker id is looked up again. */
+  private cacheIsStale = false
   private closed = false
 
   private constructor(options: KafkaClientOptions) {
@@ -168,7 +170,15 @@ export class KafkaClient {
     }
     if (this.closed) return Promise.reject(new LogpipeError('the client is closed'))
     const address = brokerId === BOOTSTRAP ? null : this.cache?.brokers.get(brokerId)
-    if (brokerId !== BOOTSTRAP && !address) return Promise.reject(kafkaError(ErrorCode.LEADER_NOT_AVAILABLE, `broker ${brokerId} is not in the metadata`))
+    if (brokerId !== BOOTSTRAP && !address) {
+      // A broker id from an answer (FindCoordinator, a leader) before any metadata: ask for the brokers once.
+      if (this.cache && !this.cacheIsStale) return Promise.reject(kafkaError(ErrorCode.LEADER_NOT_AVAILABLE, `broker ${brokerId} is not in the metadata`))
+      return this.metadata([]).then(() => {
+        this.cacheIsStale = false
+        if (!this.cache?.brokers.has(brokerId)) throw kafkaError(ErrorCode.LEADER_NOT_AVAILABLE, `broker ${brokerId} is not in the metadata`)
+        return this.link(brokerId)
+      })
+    }
     const opening = address ? this.openLink(address) : KafkaClient.firstReachable(this)
     this.links.set(brokerId, opening)
     opening.catch(() => {
@@ -305,6 +315,7 @@ export class KafkaClient {
   /** Forgets the cached metadata: the next lookup asks a broker. */
   invalidate(): void {
     if (this.cache) this.cache = {...this.cache, topics: new Map()}
+    this.cacheIsStale = true
   }
 
   /**
