@@ -128,6 +128,7 @@ describe('produce and consume through a broker', () => {
     }
     const env = await c.run(['produce', 't'], {input: 'x\n', env: {...c.env, LOGPIPE_BOOTSTRAP_SERVERS: `127.0.0.1:${port}`}})
     expectCleanError(env, EXIT.RUNTIME, /cannot reach/)
+    expectCleanError(await c.run(['consume', 't', '-g', 'g', '--bootstrap-server', `127.0.0.1:${port}`]), EXIT.USAGE, /-g with --bootstrap-server is not supported yet/)
     const bad = await c.run(['produce', 't', '--bootstrap-server', 'localhost'], {input: 'x\n'})
     expectCleanError(bad, EXIT.USAGE, /--bootstrap-server: 'localhost' is not HOST:PORT/)
   })
