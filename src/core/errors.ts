@@ -173,3 +173,11 @@ export class DeleteGroupsError extends LogpipeError {
 
 /** A group change (reset, delete) refused because the group has live members, as Kafka's NON_EMPTY_GROUP. */
 export class GroupNotEmptyError extends LogpipeError {}
+
+/**
+ * A SASL login refused (Kafka's SASL_AUTHENTICATION_FAILED): a wrong
+ * password, an unknown user, a mechanism the user may not use, or a token
+ * that does not parse. The message is for the broker's log; the client is
+ * told only that authentication failed, as Kafka tells it.
+ */
+export class SaslAuthenticationError extends LogpipeError {}

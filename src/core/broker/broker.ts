@@ -10,7 +10,7 @@
  * flight, let go of every lock (recovery points move to the log ends),
  * deregister.
  */
-import {BrokerAlreadyRunningError} from '../errors.js'
+import {BrokerAlreadyRunningError, BrokerError} from '../errors.js'
 import {Store} from '../store/store.js'
 import {FrameSplitter} from '../wire/frame.js'
 import type {BrokerConfig} from './broker-config.js'
@@ -20,6 +20,10 @@ import {Dispatcher, indexHandlers} from './dispatcher.js'
 import {HANDLERS} from '../wire/api/handlers.js'
 import {BrokerRegistry, type BrokerRegistration, isBrokerAlive, listRegistrations, readRegistration} from './registry.js'
 import {ReplicaManager} from './replica-manager.js'
+import {BrokerSecurity, securityProtocol} from './sasl/broker-security.js'
+import {type SaslMechanism} from './sasl/users-file.js'
+import {saslMechanismList} from './broker-config.js'
+import {checkListenerAllowed, isLoopback} from './listen-address.js'
 import {BrokerServer} from './server.js'
 
 export interface BrokerOptions {
@@ -32,6 +36,8 @@ export interface BrokerOptions {
   nextFreePort: boolean
   config: BrokerConfig
   log: BrokerLog
+  /** PEM certificate chain and private key: the listener speaks TLS (SSL, SASL_SSL). */
+  tls?: {cert: Buffer; key: Buffer} | null
 }
 
 export class Broker implements BrokerContext {
@@ -42,6 +48,7 @@ export class Broker implements BrokerContext {
   readonly config: BrokerConfig
   readonly log: BrokerLog
   readonly clusterId: string
+  readonly security: BrokerSecurity | null
   private readonly abort = new AbortController()
   private readonly options: BrokerOptions
   private server: BrokerServer | null = null
@@ -62,6 +69,8 @@ export class Broker implements BrokerContext {
     this.store = store
     this.clusterId = store.info.storeId
     this.replicas = new ReplicaManager(store, {brokerId: options.id, log: options.log})
+    const mechanisms = saslMechanismList(options.config['sasl.enabled.mechanisms']) as SaslMechanism[]
+    this.security = mechanisms.length > 0 ? new BrokerSecurity({dataDir: store.dataDir, mechanisms, log: options.log}) : null
     this.stopped = new Promise((resolve) => (this.resolveStopped = resolve))
   }
 
@@ -74,6 +83,10 @@ export class Broker implements BrokerContext {
       })
     }
     const broker = new Broker(options, store)
+    checkListenerAllowed({host: options.host, port: options.port}, broker.security !== null)
+    if (broker.security && broker.security.users.read().size === 0) {
+      throw new BrokerError(`SASL is on but ${broker.security.users.path} has no users: nobody could log in`, {hint: 'add one first: `logpipe broker user add NAME`'})
+    }
     try {
       await broker.startParts()
     } catch (error) {
@@ -94,7 +107,8 @@ export class Broker implements BrokerContext {
       port: o.port,
       nextFreePort: o.nextFreePort,
       log: this.log,
-      handle: (frame, connection) => this.dispatcher!.handle(frame, connection),
+      handle: (frame, connection) => this.security?.gate(frame, connection) ?? this.dispatcher!.handle(frame, connection),
+      tls: o.tls ?? null,
       frames: () => new FrameSplitter(c['socket.request.max.bytes']),
       idleMs: c['connections.max.idle.ms'],
       requestTimeoutMs: c['request.timeout.ms'],
@@ -119,7 +133,12 @@ export class Broker implements BrokerContext {
     })
     this.registry.register()
     this.registry.startHeartbeat()
-    this.log.info(`broker ${this.brokerId} serving ${this.store.dataDir} on ${this.host}:${this.port} (${this.replicas.led().length} partitions led)`)
+    const protocol = securityProtocol(Boolean(o.tls), this.security !== null)
+    const sasl = this.security ? ` with ${this.security.mechanisms.join(', ')}` : ''
+    this.log.info(`broker ${this.brokerId} serving ${this.store.dataDir} on ${protocol}://${this.host}:${this.port}${sasl} (${this.replicas.led().length} partitions led)`)
+    if (this.security?.mechanisms.includes('PLAIN') && !o.tls && !isLoopback(this.host)) {
+      this.log.warn('PLAIN logins on a SASL_PLAINTEXT listener off loopback send passwords in the clear: add --tls-cert/--tls-key')
+    }
   }
 
   get stopping(): AbortSignal {

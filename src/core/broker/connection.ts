@@ -58,6 +58,7 @@ export class Connection {
   private closed_ = false
   private reading = true
   private pumping = false
+  private closeWhenDone = false
   private readonly idleWaiters: Array<() => void> = []
   readonly closed: Promise<void>
 
@@ -178,6 +179,10 @@ export class Connection {
       this.socket.uncork()
       if (!ok) this.writeBlocked = true
     }
+    if (this.closeWhenDone && this.queue.length === 0) {
+      this.close()
+      return
+    }
     if (this.queue.length === 0 && this.backlog.length === 0) this.wakeIdle()
     // A client that does not read its answers gets no more of them made: stop reading its requests.
     if (this.writeBlocked) this.socket.pause()
@@ -202,6 +207,18 @@ export class Connection {
   drain(): Promise<void> {
     if ((this.queue.length === 0 && this.backlog.length === 0) || this.closed_) return Promise.resolve()
     return new Promise((resolve) => this.idleWaiters.push(resolve))
+  }
+
+  /**
+   * Reads and dispatches no more; closes once the answers to what is in
+   * flight are written (a failed login's SASL_AUTHENTICATION_FAILED goes
+   * out before the close).
+   */
+  closeWhenAnswered(): void {
+    this.closeWhenDone = true
+    this.backlog.length = 0
+    this.reading = false
+    this.socket.pause()
   }
 
   /** Closes with one log line saying why. */

@@ -4,12 +4,37 @@
  * correlation id (a server answers in request order), every pending
  * request failed when the connection closes. Frames are bounded as the
  * broker bounds them: nothing a server sends is trusted.
+ *
+ * Security, as Kafka's security.protocol: TLS (`tls`, SSL) and a SASL
+ * login (`sasl`, SASL_PLAINTEXT), or both (SASL_SSL). `open` resolves only
+ * once the TLS handshake and the login are done, so every request after it
+ * is authenticated.
  */
-import {connect, type Socket} from 'node:net'
+import {connect, isIP, type Socket} from 'node:net'
+import {connect as connectTls} from 'node:tls'
 import {LogpipeError} from '../errors.js'
+import {type SaslCredentials, saslLogin} from './sasl-login.js'
 import {decodeResponseFrame, encodeRequestFrame} from '../wire/envelope.js'
 import {FrameSplitter} from '../wire/frame.js'
 import type {ApiSchema, RequestInput, ResponseOf} from '../wire/schema.js'
+
+/** How a connection proves who it is and keeps its bytes private: the ssl.* and sasl.* client settings. */
+export interface ConnectionSecurity {
+  /** TLS with these settings; absent: plaintext. */
+  tls?: {
+    /** PEM CA certificates to trust (ssl.ca.location); default Node's bundled roots. */
+    ca?: string | Buffer
+    /** PEM client certificate and key, for a broker that asks for one (ssl.certificate.location, ssl.key.location). */
+    cert?: string | Buffer
+    key?: string | Buffer
+    /** false accepts any certificate (enable.ssl.certificate.verification=false): tests only. Default true. */
+    rejectUnauthorized?: boolean
+    /** The name the certificate must carry; default the host connected to. */
+    servername?: string
+  }
+  /** SASL login (sasl.mechanism, sasl.username, sasl.password); absent: none. */
+  sasl?: SaslCredentials
+}
 
 interface Pending {
   correlationId: number
@@ -42,18 +67,32 @@ export class KafkaConnection {
     socket.on('close', () => this.fail(new LogpipeError('the broker closed the connection', {retriable: true})))
   }
 
-  static open(host: string, port: number, clientId: string): Promise<KafkaConnection> {
-    return new Promise((resolve, reject) => {
-      const socket = connect({host, port})
+  static async open(host: string, port: number, clientId: string, security: ConnectionSecurity = {}): Promise<KafkaConnection> {
+    const connection = await new Promise<KafkaConnection>((resolve, reject) => {
+      const t = security.tls
+      const socket = t
+        ? connectTls({host, port, ca: t.ca, cert: t.cert, key: t.key, rejectUnauthorized: t.rejectUnauthorized ?? true, servername: t.servername ?? (isIP(host) ? undefined : host)})
+        : connect({host, port})
       socket.setNoDelay(true)
-      socket.once('connect', () => {
-        socket.off('error', reject)
+      const onError = (error: Error) => {
+        const what = t ? `cannot connect with TLS to the broker at ${host}:${port}` : `cannot connect to the broker at ${host}:${port}`
+        reject(new LogpipeError(`${what}: ${error.message}`, {retriable: !t, cause: error}))
+      }
+      socket.once(t ? 'secureConnect' : 'connect', () => {
+        socket.off('error', onError)
         resolve(new KafkaConnection(socket, clientId))
       })
-      socket.once('error', (error) =>
-        reject(new LogpipeError(`cannot connect to the broker at ${host}:${port}: ${error.message}`, {retriable: true, cause: error})),
-      )
+      socket.once('error', onError)
     })
+    if (security.sasl) {
+      try {
+        await saslLogin((schema, version, value) => connection.request(schema, version, value), security.sasl)
+      } catch (error) {
+        connection.close()
+        throw error
+      }
+    }
+    return connection
   }
 
   /** Closed, by either side or an error: a new connection is needed. */
