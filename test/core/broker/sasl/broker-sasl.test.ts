@@ -1,0 +1,211 @@
+/**
+ * A broker in-process with SASL (and TLS), spoken to by our own client
+ * (KafkaConnection's tls and sasl options) and by hand-made frames: every
+ * mechanism logs in over TLS, a wrong password is one log line and a
+ * SASL_AUTHENTICATION_FAILED, and until a login succeeds nothing but
+ * ApiVersions, SaslHandshake and SaslAuthenticate is answered.
+ */
+import {connect, type Socket} from 'node:net'
+import {afterEach, describe, expect, test} from 'vitest'
+import {Broker} from '../../../../src/core/broker/broker.js'
+import {defaultBrokerConfig} from '../../../../src/core/broker/broker-config.js'
+import {createBrokerLog} from '../../../../src/core/broker/broker-log.js'
+import {UsersFile} from '../../../../src/core/broker/sasl/users-file.js'
+import {KafkaConnection} from '../../../../src/core/client/kafka-connection.js'
+import {BrokerError, SaslAuthenticationError, UsageError} from '../../../../src/core/errors.js'
+import {decodeResponseFrame, encodeRequestFrame} from '../../../../src/core/wire/envelope.js'
+import {ErrorCode} from '../../../../src/core/wire/error-codes.js'
+import {FrameSplitter} from '../../../../src/core/wire/frame.js'
+import {metadata} from '../../../../src/core/wire/messages/03-metadata.js'
+import {saslHandshake} from '../../../../src/core/wire/messages/17-sasl-handshake.js'
+import {apiVersions} from '../../../../src/core/wire/messages/18-api-versions.js'
+import {saslAuthenticate} from '../../../../src/core/wire/messages/36-sasl-authenticate.js'
+import type {ApiSchema, RequestInput} from '../../../../src/core/wire/schema.js'
+import {makeTestCerts} from '../../../helpers/tls-certs.js'
+import {tempDir} from '../../support.js'
+
+const brokers: Broker[] = []
+afterEach(async () => {
+  for (const b of brokers.splice(0)) await b.stop()
+})
+
+const PASSWORD = 's3cret'
+
+async function start(options: {sasl?: string; tls?: {cert: Buffer; key: Buffer}; host?: string; users?: boolean} = {}) {
+  const dataDir = tempDir()
+  if (options.users ?? true) new UsersFile(dataDir).add('alice', PASSWORD, ['SCRAM-SHA-256', 'SCRAM-SHA-512', 'PLAIN'])
+  const lines: string[] = []
+  const log = createBrokerLog('info', (l) => lines.push(l))
+  const config = {...defaultBrokerConfig(), 'sasl.enabled.mechanisms': options.sasl ?? 'SCRAM-SHA-256,SCRAM-SHA-512,PLAIN'}
+  const broker = await Broker.start({dataDir, id: 1, host: options.host ?? '127.0.0.1', port: 0, nextFreePort: false, config, log, tls: options.tls ?? null})
+  brokers.push(broker)
+  return {broker, lines, dataDir}
+}
+
+const everyTopic = {topics: null} as unknown as RequestInput<typeof metadata>
+
+/** Hand-made frames over a plain socket; `next()` is the next frame the broker sends. */
+class RawClient {
+  private readonly frames = new FrameSplitter()
+  private readonly got: Buffer[] = []
+  private wake: (() => void) | null = null
+  readonly closed: Promise<void>
+  private id = 1
+  private constructor(readonly socket: Socket) {
+    socket.on('data', (c: Buffer) => {
+      for (const f of this.frames.push(c)) this.got.push(Buffer.from(f))
+      this.wake?.()
+    })
+    socket.on('error', () => {})
+    this.closed = new Promise((resolve) => socket.once('close', () => resolve()))
+    void this.closed.then(() => this.wake?.())
+  }
+
+  static async open(port: number): Promise<RawClient> {
+    const socket = connect({host: '127.0.0.1', port})
+    await new Promise((resolve) => socket.once('connect', resolve))
+    return new RawClient(socket)
+  }
+
+  send<A extends ApiSchema>(schema: A, version: number, value: RequestInput<A>): void {
+    this.socket.write(encodeRequestFrame(schema, version, {correlationId: this.id++, clientId: 't'}, value))
+  }
+
+  /** The next frame, or null once the broker closed without one. */
+  async next(): Promise<Buffer | null> {
+    while (this.got.length === 0) {
+      if (this.socket.destroyed || this.socket.readableEnded) return null
+      await new Promise<void>((resolve) => (this.wake = resolve))
+    }
+    return this.got.shift()!
+  }
+}
+
+describe('a SASL_SSL broker and our client', () => {
+  test.each(['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] as const)('%s logs in over TLS and is served', async (mechanism) => {
+    const certs = await makeTestCerts()
+    const {broker, lines} = await start({tls: certs})
+    const conn = await KafkaConnection.open('localhost', broker.port, 'test', {tls: {ca: certs.ca}, sasl: {mechanism, username: 'alice', password: PASSWORD}})
+    const meta = await conn.request(metadata, 1, everyTopic)
+    expect(meta.brokers.map((b) => b.nodeId)).toEqual([1])
+    conn.close()
+    expect(lines.filter((l) => / WARN /.test(l))).toEqual([])
+    expect(lines.some((l) => /on SASL_SSL:\/\/127\.0\.0\.1:\d+ with SCRAM-SHA-256, SCRAM-SHA-512, PLAIN/.test(l))).toBe(true)
+  })
+
+  test('a wrong password is SaslAuthenticationError, one log line, and the broker serves the next client', async () => {
+    const certs = await makeTestCerts()
+    const {broker, lines} = await start({tls: certs})
+    const login = KafkaConnection.open('127.0.0.1', broker.port, 'test', {tls: {ca: certs.ca}, sasl: {mechanism: 'SCRAM-SHA-512', username: 'alice', password: 'wrong'}})
+    await expect(login).rejects.toBeInstanceOf(SaslAuthenticationError)
+    await expect(login).rejects.toThrow(/SASL SCRAM-SHA-512 login as "alice" failed: Authentication failed/)
+    expect(lines.filter((l) => /WARN/.test(l))).toEqual([expect.stringMatching(/WARN authentication failed from 127\.0\.0\.1:\d+ for user "alice" with SCRAM-SHA-512: wrong password\n$/)])
+    const good = await KafkaConnection.open('127.0.0.1', broker.port, 'test', {tls: {ca: certs.ca}, sasl: {mechanism: 'PLAIN', username: 'alice', password: PASSWORD}})
+    await good.request(metadata, 1, everyTopic)
+    good.close()
+  })
+
+  test('a client that does not trust the certificate never gets in; the broker logs the failed handshake', async () => {
+    const certs = await makeTestCerts()
+    const {broker, lines} = await start({tls: certs})
+    await expect(KafkaConnection.open('127.0.0.1', broker.port, 'test', {tls: {}, sasl: {mechanism: 'PLAIN', username: 'alice', password: PASSWORD}})).rejects.toThrow(
+      /cannot connect with TLS to the broker at 127\.0\.0\.1:\d+: unable to verify the first certificate/,
+    )
+    const deadline = Date.now() + 5000
+    while (!lines.some((l) => /WARN TLS handshake from 127\.0\.0\.1:\d+ failed/.test(l)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10))
+    expect(lines.some((l) => /WARN TLS handshake from 127\.0\.0\.1:\d+ failed/.test(l))).toBe(true)
+  })
+
+  test('removing a user refuses its next login; a user added while the broker runs logs in at once', async () => {
+    const {broker, dataDir} = await start()
+    const users = new UsersFile(dataDir)
+    users.add('bob', 'pw-bob', ['SCRAM-SHA-256'])
+    const bob = await KafkaConnection.open('127.0.0.1', broker.port, 'test', {sasl: {mechanism: 'SCRAM-SHA-256', username: 'bob', password: 'pw-bob'}})
+    bob.close()
+    users.remove('bob')
+    await expect(KafkaConnection.open('127.0.0.1', broker.port, 'test', {sasl: {mechanism: 'SCRAM-SHA-256', username: 'bob', password: 'pw-bob'}})).rejects.toBeInstanceOf(SaslAuthenticationError)
+  })
+})
+
+describe('a SASL listener facing clients that do not log in', () => {
+  test('ApiVersions is answered before a login; Metadata closes the connection with one log line', async () => {
+    const {broker, lines} = await start()
+    const c = await RawClient.open(broker.port)
+    c.send(apiVersions, 0, {} as RequestInput<typeof apiVersions>)
+    const versions = decodeResponseFrame(apiVersions, 0, (await c.next())!).body
+    expect(versions.apiKeys.map((k) => k.apiKey)).toEqual(expect.arrayContaining([17, 36]))
+    c.send(metadata, 1, everyTopic)
+    expect(await c.next()).toBeNull()
+    await c.closed
+    expect(lines.filter((l) => /WARN/.test(l))).toEqual([expect.stringMatching(/closing connection from 127\.0\.0\.1:\d+: Metadata request before authenticating/)])
+  })
+
+  test('SaslAuthenticate before SaslHandshake is ILLEGAL_SASL_STATE, then the connection closes', async () => {
+    const {broker} = await start()
+    const c = await RawClient.open(broker.port)
+    c.send(saslAuthenticate, 0, {authBytes: Buffer.from('\0alice\0' + PASSWORD)})
+    expect(decodeResponseFrame(saslAuthenticate, 0, (await c.next())!).body.errorCode).toBe(ErrorCode.ILLEGAL_SASL_STATE)
+    await c.closed
+  })
+
+  test('a mechanism not enabled is UNSUPPORTED_SASL_MECHANISM with the ones that are, then the connection closes', async () => {
+    const {broker, lines} = await start({sasl: 'SCRAM-SHA-512'})
+    const c = await RawClient.open(broker.port)
+    c.send(saslHandshake, 1, {mechanism: 'PLAIN'})
+    expect(decodeResponseFrame(saslHandshake, 1, (await c.next())!).body).toEqual({errorCode: ErrorCode.UNSUPPORTED_SASL_MECHANISM, mechanisms: ['SCRAM-SHA-512']})
+    await c.closed
+    expect(lines.some((l) => /authentication failed from .* with PLAIN: mechanism "PLAIN" is not enabled/.test(l))).toBe(true)
+  })
+
+  test('SaslHandshake v0 then a bare PLAIN token (kafka-python 2.0.2): an empty bare answer, then requests are served', async () => {
+    const {broker} = await start()
+    const c = await RawClient.open(broker.port)
+    c.send(saslHandshake, 0, {mechanism: 'PLAIN'})
+    expect(decodeResponseFrame(saslHandshake, 0, (await c.next())!).body.errorCode).toBe(0)
+    const token = Buffer.from('\0alice\0' + PASSWORD)
+    const size = Buffer.alloc(4)
+    size.writeInt32BE(token.length)
+    c.socket.write(Buffer.concat([size, token]))
+    expect((await c.next())!.length).toBe(0)
+    c.send(metadata, 1, everyTopic)
+    expect(decodeResponseFrame(metadata, 1, (await c.next())!).body.brokers.map((b) => b.nodeId)).toEqual([1])
+    c.socket.destroy()
+  })
+
+  test('a bare token with a wrong password closes the connection with no answer and one log line', async () => {
+    const {broker, lines} = await start()
+    const c = await RawClient.open(broker.port)
+    c.send(saslHandshake, 0, {mechanism: 'PLAIN'})
+    await c.next()
+    const token = Buffer.from('\0alice\0nope')
+    const size = Buffer.alloc(4)
+    size.writeInt32BE(token.length)
+    c.socket.write(Buffer.concat([size, token]))
+    expect(await c.next()).toBeNull()
+    expect(lines.filter((l) => /WARN/.test(l))).toEqual([expect.stringMatching(/authentication failed .* for user "alice" with PLAIN: wrong password/)])
+  })
+
+  test('a listener without SASL answers SaslHandshake ILLEGAL_SASL_STATE and goes on serving', async () => {
+    const {broker} = await start({sasl: ''})
+    const c = await RawClient.open(broker.port)
+    c.send(saslHandshake, 1, {mechanism: 'PLAIN'})
+    expect(decodeResponseFrame(saslHandshake, 1, (await c.next())!).body.errorCode).toBe(ErrorCode.ILLEGAL_SASL_STATE)
+    c.send(metadata, 1, everyTopic)
+    expect(decodeResponseFrame(metadata, 1, (await c.next())!).body.brokers).toHaveLength(1)
+    c.socket.destroy()
+  })
+})
+
+describe('what a broker refuses to start with', () => {
+  test('a listener off loopback without SASL is a UsageError; with SASL it starts', async () => {
+    await expect(start({sasl: '', host: '0.0.0.0'})).rejects.toBeInstanceOf(UsageError)
+    await expect(start({sasl: '', host: '0.0.0.0'})).rejects.toThrow(/off loopback only with authentication/)
+    const {broker} = await start({host: '0.0.0.0'})
+    expect(broker.host).toBe('0.0.0.0')
+  })
+
+  test('SASL with no users is a BrokerError saying how to add one', async () => {
+    await expect(start({users: false})).rejects.toBeInstanceOf(BrokerError)
+    await expect(start({users: false})).rejects.toThrow(/has no users: nobody could log in/)
+  })
+})
