@@ -29,6 +29,8 @@ export interface BrokerConfig {
   'group.max.size': number
   /** Comma-separated SASL mechanisms the listener accepts; empty: no SASL (`broker start --sasl` enables them all). */
   'sasl.enabled.mechanisms': string
+  /** Largest frame a client may send before it has logged in (Kafka's, 512 KiB): no 100 MiB buffers for strangers. */
+  'sasl.server.max.receive.size': number
 }
 
 interface Spec {
@@ -67,6 +69,7 @@ export const BROKER_CONFIG_SPECS: Record<keyof BrokerConfig, Spec> = {
       return bad.length === 0 ? null : `unknown mechanism ${bad.map((m) => JSON.stringify(m)).join(', ')} (known: ${SASL_MECHANISMS.join(', ')})`
     },
   },
+  'sasl.server.max.receive.size': {default: 524288, min: 1024, max: INT_MAX, doc: 'largest frame accepted before a SASL login'},
 }
 
 /** `A, B` as ['A', 'B']; the empty string as none. */

@@ -70,7 +70,10 @@ export class Broker implements BrokerContext {
     this.clusterId = store.info.storeId
     this.replicas = new ReplicaManager(store, {brokerId: options.id, log: options.log})
     const mechanisms = saslMechanismList(options.config['sasl.enabled.mechanisms']) as SaslMechanism[]
-    this.security = mechanisms.length > 0 ? new BrokerSecurity({dataDir: store.dataDir, mechanisms, log: options.log}) : null
+    this.security =
+      mechanisms.length > 0
+        ? new BrokerSecurity({dataDir: store.dataDir, mechanisms, log: options.log, maxFrameBytes: options.config['socket.request.max.bytes']})
+        : null
     this.stopped = new Promise((resolve) => (this.resolveStopped = resolve))
   }
 
@@ -109,7 +112,10 @@ export class Broker implements BrokerContext {
       log: this.log,
       handle: (frame, connection) => this.security?.gate(frame, connection) ?? this.dispatcher!.handle(frame, connection),
       tls: o.tls ?? null,
-      frames: () => new FrameSplitter(c['socket.request.max.bytes']),
+      frames: () =>
+        this.security
+          ? new FrameSplitter(c['sasl.server.max.receive.size'], 'sasl.server.max.receive.size, until the client logs in')
+          : new FrameSplitter(c['socket.request.max.bytes']),
       idleMs: c['connections.max.idle.ms'],
       requestTimeoutMs: c['request.timeout.ms'],
       maxQueued: c['queued.max.requests'],

@@ -26,6 +26,8 @@ export interface FrameSource {
   push(chunk: Buffer): Buffer[]
   /** Bytes held of a frame not yet complete. */
   readonly buffered: number
+  /** Bounds the frames after this one anew. */
+  setLimit?(maxFrameBytes: number, limitName: string): void
 }
 
 /** A response frame (size prefix included) as pieces to write, or null for none. */
@@ -207,6 +209,11 @@ export class Connection {
   drain(): Promise<void> {
     if ((this.queue.length === 0 && this.backlog.length === 0) || this.closed_) return Promise.resolve()
     return new Promise((resolve) => this.idleWaiters.push(resolve))
+  }
+
+  /** Bounds the frames read from now on (a client that has logged in may send larger ones). */
+  setFrameLimit(maxFrameBytes: number, limitName: string): void {
+    this.options.frames.setLimit?.(maxFrameBytes, limitName)
   }
 
   /**

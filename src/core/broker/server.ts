@@ -87,7 +87,11 @@ export class BrokerServer {
     } catch (error) {
       throw new BrokerError(`cannot use the TLS certificate and key: ${(error as Error).message}`, {hint: '--tls-cert and --tls-key take PEM files: the certificate (chain) and its private key'})
     }
-    server.on('tlsClientError', (error, socket) => log.warn(`TLS handshake from ${socket.remoteAddress}:${socket.remotePort} failed: ${error.message}`))
+    server.on('tlsClientError', (error, socket) => {
+      log.warn(`TLS handshake from ${socket.remoteAddress}:${socket.remotePort} failed: ${error.message}`)
+      // With a listener for this event node leaves the socket open: a timed-out handshake would hold it forever.
+      socket.destroy()
+    })
     return server
   }
 

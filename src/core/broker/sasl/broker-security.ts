@@ -5,7 +5,10 @@
  * stands before the dispatcher: a bare token after SaslHandshake v0 goes to
  * the session, and until a login succeeds any request but ApiVersions,
  * SaslHandshake and SaslAuthenticate closes the connection with one log
- * line (Kafka closes too: the client has broken the protocol).
+ * line (Kafka closes too: the client has broken the protocol). Before the
+ * login, frames are bounded by sasl.server.max.receive.size (512 KiB, as
+ * Kafka), so a stranger cannot make the broker hold 100 MiB buffers; after
+ * it, by socket.request.max.bytes.
  */
 import {WireDecodeError} from '../../errors.js'
 import {schemaFor} from '../../wire/registry.js'
@@ -30,8 +33,12 @@ export class BrokerSecurity {
   private readonly log: BrokerLog
   private readonly sessions = new WeakMap<Connection, SaslSession>()
 
-  constructor(options: {dataDir: string; mechanisms: readonly SaslMechanism[]; log: BrokerLog}) {
+  private readonly maxFrameBytes: number
+
+  /** `maxFrameBytes`: socket.request.max.bytes, what a client may send once logged in. */
+  constructor(options: {dataDir: string; mechanisms: readonly SaslMechanism[]; log: BrokerLog; maxFrameBytes: number}) {
     this.mechanisms = options.mechanisms
+    this.maxFrameBytes = options.maxFrameBytes
     this.users = new UsersFile(options.dataDir)
     this.log = options.log
   }
@@ -39,7 +46,7 @@ export class BrokerSecurity {
   session(connection: Connection): SaslSession {
     let s = this.sessions.get(connection)
     if (!s) {
-      s = new SaslSession(connection, {mechanisms: this.mechanisms, lookup: (name) => this.users.get(name), log: this.log})
+      s = new SaslSession(connection, {mechanisms: this.mechanisms, lookup: (name) => this.users.get(name), log: this.log, maxFrameBytes: this.maxFrameBytes})
       this.sessions.set(connection, s)
     }
     return s

@@ -24,6 +24,8 @@ export interface SaslSessionOptions {
   mechanisms: readonly SaslMechanism[]
   lookup: (name: string) => SaslUser | undefined
   log: BrokerLog
+  /** What frames may be once logged in (socket.request.max.bytes). */
+  maxFrameBytes: number
 }
 
 export interface AuthenticateAnswer {
@@ -103,6 +105,7 @@ export class SaslSession {
       if (step.done) {
         this.state = 'authenticated'
         this.principal = exchange.user
+        this.connection.setFrameLimit(this.options.maxFrameBytes, 'socket.request.max.bytes')
         this.options.log.debug(`${this.connection.peer} logged in as ${JSON.stringify(exchange.user)} with ${exchange.mechanism}`)
       }
       return step.token

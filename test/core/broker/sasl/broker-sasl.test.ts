@@ -202,6 +202,41 @@ describe('a SASL listener facing clients that do not log in', () => {
   })
 })
 
+describe('bounds before and after a login', () => {
+  test('before a login a frame over sasl.server.max.receive.size closes the connection; after it a larger one is served', async () => {
+    const {broker, lines} = await start()
+    const stranger = await RawClient.open(broker.port)
+    const size = Buffer.alloc(4)
+    size.writeInt32BE(600_000)
+    stranger.socket.write(size)
+    expect(await stranger.next()).toBeNull()
+    expect(lines.filter((l) => /WARN/.test(l))).toEqual([
+      expect.stringMatching(/closing connection from .*: frame of 600000 bytes is over the limit of 524288 \(sasl\.server\.max\.receive\.size, until the client logs in\)/),
+    ])
+    const c = await RawClient.open(broker.port)
+    c.send(saslHandshake, 1, {mechanism: 'PLAIN'})
+    await c.next()
+    c.send(saslAuthenticate, 1, {authBytes: Buffer.from('\0alice\0' + PASSWORD)})
+    expect(decodeResponseFrame(saslAuthenticate, 1, (await c.next())!).body.errorCode).toBe(0)
+    c.send(apiVersions, 3, {clientSoftwareName: 'x'.repeat(600_000), clientSoftwareVersion: '1'} as RequestInput<typeof apiVersions>)
+    expect(decodeResponseFrame(apiVersions, 3, (await c.next())!).body.errorCode).toBe(0)
+    c.socket.destroy()
+  })
+
+  test('a TLS client that never finishes its handshake is dropped after request.timeout.ms, one log line', async () => {
+    const certs = await makeTestCerts()
+    const dataDir = tempDir()
+    new UsersFile(dataDir).add('alice', PASSWORD, ['PLAIN'])
+    const lines: string[] = []
+    const config = {...defaultBrokerConfig(), 'sasl.enabled.mechanisms': 'PLAIN', 'request.timeout.ms': 200}
+    const broker = await Broker.start({dataDir, id: 1, host: '127.0.0.1', port: 0, nextFreePort: false, config, log: createBrokerLog('info', (l) => lines.push(l)), tls: certs})
+    brokers.push(broker)
+    const silent = await RawClient.open(broker.port)
+    await silent.closed
+    expect(lines.filter((l) => /WARN/.test(l))).toEqual([expect.stringMatching(/TLS handshake from 127\.0\.0\.1:\d+ failed: TLS handshake timeout\n$/)])
+  })
+})
+
 describe('what a broker refuses to start with', () => {
   test('a listener off loopback without SASL is a UsageError; with SASL it starts', async () => {
     await expect(start({sasl: '', host: '0.0.0.0'})).rejects.toBeInstanceOf(UsageError)
