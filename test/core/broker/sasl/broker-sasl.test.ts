@@ -237,6 +237,27 @@ describe('bounds before and after a login', () => {
   })
 })
 
+describe('many logins at once', () => {
+  test('a thousand SCRAM-SHA-256 logins at once each succeed and are served; one wrong password among them fails alone', async () => {
+    const {broker, lines} = await start({sasl: 'SCRAM-SHA-256'})
+    const logins = Array.from({length: 1000}, (_, i) =>
+      KafkaConnection.open('127.0.0.1', broker.port, `c${i}`, {sasl: {mechanism: 'SCRAM-SHA-256', username: 'alice', password: i === 500 ? 'wrong' : PASSWORD}}).then(
+        async (conn) => {
+          const meta = await conn.request(metadata, 1, everyTopic)
+          return {conn, nodes: meta.brokers.length}
+        },
+        (error: Error) => error,
+      ),
+    )
+    const results = await Promise.all(logins)
+    const failed = results.flatMap((r, i) => (r instanceof Error ? [[i, r instanceof SaslAuthenticationError] as const] : []))
+    expect(failed).toEqual([[500, true]])
+    for (const r of results) if (!(r instanceof Error)) r.conn.close()
+    expect(results.filter((r) => !(r instanceof Error) && r.nodes === 1)).toHaveLength(999)
+    expect(lines.filter((l) => /authentication failed/.test(l))).toHaveLength(1)
+  }, 60_000)
+})
+
 describe('what a broker refuses to start with', () => {
   test('a listener off loopback without SASL is a UsageError; with SASL it starts', async () => {
     await expect(start({sasl: '', host: '0.0.0.0'})).rejects.toBeInstanceOf(UsageError)
