@@ -60,6 +60,7 @@ describe('broker user', () => {
     [['broker', 'start', '--tls-cert', 'c.pem'], '', /--tls-key/],
     [['broker', 'start', '--tls-cert', '/no/such.pem', '--tls-key', '/no/such.key'], '', /--tls-cert \/no\/such\.pem: no such file/],
     [['broker', 'start', '-X', 'sasl.enabled.mechanisms=GSSAPI'], '', /sasl\.enabled\.mechanisms: unknown mechanism "GSSAPI"/],
+    [['broker', 'start', '--advertise', 'no spaces please'], '', /--advertise expects a host name or IP address/],
   ])('%j is a usage error', async (args, input, what) => {
     const c = cli()
     expectCleanError(await c.run(args, {input}), EXIT.USAGE, what)

@@ -5,7 +5,7 @@ import {SASL_MECHANISMS} from '../../core/broker/sasl/users-file.js'
 import {UsageError} from '../../core/errors.js'
 import {LOG_LEVELS, type LogLevel, createBrokerLog} from '../../core/broker/broker-log.js'
 import {Broker} from '../../core/broker/broker.js'
-import {DEFAULT_LISTEN, formatAddress, parseListenAddress} from '../../core/broker/listen-address.js'
+import {DEFAULT_LISTEN, formatAddress, parseAdvertisedHost, parseListenAddress} from '../../core/broker/listen-address.js'
 import {MAX_BROKER_ID} from '../../core/broker/registry.js'
 import {LogpipeCommand} from '../../cli/base-command.js'
 import {intFlag} from '../../cli/flags.js'
@@ -19,13 +19,14 @@ export default class BrokerStart extends LogpipeCommand<typeof BrokerStart> {
     '<%= config.bin %> broker start',
     '<%= config.bin %> broker start --id 1 --listen 127.0.0.1:9093 --log-level debug',
     '<%= config.bin %> broker start -X auto.create.topics.enable=false -X num.partitions=3',
-    '<%= config.bin %> broker start --listen 0.0.0.0:9093 --sasl --tls-cert broker.pem --tls-key broker.key',
+    '<%= config.bin %> broker start --listen 0.0.0.0:9093 --advertise broker.example --sasl --tls-cert broker.pem --tls-key broker.key',
     '<%= config.bin %> broker start --listen 0.0.0.0:9093 -X sasl.enabled.mechanisms=SCRAM-SHA-512 --tls-cert broker.pem --tls-key broker.key',
   ]
   static override enableJsonFlag = false
   static override flags = {
     id: intFlag({name: '--id', summary: 'Broker id.', min: 0, max: MAX_BROKER_ID, default: 0}),
     listen: Flags.string({summary: 'HOST:PORT to listen on (default 127.0.0.1:9092, or the next free port; port 0: any free port); off loopback only with --sasl.'}),
+    advertise: Flags.string({summary: "Host clients are told to connect to (Kafka's advertised.listeners); default the --listen host, or this machine's name for 0.0.0.0 and ::."}),
     sasl: Flags.boolean({summary: `Clients must log in with SASL (${SASL_MECHANISMS.join(', ')}; -X sasl.enabled.mechanisms=... narrows), as users of \`broker user add\`.`}),
     'tls-cert': Flags.string({summary: 'PEM certificate (chain) file: the listener speaks TLS (SSL, or SASL_SSL with --sasl).', dependsOn: ['tls-key']}),
     'tls-key': Flags.string({summary: 'PEM private key file of --tls-cert.', dependsOn: ['tls-cert']}),
@@ -53,6 +54,7 @@ export default class BrokerStart extends LogpipeCommand<typeof BrokerStart> {
       config,
       log,
       tls,
+      advertisedHost: this.flags.advertise === undefined ? undefined : parseAdvertisedHost(this.flags.advertise),
     })
     process.stdout.write(formatAddress({host: broker.host, port: broker.port}) + '\n')
     const stop = () => void broker.stop()

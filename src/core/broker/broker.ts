@@ -23,7 +23,8 @@ import {ReplicaManager} from './replica-manager.js'
 import {BrokerSecurity, securityProtocol} from './sasl/broker-security.js'
 import {type SaslMechanism} from './sasl/users-file.js'
 import {saslMechanismList} from './broker-config.js'
-import {checkListenerAllowed, isLoopback} from './listen-address.js'
+import {hostname} from 'node:os'
+import {checkListenerAllowed, formatAddress, isLoopback, isWildcard} from './listen-address.js'
 import {BrokerServer} from './server.js'
 
 export interface BrokerOptions {
@@ -38,6 +39,12 @@ export interface BrokerOptions {
   log: BrokerLog
   /** PEM certificate chain and private key: the listener speaks TLS (SSL, SASL_SSL). */
   tls?: {cert: Buffer; key: Buffer} | null
+  /**
+   * The host clients are told to connect to (Metadata, FindCoordinator,
+   * brokers/<id>.json; Kafka's advertised.listeners). Default the listen
+   * host, or this machine's name when that is 0.0.0.0 or ::.
+   */
+  advertisedHost?: string
 }
 
 export class Broker implements BrokerContext {
@@ -121,7 +128,7 @@ export class Broker implements BrokerContext {
       maxQueued: c['queued.max.requests'],
     })
     const address = await this.server.listen()
-    this.host = address.host
+    this.host = o.advertisedHost ?? (isWildcard(address.host) ? hostname() : address.host)
     this.port = address.port
     this.registry = new BrokerRegistry(this.store.dataDir, {
       id: this.brokerId,
@@ -141,8 +148,11 @@ export class Broker implements BrokerContext {
     this.registry.startHeartbeat()
     const protocol = securityProtocol(Boolean(o.tls), this.security !== null)
     const sasl = this.security ? ` with ${this.security.mechanisms.join(', ')}` : ''
-    this.log.info(`broker ${this.brokerId} serving ${this.store.dataDir} on ${protocol}://${this.host}:${this.port}${sasl} (${this.replicas.led().length} partitions led)`)
-    if (this.security?.mechanisms.includes('PLAIN') && !o.tls && !isLoopback(this.host)) {
+    const advertised = this.host === address.host ? '' : `, advertised as ${formatAddress(this)}`
+    this.log.info(
+      `broker ${this.brokerId} serving ${this.store.dataDir} on ${protocol}://${formatAddress(address)}${advertised}${sasl} (${this.replicas.led().length} partitions led)`,
+    )
+    if (this.security?.mechanisms.includes('PLAIN') && !o.tls && !isLoopback(address.host)) {
       this.log.warn('PLAIN logins on a SASL_PLAINTEXT listener off loopback send passwords in the clear: add --tls-cert/--tls-key')
     }
   }

@@ -40,3 +40,14 @@ export function isLoopback(host: string): boolean {
 export function formatAddress(a: ListenAddress): string {
   return isIP(a.host) === 6 ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`
 }
+
+/** 0.0.0.0 or ::, every address of the machine: no name a client could be told to connect to. */
+export function isWildcard(host: string): boolean {
+  return host === '0.0.0.0' || (isIP(host) === 6 && /^[0:]+$/.test(host))
+}
+
+/** `--advertise HOST`: a DNS name or an IP address, as a client would dial it. */
+export function parseAdvertisedHost(text: string): string {
+  if (isIP(text) !== 0 || /^(?=.{1,253}$)[A-Za-z0-9_]([A-Za-z0-9_-]{0,62})(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,62}))*\.?$/.test(text)) return text
+  throw new UsageError(`--advertise expects a host name or IP address, not '${text}'`)
+}

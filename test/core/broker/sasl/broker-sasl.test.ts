@@ -6,6 +6,7 @@
  * ApiVersions, SaslHandshake and SaslAuthenticate is answered.
  */
 import {connect, type Socket} from 'node:net'
+import {hostname} from 'node:os'
 import {afterEach, describe, expect, test} from 'vitest'
 import {Broker} from '../../../../src/core/broker/broker.js'
 import {defaultBrokerConfig} from '../../../../src/core/broker/broker-config.js'
@@ -31,13 +32,13 @@ afterEach(async () => {
 
 const PASSWORD = 's3cret'
 
-async function start(options: {sasl?: string; tls?: {cert: Buffer; key: Buffer}; host?: string; users?: boolean} = {}) {
+async function start(options: {sasl?: string; tls?: {cert: Buffer; key: Buffer}; host?: string; users?: boolean; advertisedHost?: string} = {}) {
   const dataDir = tempDir()
   if (options.users ?? true) new UsersFile(dataDir).add('alice', PASSWORD, ['SCRAM-SHA-256', 'SCRAM-SHA-512', 'PLAIN'])
   const lines: string[] = []
   const log = createBrokerLog('info', (l) => lines.push(l))
   const config = {...defaultBrokerConfig(), 'sasl.enabled.mechanisms': options.sasl ?? 'SCRAM-SHA-256,SCRAM-SHA-512,PLAIN'}
-  const broker = await Broker.start({dataDir, id: 1, host: options.host ?? '127.0.0.1', port: 0, nextFreePort: false, config, log, tls: options.tls ?? null})
+  const broker = await Broker.start({dataDir, id: 1, host: options.host ?? '127.0.0.1', port: 0, nextFreePort: false, config, log, tls: options.tls ?? null, advertisedHost: options.advertisedHost})
   brokers.push(broker)
   return {broker, lines, dataDir}
 }
@@ -262,8 +263,20 @@ describe('what a broker refuses to start with', () => {
   test('a listener off loopback without SASL is a UsageError; with SASL it starts', async () => {
     await expect(start({sasl: '', host: '0.0.0.0'})).rejects.toBeInstanceOf(UsageError)
     await expect(start({sasl: '', host: '0.0.0.0'})).rejects.toThrow(/off loopback only with authentication/)
-    const {broker} = await start({host: '0.0.0.0'})
-    expect(broker.host).toBe('0.0.0.0')
+    const {broker, lines} = await start({host: '0.0.0.0'})
+    // 0.0.0.0 is no address to give a client: Metadata names this machine instead.
+    expect(broker.host).toBe(hostname())
+    expect(lines.some((l) => l.includes(`on SASL_PLAINTEXT://0.0.0.0:${broker.port}, advertised as ${hostname()}:${broker.port}`))).toBe(true)
+    const conn = await KafkaConnection.open('127.0.0.1', broker.port, 'test', {sasl: {mechanism: 'PLAIN', username: 'alice', password: PASSWORD}})
+    expect((await conn.request(metadata, 1, everyTopic)).brokers.map((b) => [b.host, b.port])).toEqual([[hostname(), broker.port]])
+    conn.close()
+  })
+
+  test('an advertised host is what Metadata names', async () => {
+    const {broker} = await start({host: '0.0.0.0', advertisedHost: 'broker.example'})
+    const conn = await KafkaConnection.open('127.0.0.1', broker.port, 'test', {sasl: {mechanism: 'PLAIN', username: 'alice', password: PASSWORD}})
+    expect((await conn.request(metadata, 1, everyTopic)).brokers.map((b) => [b.host, b.port])).toEqual([['broker.example', broker.port]])
+    conn.close()
   })
 
   test('SASL with no users is a BrokerError saying how to add one', async () => {
