@@ -11,7 +11,8 @@ import {join} from 'node:path'
 import {execa} from 'execa'
 import {Kafka, logLevel} from 'kafkajs'
 import {describe, expect, test} from 'vitest'
-import {ROOT, cli} from '../helpers/cli.js'
+import {pathToFileURL} from 'node:url'
+import {ROOT, cli, tempDataDir} from '../helpers/cli.js'
 import {startBroker} from '../helpers/broker.js'
 import {makeTestCerts} from '../helpers/tls-certs.js'
 import {EXIT, expectCleanError} from './support.js'
@@ -154,5 +155,29 @@ describe('real clients against an authenticated broker', () => {
     await broker.stop()
     expect(authFailed(broker.stderr(), 'js', 'SCRAM-SHA-512')).toBe(true)
     expect(broker.stderr()).toMatch(/authentication failed .* for user "js"/)
+  })
+})
+
+describe('from the library', () => {
+  test('UsersFile and Broker.start with SASL, as the package exports them; kcat logs in with SCRAM-SHA-512', async () => {
+    const lib = await import(pathToFileURL(join(ROOT, 'dist', 'index.js')).href)
+    const dataDir = join(tempDataDir(), 'data')
+    new lib.UsersFile(dataDir).add('lib', PASSWORD, ['SCRAM-SHA-512'])
+    const broker = await lib.Broker.start({
+      dataDir,
+      id: 4,
+      host: '127.0.0.1',
+      port: 0,
+      nextFreePort: false,
+      config: lib.parseBrokerConfig(['sasl.enabled.mechanisms=SCRAM-SHA-512']),
+      log: lib.createBrokerLog('error', () => {}),
+    })
+    try {
+      const settings = ['security.protocol=SASL_PLAINTEXT', 'sasl.mechanisms=SCRAM-SHA-512', 'sasl.username=lib', `sasl.password=${PASSWORD}`]
+      const p = await kcat(`127.0.0.1:${broker.port}`, settings, ['-P', '-t', 'libsec'], 'x\n')
+      expect(p.exitCode, p.stderr).toBe(0)
+    } finally {
+      await broker.stop()
+    }
   })
 })
