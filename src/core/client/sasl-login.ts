@@ -76,6 +76,7 @@ export async function saslLogin(request: Requester, sasl: SaslCredentials): Prom
   const proof = xor(clientKey, hmac(mechanism, hash(mechanism, clientKey), message))
   const serverFinal = (await send(Buffer.from(`${withoutProof},p=${proof.toString('base64')}`))).toString('utf8')
   const expected = hmac(mechanism, hmac(mechanism, salted, 'Server Key'), message)
+  if (serverFinal.startsWith('e=')) throw failed(`the server says ${JSON.stringify(serverFinal.slice(2, 100))}`)
   const v = /^v=([A-Za-z0-9+/]+={0,2})$/.exec(serverFinal)
   if (!v || !sameBytes(Buffer.from(v[1], 'base64'), expected)) throw failed("the server's signature is wrong: it does not know the password")
 }

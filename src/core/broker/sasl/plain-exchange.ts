@@ -6,11 +6,16 @@
  * timing does not tell which names exist.
  */
 import {SaslAuthenticationError} from '../../errors.js'
-import {MIN_ITERATIONS, SCRAM_MECHANISMS, deriveCredential, passwordMatches} from '../../wire/sasl/scram.js'
+import {MIN_ITERATIONS, SCRAM_MECHANISMS, type ScramCredential, deriveCredential, passwordMatches} from '../../wire/sasl/scram.js'
 import type {SaslExchange, SaslStep} from './sasl-exchange.js'
 import type {SaslUser} from './users-file.js'
 
-const DECOY = deriveCredential('SCRAM-SHA-256', 'not a password anyone has', MIN_ITERATIONS)
+let decoy: ScramCredential | null = null
+/** Made at the first login, not at load: the CLI loads this file for every broker command. */
+function decoyCredential(): ScramCredential {
+  decoy ??= deriveCredential('SCRAM-SHA-256', 'not a password anyone has', MIN_ITERATIONS)
+  return decoy
+}
 
 export class PlainExchange implements SaslExchange {
   readonly mechanism = 'PLAIN'
@@ -33,7 +38,7 @@ export class PlainExchange implements SaslExchange {
     if (authzid !== '' && authzid !== name) throw new SaslAuthenticationError(`authorization id ${JSON.stringify(authzid)} is not the user's own`)
     const user = this.lookup(name)
     const mechanism = SCRAM_MECHANISMS.find((m) => user?.credentials[m]) ?? 'SCRAM-SHA-256'
-    const credential = user?.credentials[mechanism] ?? DECOY
+    const credential = user?.credentials[mechanism] ?? decoyCredential()
     const matches = await passwordMatches(mechanism, credential, password)
     if (!user) throw new SaslAuthenticationError('no such user')
     if (!user.mechanisms.includes('PLAIN')) throw new SaslAuthenticationError('the user may not log in with PLAIN')
