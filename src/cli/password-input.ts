@@ -22,9 +22,10 @@ export async function readPassword(prompt: string): Promise<string> {
 
 function promptHidden(prompt: string): Promise<string> {
   const stdin = process.stdin
-  process.stderr.write(prompt)
+  // Echo off before the prompt shows: what is typed (or pasted) at once must not appear.
   stdin.setRawMode(true)
   stdin.resume()
+  process.stderr.write(prompt)
   return new Promise((resolve, reject) => {
     let text = ''
     const done = (error: Error | null) => {

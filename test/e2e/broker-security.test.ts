@@ -15,6 +15,8 @@ import {pathToFileURL} from 'node:url'
 import {ROOT, cli, tempDataDir} from '../helpers/cli.js'
 import {startBroker} from '../helpers/broker.js'
 import {makeTestCerts} from '../helpers/tls-certs.js'
+import {UsersFile} from '../../src/core/broker/sasl/users-file.js'
+import {passwordMatches} from '../../src/core/wire/sasl/scram.js'
 import {EXIT, expectCleanError} from './support.js'
 
 const PASSWORD = 'pässwörd with spaces'
@@ -51,6 +53,32 @@ describe('broker user', () => {
     expect((await c.run(['broker', 'user', 'remove', 'alice'])).exitCode).toBe(0)
     expect(String((await c.run(['broker', 'user', 'list'])).stdout)).toMatch(/^USER +MECHANISMS +ITERATIONS\nbob +SCRAM-SHA-256,SCRAM-SHA-512,PLAIN +4096\n$/)
     expectCleanError(await c.run(['broker', 'user', 'remove', 'alice']), EXIT.NOT_FOUND, /no user "alice" in .*users\.json/)
+  })
+
+  test.each([
+    ['the same twice', 'typed secret', 'typed secret', 0],
+    ['two different ones', 'typed secret', 'other', 2],
+  ])('on a terminal the password is asked twice with echo off: %s', async (_what, first, second, exitCode) => {
+    const c = cli()
+    // script(1) gives the command a pseudo-terminal; answers go in as each prompt shows.
+    const proc = execa('script', ['-qec', `'${process.execPath}' '${join(ROOT, 'bin', 'run.js')}' broker user add tty`, '/dev/null'], {reject: false, env: c.env, extendEnv: false, timeout: 30_000})
+    let seen = ''
+    let step = 0
+    proc.stdout!.on('data', (chunk: Buffer) => {
+      seen += chunk.toString()
+      if (step === 0 && seen.includes('Password for tty: ')) proc.stdin!.write(first + '\r'), (step = 1)
+      if (step === 1 && seen.includes('Again: ')) proc.stdin!.write(second + '\r'), (step = 2)
+    })
+    const r = await proc
+    expect(r.exitCode, seen).toBe(exitCode)
+    expect(seen).not.toContain('typed')
+    const users = new UsersFile(c.dataDir)
+    if (exitCode === 0) {
+      expect(await passwordMatches('SCRAM-SHA-256', users.get('tty')!.credentials['SCRAM-SHA-256']!, first)).toBe(true)
+    } else {
+      expect(seen).toMatch(/logpipe: the two passwords differ/)
+      expect(users.read().size).toBe(0)
+    }
   })
 
   test.each([
