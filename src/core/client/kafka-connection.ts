@@ -49,7 +49,7 @@ export class KafkaConnection {
   private nextId = 1
   private closedWith: Error | null = null
 
-  private constructor(socket: Socket, clientId: string) {
+  private constructor(socket: Socket, clientId: string, loggedIn: boolean) {
     this.socket = socket
     this.clientId = clientId
     const splitter = new FrameSplitter()
@@ -64,7 +64,9 @@ export class KafkaConnection {
       for (const frame of frames) this.pending.shift()?.decode(frame)
     })
     socket.on('error', (error) => this.fail(error))
-    socket.on('close', () => this.fail(new LogpipeError('the broker closed the connection', {retriable: true})))
+    // A SASL listener closes the connection of a client that has not logged in at its first request: say so.
+    const hint = loggedIn ? undefined : 'if the broker wants a login, give security.protocol=SASL_PLAINTEXT or SASL_SSL and sasl.mechanism, sasl.username, sasl.password'
+    socket.on('close', () => this.fail(new LogpipeError('the broker closed the connection', {retriable: true, hint})))
   }
 
   static async open(host: string, port: number, clientId: string, security: ConnectionSecurity = {}): Promise<KafkaConnection> {
@@ -80,7 +82,7 @@ export class KafkaConnection {
       }
       socket.once(t ? 'secureConnect' : 'connect', () => {
         socket.off('error', onError)
-        resolve(new KafkaConnection(socket, clientId))
+        resolve(new KafkaConnection(socket, clientId, security.sasl !== undefined))
       })
       socket.once('error', onError)
     })

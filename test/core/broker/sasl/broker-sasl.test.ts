@@ -13,7 +13,7 @@ import {defaultBrokerConfig} from '../../../../src/core/broker/broker-config.js'
 import {createBrokerLog} from '../../../../src/core/broker/broker-log.js'
 import {UsersFile} from '../../../../src/core/broker/sasl/users-file.js'
 import {KafkaConnection} from '../../../../src/core/client/kafka-connection.js'
-import {BrokerError, SaslAuthenticationError, UsageError} from '../../../../src/core/errors.js'
+import {BrokerError, LogpipeError, SaslAuthenticationError, UsageError} from '../../../../src/core/errors.js'
 import {decodeResponseFrame, encodeRequestFrame} from '../../../../src/core/wire/envelope.js'
 import {ErrorCode} from '../../../../src/core/wire/error-codes.js'
 import {FrameSplitter} from '../../../../src/core/wire/frame.js'
@@ -145,6 +145,14 @@ describe('a SASL listener facing clients that do not log in', () => {
     expect(await c.next()).toBeNull()
     await c.closed
     expect(lines.filter((l) => /WARN/.test(l))).toEqual([expect.stringMatching(/closing connection from 127\.0\.0\.1:\d+: Metadata request before authenticating/)])
+  })
+
+  test('our client without a login is told, when the broker closes on it, that it may want one', async () => {
+    const {broker} = await start()
+    const conn = await KafkaConnection.open('127.0.0.1', broker.port, 'test')
+    const error = await conn.request(metadata, 1, everyTopic).catch((e: LogpipeError) => e)
+    expect(error).toBeInstanceOf(LogpipeError)
+    expect((error as LogpipeError).hint).toMatch(/security\.protocol=SASL_PLAINTEXT or SASL_SSL and sasl\.mechanism, sasl\.username, sasl\.password/)
   })
 
   test('SaslAuthenticate before SaslHandshake is ILLEGAL_SASL_STATE, then the connection closes', async () => {
