@@ -101,3 +101,6 @@ export type {BrokerRegistration, BrokerListing, LedPartition} from './core/broke
 export type {SupportedApi} from './core/broker/broker-context.js'
 export {UsersFile, SASL_MECHANISMS} from './core/broker/sasl/users-file.js'
 export type {SaslMechanism, SaslUser} from './core/broker/sasl/users-file.js'
+
+// Streams: Kafka Streams' DSL and Processor API, and the TopologyTestDriver for tests.
+export * from './core/streams/index.js'
