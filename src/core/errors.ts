@@ -185,3 +185,11 @@ export class BrokerUnreachableError extends LogpipeError {
     this.code = code
   }
 }
+
+/**
+ * A SASL login refused (Kafka's SASL_AUTHENTICATION_FAILED): a wrong
+ * password, an unknown user, a mechanism the user may not use, or a token
+ * that does not parse. The message is for the broker's log; the client is
+ * told only that authentication failed, as Kafka tells it.
+ */
+export class SaslAuthenticationError extends LogpipeError {}

@@ -71,8 +71,8 @@ describe('broker start, list, stop', () => {
   })
 
   test.each([
-    [['--listen', '0.0.0.0:9092'], /listens on loopback only until authentication is configured/],
-    [['--listen', '192.168.1.5:9092'], /loopback only/],
+    [['--listen', '0.0.0.0:9092'], /listens off loopback only with authentication, and none is configured/],
+    [['--listen', '192.168.1.5:9092'], /off loopback only with authentication/],
     [['--listen', 'localhost'], /--listen expects HOST:PORT/],
     [['--listen', '127.0.0.1:70000'], /--listen expects HOST:PORT/],
     [['-X', 'no.such.config=1'], /unknown broker config 'no.such.config'/],

@@ -102,6 +102,13 @@ describe('every --json output fits docs/JSON.md', () => {
     expectFits('broker stop', await document(['broker', 'stop', '--id', '4']))
   })
 
+  test('broker user add, list and remove', async () => {
+    await setup()
+    expectFits('broker user add', await document(['broker', 'user', 'add', 'u1'], {input: 'pw\n'}))
+    expectFits('broker user list', await document(['broker', 'user', 'list']))
+    expectFits('broker user remove', await document(['broker', 'user', 'remove', 'u1']))
+  })
+
   test('an error under --json, on stderr', async () => {
     const r = await c.run(['topic', 'describe', 'no-such-topic', '--json'])
     expect(r.exitCode).toBe(EXIT.NOT_FOUND)

@@ -4,18 +4,44 @@
  * correlation id (a server answers in request order), every pending
  * request failed when the connection closes. Frames are bounded as the
  * broker bounds them: nothing a server sends is trusted.
+ *
+ * Security, as Kafka's security.protocol: TLS (`tls`, SSL) and a SASL
+ * login (`sasl`, SASL_PLAINTEXT), or both (SASL_SSL). `open` resolves only
+ * once the TLS handshake and the login are done, so every request after it
+ * is authenticated.
  */
-import {connect, type Socket} from 'node:net'
+import {readFileSync} from 'node:fs'
+import {connect, isIP, type Socket} from 'node:net'
+import {connect as connectTls} from 'node:tls'
 import {BrokerUnreachableError, LogpipeError, UsageError} from '../errors.js'
+import {type SaslCredentials, saslLogin} from './sasl-login.js'
 import {decodeResponseFrame, encodeRequestFrame} from '../wire/envelope.js'
 import {FrameSplitter} from '../wire/frame.js'
 import type {ApiSchema, RequestInput, ResponseOf} from '../wire/schema.js'
 
+/** How a connection proves who it is and keeps its bytes private: the ssl.* and sasl.* client settings. */
+export interface ConnectionSecurity {
+  /** TLS with these settings; absent: plaintext. */
+  tls?: {
+    /** PEM CA certificates to trust (ssl.ca.location); default Node's bundled roots. */
+    ca?: string | Buffer
+    /** PEM client certificate and key, for a broker that asks for one (ssl.certificate.location, ssl.key.location). */
+    cert?: string | Buffer
+    key?: string | Buffer
+    /** false accepts any certificate (enable.ssl.certificate.verification=false): tests only. Default true. */
+    rejectUnauthorized?: boolean
+    /** The name the certificate must carry; default the host connected to. */
+    servername?: string
+  }
+  /** SASL login (sasl.mechanism, sasl.username, sasl.password); absent: none. */
+  sasl?: SaslCredentials
+}
+
 /**
  * How the client authenticates and encrypts, under the names kcat and the
  * Java client use (client-config.ts validates them). The connection owns
- * them; until SASL and TLS are built here, anything but PLAINTEXT is
- * refused rather than sent in the clear.
+ * them, and turn them into the TLS options and SASL login of
+ * ConnectionSecurity when the connection opens.
  */
 export interface SecuritySettings {
   protocol: 'PLAINTEXT' | 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL'
@@ -29,11 +55,13 @@ export interface SecuritySettings {
   sslVerify?: boolean
 }
 
-export interface ConnectionOptions {
+export interface ConnectionOptions extends ConnectionSecurity {
+  /** The -X settings (security.protocol, sasl.*, ssl.*): turned into `tls` and `sasl` when those are not given. */
   security?: SecuritySettings
   /** A connect that takes longer fails as unreachable (ETIMEDOUT). */
   connectTimeoutMs?: number
 }
+
 
 interface Pending {
   correlationId: number
@@ -48,7 +76,7 @@ export class KafkaConnection {
   private nextId = 1
   private closedWith: Error | null = null
 
-  private constructor(socket: Socket, clientId: string) {
+  private constructor(socket: Socket, clientId: string, loggedIn: boolean) {
     this.socket = socket
     this.clientId = clientId
     const splitter = new FrameSplitter()
@@ -63,32 +91,48 @@ export class KafkaConnection {
       for (const frame of frames) this.pending.shift()?.decode(frame)
     })
     socket.on('error', (error) => this.fail(error))
-    socket.on('close', () => this.fail(new LogpipeError('the broker closed the connection', {retriable: true})))
+    // A SASL listener closes the connection of a client that has not logged in at its first request: say so.
+    const hint = loggedIn ? undefined : 'if the broker wants a login, give security.protocol=SASL_PLAINTEXT or SASL_SSL and sasl.mechanism, sasl.username, sasl.password'
+    socket.on('close', () => this.fail(new LogpipeError('the broker closed the connection', {retriable: true, hint})))
   }
 
-  static open(host: string, port: number, clientId: string, options: ConnectionOptions = {}): Promise<KafkaConnection> {
-    const protocol = options.security?.protocol ?? 'PLAINTEXT'
-    if (protocol !== 'PLAINTEXT') {
-      return Promise.reject(new UsageError(`security.protocol=${protocol} is not spoken by this client yet`, {hint: 'connect to a PLAINTEXT listener'}))
-    }
+  static async open(host: string, port: number, clientId: string, options: ConnectionOptions = {}): Promise<KafkaConnection> {
+    const {tls: t, sasl} = connectionSecurity(options)
     const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`
-    return new Promise((resolve, reject) => {
-      const socket = connect({host, port})
+    const connection = await new Promise<KafkaConnection>((resolve, reject) => {
+      const socket = t
+        ? connectTls({host, port, ca: t.ca, cert: t.cert, key: t.key, rejectUnauthorized: t.rejectUnauthorized ?? true, servername: t.servername ?? (isIP(host) ? undefined : host)})
+        : connect({host, port})
       socket.setNoDelay(true)
       const timer = setTimeout(() => {
         socket.destroy()
         reject(new BrokerUnreachableError(address, 'ETIMEDOUT', {hint: 'is a broker listening there? `logpipe broker start` runs one'}))
       }, options.connectTimeoutMs ?? 10_000)
-      socket.once('connect', () => {
+      const onError = (error: NodeJS.ErrnoException) => {
         clearTimeout(timer)
-        socket.removeAllListeners('error')
-        resolve(new KafkaConnection(socket, clientId))
-      })
-      socket.once('error', (error: NodeJS.ErrnoException) => {
+        // A refused or unreachable address is the network's; a failed TLS handshake is the certificate's.
+        if (!t || error.code === 'ECONNREFUSED' || error.code === 'EHOSTUNREACH' || error.code === 'ENOTFOUND') {
+          reject(new BrokerUnreachableError(address, error.code ?? error.message, {cause: error, hint: 'is a broker listening there? `logpipe broker start` runs one'}))
+        } else {
+          reject(new LogpipeError(`cannot connect with TLS to the broker at ${address}: ${error.message}`, {cause: error}))
+        }
+      }
+      socket.once(t ? 'secureConnect' : 'connect', () => {
         clearTimeout(timer)
-        reject(new BrokerUnreachableError(address, error.code ?? error.message, {cause: error, hint: 'is a broker listening there? `logpipe broker start` runs one'}))
+        socket.off('error', onError)
+        resolve(new KafkaConnection(socket, clientId, sasl !== undefined))
       })
+      socket.once('error', onError)
     })
+    if (sasl) {
+      try {
+        await saslLogin((schema, version, value) => connection.request(schema, version, value), sasl)
+      } catch (error) {
+        connection.close()
+        throw error
+      }
+    }
+    return connection
   }
 
   /** Closed, by either side or an error: a new connection is needed. */
@@ -142,4 +186,31 @@ export class KafkaConnection {
     // A server that never closes its side is not waited for.
     setTimeout(() => this.socket.destroy(), 1000).unref()
   }
+}
+
+/**
+ * The TLS options and SASL login a connection uses: given directly (the
+ * library, a group member), or made from the -X settings (security.protocol,
+ * sasl.*, ssl.*) as librdkafka reads them; certificate files are read here.
+ */
+function connectionSecurity(options: ConnectionOptions): ConnectionSecurity {
+  const s = options.security
+  if (options.tls || options.sasl || !s) return {tls: options.tls, sasl: options.sasl}
+  const read = (file: string | undefined, what: string) => {
+    if (file === undefined) return undefined
+    try {
+      return readFileSync(file)
+    } catch (error) {
+      throw new UsageError(`cannot read ${what} ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
+    }
+  }
+  const tls = s.protocol === 'SSL' || s.protocol === 'SASL_SSL'
+    ? {ca: read(s.sslCaLocation, 'ssl.ca.location'), cert: read(s.sslCertificateLocation, 'ssl.certificate.location'), key: read(s.sslKeyLocation, 'ssl.key.location'), rejectUnauthorized: s.sslVerify ?? true}
+    : undefined
+  let sasl: SaslCredentials | undefined
+  if (s.protocol === 'SASL_PLAINTEXT' || s.protocol === 'SASL_SSL') {
+    if (s.saslUsername === undefined || s.saslPassword === undefined) throw new UsageError(`security.protocol=${s.protocol} needs sasl.username and sasl.password`)
+    sasl = {mechanism: s.saslMechanism ?? 'PLAIN', username: s.saslUsername, password: s.saslPassword}
+  }
+  return {tls, sasl}
 }
