@@ -173,3 +173,17 @@ export class DeleteGroupsError extends LogpipeError {
 
 /** A group change (reset, delete) refused because the group has live members, as Kafka's NON_EMPTY_GROUP. */
 export class GroupNotEmptyError extends LogpipeError {}
+
+/**
+ * A change of a replicated partition's state (partition.json) from a
+ * writer whose leader epoch is below the one recorded: a leader that lost
+ * its election, or one that was paused while another was elected.
+ */
+export class FencedEpochError extends LogpipeError {
+  readonly currentEpoch: number
+
+  constructor(message: string, currentEpoch: number, options: LogpipeErrorOptions = {}) {
+    super(message, {retriable: true, ...options})
+    this.currentEpoch = currentEpoch
+  }
+}

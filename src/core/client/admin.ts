@@ -5,6 +5,8 @@ import {NotFoundError, UsageError} from '../errors.js'
 import {listSegmentBaseOffsets} from '../log/file-names.js'
 import {LogSegment, countRecords} from '../log/segment.js'
 import {currentLeader, type LeaderInfo} from '../lock/partition-lock.js'
+import {isBrokerAlive, listRegistrations} from '../broker/registry.js'
+import {assignReplicas} from '../store/replica-assignment.js'
 import {repairPartition, verifyPartition} from '../log/verify.js'
 import {Store, type TopicMeta} from '../store/store.js'
 import {type ConfigOverrides, type LogConfig, isConfigKey, resolveConfig} from '../log/log-config.js'
@@ -63,7 +65,11 @@ export class Admin {
     topic: string,
     options: {partitions?: number; replicationFactor?: number; config?: ConfigOverrides} = {},
   ): {created: boolean; topic: TopicMeta} {
-    const meta = this.store.createTopic(topic, options.partitions ?? 1, options.replicationFactor ?? 1, options.config ?? {})
+    const partitions = options.partitions ?? 1
+    const factor = options.replicationFactor ?? 1
+    // Replication factor 1 stays the store's own topic (no assignment, the log in the data directory), as without brokers.
+    const replicas = factor > 1 && !this.store.topicExists(topic) ? assignReplicas(partitions, factor, liveBrokerIds(this.store.dataDir)) : undefined
+    const meta = this.store.createTopic(topic, partitions, factor, options.config ?? {}, replicas)
     if (meta) return {created: true, topic: meta}
     return {created: false, topic: this.store.readTopic(topic)}
   }
@@ -150,4 +156,11 @@ export class Admin {
     }
     return report
   }
+}
+
+/** The ids of the brokers registered and alive now: what a new topic's replicas are spread over. */
+function liveBrokerIds(dataDir: string): number[] {
+  return listRegistrations(dataDir)
+    .brokers.filter((b) => isBrokerAlive(b))
+    .map((b) => b.id)
 }
