@@ -16,12 +16,14 @@ export default class BrokerStart extends LogpipeCommand<typeof BrokerStart> {
     '<%= config.bin %> broker start',
     '<%= config.bin %> broker start --id 1 --listen 127.0.0.1:9093 --log-level debug',
     '<%= config.bin %> broker start -X auto.create.topics.enable=false -X num.partitions=3',
+    '<%= config.bin %> broker start --id 2 --log-dir /mnt/disk2/logpipe --listen 127.0.0.1:9094',
   ]
   static override enableJsonFlag = false
   static override flags = {
     id: intFlag({name: '--id', summary: 'Broker id.', min: 0, max: MAX_BROKER_ID, default: 0}),
     listen: Flags.string({summary: 'HOST:PORT to listen on, loopback only (default 127.0.0.1:9092, or the next free port; port 0: any free port).'}),
     'log-level': Flags.string({summary: 'Least severe log lines shown on stderr.', options: [...LOG_LEVELS], default: 'info'}),
+    'log-dir': Flags.string({summary: 'Directory for this broker\'s replicas of replicated topics (default: the data directory).'}),
     config: Flags.string({char: 'X', summary: 'Broker config key=value (repeatable), Kafka names: auto.create.topics.enable, num.partitions, socket.request.max.bytes, ...', multiple: true}),
   }
 
@@ -42,6 +44,7 @@ export default class BrokerStart extends LogpipeCommand<typeof BrokerStart> {
       nextFreePort: this.flags.listen === undefined,
       config,
       log,
+      logDir: this.flags['log-dir'],
     })
     process.stdout.write(formatAddress({host: broker.host, port: broker.port}) + '\n')
     const stop = () => void broker.stop()
