@@ -51,6 +51,19 @@ const sleep = (ms: number, signal: AbortSignal) =>
     }
   })
 
+/**
+ * Where a follower whose latest epoch is `latest` cuts its log, given the
+ * leader's OffsetForLeaderEpoch answer: at the leader's end of that epoch;
+ * when the leader answers a lower epoch (it never had ours, KIP-279), at
+ * the lesser of the leader's end of it and our own. Null: no cut (the
+ * leader knows no epoch at or below ours).
+ */
+export function truncationPoint(latest: number, answer: {epoch: number; endOffset: number}, logEnd: number, ownEndOf: (epoch: number) => number): number | null {
+  if (latest === UNDEFINED_EPOCH || answer.epoch === UNDEFINED_EPOCH || answer.endOffset < 0) return null
+  const ownEnd = answer.epoch === latest ? logEnd : ownEndOf(answer.epoch)
+  return Math.min(answer.endOffset, ownEnd < 0 ? answer.endOffset : ownEnd, logEnd)
+}
+
 export class ReplicaFetcher {
   readonly leaderId: number
   readonly leaderEpoch: number
@@ -132,12 +145,8 @@ export class ReplicaFetcher {
     const answer = response.topics[0]?.partitions[0]
     if (!answer) throw new LogpipeError('OffsetForLeaderEpoch answered no partition')
     if (answer.errorCode !== ErrorCode.NONE) throw new LogpipeError(`OffsetForLeaderEpoch: error ${answer.errorCode}`)
-    const leaderEnd = Number(answer.endOffset)
-    if (answer.leaderEpoch === UNDEFINED_EPOCH || leaderEnd < 0) return
-    // The answered epoch may be below ours (KIP-279): our own end of it bounds the cut too.
-    const ownEnd = answer.leaderEpoch === latest ? state.logEndOffset : state.endOffsetForEpoch(answer.leaderEpoch).endOffset
-    const cut = Math.min(leaderEnd, ownEnd < 0 ? leaderEnd : ownEnd)
-    if (cut < state.logEndOffset) {
+    const cut = truncationPoint(latest, {epoch: answer.leaderEpoch, endOffset: Number(answer.endOffset)}, state.logEndOffset, (e) => state.endOffsetForEpoch(e).endOffset)
+    if (cut !== null && cut < state.logEndOffset) {
       const before = state.logEndOffset
       state.truncateTo(cut)
       this.options.log.info(`${this.label}: truncated to offset ${state.logEndOffset} (was ${before}) to follow broker ${this.leaderId} at epoch ${this.leaderEpoch}`)
