@@ -7,7 +7,10 @@
  * delivered is in the log at its offset afterwards, the killed broker comes
  * back as a follower, catches up and rejoins the ISR, and the three
  * replicas' segment files are byte for byte the same. Plus
- * min.insync.replicas refusing acks=all writes with NOT_ENOUGH_REPLICAS.
+ * min.insync.replicas refusing acks=all writes with NOT_ENOUGH_REPLICAS, a
+ * paused leader (SIGSTOP past the session timeout) fenced when it wakes, and
+ * an old leader's records past the new leader's epoch boundary truncated
+ * when it rejoins (after an unclean election).
  */
 import {readFileSync, readdirSync} from 'node:fs'
 import {join} from 'node:path'
@@ -55,6 +58,25 @@ function cluster(c: ReturnType<typeof cli>) {
       await Promise.all([...brokers.values()].map((b) => (b.proc.exitCode === null && b.proc.signalCode === null ? b.stop() : undefined)))
     },
   }
+}
+
+/** Produce requests straight to one broker, answered per partition. */
+async function producerTo(broker: RunningBroker) {
+  const connection = await KafkaConnection.open(broker.host, broker.port, 'replication-test')
+  return {
+    async send(topic: string, acks: number, values: string[]) {
+      const records = buildBatch(values.map((v) => ({timestamp: Date.now(), key: null, value: Buffer.from(v)})))
+      const response = await connection.request(produce, 8, {transactionalId: null, acks, timeoutMs: 5000, topicData: [{name: topic, partitionData: [{index: 0, records}]}]})
+      return response.responses[0].partitionResponses[0]
+    },
+    close: () => connection.close(),
+  }
+}
+
+async function consumeValues(c: ReturnType<typeof cli>, topic: string): Promise<string[]> {
+  const r = await c.run(['consume', topic, '-e'])
+  expect(r.exitCode, String(r.stderr)).toBe(0)
+  return String(r.stdout).split('\n').filter(Boolean)
 }
 
 function sameBytes(a: Map<string, Buffer>, b: Map<string, Buffer>): boolean {
@@ -173,4 +195,81 @@ describe('replication over three brokers', () => {
     }
     await k.stopAll()
   }, 60_000)
+
+  test('a leader paused past the session timeout is replaced, and fenced when it wakes: it refuses writes and follows', async () => {
+    const c = cli()
+    const k = cluster(c)
+    for (const id of [1, 2, 3]) await k.start(id)
+    expect((await c.run(['topic', 'create', 'paused', '--replication-factor', '3'])).exitCode).toBe(0)
+    await waitFor(() => k.state('paused', 0).leader >= 0, 'a leader', 20_000)
+    const oldId = k.state('paused', 0).leader
+    const old = k.brokers.get(oldId)!
+    const toOld = await producerTo(old)
+    try {
+      expect((await toOld.send('paused', -1, ['before the pause'])).errorCode).toBe(ErrorCode.NONE)
+      old.proc.kill('SIGSTOP')
+      await waitFor(() => {
+        const s = k.state('paused', 0)
+        return s.leader !== oldId && s.leader >= 0
+      }, 'a new leader while the old one is stopped', 20_000)
+      const next = k.state('paused', 0)
+      expect(next.leaderEpoch).toBe(1)
+      const toNew = await producerTo(k.brokers.get(next.leader)!)
+      try {
+        expect((await toNew.send('paused', -1, ['through the new leader'])).errorCode).toBe(ErrorCode.NONE)
+      } finally {
+        toNew.close()
+      }
+      old.proc.kill('SIGCONT')
+      await waitFor(() => /no longer leader at epoch 0/.test(old.stderr()), 'the woken leader to see it was replaced', 10_000)
+      const late = await toOld.send('paused', 1, ['from the woken leader'])
+      expect(late.errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER)
+    } finally {
+      toOld.close()
+    }
+    // It never wrote partition.json after losing: the epoch only went up, and it rejoins as a follower.
+    await waitFor(() => k.state('paused', 0).isr.length === 3, 'the woken broker back in the ISR', 20_000)
+    expect(k.state('paused', 0).leaderEpoch).toBeGreaterThanOrEqual(1)
+    await waitFor(() => sameBytes(k.segments(1, 'paused', 0), k.segments(2, 'paused', 0)) && sameBytes(k.segments(2, 'paused', 0), k.segments(3, 'paused', 0)), 'byte-identical replicas', 20_000)
+    await k.stopAll()
+    expect(await consumeValues(c, 'paused')).toEqual(['before the pause', 'through the new leader'])
+  }, 90_000)
+
+  test('after an unclean election, the old leader truncates what the new one never had, at the epoch boundary', async () => {
+    const c = cli()
+    const k = cluster(c)
+    for (const id of [1, 2]) await k.start(id)
+    expect((await c.run(['topic', 'create', 'split', '--replication-factor', '2', '--config', 'unclean.leader.election.enable=true'])).exitCode).toBe(0)
+    await waitFor(() => k.state('split', 0).leader >= 0, 'a leader', 20_000)
+    const leaderId = k.state('split', 0).leader
+    const followerId = leaderId === 1 ? 2 : 1
+    const leader = k.brokers.get(leaderId)!
+    const follower = k.brokers.get(followerId)!
+    const toLeader = await producerTo(leader)
+    try {
+      expect((await toLeader.send('split', -1, ['both have this'])).errorCode).toBe(ErrorCode.NONE)
+      follower.proc.kill('SIGSTOP')
+      await waitFor(() => k.state('split', 0).isr.length === 1, 'the ISR to shrink to the leader', 15_000)
+      expect((await toLeader.send('split', 1, ['only the old leader', 'ever had these'])).errorCode).toBe(ErrorCode.NONE)
+    } finally {
+      toLeader.close()
+    }
+    leader.proc.kill('SIGKILL')
+    await leader.proc
+    follower.proc.kill('SIGCONT')
+    await waitFor(() => k.state('split', 0).leader === followerId, 'the out-of-sync replica elected (unclean)', 20_000)
+    await waitFor(() => /elected leader at epoch 1 \(unclean: was out of the ISR\)/.test(follower.stderr()), 'the unclean election logged', 5_000)
+    const toNew = await producerTo(follower)
+    try {
+      expect((await toNew.send('split', 1, ['the new leader wrote this'])).errorCode).toBe(ErrorCode.NONE)
+    } finally {
+      toNew.close()
+    }
+    await k.start(leaderId)
+    const back = k.brokers.get(leaderId)!
+    await waitFor(() => /truncated to offset 1 \(was 3\)/.test(back.stderr()), 'the old leader to truncate at the epoch boundary', 20_000)
+    await waitFor(() => sameBytes(k.segments(1, 'split', 0), k.segments(2, 'split', 0)), 'byte-identical replicas', 20_000)
+    await k.stopAll()
+    expect(await consumeValues(c, 'split')).toEqual(['both have this', 'the new leader wrote this'])
+  }, 90_000)
 })
