@@ -26,10 +26,10 @@ export function topicJson(meta: TopicMeta): TopicJson {
 export interface PartitionJson {
   partition: number
   /** The process writing it, kafka-topics' Leader column; null for "none". */
-  leader: {pid: number; host: string; client: string; since: number} | null
-  /** A file store's one copy is the store itself ("local" in the text). */
-  replicas: string[]
-  isr: string[]
+  leader: {pid: number; host: string; client: string; since: number; brokerId?: number; leaderEpoch?: number} | null
+  /** A file store's one copy is the store itself ("local" in the text); a replicated topic's are broker ids. */
+  replicas: string[] | number[]
+  isr: string[] | number[]
   logStartOffset: number
   logEndOffset: number
   records: number
@@ -53,9 +53,17 @@ export function describeJson(d: TopicDescription): TopicDescriptionJson {
     createdAt: Date.parse(d.createdAt),
     partitions: d.partitions.map((p) => ({
       partition: p.partition,
-      leader: p.leader ? {pid: p.leader.pid, host: p.leader.host, client: p.leader.client, since: Date.parse(p.leader.since)} : null,
-      replicas: ['local'],
-      isr: ['local'],
+      leader: p.leader
+        ? {
+            pid: p.leader.pid,
+            host: p.leader.host,
+            client: p.leader.client,
+            since: Date.parse(p.leader.since),
+            ...(p.replication && p.replication.leaderId !== null ? {brokerId: p.replication.leaderId, leaderEpoch: p.replication.leaderEpoch} : {}),
+          }
+        : null,
+      replicas: p.replication ? p.replication.replicas : ['local'],
+      isr: p.replication ? p.replication.isr : ['local'],
       logStartOffset: p.logStartOffset,
       logEndOffset: p.logEndOffset,
       records: p.records,

@@ -137,6 +137,12 @@ describe('replication over three brokers', () => {
     await producer
     const after = k.state('orders', 0)
     expect(after.isr).not.toContain(killed)
+    // What kafka-topics would print, before the killed broker is back.
+    const described = await c.run(['topic', 'describe', 'orders', '--under-replicated-partitions'])
+    expect(described.exitCode, String(described.stderr)).toBe(0)
+    expect(String(described.stdout)).toContain(`\tPartition: 0\tLeader: ${after.leader}\tReplicas: ${topic.replicas[0].join(',')}\tIsr: ${after.isr.join(',')}`)
+    const json = JSON.parse(String((await c.run(['topic', 'describe', 'orders', '--json'])).stdout)) as {partitions: Array<{leader: {brokerId: number; leaderEpoch: number}; replicas: number[]; isr: number[]}>}
+    expect(json.partitions[0]).toMatchObject({leader: {brokerId: after.leader, leaderEpoch: 1}, replicas: topic.replicas[0], isr: after.isr})
 
     // The killed broker comes back as a follower, truncates if it must, catches up and rejoins.
     await k.start(killed)
@@ -147,6 +153,8 @@ describe('replication over three brokers', () => {
       'byte-identical replicas',
       20_000,
     )
+    const healthy = await c.run(['topic', 'describe', 'orders', '--under-replicated-partitions'])
+    expect(String(healthy.stdout)).not.toContain('Partition: 0')
     await k.stopAll()
 
     // Read through the files (no broker runs): the leader's replica, by brokers/<id>.log-dir.

@@ -13,7 +13,7 @@ export default class TopicDescribe extends LogpipeCommand<typeof TopicDescribe> 
   Topic: T<TAB>TopicId: ID<TAB>PartitionCount: N<TAB>ReplicationFactor: R<TAB>Configs: k=v,...
   <TAB>Topic: T<TAB>Partition: P<TAB>Leader: L<TAB>Replicas: local<TAB>Isr: local
 
-A file store has no brokers: the leader of a partition is the process holding its write lock, printed as pid:PID@HOST, or none (kafka-topics' word for no leader) when nobody is writing; its one copy is the store itself, printed as local in Replicas and Isr. --verbose adds logpipe's storage columns to each partition line: LogStartOffset (the first offset kept), LogEndOffset (the offset the next record gets), Records (records held, fewer than end minus start once compaction removed some), Segments and Bytes. --json gives all of it (one object for one topic, a list for several).`
+A replicated topic (--replication-factor above 1, over brokers) prints kafka-topics' own columns: the leader broker's id (none while no live broker leads), the replica assignment, and the in-sync replicas, e.g. Leader: 2<TAB>Replicas: 2,3,1<TAB>Isr: 1,2,3; --under-replicated-partitions and --unavailable-partitions keep only the partitions whose ISR is short, or that have no leader. For the rest, a file store has no brokers: the leader of a partition is the process holding its write lock, printed as pid:PID@HOST, or none (kafka-topics' word for no leader) when nobody is writing; its one copy is the store itself, printed as local in Replicas and Isr. --verbose adds logpipe's storage columns to each partition line: LogStartOffset (the first offset kept), LogEndOffset (the offset the next record gets), Records (records held, fewer than end minus start once compaction removed some), Segments and Bytes. --json gives all of it (one object for one topic, a list for several).`
   static override usage = 'topic describe [TOPIC...] [FLAGS]'
   static override examples = ['<%= config.bin %> topic describe orders', '<%= config.bin %> topic describe', '<%= config.bin %> topic describe --topic orders --verbose', '<%= config.bin %> topic describe orders --json']
   static override strict = false
@@ -21,6 +21,8 @@ A file store has no brokers: the leader of a partition is the process holding it
   static override flags = {
     topic: Flags.string({helpValue: 'TOPIC', summary: 'Topic to describe, as kafka-topics --topic (repeatable).', multiple: true, multipleNonGreedy: true}),
     verbose: Flags.boolean({char: 'v', summary: "Add logpipe's storage columns (log start and end, records, segments, bytes)."}),
+    'under-replicated-partitions': Flags.boolean({summary: 'Only partitions whose ISR is smaller than their replicas (replicated topics), as kafka-topics.'}),
+    'unavailable-partitions': Flags.boolean({summary: 'Only partitions without a leader, as kafka-topics.'}),
     'exclude-internal': Flags.boolean({summary: 'Leave out internal topics (names starting with __) when describing all.'}),
   }
 
@@ -35,8 +37,15 @@ A file store has no brokers: the leader of a partition is the process holding it
       const overrides = Object.entries(d.configOverrides).map(([k, v]) => `${k}=${v}`).join(',')
       lines.push(`Topic: ${d.topic}\tTopicId: ${d.id}\tPartitionCount: ${d.partitions.length}\tReplicationFactor: ${d.replicationFactor}\tConfigs: ${overrides}`)
       for (const p of d.partitions) {
-        const leader = p.leader ? `pid:${p.leader.pid}@${p.leader.host}` : 'none'
-        let line = `\tTopic: ${d.topic}\tPartition: ${p.partition}\tLeader: ${leader}\tReplicas: local\tIsr: local`
+        const r = p.replication
+        if (r && this.flags['under-replicated-partitions'] && r.isr.length >= r.replicas.length) continue
+        if (r && this.flags['unavailable-partitions'] && r.leaderId !== null) continue
+        // A store topic's one copy is always there and in sync: neither filter shows it.
+        if (!r && (this.flags['under-replicated-partitions'] || this.flags['unavailable-partitions'])) continue
+        const leader = r ? (r.leaderId === null ? 'none' : String(r.leaderId)) : p.leader ? `pid:${p.leader.pid}@${p.leader.host}` : 'none'
+        const replicas = r ? r.replicas.join(',') : 'local'
+        const isr = r ? r.isr.join(',') : 'local'
+        let line = `\tTopic: ${d.topic}\tPartition: ${p.partition}\tLeader: ${leader}\tReplicas: ${replicas}\tIsr: ${isr}`
         if (this.flags.verbose) line += `\tLogStartOffset: ${p.logStartOffset}\tLogEndOffset: ${p.logEndOffset}\tRecords: ${p.records}\tSegments: ${p.segments}\tBytes: ${p.bytes}`
         lines.push(line)
       }

@@ -7,13 +7,19 @@ import {LogSegment, countRecords} from '../log/segment.js'
 import {currentLeader, type LeaderInfo} from '../lock/partition-lock.js'
 import {isBrokerAlive, listRegistrations} from '../broker/registry.js'
 import {assignReplicas} from '../store/replica-assignment.js'
+import {readPartitionMeta} from '../store/partition-metadata.js'
+import {LEADERSHIP_DIR} from '../broker/election.js'
+import {join} from 'node:path'
 import {repairPartition, verifyPartition} from '../log/verify.js'
 import {Store, type TopicMeta} from '../store/store.js'
 import {type ConfigOverrides, type LogConfig, isConfigKey, resolveConfig} from '../log/log-config.js'
 
 export interface PartitionDescription {
   partition: number
+  /** The process holding the write lock; for a replicated topic, the leader broker's leadership lock. */
   leader: LeaderInfo | null
+  /** Replicated topics only: the leader broker (null when none leads), its epoch, the assignment and the ISR. */
+  replication?: {leaderId: number | null; leaderEpoch: number; replicas: number[]; isr: number[]}
   logStartOffset: number
   logEndOffset: number
   /** Records held (batch headers' counts, control batches left out): below end minus start once compaction removed some. */
@@ -74,6 +80,18 @@ export class Admin {
     return {created: false, topic: this.store.readTopic(topic)}
   }
 
+  /** A replicated partition's leader as its leadership lock and partition.json tell (a lock held by another broker than recorded, or none, is no leader). */
+  private replicationOf(topic: string, partition: number, replicas: number[]) {
+    const metaDir = this.store.partitionDir(topic, partition)
+    const meta = readPartitionMeta(metaDir)
+    const lock = currentLeader(join(metaDir, LEADERSHIP_DIR))
+    const leads = meta !== null && meta.leader >= 0 && lock !== null && lock.client === `broker ${meta.leader}`
+    return {
+      lock: leads ? lock : null,
+      state: {leaderId: leads ? meta.leader : null, leaderEpoch: meta?.leaderEpoch ?? -1, replicas: [...replicas], isr: meta ? meta.isr.filter((id) => replicas.includes(id)) : []},
+    }
+  }
+
   listTopics(): TopicMeta[] {
     return this.store.listTopics().map((t) => this.store.readTopic(t))
   }
@@ -83,7 +101,8 @@ export class Admin {
     const config = resolveConfig(meta.config)
     const partitions: PartitionDescription[] = []
     for (let p = 0; p < meta.partitions; p++) {
-      const dir = this.store.partitionDir(topic, p)
+      const dir = this.store.logDir(topic, p)
+      const replication = meta.replicas ? this.replicationOf(topic, p, meta.replicas[p]) : undefined
       const reader = this.store.openReader(topic, p)
       const bases = listSegmentBaseOffsets(dir)
       let bytes = 0
@@ -95,7 +114,8 @@ export class Admin {
       }
       partitions.push({
         partition: p,
-        leader: currentLeader(dir),
+        leader: replication ? replication.lock : currentLeader(dir),
+        ...(replication ? {replication: replication.state} : {}),
         logStartOffset: reader.logStartOffset(),
         logEndOffset: reader.logEndOffset(),
         records,
