@@ -15,6 +15,7 @@
 import {readFileSync, readdirSync} from 'node:fs'
 import {join} from 'node:path'
 import {execa} from 'execa'
+import {Kafka, logLevel} from 'kafkajs'
 import {describe, expect, test} from 'vitest'
 import {cli} from '../helpers/cli.js'
 import {type RunningBroker, startBroker} from '../helpers/broker.js'
@@ -280,4 +281,33 @@ describe('replication over three brokers', () => {
     await k.stopAll()
     expect(await consumeValues(c, 'split')).toEqual(['both have this', 'the new leader wrote this'])
   }, 90_000)
+
+  test('kafkajs: CreateTopics with a replication factor makes a replicated topic; Metadata gives leader, replicas and ISR; acks=-1 sends land on every replica', async () => {
+    const c = cli()
+    const k = cluster(c)
+    for (const id of [1, 2]) await k.start(id)
+    const kafka = new Kafka({clientId: 'replication-test', brokers: [...k.brokers.values()].map((b) => b.address), logLevel: logLevel.NOTHING, retry: {retries: 5}})
+    const admin = kafka.admin()
+    await admin.connect()
+    try {
+      expect(await admin.createTopics({topics: [{topic: 'wire', numPartitions: 2, replicationFactor: 2}], waitForLeaders: false})).toBe(true)
+      await waitFor(() => [0, 1].every((p) => k.state('wire', p).leader >= 0), 'leaders of both partitions', 20_000)
+      const meta = await admin.fetchTopicMetadata({topics: ['wire']})
+      for (const p of meta.topics[0].partitions) {
+        const s = k.state('wire', p.partitionId)
+        expect(p.leader).toBe(s.leader)
+        expect([...p.replicas].sort()).toEqual([1, 2])
+        expect([...p.isr].sort()).toEqual([1, 2])
+      }
+      const producer = kafka.producer({allowAutoTopicCreation: false})
+      await producer.connect()
+      for (let i = 0; i < 20; i++) await producer.send({topic: 'wire', acks: -1, messages: [{key: `k${i}`, value: `v${i}`}]})
+      await producer.disconnect()
+    } finally {
+      await admin.disconnect()
+    }
+    for (const p of [0, 1]) await waitFor(() => sameBytes(k.segments(1, 'wire', p), k.segments(2, 'wire', p)), `identical replicas of partition ${p}`, 10_000)
+    await k.stopAll()
+    expect((await consumeValues(c, 'wire')).sort()).toEqual(Array.from({length: 20}, (_, i) => `v${i}`).sort())
+  }, 60_000)
 })
