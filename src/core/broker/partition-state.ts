@@ -411,6 +411,11 @@ export class PartitionState {
       }
       throw error
     }
+    // Leadership taken from us during the write (a pause): the batch is in our replica only and will be cut; not acknowledged.
+    if (this.replica && !this.replica.leadership?.isCurrent()) {
+      this.lost = true
+      throw this.notLeader()
+    }
     // An ISR of the leader alone commits at once.
     this.replica?.isr?.advance(this.log.logEndOffset)
     this.wake()
