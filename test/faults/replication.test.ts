@@ -57,7 +57,11 @@ test(`replication under kill -9 and SIGSTOP of leaders (seed ${SEED})`, async ()
   const c = cli()
   const brokers = new Map<number, RunningBroker>()
   const logDir = (id: number) => join(c.base, `disk${id}`)
-  const start = async (id: number) => brokers.set(id, await startBroker(c.env, ['--id', String(id), '--log-dir', logDir(id), ...CONFIG]))
+  // A restarted broker listens where it did, as a real one would: clients keep their bootstrap list.
+  const start = async (id: number) => {
+    const port = brokers.get(id)?.port ?? 0
+    brokers.set(id, await startBroker(c.env, ['--id', String(id), '--log-dir', logDir(id), '--listen', `127.0.0.1:${port}`, ...CONFIG]))
+  }
   const state = (p: number) => JSON.parse(readFileSync(join(c.dataDir, 'topics', 'jepsen', String(p), 'partition.json'), 'utf8')) as PartitionJson
   const running = (id: number) => {
     const b = brokers.get(id)
@@ -97,22 +101,38 @@ test(`replication under kill -9 and SIGSTOP of leaders (seed ${SEED})`, async ()
     return proc
   }
   const producers = Array.from({length: PARTITIONS}, (_, p) => producer(p))
-  // The consumer: what it printed must never vanish.
+  // Consumers, one per partition: what they printed must never vanish. kcat -C ends when it sees
+  // every broker down at once (a kill while the others are restarting); it is started again after
+  // the last offset it printed, as a user would.
   const consumed: Array<[number, number, string]> = []
-  const consumer = execa('kcat', ['-b', bootstrap(), '-C', '-t', 'jepsen', '-o', 'beginning', '-f', '%p %o %s\\n', '-X', 'topic.metadata.refresh.interval.ms=500'], {reject: false})
-  let out = ''
-  consumer.stdout?.on('data', (chunk: Buffer) => {
-    out += chunk.toString()
-    const cut = out.lastIndexOf('\n')
-    for (const line of out.slice(0, cut).split('\n').filter(Boolean)) {
-      const [p, o, v] = line.split(' ')
-      consumed.push([Number(p), Number(o), v])
-    }
-    out = out.slice(cut + 1)
-  })
+  const nextOffset = Array.from({length: PARTITIONS}, () => 0)
+  let consumerRestarts = 0
+  const consumers: ResultPromise[] = []
+  const consumer = (p: number) => {
+    const proc = execa('kcat', ['-b', bootstrap(), '-C', '-t', 'jepsen', '-p', String(p), '-o', String(nextOffset[p]), '-f', '%p %o %s\\n', '-X', 'topic.metadata.refresh.interval.ms=500'], {reject: false})
+    consumers.push(proc)
+    let out = ''
+    proc.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString()
+      const cut = out.lastIndexOf('\n')
+      for (const line of out.slice(0, cut).split('\n').filter(Boolean)) {
+        const [q, o, v] = line.split(' ')
+        consumed.push([Number(q), Number(o), v])
+        nextOffset[p] = Number(o) + 1
+      }
+      out = out.slice(cut + 1)
+    })
+    void proc.finally(() => {
+      if (stopping) return
+      consumerRestarts++
+      consumer(p)
+    })
+  }
+  for (let p = 0; p < PARTITIONS; p++) consumer(p)
 
   const counts: Record<string, number> = {'kill-leader': 0, 'pause-leader': 0, 'kill-any': 0}
   const failovers: number[] = []
+  const failoverBy: Record<string, number[]> = {'kill-leader': [], 'pause-leader': []}
   const healed = () =>
     [1, 2, 3].every(running) &&
     Array.from({length: PARTITIONS}, (_, p) => state(p)).every((s) => s.leader >= 0 && s.isr.length === 3)
@@ -131,6 +151,7 @@ test(`replication under kill -9 and SIGSTOP of leaders (seed ${SEED})`, async ()
         b.proc.kill('SIGSTOP')
         await waitFor(() => state(p).leaderEpoch > before.leaderEpoch && state(p).leader >= 0, `round ${round}: a new leader of partition ${p}`, 30_000)
         failovers.push(Date.now() - t0)
+        failoverBy[kind].push(Date.now() - t0)
         await new Promise((resolve) => setTimeout(resolve, 500))
         b.proc.kill('SIGCONT')
       } else {
@@ -139,6 +160,7 @@ test(`replication under kill -9 and SIGSTOP of leaders (seed ${SEED})`, async ()
         if (victim === before.leader) {
           await waitFor(() => state(p).leaderEpoch > before.leaderEpoch && state(p).leader >= 0, `round ${round}: a new leader of partition ${p}`, 30_000)
           failovers.push(Date.now() - t0)
+          failoverBy['kill-leader'].push(Date.now() - t0)
         }
         await new Promise((resolve) => setTimeout(resolve, 300 + Math.floor(rng() * 1500)))
         await start(victim)
@@ -166,8 +188,9 @@ test(`replication under kill -9 and SIGSTOP of leaders (seed ${SEED})`, async ()
   }
   await waitFor(() => Array.from({length: PARTITIONS}, (_, p) => p).every(identical), 'byte-identical replicas', 30_000)
   await new Promise((resolve) => setTimeout(resolve, 1000))
-  consumer.kill('SIGTERM')
-  await consumer
+  await waitFor(() => nextOffset.every((o, p) => o >= Math.max(0, ...acked[p]) + 1), 'the consumers at the end of what was acknowledged', 30_000).catch(() => {})
+  for (const proc of consumers) proc.kill('SIGTERM')
+  await Promise.all(consumers)
   for (const b of brokers.values()) if (b.proc.exitCode === null && b.proc.signalCode === null) await b.stop()
 
   const r = await c.run(['consume', 'jepsen', '-e', '-F', '%p %o %s\n'])
@@ -186,8 +209,9 @@ test(`replication under kill -9 and SIGSTOP of leaders (seed ${SEED})`, async ()
   const sorted = [...failovers].sort((a, b) => a - b)
   log(
     `replication campaign: ${ROUNDS} rounds (${Object.entries(counts).map(([k, n]) => `${n} ${k}`).join(', ')}); ` +
-      `acknowledged ${acked.reduce((n, s) => n + s.size, 0)}, in the log ${values.size}, consumed ${consumed.length}; ` +
+      `acknowledged ${acked.reduce((n, s) => n + s.size, 0)}, in the log ${values.size}, consumed ${consumed.length} (consumers restarted ${consumerRestarts} times); ` +
       `lost ${lost.length}, vanished after being read ${vanished.length}, duplicated ${duplicated.length}; ` +
+      `failover by kind ${Object.entries(failoverBy).map(([k, v]) => `${k}: ${v.join(',')}`).join('; ')}; ` +
       `failover (fault to new leader in partition.json) median ${sorted[Math.floor(sorted.length / 2)] ?? '-'} ms, max ${sorted.at(-1) ?? '-'} ms over ${sorted.length}`,
   )
   expect(lost.slice(0, 20), 'acknowledged records lost').toEqual([])

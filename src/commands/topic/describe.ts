@@ -1,5 +1,5 @@
 import * as Flags from '@oclif/core/flags'
-import {Admin} from '../../core/client/admin.js'
+import {Admin, type PartitionDescription} from '../../core/client/admin.js'
 import {describeJson, type TopicDescriptionJson} from '../../cli/json-shapes.js'
 import {UsageError} from '../../core/errors.js'
 import {LogpipeCommand} from '../../cli/base-command.js'
@@ -13,7 +13,7 @@ export default class TopicDescribe extends LogpipeCommand<typeof TopicDescribe> 
   Topic: T<TAB>TopicId: ID<TAB>PartitionCount: N<TAB>ReplicationFactor: R<TAB>Configs: k=v,...
   <TAB>Topic: T<TAB>Partition: P<TAB>Leader: L<TAB>Replicas: local<TAB>Isr: local
 
-A replicated topic (--replication-factor above 1, over brokers) prints kafka-topics' own columns: the leader broker's id (none while no live broker leads), the replica assignment, and the in-sync replicas, e.g. Leader: 2<TAB>Replicas: 2,3,1<TAB>Isr: 1,2,3; --under-replicated-partitions and --unavailable-partitions keep only the partitions whose ISR is short, or that have no leader. For the rest, a file store has no brokers: the leader of a partition is the process holding its write lock, printed as pid:PID@HOST, or none (kafka-topics' word for no leader) when nobody is writing; its one copy is the store itself, printed as local in Replicas and Isr. --verbose adds logpipe's storage columns to each partition line: LogStartOffset (the first offset kept), LogEndOffset (the offset the next record gets), Records (records held, fewer than end minus start once compaction removed some), Segments and Bytes. --json gives all of it (one object for one topic, a list for several).`
+A replicated topic (--replication-factor above 1, over brokers) prints kafka-topics' own columns: the leader broker's id (none while no live broker leads), the replica assignment, and the in-sync replicas, e.g. Leader: 2<TAB>Replicas: 2,3,1<TAB>Isr: 1,2,3; --under-replicated-partitions and --unavailable-partitions print only the partition lines whose ISR is short, or that have no leader (as kafka-topics; --json keeps only those partitions too). For the rest, a file store has no brokers: the leader of a partition is the process holding its write lock, printed as pid:PID@HOST, or none (kafka-topics' word for no leader) when nobody is writing; its one copy is the store itself, printed as local in Replicas and Isr. --verbose adds logpipe's storage columns to each partition line: LogStartOffset (the first offset kept), LogEndOffset (the offset the next record gets), Records (records held, fewer than end minus start once compaction removed some), Segments and Bytes. --json gives all of it (one object for one topic, a list for several).`
   static override usage = 'topic describe [TOPIC...] [FLAGS]'
   static override examples = ['<%= config.bin %> topic describe orders', '<%= config.bin %> topic describe', '<%= config.bin %> topic describe --topic orders --verbose', '<%= config.bin %> topic describe orders --json']
   static override strict = false
@@ -26,22 +26,29 @@ A replicated topic (--replication-factor above 1, over brokers) prints kafka-top
     'exclude-internal': Flags.boolean({summary: 'Leave out internal topics (names starting with __) when describing all.'}),
   }
 
+  /** kafka-topics' partition filters; a store topic's one copy is always there and in sync, so neither shows it. */
+  private shown(p: PartitionDescription): boolean {
+    const under = this.flags['under-replicated-partitions']
+    const unavailable = this.flags['unavailable-partitions']
+    if (!under && !unavailable) return true
+    const r = p.replication
+    if (!r) return false
+    return (under && r.isr.length < r.replicas.length) || (unavailable && r.leaderId === null)
+  }
+
   async run(): Promise<TopicDescriptionJson | TopicDescriptionJson[]> {
     const admin = new Admin(this.store)
     const named = [...new Set([...this.positional, ...(this.flags.topic ?? [])])].map(validateTopicName)
     if (named.length > 0 && this.flags['exclude-internal']) throw new UsageError('--exclude-internal goes with describing all topics, not named ones')
     const topics = named.length > 0 ? named : admin.listTopics().map((t) => t.name).filter((t) => !(this.flags['exclude-internal'] && isInternalTopic(t)))
-    const descriptions = topics.map((t) => admin.describeTopic(t))
+    const descriptions = topics.map((t) => admin.describeTopic(t)).map((d) => ({...d, partitions: d.partitions.filter((p) => this.shown(p))}))
     const lines: string[] = []
     for (const d of descriptions) {
       const overrides = Object.entries(d.configOverrides).map(([k, v]) => `${k}=${v}`).join(',')
-      lines.push(`Topic: ${d.topic}\tTopicId: ${d.id}\tPartitionCount: ${d.partitions.length}\tReplicationFactor: ${d.replicationFactor}\tConfigs: ${overrides}`)
+      // With a partition filter kafka-topics prints the matching partition lines alone.
+      if (!this.flags['under-replicated-partitions'] && !this.flags['unavailable-partitions']) lines.push(`Topic: ${d.topic}\tTopicId: ${d.id}\tPartitionCount: ${d.partitions.length}\tReplicationFactor: ${d.replicationFactor}\tConfigs: ${overrides}`)
       for (const p of d.partitions) {
         const r = p.replication
-        if (r && this.flags['under-replicated-partitions'] && r.isr.length >= r.replicas.length) continue
-        if (r && this.flags['unavailable-partitions'] && r.leaderId !== null) continue
-        // A store topic's one copy is always there and in sync: neither filter shows it.
-        if (!r && (this.flags['under-replicated-partitions'] || this.flags['unavailable-partitions'])) continue
         const leader = r ? (r.leaderId === null ? 'none' : String(r.leaderId)) : p.leader ? `pid:${p.leader.pid}@${p.leader.host}` : 'none'
         const replicas = r ? r.replicas.join(',') : 'local'
         const isr = r ? r.isr.join(',') : 'local'
