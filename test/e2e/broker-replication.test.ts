@@ -142,6 +142,9 @@ describe('replication over three brokers', () => {
     const described = await c.run(['topic', 'describe', 'orders', '--under-replicated-partitions'])
     expect(described.exitCode, String(described.stderr)).toBe(0)
     expect(String(described.stdout)).toContain(`\tPartition: 0\tLeader: ${after.leader}\tReplicas: ${topic.replicas[0].join(',')}\tIsr: ${after.isr.join(',')}`)
+    const list = JSON.parse(String((await c.run(['broker', 'list', '--json'])).stdout)) as Array<{id: number; alive: boolean; underReplicated: number}>
+    expect(list.find((b) => b.id === after.leader)).toMatchObject({alive: true, underReplicated: 1})
+    expect(list.find((b) => b.id === killed)).toMatchObject({alive: false})
     const json = JSON.parse(String((await c.run(['topic', 'describe', 'orders', '--json'])).stdout)) as {partitions: Array<{leader: {brokerId: number; leaderEpoch: number}; replicas: number[]; isr: number[]}>}
     expect(json.partitions[0]).toMatchObject({leader: {brokerId: after.leader, leaderEpoch: 1}, replicas: topic.replicas[0], isr: after.isr})
 

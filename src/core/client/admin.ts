@@ -1,7 +1,7 @@
 /**
  * Topic administration: create, list, describe, alter, delete, verify.
  */
-import {NotFoundError, UsageError} from '../errors.js'
+import {LogpipeError, NotFoundError, UsageError} from '../errors.js'
 import {listSegmentBaseOffsets} from '../log/file-names.js'
 import {LogSegment, countRecords} from '../log/segment.js'
 import {currentLeader, type LeaderInfo} from '../lock/partition-lock.js'
@@ -90,6 +90,26 @@ export class Admin {
       lock: leads ? lock : null,
       state: {leaderId: leads ? meta.leader : null, leaderEpoch: meta?.leaderEpoch ?? -1, replicas: [...replicas], isr: meta ? meta.isr.filter((id) => replicas.includes(id)) : []},
     }
+  }
+
+  /**
+   * How many of these partitions (a broker's led ones) are replicated with
+   * an ISR short of their replicas: `broker list`'s under-replicated count.
+   */
+  underReplicatedCount(partitions: ReadonlyArray<{topic: string; partition: number}>): number {
+    let n = 0
+    for (const {topic, partition} of partitions) {
+      try {
+        const replicas = this.store.readTopic(topic).replicas?.[partition]
+        if (!replicas) continue
+        const state = readPartitionMeta(this.store.partitionDir(topic, partition))
+        if (state !== null && state.isr.filter((id) => replicas.includes(id)).length < replicas.length) n++
+      } catch (error) {
+        // A topic deleted or damaged since the broker's last heartbeat counts for nothing here.
+        if (!(error instanceof LogpipeError)) throw error
+      }
+    }
+    return n
   }
 
   listTopics(): TopicMeta[] {
