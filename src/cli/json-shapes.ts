@@ -27,10 +27,10 @@ export function topicJson(meta: TopicMeta): TopicJson {
 export interface PartitionJson {
   partition: number
   /** The process writing it, kafka-topics' Leader column; null for "none". */
-  leader: {pid: number; host: string; client: string; since: number} | null
-  /** A file store's one copy is the store itself ("local" in the text). */
-  replicas: string[]
-  isr: string[]
+  leader: {pid: number; host: string; client: string; since: number; brokerId?: number; leaderEpoch?: number} | null
+  /** A file store's one copy is the store itself ("local" in the text); a replicated topic's are broker ids. */
+  replicas: string[] | number[]
+  isr: string[] | number[]
   logStartOffset: number
   logEndOffset: number
   records: number
@@ -54,9 +54,17 @@ export function describeJson(d: TopicDescription): TopicDescriptionJson {
     createdAt: Date.parse(d.createdAt),
     partitions: d.partitions.map((p) => ({
       partition: p.partition,
-      leader: p.leader ? {pid: p.leader.pid, host: p.leader.host, client: p.leader.client, since: Date.parse(p.leader.since)} : null,
-      replicas: ['local'],
-      isr: ['local'],
+      leader: p.leader
+        ? {
+            pid: p.leader.pid,
+            host: p.leader.host,
+            client: p.leader.client,
+            since: Date.parse(p.leader.since),
+            ...(p.replication && p.replication.leaderId !== null ? {brokerId: p.replication.leaderId, leaderEpoch: p.replication.leaderEpoch} : {}),
+          }
+        : null,
+      replicas: p.replication ? p.replication.replicas : ['local'],
+      isr: p.replication ? p.replication.isr : ['local'],
       logStartOffset: p.logStartOffset,
       logEndOffset: p.logEndOffset,
       records: p.records,
@@ -107,7 +115,7 @@ export function remoteDescribeJson(d: RemoteTopicDescription) {
     ...remoteTopicJson(d),
     partitions: d.partitions.map((p) => ({
       partition: p.partition,
-      leader: p.leader >= 0 ? {broker: p.leader} : null,
+      leader: p.leader >= 0 ? {brokerId: p.leader} : null,
       replicas: p.replicas.map(String),
       isr: p.isr.map(String),
       logStartOffset: p.logStartOffset,

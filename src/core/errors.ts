@@ -193,3 +193,17 @@ export class BrokerUnreachableError extends LogpipeError {
  * told only that authentication failed, as Kafka tells it.
  */
 export class SaslAuthenticationError extends LogpipeError {}
+
+/**
+ * A change of a replicated partition's state (partition.json) from a
+ * writer whose leader epoch is below the one recorded: a leader that lost
+ * its election, or one that was paused while another was elected.
+ */
+export class FencedEpochError extends LogpipeError {
+  readonly currentEpoch: number
+
+  constructor(message: string, currentEpoch: number, options: LogpipeErrorOptions = {}) {
+    super(message, {retriable: true, ...options})
+    this.currentEpoch = currentEpoch
+  }
+}

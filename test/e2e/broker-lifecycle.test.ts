@@ -24,7 +24,7 @@ describe('broker start, list, stop', () => {
     const [entry] = JSON.parse(String(list.stdout))
     expect(entry).toMatchObject({id: 7, address: broker.address, alive: true, partitionsLed: 2, pid: broker.proc.pid})
     const human = await c.run(['broker', 'list'])
-    expect(String(human.stdout)).toMatch(new RegExp(`^7\\s+${broker.address}\\s+${broker.proc.pid}\\s+yes\\s+\\S+\\s+2$`, 'm'))
+    expect(String(human.stdout)).toMatch(new RegExp(`^7\\s+${broker.address}\\s+${broker.proc.pid}\\s+yes\\s+\\S+\\s+2\\s+0$`, 'm'))
 
     const p0 = join(c.dataDir, 'topics', 'orders', '0')
     expect(existsSync(join(p0, 'leader.lock'))).toBe(true)

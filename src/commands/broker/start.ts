@@ -21,6 +21,7 @@ export default class BrokerStart extends LogpipeCommand<typeof BrokerStart> {
     '<%= config.bin %> broker start -X auto.create.topics.enable=false -X num.partitions=3',
     '<%= config.bin %> broker start --listen 0.0.0.0:9093 --advertise broker.example --sasl --tls-cert broker.pem --tls-key broker.key',
     '<%= config.bin %> broker start --listen 0.0.0.0:9093 -X sasl.enabled.mechanisms=SCRAM-SHA-512 --tls-cert broker.pem --tls-key broker.key',
+    '<%= config.bin %> broker start --id 2 --log-dir /mnt/disk2/logpipe --listen 127.0.0.1:9094',
   ]
   static override enableJsonFlag = false
   static override flags = {
@@ -31,6 +32,7 @@ export default class BrokerStart extends LogpipeCommand<typeof BrokerStart> {
     'tls-cert': Flags.string({summary: 'PEM certificate (chain) file: the listener speaks TLS (SSL, or SASL_SSL with --sasl).', dependsOn: ['tls-key']}),
     'tls-key': Flags.string({summary: 'PEM private key file of --tls-cert.', dependsOn: ['tls-cert']}),
     'log-level': Flags.string({summary: 'Least severe log lines shown on stderr.', options: [...LOG_LEVELS], default: 'info'}),
+    'log-dir': Flags.string({summary: 'Directory for this broker\'s replicas of replicated topics (default: the data directory).'}),
     config: Flags.string({char: 'X', summary: 'Broker config key=value (repeatable), Kafka names: auto.create.topics.enable, num.partitions, socket.request.max.bytes, ...', multiple: true}),
   }
 
@@ -55,6 +57,7 @@ export default class BrokerStart extends LogpipeCommand<typeof BrokerStart> {
       log,
       tls,
       advertisedHost: this.flags.advertise === undefined ? undefined : parseAdvertisedHost(this.flags.advertise),
+      logDir: this.flags['log-dir'],
     })
     process.stdout.write(formatAddress({host: broker.host, port: broker.port}) + '\n')
     const stop = () => void broker.stop()

@@ -21,7 +21,7 @@ export default class TopicCreate extends LogpipeCommand<typeof TopicCreate> {
   static override flags = {
     topic: topicFlag,
     partitions: intFlag({name: '--partitions', summary: 'Number of partitions.', min: 1, max: 10000, default: 1}),
-    'replication-factor': intFlag({name: '--replication-factor', summary: 'Replicas per partition (used by brokers).', min: 1, max: 100, default: 1}),
+    'replication-factor': intFlag({name: '--replication-factor', summary: 'Replicas per partition, spread over the live brokers as Kafka spreads them (above 1 needs that many brokers running).', min: 1, max: 100, default: 1}),
     config: Flags.string({summary: 'Topic config override key=value (repeatable).', multiple: true, multipleNonGreedy: true}),
     'if-not-exists': Flags.boolean({summary: 'Succeed quietly when the topic exists.'}),
     ...adminBrokerFlags,

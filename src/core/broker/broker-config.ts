@@ -31,6 +31,11 @@ export interface BrokerConfig {
   'sasl.enabled.mechanisms': string
   /** Largest frame a client may send before it has logged in (Kafka's, 512 KiB): no 100 MiB buffers for strangers. */
   'sasl.server.max.receive.size': number
+  /** Replication (Kafka's names and defaults). */
+  'replica.lag.time.max.ms': number
+  'replica.fetch.wait.max.ms': number
+  'replica.fetch.max.bytes': number
+  'auto.leader.rebalance.enable': boolean
 }
 
 interface Spec {
@@ -61,6 +66,10 @@ export const BROKER_CONFIG_SPECS: Record<keyof BrokerConfig, Spec> = {
   'group.min.session.timeout.ms': {default: 6000, min: 0, max: INT_MAX, doc: 'smallest session timeout a member may ask for'},
   'group.max.session.timeout.ms': {default: 1800000, min: 0, max: INT_MAX, doc: 'largest session timeout a member may ask for'},
   'group.max.size': {default: INT_MAX, min: 1, max: INT_MAX, doc: 'most members a group may have'},
+  'replica.lag.time.max.ms': {default: 30000, min: 10, max: INT_MAX, doc: 'a follower not caught up this long leaves the ISR'},
+  'replica.fetch.wait.max.ms': {default: 500, min: 0, max: INT_MAX, doc: 'how long a follower\'s fetch waits at the leader for new batches'},
+  'replica.fetch.max.bytes': {default: 1048576, min: 1024, max: INT_MAX, doc: 'bytes a follower asks for per partition and fetch'},
+  'auto.leader.rebalance.enable': {default: true, doc: 'a leader hands leadership back to the preferred replica once it is in sync'},
   'sasl.enabled.mechanisms': {
     default: '',
     doc: `SASL mechanisms logins may use (${SASL_MECHANISMS.join(', ')}); empty: none`,

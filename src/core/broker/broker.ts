@@ -18,7 +18,10 @@ import type {BrokerContext, SupportedApi} from './broker-context.js'
 import type {BrokerLog} from './broker-log.js'
 import {Dispatcher, indexHandlers} from './dispatcher.js'
 import {HANDLERS} from '../wire/api/handlers.js'
-import {BrokerRegistry, type BrokerRegistration, isBrokerAlive, listRegistrations, readRegistration} from './registry.js'
+import {BrokerRegistry, type BrokerRegistration, brokersDir, isBrokerAlive, listRegistrations, readRegistration} from './registry.js'
+import {recordLogDir} from '../store/log-dirs.js'
+import {mkdirSync} from 'node:fs'
+import {resolve} from 'node:path'
 import {ReplicaManager} from './replica-manager.js'
 import {BrokerSecurity, securityProtocol} from './sasl/broker-security.js'
 import {type SaslMechanism} from './sasl/users-file.js'
@@ -45,6 +48,12 @@ export interface BrokerOptions {
    * host, or this machine's name when that is 0.0.0.0 or ::.
    */
   advertisedHost?: string
+  /**
+   * Where this broker keeps its replicas of replicated topics (another
+   * disk, in practice); the data directory when absent. Recorded in
+   * brokers/<id>.log-dir for the file-path CLI.
+   */
+  logDir?: string
 }
 
 export class Broker implements BrokerContext {
@@ -56,6 +65,8 @@ export class Broker implements BrokerContext {
   readonly log: BrokerLog
   readonly clusterId: string
   readonly security: BrokerSecurity | null
+  /** Where this broker's replicas live. */
+  readonly logDir: string
   private readonly abort = new AbortController()
   private readonly options: BrokerOptions
   private server: BrokerServer | null = null
@@ -75,7 +86,21 @@ export class Broker implements BrokerContext {
     this.log = options.log
     this.store = store
     this.clusterId = store.info.storeId
-    this.replicas = new ReplicaManager(store, {brokerId: options.id, log: options.log})
+    const c = options.config
+    this.logDir = options.logDir === undefined ? store.dataDir : resolve(options.logDir)
+    this.replicas = new ReplicaManager(store, {
+      brokerId: options.id,
+      log: options.log,
+      replication: {
+        logDir: this.logDir,
+        sessionTimeoutMs: c['broker.session.timeout.ms'],
+        heartbeatIntervalMs: c['broker.heartbeat.interval.ms'],
+        lagMs: c['replica.lag.time.max.ms'],
+        fetchWaitMs: c['replica.fetch.wait.max.ms'],
+        fetchMaxBytes: c['replica.fetch.max.bytes'],
+        autoRebalance: c['auto.leader.rebalance.enable'],
+      },
+    })
     const mechanisms = saslMechanismList(options.config['sasl.enabled.mechanisms']) as SaslMechanism[]
     this.security =
       mechanisms.length > 0
@@ -109,6 +134,9 @@ export class Broker implements BrokerContext {
   private async startParts(): Promise<void> {
     const o = this.options
     const c = this.config
+    mkdirSync(this.logDir, {recursive: true, mode: 0o700})
+    mkdirSync(brokersDir(this.store.dataDir), {recursive: true, mode: 0o700})
+    recordLogDir(this.store.dataDir, this.brokerId, this.logDir)
     const handlers = indexHandlers(HANDLERS)
     this.dispatcher = new Dispatcher(handlers, this)
     await this.replicas.start(c['leadership.scan.interval.ms'])
@@ -134,7 +162,7 @@ export class Broker implements BrokerContext {
       id: this.brokerId,
       host: this.host,
       port: this.port,
-      logDir: this.store.dataDir,
+      logDir: this.logDir,
       heartbeatIntervalMs: c['broker.heartbeat.interval.ms'],
       sessionTimeoutMs: c['broker.session.timeout.ms'],
       partitions: () => this.replicas.led(),

@@ -2,7 +2,7 @@
  * SCRAM (RFC 5802, with SHA-256/512 as RFC 7677 names them) as both sides
  * need it: the key derivation, the four messages' attribute syntax, and the
  * proof and signature arithmetic. The broker's exchange is
- * broker/sasl/scram-exchange.ts, the client's client/sasl-login.ts.
+ * broker/sasl/scram-exchange.ts, the client's wire/sasl-login.ts.
  *
  * Message syntax: comma-separated `x=value` attributes; a username escapes
  * ',' as '=2C' and '=' as '=3D'. We never offer channel binding, so the

@@ -8,9 +8,9 @@
  * one that does.
  */
 import {SaslAuthenticationError} from '../errors.js'
-import {errorInfo} from '../wire/error-codes.js'
-import {saslAuthenticate} from '../wire/messages/36-sasl-authenticate.js'
-import {saslHandshake} from '../wire/messages/17-sasl-handshake.js'
+import {errorInfo} from './error-codes.js'
+import {saslAuthenticate} from './messages/36-sasl-authenticate.js'
+import {saslHandshake} from './messages/17-sasl-handshake.js'
 import {
   MAX_ITERATIONS,
   MIN_ITERATIONS,
@@ -26,8 +26,8 @@ import {
   saltedPassword,
   sameBytes,
   xor,
-} from '../wire/sasl/scram.js'
-import type {ApiSchema, RequestInput, ResponseOf} from '../wire/schema.js'
+} from './sasl/scram.js'
+import type {ApiSchema, RequestInput, ResponseOf} from './schema.js'
 
 export type ClientSaslMechanism = 'PLAIN' | ScramMechanism
 
