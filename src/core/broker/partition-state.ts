@@ -327,6 +327,12 @@ export class PartitionState {
     return {offset, timestamp}
   }
 
+  /** ListOffsets -3 (KIP-734): the first record with the log's largest timestamp; null for a log without one. */
+  maxTimestampRecord(): {offset: number; timestamp: number} | null {
+    this.cursor = -1
+    return this.reader.maxTimestampRecord()
+  }
+
   /** Kafka's OffsetForLeaderEpoch answer for `epoch`. */
   endOffsetForEpoch(epoch: number): {epoch: number; endOffset: number} {
     return this.epochs.endOffsetFor(epoch, this.log.logEndOffset)
