@@ -30,6 +30,7 @@ const LAYERS: Record<string, number> = {
   cli: 80,
   lib: 70,
   'core/bench': 60,
+  'core/mirror': 55,
   'core/client': 50,
   'core/broker/broker.ts': 48,
   'core/wire/api': 46,
