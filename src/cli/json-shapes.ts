@@ -9,6 +9,7 @@ import type {TopicDescription, VerifyReport} from '../core/client/admin.js'
 import type {ConfigOverrides, LogConfig} from '../core/log/log-config.js'
 import type {GroupSummary} from '../core/group/group-admin.js'
 import type {TopicMeta} from '../core/store/store.js'
+import type {RemoteTopicDescription} from '../core/client/wire-admin.js'
 
 export interface TopicJson {
   topic: string
@@ -80,4 +81,27 @@ export interface GroupSummaryJson {
 
 export function groupSummaryJson(g: GroupSummary): GroupSummaryJson {
   return {group: g.group, state: g.state, memberCount: g.members}
+}
+
+/** A topic as a broker describes it (wire-admin.ts), in the file path's shape: what the protocol does not carry is null. */
+export function remoteTopicJson(d: RemoteTopicDescription): Omit<TopicJson, 'createdAt'> & {createdAt: null} {
+  return {topic: d.topic, id: d.id, partitionCount: d.partitions.length, replicationFactor: d.replicationFactor, config: d.config, createdAt: null}
+}
+
+export function remoteDescribeJson(d: RemoteTopicDescription) {
+  return {
+    ...remoteTopicJson(d),
+    partitions: d.partitions.map((p) => ({
+      partition: p.partition,
+      leader: p.leader >= 0 ? {broker: p.leader} : null,
+      replicas: p.replicas.map(String),
+      isr: p.isr.map(String),
+      logStartOffset: p.logStartOffset,
+      logEndOffset: p.logEndOffset,
+      records: null,
+      segments: null,
+      bytes: null,
+    })),
+    effectiveConfig: d.effectiveConfig,
+  }
 }

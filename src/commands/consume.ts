@@ -14,7 +14,11 @@ import {jsonFormatter, JSON_ENCODINGS, type JsonEncoding} from '../core/client/j
 import {compileFormat, KCAT_NULL, type RecordFormatter, unescape} from '../core/client/format.js'
 import {kcatJsonFormatter} from '../core/client/kcat-json.js'
 import {consolePropertiesFormat} from '../core/client/console-format.js'
-import {clientSettingKeys, parseClientSettings} from '../core/client/client-config.js'
+import {clientSettingKeys} from '../core/client/client-config.js'
+import {brokerFlags, clientSettings, openBrokerClient} from '../cli/broker-client.js'
+import {FetchSession} from '../core/client/fetch-session.js'
+import type {KafkaClient} from '../core/client/kafka-client.js'
+import {WireAdmin} from '../core/client/wire-admin.js'
 import {Output} from '../cli/output.js'
 
 export default class Consume extends LogpipeCommand<typeof Consume> {
@@ -88,11 +92,12 @@ kafka-console-consumer's --topic, --include REGEX, --from-beginning, --max-messa
     'exec-max-in-flight': intFlag({name: '--exec-max-in-flight', summary: 'Records sent to the --exec-stream handler and not answered at most; reading waits there (default 10000).', min: 1, max: 1_000_000, helpGroup: 'EXEC'}),
     'exec-timeout': intFlag({name: '--exec-timeout', summary: 'Milliseconds the --exec-stream handler may hold records without an answer before it is killed and started again (default 30000).', min: 10, max: 86_400_000, helpGroup: 'EXEC'}),
     'exec-concurrency': intFlag({name: '--exec-concurrency', summary: 'Commands run at once (commits stay in offset order).', min: 1, max: 1024, default: 1, helpGroup: 'EXEC'}),
+    ...brokerFlags,
   }
 
   async run(): Promise<void> {
     const f = this.flags
-    const x = parseClientSettings(f.setting ?? [], 'consumer')
+    const x = clientSettings(f, 'consumer')
     const topics = [...this.positional, ...(f.topic ?? [])]
     const include = f.include === undefined ? undefined : subscriptionPattern(f.include)
     if (topics.length === 0 && !include) throw new UsageError('name a topic to read', {hint: 'logpipe consume TOPIC, -t TOPIC, --topic TOPIC or --include REGEX'})
@@ -111,9 +116,43 @@ kafka-console-consumer's --topic, --include REGEX, --from-beginning, --max-messa
     const {start, stopAt} = this.offsets(group !== undefined)
     const partitions = f.partition?.map((p) => parseIntFlag('-p/--partition', p, 0))
     const format = this.formatter()
-    for (const t of topics) requireTopic(this.store, t)
+    // A group joins through the data dir's live broker as before (group-consumer.ts); everything else may go through a broker here.
+    const explicit = f['bootstrap-server'] ?? x.bootstrapServers ?? (process.env.LOGPIPE_BOOTSTRAP_SERVERS || undefined)
+    if (group !== undefined && explicit !== undefined) {
+      throw new UsageError('-g with --bootstrap-server is not supported yet', {hint: 'consume -g joins through the live broker of the data directory'})
+    }
+    const client = group === undefined ? await openBrokerClient({flag: f['bootstrap-server'], settings: x, dataDir: f['data-dir']}) : null
     // Read and output buffers share one arena: copying a record into the output allocates nothing.
     const arena = new MemoryArena(CONSUME_ARENA_BYTES)
+    if (client) {
+      let sessionToClose: FetchSession | null = null
+      try {
+        if (include) throw new UsageError('--include through a broker is not supported yet', {hint: 'name the topics'})
+        if (f['exec-stream'] !== undefined || f['dead-letter-topic'] !== undefined) throw new UsageError('--exec-stream and --dead-letter-topic through a broker are not supported yet', {hint: '--exec is'})
+        const {consumer, session} = await this.brokerConsumer(client, topics, partitions, start, stopAt, arena, x.pollIntervalMs)
+        sessionToClose = session
+        await runConsumeSession({
+          store: null,
+          topics,
+          format,
+          output: new Output(process.stdout, undefined, arena),
+          interrupts: onSignals,
+          count: f.count ?? Infinity,
+          exitAtEnd: f['exit-at-end'],
+          idleTimeoutMs: f['timeout-ms'],
+          unbuffered: f.unbuffered,
+          notice: this.notice,
+          arena,
+          exec: execSettings(f),
+          consumer,
+        })
+      } finally {
+        sessionToClose?.close()
+        client.close()
+      }
+      return
+    }
+    for (const t of topics) requireTopic(this.store, t)
     await runConsumeSession({
       store: this.store,
       topics,
@@ -145,6 +184,31 @@ kafka-console-consumer's --topic, --include REGEX, --from-beginning, --max-messa
           ? new Consumer(this.store, topics, {partitions, offset: start, onNotice: this.notice, arena, include, stopAtTimestamp: stopAt, pollIntervalMs: x.pollIntervalMs})
           : undefined,
     })
+  }
+
+  /** A Consumer whose partitions are fed by Fetch from their leaders, started where -o says (ListOffsets). */
+  private async brokerConsumer(
+    client: KafkaClient,
+    topics: string[],
+    partitions: number[] | undefined,
+    start: OffsetSpec,
+    stopAt: number | undefined,
+    arena: MemoryArena,
+    maxWaitMs: number | undefined,
+  ): Promise<{consumer: Consumer; session: FetchSession}> {
+    const session = new FetchSession(client, {onNotice: this.notice, maxWaitMs})
+    const consumer = new Consumer(null, [], {manual: true, partitionFactory: session, onNotice: this.notice, arena, stopAtTimestamp: stopAt})
+    const admin = new WireAdmin(client)
+    for (const topic of [...new Set(topics)]) {
+      const count = (await admin.describeTopic(topic)).partitions.length
+      const ps = partitions ? [...new Set(partitions)] : Array.from({length: count}, (_, p) => p)
+      for (const p of ps) {
+        if (p >= count) throw new UsageError(`-p/--partition ${p} does not exist: topic '${topic}' has partitions 0..${count - 1}`)
+      }
+      const offsets = await session.resolve(topic, ps, start)
+      ps.forEach((p, i) => consumer.assign(topic, p, offsets[i]))
+    }
+    return {consumer, session}
   }
 
   /** -o (repeatable: one start, and kcat's e@TIME stop) and --from-beginning. */

@@ -173,3 +173,15 @@ export class DeleteGroupsError extends LogpipeError {
 
 /** A group change (reset, delete) refused because the group has live members, as Kafka's NON_EMPTY_GROUP. */
 export class GroupNotEmptyError extends LogpipeError {}
+
+/** No server of a bootstrap list (or a broker the metadata named) could be reached: `code` is the socket's (ECONNREFUSED ...). */
+export class BrokerUnreachableError extends LogpipeError {
+  readonly address: string
+  readonly code: string
+
+  constructor(address: string, code: string, options: LogpipeErrorOptions = {}) {
+    super(`cannot reach ${address} (${code})`, {retriable: true, ...options})
+    this.address = address
+    this.code = code
+  }
+}

@@ -3,6 +3,10 @@ import {Admin} from '../../core/client/admin.js'
 import {describeJson, type TopicDescriptionJson} from '../../cli/json-shapes.js'
 import {UsageError} from '../../core/errors.js'
 import {LogpipeCommand} from '../../cli/base-command.js'
+import {adminBrokerFlags, openAdminClient, withClient} from '../../cli/broker-client.js'
+import {WireAdmin} from '../../core/client/wire-admin.js'
+import {remoteDescribeJson} from '../../cli/json-shapes.js'
+import type {KafkaClient} from '../../core/client/kafka-client.js'
 import {optionalTopicArg} from '../../cli/flags.js'
 import {isInternalTopic, validateTopicName} from '../../core/store/names.js'
 
@@ -22,12 +26,15 @@ A file store has no brokers: the leader of a partition is the process holding it
     topic: Flags.string({helpValue: 'TOPIC', summary: 'Topic to describe, as kafka-topics --topic (repeatable).', multiple: true, multipleNonGreedy: true}),
     verbose: Flags.boolean({char: 'v', summary: "Add logpipe's storage columns (log start and end, records, segments, bytes)."}),
     'exclude-internal': Flags.boolean({summary: 'Leave out internal topics (names starting with __) when describing all.'}),
+    ...adminBrokerFlags,
   }
 
-  async run(): Promise<TopicDescriptionJson | TopicDescriptionJson[]> {
-    const admin = new Admin(this.store)
+  async run(): Promise<unknown> {
     const named = [...new Set([...this.positional, ...(this.flags.topic ?? [])])].map(validateTopicName)
     if (named.length > 0 && this.flags['exclude-internal']) throw new UsageError('--exclude-internal goes with describing all topics, not named ones')
+    const client = await openAdminClient(this.flags)
+    if (client) return withClient(client, () => this.throughBroker(client, named))
+    const admin = new Admin(this.store)
     const topics = named.length > 0 ? named : admin.listTopics().map((t) => t.name).filter((t) => !(this.flags['exclude-internal'] && isInternalTopic(t)))
     const descriptions = topics.map((t) => admin.describeTopic(t))
     const lines: string[] = []
@@ -43,5 +50,25 @@ A file store has no brokers: the leader of a partition is the process holding it
     }
     if (lines.length > 0) this.say(lines.join('\n'))
     return named.length === 1 ? describeJson(descriptions[0]) : descriptions.map(describeJson)
+  }
+
+  /** kafka-topics' own lines: leader, replicas and ISR as broker ids; --verbose adds the log bounds ListOffsets gives. */
+  private async throughBroker(client: KafkaClient, named: string[]): Promise<unknown> {
+    const admin = new WireAdmin(client)
+    const topics = named.length > 0 ? named : (await admin.listTopics()).filter((t) => !(this.flags['exclude-internal'] && isInternalTopic(t)))
+    const descriptions = []
+    for (const t of topics) descriptions.push(await admin.describe(t))
+    const lines: string[] = []
+    for (const d of descriptions) {
+      const overrides = Object.entries(d.config).map(([k, v]) => `${k}=${v}`).join(',')
+      lines.push(`Topic: ${d.topic}\tTopicId: ${d.id}\tPartitionCount: ${d.partitions.length}\tReplicationFactor: ${d.replicationFactor}\tConfigs: ${overrides}`)
+      for (const p of d.partitions) {
+        let line = `\tTopic: ${d.topic}\tPartition: ${p.partition}\tLeader: ${p.leader >= 0 ? p.leader : 'none'}\tReplicas: ${p.replicas.join(',')}\tIsr: ${p.isr.join(',')}`
+        if (this.flags.verbose) line += `\tLogStartOffset: ${p.logStartOffset}\tLogEndOffset: ${p.logEndOffset}`
+        lines.push(line)
+      }
+    }
+    if (lines.length > 0) this.say(lines.join('\n'))
+    return named.length === 1 ? remoteDescribeJson(descriptions[0]) : descriptions.map(remoteDescribeJson)
   }
 }
