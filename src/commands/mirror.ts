@@ -5,11 +5,12 @@ import {subscriptionPattern} from '../core/group/group-member.js'
 import {describeEndpoint, type Endpoint, parseEndpoint} from '../core/mirror/endpoint.js'
 import {DEFAULT_MIRROR_GROUP, Mirror, type MirrorSummary} from '../core/mirror/mirror.js'
 import {StoreTarget} from '../core/mirror/mirror-target.js'
+import {KafkaTarget} from '../core/mirror/kafka-target.js'
 import {Store} from '../core/store/store.js'
 
 export default class MirrorCommand extends LogpipeCommand<typeof MirrorCommand> {
   static override summary = "Copy topics from one store or cluster to another (MirrorMaker's job)."
-  static override description = `Every topic of --from whose whole name matches --include is copied to --to: topics missing there are created with the same partition count and the configs that decide what is kept (cleanup.policy, retention.ms, retention.bytes, max.message.bytes, ...); each record goes to the same partition with its key, value, headers and timestamp. Progress is a consumer group on the source (--group, default ${DEFAULT_MIRROR_GROUP}), committed only after the target has the records, so a restart goes on where the last run stopped, and a run killed between a write and its commit does not copy those records twice. Topics created later that match are picked up. Follows the source until Ctrl-C or SIGTERM unless -e. Several mirrors in one group share the partitions. A DIR end is a data directory; a HOST:PORT[,...] end is a Kafka-protocol server.`
+  static override description = `Every topic of --from whose whole name matches --include is copied to --to: topics missing there are created with the same partition count and the configs that decide what is kept (cleanup.policy, retention.ms, retention.bytes, max.message.bytes, ...); each record goes to the same partition with its key, value, headers and timestamp. Progress is a consumer group on the source (--group, default ${DEFAULT_MIRROR_GROUP}), committed only after the target has the records, so a restart goes on where the last run stopped, and a run killed between a write and its commit does not copy those records twice. Topics created later that match are picked up. Follows the source until Ctrl-C or SIGTERM unless -e. Several mirrors in one group share the partitions. A DIR end is a data directory; --to HOST:PORT[,...] is a Kafka-protocol server (a logpipe broker or a Kafka cluster), written with an idempotent producer.`
   static override examples = [
     "<%= config.bin %> mirror --from ~/.local/share/logpipe --to /backup/logpipe --include '.*' -e",
     "<%= config.bin %> mirror --from /data/a --to /data/b --include 'orders-.*' --group orders-mirror",
@@ -35,7 +36,8 @@ export default class MirrorCommand extends LogpipeCommand<typeof MirrorCommand> 
       throw new UsageError(`--from and --to are the same store (${from.dir})`, {hint: 'mirror copies between two stores; name another --to'})
     }
     const source = Store.open(dirOf(from, '--from'), {create: false, onNotice: this.notice})
-    const target = new StoreTarget(Store.open(dirOf(to, '--to'), {create: true, onNotice: this.notice}), this.notice)
+    const target =
+      to.kind === 'dir' ? new StoreTarget(Store.open(to.dir, {create: true, onNotice: this.notice}), this.notice) : await KafkaTarget.open(to.servers.join(','), '--to')
     const mirror = new Mirror(source, target, {include, group: f.group, exitAtEnd: f['exit-at-end'], onNotice: this.notice})
     const stop = () => mirror.stop()
     process.on('SIGINT', stop)
@@ -57,7 +59,7 @@ export default class MirrorCommand extends LogpipeCommand<typeof MirrorCommand> 
 
 function dirOf(e: Endpoint, flag: string): string {
   if (e.kind === 'dir') return e.dir
-  throw new UsageError(`${flag} ${e.servers.join(',')}: mirroring through a Kafka-protocol server is not available in this build`, {
-    hint: 'name a data directory; a broker serving it (logpipe broker start) reads the same files',
+  throw new UsageError(`${flag} ${e.servers.join(',')}: reading the source through a Kafka-protocol server is not available yet`, {
+    hint: 'name the source data directory (a broker serving it reads the same files); --to takes HOST:PORT',
   })
 }
