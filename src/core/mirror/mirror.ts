@@ -229,8 +229,14 @@ export class Mirror {
     }
     const targetEnd = await this.target.endOffset(a.topic, a.partition)
     const result = await this.gc.member.commit(tp, position, encodeProgress({...this.target.identity, targetOffset: targetEnd}))
-    // Taken from us meanwhile (it stays paused and the group's next round lets it go), or moved on by someone else.
-    if (result === 'fenced' || result === 'backwards' || !this.gc.consumer.assignments.includes(a)) return
+    // Taken from us meanwhile: it stays paused and the group's next round lets it go.
+    if (result === 'fenced' || !this.gc.consumer.assignments.includes(a)) return
+    if (result === 'backwards') {
+      // Committed past us meanwhile (a reset, another mirror): start again from there next round.
+      const now = new OffsetStore(this.gc.member.dir).read(a.topic, a.partition)
+      if (now) this.gc.consumer.seek(a, {kind: 'absolute', offset: now.offset})
+      return
+    }
     if (position !== a.position) this.gc.consumer.seek(a, {kind: 'absolute', offset: position})
     this.copies.set(key(tp), {tp, assignment: a, builder: null, spare: [], sealed: [], builtTo: position, acked: position, targetEnd, dirty: false})
     a.paused = false
