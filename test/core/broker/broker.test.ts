@@ -231,6 +231,23 @@ describe('Broker, in-process', () => {
     c.close()
   })
 
+  test('the log start that Produce, Fetch and ListOffsets name follows retention as segments roll', async () => {
+    const dir = join(tempDir(), 'data')
+    Store.open(dir).createTopic('t', 1, 1, {'segment.bytes': 300, 'retention.bytes': 300})
+    const broker = await start(dir)
+    const c = await Client.open(broker.port)
+    const earliest = () =>
+      c.send(listOffsets, 5, {replicaId: -1, isolationLevel: 0, topics: [{name: 't', partitions: [{partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -2n}]}]}).response.then((r) => Number(r.topics[0].partitions[0].offset))
+    expect(await earliest()).toBe(0)
+    let answered = 0
+    for (let i = 0; i < 6; i++) answered = Number((await produceTo(c, 't', 0, buildBatch(records(2, 120))).response).responses[0].partitionResponses[0].logStartOffset)
+    const logStart = await earliest()
+    expect(logStart).toBeGreaterThan(0)
+    expect(answered).toBe(logStart)
+    expect(Number((await fetchFrom(c, 't', {offset: logStart}).response).responses[0].partitions[0].logStartOffset)).toBe(logStart)
+    c.close()
+  })
+
   test('a topic config changed while the broker runs applies from the next scan on', async () => {
     const dir = join(tempDir(), 'data')
     const store = Store.open(dir)
