@@ -99,3 +99,6 @@ export type {BrokerLog, LogLevel as BrokerLogLevel} from './core/broker/broker-l
 export {listRegistrations, isBrokerAlive} from './core/broker/registry.js'
 export type {BrokerRegistration, BrokerListing, LedPartition} from './core/broker/registry.js'
 export type {SupportedApi} from './core/broker/broker-context.js'
+
+// Streams: Kafka Streams' DSL and Processor API, and the TopologyTestDriver for tests.
+export * from './core/streams/index.js'
