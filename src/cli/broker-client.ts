@@ -79,7 +79,13 @@ export async function openBrokerClient(choice: BrokerChoice): Promise<KafkaClien
   } catch {
     return null
   }
-  const live = listRegistrations(dataDir).brokers.filter((b) => isBrokerAlive(b))
+  let live
+  try {
+    live = listRegistrations(dataDir).brokers.filter((b) => isBrokerAlive(b))
+  } catch {
+    // No usable data dir (a file, unreadable): the store reports that in its own words when it is opened.
+    return null
+  }
   if (live.length === 0) return null
   try {
     return await KafkaClient.connect({...options, bootstrap: live.map((b) => ({host: b.host, port: b.port}))})

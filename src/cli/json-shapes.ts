@@ -6,7 +6,7 @@
  * library's own types keep their shapes; this is the CLI's contract.
  */
 import type {TopicDescription, VerifyReport} from '../core/client/admin.js'
-import type {ConfigOverrides, LogConfig} from '../core/log/log-config.js'
+import {type ConfigOverrides, type LogConfig, parseConfigPairs} from '../core/log/log-config.js'
 import type {GroupSummary} from '../core/group/group-admin.js'
 import type {TopicMeta} from '../core/store/store.js'
 import type {RemoteTopicDescription} from '../core/client/wire-admin.js'
@@ -84,8 +84,22 @@ export function groupSummaryJson(g: GroupSummary): GroupSummaryJson {
 }
 
 /** A topic as a broker describes it (wire-admin.ts), in the file path's shape: what the protocol does not carry is null. */
-export function remoteTopicJson(d: RemoteTopicDescription): Omit<TopicJson, 'createdAt'> & {createdAt: null} {
-  return {topic: d.topic, id: d.id, partitionCount: d.partitions.length, replicationFactor: d.replicationFactor, config: d.config, createdAt: null}
+export function remoteTopicJson(d: RemoteTopicDescription): Omit<TopicJson, 'createdAt' | 'config'> & {config: Record<string, unknown>; createdAt: null} {
+  return {topic: d.topic, id: d.id, partitionCount: d.partitions.length, replicationFactor: d.replicationFactor, config: typedConfig(d.config), createdAt: null}
+}
+
+/** Config values as the file path types them (numbers for numeric settings); a setting logpipe does not know (a Kafka cluster's) stays a string. */
+function typedConfig(config: Record<string, string | null>): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(config)) {
+    if (v === null) continue
+    try {
+      Object.assign(out, parseConfigPairs([`${k}=${v}`]))
+    } catch {
+      out[k] = v
+    }
+  }
+  return out
 }
 
 export function remoteDescribeJson(d: RemoteTopicDescription) {
@@ -102,6 +116,6 @@ export function remoteDescribeJson(d: RemoteTopicDescription) {
       segments: null,
       bytes: null,
     })),
-    effectiveConfig: d.effectiveConfig,
+    effectiveConfig: typedConfig(d.effectiveConfig),
   }
 }

@@ -6,10 +6,11 @@
  * committed offsets and ListOffsets at the leaders for lag; DeleteGroups.
  * What only the files know (a member's pid, its current position) is null.
  */
-import {GroupNotEmptyError, LogpipeError, NotFoundError} from '../errors.js'
-import type {TopicPartition} from '../group/assignors.js'
+import {GroupNotEmptyError, LogpipeError, NotFoundError, UsageError} from '../errors.js'
+import {type TopicPartition, tpKey} from '../group/assignors.js'
 import {decodeAssignment} from '../group/consumer-protocol.js'
-import type {DescribedMember, GroupDescription, GroupState, GroupSummary, PartitionLag} from '../group/group-admin.js'
+import type {DescribedMember, GroupDescription, GroupState, GroupSummary, PartitionLag, ResetPlanRow, ResetSpec} from '../group/group-admin.js'
+import {offsetCommit} from '../wire/messages/08-offset-commit.js'
 import {ErrorCode, kafkaError} from '../wire/error-codes.js'
 import {listOffsets} from '../wire/messages/02-list-offsets.js'
 import {offsetFetch} from '../wire/messages/09-offset-fetch.js'
@@ -145,7 +146,12 @@ export class WireGroupAdmin {
   }
 
   /** Log end offsets by `topic\0partition`, from each leader. */
-  private async logEnds(tps: TopicPartition[]): Promise<Map<string, number>> {
+  private logEnds(tps: TopicPartition[]): Promise<Map<string, number>> {
+    return this.offsetsAt(tps, -1n)
+  }
+
+  /** ListOffsets at `timestamp` (-2 earliest, -1 latest) by `topic\0partition`, from each leader; -1 where no record is that late. */
+  private async offsetsAt(tps: TopicPartition[], timestamp: bigint): Promise<Map<string, number>> {
     const out = new Map<string, number>()
     const byLeader = new Map<number, TopicPartition[]>()
     for (const tp of tps) {
@@ -162,11 +168,118 @@ export class WireGroupAdmin {
       const {response} = await this.client.request(leader, listOffsets, () => ({
         replicaId: -1,
         isolationLevel: 0,
-        topics: [...topics].map(([name, ps]) => ({name, partitions: ps.map((p) => ({partitionIndex: p, timestamp: -1n}))})),
+        topics: [...topics].map(([name, ps]) => ({name, partitions: ps.map((p) => ({partitionIndex: p, timestamp}))})),
       }))
       for (const t of response.topics) for (const p of t.partitions) if (p.errorCode === ErrorCode.NONE) out.set(`${t.name}\0${p.partitionIndex}`, Number(p.offset))
     }
     return out
+  }
+
+  /** The partitions named by --topic T[:P,...] or --all-topics (those the group has offsets for). */
+  async resolvePartitions(group: string, topics: string[] | 'all'): Promise<TopicPartition[]> {
+    if (topics === 'all') {
+      const committed = await this.committedOffsets(group, await this.coordinator(group))
+      if (committed.size === 0) throw notFound(group)
+      return [...committed.keys()].map((k) => ({topic: k.split('\0')[0], partition: Number(k.split('\0')[1])}))
+    }
+    const out: TopicPartition[] = []
+    for (const spec of topics) {
+      const [topic, list] = spec.split(':', 2)
+      const t = (await this.client.metadata([topic])).topics.get(topic)
+      if (!t || t.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) throw new NotFoundError(`topic '${topic}' does not exist`, {hint: 'list topics with `logpipe topic list`'})
+      const n = t.partitions.length
+      if (list === undefined) {
+        for (let p = 0; p < n; p++) out.push({topic, partition: p})
+        continue
+      }
+      for (const item of list.split(',')) {
+        if (!/^\d+$/.test(item)) throw new UsageError(`--topic ${spec}: '${item}' is not a partition number`)
+        const p = Number(item)
+        if (p >= n) throw new UsageError(`--topic ${spec}: partition ${p} does not exist (topic '${topic}' has 0..${n - 1})`)
+        out.push({topic, partition: p})
+      }
+    }
+    return out
+  }
+
+  /** New offsets for the partitions, clamped to each log as the file path's planReset clamps, without changing anything. */
+  async planReset(group: string, partitions: TopicPartition[], spec: ResetSpec): Promise<ResetPlanRow[]> {
+    const committed = await this.committedOffsets(group, await this.coordinator(group))
+    const starts = await this.offsetsAt(partitions, -2n)
+    const ends = await this.offsetsAt(partitions, -1n)
+    const at = spec.kind === 'datetime' ? await this.offsetsAt(partitions, BigInt(spec.timestamp)) : null
+    return partitions.map((tp) => {
+      const key = `${tp.topic}\0${tp.partition}`
+      const start = starts.get(key) ?? 0
+      const end = ends.get(key) ?? 0
+      const current = committed.get(key) ?? null
+      let target: number
+      switch (spec.kind) {
+        case 'earliest':
+          target = start
+          break
+        case 'latest':
+          target = end
+          break
+        case 'current':
+          target = current ?? end
+          break
+        case 'offset':
+          target = spec.offset
+          break
+        case 'shift':
+          if (current === null) throw new LogpipeError(`${tpKey(tp)} has no committed offset to shift`, {hint: 'use --to-earliest, --to-latest or --to-offset for it'})
+          target = current + spec.by
+          break
+        case 'datetime': {
+          const o = at!.get(key) ?? -1
+          target = o < 0 ? end : o
+          break
+        }
+        case 'file': {
+          const v = spec.offsets.get(tpKey(tp))
+          if (v === undefined) throw new UsageError(`--from-file has no offset for ${tpKey(tp)}`)
+          target = v
+          break
+        }
+      }
+      const row: ResetPlanRow = {group, topic: tp.topic, partition: tp.partition, currentOffset: current, newOffset: target}
+      if (target > end) {
+        row.newOffset = end
+        row.note = `${target} is beyond the log end offset ${end}; using ${end}`
+      } else if (target < start) {
+        row.newOffset = start
+        row.note = `${target} is before the log start offset ${start}; using ${start}`
+      }
+      return row
+    })
+  }
+
+  /** Commits the plan with OffsetCommit as an admin (no generation, no member), refused while the group has members, as Kafka refuses. */
+  async executeReset(group: string, plan: ResetPlanRow[]): Promise<void> {
+    const d = await this.describeOne(group)
+    if (d.members.length > 0) {
+      throw new GroupNotEmptyError(`cannot reset offsets of group '${group}': broker ${d.coordinator} coordinates it with ${d.members.length} live member(s)`, {
+        hint: 'stop its consumers (they leave the group when they close), then try again',
+      })
+    }
+    const topics = new Map<string, Array<{partitionIndex: number; committedOffset: bigint; committedMetadata: null}>>()
+    for (const r of plan) topics.set(r.topic, [...(topics.get(r.topic) ?? []), {partitionIndex: r.partition, committedOffset: BigInt(r.newOffset), committedMetadata: null}])
+    const {response} = await this.client.request(d.coordinator, offsetCommit, () => ({
+      groupId: group,
+      generationIdOrMemberEpoch: -1,
+      memberId: '',
+      groupInstanceId: null,
+      topics: [...topics].map(([name, partitions]) => ({name, partitions})),
+    }))
+    for (const t of response.topics) {
+      for (const p of t.partitions) {
+        if (p.errorCode === ErrorCode.NON_EMPTY_GROUP || p.errorCode === ErrorCode.UNKNOWN_MEMBER_ID || p.errorCode === ErrorCode.ILLEGAL_GENERATION) {
+          throw new GroupNotEmptyError(`cannot reset offsets of group '${group}': it has live members`, {hint: 'stop its consumers, then try again'})
+        }
+        if (p.errorCode !== ErrorCode.NONE) throw kafkaError(p.errorCode, `OffsetCommit, group '${group}' topic '${t.name}' partition ${p.partitionIndex}`)
+      }
+    }
   }
 
   /** Deletes the group and its offsets; refused while it has members, as the file path refuses. */
