@@ -34,7 +34,7 @@ import type {Assignment} from '../client/consumer.js'
 import {GroupConsumer, type HandOnTracker} from '../client/group-consumer.js'
 import {encodeProgress, parseProgress} from './mirror-progress.js'
 import type {MirrorTarget} from './mirror-target.js'
-import {nextSequence, stampProducer} from './producer-stamp.js'
+import {nextSequence} from './producer-stamp.js'
 
 export const DEFAULT_MIRROR_GROUP = 'logpipe-mirror'
 const DEFAULT_BATCH_BYTES = 1_000_000
@@ -296,8 +296,7 @@ export class Mirror {
     const k = key(c.tp)
     const sequence = this.sequences.get(k) ?? 0
     const count = b.recordCount
-    const batch = b.seal(0)
-    stampProducer(batch, this.target.identity, sequence)
+    const batch = b.seal(0, undefined, {...this.target.identity, baseSequence: sequence})
     this.sequences.set(k, nextSequence(sequence, count))
     c.sealed.push({builder: b, batch, to: c.builtTo})
     c.builder = null
