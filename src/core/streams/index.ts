@@ -1,11 +1,11 @@
 /** Kafka Streams for logpipe: what the library exports (src/index.ts re-exports it). */
 export {StreamsBuilder} from './dsl/streams-builder.js'
-export type {KGroupedStream, KStream, KTable, Pairish, Predicate, TimeWindowedKStream, ValueMapper} from './dsl/interfaces.js'
+export type {KGroupedStream, KStream, KTable, Pairish, Predicate, TimeWindowedKStream, ValueJoiner, ValueMapper} from './dsl/interfaces.js'
 export {TimeWindow, TimeWindows, WindowedSerdes} from './dsl/windows.js'
 export type {Windowed} from './dsl/windows.js'
 export {WindowStore} from './state/window-store.js'
 export type {WindowBytesStoreSupplier} from './state/stores.js'
-export {Consumed, Grouped, KeyValue, Materialized, Named, Produced} from './dsl/options.js'
+export {Consumed, Grouped, Joined, KeyValue, Materialized, Named, Produced} from './dsl/options.js'
 export {Topology} from './topology.js'
 export type {StreamPartitioner, TimestampExtractor, TopicNameExtractor} from './topology.js'
 export {TopologyDescription} from './topology-description.js'

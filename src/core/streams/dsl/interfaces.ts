@@ -11,7 +11,7 @@ import type {Serde} from '../serdes.js'
 import type {Topology} from '../topology.js'
 import type {TopicNameExtractor} from '../topology-node.js'
 import type {ValueMapper} from './internals/kstream-stateless.js'
-import type {Grouped, KeyValue, Materialized, Named, Produced} from './options.js'
+import type {Grouped, Joined, KeyValue, Materialized, Named, Produced} from './options.js'
 import type {TimeWindows, Windowed} from './windows.js'
 
 export type {Predicate, ValueMapper} from './internals/kstream-stateless.js'
@@ -39,7 +39,13 @@ export interface KStream<K, V> {
   groupByKey(grouped?: Grouped<K, V>): KGroupedStream<K, V>
   groupBy<K2>(selector: (key: K, value: V) => K2, grouped?: Grouped<K2, V>): KGroupedStream<K2, V>
   toTable(...namedOrMaterialized: Array<Named | Materialized<K, V>>): KTable<K, V>
+  /** Joined with a table on the key; the joiner gets (streamValue, tableValue), or with the key when it declares three parameters. */
+  join<VT, VR>(table: KTable<K, VT>, joiner: ValueJoiner<K, V, VT, VR>, joined?: Joined<K, V, VT>): KStream<K, VR>
+  leftJoin<VT, VR>(table: KTable<K, VT>, joiner: ValueJoiner<K, V, VT | null, VR>, joined?: Joined<K, V, VT>): KStream<K, VR>
 }
+
+/** Kafka's ValueJoiner, or ValueJoinerWithKey (key last here, so (v1, v2) => ... ports as it is). */
+export type ValueJoiner<K, V1, V2, VR> = ((value1: V1, value2: V2) => VR) | ((value1: V1, value2: V2, key: K) => VR)
 
 export interface KTable<K, V> {
   readonly nodeName: string

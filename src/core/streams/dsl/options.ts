@@ -136,6 +136,25 @@ export class Materialized<K, V> {
   }
 }
 
+/** Serdes and a name for a join (Kafka's Joined): the key, the stream's value and the other side's value. */
+export class Joined<K, V, VO> {
+  private constructor(
+    readonly keySerde: Serde<K> | null,
+    readonly valueSerde: Serde<V> | null,
+    readonly otherValueSerde: Serde<VO> | null,
+    readonly name: string | null,
+  ) {}
+  static with<K, V, VO>(keySerde: Serde<K> | null, valueSerde: Serde<V> | null, otherValueSerde: Serde<VO> | null): Joined<K, V, VO> {
+    return new Joined(keySerde, valueSerde, otherValueSerde, null)
+  }
+  static as<K, V, VO>(name: string): Joined<K, V, VO> {
+    return new Joined<K, V, VO>(null, null, null, name)
+  }
+  withName(name: string): Joined<K, V, VO> {
+    return new Joined(this.keySerde, this.valueSerde, this.otherValueSerde, name)
+  }
+}
+
 /** Kafka's KeyValue: what map and flatMap return (KeyValue.pair(k, v)). */
 export class KeyValue<K, V> {
   constructor(readonly key: K, readonly value: V) {}

@@ -10,9 +10,10 @@ import type {ProcessorSupplier} from '../../processor.js'
 import type {Serde} from '../../serdes.js'
 import {TopologyError} from '../../streams-error.js'
 import type {TopicNameExtractor} from '../../topology-node.js'
-import type {DslContext, KGroupedStream, KStream, KTable, Pairish} from '../interfaces.js'
-import {Grouped, Materialized, Named, Produced} from '../options.js'
-import {tableSourceProcessor} from './ktable-processors.js'
+import type {DslContext, KGroupedStream, KStream, KTable, Pairish, ValueJoiner} from '../interfaces.js'
+import {Grouped, Joined, Materialized, Named, Produced} from '../options.js'
+import {streamTableJoinProcessor} from './kstream-ktable-join.js'
+import {nullKeyFilterProcessor, tableSourceProcessor} from './ktable-processors.js'
 import {
   filterProcessor,
   flatMapProcessor,
@@ -136,5 +137,41 @@ export class KStreamImpl<K, V> implements KStream<K, V> {
     this.builder.topology.addProcessor(name, tableSourceProcessor(storeName), this.nodeName)
     this.builder.addStore(storeName, keySerde, valueSerde, materialized as Materialized<unknown, unknown>, name)
     return this.builder.ktable<K, V>(name, keySerde, valueSerde, storeName)
+  }
+
+  join<VT, VR>(table: KTable<K, VT>, joiner: ValueJoiner<K, V, VT, VR>, joined: Joined<K, V, VT> = Joined.with<K, V, VT>(null, null, null)): KStream<K, VR> {
+    return this.joinTable(table, joiner as ValueJoiner<K, V, VT | null, VR>, joined, false)
+  }
+
+  leftJoin<VT, VR>(table: KTable<K, VT>, joiner: ValueJoiner<K, V, VT | null, VR>, joined: Joined<K, V, VT> = Joined.with<K, V, VT>(null, null, null)): KStream<K, VR> {
+    return this.joinTable(table, joiner, joined, true)
+  }
+
+  private joinTable<VT, VR>(table: KTable<K, VT>, joiner: ValueJoiner<K, V, VT | null, VR>, joined: Joined<K, V, VT>, left: boolean): KStream<K, VR> {
+    const store = table.queryableStoreName()
+    if (store === null) throw new TopologyError('join(): the table has no state store to look keys up in', {hint: "join a table read with builder.table(), an aggregation's result or toTable(); or mapValues/filter it with Materialized.as(name)"})
+    const name = joined.name ?? this.builder.newProcessorName('KSTREAM-JOIN-')
+    // A stream whose key may have changed meets the table in the table's partitioning: repartition it first.
+    const parent = this.repartitionRequired ? this.repartitionForJoin(joined.name ?? name, joined) : this.nodeName
+    const f = joiner.length >= 3 ? (joiner as (a: unknown, b: unknown, k: unknown) => unknown) : (a: unknown, b: unknown) => (joiner as (a: unknown, b: unknown) => unknown)(a, b)
+    this.builder.topology.addProcessor(name, streamTableJoinProcessor(store, f, left), parent)
+    this.builder.topology.connectProcessorAndStateStores(name, store)
+    return this.builder.kstream<K, VR>(name, this.keySerde ?? joined.keySerde, null, false)
+  }
+
+  private repartitionForJoin(prefix: string, joined: Joined<K, V, unknown>): string {
+    const topic = `${prefix}-repartition`
+    const b = this.builder
+    const t = b.topology
+    const filter = `${topic}-filter`
+    const sink = `${topic}-sink`
+    const source = `${topic}-source`
+    const keySerializer = (joined.keySerde ?? this.keySerde ?? undefined) as Serde<unknown> | undefined
+    const valueSerializer = (joined.valueSerde ?? this.valueSerde ?? undefined) as Serde<unknown> | undefined
+    t.addProcessor(filter, nullKeyFilterProcessor(), this.nodeName)
+    t.addSink(sink, topic, {keySerializer, valueSerializer}, filter)
+    t.addSource(source, topic, {keyDeserializer: keySerializer, valueDeserializer: valueSerializer})
+    t.internalTopics.add(topic)
+    return source
   }
 }
