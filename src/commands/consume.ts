@@ -117,7 +117,8 @@ kafka-console-consumer's --topic, --include REGEX, --from-beginning, --max-messa
     const partitions = f.partition?.map((p) => parseIntFlag('-p/--partition', p, 0))
     const format = this.formatter()
     // A group joins through the data dir's live broker as before (group-consumer.ts); everything else may go through a broker here.
-    const explicit = f['bootstrap-server'] ?? x.bootstrapServers ?? (process.env.LOGPIPE_BOOTSTRAP_SERVERS || undefined)
+    // $LOGPIPE_BOOTSTRAP_SERVERS set for every command does not stop a group from working as it does today.
+    const explicit = f['bootstrap-server'] ?? x.bootstrapServers
     if (group !== undefined && explicit !== undefined) {
       throw new UsageError('-g with --bootstrap-server is not supported yet', {hint: 'consume -g joins through the live broker of the data directory'})
     }

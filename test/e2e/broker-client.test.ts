@@ -85,6 +85,20 @@ describe('produce and consume through a broker', () => {
     expect(String(all.stdout)).toBe('a\nb\nc\n')
   })
 
+  test('a broker killed without deregistering is taken for gone: the commands use the files at once', async () => {
+    const c = cli()
+    expectOk(await c.run(['topic', 'create', 'gone']))
+    const broker = await startBroker(c.env)
+    expectOk(await c.run(['produce', 'gone'], {input: 'before\n'}))
+    broker.proc.kill('SIGKILL')
+    await broker.proc
+    // brokers/0.json is still there; its pid is not.
+    const p = await c.run(['produce', 'gone', '--json'], {input: 'after\n', timeout: 30_000})
+    expect(p.exitCode, String(p.stderr)).toBe(0)
+    expect(String(p.stdout)).toBe('{"topic":"gone","partition":0,"offset":1}\n')
+    expect(String((await c.run(['consume', 'gone', '-e'])).stdout)).toBe('before\nafter\n')
+  })
+
   test('consume through a broker follows the log: a record produced later arrives, -o end starts after what is there', async () => {
     const c = cli()
     expect((await c.run(['produce', 'live', '--create', '-q'], {input: 'old\n'})).exitCode).toBe(0)
@@ -114,6 +128,7 @@ describe('produce and consume through a broker', () => {
     }
     const env = await c.run(['produce', 't'], {input: 'x\n', env: {...c.env, LOGPIPE_BOOTSTRAP_SERVERS: `127.0.0.1:${port}`}})
     expectCleanError(env, EXIT.RUNTIME, /cannot reach/)
+    expectCleanError(await c.run(['consume', 't', '-g', 'g', '--bootstrap-server', `127.0.0.1:${port}`]), EXIT.USAGE, /-g with --bootstrap-server is not supported yet/)
     const bad = await c.run(['produce', 't', '--bootstrap-server', 'localhost'], {input: 'x\n'})
     expectCleanError(bad, EXIT.USAGE, /--bootstrap-server: 'localhost' is not HOST:PORT/)
   })
