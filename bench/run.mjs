@@ -5,7 +5,7 @@
 // limit, bench/baseline-*.mjs) and Redis Streams — and writes BENCHMARKS.md.
 //
 //   node bench/run.mjs [SECTION...]     sections: produce consume redis multi
-//                                       latency rss startup perf codecs exec keyed many formats
+//                                       latency rss startup perf codecs exec keyed many formats broker
 //                                       (default: all; startup: each command of issue 9 point 6 against `node -e 0`)
 // Environment:
 //   BENCH_RECORDS          records of the throughput runs (5000000)
@@ -23,6 +23,7 @@
 //   BENCH_CODEC_RECORDS    records of the codec runs (min(BENCH_RECORDS, 2000000))
 //   BENCH_EXEC_RECORDS     records of the --exec-stream runs (min(BENCH_RECORDS, 1000000))
 //   BENCH_JSON_INPUT_RECORDS  lines of the --input json runs (min(BENCH_RECORDS, 1000000)); -f and --json read the BENCH_RECORDS of consume
+//   BENCH_BROKER_RECORDS   records of the kcat -P / -C runs through a broker (min(BENCH_RECORDS, 1000000))
 //   BENCH_OUT              the report (BENCHMARKS.md in the project root)
 import {execFileSync} from 'node:child_process'
 import {closeSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync} from 'node:fs'
@@ -33,6 +34,7 @@ import {
   cpuBusySeconds, gateStats, median, quietGate, removeDir, run, snapshotBuild, syncDisks, table, tempDir, writeInput,
 } from './lib.mjs'
 import {runLatency} from './latency.mjs'
+import {holdConnections, runBrokerLatency, startBroker} from './broker.mjs'
 import {ensureRedis, ingest, readBack, redisCli, startRedis, writeXaddProtocol} from './redis.mjs'
 
 const env = process.env
@@ -46,7 +48,7 @@ const LAT_RATE = Number(env.BENCH_LATENCY_RATE ?? 2000)
 const LAT_COUNT = Number(env.BENCH_LATENCY_COUNT ?? 10_000)
 const RSS_SIZES = (env.BENCH_RSS_SIZES ?? '1000000,10000000').split(',').map(Number)
 const STARTUP_PER_RUN = 10
-const ALL = ['produce', 'consume', 'redis', 'multi', 'latency', 'rss', 'startup', 'perf', 'codecs', 'exec', 'keyed', 'many', 'formats']
+const ALL = ['produce', 'consume', 'redis', 'multi', 'latency', 'rss', 'startup', 'perf', 'codecs', 'exec', 'keyed', 'many', 'formats', 'broker']
 const CODECS = ['none', 'gzip', 'snappy', 'lz4', 'zstd']
 const CODEC_N = Math.min(N, Number(env.BENCH_CODEC_RECORDS ?? 2_000_000))
 const EXEC_N = Math.min(N, Number(env.BENCH_EXEC_RECORDS ?? 1_000_000))
@@ -758,6 +760,110 @@ if (want('codecs')) {
   })
 }
 
+
+// ------------------------------------------------- a broker and kcat (issue 10, Performance)
+
+const BROKER_N = Math.min(N, Number(env.BENCH_BROKER_RECORDS ?? 1_000_000))
+const BROKER_RSS_PARTITIONS = 100
+const BROKER_RSS_CONNECTIONS = 50
+const BROKER_RSS_RECORDS = 100_000
+
+if (want('broker')) {
+  await guard('broker: kcat -P / -C', async () => {
+    let bin = input
+    if (BROKER_N !== N) {
+      bin = join(work, 'broker-input.txt')
+      writeInput(bin, BROKER_N)
+    }
+    const binHash = BROKER_N === N ? inputHash : await hashFile(bin)
+    const rs = {brokerFileProduce: [], brokerKcatP: [], brokerKcatC: [], brokerFileConsume: []}
+    const brokerCpu = {produce: [], consume: []}
+    for (let i = 0; i < RUNS; i++) {
+      // The file path, next to the broker runs so they share the machine's conditions.
+      const f = tempDir()
+      await lp(f, ['topic', 'create', 'b'])
+      rs.brokerFileProduce.push(await logpipe(f, ['produce', 'b'], {stdin: bin, sync: true}))
+      rs.brokerFileConsume.push(await logpipe(f, ['consume', 'b', '-e'], {stdout: '/dev/null'}))
+      removeDir(f)
+
+      const d = tempDir()
+      await lp(d, ['topic', 'create', 'b'])
+      const broker = await startBroker(d)
+      try {
+        const c0 = broker.cpu()
+        rs.brokerKcatP.push(await run('kcat', ['-P', '-b', broker.address, '-t', 'b'], {stdin: bin, sync: true}))
+        const c1 = broker.cpu()
+        rs.brokerKcatC.push(await run('kcat', ['-C', '-b', broker.address, '-t', 'b', '-o', 'beginning', '-e', '-q'], {stdout: '/dev/null'}))
+        const c2 = broker.cpu()
+        brokerCpu.produce.push(c1 - c0)
+        brokerCpu.consume.push(c2 - c1)
+        if (i === 0) {
+          // Checked, untimed: kcat reads back through the broker exactly what kcat sent.
+          const back = await hashOutput('kcat', ['-C', '-b', broker.address, '-t', 'b', '-o', 'beginning', '-e', '-q'])
+          R.brokerCheck = back.sha256 === binHash.sha256
+          if (!R.brokerCheck) throw new Error('kcat -C through the broker did not return what kcat -P sent')
+        }
+      } finally {
+        await broker.stop()
+      }
+      if (i === 0) {
+        const end = await logEnd(d, 'b')
+        if (end !== BROKER_N) throw new Error(`log end offset ${end} after kcat -P, expected ${BROKER_N}`)
+      }
+      removeDir(d)
+      for (const [k, label] of [['brokerFileProduce', 'logpipe produce b < input'], ['brokerKcatP', 'kcat -P -b BROKER -t b < input'], ['brokerKcatC', 'kcat -C -b BROKER -t b -e > /dev/null'], ['brokerFileConsume', 'logpipe consume b -e > /dev/null']]) {
+        runLog(label, BROKER_N, rs[k][i], i, RUNS)
+      }
+      log(`broker CPU run ${i + 1}/${RUNS}: ${fmt((brokerCpu.produce[i] / BROKER_N) * 1e6, 2)} µs per record produced, ${fmt((brokerCpu.consume[i] / BROKER_N) * 1e6, 2)} µs per record fetched`)
+    }
+    summarize('brokerFileProduce', 'logpipe produce b < input (files, next to the broker runs)', BROKER_N, rs.brokerFileProduce)
+    summarize('brokerKcatP', 'kcat -P -b BROKER -t b < input', BROKER_N, rs.brokerKcatP)
+    summarize('brokerKcatC', 'kcat -C -b BROKER -t b -o beginning -e > /dev/null', BROKER_N, rs.brokerKcatC)
+    summarize('brokerFileConsume', 'logpipe consume b -e > /dev/null (files, next to the broker runs)', BROKER_N, rs.brokerFileConsume)
+    R.brokerCpuPerRecord = {produceUs: (median(brokerCpu.produce) / BROKER_N) * 1e6, consumeUs: (median(brokerCpu.consume) / BROKER_N) * 1e6}
+    if (bin !== input) rmSync(bin, {force: true})
+  })
+
+  await guard('broker: latency', async () => {
+    const rs = []
+    for (let i = 0; i < RUNS; i++) {
+      await quietGate()
+      const r = await runBrokerLatency({rate: 10_000, count: 10_000})
+      if (r.received < r.sent) notes.push(`broker latency run ${i + 1}: only ${r.received} of ${r.sent} records arrived within 30 s.`)
+      log(`broker latency at 10,000/s run ${i + 1}/${RUNS}: p50 ${fmtMs(r.p50)} ms, p99 ${fmtMs(r.p99)} ms, max ${fmtMs(r.max)} ms (${r.received}/${r.sent}, ${fmt(r.achievedRate, 0)}/s, broker ${fmt(r.brokerCores, 2)} cores, other work ${fmt(r.otherCores, 2)} cores)`)
+      rs.push(r)
+    }
+    R.brokerLatency = {runs: rs, p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)), max: median(rs.map((r) => r.max))}
+  })
+
+  await guard('broker: RSS with 100 partitions and 50 connections', async () => {
+    const rs = []
+    const keyedFile = join(work, 'broker-rss.txt')
+    let text = ''
+    for (let i = 0; i < BROKER_RSS_RECORDS; i++) text += `k${i}:${i} `.padEnd(RECORD_SIZE - 1, 'x') + '\n'
+    writeFileSync(keyedFile, text)
+    for (let i = 0; i < RSS_RUNS; i++) {
+      const d = tempDir()
+      await lp(d, ['topic', 'create', 'rss', '--partitions', String(BROKER_RSS_PARTITIONS)])
+      await lp(d, ['produce', 'rss', '-K:'], {stdin: keyedFile})
+      const broker = await startBroker(d)
+      try {
+        const idle = broker.rss()
+        const held = await holdConnections(broker.address, 'rss', BROKER_RSS_PARTITIONS, BROKER_RSS_RECORDS, BROKER_RSS_CONNECTIONS)
+        const busy = broker.rss()
+        held.close()
+        rs.push({idleKB: idle.rssKB, rssKB: busy.rssKB, peakKB: busy.peakKB})
+        log(`broker RSS run ${i + 1}/${RSS_RUNS}: ${fmtMB(idle.rssKB)} MB idle, ${fmtMB(busy.rssKB)} MB with ${BROKER_RSS_CONNECTIONS} connections caught up, peak ${fmtMB(busy.peakKB)} MB`)
+      } finally {
+        await broker.stop()
+      }
+      removeDir(d)
+    }
+    rmSync(keyedFile, {force: true})
+    R.brokerRss = {runs: rs, idleKB: median(rs.map((r) => r.idleKB)), rssKB: median(rs.map((r) => r.rssKB)), peakKB: median(rs.map((r) => r.peakKB))}
+  })
+}
+
 if (store) removeDir(store)
 removeDir(work)
 const load1 = loadavg()
@@ -831,6 +937,18 @@ const execStreamCell = rate('execStream') === null ? 'n/a'
     `${na(rate('execPerRecord') ? rate('execStream') / rate('execPerRecord') : null, (v) => `${fmtInt(v)}×`)} the rate of --exec per record, ${na(rate('execPerRecord'), fmtInt)}/s)`
 target('consume --exec-stream cat, records/s', execStreamCell, '>= 200,000', rate('execStream') === null ? null : rate('execStream') >= 200_000,
   cpuNote(na(cpuRate('execStream'), fmtInt), cpuRate('execStream') >= 200_000))
+const kcatP = rate('brokerKcatP')
+const kcatC = rate('brokerKcatC')
+// By CPU: the rate the busier of kcat and the broker would allow with a core each (they run in parallel).
+const cpuBound = (k, brokerUs) => (R[k]?.cpuS && brokerUs ? 1e6 / Math.max((R[k].cpuS / R[k].records) * 1e6, brokerUs) : null)
+const kcatPcpu = cpuBound('brokerKcatP', R.brokerCpuPerRecord?.produceUs)
+const kcatCcpu = cpuBound('brokerKcatC', R.brokerCpuPerRecord?.consumeUs)
+target('kcat -P through a broker, records/s (issue 10)', na(kcatP, fmtInt), '>= 1,000,000', kcatP === null ? null : kcatP >= 1_000_000, cpuNote(na(kcatPcpu, fmtInt), kcatPcpu >= 1_000_000))
+target('kcat -P through a broker / logpipe produce on the files, time', rx(timeRatio('brokerKcatP', 'brokerFileProduce')), '<= 2×', timeRatio('brokerKcatP', 'brokerFileProduce') === null ? null : timeRatio('brokerKcatP', 'brokerFileProduce') <= 2)
+target('kcat -C -e through a broker, records/s (issue 10)', na(kcatC, fmtInt), '>= 1,000,000', kcatC === null ? null : kcatC >= 1_000_000, cpuNote(na(kcatCcpu, fmtInt), kcatCcpu >= 1_000_000))
+target('kcat -C -e through a broker / logpipe consume -e on the files, time', rx(timeRatio('brokerKcatC', 'brokerFileConsume')), '<= 2×', timeRatio('brokerKcatC', 'brokerFileConsume') === null ? null : timeRatio('brokerKcatC', 'brokerFileConsume') <= 2)
+target('produce-to-fetch through a broker at 10,000 records/s, kcat defaults, p99', na(R.brokerLatency?.p99, (v) => `${fmtMs(v)} ms (p50 ${fmtMs(R.brokerLatency.p50)} ms)`), '< 10 ms', R.brokerLatency ? R.brokerLatency.p99 < 10 : null)
+target(`broker RSS, ${BROKER_RSS_PARTITIONS} partitions, ${BROKER_RSS_CONNECTIONS} connections`, na(R.brokerRss?.peakKB, (v) => `${fmtMB(v)} MB peak`), '< 200 MB', R.brokerRss ? R.brokerRss.peakKB < 200 * 1024 : null)
 for (const [key, label] of STARTUP_CASES.slice(1)) {
   const ratio = R.startup ? R.startup[key].ratio : null
   target(`start-up: ${label} / \`node -e 0\``, rx(ratio), '< 2×', ratio === null ? null : ratio < 2)
@@ -1029,6 +1147,32 @@ if (R.codecs && R.codecProduce_none && R.codecConsume_none) {
     fmtInt(R.codecs[c].logBytes),
     `${((R.codecs[c].logBytes / (CODEC_N * RECORD_SIZE)) * 100).toFixed(1)}%`,
   ])))
+} else p('Not measured in this run.')
+p()
+p('## Broker (issue 10)')
+p()
+if (R.brokerKcatP || R.brokerLatency || R.brokerRss) {
+  p(`A \`logpipe broker start\` on a fresh data dir (topic \`b\`, 1 partition), kcat ${'1.7.1'} (librdkafka 2.0.2) with its defaults against it; each run also produces and consumes the same ${fmtInt(BROKER_N)} records on the files with logpipe, so the ratios compare runs made under the same conditions. Broker CPU is the broker process's user+sys time (from /proc) during each kcat run, divided by the records. Checked, untimed: the log holds ${fmtInt(BROKER_N)} records after kcat -P, and kcat -C returns the input byte for byte (${R.brokerCheck === undefined ? 'not run' : R.brokerCheck ? 'yes' : '**no**'}).`)
+  p()
+  const bRow = (k, what) => (R[k] ? [what, R[k].label, fmtInt(R[k].rate), fmt(R[k].ms / 1000, 3), na(R[k].cpuS, (v) => fmt(v, 2)), R[k].runs.map((r) => fmt(r.ms / 1000, 3)).join(', ')] : null)
+  p(table(['what', 'command', 'records/s', 'median s', 'CPU s of the command', 'runs (s)'], [
+    bRow('brokerKcatP', 'produce through a broker'),
+    bRow('brokerFileProduce', 'produce on the files'),
+    bRow('brokerKcatC', 'consume through a broker'),
+    bRow('brokerFileConsume', 'consume on the files'),
+  ].filter(Boolean)))
+  p()
+  if (R.brokerCpuPerRecord) {
+    p(`Broker CPU per record: ${fmt(R.brokerCpuPerRecord.produceUs, 2)} µs produced (kcat -P), ${fmt(R.brokerCpuPerRecord.consumeUs, 2)} µs fetched (kcat -C), medians; kcat's own: ${na(R.brokerKcatP?.cpuS, (v) => fmt((v / BROKER_N) * 1e6, 2))} µs and ${na(R.brokerKcatC?.cpuS, (v) => fmt((v / BROKER_N) * 1e6, 2))} µs. With a core each, the busier of kcat and the broker would allow ${na(kcatPcpu, fmtInt)} and ${na(kcatCcpu, fmtInt)} records/s. Wall time far above the sum of both CPU times means they waited for the CPU (see "other work").`)
+  }
+  if (R.brokerLatency) {
+    p()
+    p(`Latency: kcat -P reads lines the bench writes into its stdin at 10,000 records/s (10,000 per run after a warm-up), each stamped with its send time; \`kcat -C -o end -u\` follows the topic through the same broker; receive − send per record on the bench's clock. p50 ${fmtMs(R.brokerLatency.p50)} ms, p99 ${fmtMs(R.brokerLatency.p99)} ms, max ${fmtMs(R.brokerLatency.max)} ms (medians of ${R.brokerLatency.runs.length} runs; broker CPU ${R.brokerLatency.runs.map((r) => fmt(r.brokerCores, 2)).join(', ')} cores). librdkafka's linger.ms (5 ms) is in these figures.`)
+  }
+  if (R.brokerRss) {
+    p()
+    p(`Memory: a broker leading a topic of ${BROKER_RSS_PARTITIONS} partitions (${fmtInt(BROKER_RSS_RECORDS)} keyed records), ${BROKER_RSS_CONNECTIONS} connections each fetching every partition from offset 0 to its end (Fetch v11, 1 MiB per partition and response), then long-polling: ${fmtMB(R.brokerRss.idleKB)} MB before they connect, ${fmtMB(R.brokerRss.rssKB)} MB after, peak (VmHWM) ${fmtMB(R.brokerRss.peakKB)} MB.`)
+  }
 } else p('Not measured in this run.')
 p()
 p('## Start-up')

@@ -34,6 +34,7 @@ const LAYERS: Record<string, number> = {
   'core/streams/runtime': 58,
   'core/streams/dsl': 57,
   'core/streams': 55,
+  'core/mirror': 54,
   'core/client': 50,
   'core/broker/broker.ts': 48,
   'core/wire/api': 46,

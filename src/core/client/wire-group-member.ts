@@ -195,14 +195,14 @@ export class WireGroupMember implements GroupMembership {
     this.synced = false
   }
 
-  async commit(tp: TopicPartition, offset: number): Promise<CommitOutcome> {
+  async commit(tp: TopicPartition, offset: number, metadata?: string): Promise<CommitOutcome> {
     if (!this.owned.some((o) => o.topic === tp.topic && o.partition === tp.partition)) return 'fenced'
     const c = await this.conn()
     const r = await c.request(offsetCommit, 2, {
       groupId: this.group,
       generationIdOrMemberEpoch: this.generationId,
       memberId: this.memberId,
-      topics: [{name: tp.topic, partitions: [{partitionIndex: tp.partition, committedOffset: BigInt(offset), committedMetadata: null}]}],
+      topics: [{name: tp.topic, partitions: [{partitionIndex: tp.partition, committedOffset: BigInt(offset), committedMetadata: metadata ?? null}]}],
     })
     return r.topics[0]?.partitions[0]?.errorCode === ErrorCode.NONE ? 'committed' : 'fenced'
   }
