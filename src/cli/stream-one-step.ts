@@ -47,10 +47,11 @@ export function oneStepStatics(op: OneStepOp) {
   }
 }
 
-/** What the four commands run; each sets `op` and its statics from oneStepStatics. */
+/** What the four commands run; oneStepCommandClass gives each its `op` and statics. */
 export abstract class StreamOneStepCommand extends LogpipeCommand<typeof StreamOneStepCommand> {
   static override enableJsonFlag = false
-  protected abstract readonly op: OneStepOp
+  /** Set by oneStepCommandClass. */
+  protected readonly op!: OneStepOp
 
   protected override createsStore(): boolean {
     return true
@@ -80,5 +81,19 @@ export abstract class StreamOneStepCommand extends LogpipeCommand<typeof StreamO
       await streams.close()
     }
     if (streams.error) throw streams.error
+  }
+}
+
+/** The command class of `stream OP`: its statics from oneStepStatics, its run from StreamOneStepCommand. */
+export function oneStepCommandClass(op: OneStepOp): typeof StreamOneStepCommand {
+  const s = oneStepStatics(op)
+  return class extends StreamOneStepCommand {
+    static override usage = s.usage
+    static override summary = s.summary
+    static override description = s.description
+    static override examples = s.examples
+    static override args = s.args
+    static override flags = s.flags
+    protected override readonly op = op
   }
 }

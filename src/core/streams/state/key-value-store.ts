@@ -11,8 +11,8 @@
  * value, `getWithTimestamp` both.
  */
 import {type Serde} from '../serdes.js'
-import {StreamsError} from '../streams-error.js'
-import type {StateStore, StoreBuilder} from './state-store.js'
+import {SerializedStore} from './serialized-store.js'
+import type {StoreBuilder} from './state-store.js'
 
 export interface KeyValue<K, V> {
   key: K
@@ -22,16 +22,6 @@ export interface KeyValue<K, V> {
 export interface ValueAndTimestamp<V> {
   value: V
   timestamp: number
-}
-
-/** What a store needs from the task that opens it. */
-export interface StoreInit {
-  defaultKeySerde: Serde<unknown>
-  defaultValueSerde: Serde<unknown>
-  /** Sends a change to the store's changelog (absent when logging is off). */
-  changelog?: (key: Buffer, value: Buffer | null, timestamp: number) => void
-  /** The timestamp a write without one gets: the current record's. */
-  timestamp: () => number
 }
 
 interface Entry {
@@ -81,52 +71,12 @@ export class InMemoryBytesStore {
   }
 }
 
-export class KeyValueStore<K, V> implements StateStore {
-  readonly name: string
+export class KeyValueStore<K, V> extends SerializedStore<K, V> {
   private readonly bytes: InMemoryBytesStore
-  private keySerde: Serde<K> | null
-  private valueSerde: Serde<V> | null
-  private changelog?: StoreInit['changelog']
-  private now: () => number = () => 0
-  private open = false
-  /** The topic name serdes are told (Kafka passes the changelog topic). */
-  private topic: string
 
   constructor(name: string, bytes: InMemoryBytesStore, keySerde: Serde<K> | null, valueSerde: Serde<V> | null) {
-    this.name = name
+    super(name, keySerde, valueSerde)
     this.bytes = bytes
-    this.keySerde = keySerde
-    this.valueSerde = valueSerde
-    this.topic = name
-  }
-
-  init(init: StoreInit, changelogTopic: string): void {
-    this.keySerde ??= init.defaultKeySerde as Serde<K>
-    this.valueSerde ??= init.defaultValueSerde as Serde<V>
-    this.changelog = init.changelog
-    this.now = init.timestamp
-    this.topic = changelogTopic
-    this.open = true
-  }
-
-  isOpen(): boolean {
-    return this.open
-  }
-
-  flush(): void {}
-
-  close(): void {
-    this.open = false
-  }
-
-  private keyBytes(key: K): Buffer {
-    if (key === null || key === undefined) throw new StreamsError(`store ${this.name}: a key may not be null`)
-    this.checkOpen()
-    return this.keySerde!.serialize(this.topic, key)!
-  }
-
-  private checkOpen(): void {
-    if (!this.open) throw new StreamsError(`store ${this.name} is not open`, {hint: 'stores are open between a processor\'s init and close'})
   }
 
   get(key: K): V | null {

@@ -5,6 +5,18 @@
  * serdes. `StoreBuilder` makes a fresh store per task and says whether it
  * is logged to a changelog topic.
  */
+import type {Serde} from '../serdes.js'
+
+/** What a store needs from the task that opens it. */
+export interface StoreInit {
+  defaultKeySerde: Serde<unknown>
+  defaultValueSerde: Serde<unknown>
+  /** Sends a change to the store's changelog (absent when logging is off). */
+  changelog?: (key: Buffer, value: Buffer | null, timestamp: number) => void
+  /** The timestamp a write without one gets: the current record's. */
+  timestamp: () => number
+}
+
 export interface StateStore {
   readonly name: string
   flush(): void

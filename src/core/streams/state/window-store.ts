@@ -6,9 +6,9 @@
  * (8 bytes) and a sequence number (4 bytes, 0: no duplicates kept).
  */
 import type {Serde} from '../serdes.js'
-import {StreamsError} from '../streams-error.js'
-import {InMemoryBytesStore, type StoreInit} from './key-value-store.js'
-import type {StateStore, StoreBuilder} from './state-store.js'
+import {InMemoryBytesStore} from './key-value-store.js'
+import {SerializedStore} from './serialized-store.js'
+import type {StoreBuilder} from './state-store.js'
 
 const SUFFIX = 12
 
@@ -24,52 +24,17 @@ function splitKey(k: Buffer): {key: Buffer; start: number} {
   return {key: k.subarray(0, k.length - SUFFIX), start: Number(k.readBigInt64BE(k.length - SUFFIX))}
 }
 
-export class WindowStore<K, V> implements StateStore {
-  readonly name: string
+export class WindowStore<K, V> extends SerializedStore<K, V> {
   readonly retentionMs: number
   readonly windowSizeMs: number
   private readonly bytes = new InMemoryBytesStore()
-  private keySerde: Serde<K> | null
-  private valueSerde: Serde<V> | null
-  private changelog?: StoreInit['changelog']
-  private now: () => number = () => 0
-  private topic: string
-  private open = false
   /** The largest window start put: what retention is counted back from. */
   private observed = -1
 
   constructor(name: string, retentionMs: number, windowSizeMs: number, keySerde: Serde<K> | null, valueSerde: Serde<V> | null) {
-    this.name = name
+    super(name, keySerde, valueSerde)
     this.retentionMs = retentionMs
     this.windowSizeMs = windowSizeMs
-    this.keySerde = keySerde
-    this.valueSerde = valueSerde
-    this.topic = name
-  }
-
-  init(init: StoreInit, changelogTopic: string): void {
-    this.keySerde ??= init.defaultKeySerde as Serde<K>
-    this.valueSerde ??= init.defaultValueSerde as Serde<V>
-    this.changelog = init.changelog
-    this.now = init.timestamp
-    this.topic = changelogTopic
-    this.open = true
-  }
-
-  isOpen(): boolean {
-    return this.open
-  }
-
-  flush(): void {}
-
-  close(): void {
-    this.open = false
-  }
-
-  private keyBytes(key: K): Buffer {
-    if (!this.open) throw new StreamsError(`store ${this.name} is not open`)
-    if (key === null || key === undefined) throw new StreamsError(`store ${this.name}: a key may not be null`)
-    return this.keySerde!.serialize(this.topic, key)!
   }
 
   /** A null value deletes the window's entry. */

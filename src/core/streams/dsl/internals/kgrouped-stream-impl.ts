@@ -44,21 +44,29 @@ export class KGroupedStreamImpl<K, V> implements KGroupedStream<K, V> {
   }
 
   private aggregateWith<VA>(_op: string, args: AggregateArgs<K, VA>, defaultValueSerde: Serde<VA> | null, initializer: (() => unknown) | null, aggregator: (k: unknown, v: unknown, agg: unknown) => unknown): KTable<K, VA> {
-    const named = args.find((a): a is Named => a instanceof Named)
-    const materialized = (args.find((a) => a instanceof Materialized) as Materialized<K, VA> | undefined) ?? Materialized.with<K, VA>(null, null)
-    // Kafka's order of counter use: the store's name, then the processor's, then the repartition's three.
-    const storeName = materialized.storeName ?? this.builder.newStoreName('KSTREAM-AGGREGATE-')
-    const keySerde = materialized.keySerde ?? this.keySerde
-    const valueSerde = materialized.valueSerde ?? defaultValueSerde
-    const name = named?.name ?? this.builder.newProcessorName('KSTREAM-AGGREGATE-')
-    const parent = this.repartitionRequired ? this.repartition(this.repartitionName ?? storeName) : this.nodeName
-    this.builder.topology.addProcessor(name, aggregateProcessor(storeName, initializer, aggregator), parent)
-    this.builder.addStore(storeName, keySerde as Serde<unknown> | null, valueSerde as Serde<unknown> | null, materialized as Materialized<unknown, unknown>, name)
-    return this.builder.ktable<K, VA>(name, keySerde, valueSerde, storeName)
+    const a = this.aggregationNodes(args, defaultValueSerde)
+    this.builder.topology.addProcessor(a.name, aggregateProcessor(a.storeName, initializer, aggregator), a.parent)
+    this.builder.addStore(a.storeName, a.keySerde as Serde<unknown> | null, a.valueSerde as Serde<unknown> | null, a.materialized as Materialized<unknown, unknown>, a.name)
+    return this.builder.ktable<K, VA>(a.name, a.keySerde, a.valueSerde, a.storeName)
   }
 
   /** The windowed form of aggregateWith (TimeWindowedKStreamImpl's). @internal */
   windowedAggregate<VA>(windows: TimeWindows, args: AggregateArgs<K, VA>, defaultValueSerde: Serde<VA> | null, initializer: (() => unknown) | null, aggregator: (k: unknown, v: unknown, agg: unknown) => unknown): KTable<Windowed<K>, VA> {
+    const a = this.aggregationNodes(args, defaultValueSerde)
+    // Kafka's default retention: the window and its grace; a longer one keeps closed windows queryable.
+    const retentionMs = Math.max(a.materialized.retentionMs ?? 0, windows.sizeMs + windows.gracePeriodMs())
+    this.builder.topology.addProcessor(a.name, windowAggregateProcessor(a.storeName, windows, initializer, aggregator, this.dropped), a.parent)
+    this.builder.addStore(a.storeName, a.keySerde as Serde<unknown> | null, a.valueSerde as Serde<unknown> | null, a.materialized as Materialized<unknown, unknown>, a.name, {retentionMs, sizeMs: windows.sizeMs})
+    const windowedKeySerde = a.keySerde === null ? null : WindowedSerdes.timeWindowedSerdeFrom(a.keySerde, windows.sizeMs)
+    return this.builder.ktable<Windowed<K>, VA>(a.name, windowedKeySerde, a.valueSerde, a.storeName)
+  }
+
+  /**
+   * The names and serdes of an aggregation, with Kafka's order of counter
+   * use: the store's name, then the processor's, then the repartition's
+   * three (whose source is the aggregation's parent).
+   */
+  private aggregationNodes<VA>(args: AggregateArgs<K, VA>, defaultValueSerde: Serde<VA> | null) {
     const named = args.find((a): a is Named => a instanceof Named)
     const materialized = (args.find((a) => a instanceof Materialized) as Materialized<K, VA> | undefined) ?? Materialized.with<K, VA>(null, null)
     const storeName = materialized.storeName ?? this.builder.newStoreName('KSTREAM-AGGREGATE-')
@@ -66,12 +74,7 @@ export class KGroupedStreamImpl<K, V> implements KGroupedStream<K, V> {
     const valueSerde = materialized.valueSerde ?? defaultValueSerde
     const name = named?.name ?? this.builder.newProcessorName('KSTREAM-AGGREGATE-')
     const parent = this.repartitionRequired ? this.repartition(this.repartitionName ?? storeName) : this.nodeName
-    // Kafka's default retention: the window and its grace; a longer one keeps closed windows queryable.
-    const retentionMs = Math.max(materialized.retentionMs ?? 0, windows.sizeMs + windows.gracePeriodMs())
-    this.builder.topology.addProcessor(name, windowAggregateProcessor(storeName, windows, initializer, aggregator, this.dropped), parent)
-    this.builder.addStore(storeName, keySerde as Serde<unknown> | null, valueSerde as Serde<unknown> | null, materialized as Materialized<unknown, unknown>, name, {retentionMs, sizeMs: windows.sizeMs})
-    const windowedKeySerde = keySerde === null ? null : WindowedSerdes.timeWindowedSerdeFrom(keySerde, windows.sizeMs)
-    return this.builder.ktable<Windowed<K>, VA>(name, windowedKeySerde, valueSerde, storeName)
+    return {materialized, storeName, keySerde, valueSerde, name, parent}
   }
 
   /** Records dropped because their window had closed (Kafka's dropped-records metric). */

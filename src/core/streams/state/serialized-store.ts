@@ -1,0 +1,58 @@
+/**
+ * What every typed store shares: its serdes (the app's defaults where the
+ * builder gave none), the changelog it logs to, the current record's
+ * timestamp, and being open only between init and close.
+ */
+import type {Serde} from '../serdes.js'
+import {StreamsError} from '../streams-error.js'
+import type {StateStore, StoreInit} from './state-store.js'
+
+export abstract class SerializedStore<K, V> implements StateStore {
+  readonly name: string
+  protected keySerde: Serde<K> | null
+  protected valueSerde: Serde<V> | null
+  protected changelog?: StoreInit['changelog']
+  protected now: () => number = () => 0
+  private open = false
+  /** The topic name serdes are told (Kafka passes the changelog topic). */
+  protected topic: string
+
+  constructor(name: string, keySerde: Serde<K> | null, valueSerde: Serde<V> | null) {
+    this.name = name
+    this.keySerde = keySerde
+    this.valueSerde = valueSerde
+    this.topic = name
+  }
+
+  init(init: StoreInit, changelogTopic: string): void {
+    this.keySerde ??= init.defaultKeySerde as Serde<K>
+    this.valueSerde ??= init.defaultValueSerde as Serde<V>
+    this.changelog = init.changelog
+    this.now = init.timestamp
+    this.topic = changelogTopic
+    this.open = true
+  }
+
+  isOpen(): boolean {
+    return this.open
+  }
+
+  flush(): void {}
+
+  close(): void {
+    this.open = false
+  }
+
+  /** Restoring from the changelog: bytes as logged, not logged again. */
+  abstract restore(key: Buffer, value: Buffer | null, timestamp: number): void
+
+  protected keyBytes(key: K): Buffer {
+    if (key === null || key === undefined) throw new StreamsError(`store ${this.name}: a key may not be null`)
+    this.checkOpen()
+    return this.keySerde!.serialize(this.topic, key)!
+  }
+
+  protected checkOpen(): void {
+    if (!this.open) throw new StreamsError(`store ${this.name} is not open`, {hint: "stores are open between a processor's init and close"})
+  }
+}
