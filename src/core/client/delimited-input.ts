@@ -218,6 +218,11 @@ export class DelimitedInput {
     const sep = this.options.keySeparator![0]
     const p = this.producer
     const headers = this.headers
+    // Where Buffer.indexOf last found a separator (Infinity: none in the
+    // rest of buf). It searches past the line's end, so lines without a
+    // separator would each scan on to the next one; remembering it keeps
+    // the split linear.
+    let sepAt = -1
     try {
       for (let i = buf.indexOf(d, start); i >= 0 && i < end; i = buf.indexOf(d, start)) {
         let k = -1
@@ -229,8 +234,11 @@ export class DelimitedInput {
           }
         }
         if (k < 0 && near < i) {
-          k = buf.indexOf(sep, near)
-          if (k >= i) k = -1
+          if (sepAt < near) {
+            sepAt = buf.indexOf(sep, near)
+            if (sepAt < 0) sepAt = Infinity
+          }
+          if (sepAt < i) k = sepAt
         }
         if (k >= 0) p.add(p.partitionFor(buf, start, k), now, buf, start, k, buf, k + 1, i, headers)
         else p.add(p.partitionFor(null, 0, 0), now, null, 0, 0, buf, start, i, headers)
