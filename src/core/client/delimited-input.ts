@@ -36,6 +36,12 @@ export interface TeeSink {
 }
 
 const EMPTY = Buffer.alloc(0)
+
+/** buf.indexOf(byte, start) within [start, end): Buffer.indexOf takes no end, and a line without the byte would be searched on into the next ones. */
+function indexOfByte(buf: Buffer, byte: number, start: number, end: number): number {
+  for (let i = start; i < end; i++) if (buf[i] === byte) return i
+  return -1
+}
 /** How far into a line -K's separator is looked for in JavaScript before Buffer.indexOf takes over. */
 const KEY_SCAN_BYTES = 32
 
@@ -266,7 +272,7 @@ export class DelimitedInput {
       let valueStart = start
       const sep = this.options.keySeparator
       if (sep) {
-        const k = sep.length === 1 ? buf.indexOf(sep[0], start) : buf.indexOf(sep, start)
+        const k = sep.length === 1 ? indexOfByte(buf, sep[0], start, end) : buf.indexOf(sep, start)
         if (k >= 0 && k + sep.length <= end) {
           key = buf
           keyStart = start
