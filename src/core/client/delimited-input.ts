@@ -37,6 +37,14 @@ export interface TeeSink {
 
 const EMPTY = Buffer.alloc(0)
 
+/** buf.indexOf(byte, start) within [start, end): Buffer.indexOf takes no end, and a line without the byte would be searched on into the next ones. */
+function indexOfByte(buf: Buffer, byte: number, start: number, end: number): number {
+  for (let i = start; i < end; i++) if (buf[i] === byte) return i
+  return -1
+}
+/** How far into a line -K's separator is looked for in JavaScript before Buffer.indexOf takes over. */
+const KEY_SCAN_BYTES = 32
+
 export class DelimitedInput {
   private readonly producer: Producer
   private readonly options: DelimitedInputOptions
@@ -148,6 +156,7 @@ export class DelimitedInput {
   /** Adds every whole record in buf[start, end); returns where the unfinished rest begins. */
   private split(buf: Buffer, start: number, end: number, now: number): number {
     const delim = this.options.delimiter
+    if (this.plainKeyed) return this.splitKeyed(buf, start, end, now)
     if (delim.length === 1) {
       const d = delim[0]
       for (let i = buf.indexOf(d, start); i >= 0 && i < end; i = buf.indexOf(d, start)) {
@@ -200,6 +209,60 @@ export class DelimitedInput {
   /** True after stop(): no more input will be read. */
   stopped = false
 
+  /**
+   * `-K` with one-byte delimiter and separator and nothing else per record
+   * (no -T, -Z, -k, JSON): the common keyed produce, split in one loop.
+   * The key's end is looked for byte by byte over the first bytes of the
+   * line, where keys are, before asking Buffer.indexOf, whose call into C++
+   * cost more than the scan of a short key; the partition is the key's
+   * murmur2 over its bytes in the chunk.
+   */
+  private get plainKeyed(): boolean {
+    const o = this.options
+    return (
+      o.keySeparator !== undefined && o.keySeparator.length === 1 && o.delimiter.length === 1 &&
+      o.input !== 'json' && !o.tee && !o.emptyAsNull && o.key === undefined
+    )
+  }
+
+  private splitKeyed(buf: Buffer, start: number, end: number, now: number): number {
+    const d = this.options.delimiter[0]
+    const sep = this.options.keySeparator![0]
+    const p = this.producer
+    const headers = this.headers
+    // Where Buffer.indexOf last found a separator (Infinity: none in the
+    // rest of buf). It searches past the line's end, so lines without a
+    // separator would each scan on to the next one; remembering it keeps
+    // the split linear.
+    let sepAt = -1
+    try {
+      for (let i = buf.indexOf(d, start); i >= 0 && i < end; i = buf.indexOf(d, start)) {
+        let k = -1
+        const near = Math.min(i, start + KEY_SCAN_BYTES)
+        for (let j = start; j < near; j++) {
+          if (buf[j] === sep) {
+            k = j
+            break
+          }
+        }
+        if (k < 0 && near < i) {
+          if (sepAt < near) {
+            sepAt = buf.indexOf(sep, near)
+            if (sepAt < 0) sepAt = Infinity
+          }
+          if (sepAt < i) k = sepAt
+        }
+        if (k >= 0) p.add(p.partitionFor(buf, start, k), now, buf, start, k, buf, k + 1, i, headers)
+        else p.add(p.partitionFor(null, 0, 0), now, null, 0, 0, buf, start, i, headers)
+        this.records++
+        start = i + 1
+      }
+    } catch (error) {
+      throw this.named(error)
+    }
+    return start
+  }
+
   /** `delimited`: the record was followed by the delimiter in the input (a file's last record may not be). */
   private add(buf: Buffer, start: number, end: number, now: number, delimited = true): void {
     try {
@@ -215,7 +278,7 @@ export class DelimitedInput {
       let valueStart = start
       const sep = this.options.keySeparator
       if (sep) {
-        const k = sep.length === 1 ? buf.indexOf(sep[0], start) : buf.indexOf(sep, start)
+        const k = sep.length === 1 ? indexOfByte(buf, sep[0], start, end) : buf.indexOf(sep, start)
         if (k >= 0 && k + sep.length <= end) {
           key = buf
           keyStart = start

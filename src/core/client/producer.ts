@@ -39,6 +39,8 @@ export interface ProducerOptions {
   compression?: number
   /** A batch is sealed at this size (batch.size). */
   batchBytes?: number
+  /** Open batches take about this much memory at most (buffer.memory; MAX_BUFFERED_BYTES by default). @internal */
+  bufferMemory?: number
   /** fsync each batch before acknowledging it. */
   fsync?: boolean
   /** Longest hold of a partition's lock, while batches keep coming, once another writer waits for it. */
@@ -118,10 +120,17 @@ class SendAcks {
 
 export const DEFAULT_BATCH_BYTES = 1_000_000
 export const DEFAULT_MAX_HOLD_MS = 50
-/** Open and sealed batches not yet written take at most about this much memory (Kafka's buffer.memory). */
-export const MAX_BUFFERED_BYTES = 32 << 20
-/** Batch builders carved from the input's arena (two per partition); builders beyond get plain memory. */
-const ARENA_MAX_BUILDERS = 32
+/**
+ * Open batches take at most about this much memory (Kafka's buffer.memory):
+ * with many partitions each batch gets its share (see batchBytesFor). 8 MiB
+ * keeps 1,000 keyed partitions under 100 MB of peak RSS (32 MiB: 146 MB,
+ * 16 MiB: 104 MB) and still gives 12 partitions 700 KB batches.
+ */
+export const MAX_BUFFERED_BYTES = 8 << 20
+/** The smallest batch a partition's share of the budget makes (Kafka's batch.size is 16 KiB; half keeps 1,000 partitions in 8 MiB). */
+const MIN_SHARED_BATCH_BYTES = 8 << 10
+/** Memory of the input's arena for batch builders (two per partition); builders beyond get plain memory. */
+const ARENA_BUILDER_BYTES = 64 << 20
 /** An idle producer keeps the locks nobody waits for this long, then lets go of all. */
 const IDLE_RELEASE_ALL_MS = 1000
 /** Spacing of the waiter checks per held lock (a readdir is ~20 µs): 1,000 locks are looked at every 250 ms. */
@@ -138,6 +147,12 @@ export class Producer {
   /** Per partition, the `send` calls with records in the open batch. */
   private readonly openRuns: (AckRun[] | null)[]
   private readonly ready: PendingBatch[] = []
+  /** Batches written as they were sealed (writeSealed), acknowledged by the next flush. */
+  private unacked: Written[] = []
+  /** What stopped writeSealed, for the next flush to report. */
+  private writeError: unknown = null
+  /** Lock work in progress (serial): batches are then written by it, not as they are sealed. */
+  private busy = 0
   private readonly spare: BatchBuilder[] = []
   private readonly sticky: StickyPartitioner
   private readonly builderOptions: BatchBuilderOptions
@@ -181,8 +196,13 @@ export class Producer {
     this.open = new Array(this.partitions).fill(null)
     this.openRuns = new Array(this.partitions).fill(null)
     this.sticky = new StickyPartitioner(this.partitions)
+    this.bufferMemory = options.bufferMemory ?? MAX_BUFFERED_BYTES
     this.builderOptions = {
-      batchBytes: batchBytesFor(Math.min(options.batchBytes ?? DEFAULT_BATCH_BYTES, this.config['max.message.bytes']), options.partition === undefined ? this.partitions : 1),
+      batchBytes: batchBytesFor(
+        Math.min(options.batchBytes ?? DEFAULT_BATCH_BYTES, this.config['max.message.bytes']),
+        options.partition === undefined ? this.partitions : 1,
+        this.bufferMemory,
+      ),
       maxBatchBytes: this.config['max.message.bytes'],
       compression: options.compression ?? Compression.none,
     }
@@ -264,21 +284,24 @@ export class Producer {
   /** Bytes in open batches (sealed ones are written by the next flush, after the input chunk at the latest). */
   private buffered = 0
 
+  private readonly bufferMemory: number
+
 
   /**
    * Input memory that shares one ArrayBuffer with the first batch builders,
    * so that copying a record from input into a batch allocates nothing
    * (Buffer.copy creates a view per call: millions of records, millions of
-   * garbage objects). Room for the builders of up to ARENA_MAX_BUILDERS
-   * partitions (the memory is only touched as batches fill it); builders
-   * beyond get plain memory and a Buffer.copy per record.
+   * garbage objects). Room for two builders per partition up to
+   * ARENA_BUILDER_BYTES (the memory is only touched as batches fill it);
+   * builders beyond get plain memory and a Buffer.copy per record.
    * @internal
    */
   inputBuffer(size: number): Buffer {
     if (this.arena) return Buffer.allocUnsafe(size)
     // Two per partition: a sealed batch waits for the flush while the next one fills.
-    const slots = Math.min(2 * (this.options.partition === undefined ? this.partitions : 1), ARENA_MAX_BUILDERS) + 2
-    this.arena = new MemoryArena(size + capacityFor(this.builderOptions) * slots)
+    const capacity = capacityFor(this.builderOptions)
+    const slots = Math.min(2 * (this.options.partition === undefined ? this.partitions : 1), Math.floor(ARENA_BUILDER_BYTES / capacity)) + 2
+    this.arena = new MemoryArena(size + capacity * slots)
     return this.arena.take(size)
   }
 
@@ -329,14 +352,14 @@ export class Producer {
     this.buffered += b.sizeInBytes - before
     if (send) this.addToRun(partition, b.recordCount - 1, send)
     if (b.isFull) this.seal(partition)
-    else if (this.buffered > MAX_BUFFERED_BYTES) this.sealAll()
+    else if (this.buffered > this.bufferMemory) this.sealAll()
   }
 
   /**
    * Over the memory budget (Kafka's buffer.memory): every open batch is
-   * sealed, to be written by the next flush. Only many partitions get
-   * here (1,000 partitions of 1 MB batches would hold 1 GB); a few fill
-   * their batches first.
+   * sealed, and written at once where the lock is held, else by the next
+   * flush. Only many partitions get here (1,000 partitions of 1 MB batches
+   * would hold 1 GB); a few fill their batches first.
    */
   private sealAll(): void {
     for (let p = 0; p < this.partitions; p++) this.seal(p)
@@ -357,19 +380,53 @@ export class Producer {
     this.open[partition] = null
     this.openRuns[partition] = null
     if (this.options.partition === undefined && partition === this.sticky.partition) this.sticky.nextBatch()
+    this.writeSealed()
   }
 
-  /** Records waiting in sealed or open batches. @internal */
+  /**
+   * Writes sealed batches at once, in order, while their partitions' locks
+   * are held and no lock work is under way, so that their builders take
+   * records again. Left to the flush after the input chunk, the batches
+   * sealed within one chunk each needed another builder: 1,000 partitions
+   * touched 1.5 builders' memory each. The write is the flush's own
+   * (PartitionLog.append: generation checked before and after); the
+   * acknowledgement, and the check that the topic was not deleted, wait
+   * for the next flush, which DelimitedInput runs after the chunk as
+   * before (readyBatches counts these). A write that fails is left queued
+   * and its error reported by that flush.
+   */
+  private writeSealed(): void {
+    if (this.busy > 0 || this.failure !== null || this.writeError !== null) return
+    while (this.ready.length > 0) {
+      const {partition, builder, runs} = this.ready[0]
+      const log = this.logs[partition]
+      if (!log.holdsLock) return
+      let result
+      try {
+        result = log.append(builder)
+      } catch (error) {
+        this.writeError = error
+        return
+      }
+      this.ready.shift()
+      this.unacked.push({partition, baseOffset: result.baseOffset, count: builder.recordCount, runs})
+      builder.reset()
+      this.spare.push(builder)
+    }
+  }
+
+  /** Records waiting in sealed or open batches, or written and not acknowledged yet. @internal */
   get pendingRecords(): number {
     let n = 0
+    for (const w of this.unacked) n += w.count
     for (const r of this.ready) n += r.builder.recordCount
     for (const b of this.open) if (b) n += b.recordCount
     return n
   }
 
-  /** Bytes in full batches waiting to be written. @internal */
+  /** Full batches waiting to be written or acknowledged. @internal */
   get readyBatches(): number {
-    return this.ready.length
+    return this.ready.length + this.unacked.length
   }
 
   /**
@@ -386,8 +443,16 @@ export class Producer {
       if (this.options.remote) return this.sendRemote(this.options.remote.sender)
       // Later records are partitioned over what topic.json says now.
       this.maybeRefreshMetadata()
-      const written: Written[] = []
+      // Batches writeSealed wrote come first: acknowledgements go in write order.
+      const written: Written[] = this.unacked
+      this.unacked = []
       try {
+        if (this.writeError !== null) {
+          const error = this.writeError
+          this.writeError = null
+          throw error
+        }
+        await this.lockAhead()
         while (this.ready.length > 0) {
           const {partition, builder, runs} = this.ready[0]
           const log = this.logs[partition]
@@ -493,6 +558,46 @@ export class Producer {
     return acks.metadata
   }
 
+  /**
+   * Takes, in partition order, the locks the queued batches need, and with
+   * them those of the partitions whose open batches will need them soon.
+   * Locks are taken in partition order (see flush), so a batch for a
+   * partition below one already held makes the producer let go of the
+   * higher ones first: keyed records fill their partitions' batches in no
+   * order, and taking only what the next batch needs let go of and took
+   * again 8 of 12 locks at the start of a keyed produce, and nearly every
+   * lock of 1,000 partitions (a take writes leader.json, a release the
+   * recovery point). The locks a producer would hold anyway while it writes
+   * are taken once, lowest first.
+   */
+  private async lockAhead(): Promise<void> {
+    if (!this.ready.some((r) => !this.logs[r.partition].holdsLock)) return
+    const queued = new Uint8Array(this.partitions)
+    for (const r of this.ready) queued[r.partition] = 1
+    let lowest = -1
+    for (let p = 0; p < this.partitions && lowest < 0; p++) {
+      const open = this.open[p]
+      if ((queued[p] === 1 || (open !== null && !open.isEmpty)) && !this.logs[p].holdsLock) lowest = p
+    }
+    const want: number[] = []
+    for (let p = lowest; p < this.partitions; p++) {
+      const open = this.open[p]
+      if (queued[p] === 1 || this.lockedSince.has(p) || (open !== null && !open.isEmpty)) want.push(p)
+    }
+    await this.releaseAbove(lowest)
+    for (const p of want) {
+      const log = this.logs[p]
+      if (log.holdsLock) continue
+      try {
+        await log.acquire()
+      } catch (error) {
+        if (error instanceof LockError) this.failure = error
+        throw error
+      }
+      this.lockedSince.set(p, this.clock.now())
+    }
+  }
+
   private async releaseAbove(partition: number): Promise<void> {
     for (const p of [...this.lockedSince.keys()]) {
       if (p > partition) {
@@ -513,8 +618,12 @@ export class Producer {
     const maxHold = this.options.maxHoldMs ?? DEFAULT_MAX_HOLD_MS
     const every = Math.max(maxHold, this.lockedSince.size * CHECK_MS_PER_LOCK)
     const now = this.clock.now()
-    for (const [p, since] of this.lockedSince) {
-      if (now - since < every) continue
+    // forEach, not for..of: an entry array per held lock per flush was the most garbage 1,000 partitions made.
+    const due: number[] = []
+    this.lockedSince.forEach((since, p) => {
+      if (now - since >= every) due.push(p)
+    })
+    for (const p of due) {
       const log = this.logs[p]
       const waiters = log.othersWaiting?.() ?? null
       if (waiters !== null && waiters.length === 0) {
@@ -614,7 +723,14 @@ export class Producer {
 
   /** Runs lock work one piece at a time, in order. */
   private serial(fn: () => Promise<void>): Promise<void> {
-    const next = this.chain.then(fn)
+    const next = this.chain.then(async () => {
+      this.busy++
+      try {
+        await fn()
+      } finally {
+        this.busy--
+      }
+    })
     this.chain = next.catch(() => {})
     return next
   }
@@ -633,11 +749,13 @@ function normalizeHeaders(h: Record<string, Buffer | string | null> | RecordHead
 /**
  * The batch size a builder fills before it is sealed: the one asked for,
  * unless the topic has so many partitions that a batch each would pass the
- * memory budget; then the budget's share (at least Kafka's default 16 KiB),
- * so that 1,000 partitions hold about MAX_BUFFERED_BYTES, not 1 GB.
+ * memory budget; then the budget's share (at least MIN_SHARED_BATCH_BYTES),
+ * so that 1,000 partitions hold about the budget, not 1 GB. Past
+ * budget / MIN_SHARED_BATCH_BYTES partitions the budget seals every open
+ * batch when reached (sealAll).
  */
-function batchBytesFor(asked: number, partitions: number): number {
-  return Math.min(asked, Math.max(16 << 10, Math.floor(MAX_BUFFERED_BYTES / partitions)))
+function batchBytesFor(asked: number, partitions: number, budget: number): number {
+  return Math.min(asked, Math.max(MIN_SHARED_BATCH_BYTES, Math.floor(budget / partitions)))
 }
 
 /** Device, inode and birth time: a directory made in place of a deleted one differs, even if it reuses the inode number. */

@@ -21,20 +21,6 @@ export class MemoryArena {
   }
 }
 
-/**
- * Copies src[start, end) to dst[pos] and returns the byte count. `view`
- * must be a Uint8Array over all of dst's ArrayBuffer (kept by the caller,
- * so no view is made per call); when src lives there too the copy is a
- * copyWithin.
- */
-export function copyBytes(view: Uint8Array, dst: Buffer, pos: number, src: Buffer, start: number, end: number): number {
-  if (src.buffer === view.buffer) {
-    view.copyWithin(dst.byteOffset + pos, src.byteOffset + start, src.byteOffset + end)
-    return end - start
-  }
-  return src.copy(dst, pos, start, end)
-}
-
 /** A Uint8Array over the whole memory of `buf`. */
 export function viewOf(buf: Buffer): Uint8Array {
   return new Uint8Array(buf.buffer)

@@ -37,9 +37,11 @@ export interface BatchScannerOptions {
 }
 
 const CHUNK = 1 << 20
+const EMPTY = Buffer.alloc(0)
 
 export class BatchScanner {
-  private buf: Buffer = Buffer.allocUnsafe(CHUNK)
+  /** Made on the first scan: every partition a producer opens has a scanner, and most never scan. */
+  private buf: Buffer = EMPTY
   /** The largest batch accepted: the format's bound, whatever the topic's current limit. */
   readonly maxBatchSize = L.MAX_BATCH_SIZE
   private readonly records: RecordReader | null
@@ -50,6 +52,7 @@ export class BatchScanner {
 
   scan(fd: number, from: number, fileSize: number, visit: BatchVisitor, verifyCrc = true): ScanResult {
     let position = from
+    if (position < fileSize && this.buf.length === 0) this.buf = Buffer.allocUnsafe(CHUNK)
     while (position < fileSize) {
       const want = Math.min(this.buf.length, fileSize - position)
       const got = readFully(fd, this.buf, want, position)

@@ -16,7 +16,7 @@ import {checkBatch, readBatchHeader} from '../../../src/core/record/batch-header
 import * as L from '../../../src/core/record/batch-layout.js'
 import {Compression} from '../../../src/core/record/compression.js'
 import {encodeHeaders, NO_HEADERS} from '../../../src/core/record/header.js'
-import {BatchBuilder, recordBodySize} from '../../../src/core/record/record-batch.js'
+import {BatchBuilder, capacityFor, recordBodySize} from '../../../src/core/record/record-batch.js'
 import {decodeRecords} from '../../../src/core/record/record.js'
 import {kafkajsDecodeBatch, kafkajsEncodeBatch, type KafkajsRecord} from '../../helpers/kafkajs.js'
 import {buildBatch, fill, newBuilder, utf8} from '../support.js'
@@ -229,6 +229,26 @@ describe('BatchBuilder', () => {
     expect(() => builder.append(T, null, 0, 0, big, 0, big.length)).toThrow(RecordTooLargeError)
     expect(builder.recordCount).toBe(1)
     expect(decodeRecords(Buffer.from(builder.seal(0))).map((r) => r.value!.toString())).toEqual(['first'])
+  })
+
+  test('a first record larger than the builder\'s own memory gets memory for that batch only; after reset() batches are built in its own memory again', () => {
+    const options = {batchBytes: 200, maxBatchBytes: 5000}
+    const own = Buffer.alloc(capacityFor(options))
+    const builder = new BatchBuilder({...options, buffer: own})
+    const big = Buffer.alloc(3000, 0x62)
+    builder.append(T, utf8('big'), 0, 3, big, 0, big.length)
+    builder.append(T + 1, null, 0, 0, utf8('after'), 0, 5)
+    const first = Buffer.from(builder.seal(0))
+    expect(decodeRecords(first).map((r) => [r.key?.toString() ?? null, r.value!.length])).toEqual([
+      ['big', 3000],
+      [null, 5],
+    ])
+    builder.reset()
+    fill(builder, [{timestamp: T, key: utf8('a'), value: utf8('small')}])
+    const second = builder.seal(1)
+    expect(second.buffer).toBe(own.buffer)
+    expect(second.byteOffset).toBe(own.byteOffset)
+    expect(decodeRecords(Buffer.from(second)).map((r) => [r.offset, r.key!.toString(), r.value!.toString()])).toEqual([[1, 'a', 'small']])
   })
 
   test('isFull and hasRoomFor follow batchBytes', () => {

@@ -1,0 +1,96 @@
+/**
+ * The producer's memory with many partitions: a budget (Kafka's
+ * buffer.memory) that seals every open batch when reached, batches written
+ * as they are sealed while their locks are held, and locks taken once,
+ * lowest first, for all the partitions keyed input fills. And the keyed
+ * split of `-K` input (DelimitedInput), read back record by record.
+ */
+import {closeSync, openSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {expect, test} from 'vitest'
+import {Admin} from '../../../src/core/client/admin.js'
+import {DelimitedInput} from '../../../src/core/client/delimited-input.js'
+import {Producer} from '../../../src/core/client/producer.js'
+import {partitionForKey} from '../../../src/core/client/partitioner.js'
+import {readLeaderInfo} from '../../../src/core/lock/partition-lock.js'
+import {Store} from '../../../src/core/store/store.js'
+import {batchesOf} from '../log/log-helpers.js'
+import {readAll, tempDir} from '../support.js'
+
+/** Produces the file's lines as `produce T -K:` does: read by descriptor into the producer's arena. */
+async function produceFile(producer: Producer, path: string, keySeparator = ':'): Promise<void> {
+  const input = new DelimitedInput(producer, {delimiter: Buffer.from('\n'), keySeparator: Buffer.from(keySeparator), lingerMs: 1000})
+  const fd = openSync(path, 'r')
+  try {
+    await input.consumeFile(fd)
+  } finally {
+    closeSync(fd)
+  }
+  await input.finish()
+  await producer.close()
+}
+
+test('over the memory budget every open batch is sealed; each partition keeps its records in input order, none is lost, and each lock is taken once', async () => {
+  const dir = tempDir()
+  const store = Store.open(join(dir, 'data'))
+  const partitions = 20
+  new Admin(store).createTopic('k', {partitions})
+  const n = 40_000
+  const keyOf = (i: number) => `key${(i * 7919) % 500}`
+  const lines = Array.from({length: n}, (_, i) => `${keyOf(i)}:${i} `.padEnd(30, 'x'))
+  const input = join(dir, 'in.txt')
+  writeFileSync(input, lines.join('\n') + '\n')
+
+  // 20 partitions of 8 KiB batches would hold 160 KiB; the budget is 64 KiB.
+  const budget = 64 << 10
+  await produceFile(new Producer(store, 'k', {bufferMemory: budget}), input)
+
+  const seen: number[] = []
+  let batches = 0
+  let bytes = 0
+  for (let p = 0; p < partitions; p++) {
+    const pdir = store.partitionDir('k', p)
+    const records = readAll(pdir)
+    const ids = records.map((r) => Number(r.value!.toString().split(' ')[0]))
+    // In input order within the partition, and each where its key hashes.
+    expect(ids).toEqual([...ids].sort((a, b) => a - b))
+    for (const [j, r] of records.entries()) {
+      expect(r.key!.toString()).toBe(keyOf(ids[j]))
+      expect(partitionForKey(r.key!, partitions)).toBe(p)
+      expect(r.offset).toBe(j)
+    }
+    seen.push(...ids)
+    const onDisk = batchesOf(pdir, 0)
+    batches += onDisk.length
+    bytes += onDisk.reduce((sum, b) => sum + b.size, 0)
+    for (const b of onDisk) expect(b.size).toBeLessThanOrEqual(8 << 10)
+    expect(readLeaderInfo(pdir)!.generation).toBe(1)
+  }
+  expect(seen.sort((a, b) => a - b)).toEqual(Array.from({length: n}, (_, i) => i))
+  // Sealed by the budget at about its share per partition, not at the 8 KiB batch size.
+  expect(bytes / batches).toBeLessThan(1.5 * (budget / partitions))
+}, 60_000)
+
+test('-K splits each line at its first separator, near the start or far into the line; a line without one has a null key', async () => {
+  const dir = tempDir()
+  const store = Store.open(join(dir, 'data'))
+  new Admin(store).createTopic('t')
+  const longKey = 'k'.repeat(45)
+  const lines = ['a:1', `${longKey}:far`, 'no separator here', ':empty key', 'empty value:', 'k:v:w', `${'x'.repeat(200)}`, `${'y'.repeat(31)}:at 31`, `${'z'.repeat(32)}:at 32`]
+  const input = join(dir, 'in.txt')
+  writeFileSync(input, lines.join('\n') + '\nlast:unterminated')
+  await produceFile(new Producer(store, 't'), input)
+  const got = readAll(store.partitionDir('t', 0)).map((r) => [r.key?.toString() ?? null, r.value!.toString()])
+  expect(got).toEqual([
+    ['a', '1'],
+    [longKey, 'far'],
+    [null, 'no separator here'],
+    ['', 'empty key'],
+    ['empty value', ''],
+    ['k', 'v:w'],
+    [null, 'x'.repeat(200)],
+    ['y'.repeat(31), 'at 31'],
+    ['z'.repeat(32), 'at 32'],
+    ['last', 'unterminated'],
+  ])
+})
