@@ -25,13 +25,20 @@
  * it makes the lock directory and removes it after leader.json is written,
  * so a lock that leader.json does not describe yet is never mistaken for an
  * orphan while its taker is alive. The same file tells a holder that someone
- * waits (`othersWaiting`): a holder may keep its lock as long as nobody does,
- * and one that lets go for a waiter stands back (`acquire` after `yieldTo`)
- * until the waiter has had its turn.
+ * waits (`othersWaiting`): a holder may keep its lock as long as nobody does.
+ *
+ * Hand-over: a waiter sleeps on a watch of the lock directory, so the
+ * release wakes it (a timer backs the watch up: a holder that dies removes
+ * nothing). Waiters take a freed lock in the order they began to wait (the
+ * time in their intents): a younger one leaves a free lock to an older one
+ * for up to HAND_OVER_MS, once per older waiter and acquire, so one that is
+ * stopped or slow delays others a little, never for good. A holder that let
+ * go comes back as the youngest, so every waiter gets its turn first.
  */
 import {randomBytes} from 'node:crypto'
 import * as fs from 'node:fs'
-import {lstatSync, readdirSync, renameSync, rmSync, rmdirSync, statSync, unlinkSync} from 'node:fs'
+import type {FSWatcher} from 'node:fs'
+import {lstatSync, readdirSync, renameSync, rmSync, rmdirSync, statSync, unlinkSync, watch} from 'node:fs'
 import {hostname} from 'node:os'
 import {join} from 'node:path'
 // Loaded with this module, not on the first lock, although it brings
@@ -55,11 +62,15 @@ const REFRESH_MS = 2_000
 /** proper-lockfile's own mtime rule, off: about 24 days. */
 const NEVER_STALE = 0x7fffffff
 /**
- * How long a holder that let go for a waiter leaves the lock to it: longer
- * than a waiter's longest pause between attempts (5 ms), so a waiter that
- * is still there gets its turn.
+ * How long a waiter leaves a free lock to one that began waiting before it
+ * (woken by the same release, it takes it well within this unless stopped
+ * or starved of CPU).
  */
-const STAND_BACK_MS = 100
+export const HAND_OVER_MS = 25
+/** Longest pause between attempts while the lock's removal is watched, and without a watch (no inotify). */
+const WATCHED_PAUSE_MS = 10
+const UNWATCHED_PAUSE_MS = 5
+
 
 export interface LeaderInfo {
   pid: number
@@ -97,10 +108,25 @@ export interface PartitionLockOptions {
   liveness?: 'process' | 'heartbeat'
 }
 
+/**
+ * node:fs for one lock attempt of proper-lockfile, but for one thing: a
+ * lock directory that is gone between the attempt's mkdir and its stat is
+ * reported as held, where proper-lockfile would make it again at once, past
+ * the order in which waiters take turns; the next turn of acquire() looks
+ * at the order first. Once the attempt is over (the holder's refreshes use
+ * the same object), a missing directory is missing: the lock was taken.
+ */
+function attemptFs(attempt: {open: boolean}): typeof fs {
+  const stat = (path: string, cb: (error: NodeJS.ErrnoException | null, st?: fs.Stats) => void) =>
+    fs.stat(path, (error, st) => (attempt.open && error?.code === 'ENOENT' ? cb(null, {mtime: new Date()} as fs.Stats) : cb(error, st)))
+  const own = Object.create(lockFs, {stat: {value: stat}}) as typeof fs
+  // proper-lockfile keeps what it learnt of mtime precision on the fs object: on the shared one, so only the first take probes it.
+  return new Proxy(own, {defineProperty: (_target, key, descriptor) => Reflect.defineProperty(lockFs, key, descriptor)})
+}
+const lockFs = {...fs}
+
 /** The lock of this process that holds each lock directory now (proper-lockfile keeps one record per path). */
 const holders = new Map<string, PartitionLock>()
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 interface Token {
   ino: number
@@ -124,8 +150,6 @@ export class PartitionLock {
   generation = 0
   /** How our current (or last) take came about. */
   takeover: Takeover = 'free'
-  /** The intents of the waiters we let go for, and when: our next acquire leaves them their turn. */
-  private yielded: {intents: string[]; at: number} | null = null
 
   constructor(dir: string, options: PartitionLockOptions = {}) {
     this.dir = dir
@@ -162,13 +186,31 @@ export class PartitionLock {
 
   async acquire(): Promise<void> {
     if (this.release_) return
-    await this.standBack()
     const deadline = this.now() + this.timeoutMs
     let takeover: Takeover = 'free'
     let wait = 1
     const intent = this.writeIntent()
+    /** Older waiters we left the free lock to for HAND_OVER_MS already: not again in this acquire. */
+    const passed = new Set<string>()
+    let deferringSince: number | null = null
     try {
       for (;;) {
+        if (lstatSync(this.lockPath, {throwIfNoEntry: false}) === undefined) {
+          const ahead = this.waitersAhead(intent, passed)
+          if (ahead.length > 0) {
+            const now = this.now()
+            deferringSince ??= now
+            if (now - deferringSince < HAND_OVER_MS && now < deadline) {
+              // Woken by their mkdir, or by their intent going away.
+              await this.changeOf(this.dir, Math.min(wait, HAND_OVER_MS), (name) => name === LOCK_NAME || name.startsWith(INTENT_PREFIX))
+              wait = Math.min(wait * 2, WATCHED_PAUSE_MS)
+              continue
+            }
+            for (const name of ahead) passed.add(name)
+          }
+        }
+        deferringSince = null
+        const attempt = {open: true}
         try {
           this.lost = false
           this.release_ = await lockfile.lock(this.dir, {
@@ -177,10 +219,11 @@ export class PartitionLock {
             stale: NEVER_STALE,
             update: REFRESH_MS,
             retries: 0,
+            fs: attemptFs(attempt),
             onCompromised: () => {
               this.lost = true
             },
-          })
+          } as lockfile.LockOptions)
         } catch (error) {
           // A link planted where the lock directory goes is neither ours nor a holder's.
           if (lstatSync(this.lockPath, {throwIfNoEntry: false})?.isSymbolicLink()) {
@@ -193,9 +236,21 @@ export class PartitionLock {
             continue
           }
           if (this.now() >= deadline) throw this.timeoutError()
-          await sleep(wait)
-          // A holder now keeps an uncontended lock and lets go when it sees our intent: the time until we notice is time nobody writes.
-          wait = Math.min(wait * 2, 5)
+          // A holder keeps an uncontended lock and lets go when it sees our
+          // intent: until we notice, nobody writes. The release removes the
+          // directory we watch; the timer covers a holder that dies.
+          const watched = await this.changeOf(this.lockPath, wait)
+          wait = Math.min(wait * 2, watched ? WATCHED_PAUSE_MS : UNWATCHED_PAUSE_MS)
+          continue
+        } finally {
+          attempt.open = false
+        }
+        // Our mkdir may have been on its way when the lock was let go, past
+        // an older waiter woken by the same release: it is given back to it.
+        if (this.waitersAhead(intent, passed).length > 0) {
+          const giveBack = this.release_
+          this.release_ = null
+          await giveBack().catch(() => {})
           continue
         }
         try {
@@ -207,7 +262,7 @@ export class PartitionLock {
         return
       }
     } finally {
-      removeQuietly(intent)
+      removeQuietly(intent.path)
     }
   }
 
@@ -230,25 +285,38 @@ export class PartitionLock {
   }
 
   /**
-   * Lets go of the lock for the waiters that `othersWaiting` saw: the next
-   * acquire waits (up to STAND_BACK_MS) while one of them still waits, so a
-   * holder with a steady stream of batches does not take the lock straight
-   * back before the waiter's next attempt.
+   * Lets go of the lock for the waiters that `othersWaiting` saw. Nothing
+   * more is needed for them to go first: our next acquire writes a new
+   * intent, younger than theirs, so it leaves the lock to them.
    */
-  async yieldTo(intents: string[]): Promise<void> {
+  async yieldTo(_intents: string[]): Promise<void> {
     await this.release()
-    this.yielded = intents.length > 0 ? {intents, at: this.now()} : null
   }
 
-  private async standBack(): Promise<void> {
-    const yielded = this.yielded
-    this.yielded = null
-    if (yielded === null) return
-    // Our own sleeps, not the injected clock: this is a pause, not a judgement a test needs to move.
-    const until = Date.now() + STAND_BACK_MS
-    while (Date.now() < until && yielded.intents.some((name) => lstatSync(join(this.dir, name), {throwIfNoEntry: false}) !== undefined)) {
-      await sleep(1)
-    }
+  /**
+   * Waits until `path` changes (a watch; `accept` filters a directory's
+   * entries by name) or `ms` pass. Resolves false when no watch could be
+   * set (no inotify, out of watches) and only the timer ran; at once when
+   * `path` is gone already.
+   */
+  private changeOf(path: string, ms: number, accept?: (name: string) => boolean): Promise<boolean> {
+    return new Promise((resolve) => {
+      let watcher: FSWatcher | null = null
+      const done = (watched: boolean) => {
+        clearTimeout(timer)
+        watcher?.close()
+        resolve(watched)
+      }
+      const timer = setTimeout(() => done(watcher !== null), ms)
+      try {
+        watcher = watch(path, {persistent: false}, (_event, name) => {
+          if (!accept || name === null || accept(String(name))) done(true)
+        })
+        watcher.on('error', () => done(true))
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') done(true)
+      }
+    })
   }
 
   /**
@@ -257,7 +325,7 @@ export class PartitionLock {
    * readdir; used by a holder to decide whether to keep the lock.
    */
   othersWaiting(): string[] {
-    return this.liveIntents(false)
+    return this.liveIntents(false).map(({name}) => name)
   }
 
   /**
@@ -300,18 +368,33 @@ export class PartitionLock {
     renameSync(tmp, join(this.dir, LEADER_FILE))
   }
 
-  private writeIntent(): string {
+  private writeIntent(): OwnIntent {
     const me = selfIdentity()
-    const path = join(this.dir, INTENT_PREFIX + randomBytes(6).toString('hex'))
+    const name = INTENT_PREFIX + randomBytes(6).toString('hex')
+    const path = join(this.dir, name)
     const intent: Intent = {pid: me.pid, host: this.host, startTime: me.startTime, bootId: me.bootId, at: this.now()}
     try {
       writeFileNoFollow(path, JSON.stringify(intent))
     } catch (error) {
       // No partition directory: let the lock attempt report it as such.
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return path
-      throw error
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
     }
-    return path
+    return {name, path, at: intent.at}
+  }
+
+  /**
+   * Live waiters that began before us (by their intent's time, then name)
+   * and that we have not passed yet; not stopped ones (SIGSTOP), which
+   * would take nothing until continued.
+   */
+  private waitersAhead(own: OwnIntent, passed: Set<string>): string[] {
+    return this.liveIntents(false)
+      .filter(({name, intent}) => {
+        if (name === own.name || passed.has(name) || intent === null) return false
+        if (intent.at > own.at || (intent.at === own.at && name > own.name)) return false
+        return intent.host !== this.host || !isStopped(intent.pid)
+      })
+      .map(({name}) => name)
   }
 
   /**
@@ -361,7 +444,7 @@ export class PartitionLock {
    * to): with `skipOwnProcess`, not this process's (the orphan judgement,
    * made while our own intent is there).
    */
-  private liveIntents(skipOwnProcess: boolean): string[] {
+  private liveIntents(skipOwnProcess: boolean): {name: string; intent: Intent | null}[] {
     let names: string[]
     try {
       names = readdirSync(this.dir)
@@ -369,7 +452,7 @@ export class PartitionLock {
       return []
     }
     const pid = process.pid
-    const live: string[] = []
+    const live: {name: string; intent: Intent | null}[] = []
     for (const name of names) {
       if (!name.startsWith(INTENT_PREFIX)) continue
       const path = join(this.dir, name)
@@ -377,15 +460,15 @@ export class PartitionLock {
       if (intent === null) {
         // Being written this instant, or damaged: judge it by its age.
         const st = statSync(path, {throwIfNoEntry: false})
-        if (st && this.now() - st.mtimeMs < ORPHAN_LOCK_MS) live.push(name)
+        if (st && this.now() - st.mtimeMs < ORPHAN_LOCK_MS) live.push({name, intent})
         continue
       }
       if (skipOwnProcess && intent.pid === pid && intent.host === this.host) continue
       if (intent.host === this.host) {
-        if (isRunning(intent)) live.push(name)
+        if (isRunning(intent)) live.push({name, intent})
         else removeQuietly(path)
       } else if (this.now() - intent.at <= this.staleMs) {
-        live.push(name)
+        live.push({name, intent})
       }
     }
     return live
@@ -410,6 +493,14 @@ interface Intent {
   host: string
   startTime: string | null
   bootId: string | null
+  /** When its taker began to wait, by the taker's clock: waiters take a free lock in this order. */
+  at: number
+}
+
+/** Our own intent file while we wait. */
+interface OwnIntent {
+  name: string
+  path: string
   at: number
 }
 
