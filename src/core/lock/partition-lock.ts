@@ -29,11 +29,12 @@
  *
  * Hand-over: a waiter sleeps on a watch of the lock directory, so the
  * release wakes it (a timer backs the watch up: a holder that dies removes
- * nothing). Waiters take a freed lock in the order they began to wait (the
- * time in their intents): a younger one leaves a free lock to an older one
- * for up to HAND_OVER_MS, once per older waiter and acquire, so one that is
- * stopped or slow delays others a little, never for good. A holder that let
- * go comes back as the youngest, so every waiter gets its turn first.
+ * nothing). A freed lock goes preferably to the waiter that began to wait
+ * first (the time in its intent): a younger one leaves it to an older one
+ * for HAND_OVER_MS, once per older waiter and acquire (a stopped one not at
+ * all), so one that is slow to wake costs the others little. A holder that
+ * let go for waiters and asks again is the youngest and leaves the lock to
+ * them for up to STAND_BACK_MS, so it cannot take it straight back.
  */
 import {randomBytes} from 'node:crypto'
 import * as fs from 'node:fs'
@@ -62,11 +63,18 @@ const REFRESH_MS = 2_000
 /** proper-lockfile's own mtime rule, off: about 24 days. */
 const NEVER_STALE = 0x7fffffff
 /**
- * How long a waiter leaves a free lock to one that began waiting before it
- * (woken by the same release, it takes it well within this unless stopped
- * or starved of CPU).
+ * How long a waiter leaves a free lock to one that began waiting before it:
+ * woken by the same release, that one takes it within this on an idle
+ * machine. Short, because while it is left the lock nobody writes: on a
+ * busy machine the waiter that gets the CPU first takes it.
  */
-export const HAND_OVER_MS = 25
+export const HAND_OVER_MS = 2
+/**
+ * How long a holder that let go for waiters and asks again leaves the free
+ * lock to them (to every waiter older than its new intent), so that a
+ * steady stream of batches does not take it straight back.
+ */
+export const STAND_BACK_MS = 50
 /** Longest pause between attempts while the lock's removal is watched, and without a watch (no inotify). */
 const WATCHED_PAUSE_MS = 10
 const UNWATCHED_PAUSE_MS = 5
@@ -108,23 +116,6 @@ export interface PartitionLockOptions {
   liveness?: 'process' | 'heartbeat'
 }
 
-/**
- * node:fs for one lock attempt of proper-lockfile, but for one thing: a
- * lock directory that is gone between the attempt's mkdir and its stat is
- * reported as held, where proper-lockfile would make it again at once, past
- * the order in which waiters take turns; the next turn of acquire() looks
- * at the order first. Once the attempt is over (the holder's refreshes use
- * the same object), a missing directory is missing: the lock was taken.
- */
-function attemptFs(attempt: {open: boolean}): typeof fs {
-  const stat = (path: string, cb: (error: NodeJS.ErrnoException | null, st?: fs.Stats) => void) =>
-    fs.stat(path, (error, st) => (attempt.open && error?.code === 'ENOENT' ? cb(null, {mtime: new Date()} as fs.Stats) : cb(error, st)))
-  const own = Object.create(lockFs, {stat: {value: stat}}) as typeof fs
-  // proper-lockfile keeps what it learnt of mtime precision on the fs object: on the shared one, so only the first take probes it.
-  return new Proxy(own, {defineProperty: (_target, key, descriptor) => Reflect.defineProperty(lockFs, key, descriptor)})
-}
-const lockFs = {...fs}
-
 /** The lock of this process that holds each lock directory now (proper-lockfile keeps one record per path). */
 const holders = new Map<string, PartitionLock>()
 
@@ -150,6 +141,8 @@ export class PartitionLock {
   generation = 0
   /** How our current (or last) take came about. */
   takeover: Takeover = 'free'
+  /** We let go for waiters: the next acquire leaves them STAND_BACK_MS. */
+  private comingBack = false
 
   constructor(dir: string, options: PartitionLockOptions = {}) {
     this.dir = dir
@@ -190,7 +183,9 @@ export class PartitionLock {
     let takeover: Takeover = 'free'
     let wait = 1
     const intent = this.writeIntent()
-    /** Older waiters we left the free lock to for HAND_OVER_MS already: not again in this acquire. */
+    const leaveFor = this.comingBack ? STAND_BACK_MS : HAND_OVER_MS
+    this.comingBack = false
+    /** Older waiters we left the free lock to for `leaveFor` already: not again in this acquire. */
     const passed = new Set<string>()
     let deferringSince: number | null = null
     try {
@@ -200,9 +195,9 @@ export class PartitionLock {
           if (ahead.length > 0) {
             const now = this.now()
             deferringSince ??= now
-            if (now - deferringSince < HAND_OVER_MS && now < deadline) {
+            if (now - deferringSince < leaveFor && now < deadline) {
               // Woken by their mkdir, or by their intent going away.
-              await this.changeOf(this.dir, Math.min(wait, HAND_OVER_MS), (name) => name === LOCK_NAME || name.startsWith(INTENT_PREFIX))
+              await this.changeOf(this.dir, Math.min(wait, leaveFor), (name) => name === LOCK_NAME || name.startsWith(INTENT_PREFIX))
               wait = Math.min(wait * 2, WATCHED_PAUSE_MS)
               continue
             }
@@ -210,7 +205,6 @@ export class PartitionLock {
           }
         }
         deferringSince = null
-        const attempt = {open: true}
         try {
           this.lost = false
           this.release_ = await lockfile.lock(this.dir, {
@@ -219,11 +213,10 @@ export class PartitionLock {
             stale: NEVER_STALE,
             update: REFRESH_MS,
             retries: 0,
-            fs: attemptFs(attempt),
             onCompromised: () => {
               this.lost = true
             },
-          } as lockfile.LockOptions)
+          })
         } catch (error) {
           // A link planted where the lock directory goes is neither ours nor a holder's.
           if (lstatSync(this.lockPath, {throwIfNoEntry: false})?.isSymbolicLink()) {
@@ -242,11 +235,10 @@ export class PartitionLock {
           const watched = await this.changeOf(this.lockPath, wait)
           wait = Math.min(wait * 2, watched ? WATCHED_PAUSE_MS : UNWATCHED_PAUSE_MS)
           continue
-        } finally {
-          attempt.open = false
         }
-        // Our mkdir may have been on its way when the lock was let go, past
-        // an older waiter woken by the same release: it is given back to it.
+        // Our mkdir may have been on its way when the lock was let go (or
+        // proper-lockfile made it again, finding it gone), past an older
+        // waiter woken by the same release: it is given back to that one.
         if (this.waitersAhead(intent, passed).length > 0) {
           const giveBack = this.release_
           this.release_ = null
@@ -285,12 +277,13 @@ export class PartitionLock {
   }
 
   /**
-   * Lets go of the lock for the waiters that `othersWaiting` saw. Nothing
-   * more is needed for them to go first: our next acquire writes a new
-   * intent, younger than theirs, so it leaves the lock to them.
+   * Lets go of the lock for the waiters that `othersWaiting` saw: our next
+   * acquire writes a new intent, younger than theirs, and leaves the free
+   * lock to them for up to STAND_BACK_MS.
    */
-  async yieldTo(_intents: string[]): Promise<void> {
+  async yieldTo(intents: string[]): Promise<void> {
     await this.release()
+    this.comingBack = intents.length > 0
   }
 
   /**

@@ -335,9 +335,10 @@ describe('PartitionLock hand-over', () => {
 
   test('a holder that lets go for a waiter and asks again at once goes after it', async () => {
     const dir = tempDir()
-    const holder = new PartitionLock(dir, {client: 'holder'})
+    // Clocks that stand still: the stand-back never runs out, so only the rule decides.
+    const holder = new PartitionLock(dir, {client: 'holder', now: () => 2_000})
     await holder.acquire()
-    const waiter = new PartitionLock(dir, {client: 'waiter'})
+    const waiter = new PartitionLock(dir, {client: 'waiter', now: () => 1_000})
     const order: string[] = []
     const waiterDone = waiter.acquire().then(() => order.push('waiter'))
     await until(() => holder.othersWaiting().length === 1, 'the holder to see the waiter')
