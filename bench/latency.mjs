@@ -12,11 +12,18 @@
 // garbage (with a string per line it collected garbage 5-10 times a second,
 // and a record arriving during one of those pauses was stamped late).
 //
-//   node bench/latency.mjs [--rate 2000] [--count 10000]   (prints JSON)
+//   node bench/latency.mjs [--rate 2000] [--count 10000] [--reference]   (prints JSON)
+//
+// --reference runs bench/latency-reference.mjs in place of logpipe: the
+// same pipes and fs.watch with nothing else to do, i.e. what the machine's
+// wake-ups alone cost.
 import {spawn} from 'node:child_process'
+import {fileURLToPath} from 'node:url'
 import {performance} from 'node:perf_hooks'
 import {readFileSync} from 'node:fs'
 import {NODE, RUN_JS, RECORD_SIZE, cpuBusySeconds, logpipe, percentile, removeDir, sleep, tempDir} from './lib.mjs'
+
+const REFERENCE_JS = fileURLToPath(new URL('./latency-reference.mjs', import.meta.url))
 
 /** CPU seconds (user+sys) a live process has used, from /proc; 0 if unknown. */
 function procCpu(pid) {
@@ -71,15 +78,17 @@ function line(kind, seq, us) {
  * One latency run. Resolves {sent, received, p50, p99, p999, max, mean,
  * achievedRate} (ms) or rejects.
  */
-export async function runLatency({rate = 2000, count = 10_000, warmupMs = 1000, timeoutMs = 30_000} = {}) {
+export async function runLatency({rate = 2000, count = 10_000, warmupMs = 1000, timeoutMs = 30_000, reference = false} = {}) {
+  // The reference takes logpipe's arguments and ignores them.
+  const program = reference ? REFERENCE_JS : RUN_JS
   const dataDir = tempDir()
   const children = []
   try {
-    await logpipe(dataDir, ['topic', 'create', 'latency', '--partitions', '1'], {rss: false})
+    if (!reference) await logpipe(dataDir, ['topic', 'create', 'latency', '--partitions', '1'], {rss: false})
     const env = {...process.env, LOGPIPE_DATA_DIR: dataDir}
-    const follower = spawn(NODE, [RUN_JS, 'consume', 'latency', '-o', 'end', '-F', '%s\\n'], {stdio: ['ignore', 'pipe', 'pipe'], env})
+    const follower = spawn(NODE, [program, 'consume', 'latency', '-o', 'end', '-F', '%s\\n'], {stdio: ['ignore', 'pipe', 'pipe'], env})
     children.push(follower)
-    const producer = spawn(NODE, [RUN_JS, 'produce', 'latency', '--linger-ms', '0'], {stdio: ['pipe', 'ignore', 'pipe'], env})
+    const producer = spawn(NODE, [program, 'produce', 'latency', '--linger-ms', '0'], {stdio: ['pipe', 'ignore', 'pipe'], env})
     children.push(producer)
     let errors = ''
     for (const c of children) c.stderr.on('data', (d) => (errors += d))
@@ -217,6 +226,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const i = process.argv.indexOf(name)
     return i > 0 ? Number(process.argv[i + 1]) : d
   }
-  const r = await runLatency({rate: arg('--rate', 2000), count: arg('--count', 10_000)})
+  const r = await runLatency({rate: arg('--rate', 2000), count: arg('--count', 10_000), reference: process.argv.includes('--reference')})
   process.stdout.write(JSON.stringify(r, null, 2) + '\n')
 }
