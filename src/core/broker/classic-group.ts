@@ -6,7 +6,7 @@
  * and the deadlines the coordinator's tick judges. Only data and the rules
  * that read nothing but it; the transitions are in group-coordinator.ts.
  */
-import type {ClassicGroupState} from '../group/coordinator-file.js'
+import type {ClassicGroupState, MemberIdentity} from '../group/coordinator-file.js'
 
 export interface GroupProtocol {
   name: string
@@ -52,15 +52,18 @@ export type GroupError =
   | 'OFFSET_METADATA_TOO_LARGE'
   | 'UNKNOWN_SERVER_ERROR'
 
-export class ClassicMember {
+/** What a JoinGroup sets on its member, the first time and on every rejoin. */
+export type JoinSettings = Omit<MemberIdentity, 'memberId' | 'groupInstanceId'> & {protocolType: string; protocols: GroupProtocol[]}
+
+export class ClassicMember implements MemberIdentity {
   readonly memberId: string
   readonly groupInstanceId: string | null
-  clientId: string
-  clientHost: string
-  sessionTimeoutMs: number
-  rebalanceTimeoutMs: number
-  protocolType: string
-  protocols: GroupProtocol[]
+  clientId!: string
+  clientHost!: string
+  sessionTimeoutMs!: number
+  rebalanceTimeoutMs!: number
+  protocolType!: string
+  protocols!: GroupProtocol[]
   assignment: Buffer = Buffer.alloc(0)
   awaitingJoin: ((r: JoinResult) => void) | null = null
   awaitingSync: ((r: SyncResult) => void) | null = null
@@ -68,26 +71,21 @@ export class ClassicMember {
   /** Joined during the current rebalance and not yet through one: expires after the new-member timeout, not by heartbeats. */
   isNew = true
 
-  constructor(init: {
-    memberId: string
-    groupInstanceId: string | null
-    clientId: string
-    clientHost: string
-    sessionTimeoutMs: number
-    rebalanceTimeoutMs: number
-    protocolType: string
-    protocols: GroupProtocol[]
-    now: number
-  }) {
+  constructor(init: JoinSettings & {memberId: string; groupInstanceId: string | null; now: number}) {
     this.memberId = init.memberId
     this.groupInstanceId = init.groupInstanceId
-    this.clientId = init.clientId
-    this.clientHost = init.clientHost
-    this.sessionTimeoutMs = init.sessionTimeoutMs
-    this.rebalanceTimeoutMs = init.rebalanceTimeoutMs
-    this.protocolType = init.protocolType
-    this.protocols = init.protocols
     this.lastHeartbeat = init.now
+    this.join(init)
+  }
+
+  /** Takes what a JoinGroup says (a rejoin may change any of it but the ids). */
+  join(s: JoinSettings): void {
+    this.clientId = s.clientId
+    this.clientHost = s.clientHost
+    this.sessionTimeoutMs = s.sessionTimeoutMs
+    this.rebalanceTimeoutMs = s.rebalanceTimeoutMs
+    this.protocolType = s.protocolType
+    this.protocols = s.protocols
   }
 
   metadataFor(protocol: string): Buffer {

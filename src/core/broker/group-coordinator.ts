@@ -313,12 +313,7 @@ export class GroupCoordinator {
   }
 
   private updateMember(group: ClassicGroup, member: ClassicMember, req: JoinGroupRequest, respond: (r: JoinResult) => void): void {
-    member.protocols = req.protocols
-    member.protocolType = req.protocolType
-    member.sessionTimeoutMs = req.sessionTimeoutMs
-    member.rebalanceTimeoutMs = req.rebalanceTimeoutMs
-    member.clientId = req.clientId
-    member.clientHost = req.clientHost
+    member.join(req)
     // A second JoinGroup while one waits: the client gave up on the first (a timeout, a new connection).
     member.awaitingJoin?.(noJoin(member.memberId, 'REBALANCE_IN_PROGRESS'))
     member.awaitingJoin = respond

@@ -32,13 +32,17 @@ export const COORDINATOR_FILE = 'coordinator.json'
 export type ClassicGroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead'
 export const CLASSIC_GROUP_STATES: ClassicGroupState[] = ['Empty', 'PreparingRebalance', 'CompletingRebalance', 'Stable', 'Dead']
 
-export interface CoordinatedMember {
+/** What a classic-protocol member says of itself when it joins (Kafka's MemberMetadata, less its protocols). */
+export interface MemberIdentity {
   memberId: string
   groupInstanceId: string | null
   clientId: string
   clientHost: string
   sessionTimeoutMs: number
   rebalanceTimeoutMs: number
+}
+
+export interface CoordinatedMember extends MemberIdentity {
   /** Decoded from a "consumer" subscription; empty for other protocol types. */
   topics: string[]
   /** Decoded from the leader's assignment; empty before the first SyncGroup. */
