@@ -25,21 +25,13 @@
  * it makes the lock directory and removes it after leader.json is written,
  * so a lock that leader.json does not describe yet is never mistaken for an
  * orphan while its taker is alive. The same file tells a holder that someone
- * waits (`othersWaiting`): a holder may keep its lock as long as nobody does.
- *
- * Hand-over: a waiter sleeps on a watch of the lock directory, so the
- * release wakes it (a timer backs the watch up: a holder that dies removes
- * nothing). A freed lock goes preferably to the waiter that began to wait
- * first (the time in its intent): a younger one leaves it to an older one
- * for HAND_OVER_MS, once per older waiter and acquire (a stopped one not at
- * all), so one that is slow to wake costs the others little. A holder that
- * let go for waiters and asks again is the youngest and leaves the lock to
- * them for up to STAND_BACK_MS, so it cannot take it straight back.
+ * waits (`othersWaiting`): a holder may keep its lock as long as nobody does,
+ * and one that lets go for a waiter stands back (`acquire` after `yieldTo`)
+ * until the waiter has had its turn.
  */
 import {randomBytes} from 'node:crypto'
 import * as fs from 'node:fs'
-import type {FSWatcher} from 'node:fs'
-import {lstatSync, readdirSync, renameSync, rmSync, rmdirSync, statSync, unlinkSync, watch} from 'node:fs'
+import {lstatSync, readdirSync, renameSync, rmSync, rmdirSync, statSync, unlinkSync} from 'node:fs'
 import {hostname} from 'node:os'
 import {join} from 'node:path'
 // Loaded with this module, not on the first lock, although it brings
@@ -63,22 +55,11 @@ const REFRESH_MS = 2_000
 /** proper-lockfile's own mtime rule, off: about 24 days. */
 const NEVER_STALE = 0x7fffffff
 /**
- * How long a waiter leaves a free lock to one that began waiting before it:
- * woken by the same release, that one takes it within this on an idle
- * machine. Short, because while it is left the lock nobody writes: on a
- * busy machine the waiter that gets the CPU first takes it.
+ * How long a holder that let go for a waiter leaves the lock to it: longer
+ * than a waiter's longest pause between attempts (5 ms), so a waiter that
+ * is still there gets its turn.
  */
-export const HAND_OVER_MS = 2
-/**
- * How long a holder that let go for waiters and asks again leaves the free
- * lock to them (to every waiter older than its new intent), so that a
- * steady stream of batches does not take it straight back.
- */
-export const STAND_BACK_MS = 50
-/** Longest pause between attempts while the lock's removal is watched, and without a watch (no inotify). */
-const WATCHED_PAUSE_MS = 10
-const UNWATCHED_PAUSE_MS = 5
-
+const STAND_BACK_MS = 100
 
 export interface LeaderInfo {
   pid: number
@@ -124,6 +105,8 @@ export interface PartitionLockOptions {
 /** The lock of this process that holds each lock directory now (proper-lockfile keeps one record per path). */
 const holders = new Map<string, PartitionLock>()
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
 interface Token {
   ino: number
   birthMs: number
@@ -147,8 +130,8 @@ export class PartitionLock {
   generation = 0
   /** How our current (or last) take came about. */
   takeover: Takeover = 'free'
-  /** We let go for waiters: the next acquire leaves them STAND_BACK_MS. */
-  private comingBack = false
+  /** The intents of the waiters we let go for, and when: our next acquire leaves them their turn. */
+  private yielded: {intents: string[]; at: number} | null = null
 
   constructor(dir: string, options: PartitionLockOptions = {}) {
     this.dir = dir
@@ -186,32 +169,13 @@ export class PartitionLock {
 
   async acquire(): Promise<void> {
     if (this.release_) return
+    await this.standBack()
     const deadline = this.now() + this.timeoutMs
     let takeover: Takeover = 'free'
     let wait = 1
     const intent = this.writeIntent()
-    const leaveFor = this.comingBack ? STAND_BACK_MS : HAND_OVER_MS
-    this.comingBack = false
-    /** Older waiters we left the free lock to for `leaveFor` already: not again in this acquire. */
-    const passed = new Set<string>()
-    let deferringSince: number | null = null
     try {
       for (;;) {
-        if (lstatSync(this.lockPath, {throwIfNoEntry: false}) === undefined) {
-          const ahead = this.waitersAhead(intent, passed)
-          if (ahead.length > 0) {
-            const now = this.now()
-            deferringSince ??= now
-            if (now - deferringSince < leaveFor && now < deadline) {
-              // Woken by their mkdir, or by their intent going away.
-              await this.changeOf(this.dir, Math.min(wait, leaveFor), (name) => name === LOCK_NAME || name.startsWith(INTENT_PREFIX))
-              wait = Math.min(wait * 2, WATCHED_PAUSE_MS)
-              continue
-            }
-            for (const name of ahead) passed.add(name)
-          }
-        }
-        deferringSince = null
         try {
           this.lost = false
           this.release_ = await lockfile.lock(this.dir, {
@@ -236,20 +200,9 @@ export class PartitionLock {
             continue
           }
           if (this.now() >= deadline) throw this.timeoutError()
-          // A holder keeps an uncontended lock and lets go when it sees our
-          // intent: until we notice, nobody writes. The release removes the
-          // directory we watch; the timer covers a holder that dies.
-          const watched = await this.changeOf(this.lockPath, wait)
-          wait = Math.min(wait * 2, watched ? WATCHED_PAUSE_MS : UNWATCHED_PAUSE_MS)
-          continue
-        }
-        // Our mkdir may have been on its way when the lock was let go (or
-        // proper-lockfile made it again, finding it gone), past an older
-        // waiter woken by the same release: it is given back to that one.
-        if (this.waitersAhead(intent, passed).length > 0) {
-          const giveBack = this.release_
-          this.release_ = null
-          await giveBack().catch(() => {})
+          await sleep(wait)
+          // A holder now keeps an uncontended lock and lets go when it sees our intent: the time until we notice is time nobody writes.
+          wait = Math.min(wait * 2, 5)
           continue
         }
         try {
@@ -261,7 +214,7 @@ export class PartitionLock {
         return
       }
     } finally {
-      removeQuietly(intent.path)
+      removeQuietly(intent)
     }
   }
 
@@ -284,39 +237,25 @@ export class PartitionLock {
   }
 
   /**
-   * Lets go of the lock for the waiters that `othersWaiting` saw: our next
-   * acquire writes a new intent, younger than theirs, and leaves the free
-   * lock to them for up to STAND_BACK_MS.
+   * Lets go of the lock for the waiters that `othersWaiting` saw: the next
+   * acquire waits (up to STAND_BACK_MS) while one of them still waits, so a
+   * holder with a steady stream of batches does not take the lock straight
+   * back before the waiter's next attempt.
    */
   async yieldTo(intents: string[]): Promise<void> {
     await this.release()
-    this.comingBack = intents.length > 0
+    this.yielded = intents.length > 0 ? {intents, at: this.now()} : null
   }
 
-  /**
-   * Waits until `path` changes (a watch; `accept` filters a directory's
-   * entries by name) or `ms` pass. Resolves false when no watch could be
-   * set (no inotify, out of watches) and only the timer ran; at once when
-   * `path` is gone already.
-   */
-  private changeOf(path: string, ms: number, accept?: (name: string) => boolean): Promise<boolean> {
-    return new Promise((resolve) => {
-      let watcher: FSWatcher | null = null
-      const done = (watched: boolean) => {
-        clearTimeout(timer)
-        watcher?.close()
-        resolve(watched)
-      }
-      const timer = setTimeout(() => done(watcher !== null), ms)
-      try {
-        watcher = watch(path, {persistent: false}, (_event, name) => {
-          if (!accept || name === null || accept(String(name))) done(true)
-        })
-        watcher.on('error', () => done(true))
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') done(true)
-      }
-    })
+  private async standBack(): Promise<void> {
+    const yielded = this.yielded
+    this.yielded = null
+    if (yielded === null) return
+    // Our own sleeps, not the injected clock: this is a pause, not a judgement a test needs to move.
+    const until = Date.now() + STAND_BACK_MS
+    while (Date.now() < until && yielded.intents.some((name) => lstatSync(join(this.dir, name), {throwIfNoEntry: false}) !== undefined)) {
+      await sleep(1)
+    }
   }
 
   /**
@@ -325,7 +264,7 @@ export class PartitionLock {
    * readdir; used by a holder to decide whether to keep the lock.
    */
   othersWaiting(): string[] {
-    return this.liveIntents(false).map(({name}) => name)
+    return this.liveIntents(false)
   }
 
   /**
@@ -368,33 +307,18 @@ export class PartitionLock {
     renameSync(tmp, join(this.dir, LEADER_FILE))
   }
 
-  private writeIntent(): OwnIntent {
+  private writeIntent(): string {
     const me = selfIdentity()
-    const name = INTENT_PREFIX + randomBytes(6).toString('hex')
-    const path = join(this.dir, name)
+    const path = join(this.dir, INTENT_PREFIX + randomBytes(6).toString('hex'))
     const intent: Intent = {pid: me.pid, host: this.host, startTime: me.startTime, bootId: me.bootId, at: this.now()}
     try {
       writeFileNoFollow(path, JSON.stringify(intent))
     } catch (error) {
       // No partition directory: let the lock attempt report it as such.
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return path
+      throw error
     }
-    return {name, path, at: intent.at}
-  }
-
-  /**
-   * Live waiters that began before us (by their intent's time, then name)
-   * and that we have not passed yet; not stopped ones (SIGSTOP), which
-   * would take nothing until continued.
-   */
-  private waitersAhead(own: OwnIntent, passed: Set<string>): string[] {
-    return this.liveIntents(false)
-      .filter(({name, intent}) => {
-        if (name === own.name || passed.has(name) || intent === null) return false
-        if (intent.at > own.at || (intent.at === own.at && name > own.name)) return false
-        return intent.host !== this.host || !isStopped(intent.pid)
-      })
-      .map(({name}) => name)
+    return path
   }
 
   /**
@@ -444,7 +368,7 @@ export class PartitionLock {
    * to): with `skipOwnProcess`, not this process's (the orphan judgement,
    * made while our own intent is there).
    */
-  private liveIntents(skipOwnProcess: boolean): {name: string; intent: Intent | null}[] {
+  private liveIntents(skipOwnProcess: boolean): string[] {
     let names: string[]
     try {
       names = readdirSync(this.dir)
@@ -452,7 +376,7 @@ export class PartitionLock {
       return []
     }
     const pid = process.pid
-    const live: {name: string; intent: Intent | null}[] = []
+    const live: string[] = []
     for (const name of names) {
       if (!name.startsWith(INTENT_PREFIX)) continue
       const path = join(this.dir, name)
@@ -460,15 +384,15 @@ export class PartitionLock {
       if (intent === null) {
         // Being written this instant, or damaged: judge it by its age.
         const st = statSync(path, {throwIfNoEntry: false})
-        if (st && this.now() - st.mtimeMs < ORPHAN_LOCK_MS) live.push({name, intent})
+        if (st && this.now() - st.mtimeMs < ORPHAN_LOCK_MS) live.push(name)
         continue
       }
       if (skipOwnProcess && intent.pid === pid && intent.host === this.host) continue
       if (intent.host === this.host) {
-        if (isRunning(intent)) live.push({name, intent})
+        if (isRunning(intent)) live.push(name)
         else removeQuietly(path)
       } else if (this.now() - intent.at <= this.staleMs) {
-        live.push({name, intent})
+        live.push(name)
       }
     }
     return live
@@ -493,14 +417,6 @@ interface Intent {
   host: string
   startTime: string | null
   bootId: string | null
-  /** When its taker began to wait, by the taker's clock: waiters take a free lock in this order. */
-  at: number
-}
-
-/** Our own intent file while we wait. */
-interface OwnIntent {
-  name: string
-  path: string
   at: number
 }
 

@@ -10,10 +10,9 @@ import {hostname} from 'node:os'
 import {join, resolve} from 'node:path'
 import {describe, expect, test} from 'vitest'
 import {LockError, StoreError} from '../../../src/core/errors.js'
-import {HAND_OVER_MS, INTENT_PREFIX, LEADER_FILE, LOCK_NAME, ORPHAN_LOCK_MS, type LeaderInfo, PartitionLock, currentLeader, isAlive, readLeaderInfo} from '../../../src/core/lock/partition-lock.js'
+import {INTENT_PREFIX, LEADER_FILE, LOCK_NAME, ORPHAN_LOCK_MS, type LeaderInfo, PartitionLock, currentLeader, isAlive, readLeaderInfo} from '../../../src/core/lock/partition-lock.js'
 import {isStopped, processStat} from '../../../src/core/lock/process-identity.js'
 import {tempDir} from '../support.js'
-import {ManualClock} from '../../helpers/clock.js'
 
 async function until(cond: () => boolean, what: string, deadlineMs = 10_000): Promise<void> {
   const end = Date.now() + deadlineMs
@@ -298,97 +297,5 @@ describe('PartitionLock', () => {
     expect((error as StoreError).message).toBe(`${join(dir, LOCK_NAME)} is a symbolic link; logpipe does not follow links inside its data directory`)
     expect((error as StoreError).hint).toMatch(/^remove it/)
     expect(readdirSync(outside)).toEqual([])
-  })
-})
-
-describe('PartitionLock hand-over', () => {
-  const intents = (dir: string) => readdirSync(dir).filter((n) => n.startsWith(INTENT_PREFIX))
-  /** An intent file as a taker writes it, for a process that is not taking anything. */
-  function strayIntent(dir: string, pid: number, at: number): string {
-    const path = join(dir, INTENT_PREFIX + 'stray')
-    writeFileSync(path, JSON.stringify({pid, host: hostname(), startTime: processStat(pid)!.startTime, bootId: null, at}))
-    return path
-  }
-
-  test('waiters take a freed lock in the order they began to wait, not the order they came back', async () => {
-    const dir = tempDir()
-    const holder = new PartitionLock(dir, {client: 'holder'})
-    await holder.acquire()
-    // The later-started waiter says it began first (its clock is earlier): it must go first.
-    const late = new PartitionLock(dir, {client: 'late', now: () => 2_000})
-    const early = new PartitionLock(dir, {client: 'early', now: () => 1_000})
-    const order: string[] = []
-    const lateDone = late.acquire().then(() => order.push('late'))
-    await until(() => intents(dir).length === 1, 'the first waiter to write its intent')
-    const earlyDone = early.acquire().then(() => order.push('early'))
-    await until(() => intents(dir).length === 2, 'the second waiter to write its intent')
-    await holder.release()
-    await earlyDone
-    expect(order).toEqual(['early'])
-    expect(currentLeader(dir)?.client).toBe('early')
-    expect(late.held).toBe(false)
-    await early.release()
-    await lateDone
-    expect(order).toEqual(['early', 'late'])
-    await late.release()
-  })
-
-  test('a holder that lets go for a waiter and asks again at once goes after it', async () => {
-    const dir = tempDir()
-    // Clocks that stand still: the stand-back never runs out, so only the rule decides.
-    const holder = new PartitionLock(dir, {client: 'holder', now: () => 2_000})
-    await holder.acquire()
-    const waiter = new PartitionLock(dir, {client: 'waiter', now: () => 1_000})
-    const order: string[] = []
-    const waiterDone = waiter.acquire().then(() => order.push('waiter'))
-    await until(() => holder.othersWaiting().length === 1, 'the holder to see the waiter')
-    await holder.yieldTo(holder.othersWaiting())
-    const again = holder.acquire().then(() => order.push('holder'))
-    await waiterDone
-    expect(order).toEqual(['waiter'])
-    expect(holder.held).toBe(false)
-    await waiter.release()
-    await again
-    expect(order).toEqual(['waiter', 'holder'])
-    await holder.release()
-  })
-
-  test('an older waiter that does not take the free lock holds a younger one back only HAND_OVER_MS by its clock', async () => {
-    const dir = tempDir()
-    // Alive (this process) and older, but nobody acts on it.
-    const stray = strayIntent(dir, process.pid, 0)
-    const clock = new ManualClock(10_000)
-    let looks = 0
-    const lock = new PartitionLock(dir, {client: 'young', now: () => (looks++, clock.now())})
-    let held = false
-    const done = lock.acquire().then(() => (held = true))
-    // It keeps looking (each look reads its clock) and keeps leaving the lock alone.
-    await until(() => looks >= 10, 'the waiter to look a few times')
-    expect(held).toBe(false)
-    expect(existsSync(join(dir, LOCK_NAME))).toBe(false)
-    clock.advance(HAND_OVER_MS)
-    await done
-    expect(currentLeader(dir)?.client).toBe('young')
-    // Passed once: the stray intent is still there, and a release and take again do not wait on it a second time in the same acquire.
-    expect(existsSync(stray)).toBe(true)
-    await lock.release()
-  })
-
-  test('a stopped waiter (SIGSTOP) is not waited for', async () => {
-    const dir = tempDir()
-    const stopped = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], {stdio: 'ignore'})
-    try {
-      await until(() => processStat(stopped.pid!) !== null, 'the process to start')
-      process.kill(stopped.pid!, 'SIGSTOP')
-      await until(() => isStopped(stopped.pid!), 'the process to stop')
-      strayIntent(dir, stopped.pid!, 0)
-      // Its clock never moves: only skipping the stopped waiter lets it through.
-      const lock = new PartitionLock(dir, {client: 'young', now: () => 10_000})
-      await lock.acquire()
-      expect(currentLeader(dir)?.client).toBe('young')
-      await lock.release()
-    } finally {
-      stopped.kill('SIGKILL')
-    }
   })
 })
