@@ -7,11 +7,23 @@
 // stdout and take receive time - send time per record. Both clocks are this
 // process's, so no clock skew enters.
 //
-//   node bench/latency.mjs [--rate 2000] [--count 10000]   (prints JSON)
+// The bench's own work stays out of the figures: lines are written into and
+// parsed out of Buffers digit by digit, so this process makes almost no
+// garbage (with a string per line it collected garbage 5-10 times a second,
+// and a record arriving during one of those pauses was stamped late).
+//
+//   node bench/latency.mjs [--rate 2000] [--count 10000] [--reference]   (prints JSON)
+//
+// --reference runs bench/latency-reference.mjs in place of logpipe: the
+// same pipes and fs.watch with nothing else to do, i.e. what the machine's
+// wake-ups alone cost.
 import {spawn} from 'node:child_process'
+import {fileURLToPath} from 'node:url'
 import {performance} from 'node:perf_hooks'
 import {readFileSync} from 'node:fs'
 import {NODE, RUN_JS, RECORD_SIZE, cpuBusySeconds, logpipe, percentile, removeDir, sleep, tempDir} from './lib.mjs'
+
+const REFERENCE_JS = fileURLToPath(new URL('./latency-reference.mjs', import.meta.url))
 
 /** CPU seconds (user+sys) a live process has used, from /proc; 0 if unknown. */
 function procCpu(pid) {
@@ -32,24 +44,51 @@ const selfCpu = () => {
 const later = (ms) => new Promise((r) => setTimeout(r, ms).unref())
 const nowUs = () => Math.round((performance.timeOrigin + performance.now()) * 1000)
 
+const NL = 10
+const SPACE = 32
+/** A record line: `KIND SEQ SENT_US ` then 'x' up to RECORD_SIZE - 1, then '\n'. */
+const TEMPLATE = Buffer.alloc(RECORD_SIZE, 'x')
+TEMPLATE[RECORD_SIZE - 1] = NL
+
+/** Writes `n` in decimal at buf[pos]; returns the position after it. */
+function putInt(buf, pos, n) {
+  let digits = 1
+  for (let x = n; x >= 10; x = Math.floor(x / 10)) digits++
+  for (let i = digits - 1, x = n; i >= 0; i--, x = Math.floor(x / 10)) buf[pos + i] = 48 + (x % 10)
+  return pos + digits
+}
+
+/** One line at buf[at .. at + RECORD_SIZE). */
+function putLine(buf, at, kind, seq, us) {
+  TEMPLATE.copy(buf, at)
+  buf[at] = kind.charCodeAt(0)
+  buf[at + 1] = SPACE
+  const p = putInt(buf, at + 2, seq)
+  buf[p] = SPACE
+  buf[putInt(buf, p + 1, us)] = SPACE
+}
+
 function line(kind, seq, us) {
-  const head = `${kind} ${seq} ${us} `
-  return head.padEnd(RECORD_SIZE - 1, 'x') + '\n'
+  const buf = Buffer.allocUnsafe(RECORD_SIZE)
+  putLine(buf, 0, kind, seq, us)
+  return buf
 }
 
 /**
  * One latency run. Resolves {sent, received, p50, p99, p999, max, mean,
  * achievedRate} (ms) or rejects.
  */
-export async function runLatency({rate = 2000, count = 10_000, warmupMs = 1000, timeoutMs = 30_000} = {}) {
+export async function runLatency({rate = 2000, count = 10_000, warmupMs = 1000, timeoutMs = 30_000, reference = false} = {}) {
+  // The reference takes logpipe's arguments and ignores them.
+  const program = reference ? REFERENCE_JS : RUN_JS
   const dataDir = tempDir()
   const children = []
   try {
-    await logpipe(dataDir, ['topic', 'create', 'latency', '--partitions', '1'], {rss: false})
+    if (!reference) await logpipe(dataDir, ['topic', 'create', 'latency', '--partitions', '1'], {rss: false})
     const env = {...process.env, LOGPIPE_DATA_DIR: dataDir}
-    const follower = spawn(NODE, [RUN_JS, 'consume', 'latency', '-o', 'end', '-F', '%s\\n'], {stdio: ['ignore', 'pipe', 'pipe'], env})
+    const follower = spawn(NODE, [program, 'consume', 'latency', '-o', 'end', '-F', '%s\\n'], {stdio: ['ignore', 'pipe', 'pipe'], env})
     children.push(follower)
-    const producer = spawn(NODE, [RUN_JS, 'produce', 'latency', '--linger-ms', '0'], {stdio: ['pipe', 'ignore', 'pipe'], env})
+    const producer = spawn(NODE, [program, 'produce', 'latency', '--linger-ms', '0'], {stdio: ['pipe', 'ignore', 'pipe'], env})
     children.push(producer)
     let errors = ''
     for (const c of children) c.stderr.on('data', (d) => (errors += d))
@@ -60,33 +99,52 @@ export async function runLatency({rate = 2000, count = 10_000, warmupMs = 1000, 
     const got = new Uint8Array(count)
     let received = 0
     let warmSeen = 0
-    let leftover = ''
+    // The start of a line split across chunks (lines are RECORD_SIZE bytes).
+    const carry = Buffer.alloc(RECORD_SIZE)
+    let carried = 0
     let onAll = null
     let onWarm = null
-    follower.stdout.setEncoding('latin1')
+    const take = (buf, start) => {
+      // "K SEQ US ...": the kind, then two decimal fields.
+      const kind = buf[start]
+      let i = start + 2
+      let seq = 0
+      for (; buf[i] !== SPACE; i++) seq = seq * 10 + buf[i] - 48
+      let sent = 0
+      for (i++; buf[i] !== SPACE; i++) sent = sent * 10 + buf[i] - 48
+      return {kind, seq, sent}
+    }
+    const record = (kind, seq, sent, t) => {
+      if (kind === 119 /* w */) {
+        warmSeen++
+        onWarm?.()
+      } else if (kind === 109 /* m */ && seq >= 0 && seq < count && !got[seq]) {
+        got[seq] = 1
+        lat[seq] = (t - sent) / 1000
+        if (++received === count) onAll?.()
+      }
+    }
     follower.stdout.on('data', (chunk) => {
       const t = nowUs()
-      const text = leftover + chunk
       let start = 0
-      for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', start)) {
-        const l = text.slice(start, i)
-        start = i + 1
-        const a = l.indexOf(' ')
-        const b = l.indexOf(' ', a + 1)
-        const c = l.indexOf(' ', b + 1)
-        const kind = l.slice(0, a)
-        const seq = Number(l.slice(a + 1, b))
-        const sent = Number(l.slice(b + 1, c))
-        if (kind === 'w') {
-          warmSeen++
-          onWarm?.()
-        } else if (kind === 'm' && seq >= 0 && seq < count && !got[seq]) {
-          got[seq] = 1
-          lat[seq] = (t - sent) / 1000
-          if (++received === count) onAll?.()
-        }
+      if (carried > 0) {
+        const end = chunk.indexOf(NL)
+        if (end < 0 || carried + end >= RECORD_SIZE) throw new Error('follower printed a line that is not a record')
+        chunk.copy(carry, carried, 0, end + 1)
+        carried = 0
+        const r = take(carry, 0)
+        record(r.kind, r.seq, r.sent, t)
+        start = end + 1
       }
-      leftover = text.slice(start)
+      for (let i = chunk.indexOf(NL, start); i >= 0; i = chunk.indexOf(NL, start)) {
+        const r = take(chunk, start)
+        record(r.kind, r.seq, r.sent, t)
+        start = i + 1
+      }
+      if (start < chunk.length) {
+        if (chunk.length - start >= RECORD_SIZE) throw new Error('follower printed a line that is not a record')
+        carried = chunk.copy(carry, 0, start)
+      }
     })
 
     // Warm-up: until the follower has shown a record (so it is following),
@@ -153,10 +211,11 @@ async function sendSteady(stream, kind, n, rate) {
     const now = performance.now()
     const due = Math.min(n, Math.floor(((now - t0) * rate) / 1000) + 1)
     if (due > i) {
-      let s = ''
+      // Small bursts come from Node's shared buffer pool: no garbage to speak of.
+      const buf = Buffer.allocUnsafe((due - i) * RECORD_SIZE)
       const us = nowUs()
-      for (; i < due; i++) s += line(kind, i, us)
-      stream.write(s)
+      for (let at = 0; i < due; i++, at += RECORD_SIZE) putLine(buf, at, kind, i, us)
+      stream.write(buf)
     }
     if (i < n) await sleep(Math.max(0, ((i * 1000) / rate) - (performance.now() - t0)))
   }
@@ -167,6 +226,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const i = process.argv.indexOf(name)
     return i > 0 ? Number(process.argv[i + 1]) : d
   }
-  const r = await runLatency({rate: arg('--rate', 2000), count: arg('--count', 10_000)})
+  const r = await runLatency({rate: arg('--rate', 2000), count: arg('--count', 10_000), reference: process.argv.includes('--reference')})
   process.stdout.write(JSON.stringify(r, null, 2) + '\n')
 }
