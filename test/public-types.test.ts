@@ -74,6 +74,10 @@ export function publicSurfaceProblems(entry: string): string[] {
     const named = type.aliasSymbol ?? type.getSymbol()
     if (named && ours(named) && isNamed(named) && !exported.has(resolve(named))) problems.add(`${named.name} (reached from ${where}) is not exported`)
     if (!named || !ours(named)) return
+    // An instantiation of a generic type of ours (KStream<K, V2> from KStream<K, V>.mapValues) is walked
+    // once, as its declaration: every new instantiation is a new type, and chains of them never end.
+    const generic = type.aliasSymbol && type.aliasTypeArguments?.length ? checker.getDeclaredTypeOfSymbol(type.aliasSymbol) : (type as ts.TypeReference).target
+    if (generic && generic !== type) return visitType(generic, where)
     for (const sig of type.getCallSignatures()) visitSignature(sig, where)
     for (const sig of type.getConstructSignatures()) visitSignature(sig, `new ${where}`)
     for (const prop of checker.getPropertiesOfType(type)) {

@@ -64,6 +64,7 @@ export class Broker implements BrokerContext {
   readonly config: BrokerConfig
   readonly log: BrokerLog
   readonly clusterId: string
+  /** The listener's logins (null: none). @internal */
   readonly security: BrokerSecurity | null
   /** Where this broker's replicas live. */
   readonly logDir: string

@@ -30,7 +30,7 @@ export interface RemoteTopic {
 }
 
 export interface ProducerOptions {
-  /** Send the batches to the topic's leaders through a broker (ProduceSender) instead of writing the files. */
+  /** Send the batches to the topic's leaders through a broker (ProduceSender) instead of writing the files. @internal */
   remote?: RemoteTopic
   /** Where the partitions are written: the store's files unless a broker client stands in. @internal */
   partitionFactory?: PartitionFactory

@@ -9,7 +9,8 @@
  */
 import {Headers, type Header} from './record.js'
 import type {Serde} from './serdes.js'
-import type {KeyValue, KeyValueStore} from './state/key-value-store.js'
+import type {KeyValue} from './key-value.js'
+import type {KeyValueStore} from './state/key-value-store.js'
 import type {StateStore} from './state/state-store.js'
 import {streamsSettings, type StreamsProperties} from './streams-config.js'
 import {StreamsError} from './streams-error.js'

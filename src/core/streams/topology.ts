@@ -36,10 +36,11 @@ function isSerde(v: unknown): v is Serde<unknown> {
 }
 
 export class Topology {
-  /** In the order added: children are forwarded to in this order. */
+  /** In the order added: children are forwarded to in this order. @internal */
   readonly nodes = new Map<string, TopologyNode>()
+  /** @internal */
   readonly stores = new Map<string, StoreBuilder<StateStore>>()
-  /** Topics the app owns (repartition topics): the runtime names them `<application.id>-<name>`. */
+  /** Topics the app owns (repartition topics): the runtime names them `<application.id>-<name>`. @internal */
   readonly internalTopics = new Set<string>()
 
   /**
@@ -143,7 +144,7 @@ export class Topology {
     return describeTopology(this)
   }
 
-  /** Children of each node, in the order they were added. */
+  /** Children of each node, in the order they were added. @internal */
   children(name: string): string[] {
     const out: string[] = []
     for (const n of this.nodes.values()) if (n.kind !== 'source' && n.parents.includes(name)) out.push(n.name)
@@ -153,7 +154,7 @@ export class Topology {
   /**
    * The sub-topologies: node names per group, numbered as Kafka numbers
    * them (groups reached from the sources in name order first, then the
-   * rest in the order added).
+   * rest in the order added). @internal
    */
   subtopologies(): string[][] {
     const parent = new Map<string, string>()

@@ -155,16 +155,7 @@ export class Joined<K, V, VO> {
   }
 }
 
-/** Kafka's KeyValue: what map and flatMap return (KeyValue.pair(k, v)). */
-export class KeyValue<K, V> {
-  constructor(readonly key: K, readonly value: V) {}
-  static pair<K, V>(key: K, value: V): KeyValue<K, V> {
-    return new KeyValue(key, value)
-  }
-  toString(): string {
-    return `KeyValue(${String(this.key)}, ${String(this.value)})`
-  }
-}
+export {KeyValue} from '../key-value.js'
 
 /** A key-value a mapper returned: KeyValue.pair(k, v), {key, value} or [k, v]. */
 export function toPair<K, V>(v: unknown, what: string): {key: K; value: V} {

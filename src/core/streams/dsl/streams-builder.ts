@@ -8,23 +8,26 @@ import type {Serde} from '../serdes.js'
 import {Stores} from '../state/stores.js'
 import {TopologyError} from '../streams-error.js'
 import {Topology} from '../topology.js'
-import type {DslContext, KGroupedStream, KStream, KTable} from './interfaces.js'
+import type {KGroupedStream, KStream, KTable} from './interfaces.js'
 import {KGroupedStreamImpl} from './internals/kgrouped-stream-impl.js'
 import {KStreamImpl} from './internals/kstream-impl.js'
 import {KTableImpl} from './internals/ktable-impl.js'
 import {tableSourceProcessor} from './internals/ktable-processors.js'
 import {Consumed, Materialized} from './options.js'
 
-export class StreamsBuilder implements DslContext {
+// DslContext's members are internal: the class is one structurally, not by declaration, so the public .d.ts names none of them.
+export class StreamsBuilder {
+  /** @internal */
   readonly topology = new Topology()
   private index = 0
   private built = false
 
-  /** Kafka's newProcessorName: prefix + a 10-digit counter. */
+  /** Kafka's newProcessorName: prefix + a 10-digit counter. @internal */
   newProcessorName(prefix: string): string {
     return `${prefix}${String(this.index++).padStart(10, '0')}`
   }
 
+  /** @internal */
   newStoreName(prefix: string): string {
     return `${prefix}STATE-STORE-${String(this.index++).padStart(10, '0')}`
   }
@@ -51,7 +54,7 @@ export class StreamsBuilder implements DslContext {
     return this.ktable<K, V>(tableSourceName, keySerde, valueSerde, storeName)
   }
 
-  /** A store the DSL materializes: in memory, logged to its changelog unless Materialized says not. */
+  /** A store the DSL materializes: in memory, logged to its changelog unless Materialized says not. @internal */
   addStore(name: string, keySerde: Serde<unknown> | null, valueSerde: Serde<unknown> | null, materialized: Materialized<unknown, unknown>, processorName: string, window?: {retentionMs: number; sizeMs: number}): void {
     const builder = window
       ? Stores.windowStoreBuilder(Stores.inMemoryWindowStore(name, window.retentionMs, window.sizeMs), keySerde, valueSerde)
@@ -61,14 +64,17 @@ export class StreamsBuilder implements DslContext {
     this.topology.addStateStore(builder, processorName)
   }
 
+  /** @internal */
   kstream<K, V>(nodeName: string, keySerde: Serde<K> | null, valueSerde: Serde<V> | null, repartitionRequired: boolean): KStream<K, V> {
     return new KStreamImpl(this, nodeName, keySerde, valueSerde, repartitionRequired)
   }
 
+  /** @internal */
   ktable<K, V>(nodeName: string, keySerde: Serde<K> | null, valueSerde: Serde<V> | null, storeName: string | null): KTable<K, V> {
     return new KTableImpl(this, nodeName, keySerde, valueSerde, storeName)
   }
 
+  /** @internal */
   kgroupedStream<K, V>(nodeName: string, keySerde: Serde<K> | null, valueSerde: Serde<V> | null, repartitionName: string | null, repartitionRequired: boolean): KGroupedStream<K, V> {
     return new KGroupedStreamImpl(this, nodeName, keySerde, valueSerde, repartitionName, repartitionRequired)
   }

@@ -10,14 +10,10 @@
  * timestamped stores, which the DSL's aggregations use); `get` gives the
  * value, `getWithTimestamp` both.
  */
+import {KeyValue} from '../key-value.js'
 import {type Serde} from '../serdes.js'
 import {SerializedStore} from './serialized-store.js'
 import type {StoreBuilder} from './state-store.js'
-
-export interface KeyValue<K, V> {
-  key: K
-  value: V
-}
 
 export interface ValueAndTimestamp<V> {
   value: V
@@ -74,6 +70,7 @@ export class InMemoryBytesStore {
 export class KeyValueStore<K, V> extends SerializedStore<K, V> {
   private readonly bytes: InMemoryBytesStore
 
+  /** Stores are made by their builders (Stores.keyValueStoreBuilder). @internal */
   constructor(name: string, bytes: InMemoryBytesStore, keySerde: Serde<K> | null, valueSerde: Serde<V> | null) {
     super(name, keySerde, valueSerde)
     this.bytes = bytes
@@ -139,7 +136,7 @@ export class KeyValueStore<K, V> extends SerializedStore<K, V> {
     const tb = to === null ? null : this.keyBytes(to)
     const out: Array<KeyValue<K, V>> = []
     for (const [k, e] of this.bytes.range(fb, tb, reverse)) {
-      out.push({key: this.keySerde!.deserialize(this.topic, k) as K, value: this.valueSerde!.deserialize(this.topic, e.value) as V})
+      out.push(KeyValue.pair(this.keySerde!.deserialize(this.topic, k) as K, this.valueSerde!.deserialize(this.topic, e.value) as V))
     }
     return out
   }
@@ -147,6 +144,7 @@ export class KeyValueStore<K, V> extends SerializedStore<K, V> {
 
 export interface KeyValueBytesStoreSupplier {
   readonly name: string
+  /** A new bytes store for a task. @internal */
   get(): InMemoryBytesStore
 }
 
