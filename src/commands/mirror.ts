@@ -15,7 +15,7 @@ export default class MirrorCommand extends LogpipeCommand<typeof MirrorCommand> 
     "<%= config.bin %> mirror --from ~/.local/share/logpipe --to /backup/logpipe --include '.*' -e",
     "<%= config.bin %> mirror --from /data/a --to /data/b --include 'orders-.*' --group orders-mirror",
   ]
-  static override usage = 'mirror --from DIR|BOOTSTRAP --to DIR|BOOTSTRAP --include REGEX [FLAGS]'
+  static override usage = 'mirror --from SOURCE --to TARGET --include REGEX [FLAGS]'
   static override flags = {
     from: Flags.string({helpValue: 'DIR|BOOTSTRAP', summary: 'The source: a data directory or HOST:PORT[,...].'}),
     to: Flags.string({helpValue: 'DIR|BOOTSTRAP', summary: 'The target: a data directory (created when missing) or HOST:PORT[,...].'}),

@@ -228,7 +228,15 @@ describe('replication over three brokers', () => {
       expect(next.leaderEpoch).toBe(1)
       const toNew = await producerTo(k.brokers.get(next.leader)!)
       try {
-        expect((await toNew.send('paused', -1, ['through the new leader'])).errorCode).toBe(ErrorCode.NONE)
+        // partition.json names the new leader a moment before that broker has opened the partition for writes:
+        // until then it answers NOT_LEADER_OR_FOLLOWER, which a client retries, as against Kafka after an election.
+        let code = (await toNew.send('paused', -1, ['through the new leader'])).errorCode
+        const deadline = Date.now() + 10_000
+        while (code === ErrorCode.NOT_LEADER_OR_FOLLOWER && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 50))
+          code = (await toNew.send('paused', -1, ['through the new leader'])).errorCode
+        }
+        expect(code).toBe(ErrorCode.NONE)
       } finally {
         toNew.close()
       }

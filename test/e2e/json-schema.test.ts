@@ -109,6 +109,15 @@ describe('every --json output fits docs/JSON.md', () => {
     expectFits('broker user remove', await document(['broker', 'user', 'remove', 'u1']))
   })
 
+  test('mirror between two data directories', async () => {
+    await setup()
+    expectOk(await c.run(['produce', 'mirrored', '--create', '-q'], {input: 'a\nb\n'}))
+    const target = join(c.base, 'mirror-target')
+    const summary = await document(['mirror', '--from', c.dataDir, '--to', target, '--include', 'mirrored', '-e'])
+    expectFits('mirror', summary)
+    expect(summary).toEqual({records: 2, created: ['mirrored']})
+  })
+
   test('an error under --json, on stderr', async () => {
     const r = await c.run(['topic', 'describe', 'no-such-topic', '--json'])
     expect(r.exitCode).toBe(EXIT.NOT_FOUND)
