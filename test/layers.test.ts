@@ -30,6 +30,8 @@ const LAYERS: Record<string, number> = {
   cli: 80,
   lib: 70,
   'core/bench': 60,
+  // Connect runs on the clients; inside it, api <- converters <- connectors <- runtime.
+  'core/connect': 55,
   'core/client': 50,
   'core/broker/broker.ts': 48,
   'core/wire/api': 46,
