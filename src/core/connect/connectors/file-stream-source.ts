@@ -3,12 +3,15 @@
  * `file` becomes a record on `topic` (value schema STRING, no key), at most
  * `batch.size` per poll. The source partition is {"filename": file}, as in
  * Kafka; the offset is {"position": the byte after the line} plus, ours,
- * {"file.id": "dev:inode"}, so the task knows on restart whether the file
- * at that path is still the one it read:
+ * {"file.id": "dev:inode:birth time", "file.head": a hash of the file's
+ * first bytes (up to 1 KiB, no further than position)}, so the task knows on
+ * restart whether the file at that path is still the one it read:
  *
- * - same file, at least `position` long: go on from `position`
- * - same file, now shorter: it was truncated; start again at 0
- * - another file (rotated: renamed away and made anew): start the new one at 0
+ * - same file, at least `position` long, same first bytes: go on from `position`
+ * - same file, now shorter or other first bytes: it was truncated (and
+ *   perhaps written again); start again at 0
+ * - another file (rotated: renamed away and made anew; or a new file that
+ *   got a freed inode number): start the new one at 0
  *
  * While running, a file renamed away is read to its end through the open
  * descriptor before the new file at the path is opened, so rotation loses
@@ -16,7 +19,8 @@
  * is there. A truncation and rewrite past the old position between two
  * polls cannot be told from appends (as with `tail -F`).
  */
-import {closeSync, fstatSync, openSync, readSync, statSync} from 'node:fs'
+import {createHash} from 'node:crypto'
+import {type BigIntStats, closeSync, fstatSync, openSync, readSync, statSync} from 'node:fs'
 import {ConnectTaskError} from '../../errors.js'
 import {ConfigDef, NonEmptyString, Range} from '../api/config-def.js'
 import {type Props, SourceConnector, SourceTask, type TaskClass} from '../api/connector.js'
@@ -27,6 +31,24 @@ const READ_BYTES = 64 << 10
 /** A line longer than this is refused: it could not be one record anyway. */
 const MAX_LINE_BYTES = 16 << 20
 const IDLE_WAIT_MS = 100
+const HEAD_BYTES = 1024
+
+function fileId(st: BigIntStats): string {
+  return `${st.dev}:${st.ino}:${st.birthtimeNs}`
+}
+
+/** A hash of the file's first min(HEAD_BYTES, upTo) bytes: an appended file keeps it, a rewritten one does not. */
+function headHash(fd: number, upTo: number): string {
+  const n = Math.min(HEAD_BYTES, upTo)
+  const buf = Buffer.alloc(n)
+  let got = 0
+  while (got < n) {
+    const r = readSync(fd, buf, got, n - got, got)
+    if (r === 0) break
+    got += r
+  }
+  return createHash('sha256').update(buf.subarray(0, got)).digest('base64url').slice(0, 22)
+}
 
 export const FILE_CONFIG = 'file'
 export const TOPIC_CONFIG = 'topic'
@@ -73,6 +95,8 @@ interface OpenFile {
   position: number
   buf: Buffer
   len: number
+  /** Hash of the first HEAD_BYTES bytes once the file is that long (before, computed per record). */
+  head: string | null
 }
 
 export class FileStreamSourceTask extends SourceTask {
@@ -107,15 +131,16 @@ export class FileStreamSourceTask extends SourceTask {
       throw new ConnectTaskError(`cannot open ${this.filename}: ${(error as Error).message}`)
     }
     const st = fstatSync(fd, {bigint: true})
-    const id = `${st.dev}:${st.ino}`
+    const id = fileId(st)
     const stored = this.context.offsetStorageReader.offset(this.partition())
     let position = 0
     const pos = stored?.position
-    if (typeof pos === 'number' && Number.isSafeInteger(pos) && pos >= 0) {
+    if (typeof pos === 'number' && Number.isSafeInteger(pos) && pos >= 0 && BigInt(pos) <= st.size) {
       const sameFile = stored?.['file.id'] === undefined || stored['file.id'] === id
-      if (sameFile && BigInt(pos) <= st.size) position = pos
+      const sameHead = stored?.['file.head'] === undefined || stored['file.head'] === headHash(fd, pos)
+      if (sameFile && sameHead) position = pos
     }
-    return {fd, id, position, buf: Buffer.allocUnsafe(READ_BYTES), len: 0}
+    return {fd, id, position, buf: Buffer.allocUnsafe(READ_BYTES), len: 0, head: null}
   }
 
   async poll(): Promise<SourceRecord[] | null> {
@@ -156,7 +181,7 @@ export class FileStreamSourceTask extends SourceTask {
         i++
       }
       if (next < 0) break
-      out.push(this.record(f.buf.toString('utf8', start, i), f.position + next, f.id))
+      out.push(this.record(f.buf.toString('utf8', start, i), f.position + next, f))
       start = next
     }
     if (start > 0) {
@@ -177,10 +202,15 @@ export class FileStreamSourceTask extends SourceTask {
     f.len += chunk.length
   }
 
-  private record(line: string, position: number, id: string): SourceRecord {
+  private record(line: string, position: number, f: OpenFile): SourceRecord {
+    let head = f.head
+    if (head === null) {
+      head = headHash(f.fd, position)
+      if (position >= HEAD_BYTES) f.head = head
+    }
     return new SourceRecord({
       sourcePartition: this.partition(),
-      sourceOffset: {position, 'file.id': id},
+      sourceOffset: {position, 'file.id': f.id, 'file.head': head},
       topic: this.topic,
       valueSchema: Schema.STRING_SCHEMA,
       value: line,
@@ -195,6 +225,7 @@ export class FileStreamSourceTask extends SourceTask {
       // Truncated in place: what was there is gone; read it anew from the start.
       f.position = 0
       f.len = 0
+      f.head = null
       return
     }
     let st
@@ -203,9 +234,9 @@ export class FileStreamSourceTask extends SourceTask {
     } catch {
       return // renamed away and not made anew yet: keep reading the old one
     }
-    if (`${st.dev}:${st.ino}` === f.id) return
+    if (fileId(st) === f.id) return
     // Rotated: the old file is read to its end; its unfinished last line is all there will be.
-    if (f.len > 0) out.push(this.record(f.buf.toString('utf8', 0, f.len), f.position + f.len, f.id))
+    if (f.len > 0) out.push(this.record(f.buf.toString('utf8', 0, f.len), f.position + f.len, f))
     closeSync(f.fd)
     this.file = null
     const next = this.open()
