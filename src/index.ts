@@ -134,4 +134,5 @@ export {FileStreamSourceConnector, FileStreamSourceTask} from './core/connect/co
 export {FileStreamSinkConnector, FileStreamSinkTask} from './core/connect/connectors/file-stream-sink.js'
 export {StandaloneWorker} from './core/connect/runtime/standalone-worker.js'
 export type {StandaloneOptions} from './core/connect/runtime/standalone-worker.js'
+export type {ConnectorStatus, ConnectState, TaskStatus} from './core/connect/runtime/status-store.js'
 export {parseProperties} from './core/connect/runtime/java-properties.js'

@@ -46,6 +46,7 @@ export class Schema {
   readonly valueSchema: Schema | null
   private readonly fieldList: readonly Field[] | null
 
+  /** Schemas are made with SchemaBuilder. @internal */
   constructor(parts: SchemaParts) {
     this.type = parts.type
     this.optional = parts.optional

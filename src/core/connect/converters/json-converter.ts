@@ -88,7 +88,7 @@ export class JsonConverter implements Converter, HeaderConverter {
     return this.toConnectData(topic, value)
   }
 
-  /** The schema as Kafka writes it in the envelope. */
+  /** The schema as Kafka writes it in the envelope. @internal */
   asJsonSchema(schema: Schema | null): JsonOut {
     if (schema === null) return null
     const cached = this.schemaCache.get(schema)
@@ -115,6 +115,7 @@ export class JsonConverter implements Converter, HeaderConverter {
     return out
   }
 
+  /** @internal */
   asConnectSchema(node: JsonNode): Schema | null {
     if (node === null) return null
     if (!(node instanceof Map)) throw new ConnectDataError('schema must be a JSON object')
@@ -168,7 +169,7 @@ export class JsonConverter implements Converter, HeaderConverter {
     return s
   }
 
-  /** Kafka's convertToJson: a Connect value as JSON, checked against its schema. */
+  /** Kafka's convertToJson: a Connect value as JSON, checked against its schema. @internal */
   toJson(schema: Schema | null, value: unknown): JsonOut {
     if (value === null || value === undefined) {
       if (schema === null) return null
@@ -250,7 +251,7 @@ export class JsonConverter implements Converter, HeaderConverter {
     }
   }
 
-  /** Kafka's convertToConnect: JSON to a Connect value, by the schema or (without one) by the JSON's own kind. */
+  /** Kafka's convertToConnect: JSON to a Connect value, by the schema or (without one) by the JSON's own kind. @internal */
   toConnect(schema: Schema | null, node: JsonNode | undefined): unknown {
     if (node === undefined) node = null
     if (schema) {
