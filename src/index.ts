@@ -100,6 +100,8 @@ export {listRegistrations, isBrokerAlive} from './core/broker/registry.js'
 export type {BrokerRegistration, BrokerListing, LedPartition} from './core/broker/registry.js'
 export type {SupportedApi} from './core/broker/broker-context.js'
 
+// Streams: Kafka Streams' DSL and Processor API, and the TopologyTestDriver for tests.
+export * from './core/streams/index.js'
 // Kafka Connect: the data model, the Connector API, ConfigDef and the converters (docs/CONNECT.md).
 export {Schema, SchemaBuilder, SCHEMA_TYPES, validateValue, valuesEqual} from './core/connect/api/schema.js'
 export type {Field, SchemaAndValue, SchemaType} from './core/connect/api/schema.js'

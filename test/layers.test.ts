@@ -30,6 +30,10 @@ const LAYERS: Record<string, number> = {
   cli: 80,
   lib: 70,
   'core/bench': 60,
+  'core/streams/index.ts': 59,
+  'core/streams/runtime': 58,
+  'core/streams/dsl': 57,
+  'core/streams': 55,
   // Connect runs on the clients; inside it, api <- converters <- connectors <- runtime.
   'core/connect': 55,
   'core/client': 50,

@@ -236,4 +236,42 @@ describe('consume -g --exec: Ctrl-C', () => {
     expectOk(await c.run(['consume', 'slow', '-g', 'g', '-e', '--exec', 'echo "$LOGPIPE_OFFSET" >> finished'], {cwd: work}))
     expect(read(join(work, 'finished'))).toBe('0\n1\n2\n')
   })
+
+  test('a command that ignores Ctrl-C is waited for; a second Ctrl-C kills it, and the consumer dies of the signal with nothing committed', async () => {
+    const c = cli()
+    const work = join(c.base, 'work')
+    mkdirSync(work)
+    expectOk(await c.run(['produce', 'stubborn', '--create', '-q'], {input: 'a\nb\n'}))
+    // Ignored signals are inherited: neither the shell nor its sleep can be interrupted.
+    const cmd = "trap '' INT TERM; echo \"$$\" > pid; sleep 30; echo done >> finished"
+    const sub = c.run(['consume', 'stubborn', '-g', 'g', '--exec', cmd], {cwd: work, detached: true})
+    onTestFinished(() => {
+      try {
+        process.kill(-sub.pid!, 'SIGKILL')
+      } catch {}
+    })
+    const shellPid = await until('the command to start', () => (/^\d+\n$/.test(read(join(work, 'pid'))) ? Number(read(join(work, 'pid'))) : undefined))
+    let exited = false
+    void sub.finally(() => (exited = true))
+    process.kill(sub.pid!, 'SIGINT')
+    // Past the second delivery (1 s): still waiting for the command.
+    await new Promise((r) => setTimeout(r, 1_500))
+    expect(exited).toBe(false)
+    process.kill(sub.pid!, 'SIGINT')
+    await until('the consumer to exit', () => (exited ? true : undefined), 10_000)
+    const r = await sub
+    expect(r.signal, String(r.stderr)).toBe('SIGINT')
+    // The command's shell is gone with everything in its process group.
+    await until('the command to be killed', () => {
+      try {
+        process.kill(shellPid, 0)
+        return undefined
+      } catch {
+        return true
+      }
+    }, 5_000)
+    expect(read(join(work, 'finished'))).toBe('')
+    const [row] = await committed(c, 'g')
+    expect([row.currentOffset, row.logEndOffset]).toEqual([0, 2])
+  })
 })

@@ -1,0 +1,86 @@
+/**
+ * The DSL's public types (Kafka's `kstream` package: KStream, KTable,
+ * KGroupedStream), with their implementations in internals/. They refer
+ * to each other (groupBy gives a KGroupedStream, count a KTable, toStream a
+ * KStream), so they live in one file, and the implementations make each
+ * other through the builder (DslContext) rather than by importing each
+ * other.
+ */
+import type {ProcessorSupplier} from '../processor.js'
+import type {Serde} from '../serdes.js'
+import type {Topology} from '../topology.js'
+import type {TopicNameExtractor} from '../topology-node.js'
+import type {ValueMapper} from './internals/kstream-stateless.js'
+import type {Grouped, Joined, KeyValue, Materialized, Named, Produced} from './options.js'
+import type {TimeWindows, Windowed} from './windows.js'
+
+export type {Predicate, ValueMapper} from './internals/kstream-stateless.js'
+
+/** What a key-value mapper may return: KeyValue.pair(k, v), {key, value} or [k, v]. */
+export type Pairish<K, V> = KeyValue<K, V> | {key: K; value: V} | [K, V]
+
+export interface KStream<K, V> {
+  readonly nodeName: string
+  readonly keySerde: Serde<K> | null
+  readonly valueSerde: Serde<V> | null
+  filter(predicate: (key: K, value: V) => boolean, named?: Named): KStream<K, V>
+  filterNot(predicate: (key: K, value: V) => boolean, named?: Named): KStream<K, V>
+  map<K2, V2>(mapper: (key: K, value: V) => Pairish<K2, V2>, named?: Named): KStream<K2, V2>
+  mapValues<V2>(mapper: ValueMapper<K, V, V2>, named?: Named): KStream<K, V2>
+  selectKey<K2>(mapper: (key: K, value: V) => K2, named?: Named): KStream<K2, V>
+  flatMap<K2, V2>(mapper: (key: K, value: V) => Iterable<Pairish<K2, V2>>, named?: Named): KStream<K2, V2>
+  flatMapValues<V2>(mapper: ValueMapper<K, V, Iterable<V2>>, named?: Named): KStream<K, V2>
+  peek(action: (key: K, value: V) => void, named?: Named): KStream<K, V>
+  foreach(action: (key: K, value: V) => void, named?: Named): void
+  merge(other: KStream<K, V>, named?: Named): KStream<K, V>
+  process<K2, V2>(supplier: ProcessorSupplier<K, V, K2, V2>, ...storeNamesOrNamed: Array<string | Named>): KStream<K2, V2>
+  processValues<V2>(supplier: ProcessorSupplier<K, V, K, V2>, ...storeNamesOrNamed: Array<string | Named>): KStream<K, V2>
+  to(topic: string | TopicNameExtractor<K, V>, produced?: Produced<K, V>): void
+  groupByKey(grouped?: Grouped<K, V>): KGroupedStream<K, V>
+  groupBy<K2>(selector: (key: K, value: V) => K2, grouped?: Grouped<K2, V>): KGroupedStream<K2, V>
+  toTable(...namedOrMaterialized: Array<Named | Materialized<K, V>>): KTable<K, V>
+  /** Joined with a table on the key; the joiner gets (streamValue, tableValue), or with the key when it declares three parameters. */
+  join<VT, VR>(table: KTable<K, VT>, joiner: ValueJoiner<K, V, VT, VR>, joined?: Joined<K, V, VT>): KStream<K, VR>
+  leftJoin<VT, VR>(table: KTable<K, VT>, joiner: ValueJoiner<K, V, VT | null, VR>, joined?: Joined<K, V, VT>): KStream<K, VR>
+}
+
+/** Kafka's ValueJoiner, or ValueJoinerWithKey (key last here, so (v1, v2) => ... ports as it is). */
+export type ValueJoiner<K, V1, V2, VR> = ((value1: V1, value2: V2) => VR) | ((value1: V1, value2: V2, key: K) => VR)
+
+export interface KTable<K, V> {
+  readonly nodeName: string
+  readonly keySerde: Serde<K> | null
+  readonly valueSerde: Serde<V> | null
+  queryableStoreName(): string | null
+  filter(predicate: (key: K, value: V) => boolean, named?: Named): KTable<K, V>
+  filterNot(predicate: (key: K, value: V) => boolean, named?: Named): KTable<K, V>
+  mapValues<V2>(mapper: ValueMapper<K, V, V2>, named?: Named): KTable<K, V2>
+  toStream<K2 = K>(...namedOrKeyMapper: Array<Named | ((key: K, value: V) => K2)>): KStream<K2, V>
+}
+
+export type AggregateArgs<K, VA> = Array<Named | Materialized<K, VA>>
+
+export interface KGroupedStream<K, V> {
+  windowedBy(windows: TimeWindows): TimeWindowedKStream<K, V>
+  count(...args: AggregateArgs<K, number>): KTable<K, number>
+  reduce(reducer: (aggregate: V, value: V) => V, ...args: AggregateArgs<K, V>): KTable<K, V>
+  aggregate<VA>(initializer: () => VA, aggregator: (key: K, value: V, aggregate: VA) => VA, ...args: AggregateArgs<K, VA>): KTable<K, VA>
+}
+
+/** A grouped stream cut into time windows: each aggregate is per key and window. */
+export interface TimeWindowedKStream<K, V> {
+  count(...args: AggregateArgs<K, number>): KTable<Windowed<K>, number>
+  reduce(reducer: (aggregate: V, value: V) => V, ...args: AggregateArgs<K, V>): KTable<Windowed<K>, V>
+  aggregate<VA>(initializer: () => VA, aggregator: (key: K, value: V, aggregate: VA) => VA, ...args: AggregateArgs<K, VA>): KTable<Windowed<K>, VA>
+}
+
+/** What the implementations need of the builder. */
+export interface DslContext {
+  readonly topology: Topology
+  newProcessorName(prefix: string): string
+  newStoreName(prefix: string): string
+  addStore(name: string, keySerde: Serde<unknown> | null, valueSerde: Serde<unknown> | null, materialized: Materialized<unknown, unknown>, processorName: string, window?: {retentionMs: number; sizeMs: number}): void
+  kstream<K, V>(nodeName: string, keySerde: Serde<K> | null, valueSerde: Serde<V> | null, repartitionRequired: boolean): KStream<K, V>
+  ktable<K, V>(nodeName: string, keySerde: Serde<K> | null, valueSerde: Serde<V> | null, storeName: string | null): KTable<K, V>
+  kgroupedStream<K, V>(nodeName: string, keySerde: Serde<K> | null, valueSerde: Serde<V> | null, repartitionName: string | null, repartitionRequired: boolean): KGroupedStream<K, V>
+}

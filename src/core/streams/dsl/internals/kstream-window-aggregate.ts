@@ -1,0 +1,47 @@
+/**
+ * count, reduce and aggregate over time windows (Kafka's
+ * KStreamWindowAggregate): a record with a null key or value is skipped; it
+ * updates every window that contains it and is still open, that is whose
+ * end is after stream time minus the grace period; a record for a window
+ * that closed is dropped (and counted in `droppedRecords`, Kafka's
+ * dropped-records metric). Each update is forwarded with the Windowed key,
+ * stamped with the larger of the record's and the old aggregate's
+ * timestamps.
+ */
+import type {ProcessorContext, ProcessorSupplier} from '../../processor.js'
+import type {WindowStore} from '../../state/window-store.js'
+import {TimeWindow, type TimeWindows, type Windowed} from '../windows.js'
+import type {Change} from './change.js'
+
+export function windowAggregateProcessor(storeName: string, windows: TimeWindows, initializer: (() => unknown) | null, aggregator: (key: unknown, value: unknown, aggregate: unknown) => unknown, dropped: {count: number}): ProcessorSupplier {
+  return () => {
+    let ctx: ProcessorContext<Windowed<unknown>, Change<unknown>>
+    let store: WindowStore<unknown, unknown>
+    return {
+      init(c) {
+        ctx = c as ProcessorContext<Windowed<unknown>, Change<unknown>>
+        store = ctx.getStateStore(storeName)
+      },
+      process(r) {
+        const key = r.key()
+        const value = r.value()
+        if (key === null || key === undefined || value === null || value === undefined) return
+        const closeTime = ctx.currentStreamTimeMs() - windows.gracePeriodMs()
+        for (const start of windows.windowsFor(r.timestamp())) {
+          const end = start + windows.sizeMs
+          if (end <= closeTime) {
+            dropped.count++
+            continue
+          }
+          const old = store.fetchWithTimestamp(key, start)
+          const base = old === null ? (initializer === null ? undefined : initializer()) : old.value
+          const next = old === null && initializer === null ? value : aggregator(key, value, base)
+          const timestamp = old === null ? r.timestamp() : Math.max(r.timestamp(), old.timestamp)
+          store.put(key, next, start, timestamp)
+          const windowed: Windowed<unknown> = {key, window: new TimeWindow(start, end)}
+          ctx.forward(r.withKey(windowed).withValue({newValue: next, oldValue: old?.value ?? null}).withTimestamp(timestamp))
+        }
+      },
+    }
+  }
+}

@@ -1,0 +1,174 @@
+/**
+ * The DSL's option objects with Kafka's names and builders: Named,
+ * Consumed, Produced, Grouped, Materialized. Each is immutable: every
+ * with* returns a new one, as Kafka's do.
+ */
+import type {Serde} from '../serdes.js'
+import type {StreamPartitioner, TimestampExtractor} from '../topology.js'
+
+export class Named {
+  protected constructor(readonly name: string | null) {}
+  static as(name: string): Named {
+    return new Named(name)
+  }
+}
+
+export class Consumed<K, V> {
+  private constructor(
+    readonly keySerde: Serde<K> | null,
+    readonly valueSerde: Serde<V> | null,
+    readonly timestampExtractor: TimestampExtractor | null,
+    readonly name: string | null,
+  ) {}
+  static with<K, V>(keySerde: Serde<K> | null, valueSerde: Serde<V> | null): Consumed<K, V> {
+    return new Consumed(keySerde, valueSerde, null, null)
+  }
+  static as<K, V>(name: string): Consumed<K, V> {
+    return new Consumed<K, V>(null, null, null, name)
+  }
+  withKeySerde(serde: Serde<K>): Consumed<K, V> {
+    return new Consumed(serde, this.valueSerde, this.timestampExtractor, this.name)
+  }
+  withValueSerde(serde: Serde<V>): Consumed<K, V> {
+    return new Consumed(this.keySerde, serde, this.timestampExtractor, this.name)
+  }
+  withTimestampExtractor(extractor: TimestampExtractor): Consumed<K, V> {
+    return new Consumed(this.keySerde, this.valueSerde, extractor, this.name)
+  }
+  withName(name: string): Consumed<K, V> {
+    return new Consumed(this.keySerde, this.valueSerde, this.timestampExtractor, name)
+  }
+}
+
+export class Produced<K, V> {
+  private constructor(
+    readonly keySerde: Serde<K> | null,
+    readonly valueSerde: Serde<V> | null,
+    readonly partitioner: StreamPartitioner<K, V> | null,
+    readonly name: string | null,
+  ) {}
+  static with<K, V>(keySerde: Serde<K> | null, valueSerde: Serde<V> | null): Produced<K, V> {
+    return new Produced(keySerde, valueSerde, null, null)
+  }
+  static as<K, V>(name: string): Produced<K, V> {
+    return new Produced<K, V>(null, null, null, name)
+  }
+  static streamPartitioner<K, V>(partitioner: StreamPartitioner<K, V>): Produced<K, V> {
+    return new Produced<K, V>(null, null, partitioner, null)
+  }
+  withKeySerde(serde: Serde<K>): Produced<K, V> {
+    return new Produced(serde, this.valueSerde, this.partitioner, this.name)
+  }
+  withValueSerde(serde: Serde<V>): Produced<K, V> {
+    return new Produced(this.keySerde, serde, this.partitioner, this.name)
+  }
+  withStreamPartitioner(partitioner: StreamPartitioner<K, V>): Produced<K, V> {
+    return new Produced(this.keySerde, this.valueSerde, partitioner, this.name)
+  }
+  withName(name: string): Produced<K, V> {
+    return new Produced(this.keySerde, this.valueSerde, this.partitioner, name)
+  }
+}
+
+export class Grouped<K, V> {
+  private constructor(
+    readonly keySerde: Serde<K> | null,
+    readonly valueSerde: Serde<V> | null,
+    readonly name: string | null,
+  ) {}
+  static with<K, V>(keySerde: Serde<K> | null, valueSerde: Serde<V> | null): Grouped<K, V> {
+    return new Grouped(keySerde, valueSerde, null)
+  }
+  static as<K, V>(name: string): Grouped<K, V> {
+    return new Grouped<K, V>(null, null, name)
+  }
+  withKeySerde(serde: Serde<K>): Grouped<K, V> {
+    return new Grouped(serde, this.valueSerde, this.name)
+  }
+  withValueSerde(serde: Serde<V>): Grouped<K, V> {
+    return new Grouped(this.keySerde, serde, this.name)
+  }
+  withName(name: string): Grouped<K, V> {
+    return new Grouped(this.keySerde, this.valueSerde, name)
+  }
+}
+
+export class Materialized<K, V> {
+  private constructor(
+    readonly storeName: string | null,
+    readonly keySerde: Serde<K> | null,
+    readonly valueSerde: Serde<V> | null,
+    readonly loggingEnabled: boolean,
+    readonly logConfig: Record<string, string>,
+    readonly cachingEnabled: boolean,
+    readonly retentionMs: number | null,
+  ) {}
+  static as<K, V>(storeName: string): Materialized<K, V> {
+    return new Materialized<K, V>(storeName, null, null, true, {}, true, null)
+  }
+  static with<K, V>(keySerde: Serde<K> | null, valueSerde: Serde<V> | null): Materialized<K, V> {
+    return new Materialized(null, keySerde, valueSerde, true, {}, true, null)
+  }
+  private copy(change: Partial<Materialized<K, V>>): Materialized<K, V> {
+    const m = {...this, ...change}
+    return new Materialized(m.storeName, m.keySerde, m.valueSerde, m.loggingEnabled, m.logConfig, m.cachingEnabled, m.retentionMs)
+  }
+  withKeySerde(serde: Serde<K>): Materialized<K, V> {
+    return this.copy({keySerde: serde})
+  }
+  withValueSerde(serde: Serde<V>): Materialized<K, V> {
+    return this.copy({valueSerde: serde})
+  }
+  withLoggingEnabled(config: Record<string, string> = {}): Materialized<K, V> {
+    return this.copy({loggingEnabled: true, logConfig: {...config}})
+  }
+  withLoggingDisabled(): Materialized<K, V> {
+    return this.copy({loggingEnabled: false})
+  }
+  withCachingEnabled(): Materialized<K, V> {
+    return this.copy({cachingEnabled: true})
+  }
+  withCachingDisabled(): Materialized<K, V> {
+    return this.copy({cachingEnabled: false})
+  }
+  withRetention(retentionMs: number): Materialized<K, V> {
+    return this.copy({retentionMs})
+  }
+}
+
+/** Serdes and a name for a join (Kafka's Joined): the key, the stream's value and the other side's value. */
+export class Joined<K, V, VO> {
+  private constructor(
+    readonly keySerde: Serde<K> | null,
+    readonly valueSerde: Serde<V> | null,
+    readonly otherValueSerde: Serde<VO> | null,
+    readonly name: string | null,
+  ) {}
+  static with<K, V, VO>(keySerde: Serde<K> | null, valueSerde: Serde<V> | null, otherValueSerde: Serde<VO> | null): Joined<K, V, VO> {
+    return new Joined(keySerde, valueSerde, otherValueSerde, null)
+  }
+  static as<K, V, VO>(name: string): Joined<K, V, VO> {
+    return new Joined<K, V, VO>(null, null, null, name)
+  }
+  withName(name: string): Joined<K, V, VO> {
+    return new Joined(this.keySerde, this.valueSerde, this.otherValueSerde, name)
+  }
+}
+
+/** Kafka's KeyValue: what map and flatMap return (KeyValue.pair(k, v)). */
+export class KeyValue<K, V> {
+  constructor(readonly key: K, readonly value: V) {}
+  static pair<K, V>(key: K, value: V): KeyValue<K, V> {
+    return new KeyValue(key, value)
+  }
+  toString(): string {
+    return `KeyValue(${String(this.key)}, ${String(this.value)})`
+  }
+}
+
+/** A key-value a mapper returned: KeyValue.pair(k, v), {key, value} or [k, v]. */
+export function toPair<K, V>(v: unknown, what: string): {key: K; value: V} {
+  if (Array.isArray(v) && v.length === 2) return {key: v[0] as K, value: v[1] as V}
+  if (typeof v === 'object' && v !== null && 'key' in v && 'value' in v) return {key: (v as {key: K}).key, value: (v as {value: V}).value}
+  throw new TypeError(`${what} must return KeyValue.pair(key, value), not ${String(v)}`)
+}

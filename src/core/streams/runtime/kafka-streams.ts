@@ -1,0 +1,317 @@
+/**
+ * Kafka Streams' KafkaStreams over a logpipe store: the app consumes its
+ * source topics as the consumer group named by `application.id` (so
+ * several instances share the partitions and take over a dead one's), runs
+ * one StreamTask per sub-topology and partition it owns, writes what the
+ * sinks produce with the store's Producer (records without a partition go
+ * by murmur2 of the key bytes, as Kafka's producer sends them), and every
+ * `commit.interval.ms` flushes that output and the stores' changelog
+ * records, then commits the input offsets: at-least-once, as Kafka's
+ * default processing guarantee. A task's stores are restored from their
+ * changelog partition (`<application.id>-<store>-changelog`, compacted)
+ * before it processes anything, so a restarted or moved task continues
+ * from its state as of its last commit, and records after that commit are
+ * processed again (docs/STREAMS.md says what that means for counts).
+ *
+ * Internal topics are created at start: repartition topics with as many
+ * partitions as the largest source topic, changelogs with as many as the
+ * sub-topology that owns the store. Sources of one sub-topology must have
+ * the same partition count (co-partitioning), as Kafka checks.
+ */
+import type {TopicPartition} from '../../group/assignors.js'
+import {Consumer} from '../../client/consumer.js'
+import {GroupConsumer} from '../../client/group-consumer.js'
+import {Producer} from '../../client/producer.js'
+import {NotFoundError} from '../../errors.js'
+import type {RecordReader} from '../../record/record.js'
+import {Store} from '../../store/store.js'
+import {Headers} from '../record.js'
+import type {KeyValueStore} from '../state/key-value-store.js'
+import {streamsSettings, type StreamsProperties, type StreamsSettings} from '../streams-config.js'
+import {StreamsError, TopologyError} from '../streams-error.js'
+import {type RawRecord, StreamTask} from '../task.js'
+import type {Topology} from '../topology.js'
+
+export type KafkaStreamsState = 'CREATED' | 'REBALANCING' | 'RUNNING' | 'PENDING_SHUTDOWN' | 'NOT_RUNNING' | 'ERROR'
+
+export interface KafkaStreamsOptions {
+  /** The store's data directory; default --data-dir's ($LOGPIPE_DATA_DIR, else the user's data dir). */
+  dataDir?: string
+  onNotice?: (message: string) => void
+}
+
+interface Subtopology {
+  id: number
+  members: string[]
+  /** Full topic names this sub-topology reads. */
+  sources: string[]
+  stores: string[]
+  partitions: number
+}
+
+/** Kafka Streams' default for a consumer of the app: read from the start where nothing was committed. */
+const AUTO_OFFSET_RESET = 'earliest'
+
+export class KafkaStreams {
+  private readonly topology: Topology
+  private readonly settings: StreamsSettings
+  private readonly options: KafkaStreamsOptions
+  private store: Store | null = null
+  private subtopologies: Subtopology[] = []
+  private group: GroupConsumer | null = null
+  private readonly tasks = new Map<string, StreamTask>()
+  private readonly producers = new Map<string, Producer>()
+  private pendingSends: Array<Promise<unknown>> = []
+  private loop: Promise<void> | null = null
+  private stopping = false
+  private listeners: Array<(next: KafkaStreamsState, previous: KafkaStreamsState) => void> = []
+  private failure: Error | null = null
+  state: KafkaStreamsState = 'CREATED'
+
+  constructor(topology: Topology, props: StreamsProperties, options: KafkaStreamsOptions = {}) {
+    this.topology = topology
+    this.settings = streamsSettings(props)
+    this.options = options
+  }
+
+  /** Kafka's setStateListener: told every change of state. */
+  setStateListener(listener: (next: KafkaStreamsState, previous: KafkaStreamsState) => void): void {
+    this.listeners.push(listener)
+  }
+
+  /** The error that put the app in ERROR, if one did. */
+  get error(): Error | null {
+    return this.failure
+  }
+
+  async start(): Promise<void> {
+    if (this.state !== 'CREATED') throw new StreamsError(`KafkaStreams can be started once; it is ${this.state}`)
+    const store = Store.open(this.options.dataDir, {create: true, onNotice: this.options.onNotice})
+    this.store = store
+    this.subtopologies = this.prepareTopics(store)
+    this.setState('REBALANCING')
+    const sourceTopics = [...new Set(this.subtopologies.flatMap((s) => s.sources))]
+    this.group = new GroupConsumer(store, this.settings.applicationId, sourceTopics, {
+      strategy: 'range',
+      autoOffsetReset: AUTO_OFFSET_RESET,
+      clientId: `${this.settings.applicationId}-StreamThread-1-consumer`,
+      commitIntervalMs: this.settings.commitIntervalMs,
+      onNotice: this.options.onNotice,
+      handOn: () => this.flushOutput(),
+      onAssignmentChange: (owned) => this.assignmentChanged(owned),
+    })
+    await this.group.start()
+    this.setState('RUNNING')
+    this.loop = this.run().catch((error: Error) => {
+      this.failure = error
+      this.setState('ERROR')
+    })
+  }
+
+  /** Stops processing, flushes what was produced, commits, leaves the group and closes the tasks. */
+  async close(): Promise<void> {
+    if (this.state === 'NOT_RUNNING' || this.state === 'CREATED') {
+      this.setState('NOT_RUNNING')
+      return
+    }
+    const failed = this.state === 'ERROR'
+    this.setState('PENDING_SHUTDOWN')
+    this.stopping = true
+    this.group?.consumer.interrupt()
+    await this.loop
+    try {
+      // After a failure nothing is committed: the records since the last commit are processed again by the next owner.
+      if (!failed) await this.group?.commit(true)
+      await this.group?.close()
+    } finally {
+      for (const t of this.tasks.values()) t.close()
+      this.tasks.clear()
+      for (const p of this.producers.values()) await p.close()
+      this.producers.clear()
+      this.setState(failed ? 'ERROR' : 'NOT_RUNNING')
+    }
+  }
+
+  /** Interactive queries: a key-value store of this instance's tasks, read-only. */
+  keyValueStore<K, V>(name: string): {get(key: K): V | null; all(): Array<{key: K; value: V}>; approximateNumEntries(): number} {
+    const stores = [...this.tasks.values()].map((t) => t.stores.get(name)).filter((s): s is KeyValueStore<K, V> => s !== undefined)
+    if (!this.topology.stores.has(name)) throw new NotFoundError(`the topology has no state store ${name}`)
+    return {
+      get: (key) => {
+        for (const s of stores) {
+          const v = s.get(key)
+          if (v !== null) return v
+        }
+        return null
+      },
+      all: () => stores.flatMap((s) => s.all()),
+      approximateNumEntries: () => stores.reduce((n, s) => n + s.approximateNumEntries(), 0),
+    }
+  }
+
+  /** Task ids this instance runs (`<sub-topology>_<partition>`, as Kafka names them). */
+  taskIds(): string[] {
+    return [...this.tasks.keys()].sort()
+  }
+
+  private setState(next: KafkaStreamsState): void {
+    const previous = this.state
+    if (previous === next) return
+    this.state = next
+    for (const l of this.listeners) l(next, previous)
+  }
+
+  private topicName(t: string): string {
+    return this.topology.internalTopics.has(t) ? `${this.settings.applicationId}-${t}` : t
+  }
+
+  private prepareTopics(store: Store): Subtopology[] {
+    const app = this.settings.applicationId
+    const groups = this.topology.subtopologies()
+    const userSources: string[] = []
+    for (const n of this.topology.nodes.values()) {
+      if (n.kind === 'source' && n.pattern) throw new TopologyError(`source ${n.name} reads a pattern: this version runs sources with topic names only`)
+      if (n.kind === 'source') for (const t of n.topics) if (!this.topology.internalTopics.has(t)) userSources.push(t)
+    }
+    for (const t of userSources) {
+      if (!store.topicExists(t)) throw new NotFoundError(`source topic ${t} does not exist`, {hint: `create it first: logpipe topic create ${t}`})
+    }
+    const maxPartitions = Math.max(1, ...userSources.map((t) => store.readTopic(t).partitions))
+    for (const t of this.topology.internalTopics) {
+      const name = `${app}-${t}`
+      if (!store.topicExists(name)) store.createTopic(name, maxPartitions, 1, {})
+    }
+    return groups.map((members, id) => {
+      const sources: string[] = []
+      const stores: string[] = []
+      for (const m of members) {
+        const n = this.topology.nodes.get(m)!
+        if (n.kind === 'source') sources.push(...n.topics.map((t) => this.topicName(t)))
+        if (n.kind === 'processor') for (const s of n.stores) if (!stores.includes(s)) stores.push(s)
+      }
+      const counts = new Map(sources.map((t) => [t, store.readTopic(t).partitions]))
+      const distinct = new Set(counts.values())
+      if (distinct.size > 1) {
+        throw new TopologyError(`topics ${sources.join(', ')} are read together (sub-topology ${id}) but are not co-partitioned: ${[...counts].map(([t, n]) => `${t} has ${n}`).join(', ')}`, {hint: 'give them the same number of partitions'})
+      }
+      const partitions = distinct.size === 0 ? 1 : [...distinct][0]
+      for (const s of stores) {
+        const builder = this.topology.stores.get(s)!
+        const changelog = `${app}-${s}-changelog`
+        if (builder.loggingEnabled && !store.topicExists(changelog)) store.createTopic(changelog, partitions, 1, {...builder.logConfig, 'cleanup.policy': 'compact'} as never)
+      }
+      return {id, members, sources, stores, partitions}
+    })
+  }
+
+  private assignmentChanged(owned: TopicPartition[]): void {
+    const wanted = new Set<string>()
+    for (const tp of owned) {
+      for (const s of this.subtopologies) if (s.sources.includes(tp.topic)) wanted.add(`${s.id}_${tp.partition}`)
+    }
+    for (const [id, task] of this.tasks) {
+      if (!wanted.has(id)) {
+        task.close()
+        this.tasks.delete(id)
+      }
+    }
+    for (const id of wanted) this.ensureTask(id)
+  }
+
+  /**
+   * The task for an id, made (and its stores restored) the first time: when
+   * the group says the partition is ours, or when a record of it comes
+   * first (the consumer is given a partition before the round that gave it
+   * ends).
+   */
+  private ensureTask(id: string): StreamTask {
+    const existing = this.tasks.get(id)
+    if (existing) return existing
+    const [sub, partition] = id.split('_').map(Number)
+    const s = this.subtopologies[sub]
+    const task = new StreamTask(id, this.topology, s.members, {
+      applicationId: this.settings.applicationId,
+      defaultKeySerde: this.settings.defaultKeySerde,
+      defaultValueSerde: this.settings.defaultValueSerde,
+      topicName: (t) => this.topicName(t),
+      partitionsOf: (t) => (this.store!.topicExists(t) ? this.store!.readTopic(t).partitions : undefined),
+      wallClock: () => Date.now(),
+    }, {send: (r) => this.send(r)})
+    task.init()
+    this.restore(task, partition, s.stores)
+    this.tasks.set(id, task)
+    return task
+  }
+
+  /** Each logged store of a new task gets its changelog partition back, from the start. */
+  private restore(task: StreamTask, partition: number, stores: string[]): void {
+    const store = this.store!
+    for (const name of stores) {
+      const builder = this.topology.stores.get(name)!
+      if (!builder.loggingEnabled) continue
+      const target = task.stores.get(name) as KeyValueStore<unknown, unknown>
+      const changelog = `${this.settings.applicationId}-${name}-changelog`
+      const reader = new Consumer(store, [changelog], {partitions: [partition]})
+      try {
+        for (;;) {
+          const {records} = reader.poll((_a, r: RecordReader) => {
+            const key = r.key()
+            // A changelog record without a key is not ours to restore (nothing we write has one).
+            if (key !== null) target.restore(key, r.value(), r.timestamp)
+          })
+          if (records === 0 && reader.allAtEnd) break
+        }
+      } finally {
+        reader.close()
+      }
+    }
+  }
+
+  private send(r: {topic: string; partition?: number; key: Buffer | null; value: Buffer | null; timestamp: number; headers: Headers}): void {
+    let producer = this.producers.get(r.topic)
+    if (!producer) {
+      if (!this.store!.topicExists(r.topic)) throw new NotFoundError(`output topic ${r.topic} does not exist`, {hint: `create it first: logpipe topic create ${r.topic}`})
+      producer = new Producer(this.store!, r.topic, {onNotice: this.options.onNotice})
+      this.producers.set(r.topic, producer)
+    }
+    this.pendingSends.push(producer.send([{key: r.key, value: r.value, timestamp: r.timestamp, partition: r.partition, headers: r.headers.toArray()}]))
+  }
+
+  private async flushOutput(): Promise<void> {
+    const sends = this.pendingSends
+    this.pendingSends = []
+    for (const p of this.producers.values()) await p.flush()
+    await Promise.all(sends)
+  }
+
+  private async run(): Promise<void> {
+    const group = this.group!
+    const consumer = group.consumer
+    while (!this.stopping) {
+      const {records} = consumer.poll((a, r) => {
+        const task = this.taskFor(a.topic, a.partition)
+        if (!task) return
+        const raw: RawRecord = {
+          topic: a.topic,
+          partition: a.partition,
+          offset: r.offset,
+          key: r.key(),
+          value: r.value(),
+          timestamp: r.timestamp,
+          headers: new Headers(r.headers().map((h) => ({key: h.key, value: h.value === null ? null : Buffer.from(h.value)}))),
+        }
+        task.process(raw)
+      })
+      const asked = [...this.tasks.values()].some((t) => t.commitRequested)
+      if (asked) for (const t of this.tasks.values()) t.commitRequested = false
+      await group.commit(asked)
+      for (const t of this.tasks.values()) t.wallClockAdvanced(Date.now())
+      if (records === 0 && !this.stopping) await consumer.waitForData(100)
+    }
+  }
+
+  private taskFor(topic: string, partition: number): StreamTask | undefined {
+    for (const s of this.subtopologies) if (s.sources.includes(topic)) return this.ensureTask(`${s.id}_${partition}`)
+    return undefined
+  }
+}

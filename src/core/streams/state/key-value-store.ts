@@ -1,0 +1,240 @@
+/**
+ * Key-value stores: `Stores.inMemoryKeyValueStore(name)` supplies the bytes
+ * store, `Stores.keyValueStoreBuilder(supplier, keySerde, valueSerde)` the
+ * typed store over it (serdes left null take the app's defaults at init),
+ * logged by default to `<application.id>-<name>-changelog` as Kafka logs
+ * it: each put or delete sends the key's and value's bytes (null for a
+ * delete) with the record's timestamp.
+ *
+ * Each entry keeps the timestamp of the record that wrote it (Kafka's
+ * timestamped stores, which the DSL's aggregations use); `get` gives the
+ * value, `getWithTimestamp` both.
+ */
+import {type Serde} from '../serdes.js'
+import {StreamsError} from '../streams-error.js'
+import type {StateStore, StoreBuilder} from './state-store.js'
+
+export interface KeyValue<K, V> {
+  key: K
+  value: V
+}
+
+export interface ValueAndTimestamp<V> {
+  value: V
+  timestamp: number
+}
+
+/** What a store needs from the task that opens it. */
+export interface StoreInit {
+  defaultKeySerde: Serde<unknown>
+  defaultValueSerde: Serde<unknown>
+  /** Sends a change to the store's changelog (absent when logging is off). */
+  changelog?: (key: Buffer, value: Buffer | null, timestamp: number) => void
+  /** The timestamp a write without one gets: the current record's. */
+  timestamp: () => number
+}
+
+interface Entry {
+  value: Buffer
+  timestamp: number
+}
+
+/** The bytes underneath, ordered by key bytes. */
+export class InMemoryBytesStore {
+  private readonly map = new Map<string, Entry>()
+  private sorted: string[] | null = null
+
+  get(key: Buffer): Entry | undefined {
+    return this.map.get(key.toString('latin1'))
+  }
+
+  put(key: Buffer, entry: Entry | null): void {
+    const k = key.toString('latin1')
+    if (entry === null) {
+      if (this.map.delete(k)) this.sorted = null
+      return
+    }
+    if (!this.map.has(k)) this.sorted = null
+    this.map.set(k, entry)
+  }
+
+  get size(): number {
+    return this.map.size
+  }
+
+  /** Entries with from <= key <= to (either bound may be null: open), in key order. */
+  *range(from: Buffer | null, to: Buffer | null, reverse = false): Generator<[Buffer, Entry]> {
+    this.sorted ??= [...this.map.keys()].sort((a, b) => Buffer.compare(Buffer.from(a, 'latin1'), Buffer.from(b, 'latin1')))
+    const keys = reverse ? [...this.sorted].reverse() : this.sorted
+    for (const k of keys) {
+      const kb = Buffer.from(k, 'latin1')
+      if (from !== null && Buffer.compare(kb, from) < 0) continue
+      if (to !== null && Buffer.compare(kb, to) > 0) continue
+      const e = this.map.get(k)
+      if (e) yield [kb, e]
+    }
+  }
+
+  clear(): void {
+    this.map.clear()
+    this.sorted = null
+  }
+}
+
+export class KeyValueStore<K, V> implements StateStore {
+  readonly name: string
+  private readonly bytes: InMemoryBytesStore
+  private keySerde: Serde<K> | null
+  private valueSerde: Serde<V> | null
+  private changelog?: StoreInit['changelog']
+  private now: () => number = () => 0
+  private open = false
+  /** The topic name serdes are told (Kafka passes the changelog topic). */
+  private topic: string
+
+  constructor(name: string, bytes: InMemoryBytesStore, keySerde: Serde<K> | null, valueSerde: Serde<V> | null) {
+    this.name = name
+    this.bytes = bytes
+    this.keySerde = keySerde
+    this.valueSerde = valueSerde
+    this.topic = name
+  }
+
+  init(init: StoreInit, changelogTopic: string): void {
+    this.keySerde ??= init.defaultKeySerde as Serde<K>
+    this.valueSerde ??= init.defaultValueSerde as Serde<V>
+    this.changelog = init.changelog
+    this.now = init.timestamp
+    this.topic = changelogTopic
+    this.open = true
+  }
+
+  isOpen(): boolean {
+    return this.open
+  }
+
+  flush(): void {}
+
+  close(): void {
+    this.open = false
+  }
+
+  private keyBytes(key: K): Buffer {
+    if (key === null || key === undefined) throw new StreamsError(`store ${this.name}: a key may not be null`)
+    this.checkOpen()
+    return this.keySerde!.serialize(this.topic, key)!
+  }
+
+  private checkOpen(): void {
+    if (!this.open) throw new StreamsError(`store ${this.name} is not open`, {hint: 'stores are open between a processor\'s init and close'})
+  }
+
+  get(key: K): V | null {
+    return this.getWithTimestamp(key)?.value ?? null
+  }
+
+  getWithTimestamp(key: K): ValueAndTimestamp<V> | null {
+    const e = this.bytes.get(this.keyBytes(key))
+    return e === undefined ? null : {value: this.valueSerde!.deserialize(this.topic, e.value) as V, timestamp: e.timestamp}
+  }
+
+  /** A null value deletes, as in Kafka. */
+  put(key: K, value: V | null, timestamp = this.now()): void {
+    const kb = this.keyBytes(key)
+    const vb = value === null || value === undefined ? null : this.valueSerde!.serialize(this.topic, value)
+    this.bytes.put(kb, vb === null ? null : {value: vb, timestamp})
+    this.changelog?.(kb, vb, timestamp)
+  }
+
+  putIfAbsent(key: K, value: V): V | null {
+    const old = this.get(key)
+    if (old === null) this.put(key, value)
+    return old
+  }
+
+  putAll(entries: Iterable<KeyValue<K, V | null>>): void {
+    for (const e of entries) this.put(e.key, e.value)
+  }
+
+  delete(key: K): V | null {
+    const old = this.get(key)
+    if (old !== null) this.put(key, null)
+    return old
+  }
+
+  range(from: K | null, to: K | null): Array<KeyValue<K, V>> {
+    return this.collect(from, to, false)
+  }
+
+  reverseRange(from: K | null, to: K | null): Array<KeyValue<K, V>> {
+    return this.collect(from, to, true)
+  }
+
+  all(): Array<KeyValue<K, V>> {
+    return this.collect(null, null, false)
+  }
+
+  /** Restoring from the changelog: bytes as logged, not logged again. */
+  restore(key: Buffer, value: Buffer | null, timestamp: number): void {
+    this.bytes.put(key, value === null ? null : {value, timestamp})
+  }
+
+  approximateNumEntries(): number {
+    return this.bytes.size
+  }
+
+  private collect(from: K | null, to: K | null, reverse: boolean): Array<KeyValue<K, V>> {
+    this.checkOpen()
+    const fb = from === null ? null : this.keyBytes(from)
+    const tb = to === null ? null : this.keyBytes(to)
+    const out: Array<KeyValue<K, V>> = []
+    for (const [k, e] of this.bytes.range(fb, tb, reverse)) {
+      out.push({key: this.keySerde!.deserialize(this.topic, k) as K, value: this.valueSerde!.deserialize(this.topic, e.value) as V})
+    }
+    return out
+  }
+}
+
+export interface KeyValueBytesStoreSupplier {
+  readonly name: string
+  get(): InMemoryBytesStore
+}
+
+export class KeyValueStoreBuilder<K, V> implements StoreBuilder<KeyValueStore<K, V>> {
+  readonly name: string
+  loggingEnabled = true
+  logConfig: Record<string, string> = {}
+  private readonly supplier: KeyValueBytesStoreSupplier
+  private readonly keySerde: Serde<K> | null
+  private readonly valueSerde: Serde<V> | null
+
+  constructor(supplier: KeyValueBytesStoreSupplier, keySerde: Serde<K> | null, valueSerde: Serde<V> | null) {
+    this.name = supplier.name
+    this.supplier = supplier
+    this.keySerde = keySerde
+    this.valueSerde = valueSerde
+  }
+
+  withLoggingEnabled(config: Record<string, string> = {}): this {
+    this.loggingEnabled = true
+    this.logConfig = {...config}
+    return this
+  }
+
+  withLoggingDisabled(): this {
+    this.loggingEnabled = false
+    return this
+  }
+
+  withCachingEnabled(): this {
+    return this
+  }
+
+  withCachingDisabled(): this {
+    return this
+  }
+
+  build(): KeyValueStore<K, V> {
+    return new KeyValueStore(this.name, this.supplier.get(), this.keySerde, this.valueSerde)
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * The StreamsConfig keys this version reads, with Kafka's names and
+ * defaults. Unknown keys are kept (a Java app's properties carry many) but
+ * a known key with a bad value is refused.
+ */
+import {type Serde, Serdes, resolveSerde} from './serdes.js'
+import {StreamsError} from './streams-error.js'
+
+export interface StreamsSettings {
+  applicationId: string
+  defaultKeySerde: Serde<unknown>
+  defaultValueSerde: Serde<unknown>
+  commitIntervalMs: number
+}
+
+export type StreamsProperties = Record<string, unknown>
+
+export function streamsSettings(props: StreamsProperties, defaults: {applicationId?: string} = {}): StreamsSettings {
+  const appId = props['application.id'] ?? defaults.applicationId
+  if (typeof appId !== 'string' || appId.length === 0) throw new StreamsError('application.id is not set', {hint: "give it in the properties: {'application.id': 'my-app'}"})
+  if (!/^[a-zA-Z0-9._-]+$/.test(appId)) throw new StreamsError(`application.id ${JSON.stringify(appId)} cannot be part of a topic name`, {hint: 'use only letters, digits, ".", "_" and "-"'})
+  const commit = props['commit.interval.ms'] ?? 30_000
+  if (typeof commit !== 'number' && typeof commit !== 'string') throw new StreamsError('commit.interval.ms must be a number of milliseconds')
+  const commitIntervalMs = Number(commit)
+  if (!Number.isInteger(commitIntervalMs) || commitIntervalMs < 0) throw new StreamsError(`commit.interval.ms must be a non-negative integer, not ${String(commit)}`)
+  return {
+    applicationId: appId,
+    // Kafka's defaults are ByteArray serdes; so are ours.
+    defaultKeySerde: props['default.key.serde'] === undefined ? (Serdes.ByteArray() as Serde<unknown>) : resolveSerde(props['default.key.serde'], 'default.key.serde'),
+    defaultValueSerde: props['default.value.serde'] === undefined ? (Serdes.ByteArray() as Serde<unknown>) : resolveSerde(props['default.value.serde'], 'default.value.serde'),
+    commitIntervalMs,
+  }
+}

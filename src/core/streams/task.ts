@@ -1,0 +1,252 @@
+/**
+ * A stream task: one sub-topology working on one partition of its input
+ * topics (Kafka's StreamTask). It deserializes each input record with its
+ * source's serdes, moves stream time (the largest timestamp seen, never
+ * back), sends the record depth-first through the processors, and hands
+ * what sinks write to a RecordCollector; stream-time punctuators fire as
+ * stream time passes them, wall-clock ones when the runtime says the clock
+ * moved. Stores are built fresh per task and log their changes through the
+ * collector to `<application.id>-<store>-changelog`.
+ */
+import type {Cancellable, Processor, ProcessorContext, PunctuationType, Punctuator} from './processor.js'
+import {supplied} from './processor.js'
+import {Headers, Record, type RecordMetadata} from './record.js'
+import type {Serde} from './serdes.js'
+import type {StateStore} from './state/state-store.js'
+import {StreamsError, TopologyError} from './streams-error.js'
+import type {SinkNode, SourceNode, Topology} from './topology.js'
+
+/** A record as read from or written to a topic: bytes, not yet typed. */
+export interface RawRecord {
+  topic: string
+  partition: number
+  offset: number
+  key: Buffer | null
+  value: Buffer | null
+  timestamp: number
+  headers: Headers
+}
+
+export interface RecordCollector {
+  /** partition undefined: the runtime's default (murmur2 of the key bytes, as Kafka's producer). */
+  send(record: {topic: string; partition?: number; key: Buffer | null; value: Buffer | null; timestamp: number; headers: Headers}): void
+}
+
+export interface TaskConfig {
+  applicationId: string
+  defaultKeySerde: Serde<unknown>
+  defaultValueSerde: Serde<unknown>
+  /** The full name of a topic the topology names (internal topics get the application id in front). */
+  topicName: (name: string) => string
+  /** Partition count of a topic, for a StreamPartitioner; undefined when unknown. */
+  partitionsOf?: (topic: string) => number | undefined
+  wallClock: () => number
+}
+
+interface Schedule {
+  type: PunctuationType
+  interval: number
+  /** When it is due: stream-time schedules are aligned to 0 (the first record punctuates), wall-clock ones to when they were made. */
+  next: number
+  punctuator: Punctuator
+  node: string
+  cancelled: boolean
+}
+
+export class StreamTask {
+  readonly id: string
+  private readonly topology: Topology
+  private readonly members: Set<string>
+  private readonly config: TaskConfig
+  private readonly collector: RecordCollector
+  private readonly processors = new Map<string, Processor>()
+  private readonly contexts = new Map<string, ProcessorContext>()
+  readonly stores = new Map<string, StateStore>()
+  private readonly children = new Map<string, string[]>()
+  private readonly schedules: Schedule[] = []
+  private streamTime = -1
+  private current: {metadata: RecordMetadata | null; timestamp: number; headers: Headers} = {metadata: null, timestamp: 0, headers: new Headers()}
+  commitRequested = false
+
+  constructor(id: string, topology: Topology, members: string[], config: TaskConfig, collector: RecordCollector) {
+    this.id = id
+    this.topology = topology
+    this.members = new Set(members)
+    this.config = config
+    this.collector = collector
+    for (const m of members) this.children.set(m, topology.children(m).filter((c) => this.members.has(c)))
+  }
+
+  /** Source topics (full names) this task reads. */
+  sourceTopics(): string[] {
+    const out: string[] = []
+    for (const m of this.members) {
+      const n = this.topology.nodes.get(m)!
+      if (n.kind === 'source') for (const t of n.topics) out.push(this.config.topicName(t))
+    }
+    return out
+  }
+
+  reads(topic: string): boolean {
+    return this.sourceFor(topic) !== null
+  }
+
+  private sourceFor(topic: string): SourceNode | null {
+    for (const m of this.members) {
+      const n = this.topology.nodes.get(m)!
+      if (n.kind !== 'source') continue
+      if (n.topics.some((t) => this.config.topicName(t) === topic)) return n
+      if (n.pattern?.test(topic)) return n
+    }
+    return null
+  }
+
+  init(): void {
+    const storeNames = new Set<string>()
+    for (const m of this.members) {
+      const n = this.topology.nodes.get(m)!
+      if (n.kind === 'processor') for (const s of n.stores) storeNames.add(s)
+    }
+    for (const s of storeNames) {
+      const builder = this.topology.stores.get(s)!
+      const store = builder.build() as StateStore & {init?: (init: unknown, changelogTopic: string) => void}
+      const changelogTopic = `${this.config.applicationId}-${s}-changelog`
+      store.init?.(
+        {
+          defaultKeySerde: this.config.defaultKeySerde,
+          defaultValueSerde: this.config.defaultValueSerde,
+          timestamp: () => this.current.timestamp,
+          changelog: builder.loggingEnabled
+            ? (key: Buffer, value: Buffer | null, timestamp: number) => this.collector.send({topic: changelogTopic, partition: this.partition(), key, value, timestamp, headers: new Headers()})
+            : undefined,
+        },
+        changelogTopic,
+      )
+      this.stores.set(s, store)
+    }
+    for (const m of this.members) {
+      const n = this.topology.nodes.get(m)!
+      if (n.kind !== 'processor') continue
+      const processor = supplied(n.supplier)
+      if (typeof processor?.process !== 'function') throw new TopologyError(`processor ${m}: its supplier returned no Processor (an object with process(record))`)
+      this.processors.set(m, processor)
+      const ctx = this.contextFor(m, n.stores)
+      this.contexts.set(m, ctx)
+    }
+    for (const [m, p] of this.processors) p.init?.(this.contexts.get(m)!)
+  }
+
+  /** The partition this task works on (the number after the dot in its id). */
+  private partition(): number {
+    return Number(this.id.split('_')[1] ?? 0)
+  }
+
+  process(input: RawRecord): void {
+    const source = this.sourceFor(input.topic)
+    if (!source) throw new StreamsError(`task ${this.id} reads no topic ${input.topic}`)
+    const keySerde = source.keySerde ?? this.config.defaultKeySerde
+    const valueSerde = source.valueSerde ?? this.config.defaultValueSerde
+    const key = keySerde.deserialize(input.topic, input.key)
+    const value = valueSerde.deserialize(input.topic, input.value)
+    let timestamp = input.timestamp
+    if (source.timestampExtractor) timestamp = source.timestampExtractor({topic: input.topic, partition: input.partition, offset: input.offset, key, value, timestamp: input.timestamp}, this.streamTime)
+    // Kafka drops a record whose extracted timestamp is negative (LogAndSkipOnInvalidTimestamp is not the default: it fails); we fail too.
+    if (!Number.isFinite(timestamp) || timestamp < 0) throw new StreamsError(`topic ${input.topic} partition ${input.partition} offset ${input.offset}: the timestamp extractor gave ${timestamp}`)
+    if (timestamp > this.streamTime) this.streamTime = timestamp
+    this.current = {metadata: {topic: input.topic, partition: input.partition, offset: input.offset}, timestamp, headers: input.headers}
+    this.forwardFrom(source.name, new Record(key, value, timestamp, input.headers))
+    this.punctuate('STREAM_TIME', this.streamTime)
+  }
+
+  /** Wall-clock punctuators due at `now`. */
+  wallClockAdvanced(now: number): void {
+    this.punctuate('WALL_CLOCK_TIME', now)
+  }
+
+  currentStreamTime(): number {
+    return this.streamTime
+  }
+
+  close(): void {
+    for (const p of this.processors.values()) p.close?.()
+    for (const s of this.stores.values()) {
+      s.flush()
+      s.close()
+    }
+  }
+
+  private punctuate(type: PunctuationType, now: number): void {
+    for (const s of this.schedules) {
+      if (s.cancelled || s.type !== type || now < s.next) continue
+      // Missed intervals are not made up: one call, then the next boundary after now (Kafka's PunctuationSchedule.next).
+      const saved = this.current
+      this.current = {metadata: null, timestamp: now, headers: new Headers()}
+      try {
+        s.punctuator(now)
+      } finally {
+        this.current = saved
+      }
+      s.next += s.interval
+      if (now >= s.next) s.next += s.interval * (Math.floor((now - s.next) / s.interval) + 1)
+    }
+  }
+
+  private forwardFrom(node: string, record: Record<unknown, unknown>, childName?: string): void {
+    const children = this.children.get(node) ?? []
+    if (childName !== undefined && !children.includes(childName)) throw new StreamsError(`${node} has no child ${childName}`, {hint: `its children: ${children.join(', ') || 'none'}`})
+    for (const c of childName === undefined ? children : [childName]) {
+      const n = this.topology.nodes.get(c)!
+      if (n.kind === 'sink') this.sink(n, record)
+      else this.processors.get(c)!.process(record)
+    }
+  }
+
+  private sink(n: SinkNode, record: Record<unknown, unknown>): void {
+    const topic = typeof n.topic === 'string' ? this.config.topicName(n.topic) : n.topic(record.key(), record.value(), {topic: this.current.metadata?.topic ?? null, partition: this.current.metadata?.partition ?? null, offset: this.current.metadata?.offset ?? null})
+    const keySerde = n.keySerde ?? this.config.defaultKeySerde
+    const valueSerde = n.valueSerde ?? this.config.defaultValueSerde
+    let key: Buffer | null
+    let value: Buffer | null
+    try {
+      key = keySerde.serialize(topic, record.key())
+      value = valueSerde.serialize(topic, record.value())
+    } catch (error) {
+      if (error instanceof StreamsError) throw error
+      throw new StreamsError(`sink ${n.name}: the serde for topic ${topic} could not write the record (${(error as Error).message})`, {hint: 'set the serdes with Produced.with(keySerde, valueSerde), or default.key.serde/default.value.serde', cause: error})
+    }
+    let partition: number | undefined
+    if (n.partitioner) {
+      const count = this.config.partitionsOf?.(topic)
+      if (count !== undefined) partition = n.partitioner(topic, record.key(), record.value(), count)
+    }
+    this.collector.send({topic, partition, key, value, timestamp: record.timestamp(), headers: record.headers()})
+  }
+
+  private contextFor(node: string, storeNames: string[]): ProcessorContext {
+    const task = this
+    return {
+      forward(record, childName) {
+        task.forwardFrom(node, record as Record<unknown, unknown>, childName)
+      },
+      schedule(intervalMs, type, punctuator): Cancellable {
+        if (!Number.isFinite(intervalMs) || intervalMs < 1) throw new StreamsError(`${node}: a punctuation interval must be at least 1 ms, not ${intervalMs}`)
+        if (type !== 'STREAM_TIME' && type !== 'WALL_CLOCK_TIME') throw new StreamsError(`${node}: ${String(type)} is not a PunctuationType`)
+        const s: Schedule = {type, interval: intervalMs, next: type === 'WALL_CLOCK_TIME' ? task.config.wallClock() + intervalMs : 0, punctuator, node, cancelled: false}
+        task.schedules.push(s)
+        return {cancel: () => (s.cancelled = true)}
+      },
+      commit() {
+        task.commitRequested = true
+      },
+      getStateStore<S extends StateStore>(name: string): S {
+        if (!storeNames.includes(name)) throw new StreamsError(`processor ${node} has no access to state store ${name}`, {hint: 'connect it: addStateStore(builder, processorName) or connectProcessorAndStateStores'})
+        return task.stores.get(name) as S
+      },
+      recordMetadata: () => task.current.metadata,
+      currentStreamTimeMs: () => task.streamTime,
+      currentSystemTimeMs: () => task.config.wallClock(),
+      applicationId: () => task.config.applicationId,
+      taskId: () => task.id,
+    }
+  }
+}

@@ -1,0 +1,151 @@
+/**
+ * `logpipe stream run APP`: Kafka's WordCount as a module outside the
+ * package (its `import 'logpipe'` resolves to this logpipe), run over the
+ * store: counts out as Long bytes, the app's group and internal topics as
+ * Kafka names them, a kill -9 after a commit and a restart continue the
+ * counts from the changelog with no word lost, two instances split the
+ * tasks and one carries on alone after the other is killed, and a module
+ * that is not an app gets a one-line error.
+ */
+import {writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {expect, onTestFinished, test} from 'vitest'
+import {cli} from '../helpers/cli.js'
+import {expectCleanError, expectOk} from './support.js'
+
+type Cli = ReturnType<typeof cli>
+
+const APP = `import {Produced, Serdes} from 'logpipe'
+
+export const config = {
+  'application.id': 'wordcount',
+  'default.key.serde': Serdes.String(),
+  'default.value.serde': Serdes.String(),
+  'commit.interval.ms': 50,
+}
+
+export default (builder) => {
+  builder
+    .stream('text')
+    .flatMapValues((line) => line.toLowerCase().split(/\\W+/))
+    .groupBy((_key, word) => word)
+    .count()
+    .toStream()
+    .to('counts', Produced.with(Serdes.String(), Serdes.Long()))
+}
+`
+
+async function until<T>(what: string, check: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
+  const deadline = Date.now() + ms
+  for (;;) {
+    const v = await check()
+    if (v !== undefined) return v
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+/** The latest count per word on `counts` (keys, and values as Kafka's Long: 8 bytes big-endian). */
+async function counts(c: Cli): Promise<Record<string, number>> {
+  const r = await c.run(['consume', 'counts', '-e', '--json', '--json-encoding', 'base64'])
+  expectOk(r)
+  const out: Record<string, number> = {}
+  for (const line of String(r.stdout).split('\n').filter(Boolean)) {
+    const rec = JSON.parse(line) as {key: {base64: string} | string; value: {base64: string} | string}
+    const b64 = (v: {base64: string} | string) => Buffer.from(typeof v === 'string' ? v : v.base64, 'base64')
+    out[b64(rec.key).toString()] = Number(b64(rec.value).readBigInt64BE(0))
+  }
+  return out
+}
+
+async function lagIsZero(c: Cli): Promise<true | undefined> {
+  const r = await c.run(['group', 'describe', 'wordcount', '--json'])
+  if (r.exitCode !== 0) return undefined
+  const parts = (JSON.parse(String(r.stdout)) as {partitions: Array<{lag: number}>}).partitions
+  return parts.length > 0 && parts.every((p) => p.lag === 0) ? true : undefined
+}
+
+function start(c: Cli, app: string) {
+  const sub = c.run(['stream', 'run', app])
+  onTestFinished(() => {
+    sub.kill('SIGKILL')
+  })
+  return sub
+}
+
+function lines(words: string[][]): string {
+  return words.map((w) => w.join(' ')).join('\n') + '\n'
+}
+
+test('WordCount runs over the store; after kill -9 and a restart the counts go on from the changelog', async () => {
+  const c = cli()
+  const app = join(c.base, 'wordcount.mjs')
+  writeFileSync(app, APP)
+  expectOk(await c.run(['topic', 'create', 'text', '--partitions', '2']))
+  expectOk(await c.run(['topic', 'create', 'counts', '--partitions', '2']))
+  expectOk(await c.run(['produce', 'text', '-q'], {input: 'all streams lead to kafka\nhello kafka streams\n'}))
+  const first = start(c, app)
+  await until('the first counts', async () => ((await counts(c)).kafka === 2 ? true : undefined))
+  await until('the commit', () => lagIsZero(c))
+  first.kill('SIGKILL')
+  expect((await first).signal).toBe('SIGKILL')
+
+  expectOk(await c.run(['produce', 'text', '-q'], {input: 'join kafka summit\n'}))
+  const second = start(c, app)
+  await until('the third line counted', async () => ((await counts(c)).summit === 1 ? true : undefined))
+  expect(await counts(c)).toEqual({all: 1, streams: 2, lead: 1, to: 1, kafka: 3, hello: 1, join: 1, summit: 1})
+  second.kill('SIGTERM')
+  const r = await second
+  expect(r.exitCode, String(r.stderr)).toBe(0)
+  expect(String(r.stderr)).toMatch(/^logpipe: stream wordcount: running \(tasks /m)
+
+  const topics = (await c.run(['topic', 'list'])).stdout
+  expect(String(topics).split('\n').filter(Boolean).sort()).toEqual([
+    'counts',
+    'text',
+    'wordcount-KSTREAM-AGGREGATE-STATE-STORE-0000000003-changelog',
+    'wordcount-KSTREAM-AGGREGATE-STATE-STORE-0000000003-repartition',
+  ])
+})
+
+test('two instances split the tasks; when one is killed the other takes its partitions and no word is lost', async () => {
+  const c = cli()
+  const app = join(c.base, 'wordcount.mjs')
+  writeFileSync(app, APP)
+  expectOk(await c.run(['topic', 'create', 'text', '--partitions', '4']))
+  expectOk(await c.run(['topic', 'create', 'counts', '--partitions', '4']))
+  const a = start(c, app)
+  const b = start(c, app)
+  await until('both members in the group', async () => {
+    const r = await c.run(['group', 'describe', 'wordcount', '--members', '--json'])
+    if (r.exitCode !== 0) return undefined
+    const members = (JSON.parse(String(r.stdout)) as {members?: unknown[]}).members ?? []
+    return members.length === 2 ? true : undefined
+  })
+  const words = Array.from({length: 40}, (_, i) => [`w${i % 10}`, `w${(i * 3) % 10}`])
+  expectOk(await c.run(['produce', 'text', '-q', '-K', ':'], {input: lines(words).split('\n').filter(Boolean).map((l, i) => `k${i}:${l}`).join('\n') + '\n'}))
+  await until('the commit', () => lagIsZero(c))
+  a.kill('SIGKILL')
+  const more = Array.from({length: 20}, (_, i) => [`w${i % 10}`])
+  expectOk(await c.run(['produce', 'text', '-q', '-K', ':'], {input: lines(more).split('\n').filter(Boolean).map((l, i) => `m${i}:${l}`).join('\n') + '\n'}))
+  const want: Record<string, number> = {}
+  for (const w of [...words, ...more].flat()) want[w] = (want[w] ?? 0) + 1
+  // The killed member's partitions move once its session times out (on this host: at once, its pid is gone).
+  await until('every word counted', async () => {
+    const got = await counts(c)
+    return Object.keys(want).every((w) => got[w] === want[w]) ? true : undefined
+  }, 30_000)
+  b.kill('SIGTERM')
+  expect((await b).exitCode).toBe(0)
+})
+
+test('a module that is not a Streams app, and a missing source topic, get one clean line each', async () => {
+  const c = cli()
+  const bad = join(c.base, 'bad.mjs')
+  writeFileSync(bad, 'export const x = 1\n')
+  expectCleanError(await c.run(['stream', 'run', bad]), 1, /bad\.mjs has no default export to run/)
+  expectCleanError(await c.run(['stream', 'run', join(c.base, 'missing.mjs')]), 2, /cannot read .*missing\.mjs: no such file/)
+  const app = join(c.base, 'wordcount.mjs')
+  writeFileSync(app, APP)
+  expectCleanError(await c.run(['stream', 'run', app]), 3, /source topic text does not exist/)
+})
