@@ -118,8 +118,12 @@ export class FileStreamSourceTask extends SourceTask {
     this.batchSize = Number(props[BATCH_SIZE_CONFIG] ?? 2000)
   }
 
+  private sourcePartition: {filename: string} | null = null
+
+  /** One object for every record, so the worker sees runs of one partition without comparing maps. */
   private partition() {
-    return {filename: this.filename}
+    this.sourcePartition ??= {filename: this.filename}
+    return this.sourcePartition
   }
 
   private open(): OpenFile | null {

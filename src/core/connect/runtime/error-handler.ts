@@ -54,6 +54,19 @@ export class ErrorHandler {
 
   constructor(private readonly o: ErrorHandlerOptions) {}
 
+  /**
+   * `fn`'s result at once when it succeeds, with no promise per record (the
+   * common case, a few million times a second); a failure goes through
+   * execute(), which calls fn again under the retry and tolerance rules.
+   */
+  attempt<T>(stage: Stage, executingClass: string, fn: () => T, record?: FailedRecord): T | Promise<T | undefined> {
+    try {
+      return fn()
+    } catch {
+      return this.execute(stage, executingClass, fn, record)
+    }
+  }
+
   /** `fn`'s result, or `undefined` when it failed and the failure is tolerated. */
   async execute<T>(stage: Stage, executingClass: string, fn: () => T, record?: FailedRecord): Promise<T | undefined> {
     const start = this.o.clock.now()

@@ -16,6 +16,7 @@ import type {Assignment} from '../../client/consumer.js'
 import type {RecordReader} from '../../record/record.js'
 import type {LogpipeError} from '../../errors.js'
 import {ConnectHeaders} from '../api/headers.js'
+import type {SchemaAndValue} from '../api/schema.js'
 import type {SinkTask, TopicPartition} from '../api/connector.js'
 import {SinkRecord} from '../api/connect-record.js'
 import type {FailedRecord} from './error-handler.js'
@@ -134,9 +135,19 @@ export class WorkerSinkTask extends WorkerTask {
     const c = this.o.converters
     const records: SinkRecord[] = []
     for (const raw of batch) {
-      const key = await this.o.errors.execute('KEY_CONVERTER', c.keyClass, () => c.key.toConnectData(raw.topic, raw.key), raw)
-      const value = key === undefined ? undefined : await this.o.errors.execute('VALUE_CONVERTER', c.valueClass, () => c.value.toConnectData(raw.topic, raw.value), raw)
-      const headers = value === undefined ? undefined : await this.o.errors.execute('HEADER_CONVERTER', c.headerClass, () => this.headersOf(raw), raw)
+      const e = this.o.errors
+      const k = e.attempt('KEY_CONVERTER', c.keyClass, () => c.key.toConnectData(raw.topic, raw.key), raw)
+      const key = k instanceof Promise ? await k : k
+      let value: SchemaAndValue | undefined
+      if (key !== undefined) {
+        const v = e.attempt('VALUE_CONVERTER', c.valueClass, () => c.value.toConnectData(raw.topic, raw.value), raw)
+        value = v instanceof Promise ? await v : v
+      }
+      let headers: ConnectHeaders | undefined
+      if (value !== undefined) {
+        const h = e.attempt('HEADER_CONVERTER', c.headerClass, () => this.headersOf(raw), raw)
+        headers = h instanceof Promise ? await h : h
+      }
       if (headers === undefined) continue
       records.push(
         new SinkRecord({

@@ -15,6 +15,8 @@ import type {SourceRecord} from '../api/connect-record.js'
 import type {OffsetFile} from './offset-file.js'
 import {WorkerTask, type WorkerTaskOptions} from './worker-task.js'
 
+const NO_RECORD_HEADERS: RecordHeader[] = []
+
 export class WorkerSourceTask extends WorkerTask {
   private readonly producers = new Map<string, Producer>()
   private lastFlush: number
@@ -45,11 +47,22 @@ export class WorkerSourceTask extends WorkerTask {
   private async send(records: SourceRecord[]): Promise<void> {
     const c = this.o.converters
     const byTopic = new Map<string, {record: SourceRecord; out: Parameters<Producer['send']>[0][number] | null}[]>()
+    const e = this.o.errors
     for (const record of records) {
       const topic = record.topic
-      const key = await this.o.errors.execute('KEY_CONVERTER', c.keyClass, () => c.key.fromConnectData(topic, record.keySchema, record.key))
-      const value = key === undefined ? undefined : await this.o.errors.execute('VALUE_CONVERTER', c.valueClass, () => c.value.fromConnectData(topic, record.valueSchema, record.value))
-      const headers = value === undefined ? undefined : await this.o.errors.execute('HEADER_CONVERTER', c.headerClass, () => this.headersOf(record))
+      // Each stage is a plain call unless it fails (then retries and tolerance decide, asynchronously).
+      const k = e.attempt('KEY_CONVERTER', c.keyClass, () => c.key.fromConnectData(topic, record.keySchema, record.key))
+      const key = k instanceof Promise ? await k : k
+      let value: Buffer | null | undefined
+      if (key !== undefined) {
+        const v = e.attempt('VALUE_CONVERTER', c.valueClass, () => c.value.fromConnectData(topic, record.valueSchema, record.value))
+        value = v instanceof Promise ? await v : v
+      }
+      let headers: RecordHeader[] | undefined
+      if (value !== undefined) {
+        const h = record.headers.size === 0 ? NO_RECORD_HEADERS : e.attempt('HEADER_CONVERTER', c.headerClass, () => this.headersOf(record))
+        headers = h instanceof Promise ? await h : h
+      }
       const list = byTopic.get(topic) ?? []
       byTopic.set(topic, list)
       // A record that failed conversion under errors.tolerance=all is skipped; its offset still counts as done.
@@ -59,12 +72,21 @@ export class WorkerSourceTask extends WorkerTask {
       const toSend = list.filter((l) => l.out !== null)
       const metadata = toSend.length > 0 ? await this.producer(topic).send(toSend.map((l) => l.out!)) : []
       let i = 0
+      // Only the last offset of each run of one source partition is staged: the ones before it are superseded.
+      let last: SourceRecord | null = null
       for (const l of list) {
         const m = l.out === null ? null : metadata[i++]
-        if (l.record.sourcePartition && l.record.sourceOffset) this.offsets.stage(this.o.connector, l.record.sourcePartition, l.record.sourceOffset)
-        await this.task.commitRecord(l.record, m ? {topic: m.topic, partition: m.partition, offset: m.offset} : null)
+        if (last && l.record.sourcePartition !== last.sourcePartition) this.stage(last)
+        last = l.record
+        const done = this.task.commitRecord(l.record, m ? {topic: m.topic, partition: m.partition, offset: m.offset} : null)
+        if (done instanceof Promise) await done
       }
+      if (last) this.stage(last)
     }
+  }
+
+  private stage(r: SourceRecord): void {
+    if (r.sourcePartition && r.sourceOffset) this.offsets.stage(this.o.connector, r.sourcePartition, r.sourceOffset)
   }
 
   private headersOf(record: SourceRecord): RecordHeader[] {
