@@ -5,7 +5,7 @@
 // limit, bench/baseline-*.mjs) and Redis Streams — and writes BENCHMARKS.md.
 //
 //   node bench/run.mjs [SECTION...]     sections: produce consume redis multi
-//                                       latency rss startup perf codecs exec keyed many
+//                                       latency rss startup perf codecs exec keyed many formats broker
 //                                       (default: all; startup: each command of issue 9 point 6 against `node -e 0`)
 // Environment:
 //   BENCH_RECORDS          records of the throughput runs (5000000)
@@ -22,6 +22,8 @@
 //   BENCH_REDIS=0          skip Redis
 //   BENCH_CODEC_RECORDS    records of the codec runs (min(BENCH_RECORDS, 2000000))
 //   BENCH_EXEC_RECORDS     records of the --exec-stream runs (min(BENCH_RECORDS, 1000000))
+//   BENCH_JSON_INPUT_RECORDS  lines of the --input json runs (min(BENCH_RECORDS, 1000000)); -f and --json read the BENCH_RECORDS of consume
+//   BENCH_BROKER_RECORDS   records of the kcat -P / -C runs through a broker (min(BENCH_RECORDS, 1000000))
 //   BENCH_OUT              the report (BENCHMARKS.md in the project root)
 import {execFileSync} from 'node:child_process'
 import {closeSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync} from 'node:fs'
@@ -32,6 +34,7 @@ import {
   cpuBusySeconds, gateStats, median, quietGate, removeDir, run, snapshotBuild, syncDisks, table, tempDir, writeInput,
 } from './lib.mjs'
 import {runLatency} from './latency.mjs'
+import {holdConnections, runBrokerLatency, startBroker} from './broker.mjs'
 import {ensureRedis, ingest, readBack, redisCli, startRedis, writeXaddProtocol} from './redis.mjs'
 
 const env = process.env
@@ -45,10 +48,12 @@ const LAT_RATE = Number(env.BENCH_LATENCY_RATE ?? 2000)
 const LAT_COUNT = Number(env.BENCH_LATENCY_COUNT ?? 10_000)
 const RSS_SIZES = (env.BENCH_RSS_SIZES ?? '1000000,10000000').split(',').map(Number)
 const STARTUP_PER_RUN = 10
-const ALL = ['produce', 'consume', 'redis', 'multi', 'latency', 'rss', 'startup', 'perf', 'codecs', 'exec', 'keyed', 'many']
+const ALL = ['produce', 'consume', 'redis', 'multi', 'latency', 'rss', 'startup', 'perf', 'codecs', 'exec', 'keyed', 'many', 'formats', 'broker']
 const CODECS = ['none', 'gzip', 'snappy', 'lz4', 'zstd']
 const CODEC_N = Math.min(N, Number(env.BENCH_CODEC_RECORDS ?? 2_000_000))
 const EXEC_N = Math.min(N, Number(env.BENCH_EXEC_RECORDS ?? 1_000_000))
+const JSON_IN_N = Math.min(N, Number(env.BENCH_JSON_INPUT_RECORDS ?? 1_000_000))
+const KCAT_FORMAT = '%p %o %k %s\\n'
 /** A shell per record is ~2 ms: this many are enough for its rate. */
 const EXEC_PER_RECORD_N = 500
 const sections = process.argv.slice(2).length ? process.argv.slice(2) : ALL
@@ -271,6 +276,69 @@ if (want('consume')) {
       {key: 'catSeg', label: 'cat segments > /dev/null', records: N, fn: () => run('cat', segs, {stdout: '/dev/null'})},
       {key: 'decode', label: 'node bench/baseline-decode.mjs segments', records: N, fn: () => run(NODE, [join(ROOT, 'bench/baseline-decode.mjs'), ...segs])},
     ], TP_RUNS)
+  })
+}
+
+// ------------------------------------------- -f, --json, --input json (issue 9, point 11)
+
+if (want('formats')) {
+  await guard('formats', async () => {
+    // The store of the consume runs, and the --json lines logpipe prints for its first JSON_IN_N records.
+    const d = await getStore()
+    const lines = join(work, 'formats.jsonl')
+    await lp(d, ['consume', 't', '-e', '-c', String(JSON_IN_N), '--json'], {stdout: lines})
+    const segs = segments(d, 't')
+    const same = async (args, mode) => {
+      const a = await hashOutput(NODE, [RUN_JS, ...args], {env: {LOGPIPE_DATA_DIR: d}})
+      const b = await hashOutput(NODE, [join(ROOT, 'bench/baseline-format.mjs'), mode, '-o', '-', ...segs])
+      return a.sha256 === b.sha256
+    }
+    R.formatCheck = await same(['consume', 't', '-e', '-f', KCAT_FORMAT], 'fmt')
+    R.jsonCheck = await same(['consume', 't', '-e', '--json'], 'json')
+    // The JSON encoder's log must read back as the same records.
+    const jb = tempDir()
+    await lp(jb, ['topic', 'create', 't'])
+    await run(NODE, [join(ROOT, 'bench/baseline-encode-json.mjs'), lines, join(jb, 'topics', 't', '0', '00000000000000000000.log')], {rss: false})
+    const back = await hashOutput(NODE, [RUN_JS, 'consume', 't', '-e', '--json'], {env: {LOGPIPE_DATA_DIR: jb}})
+    R.jsonInCheck = back.sha256 === (await hashFile(lines)).sha256
+    removeDir(jb)
+    const bad = [!R.formatCheck && "-f output differs from the baseline's", !R.jsonCheck && "--json output differs from the baseline's", !R.jsonInCheck && "the JSON encoder's log does not read back as its input"].filter(Boolean)
+    if (bad.length) throw new Error(bad.join('; '))
+    await interleave([
+      {key: 'fmt', label: `logpipe consume t -e -f '${KCAT_FORMAT}' > /dev/null`, records: N, fn: () => logpipe(d, ['consume', 't', '-e', '-f', KCAT_FORMAT], {stdout: '/dev/null'})},
+      {key: 'fmtRef', label: 'node bench/baseline-format.mjs fmt segments', records: N, fn: () => run(NODE, [join(ROOT, 'bench/baseline-format.mjs'), 'fmt', ...segs])},
+      {key: 'json', label: 'logpipe consume t -e --json > /dev/null', records: N, fn: () => logpipe(d, ['consume', 't', '-e', '--json'], {stdout: '/dev/null'})},
+      {key: 'jsonRef', label: 'node bench/baseline-format.mjs json segments', records: N, fn: () => run(NODE, [join(ROOT, 'bench/baseline-format.mjs'), 'json', ...segs])},
+      {
+        key: 'jsonIn',
+        label: 'logpipe produce j --input json < lines',
+        records: JSON_IN_N,
+        fn: async (i) => {
+          const j = tempDir()
+          await lp(j, ['topic', 'create', 'j'])
+          const r = await logpipe(j, ['produce', 'j', '--input', 'json'], {stdin: lines, sync: true})
+          if (i === 0) {
+            const end = await logEnd(j, 'j')
+            if (end !== JSON_IN_N) throw new Error(`log end offset ${end}, expected ${JSON_IN_N}`)
+          }
+          removeDir(j)
+          return r
+        },
+      },
+      {
+        key: 'jsonInRef',
+        label: 'node bench/baseline-encode-json.mjs lines',
+        records: JSON_IN_N,
+        fn: async () => {
+          const j = tempDir()
+          await lp(j, ['topic', 'create', 'j'])
+          const r = await run(NODE, [join(ROOT, 'bench/baseline-encode-json.mjs'), lines, join(j, 'topics', 'j', '0', '00000000000000000000.log')], {sync: true})
+          removeDir(j)
+          return r
+        },
+      },
+    ], TP_RUNS)
+    rmSync(lines, {force: true})
   })
 }
 
@@ -692,6 +760,110 @@ if (want('codecs')) {
   })
 }
 
+
+// ------------------------------------------------- a broker and kcat (issue 10, Performance)
+
+const BROKER_N = Math.min(N, Number(env.BENCH_BROKER_RECORDS ?? 1_000_000))
+const BROKER_RSS_PARTITIONS = 100
+const BROKER_RSS_CONNECTIONS = 50
+const BROKER_RSS_RECORDS = 100_000
+
+if (want('broker')) {
+  await guard('broker: kcat -P / -C', async () => {
+    let bin = input
+    if (BROKER_N !== N) {
+      bin = join(work, 'broker-input.txt')
+      writeInput(bin, BROKER_N)
+    }
+    const binHash = BROKER_N === N ? inputHash : await hashFile(bin)
+    const rs = {brokerFileProduce: [], brokerKcatP: [], brokerKcatC: [], brokerFileConsume: []}
+    const brokerCpu = {produce: [], consume: []}
+    for (let i = 0; i < RUNS; i++) {
+      // The file path, next to the broker runs so they share the machine's conditions.
+      const f = tempDir()
+      await lp(f, ['topic', 'create', 'b'])
+      rs.brokerFileProduce.push(await logpipe(f, ['produce', 'b'], {stdin: bin, sync: true}))
+      rs.brokerFileConsume.push(await logpipe(f, ['consume', 'b', '-e'], {stdout: '/dev/null'}))
+      removeDir(f)
+
+      const d = tempDir()
+      await lp(d, ['topic', 'create', 'b'])
+      const broker = await startBroker(d)
+      try {
+        const c0 = broker.cpu()
+        rs.brokerKcatP.push(await run('kcat', ['-P', '-b', broker.address, '-t', 'b'], {stdin: bin, sync: true}))
+        const c1 = broker.cpu()
+        rs.brokerKcatC.push(await run('kcat', ['-C', '-b', broker.address, '-t', 'b', '-o', 'beginning', '-e', '-q'], {stdout: '/dev/null'}))
+        const c2 = broker.cpu()
+        brokerCpu.produce.push(c1 - c0)
+        brokerCpu.consume.push(c2 - c1)
+        if (i === 0) {
+          // Checked, untimed: kcat reads back through the broker exactly what kcat sent.
+          const back = await hashOutput('kcat', ['-C', '-b', broker.address, '-t', 'b', '-o', 'beginning', '-e', '-q'])
+          R.brokerCheck = back.sha256 === binHash.sha256
+          if (!R.brokerCheck) throw new Error('kcat -C through the broker did not return what kcat -P sent')
+        }
+      } finally {
+        await broker.stop()
+      }
+      if (i === 0) {
+        const end = await logEnd(d, 'b')
+        if (end !== BROKER_N) throw new Error(`log end offset ${end} after kcat -P, expected ${BROKER_N}`)
+      }
+      removeDir(d)
+      for (const [k, label] of [['brokerFileProduce', 'logpipe produce b < input'], ['brokerKcatP', 'kcat -P -b BROKER -t b < input'], ['brokerKcatC', 'kcat -C -b BROKER -t b -e > /dev/null'], ['brokerFileConsume', 'logpipe consume b -e > /dev/null']]) {
+        runLog(label, BROKER_N, rs[k][i], i, RUNS)
+      }
+      log(`broker CPU run ${i + 1}/${RUNS}: ${fmt((brokerCpu.produce[i] / BROKER_N) * 1e6, 2)} µs per record produced, ${fmt((brokerCpu.consume[i] / BROKER_N) * 1e6, 2)} µs per record fetched`)
+    }
+    summarize('brokerFileProduce', 'logpipe produce b < input (files, next to the broker runs)', BROKER_N, rs.brokerFileProduce)
+    summarize('brokerKcatP', 'kcat -P -b BROKER -t b < input', BROKER_N, rs.brokerKcatP)
+    summarize('brokerKcatC', 'kcat -C -b BROKER -t b -o beginning -e > /dev/null', BROKER_N, rs.brokerKcatC)
+    summarize('brokerFileConsume', 'logpipe consume b -e > /dev/null (files, next to the broker runs)', BROKER_N, rs.brokerFileConsume)
+    R.brokerCpuPerRecord = {produceUs: (median(brokerCpu.produce) / BROKER_N) * 1e6, consumeUs: (median(brokerCpu.consume) / BROKER_N) * 1e6}
+    if (bin !== input) rmSync(bin, {force: true})
+  })
+
+  await guard('broker: latency', async () => {
+    const rs = []
+    for (let i = 0; i < RUNS; i++) {
+      await quietGate()
+      const r = await runBrokerLatency({rate: 10_000, count: 10_000})
+      if (r.received < r.sent) notes.push(`broker latency run ${i + 1}: only ${r.received} of ${r.sent} records arrived within 30 s.`)
+      log(`broker latency at 10,000/s run ${i + 1}/${RUNS}: p50 ${fmtMs(r.p50)} ms, p99 ${fmtMs(r.p99)} ms, max ${fmtMs(r.max)} ms (${r.received}/${r.sent}, ${fmt(r.achievedRate, 0)}/s, broker ${fmt(r.brokerCores, 2)} cores, other work ${fmt(r.otherCores, 2)} cores)`)
+      rs.push(r)
+    }
+    R.brokerLatency = {runs: rs, p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)), max: median(rs.map((r) => r.max))}
+  })
+
+  await guard('broker: RSS with 100 partitions and 50 connections', async () => {
+    const rs = []
+    const keyedFile = join(work, 'broker-rss.txt')
+    let text = ''
+    for (let i = 0; i < BROKER_RSS_RECORDS; i++) text += `k${i}:${i} `.padEnd(RECORD_SIZE - 1, 'x') + '\n'
+    writeFileSync(keyedFile, text)
+    for (let i = 0; i < RSS_RUNS; i++) {
+      const d = tempDir()
+      await lp(d, ['topic', 'create', 'rss', '--partitions', String(BROKER_RSS_PARTITIONS)])
+      await lp(d, ['produce', 'rss', '-K:'], {stdin: keyedFile})
+      const broker = await startBroker(d)
+      try {
+        const idle = broker.rss()
+        const held = await holdConnections(broker.address, 'rss', BROKER_RSS_PARTITIONS, BROKER_RSS_RECORDS, BROKER_RSS_CONNECTIONS)
+        const busy = broker.rss()
+        held.close()
+        rs.push({idleKB: idle.rssKB, rssKB: busy.rssKB, peakKB: busy.peakKB})
+        log(`broker RSS run ${i + 1}/${RSS_RUNS}: ${fmtMB(idle.rssKB)} MB idle, ${fmtMB(busy.rssKB)} MB with ${BROKER_RSS_CONNECTIONS} connections caught up, peak ${fmtMB(busy.peakKB)} MB`)
+      } finally {
+        await broker.stop()
+      }
+      removeDir(d)
+    }
+    rmSync(keyedFile, {force: true})
+    R.brokerRss = {runs: rs, idleKB: median(rs.map((r) => r.idleKB)), rssKB: median(rs.map((r) => r.rssKB)), peakKB: median(rs.map((r) => r.peakKB))}
+  })
+}
+
 if (store) removeDir(store)
 removeDir(work)
 const load1 = loadavg()
@@ -736,6 +908,12 @@ target('keyed produce (-K:, 10,000 keys, 12 partitions) / hand-written keyed enc
   cpuNote(cpuRatio('keyed', 'keyedEncode') === null ? null : rx(cpuRatio('keyed', 'keyedEncode')), cpuRatio('keyed', 'keyedEncode') <= 1.25))
 target('produce -K: into 1,000 partitions, peak RSS (point 10)', na(R.many?.produceKB, (v) => `${fmtMB(v)} MB`), '< 100 MB', R.many ? R.many.produceKB < 100 * 1024 : null)
 target('consume -e of 1,000 partitions, peak RSS (point 11)', na(R.many?.consumeKB, (v) => `${fmtMB(v)} MB`), '< 100 MB', R.many ? R.many.consumeKB < 100 * 1024 : null)
+const formatTarget = (what, a, b, goal) =>
+  target(`${what} (point 11)`, rx(timeRatio(a, b)), `<= ${goal}×`, timeRatio(a, b) === null ? null : timeRatio(a, b) <= goal,
+    cpuNote(cpuRatio(a, b) === null ? null : rx(cpuRatio(a, b)), cpuRatio(a, b) <= goal))
+formatTarget(`consume -f '${KCAT_FORMAT}' / hand-written formatter`, 'fmt', 'fmtRef', 1.15)
+formatTarget('consume --json / hand-written JSON formatter', 'json', 'jsonRef', 1.25)
+formatTarget('produce --input json / hand-written JSON-lines encoder', 'jsonIn', 'jsonInRef', 1.25)
 const single = R.multiSingle ?? R.produce
 const multiShare = R.multi && single ? R.multi.rate / single.rate : null
 target('4 producers, total / one producer', na(multiShare, (v) => `${(v * 100).toFixed(0)}%`), '>= 50%', multiShare === null ? null : multiShare >= 0.5)
@@ -759,6 +937,18 @@ const execStreamCell = rate('execStream') === null ? 'n/a'
     `${na(rate('execPerRecord') ? rate('execStream') / rate('execPerRecord') : null, (v) => `${fmtInt(v)}×`)} the rate of --exec per record, ${na(rate('execPerRecord'), fmtInt)}/s)`
 target('consume --exec-stream cat, records/s', execStreamCell, '>= 200,000', rate('execStream') === null ? null : rate('execStream') >= 200_000,
   cpuNote(na(cpuRate('execStream'), fmtInt), cpuRate('execStream') >= 200_000))
+const kcatP = rate('brokerKcatP')
+const kcatC = rate('brokerKcatC')
+// By CPU: the rate the busier of kcat and the broker would allow with a core each (they run in parallel).
+const cpuBound = (k, brokerUs) => (R[k]?.cpuS && brokerUs ? 1e6 / Math.max((R[k].cpuS / R[k].records) * 1e6, brokerUs) : null)
+const kcatPcpu = cpuBound('brokerKcatP', R.brokerCpuPerRecord?.produceUs)
+const kcatCcpu = cpuBound('brokerKcatC', R.brokerCpuPerRecord?.consumeUs)
+target('kcat -P through a broker, records/s (issue 10)', na(kcatP, fmtInt), '>= 1,000,000', kcatP === null ? null : kcatP >= 1_000_000, cpuNote(na(kcatPcpu, fmtInt), kcatPcpu >= 1_000_000))
+target('kcat -P through a broker / logpipe produce on the files, time', rx(timeRatio('brokerKcatP', 'brokerFileProduce')), '<= 2×', timeRatio('brokerKcatP', 'brokerFileProduce') === null ? null : timeRatio('brokerKcatP', 'brokerFileProduce') <= 2)
+target('kcat -C -e through a broker, records/s (issue 10)', na(kcatC, fmtInt), '>= 1,000,000', kcatC === null ? null : kcatC >= 1_000_000, cpuNote(na(kcatCcpu, fmtInt), kcatCcpu >= 1_000_000))
+target('kcat -C -e through a broker / logpipe consume -e on the files, time', rx(timeRatio('brokerKcatC', 'brokerFileConsume')), '<= 2×', timeRatio('brokerKcatC', 'brokerFileConsume') === null ? null : timeRatio('brokerKcatC', 'brokerFileConsume') <= 2)
+target('produce-to-fetch through a broker at 10,000 records/s, kcat defaults, p99', na(R.brokerLatency?.p99, (v) => `${fmtMs(v)} ms (p50 ${fmtMs(R.brokerLatency.p50)} ms)`), '< 10 ms', R.brokerLatency ? R.brokerLatency.p99 < 10 : null)
+target(`broker RSS, ${BROKER_RSS_PARTITIONS} partitions, ${BROKER_RSS_CONNECTIONS} connections`, na(R.brokerRss?.peakKB, (v) => `${fmtMB(v)} MB peak`), '< 200 MB', R.brokerRss ? R.brokerRss.peakKB < 200 * 1024 : null)
 for (const [key, label] of STARTUP_CASES.slice(1)) {
   const ratio = R.startup ? R.startup[key].ratio : null
   target(`start-up: ${label} / \`node -e 0\``, rx(ratio), '< 2×', ratio === null ? null : ratio < 2)
@@ -815,6 +1005,12 @@ row('consume', 'consume')
 row('catSeg', 'consume ref: byte copy')
 row('decode', 'consume ref: Node limit')
 row('xrange', 'consume ref: Redis Streams')
+row('fmt', 'consume -f (point 11)')
+row('fmtRef', 'consume -f ref: hand-written')
+row('json', 'consume --json (point 11)')
+row('jsonRef', 'consume --json ref: hand-written')
+row('jsonIn', 'produce --input json (point 11)')
+row('jsonInRef', 'produce --input json ref: hand-written')
 row('multiSingle', '1 producer, next to the 4')
 row('multi', '4 producers')
 row('perfProduce', 'info: library producer')
@@ -886,8 +1082,8 @@ if (notRun.length) p(`Not measured in this run: ${notRun.map((t) => t[0]).join('
 p()
 p('## Latency: produce → tail-following consume')
 p()
-if (R.keyed || R.many || R.latency10k) {
-  p('## Issue 9: keyed produce, 1,000 partitions, latency at 10,000 records/s')
+if (R.keyed || R.many || R.latency10k || R.fmt || R.json || R.jsonIn) {
+  p('## Issue 9: keyed produce, 1,000 partitions, latency at 10,000 records/s, formats')
   p('')
   if (R.keyed && R.keyedEncode) {
     p(`Keyed produce of ${fmtInt(KEYED_N)} records (\`-K:\`, 10,000 keys) into 12 partitions: logpipe ${fmt(R.keyed.ms / 1000, 3)} s (${na(R.keyed.cpuS, (v) => fmt(v, 2))} CPU s), hand-written keyed encoder (\`bench/baseline-encode-keyed.mjs\`: murmur2, one batch buffer per partition, no locks or indexes) ${fmt(R.keyedEncode.ms / 1000, 3)} s (${na(R.keyedEncode.cpuS, (v) => fmt(v, 2))} CPU s): ${rx(timeRatio('keyed', 'keyedEncode'))} by wall clock, ${rx(cpuRatio('keyed', 'keyedEncode'))} by CPU time. Lock takes of partition 0 in the first run: ${R.keyedTakes ?? 'n/a'}.`)
@@ -895,6 +1091,13 @@ if (R.keyed || R.many || R.latency10k) {
   }
   if (R.many) {
     p(`1,000 partitions, the same records: \`produce -K:\` peaks at ${fmtMB(R.many.produceKB)} MB (${fmt(R.many.produceCpuS, 2)} CPU s), \`consume -e\` at ${fmtMB(R.many.consumeKB)} MB (${fmt(R.many.consumeCpuS, 2)} CPU s); target < 100 MB each.`)
+    p('')
+  }
+  if (R.fmt || R.json || R.jsonIn) {
+    const cell = (k, ref) => (R[k] && R[ref] ? `logpipe ${fmt(R[k].ms / 1000, 3)} s (${na(R[k].cpuS, (v) => fmt(v, 2))} CPU s), reference ${fmt(R[ref].ms / 1000, 3)} s (${na(R[ref].cpuS, (v) => fmt(v, 2))} CPU s): ${rx(timeRatio(k, ref))} by wall clock, ${rx(cpuRatio(k, ref))} by CPU time` : 'n/a')
+    p(`Formats (point 11): \`consume -e -f '${KCAT_FORMAT}'\` and \`consume -e --json\` of the ${fmtInt(N)} records of the consume runs to /dev/null against \`bench/baseline-format.mjs fmt|json\` (a hand-written decoder that writes the same bytes through a 1 MiB buffer, digits and JSON escapes as bytes); \`produce --input json\` of the lines \`consume --json\` printed for the first ${fmtInt(JSON_IN_N)} of them against \`bench/baseline-encode-json.mjs\` (JSON.parse per line, key, value and headers written as UTF-8 straight into the batch buffer). Checked (untimed): both formatters print byte-identical output (-f ${R.formatCheck ? 'yes' : '**no**'}, --json ${R.jsonCheck ? 'yes' : '**no**'}), and the JSON encoder's log reads back as its input (${R.jsonInCheck ? 'yes' : '**no**'}).`)
+    p('')
+    p(`-f: ${cell('fmt', 'fmtRef')}. --json: ${cell('json', 'jsonRef')}. --input json: ${cell('jsonIn', 'jsonInRef')}.`)
     p('')
   }
   if (R.latency10k) {
@@ -944,6 +1147,32 @@ if (R.codecs && R.codecProduce_none && R.codecConsume_none) {
     fmtInt(R.codecs[c].logBytes),
     `${((R.codecs[c].logBytes / (CODEC_N * RECORD_SIZE)) * 100).toFixed(1)}%`,
   ])))
+} else p('Not measured in this run.')
+p()
+p('## Broker (issue 10)')
+p()
+if (R.brokerKcatP || R.brokerLatency || R.brokerRss) {
+  p(`A \`logpipe broker start\` on a fresh data dir (topic \`b\`, 1 partition), kcat ${'1.7.1'} (librdkafka 2.0.2) with its defaults against it; each run also produces and consumes the same ${fmtInt(BROKER_N)} records on the files with logpipe, so the ratios compare runs made under the same conditions. Broker CPU is the broker process's user+sys time (from /proc) during each kcat run, divided by the records. Checked, untimed: the log holds ${fmtInt(BROKER_N)} records after kcat -P, and kcat -C returns the input byte for byte (${R.brokerCheck === undefined ? 'not run' : R.brokerCheck ? 'yes' : '**no**'}).`)
+  p()
+  const bRow = (k, what) => (R[k] ? [what, R[k].label, fmtInt(R[k].rate), fmt(R[k].ms / 1000, 3), na(R[k].cpuS, (v) => fmt(v, 2)), R[k].runs.map((r) => fmt(r.ms / 1000, 3)).join(', ')] : null)
+  p(table(['what', 'command', 'records/s', 'median s', 'CPU s of the command', 'runs (s)'], [
+    bRow('brokerKcatP', 'produce through a broker'),
+    bRow('brokerFileProduce', 'produce on the files'),
+    bRow('brokerKcatC', 'consume through a broker'),
+    bRow('brokerFileConsume', 'consume on the files'),
+  ].filter(Boolean)))
+  p()
+  if (R.brokerCpuPerRecord) {
+    p(`Broker CPU per record: ${fmt(R.brokerCpuPerRecord.produceUs, 2)} µs produced (kcat -P), ${fmt(R.brokerCpuPerRecord.consumeUs, 2)} µs fetched (kcat -C), medians; kcat's own: ${na(R.brokerKcatP?.cpuS, (v) => fmt((v / BROKER_N) * 1e6, 2))} µs and ${na(R.brokerKcatC?.cpuS, (v) => fmt((v / BROKER_N) * 1e6, 2))} µs. With a core each, the busier of kcat and the broker would allow ${na(kcatPcpu, fmtInt)} and ${na(kcatCcpu, fmtInt)} records/s. Wall time far above the sum of both CPU times means they waited for the CPU (see "other work").`)
+  }
+  if (R.brokerLatency) {
+    p()
+    p(`Latency: kcat -P reads lines the bench writes into its stdin at 10,000 records/s (10,000 per run after a warm-up), each stamped with its send time; \`kcat -C -o end -u\` follows the topic through the same broker; receive − send per record on the bench's clock. p50 ${fmtMs(R.brokerLatency.p50)} ms, p99 ${fmtMs(R.brokerLatency.p99)} ms, max ${fmtMs(R.brokerLatency.max)} ms (medians of ${R.brokerLatency.runs.length} runs; broker CPU ${R.brokerLatency.runs.map((r) => fmt(r.brokerCores, 2)).join(', ')} cores). librdkafka's linger.ms (5 ms) is in these figures.`)
+  }
+  if (R.brokerRss) {
+    p()
+    p(`Memory: a broker leading a topic of ${BROKER_RSS_PARTITIONS} partitions (${fmtInt(BROKER_RSS_RECORDS)} keyed records), ${BROKER_RSS_CONNECTIONS} connections each fetching every partition from offset 0 to its end (Fetch v11, 1 MiB per partition and response), then long-polling: ${fmtMB(R.brokerRss.idleKB)} MB before they connect, ${fmtMB(R.brokerRss.rssKB)} MB after, peak (VmHWM) ${fmtMB(R.brokerRss.peakKB)} MB.`)
+  }
 } else p('Not measured in this run.')
 p()
 p('## Start-up')

@@ -99,6 +99,8 @@ export type {BrokerLog, LogLevel as BrokerLogLevel} from './core/broker/broker-l
 export {listRegistrations, isBrokerAlive} from './core/broker/registry.js'
 export type {BrokerRegistration, BrokerListing, LedPartition} from './core/broker/registry.js'
 export type {SupportedApi} from './core/broker/broker-context.js'
+export {UsersFile, SASL_MECHANISMS} from './core/broker/sasl/users-file.js'
+export type {SaslMechanism, SaslUser} from './core/broker/sasl/users-file.js'
 
 // Streams: Kafka Streams' DSL and Processor API, and the TopologyTestDriver for tests.
 export * from './core/streams/index.js'

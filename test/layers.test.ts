@@ -34,6 +34,7 @@ const LAYERS: Record<string, number> = {
   'core/streams/runtime': 58,
   'core/streams/dsl': 57,
   'core/streams': 55,
+  'core/mirror': 54,
   // Connect runs on the clients; inside it, api <- converters <- connectors <- runtime.
   'core/connect': 55,
   'core/client': 50,

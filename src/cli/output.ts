@@ -64,10 +64,6 @@ export class Output extends FormatBuffer implements OutputSink {
     return this.pool.pop() ?? this.arena?.take(this.size) ?? Buffer.allocUnsafe(this.size)
   }
 
-  get isFull(): boolean {
-    return this.pos >= this.buf.length - 65536
-  }
-
   /** Hands the buffered bytes to the stream; waits when the stream asks us to. */
   async flush(): Promise<void> {
     if (this.waiting) await this.waiting
@@ -83,6 +79,29 @@ export class Output extends FormatBuffer implements OutputSink {
       this.pos = 0
       return
     }
+    this.handOn()
+    if (this.waiting) await this.waiting
+  }
+
+  /**
+   * A batch can print more than the buffer holds (--json of 1 MB of 100-byte
+   * records is 1.8 MB): rather than grow into a buffer of its own, which the
+   * pool cannot take back, the bytes so far are handed on mid-batch.
+   */
+  override ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return
+    if (this.closed) this.pos = 0
+    else if (this.pos > 0 && n <= this.size) this.handOn()
+    super.ensure(n)
+  }
+
+  /** True when the poll should stop after this batch: the buffer is nearly full, or the stream asked us to wait. */
+  get isFull(): boolean {
+    return this.pos >= this.buf.length - 65536 || this.waiting !== null
+  }
+
+  /** Gives the buffered bytes to the stream now; `waiting` is set when it asks us to wait. */
+  private handOn(): void {
     if (this.syncFd !== null && this.stream.writableLength === 0) {
       // A file or /dev/null: write it out now and fill the same buffer again.
       for (let off = 0; off < this.pos; ) off += writeSync(this.syncFd, this.buf, off, this.pos - off)
@@ -98,7 +117,7 @@ export class Output extends FormatBuffer implements OutputSink {
     const ok = this.stream.write(chunk, () => {
       if (full.length === this.size && this.pool.length < POOL_SIZE) this.pool.push(full)
     })
-    if (!ok && !this.closed) {
+    if (!ok && !this.closed && !this.waiting) {
       this.waiting = new Promise<void>((resolve) => {
         const done = () => {
           this.stream.off('drain', done)
@@ -109,7 +128,6 @@ export class Output extends FormatBuffer implements OutputSink {
         this.stream.on('drain', done)
         this.stream.on('close', done)
       })
-      await this.waiting
     }
   }
 

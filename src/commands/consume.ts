@@ -10,11 +10,15 @@ import {CONSUME_ARENA_BYTES, type ExecSettings, runConsumeSession} from '../core
 import {MemoryArena} from '../core/codec/memory-arena.js'
 import {type CommandFlags, LogpipeCommand} from '../cli/base-command.js'
 import {parseIntFlag, intFlag} from '../cli/flags.js'
-import {jsonFormatter, JSON_ENCODINGS, type JsonEncoding} from '../core/client/json-format.js'
+import {jsonFormatter, JSON_ENCODINGS, JSON_TIMES, type JsonEncoding, type JsonTime} from '../core/client/json-format.js'
 import {compileFormat, KCAT_NULL, type RecordFormatter, unescape} from '../core/client/format.js'
 import {kcatJsonFormatter} from '../core/client/kcat-json.js'
 import {consolePropertiesFormat} from '../core/client/console-format.js'
-import {clientSettingKeys, parseClientSettings} from '../core/client/client-config.js'
+import {clientSettingKeys} from '../core/client/client-config.js'
+import {brokerFlags, clientSettings, openBrokerClient} from '../cli/broker-client.js'
+import {FetchSession} from '../core/client/fetch-session.js'
+import type {KafkaClient} from '../core/client/kafka-client.js'
+import {WireAdmin} from '../core/client/wire-admin.js'
 import {Output} from '../cli/output.js'
 
 export default class Consume extends LogpipeCommand<typeof Consume> {
@@ -23,11 +27,12 @@ export default class Consume extends LogpipeCommand<typeof Consume> {
 
   %t topic  %p partition  %o offset  %k key  %s value  %S value size  %K key size
   %R value size as a 4-byte big-endian integer  %T timestamp (ms)
+  %F timestamp as ISO-8601 in UTC (2026-01-31T12:00:00.000Z)
   %h headers (k=v,...)  %%  and the escapes \\n \\t \\r \\0 \\xHH \\\\
 
 -F is an alias of -f (logpipe's first name for it; in kcat -F names a config file). Without -f, -K DELIM prints key, DELIM, value, and -D DELIM ends each record (default \\n), as in kcat. -Z prints a NULL key or value as NULL; sizes of NULL are -1.
 
--J prints kcat's JSON envelope {"topic","partition","offset","tstype","ts","broker","headers","key","payload"}: headers as a flat [name, value, ...] list (left out when a record has none), NULL as null, broker -1 (a file store has no broker). --json prints logpipe's own {topic, partition, offset, timestamp, key, value, headers}, which \`produce --input json\` reads back: key, value and header values are always strings (or null), UTF-8 text unless --json-encoding base64 (docs/JSON.md).
+-J prints kcat's JSON envelope {"topic","partition","offset","tstype","ts","broker","headers","key","payload"}: headers as a flat [name, value, ...] list (left out when a record has none), NULL as null, broker -1 (a file store has no broker). --json prints logpipe's own {topic, partition, offset, timestamp, key, value, headers}, which \`produce --input json\` reads back: key, value and header values are always strings (or null), UTF-8 text unless --json-encoding base64; timestamp is epoch ms, or an ISO-8601 string in UTC with --json-time iso (docs/JSON.md).
 
 kafka-console-consumer's --topic, --include REGEX, --from-beginning, --max-messages, --timeout-ms and --property print.key=true|print.timestamp=true|print.partition=true|print.offset=true|print.headers=true|print.value=false|key.separator=S|line.separator=S|headers.separator=S|null.literal=S work as there. -X key=value takes client settings by their librdkafka names: ${clientSettingKeys('consumer').join(', ')}; an explicit flag wins over -X.`
   static override usage = 'consume TOPIC... [FLAGS]'
@@ -60,6 +65,10 @@ kafka-console-consumer's --topic, --include REGEX, --from-beginning, --max-messa
       summary: 'With --json: keys, values and header values as utf8 text (default; bytes that are not UTF-8 print with U+FFFD) or base64 (exact bytes, marked "encoding":"base64").',
       options: [...JSON_ENCODINGS],
     }),
+    'json-time': Flags.string({
+      summary: 'With --json: timestamp as epoch milliseconds (ms, default) or an ISO-8601 string in UTC (iso: "2026-01-31T12:00:00.000Z"), which produce --input json reads back.',
+      options: [...JSON_TIMES],
+    }),
     'key-delimiter': Flags.string({char: 'K', helpValue: 'DELIM', summary: 'Print the key, DELIM, then the value (without -f).'}),
     delimiter: Flags.string({char: 'D', helpValue: 'DELIM', summary: 'End each record with DELIM instead of a newline (without -f; after each -J envelope too).'}),
     null: Flags.boolean({char: 'Z', summary: 'Print a NULL key or value as NULL instead of nothing.'}),
@@ -88,11 +97,12 @@ kafka-console-consumer's --topic, --include REGEX, --from-beginning, --max-messa
     'exec-max-in-flight': intFlag({name: '--exec-max-in-flight', summary: 'Records sent to the --exec-stream handler and not answered at most; reading waits there (default 10000).', min: 1, max: 1_000_000, helpGroup: 'EXEC'}),
     'exec-timeout': intFlag({name: '--exec-timeout', summary: 'Milliseconds the --exec-stream handler may hold records without an answer before it is killed and started again (default 30000).', min: 10, max: 86_400_000, helpGroup: 'EXEC'}),
     'exec-concurrency': intFlag({name: '--exec-concurrency', summary: 'Commands run at once (commits stay in offset order).', min: 1, max: 1024, default: 1, helpGroup: 'EXEC'}),
+    ...brokerFlags,
   }
 
   async run(): Promise<void> {
     const f = this.flags
-    const x = parseClientSettings(f.setting ?? [], 'consumer')
+    const x = clientSettings(f, 'consumer')
     const topics = [...this.positional, ...(f.topic ?? [])]
     const include = f.include === undefined ? undefined : subscriptionPattern(f.include)
     if (topics.length === 0 && !include) throw new UsageError('name a topic to read', {hint: 'logpipe consume TOPIC, -t TOPIC, --topic TOPIC or --include REGEX'})
@@ -111,9 +121,44 @@ kafka-console-consumer's --topic, --include REGEX, --from-beginning, --max-messa
     const {start, stopAt} = this.offsets(group !== undefined)
     const partitions = f.partition?.map((p) => parseIntFlag('-p/--partition', p, 0))
     const format = this.formatter()
-    for (const t of topics) requireTopic(this.store, t)
+    // A group joins through the data dir's live broker as before (group-consumer.ts); everything else may go through a broker here.
+    // $LOGPIPE_BOOTSTRAP_SERVERS set for every command does not stop a group from working as it does today.
+    const explicit = f['bootstrap-server'] ?? x.bootstrapServers
+    if (group !== undefined && explicit !== undefined) {
+      throw new UsageError('-g with --bootstrap-server is not supported yet', {hint: 'consume -g joins through the live broker of the data directory'})
+    }
+    const client = group === undefined ? await openBrokerClient({flag: f['bootstrap-server'], settings: x, dataDir: f['data-dir']}) : null
     // Read and output buffers share one arena: copying a record into the output allocates nothing.
     const arena = new MemoryArena(CONSUME_ARENA_BYTES)
+    if (client) {
+      let sessionToClose: FetchSession | null = null
+      try {
+        if (include) throw new UsageError('--include through a broker is not supported yet', {hint: 'name the topics'})
+        if (f['exec-stream'] !== undefined || f['dead-letter-topic'] !== undefined) throw new UsageError('--exec-stream and --dead-letter-topic through a broker are not supported yet', {hint: '--exec is'})
+        const {consumer, session} = await this.brokerConsumer(client, topics, partitions, start, stopAt, arena, x.pollIntervalMs)
+        sessionToClose = session
+        await runConsumeSession({
+          store: null,
+          topics,
+          format,
+          output: new Output(process.stdout, undefined, arena),
+          interrupts: onSignals,
+          count: f.count ?? Infinity,
+          exitAtEnd: f['exit-at-end'],
+          idleTimeoutMs: f['timeout-ms'],
+          unbuffered: f.unbuffered,
+          notice: this.notice,
+          arena,
+          exec: execSettings(f),
+          consumer,
+        })
+      } finally {
+        sessionToClose?.close()
+        client.close()
+      }
+      return
+    }
+    for (const t of topics) requireTopic(this.store, t)
     await runConsumeSession({
       store: this.store,
       topics,
@@ -147,6 +192,31 @@ kafka-console-consumer's --topic, --include REGEX, --from-beginning, --max-messa
     })
   }
 
+  /** A Consumer whose partitions are fed by Fetch from their leaders, started where -o says (ListOffsets). */
+  private async brokerConsumer(
+    client: KafkaClient,
+    topics: string[],
+    partitions: number[] | undefined,
+    start: OffsetSpec,
+    stopAt: number | undefined,
+    arena: MemoryArena,
+    maxWaitMs: number | undefined,
+  ): Promise<{consumer: Consumer; session: FetchSession}> {
+    const session = new FetchSession(client, {onNotice: this.notice, maxWaitMs})
+    const consumer = new Consumer(null, [], {manual: true, partitionFactory: session, onNotice: this.notice, arena, stopAtTimestamp: stopAt})
+    const admin = new WireAdmin(client)
+    for (const topic of [...new Set(topics)]) {
+      const count = (await admin.describeTopic(topic)).partitions.length
+      const ps = partitions ? [...new Set(partitions)] : Array.from({length: count}, (_, p) => p)
+      for (const p of ps) {
+        if (p >= count) throw new UsageError(`-p/--partition ${p} does not exist: topic '${topic}' has partitions 0..${count - 1}`)
+      }
+      const offsets = await session.resolve(topic, ps, start)
+      ps.forEach((p, i) => consumer.assign(topic, p, offsets[i]))
+    }
+    return {consumer, session}
+  }
+
   /** -o (repeatable: one start, and kcat's e@TIME stop) and --from-beginning. */
   private offsets(grouped: boolean): {start: OffsetSpec; stopAt: number | undefined} {
     let start: OffsetSpec | null = null
@@ -172,9 +242,11 @@ kafka-console-consumer's --topic, --include REGEX, --from-beginning, --max-messa
     const chosen = [f.json && '--json', f['kcat-json'] && '-J', f.format !== undefined && '-f', f.property && '--property'].filter(Boolean)
     if (chosen.length > 1) throw new UsageError(`${chosen.join(' and ')} cannot be used together: each sets the output format`)
     if (f['json-encoding'] !== undefined && !f.json) throw new UsageError('--json-encoding applies to --json output only', {hint: 'add --json'})
+    if (f['json-time'] !== undefined && !f.json) throw new UsageError('--json-time applies to --json output only', {hint: f['kcat-json'] ? "-J prints kcat's ts (ms) as kcat does; use --json --json-time iso" : "add --json, or use -f with %F for an ISO-8601 time"})
     if (f.json) {
       return jsonFormatter({
         encoding: (f['json-encoding'] ?? 'utf8') as JsonEncoding,
+        time: (f['json-time'] ?? 'ms') as JsonTime,
         onLossy: ({topic, partition, offset}) =>
           this.notice(`topic ${topic} partition ${partition} offset ${offset} holds bytes that are not UTF-8: printed with U+FFFD (--json-encoding base64 prints the exact bytes)`),
       })

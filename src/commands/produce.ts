@@ -7,7 +7,10 @@ import {DelimitedInput} from '../core/client/delimited-input.js'
 import {requireTopic} from '../core/client/consumer.js'
 import {Producer} from '../core/client/producer.js'
 import {type LogpipeError, NotFoundError, RecordTooLargeError, UsageError} from '../core/errors.js'
-import {parseClientSettings} from '../core/client/client-config.js'
+import {brokerFlags, clientSettings, openBrokerClient} from '../cli/broker-client.js'
+import {ProduceSender} from '../core/client/produce-sender.js'
+import {WireAdmin} from '../core/client/wire-admin.js'
+import type {KafkaClient} from '../core/client/kafka-client.js'
 import {producerPropertiesKeySeparator} from '../core/client/console-format.js'
 import {parseCompression, SUPPORTED_COMPRESSION} from '../core/record/compression.js'
 import {validateTopicName} from '../core/store/names.js'
@@ -56,6 +59,7 @@ With --input json each line is an object {key, value, headers, partition, timest
     fsync: Flags.boolean({summary: 'fsync every batch before acknowledging it.'}),
     'linger-ms': intFlag({name: '--linger-ms', summary: 'Longest wait before a partial batch is written (default 5).', min: 0, max: 3_600_000}),
     'batch-bytes': intFlag({name: '--batch-bytes', summary: 'Batch size at which a batch is written (default 1000000).', min: 64, max: 2 ** 31 - 1}),
+    ...brokerFlags,
   }
 
   protected override createsStore(): boolean {
@@ -64,7 +68,7 @@ With --input json each line is an object {key, value, headers, partition, timest
 
   async run(): Promise<void> {
     const f = this.flags
-    const x = parseClientSettings(f.setting ?? [], 'producer')
+    const x = clientSettings(f, 'producer')
     const [topic, ...files] = f.topic === undefined ? this.positional : [f.topic, ...this.positional]
     if (topic === undefined) throw new UsageError('name the topic to produce to', {hint: 'logpipe produce TOPIC [FILE...], or -t/--topic TOPIC'})
     // Everything the command line says is checked before the store is opened.
@@ -83,19 +87,47 @@ With --input json each line is an object {key, value, headers, partition, timest
       return {key: h.toString('utf8', 0, eq), value: h.subarray(eq + 1)}
     })
     const compression = parseCompression(f.compression ?? x.compression ?? 'none')
-    const store = this.store
-    if (!store.topicExists(topic)) {
-      if (!f.create) {
-        store.topicDir(topic) // name check first: a bad name is a usage error
-        requireTopic(store, topic)
+    const client = await openBrokerClient({flag: f['bootstrap-server'], settings: x, dataDir: f['data-dir']})
+    try {
+      await this.produce(topic, files, client, x, compression, keySeparator, headers)
+    } finally {
+      client?.close()
+    }
+  }
+
+  private async produce(
+    topic: string,
+    files: string[],
+    client: KafkaClient | null,
+    x: ReturnType<typeof clientSettings>,
+    compression: number,
+    keySeparator: string | undefined,
+    headers: Array<{key: string; value: Buffer}>,
+  ): Promise<void> {
+    const f = this.flags
+    const store = client ? null : this.store
+    let remote: {partitions: number; sender: ProduceSender} | undefined
+    if (client) {
+      const admin = new WireAdmin(client)
+      if (!(await admin.topicExists(topic))) {
+        if (!f.create) await admin.describeTopic(topic)
+        if (await admin.createTopic({name: topic, partitions: 1}, true)) this.notice(`created topic ${topic}`)
       }
-      new Admin(store).createTopic(topic, {partitions: 1})
+      const meta = await client.retrying(() => client.topic(topic))
+      remote = {partitions: meta.partitions.length, sender: new ProduceSender(client, {acks: x.acks, idempotent: x.idempotent, retries: x.retries, retryBackoffMs: x.retryBackoffMs})}
+    } else if (!store!.topicExists(topic)) {
+      if (!f.create) {
+        store!.topicDir(topic) // name check first: a bad name is a usage error
+        requireTopic(store!, topic)
+      }
+      new Admin(store!).createTopic(topic, {partitions: 1})
       this.notice(`created topic ${topic}`)
     }
     if (f.tee && f.json) throw new UsageError('-T/--tee and --json both write to stdout; give one')
     const out = f.json || f.tee ? new Output() : null
     const tb = out ? Buffer.from(`{"topic":${JSON.stringify(topic)},"partition":`) : null
     const producer = new Producer(store, topic, {
+      remote,
       partition: f.partition,
       compression,
       batchBytes: f['batch-bytes'] ?? x.batchBytes ?? 1_000_000,

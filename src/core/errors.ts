@@ -174,6 +174,40 @@ export class DeleteGroupsError extends LogpipeError {
 /** A group change (reset, delete) refused because the group has live members, as Kafka's NON_EMPTY_GROUP. */
 export class GroupNotEmptyError extends LogpipeError {}
 
+/** No server of a bootstrap list (or a broker the metadata named) could be reached: `code` is the socket's (ECONNREFUSED ...). */
+export class BrokerUnreachableError extends LogpipeError {
+  readonly address: string
+  readonly code: string
+
+  constructor(address: string, code: string, options: LogpipeErrorOptions = {}) {
+    super(`cannot reach ${address} (${code})`, {retriable: true, ...options})
+    this.address = address
+    this.code = code
+  }
+}
+
+/**
+ * A SASL login refused (Kafka's SASL_AUTHENTICATION_FAILED): a wrong
+ * password, an unknown user, a mechanism the user may not use, or a token
+ * that does not parse. The message is for the broker's log; the client is
+ * told only that authentication failed, as Kafka tells it.
+ */
+export class SaslAuthenticationError extends LogpipeError {}
+
+/**
+ * A change of a replicated partition's state (partition.json) from a
+ * writer whose leader epoch is below the one recorded: a leader that lost
+ * its election, or one that was paused while another was elected.
+ */
+export class FencedEpochError extends LogpipeError {
+  readonly currentEpoch: number
+
+  constructor(message: string, currentEpoch: number, options: LogpipeErrorOptions = {}) {
+    super(message, {retriable: true, ...options})
+    this.currentEpoch = currentEpoch
+  }
+}
+
 /** A Connect value that does not fit its schema, or bytes a converter cannot read (Kafka's DataException). */
 export class ConnectDataError extends LogpipeError {}
 

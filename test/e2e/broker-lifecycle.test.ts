@@ -24,7 +24,7 @@ describe('broker start, list, stop', () => {
     const [entry] = JSON.parse(String(list.stdout))
     expect(entry).toMatchObject({id: 7, address: broker.address, alive: true, partitionsLed: 2, pid: broker.proc.pid})
     const human = await c.run(['broker', 'list'])
-    expect(String(human.stdout)).toMatch(new RegExp(`^7\\s+${broker.address}\\s+${broker.proc.pid}\\s+yes\\s+\\S+\\s+2$`, 'm'))
+    expect(String(human.stdout)).toMatch(new RegExp(`^7\\s+${broker.address}\\s+${broker.proc.pid}\\s+yes\\s+\\S+\\s+2\\s+0$`, 'm'))
 
     const p0 = join(c.dataDir, 'topics', 'orders', '0')
     expect(existsSync(join(p0, 'leader.lock'))).toBe(true)
@@ -71,8 +71,8 @@ describe('broker start, list, stop', () => {
   })
 
   test.each([
-    [['--listen', '0.0.0.0:9092'], /listens on loopback only until authentication is configured/],
-    [['--listen', '192.168.1.5:9092'], /loopback only/],
+    [['--listen', '0.0.0.0:9092'], /listens off loopback only with authentication, and none is configured/],
+    [['--listen', '192.168.1.5:9092'], /off loopback only with authentication/],
     [['--listen', 'localhost'], /--listen expects HOST:PORT/],
     [['--listen', '127.0.0.1:70000'], /--listen expects HOST:PORT/],
     [['-X', 'no.such.config=1'], /unknown broker config 'no.such.config'/],

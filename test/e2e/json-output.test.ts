@@ -4,7 +4,9 @@
  */
 import {describe, expect, it} from 'vitest'
 import {cli} from '../helpers/cli.js'
-import {EXIT, STACK_LINE} from './support.js'
+import {readFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {EXIT, STACK_LINE, expectCleanError} from './support.js'
 
 /** stderr is exactly one JSON line {"error":{message, code, hint?}}; stdout is empty. */
 function jsonError(r: {stdout: unknown; stderr: unknown; exitCode?: number}, exitCode: number, code: string, what: RegExp) {
@@ -100,5 +102,67 @@ describe('produce --input json', () => {
     expect(a).toHaveLength(3)
     expect(a[0]).toMatchObject({key: 'k1', payload: 'v1', ts: 1_700_000_000_001, headers: ['h', 'x', 'n', null]})
     expect(a[2]).toMatchObject({key: 'gone', payload: null})
+  })
+})
+
+describe('ISO-8601 timestamps', () => {
+  it('-f %F, --json --json-time iso, and produce --input json reading them back as the same epoch ms', async () => {
+    const {run} = cli()
+    for (const t of ['src', 'dst']) expect((await run(['topic', 'create', t, '--partitions', '1'])).exitCode).toBe(EXIT.OK)
+    const input = [
+      {value: 'a', timestamp: 1_769_860_800_123},
+      {value: 'b', timestamp: '2026-01-31T13:00:00+01:00'},
+      {value: 'c', timestamp: '2026-01-31T12:00:01Z'},
+      {value: 'd', ts: '2026-01-31T12:00:02.5Z'},
+    ]
+    expect((await run(['produce', 'src', '--input', 'json'], {input: input.map((l) => JSON.stringify(l)).join('\n') + '\n'})).exitCode).toBe(EXIT.OK)
+    const f = await run(['consume', 'src', '-e', '-f', '%T %F %s\n'])
+    expect(f.exitCode).toBe(EXIT.OK)
+    expect(String(f.stdout)).toBe(
+      '1769860800123 2026-01-31T12:00:00.123Z a\n1769860800000 2026-01-31T12:00:00.000Z b\n1769860801000 2026-01-31T12:00:01.000Z c\n1769860802500 2026-01-31T12:00:02.500Z d\n',
+    )
+    const iso = await run(['consume', 'src', '-e', '--json', '--json-time', 'iso'])
+    expect(iso.exitCode).toBe(EXIT.OK)
+    const records = String(iso.stdout).trim().split('\n').map((l) => JSON.parse(l))
+    expect(records.map((r) => r.timestamp)).toEqual(['2026-01-31T12:00:00.123Z', '2026-01-31T12:00:00.000Z', '2026-01-31T12:00:01.000Z', '2026-01-31T12:00:02.500Z'])
+    // The default stays epoch ms.
+    expect(JSON.parse(String((await run(['consume', 'src', '-e', '-c', '1', '--json'])).stdout)).timestamp).toBe(1_769_860_800_123)
+    expect((await run(['produce', 'dst', '--input', 'json'], {input: String(iso.stdout)})).exitCode).toBe(EXIT.OK)
+    expect(String((await run(['consume', 'dst', '-e', '-f', '%T %s\n'])).stdout)).toBe('1769860800123 a\n1769860800000 b\n1769860801000 c\n1769860802500 d\n')
+  })
+
+  it('a timestamp string that is not ISO-8601 is refused naming the record; --json-time without --json is a usage error', async () => {
+    const {run} = cli()
+    expect((await run(['topic', 'create', 't', '--partitions', '1'])).exitCode).toBe(EXIT.OK)
+    for (const bad of ['"March 7"', '"123"', '"2026-13-45T00:00:00Z"']) {
+      const r = await run(['produce', 't', '--input', 'json'], {input: `{"value":"ok"}\n{"value":"x","timestamp":${bad}}\n`})
+      expectCleanError(r, EXIT.USAGE, /^logpipe: record 2: timestamp must be epoch milliseconds or an ISO-8601 string/)
+    }
+    expectCleanError(await run(['consume', 't', '-e', '--json-time', 'iso']), EXIT.USAGE, /--json-time applies to --json output only/)
+    expectCleanError(await run(['consume', 't', '-e', '-J', '--json-time', 'iso']), EXIT.USAGE, /--json-time applies to --json output only/)
+    expectCleanError(await run(['consume', 't', '-e', '--json-time', 'utc']), EXIT.USAGE, /json-time/)
+  })
+})
+
+describe('output larger than the 1 MiB buffer from one batch', () => {
+  it('--json of one ~1 MB batch (1.8 MB of JSON) comes out whole, to a pipe and to a file', async () => {
+    const {run, base} = cli()
+    expect((await run(['topic', 'create', 't', '--partitions', '1'])).exitCode).toBe(EXIT.OK)
+    const n = 9000
+    const input = Array.from({length: n}, (_, i) => `${String(i).padStart(6, '0')} "${'q'.repeat(90)}"`).join('\n') + '\n'
+    expect((await run(['produce', 't'], {input})).exitCode).toBe(EXIT.OK)
+    const expected = input.trim().split('\n')
+    const check = (text: string) => {
+      const got = text.trim().split('\n').map((l) => JSON.parse(l).value)
+      expect(got.length).toBe(n)
+      expect(got).toEqual(expected)
+    }
+    const piped = await run(['consume', 't', '-e', '--json'])
+    expect(piped.exitCode).toBe(EXIT.OK)
+    check(String(piped.stdout))
+    const file = join(base, 'out.jsonl')
+    const toFile = await run(['consume', 't', '-e', '--json'], {stdout: {file}})
+    expect(toFile.exitCode).toBe(EXIT.OK)
+    check(readFileSync(file, 'utf8'))
   })
 })

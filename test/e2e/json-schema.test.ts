@@ -66,9 +66,9 @@ describe('every --json output fits docs/JSON.md', () => {
     expectFits(schema, await document(args))
   })
 
-  test('consume --json and --json-encoding base64: every line', async () => {
+  test('consume --json, --json-encoding base64 and --json-time iso: every line', async () => {
     await setup()
-    for (const extra of [[], ['--json-encoding', 'base64']]) {
+    for (const extra of [[], ['--json-encoding', 'base64'], ['--json-time', 'iso']]) {
       const r = await c.run(['consume', 't', '-e', '--json', '-q', ...extra])
       expectOk(r)
       const records = lines(r.stdout).map((l) => JSON.parse(l))
@@ -100,6 +100,13 @@ describe('every --json output fits docs/JSON.md', () => {
     await startBroker(c.env, ['--id', '4'])
     expectFits('broker list', await document(['broker', 'list']))
     expectFits('broker stop', await document(['broker', 'stop', '--id', '4']))
+  })
+
+  test('broker user add, list and remove', async () => {
+    await setup()
+    expectFits('broker user add', await document(['broker', 'user', 'add', 'u1'], {input: 'pw\n'}))
+    expectFits('broker user list', await document(['broker', 'user', 'list']))
+    expectFits('broker user remove', await document(['broker', 'user', 'remove', 'u1']))
   })
 
   test('an error under --json, on stderr', async () => {

@@ -23,7 +23,8 @@ export interface WireServer {
   close(): Promise<void>
 }
 
-export async function startWireServer(handlers: Record<number, Handler>): Promise<WireServer> {
+/** `apiKeys`, when given, is the ApiVersions answer's list (a server that speaks fewer versions than we do). */
+export async function startWireServer(handlers: Record<number, Handler>, options: {apiKeys?: Array<{apiKey: number; minVersion: number; maxVersion: number}>} = {}): Promise<WireServer> {
   const seen: string[] = []
   const problems: string[] = []
   const sockets = new Set<Socket>()
@@ -41,6 +42,7 @@ export async function startWireServer(handlers: Record<number, Handler>): Promis
           seen.push(`${schema?.name ?? `key ${apiKey}`} v${apiVersion}`)
           if (apiKey === 18) {
             const answer = apiVersionsAnswer(apiVersion)
+            if (options.apiKeys && answer.body.errorCode === 0) answer.body = {...answer.body, apiKeys: options.apiKeys}
             socket.write(Buffer.concat(encodeResponseFrame(schema!, answer.version, correlationId, answer.body)))
             continue
           }

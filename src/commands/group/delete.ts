@@ -1,6 +1,8 @@
 import * as Args from '@oclif/core/args'
 import {GroupAdmin} from '../../core/group/group-admin.js'
 import {LogpipeCommand} from '../../cli/base-command.js'
+import {adminBrokerFlags, openAdminClient, withClient} from '../../cli/broker-client.js'
+import {WireGroupAdmin} from '../../core/client/wire-group-admin.js'
 
 export default class GroupDelete extends LogpipeCommand<typeof GroupDelete> {
   static override summary = 'Delete a consumer group and its committed offsets.'
@@ -9,8 +11,12 @@ export default class GroupDelete extends LogpipeCommand<typeof GroupDelete> {
   static override examples = ['<%= config.bin %> group delete billing']
   static override args = {group: Args.string({ignoreStdin: true, required: true, description: 'Group name.'})}
 
+  static override flags = {...adminBrokerFlags}
+
   async run(): Promise<{group: string; deleted: boolean}> {
-    await new GroupAdmin(this.store, {onNotice: this.notice}).deleteGroup(this.args.group)
+    const client = await openAdminClient(this.flags)
+    if (client) await withClient(client, () => new WireGroupAdmin(client).deleteGroup(this.args.group))
+    else await new GroupAdmin(this.store, {onNotice: this.notice}).deleteGroup(this.args.group)
     if (!this.flags.quiet) this.say(`Deleted group ${this.args.group}.`)
     return {group: this.args.group, deleted: true}
   }

@@ -3,6 +3,8 @@ import * as Flags from '@oclif/core/flags'
 import {GroupAdmin, type GroupDescription} from '../../core/group/group-admin.js'
 import {tpKey, type TopicPartition} from '../../core/group/assignors.js'
 import {LogpipeCommand} from '../../cli/base-command.js'
+import {adminBrokerFlags, openAdminClient, withClient} from '../../cli/broker-client.js'
+import {WireGroupAdmin} from '../../core/client/wire-group-admin.js'
 import {table} from '../../cli/style.js'
 import {chosenName} from '../../cli/flags.js'
 import {UsageError} from '../../core/errors.js'
@@ -24,12 +26,31 @@ export default class GroupDescribe extends LogpipeCommand<typeof GroupDescribe> 
     'all-groups': Flags.boolean({summary: 'Describe every group, one after the other, as kafka-consumer-groups --all-groups.'}),
     members: Flags.boolean({summary: 'List the live members and their assignments.', exclusive: ['state']}),
     state: Flags.boolean({summary: 'Show the group state, strategy and member count.', exclusive: ['members']}),
+    ...adminBrokerFlags,
   }
 
   async run(): Promise<GroupDescription | GroupDescription[]> {
+    if (this.flags['all-groups'] && (this.args.group !== undefined || this.flags.group !== undefined)) throw new UsageError('--all-groups describes every group; leave out the group name')
+    const client = await openAdminClient(this.flags)
+    if (client) {
+      return withClient(client, async () => {
+        const admin = new WireGroupAdmin(client)
+        if (!this.flags['all-groups']) {
+          const d = await admin.describeGroup(chosenName('group', this.args.group, this.flags.group))
+          this.print(d)
+          return d
+        }
+        const all: GroupDescription[] = []
+        for (const g of await admin.listGroups()) all.push(await admin.describeGroup(g.group))
+        all.forEach((d, i) => {
+          if (i > 0) this.say('')
+          this.print(d)
+        })
+        return all
+      })
+    }
     const admin = new GroupAdmin(this.store, {onNotice: this.notice})
     if (this.flags['all-groups']) {
-      if (this.args.group !== undefined || this.flags.group !== undefined) throw new UsageError('--all-groups describes every group; leave out the group name')
       const all = admin.listGroups().map((g) => admin.describeGroup(g.group))
       all.forEach((d, i) => {
         if (i > 0) this.say('')

@@ -7,6 +7,8 @@ import {NotFoundError, UsageError} from '../../core/errors.js'
 import {LogpipeCommand} from '../../cli/base-command.js'
 import {chosenName, parseIntFlag} from '../../cli/flags.js'
 import {table} from '../../cli/style.js'
+import {adminBrokerFlags, openAdminClient, withClient} from '../../cli/broker-client.js'
+import {WireGroupAdmin} from '../../core/client/wire-group-admin.js'
 
 const TARGETS = ['to-earliest', 'to-latest', 'to-current', 'to-offset', 'shift-by', 'to-datetime', 'by-duration', 'from-file'] as const
 
@@ -38,6 +40,7 @@ export default class GroupResetOffsets extends LogpipeCommand<typeof GroupResetO
     export: Flags.boolean({summary: 'Print the plan as CSV (topic,partition,offset) for --from-file.'}),
     execute: Flags.boolean({summary: 'Apply the plan.', exclusive: ['dry-run']}),
     'dry-run': Flags.boolean({summary: 'Only print the plan (the default).'}),
+    ...adminBrokerFlags,
   }
 
   async run(): Promise<ResetPlanRow[]> {
@@ -51,17 +54,31 @@ export default class GroupResetOffsets extends LogpipeCommand<typeof GroupResetO
     if (!f.topic && !f['all-topics']) throw new UsageError('name the partitions with --topic T[:P,...] or --all-topics')
     const group = chosenName('group', this.args.group, f.group)
     const spec = this.spec(chosen[0])
-    const admin = new GroupAdmin(this.store, {onNotice: this.notice})
-    const partitions = admin.resolvePartitions(group, f['all-topics'] ? 'all' : f.topic!)
-    const plan = admin.planReset(group, partitions, spec)
-    for (const row of plan) if (row.note) this.notice(`${row.topic}/${row.partition}: ${row.note}`)
-    if (f.execute) await admin.executeReset(group, plan)
+    const client = await openAdminClient(f)
+    const plan = client ? await withClient(client, (c) => this.throughBroker(new WireGroupAdmin(c), group, spec)) : await this.onFiles(group, spec)
     if (f.export) {
       this.say(plan.map((r) => `${r.topic},${r.partition},${r.newOffset}`).join('\n'))
     } else {
       this.say(table(['GROUP', 'TOPIC', 'PARTITION', 'NEW-OFFSET'], plan.map((r) => [r.group, r.topic, r.partition, r.newOffset])))
       if (!f.execute && !f.quiet) process.stderr.write('logpipe: dry run: nothing changed; add --execute to apply\n')
     }
+    return plan
+  }
+
+  private async onFiles(group: string, spec: ResetSpec): Promise<ResetPlanRow[]> {
+    const admin = new GroupAdmin(this.store, {onNotice: this.notice})
+    const partitions = admin.resolvePartitions(group, this.flags['all-topics'] ? 'all' : this.flags.topic!)
+    const plan = admin.planReset(group, partitions, spec)
+    for (const row of plan) if (row.note) this.notice(`${row.topic}/${row.partition}: ${row.note}`)
+    if (this.flags.execute) await admin.executeReset(group, plan)
+    return plan
+  }
+
+  private async throughBroker(admin: WireGroupAdmin, group: string, spec: ResetSpec): Promise<ResetPlanRow[]> {
+    const partitions = await admin.resolvePartitions(group, this.flags['all-topics'] ? 'all' : this.flags.topic!)
+    const plan = await admin.planReset(group, partitions, spec)
+    for (const row of plan) if (row.note) this.notice(`${row.topic}/${row.partition}: ${row.note}`)
+    if (this.flags.execute) await admin.executeReset(group, plan)
     return plan
   }
 

@@ -2,6 +2,8 @@ import * as Flags from '@oclif/core/flags'
 import {Admin} from '../../core/client/admin.js'
 import {NotFoundError} from '../../core/errors.js'
 import {LogpipeCommand} from '../../cli/base-command.js'
+import {adminBrokerFlags, openAdminClient, withClient} from '../../cli/broker-client.js'
+import {WireAdmin} from '../../core/client/wire-admin.js'
 import {chosenName, optionalTopicArg, topicFlag} from '../../cli/flags.js'
 
 export default class TopicDelete extends LogpipeCommand<typeof TopicDelete> {
@@ -12,6 +14,7 @@ export default class TopicDelete extends LogpipeCommand<typeof TopicDelete> {
   static override flags = {
     topic: topicFlag,
     'if-exists': Flags.boolean({summary: 'Succeed quietly when the topic does not exist.'}),
+    ...adminBrokerFlags,
   }
 
   private get topic(): string {
@@ -19,6 +22,19 @@ export default class TopicDelete extends LogpipeCommand<typeof TopicDelete> {
   }
 
   async run(): Promise<{topic: string; deleted: boolean}> {
+    const client = await openAdminClient(this.flags)
+    if (client) {
+      return withClient(client, async () => {
+        try {
+          await new WireAdmin(client).deleteTopic(this.topic)
+        } catch (error) {
+          if (this.flags['if-exists'] && error instanceof NotFoundError) return {topic: this.topic, deleted: false}
+          throw error
+        }
+        if (!this.flags.quiet) this.say(`Deleted topic ${this.topic}.`)
+        return {topic: this.topic, deleted: true}
+      })
+    }
     let store
     try {
       store = this.store

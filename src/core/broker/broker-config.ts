@@ -4,6 +4,7 @@
  * given, so a typo is a usage error naming the key, not a surprise later.
  */
 import {UsageError} from '../errors.js'
+import {SASL_MECHANISMS, isSaslMechanism} from './sasl/users-file.js'
 
 export interface BrokerConfig {
   'broker.heartbeat.interval.ms': number
@@ -26,10 +27,21 @@ export interface BrokerConfig {
   'group.min.session.timeout.ms': number
   'group.max.session.timeout.ms': number
   'group.max.size': number
+  /** Comma-separated SASL mechanisms the listener accepts; empty: no SASL (`broker start --sasl` enables them all). */
+  'sasl.enabled.mechanisms': string
+  /** Largest frame a client may send before it has logged in (Kafka's, 512 KiB): no 100 MiB buffers for strangers. */
+  'sasl.server.max.receive.size': number
+  /** Replication (Kafka's names and defaults). */
+  'replica.lag.time.max.ms': number
+  'replica.fetch.wait.max.ms': number
+  'replica.fetch.max.bytes': number
+  'auto.leader.rebalance.enable': boolean
 }
 
 interface Spec {
-  default: number | boolean
+  default: number | boolean | string
+  /** For a string: the value's problem, or null when it is fine. */
+  check?: (value: string) => string | null
   min?: number
   max?: number
   doc: string
@@ -54,6 +66,27 @@ export const BROKER_CONFIG_SPECS: Record<keyof BrokerConfig, Spec> = {
   'group.min.session.timeout.ms': {default: 6000, min: 0, max: INT_MAX, doc: 'smallest session timeout a member may ask for'},
   'group.max.session.timeout.ms': {default: 1800000, min: 0, max: INT_MAX, doc: 'largest session timeout a member may ask for'},
   'group.max.size': {default: INT_MAX, min: 1, max: INT_MAX, doc: 'most members a group may have'},
+  'replica.lag.time.max.ms': {default: 30000, min: 10, max: INT_MAX, doc: 'a follower not caught up this long leaves the ISR'},
+  'replica.fetch.wait.max.ms': {default: 500, min: 0, max: INT_MAX, doc: 'how long a follower\'s fetch waits at the leader for new batches'},
+  'replica.fetch.max.bytes': {default: 1048576, min: 1024, max: INT_MAX, doc: 'bytes a follower asks for per partition and fetch'},
+  'auto.leader.rebalance.enable': {default: true, doc: 'a leader hands leadership back to the preferred replica once it is in sync'},
+  'sasl.enabled.mechanisms': {
+    default: '',
+    doc: `SASL mechanisms logins may use (${SASL_MECHANISMS.join(', ')}); empty: none`,
+    check: (v) => {
+      const bad = saslMechanismList(v).filter((m) => !isSaslMechanism(m))
+      return bad.length === 0 ? null : `unknown mechanism ${bad.map((m) => JSON.stringify(m)).join(', ')} (known: ${SASL_MECHANISMS.join(', ')})`
+    },
+  },
+  'sasl.server.max.receive.size': {default: 524288, min: 1024, max: INT_MAX, doc: 'largest frame accepted before a SASL login'},
+}
+
+/** `A, B` as ['A', 'B']; the empty string as none. */
+export function saslMechanismList(value: string): string[] {
+  return value
+    .split(',')
+    .map((m) => m.trim())
+    .filter((m) => m.length > 0)
 }
 
 export type BrokerConfigKey = keyof BrokerConfig
@@ -63,14 +96,14 @@ export function isBrokerConfigKey(key: string): key is BrokerConfigKey {
 }
 
 export function defaultBrokerConfig(): BrokerConfig {
-  const out: Record<string, number | boolean> = {}
+  const out: Record<string, number | boolean | string> = {}
   for (const [key, spec] of Object.entries(BROKER_CONFIG_SPECS)) out[key] = spec.default
   return out as unknown as BrokerConfig
 }
 
 /** `-X key=value` pairs over the defaults; an unknown key or a bad value is a UsageError naming it. */
 export function parseBrokerConfig(pairs: readonly string[]): BrokerConfig {
-  const config = defaultBrokerConfig() as unknown as Record<string, number | boolean>
+  const config = defaultBrokerConfig() as unknown as Record<string, number | boolean | string>
   for (const pair of pairs) {
     const eq = pair.indexOf('=')
     if (eq <= 0) throw new UsageError(`-X expects key=value, not '${pair}'`)
@@ -79,7 +112,13 @@ export function parseBrokerConfig(pairs: readonly string[]): BrokerConfig {
     if (!isBrokerConfigKey(key)) {
       throw new UsageError(`unknown broker config '${key}'`, {hint: `known: ${Object.keys(BROKER_CONFIG_SPECS).join(', ')}`})
     }
-    const spec = BROKER_CONFIG_SPECS[key]
+    const spec: Spec = BROKER_CONFIG_SPECS[key]
+    if (typeof spec.default === 'string') {
+      const problem = spec.check?.(raw) ?? null
+      if (problem) throw new UsageError(`broker config ${key}: ${problem}`)
+      config[key] = raw
+      continue
+    }
     if (typeof spec.default === 'boolean') {
       if (raw !== 'true' && raw !== 'false') throw new UsageError(`broker config ${key} must be true or false, not '${raw}'`)
       config[key] = raw === 'true'

@@ -10,6 +10,7 @@ import type {BrokerConfig} from './broker-config.js'
 import type {BrokerLog} from './broker-log.js'
 import type {BrokerRegistration} from './registry.js'
 import type {ReplicaManager} from './replica-manager.js'
+import type {BrokerSecurity} from './sasl/broker-security.js'
 
 export interface SupportedApi {
   apiKey: number
@@ -29,6 +30,8 @@ export interface BrokerContext {
   readonly replicas: ReplicaManager
   readonly config: BrokerConfig
   readonly log: BrokerLog
+  /** The listener's SASL logins, or null when it wants none (PLAINTEXT, SSL). */
+  readonly security: BrokerSecurity | null
   /** Aborted when the broker begins to stop. */
   readonly stopping: AbortSignal
   /** The live brokers of the store, this one included. */

@@ -10,7 +10,7 @@
  * flight, let go of every lock (recovery points move to the log ends),
  * deregister.
  */
-import {BrokerAlreadyRunningError} from '../errors.js'
+import {BrokerAlreadyRunningError, BrokerError} from '../errors.js'
 import {Store} from '../store/store.js'
 import {FrameSplitter} from '../wire/frame.js'
 import type {BrokerConfig} from './broker-config.js'
@@ -18,8 +18,16 @@ import type {BrokerContext, SupportedApi} from './broker-context.js'
 import type {BrokerLog} from './broker-log.js'
 import {Dispatcher, indexHandlers} from './dispatcher.js'
 import {HANDLERS} from '../wire/api/handlers.js'
-import {BrokerRegistry, type BrokerRegistration, isBrokerAlive, listRegistrations, readRegistration} from './registry.js'
+import {BrokerRegistry, type BrokerRegistration, brokersDir, isBrokerAlive, listRegistrations, readRegistration} from './registry.js'
+import {recordLogDir} from '../store/log-dirs.js'
+import {mkdirSync} from 'node:fs'
+import {resolve} from 'node:path'
 import {ReplicaManager} from './replica-manager.js'
+import {BrokerSecurity, securityProtocol} from './sasl/broker-security.js'
+import {type SaslMechanism} from './sasl/users-file.js'
+import {saslMechanismList} from './broker-config.js'
+import {hostname} from 'node:os'
+import {checkListenerAllowed, formatAddress, isLoopback, isWildcard} from './listen-address.js'
 import {BrokerServer} from './server.js'
 
 export interface BrokerOptions {
@@ -32,6 +40,20 @@ export interface BrokerOptions {
   nextFreePort: boolean
   config: BrokerConfig
   log: BrokerLog
+  /** PEM certificate chain and private key: the listener speaks TLS (SSL, SASL_SSL). */
+  tls?: {cert: Buffer; key: Buffer} | null
+  /**
+   * The host clients are told to connect to (Metadata, FindCoordinator,
+   * brokers/<id>.json; Kafka's advertised.listeners). Default the listen
+   * host, or this machine's name when that is 0.0.0.0 or ::.
+   */
+  advertisedHost?: string
+  /**
+   * Where this broker keeps its replicas of replicated topics (another
+   * disk, in practice); the data directory when absent. Recorded in
+   * brokers/<id>.log-dir for the file-path CLI.
+   */
+  logDir?: string
 }
 
 export class Broker implements BrokerContext {
@@ -42,6 +64,9 @@ export class Broker implements BrokerContext {
   readonly config: BrokerConfig
   readonly log: BrokerLog
   readonly clusterId: string
+  readonly security: BrokerSecurity | null
+  /** Where this broker's replicas live. */
+  readonly logDir: string
   private readonly abort = new AbortController()
   private readonly options: BrokerOptions
   private server: BrokerServer | null = null
@@ -61,7 +86,26 @@ export class Broker implements BrokerContext {
     this.log = options.log
     this.store = store
     this.clusterId = store.info.storeId
-    this.replicas = new ReplicaManager(store, {brokerId: options.id, log: options.log})
+    const c = options.config
+    this.logDir = options.logDir === undefined ? store.dataDir : resolve(options.logDir)
+    this.replicas = new ReplicaManager(store, {
+      brokerId: options.id,
+      log: options.log,
+      replication: {
+        logDir: this.logDir,
+        sessionTimeoutMs: c['broker.session.timeout.ms'],
+        heartbeatIntervalMs: c['broker.heartbeat.interval.ms'],
+        lagMs: c['replica.lag.time.max.ms'],
+        fetchWaitMs: c['replica.fetch.wait.max.ms'],
+        fetchMaxBytes: c['replica.fetch.max.bytes'],
+        autoRebalance: c['auto.leader.rebalance.enable'],
+      },
+    })
+    const mechanisms = saslMechanismList(options.config['sasl.enabled.mechanisms']) as SaslMechanism[]
+    this.security =
+      mechanisms.length > 0
+        ? new BrokerSecurity({dataDir: store.dataDir, mechanisms, log: options.log, maxFrameBytes: options.config['socket.request.max.bytes']})
+        : null
     this.stopped = new Promise((resolve) => (this.resolveStopped = resolve))
   }
 
@@ -74,6 +118,10 @@ export class Broker implements BrokerContext {
       })
     }
     const broker = new Broker(options, store)
+    checkListenerAllowed({host: options.host, port: options.port}, broker.security !== null)
+    if (broker.security && broker.security.users.read().size === 0) {
+      throw new BrokerError(`SASL is on but ${broker.security.users.path} has no users: nobody could log in`, {hint: 'add one first: `logpipe broker user add NAME`'})
+    }
     try {
       await broker.startParts()
     } catch (error) {
@@ -86,6 +134,9 @@ export class Broker implements BrokerContext {
   private async startParts(): Promise<void> {
     const o = this.options
     const c = this.config
+    mkdirSync(this.logDir, {recursive: true, mode: 0o700})
+    mkdirSync(brokersDir(this.store.dataDir), {recursive: true, mode: 0o700})
+    recordLogDir(this.store.dataDir, this.brokerId, this.logDir)
     const handlers = indexHandlers(HANDLERS)
     this.dispatcher = new Dispatcher(handlers, this)
     await this.replicas.start(c['leadership.scan.interval.ms'])
@@ -94,20 +145,24 @@ export class Broker implements BrokerContext {
       port: o.port,
       nextFreePort: o.nextFreePort,
       log: this.log,
-      handle: (frame, connection) => this.dispatcher!.handle(frame, connection),
-      frames: () => new FrameSplitter(c['socket.request.max.bytes']),
+      handle: (frame, connection) => this.security?.gate(frame, connection) ?? this.dispatcher!.handle(frame, connection),
+      tls: o.tls ?? null,
+      frames: () =>
+        this.security
+          ? new FrameSplitter(c['sasl.server.max.receive.size'], 'sasl.server.max.receive.size, until the client logs in')
+          : new FrameSplitter(c['socket.request.max.bytes']),
       idleMs: c['connections.max.idle.ms'],
       requestTimeoutMs: c['request.timeout.ms'],
       maxQueued: c['queued.max.requests'],
     })
     const address = await this.server.listen()
-    this.host = address.host
+    this.host = o.advertisedHost ?? (isWildcard(address.host) ? hostname() : address.host)
     this.port = address.port
     this.registry = new BrokerRegistry(this.store.dataDir, {
       id: this.brokerId,
       host: this.host,
       port: this.port,
-      logDir: this.store.dataDir,
+      logDir: this.logDir,
       heartbeatIntervalMs: c['broker.heartbeat.interval.ms'],
       sessionTimeoutMs: c['broker.session.timeout.ms'],
       partitions: () => this.replicas.led(),
@@ -119,7 +174,15 @@ export class Broker implements BrokerContext {
     })
     this.registry.register()
     this.registry.startHeartbeat()
-    this.log.info(`broker ${this.brokerId} serving ${this.store.dataDir} on ${this.host}:${this.port} (${this.replicas.led().length} partitions led)`)
+    const protocol = securityProtocol(Boolean(o.tls), this.security !== null)
+    const sasl = this.security ? ` with ${this.security.mechanisms.join(', ')}` : ''
+    const advertised = this.host === address.host ? '' : `, advertised as ${formatAddress(this)}`
+    this.log.info(
+      `broker ${this.brokerId} serving ${this.store.dataDir} on ${protocol}://${formatAddress(address)}${advertised}${sasl} (${this.replicas.led().length} partitions led)`,
+    )
+    if (this.security?.mechanisms.includes('PLAIN') && !o.tls && !isLoopback(address.host)) {
+      this.log.warn('PLAIN logins on a SASL_PLAINTEXT listener off loopback send passwords in the clear: add --tls-cert/--tls-key')
+    }
   }
 
   get stopping(): AbortSignal {

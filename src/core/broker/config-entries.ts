@@ -44,7 +44,7 @@ export function topicConfigEntries(overrides: ConfigOverrides): ConfigEntry[] {
 }
 
 export function brokerConfigEntries(config: BrokerConfig): ConfigEntry[] {
-  const values = config as unknown as Record<string, number | boolean>
+  const values = config as unknown as Record<string, number | boolean | string>
   return Object.entries(BROKER_CONFIG_SPECS).map(([name, spec]) => {
     const set = values[name] !== spec.default
     return {
@@ -54,7 +54,7 @@ export function brokerConfigEntries(config: BrokerConfig): ConfigEntry[] {
       isDefault: !set,
       configSource: set ? ConfigSource.STATIC_BROKER_CONFIG : ConfigSource.DEFAULT_CONFIG,
       isSensitive: false,
-      configType: typeof spec.default === 'boolean' ? ConfigType.BOOLEAN : (spec.max ?? 0) <= INT_MAX ? ConfigType.INT : ConfigType.LONG,
+      configType: typeof spec.default === 'boolean' ? ConfigType.BOOLEAN : typeof spec.default === 'string' ? ConfigType.LIST : (spec.max ?? 0) <= INT_MAX ? ConfigType.INT : ConfigType.LONG,
       documentation: spec.doc,
     }
   })

@@ -26,6 +26,8 @@ export interface FrameSource {
   push(chunk: Buffer): Buffer[]
   /** Bytes held of a frame not yet complete. */
   readonly buffered: number
+  /** Bounds the frames after this one anew. */
+  setLimit?(maxFrameBytes: number, limitName: string): void
 }
 
 /** A response frame (size prefix included) as pieces to write, or null for none. */
@@ -58,6 +60,7 @@ export class Connection {
   private closed_ = false
   private reading = true
   private pumping = false
+  private closeWhenDone = false
   private readonly idleWaiters: Array<() => void> = []
   readonly closed: Promise<void>
 
@@ -178,6 +181,10 @@ export class Connection {
       this.socket.uncork()
       if (!ok) this.writeBlocked = true
     }
+    if (this.closeWhenDone && this.queue.length === 0) {
+      this.close()
+      return
+    }
     if (this.queue.length === 0 && this.backlog.length === 0) this.wakeIdle()
     // A client that does not read its answers gets no more of them made: stop reading its requests.
     if (this.writeBlocked) this.socket.pause()
@@ -202,6 +209,23 @@ export class Connection {
   drain(): Promise<void> {
     if ((this.queue.length === 0 && this.backlog.length === 0) || this.closed_) return Promise.resolve()
     return new Promise((resolve) => this.idleWaiters.push(resolve))
+  }
+
+  /** Bounds the frames read from now on (a client that has logged in may send larger ones). */
+  setFrameLimit(maxFrameBytes: number, limitName: string): void {
+    this.options.frames.setLimit?.(maxFrameBytes, limitName)
+  }
+
+  /**
+   * Reads and dispatches no more; closes once the answers to what is in
+   * flight are written (a failed login's SASL_AUTHENTICATION_FAILED goes
+   * out before the close).
+   */
+  closeWhenAnswered(): void {
+    this.closeWhenDone = true
+    this.backlog.length = 0
+    this.reading = false
+    this.socket.pause()
   }
 
   /** Closes with one log line saying why. */

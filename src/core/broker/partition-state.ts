@@ -21,6 +21,11 @@ import {listSegmentBaseOffsets} from '../log/file-names.js'
 import {lastSequence, ProducerState, type ProducerVerdict} from './producer-state.js'
 import {RecordReader} from '../record/record.js'
 import {type AppendResult, PartitionLog} from '../log/partition-log.js'
+import {LogSegment} from '../log/segment.js'
+import {mkdirSync} from 'node:fs'
+import {FencedEpochError} from '../errors.js'
+import {updatePartitionMeta} from '../store/partition-metadata.js'
+import {IsrState} from './isr.js'
 
 export interface PartitionStateOptions {
   brokerId: number
@@ -57,6 +62,8 @@ export class PartitionState {
   /** The offset of the newest snapshot on disk, null when there is none. */
   private snapshotAt: number | null = null
   private endAtLead = 0
+  /** Set for a replica of a replicated topic (openReplica): its role, its leader's view of the ISR, its high watermark as follower. */
+  private replica: ReplicaRole | null = null
 
   private constructor(topic: string, partition: number, dir: string, config: LogConfig, log: PartitionLog, epochs: LeaderEpochCache) {
     this.topic = topic
@@ -93,6 +100,187 @@ export class PartitionState {
     } catch (error) {
       await log.release()
       throw error
+    }
+  }
+
+  /**
+   * One replica of a replicated partition, in its broker's log dir: the
+   * log's own lock is taken (and held while the broker runs, as leader or
+   * follower), the replica starts as a follower. Leadership is not the log
+   * lock here but the partition's lock in the metadata directory, which
+   * the caller holds before makeLeader (election.ts).
+   */
+  static async openReplica(topic: string, partition: number, dir: string, config: LogConfig, replica: ReplicaIdentity, options: PartitionStateOptions): Promise<PartitionState> {
+    mkdirSync(dir, {recursive: true, mode: 0o700})
+    if (listSegmentBaseOffsets(dir).length === 0) LogSegment.create(dir, 0)
+    const log = new PartitionLog(dir, config, {
+      label: `topic ${topic} partition ${partition} (replica of broker ${options.brokerId})`,
+      topic,
+      onNotice: options.onNotice,
+      now: options.now,
+      lock: {client: `broker ${options.brokerId}`, timeoutMs: options.lockTimeoutMs, now: options.now},
+    })
+    await log.acquire()
+    try {
+      const epochs = LeaderEpochCache.load(dir)
+      epochs.truncateFromEnd(log.logEndOffset + 1)
+      const state = new PartitionState(topic, partition, dir, config, log, epochs)
+      state.leaderEpoch_ = epochs.latestEpoch
+      state.replica = {...replica, brokerId: options.brokerId, role: 'follower', leadership: null, isr: null, followerHw: 0, now: options.now ?? Date.now}
+      return state
+    } catch (error) {
+      await log.release()
+      throw error
+    }
+  }
+
+  get isReplicated(): boolean {
+    return this.replica !== null
+  }
+
+  get role(): 'leader' | 'follower' | null {
+    return this.replica?.role ?? null
+  }
+
+  /** The ISR as this leader keeps it (null when not a replicated leader). */
+  get isr(): readonly number[] | null {
+    return this.replica?.isr?.isr ?? null
+  }
+
+  /** The latest epoch in this replica's leader-epoch-checkpoint. */
+  get latestEpoch(): number {
+    return this.epochs.latestEpoch
+  }
+
+  /**
+   * Leader of a replicated partition at `epoch` (just written to
+   * partition.json under the leadership lock): the epoch begins at the log
+   * end in leader-epoch-checkpoint and is stamped into every batch from now
+   * on. Records past the high watermark stay: they are committed once the
+   * ISR has them, as in Kafka.
+   */
+  makeLeader(epoch: number, isr: readonly number[], leadership: {isCurrent(): boolean}): void {
+    const r = this.replica!
+    this.epochs.assign(epoch, this.log.logEndOffset)
+    this.leaderEpoch_ = epoch
+    this.log.setLeaderEpoch(epoch)
+    r.isr = new IsrState(r.brokerId, r.replicas, isr, Math.min(r.followerHw, this.log.logEndOffset), r.now())
+    r.leadership = leadership
+    r.role = 'leader'
+    this.lost = false
+    this.cursor = -1
+    this.loadProducers()
+    if (r.isr.advance(this.log.logEndOffset)) this.wake()
+  }
+
+  /** Follower of the leader at `epoch`: appends stop, waiters are woken (and find it no longer leads). */
+  makeFollower(epoch: number): void {
+    const r = this.replica!
+    if (r.role === 'leader' && r.isr) r.followerHw = r.isr.highWatermark
+    r.role = 'follower'
+    r.isr = null
+    r.leadership = null
+    this.leaderEpoch_ = Math.max(epoch, this.leaderEpoch_)
+    this.cursor = -1
+    this.wake()
+  }
+
+  /** A follower's append of its leader's batches, unchanged; a batch of a newer epoch starts it in leader-epoch-checkpoint. */
+  appendAsFollower(batches: Buffer): AppendResult[] {
+    const results = this.log.appendAsFollower(batches)
+    for (let pos = 0, i = 0; pos < batches.length; pos += batchSize(batches, pos), i++) {
+      const epoch = batches.readInt32BE(pos + L.PARTITION_LEADER_EPOCH_OFFSET)
+      if (epoch > this.epochs.latestEpoch) this.epochs.assign(epoch, results[i].baseOffset)
+    }
+    return results
+  }
+
+  /** The follower learned its leader's high watermark. */
+  setFollowerHighWatermark(hw: number): void {
+    const r = this.replica!
+    r.followerHw = Math.max(r.followerHw, Math.min(hw, this.log.logEndOffset))
+  }
+
+  /** A follower's cut to `offset` (found with OffsetForLeaderEpoch); the epochs past it go too. Returns the log end. */
+  truncateTo(offset: number): number {
+    const end = this.log.truncateTo(offset)
+    this.epochs.truncateFromEnd(end)
+    this.cursor = -1
+    const r = this.replica
+    if (r) r.followerHw = Math.min(r.followerHw, end)
+    return end
+  }
+
+  /**
+   * The leader heard a fetch from follower `id` at `fetchOffset`: the ISR
+   * may take it back (written to partition.json), the high watermark may
+   * move (waiters woken).
+   */
+  recordFollowerFetch(id: number, fetchOffset: number): void {
+    const r = this.replica
+    if (!r || r.role !== 'leader' || !r.isr || !r.isr.isFollower(id)) return
+    const end = this.log.logEndOffset
+    const epochStart = this.epochs.all.at(-1)?.startOffset ?? 0
+    const expand = r.isr.onFetch(id, fetchOffset, end, epochStart, r.now())
+    if (expand) this.writeIsr(expand)
+    if (r.isr.advance(end)) this.wake()
+  }
+
+  /** Drops ISR members that lagged past `maxLagMs` (written to partition.json); the high watermark may then move. */
+  checkIsr(maxLagMs: number): void {
+    const r = this.replica
+    if (!r || r.role !== 'leader' || !r.isr) return
+    const shrink = r.isr.shrinkCandidate(r.now(), maxLagMs)
+    if (shrink) this.writeIsr(shrink)
+    if (r.isr.advance(this.log.logEndOffset)) this.wake()
+  }
+
+  /** The follower's log end as this leader last heard it (-1 when not heard yet). */
+  followerLogEnd(id: number): number {
+    return this.replica?.isr?.followerLogEnd(id) ?? -1
+  }
+
+  /** An ISR change, written under this leader's epoch: refused (and leadership ended) when another leader was elected. */
+  private writeIsr(next: number[]): void {
+    const r = this.replica!
+    const epoch = this.leaderEpoch_
+    try {
+      const isr = [...next].sort((a, b) => a - b)
+      const written = updatePartitionMeta(r.metaDir, epoch, (current) => (current.leader === r.brokerId && current.leaderEpoch === epoch ? {...current, isr} : null))
+      if (written.leader === r.brokerId && written.leaderEpoch === epoch) {
+        r.isr!.setIsr(written.isr)
+        return
+      }
+      this.lost = true
+    } catch (error) {
+      if (!(error instanceof FencedEpochError)) throw error
+      this.lost = true
+    }
+    this.wake()
+  }
+
+  /**
+   * acks=all: resolves 'ok' once the high watermark reaches `offset`,
+   * 'not-leader' when leadership ends first, 'timeout' after `timeoutMs`.
+   */
+  async waitForHighWatermark(offset: number, timeoutMs: number, signal: AbortSignal): Promise<'ok' | 'not-leader' | 'timeout'> {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      if (!this.isLeader) return 'not-leader'
+      if (this.highWatermark >= offset) return 'ok'
+      const left = deadline - Date.now()
+      if (left <= 0 || signal.aborted) return 'timeout'
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, left)
+        const cancel = this.onAppend(done)
+        signal.addEventListener('abort', done, {once: true})
+        function done() {
+          clearTimeout(timer)
+          cancel()
+          signal.removeEventListener('abort', done)
+          resolve()
+        }
+      })
     }
   }
 
@@ -182,9 +370,11 @@ export class PartitionState {
     return current < this.leaderEpoch_ ? 'fenced' : 'unknown'
   }
 
-  /** Still the leader: the lock taken is the one in place. One stat. */
+  /** Still the leader: the lock taken is the one in place. One stat (two for a replicated partition: the log's and the leadership). */
   get isLeader(): boolean {
     if (this.lost) return false
+    const r = this.replica
+    if (r) return r.role === 'leader' && r.leadership !== null && this.log.holdsLock && this.log.lock.isCurrent() && r.leadership.isCurrent()
     if (this.log.holdsLock && this.log.lock.isCurrent()) return true
     this.lost = true
     return false
@@ -194,14 +384,25 @@ export class PartitionState {
     return this.log.logEndOffset
   }
 
-  /** With one replica, every appended record is committed. */
+  /** With one replica, every appended record is committed; with more, what every ISR member has (isr.ts). */
   get highWatermark(): number {
-    return this.log.logEndOffset
+    const r = this.replica
+    if (!r) return this.log.logEndOffset
+    return r.role === 'leader' && r.isr ? r.isr.highWatermark : r.followerHw
   }
 
+  /**
+   * Cached: every Produce and Fetch answer names it, and reading it is a
+   * readdir (a tenth of the broker's CPU under kcat at 10,000 records/s).
+   * Only our own writer moves it while we lead (retention when a segment
+   * rolls), so a roll and each leadership scan read it again.
+   */
   logStartOffset(): number {
-    return this.reader.logStartOffset()
+    return (this.logStart ??= this.reader.logStartOffset())
   }
+
+  private logStart: number | null = null
+  private activeSegment = -1
 
   /**
    * Produce: the batches as the client sent them, offsets assigned and the
@@ -219,6 +420,18 @@ export class PartitionState {
       }
       throw error
     }
+    const active = results.at(-1)?.segmentBaseOffset ?? this.activeSegment
+    if (active !== this.activeSegment) {
+      this.activeSegment = active
+      this.logStart = null
+    }
+    // Leadership taken from us during the write (a pause): the batch is in our replica only and will be cut; not acknowledged.
+    if (this.replica && !this.replica.leadership?.isCurrent()) {
+      this.lost = true
+      throw this.notLeader()
+    }
+    // An ISR of the leader alone commits at once.
+    this.replica?.isr?.advance(this.log.logEndOffset)
     this.wake()
     return results
   }
@@ -256,7 +469,7 @@ export class PartitionState {
    * consumer with a small limit still progresses). A copy the caller keeps;
    * null when there is nothing at `offset` yet.
    */
-  read(offset: number, maxBytes: number): Buffer | null {
+  read(offset: number, maxBytes: number, upTo = Infinity): Buffer | null {
     if (offset !== this.cursor) this.reader.seek(offset)
     // From here the reader stands wherever its polls leave it; set again once we know.
     this.cursor = -1
@@ -281,7 +494,8 @@ export class PartitionState {
           start = end = pos
           continue
         }
-        if (total + (end - start) + size > maxBytes && total + (end - start) > 0) {
+        // Past the high watermark (a consumer's read): not committed yet, the next fetch seeks.
+        if (last >= upTo || (total + (end - start) + size > maxBytes && total + (end - start) > 0)) {
           full = true
           break
         }
@@ -327,6 +541,12 @@ export class PartitionState {
     return {offset, timestamp}
   }
 
+  /** ListOffsets -3 (KIP-734): the first record with the log's largest timestamp; null for a log without one. */
+  maxTimestampRecord(): {offset: number; timestamp: number} | null {
+    this.cursor = -1
+    return this.reader.maxTimestampRecord()
+  }
+
   /** Kafka's OffsetForLeaderEpoch answer for `epoch`. */
   endOffsetForEpoch(epoch: number): {epoch: number; endOffset: number} {
     return this.epochs.endOffsetFor(epoch, this.log.logEndOffset)
@@ -334,7 +554,7 @@ export class PartitionState {
 
   /** Retention moved the log start: epochs wholly before it are gone. */
   noteLogStart(): void {
-    const start = this.reader.logStartOffset()
+    const start = (this.logStart = this.reader.logStartOffset())
     if (this.epochs.all.length > 0 && this.epochs.all[0].startOffset < start) this.epochs.truncateFromStart(start)
   }
 
@@ -352,6 +572,7 @@ export class PartitionState {
   }
 
   private notLeader(): NotLeaderError {
+    if (this.replica) return new NotLeaderError(`topic ${this.topic} partition ${this.partition}: broker ${this.replica.brokerId} is not its leader (epoch ${this.leaderEpoch_})`)
     return new NotLeaderError(`topic ${this.topic} partition ${this.partition}: this broker no longer holds its write lock`)
   }
 
@@ -374,4 +595,21 @@ export class PartitionState {
 /** The Kafka error code of a checkLeaderEpoch verdict. */
 export function epochErrorCode(verdict: 'ok' | 'fenced' | 'unknown'): number {
   return verdict === 'ok' ? ErrorCode.NONE : verdict === 'fenced' ? ErrorCode.FENCED_LEADER_EPOCH : ErrorCode.UNKNOWN_LEADER_EPOCH
+}
+
+/** Who a replica is: its broker's place in the assignment and where the partition's state lives. */
+export interface ReplicaIdentity {
+  /** The assignment, the preferred leader first. */
+  replicas: readonly number[]
+  /** The partition's directory in the metadata (data) directory: partition.json. */
+  metaDir: string
+}
+
+interface ReplicaRole extends ReplicaIdentity {
+  brokerId: number
+  role: 'leader' | 'follower'
+  leadership: {isCurrent(): boolean} | null
+  isr: IsrState | null
+  followerHw: number
+  now: () => number
 }

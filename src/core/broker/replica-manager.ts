@@ -5,6 +5,11 @@
  * and partitions created since (by the CLI or by CreateTopics), and lets go
  * of partitions whose topic was deleted or whose lock was lost.
  *
+ * A replicated topic (topic.json names its replicas) is served otherwise:
+ * this broker opens its own replica of each partition assigned to it, in
+ * its log dir, and each scan ticks it (replicated-partition.ts: elections,
+ * following, ISR); partitions not assigned to it are not its to serve.
+ *
  * A partition whose lock another live process holds (an embedded producer's
  * burst, a stopped producer) is tried again at the next scan; while then it
  * has no leader and Produce to it is NOT_LEADER_OR_FOLLOWER.
@@ -15,6 +20,9 @@ import type {Store, TopicMeta} from '../store/store.js'
 import type {BrokerLog} from './broker-log.js'
 import type {LedPartition} from './registry.js'
 import {PartitionState} from './partition-state.js'
+import {ReplicatedPartition, type ReplicationSettings} from './replicated-partition.js'
+import {replicaDir} from '../store/log-dirs.js'
+import {rmSync} from 'node:fs'
 
 export interface ReplicaManagerOptions {
   brokerId: number
@@ -22,6 +30,17 @@ export interface ReplicaManagerOptions {
   /** How long one scan waits for a partition's lock before trying it again at the next scan. */
   lockTimeoutMs?: number
   now?: () => number
+  /** How replicated topics are served; without it (library tests), as one broker with the data directory as log dir. */
+  replication?: Omit<ReplicationSettings, 'brokerId' | 'log' | 'lockTimeoutMs' | 'now' | 'dataDir'> & {logDir: string}
+}
+
+const DEFAULT_REPLICATION = {
+  sessionTimeoutMs: 9000,
+  heartbeatIntervalMs: 2000,
+  lagMs: 30000,
+  fetchWaitMs: 500,
+  fetchMaxBytes: 1 << 20,
+  autoRebalance: true,
 }
 
 const key = (topic: string, partition: number) => `${topic}\u0000${partition}`
@@ -30,6 +49,9 @@ export class ReplicaManager {
   readonly store: Store
   private readonly options: ReplicaManagerOptions
   private readonly states = new Map<string, PartitionState>()
+  /** This broker's replicas of replicated partitions, leading or following. */
+  private readonly replicated = new Map<string, ReplicatedPartition>()
+  private readonly opening = new Map<string, Promise<void>>()
   /** Partitions being taken right now, so two scans never take one twice. */
   private readonly taking = new Map<string, Promise<void>>()
   /** Partitions we could not take, logged once until taken. */
@@ -45,6 +67,8 @@ export class ReplicaManager {
 
   /** The partition's state while this broker leads it. */
   get(topic: string, partition: number): PartitionState | undefined {
+    const r = this.replicated.get(key(topic, partition))
+    if (r) return r.state.isLeader ? r.state : undefined
     const s = this.states.get(key(topic, partition))
     return s && s.isLeader ? s : undefined
   }
@@ -52,6 +76,7 @@ export class ReplicaManager {
   led(): LedPartition[] {
     const out: LedPartition[] = []
     for (const s of this.states.values()) if (s.isLeader) out.push({topic: s.topic, partition: s.partition, leaderEpoch: s.leaderEpoch})
+    for (const r of this.replicated.values()) if (r.state.isLeader) out.push({topic: r.topic, partition: r.partition, leaderEpoch: r.state.leaderEpoch})
     return out.sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1))
   }
 
@@ -82,6 +107,11 @@ export class ReplicaManager {
       if (error instanceof StoreError) return
       throw error
     }
+    if (meta.replicas) {
+      const config = resolveConfig(meta.config)
+      await Promise.all(meta.replicas.map((replicas, p) => (replicas.includes(this.options.brokerId) ? this.serveReplica(meta, p, config) : undefined)))
+      return
+    }
     await Promise.all(Array.from({length: meta.partitions}, (_, p) => this.take(topic, p)))
   }
 
@@ -100,6 +130,14 @@ export class ReplicaManager {
         continue
       }
       const config = resolveConfig(meta.config)
+      if (meta.replicas) {
+        for (const [p, replicas] of meta.replicas.entries()) {
+          if (!replicas.includes(this.options.brokerId)) continue
+          wanted.add(key(topic, p))
+          takes.push(this.serveReplica(meta, p, config))
+        }
+        continue
+      }
       for (let p = 0; p < meta.partitions; p++) {
         wanted.add(key(topic, p))
         this.states.get(key(topic, p))?.updateConfig(config)
@@ -107,6 +145,15 @@ export class ReplicaManager {
       }
     }
     await Promise.all(takes)
+    for (const [k, r] of this.replicated) {
+      if (wanted.has(k)) continue
+      this.replicated.delete(k)
+      this.options.log.info(`no longer a replica of topic ${r.topic} partition ${r.partition} (topic deleted)`)
+      await r.stop().catch(() => {})
+      // In a log dir of its own the replica outlives the topic's directory: remove it as the delete removed the rest.
+      const logDir = this.options.replication?.logDir
+      if (logDir !== undefined && logDir !== this.store.dataDir && !this.store.topicExists(r.topic)) rmSync(r.state.dir, {recursive: true, force: true})
+    }
     for (const [k, s] of this.states) {
       if (wanted.has(k) && s.isLeader) {
         s.noteLogStart()
@@ -116,6 +163,48 @@ export class ReplicaManager {
       this.options.log.info(`${wanted.has(k) ? 'lost the write lock of' : 'no longer leads (topic deleted)'} topic ${s.topic} partition ${s.partition}`)
       await s.release().catch(() => {})
     }
+  }
+
+  /** Opens this broker's replica of a replicated partition the first time, then ticks it. */
+  private serveReplica(meta: TopicMeta, partition: number, config: ReturnType<typeof resolveConfig>): Promise<void> {
+    const k = key(meta.name, partition)
+    const existing = this.replicated.get(k)
+    if (existing) return existing.tick(config).catch((error: Error) => this.options.log.error(`topic ${meta.name} partition ${partition}: ${error.message}`))
+    const inProgress = this.opening.get(k)
+    if (inProgress) return inProgress
+    const p = this.openReplica(meta, partition, config).finally(() => this.opening.delete(k))
+    this.opening.set(k, p)
+    return p
+  }
+
+  private async openReplica(meta: TopicMeta, partition: number, config: ReturnType<typeof resolveConfig>): Promise<void> {
+    const k = key(meta.name, partition)
+    const r = this.options.replication ?? {...DEFAULT_REPLICATION, logDir: this.store.dataDir}
+    let replica: ReplicatedPartition
+    try {
+      const metaDir = this.store.partitionDir(meta.name, partition)
+      replica = await ReplicatedPartition.open(meta.name, partition, meta.id, metaDir, replicaDir(r.logDir, meta.name, partition), meta.replicas![partition], config, {
+        ...r,
+        brokerId: this.options.brokerId,
+        dataDir: this.store.dataDir,
+        lockTimeoutMs: this.options.lockTimeoutMs ?? 500,
+        log: this.options.log,
+        now: this.options.now,
+      })
+    } catch (error) {
+      if (!(error instanceof LockError) && !(error instanceof StoreError) && (error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+      if (!this.refused.has(k)) this.options.log.warn(`cannot open the replica of topic ${meta.name} partition ${partition} yet: ${(error as Error).message}; trying again at each scan`)
+      this.refused.add(k)
+      return
+    }
+    if (this.stopped) {
+      await replica.stop()
+      return
+    }
+    this.refused.delete(k)
+    this.replicated.set(k, replica)
+    this.options.log.info(`replica of topic ${meta.name} partition ${partition} opened (replicas ${meta.replicas![partition].join(',')}, log end ${replica.state.logEndOffset})`)
+    await replica.tick(config).catch((error: Error) => this.options.log.error(`topic ${meta.name} partition ${partition}: ${error.message}`))
   }
 
   private take(topic: string, partition: number): Promise<void> {
@@ -166,9 +255,11 @@ export class ReplicaManager {
     if (this.timer) clearInterval(this.timer)
     this.timer = null
     await this.scanning?.catch(() => {})
-    await Promise.allSettled([...this.taking.values()])
+    await Promise.allSettled([...this.taking.values(), ...this.opening.values()])
     const all = [...this.states.values()]
     this.states.clear()
-    await Promise.allSettled(all.map((s) => s.release()))
+    const replicas = [...this.replicated.values()]
+    this.replicated.clear()
+    await Promise.allSettled([...all.map((s) => s.release()), ...replicas.map((r) => r.stop())])
   }
 }

@@ -4,11 +4,16 @@
  * port when it is taken (several brokers on one machine); an address the
  * user named is used as named, or the start fails.
  *
+ * With TLS (`tls`: a certificate chain and key in PEM) it is a node:tls
+ * server; a client whose handshake fails or does not finish within
+ * `request.timeout.ms` is one log line and never becomes a Connection.
+ *
  * Stopping: no new connections, every request in flight finished and
  * answered (long polls are cut short by the broker's stop signal), then the
  * sockets are closed.
  */
 import {createServer, type Server, type Socket} from 'node:net'
+import {createServer as createTlsServer} from 'node:tls'
 import {BrokerError} from '../errors.js'
 import type {BrokerLog} from './broker-log.js'
 import {Connection, type FrameHandler, type FrameSource} from './connection.js'
@@ -24,6 +29,8 @@ export interface ServerOptions {
   idleMs: number
   requestTimeoutMs: number
   maxQueued: number
+  /** PEM certificate chain and private key: the listener speaks TLS. */
+  tls?: {cert: Buffer; key: Buffer} | null
 }
 
 /** How many ports past the first a default listener tries. */
@@ -48,7 +55,7 @@ export class BrokerServer {
     for (let i = 0; i < tries; i++) {
       const candidate = port + i
       if (candidate > 65535) break
-      const server = createServer({noDelay: true}, (socket) => this.accept(socket))
+      const server = this.createServer()
       const error = await new Promise<NodeJS.ErrnoException | null>((resolve) => {
         server.once('error', resolve)
         server.listen({host, port: candidate, exclusive: true}, () => resolve(null))
@@ -69,6 +76,23 @@ export class BrokerServer {
       }
     }
     throw new BrokerError(`cannot listen on ${host}: no free port from ${port}`)
+  }
+
+  private createServer(): Server {
+    const {tls, requestTimeoutMs, log} = this.options
+    if (!tls) return createServer({noDelay: true}, (socket) => this.accept(socket))
+    let server
+    try {
+      server = createTlsServer({cert: tls.cert, key: tls.key, handshakeTimeout: requestTimeoutMs, noDelay: true}, (socket) => this.accept(socket))
+    } catch (error) {
+      throw new BrokerError(`cannot use the TLS certificate and key: ${(error as Error).message}`, {hint: '--tls-cert and --tls-key take PEM files: the certificate (chain) and its private key'})
+    }
+    server.on('tlsClientError', (error, socket) => {
+      log.warn(`TLS handshake from ${socket.remoteAddress}:${socket.remotePort} failed: ${error.message}`)
+      // With a listener for this event node leaves the socket open: a timed-out handshake would hold it forever.
+      socket.destroy()
+    })
+    return server
   }
 
   private accept(socket: Socket): void {

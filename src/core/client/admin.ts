@@ -1,17 +1,25 @@
 /**
  * Topic administration: create, list, describe, alter, delete, verify.
  */
-import {NotFoundError, UsageError} from '../errors.js'
+import {LogpipeError, NotFoundError, UsageError} from '../errors.js'
 import {listSegmentBaseOffsets} from '../log/file-names.js'
 import {LogSegment, countRecords} from '../log/segment.js'
 import {currentLeader, type LeaderInfo} from '../lock/partition-lock.js'
+import {isBrokerAlive, listRegistrations} from '../broker/registry.js'
+import {assignReplicas} from '../store/replica-assignment.js'
+import {readPartitionMeta} from '../store/partition-metadata.js'
+import {LEADERSHIP_DIR} from '../broker/election.js'
+import {join} from 'node:path'
 import {repairPartition, verifyPartition} from '../log/verify.js'
 import {Store, type TopicMeta} from '../store/store.js'
 import {type ConfigOverrides, type LogConfig, isConfigKey, resolveConfig} from '../log/log-config.js'
 
 export interface PartitionDescription {
   partition: number
+  /** The process holding the write lock; for a replicated topic, the leader broker's leadership lock. */
   leader: LeaderInfo | null
+  /** Replicated topics only: the leader broker (null when none leads), its epoch, the assignment and the ISR. */
+  replication?: {leaderId: number | null; leaderEpoch: number; replicas: number[]; isr: number[]}
   logStartOffset: number
   logEndOffset: number
   /** Records held (batch headers' counts, control batches left out): below end minus start once compaction removed some. */
@@ -63,9 +71,45 @@ export class Admin {
     topic: string,
     options: {partitions?: number; replicationFactor?: number; config?: ConfigOverrides} = {},
   ): {created: boolean; topic: TopicMeta} {
-    const meta = this.store.createTopic(topic, options.partitions ?? 1, options.replicationFactor ?? 1, options.config ?? {})
+    const partitions = options.partitions ?? 1
+    const factor = options.replicationFactor ?? 1
+    // Replication factor 1 stays the store's own topic (no assignment, the log in the data directory), as without brokers.
+    const replicas = factor > 1 && !this.store.topicExists(topic) ? assignReplicas(partitions, factor, liveBrokerIds(this.store.dataDir)) : undefined
+    const meta = this.store.createTopic(topic, partitions, factor, options.config ?? {}, replicas)
     if (meta) return {created: true, topic: meta}
     return {created: false, topic: this.store.readTopic(topic)}
+  }
+
+  /** A replicated partition's leader as its leadership lock and partition.json tell (a lock held by another broker than recorded, or none, is no leader). */
+  private replicationOf(topic: string, partition: number, replicas: number[]) {
+    const metaDir = this.store.partitionDir(topic, partition)
+    const meta = readPartitionMeta(metaDir)
+    const lock = currentLeader(join(metaDir, LEADERSHIP_DIR))
+    const leads = meta !== null && meta.leader >= 0 && lock !== null && lock.client === `broker ${meta.leader}`
+    return {
+      lock: leads ? lock : null,
+      state: {leaderId: leads ? meta.leader : null, leaderEpoch: meta?.leaderEpoch ?? -1, replicas: [...replicas], isr: meta ? meta.isr.filter((id) => replicas.includes(id)) : []},
+    }
+  }
+
+  /**
+   * How many of these partitions (a broker's led ones) are replicated with
+   * an ISR short of their replicas: `broker list`'s under-replicated count.
+   */
+  underReplicatedCount(partitions: ReadonlyArray<{topic: string; partition: number}>): number {
+    let n = 0
+    for (const {topic, partition} of partitions) {
+      try {
+        const replicas = this.store.readTopic(topic).replicas?.[partition]
+        if (!replicas) continue
+        const state = readPartitionMeta(this.store.partitionDir(topic, partition))
+        if (state !== null && state.isr.filter((id) => replicas.includes(id)).length < replicas.length) n++
+      } catch (error) {
+        // A topic deleted or damaged since the broker's last heartbeat counts for nothing here.
+        if (!(error instanceof LogpipeError)) throw error
+      }
+    }
+    return n
   }
 
   listTopics(): TopicMeta[] {
@@ -77,7 +121,8 @@ export class Admin {
     const config = resolveConfig(meta.config)
     const partitions: PartitionDescription[] = []
     for (let p = 0; p < meta.partitions; p++) {
-      const dir = this.store.partitionDir(topic, p)
+      const dir = this.store.logDir(topic, p)
+      const replication = meta.replicas ? this.replicationOf(topic, p, meta.replicas[p]) : undefined
       const reader = this.store.openReader(topic, p)
       const bases = listSegmentBaseOffsets(dir)
       let bytes = 0
@@ -89,7 +134,8 @@ export class Admin {
       }
       partitions.push({
         partition: p,
-        leader: currentLeader(dir),
+        leader: replication ? replication.lock : currentLeader(dir),
+        ...(replication ? {replication: replication.state} : {}),
         logStartOffset: reader.logStartOffset(),
         logEndOffset: reader.logEndOffset(),
         records,
@@ -150,4 +196,11 @@ export class Admin {
     }
     return report
   }
+}
+
+/** The ids of the brokers registered and alive now: what a new topic's replicas are spread over. */
+function liveBrokerIds(dataDir: string): number[] {
+  return listRegistrations(dataDir)
+    .brokers.filter((b) => isBrokerAlive(b))
+    .map((b) => b.id)
 }

@@ -7,8 +7,9 @@
  */
 import {UsageError} from '../errors.js'
 import {nearest} from './nearest.js'
+import type {SecuritySettings} from './kafka-connection.js'
 
-export type ClientRole = 'consumer' | 'producer'
+export type ClientRole = 'consumer' | 'producer' | 'admin'
 
 /** The parsed settings, by the option they set. */
 export interface ClientSettings {
@@ -21,6 +22,15 @@ export interface ClientSettings {
   lingerMs?: number
   batchBytes?: number
   compression?: string
+  /** bootstrap.servers as given (kafka-client.ts parses it). */
+  bootstrapServers?: string
+  acks?: 0 | 1 | -1
+  idempotent?: boolean
+  requestTimeoutMs?: number
+  retries?: number
+  retryBackoffMs?: number
+  /** Only the keys given; the connection checks what it can speak. */
+  security?: Partial<SecuritySettings>
 }
 
 interface Setting {
@@ -49,9 +59,44 @@ const COMPRESSION = {none: 'none', gzip: 'gzip', snappy: 'snappy', lz4: 'lz4', z
 const linger: Setting = {roles: ['producer'], flag: '--linger-ms', apply: (v, s, k) => void (s.lingerMs = int(k, v, 0, 3_600_000))}
 const compression: Setting = {roles: ['producer'], flag: '--compression', apply: (v, s, k) => void (s.compression = oneOf(k, v, COMPRESSION))}
 
+const ALL: ClientRole[] = ['consumer', 'producer', 'admin']
+const ACKS = {'0': 0, '1': 1, '-1': -1, all: -1} as const
+const PROTOCOL = {plaintext: 'PLAINTEXT', ssl: 'SSL', sasl_plaintext: 'SASL_PLAINTEXT', sasl_ssl: 'SASL_SSL'} as const
+const MECHANISM = {plain: 'PLAIN', 'scram-sha-256': 'SCRAM-SHA-256', 'scram-sha-512': 'SCRAM-SHA-512'} as const
+const BOOL = {true: true, false: false} as const
+const bootstrap: Setting = {roles: ALL, flag: '--bootstrap-server', apply: (v, s) => void (s.bootstrapServers = v)}
+function security<K extends keyof SecuritySettings>(key: K, parse: (v: string, k: string) => SecuritySettings[K], flag = 'the connection'): Setting {
+  return {roles: ALL, flag, apply: (v, s, k) => void ((s.security ??= {})[key] = parse(v, k))}
+}
+const text = (v: string) => v
+const flagMap = <T>(key: string, value: string, map: Record<string, T>): T => {
+  const v = map[value.toLowerCase()]
+  if (v === undefined) throw new UsageError(`-X ${key}: '${value}' is not one of ${Object.keys(map).join(', ')}`)
+  return v
+}
+
 const SETTINGS: Record<string, Setting> = {
+  'bootstrap.servers': bootstrap,
+  'metadata.broker.list': bootstrap,
+  acks: {roles: ['producer'], flag: 'how many replicas acknowledge (0, 1, -1/all)', apply: (v, s, k) => void (s.acks = flagMap(k, v, ACKS))},
+  'request.required.acks': {roles: ['producer'], flag: 'acks', apply: (v, s, k) => void (s.acks = flagMap(k, v, ACKS))},
+  'enable.idempotence': {roles: ['producer'], flag: 'idempotent produce through a broker', apply: (v, s, k) => void (s.idempotent = flagMap(k, v, BOOL))},
+  'request.timeout.ms': {roles: ALL, flag: 'the longest wait for a broker\'s answer', apply: (v, s, k) => void (s.requestTimeoutMs = int(k, v, 1, 3_600_000))},
+  retries: {roles: ALL, flag: 'retries of a retriable broker error', apply: (v, s, k) => void (s.retries = int(k, v, 0, 1000))},
+  'retry.backoff.ms': {roles: ALL, flag: 'the first wait before a retry', apply: (v, s, k) => void (s.retryBackoffMs = int(k, v, 0, 60_000))},
+  'security.protocol': security('protocol', (v, k) => flagMap(k, v, PROTOCOL)),
+  'sasl.mechanism': security('saslMechanism', (v, k) => flagMap(k, v, MECHANISM)),
+  'sasl.mechanisms': security('saslMechanism', (v, k) => flagMap(k, v, MECHANISM)),
+  'sasl.username': security('saslUsername', text),
+  'sasl.password': security('saslPassword', text),
+  'ssl.ca.location': security('sslCaLocation', text),
+  'ssl.certificate.location': security('sslCertificateLocation', text),
+  'ssl.key.location': security('sslKeyLocation', text),
+  'ssl.key.password': security('sslKeyPassword', text),
+  'enable.ssl.certificate.verification': security('sslVerify', (v, k) => flagMap(k, v, BOOL)),
+
   'group.id': {roles: ['consumer'], flag: '-g/--group', apply: (v, s) => void (s.group = v)},
-  'client.id': {roles: ['consumer', 'producer'], flag: 'the member\'s CLIENT-ID in group describe', apply: (v, s) => void (s.clientId = v)},
+  'client.id': {roles: ALL, flag: 'the member\'s CLIENT-ID in group describe', apply: (v, s) => void (s.clientId = v)},
   'auto.offset.reset': {roles: ['consumer'], flag: '--auto-offset-reset', apply: (v, s, k) => void (s.autoOffsetReset = oneOf(k, v, RESET))},
   'session.timeout.ms': {roles: ['consumer'], flag: '--session-timeout', apply: (v, s, k) => void (s.sessionTimeoutMs = int(k, v, 100, 3_600_000))},
   'partition.assignment.strategy': {roles: ['consumer'], flag: '--assignment', apply: (v, s, k) => void (s.strategy = oneOf(k, v, STRATEGY))},
@@ -61,6 +106,12 @@ const SETTINGS: Record<string, Setting> = {
   'batch.size': {roles: ['producer'], flag: '--batch-bytes', apply: (v, s, k) => void (s.batchBytes = int(k, v, 64, 2 ** 31 - 1))},
   'compression.type': compression,
   'compression.codec': compression,
+}
+
+/** A key some other role takes and `role` does not (a shared --command-config file may hold it). */
+export function isOtherRolesSetting(key: string, role: ClientRole): boolean {
+  const setting = SETTINGS[key]
+  return setting !== undefined && !setting.roles.includes(role)
 }
 
 /** The -X keys a role takes, sorted. */
@@ -79,10 +130,32 @@ export function parseClientSettings(pairs: readonly string[], role: ClientRole):
     if (!setting || !setting.roles.includes(role)) {
       const keys = clientSettingKeys(role)
       const guess = nearest(key, keys)
-      const what = setting ? `-X ${key} is a ${setting.roles.join(' and ')} setting; ${role === 'consumer' ? 'consume' : 'produce'} does not take it` : `-X: unknown client setting '${key}'`
+      const command = role === 'consumer' ? 'consume' : role === 'producer' ? 'produce' : 'this command'
+      const what = setting ? `-X ${key} is a ${setting.roles.join(' and ')} setting; ${command} does not take it` : `-X: unknown client setting '${key}'`
       throw new UsageError(what, {hint: guess ? `did you mean ${guess}?` : `settings here: ${keys.join(', ')}`})
     }
     setting.apply(pair.slice(eq + 1).trim(), out, key)
+  }
+  return out
+}
+
+/**
+ * A Java properties file as `key=value` pairs (kafka-console-*'s
+ * --command-config / --consumer.config): `#` and `!` comment lines, `=`,
+ * `:` or blanks between key and value, a trailing backslash continuing
+ * the line. A line with no key is a usage error naming it.
+ */
+export function parseProperties(text: string, file: string): string[] {
+  const out: string[] = []
+  const lines = text.split(/\r?\n/)
+  for (let i = 0; i < lines.length; i++) {
+    let line = lines[i].trimStart()
+    const at = i + 1
+    while (line.endsWith('\\') && !line.endsWith('\\\\') && i + 1 < lines.length) line = line.slice(0, -1) + lines[++i].trimStart()
+    if (line === '' || line.startsWith('#') || line.startsWith('!')) continue
+    const m = /^([^=:\s]+)\s*[=:\s]\s*(.*)$/.exec(line) ?? /^([^=:\s]+)$/.exec(line)
+    if (!m) throw new UsageError(`${file}:${at}: not a KEY=VALUE line`)
+    out.push(`${m[1]}=${(m[2] ?? '').trimEnd()}`)
   }
   return out
 }

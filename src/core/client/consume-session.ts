@@ -64,7 +64,8 @@ export interface GroupSettings {
 }
 
 export interface ConsumeSessionSettings {
-  store: Store
+  /** null when the consumer reads through a broker (then no --exec-stream, no dead letters). */
+  store: Store | null
   topics: string[]
   format: RecordFormatter
   output: OutputSink
@@ -99,14 +100,14 @@ export const CONSUME_ARENA_BYTES = 12 << 20
 
 export async function runConsumeSession(s: ConsumeSessionSettings): Promise<void> {
   const out = s.output
-  const deadLetter = s.exec?.deadLetterTopic ? deadLetterWriter(s.store, s.exec.deadLetterTopic, s.notice, s.clock) : undefined
+  const deadLetter = s.exec?.deadLetterTopic ? deadLetterWriter(s.store!, s.exec.deadLetterTopic, s.notice, s.clock) : undefined
   const stream = s.exec?.stream ? new ExecStream({
     command: s.exec.command,
     format: s.format,
     retries: s.exec.retries,
     maxInFlight: s.exec.stream.maxInFlight,
     timeoutMs: s.exec.stream.timeoutMs,
-    store: s.store,
+    store: s.store!,
     deadLetter,
     onNotice: s.notice,
     clock: s.clock,
@@ -126,7 +127,7 @@ export async function runConsumeSession(s: ConsumeSessionSettings): Promise<void
   let consumer: Consumer
   if (s.group) {
     const g = s.group
-    gc = new GroupConsumer(s.store, g.group, s.topics, {
+    gc = new GroupConsumer(s.store!, g.group, s.topics, {
       sessionTimeoutMs: g.sessionTimeoutMs,
       strategy: g.strategy,
       autoOffsetReset: g.autoOffsetReset,

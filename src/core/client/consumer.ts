@@ -76,16 +76,18 @@ export class Consumer {
   private wake: (() => void) | null = null
   private closed = false
 
-  constructor(store: Store, topics: string[], options: ConsumerOptions = {}) {
+  /** `store` may be null for a manual consumer whose partitionFactory reads elsewhere (through a broker). */
+  constructor(store: Store | null, topics: string[], options: ConsumerOptions = {}) {
     this.options = options
     this.store = store
     this.stopAt = options.stopAtTimestamp ?? Infinity
+    if (!store && (!options.manual || options.include || !options.partitionFactory)) throw new TypeError('a Consumer without a store is a manual one with a partitionFactory')
     // `consume t t` and `-p 1 -p 1` read each partition once, as kcat does.
-    topics = [...new Set([...topics, ...(options.include ? matchingTopics(store, options.include) : [])])]
+    topics = [...new Set([...topics, ...(options.include ? matchingTopics(store!, options.include) : [])])]
     if (topics.length === 0 && !options.manual && !options.include) throw new UsageError('name at least one topic')
     for (const topic of options.manual ? [] : topics) {
-      const version = topicMetadataVersion(store, topic)
-      const meta = store.readTopic(topic)
+      const version = topicMetadataVersion(store!, topic)
+      const meta = store!.readTopic(topic)
       if (!options.partitions) this.whole.push({topic, version, partitions: meta.partitions})
       const config = resolveConfig(meta.config)
       const partitions = options.partitions ? [...new Set(options.partitions)] : Array.from({length: meta.partitions}, (_, p) => p)
@@ -100,7 +102,7 @@ export class Consumer {
     for (const a of this.assignments) this.seek(a, options.offset ?? {kind: 'beginning'})
   }
 
-  private readonly store: Store
+  private readonly store: Store | null
   private readonly stopAt: number
   /** Topics read in full: partitions added while the consumer runs are read too. */
   private readonly whole: {topic: string; version: string | null; partitions: number}[] = []
@@ -112,6 +114,7 @@ export class Consumer {
    */
   private addNewPartitions(): boolean {
     let added = false
+    if (!this.store) return false
     if (this.options.include && !this.options.manual) {
       for (const topic of matchingTopics(this.store, this.options.include)) {
         if (this.whole.some((w) => w.topic === topic)) continue
@@ -152,7 +155,7 @@ export class Consumer {
 
   private newReader(topic: string, partition: number): PartitionReader {
     // No buffer of its own: poll() lends it one of the shared ones.
-    return (this.options.partitionFactory ?? this.store.partitions).reader(topic, partition)
+    return (this.options.partitionFactory ?? this.store!.partitions).reader(topic, partition)
   }
 
   /**
@@ -322,7 +325,13 @@ export class Consumer {
   }
 
   private watch(a: Assignment): void {
-    if (a.reader.dir === null) return
+    if (a.reader.dir === null) {
+      a.reader.subscribe?.(() => {
+        if (this.wake) this.wake()
+        else this.changed = true
+      })
+      return
+    }
     try {
       const w = watch(a.reader.dir, {persistent: false}, () => {
         if (this.wake) this.wake()

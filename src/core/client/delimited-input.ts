@@ -12,7 +12,7 @@ import {readSync} from 'node:fs'
 import type {Readable} from 'node:stream'
 import {LogpipeError, RecordTooLargeError, UsageError} from '../errors.js'
 import {encodeHeaders, NO_HEADERS, type RecordHeader} from '../record/header.js'
-import {parseJsonRecord} from './json-record.js'
+import {type JsonRecordFields, readJsonRecord} from './json-record.js'
 import type {Producer} from './producer.js'
 
 export interface DelimitedInputOptions {
@@ -112,7 +112,13 @@ export class DelimitedInput {
   async consumeFile(fd: number): Promise<void> {
     const chunk = 1 << 20
     const maxRecord = this.producer.config['max.message.bytes']
-    const buf = this.producer.inputBuffer(chunk + maxRecord + this.options.delimiter.length + 1)
+    const size = chunk + maxRecord + this.options.delimiter.length + 1
+    // --input json: the scratch its text is written into comes from the same
+    // memory as the batches, so the producer's copy of it is a copyWithin.
+    const scratch = this.options.input === 'json' ? 3 * maxRecord : 0
+    const whole = this.producer.inputBuffer(size + scratch)
+    const buf = whole.subarray(0, size)
+    if (scratch > this.jsonScratch.length) this.jsonScratch = whole.subarray(size)
     let have = 0
     if (this.leftover.length > 0) {
       have = this.leftover.copy(buf, 0)
@@ -243,12 +249,42 @@ export class DelimitedInput {
     }
   }
 
+  /** The line being read (reused), and where its key and value text are written as UTF-8. */
+  private readonly jsonFields: JsonRecordFields = {key: null, value: null, headers: null, partition: undefined, timestamp: undefined}
+  private jsonScratch: Buffer = Buffer.alloc(0)
+
   private addJson(buf: Buffer, start: number, end: number, now: number): void {
-    const line = buf.toString('utf8', start, end)
-    if (line.trim() === '') return
-    const r = parseJsonRecord(line)
+    if (isBlank(buf, start, end)) return
+    const r = readJsonRecord(buf.toString('utf8', start, end), this.jsonFields)
     const headers = r.headers ? encodeHeaders([...(this.options.headers ?? []), ...r.headers]) : this.headers
-    const key = r.key ?? this.options.key ?? null
+    // Text goes into one scratch buffer, which the producer copies into its batch: no Buffer per record.
+    const k = r.key ?? this.options.key ?? null
+    const v = r.value
+    const room = 3 * ((typeof k === 'string' ? k.length : 0) + (typeof v === 'string' ? v.length : 0)) // UTF-8 of one UTF-16 unit is at most 3 bytes
+    if (room > this.jsonScratch.length) this.jsonScratch = Buffer.allocUnsafe(Math.max(room, 2 * this.jsonScratch.length, 4096))
+    const scratch = this.jsonScratch
+    let key: Buffer | null = null
+    let keyStart = 0
+    let keyEnd = 0
+    let at = 0
+    if (typeof k === 'string') {
+      key = scratch
+      keyEnd = at = scratch.write(k, 0, 'utf8')
+    } else if (k !== null) {
+      key = k
+      keyEnd = k.length
+    }
+    let value: Buffer | null = null
+    let valueStart = 0
+    let valueEnd = 0
+    if (typeof v === 'string') {
+      value = scratch
+      valueStart = at
+      valueEnd = at + scratch.write(v, at, 'utf8')
+    } else if (v !== null) {
+      value = v
+      valueEnd = v.length
+    }
     const p = this.producer
     let partition: number
     if (r.partition !== undefined && p.fixedPartition === undefined) {
@@ -260,9 +296,9 @@ export class DelimitedInput {
       }
       partition = r.partition
     } else {
-      partition = p.partitionFor(key, 0, key?.length ?? 0)
+      partition = p.partitionFor(key, keyStart, keyEnd)
     }
-    p.add(partition, r.timestamp ?? now, key, 0, key?.length ?? 0, r.value, 0, r.value?.length ?? 0, headers)
+    p.add(partition, r.timestamp ?? now, key, keyStart, keyEnd, value, valueStart, valueEnd, headers)
     this.records++
   }
 
@@ -304,4 +340,13 @@ export class DelimitedInput {
     this.lingerTimer = null
     this.lingerImmediate = null
   }
+}
+
+/** A line of nothing but JSON whitespace is skipped, as an empty line is. */
+function isBlank(buf: Buffer, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = buf[i]
+    if (c !== 0x20 && c !== 0x09 && c !== 0x0d && c !== 0x0a) return false
+  }
+  return true
 }

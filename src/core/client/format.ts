@@ -4,23 +4,30 @@
  *
  *   %t topic  %p partition  %o offset  %k key  %s value  %S value size
  *   %K key size  %R value size as a big-endian int32 (binary)
- *   %T timestamp (ms)  %h headers (k=v,k=v)  %%
+ *   %T timestamp (ms)  %F timestamp as ISO-8601 in UTC (2026-01-31T12:00:00.000Z)
+ *   %h headers (k=v,k=v)  %%
  *   escapes \n \t \r \0 \\ \xHH
  *
  * Sizes of a NULL key or value are -1 (%R: FF FF FF FF), as kcat prints
  * them. With a null string (kcat's -Z) a NULL key or value prints as it
  * instead of nothing.
  *
- * kcat's -J envelope is in kcat-json.ts, logpipe's `--json` envelope in
- * json-format.ts.
+ * %F is the token of kcat's proposed ISO-8601 timestamp (kcat pull
+ * request 351), always in UTC here so output does not depend on the
+ * machine's time zone.
+ *
+ * A format is compiled to one function of its own (see `specialise`):
+ * room for the whole record is made once, literals are byte stores,
+ * integers are digits written in place. kcat's -J envelope is in
+ * kcat-json.ts, logpipe's `--json` envelope in json-format.ts.
  */
 import {UsageError} from '../errors.js'
 import type {Assignment} from './consumer.js'
 import type {RecordReader} from '../record/record.js'
-import type {FormatBuffer} from './format-buffer.js'
+import {type FormatBuffer, MAX_DECIMAL, MAX_ISO, putDecimal, putIsoTime} from './format-buffer.js'
 import {ByteCursor} from '../codec/varint.js'
 
-type FieldKind = 'topic' | 'partition' | 'offset' | 'key' | 'value' | 'valueSize' | 'keySize' | 'valueSizeBinary' | 'timestamp' | 'headers'
+type FieldKind = 'topic' | 'partition' | 'offset' | 'key' | 'value' | 'valueSize' | 'keySize' | 'valueSizeBinary' | 'timestamp' | 'isoTime' | 'headers'
 type Step = {kind: 'literal'; bytes: Buffer} | {kind: FieldKind}
 
 /** Writes the record `r` is on (of partition `a`) into `out`. */
@@ -36,6 +43,7 @@ const TOKENS: Record<string, FieldKind> = {
   K: 'keySize',
   R: 'valueSizeBinary',
   T: 'timestamp',
+  F: 'isoTime',
   h: 'headers',
 }
 
@@ -104,7 +112,7 @@ export function compileFormat(format: string, options: FormatOptions = {}): Reco
     }
     const kind = t === undefined ? undefined : TOKENS[t]
     if (!kind) {
-      throw new UsageError(`-f/--format: unknown token '%${t ?? ''}'`, {hint: 'tokens: %t %p %o %k %s %S %K %R %T %h %%'})
+      throw new UsageError(`-f/--format: unknown token '%${t ?? ''}'`, {hint: 'tokens: %t %p %o %k %s %S %K %R %T %F %h %%'})
     }
     flushLiteral()
     steps.push({kind})
@@ -130,53 +138,108 @@ export function compileFormat(format: string, options: FormatOptions = {}): Reco
       out.copyIn(tail, 0, tail.length)
     }
   }
-  const topicBytes = new Map<string, Buffer>()
-  return (out, a, r) => {
-    for (const step of steps) {
-      switch (step.kind) {
-        case 'literal':
-          out.writeBytes(step.bytes)
-          break
-        case 'topic': {
-          let b = topicBytes.get(a.topic)
-          if (!b) topicBytes.set(a.topic, (b = Buffer.from(a.topic)))
-          out.writeBytes(b)
-          break
+  return specialise(steps, nullString, headerStyle)
+}
+
+/**
+ * Generates the JavaScript of one format: for '%p %o %k %s\n' that is, in
+ * effect,
+ *
+ *   need = 2*MAX_DECIMAL + 3 + key length + value length; make the room once
+ *   p = putDecimal(b, p, a.partition); b[p++] = 32; p = putDecimal(b, p, r.offset); b[p++] = 32
+ *   copy the key; b[p++] = 32; copy the value; b[p++] = 10
+ *
+ * instead of a loop over steps that asks each step what it is and makes
+ * room for each. Only numbers and the names of local variables and helpers
+ * go into the source; literal bytes, the null string and the header style
+ * are passed in as values, so nothing typed by a user becomes code.
+ * %h is the one step whose size is not known before it is written: room
+ * for what follows it is made again after it.
+ */
+function specialise(steps: Step[], nullString: Buffer | undefined, headerStyle: HeaderStyle): RecordFormatter {
+  const literals: Buffer[] = []
+  const nulls = nullString ?? Buffer.alloc(0)
+  const parts: string[][] = [[]]
+  const needs: string[][] = [[]]
+  const fixed = [0]
+  let usesTopic = false
+  const copy = (start: string, length: string) =>
+    `{const n=${length};if(n>0){out.pos=p;out.copyIn(r.buf,${start},${start}+n);p=out.pos}` + (nullString ? `else if(n<0){b.set(NUL,p);p+=${nulls.length}}}` : '}')
+  for (const step of steps) {
+    const code = parts[parts.length - 1]
+    const need = needs[needs.length - 1]
+    const k = fixed.length - 1
+    switch (step.kind) {
+      case 'literal': {
+        const bytes = step.bytes
+        fixed[k] += bytes.length
+        if (bytes.length <= 8) for (const byte of bytes) code.push(`b[p++]=${byte};`)
+        else {
+          literals.push(bytes)
+          code.push(`b.set(L[${literals.length - 1}],p);p+=${bytes.length};`)
         }
-        case 'partition':
-          out.writeInt(a.partition)
-          break
-        case 'offset':
-          out.writeInt(r.offset)
-          break
-        case 'timestamp':
-          out.writeInt(r.timestamp)
-          break
-        case 'key':
-          if (r.keyLength > 0) out.writeBytes(r.buf, r.keyStart, r.keyStart + r.keyLength)
-          else if (r.keyLength < 0 && nullString) out.writeBytes(nullString)
-          break
-        case 'value':
-          if (r.valueLength > 0) out.writeBytes(r.buf, r.valueStart, r.valueStart + r.valueLength)
-          else if (r.valueLength < 0 && nullString) out.writeBytes(nullString)
-          break
-        case 'valueSizeBinary':
-          out.ensure(4)
-          out.buf.writeInt32BE(r.valueLength, out.pos)
-          out.pos += 4
-          break
-        case 'keySize':
-          out.writeInt(r.keyLength)
-          break
-        case 'valueSize':
-          out.writeInt(r.valueLength)
-          break
-        case 'headers':
-          writeHeaders(out, r, headerStyle)
-          break
+        break
       }
+      case 'topic':
+        usesTopic = true
+        need.push('T.length')
+        code.push('b.set(T,p);p+=T.length;')
+        break
+      case 'partition':
+        fixed[k] += MAX_DECIMAL
+        code.push('p=D(b,p,a.partition);')
+        break
+      case 'offset':
+        fixed[k] += MAX_DECIMAL
+        code.push('p=D(b,p,r.offset);')
+        break
+      case 'timestamp':
+        fixed[k] += MAX_DECIMAL
+        code.push('p=D(b,p,r.timestamp);')
+        break
+      case 'isoTime':
+        fixed[k] += MAX_ISO
+        code.push('p=ISO(b,p,r.timestamp);')
+        break
+      case 'keySize':
+        fixed[k] += MAX_DECIMAL
+        code.push('p=D(b,p,r.keyLength);')
+        break
+      case 'valueSize':
+        fixed[k] += MAX_DECIMAL
+        code.push('p=D(b,p,r.valueLength);')
+        break
+      case 'valueSizeBinary':
+        fixed[k] += 4
+        code.push('{const v=r.valueLength;b[p]=v>>>24;b[p+1]=(v>>>16)&255;b[p+2]=(v>>>8)&255;b[p+3]=v&255;p+=4}')
+        break
+      case 'key':
+        fixed[k] += nulls.length
+        need.push('(r.keyLength>0?r.keyLength:0)')
+        code.push(copy('r.keyStart', 'r.keyLength'))
+        break
+      case 'value':
+        fixed[k] += nulls.length
+        need.push('(r.valueLength>0?r.valueLength:0)')
+        code.push(copy('r.valueStart', 'r.valueLength'))
+        break
+      case 'headers':
+        code.push('out.pos=p;H(out,r,S);')
+        parts.push([])
+        needs.push([])
+        fixed.push(0)
+        break
     }
   }
+  const room = (i: number) => `{const need=${[String(fixed[i]), ...needs[i]].join('+')};if(out.pos+need>out.buf.length)out.ensure(need);b=out.buf;p=out.pos}`
+  const body = parts.map((code, i) => room(i) + code.join('')).join('')
+  const source =
+    `let lastTopic=null,T=null;` +
+    `return function format(out,a,r){` +
+    (usesTopic ? `if(a.topic!==lastTopic){lastTopic=a.topic;T=Buffer.from(a.topic)}` : '') +
+    `let b,p;${body}out.pos=p}`
+  const factory = new Function('L', 'NUL', 'S', 'D', 'ISO', 'H', 'Buffer', source) as (...args: unknown[]) => RecordFormatter
+  return factory(literals, nulls, headerStyle, putDecimal, putIsoTime, writeHeaders, Buffer)
 }
 
 /** One cursor for every record's headers: %h runs per record. */

@@ -14,9 +14,19 @@
  * as kcat's flat array [name, value, name, value, ...], and its `tstype`
  * and `broker` ignored. Any other field is refused by name: a kcat-shaped
  * line read with one field name wrong would otherwise be a tombstone.
+ *
+ * `timestamp` (or `ts`) is epoch milliseconds or an ISO-8601 string, as
+ * `consume --json-time iso` prints it and `-o @TIME` takes it
+ * (2026-01-31T12:00:00.000Z; a time without an offset is local time).
+ *
+ * `produce --input json` reads lines through readJsonRecord, which leaves
+ * text as the string JSON.parse made, for the caller to write as UTF-8
+ * straight into its batch: no Buffer per record. parseJsonRecord gives
+ * the same record with bytes.
  */
 import {UsageError} from '../errors.js'
 import type {RecordHeader} from '../record/header.js'
+import {parseTimestamp} from '../log/offset-spec.js'
 
 export interface JsonRecordInput {
   key: Buffer | null
@@ -50,13 +60,36 @@ export function jsonToBytes(v: unknown, what: string, base64 = false): Buffer | 
 /** The fields a line may have: ours, then kcat -J's (tstype and broker are what a consume printed, not settable). */
 const FIELDS = new Set(['encoding', 'topic', 'partition', 'offset', 'timestamp', 'key', 'value', 'headers', 'payload', 'ts', 'tstype', 'broker'])
 
-/** The one of two synonymous fields a line has; both is an error, as the record would be ambiguous. */
-function either(o: {[k: string]: unknown}, ours: string, kcats: string): unknown {
-  if (o[ours] !== undefined && o[kcats] !== undefined) throw new UsageError(`it has both "${ours}" and "${kcats}" (kcat's name for it); give one`)
-  return o[ours] !== undefined ? o[ours] : o[kcats]
+/** Ours, given: kcat's name for it must not be there too, as the record would be ambiguous. */
+function either(ours: unknown, kcats: unknown, oursName: string, kcatsName: string): unknown {
+  if (kcats !== undefined) throw new UsageError(`it has both "${oursName}" and "${kcatsName}" (kcat's name for it); give one`)
+  return ours
+}
+
+/**
+ * A line's record before its bytes are made: key and value as the text the
+ * line holds (to be written as UTF-8), as bytes (base64), or null.
+ */
+export interface JsonRecordFields {
+  key: string | Buffer | null
+  value: string | Buffer | null
+  /** null when the line has none (an empty list included). */
+  headers: RecordHeader[] | null
+  partition: number | undefined
+  timestamp: number | undefined
 }
 
 export function parseJsonRecord(line: string): JsonRecordInput {
+  const f = readJsonRecord(line)
+  const bytes = (v: string | Buffer | null) => (typeof v === 'string' ? Buffer.from(v, 'utf8') : v)
+  const out: JsonRecordInput = {key: bytes(f.key), value: bytes(f.value), headers: f.headers}
+  if (f.partition !== undefined) out.partition = f.partition
+  if (f.timestamp !== undefined) out.timestamp = f.timestamp
+  return out
+}
+
+/** Reads one line into `into` (reused line after line by a producer, so nothing but what JSON.parse makes is allocated). */
+export function readJsonRecord(line: string, into: JsonRecordFields = {key: null, value: null, headers: null, partition: undefined, timestamp: undefined}): JsonRecordFields {
   let obj: unknown
   try {
     obj = JSON.parse(line)
@@ -72,37 +105,65 @@ export function parseJsonRecord(line: string): JsonRecordInput {
       })
     }
   }
-  if (o.encoding !== undefined && o.encoding !== 'utf8' && o.encoding !== 'base64') throw new UsageError(`"encoding" must be "utf8" or "base64", not ${JSON.stringify(o.encoding)}`)
-  const b64 = o.encoding === 'base64'
-  const out: JsonRecordInput = {key: jsonToBytes(o.key, 'key', b64), value: jsonToBytes(either(o, 'value', 'payload'), o.value !== undefined ? 'value' : 'payload', b64), headers: null}
-  if (o.headers !== undefined && o.headers !== null) {
-    if (Array.isArray(o.headers) && typeof o.headers[0] === 'string') {
-      out.headers = flatHeaders(o.headers, b64)
-    } else if (Array.isArray(o.headers)) {
-      out.headers = o.headers.map((h, i) => {
-        if (Array.isArray(h) && h.length === 2 && typeof h[0] === 'string') return {key: h[0], value: jsonToBytes(h[1], `headers[${i}]`, b64)}
-        if (typeof h === 'object' && h !== null && typeof (h as {key?: unknown}).key === 'string') {
-          return {key: (h as {key: string}).key, value: jsonToBytes((h as {value?: unknown}).value, `headers[${i}].value`, b64)}
-        }
-        throw new UsageError(`headers[${i}] must be {"key", "value"}`)
-      })
-    } else if (typeof o.headers === 'object') {
-      out.headers = Object.entries(o.headers as object).map(([key, value]) => ({key, value: jsonToBytes(value, `headers.${key}`, b64)}))
-    } else {
-      throw new UsageError('headers must be a list of {"key", "value"} or an object')
-    }
+  const encoding = o.encoding
+  if (encoding !== undefined && encoding !== 'utf8' && encoding !== 'base64') throw new UsageError(`"encoding" must be "utf8" or "base64", not ${JSON.stringify(encoding)}`)
+  const b64 = encoding === 'base64'
+  into.key = jsonField(o.key, 'key', b64)
+  const value = o.value
+  into.value = value !== undefined ? jsonField(either(value, o.payload, 'value', 'payload'), 'value', b64) : jsonField(o.payload, 'payload', b64)
+  into.headers = o.headers === undefined || o.headers === null ? null : readHeaders(o.headers, b64)
+  into.partition = undefined
+  const partition = o.partition
+  if (partition !== undefined && partition !== null) {
+    if (!Number.isInteger(partition) || (partition as number) < 0) throw new UsageError(`partition must be a non-negative integer`)
+    into.partition = partition as number
   }
-  if (o.partition !== undefined && o.partition !== null) {
-    if (!Number.isInteger(o.partition) || (o.partition as number) < 0) throw new UsageError(`partition must be a non-negative integer`)
-    out.partition = o.partition as number
-  }
-  const timestamp = either(o, 'timestamp', 'ts')
+  into.timestamp = undefined
+  const ts = o.timestamp
+  const timestamp = ts !== undefined ? either(ts, o.ts, 'timestamp', 'ts') : o.ts
   if (timestamp !== undefined && timestamp !== null) {
-    if (typeof timestamp === 'number' && Number.isSafeInteger(timestamp) && timestamp >= 0) out.timestamp = timestamp
-    else if (typeof timestamp === 'string' && !Number.isNaN(Date.parse(timestamp))) out.timestamp = Date.parse(timestamp)
+    if (typeof timestamp === 'number' && Number.isSafeInteger(timestamp) && timestamp >= 0) into.timestamp = timestamp
+    else if (typeof timestamp === 'string' && !/^\d+$/.test(timestamp)) into.timestamp = isoTimestamp(timestamp)
     else throw new UsageError('timestamp must be epoch milliseconds or an ISO-8601 string')
   }
-  return out
+  return into
+}
+
+/** -o @TIME's reader, so a time means the same on both sides; the message names the field. */
+function isoTimestamp(text: string): number {
+  try {
+    return parseTimestamp(text, 'timestamp')
+  } catch {
+    throw new UsageError(`timestamp must be epoch milliseconds or an ISO-8601 string, not ${JSON.stringify(text)}`, {hint: 'e.g. "2026-01-31T12:00:00.000Z", or epoch milliseconds as a number'})
+  }
+}
+
+/** Text stays a string, to be written as UTF-8 by the caller; base64 and {"base64"} become bytes. */
+function jsonField(v: unknown, what: string, base64: boolean): string | Buffer | null {
+  if (typeof v === 'string' && !base64) return v
+  if (v === null || v === undefined || typeof v === 'string') return jsonToBytes(v, what, base64)
+  if (typeof v === 'object' && !Array.isArray(v) && typeof (v as {base64?: unknown}).base64 === 'string') return jsonToBytes(v, what, base64)
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'object') return JSON.stringify(v)
+  return jsonToBytes(v, what, base64)
+}
+
+function readHeaders(h: unknown, b64: boolean): RecordHeader[] | null {
+  if (Array.isArray(h)) {
+    if (h.length === 0) return null
+    if (typeof h[0] === 'string') return flatHeaders(h, b64)
+    return h.map((x, i) => {
+      if (Array.isArray(x) && x.length === 2 && typeof x[0] === 'string') return {key: x[0], value: jsonToBytes(x[1], `headers[${i}]`, b64)}
+      if (typeof x === 'object' && x !== null && typeof (x as {key?: unknown}).key === 'string') {
+        return {key: (x as {key: string}).key, value: jsonToBytes((x as {value?: unknown}).value, `headers[${i}].value`, b64)}
+      }
+      throw new UsageError(`headers[${i}] must be {"key", "value"}`)
+    })
+  }
+  if (typeof h === 'object' && h !== null) {
+    const list = Object.entries(h as object).map(([key, value]) => ({key, value: jsonToBytes(value, `headers.${key}`, b64)}))
+    return list.length > 0 ? list : null
+  }
+  throw new UsageError('headers must be a list of {"key", "value"} or an object')
 }
 
 /** kcat's headers: ["name", "value", "name", null, ...]. */

@@ -18,8 +18,20 @@ import {type LogConfig, resolveConfig} from '../log/log-config.js'
 import {changedPartitionCount, topicMetadataVersion} from './metadata-version.js'
 import {StickyPartitioner, partitionForKey} from './partitioner.js'
 import {type Clock, systemClock} from '../clock.js'
+import type {ProduceSender} from './produce-sender.js'
+
+/**
+ * A topic behind a broker instead of the store's files: its partition
+ * count from the metadata, and the sender its batches go out through.
+ */
+export interface RemoteTopic {
+  partitions: number
+  sender: ProduceSender
+}
 
 export interface ProducerOptions {
+  /** Send the batches to the topic's leaders through a broker (ProduceSender) instead of writing the files. */
+  remote?: RemoteTopic
   /** Where the partitions are written: the store's files unless a broker client stands in. @internal */
   partitionFactory?: PartitionFactory
   /** Send every record to this partition. */
@@ -118,7 +130,7 @@ const CHECK_MS_PER_LOCK = 0.25
 export class Producer {
   readonly topic: string
   readonly config: LogConfig
-  private readonly store: Store
+  private readonly store: Store | null
   private partitionCount: number
   private readonly options: ProducerOptions
   private readonly logs: PartitionWriter[]
@@ -141,20 +153,31 @@ export class Producer {
   /** Records written and acknowledged so far. */
   acknowledged = 0
 
-  constructor(store: Store, topic: string, options: ProducerOptions = {}) {
+  /** `store` is null when options.remote says where the topic is. */
+  constructor(store: Store | null, topic: string, options: ProducerOptions = {}) {
     this.topic = topic
-    this.topicDir = store.topicDir(topic)
     // A copy: the caller's object is theirs, and later changes to it must not reach a running producer.
     this.options = {...options}
     this.clock = options.clock ?? systemClock
     this.store = store
-    this.topicId = directoryIdentity(this.topicDir)
-    this.metadataId = topicMetadataVersion(this.store, this.topic)
-    const meta = store.readTopic(topic)
-    this.partitionCount = meta.partitions
-    this.config = resolveConfig(meta.config)
+    if (options.remote) {
+      // The broker holds the topic's settings and checks max.message.bytes itself; batches are cut at the default.
+      this.topicDir = ''
+      this.topicId = null
+      this.metadataId = null
+      this.partitionCount = options.remote.partitions
+      this.config = resolveConfig({})
+    } else {
+      if (!store) throw new Error('a Producer needs a store or a remote topic')
+      this.topicDir = store.topicDir(topic)
+      this.topicId = directoryIdentity(this.topicDir)
+      this.metadataId = topicMetadataVersion(store, this.topic)
+      const meta = store.readTopic(topic)
+      this.partitionCount = meta.partitions
+      this.config = resolveConfig(meta.config)
+    }
     if (options.partition !== undefined) this.checkPartition(options.partition, '-p/--partition')
-    this.logs = Array.from({length: this.partitions}, (_, p) => this.openLog(p))
+    this.logs = options.remote ? [] : Array.from({length: this.partitions}, (_, p) => this.openLog(p))
     this.open = new Array(this.partitions).fill(null)
     this.openRuns = new Array(this.partitions).fill(null)
     this.sticky = new StickyPartitioner(this.partitions)
@@ -172,7 +195,7 @@ export class Producer {
 
   private openLog(p: number): PartitionWriter {
     const now = () => this.clock.now()
-    return (this.options.partitionFactory ?? this.store.partitions).writer(this.topic, p, this.config, {
+    return (this.options.partitionFactory ?? this.store!.partitions).writer(this.topic, p, this.config, {
       label: `topic ${this.topic} partition ${p}`,
       topic: this.topic,
       fsync: this.options.fsync,
@@ -206,6 +229,7 @@ export class Producer {
   }
 
   private refreshMetadata(): void {
+    if (!this.store) return
     // Deleted or unreadable just now: keep what we know; a deleted topic is caught after the next write.
     const changed = changedPartitionCount(this.store, this.topic, this.metadataId)
     if (!changed) return
@@ -359,6 +383,7 @@ export class Producer {
       // waiting out the timeout again or writing into a deleted topic.
       if (this.failure) throw this.failure
       if (all) for (let p = 0; p < this.partitions; p++) this.seal(p)
+      if (this.options.remote) return this.sendRemote(this.options.remote.sender)
       // Later records are partitioned over what topic.json says now.
       this.maybeRefreshMetadata()
       const written: Written[] = []
@@ -397,6 +422,36 @@ export class Producer {
       await this.releaseLongHeld()
       this.armIdleRelease()
     })
+  }
+
+  /**
+   * The queued batches through the broker, sealed with their producer
+   * fields (idempotence) and copied out of the builders, which go back to
+   * be filled while the request is out. Acknowledged once answered; under
+   * acks=0 nothing answers and nobody is told offsets.
+   */
+  private async sendRemote(sender: ProduceSender): Promise<void> {
+    if (this.ready.length === 0) return
+    await sender.init()
+    const batches = this.ready.splice(0).map(({partition, builder, runs}) => {
+      const count = builder.recordCount
+      const bytes = Buffer.from(builder.seal(0, undefined, sender.stamp(this.topic, partition, count)))
+      builder.reset()
+      this.spare.push(builder)
+      return {topic: this.topic, partition, bytes, count, runs}
+    })
+    let offsets: number[]
+    try {
+      offsets = await sender.send(batches)
+    } catch (error) {
+      this.failure = error as LogpipeError
+      throw error
+    }
+    if (sender.acks === 0) {
+      for (const b of batches) this.acknowledged += b.count
+      return
+    }
+    this.acknowledge(batches.map((b, i) => ({partition: b.partition, baseOffset: offsets[i], count: b.count, runs: b.runs})))
   }
 
   private acknowledge(written: Written[]): void {

@@ -21,7 +21,7 @@ import {joinGroup} from '../wire/messages/11-join-group.js'
 import {leaveGroup} from '../wire/messages/13-leave-group.js'
 import {offsetCommit} from '../wire/messages/08-offset-commit.js'
 import {syncGroup} from '../wire/messages/14-sync-group.js'
-import {KafkaConnection} from './kafka-connection.js'
+import {type ConnectionSecurity, KafkaConnection} from './kafka-connection.js'
 
 /** Our strategies under the names Kafka clients use; sticky is ours alone (Kafka's carries user data we do not write). */
 const PROTOCOL_NAMES: Record<AssignmentStrategy, string> = {range: 'range', roundrobin: 'roundrobin', sticky: 'logpipe-sticky'}
@@ -34,7 +34,7 @@ export class WireGroupMember implements GroupMembership {
   private readonly topics: string[]
   private readonly hooks: PartitionHooks
   private readonly options: GroupMemberOptions
-  private readonly broker: {host: string; port: number}
+  private readonly broker: {host: string; port: number; security?: ConnectionSecurity}
   private readonly offsets: OffsetStore
   private connection: KafkaConnection | null = null
   /** Kafka's member id, '' until the coordinator gave one. */
@@ -46,7 +46,7 @@ export class WireGroupMember implements GroupMembership {
   private ticking: Promise<void> | null = null
   private stopped = false
 
-  constructor(store: Store, group: string, topics: string[], hooks: PartitionHooks, options: GroupMemberOptions & {broker: {host: string; port: number}}) {
+  constructor(store: Store, group: string, topics: string[], hooks: PartitionHooks, options: GroupMemberOptions & {broker: {host: string; port: number; security?: ConnectionSecurity}}) {
     this.store = store
     this.group = group
     this.topics = topics
@@ -82,7 +82,7 @@ export class WireGroupMember implements GroupMembership {
   /** The connection to the coordinator, opened again after the last one failed (the next tick retries; the coordinator answers UNKNOWN_MEMBER_ID if it forgot us). */
   private async conn(): Promise<KafkaConnection> {
     if (this.connection?.isClosed) this.connection = null
-    this.connection ??= await KafkaConnection.open(this.broker.host, this.broker.port, this.options.clientId ?? 'logpipe')
+    this.connection ??= await KafkaConnection.open(this.broker.host, this.broker.port, this.options.clientId ?? 'logpipe', this.broker.security)
     return this.connection
   }
 
@@ -195,14 +195,14 @@ export class WireGroupMember implements GroupMembership {
     this.synced = false
   }
 
-  async commit(tp: TopicPartition, offset: number): Promise<CommitOutcome> {
+  async commit(tp: TopicPartition, offset: number, metadata?: string): Promise<CommitOutcome> {
     if (!this.owned.some((o) => o.topic === tp.topic && o.partition === tp.partition)) return 'fenced'
     const c = await this.conn()
     const r = await c.request(offsetCommit, 2, {
       groupId: this.group,
       generationIdOrMemberEpoch: this.generationId,
       memberId: this.memberId,
-      topics: [{name: tp.topic, partitions: [{partitionIndex: tp.partition, committedOffset: BigInt(offset), committedMetadata: null}]}],
+      topics: [{name: tp.topic, partitions: [{partitionIndex: tp.partition, committedOffset: BigInt(offset), committedMetadata: metadata ?? null}]}],
     })
     return r.topics[0]?.partitions[0]?.errorCode === ErrorCode.NONE ? 'committed' : 'fenced'
   }

@@ -174,7 +174,8 @@ export interface GroupMembership {
   join(): Promise<void>
   heartbeat(): void
   tick(): Promise<void>
-  commit(tp: TopicPartition, offset: number): Promise<CommitOutcome>
+  /** `metadata` is Kafka's OffsetCommit metadata string, kept with the offset (a mirror's progress). */
+  commit(tp: TopicPartition, offset: number, metadata?: string): Promise<CommitOutcome>
   leave(): Promise<void>
 }
 
@@ -414,20 +415,20 @@ export class GroupMember implements GroupMembership {
   }
 
   /** Commits `offset` (the next to read) for a partition this member owns. */
-  async commit(tp: TopicPartition, offset: number): Promise<CommitOutcome> {
+  async commit(tp: TopicPartition, offset: number, metadata?: string): Promise<CommitOutcome> {
     const ownership = this.owned.get(tpKey(tp))
     if (!ownership) return 'fenced'
-    return this.commitWith(ownership, offset)
+    return this.commitWith(ownership, offset, metadata)
   }
 
-  private async commitWith(ownership: PartitionOwnership, offset: number): Promise<CommitOutcome> {
+  private async commitWith(ownership: PartitionOwnership, offset: number, metadata?: string): Promise<CommitOutcome> {
     if (!ownership.valid) return 'fenced'
     // The topic was deleted (and maybe created again) under us: what we read is not the topic's any more.
     const known = this.topicIds.get(ownership.topic)
     if (known !== undefined && this.currentTopicId(ownership.topic) !== known) return 'fenced'
     // Asked again under the group's lock: a takeover after the check above
     // would otherwise let this member write an offset the new owner never saw.
-    return this.offsets.commit(ownership.topic, ownership.partition, offset, ownership.generation, this.memberId, known, () => ownership.valid)
+    return this.offsets.commit(ownership.topic, ownership.partition, offset, ownership.generation, this.memberId, known, () => ownership.valid, metadata)
   }
 
   /** The id of the topic as this member first saw it; kept, so a topic made anew under the name is told apart. */

@@ -203,8 +203,12 @@ export class OffsetStore {
     memberId: string,
     topicId?: string,
     stillOwner?: () => boolean,
+    metadata?: string,
   ): Promise<CommitOutcome> {
     if (!isOffset(offset)) throw new StoreError(`cannot commit offset ${offset} of ${topic}/${partition}: not an offset`)
+    if (metadata !== undefined && Buffer.byteLength(metadata) > MAX_OFFSET_METADATA_BYTES) {
+      throw new StoreError(`the metadata of ${topic}/${partition} is over ${MAX_OFFSET_METADATA_BYTES} bytes`)
+    }
     return withGroupLock(this.groupDir, async () => {
       await this.finishJournal()
       if (stillOwner && !stillOwner()) return 'fenced'
@@ -213,9 +217,16 @@ export class OffsetStore {
       if (current && (current.topicId === undefined || topicId === undefined || current.topicId === topicId)) {
         if (current.generation > generation) return 'fenced'
         if (current.offset > offset) return 'backwards'
-        if (current.offset === offset && current.generation === generation) return 'unchanged'
+        if (current.offset === offset && current.generation === generation && (metadata === undefined || current.metadata === metadata)) return 'unchanged'
       }
-      this.write(topic, partition, {offset, generation, memberId, committedAt: new Date().toISOString(), ...(topicId === undefined ? {} : {topicId})})
+      this.write(topic, partition, {
+        offset,
+        generation,
+        memberId,
+        committedAt: new Date().toISOString(),
+        ...(topicId === undefined ? {} : {topicId}),
+        ...(metadata === undefined ? {} : {metadata}),
+      })
       return 'committed'
     })
   }

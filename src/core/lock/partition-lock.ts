@@ -95,6 +95,11 @@ export interface PartitionLockOptions {
    * what it does afterwards is fenced by the generation.
    */
   liveness?: 'process' | 'heartbeat'
+  /**
+   * How often the holder refreshes the lock's mtime (REFRESH_MS; at least
+   * 1000, proper-lockfile's floor): with 'heartbeat', well below staleMs.
+   */
+  refreshMs?: number
 }
 
 /** The lock of this process that holds each lock directory now (proper-lockfile keeps one record per path). */
@@ -120,6 +125,7 @@ export class PartitionLock {
   private readonly now: () => number
   private readonly label: string
   private readonly liveness: 'process' | 'heartbeat'
+  private readonly refreshMs: number
   /** The generation of our current (or last) take. */
   generation = 0
   /** How our current (or last) take came about. */
@@ -137,6 +143,7 @@ export class PartitionLock {
     this.host = options.host ?? hostname()
     this.now = options.now ?? Date.now
     this.liveness = options.liveness ?? 'process'
+    this.refreshMs = Math.max(1000, options.refreshMs ?? REFRESH_MS)
   }
 
   /** We took the lock and have not let go; says nothing of whether it was taken from us since (see isCurrent). */
@@ -175,7 +182,7 @@ export class PartitionLock {
             lockfilePath: this.lockPath,
             realpath: false,
             stale: NEVER_STALE,
-            update: REFRESH_MS,
+            update: this.refreshMs,
             retries: 0,
             onCompromised: () => {
               this.lost = true

@@ -16,6 +16,10 @@ export interface LogConfig {
   'delete.retention.ms': number
   'min.compaction.lag.ms': number
   'message.timestamp.type': string
+  /** Replicated topics only: the ISR an acks=all write needs. */
+  'min.insync.replicas': number
+  /** Replicated topics only: whether a replica out of the ISR may be elected when no ISR member is left. */
+  'unclean.leader.election.enable': string
 }
 
 interface ConfigSpec {
@@ -42,6 +46,8 @@ export const CONFIG_SPECS: Record<keyof LogConfig, ConfigSpec> = {
   'delete.retention.ms': {default: 24 * 3600 * 1000, min: 0, max: LONG_MAX, doc: 'how long compaction keeps tombstones'},
   'min.compaction.lag.ms': {default: 0, min: 0, max: LONG_MAX, doc: 'records younger than this are not compacted'},
   'message.timestamp.type': {default: 'CreateTime', values: ['CreateTime', 'LogAppendTime'], doc: 'timestamp kind'},
+  'min.insync.replicas': {default: 1, min: 1, max: INT_MAX, doc: 'in-sync replicas an acks=all write needs (replicated topics)'},
+  'unclean.leader.election.enable': {default: 'false', values: ['true', 'false'], doc: 'elect a replica out of the ISR when none in it is left (may lose records)'},
 }
 
 export type ConfigOverrides = Partial<Record<keyof LogConfig, number | string>>

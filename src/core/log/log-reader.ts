@@ -219,6 +219,63 @@ export class LogReader {
   }
 
   /**
+   * The first record carrying the log's largest timestamp (ListOffsets -3,
+   * KIP-734), or null when no record has a timestamp. As Kafka, a sealed
+   * segment's largest timestamp is its time index's last entry (a roll
+   * writes it); only the active segment, whose index lags, is read past its
+   * last entry. Then the one segment holding the largest is read from its
+   * index entry below that time, to the first record that has it.
+   */
+  maxTimestampRecord(): {offset: number; timestamp: number} | null {
+    const bases = this.listSegments()
+    let best = -1
+    let bestBase = -1
+    let bestFrom = 0
+    for (let i = 0; i < bases.length; i++) {
+      const timeIndex = trustedTimeIndex(new LogSegment(this.dir, bases[i]), bases[i + 1])
+      const last = timeIndex?.lastEntry() ?? null
+      let max = last?.timestamp ?? -1
+      if (i === bases.length - 1 || timeIndex === null || last === null) {
+        this.eachBatchOf(bases[i], last?.offset ?? bases[i], (buf, pos) => {
+          max = Math.max(max, batchMaxTimestamp(buf, pos))
+          return false
+        })
+      }
+      if (max > best) {
+        best = max
+        bestBase = bases[i]
+        bestFrom = timeIndex?.lookup(max - 1).offset ?? bases[i]
+      }
+    }
+    if (best < 0) return null
+    const records = new RecordReader()
+    let found: {offset: number; timestamp: number} | null = null
+    this.eachBatchOf(bestBase, bestFrom, (buf, pos) => {
+      if (batchMaxTimestamp(buf, pos) !== best) return false
+      records.open(buf, pos)
+      while (records.next()) {
+        if (records.timestamp === best) {
+          found = {offset: records.offset, timestamp: best}
+          return true
+        }
+      }
+      return false
+    })
+    return found
+  }
+
+  /** Visits the batches of one segment from the index entry at or below `from`, until `visit` says stop. */
+  private eachBatchOf(base: number, from: number, visit: (buf: Buffer, pos: number) => boolean): void {
+    this.seek(Math.max(from, base))
+    if (this.segment?.baseOffset !== base) return
+    for (;;) {
+      const range = this.readInSegment()
+      if (!range) return
+      for (let pos = range.start; pos < range.end; pos += batchSize(range.buf, pos)) if (visit(range.buf, pos)) return
+    }
+  }
+
+  /**
    * Reads the next run of whole batches, moving to the next segment at the
    * end of this one. Null when nothing new is there yet.
    */

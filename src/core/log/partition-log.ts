@@ -12,7 +12,7 @@
  * first write, so whatever the old holder writes through the descriptors it
  * holds lands in files nobody reads (docs/ARCHITECTURE.md, "Fencing").
  */
-import {closeSync, fdatasyncSync, ftruncateSync, lstatSync, unlinkSync, writeSync} from 'node:fs'
+import {closeSync, fdatasyncSync, fstatSync, ftruncateSync, lstatSync, readSync, unlinkSync, writeSync} from 'node:fs'
 import {OPEN, openNoFollow, symlinkError} from '../store/fs.js'
 import {CorruptRecordError, DamagedLogError, LockError, RecordTooLargeError, StoreError} from '../errors.js'
 import {CORRUPT, PARTIAL, checkBatch} from '../record/batch-header.js'
@@ -248,6 +248,50 @@ export class PartitionLog {
     return results
   }
 
+  /**
+   * A follower's cut back to `offset` (Kafka's leader-epoch rule, KIP-101):
+   * every batch that ends at or past it goes, with the segments that begin
+   * at or after it; a log cut to before its first segment starts again,
+   * empty, at `offset`. A follower holds its leader's batches, so the cut
+   * lands between batches. Returns the log end after the cut.
+   */
+  truncateTo(offset: number): number {
+    this.checkWritable()
+    if (offset >= this.tail!.nextOffset) return this.tail!.nextOffset
+    this.closeFd()
+    this.tail!.segment.index.close()
+    this.tail!.segment.timeIndex.close()
+    this.tail = null
+    const bases = listSegmentBaseOffsets(this.dir)
+    for (const base of bases.slice().reverse()) {
+      if (base < offset) break
+      new LogSegment(this.dir, base).delete()
+    }
+    const kept = bases.filter((b) => b < offset)
+    if (kept.length === 0) {
+      LogSegment.createReplacing(this.dir, offset)
+    } else {
+      const segment = new LogSegment(this.dir, kept[kept.length - 1])
+      const position = positionOfFirstBatchEndingAtOrAfter(segment.logPath, offset)
+      const fd = openNoFollow(segment.logPath, OPEN.readWrite)
+      try {
+        ftruncateSync(fd, position)
+      } finally {
+        closeSync(fd)
+      }
+      segment.index.load()
+      segment.index.truncateToPosition(position)
+      segment.index.close()
+      segment.timeIndex.load()
+      segment.timeIndex.truncateToOffset(offset)
+      segment.timeIndex.close()
+    }
+    const point = readRecoveryPoint(this.dir).offset
+    if (point !== null && point > offset) writeRecoveryPoint(this.dir, offset)
+    this.refresh()
+    return this.tail!.nextOffset
+  }
+
   /** The partition's current epoch as brokers recorded it; 0 when none did. */
   private latestRecordedEpoch(): number {
     try {
@@ -410,6 +454,24 @@ export class PartitionLog {
 export function describeTruncation(label: string, t: Truncation): string {
   const what = t.reason === 'partial' ? 'a torn batch' : 'bytes that are not a valid batch'
   return `${label}: recovered: truncated ${t.bytes} bytes of ${what} at offset ${t.offset} (segment ${t.segmentBaseOffset}, position ${t.position}); every record before it is intact`
+}
+
+/** Where the first batch whose last offset is at or past `offset` begins (the file's size when none does). */
+function positionOfFirstBatchEndingAtOrAfter(logPath: string, offset: number): number {
+  const fd = openNoFollow(logPath, OPEN.read)
+  try {
+    const size = fstatSync(fd).size
+    const head = Buffer.alloc(L.RECORDS_OFFSET)
+    let position = 0
+    while (position + head.length <= size) {
+      if (readSync(fd, head, 0, head.length, position) !== head.length) break
+      if (L.readInt64(head, L.BASE_OFFSET_OFFSET) + head.readInt32BE(L.LAST_OFFSET_DELTA_OFFSET) >= offset) return position
+      position += head.readInt32BE(L.LENGTH_OFFSET) + L.LOG_OVERHEAD
+    }
+    return Math.min(position, size)
+  } finally {
+    closeSync(fd)
+  }
 }
 
 interface ReceivedBatch {

@@ -51,6 +51,8 @@ export interface PartitionReader {
   readonly stall: ReaderStall | null
   /** The read stopped at bad bytes not yet known to be damage. */
   readonly suspecting: boolean
+  /** Where `dir` is null: `listener` is called whenever new data may be there (a broker's answer came). */
+  subscribe?(listener: () => void): void
   /**
    * Read buffers passed between readers (see Consumer.poll): the reader's
    * buffer, once the caller is done with the last poll's bytes, and a

@@ -77,6 +77,13 @@ function varintSize(n: number): number {
   return 5
 }
 
+/** An idempotent producer's id, epoch and the batch's first sequence number, as InitProducerId gave them. */
+export interface ProducerStamp {
+  producerId: number
+  producerEpoch: number
+  baseSequence: number
+}
+
 export class BatchBuilder {
   readonly batchBytes: number
   readonly maxBatchBytes: number
@@ -244,7 +251,7 @@ export class BatchBuilder {
    * Completes the batch at `baseOffset` and returns it. The view shares the
    * builder's buffer: write it out before the next `reset()`.
    */
-  seal(baseOffset: number, partitionLeaderEpoch = L.NO_PARTITION_LEADER_EPOCH): Buffer {
+  seal(baseOffset: number, partitionLeaderEpoch = L.NO_PARTITION_LEADER_EPOCH, producer?: ProducerStamp): Buffer {
     let buf = this.buf
     let end = this.pos
     if (this.compression !== Compression.none) {
@@ -263,9 +270,9 @@ export class BatchBuilder {
     buf.writeInt32BE(this.count - 1, L.LAST_OFFSET_DELTA_OFFSET)
     L.writeInt64(buf, L.BASE_TIMESTAMP_OFFSET, this.baseTimestamp)
     L.writeInt64(buf, L.MAX_TIMESTAMP_OFFSET, this.maxTimestamp)
-    L.writeInt64(buf, L.PRODUCER_ID_OFFSET, L.NO_PRODUCER_ID)
-    buf.writeInt16BE(L.NO_PRODUCER_EPOCH, L.PRODUCER_EPOCH_OFFSET)
-    buf.writeInt32BE(L.NO_SEQUENCE, L.BASE_SEQUENCE_OFFSET)
+    L.writeInt64(buf, L.PRODUCER_ID_OFFSET, producer?.producerId ?? L.NO_PRODUCER_ID)
+    buf.writeInt16BE(producer?.producerEpoch ?? L.NO_PRODUCER_EPOCH, L.PRODUCER_EPOCH_OFFSET)
+    buf.writeInt32BE(producer?.baseSequence ?? L.NO_SEQUENCE, L.BASE_SEQUENCE_OFFSET)
     buf.writeInt32BE(this.count, L.RECORDS_COUNT_OFFSET)
     const batch = buf.subarray(0, end)
     buf.writeUInt32BE(crc32c(batch.subarray(L.ATTRIBUTES_OFFSET)), L.CRC_OFFSET)

@@ -14,12 +14,12 @@ function tempPath(path: string): string {
   return join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`)
 }
 
-function writeTemp(tmp: string, data: string | Buffer, mode: number): void {
+function writeTemp(tmp: string, data: string | Buffer, mode: number, durable = true): void {
   try {
     const fd = openSync(tmp, 'wx', mode)
     try {
       writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data)
-      fsyncSync(fd)
+      if (durable) fsyncSync(fd)
     } finally {
       closeSync(fd)
     }
@@ -29,16 +29,22 @@ function writeTemp(tmp: string, data: string | Buffer, mode: number): void {
   }
 }
 
-export function writeFileAtomic(path: string, data: string | Buffer, mode = 0o600): void {
+/**
+ * `durable: false` skips both fsyncs: still old-or-new for every reader,
+ * but a machine crash may leave the old content. For files rewritten all
+ * the time whose loss costs nothing (a broker's heartbeat): the fsyncs
+ * block the caller's thread for milliseconds each on a busy disk.
+ */
+export function writeFileAtomic(path: string, data: string | Buffer, mode = 0o600, durable = true): void {
   const tmp = tempPath(path)
-  writeTemp(tmp, data, mode)
+  writeTemp(tmp, data, mode, durable)
   try {
     renameSync(tmp, path)
   } catch (error) {
     rmSync(tmp, {force: true})
     throw error
   }
-  syncDir(dirname(path))
+  if (durable) syncDir(dirname(path))
 }
 
 /**

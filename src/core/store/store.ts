@@ -23,6 +23,9 @@ import {ORPHAN_LOCK_MS, withMetadataLock} from './metadata-lock.js'
 import {type HostProcess, isRunning, parseHostProcess, thisHostProcess} from '../lock/process-identity.js'
 import {TOPIC_FILE, deleteTopicOffsets, listTopicNames} from './layout.js'
 import {validateTopicName} from './names.js'
+import {readLogDir, replicaDir} from './log-dirs.js'
+import {readPartitionMeta, writeInitialPartitionMeta} from './partition-metadata.js'
+import {checkAssignment} from './replica-assignment.js'
 import {type ConfigOverrides, type LogConfig, checkConfigValue, isConfigKey, resolveConfig} from '../log/log-config.js'
 
 export const STORE_FORMAT_VERSION = 1
@@ -50,6 +53,12 @@ export interface TopicMeta {
   replicationFactor: number
   config: ConfigOverrides
   createdAt: string
+  /**
+   * The replica assignment, per partition the broker ids holding it (the
+   * first the preferred leader); absent for a topic that is not
+   * replicated, whose log is the data directory's own partition directory.
+   */
+  replicas?: number[][]
 }
 
 export interface StoreOpenOptions {
@@ -111,7 +120,7 @@ export function parseTopicMeta(text: string, path: string, topic: string): Parse
   }
   if (!isObject(v)) throw new StoreError(`${path} is damaged: it holds ${kindOf(v)}, not an object`, {hint: restore})
   const bad = (what: string, hint = restore) => new StoreError(`${path} is damaged: ${what}`, {hint})
-  const {partitions, replicationFactor, id, createdAt, config} = v
+  const {partitions, replicationFactor, id, createdAt, config, replicas} = v
   if (!Number.isSafeInteger(partitions) || (partitions as number) < 1 || (partitions as number) > MAX_PARTITIONS) {
     const found = countPartitionDirs(join(path, '..'))
     throw bad(
@@ -125,6 +134,12 @@ export function parseTopicMeta(text: string, path: string, topic: string): Parse
   if (typeof id !== 'string' || id === '') throw bad(`id is ${JSON.stringify(id) ?? 'missing'}, not a non-empty string`)
   if (!isDate(createdAt)) throw bad(`createdAt is ${JSON.stringify(createdAt) ?? 'missing'}, not a date`, `set "createdAt" in ${path} to a date such as "${new Date().toISOString()}"`)
   if (config !== undefined && !isObject(config)) throw bad(`config is ${JSON.stringify(config)}, not an object`, `set "config" in ${path} to {}`)
+  let assignment: number[][] | undefined
+  if (replicas !== undefined) {
+    const checked = checkAssignment(replicas, partitions as number, (replicationFactor as number | undefined) ?? 1)
+    if (typeof checked === 'string') throw bad(checked)
+    assignment = checked
+  }
   const overrides: ConfigOverrides = {}
   const badConfig: ParsedTopicMeta['badConfig'] = []
   for (const [key, value] of Object.entries(config ?? {})) {
@@ -133,7 +148,15 @@ export function parseTopicMeta(text: string, path: string, topic: string): Parse
     else overrides[key as keyof LogConfig] = r.value
   }
   return {
-    meta: {name: topic, id, partitions: partitions as number, replicationFactor: (replicationFactor as number | undefined) ?? 1, config: overrides, createdAt},
+    meta: {
+      name: topic,
+      id,
+      partitions: partitions as number,
+      replicationFactor: (replicationFactor as number | undefined) ?? 1,
+      config: overrides,
+      createdAt,
+      ...(assignment ? {replicas: assignment} : {}),
+    },
     badConfig,
   }
 }
@@ -232,11 +255,40 @@ export class Store {
     return join(this.topicsDir, validateTopicName(topic))
   }
 
-  /** The partition's directory; a link planted at it or at its topic's is refused, since everything below would land outside the store. @internal */
+  /**
+   * The partition's directory in the data directory; a link planted at it
+   * or at its topic's is refused, since everything below would land outside
+   * the store. For a replicated topic it holds the partition's state and
+   * leadership lock (partition-metadata.ts), not necessarily its log: see
+   * logDir. @internal
+   */
   partitionDir(topic: string, partition: number): string {
     const dir = join(this.topicDir(topic), String(partition))
     refuseLinkedDirs(this.topicsDir, topic, String(partition))
     return dir
+  }
+
+  /**
+   * Where the file-path CLI finds the partition's log: the partition
+   * directory for a topic that is not replicated (as without brokers);
+   * for a replicated one, the replica of its last recorded leader, else of
+   * its preferred replica, in that broker's log dir (log-dirs.ts).
+   * @internal
+   */
+  logDir(topic: string, partition: number): string {
+    const dir = this.partitionDir(topic, partition)
+    let meta: TopicMeta
+    try {
+      meta = this.readTopicFile(topic).meta
+    } catch (error) {
+      if (error instanceof NotFoundError) return dir
+      throw error
+    }
+    const replicas = meta.replicas?.[partition]
+    if (!replicas) return dir
+    const state = readPartitionMeta(dir)
+    const broker = state && state.leader >= 0 ? state.leader : replicas[0]
+    return replicaDir(readLogDir(this.dataDir, broker), topic, partition)
   }
 
   topicExists(topic: string): boolean {
@@ -284,14 +336,14 @@ export class Store {
    * @internal
    */
   openReader(topic: string, partition: number, buffer?: Buffer): LogReader {
-    const dir = this.partitionDir(topic, partition)
+    const dir = this.logDir(topic, partition)
     if (!existsSync(dir)) this.readTopic(topic)
     return new LogReader(dir, buffer)
   }
 
   /** The partitions as files in this data directory: what the embedded producer and consumer use. @internal */
   readonly partitions: PartitionFactory = {
-    writer: (topic, partition, config, options) => new PartitionLog(this.partitionDir(topic, partition), config, options),
+    writer: (topic, partition, config, options) => new PartitionLog(this.logDir(topic, partition), config, options),
     reader: (topic, partition, buffer) => this.openReader(topic, partition, buffer),
   }
 
@@ -301,7 +353,7 @@ export class Store {
    * Returns null when it already exists.
    * @internal
    */
-  createTopic(topic: string, partitions: number, replicationFactor: number, config: ConfigOverrides): TopicMeta | null {
+  createTopic(topic: string, partitions: number, replicationFactor: number, config: ConfigOverrides, replicas?: number[][]): TopicMeta | null {
     validateTopicName(topic)
     if (!Number.isInteger(partitions) || partitions < 1 || partitions > MAX_PARTITIONS) {
       throw new UsageError(`--partitions must be between 1 and ${MAX_PARTITIONS}, not ${partitions}`)
@@ -315,13 +367,19 @@ export class Store {
     // stopped creator is never taken for a dead one.
     const me = thisHostProcess()
     const tmp = join(this.topicsDir, `${CREATING}${topic.slice(0, 100)}-${me.pid}.${me.startTime ?? 'x'}-${randomBytes(4).toString('hex')}`)
-    const meta: TopicMeta = {name: topic, id: randomUUID(), partitions, replicationFactor, config, createdAt: new Date().toISOString()}
+    if (replicas !== undefined) {
+      const checked = checkAssignment(replicas, partitions, replicationFactor)
+      if (typeof checked === 'string') throw new UsageError(`replica assignment of '${topic}': ${checked}`)
+    }
+    const meta: TopicMeta = {name: topic, id: randomUUID(), partitions, replicationFactor, config, createdAt: new Date().toISOString(), ...(replicas ? {replicas} : {})}
     try {
       mkdirSync(tmp, {mode: 0o700})
       writeFileSync(join(tmp, CREATOR_FILE), JSON.stringify(thisHostProcess()) + '\n')
       for (let p = 0; p < partitions; p++) {
         mkdirSync(join(tmp, String(p)), {mode: 0o700})
-        LogSegment.create(join(tmp, String(p)), 0)
+        // A replicated partition's logs are its replicas', made by their brokers; here only its state.
+        if (replicas) writeInitialPartitionMeta(join(tmp, String(p)), replicas[p])
+        else LogSegment.create(join(tmp, String(p)), 0)
       }
       writeJsonAtomic(join(tmp, TOPIC_FILE), meta)
       const created = this.withTopicsLock(() => {
@@ -373,10 +431,14 @@ export class Store {
             throw new UsageError(`topic '${topic}' has ${current.partitions} partitions; the count can only grow`)
           }
           if (next.partitions > MAX_PARTITIONS) throw new UsageError(`--partitions must be at most ${MAX_PARTITIONS}`)
+          if (current.replicas && next.partitions > current.partitions && next.replicas?.length !== next.partitions) {
+            throw new UsageError(`topic '${topic}' is replicated: adding partitions needs their replica assignment, which this logpipe does not make yet`)
+          }
           for (let p = current.partitions; p < next.partitions; p++) {
             const dir = this.partitionDir(topic, p)
             mkdirSync(dir, {recursive: true, mode: 0o700})
-            LogSegment.create(dir, 0)
+            if (next.replicas) writeInitialPartitionMeta(dir, next.replicas[p])
+            else LogSegment.create(dir, 0)
           }
           // Every writer of topic.json holds this lock: a temp file now is a killed writer's.
           for (const name of removeLeftoverTemps(path)) this.onNotice(`removed ${join(this.topicDir(topic), name)}, left by a command that was killed`)

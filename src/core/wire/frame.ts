@@ -14,14 +14,22 @@ import {FrameSizeError} from '../errors.js'
 export const DEFAULT_MAX_FRAME_BYTES = 100 * 1024 * 1024
 
 export class FrameSplitter {
-  private readonly maxFrameBytes: number
+  private maxFrameBytes: number
+  private limitName = 'socket.request.max.bytes'
   private readonly prefix = Buffer.alloc(4)
   private prefixHave = 0
   private pending: Buffer | null = null
   private pendingHave = 0
 
-  constructor(maxFrameBytes = DEFAULT_MAX_FRAME_BYTES) {
+  constructor(maxFrameBytes = DEFAULT_MAX_FRAME_BYTES, limitName?: string) {
     this.maxFrameBytes = maxFrameBytes
+    if (limitName) this.limitName = limitName
+  }
+
+  /** A new bound for the frames that follow (a broker allows more once a client has logged in). */
+  setLimit(maxFrameBytes: number, limitName: string): void {
+    this.maxFrameBytes = maxFrameBytes
+    this.limitName = limitName
   }
 
   /** Bytes held of a frame not yet complete (its prefix included): 0 between frames. */
@@ -78,7 +86,7 @@ export class FrameSplitter {
   private checkSize(size: number): number {
     if (size < 0) throw new FrameSizeError(`frame size ${size} is negative`, size)
     if (size > this.maxFrameBytes) {
-      throw new FrameSizeError(`frame of ${size} bytes is over the limit of ${this.maxFrameBytes} (socket.request.max.bytes)`, size)
+      throw new FrameSizeError(`frame of ${size} bytes is over the limit of ${this.maxFrameBytes} (${this.limitName})`, size)
     }
     return size
   }

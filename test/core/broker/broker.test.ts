@@ -6,7 +6,7 @@
  * and responses written in request order while a Fetch long-polls.
  */
 import {connect, type Socket} from 'node:net'
-import {rmSync, writeFileSync} from 'node:fs'
+import {readdirSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterEach, describe, expect, test} from 'vitest'
 import {Broker} from '../../../src/core/broker/broker.js'
@@ -197,6 +197,54 @@ describe('Broker, in-process', () => {
     expect(await ask(-1n)).toMatchObject({errorCode: 0, offset: 3n, leaderEpoch: 0})
     expect(await ask(BigInt(t0 + 500))).toMatchObject({errorCode: 0, offset: 1n, timestamp: BigInt(t0 + 1000), leaderEpoch: 0})
     expect(await ask(BigInt(t0 + 5000))).toMatchObject({errorCode: 0, offset: -1n, timestamp: -1n})
+    c.close()
+  })
+
+  test('ListOffsets v7, -3 (KIP-734): the first record with the largest timestamp, in whichever segment, compressed or not; -1 for an empty log; refused below v7', async () => {
+    const dir = join(tempDir(), 'data')
+    const store = Store.open(dir)
+    store.createTopic('t', 1, 1, {'segment.bytes': 300})
+    store.createTopic('empty', 1, 1, {})
+    const broker = await start(dir)
+    const c = await Client.open(broker.port)
+    const t0 = Date.now() - 60_000
+    const ask = (topic: string, version = 7) =>
+      c.send(listOffsets, version, {replicaId: -1, isolationLevel: 0, topics: [{name: topic, partitions: [{partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -3n}]}]}).response.then((r) => r.topics[0].partitions[0])
+    expect(await ask('t')).toMatchObject({errorCode: 0, offset: -1n, timestamp: -1n})
+    // Offsets 0-2 plain, 3-5 gzip with the largest timestamp at 4 and again at 5, then later batches (new segments) all earlier in time.
+    const send = (stamps: number[], compression = 0) =>
+      produceTo(c, 't', 0, buildBatch(stamps.map((ts, i) => ({timestamp: t0 + ts, key: null, value: utf8(`v${ts}-${i}`.padEnd(60, '.'))})), 0, compression)).response
+    await send([0, 1000, 2000])
+    await send([3000, 9000, 9000], 1)
+    for (let i = 0; i < 4; i++) await send([4000 + i, 5000 + i])
+    expect(readdirSync(join(dir, 'topics/t/0')).filter((f) => f.endsWith('.log')).length).toBeGreaterThan(2)
+    expect(await ask('t')).toMatchObject({errorCode: 0, offset: 4n, timestamp: BigInt(t0 + 9000), leaderEpoch: 0})
+    // The newest segment holding the maximum: the active one, whose time index lags.
+    await send([1000, 20_000, 20_000])
+    expect(await ask('t')).toMatchObject({errorCode: 0, offset: 15n, timestamp: BigInt(t0 + 20_000)})
+    expect(await ask('empty')).toMatchObject({errorCode: 0, offset: -1n, timestamp: -1n})
+    expect(await ask('t', 6)).toMatchObject({errorCode: ErrorCode.UNSUPPORTED_VERSION, offset: -1n})
+    // A fetch after the scan moved the shared reader still starts where it is asked.
+    const fetched = (await fetchFrom(c, 't').response).responses[0].partitions[0]
+    expect(fetched.errorCode).toBe(ErrorCode.NONE)
+    expect(L.readInt64(fetched.records!, 0)).toBe(0)
+    c.close()
+  })
+
+  test('the log start that Produce, Fetch and ListOffsets name follows retention as segments roll', async () => {
+    const dir = join(tempDir(), 'data')
+    Store.open(dir).createTopic('t', 1, 1, {'segment.bytes': 300, 'retention.bytes': 300})
+    const broker = await start(dir)
+    const c = await Client.open(broker.port)
+    const earliest = () =>
+      c.send(listOffsets, 5, {replicaId: -1, isolationLevel: 0, topics: [{name: 't', partitions: [{partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -2n}]}]}).response.then((r) => Number(r.topics[0].partitions[0].offset))
+    expect(await earliest()).toBe(0)
+    let answered = 0
+    for (let i = 0; i < 6; i++) answered = Number((await produceTo(c, 't', 0, buildBatch(records(2, 120))).response).responses[0].partitionResponses[0].logStartOffset)
+    const logStart = await earliest()
+    expect(logStart).toBeGreaterThan(0)
+    expect(answered).toBe(logStart)
+    expect(Number((await fetchFrom(c, 't', {offset: logStart}).response).responses[0].partitions[0].logStartOffset)).toBe(logStart)
     c.close()
   })
 

@@ -78,6 +78,39 @@ describe('LogReader over several segments', () => {
     expectSeekLandsOn(dir, range(0, records.length))
   })
 
+  test.each([
+    ['with its indexes', false],
+    ['with every index gone', true],
+  ])(`maxTimestampRecord (ListOffsets -3) is the first record with the largest timestamp, %s (seed ${seed})`, async (_, dropIndexes) => {
+    const rng = new Rng(seed)
+    for (let round = 0; round < 5; round++) {
+      const dir = tempDir()
+      const batches = jitteryBatches(rng, rng.int(1, 150))
+      // The largest timestamp, twice, somewhere (a sealed segment or the active one): the first of the two is the answer.
+      const at = rng.int(0, batches.length)
+      batches[at].push({timestamp: T0 + 1e6, key: null, value: utf8('max')}, {timestamp: T0 + 1e6, key: null, value: utf8('max again')})
+      const records = expectedRecords(batches, await writeAll(openLog(dir, OVERRIDES).log, batches))
+      if (dropIndexes) {
+        for (const base of listSegmentBaseOffsets(dir)) {
+          unlinkSync(segmentPath(dir, base, INDEX_SUFFIX))
+          unlinkSync(segmentPath(dir, base, TIME_INDEX_SUFFIX))
+        }
+      }
+      const first = records.find((r) => r.timestamp === T0 + 1e6)!
+      const reader = new LogReader(dir)
+      expect(reader.maxTimestampRecord()).toEqual({offset: first.offset, timestamp: T0 + 1e6})
+      reader.close()
+    }
+  })
+
+  test('maxTimestampRecord of an empty log is null', () => {
+    const dir = tempDir()
+    openLog(dir, OVERRIDES)
+    const reader = new LogReader(dir)
+    expect(reader.maxTimestampRecord()).toBeNull()
+    reader.close()
+  })
+
   test('poll() follows the log as it grows and rolls, batch by batch', async () => {
     const dir = tempDir()
     const {log} = openLog(dir, {'segment.bytes': 400})

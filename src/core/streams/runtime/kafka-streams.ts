@@ -38,6 +38,12 @@ export interface KafkaStreamsOptions {
   /** The store's data directory; default --data-dir's ($LOGPIPE_DATA_DIR, else the user's data dir). */
   dataDir?: string
   onNotice?: (message: string) => void
+  /**
+   * Stop once caught up (logpipe's own, for scripts: `stream ... -e`):
+   * every owned input partition, repartition topics included, read to its
+   * end and everything written flushed and committed. `stopped` resolves then.
+   */
+  exitAtEnd?: boolean
 }
 
 interface Subtopology {
@@ -62,11 +68,15 @@ export class KafkaStreams {
   private readonly tasks = new Map<string, StreamTask>()
   private readonly producers = new Map<string, Producer>()
   private pendingSends: Array<Promise<unknown>> = []
+  private sentSinceCaughtUp = 0
   private loop: Promise<void> | null = null
   private stopping = false
   private listeners: Array<(next: KafkaStreamsState, previous: KafkaStreamsState) => void> = []
   private failure: Error | null = null
   state: KafkaStreamsState = 'CREATED'
+  private caughtUp: () => void = () => {}
+  /** Resolves when processing stopped by itself: caught up (exitAtEnd) or failed. */
+  readonly stopped = new Promise<void>((resolve) => (this.caughtUp = resolve))
 
   constructor(topology: Topology, props: StreamsProperties, options: KafkaStreamsOptions = {}) {
     this.topology = topology
@@ -102,10 +112,12 @@ export class KafkaStreams {
     })
     await this.group.start()
     this.setState('RUNNING')
-    this.loop = this.run().catch((error: Error) => {
-      this.failure = error
-      this.setState('ERROR')
-    })
+    this.loop = this.run()
+      .catch((error: Error) => {
+        this.failure = error
+        this.setState('ERROR')
+      })
+      .finally(() => this.caughtUp())
   }
 
   /** Stops processing, flushes what was produced, commits, leaves the group and closes the tasks. */
@@ -274,6 +286,7 @@ export class KafkaStreams {
       producer = new Producer(this.store!, r.topic, {onNotice: this.options.onNotice})
       this.producers.set(r.topic, producer)
     }
+    this.sentSinceCaughtUp++
     this.pendingSends.push(producer.send([{key: r.key, value: r.value, timestamp: r.timestamp, partition: r.partition, headers: r.headers.toArray()}]))
   }
 
@@ -306,6 +319,14 @@ export class KafkaStreams {
       if (asked) for (const t of this.tasks.values()) t.commitRequested = false
       await group.commit(asked)
       for (const t of this.tasks.values()) t.wallClockAdvanced(Date.now())
+      if (records === 0 && this.options.exitAtEnd && consumer.allAtEnd && group.member.holdsItsAssignment) {
+        // What is flushed may be input again (a repartition topic): done only once a round read everything and wrote nothing.
+        const wrote = this.sentSinceCaughtUp
+        this.sentSinceCaughtUp = 0
+        await group.commit(true)
+        if (wrote === 0) return
+        continue
+      }
       if (records === 0 && !this.stopping) await consumer.waitForData(100)
     }
   }

@@ -5,7 +5,11 @@
  * compressed or not, with offsets assigned and this broker's leader epoch
  * stamped in (both outside the CRC). A bad batch refuses its partition's
  * data, never another partition's. acks 0 sends no response; with one
- * replica, acks -1 is acks 1: the batch is in the log when we answer.
+ * replica, acks -1 is acks 1: the batch is in the log when we answer. On
+ * a replicated partition acks -1 is refused with NOT_ENOUGH_REPLICAS while
+ * the ISR is smaller than min.insync.replicas, and otherwise answered once
+ * the high watermark passes the batch (every ISR member has it), or with
+ * REQUEST_TIMED_OUT after the request's timeout.
  * A batch with a producer id passes the idempotence checks first
  * (producer-state.ts): a retried one is answered with its first offset.
  */
@@ -26,17 +30,36 @@ interface PartitionAnswer {
   errorMessage: string | null
 }
 
-export default defineHandler(produce, (request, ctx) => {
+export default defineHandler(produce, async (request, ctx) => {
   const broker = ctx.broker
   const acks = request.acks
   const badAcks = acks !== 0 && acks !== 1 && acks !== -1
+  const waits: Promise<void>[] = []
   const responses = request.topicData.map((topic) => ({
     name: topic.name,
     partitionResponses: topic.partitionData.map((p): PartitionAnswer => {
       if (badAcks) return answer(p.index, ErrorCode.INVALID_REQUIRED_ACKS, `acks must be -1, 0 or 1, not ${acks}`)
-      return append(broker, topic.name, p.index, p.records)
+      const state = broker.replicas.get(topic.name, p.index)
+      if (acks === -1 && state?.isReplicated) {
+        const isr = state.isr?.length ?? 0
+        const min = state.config['min.insync.replicas']
+        if (isr < min) return answer(p.index, ErrorCode.NOT_ENOUGH_REPLICAS, `${topic.name}-${p.index} has ${isr} in-sync replica(s), min.insync.replicas is ${min}`)
+      }
+      const a = append(broker, topic.name, p.index, p.records)
+      if (acks === -1 && state?.isReplicated && a.errorCode === ErrorCode.NONE) {
+        // Everything up to the log end now, this batch included, must reach the ISR.
+        const target = state.logEndOffset
+        waits.push(
+          state.waitForHighWatermark(target, Math.max(0, request.timeoutMs), broker.stopping).then((verdict) => {
+            if (verdict === 'timeout') Object.assign(a, answer(p.index, ErrorCode.REQUEST_TIMED_OUT, `the in-sync replicas did not all reach offset ${target} within ${request.timeoutMs} ms`))
+            if (verdict === 'not-leader') Object.assign(a, answer(p.index, ErrorCode.NOT_LEADER_OR_FOLLOWER, `lost leadership of ${topic.name}-${p.index} before the in-sync replicas had the batch`))
+          }),
+        )
+      }
+      return a
     }),
   }))
+  await Promise.all(waits)
   if (acks === 0) return null
   return {responses, throttleTimeMs: 0}
 })

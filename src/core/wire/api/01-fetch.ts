@@ -10,8 +10,12 @@
  * waits up to `maxWaitMs`, woken by an append to any partition it asked
  * for (or by the broker stopping).
  *
- * A follower's fetch (replicaId >= 0) is served the same way; with one
- * replica there is no follower state to update yet.
+ * A follower's fetch (replicaId >= 0) reads up to the log end, and tells
+ * the leader where the follower's log ends (its fetch offset: ISR and high
+ * watermark, isr.ts). A consumer's reads only up to the high watermark:
+ * what every in-sync replica has, so a record it sees never vanishes in a
+ * failover. Between the high watermark and the log end it gets nothing
+ * yet, not OFFSET_OUT_OF_RANGE.
  */
 import {defineHandler} from '../../broker/api-handler.js'
 import {topicExists} from '../../broker/topic-lookup.js'
@@ -43,9 +47,11 @@ export default defineHandler(fetch, async (request, ctx) => {
       wanted.push({topic: t.topic, partition: p.partition, offset: Number(p.fetchOffset), maxBytes: p.partitionMaxBytes, currentLeaderEpoch: p.currentLeaderEpoch})
     }
   }
+  const follower = request.replicaId >= 0 ? request.replicaId : null
+  if (follower !== null) for (const w of wanted) broker.replicas.get(w.topic, w.partition)?.recordFollowerFetch(follower, w.offset)
   const deadline = Date.now() + Math.max(0, request.maxWaitMs)
   for (;;) {
-    const {answers, bytes} = readAll(broker, wanted, request.maxBytes)
+    const {answers, bytes} = readAll(broker, wanted, request.maxBytes, follower !== null)
     const remaining = deadline - Date.now()
     const anyError = answers.some((a) => a.answer.errorCode !== ErrorCode.NONE)
     if (bytes >= Math.max(1, request.minBytes) || remaining <= 0 || anyError || broker.stopping.aborted) return respond(answers)
@@ -67,7 +73,7 @@ function respond(answers: {topic: string; answer: PartitionAnswer}[]): ResponseI
   return {throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses}
 }
 
-function readAll(broker: BrokerContext, wanted: Wanted[], maxBytes: number) {
+function readAll(broker: BrokerContext, wanted: Wanted[], maxBytes: number, follower: boolean) {
   const answers: {topic: string; answer: PartitionAnswer}[] = []
   let bytes = 0
   for (const w of wanted) {
@@ -78,18 +84,20 @@ function readAll(broker: BrokerContext, wanted: Wanted[], maxBytes: number) {
     }
     const epochError = epochErrorCode(state.checkLeaderEpoch(w.currentLeaderEpoch))
     const hw = state.highWatermark
+    const end = state.logEndOffset
+    const limit = follower ? end : hw
     const start = state.logStartOffset()
     if (epochError !== ErrorCode.NONE) {
       answers.push({topic: w.topic, answer: failed(w.partition, epochError, hw, start)})
       continue
     }
-    if (w.offset < start || w.offset > hw) {
+    if (w.offset < start || w.offset > end) {
       answers.push({topic: w.topic, answer: failed(w.partition, ErrorCode.OFFSET_OUT_OF_RANGE, hw, start)})
       continue
     }
     // The response limit, but never less than one whole batch for the first partition with data.
     const room = Math.min(w.maxBytes, bytes === 0 ? Math.max(maxBytes, 1) : maxBytes - bytes)
-    const records = room > 0 && w.offset < hw ? state.read(w.offset, room) : null
+    const records = room > 0 && w.offset < limit ? state.read(w.offset, room, limit) : null
     if (records) bytes += records.length
     answers.push({
       topic: w.topic,

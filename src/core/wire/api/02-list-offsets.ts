@@ -3,8 +3,10 @@
  * log start (earliest), -1 the high watermark (latest), else the first
  * offset whose record timestamp is at or after it (through the time
  * index), or -1 when none is. v4+ also names the leader epoch of the
- * offset found. Served to v6: v7's -3 (the offset of the largest
- * timestamp) is not implemented, so clients that know it fall back.
+ * offset found. v7 adds -3 (KIP-734): the first record carrying the
+ * largest timestamp, with that timestamp, or -1/-1 for a log without one.
+ * An older version asking -3 gets UNSUPPORTED_VERSION, as Kafka's client
+ * would refuse to send it.
  */
 import {defineHandler} from '../../broker/api-handler.js'
 import {topicExists} from '../../broker/topic-lookup.js'
@@ -14,6 +16,8 @@ import {listOffsets} from '../messages/02-list-offsets.js'
 
 const LATEST = -1n
 const EARLIEST = -2n
+const MAX_TIMESTAMP = -3n
+const FIRST_MAX_TIMESTAMP_VERSION = 7
 
 export default defineHandler(
   listOffsets,
@@ -33,9 +37,10 @@ export default defineHandler(
         let timestamp = -1n
         if (p.timestamp === LATEST) offset = state.highWatermark
         else if (p.timestamp === EARLIEST) offset = state.logStartOffset()
-        else if (p.timestamp < 0n) return {...base, errorCode: ErrorCode.UNSUPPORTED_VERSION}
-        else {
-          const found = state.offsetForTimestamp(Number(p.timestamp))
+        else if (p.timestamp < 0n && (p.timestamp !== MAX_TIMESTAMP || ctx.version < FIRST_MAX_TIMESTAMP_VERSION)) {
+          return {...base, errorCode: ErrorCode.UNSUPPORTED_VERSION}
+        } else {
+          const found = p.timestamp === MAX_TIMESTAMP ? state.maxTimestampRecord() : state.offsetForTimestamp(Number(p.timestamp))
           if (found === null) return {...base, errorCode: ErrorCode.NONE}
           offset = found.offset
           timestamp = BigInt(found.timestamp)
@@ -52,5 +57,4 @@ export default defineHandler(
     }))
     return {throttleTimeMs: 0, topics}
   },
-  '0-6',
 )

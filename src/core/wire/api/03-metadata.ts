@@ -1,7 +1,11 @@
 /**
  * Metadata (key 3): the live brokers (from brokers/), and per topic its id
- * and partitions with leader, leader epoch, replicas and ISR. With one
- * replica per partition, both lists hold the leader alone.
+ * and partitions with leader, leader epoch, replicas and ISR. A
+ * replicated topic's come from topic.json (replicas) and partition.json
+ * (leader, epoch, ISR), with a leader that is not alive given as -1
+ * (LEADER_NOT_AVAILABLE) and replicas of dead brokers as offline, so
+ * clients fail over by themselves. Otherwise, with one replica per
+ * partition, both lists hold the leader alone.
  *
  * A topic asked for that does not exist is created, as Kafka does with
  * auto.create.topics.enable (its default, true) when the request allows it
@@ -15,6 +19,7 @@ import {ErrorCode} from '../error-codes.js'
 import {LogpipeError, UsageError} from '../../errors.js'
 import {validateTopicName} from '../../store/names.js'
 import type {TopicMeta} from '../../store/store.js'
+import {type PartitionMeta, readPartitionMeta} from '../../store/partition-metadata.js'
 import {metadata} from '../messages/03-metadata.js'
 import type {ResponseInput} from '../schema.js'
 
@@ -80,6 +85,7 @@ async function describeTopic(broker: BrokerContext, name: string, mayCreate: boo
     meta = readTopic(broker, name)
   }
   if (meta === null) return {errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name, partitions: []}
+  if (meta.replicas) return describeReplicated(broker, meta)
   const leaders = otherLeaders(broker)
   const partitions = []
   for (let p = 0; p < meta.partitions; p++) {
@@ -97,6 +103,31 @@ async function describeTopic(broker: BrokerContext, name: string, mayCreate: boo
     })
   }
   return {errorCode: ErrorCode.NONE, name, topicId: meta.id, isInternal: false, partitions}
+}
+
+function describeReplicated(broker: BrokerContext, meta: TopicMeta): TopicAnswer {
+  const alive = new Set(broker.liveBrokers().map((b) => b.id))
+  const partitions = []
+  for (let p = 0; p < meta.partitions; p++) {
+    const replicas = meta.replicas![p]
+    let state: PartitionMeta | null = null
+    try {
+      state = readPartitionMeta(broker.store.partitionDir(meta.name, p))
+    } catch (error) {
+      if (!(error instanceof LogpipeError)) throw error
+    }
+    const leaderId = state !== null && state.leader >= 0 && alive.has(state.leader) ? state.leader : -1
+    partitions.push({
+      errorCode: leaderId < 0 ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.NONE,
+      partitionIndex: p,
+      leaderId,
+      leaderEpoch: state?.leaderEpoch ?? -1,
+      replicaNodes: [...replicas],
+      isrNodes: state ? state.isr.filter((id) => replicas.includes(id)) : [],
+      offlineReplicas: replicas.filter((id) => !alive.has(id)),
+    })
+  }
+  return {errorCode: ErrorCode.NONE, name: meta.name, topicId: meta.id, isInternal: false, partitions}
 }
 
 function readTopic(broker: BrokerContext, name: string): TopicMeta | null {

@@ -3,7 +3,9 @@
  * them, then led at once. -1 partitions or replication factor (v4+) take
  * num.partitions and default.replication.factor; a replication factor
  * above the live brokers is refused as Kafka refuses it; configs are
- * checked as `--config` is. validateOnly checks without creating.
+ * checked as `--config` is. validateOnly checks without creating. A
+ * factor above 1 makes a replicated topic, its replicas spread over the
+ * live brokers as `topic create --replication-factor` spreads them.
  */
 import {defineHandler} from '../../broker/api-handler.js'
 import {topicExists} from '../../broker/topic-lookup.js'
@@ -12,6 +14,7 @@ import {topicConfigEntries} from '../../broker/config-entries.js'
 import {LogpipeError, UsageError} from '../../errors.js'
 import {type ConfigOverrides, checkConfigValue} from '../../log/log-config.js'
 import {validateTopicName} from '../../store/names.js'
+import {assignReplicas} from '../../store/replica-assignment.js'
 import {MAX_PARTITIONS} from '../../store/store.js'
 import {ErrorCode} from '../error-codes.js'
 import {createTopics} from '../messages/19-create-topics.js'
@@ -41,7 +44,7 @@ function create(broker: BrokerContext, t: Asked, validateOnly: boolean) {
     return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, error.message)
   }
   const partitions = t.assignments.length > 0 ? t.assignments.length : t.numPartitions === -1 ? broker.config['num.partitions'] : t.numPartitions
-  const replication = t.replicationFactor === -1 ? broker.config['default.replication.factor'] : t.replicationFactor
+  const replication = t.assignments.length > 0 ? t.assignments[0].brokerIds.length : t.replicationFactor === -1 ? broker.config['default.replication.factor'] : t.replicationFactor
   if (partitions < 1 || partitions > MAX_PARTITIONS) return fail(ErrorCode.INVALID_PARTITIONS, `number of partitions must be between 1 and ${MAX_PARTITIONS}, not ${partitions}`)
   const live = broker.liveBrokers().length
   if (replication < 1 || replication > live) {
@@ -59,7 +62,9 @@ function create(broker: BrokerContext, t: Asked, validateOnly: boolean) {
   if (!validateOnly) {
     let meta
     try {
-      meta = broker.store.createTopic(t.name, partitions, replication, config)
+      // As `topic create`: a factor above 1 is spread over the live brokers (Kafka's placement, or the request's own).
+      const replicas = replication > 1 ? (t.assignments.length > 0 ? [...t.assignments].sort((a, b) => a.partitionIndex - b.partitionIndex).map((a) => [...a.brokerIds]) : assignReplicas(partitions, replication, broker.liveBrokers().map((b) => b.id))) : undefined
+      meta = broker.store.createTopic(t.name, partitions, replication, config, replicas)
     } catch (error) {
       if (!(error instanceof LogpipeError)) throw error
       return fail(ErrorCode.INVALID_REQUEST, error.message)

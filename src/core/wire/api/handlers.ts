@@ -18,12 +18,14 @@ import leaveGroupHandler from './13-leave-group.js'
 import syncGroupHandler from './14-sync-group.js'
 import describeGroupsHandler from './15-describe-groups.js'
 import listGroupsHandler from './16-list-groups.js'
+import saslHandshakeHandler from './17-sasl-handshake.js'
 import apiVersionsHandler from './18-api-versions.js'
 import createTopicsHandler from './19-create-topics.js'
 import deleteTopicsHandler from './20-delete-topics.js'
 import initProducerIdHandler from './22-init-producer-id.js'
 import offsetForLeaderEpochHandler from './23-offset-for-leader-epoch.js'
 import describeConfigsHandler from './32-describe-configs.js'
+import saslAuthenticateHandler from './36-sasl-authenticate.js'
 import createPartitionsHandler from './37-create-partitions.js'
 import deleteGroupsHandler from './42-delete-groups.js'
 import incrementalAlterConfigsHandler from './44-incremental-alter-configs.js'
@@ -42,12 +44,14 @@ export const HANDLERS: readonly ApiHandler[] = [
   syncGroupHandler as unknown as ApiHandler,
   describeGroupsHandler as unknown as ApiHandler,
   listGroupsHandler as unknown as ApiHandler,
+  saslHandshakeHandler as unknown as ApiHandler,
   apiVersionsHandler as unknown as ApiHandler,
   createTopicsHandler as unknown as ApiHandler,
   deleteTopicsHandler as unknown as ApiHandler,
   initProducerIdHandler as unknown as ApiHandler,
   offsetForLeaderEpochHandler as unknown as ApiHandler,
   describeConfigsHandler as unknown as ApiHandler,
+  saslAuthenticateHandler as unknown as ApiHandler,
   createPartitionsHandler as unknown as ApiHandler,
   deleteGroupsHandler as unknown as ApiHandler,
   incrementalAlterConfigsHandler as unknown as ApiHandler,

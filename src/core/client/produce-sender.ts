@@ -1,0 +1,174 @@
+/**
+ * Sends finished RecordBatches to the leaders of their partitions in
+ * Produce requests, as they are (the bytes the BatchBuilder sealed, no
+ * re-encoding): one request per leader per round, at most one batch per
+ * partition in a request (so a partition's batches land in order and a
+ * retry of one never overtakes the next).
+ *
+ * acks as Kafka's: 0 sends without an answer (no offsets known), 1 waits
+ * for the leader, -1 for every in-sync replica (the broker decides what
+ * that is). With idempotence the sender first asks InitProducerId for a
+ * producer id and epoch, and `stamp` gives each batch its first sequence
+ * number as it is sealed: a batch retried after a lost answer carries the
+ * same sequence, so the broker acknowledges it without writing it twice.
+ *
+ * A partition answered with a retriable error (NOT_LEADER_OR_FOLLOWER,
+ * UNKNOWN_TOPIC_OR_PARTITION, ...), or whose request failed with the
+ * connection, is sent again after the client refreshed its metadata,
+ * `retries` times at most; other partitions of the round are done.
+ */
+import {LogpipeError} from '../errors.js'
+import type {ProducerStamp} from '../record/record-batch.js'
+import {ErrorCode, kafkaError} from '../wire/error-codes.js'
+import {initProducerId} from '../wire/messages/22-init-producer-id.js'
+import {produce} from '../wire/messages/00-produce.js'
+import {isRetriable, type KafkaClient} from './kafka-client.js'
+
+export type Acks = 0 | 1 | -1
+
+export interface ProduceSenderOptions {
+  acks?: Acks
+  /** How long the broker may wait for replicas under acks=-1 (the request's timeoutMs; default 30 s). */
+  timeoutMs?: number
+  /** enable.idempotence: producer id, epoch and sequences, so retries never duplicate. */
+  idempotent?: boolean
+  /** Tries of a batch after its first (default 5). */
+  retries?: number
+  retryBackoffMs?: number
+}
+
+export interface OutgoingBatch {
+  topic: string
+  partition: number
+  /** A whole RecordBatch v2 (one or more, concatenated), CRC done. */
+  bytes: Buffer
+}
+
+export class ProduceSender {
+  private readonly client: KafkaClient
+  private readonly options: ProduceSenderOptions
+  private producer: {id: number; epoch: number} | null = null
+  private readonly sequences = new Map<string, number>()
+
+  constructor(client: KafkaClient, options: ProduceSenderOptions = {}) {
+    this.client = client
+    this.options = options
+  }
+
+  get acks(): Acks {
+    return this.options.acks ?? -1
+  }
+
+  /** With idempotence: asks for a producer id once, before the first batch is sealed. */
+  async init(): Promise<void> {
+    if (!this.options.idempotent || this.producer) return
+    const r = await this.client.retrying(async () => {
+      const {response} = await this.client.request('any', initProducerId, () => ({transactionalId: null, transactionTimeoutMs: 60_000}))
+      if (response.errorCode !== ErrorCode.NONE) throw kafkaError(response.errorCode, 'InitProducerId')
+      return response
+    })
+    this.producer = {id: Number(r.producerId), epoch: r.producerEpoch}
+  }
+
+  /** The producer fields for the next batch of `count` records to a partition (undefined without idempotence); the sequence moves on by `count`. */
+  stamp(topic: string, partition: number, count: number): ProducerStamp | undefined {
+    if (!this.producer) return undefined
+    const key = `${partition}\0${topic}`
+    const baseSequence = this.sequences.get(key) ?? 0
+    // Sequences wrap at 2^31 as Kafka's do.
+    this.sequences.set(key, (baseSequence + count) % 0x8000_0000)
+    return {producerId: this.producer.id, producerEpoch: this.producer.epoch, baseSequence}
+  }
+
+  /**
+   * Sends the batches and resolves with each one's base offset, in the
+   * order given (-1 each under acks=0). Batches of one partition go in
+   * the order given, one per round.
+   */
+  async send(batches: readonly OutgoingBatch[]): Promise<number[]> {
+    const offsets = new Array<number>(batches.length).fill(-1)
+    // Per partition, the indexes of its batches still to send, in order.
+    const queues = new Map<string, number[]>()
+    for (let i = 0; i < batches.length; i++) {
+      const key = `${batches[i].partition}\0${batches[i].topic}`
+      const q = queues.get(key)
+      if (q) q.push(i)
+      else queues.set(key, [i])
+    }
+    const tries = new Map<number, number>()
+    let backoff = this.options.retryBackoffMs ?? 100
+    while (queues.size > 0) {
+      const round = [...queues.values()].map((q) => q[0])
+      const failed = await this.sendRound(batches, round, offsets)
+      for (const i of round) {
+        const key = `${batches[i].partition}\0${batches[i].topic}`
+        const error = failed.get(i)
+        if (!error) {
+          const q = queues.get(key)!
+          q.shift()
+          if (q.length === 0) queues.delete(key)
+          continue
+        }
+        const n = (tries.get(i) ?? 0) + 1
+        if (!isRetriable(error) || n > (this.options.retries ?? 5)) throw error
+        tries.set(i, n)
+      }
+      if (failed.size > 0) {
+        this.client.invalidate()
+        await new Promise((resolve) => setTimeout(resolve, backoff))
+        backoff = Math.min(backoff * 2, 1000)
+      }
+    }
+    return offsets
+  }
+
+  /** One request per leader for these batches; the errors of those that did not land. */
+  private async sendRound(batches: readonly OutgoingBatch[], round: number[], offsets: number[]): Promise<Map<number, Error>> {
+    const failed = new Map<number, Error>()
+    const byLeader = new Map<number, number[]>()
+    for (const i of round) {
+      try {
+        const leader = await this.client.leaderOf(batches[i].topic, batches[i].partition)
+        const list = byLeader.get(leader)
+        if (list) list.push(i)
+        else byLeader.set(leader, [i])
+      } catch (error) {
+        failed.set(i, error as Error)
+      }
+    }
+    await Promise.all(
+      [...byLeader].map(async ([leader, indexes]) => {
+        const topicData = new Map<string, Array<{index: number; records: Buffer}>>()
+        for (const i of indexes) {
+          const list = topicData.get(batches[i].topic) ?? []
+          list.push({index: batches[i].partition, records: batches[i].bytes})
+          topicData.set(batches[i].topic, list)
+        }
+        const body = () => ({
+          transactionalId: null,
+          acks: this.acks,
+          timeoutMs: this.options.timeoutMs ?? 30_000,
+          topicData: [...topicData].map(([name, partitionData]) => ({name, partitionData})),
+        })
+        try {
+          if (this.acks === 0) {
+            await this.client.send(leader, produce, body)
+            return
+          }
+          const {response} = await this.client.request(leader, produce, body)
+          for (const i of indexes) {
+            const b = batches[i]
+            const answer = response.responses.find((t) => t.name === b.topic)?.partitionResponses.find((p) => p.index === b.partition)
+            if (!answer) failed.set(i, new LogpipeError(`the broker did not answer for topic '${b.topic}' partition ${b.partition}`, {retriable: true}))
+            else if (answer.errorCode === ErrorCode.DUPLICATE_SEQUENCE_NUMBER) offsets[i] = Number(answer.baseOffset)
+            else if (answer.errorCode !== ErrorCode.NONE) failed.set(i, kafkaError(answer.errorCode, answer.errorMessage ?? `topic '${b.topic}' partition ${b.partition}`))
+            else offsets[i] = Number(answer.baseOffset)
+          }
+        } catch (error) {
+          for (const i of indexes) failed.set(i, error as Error)
+        }
+      }),
+    )
+    return failed
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * Which brokers hold each partition's replicas, the way Kafka places them
+ * without racks (AdminUtils.assignReplicasToBrokersRackUnaware): the first
+ * replica of partition p goes to broker (p + start) round the sorted list,
+ * and the others follow it at a shift that grows by one each time the
+ * partitions have gone round the brokers once, so the followers of one
+ * leader are spread over the others instead of always being its neighbours.
+ * `start` and the first shift are random (as in Kafka) unless fixed, so
+ * successive topics do not all put their leaders on the lowest broker.
+ */
+import {UsageError} from '../errors.js'
+
+export interface AssignOptions {
+  /** Kafka's fixedStartIndex: both the start and the first shift; random when absent. */
+  fixedStart?: number
+  random?: (n: number) => number
+}
+
+const randomInt = (n: number) => Math.floor(Math.random() * n)
+
+/**
+ * Replicas per partition (`[partition] -> broker ids`, the first one the
+ * preferred leader). An InvalidReplicationFactor-like UsageError when
+ * `replicationFactor` is above the number of brokers.
+ */
+export function assignReplicas(partitions: number, replicationFactor: number, brokerIds: readonly number[], options: AssignOptions = {}): number[][] {
+  const brokers = [...new Set(brokerIds)].sort((a, b) => a - b)
+  if (!Number.isInteger(replicationFactor) || replicationFactor < 1) throw new UsageError(`--replication-factor must be at least 1, not ${replicationFactor}`)
+  if (replicationFactor > brokers.length) {
+    throw new UsageError(`replication factor ${replicationFactor} is larger than the ${brokers.length} live broker(s)${brokers.length > 0 ? ` (${brokers.join(', ')})` : ''}`, {
+      hint: brokers.length === 0 ? 'start brokers first (`logpipe broker start --id N --log-dir DIR`)' : 'start more brokers or lower --replication-factor',
+    })
+  }
+  const n = brokers.length
+  const random = options.random ?? randomInt
+  const start = options.fixedStart ?? random(n)
+  let shift = options.fixedStart ?? random(n)
+  const out: number[][] = []
+  for (let p = 0; p < partitions; p++) {
+    if (p > 0 && p % n === 0) shift++
+    const first = (p + start) % n
+    const replicas = [brokers[first]]
+    for (let j = 0; j < replicationFactor - 1; j++) replicas.push(brokers[followerIndex(first, shift, j, n)])
+    out.push(replicas)
+  }
+  return out
+}
+
+function followerIndex(first: number, shift: number, j: number, n: number): number {
+  const step = 1 + ((shift + j) % (n - 1))
+  return (first + step) % n
+}
+
+/** An assignment as read from topic.json, checked: one list per partition, each of `replicationFactor` distinct broker ids. */
+export function checkAssignment(value: unknown, partitions: number, replicationFactor: number): number[][] | string {
+  if (!Array.isArray(value)) return 'replicas is not a list'
+  if (value.length !== partitions) return `replicas lists ${value.length} partitions, not ${partitions}`
+  for (const [p, r] of value.entries()) {
+    if (!Array.isArray(r) || r.length !== replicationFactor) return `replicas of partition ${p} is not a list of ${replicationFactor} broker ids`
+    if (r.some((id) => !Number.isSafeInteger(id) || id < 0 || id > 0x7fffffff)) return `replicas of partition ${p} holds something that is not a broker id`
+    if (new Set(r).size !== r.length) return `replicas of partition ${p} names a broker twice`
+  }
+  return value as number[][]
+}

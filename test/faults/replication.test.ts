@@ -1,0 +1,220 @@
+/**
+ * Issue 11's fault campaign for replication, in the manner of Jepsen's Kafka
+ * analysis (`npm run test:faults`): three brokers, each with its own log
+ * dir, a topic of 3 partitions with replication factor 3 and
+ * min.insync.replicas=2; kcat producing with acks=all (one per partition,
+ * idempotent) and kcat consuming throughout, while a nemesis, once per
+ * round, kills -9 a partition's leader (and restarts it), pauses a leader
+ * past the session timeout (SIGSTOP, then SIGCONT), or kills -9 any broker.
+ * After each round it waits for the cluster to heal (every partition led,
+ * ISR full). At the end:
+ *
+ *   - 0 acknowledged records lost: every offset kcat was told is delivered
+ *     is in the log;
+ *   - 0 records read by the consumer that later vanished: every (partition,
+ *     offset, value) it printed is in the log, with that value;
+ *   - offsets never reused: each value is in the log once (idempotence),
+ *     each offset holds one record;
+ *   - every replica byte-identical to the others.
+ *
+ * Prints the seed (LOGPIPE_FAULT_SEED=S replays the choices), and the
+ * figures: rounds by kind, records acknowledged, failover times.
+ * LOGPIPE_FAULT_REPLICATION_ROUNDS sets the rounds (default 50).
+ */
+import {readFileSync, readdirSync} from 'node:fs'
+import {join} from 'node:path'
+import {execa, type ResultPromise} from 'execa'
+import {expect, test} from 'vitest'
+import {cli} from '../helpers/cli.js'
+import {type RunningBroker, startBroker} from '../helpers/broker.js'
+import {seededRandom, waitFor} from '../e2e/support.js'
+
+const env = process.env
+const SEED = env.LOGPIPE_FAULT_SEED ? Number(env.LOGPIPE_FAULT_SEED) >>> 0 : (Date.now() ^ (process.pid << 16)) >>> 0
+const ROUNDS = env.LOGPIPE_FAULT_REPLICATION_ROUNDS ? Number(env.LOGPIPE_FAULT_REPLICATION_ROUNDS) : 50
+const PARTITIONS = 3
+const SESSION_MS = 3000
+const CONFIG = [
+  ['broker.session.timeout.ms', SESSION_MS],
+  ['broker.heartbeat.interval.ms', 1000],
+  ['leadership.scan.interval.ms', 100],
+  ['replica.lag.time.max.ms', 2000],
+  ['replica.fetch.wait.max.ms', 200],
+].flatMap(([k, v]) => ['-X', `${k}=${v}`])
+
+const log = (line: string) => process.stdout.write(`${line}\n`)
+
+interface PartitionJson {
+  leader: number
+  leaderEpoch: number
+  isr: number[]
+}
+
+test(`replication under kill -9 and SIGSTOP of leaders (seed ${SEED})`, async () => {
+  const rng = seededRandom(SEED)
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rng() * xs.length)]
+  log(`replication campaign: seed ${SEED} (replay with LOGPIPE_FAULT_SEED=${SEED}), ${ROUNDS} rounds`)
+  const c = cli()
+  const brokers = new Map<number, RunningBroker>()
+  const logDir = (id: number) => join(c.base, `disk${id}`)
+  // A restarted broker listens where it did, as a real one would: clients keep their bootstrap list.
+  const start = async (id: number) => {
+    const port = brokers.get(id)?.port ?? 0
+    brokers.set(id, await startBroker(c.env, ['--id', String(id), '--log-dir', logDir(id), '--listen', `127.0.0.1:${port}`, ...CONFIG]))
+  }
+  const state = (p: number) => JSON.parse(readFileSync(join(c.dataDir, 'topics', 'jepsen', String(p), 'partition.json'), 'utf8')) as PartitionJson
+  const running = (id: number) => {
+    const b = brokers.get(id)
+    return b !== undefined && b.proc.exitCode === null && b.proc.signalCode === null
+  }
+  for (const id of [1, 2, 3]) await start(id)
+  const created = await c.run(['topic', 'create', 'jepsen', '--partitions', String(PARTITIONS), '--replication-factor', '3', '--config', 'min.insync.replicas=2'])
+  expect(created.exitCode, String(created.stderr)).toBe(0)
+  await waitFor(() => Array.from({length: PARTITIONS}, (_, p) => state(p)).every((s) => s.leader >= 0), 'leaders', 20_000)
+  const bootstrap = () => [...brokers.values()].map((b) => b.address).join(',')
+
+  // Producers: one kcat per partition, restarted if it ends; acknowledged offsets from the delivery reports.
+  const acked = Array.from({length: PARTITIONS}, () => new Set<number>())
+  let seq = 0
+  let stopping = false
+  const procs: ResultPromise[] = []
+  const producer = (p: number) => {
+    const proc = execa('kcat', ['-b', bootstrap(), '-P', '-t', 'jepsen', '-p', String(p), '-v', '-v', '-v', '-X', 'acks=all', '-X', 'enable.idempotence=true', '-X', 'message.timeout.ms=60000', '-X', 'linger.ms=2', '-X', 'topic.metadata.refresh.interval.ms=500'], {reject: false})
+    procs.push(proc)
+    let buf = ''
+    proc.stderr?.on('data', (chunk: Buffer) => {
+      buf += chunk.toString()
+      const cut = buf.lastIndexOf('\n')
+      for (const m of buf.slice(0, cut + 1).matchAll(/Message delivered to partition (\d+) \(offset (\d+)\)/g)) acked[Number(m[1])].add(Number(m[2]))
+      buf = buf.slice(cut + 1)
+    })
+    proc.stdin?.on('error', () => {})
+    const feed = setInterval(() => {
+      let chunk = ''
+      for (let i = 0; i < 20; i++) chunk += `p${p}-${seq++}\n`
+      proc.stdin?.write(chunk)
+    }, 20)
+    void proc.finally(() => {
+      clearInterval(feed)
+      if (!stopping) producer(p)
+    })
+    return proc
+  }
+  const producers = Array.from({length: PARTITIONS}, (_, p) => producer(p))
+  // Consumers, one per partition: what they printed must never vanish. kcat -C ends when it sees
+  // every broker down at once (a kill while the others are restarting); it is started again after
+  // the last offset it printed, as a user would.
+  const consumed: Array<[number, number, string]> = []
+  const nextOffset = Array.from({length: PARTITIONS}, () => 0)
+  let consumerRestarts = 0
+  const consumers: ResultPromise[] = []
+  const consumer = (p: number) => {
+    const proc = execa('kcat', ['-b', bootstrap(), '-C', '-t', 'jepsen', '-p', String(p), '-o', String(nextOffset[p]), '-f', '%p %o %s\\n', '-X', 'topic.metadata.refresh.interval.ms=500'], {reject: false})
+    consumers.push(proc)
+    let out = ''
+    proc.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString()
+      const cut = out.lastIndexOf('\n')
+      for (const line of out.slice(0, cut).split('\n').filter(Boolean)) {
+        const [q, o, v] = line.split(' ')
+        consumed.push([Number(q), Number(o), v])
+        nextOffset[p] = Number(o) + 1
+      }
+      out = out.slice(cut + 1)
+    })
+    void proc.finally(() => {
+      if (stopping) return
+      consumerRestarts++
+      consumer(p)
+    })
+  }
+  for (let p = 0; p < PARTITIONS; p++) consumer(p)
+
+  const counts: Record<string, number> = {'kill-leader': 0, 'pause-leader': 0, 'kill-any': 0}
+  const failovers: number[] = []
+  const failoverBy: Record<string, number[]> = {'kill-leader': [], 'pause-leader': []}
+  const healed = () =>
+    [1, 2, 3].every(running) &&
+    Array.from({length: PARTITIONS}, (_, p) => state(p)).every((s) => s.leader >= 0 && s.isr.length === 3)
+  try {
+    for (let round = 0; round < ROUNDS; round++) {
+      await waitFor(healed, `round ${round}: the cluster healed`, 60_000)
+      await new Promise((resolve) => setTimeout(resolve, 200 + Math.floor(rng() * 800)))
+      const kind = pick(['kill-leader', 'pause-leader', 'kill-any'] as const)
+      counts[kind]++
+      const p = Math.floor(rng() * PARTITIONS)
+      const before = state(p)
+      const victim = kind === 'kill-any' ? pick([1, 2, 3]) : before.leader
+      const b = brokers.get(victim)!
+      const t0 = Date.now()
+      if (kind === 'pause-leader') {
+        b.proc.kill('SIGSTOP')
+        await waitFor(() => state(p).leaderEpoch > before.leaderEpoch && state(p).leader >= 0, `round ${round}: a new leader of partition ${p}`, 30_000)
+        failovers.push(Date.now() - t0)
+        failoverBy[kind].push(Date.now() - t0)
+        await new Promise((resolve) => setTimeout(resolve, 500))
+        b.proc.kill('SIGCONT')
+      } else {
+        b.proc.kill('SIGKILL')
+        await b.proc
+        if (victim === before.leader) {
+          await waitFor(() => state(p).leaderEpoch > before.leaderEpoch && state(p).leader >= 0, `round ${round}: a new leader of partition ${p}`, 30_000)
+          failovers.push(Date.now() - t0)
+          failoverBy['kill-leader'].push(Date.now() - t0)
+        }
+        await new Promise((resolve) => setTimeout(resolve, 300 + Math.floor(rng() * 1500)))
+        await start(victim)
+      }
+      log(`round ${round}: ${kind} broker ${victim} (partition ${p} leader ${before.leader} epoch ${before.leaderEpoch}); acked ${acked.reduce((n, s) => n + s.size, 0)}, consumed ${consumed.length}`)
+    }
+    await waitFor(healed, 'the cluster healed at the end', 60_000)
+  } finally {
+    stopping = true
+    for (const proc of procs) proc.stdin?.end()
+  }
+  await Promise.all(procs)
+  void producers
+  // Replicas converge once the last batches are replicated.
+  const segments = (id: number, p: number) => {
+    const dir = join(logDir(id), 'topics', 'jepsen', String(p))
+    return readdirSync(dir)
+      .filter((n) => n.endsWith('.log'))
+      .sort()
+      .map((n) => readFileSync(join(dir, n)))
+  }
+  const identical = (p: number) => {
+    const [a, b, c3] = [1, 2, 3].map((id) => Buffer.concat(segments(id, p)))
+    return a.equals(b) && b.equals(c3)
+  }
+  await waitFor(() => Array.from({length: PARTITIONS}, (_, p) => p).every(identical), 'byte-identical replicas', 30_000)
+  await new Promise((resolve) => setTimeout(resolve, 1000))
+  await waitFor(() => nextOffset.every((o, p) => o >= Math.max(0, ...acked[p]) + 1), 'the consumers at the end of what was acknowledged', 30_000).catch(() => {})
+  for (const proc of consumers) proc.kill('SIGTERM')
+  await Promise.all(consumers)
+  for (const b of brokers.values()) if (b.proc.exitCode === null && b.proc.signalCode === null) await b.stop()
+
+  const r = await c.run(['consume', 'jepsen', '-e', '-F', '%p %o %s\n'])
+  expect(r.exitCode, String(r.stderr)).toBe(0)
+  const logged = Array.from({length: PARTITIONS}, () => new Map<number, string>())
+  const values = new Map<string, number>()
+  for (const line of String(r.stdout).split('\n').filter(Boolean)) {
+    const [p, o, v] = line.split(' ')
+    expect(logged[Number(p)].has(Number(o)), `offset ${p}/${o} twice`).toBe(false)
+    logged[Number(p)].set(Number(o), v)
+    values.set(v, (values.get(v) ?? 0) + 1)
+  }
+  const lost = acked.flatMap((set, p) => [...set].filter((o) => !logged[p].has(o)).map((o) => `${p}/${o}`))
+  const vanished = consumed.filter(([p, o, v]) => logged[p].get(o) !== v).map(([p, o, v]) => `${p}/${o}=${v}`)
+  const duplicated = [...values].filter(([, n]) => n > 1).map(([v]) => v)
+  const sorted = [...failovers].sort((a, b) => a - b)
+  log(
+    `replication campaign: ${ROUNDS} rounds (${Object.entries(counts).map(([k, n]) => `${n} ${k}`).join(', ')}); ` +
+      `acknowledged ${acked.reduce((n, s) => n + s.size, 0)}, in the log ${values.size}, consumed ${consumed.length} (consumers restarted ${consumerRestarts} times); ` +
+      `lost ${lost.length}, vanished after being read ${vanished.length}, duplicated ${duplicated.length}; ` +
+      `failover by kind ${Object.entries(failoverBy).map(([k, v]) => `${k}: ${v.join(',')}`).join('; ')}; ` +
+      `failover (fault to new leader in partition.json) median ${sorted[Math.floor(sorted.length / 2)] ?? '-'} ms, max ${sorted.at(-1) ?? '-'} ms over ${sorted.length}`,
+  )
+  expect(lost.slice(0, 20), 'acknowledged records lost').toEqual([])
+  expect(vanished.slice(0, 20), 'records read by the consumer that vanished').toEqual([])
+  expect(duplicated.slice(0, 20), 'records written twice').toEqual([])
+})
