@@ -105,3 +105,39 @@ export type {SaslMechanism, SaslUser} from './core/broker/sasl/users-file.js'
 
 // Streams: Kafka Streams' DSL and Processor API, and the TopologyTestDriver for tests.
 export * from './core/streams/index.js'
+// Kafka Connect: the data model, the Connector API, ConfigDef and the converters (docs/CONNECT.md).
+export {Schema, SchemaBuilder, SCHEMA_TYPES, validateValue, valuesEqual} from './core/connect/api/schema.js'
+export type {Field, SchemaAndValue, SchemaType} from './core/connect/api/schema.js'
+export {Struct} from './core/connect/api/struct.js'
+export {Decimal, ConnectDate, ConnectTime, ConnectTimestamp} from './core/connect/api/logical-types.js'
+export {ConnectHeaders} from './core/connect/api/headers.js'
+export type {ConnectHeader} from './core/connect/api/headers.js'
+export {ConnectRecord, SourceRecord, SinkRecord} from './core/connect/api/connect-record.js'
+export type {ConnectRecordFields, SourceRecordFields, SinkRecordFields, SourcePartition, SourceOffset, TimestampType} from './core/connect/api/connect-record.js'
+export {Connector, SourceConnector, SinkConnector, SourceTask, SinkTask} from './core/connect/api/connector.js'
+export type {
+  ConnectorContext,
+  MaybePromise,
+  OffsetStorageReader,
+  Props,
+  SinkTaskContext,
+  SourceTaskContext,
+  Task,
+  TaskClass,
+  TopicPartition as ConnectTopicPartition,
+  WrittenRecordMetadata,
+} from './core/connect/api/connector.js'
+export {ConfigDef, NO_DEFAULT_VALUE, NonEmptyString, Password, Range, ValidString, validList} from './core/connect/api/config-def.js'
+export type {ConfigKey, ConfigType, ConfigValue, Importance, Validator} from './core/connect/api/config-def.js'
+export type {Converter, HeaderConverter} from './core/connect/api/converter.js'
+export {JsonConverter} from './core/connect/converters/json-converter.js'
+export {StringConverter} from './core/connect/converters/string-converter.js'
+export {ByteArrayConverter} from './core/connect/converters/byte-array-converter.js'
+export {BooleanConverter, DoubleConverter, FloatConverter, IntegerConverter, LongConverter, ShortConverter} from './core/connect/converters/number-converters.js'
+export {SimpleHeaderConverter} from './core/connect/converters/simple-header-converter.js'
+export {FileStreamSourceConnector, FileStreamSourceTask} from './core/connect/connectors/file-stream-source.js'
+export {FileStreamSinkConnector, FileStreamSinkTask} from './core/connect/connectors/file-stream-sink.js'
+export {StandaloneWorker} from './core/connect/runtime/standalone-worker.js'
+export type {StandaloneOptions} from './core/connect/runtime/standalone-worker.js'
+export type {ConnectorStatus, ConnectState, TaskStatus} from './core/connect/runtime/status-store.js'
+export {parseProperties} from './core/connect/runtime/java-properties.js'

@@ -35,6 +35,8 @@ const LAYERS: Record<string, number> = {
   'core/streams/dsl': 57,
   'core/streams': 55,
   'core/mirror': 54,
+  // Connect runs on the clients; inside it, api <- converters <- connectors <- runtime.
+  'core/connect': 55,
   'core/client': 50,
   'core/broker/broker.ts': 48,
   'core/wire/api': 46,

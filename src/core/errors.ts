@@ -207,3 +207,12 @@ export class FencedEpochError extends LogpipeError {
     this.currentEpoch = currentEpoch
   }
 }
+
+/** A Connect value that does not fit its schema, or bytes a converter cannot read (Kafka's DataException). */
+export class ConnectDataError extends LogpipeError {}
+
+/** A connector or worker setting that is missing or invalid (Kafka's ConfigException): exit 2. */
+export class ConnectConfigError extends UsageError {}
+
+/** A connector task failed and was not tolerated: the task is FAILED with this as its reason (Kafka's ConnectException). */
+export class ConnectTaskError extends LogpipeError {}

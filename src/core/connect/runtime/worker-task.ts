@@ -1,0 +1,77 @@
+/**
+ * What the source and sink worker tasks share: the converters of the
+ * connector, the state (RUNNING, FAILED with its reason) told to the
+ * worker, and the loop's stop switch.
+ */
+import type {Clock} from '../../clock.js'
+import type {Store} from '../../store/store.js'
+import type {Converter, HeaderConverter} from '../api/converter.js'
+import type {Props} from '../api/connector.js'
+import type {ConnectState} from './status-store.js'
+import type {ErrorHandler} from './error-handler.js'
+
+export interface Converters {
+  key: Converter
+  value: Converter
+  header: HeaderConverter
+  keyClass: string
+  valueClass: string
+  headerClass: string
+}
+
+export interface WorkerTaskOptions {
+  connector: string
+  taskId: number
+  taskProps: Props
+  converters: Converters
+  errors: ErrorHandler
+  store: Store
+  notice: (m: string) => void
+  clock: Clock
+  /** Told every change of the task's state. */
+  onState: (state: ConnectState, trace?: string) => void
+}
+
+export abstract class WorkerTask {
+  protected stopping = false
+  state: ConnectState = 'UNASSIGNED'
+  trace: string | undefined
+
+  constructor(protected readonly o: WorkerTaskOptions) {}
+
+  get id(): string {
+    return `${this.o.connector}-${this.o.taskId}`
+  }
+
+  protected setState(state: ConnectState, trace?: string): void {
+    this.state = state
+    this.trace = trace
+    this.o.onState(state, trace)
+  }
+
+  /** Runs the task until stop() or a failure; a failure leaves it FAILED (never rejects). */
+  async run(): Promise<void> {
+    try {
+      await this.execute()
+    } catch (error) {
+      const e = error as Error
+      this.setState('FAILED', e.stack ?? String(e))
+      this.o.notice(`task ${this.id} FAILED: ${e.message}`)
+      try {
+        await this.cleanUp(false)
+      } catch (cleanupError) {
+        this.o.notice(`task ${this.id}: stopping after the failure failed too: ${(cleanupError as Error).message}`)
+      }
+      return
+    }
+    await this.cleanUp(true)
+  }
+
+  protected abstract execute(): Promise<void>
+  /** Releases what the task holds; `clean` when it stopped as asked (then offsets are committed). */
+  protected abstract cleanUp(clean: boolean): Promise<void>
+
+  stop(): void {
+    this.stopping = true
+  }
+}
