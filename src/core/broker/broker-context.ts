@@ -30,7 +30,7 @@ export interface BrokerContext {
   readonly replicas: ReplicaManager
   readonly config: BrokerConfig
   readonly log: BrokerLog
-  /** The listener's SASL logins, or null when it wants none (PLAINTEXT, SSL). */
+  /** The listener's SASL logins, or null when it wants none (PLAINTEXT, SSL). @internal */
   readonly security: BrokerSecurity | null
   /** Aborted when the broker begins to stop. */
   readonly stopping: AbortSignal
