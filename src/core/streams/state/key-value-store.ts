@@ -13,7 +13,7 @@
 import {KeyValue} from '../key-value.js'
 import {type Serde} from '../serdes.js'
 import {SerializedStore} from './serialized-store.js'
-import type {StoreBuilder} from './state-store.js'
+import {LoggedStoreBuilder} from './state-store.js'
 
 export interface ValueAndTimestamp<V> {
   value: V
@@ -148,38 +148,13 @@ export interface KeyValueBytesStoreSupplier {
   get(): InMemoryBytesStore
 }
 
-export class KeyValueStoreBuilder<K, V> implements StoreBuilder<KeyValueStore<K, V>> {
-  readonly name: string
-  loggingEnabled = true
-  logConfig: Record<string, string> = {}
-  private readonly supplier: KeyValueBytesStoreSupplier
-  private readonly keySerde: Serde<K> | null
-  private readonly valueSerde: Serde<V> | null
-
-  constructor(supplier: KeyValueBytesStoreSupplier, keySerde: Serde<K> | null, valueSerde: Serde<V> | null) {
-    this.name = supplier.name
-    this.supplier = supplier
-    this.keySerde = keySerde
-    this.valueSerde = valueSerde
-  }
-
-  withLoggingEnabled(config: Record<string, string> = {}): this {
-    this.loggingEnabled = true
-    this.logConfig = {...config}
-    return this
-  }
-
-  withLoggingDisabled(): this {
-    this.loggingEnabled = false
-    return this
-  }
-
-  withCachingEnabled(): this {
-    return this
-  }
-
-  withCachingDisabled(): this {
-    return this
+export class KeyValueStoreBuilder<K, V> extends LoggedStoreBuilder<KeyValueStore<K, V>> {
+  constructor(
+    private readonly supplier: KeyValueBytesStoreSupplier,
+    private readonly keySerde: Serde<K> | null,
+    private readonly valueSerde: Serde<V> | null,
+  ) {
+    super(supplier.name)
   }
 
   build(): KeyValueStore<K, V> {

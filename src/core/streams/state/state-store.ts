@@ -36,3 +36,32 @@ export interface StoreBuilder<S extends StateStore = StateStore> {
   withCachingDisabled(): this
   build(): S
 }
+
+/** What every builder shares: logging on by default with the changelog's topic configs, caching accepted (see StoreBuilder). */
+export abstract class LoggedStoreBuilder<S extends StateStore> implements StoreBuilder<S> {
+  loggingEnabled = true
+  logConfig: Record<string, string> = {}
+
+  constructor(readonly name: string) {}
+
+  withLoggingEnabled(config: Record<string, string> = {}): this {
+    this.loggingEnabled = true
+    this.logConfig = {...config}
+    return this
+  }
+
+  withLoggingDisabled(): this {
+    this.loggingEnabled = false
+    return this
+  }
+
+  withCachingEnabled(): this {
+    return this
+  }
+
+  withCachingDisabled(): this {
+    return this
+  }
+
+  abstract build(): S
+}

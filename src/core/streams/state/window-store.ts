@@ -8,7 +8,7 @@
 import type {Serde} from '../serdes.js'
 import {InMemoryBytesStore} from './key-value-store.js'
 import {SerializedStore} from './serialized-store.js'
-import type {StoreBuilder} from './state-store.js'
+import {LoggedStoreBuilder} from './state-store.js'
 
 const SUFFIX = 12
 
@@ -102,35 +102,15 @@ export class WindowStore<K, V> extends SerializedStore<K, V> {
   }
 }
 
-export class WindowStoreBuilder<K, V> implements StoreBuilder<WindowStore<K, V>> {
-  loggingEnabled = true
-  logConfig: Record<string, string> = {}
-
+export class WindowStoreBuilder<K, V> extends LoggedStoreBuilder<WindowStore<K, V>> {
   constructor(
-    readonly name: string,
+    name: string,
     private readonly retentionMs: number,
     private readonly windowSizeMs: number,
     private readonly keySerde: Serde<K> | null,
     private readonly valueSerde: Serde<V> | null,
-  ) {}
-
-  withLoggingEnabled(config: Record<string, string> = {}): this {
-    this.loggingEnabled = true
-    this.logConfig = {...config}
-    return this
-  }
-
-  withLoggingDisabled(): this {
-    this.loggingEnabled = false
-    return this
-  }
-
-  withCachingEnabled(): this {
-    return this
-  }
-
-  withCachingDisabled(): this {
-    return this
+  ) {
+    super(name)
   }
 
   build(): WindowStore<K, V> {

@@ -12,7 +12,8 @@ import {toPair} from '../options.js'
 
 type Ctx = ProcessorContext<unknown, unknown>
 
-function stateless(process: (ctx: Ctx, r: Record<unknown, unknown>) => void): ProcessorSupplier {
+/** A processor that keeps nothing but its context: `process` gets it with each record. */
+export function stateless(process: (ctx: Ctx, r: Record<unknown, unknown>) => void): ProcessorSupplier {
   return () => {
     let ctx: Ctx
     const p: Processor = {

@@ -7,6 +7,7 @@
 import type {ProcessorContext, ProcessorSupplier} from '../../processor.js'
 import type {KeyValueStore} from '../../state/key-value-store.js'
 import type {Change} from './change.js'
+import {stateless} from './kstream-stateless.js'
 
 export function tableSourceProcessor(storeName: string): ProcessorSupplier {
   return () => {
@@ -31,18 +32,10 @@ export function tableSourceProcessor(storeName: string): ProcessorSupplier {
 }
 
 function changeProcessor(map: (key: unknown, change: Change<unknown>) => Change<unknown> | null): ProcessorSupplier {
-  return () => {
-    let ctx: ProcessorContext<unknown, Change<unknown>>
-    return {
-      init(c) {
-        ctx = c as ProcessorContext<unknown, Change<unknown>>
-      },
-      process(r) {
-        const out = map(r.key(), r.value() as Change<unknown>)
-        if (out !== null) ctx.forward(r.withValue(out))
-      },
-    }
-  }
+  return stateless((ctx, r) => {
+    const out = map(r.key(), r.value() as Change<unknown>)
+    if (out !== null) ctx.forward(r.withValue(out))
+  })
 }
 
 export function tableFilterProcessor(predicate: (key: unknown, value: unknown) => boolean, negate: boolean): ProcessorSupplier {
@@ -60,31 +53,15 @@ export function tableMapValuesProcessor(mapper: (key: unknown, value: unknown) =
 }
 
 export function tableToStreamProcessor(mapper: ((key: unknown, value: unknown) => unknown) | null): ProcessorSupplier {
-  return () => {
-    let ctx: ProcessorContext<unknown, unknown>
-    return {
-      init(c) {
-        ctx = c as ProcessorContext<unknown, unknown>
-      },
-      process(r) {
-        const v = (r.value() as Change<unknown>).newValue
-        ctx.forward(r.withKey(mapper === null ? r.key() : mapper(r.key(), v)).withValue(v))
-      },
-    }
-  }
+  return stateless((ctx, r) => {
+    const v = (r.value() as Change<unknown>).newValue
+    ctx.forward(r.withKey(mapper === null ? r.key() : mapper(r.key(), v)).withValue(v))
+  })
 }
 
 /** Before a repartition topic: a record without a key has no partition to go to, and is dropped. */
 export function nullKeyFilterProcessor(): ProcessorSupplier {
-  return () => {
-    let ctx: ProcessorContext<unknown, unknown>
-    return {
-      init(c) {
-        ctx = c as ProcessorContext<unknown, unknown>
-      },
-      process(r) {
-        if (r.key() !== null && r.key() !== undefined) ctx.forward(r)
-      },
-    }
-  }
+  return stateless((ctx, r) => {
+    if (r.key() !== null && r.key() !== undefined) ctx.forward(r)
+  })
 }
