@@ -396,6 +396,8 @@ export class Producer {
    * and its error reported by that flush.
    */
   private writeSealed(): void {
+    // Through a broker the sealed batches go out at the next flush, in one Produce per leader.
+    if (this.options.remote) return
     if (this.busy > 0 || this.failure !== null || this.writeError !== null) return
     while (this.ready.length > 0) {
       const {partition, builder, runs} = this.ready[0]
