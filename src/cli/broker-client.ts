@@ -12,7 +12,8 @@ import {readFileSync} from 'node:fs'
 import * as Flags from '@oclif/core/flags'
 import {isBrokerAlive, listRegistrations} from '../core/broker/registry.js'
 import {type ClientRole, type ClientSettings, isOtherRolesSetting, parseClientSettings, parseProperties} from '../core/client/client-config.js'
-import {KafkaClient, parseBootstrapServers} from '../core/client/kafka-client.js'
+// The client and the wire schemas load only when a command goes through a broker: start-up of the rest pays nothing for them.
+import type {KafkaClient} from '../core/client/kafka-client.js'
 import {BrokerUnreachableError, NotFoundError} from '../core/errors.js'
 import {resolveDataDir} from '../core/store/data-dir.js'
 
@@ -71,6 +72,7 @@ export async function openBrokerClient(choice: BrokerChoice): Promise<KafkaClien
   }
   if (explicit !== undefined) {
     const what = choice.flag !== undefined ? '--bootstrap-server' : s.bootstrapServers !== undefined ? '-X bootstrap.servers' : '$LOGPIPE_BOOTSTRAP_SERVERS'
+    const {KafkaClient, parseBootstrapServers} = await import('../core/client/kafka-client.js')
     return KafkaClient.connect({...options, bootstrap: parseBootstrapServers(explicit, what)})
   }
   let dataDir: string
@@ -88,6 +90,7 @@ export async function openBrokerClient(choice: BrokerChoice): Promise<KafkaClien
   }
   if (live.length === 0) return null
   try {
+    const {KafkaClient} = await import('../core/client/kafka-client.js')
     return await KafkaClient.connect({...options, bootstrap: live.map((b) => ({host: b.host, port: b.port}))})
   } catch (error) {
     if (error instanceof BrokerUnreachableError) return null

@@ -16,9 +16,9 @@ import {kcatJsonFormatter} from '../core/client/kcat-json.js'
 import {consolePropertiesFormat} from '../core/client/console-format.js'
 import {clientSettingKeys} from '../core/client/client-config.js'
 import {brokerFlags, clientSettings, openBrokerClient} from '../cli/broker-client.js'
-import {FetchSession} from '../core/client/fetch-session.js'
+import type {FetchSession} from '../core/client/fetch-session.js'
 import type {KafkaClient} from '../core/client/kafka-client.js'
-import {WireAdmin} from '../core/client/wire-admin.js'
+import type {WireAdmin} from '../core/client/wire-admin.js'
 import {Output} from '../cli/output.js'
 
 export default class Consume extends LogpipeCommand<typeof Consume> {
@@ -202,9 +202,9 @@ kafka-console-consumer's --topic, --include REGEX, --from-beginning, --max-messa
     arena: MemoryArena,
     maxWaitMs: number | undefined,
   ): Promise<{consumer: Consumer; session: FetchSession}> {
-    const session = new FetchSession(client, {onNotice: this.notice, maxWaitMs})
+    const session = new (await import('../core/client/fetch-session.js')).FetchSession(client, {onNotice: this.notice, maxWaitMs})
     const consumer = new Consumer(null, [], {manual: true, partitionFactory: session, onNotice: this.notice, arena, stopAtTimestamp: stopAt})
-    const admin = new WireAdmin(client)
+    const admin = new (await import('../core/client/wire-admin.js')).WireAdmin(client)
     for (const topic of [...new Set(topics)]) {
       const count = (await admin.describeTopic(topic)).partitions.length
       const ps = partitions ? [...new Set(partitions)] : Array.from({length: count}, (_, p) => p)

@@ -8,8 +8,8 @@ import {requireTopic} from '../core/client/consumer.js'
 import {Producer} from '../core/client/producer.js'
 import {type LogpipeError, NotFoundError, RecordTooLargeError, UsageError} from '../core/errors.js'
 import {brokerFlags, clientSettings, openBrokerClient} from '../cli/broker-client.js'
-import {ProduceSender} from '../core/client/produce-sender.js'
-import {WireAdmin} from '../core/client/wire-admin.js'
+import type {ProduceSender} from '../core/client/produce-sender.js'
+import type {WireAdmin} from '../core/client/wire-admin.js'
 import type {KafkaClient} from '../core/client/kafka-client.js'
 import {producerPropertiesKeySeparator} from '../core/client/console-format.js'
 import {parseCompression, SUPPORTED_COMPRESSION} from '../core/record/compression.js'
@@ -108,13 +108,13 @@ With --input json each line is an object {key, value, headers, partition, timest
     const store = client ? null : this.store
     let remote: {partitions: number; sender: ProduceSender} | undefined
     if (client) {
-      const admin = new WireAdmin(client)
+      const admin = new (await import('../core/client/wire-admin.js')).WireAdmin(client)
       if (!(await admin.topicExists(topic))) {
         if (!f.create) await admin.describeTopic(topic)
         if (await admin.createTopic({name: topic, partitions: 1}, true)) this.notice(`created topic ${topic}`)
       }
       const meta = await client.retrying(() => client.topic(topic))
-      remote = {partitions: meta.partitions.length, sender: new ProduceSender(client, {acks: x.acks, idempotent: x.idempotent, retries: x.retries, retryBackoffMs: x.retryBackoffMs})}
+      remote = {partitions: meta.partitions.length, sender: new (await import('../core/client/produce-sender.js')).ProduceSender(client, {acks: x.acks, idempotent: x.idempotent, retries: x.retries, retryBackoffMs: x.retryBackoffMs})}
     } else if (!store!.topicExists(topic)) {
       if (!f.create) {
         store!.topicDir(topic) // name check first: a bad name is a usage error

@@ -4,7 +4,7 @@ import {GroupAdmin, type GroupDescription} from '../../core/group/group-admin.js
 import {tpKey, type TopicPartition} from '../../core/group/assignors.js'
 import {LogpipeCommand} from '../../cli/base-command.js'
 import {adminBrokerFlags, openAdminClient, withClient} from '../../cli/broker-client.js'
-import {WireGroupAdmin} from '../../core/client/wire-group-admin.js'
+import type {WireGroupAdmin} from '../../core/client/wire-group-admin.js'
 import {table} from '../../cli/style.js'
 import {chosenName} from '../../cli/flags.js'
 import {UsageError} from '../../core/errors.js'
@@ -34,7 +34,7 @@ export default class GroupDescribe extends LogpipeCommand<typeof GroupDescribe> 
     const client = await openAdminClient(this.flags)
     if (client) {
       return withClient(client, async () => {
-        const admin = new WireGroupAdmin(client)
+        const admin = new (await import('../../core/client/wire-group-admin.js')).WireGroupAdmin(client)
         if (!this.flags['all-groups']) {
           const d = await admin.describeGroup(chosenName('group', this.args.group, this.flags.group))
           this.print(d)

@@ -2,7 +2,7 @@ import {GroupAdmin} from '../../core/group/group-admin.js'
 import {groupSummaryJson, type GroupSummaryJson} from '../../cli/json-shapes.js'
 import {LogpipeCommand} from '../../cli/base-command.js'
 import {adminBrokerFlags, openAdminClient, withClient} from '../../cli/broker-client.js'
-import {WireGroupAdmin} from '../../core/client/wire-group-admin.js'
+import type {WireGroupAdmin} from '../../core/client/wire-group-admin.js'
 import {table} from '../../cli/style.js'
 
 export default class GroupList extends LogpipeCommand<typeof GroupList> {
@@ -15,7 +15,7 @@ export default class GroupList extends LogpipeCommand<typeof GroupList> {
 
   async run(): Promise<GroupSummaryJson[]> {
     const client = await openAdminClient(this.flags)
-    const groups = client ? await withClient(client, () => new WireGroupAdmin(client).listGroups()) : new GroupAdmin(this.store, {onNotice: this.notice}).listGroups()
+    const groups = client ? await withClient(client, async () => new (await import('../../core/client/wire-group-admin.js')).WireGroupAdmin(client).listGroups()) : new GroupAdmin(this.store, {onNotice: this.notice}).listGroups()
     if (groups.length > 0) this.say(table(['GROUP', 'STATE', 'MEMBERS'], groups.map((g) => [g.group, g.state, g.members])))
     return groups.map(groupSummaryJson)
   }

@@ -8,7 +8,7 @@ import {LogpipeCommand} from '../../cli/base-command.js'
 import {chosenName, parseIntFlag} from '../../cli/flags.js'
 import {table} from '../../cli/style.js'
 import {adminBrokerFlags, openAdminClient, withClient} from '../../cli/broker-client.js'
-import {WireGroupAdmin} from '../../core/client/wire-group-admin.js'
+import type {WireGroupAdmin} from '../../core/client/wire-group-admin.js'
 
 const TARGETS = ['to-earliest', 'to-latest', 'to-current', 'to-offset', 'shift-by', 'to-datetime', 'by-duration', 'from-file'] as const
 
@@ -55,7 +55,7 @@ export default class GroupResetOffsets extends LogpipeCommand<typeof GroupResetO
     const group = chosenName('group', this.args.group, f.group)
     const spec = this.spec(chosen[0])
     const client = await openAdminClient(f)
-    const plan = client ? await withClient(client, (c) => this.throughBroker(new WireGroupAdmin(c), group, spec)) : await this.onFiles(group, spec)
+    const plan = client ? await withClient(client, async (c) => this.throughBroker(new (await import('../../core/client/wire-group-admin.js')).WireGroupAdmin(c), group, spec)) : await this.onFiles(group, spec)
     if (f.export) {
       this.say(plan.map((r) => `${r.topic},${r.partition},${r.newOffset}`).join('\n'))
     } else {

@@ -5,7 +5,7 @@ import {topicJson, type TopicJson} from '../../cli/json-shapes.js'
 import {parseConfigPairs} from '../../core/log/log-config.js'
 import {LogpipeCommand} from '../../cli/base-command.js'
 import {adminBrokerFlags, openAdminClient, withClient} from '../../cli/broker-client.js'
-import {WireAdmin} from '../../core/client/wire-admin.js'
+import type {WireAdmin} from '../../core/client/wire-admin.js'
 import {remoteTopicJson} from '../../cli/json-shapes.js'
 import {chosenName, intFlag, optionalTopicArg, topicFlag} from '../../cli/flags.js'
 
@@ -38,7 +38,7 @@ export default class TopicAlter extends LogpipeCommand<typeof TopicAlter> {
     const client = await openAdminClient(this.flags)
     if (client) {
       return withClient(client, async () => {
-        const admin = new WireAdmin(client)
+        const admin = new (await import('../../core/client/wire-admin.js')).WireAdmin(client)
         const set = Object.fromEntries(Object.entries(parseConfigPairs(config)).map(([k, v]) => [k, String(v)]))
         await admin.alterTopic(this.topic, {partitions, set, delete: remove})
         const d = await admin.describe(this.topic)

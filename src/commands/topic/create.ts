@@ -5,7 +5,7 @@ import {topicJson, type TopicJson} from '../../cli/json-shapes.js'
 import {parseConfigPairs} from '../../core/log/log-config.js'
 import {LogpipeCommand} from '../../cli/base-command.js'
 import {adminBrokerFlags, openAdminClient, withClient} from '../../cli/broker-client.js'
-import {WireAdmin} from '../../core/client/wire-admin.js'
+import type {WireAdmin} from '../../core/client/wire-admin.js'
 import {remoteTopicJson} from '../../cli/json-shapes.js'
 import {chosenName, intFlag, optionalTopicArg, topicFlag} from '../../cli/flags.js'
 
@@ -41,7 +41,7 @@ export default class TopicCreate extends LogpipeCommand<typeof TopicCreate> {
     const client = await openAdminClient(this.flags)
     if (client) {
       return withClient(client, async () => {
-        const admin = new WireAdmin(client)
+        const admin = new (await import('../../core/client/wire-admin.js')).WireAdmin(client)
         const wanted = {name: this.topic, partitions: this.flags.partitions, replicationFactor: this.flags['replication-factor'], config: Object.fromEntries(Object.entries(config).map(([k, v]) => [k, String(v)]))}
         const created = await admin.createTopic(wanted, true)
         if (!created && !this.flags['if-not-exists']) throw new LogpipeError(`topic '${this.topic}' already exists`, {hint: 'use --if-not-exists to ignore this'})

@@ -3,7 +3,7 @@ import {Admin} from '../../core/client/admin.js'
 import {NotFoundError} from '../../core/errors.js'
 import {LogpipeCommand} from '../../cli/base-command.js'
 import {adminBrokerFlags, openAdminClient, withClient} from '../../cli/broker-client.js'
-import {WireAdmin} from '../../core/client/wire-admin.js'
+import type {WireAdmin} from '../../core/client/wire-admin.js'
 import {chosenName, optionalTopicArg, topicFlag} from '../../cli/flags.js'
 
 export default class TopicDelete extends LogpipeCommand<typeof TopicDelete> {
@@ -26,7 +26,7 @@ export default class TopicDelete extends LogpipeCommand<typeof TopicDelete> {
     if (client) {
       return withClient(client, async () => {
         try {
-          await new WireAdmin(client).deleteTopic(this.topic)
+          await new (await import('../../core/client/wire-admin.js')).WireAdmin(client).deleteTopic(this.topic)
         } catch (error) {
           if (this.flags['if-exists'] && error instanceof NotFoundError) return {topic: this.topic, deleted: false}
           throw error

@@ -4,7 +4,7 @@ import {describeJson, type TopicDescriptionJson} from '../../cli/json-shapes.js'
 import {UsageError} from '../../core/errors.js'
 import {LogpipeCommand} from '../../cli/base-command.js'
 import {adminBrokerFlags, openAdminClient, withClient} from '../../cli/broker-client.js'
-import {WireAdmin} from '../../core/client/wire-admin.js'
+import type {WireAdmin} from '../../core/client/wire-admin.js'
 import {remoteDescribeJson} from '../../cli/json-shapes.js'
 import type {KafkaClient} from '../../core/client/kafka-client.js'
 import {optionalTopicArg} from '../../cli/flags.js'
@@ -70,7 +70,7 @@ A replicated topic (--replication-factor above 1, over brokers) prints kafka-top
 
   /** kafka-topics' own lines: leader, replicas and ISR as broker ids; --verbose adds the log bounds ListOffsets gives. */
   private async throughBroker(client: KafkaClient, named: string[]): Promise<unknown> {
-    const admin = new WireAdmin(client)
+    const admin = new (await import('../../core/client/wire-admin.js')).WireAdmin(client)
     const topics = named.length > 0 ? named : (await admin.listTopics()).filter((t) => !(this.flags['exclude-internal'] && isInternalTopic(t)))
     const descriptions = []
     for (const t of topics) descriptions.push(await admin.describe(t))

@@ -4,7 +4,7 @@ import {topicJson, type TopicJson} from '../../cli/json-shapes.js'
 import {isInternalTopic} from '../../core/store/names.js'
 import {LogpipeCommand} from '../../cli/base-command.js'
 import {adminBrokerFlags, openAdminClient, withClient} from '../../cli/broker-client.js'
-import {WireAdmin} from '../../core/client/wire-admin.js'
+import type {WireAdmin} from '../../core/client/wire-admin.js'
 import {remoteTopicJson} from '../../cli/json-shapes.js'
 
 export default class TopicList extends LogpipeCommand<typeof TopicList> {
@@ -21,7 +21,7 @@ export default class TopicList extends LogpipeCommand<typeof TopicList> {
     const client = await openAdminClient(this.flags)
     if (client) {
       return withClient(client, async () => {
-        const admin = new WireAdmin(client)
+        const admin = new (await import('../../core/client/wire-admin.js')).WireAdmin(client)
         const names = (await admin.listTopics()).filter((t) => !(this.flags['exclude-internal'] && isInternalTopic(t)))
         if (names.length > 0) this.say(names.join('\n'))
         if (!this.jsonEnabled()) return []
