@@ -142,7 +142,14 @@ describe('replication over three brokers', () => {
     const described = await c.run(['topic', 'describe', 'orders', '--under-replicated-partitions'])
     expect(described.exitCode, String(described.stderr)).toBe(0)
     expect(String(described.stdout)).toContain(`\tPartition: 0\tLeader: ${after.leader}\tReplicas: ${topic.replicas[0].join(',')}\tIsr: ${after.isr.join(',')}`)
-    const list = JSON.parse(String((await c.run(['broker', 'list', '--json'])).stdout)) as Array<{id: number; alive: boolean; underReplicated: number}>
+    // broker list reads what each broker last wrote with its heartbeat: poll until the leader's next one says so.
+    const brokers = async () => JSON.parse(String((await c.run(['broker', 'list', '--json'])).stdout)) as Array<{id: number; alive: boolean; underReplicated: number}>
+    const deadline = Date.now() + 10_000
+    let list = await brokers()
+    while (list.find((b) => b.id === after.leader)?.underReplicated !== 1 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100))
+      list = await brokers()
+    }
     expect(list.find((b) => b.id === after.leader)).toMatchObject({alive: true, underReplicated: 1})
     expect(list.find((b) => b.id === killed)).toMatchObject({alive: false})
     const json = JSON.parse(String((await c.run(['topic', 'describe', 'orders', '--json'])).stdout)) as {partitions: Array<{leader: {brokerId: number; leaderEpoch: number}; replicas: number[]; isr: number[]}>}
