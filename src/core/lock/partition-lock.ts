@@ -50,6 +50,8 @@ export const INTENT_PREFIX = 'leader.intent.'
 export const DEFAULT_STALE_MS = 10_000
 /** A lock nobody claims, with no live taker's intent beside it, is an orphan after this long. */
 export const ORPHAN_LOCK_MS = 2_000
+/** How much later than a lock directory's birth its maker's intent may be stamped (clock granularity); below ORPHAN_LOCK_MS. */
+const INTENT_CLOCK_SLACK_MS = 1_000
 /** How often the holder refreshes the lock's mtime (what a waiter on another host judges). */
 const REFRESH_MS = 2_000
 /** proper-lockfile's own mtime rule, off: about 24 days. */
@@ -343,8 +345,12 @@ export class PartitionLock {
       }
     } else {
       // Being taken right now (leader.json not written yet), or its taker died in between.
-      if (this.liveIntents(true).length > 0) return null
       const created = st.birthtimeNs > 0n ? st.birthtimeNs : st.mtimeNs
+      // Its maker wrote its intent before making the directory: an intent
+      // written later is a waiter's like ours, and two waiters that each
+      // saw the other's would both wait for ever (an orphan left by a
+      // member killed mid-take was never taken over by the two survivors).
+      if (this.liveIntents(true, Number(created / 1_000_000n) + INTENT_CLOCK_SLACK_MS).length > 0) return null
       if (this.now() - Number(created / 1_000_000n) < ORPHAN_LOCK_MS) return null
       // leader.json may have landed while we looked at the intents.
       const again = readLeaderInfo(this.dir)
@@ -368,7 +374,7 @@ export class PartitionLock {
    * to): with `skipOwnProcess`, not this process's (the orphan judgement,
    * made while our own intent is there).
    */
-  private liveIntents(skipOwnProcess: boolean): string[] {
+  private liveIntents(skipOwnProcess: boolean, writtenBy = Number.POSITIVE_INFINITY): string[] {
     let names: string[]
     try {
       names = readdirSync(this.dir)
@@ -384,10 +390,11 @@ export class PartitionLock {
       if (intent === null) {
         // Being written this instant, or damaged: judge it by its age.
         const st = statSync(path, {throwIfNoEntry: false})
-        if (st && this.now() - st.mtimeMs < ORPHAN_LOCK_MS) live.push(name)
+        if (st && this.now() - st.mtimeMs < ORPHAN_LOCK_MS && st.mtimeMs <= writtenBy) live.push(name)
         continue
       }
       if (skipOwnProcess && intent.pid === pid && intent.host === this.host) continue
+      if (intent.at > writtenBy) continue
       if (intent.host === this.host) {
         if (isRunning(intent)) live.push(name)
         else removeQuietly(path)

@@ -177,6 +177,23 @@ describe('PartitionLock', () => {
     await lock.release()
   })
 
+  test("an orphan is taken although another live waiter's intent is beside it: an intent written after the lock was made is not its maker's", async () => {
+    const dir = tempDir()
+    lockLeftByKilledProcess(dir)
+    const alive = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], {stdio: 'ignore'})
+    try {
+      // Past ORPHAN_LOCK_MS, a second live process waits for the lock too (its intent is newer than the lock).
+      await new Promise((r) => setTimeout(r, ORPHAN_LOCK_MS + 200))
+      writeFileSync(join(dir, INTENT_PREFIX + 'other-waiter'), JSON.stringify({pid: alive.pid, host: hostname(), startTime: processStat(alive.pid!)!.startTime, bootId: null, at: Date.now()}))
+      const heir = new PartitionLock(dir, {staleMs: 60_000, timeoutMs: 0, client: 'heir'})
+      await heir.acquire()
+      expect(heir.takeover).toBe('orphan')
+      await heir.release()
+    } finally {
+      alive.kill('SIGKILL')
+    }
+  })
+
   test('a lock with no owner file is never taken while a live taker\'s intent is beside it; once that taker is gone it is', async () => {
     const dir = tempDir()
     lockLeftByKilledProcess(dir)
