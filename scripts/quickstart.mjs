@@ -12,6 +12,7 @@ import {fileURLToPath} from 'node:url'
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const BIN = join(root, 'bin', 'run.js')
 const TOPIC = 'quickstart-demo'
+const COUNTS = `${TOPIC}-counts`
 const STEP_TIMEOUT_MS = 60_000
 
 const {resolveDataDir, partitionForKey} = await import(join(root, 'dist', 'index.js')).catch(() => {
@@ -138,6 +139,7 @@ const alicePartition = partitionForKey(Buffer.from('alice'), 3)
 try {
   await run(['--version'])
   await run(['topic', 'delete', TOPIC, '--if-exists'], {note: 'start from a clean topic'})
+  for (const t of [COUNTS, `${COUNTS}-KSTREAM-AGGREGATE-STATE-STORE-0000000001-changelog`]) await run(['topic', 'delete', t, '--if-exists', '-q'])
   await run(['topic', 'create', TOPIC, '--partitions', '3', '--if-not-exists'])
   await run(['topic', 'list'])
   await run(['produce', TOPIC, '-K:'], {
@@ -156,6 +158,10 @@ try {
     note: 'the segment file itself: Kafka RecordBatch v2, decoded',
   })
   await run(['topic', 'verify', TOPIC], {note: 'check every batch CRC and index entry'})
+  await run(['stream', 'count', '--from', TOPIC, '--to', COUNTS, '--application-id', COUNTS, '-e'], {
+    note: 'a Kafka Streams app in one line: count the records per key (its group and changelog topic carry Kafka\'s names)',
+  })
+  await run(['consume', COUNTS, '-e', '-f', '%k %s\\n'], {note: 'each new count per key; the unkeyed records have no key to count'})
   const broker = await startBroker()
   try {
     await run(['broker', 'list'])

@@ -26,5 +26,7 @@ test('the quickstart runs to Done on a fresh data directory, and kcat reads the 
     expect(fromFiles).toContain(line)
     expect(fromKcat).toContain(line)
   }
+  // The one-line Streams app counted the keyed records per key.
+  expect(r.stdout).toMatch(/\$ logpipe consume quickstart-demo-counts[^\n]*\n(?:\w+ \d\n)*alice 2\n/)
   expect(r.stdout).toMatch(/Done\./)
 })
