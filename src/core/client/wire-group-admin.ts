@@ -7,9 +7,9 @@
  * What only the files know (a member's pid, its current position) is null.
  */
 import {GroupNotEmptyError, LogpipeError, NotFoundError, UsageError} from '../errors.js'
-import {type TopicPartition, tpKey} from '../group/assignors.js'
+import type {TopicPartition} from '../group/assignors.js'
 import {decodeAssignment} from '../group/consumer-protocol.js'
-import type {DescribedMember, GroupDescription, GroupState, GroupSummary, PartitionLag, ResetPlanRow, ResetSpec} from '../group/group-admin.js'
+import {type DescribedMember, type GroupDescription, type GroupState, type GroupSummary, type PartitionLag, type ResetPlanRow, type ResetSpec, resetPlanRow} from '../group/group-admin.js'
 import {offsetCommit} from '../wire/messages/08-offset-commit.js'
 import {ErrorCode, kafkaError} from '../wire/error-codes.js'
 import {listOffsets} from '../wire/messages/02-list-offsets.js'
@@ -213,45 +213,8 @@ export class WireGroupAdmin {
       const start = starts.get(key) ?? 0
       const end = ends.get(key) ?? 0
       const current = committed.get(key) ?? null
-      let target: number
-      switch (spec.kind) {
-        case 'earliest':
-          target = start
-          break
-        case 'latest':
-          target = end
-          break
-        case 'current':
-          target = current ?? end
-          break
-        case 'offset':
-          target = spec.offset
-          break
-        case 'shift':
-          if (current === null) throw new LogpipeError(`${tpKey(tp)} has no committed offset to shift`, {hint: 'use --to-earliest, --to-latest or --to-offset for it'})
-          target = current + spec.by
-          break
-        case 'datetime': {
-          const o = at!.get(key) ?? -1
-          target = o < 0 ? end : o
-          break
-        }
-        case 'file': {
-          const v = spec.offsets.get(tpKey(tp))
-          if (v === undefined) throw new UsageError(`--from-file has no offset for ${tpKey(tp)}`)
-          target = v
-          break
-        }
-      }
-      const row: ResetPlanRow = {group, topic: tp.topic, partition: tp.partition, currentOffset: current, newOffset: target}
-      if (target > end) {
-        row.newOffset = end
-        row.note = `${target} is beyond the log end offset ${end}; using ${end}`
-      } else if (target < start) {
-        row.newOffset = start
-        row.note = `${target} is before the log start offset ${start}; using ${start}`
-      }
-      return row
+      const o = at?.get(key) ?? -1
+      return resetPlanRow(group, tp, spec, {start, end, current, offsetAt: () => (o < 0 ? end : o)})
     })
   }
 

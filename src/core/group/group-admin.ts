@@ -356,49 +356,7 @@ export class GroupAdmin {
         const state = offsets.inspect(tp.topic, tp.partition)
         const current = state.kind === 'committed' ? state.committed.offset : null
         const damaged = state.kind === 'damaged' ? `${state.path} is damaged (${state.why}); it will be replaced` : undefined
-        let target: number
-        switch (spec.kind) {
-          case 'earliest':
-            target = start
-            break
-          case 'latest':
-            target = end
-            break
-          case 'current':
-            target = current ?? end
-            break
-          case 'offset':
-            target = spec.offset
-            break
-          case 'shift':
-            if (current === null) {
-              throw new LogpipeError(`${tpKey(tp)} has no ${damaged ? 'readable ' : ''}committed offset to shift`, {hint: 'use --to-earliest, --to-latest or --to-offset for it'})
-            }
-            target = current + spec.by
-            break
-          case 'datetime':
-            target = r.offsetForTimestamp(spec.timestamp)
-            break
-          case 'file': {
-            const v = spec.offsets.get(tpKey(tp))
-            if (v === undefined) throw new UsageError(`--from-file has no offset for ${tpKey(tp)}`)
-            target = v
-            break
-          }
-        }
-        const row: ResetPlanRow = {group, topic: tp.topic, partition: tp.partition, currentOffset: current, newOffset: target}
-        if (damaged) row.note = damaged
-        // Kafka clamps to the log's range and says so.
-        let clamped: string | undefined
-        if (target > end) {
-          row.newOffset = end
-          clamped = `${target} is beyond the log end offset ${end}; using ${end}`
-        } else if (target < start) {
-          row.newOffset = start
-          clamped = `${target} is before the log start offset ${start}; using ${start}`
-        }
-        if (clamped) row.note = damaged ? `${damaged}; ${clamped}` : clamped
-        return row
+        return resetPlanRow(group, tp, spec, {start, end, current, damaged, offsetAt: (ts) => r.offsetForTimestamp(ts)})
       } finally {
         r.close()
       }
@@ -488,4 +446,68 @@ export function parseOffsetsCsv(text: string): Map<string, number> {
     out.set(`${topic}/${partition}`, Number(offset))
   })
   return out
+}
+
+/** What a reset needs to know of one partition: its log's range, its committed offset and how to find an offset by time. */
+export interface ResetPartitionState {
+  start: number
+  end: number
+  /** null: nothing committed (or, with `damaged`, nothing readable). */
+  current: number | null
+  /** Why the committed offset could not be read; the reset replaces it. */
+  damaged?: string
+  /** The first offset at or after the time; the log end when there is none. */
+  offsetAt: (timestamp: number) => number
+}
+
+/**
+ * One row of a reset plan, by Kafka's rules: the spec's target for the
+ * partition, clamped to the log's range and saying so. The file path and
+ * the broker path (wire-group-admin.ts) both plan with it.
+ */
+export function resetPlanRow(group: string, tp: TopicPartition, spec: ResetSpec, p: ResetPartitionState): ResetPlanRow {
+  const {start, end, current, damaged} = p
+  let target: number
+  switch (spec.kind) {
+    case 'earliest':
+      target = start
+      break
+    case 'latest':
+      target = end
+      break
+    case 'current':
+      target = current ?? end
+      break
+    case 'offset':
+      target = spec.offset
+      break
+    case 'shift':
+      if (current === null) {
+        throw new LogpipeError(`${tpKey(tp)} has no ${damaged ? 'readable ' : ''}committed offset to shift`, {hint: 'use --to-earliest, --to-latest or --to-offset for it'})
+      }
+      target = current + spec.by
+      break
+    case 'datetime':
+      target = p.offsetAt(spec.timestamp)
+      break
+    case 'file': {
+      const v = spec.offsets.get(tpKey(tp))
+      if (v === undefined) throw new UsageError(`--from-file has no offset for ${tpKey(tp)}`)
+      target = v
+      break
+    }
+  }
+  const row: ResetPlanRow = {group, topic: tp.topic, partition: tp.partition, currentOffset: current, newOffset: target}
+  if (damaged) row.note = damaged
+  // Kafka clamps to the log's range and says so.
+  let clamped: string | undefined
+  if (target > end) {
+    row.newOffset = end
+    clamped = `${target} is beyond the log end offset ${end}; using ${end}`
+  } else if (target < start) {
+    row.newOffset = start
+    clamped = `${target} is before the log start offset ${start}; using ${start}`
+  }
+  if (clamped) row.note = damaged ? `${damaged}; ${clamped}` : clamped
+  return row
 }
