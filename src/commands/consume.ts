@@ -130,37 +130,8 @@ kafka-console-consumer's --topic, --include REGEX, --from-beginning, --max-messa
     const client = group === undefined ? await openBrokerClient({flag: f['bootstrap-server'], settings: x, dataDir: f['data-dir']}) : null
     // Read and output buffers share one arena: copying a record into the output allocates nothing.
     const arena = new MemoryArena(CONSUME_ARENA_BYTES)
-    if (client) {
-      let sessionToClose: FetchSession | null = null
-      try {
-        if (include) throw new UsageError('--include through a broker is not supported yet', {hint: 'name the topics'})
-        if (f['exec-stream'] !== undefined || f['dead-letter-topic'] !== undefined) throw new UsageError('--exec-stream and --dead-letter-topic through a broker are not supported yet', {hint: '--exec is'})
-        const {consumer, session} = await this.brokerConsumer(client, topics, partitions, start, stopAt, arena, x.pollIntervalMs)
-        sessionToClose = session
-        await runConsumeSession({
-          store: null,
-          topics,
-          format,
-          output: new Output(process.stdout, undefined, arena),
-          interrupts: onSignals,
-          count: f.count ?? Infinity,
-          exitAtEnd: f['exit-at-end'],
-          idleTimeoutMs: f['timeout-ms'],
-          unbuffered: f.unbuffered,
-          notice: this.notice,
-          arena,
-          exec: execSettings(f),
-          consumer,
-        })
-      } finally {
-        sessionToClose?.close()
-        client.close()
-      }
-      return
-    }
-    for (const t of topics) requireTopic(this.store, t)
-    await runConsumeSession({
-      store: this.store,
+    // The session's settings either way, from the files or through a broker.
+    const common = {
       topics,
       format,
       output: new Output(process.stdout, undefined, arena),
@@ -172,6 +143,25 @@ kafka-console-consumer's --topic, --include REGEX, --from-beginning, --max-messa
       notice: this.notice,
       arena,
       exec: execSettings(f),
+    }
+    if (client) {
+      let sessionToClose: FetchSession | null = null
+      try {
+        if (include) throw new UsageError('--include through a broker is not supported yet', {hint: 'name the topics'})
+        if (f['exec-stream'] !== undefined || f['dead-letter-topic'] !== undefined) throw new UsageError('--exec-stream and --dead-letter-topic through a broker are not supported yet', {hint: '--exec is'})
+        const {consumer, session} = await this.brokerConsumer(client, topics, partitions, start, stopAt, arena, x.pollIntervalMs)
+        sessionToClose = session
+        await runConsumeSession({...common, store: null, consumer})
+      } finally {
+        sessionToClose?.close()
+        client.close()
+      }
+      return
+    }
+    for (const t of topics) requireTopic(this.store, t)
+    await runConsumeSession({
+      ...common,
+      store: this.store,
       group:
         group === undefined
           ? undefined
