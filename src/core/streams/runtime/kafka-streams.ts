@@ -66,6 +66,8 @@ export class KafkaStreams {
   private subtopologies: Subtopology[] = []
   private group: GroupConsumer | null = null
   private readonly tasks = new Map<string, StreamTask>()
+  /** Each input partition's task, looked up once per partition, not per record. */
+  private readonly taskByInput = new Map<string, StreamTask>()
   private readonly producers = new Map<string, Producer>()
   private pendingSends: Array<Promise<unknown>> = []
   private sentSinceCaughtUp = 0
@@ -138,6 +140,7 @@ export class KafkaStreams {
     } finally {
       for (const t of this.tasks.values()) t.close()
       this.tasks.clear()
+      this.taskByInput.clear()
       for (const p of this.producers.values()) await p.close()
       this.producers.clear()
       this.setState(failed ? 'ERROR' : 'NOT_RUNNING')
@@ -225,6 +228,7 @@ export class KafkaStreams {
       if (!wanted.has(id)) {
         task.close()
         this.tasks.delete(id)
+        this.taskByInput.clear()
       }
     }
     for (const id of wanted) this.ensureTask(id)
@@ -332,7 +336,15 @@ export class KafkaStreams {
   }
 
   private taskFor(topic: string, partition: number): StreamTask | undefined {
-    for (const s of this.subtopologies) if (s.sources.includes(topic)) return this.ensureTask(`${s.id}_${partition}`)
+    const key = `${topic}\0${partition}`
+    const known = this.taskByInput.get(key)
+    if (known) return known
+    for (const s of this.subtopologies) {
+      if (!s.sources.includes(topic)) continue
+      const task = this.ensureTask(`${s.id}_${partition}`)
+      this.taskByInput.set(key, task)
+      return task
+    }
     return undefined
   }
 }
