@@ -126,15 +126,17 @@ export function compileFormat(format: string, options: FormatOptions = {}): Reco
       // One copy per record; the delimiter is a single byte store.
       const d = tail[0]
       return (out, _a, r) => {
-        const n = r.valueLength
+        // A NULL value's length is -1: it takes no room, the delimiter still does.
+        const n = r.valueLength > 0 ? r.valueLength : 0
         if (out.pos + n + 1 > out.buf.length) out.ensure(n + 1)
         if (n > 0) out.copyIn(r.buf, r.valueStart, r.valueStart + n)
         out.buf[out.pos++] = d
       }
     }
     return (out, _a, r) => {
-      out.ensure(r.valueLength + tail.length)
-      if (r.valueLength > 0) out.copyIn(r.buf, r.valueStart, r.valueStart + r.valueLength)
+      const n = r.valueLength > 0 ? r.valueLength : 0
+      out.ensure(n + tail.length)
+      if (n > 0) out.copyIn(r.buf, r.valueStart, r.valueStart + n)
       out.copyIn(tail, 0, tail.length)
     }
   }

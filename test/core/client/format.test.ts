@@ -63,6 +63,17 @@ describe('-F steps', () => {
     expect(formatAll(store, compileFormat('%s\\n'), new FormatBuffer(arena.take(1 << 20)), arena)).toBe(`${big}\nx\n`)
   })
 
+  test('a NULL value still gets room for the delimiter after it, however full the buffer', async () => {
+    const store = await storeWith([{value: 'ab'}, {value: null}, {value: null}, {value: ''}, {value: 'c'}])
+    for (const [format, expected] of [
+      ['%s\\n', 'ab\n\n\n\nc\n'],
+      ['%s =>=>\\n', 'ab =>=>\n =>=>\n =>=>\n =>=>\nc =>=>\n'],
+    ]) {
+      // Each record fills the buffer up to its end, so the room made for the next is what counts.
+      expect(formatAll(store, compileFormat(format), new FormatBuffer(Buffer.alloc(3))), format).toBe(expected)
+    }
+  })
+
   test('%F prints the timestamp as ISO-8601 in UTC', async () => {
     const store = await storeWith([{value: 'a', timestamp: 1_769_860_800_123}, {value: 'b', timestamp: 0}])
     expect(formatAll(store, compileFormat('%F %T %s\\n'))).toBe('2026-01-31T12:00:00.123Z 1769860800123 a\n1970-01-01T00:00:00.000Z 0 b\n')
