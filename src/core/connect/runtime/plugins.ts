@@ -18,6 +18,9 @@ import {ConnectConfigError} from '../../errors.js'
 import {type Connector, SinkConnector, SourceConnector} from '../api/connector.js'
 import {FileStreamSinkConnector} from '../connectors/file-stream-sink.js'
 import {FileStreamSourceConnector} from '../connectors/file-stream-source.js'
+import {ExecSinkConnector} from '../connectors/exec-sink.js'
+import {HttpSinkConnector} from '../connectors/http-sink.js'
+import {JdbcSinkConnector} from '../connectors/jdbc-sink.js'
 import type {PredicateClass, TransformationClass} from '../api/transformation.js'
 import {BUILT_IN_PREDICATES, BUILT_IN_TRANSFORMS, classNames, isPredicateClass, isTransformationClass} from '../transforms/transform-classes.js'
 
@@ -31,7 +34,7 @@ export interface PluginInfo {
   ctor: ConnectorClass
 }
 
-const BUILT_IN: ConnectorClass[] = [FileStreamSourceConnector, FileStreamSinkConnector]
+const BUILT_IN: ConnectorClass[] = [FileStreamSourceConnector, FileStreamSinkConnector, ExecSinkConnector, HttpSinkConnector, JdbcSinkConnector]
 
 export class Plugins {
   private readonly byName = new Map<string, PluginInfo>()

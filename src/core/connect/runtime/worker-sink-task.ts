@@ -84,6 +84,7 @@ export class WorkerSinkTask extends WorkerTask {
       requestCommit: () => {
         this.commitRequested = true
       },
+      log: (message) => o.notice(`task ${this.id}: ${message}`),
       assignment: () => [...this.owned],
       pause: (...tps) => this.setPaused(tps, true),
       resume: (...tps) => this.setPaused(tps, false),
