@@ -35,7 +35,7 @@ function run<R extends SinkRecord | SourceRecord>(props: Record<string, string>,
 
 const json = (schemas: boolean) => {
   const c = new JsonConverter()
-  c.configure({'schemas.enable': String(schemas)}, false)
+  c.configure({'schemas.enable': String(schemas)})
   return c
 }
 const text = (schema: Schema | null, value: unknown, schemas = schema !== null) => json(schemas).fromConnectData('t', schema, value)!.toString('utf8')
