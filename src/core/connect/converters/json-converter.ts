@@ -37,6 +37,9 @@ export interface JsonConverterOptions {
   replaceNullWithDefault: boolean
 }
 
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f]/
+
 export class JsonConverter implements Converter, HeaderConverter {
   static readonly CLASS_NAME = 'org.apache.kafka.connect.json.JsonConverter'
   private options: JsonConverterOptions = {schemasEnable: true, decimalFormat: 'BASE64', replaceNullWithDefault: true}
@@ -83,6 +86,13 @@ export class JsonConverter implements Converter, HeaderConverter {
     // The same schema as the last record: parse the payload alone. Text that is not prefix + one JSON value + "}" fails that parse and takes the full path.
     const last = this.lastRead
     if (last !== null && this.options.schemasEnable && text.startsWith(last.prefix) && text.endsWith('}')) {
+      // A plain string payload without escapes is its own text between the quotes.
+      if (last.schema.type === 'STRING' && last.schema.name === null) {
+        const q = text.length - 2
+        if (text.charCodeAt(last.prefix.length) === 34 && text.charCodeAt(q) === 34 && q > last.prefix.length && text.indexOf('"', last.prefix.length + 1) === q && text.indexOf('\\', last.prefix.length) < 0 && !CONTROL.test(text)) {
+          return {schema: last.schema, value: text.slice(last.prefix.length + 1, q)}
+        }
+      }
       let payload: JsonNode | undefined
       try {
         payload = parseJson(text.slice(last.prefix.length, -1))
