@@ -102,4 +102,36 @@ describe('logpipe mirror from a broker', () => {
     expect(b.length).toBe(total)
     expect(b).toEqual(a)
   }, 180_000)
+
+  test('follows the broker, and a matching topic created there while it runs is created and copied too', async () => {
+    const c = cli()
+    const target = join(c.base, 'target')
+    const broker = await startBroker(c.env)
+    const via = ['--bootstrap-server', broker.address]
+    expectOk(await c.run(['topic', 'create', 'logs-a', ...via]))
+    expectOk(await c.run(['produce', 'logs-a', ...via], {input: 'a1\n'}))
+    const proc = execa(process.execPath, [BIN, 'mirror', '--from', broker.address, '--to', target, '--include', 'logs-.*'], {reject: false, env: c.env, extendEnv: false})
+    running.push(proc)
+    const targetHas = async (topic: string, values: string[]) => {
+      const want = values.map((v) => `${v}\n`).join('')
+      let seen = ''
+      const deadline = Date.now() + 30_000
+      while (seen !== want) {
+        if (Date.now() > deadline) throw new Error(`${topic} in the target holds ${JSON.stringify(seen)}, not ${JSON.stringify(want)}`)
+        await waitFor(() => bytesIn(target, topic) > 0, `${topic} in the target`, 30_000)
+        seen = String((await c.run(['consume', '--data-dir', target, topic, '-e', '-F', '%s\n'])).stdout)
+      }
+    }
+    await targetHas('logs-a', ['a1'])
+    expectOk(await c.run(['produce', 'logs-a', ...via], {input: 'a2\n'}))
+    await targetHas('logs-a', ['a1', 'a2'])
+    expectOk(await c.run(['topic', 'create', 'logs-b', '--partitions', '2', ...via]))
+    expectOk(await c.run(['produce', 'logs-b', '-p', '1', ...via], {input: 'b1\n'}))
+    await targetHas('logs-b', ['b1'])
+    expect(JSON.parse(readFileSync(join(target, 'topics/logs-b/topic.json'), 'utf8')).partitions).toBe(2)
+    proc.kill('SIGTERM')
+    const r = await proc
+    expect(r.exitCode, String(r.stderr)).toBe(0)
+    expect(String(r.stdout)).toMatch(/^Mirrored 3 records .*created logs-a, logs-b\.$/)
+  }, 90_000)
 })
