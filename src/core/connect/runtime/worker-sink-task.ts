@@ -4,9 +4,9 @@
  * headers, put() them, and every offset.flush.interval.ms (and on a clean
  * stop, and before a partition is taken away) call preCommit() — by
  * default flush() — and commit what it returned. A record counts as
- * handled once put() returned for it, once a transform dropped it, or once
- * errors.tolerance=all skipped it (after its dead letter was written); positions past records not yet
- * handled are never committed. A put() that throws a retriable error is
+ * handled once put() returned for it, once a transform dropped it, or
+ * once errors.tolerance=all skipped it (after its dead letter was
+ * written); positions past records not yet handled are never committed. A put() that throws a retriable error is
  * given the same records again after a backoff; any other error fails the
  * task, its uncommitted records left for the next run.
  */
