@@ -85,6 +85,17 @@ export class OffsetFile {
     writeFileAtomic(this.path, JSON.stringify({logpipe: MARK, version: 1, offsets}) + '\n', 0o644)
   }
 
+  /** Forgets every offset of one connector (KIP-875's DELETE), written at once. */
+  resetConnector(connector: string): void {
+    for (const [k, e] of [...this.stored, ...this.staged]) {
+      if (e.connector !== connector) continue
+      this.stored.delete(k)
+      this.staged.delete(k)
+    }
+    mkdirSync(dirname(this.path), {recursive: true})
+    writeFileAtomic(this.path, JSON.stringify({logpipe: MARK, version: 1, offsets: [...this.stored.values()]}) + '\n', 0o644)
+  }
+
   /** What one connector's tasks read through their context. */
   readerFor(connector: string): OffsetStorageReader {
     return {

@@ -2,11 +2,12 @@
  * A standalone worker's settings (Kafka's StandaloneConfig), from the
  * worker .properties file. Converters and offsets are used; plugin.path
  * finds JavaScript connectors; the keys of a Kafka cluster (bootstrap.servers,
- * security, REST, producer./consumer. client settings) are accepted and
+ * security, REST extensions, producer./consumer. client settings) are accepted and
  * said once to be unused; any other key is warned about once.
  */
 import {ConnectConfigError} from '../../errors.js'
 import {ConfigDef, Range} from '../api/config-def.js'
+import {REST_KEYS} from '../rest/rest-config.js'
 
 export interface WorkerSettings {
   keyConverter: string
@@ -39,7 +40,7 @@ export function parseWorkerSettings(props: Record<string, string>, notice: (m: s
   const c = DEF.parse(props)
   const unused: string[] = []
   for (const k of Object.keys(props)) {
-    if (DEF.configKeys().has(k)) continue
+    if (DEF.configKeys().has(k) || REST_KEYS.has(k)) continue
     if (UNUSED.test(k)) {
       if (!/^(header|key|value)\.converter\./.test(k) && !k.startsWith('internal.')) unused.push(k)
     } else notice(`worker setting ${k} is not known to logpipe; passed over`)

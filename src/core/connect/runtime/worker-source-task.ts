@@ -35,8 +35,13 @@ export class WorkerSourceTask extends WorkerTask {
   protected async execute(): Promise<void> {
     this.task.initialize({configs: this.o.taskProps, offsetStorageReader: this.offsets.readerFor(this.o.connector)})
     await this.task.start(this.o.taskProps)
-    this.setState('RUNNING')
+    this.setState(this.runningState)
     while (!this.stopping) {
+      if (this.paused) {
+        await this.whilePaused(1000)
+        if (this.o.clock.now() - this.lastFlush >= this.flushIntervalMs) await this.commitOffsets()
+        continue
+      }
       const records = await this.task.poll()
       // Records polled before a stop are still written, so their offsets can be committed.
       if (records && records.length > 0) await this.send(records)
@@ -99,6 +104,7 @@ export class WorkerSourceTask extends WorkerTask {
     let p = this.producers.get(topic)
     if (!p) {
       if (new Admin(this.o.store).createTopic(topic, {partitions: 1}).created) this.o.notice(`created topic ${topic}`)
+      this.o.onTopic?.(topic)
       p = new Producer(this.o.store, topic, {clock: this.o.clock, onNotice: this.o.notice})
       this.producers.set(topic, p)
     }
