@@ -55,6 +55,8 @@ export class ConnectorRunner {
   readonly status: ConnectorStatus
   readonly topics: Set<string>
   target: TargetState = 'STARTED'
+  /** Lifecycle changes run one at a time, in the order asked (Kafka's herder has one request thread too). */
+  private queue: Promise<unknown> = Promise.resolve()
 
   constructor(
     readonly plan: ConnectorPlan,
@@ -163,8 +165,18 @@ export class ConnectorRunner {
     }
   }
 
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn, fn)
+    this.queue = next.catch(() => undefined)
+    return next
+  }
+
   /** Stops tasks and connector; their last states (UNASSIGNED, or FAILED with the reason) are saved. */
-  async shutdown(): Promise<void> {
+  shutdown(): Promise<void> {
+    return this.serial(() => this.shutdownNow())
+  }
+
+  private async shutdownNow(): Promise<void> {
     for (let id = 0; id < this.tasks.length; id++) this.tasks[id]?.wt.stop()
     await Promise.all(this.tasks.map((t) => t?.run))
     this.tasks = this.tasks.map(() => null)
@@ -194,7 +206,11 @@ export class ConnectorRunner {
     for (const t of this.tasks) t?.wt.pause()
   }
 
-  async resume(): Promise<void> {
+  resume(): Promise<void> {
+    return this.serial(() => this.resumeNow())
+  }
+
+  private async resumeNow(): Promise<void> {
     if (this.target === 'STOPPED') {
       await this.start('STARTED')
       return
@@ -205,8 +221,12 @@ export class ConnectorRunner {
   }
 
   /** KIP-875's stop: tasks and connector shut down, offsets flushed, no task configs left. */
-  async stop(): Promise<void> {
-    await this.shutdown()
+  stop(): Promise<void> {
+    return this.serial(() => this.stopNow())
+  }
+
+  private async stopNow(): Promise<void> {
+    await this.shutdownNow()
     this.target = 'STOPPED'
     this.taskProps = []
     this.tasks = []
@@ -227,18 +247,23 @@ export class ConnectorRunner {
       connector: connectorToo ? {state: 'RESTARTING', worker_id: this.c.workerId} : this.status.connector,
       tasks: this.status.tasks.map((t) => (tasks.includes(t.id) ? {id: t.id, state: 'RESTARTING', worker_id: this.c.workerId} : t)),
     }
-    const done = (async () => {
+    const done = this.serial(async () => {
       if (this.target === 'STOPPED') return
       if (connectorToo) {
         await this.stopConnectorInstance()
         if (!(await this.startConnector())) return
       }
-      for (const id of tasks) await this.restartTask(id)
-    })()
+      for (const id of tasks) await this.restartTaskNow(id)
+    })
     return {status, done}
   }
 
-  async restartTask(id: number): Promise<void> {
+  restartTask(id: number): Promise<void> {
+    return this.serial(() => this.restartTaskNow(id))
+  }
+
+  private async restartTaskNow(id: number): Promise<void> {
+    if (this.target === 'STOPPED') return
     await this.stopTask(id)
     if (!this.connector) return
     this.startTask(id)

@@ -43,6 +43,8 @@ export class WorkerSourceTask extends WorkerTask {
         continue
       }
       const records = await this.task.poll()
+      // Records a poll returned as the pause came are written once it ends: nothing reaches a topic while PAUSED.
+      while (this.paused && !this.stopping) await this.whilePaused(1000)
       // Records polled before a stop are still written, so their offsets can be committed.
       if (records && records.length > 0) await this.send(records)
       if (this.o.clock.now() - this.lastFlush >= this.flushIntervalMs) await this.commitOffsets()
