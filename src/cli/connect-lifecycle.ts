@@ -42,6 +42,7 @@ const CALL: Record<LifecycleVerb, {method: string; path: (n: string) => string; 
 }
 
 export abstract class ConnectLifecycleCommand extends LogpipeCommand<typeof ConnectLifecycleCommand> {
+  static override enableJsonFlag = false
   protected readonly verb!: LifecycleVerb
 
   /** The data directory if there is one: only to find a running worker. */

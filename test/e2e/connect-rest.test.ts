@@ -246,9 +246,9 @@ describe('connect pause|resume|stop|restart|delete and connect list|status --jso
 
     expect((await c.run(['connect', 'resume', 'src', '--url', url])).exitCode).toBe(0)
     await eventually(state, (s) => s.connector.state === 'RUNNING', 'RUNNING again')
-    const restarted = await c.run(['connect', 'restart', 'src', '--include-tasks', '--json'])
+    const restarted = await c.run(['connect', 'restart', 'src', '--include-tasks'])
     expect(restarted.exitCode, String(restarted.stderr)).toBe(0)
-    expect(JSON.parse(String(restarted.stdout))).toMatchObject({name: 'src', action: 'restart', status: {connector: {state: 'RESTARTING'}, tasks: [{id: 0, state: 'RESTARTING'}]}})
+    expect(JSON.parse(String(restarted.stdout))).toMatchObject({name: 'src', connector: {state: 'RESTARTING'}, tasks: [{id: 0, state: 'RESTARTING'}]})
     await eventually(state, (s) => s.tasks[0]?.state === 'RUNNING', 'RUNNING after the restart')
     expect((await c.run(['connect', 'stop', 'src'])).exitCode).toBe(0)
     await eventually(state, (s) => s.connector.state === 'STOPPED' && s.tasks.length === 0, 'STOPPED')
