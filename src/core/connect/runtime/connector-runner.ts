@@ -11,7 +11,7 @@ import type {Store} from '../../store/store.js'
 import type {Connector, Props, SinkTask, SourceTask} from '../api/connector.js'
 import type {ConnectorSettings} from './connector-config.js'
 import {ErrorHandler} from './error-handler.js'
-import type {OffsetFile} from './offset-file.js'
+import type {SourceOffsetStore} from './source-offset-store.js'
 import type {ConnectorKind} from './plugins.js'
 import type {ConnectorStatus, ConnectState, StatusStore} from './status-store.js'
 import {WorkerSinkTask} from './worker-sink-task.js'
@@ -33,7 +33,7 @@ export interface ConnectorPlan {
 export interface RunnerContext {
   store: Store
   statuses: StatusStore
-  offsets: OffsetFile
+  offsets: SourceOffsetStore
   workerId: string
   offsetFlushIntervalMs: number
   sessionTimeoutMs: number
@@ -171,8 +171,16 @@ export class ConnectorRunner {
     return next
   }
 
-  /** Stops tasks and connector; their last states (UNASSIGNED, or FAILED with the reason) are saved. */
-  shutdown(): Promise<void> {
+  /** Once another worker runs this connector, what this one does to it is not news: its status is no longer written. */
+  private detached = false
+
+  /**
+   * Stops tasks and connector; their last states (UNASSIGNED, or FAILED
+   * with the reason) are saved, unless `handedOver` (a distributed worker
+   * gives the connector up to another, whose status must not be overwritten).
+   */
+  shutdown(handedOver = false): Promise<void> {
+    if (handedOver) this.detached = true
     return this.serial(() => this.shutdownNow())
   }
 
@@ -180,7 +188,7 @@ export class ConnectorRunner {
     for (let id = 0; id < this.tasks.length; id++) this.tasks[id]?.wt.stop()
     await Promise.all(this.tasks.map((t) => t?.run))
     this.tasks = this.tasks.map(() => null)
-    this.c.offsets.flush()
+    await this.c.offsets.flush()
     await this.stopConnectorInstance()
     if (this.status.connector.state !== 'FAILED') this.status.connector = {state: 'UNASSIGNED', worker_id: this.c.workerId}
     this.status.tasks = this.status.tasks.map((t) => (t.state === 'FAILED' ? t : {...t, state: 'UNASSIGNED'}))
@@ -276,6 +284,7 @@ export class ConnectorRunner {
   }
 
   save(): void {
+    if (this.detached) return
     try {
       this.c.statuses.save(this.status)
     } catch (error) {

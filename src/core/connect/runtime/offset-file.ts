@@ -18,6 +18,7 @@ import {writeFileAtomic} from '../../store/atomic-write.js'
 import type {OffsetStorageReader} from '../api/connector.js'
 import type {SourceOffset, SourcePartition} from '../api/connect-record.js'
 import {isPlainObject} from '../api/schema.js'
+import type {SourceOffsetStore} from './source-offset-store.js'
 
 const MARK = 'connect-offsets'
 
@@ -27,7 +28,7 @@ interface Entry {
   offset: SourceOffset | null
 }
 
-export class OffsetFile {
+export class OffsetFile implements SourceOffsetStore {
   private readonly stored = new Map<string, Entry>()
   private readonly staged = new Map<string, Entry>()
 

@@ -20,6 +20,7 @@ import {commonConfigDef, OTHER_KNOWN, parseConnectorSettings, PREFIXED_KEYS} fro
 import {type ConnectorPlan, ConnectorRunner, type TargetState} from './connector-runner.js'
 import type {ConnectorInfo, ConnectorOffsets, Herder, RestartRequest, TaskInfo, WorkerInfo} from './herder.js'
 import {OffsetFile} from './offset-file.js'
+import type {SourceOffsetStore} from './source-offset-store.js'
 import {type PluginInfo, Plugins} from './plugins.js'
 import {type ConnectorStatus, StatusStore, type TaskStatus, validateConnectorName} from './status-store.js'
 import {parseWorkerSettings, type WorkerSettings} from './worker-config.js'
@@ -40,17 +41,17 @@ export interface StandaloneOptions {
 }
 
 export class StandaloneWorker implements Herder {
-  private readonly runners = new Map<string, ConnectorRunner>()
-  private stopping: Promise<void> | null = null
+  protected readonly runners = new Map<string, ConnectorRunner>()
+  protected stopping: Promise<void> | null = null
   workerId: string
   private idle: {promise: Promise<void>; resolve: () => void}
 
-  private constructor(
-    private readonly o: StandaloneOptions,
-    private readonly worker: WorkerSettings,
-    private readonly plugins_: Plugins,
-    private readonly offsets: OffsetFile,
-    private readonly statuses: StatusStore,
+  protected constructor(
+    protected readonly o: StandaloneOptions,
+    protected readonly worker: WorkerSettings,
+    protected readonly plugins_: Plugins,
+    protected readonly offsets: SourceOffsetStore,
+    protected readonly statuses: StatusStore,
   ) {
     this.workerId = o.workerId ?? `logpipe-standalone-${process.pid}`
     let resolveIdle!: () => void
@@ -88,7 +89,7 @@ export class StandaloneWorker implements Herder {
   }
 
   /** Class, kind and settings of one connector config, checked; nothing started. */
-  private plan(props: Record<string, string>): ConnectorPlan {
+  protected plan(props: Record<string, string>): ConnectorPlan {
     const name = props.name?.trim()
     if (!name) throw new ConnectConfigError('connector configuration: missing required configuration "name" which has no default value')
     validateConnectorName(name)
@@ -143,7 +144,7 @@ export class StandaloneWorker implements Herder {
     }
   }
 
-  private add(plan: ConnectorPlan): ConnectorRunner {
+  protected add(plan: ConnectorPlan): ConnectorRunner {
     this.statuses.saveConfig(plan.settings.name, plan.props)
     const r = new ConnectorRunner(plan, {
       store: this.o.store,
@@ -167,7 +168,7 @@ export class StandaloneWorker implements Herder {
     if (all.length > 0 && all.every((r) => !r.live && r.target === 'STARTED' && r.failedTasks.length > 0)) this.idle.resolve()
   }
 
-  private runner(name: string): ConnectorRunner {
+  protected runner(name: string): ConnectorRunner {
     const r = this.runners.get(name)
     if (!r) throw new NotFoundError(`Connector ${name} not found`)
     return r
@@ -191,7 +192,7 @@ export class StandaloneWorker implements Herder {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       await Promise.all([...this.runners.values()].map((r) => r.shutdown()))
-      this.offsets.flush()
+      await this.offsets.flush()
       this.idle.resolve()
     })()
     return this.stopping
@@ -325,32 +326,39 @@ export class StandaloneWorker implements Herder {
   }
 
   connectorOffsets(name: string): ConnectorOffsets {
-    const r = this.runner(name)
-    if (r.plan.kind === 'source') return {offsets: this.offsets.entries(name).filter((e) => e.offset !== null).map((e) => ({partition: e.partition, offset: e.offset}))}
+    if (this.kindOf(name) === 'source') return {offsets: this.offsets.entries(name).filter((e) => e.offset !== null).map((e) => ({partition: e.partition, offset: e.offset}))}
     const committed = new GroupAdmin(this.o.store).committedOffsets(`connect-${name}`)
     return {offsets: committed.filter((c) => c.offset !== null).map((c) => ({partition: {kafka_topic: c.topic, kafka_partition: c.partition}, offset: {kafka_offset: c.offset}}))}
   }
 
-  private refuseUnlessStopped(name: string): ConnectorRunner {
-    const r = this.runner(name)
-    if (r.target !== 'STOPPED') {
+  /** The connector's target state (STOPPED lets its offsets change). */
+  protected targetOf(name: string): TargetState {
+    return this.runner(name).target
+  }
+
+  protected kindOf(name: string): 'source' | 'sink' {
+    return this.runner(name).plan.kind
+  }
+
+  private refuseUnlessStopped(name: string): 'source' | 'sink' {
+    if (this.targetOf(name) !== 'STOPPED') {
       throw new ConnectConfigError(
         `Connectors must be in the STOPPED state before their offsets can be modified. This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/${name}/stop' endpoint`,
       )
     }
-    return r
+    return this.kindOf(name)
   }
 
   async alterConnectorOffsets(name: string, body: ConnectorOffsets): Promise<string> {
-    const r = this.refuseUnlessStopped(name)
+    const kind = this.refuseUnlessStopped(name)
     if (!isPlainObject(body) || !Array.isArray(body.offsets) || body.offsets.length === 0) throw new ConnectConfigError('Offsets must be specified and should not be empty')
-    if (r.plan.kind === 'source') {
+    if (kind === 'source') {
       for (const e of body.offsets) {
         if (!isPlainObject(e) || !isPlainObject(e.partition)) throw new ConnectConfigError('Source partitions may not be null')
         if (e.offset !== null && !isPlainObject(e.offset)) throw new ConnectConfigError('Source offsets must be objects or null')
       }
       for (const e of body.offsets) this.offsets.stage(name, e.partition, e.offset)
-      this.offsets.flush()
+      await this.offsets.flush()
       return 'The Connect framework-managed offsets for this connector have been altered successfully. However, if this connector manages offsets externally, they will need to be manually altered in the system that the connector uses.'
     }
     const admin = new GroupAdmin(this.o.store)
@@ -374,9 +382,9 @@ export class StandaloneWorker implements Herder {
   }
 
   async resetConnectorOffsets(name: string): Promise<string> {
-    const r = this.refuseUnlessStopped(name)
-    if (r.plan.kind === 'source') {
-      this.offsets.resetConnector(name)
+    const kind = this.refuseUnlessStopped(name)
+    if (kind === 'source') {
+      await this.offsets.resetConnector(name)
       return 'The Connect framework-managed offsets for this connector have been reset successfully. However, if this connector manages offsets externally, they will need to be manually reset in the system that the connector uses.'
     }
     const admin = new GroupAdmin(this.o.store)
@@ -385,7 +393,7 @@ export class StandaloneWorker implements Herder {
     return 'The offsets for this connector have been reset successfully'
   }
 
-  private refuseWhileStopping(): void {
+  protected refuseWhileStopping(): void {
     if (this.stopping) throw new ConnectConflictError('Cannot complete request because the worker is shutting down')
   }
 }

@@ -12,7 +12,7 @@ import {Producer} from '../../client/producer.js'
 import type {RecordHeader} from '../../record/header.js'
 import type {SourceTask} from '../api/connector.js'
 import type {SourceRecord} from '../api/connect-record.js'
-import type {OffsetFile} from './offset-file.js'
+import type {SourceOffsetStore} from './source-offset-store.js'
 import {WorkerTask, type WorkerTaskOptions} from './worker-task.js'
 
 const NO_RECORD_HEADERS: RecordHeader[] = []
@@ -25,7 +25,7 @@ export class WorkerSourceTask extends WorkerTask {
   constructor(
     o: WorkerTaskOptions,
     private readonly task: SourceTask,
-    private readonly offsets: OffsetFile,
+    private readonly offsets: SourceOffsetStore,
     private readonly flushIntervalMs: number,
   ) {
     super(o)
@@ -116,7 +116,7 @@ export class WorkerSourceTask extends WorkerTask {
   private async commitOffsets(): Promise<void> {
     this.lastFlush = this.o.clock.now()
     if (!this.offsets.dirty) return
-    this.offsets.flush()
+    await this.offsets.flush()
     await this.task.commit()
   }
 
@@ -128,7 +128,7 @@ export class WorkerSourceTask extends WorkerTask {
       }
     } finally {
       // Even a failed task's offsets are of records that were written.
-      this.offsets.flush()
+      await this.offsets.flush()
       for (const p of this.producers.values()) await p.close()
       await this.o.errors.close()
       if (clean) await this.task.commit()
