@@ -216,3 +216,25 @@ export class ConnectConfigError extends UsageError {}
 
 /** A connector task failed and was not tolerated: the task is FAILED with this as its reason (Kafka's ConnectException). */
 export class ConnectTaskError extends LogpipeError {}
+
+/** A Connect request that clashes with the worker's state (Kafka's 409): a connector that exists already, a rebalance under way. */
+export class ConnectConflictError extends LogpipeError {}
+
+/**
+ * The Connect REST API answered with an error: its HTTP status and the
+ * message of Kafka's body ({"error_code", "message"}). A 404 is exit 3, a
+ * 400 exit 2, the rest exit 1.
+ */
+export class ConnectRestError extends LogpipeError {
+  override readonly exitCode: number
+  readonly status: number
+
+  constructor(status: number, message: string, options: LogpipeErrorOptions = {}) {
+    super(message, options)
+    this.status = status
+    this.exitCode = status === 404 ? ExitCode.NOT_FOUND : status === 400 ? ExitCode.USAGE : ExitCode.RUNTIME
+  }
+}
+
+/** No Connect worker answers at the address asked (nothing listens there, or it is not a Connect worker). */
+export class ConnectWorkerUnreachableError extends LogpipeError {}

@@ -5,13 +5,13 @@
  * what it prints against the page's schema for it. Every command of the
  * manifest that takes --json has a schema, and every schema is used.
  */
-import {readFileSync} from 'node:fs'
+import {existsSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, test} from 'vitest'
 import {ROOT} from '../helpers/cli.js'
 import {startBroker} from '../helpers/broker.js'
 import {check, schemasOf, type Schema} from '../helpers/json-schema.js'
-import {EXIT, expectOk, lines, sharedCli, once} from './support.js'
+import {EXIT, expectOk, lines, sharedCli, once, waitFor} from './support.js'
 
 const schemas = schemasOf(join(ROOT, 'docs', 'JSON.md'))
 const defs = (schemas.get('$defs') ?? {}) as Record<string, Schema>
@@ -117,6 +117,27 @@ describe('every --json output fits docs/JSON.md', () => {
     expectFits('mirror', summary)
     expect(summary).toEqual({records: 2, created: ['mirrored']})
   })
+
+  test('connect list and connect status, with a worker running', async () => {
+    await setup()
+    const input = join(c.base, 'connect-in.txt')
+    writeFileSync(input, 'a\n')
+    writeFileSync(join(c.base, 'w.properties'), `key.converter=org.apache.kafka.connect.storage.StringConverter\nvalue.converter=org.apache.kafka.connect.storage.StringConverter\noffset.storage.file.filename=${join(c.base, 'connect.offsets')}\nlisteners=http://127.0.0.1:0\n`)
+    writeFileSync(join(c.base, 'src.properties'), `name=src\nconnector.class=FileStreamSource\nfile=${input}\ntopic=connect-lines\n`)
+    const w = c.run(['connect', 'standalone', join(c.base, 'w.properties'), join(c.base, 'src.properties')], {cwd: c.base})
+    try {
+      const workers = join(c.dataDir, 'connect', 'workers')
+      await waitFor(() => existsSync(workers) && readdirSync(workers).length > 0, 'the worker to listen')
+      await waitFor(() => existsSync(join(c.dataDir, 'connect', 'status', 'src.json')), 'the status of src')
+      expectFits('connect status', await document(['connect', 'status', 'src']))
+      const list = (await document(['connect', 'list'])) as Record<string, unknown>
+      expect(Object.keys(list)).toContain('src')
+      expectFits('connect list', list)
+    } finally {
+      w.kill('SIGTERM')
+      await w
+    }
+  }, 30_000)
 
   test('an error under --json, on stderr', async () => {
     const r = await c.run(['topic', 'describe', 'no-such-topic', '--json'])

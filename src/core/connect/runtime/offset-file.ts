@@ -18,6 +18,7 @@ import {writeFileAtomic} from '../../store/atomic-write.js'
 import type {OffsetStorageReader} from '../api/connector.js'
 import type {SourceOffset, SourcePartition} from '../api/connect-record.js'
 import {isPlainObject} from '../api/schema.js'
+import type {SourceOffsetStore} from './source-offset-store.js'
 
 const MARK = 'connect-offsets'
 
@@ -27,7 +28,7 @@ interface Entry {
   offset: SourceOffset | null
 }
 
-export class OffsetFile {
+export class OffsetFile implements SourceOffsetStore {
   private readonly stored = new Map<string, Entry>()
   private readonly staged = new Map<string, Entry>()
 
@@ -83,6 +84,17 @@ export class OffsetFile {
     mkdirSync(dirname(this.path), {recursive: true})
     const offsets = [...this.stored.values()]
     writeFileAtomic(this.path, JSON.stringify({logpipe: MARK, version: 1, offsets}) + '\n', 0o644)
+  }
+
+  /** Forgets every offset of one connector (KIP-875's DELETE), written at once. */
+  resetConnector(connector: string): void {
+    for (const [k, e] of [...this.stored, ...this.staged]) {
+      if (e.connector !== connector) continue
+      this.stored.delete(k)
+      this.staged.delete(k)
+    }
+    mkdirSync(dirname(this.path), {recursive: true})
+    writeFileAtomic(this.path, JSON.stringify({logpipe: MARK, version: 1, offsets: [...this.stored.values()]}) + '\n', 0o644)
   }
 
   /** What one connector's tasks read through their context. */

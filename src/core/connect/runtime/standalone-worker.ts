@@ -1,31 +1,31 @@
 /**
  * A standalone worker (Kafka's ConnectStandalone with its StandaloneHerder
  * and Worker): one process runs every connector given, each connector's
- * tasks as loops in it. Everything is checked before anything starts (the
- * worker file, each connector's class and settings with its ConfigDef), so
- * a bad file is one error and nothing ran. Then each connector is started,
- * asked for its task configs, and its tasks run until stop(): a source
- * task writes to topics, a sink task reads as group connect-<name>. A task
- * that fails is FAILED (status file and a notice) while the rest go on, as
- * in Kafka. stop() stops every task, commits sink offsets, flushes source
- * offsets, stops the connectors.
+ * tasks as loops in it, and answers the REST API's calls (the Herder
+ * interface) to create, change, pause, resume, stop, restart and delete
+ * connectors while it runs. The connector files given at start are all
+ * checked before anything starts, so a bad file is one error and nothing
+ * ran. As in Kafka's standalone herder, connectors live in memory: one
+ * made over REST is gone when the worker restarts (its offsets stay).
  */
 import {resolve} from 'node:path'
-import {ConnectConfigError} from '../../errors.js'
+import {ConnectConfigError, ConnectConflictError, NotFoundError} from '../../errors.js'
 import {type Clock, systemClock} from '../../clock.js'
+import {GroupAdmin} from '../../group/group-admin.js'
 import type {Store} from '../../store/store.js'
-import type {Connector, Props, SinkTask, SourceTask} from '../api/connector.js'
+import {isPlainObject} from '../api/schema.js'
 import {createConverter, createHeaderConverter} from '../converters/converter-classes.js'
-import {commonConfigDef, OTHER_KNOWN, parseConnectorSettings, PREFIXED_KEYS, type ConnectorSettings} from './connector-config.js'
-import {ErrorHandler} from './error-handler.js'
+import {configInfos, type ConfigInfos, invalidConfigMessage} from './config-infos.js'
+import {commonConfigDef, OTHER_KNOWN, parseConnectorSettings, PREFIXED_KEYS} from './connector-config.js'
+import {type ConnectorPlan, ConnectorRunner, type TargetState} from './connector-runner.js'
+import type {ConnectorInfo, ConnectorOffsets, Herder, RestartRequest, TaskInfo, WorkerInfo} from './herder.js'
 import {OffsetFile} from './offset-file.js'
-import {type ConnectorKind, Plugins} from './plugins.js'
-import {type ConnectorStatus, type ConnectState, StatusStore, validateConnectorName} from './status-store.js'
 import {TransformationChain} from './transformation-chain.js'
+import type {SourceOffsetStore} from './source-offset-store.js'
+import {type PluginInfo, Plugins} from './plugins.js'
+import {type ConnectorStatus, StatusStore, type TaskStatus, validateConnectorName} from './status-store.js'
 import {parseWorkerSettings, type WorkerSettings} from './worker-config.js'
-import {WorkerSinkTask} from './worker-sink-task.js'
-import {WorkerSourceTask} from './worker-source-task.js'
-import type {Converters, WorkerTask, WorkerTaskOptions} from './worker-task.js'
+import type {Converters} from './worker-task.js'
 
 export interface StandaloneOptions {
   store: Store
@@ -35,61 +35,67 @@ export interface StandaloneOptions {
   clock?: Clock
   /** Relative paths (plugin.path, the offsets file) are taken from here; default the working directory. */
   baseDir?: string
+  /** Kafka's worker_id: the REST listener's host:port once it listens; until then logpipe-standalone-PID. */
+  workerId?: string
+  /** What GET / answers as the version: logpipe's. */
+  version?: string
 }
 
-interface Planned {
-  settings: ConnectorSettings
-  kind: ConnectorKind
-  connector: Connector
-  props: Props
-  converters: Converters
-  transforms: () => TransformationChain
-}
+export class StandaloneWorker implements Herder {
+  protected readonly runners = new Map<string, ConnectorRunner>()
+  protected stopping: Promise<void> | null = null
+  workerId: string
+  private idle: {promise: Promise<void>; resolve: () => void}
 
-interface RunningConnector {
-  settings: ConnectorSettings
-  kind: ConnectorKind
-  connector: Connector
-  tasks: WorkerTask[]
-  runs: Promise<void>[]
-  status: ConnectorStatus
-}
+  protected constructor(
+    protected readonly o: StandaloneOptions,
+    protected readonly worker: WorkerSettings,
+    protected readonly plugins_: Plugins,
+    protected readonly offsets: SourceOffsetStore,
+    protected readonly statuses: StatusStore,
+  ) {
+    this.workerId = o.workerId ?? `logpipe-standalone-${process.pid}`
+    let resolveIdle!: () => void
+    this.idle = {promise: new Promise<void>((r) => (resolveIdle = r)), resolve: () => resolveIdle()}
+  }
 
-export class StandaloneWorker {
-  private readonly connectors: RunningConnector[] = []
-  private stopping: Promise<void> | null = null
-  readonly workerId = `logpipe-standalone-${process.pid}`
-
-  private constructor(
-    private readonly o: StandaloneOptions,
-    private readonly worker: WorkerSettings,
-    private readonly offsets: OffsetFile,
-    private readonly statuses: StatusStore,
-  ) {}
-
-  static async start(o: StandaloneOptions): Promise<StandaloneWorker> {
+  /** Checks the worker file and every connector file, then starts nothing yet: call launch(). */
+  static async create(o: StandaloneOptions): Promise<{worker: StandaloneWorker; launch: () => Promise<void>}> {
     const base = o.baseDir ?? process.cwd()
-    const worker = parseWorkerSettings(o.workerProps, o.notice)
-    const plugins = await Plugins.load(worker.pluginPath, o.notice, base)
-    const offsets = new OffsetFile(resolve(base, worker.offsetFile))
-    const w = new StandaloneWorker(o, worker, offsets, new StatusStore(o.store.dataDir))
-    const planned = o.connectorProps.map((props) => w.plan(plugins, props))
+    const settings = parseWorkerSettings(o.workerProps, o.notice)
+    const plugins = await Plugins.load(settings.pluginPath, o.notice, base)
+    const offsets = new OffsetFile(resolve(base, settings.offsetFile))
+    const w = new StandaloneWorker(o, settings, plugins, offsets, new StatusStore(o.store.dataDir))
+    const planned = o.connectorProps.map((props) => w.plan(props))
     const names = new Set<string>()
     for (const p of planned) {
       if (names.has(p.settings.name)) throw new ConnectConfigError(`connector ${p.settings.name} is given twice`)
       names.add(p.settings.name)
     }
-    for (const p of planned) await w.launch(p)
-    return w
+    return {worker: w, launch: () => w.launchAll(planned)}
   }
 
-  /** Class, kind and settings of one connector file, checked; nothing started. */
-  private plan(plugins: Plugins, props: Record<string, string>): Planned {
+  static async start(o: StandaloneOptions): Promise<StandaloneWorker> {
+    const {worker, launch} = await StandaloneWorker.create(o)
+    await launch()
+    return worker
+  }
+
+  private async launchAll(planned: ConnectorPlan[]): Promise<void> {
+    for (const p of planned) {
+      const r = this.add(p)
+      await r.start('STARTED')
+      if (r.status.connector.state === 'FAILED') throw new ConnectConfigError(`connector ${r.name} failed to start: ${r.status.connector.trace?.split('\n')[0] ?? ''}`)
+    }
+  }
+
+  /** Class, kind and settings of one connector config, checked; nothing started. */
+  protected plan(props: Record<string, string>): ConnectorPlan {
     const name = props.name?.trim()
     if (!name) throw new ConnectConfigError('connector configuration: missing required configuration "name" which has no default value')
     validateConnectorName(name)
     if (!props['connector.class']?.trim()) throw new ConnectConfigError(`connector ${name}: missing required configuration "connector.class" which has no default value`)
-    const info = plugins.find(props['connector.class'])
+    const info = this.plugins_.find(props['connector.class'])
     const connector = new info.ctor()
     const kind = info.type
     const defs = [...commonConfigDef(kind), connector.config()]
@@ -101,17 +107,37 @@ export class StandaloneWorker {
       if (!known.has(k) && !OTHER_KNOWN.has(k) && !PREFIXED_KEYS.test(k) && !k.startsWith('errors.')) this.o.notice(`connector ${name}: setting ${k} is not used by ${info.className}`)
     }
     // Each task gets a chain of its own, as in Kafka; the first is built here so a bad transform fails before anything runs.
-    const transforms = () => {
+    const chain = () => {
       try {
-        return TransformationChain.fromProps(props, plugins)
+        return TransformationChain.fromProps(props, this.plugins_)
       } catch (error) {
         if (error instanceof ConnectConfigError) throw new ConnectConfigError(`connector ${name}: ${error.message}`, {hint: error.hint})
         throw error
       }
     }
-    const first = transforms()
+    const firstChain = chain()
+    let chainUsed = false
+    const first = this.converters(name, props)
     let used = false
-    return {settings, kind, connector, props, converters: this.converters(name, props), transforms: () => (used ? transforms() : ((used = true), first))}
+    return {
+      settings,
+      kind,
+      className: info.className,
+      newConnector: () => new info.ctor(),
+      props,
+      converters: () => {
+        if (!used) {
+          used = true
+          return first
+        }
+        return this.converters(name, props)
+      },
+      transforms: () => {
+        if (chainUsed) return chain()
+        chainUsed = true
+        return firstChain
+      },
+    }
   }
 
   private converters(name: string, props: Record<string, string>): Converters {
@@ -134,97 +160,257 @@ export class StandaloneWorker {
     }
   }
 
-  private async launch(p: Planned): Promise<void> {
-    const {settings, kind, connector, props} = p
-    const name = settings.name
-    this.statuses.saveConfig(name, props)
-    const status: ConnectorStatus = {name, connector: {state: 'UNASSIGNED', worker_id: this.workerId}, tasks: [], type: kind}
-    const rc: RunningConnector = {settings, kind, connector, tasks: [], runs: [], status}
-    this.connectors.push(rc)
-    connector.initialize({
-      requestTaskReconfiguration: () => this.o.notice(`connector ${name} asked for new task configs; restart the worker to apply them`),
-      raiseError: (error) => this.setConnectorState(rc, 'FAILED', error.stack ?? String(error)),
+  protected add(plan: ConnectorPlan): ConnectorRunner {
+    this.statuses.saveConfig(plan.settings.name, plan.props)
+    const r = new ConnectorRunner(plan, {
+      store: this.o.store,
+      statuses: this.statuses,
+      offsets: this.offsets,
+      workerId: this.workerId,
+      offsetFlushIntervalMs: this.worker.offsetFlushIntervalMs,
+      sessionTimeoutMs: this.worker.sessionTimeoutMs,
+      notice: this.o.notice,
+      clock: this.o.clock ?? systemClock,
+      onTaskEnded: () => this.checkIdle(),
     })
-    try {
-      await connector.start(props)
-    } catch (error) {
-      this.setConnectorState(rc, 'FAILED', (error as Error).stack ?? String(error))
-      throw new ConnectConfigError(`connector ${name} failed to start: ${(error as Error).message}`)
-    }
-    this.setConnectorState(rc, 'RUNNING')
-    const taskConfigs = (await connector.taskConfigs(settings.tasksMax)).slice(0, settings.tasksMax)
-    const TaskCtor = connector.taskClass()
-    taskConfigs.forEach((tc, id) => {
-      const taskProps: Props = {...props, ...tc, 'task.class': TaskCtor.name}
-      status.tasks.push({id, state: 'UNASSIGNED', worker_id: this.workerId})
-      const clock = this.o.clock ?? systemClock
-      const options: WorkerTaskOptions = {
-        connector: name,
-        taskId: id,
-        taskProps,
-        converters: id === 0 ? p.converters : this.converters(name, props),
-        transforms: p.transforms(),
-        errors: new ErrorHandler({settings: settings.errors, connector: name, taskId: id, store: this.o.store, notice: this.o.notice, clock}),
-        store: this.o.store,
-        notice: this.o.notice,
-        clock,
-        onState: (state, trace) => {
-          status.tasks[id] = {id, state, worker_id: this.workerId, ...(trace ? {trace} : {})}
-          this.saveStatus(rc)
-        },
-      }
-      const task = new TaskCtor()
-      const wt =
-        kind === 'source'
-          ? new WorkerSourceTask(options, task as SourceTask, this.offsets, this.worker.offsetFlushIntervalMs)
-          : new WorkerSinkTask(options, task as SinkTask, {topics: settings.topics, topicsRegex: settings.topicsRegex, commitIntervalMs: this.worker.offsetFlushIntervalMs, sessionTimeoutMs: this.worker.sessionTimeoutMs})
-      rc.tasks.push(wt)
-    })
-    this.saveStatus(rc)
-    for (const t of rc.tasks) rc.runs.push(t.run())
+    this.runners.set(plan.settings.name, r)
+    return r
   }
 
-  private setConnectorState(rc: RunningConnector, state: ConnectState, trace?: string): void {
-    rc.status.connector = {state, worker_id: this.workerId, ...(trace ? {trace} : {})}
-    if (state === 'FAILED') this.o.notice(`connector ${rc.settings.name} FAILED: ${trace?.split('\n')[0] ?? ''}`)
-    this.saveStatus(rc)
+  /** Every task has failed and none is left running: what `connect standalone` exits 1 on. */
+  private checkIdle(): void {
+    if (this.stopping) return
+    const all = [...this.runners.values()]
+    if (all.length > 0 && all.every((r) => !r.live && r.target === 'STARTED' && r.failedTasks.length > 0)) this.idle.resolve()
   }
 
-  private saveStatus(rc: RunningConnector): void {
-    try {
-      this.statuses.save(rc.status)
-    } catch (error) {
-      this.o.notice(`cannot write the status of connector ${rc.settings.name}: ${(error as Error).message}`)
-    }
+  protected runner(name: string): ConnectorRunner {
+    const r = this.runners.get(name)
+    if (!r) throw new NotFoundError(`Connector ${name} not found`)
+    return r
   }
 
   /** Each connector's current status. */
   status(): ConnectorStatus[] {
-    return this.connectors.map((c) => c.status)
+    return [...this.runners.values()].map((r) => r.status)
   }
 
-  /** Resolves once every task has ended (after stop(), or all failed). */
+  failedTasks(): string[] {
+    return [...this.runners.values()].flatMap((r) => r.failedTasks)
+  }
+
+  /** Resolves when every task has failed with none left to run, or after stop(). */
   async tasksEnded(): Promise<void> {
-    await Promise.all(this.connectors.flatMap((c) => c.runs))
+    await this.idle.promise
   }
 
   /** Clean stop: tasks stop and commit, source offsets are flushed, connectors stop. Idempotent. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
-      for (const c of this.connectors) for (const t of c.tasks) t.stop()
-      await this.tasksEnded()
-      this.offsets.flush()
-      for (const c of this.connectors) {
-        try {
-          await c.connector.stop()
-        } catch (error) {
-          this.o.notice(`connector ${c.settings.name}: stop failed: ${(error as Error).message}`)
-        }
-        if (c.status.connector.state === 'RUNNING') c.status.connector = {state: 'UNASSIGNED', worker_id: this.workerId}
-        c.status.tasks = c.status.tasks.map((t) => (t.state === 'RUNNING' ? {...t, state: 'UNASSIGNED'} : t))
-        this.saveStatus(c)
-      }
+      await Promise.all([...this.runners.values()].map((r) => r.shutdown()))
+      await this.offsets.flush()
+      this.idle.resolve()
     })()
     return this.stopping
   }
+
+  // The Herder, as the REST API calls it.
+
+  info(): WorkerInfo {
+    return {version: this.o.version ?? '0.0.0', commit: 'logpipe', kafka_cluster_id: this.o.store.info.storeId}
+  }
+
+  connectorNames(): string[] {
+    return [...this.runners.keys()].sort()
+  }
+
+  connectorInfo(name: string): ConnectorInfo {
+    const r = this.runner(name)
+    return {name, config: {...r.plan.props}, tasks: r.taskProps.map((_, task) => ({connector: name, task})), type: r.plan.kind}
+  }
+
+  connectorConfig(name: string): Record<string, string> {
+    return {...this.runner(name).plan.props}
+  }
+
+  async putConnectorConfig(name: string, config: Record<string, string>, allowReplace: boolean, initialState: TargetState = 'STARTED'): Promise<{created: boolean; info: ConnectorInfo}> {
+    this.refuseWhileStopping()
+    const existing = this.runners.get(name)
+    if (existing && !allowReplace) throw new ConnectConflictError(`Connector ${name} already exists`)
+    validateConnectorName(name)
+    const props: Record<string, string> = {...config, name}
+    if (!props['connector.class']?.trim()) throw new ConnectConfigError(`Connector config ${JSON.stringify(props)} contains no connector type`)
+    const infos = await this.validate(props['connector.class'] ?? '', props, true)
+    if (infos.error_count > 0) throw new ConnectConfigError(invalidConfigMessage(infos))
+    const plan = this.plan(props)
+    let target = initialState
+    if (existing) {
+      // Kafka keeps a connector's target state across a config change.
+      target = existing.target
+      await existing.shutdown()
+      this.runners.delete(name)
+    }
+    const r = this.add(plan)
+    await r.start(target)
+    return {created: !existing, info: this.connectorInfo(name)}
+  }
+
+  async deleteConnector(name: string): Promise<void> {
+    const r = this.runner(name)
+    this.runners.delete(name)
+    await r.shutdown()
+    this.statuses.remove(name)
+  }
+
+  connectorStatus(name: string): ConnectorStatus {
+    return this.runner(name).status
+  }
+
+  taskStatus(name: string, task: number): TaskStatus {
+    const t = this.runner(name).status.tasks.find((x) => x.id === task)
+    if (!t) throw new NotFoundError(`No status found for task ${name}-${task}`)
+    return t
+  }
+
+  taskConfigs(name: string): TaskInfo[] {
+    return this.runner(name).taskProps.map((config, task) => ({id: {connector: name, task}, config: {...config}}))
+  }
+
+  async restartConnector(name: string, request: RestartRequest): Promise<ConnectorStatus | null> {
+    this.refuseWhileStopping()
+    const r = this.runner(name)
+    const {status, done} = r.restart(request.includeTasks, request.onlyFailed)
+    if (!request.includeTasks && !request.onlyFailed) {
+      await done
+      return null
+    }
+    void done.catch((error: unknown) => this.o.notice(`connector ${name}: restart failed: ${(error as Error).message}`))
+    return status
+  }
+
+  async restartTask(name: string, task: number): Promise<void> {
+    this.refuseWhileStopping()
+    const r = this.runner(name)
+    if (task < 0 || task >= r.taskProps.length) throw new NotFoundError(`Task ${name}-${task} not found`)
+    await r.restartTask(task)
+  }
+
+  async pauseConnector(name: string): Promise<void> {
+    this.runner(name).pause()
+  }
+
+  async resumeConnector(name: string): Promise<void> {
+    this.refuseWhileStopping()
+    await this.runner(name).resume()
+  }
+
+  async stopConnector(name: string): Promise<void> {
+    await this.runner(name).stop()
+  }
+
+  connectorTopics(name: string): string[] {
+    return [...this.runner(name).topics].sort()
+  }
+
+  resetConnectorTopics(name: string): void {
+    const r = this.runner(name)
+    r.topics.clear()
+    this.statuses.saveTopics(name, [])
+  }
+
+  plugins(): PluginInfo[] {
+    return this.plugins_.list()
+  }
+
+  /** Kafka's validate: Connect's own settings and the connector's, each with its errors. */
+  async validate(pluginClass: string, config: Record<string, string>, fromCreate = false): Promise<ConfigInfos> {
+    const given = config['connector.class']
+    if (!fromCreate && given !== undefined && given !== pluginClass && this.plugins_.find(given) !== this.plugins_.find(pluginClass)) {
+      throw new ConnectConfigError(`Included connector type ${given} does not match request type ${pluginClass}`)
+    }
+    const info = this.plugins_.find(pluginClass || (given ?? ''))
+    const props: Record<string, string> = {...config, 'connector.class': given ?? pluginClass}
+    const defs = [...commonConfigDef(info.type), new info.ctor().config()]
+    const extra = new Map<string, string[]>()
+    if (info.type === 'sink') {
+      const topics = (props.topics ?? '').trim()
+      const regex = (props['topics.regex'] ?? '').trim()
+      if (topics === '' && regex === '') extra.set('topics', ['Must configure one of topics or topics.regex'])
+      if (topics !== '' && regex !== '') extra.set('topics', ['topics and topics.regex are mutually exclusive options, but both are set.'])
+    }
+    return configInfos(props['connector.class'], defs, props, extra)
+  }
+
+  connectorOffsets(name: string): ConnectorOffsets {
+    if (this.kindOf(name) === 'source') return {offsets: this.offsets.entries(name).filter((e) => e.offset !== null).map((e) => ({partition: e.partition, offset: e.offset}))}
+    const committed = new GroupAdmin(this.o.store).committedOffsets(`connect-${name}`)
+    return {offsets: committed.filter((c) => c.offset !== null).map((c) => ({partition: {kafka_topic: c.topic, kafka_partition: c.partition}, offset: {kafka_offset: c.offset}}))}
+  }
+
+  /** The connector's target state (STOPPED lets its offsets change). */
+  protected targetOf(name: string): TargetState {
+    return this.runner(name).target
+  }
+
+  protected kindOf(name: string): 'source' | 'sink' {
+    return this.runner(name).plan.kind
+  }
+
+  private refuseUnlessStopped(name: string): 'source' | 'sink' {
+    if (this.targetOf(name) !== 'STOPPED') {
+      throw new ConnectConfigError(
+        `Connectors must be in the STOPPED state before their offsets can be modified. This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/${name}/stop' endpoint`,
+      )
+    }
+    return this.kindOf(name)
+  }
+
+  async alterConnectorOffsets(name: string, body: ConnectorOffsets): Promise<string> {
+    const kind = this.refuseUnlessStopped(name)
+    if (!isPlainObject(body) || !Array.isArray(body.offsets) || body.offsets.length === 0) throw new ConnectConfigError('Offsets must be specified and should not be empty')
+    if (kind === 'source') {
+      for (const e of body.offsets) {
+        if (!isPlainObject(e) || !isPlainObject(e.partition)) throw new ConnectConfigError('Source partitions may not be null')
+        if (e.offset !== null && !isPlainObject(e.offset)) throw new ConnectConfigError('Source offsets must be objects or null')
+      }
+      for (const e of body.offsets) this.offsets.stage(name, e.partition, e.offset)
+      await this.offsets.flush()
+      return 'The Connect framework-managed offsets for this connector have been altered successfully. However, if this connector manages offsets externally, they will need to be manually altered in the system that the connector uses.'
+    }
+    const admin = new GroupAdmin(this.o.store)
+    const group = `connect-${name}`
+    const rows: {topic: string; partition: number; offset: number}[] = []
+    for (const e of body.offsets) {
+      const p = isPlainObject(e) ? e.partition : null
+      if (!isPlainObject(p) || typeof p.kafka_topic !== 'string' || !Number.isInteger(p.kafka_partition) || (p.kafka_partition as number) < 0) {
+        throw new ConnectConfigError('Sink connector offsets must have a partition with the keys kafka_topic (a string) and kafka_partition (a non-negative integer)')
+      }
+      const o = e.offset
+      if (o !== null && (!isPlainObject(o) || !Number.isInteger(o.kafka_offset) || (o.kafka_offset as number) < 0)) {
+        throw new ConnectConfigError('Sink connector offsets must be null or have the key kafka_offset (a non-negative integer)')
+      }
+      // A null offset resets the partition; here it goes back to the log start, where a group without a commit would begin.
+      rows.push({topic: p.kafka_topic, partition: p.kafka_partition as number, offset: o === null ? -1 : (o.kafka_offset as number)})
+    }
+    const plan = rows.flatMap((row) => admin.planReset(group, [{topic: row.topic, partition: row.partition}], row.offset < 0 ? {kind: 'earliest'} : {kind: 'offset', offset: row.offset}))
+    await admin.executeReset(group, plan)
+    return 'The offsets for this connector have been altered successfully'
+  }
+
+  async resetConnectorOffsets(name: string): Promise<string> {
+    const kind = this.refuseUnlessStopped(name)
+    if (kind === 'source') {
+      await this.offsets.resetConnector(name)
+      return 'The Connect framework-managed offsets for this connector have been reset successfully. However, if this connector manages offsets externally, they will need to be manually reset in the system that the connector uses.'
+    }
+    const admin = new GroupAdmin(this.o.store)
+    const group = `connect-${name}`
+    if (admin.exists(group)) await admin.deleteGroup(group)
+    return 'The offsets for this connector have been reset successfully'
+  }
+
+  protected refuseWhileStopping(): void {
+    if (this.stopping) throw new ConnectConflictError('Cannot complete request because the worker is shutting down')
+  }
 }
+

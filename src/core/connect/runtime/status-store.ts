@@ -6,7 +6,7 @@
  * plus the worker's pid so a reader can tell a worker that was killed
  * (its tasks are then UNASSIGNED, as Kafka shows a dead worker's).
  */
-import {mkdirSync, readdirSync, readFileSync} from 'node:fs'
+import {mkdirSync, readdirSync, readFileSync, rmSync} from 'node:fs'
 import {join} from 'node:path'
 import {writeJsonAtomic} from '../../store/atomic-write.js'
 import {ConnectConfigError, NotFoundError} from '../../errors.js'
@@ -39,7 +39,7 @@ export class StatusStore {
     this.dir = join(dataDir, 'connect')
   }
 
-  private path(kind: 'status' | 'connectors', name: string): string {
+  private path(kind: 'status' | 'connectors' | 'topics', name: string): string {
     validateConnectorName(name)
     return join(this.dir, kind, `${name}.json`)
   }
@@ -53,6 +53,26 @@ export class StatusStore {
     mkdirSync(join(this.dir, 'status'), {recursive: true})
     const file: StatusFile = {...status, pid: process.pid, updatedAt: Date.now()}
     writeJsonAtomic(this.path('status', status.name), file)
+  }
+
+  /** A deleted connector's config and status go; its topics and offsets stay (as Kafka's do). */
+  remove(name: string): void {
+    for (const kind of ['connectors', 'status'] as const) rmSync(this.path(kind, name), {force: true})
+  }
+
+  /** KIP-558: the topics a connector's tasks used since the last reset. */
+  saveTopics(name: string, topics: string[]): void {
+    mkdirSync(join(this.dir, 'topics'), {recursive: true})
+    writeJsonAtomic(this.path('topics', name), [...topics].sort())
+  }
+
+  topics(name: string): string[] {
+    try {
+      const v = JSON.parse(readFileSync(this.path('topics', name), 'utf8')) as unknown
+      return Array.isArray(v) ? v.filter((t): t is string => typeof t === 'string') : []
+    } catch {
+      return []
+    }
   }
 
   names(): string[] {

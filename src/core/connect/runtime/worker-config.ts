@@ -2,11 +2,12 @@
  * A standalone worker's settings (Kafka's StandaloneConfig), from the
  * worker .properties file. Converters and offsets are used; plugin.path
  * finds JavaScript connectors; the keys of a Kafka cluster (bootstrap.servers,
- * security, REST, producer./consumer. client settings) are accepted and
+ * security, REST extensions, producer./consumer. client settings) are accepted and
  * said once to be unused; any other key is warned about once.
  */
 import {ConnectConfigError} from '../../errors.js'
 import {ConfigDef, Range} from '../api/config-def.js'
+import {REST_KEYS} from '../rest/rest-config.js'
 
 export interface WorkerSettings {
   keyConverter: string
@@ -18,6 +19,8 @@ export interface WorkerSettings {
   offsetFlushIntervalMs: number
   pluginPath: string | undefined
   sessionTimeoutMs: number
+  /** connect distributed: the group and its three topics. */
+  distributed: {groupId: string; configTopic: string; offsetTopic: string; statusTopic: string; offsetPartitions: number; statusPartitions: number; sessionTimeoutMs: number; heartbeatIntervalMs: number} | null
 }
 
 const DEF = new ConfigDef()
@@ -32,14 +35,38 @@ const DEF = new ConfigDef()
 /** Keys of a real cluster or of Kafka's JVM worker: fine to have, nothing to do here. */
 const UNUSED = /^(bootstrap\.servers|client\.id|security\.protocol|ssl\.|sasl\.|rest\.|listeners|admin\.listeners|access\.control\.|internal\.(key|value)\.converter|producer\.|consumer\.|admin\.|metric|config\.providers|connector\.client\.config\.override\.policy|plugin\.discovery|task\.shutdown\.graceful\.timeout\.ms|offset\.flush\.timeout\.ms|response\.http\.headers\.config|topic\.creation\.enable|exactly\.once\.source\.support|auto\.include\.jmx\.reporter|header\.converter\.|key\.converter\.|value\.converter\.)/
 
-export function parseWorkerSettings(props: Record<string, string>, notice: (m: string) => void): WorkerSettings {
-  for (const required of ['key.converter', 'value.converter', 'offset.storage.file.filename']) {
+const DISTRIBUTED = new ConfigDef()
+  .define({name: 'group.id', type: 'STRING', importance: 'HIGH', documentation: 'The Connect cluster this worker belongs to.'})
+  .define({name: 'config.storage.topic', type: 'STRING', importance: 'HIGH', documentation: 'The topic connector configs are kept in.'})
+  .define({name: 'offset.storage.topic', type: 'STRING', importance: 'HIGH', documentation: 'The topic source offsets are kept in.'})
+  .define({name: 'status.storage.topic', type: 'STRING', importance: 'HIGH', documentation: 'The topic connector and task statuses are kept in.'})
+  .define({name: 'offset.storage.partitions', type: 'INT', defaultValue: 25, validator: Range.atLeast(1), importance: 'LOW', documentation: 'Partitions of the offset topic when it is created.'})
+  .define({name: 'status.storage.partitions', type: 'INT', defaultValue: 5, validator: Range.atLeast(1), importance: 'LOW', documentation: 'Partitions of the status topic when it is created.'})
+  .define({name: 'session.timeout.ms', type: 'INT', defaultValue: 10000, validator: Range.atLeast(1000), importance: 'HIGH', documentation: 'How long a worker that stopped heartbeating keeps its connectors.'})
+  .define({name: 'heartbeat.interval.ms', type: 'INT', defaultValue: 3000, validator: Range.atLeast(100), importance: 'HIGH', documentation: 'How often a worker heartbeats and looks at the group.'})
+
+/** Keys of Kafka's distributed worker that logpipe's has no use for. */
+const DISTRIBUTED_UNUSED = /^(config\.storage\.replication\.factor|offset\.storage\.replication\.factor|status\.storage\.replication\.factor|rebalance\.timeout\.ms|scheduled\.rebalance\.max\.delay\.ms|connect\.protocol|worker\.sync\.timeout\.ms|worker\.unsync\.backoff\.ms|inter\.worker\.)/
+
+export function parseWorkerSettings(props: Record<string, string>, notice: (m: string) => void, mode: 'standalone' | 'distributed' = 'standalone'): WorkerSettings {
+  const dist = mode === 'distributed'
+  if (dist) {
+    for (const required of ['group.id', 'config.storage.topic', 'offset.storage.topic', 'status.storage.topic']) {
+      if (!props[required]?.trim()) throw new ConnectConfigError(`worker configuration: missing required configuration "${required}" which has no default value`)
+    }
+  }
+  for (const required of ['key.converter', 'value.converter', ...(dist ? [] : ['offset.storage.file.filename'])]) {
     if (!props[required]?.trim()) throw new ConnectConfigError(`worker configuration: missing required configuration "${required}" which has no default value`)
   }
-  const c = DEF.parse(props)
+  const c = DEF.parse(dist ? {'offset.storage.file.filename': '', ...props} : props)
+  const d = dist ? DISTRIBUTED.parse(props) : null
   const unused: string[] = []
   for (const k of Object.keys(props)) {
-    if (DEF.configKeys().has(k)) continue
+    if (DEF.configKeys().has(k) || REST_KEYS.has(k)) continue
+    if (dist && (DISTRIBUTED.configKeys().has(k) || DISTRIBUTED_UNUSED.test(k))) {
+      if (DISTRIBUTED_UNUSED.test(k)) unused.push(k)
+      continue
+    }
     if (UNUSED.test(k)) {
       if (!/^(header|key|value)\.converter\./.test(k) && !k.startsWith('internal.')) unused.push(k)
     } else notice(`worker setting ${k} is not known to logpipe; passed over`)
@@ -56,5 +83,17 @@ export function parseWorkerSettings(props: Record<string, string>, notice: (m: s
     offsetFlushIntervalMs: c['offset.flush.interval.ms'] as number,
     pluginPath: list && list.length > 0 ? list.join(',') : undefined,
     sessionTimeoutMs: c['consumer.session.timeout.ms'] as number,
+    distributed: d
+      ? {
+          groupId: d['group.id'] as string,
+          configTopic: d['config.storage.topic'] as string,
+          offsetTopic: d['offset.storage.topic'] as string,
+          statusTopic: d['status.storage.topic'] as string,
+          offsetPartitions: d['offset.storage.partitions'] as number,
+          statusPartitions: d['status.storage.partitions'] as number,
+          sessionTimeoutMs: d['session.timeout.ms'] as number,
+          heartbeatIntervalMs: d['heartbeat.interval.ms'] as number,
+        }
+      : null,
   }
 }

@@ -106,10 +106,15 @@ export class WorkerSinkTask extends WorkerTask {
       onAssignmentChange: (owned) => void this.assignmentChanged(owned),
     })
     await this.gc.start()
-    this.setState('RUNNING')
+    this.setState(this.runningState)
     const consumer = this.gc.consumer
     let hadRecords = false
     while (!this.stopping) {
+      if (this.paused) {
+        await this.whilePaused(100)
+        await this.gc.commit(false)
+        continue
+      }
       this.applyRewinds()
       const batch: FailedRecord[] = []
       consumer.poll((a: Assignment, r: RecordReader) => {
@@ -143,6 +148,7 @@ export class WorkerSinkTask extends WorkerTask {
     const c = this.o.converters
     const records: SinkRecord[] = []
     for (const raw of batch) {
+      this.o.onTopic?.(raw.topic)
       const e = this.o.errors
       const k = e.attempt('KEY_CONVERTER', c.keyClass, () => c.key.toConnectData(raw.topic, raw.key), raw)
       const key = k instanceof Promise ? await k : k

@@ -12,7 +12,7 @@ import {Producer} from '../../client/producer.js'
 import type {RecordHeader} from '../../record/header.js'
 import type {SourceTask} from '../api/connector.js'
 import type {SourceRecord} from '../api/connect-record.js'
-import type {OffsetFile} from './offset-file.js'
+import type {SourceOffsetStore} from './source-offset-store.js'
 import {WorkerTask, type WorkerTaskOptions} from './worker-task.js'
 
 const NO_RECORD_HEADERS: RecordHeader[] = []
@@ -25,7 +25,7 @@ export class WorkerSourceTask extends WorkerTask {
   constructor(
     o: WorkerTaskOptions,
     private readonly task: SourceTask,
-    private readonly offsets: OffsetFile,
+    private readonly offsets: SourceOffsetStore,
     private readonly flushIntervalMs: number,
   ) {
     super(o)
@@ -35,9 +35,16 @@ export class WorkerSourceTask extends WorkerTask {
   protected async execute(): Promise<void> {
     this.task.initialize({configs: this.o.taskProps, offsetStorageReader: this.offsets.readerFor(this.o.connector)})
     await this.task.start(this.o.taskProps)
-    this.setState('RUNNING')
+    this.setState(this.runningState)
     while (!this.stopping) {
+      if (this.paused) {
+        await this.whilePaused(1000)
+        if (this.o.clock.now() - this.lastFlush >= this.flushIntervalMs) await this.commitOffsets()
+        continue
+      }
       const records = await this.task.poll()
+      // Records a poll returned as the pause came are written once it ends: nothing reaches a topic while PAUSED.
+      while (this.paused && !this.stopping) await this.whilePaused(1000)
       // Records polled before a stop are still written, so their offsets can be committed.
       if (records && records.length > 0) await this.send(records)
       if (this.o.clock.now() - this.lastFlush >= this.flushIntervalMs) await this.commitOffsets()
@@ -107,6 +114,7 @@ export class WorkerSourceTask extends WorkerTask {
     let p = this.producers.get(topic)
     if (!p) {
       if (new Admin(this.o.store).createTopic(topic, {partitions: 1}).created) this.o.notice(`created topic ${topic}`)
+      this.o.onTopic?.(topic)
       p = new Producer(this.o.store, topic, {clock: this.o.clock, onNotice: this.o.notice})
       this.producers.set(topic, p)
     }
@@ -116,7 +124,7 @@ export class WorkerSourceTask extends WorkerTask {
   private async commitOffsets(): Promise<void> {
     this.lastFlush = this.o.clock.now()
     if (!this.offsets.dirty) return
-    this.offsets.flush()
+    await this.offsets.flush()
     await this.task.commit()
   }
 
@@ -128,7 +136,7 @@ export class WorkerSourceTask extends WorkerTask {
       }
     } finally {
       // Even a failed task's offsets are of records that were written.
-      this.offsets.flush()
+      await this.offsets.flush()
       for (const p of this.producers.values()) await p.close()
       this.o.transforms.close()
       await this.o.errors.close()

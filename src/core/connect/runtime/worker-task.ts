@@ -34,10 +34,15 @@ export interface WorkerTaskOptions {
   clock: Clock
   /** Told every change of the task's state. */
   onState: (state: ConnectState, trace?: string) => void
+  /** Told each topic the task writes to or reads from (Kafka's KIP-558 active topics). */
+  onTopic?: (topic: string) => void
 }
 
 export abstract class WorkerTask {
   protected stopping = false
+  /** Kafka's TargetState.PAUSED: the loop holds still (a sink keeps its partitions) until resume() or stop(). */
+  protected paused = false
+  private wakePaused: (() => void) | null = null
   state: ConnectState = 'UNASSIGNED'
   trace: string | undefined
 
@@ -91,7 +96,38 @@ export abstract class WorkerTask {
   /** Releases what the task holds; `clean` when it stopped as asked (then offsets are committed). */
   protected abstract cleanUp(clean: boolean): Promise<void>
 
+  /** The state to show once the task has started: it may have been paused while starting. */
+  protected get runningState(): ConnectState {
+    return this.paused ? 'PAUSED' : 'RUNNING'
+  }
+
+  /** Waits while paused, at most `ms` (so the loop still commits and heartbeats), or until resume() or stop(). */
+  protected whilePaused(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const t = setTimeout(done, ms)
+      const self = this
+      function done() {
+        clearTimeout(t)
+        if (self.wakePaused === done) self.wakePaused = null
+        resolve()
+      }
+      this.wakePaused = done
+    })
+  }
+
+  pause(): void {
+    this.paused = true
+    if (this.state === 'RUNNING') this.setState('PAUSED')
+  }
+
+  resume(): void {
+    this.paused = false
+    if (this.state === 'PAUSED') this.setState('RUNNING')
+    this.wakePaused?.()
+  }
+
   stop(): void {
     this.stopping = true
+    this.wakePaused?.()
   }
 }
