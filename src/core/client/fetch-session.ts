@@ -169,8 +169,9 @@ export class FetchSession implements PartitionFactory {
    * bounds for its reader.
    */
   async resolve(topic: string, partitions: number[], spec: OffsetSpec): Promise<number[]> {
-    const earliest = await this.listOffsets(topic, partitions, EARLIEST)
-    const latest = await this.listOffsets(topic, partitions, LATEST)
+    const bounds = await this.logBounds(topic, partitions)
+    const earliest = bounds.map((b) => b.start)
+    const latest = bounds.map((b) => b.end)
     let target: number[]
     switch (spec.kind) {
       case 'beginning':
@@ -195,13 +196,27 @@ export class FetchSession implements PartitionFactory {
         throw new LogpipeError('-o stored needs a consumer group (-g)')
     }
     return partitions.map((p, i) => {
-      this.bounds.set(`${p}\0${topic}`, {start: earliest[i], end: latest[i]})
       const offset = Math.min(Math.max(target[i], earliest[i]), latest[i])
       if (spec.kind === 'absolute' && offset !== spec.offset) {
         const where = spec.offset > offset ? `past the end (${offset})` : `before the log start (${offset})`
         this.options.onNotice?.(`topic ${topic} partition ${p}: offset ${spec.offset} is ${where}; starting at ${offset}`)
       }
       return offset
+    })
+  }
+
+  /**
+   * Each partition's log start and end (high watermark), by ListOffsets,
+   * remembered for its reader: a reader made later knows where the end is
+   * before its first Fetch, so `-e` does not end before it began.
+   */
+  async logBounds(topic: string, partitions: number[]): Promise<Array<{start: number; end: number}>> {
+    const earliest = await this.listOffsets(topic, partitions, EARLIEST)
+    const latest = await this.listOffsets(topic, partitions, LATEST)
+    return partitions.map((p, i) => {
+      const b = {start: earliest[i], end: latest[i]}
+      this.bounds.set(`${p}\0${topic}`, b)
+      return b
     })
   }
 

@@ -1,0 +1,220 @@
+/**
+ * Every consume feature through a broker whose data directory the client
+ * does not share (issue 10, point 5): the broker runs on one temp data
+ * dir, the CLI on another that it never creates, so nothing can come from
+ * the files.
+ *
+ * - `consume -g --bootstrap-server`: joins, reads by Fetch, commits by
+ *   OffsetCommit and starts from OffsetFetch; two logpipe members and a
+ *   kcat member share a group; a member joining and one killed with
+ *   SIGKILL hand partitions over, and every record is printed exactly
+ *   once across them (a new owner starts at the committed offset);
+ * - `-c N`, `-e`, auto.offset.reset and `--exec` with its dead-letter
+ *   topic behave as on the files; `--exec-stream` too;
+ * - `--include` picks up a topic created later (metadata.max.age.ms),
+ *   with and without -g.
+ */
+import {existsSync} from 'node:fs'
+import {execa, type ResultPromise} from 'execa'
+import {describe, expect, test} from 'vitest'
+import {cli} from '../helpers/cli.js'
+import {startBroker} from '../helpers/broker.js'
+import {expectOk, lines, trackProcesses, watchOutput} from './support.js'
+import type {GroupDescription} from '../../src/core/group/group-admin.js'
+
+const running = trackProcesses()
+const BROKER_ARGS = ['-X', 'group.initial.rebalance.delay.ms=0']
+
+type Cli = ReturnType<typeof cli>
+
+async function describeGroup(c: Cli, group: string): Promise<GroupDescription | null> {
+  const r = await c.run(['group', 'describe', group, '--json'])
+  return r.exitCode === 0 ? (JSON.parse(String(r.stdout)) as GroupDescription) : null
+}
+
+/** Polls an asynchronous condition to a deadline (never a fixed sleep). */
+async function until<T>(probe: () => Promise<T | null | undefined | false>, what: string | (() => string), deadlineMs = 45_000): Promise<T> {
+  const deadline = Date.now() + deadlineMs
+  for (;;) {
+    const v = await probe()
+    if (v) return v
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${typeof what === 'string' ? what : what()}`)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}
+
+function stableWith(c: Cli, group: string, members: number, partitions: number): Promise<GroupDescription> {
+  let d: GroupDescription | null = null
+  return until(async () => {
+    d = await describeGroup(c, group)
+    if (!d || d.state !== 'Stable' || d.members.length !== members) return null
+    return d.members.reduce((n, m) => n + m.assignment.length, 0) === partitions ? d : null
+  }, () => `group ${group} to be Stable with ${members} members owning ${partitions} partitions; last seen: ${JSON.stringify(d)}`)
+}
+
+function committed(c: Cli, group: string, total: number): Promise<GroupDescription> {
+  let d: GroupDescription | null = null
+  return until(async () => {
+    d = await describeGroup(c, group)
+    if (!d) return null
+    const sum = d.partitions.reduce((n, p) => n + (p.currentOffset ?? 0), 0)
+    return sum === total && d.partitions.every((p) => p.lag === 0 || p.logEndOffset === 0) ? d : null
+  }, () => `group ${group} to commit ${total} offsets; last seen: ${JSON.stringify(d?.partitions)}`)
+}
+
+/** Keyed (the value is the key too), so the records spread over every partition. */
+async function produce(c: Cli, address: string, topic: string, values: string[]): Promise<void> {
+  expectOk(await c.run(['produce', topic, '-K:', '-X', 'acks=all', '--bootstrap-server', address], {input: values.map((v) => `${v}:${v}\n`).join('')}))
+}
+
+describe('consume -g through a remote broker', () => {
+  test('two logpipe members and a kcat member share a group; a join and a SIGKILL hand partitions over; every record once', async () => {
+    const b = cli()
+    const client = cli()
+    expectOk(await b.run(['topic', 'create', 'rg', '--partitions', '6']))
+    const broker = await startBroker(b.env, BROKER_ARGS)
+    const member = (name: string): ResultPromise => {
+      const p = client.run(['consume', 'rg', '-g', 'rg', '-u', '-F', '%s\n', '-X', `client.id=${name}`, '--session-timeout', '6000', '--bootstrap-server', broker.address])
+      running.push(p)
+      return p
+    }
+    const kc = execa(
+      'kcat',
+      ['-b', broker.address, '-G', 'rg', '-u', '-q', '-f', '%s\n', '-X', 'client.id=kc', '-X', 'session.timeout.ms=6000', '-X', 'heartbeat.interval.ms=500',
+        '-X', 'auto.commit.interval.ms=100', '-X', 'auto.offset.reset=earliest', 'rg'],
+      {reject: false, stdin: 'ignore'},
+    )
+    running.push(kc)
+    const one = member('one')
+    const outputs = [watchOutput(kc), watchOutput(one)]
+    const first = await stableWith(b, 'rg', 2, 6)
+    expect(first.members.map((m) => m.clientId).sort()).toEqual(['kc', 'one'])
+
+    const a = Array.from({length: 200}, (_, i) => `a-${i}`)
+    await produce(client, broker.address, 'rg', a)
+    await committed(b, 'rg', 200)
+
+    const two = member('two')
+    outputs.push(watchOutput(two))
+    const three = await stableWith(b, 'rg', 3, 6)
+    for (const m of three.members) expect(m.assignment).toHaveLength(2)
+    const bs = Array.from({length: 200}, (_, i) => `b-${i}`)
+    await produce(client, broker.address, 'rg', bs)
+    await committed(b, 'rg', 400)
+
+    // All it printed is committed: its partitions' next owners start after it.
+    one.kill('SIGKILL')
+    await one
+    const after = await stableWith(b, 'rg', 2, 6)
+    expect(after.members.map((m) => m.clientId).sort()).toEqual(['kc', 'two'])
+    const cs = Array.from({length: 200}, (_, i) => `c-${i}`)
+    await produce(client, broker.address, 'rg', cs)
+    await committed(b, 'rg', 600)
+    two.kill('SIGTERM')
+    expect((await two).exitCode).toBe(0)
+    kc.kill('SIGTERM')
+    await kc
+
+    const printed = outputs.map((o) => lines(o.stdout))
+    expect(printed.flat().sort()).toEqual([...a, ...bs, ...cs].sort())
+    for (const p of printed) expect(p.length).toBeGreaterThan(0)
+    expect(printed[1].some((v) => v.startsWith('c-'))).toBe(false)
+    expect(printed[2].some((v) => v.startsWith('a-'))).toBe(false)
+    // The client's own data directory was never needed.
+    expect(existsSync(client.dataDir)).toBe(false)
+    await broker.stop()
+  })
+
+  test('-c N then -e carry on from the commit; a new group with auto.offset.reset latest reads nothing; --exec dead letters go to the broker', async () => {
+    const b = cli()
+    const client = cli()
+    const broker = await startBroker(b.env, BROKER_ARGS)
+    const via = ['--bootstrap-server', broker.address]
+    expectOk(await client.run(['topic', 'create', 'cg', '--partitions', '3', ...via]))
+    const values = Array.from({length: 50}, (_, i) => `v${i}`)
+    await produce(client, broker.address, 'cg', values)
+
+    const firstRun = await client.run(['consume', 'cg', '-g', 'g', '-c', '20', ...via])
+    expectOk(firstRun)
+    expect(lines(firstRun.stdout)).toHaveLength(20)
+    const rest = await client.run(['consume', 'cg', '-g', 'g', '-e', ...via])
+    expectOk(rest)
+    expect([...lines(firstRun.stdout), ...lines(rest.stdout)].sort()).toEqual([...values].sort())
+    const none = await client.run(['consume', 'cg', '-g', 'g', '-e', ...via])
+    expectOk(none)
+    expect(String(none.stdout)).toBe('')
+    await committed(b, 'g', 50)
+
+    const latest = await client.run(['consume', 'cg', '-g', 'late', '-e', '--auto-offset-reset', 'latest', ...via])
+    expectOk(latest)
+    expect(String(latest.stdout)).toBe('')
+    const fromStart = await client.run(['consume', 'cg', '-g', 'early', '-e', '-o', 'beginning', ...via])
+    expect(lines(fromStart.stdout).sort()).toEqual([...values].sort())
+
+    // --exec fails for one value: after its retry it goes to the broker's dead-letter topic, and the rest is committed.
+    const exec = await client.run(['consume', 'cg', '-g', 'ex', '-e', '--exec', 'test "$(cat)" != v7', '--retries', '1', '--dead-letter-topic', 'cg-dead', ...via])
+    expect(exec.exitCode, String(exec.stderr)).toBe(0)
+    expect(String(exec.stderr)).toContain('created dead-letter topic cg-dead')
+    expect(String(exec.stderr)).toMatch(/--exec failed for cg\/\d offset \d+ \(exit code 1, 2 attempts\); sent to the dead-letter topic/)
+    await committed(b, 'ex', 50)
+    const dead = await client.run(['consume', 'cg-dead', '-e', '-f', '%s %h\n', ...via])
+    expectOk(dead)
+    expect(String(dead.stdout)).toMatch(/^v7 .*logpipe\.error\.topic=cg,.*logpipe\.error\.attempts=2/)
+    expect(lines(dead.stdout)).toHaveLength(1)
+    expect(existsSync(client.dataDir)).toBe(false)
+    await broker.stop()
+  })
+
+  test('--exec-stream through a broker: answers commit, an ERR after its retries goes to the dead-letter topic with its key and headers', async () => {
+    const b = cli()
+    const client = cli()
+    const broker = await startBroker(b.env, BROKER_ARGS)
+    const via = ['--bootstrap-server', broker.address]
+    expectOk(await client.run(['topic', 'create', 'es', '--partitions', '2', ...via]))
+    const values = Array.from({length: 40}, (_, i) => `w${i}`)
+    await produce(client, broker.address, 'es', values)
+    // A shell loop answers line by line (mawk would read ahead and wait for more input).
+    const handler = 'while IFS= read -r l; do if [ "$l" = w13 ]; then echo "ERR not today"; else echo ok; fi; done'
+    for (const group of [undefined, 'es-g']) {
+      const dlq = group ? 'es-dead-g' : 'es-dead'
+      const r = await client.run(['consume', 'es', '-e', ...(group ? ['-g', group] : []), '--exec-stream', handler, '--retries', '1', '--dead-letter-topic', dlq, ...via])
+      expect(r.exitCode, String(r.stderr)).toBe(0)
+      expect(String(r.stderr)).toMatch(/--exec-stream failed for es\/\d offset \d+ \(ERR not today, 2 attempts\); sent to the dead-letter topic/)
+      expect(lines(r.stdout)).toEqual([])
+      const dead = await client.run(['consume', dlq, '-e', '-f', '%k=%s %h\n', ...via])
+      expectOk(dead)
+      expect(lines(dead.stdout)).toHaveLength(1)
+      expect(String(dead.stdout)).toMatch(/^w13=w13 .*logpipe\.error\.topic=es,.*logpipe\.error\.reason=ERR not today/)
+    }
+    await committed(b, 'es-g', 40)
+    expect(existsSync(client.dataDir)).toBe(false)
+    await broker.stop()
+  })
+})
+
+describe('consume --include through a remote broker', () => {
+  test('a topic created later is read once metadata is refreshed (metadata.max.age.ms), with and without -g', async () => {
+    const b = cli()
+    const client = cli()
+    const broker = await startBroker(b.env, BROKER_ARGS)
+    const via = ['--bootstrap-server', broker.address]
+    expectOk(await client.run(['topic', 'create', 'inc-a', ...via]))
+    expectOk(await client.run(['topic', 'create', 'other', ...via]))
+    await produce(client, broker.address, 'inc-a', ['a0'])
+    await produce(client, broker.address, 'other', ['o0'])
+    const plain = client.run(['consume', '--include', 'inc-.*', '-u', '-F', '%t %s\n', '-X', 'metadata.max.age.ms=200', ...via])
+    const grouped = client.run(['consume', '--include', 'inc-.*', '-g', 'ig', '-u', '-F', '%t %s\n', '-X', 'metadata.max.age.ms=200', ...via])
+    running.push(plain, grouped)
+    const outs = [watchOutput(plain), watchOutput(grouped)]
+    for (const o of outs) await o.until((s) => s.includes('inc-a a0\n'), 'the first topic', 30_000)
+    expectOk(await client.run(['topic', 'create', 'inc-b', '--partitions', '2', ...via]))
+    await produce(client, broker.address, 'inc-b', ['b0', 'b1', 'b2'])
+    for (const o of outs) await o.until((s) => ['b0', 'b1', 'b2'].every((v) => s.includes(`inc-b ${v}\n`)), 'the topic created later', 30_000)
+    await committed(b, 'ig', 4)
+    plain.kill('SIGTERM')
+    grouped.kill('SIGTERM')
+    for (const p of [plain, grouped]) expect((await p).exitCode).toBe(0)
+    for (const o of outs) expect(lines(o.stdout).sort()).toEqual(['inc-a a0', 'inc-b b0', 'inc-b b1', 'inc-b b2'])
+    await broker.stop()
+  })
+})
