@@ -12,14 +12,16 @@
  * - `-c N`, `-e`, auto.offset.reset and `--exec` with its dead-letter
  *   topic behave as on the files; `--exec-stream` too;
  * - `--include` picks up a topic created later (metadata.max.age.ms),
- *   with and without -g.
+ *   with and without -g;
+ * - `produce --bootstrap-server` notices partitions added while it runs,
+ *   and keys hash over the new count after.
  */
 import {existsSync} from 'node:fs'
 import {execa, type ResultPromise} from 'execa'
 import {describe, expect, test} from 'vitest'
 import {cli} from '../helpers/cli.js'
 import {startBroker} from '../helpers/broker.js'
-import {expectOk, lines, trackProcesses, watchOutput} from './support.js'
+import {expectOk, library, lines, trackProcesses, watchOutput} from './support.js'
 import type {GroupDescription} from '../../src/core/group/group-admin.js'
 
 const running = trackProcesses()
@@ -215,6 +217,50 @@ describe('consume --include through a remote broker', () => {
     grouped.kill('SIGTERM')
     for (const p of [plain, grouped]) expect((await p).exitCode).toBe(0)
     for (const o of outs) expect(lines(o.stdout).sort()).toEqual(['inc-a a0', 'inc-b b0', 'inc-b b1', 'inc-b b2'])
+    await broker.stop()
+  })
+})
+
+describe('produce through a remote broker', () => {
+  test('partitions added while it runs are noticed (metadata.max.age.ms) and keyed records spread over them', async () => {
+    const b = cli()
+    const client = cli()
+    const broker = await startBroker(b.env, BROKER_ARGS)
+    const via = ['--bootstrap-server', broker.address]
+    expectOk(await client.run(['topic', 'create', 'grow', '--partitions', '2', ...via]))
+    const producer = client.run(['produce', 'grow', '-K:', '--linger-ms', '0', '-X', 'metadata.max.age.ms=100', ...via])
+    running.push(producer)
+    const keys: string[] = []
+    const write = (n: number) => {
+      const batch = Array.from({length: n}, (_, i) => `k${keys.length + i}`)
+      keys.push(...batch)
+      producer.stdin!.write(batch.map((k) => `${k}:${k}\n`).join(''))
+    }
+    // What has landed, as "partition key" pairs (acknowledgements are printed only at the end; the log says at once).
+    const landed = async () => lines((await client.run(['consume', 'grow', '-e', '-f', '%p %k\n', ...via])).stdout).map((l) => l.split(' '))
+    const allLanded = async () => {
+      const got = await landed()
+      return got.length === keys.length ? got : null
+    }
+    write(40)
+    expect(new Set((await until(allLanded, 'the first 40 records')).map(([p]) => p))).toEqual(new Set(['0', '1']))
+    expectOk(await client.run(['topic', 'alter', 'grow', '--partitions', '4', ...via]))
+    const deadline = Date.now() + 30_000
+    let onNew = false
+    while (!onNew && Date.now() < deadline) {
+      write(20)
+      onNew = (await until(allLanded, () => `${keys.length} records`)).some(([p]) => Number(p) >= 2)
+    }
+    expect(onNew).toBe(true)
+    producer.stdin!.end()
+    expect((await producer).exitCode).toBe(0)
+    // Every record once; those on the new partitions were hashed over four.
+    const r = await client.run(['consume', 'grow', '-e', '-f', '%p %k\n', ...via])
+    expectOk(r)
+    const got = lines(r.stdout).map((l) => l.split(' '))
+    expect(got.map(([, k]) => k).sort()).toEqual([...keys].sort())
+    const {partitionForKey} = await library()
+    for (const [p, k] of got) if (Number(p) >= 2) expect(partitionForKey(Buffer.from(k), 4)).toBe(Number(p))
     await broker.stop()
   })
 })
