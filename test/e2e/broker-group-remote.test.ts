@@ -16,16 +16,18 @@
  * - `produce --bootstrap-server` notices partitions added while it runs,
  *   and keys hash over the new count after.
  */
-import {existsSync} from 'node:fs'
+import {existsSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
 import {execa, type ResultPromise} from 'execa'
 import {describe, expect, test} from 'vitest'
-import {cli} from '../helpers/cli.js'
+import {ROOT, cli} from '../helpers/cli.js'
 import {startBroker} from '../helpers/broker.js'
 import {expectOk, library, lines, trackProcesses, watchOutput} from './support.js'
 import type {GroupDescription} from '../../src/core/group/group-admin.js'
 
 const running = trackProcesses()
 const BROKER_ARGS = ['-X', 'group.initial.rebalance.delay.ms=0']
+const PY_GROUP = join(ROOT, 'test', 'fixtures', 'broker', 'kafka-python-group.py')
 
 type Cli = ReturnType<typeof cli>
 
@@ -124,6 +126,45 @@ describe('consume -g through a remote broker', () => {
     expect(printed[2].some((v) => v.startsWith('a-'))).toBe(false)
     // The client's own data directory was never needed.
     expect(existsSync(client.dataDir)).toBe(false)
+    await broker.stop()
+  })
+
+  test('a kafka-python member and a logpipe member share a group; logpipe starts where kafka-python committed, and takes its partition when it leaves', async () => {
+    const b = cli()
+    const client = cli()
+    const broker = await startBroker(b.env, BROKER_ARGS)
+    const via = ['--bootstrap-server', broker.address]
+    expectOk(await client.run(['topic', 'create', 'py', '--partitions', '2', ...via]))
+    const early = Array.from({length: 10}, (_, i) => `v${i}`)
+    await produce(client, broker.address, 'py', early)
+    // kafka-python reads and commits all ten, then stays in the group (polling, committing nothing more) until told to leave.
+    const stop = join(client.base, 'stop-py')
+    const py = execa('/usr/bin/python3', [PY_GROUP, broker.address, 'py', 'pyg', '10', stop], {reject: false, env: {PYTHONDONTWRITEBYTECODE: '1'}, timeout: 120_000})
+    running.push(py)
+    await watchOutput(py).until((s) => s.includes('consumed'), 'kafka-python to commit', 60_000)
+    const lp = client.run(['consume', 'py', '-g', 'pyg', '-u', '-F', '%p %s\n', ...via])
+    running.push(lp)
+    const out = watchOutput(lp)
+    const both = await stableWith(b, 'pyg', 2, 2)
+    expect(both.members.map((m) => m.clientId).sort()).toEqual(['logpipe-consume', 'py-client'])
+    const mine = both.members.find((m) => m.clientId === 'logpipe-consume')!.assignment
+    expect(mine).toHaveLength(1)
+    const later = Array.from({length: 30}, (_, i) => `w${i}`)
+    await produce(client, broker.address, 'py', later)
+    const byPartition = async (p: number) => lines((await client.run(['consume', 'py', '-p', String(p), '-e', ...via])).stdout).filter((v) => v.startsWith('w'))
+    const ours = await byPartition(mine[0].partition)
+    await out.until((s) => lines(s).length === ours.length, `the logpipe member to print partition ${mine[0].partition}'s new records`, 30_000)
+    // It started at kafka-python's commit: none of the ten it had read.
+    expect(lines(out.stdout)).toEqual(ours.map((v) => `${mine[0].partition} ${v}`))
+    writeFileSync(stop, '')
+    await py
+    // kafka-python left having committed only the ten: its partition's new records come to logpipe, from that commit.
+    const theirs = await byPartition(1 - mine[0].partition)
+    await out.until((s) => lines(s).length === later.length, 'every new record', 30_000)
+    expect(lines(out.stdout).map((l) => l.split(' ')[1]).sort()).toEqual([...ours, ...theirs].sort())
+    lp.kill('SIGTERM')
+    expect((await lp).exitCode).toBe(0)
+    await committed(b, 'pyg', 40)
     await broker.stop()
   })
 

@@ -13,10 +13,11 @@ import {ErrorCode, kafkaError} from '../wire/error-codes.js'
 import {findCoordinator} from '../wire/messages/10-find-coordinator.js'
 import type {FetchSession} from './fetch-session.js'
 import type {KafkaClient} from './kafka-client.js'
-import type {CommittedOffsets, GroupSource} from './wire-group-member.js'
+import {type CommittedOffsets, DEFAULT_METADATA_MAX_AGE_MS, type GroupSource} from './wire-group-member.js'
 
 export class RemoteGroupSource implements GroupSource {
   readonly dir = null
+  readonly metadataMaxAgeMs = DEFAULT_METADATA_MAX_AGE_MS
   private readonly client: KafkaClient
   private readonly session: FetchSession
   private readonly options: Pick<GroupMemberOptions, 'autoOffsetReset' | 'startWithoutCommit' | 'onNotice'>

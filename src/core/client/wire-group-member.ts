@@ -42,6 +42,8 @@ export type CommittedOffsets = Map<string, number>
 export interface GroupSource {
   /** groups/<g>/ when the group's files are in reach; null through a remote broker. */
   readonly dir: string | null
+  /** How often the subscription and partition counts are looked at again when metadata.max.age.ms is not given. */
+  readonly metadataMaxAgeMs: number
   /** Where the coordinator listens, asked again whenever the connection to it was lost. */
   coordinator(group: string): Promise<{host: string; port: number; options: ConnectionOptions}>
   /** Partition counts of these topics; a topic unknown here is left out (nobody gets it). */
@@ -64,6 +66,8 @@ export function storeGroupSource(store: Store, group: string, broker: {host: str
   }
   return {
     dir: groupDir(store, group),
+    // Looking at the store's topics is a directory listing: about as often as a file-based member does.
+    metadataMaxAgeMs: 1000,
     coordinator: async () => ({host: broker.host, port: broker.port, options: broker.options ?? {}}),
     async partitionCounts(topics) {
       const out = new Map<string, number>()
@@ -171,7 +175,7 @@ export class WireGroupMember implements GroupMembership {
    */
   private async metadataChanged(): Promise<boolean> {
     const now = Date.now()
-    if (now - this.metadataAt < (this.options.metadataMaxAgeMs ?? DEFAULT_METADATA_MAX_AGE_MS)) return false
+    if (now - this.metadataAt < (this.options.metadataMaxAgeMs ?? this.source.metadataMaxAgeMs)) return false
     this.metadataAt = now
     if (this.options.include) {
       const topics = await this.subscription()
