@@ -236,7 +236,7 @@ describe('consume -g through a remote broker', () => {
 })
 
 describe('consume --include through a remote broker', () => {
-  test('a topic created later is read once metadata is refreshed (metadata.max.age.ms), with and without -g', async () => {
+  test('a topic created later, and a partition added, are read once metadata is refreshed (metadata.max.age.ms), with and without -g', async () => {
     const b = cli()
     const client = cli()
     const broker = await startBroker(b.env, BROKER_ARGS)
@@ -253,11 +253,15 @@ describe('consume --include through a remote broker', () => {
     expectOk(await client.run(['topic', 'create', 'inc-b', '--partitions', '2', ...via]))
     await produce(client, broker.address, 'inc-b', ['b0', 'b1', 'b2'])
     for (const o of outs) await o.until((s) => ['b0', 'b1', 'b2'].every((v) => s.includes(`inc-b ${v}\n`)), 'the topic created later', 30_000)
-    await committed(b, 'ig', 4)
+    // A partition added later is read from its start too: the group's leader sees the new count and rebalances.
+    expectOk(await client.run(['topic', 'alter', 'inc-b', '--partitions', '3', ...via]))
+    expectOk(await client.run(['produce', 'inc-b', '-p', '2', ...via], {input: 'p2\n'}))
+    for (const o of outs) await o.until((s) => s.includes('inc-b p2\n'), 'the record in the added partition', 30_000)
+    await committed(b, 'ig', 5)
     plain.kill('SIGTERM')
     grouped.kill('SIGTERM')
     for (const p of [plain, grouped]) expect((await p).exitCode).toBe(0)
-    for (const o of outs) expect(lines(o.stdout).sort()).toEqual(['inc-a a0', 'inc-b b0', 'inc-b b1', 'inc-b b2'])
+    for (const o of outs) expect(lines(o.stdout).sort()).toEqual(['inc-a a0', 'inc-b b0', 'inc-b b1', 'inc-b b2', 'inc-b p2'])
     await broker.stop()
   })
 })
