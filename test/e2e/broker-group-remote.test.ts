@@ -17,6 +17,7 @@
  *   and keys hash over the new count after.
  */
 import {existsSync, writeFileSync} from 'node:fs'
+import {connect} from 'node:net'
 import {join} from 'node:path'
 import {execa, type ResultPromise} from 'execa'
 import {describe, expect, test} from 'vitest'
@@ -24,6 +25,14 @@ import {ROOT, cli} from '../helpers/cli.js'
 import {startBroker} from '../helpers/broker.js'
 import {expectOk, library, lines, trackProcesses, watchOutput} from './support.js'
 import type {GroupDescription} from '../../src/core/group/group-admin.js'
+import {encodeAssignment, encodeSubscription} from '../../src/core/group/consumer-protocol.js'
+import {decodeResponseFrame, encodeRequestFrame} from '../../src/core/wire/envelope.js'
+import {ErrorCode} from '../../src/core/wire/error-codes.js'
+import {FrameSplitter} from '../../src/core/wire/frame.js'
+import {heartbeat} from '../../src/core/wire/messages/12-heartbeat.js'
+import {joinGroup} from '../../src/core/wire/messages/11-join-group.js'
+import {syncGroup} from '../../src/core/wire/messages/14-sync-group.js'
+import type {ApiSchema, RequestInput, ResponseOf} from '../../src/core/wire/schema.js'
 
 const running = trackProcesses()
 const BROKER_ARGS = ['-X', 'group.initial.rebalance.delay.ms=0']
@@ -64,6 +73,31 @@ function committed(c: Cli, group: string, total: number): Promise<GroupDescripti
     const sum = d.partitions.reduce((n, p) => n + (p.currentOffset ?? 0), 0)
     return sum === total && d.partitions.every((p) => p.lag === 0 || p.logEndOffset === 0) ? d : null
   }, () => `group ${group} to commit ${total} offsets; last seen: ${JSON.stringify(d?.partitions)}`)
+}
+
+/** One raw connection speaking our codec, answers in order: a group leader that assigns what it likes. */
+async function rawMember(port: number) {
+  const socket = connect({host: '127.0.0.1', port})
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve)
+    socket.once('error', reject)
+  })
+  const splitter = new FrameSplitter()
+  const waiting: Array<(frame: Buffer) => void> = []
+  socket.on('data', (chunk: Buffer) => {
+    for (const frame of splitter.push(chunk)) waiting.shift()?.(frame)
+  })
+  let correlationId = 0
+  return {
+    send<A extends ApiSchema>(schema: A, version: number, value: RequestInput<A>): Promise<ResponseOf<A>> {
+      const id = ++correlationId
+      return new Promise((resolve) => {
+        waiting.push((frame) => resolve(decodeResponseFrame(schema, version, frame).body))
+        socket.write(encodeRequestFrame(schema, version, {correlationId: id, clientId: 'raw-leader'}, value))
+      })
+    },
+    close: () => socket.destroy(),
+  }
 }
 
 /** Keyed (the value is the key too), so the records spread over every partition. */
@@ -165,6 +199,42 @@ describe('consume -g through a remote broker', () => {
     lp.kill('SIGTERM')
     expect((await lp).exitCode).toBe(0)
     await committed(b, 'pyg', 40)
+    await broker.stop()
+  })
+
+  test('an assignment from another leader is not trusted: partitions that do not exist, or come twice, are left out with a notice', async () => {
+    const b = cli()
+    const client = cli()
+    const broker = await startBroker(b.env, BROKER_ARGS)
+    const via = ['--bootstrap-server', broker.address]
+    expectOk(await client.run(['topic', 'create', 'lt', '--partitions', '2', ...via]))
+    await produce(client, broker.address, 'lt', Array.from({length: 20}, (_, i) => `x${i}`))
+    const raw = await rawMember(broker.port)
+    const join = {groupId: 'lg', sessionTimeoutMs: 30_000, rebalanceTimeoutMs: 30_000, groupInstanceId: null, protocolType: 'consumer', protocols: [{name: 'range', metadata: encodeSubscription(['lt'])}]}
+    const id = (await raw.send(joinGroup, 5, {...join, memberId: ''})).memberId
+    const first = await raw.send(joinGroup, 5, {...join, memberId: id})
+    expect(first.leader).toBe(id)
+    expect((await raw.send(syncGroup, 3, {groupId: 'lg', generationId: first.generationId, memberId: id, groupInstanceId: null, assignments: []})).errorCode).toBe(ErrorCode.NONE)
+    const lp = client.run(['consume', 'lt', '-g', 'lg', '-F', '%p %s\n', ...via])
+    running.push(lp)
+    const out = watchOutput(lp)
+    // The raw leader rejoins once the coordinator says a rebalance is on, and gives the logpipe member nonsense around partition 1.
+    await until(async () => (await raw.send(heartbeat, 3, {groupId: 'lg', generationId: first.generationId, memberId: id, groupInstanceId: null})).errorCode === ErrorCode.REBALANCE_IN_PROGRESS, 'the rebalance')
+    const second = await raw.send(joinGroup, 5, {...join, memberId: id})
+    expect(second.leader).toBe(id)
+    const other = second.members.find((m) => m.memberId !== id)!.memberId
+    const bogus = encodeAssignment([{topic: 'lt', partition: 1}, {topic: 'lt', partition: 1}, {topic: 'lt', partition: 7}, {topic: 'lt', partition: -1}, {topic: 'elsewhere', partition: 0}])
+    const synced = await raw.send(syncGroup, 3, {groupId: 'lg', generationId: second.generationId, memberId: id, groupInstanceId: null, assignments: [{memberId: other, assignment: bogus}, {memberId: id, assignment: encodeAssignment([])}]})
+    expect(synced.errorCode).toBe(ErrorCode.NONE)
+    const want = lines((await client.run(['consume', 'lt', '-p', '1', '-e', '-F', '%p %s\n', ...via])).stdout)
+    expect(want.length).toBeGreaterThan(0)
+    await out.until((s) => lines(s).length === want.length, 'partition 1, once', 30_000)
+    lp.kill('SIGTERM')
+    const r = await lp
+    expect(r.exitCode, String(r.stderr)).toBe(0)
+    expect(lines(out.stdout)).toEqual(want)
+    expect(String(r.stderr)).toMatch(/group lg: the leader assigned 3 partition\(s\) this member cannot read \(unknown or named twice\); ignoring them/)
+    raw.close()
     await broker.stop()
   })
 

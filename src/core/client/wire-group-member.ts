@@ -271,13 +271,32 @@ export class WireGroupMember implements GroupMembership {
       }
       if (s.errorCode !== ErrorCode.NONE) throw new LogpipeError(`group '${this.group}': the coordinator refused the sync (error ${s.errorCode})`)
       const mine = decodeAssignment(Buffer.from(s.assignment))?.partitions ?? []
-      const given = mine.filter((tp) => this.topics.includes(tp.topic))
+      const given = await this.usable(mine)
       const starts = await this.source.startOffsets(given, () => this.fetchCommitted(given))
       this.owned = given
       given.forEach((tp, i) => this.hooks.assigned(tp, starts[i]))
       this.synced = true
       return
     }
+  }
+
+  /**
+   * The partitions of an assignment this member can read: of its topics,
+   * each once, and existing. The leader may be any client, so what it
+   * assigned is checked like anything else read from a socket.
+   */
+  private async usable(assigned: TopicPartition[]): Promise<TopicPartition[]> {
+    const mine = assigned.filter((tp) => this.topics.includes(tp.topic))
+    const counts = await this.source.partitionCounts([...new Set(mine.map((tp) => tp.topic))])
+    const seen = new Set<string>()
+    const out = mine.filter((tp) => {
+      const key = `${tp.topic}/${tp.partition}`
+      if (seen.has(key)) return false
+      seen.add(key)
+      return Number.isInteger(tp.partition) && tp.partition >= 0 && tp.partition < (counts.get(tp.topic) ?? 0)
+    })
+    if (out.length < mine.length) this.notice(`the leader assigned ${mine.length - out.length} partition(s) this member cannot read (unknown or named twice); ignoring them`)
+    return out
   }
 
   /** The group's committed offsets of these partitions (OffsetFetch v3: one group, per-partition errors and the group's). */
