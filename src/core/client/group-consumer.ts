@@ -153,9 +153,10 @@ export class GroupConsumer {
     // Positions are read after the hand-on so they never run ahead of it.
     await this.options.handOn()
     const positions = this.positions()
-    for (const tp of snapshot) {
+    const due = snapshot.filter((tp) => positions[`${tp.topic}/${tp.partition}`] !== undefined)
+    if (this.member.commitMany) return this.member.commitMany(due.map((tp) => ({tp, offset: positions[`${tp.topic}/${tp.partition}`]})))
+    for (const tp of due) {
       const key = `${tp.topic}/${tp.partition}`
-      if (positions[key] === undefined) continue
       outcomes.set(key, await this.member.commit(tp, positions[key]))
     }
     return outcomes

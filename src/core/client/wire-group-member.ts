@@ -331,24 +331,47 @@ export class WireGroupMember implements GroupMembership {
   }
 
   private async revokeAll(commit: boolean): Promise<void> {
+    const positions: Array<{tp: TopicPartition; offset: number}> = []
     for (const tp of this.owned) {
       const position = await this.hooks.revoked(tp)
-      if (commit && position !== null) await this.commit(tp, position)
+      if (commit && position !== null) positions.push({tp, offset: position})
     }
+    if (positions.length > 0) await this.commitMany(positions)
     this.owned = []
     this.synced = false
   }
 
   async commit(tp: TopicPartition, offset: number, metadata?: string): Promise<CommitOutcome> {
-    if (!this.owned.some((o) => o.topic === tp.topic && o.partition === tp.partition)) return 'fenced'
-    const c = await this.conn()
-    const r = await c.request(offsetCommit, 2, {
+    return (await this.commitMany([{tp, offset, metadata}])).get(`${tp.topic}/${tp.partition}`) ?? 'fenced'
+  }
+
+  /**
+   * One OffsetCommit for all of them: the coordinator writes a request's
+   * offsets together (one fsync'd round where a request per partition
+   * cost one each, about 40 ms apiece here, while reading waited).
+   */
+  async commitMany(entries: Array<{tp: TopicPartition; offset: number; metadata?: string}>): Promise<Map<string, CommitOutcome>> {
+    const out = new Map<string, CommitOutcome>()
+    const byTopic = new Map<string, Array<{partitionIndex: number; committedOffset: bigint; committedMetadata: string | null}>>()
+    for (const {tp, offset, metadata} of entries) {
+      out.set(`${tp.topic}/${tp.partition}`, 'fenced')
+      if (!this.owned.some((o) => o.topic === tp.topic && o.partition === tp.partition)) continue
+      byTopic.set(tp.topic, [...(byTopic.get(tp.topic) ?? []), {partitionIndex: tp.partition, committedOffset: BigInt(offset), committedMetadata: metadata ?? null}])
+    }
+    if (byTopic.size === 0) return out
+    const r = await (await this.conn()).request(offsetCommit, 2, {
       groupId: this.group,
       generationIdOrMemberEpoch: this.generationId,
       memberId: this.memberId,
-      topics: [{name: tp.topic, partitions: [{partitionIndex: tp.partition, committedOffset: BigInt(offset), committedMetadata: metadata ?? null}]}],
+      topics: [...byTopic].map(([name, partitions]) => ({name, partitions})),
     })
-    return r.topics[0]?.partitions[0]?.errorCode === ErrorCode.NONE ? 'committed' : 'fenced'
+    for (const t of r.topics) {
+      for (const p of t.partitions) {
+        const key = `${t.name}/${p.partitionIndex}`
+        if (out.has(key) && p.errorCode === ErrorCode.NONE) out.set(key, 'committed')
+      }
+    }
+    return out
   }
 
   async leave(): Promise<void> {
