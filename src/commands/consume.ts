@@ -32,7 +32,9 @@ export default class Consume extends LogpipeCommand<typeof Consume> {
 
 -J prints kcat's JSON envelope {"topic","partition","offset","tstype","ts","broker","headers","key","payload"}: headers as a flat [name, value, ...] list (left out when a record has none), NULL as null, broker -1 (a file store has no broker). --json prints logpipe's own {topic, partition, offset, timestamp, key, value, headers}, which \`produce --input json\` reads back: key, value and header values are always strings (or null), UTF-8 text unless --json-encoding base64; timestamp is epoch ms, or an ISO-8601 string in UTC with --json-time iso (docs/JSON.md).
 
-kafka-console-consumer's --topic, --include REGEX, --from-beginning, --max-messages, --timeout-ms and --property print.key=true|print.timestamp=true|print.partition=true|print.offset=true|print.headers=true|print.value=false|key.separator=S|line.separator=S|headers.separator=S|null.literal=S work as there. -X key=value takes client settings by their librdkafka names: ${clientSettingKeys('consumer').join(', ')}; an explicit flag wins over -X.`
+kafka-console-consumer's --topic, --include REGEX, --from-beginning, --max-messages, --timeout-ms and --property print.key=true|print.timestamp=true|print.partition=true|print.offset=true|print.headers=true|print.value=false|key.separator=S|line.separator=S|headers.separator=S|null.literal=S work as there. -X key=value takes client settings by their librdkafka names: ${clientSettingKeys('consumer').join(', ')}; an explicit flag wins over -X.
+
+Through a broker (--bootstrap-server), -g joins through its group coordinator and commits there, and --include (and a group's leader) look at its topics and partition counts again every -X metadata.max.age.ms (default 300000, as Kafka's clients), so topics and partitions added while it runs are read from their start.`
   static override usage = 'consume TOPIC... [FLAGS]'
   static override examples = [
     '<%= config.bin %> consume demo -e',
