@@ -30,6 +30,7 @@ import {decodeResponseFrame, encodeRequestFrame} from '../../src/core/wire/envel
 import {ErrorCode} from '../../src/core/wire/error-codes.js'
 import {FrameSplitter} from '../../src/core/wire/frame.js'
 import {heartbeat} from '../../src/core/wire/messages/12-heartbeat.js'
+import {offsetCommit} from '../../src/core/wire/messages/08-offset-commit.js'
 import {joinGroup} from '../../src/core/wire/messages/11-join-group.js'
 import {syncGroup} from '../../src/core/wire/messages/14-sync-group.js'
 import type {ApiSchema, RequestInput, ResponseOf} from '../../src/core/wire/schema.js'
@@ -234,6 +235,32 @@ describe('consume -g through a remote broker', () => {
     expect(r.exitCode, String(r.stderr)).toBe(0)
     expect(lines(out.stdout)).toEqual(want)
     expect(String(r.stderr)).toMatch(/group lg: the leader assigned 3 partition\(s\) this member cannot read \(unknown or named twice\); ignoring them/)
+    raw.close()
+    await broker.stop()
+  })
+
+  test('a committed offset outside the log is reset by auto.offset.reset, saying so', async () => {
+    const b = cli()
+    const client = cli()
+    const broker = await startBroker(b.env, BROKER_ARGS)
+    const via = ['--bootstrap-server', broker.address]
+    expectOk(await client.run(['topic', 'create', 'oor', ...via]))
+    await produce(client, broker.address, 'oor', ['r0', 'r1', 'r2'])
+    // A simple commit (no member, generation -1), as a consumer that assigns its own partitions makes.
+    const raw = await rawMember(broker.port)
+    const commit999 = async () => {
+      const r = await raw.send(offsetCommit, 2, {groupId: 'og', generationIdOrMemberEpoch: -1, memberId: '', topics: [{name: 'oor', partitions: [{partitionIndex: 0, committedOffset: 999n, committedMetadata: null}]}]})
+      expect(r.topics[0].partitions[0].errorCode).toBe(ErrorCode.NONE)
+    }
+    for (const [reset, want] of [['earliest', ['r0', 'r1', 'r2']], ['latest', []]] as const) {
+      await commit999()
+      const run = await client.run(['consume', 'oor', '-g', 'og', '-e', '--auto-offset-reset', reset, ...via])
+      expect(run.exitCode, String(run.stderr)).toBe(0)
+      expect(lines(run.stdout)).toEqual(want)
+      expect(String(run.stderr)).toBe(`logpipe: group og: committed offset 999 of oor/0 is outside the log (0..3); resetting to ${reset}\n`)
+      // Where it ended is committed: the next run starts there.
+      await committed(b, 'og', 3)
+    }
     raw.close()
     await broker.stop()
   })

@@ -82,7 +82,7 @@ export class GroupConsumer {
       positions: () => this.positions(),
     }
     if (remote) {
-      this.member = new WireGroupMember(group, topics, hooks, {...options, source: new RemoteGroupSource(remote.client, remote.session, options)})
+      this.member = new WireGroupMember(group, topics, hooks, {...options, source: new RemoteGroupSource(group, remote.client, remote.session, options)})
       return
     }
     // While a broker runs it coordinates the store's groups: join through it, so kcat or kafka-python members share the group.

@@ -18,13 +18,15 @@ import {type CommittedOffsets, DEFAULT_METADATA_MAX_AGE_MS, type GroupSource} fr
 export class RemoteGroupSource implements GroupSource {
   readonly dir = null
   readonly metadataMaxAgeMs = DEFAULT_METADATA_MAX_AGE_MS
+  private readonly group: string
   private readonly client: KafkaClient
   private readonly session: FetchSession
   private readonly options: Pick<GroupMemberOptions, 'autoOffsetReset' | 'startWithoutCommit' | 'onNotice'>
   /** Partitions of each topic when this member first saw it. */
   private readonly firstSeen = new Map<string, number>()
 
-  constructor(client: KafkaClient, session: FetchSession, options: Pick<GroupMemberOptions, 'autoOffsetReset' | 'startWithoutCommit' | 'onNotice'>) {
+  constructor(group: string, client: KafkaClient, session: FetchSession, options: Pick<GroupMemberOptions, 'autoOffsetReset' | 'startWithoutCommit' | 'onNotice'>) {
+    this.group = group
     this.client = client
     this.session = session
     this.options = options
@@ -85,7 +87,7 @@ export class RemoteGroupSource implements GroupSource {
           continue
         }
         const reset = resetOf(this.options.autoOffsetReset, topic)
-        if (c >= 0) this.options.onNotice?.(`committed offset ${c} of ${key} is outside the log (${start}..${end}); resetting to ${reset}`)
+        if (c >= 0) this.options.onNotice?.(`group ${this.group}: committed offset ${c} of ${key} is outside the log (${start}..${end}); resetting to ${reset}`)
         out.set(key, reset === 'earliest' ? start : end)
       }
     }
