@@ -8,9 +8,12 @@
  *   OffsetCommit and starts from OffsetFetch; two logpipe members and a
  *   kcat member share a group; a member joining and one killed with
  *   SIGKILL hand partitions over, and every record is printed exactly
- *   once across them (a new owner starts at the committed offset);
- * - `-c N`, `-e`, auto.offset.reset and `--exec` with its dead-letter
- *   topic behave as on the files; `--exec-stream` too;
+ *   once across them (a new owner starts at the committed offset); a
+ *   kafka-python member's commits are where a logpipe member starts; an
+ *   assignment from a leader that is not ours is checked before use;
+ * - `-c N`, `-e`, auto.offset.reset (also for a commit outside the log)
+ *   and `--exec` with its dead-letter topic behave as on the files;
+ *   `--exec-stream` too;
  * - `--include` picks up a topic created later (metadata.max.age.ms),
  *   with and without -g;
  * - `produce --bootstrap-server` notices partitions added while it runs,
