@@ -41,14 +41,6 @@ export interface FetchSessionOptions {
 
 /** Batches one answer gave, waiting for the Consumer. */
 const MAX_QUEUED = 4
-/**
- * The longest a Fetch may wait on the broker while a partition left out of
- * it (its queue full) will want more soon: the loop sends one Fetch per
- * leader at a time, so a long-poll for the idle partitions would hold the
- * busy one back for fetch.wait.max.ms (500 ms) every round. Its queue holds
- * about three answers when it asks again, more than this takes to read.
- */
-const BUSY_WAIT_MS = 5
 /** Nothing a server says about a batch is believed past this (it would be a 2 GiB claim). */
 const MAX_BATCH_BYTES = 0x7fff_ffff
 
@@ -264,6 +256,14 @@ export class FetchSession implements PartitionFactory {
         await this.idle()
         continue
       }
+      // The loop sends one Fetch per leader at a time: a long-poll for partitions at their end, while one left out (its
+      // queue full) will want more soon, would hold that one back for fetch.wait.max.ms every round. So they wait for
+      // its room (a kick), and go along in its next Fetch; a consumer that stopped reading (a slow pipe) sends none.
+      const busy = wanted.length < this.readers.size && [...this.readers.values()].some((r) => !r.closed && r.queue.length >= MAX_QUEUED)
+      if (busy && wanted.every((r) => r.fetchOffset >= r.highWatermark)) {
+        await this.idle(this.options.maxWaitMs ?? 500)
+        continue
+      }
       this.kicked = false
       const byLeader = new Map<number, WireReader[]>()
       let retriable: Error | null = null
@@ -276,8 +276,7 @@ export class FetchSession implements PartitionFactory {
           retriable = error as Error
         }
       }
-      const busy = wanted.length < this.readers.size && [...this.readers.values()].some((r) => !r.closed && r.queue.length >= MAX_QUEUED)
-      const results = await Promise.allSettled([...byLeader].map(([leader, rs]) => this.fetchFrom(leader, rs, busy)))
+      const results = await Promise.allSettled([...byLeader].map(([leader, rs]) => this.fetchFrom(leader, rs)))
       for (const r of results) {
         if (r.status === 'rejected') {
           if (!isRetriable(r.reason)) throw r.reason
@@ -312,7 +311,7 @@ export class FetchSession implements PartitionFactory {
     })
   }
 
-  private async fetchFrom(leader: number, readers: WireReader[], busy: boolean): Promise<void> {
+  private async fetchFrom(leader: number, readers: WireReader[]): Promise<void> {
     const epochs = readers.map((r) => r.epoch)
     const offsets = readers.map((r) => r.fetchOffset)
     const byTopic = new Map<string, WireReader[]>()
@@ -320,7 +319,7 @@ export class FetchSession implements PartitionFactory {
     const partitionMaxBytes = this.options.partitionMaxBytes ?? 1 << 20
     // Partitions at their end wait on the broker; one with data behind it must not (a seek, a first fetch).
     const anyBehind = readers.some((r) => r.fetchOffset < r.highWatermark)
-    const maxWaitMs = anyBehind ? 0 : Math.min(busy ? BUSY_WAIT_MS : Infinity, this.options.maxWaitMs ?? 500)
+    const maxWaitMs = anyBehind ? 0 : (this.options.maxWaitMs ?? 500)
     const {response} = await this.client.request(
       leader,
       fetch,
