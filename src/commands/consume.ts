@@ -6,7 +6,7 @@ import {type OffsetSpec, parseOffsetSpec, parseStopSpec} from '../core/log/offse
 import {UsageError} from '../core/errors.js'
 import {ASSIGNMENT_STRATEGIES, type AssignmentStrategy} from '../core/group/assignors.js'
 import {type AutoOffsetReset, DEFAULT_SESSION_TIMEOUT_MS, subscriptionPattern} from '../core/group/group-member.js'
-import {CONSUME_ARENA_BYTES, type ExecSettings, runConsumeSession} from '../core/client/consume-session.js'
+import {CONSUME_ARENA_BYTES, type ExecSettings, type GroupSettings, runConsumeSession} from '../core/client/consume-session.js'
 import {MemoryArena} from '../core/codec/memory-arena.js'
 import {type CommandFlags, LogpipeCommand} from '../cli/base-command.js'
 import {parseIntFlag, intFlag} from '../cli/flags.js'
@@ -16,9 +16,7 @@ import {kcatJsonFormatter} from '../core/client/kcat-json.js'
 import {consolePropertiesFormat} from '../core/client/console-format.js'
 import {clientSettingKeys} from '../core/client/client-config.js'
 import {brokerFlags, clientSettings, openBrokerClient} from '../cli/broker-client.js'
-import type {FetchSession} from '../core/client/fetch-session.js'
-import type {KafkaClient} from '../core/client/kafka-client.js'
-import type {WireAdmin} from '../core/client/wire-admin.js'
+import type {BrokerConsumer} from '../core/client/broker-consumer.js'
 import {Output} from '../cli/output.js'
 
 export default class Consume extends LogpipeCommand<typeof Consume> {
@@ -34,7 +32,9 @@ export default class Consume extends LogpipeCommand<typeof Consume> {
 
 -J prints kcat's JSON envelope {"topic","partition","offset","tstype","ts","broker","headers","key","payload"}: headers as a flat [name, value, ...] list (left out when a record has none), NULL as null, broker -1 (a file store has no broker). --json prints logpipe's own {topic, partition, offset, timestamp, key, value, headers}, which \`produce --input json\` reads back: key, value and header values are always strings (or null), UTF-8 text unless --json-encoding base64; timestamp is epoch ms, or an ISO-8601 string in UTC with --json-time iso (docs/JSON.md).
 
-kafka-console-consumer's --topic, --include REGEX, --from-beginning, --max-messages, --timeout-ms and --property print.key=true|print.timestamp=true|print.partition=true|print.offset=true|print.headers=true|print.value=false|key.separator=S|line.separator=S|headers.separator=S|null.literal=S work as there. -X key=value takes client settings by their librdkafka names: ${clientSettingKeys('consumer').join(', ')}; an explicit flag wins over -X.`
+kafka-console-consumer's --topic, --include REGEX, --from-beginning, --max-messages, --timeout-ms and --property print.key=true|print.timestamp=true|print.partition=true|print.offset=true|print.headers=true|print.value=false|key.separator=S|line.separator=S|headers.separator=S|null.literal=S work as there. -X key=value takes client settings by their librdkafka names: ${clientSettingKeys('consumer').join(', ')}; an explicit flag wins over -X.
+
+Through a broker (--bootstrap-server), -g joins through its group coordinator and commits there, and --include (and a group's leader) look at its topics and partition counts again every -X metadata.max.age.ms (default 300000, as Kafka's clients), so topics and partitions added while it runs are read from their start.`
   static override usage = 'consume TOPIC... [FLAGS]'
   static override examples = [
     '<%= config.bin %> consume demo -e',
@@ -121,13 +121,10 @@ kafka-console-consumer's --topic, --include REGEX, --from-beginning, --max-messa
     const {start, stopAt} = this.offsets(group !== undefined)
     const partitions = f.partition?.map((p) => parseIntFlag('-p/--partition', p, 0))
     const format = this.formatter()
-    // A group joins through the data dir's live broker as before (group-consumer.ts); everything else may go through a broker here.
-    // $LOGPIPE_BOOTSTRAP_SERVERS set for every command does not stop a group from working as it does today.
-    const explicit = f['bootstrap-server'] ?? x.bootstrapServers
-    if (group !== undefined && explicit !== undefined) {
-      throw new UsageError('-g with --bootstrap-server is not supported yet', {hint: 'consume -g joins through the live broker of the data directory'})
-    }
-    const client = group === undefined ? await openBrokerClient({flag: f['bootstrap-server'], settings: x, dataDir: f['data-dir']}) : null
+    // A group goes through a broker when one is named (flag, -X, $LOGPIPE_BOOTSTRAP_SERVERS); with only the data dir's live broker it joins
+    // through that broker's coordinator and reads the files it serves (group-consumer.ts), which is cheaper than fetching them.
+    const named = f['bootstrap-server'] ?? x.bootstrapServers ?? (process.env.LOGPIPE_BOOTSTRAP_SERVERS || undefined)
+    const client = group === undefined || named !== undefined ? await openBrokerClient({flag: f['bootstrap-server'], settings: x, dataDir: f['data-dir']}) : null
     // Read and output buffers share one arena: copying a record into the output allocates nothing.
     const arena = new MemoryArena(CONSUME_ARENA_BYTES)
     // The session's settings either way, from the files or through a broker.
@@ -144,16 +141,38 @@ kafka-console-consumer's --topic, --include REGEX, --from-beginning, --max-messa
       arena,
       exec: execSettings(f),
     }
+    const groupSettings = (): GroupSettings | undefined =>
+      group === undefined
+        ? undefined
+        : {
+            group,
+            sessionTimeoutMs: f['session-timeout'] ?? x.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS,
+            strategy: (f.assignment ?? x.strategy ?? 'range') as AssignmentStrategy,
+            autoOffsetReset: (f['auto-offset-reset'] ?? x.autoOffsetReset ?? 'earliest') as AutoOffsetReset,
+            startWithoutCommit: start.kind === 'stored' ? null : start,
+            clientId: x.clientId,
+            include,
+            stopAtTimestamp: stopAt,
+            metadataMaxAgeMs: x.metadataMaxAgeMs,
+          }
     if (client) {
-      let sessionToClose: FetchSession | null = null
+      const session = new (await import('../core/client/fetch-session.js')).FetchSession(client, {onNotice: this.notice, maxWaitMs: x.pollIntervalMs})
+      let plain: BrokerConsumer | null = null
       try {
-        if (include) throw new UsageError('--include through a broker is not supported yet', {hint: 'name the topics'})
-        if (f['exec-stream'] !== undefined || f['dead-letter-topic'] !== undefined) throw new UsageError('--exec-stream and --dead-letter-topic through a broker are not supported yet', {hint: '--exec is'})
-        const {consumer, session} = await this.brokerConsumer(client, topics, partitions, start, stopAt, arena, x.pollIntervalMs)
-        sessionToClose = session
-        await runConsumeSession({...common, store: null, consumer})
+        const remote = {client, session}
+        if (group !== undefined) {
+          // Unknown topics fail here, before joining, as on the files.
+          const admin = new (await import('../core/client/wire-admin.js')).WireAdmin(client)
+          for (const t of new Set(topics)) await admin.describeTopic(t)
+          await runConsumeSession({...common, store: null, remote, group: groupSettings()})
+        } else {
+          const {BrokerConsumer} = await import('../core/client/broker-consumer.js')
+          plain = await BrokerConsumer.open(client, session, {topics, include, partitions, start, stopAtTimestamp: stopAt, arena, onNotice: this.notice, metadataMaxAgeMs: x.metadataMaxAgeMs})
+          await runConsumeSession({...common, store: null, remote, consumer: plain.consumer})
+        }
       } finally {
-        sessionToClose?.close()
+        plain?.close()
+        session.close()
         client.close()
       }
       return
@@ -162,49 +181,12 @@ kafka-console-consumer's --topic, --include REGEX, --from-beginning, --max-messa
     await runConsumeSession({
       ...common,
       store: this.store,
-      group:
-        group === undefined
-          ? undefined
-          : {
-              group,
-              sessionTimeoutMs: f['session-timeout'] ?? x.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS,
-              strategy: (f.assignment ?? x.strategy ?? 'range') as AssignmentStrategy,
-              autoOffsetReset: (f['auto-offset-reset'] ?? x.autoOffsetReset ?? 'earliest') as AutoOffsetReset,
-              startWithoutCommit: start.kind === 'stored' ? null : start,
-              clientId: x.clientId,
-              include,
-              stopAtTimestamp: stopAt,
-            },
+      group: groupSettings(),
       consumer:
         group === undefined
           ? new Consumer(this.store, topics, {partitions, offset: start, onNotice: this.notice, arena, include, stopAtTimestamp: stopAt, pollIntervalMs: x.pollIntervalMs})
           : undefined,
     })
-  }
-
-  /** A Consumer whose partitions are fed by Fetch from their leaders, started where -o says (ListOffsets). */
-  private async brokerConsumer(
-    client: KafkaClient,
-    topics: string[],
-    partitions: number[] | undefined,
-    start: OffsetSpec,
-    stopAt: number | undefined,
-    arena: MemoryArena,
-    maxWaitMs: number | undefined,
-  ): Promise<{consumer: Consumer; session: FetchSession}> {
-    const session = new (await import('../core/client/fetch-session.js')).FetchSession(client, {onNotice: this.notice, maxWaitMs})
-    const consumer = new Consumer(null, [], {manual: true, partitionFactory: session, onNotice: this.notice, arena, stopAtTimestamp: stopAt})
-    const admin = new (await import('../core/client/wire-admin.js')).WireAdmin(client)
-    for (const topic of [...new Set(topics)]) {
-      const count = (await admin.describeTopic(topic)).partitions.length
-      const ps = partitions ? [...new Set(partitions)] : Array.from({length: count}, (_, p) => p)
-      for (const p of ps) {
-        if (p >= count) throw new UsageError(`-p/--partition ${p} does not exist: topic '${topic}' has partitions 0..${count - 1}`)
-      }
-      const offsets = await session.resolve(topic, ps, start)
-      ps.forEach((p, i) => consumer.assign(topic, p, offsets[i]))
-    }
-    return {consumer, session}
   }
 
   /** -o (repeatable: one start, and kcat's e@TIME stop) and --from-beginning. */

@@ -22,7 +22,7 @@ import {rawFlagValues} from '../cli/raw-argv.js'
 
 export default class Produce extends LogpipeCommand<typeof Produce> {
   static override summary = 'Append records from files or stdin to a topic, one per line.'
-  static override description = `Each line (or each -D delimited piece) is one record. Keyed records go to the partition Kafka's murmur2 partitioner picks; unkeyed records stick to one partition per batch. Batches are written when full (--batch-bytes) or --linger-ms after their first record, whichever comes first.
+  static override description = `Each line (or each -D delimited piece) is one record. Keyed records go to the partition Kafka's murmur2 partitioner picks; unkeyed records stick to one partition per batch. Batches are written when full (--batch-bytes) or --linger-ms after their first record, whichever comes first. Partitions added while it runs (topic alter --partitions) take keyed records from then on: on the files within milliseconds, through a broker (--bootstrap-server) once -X metadata.max.age.ms (default 300000) has passed or an answer said the metadata is stale.
 
 With --input json each line is an object {key, value, headers, partition, timestamp}, the form \`consume --json\` prints; kcat's -J names (payload, ts, headers as a flat list) are read too, and an unknown field is refused.`
   static override usage = 'produce TOPIC [FILE...] [FLAGS]'
@@ -114,7 +114,7 @@ With --input json each line is an object {key, value, headers, partition, timest
         if (await admin.createTopic({name: topic, partitions: 1}, true)) this.notice(`created topic ${topic}`)
       }
       const meta = await client.retrying(() => client.topic(topic))
-      remote = {partitions: meta.partitions.length, sender: new (await import('../core/client/produce-sender.js')).ProduceSender(client, {acks: x.acks, idempotent: x.idempotent, retries: x.retries, retryBackoffMs: x.retryBackoffMs})}
+      remote = {partitions: meta.partitions.length, sender: new (await import('../core/client/produce-sender.js')).ProduceSender(client, {acks: x.acks, idempotent: x.idempotent, retries: x.retries, retryBackoffMs: x.retryBackoffMs, metadataMaxAgeMs: x.metadataMaxAgeMs})}
     } else if (!store!.topicExists(topic)) {
       if (!f.create) {
         store!.topicDir(topic) // name check first: a bad name is a usage error

@@ -2,7 +2,7 @@
  * logpipe's own commands through a broker that wants a login: -X
  * security.protocol, sasl.* and ssl.* (or --command-config) open TLS and log
  * in, as kcat's settings do; a wrong password and a missing login fail with
- * one clean line.
+ * one clean line. A group (-g) logs in to its coordinator too.
  */
 import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
@@ -23,6 +23,11 @@ test('SASL_SSL with SCRAM-SHA-512: create, produce, consume and list through the
   expectOk(await c.run(['topic', 'create', 'secure', '--partitions', '2', ...login]))
   expectOk(await c.run(['produce', 'secure', '-q', '-K', ':', ...login], {input: 'a:1\nb:2\nc:3\n'}))
   expect(lines((await c.run(['consume', 'secure', '-e', '-f', '%k=%s\n', ...login])).stdout).sort()).toEqual(['a=1', 'b=2', 'c=3'])
+  // A group member's coordinator connection logs in the same way.
+  const grouped = await c.run(['consume', 'secure', '-g', 'sg', '-e', '-f', '%k=%s\n', ...login])
+  expect(grouped.exitCode, String(grouped.stderr)).toBe(0)
+  expect(lines(grouped.stdout).sort()).toEqual(['a=1', 'b=2', 'c=3'])
+  expect(String((await c.run(['consume', 'secure', '-g', 'sg', '-e', ...login])).stdout)).toBe('')
   // The same settings from a properties file, as kafka-console-*'s --command-config takes them.
   const props = join(c.base, 'client.properties')
   writeFileSync(props, `security.protocol=SASL_SSL\nsasl.mechanism=SCRAM-SHA-512\nsasl.username=alice\nsasl.password=${PASSWORD}\nssl.ca.location=${certs.caPath}\n`)

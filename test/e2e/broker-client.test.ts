@@ -121,14 +121,13 @@ describe('produce and consume through a broker', () => {
   test('an unreachable server is one line with the address and the cause, exit 1, and a hint', async () => {
     const c = cli()
     const port = await closedPort()
-    for (const args of [['produce', 't'], ['consume', 't', '-e']]) {
+    for (const args of [['produce', 't'], ['consume', 't', '-e'], ['consume', 't', '-g', 'g', '-e']]) {
       const r = await c.run([...args, '--bootstrap-server', `127.0.0.1:${port}`], {input: 'x\n'})
       expectCleanError(r, EXIT.RUNTIME, new RegExp(`^logpipe: cannot reach 127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\)$`))
       expect(String(r.stderr)).toMatch(/^hint: /m)
     }
     const env = await c.run(['produce', 't'], {input: 'x\n', env: {...c.env, LOGPIPE_BOOTSTRAP_SERVERS: `127.0.0.1:${port}`}})
     expectCleanError(env, EXIT.RUNTIME, /cannot reach/)
-    expectCleanError(await c.run(['consume', 't', '-g', 'g', '--bootstrap-server', `127.0.0.1:${port}`]), EXIT.USAGE, /-g with --bootstrap-server is not supported yet/)
     const bad = await c.run(['produce', 't', '--bootstrap-server', 'localhost'], {input: 'x\n'})
     expectCleanError(bad, EXIT.USAGE, /--bootstrap-server: 'localhost' is not HOST:PORT/)
   })

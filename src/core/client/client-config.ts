@@ -29,6 +29,8 @@ export interface ClientSettings {
   requestTimeoutMs?: number
   retries?: number
   retryBackoffMs?: number
+  /** metadata.max.age.ms: how often topics and partition counts are looked up again through a broker. */
+  metadataMaxAgeMs?: number
   /** Only the keys given; the connection checks what it can speak. */
   security?: Partial<SecuritySettings>
 }
@@ -75,6 +77,8 @@ const flagMap = <T>(key: string, value: string, map: Record<string, T>): T => {
   return v
 }
 
+const metadataMaxAge: Setting = {roles: ['consumer', 'producer'], flag: 'how often a broker\'s topics and partitions are looked up again', apply: (v, s, k) => void (s.metadataMaxAgeMs = int(k, v, 10, 86_400_000))}
+
 const SETTINGS: Record<string, Setting> = {
   'bootstrap.servers': bootstrap,
   'metadata.broker.list': bootstrap,
@@ -83,6 +87,8 @@ const SETTINGS: Record<string, Setting> = {
   'enable.idempotence': {roles: ['producer'], flag: 'idempotent produce through a broker', apply: (v, s, k) => void (s.idempotent = flagMap(k, v, BOOL))},
   'request.timeout.ms': {roles: ALL, flag: 'the longest wait for a broker\'s answer', apply: (v, s, k) => void (s.requestTimeoutMs = int(k, v, 1, 3_600_000))},
   retries: {roles: ALL, flag: 'retries of a retriable broker error', apply: (v, s, k) => void (s.retries = int(k, v, 0, 1000))},
+  'metadata.max.age.ms': metadataMaxAge,
+  'topic.metadata.refresh.interval.ms': metadataMaxAge,
   'retry.backoff.ms': {roles: ALL, flag: 'the first wait before a retry', apply: (v, s, k) => void (s.retryBackoffMs = int(k, v, 0, 60_000))},
   'security.protocol': security('protocol', (v, k) => flagMap(k, v, PROTOCOL)),
   'sasl.mechanism': security('saslMechanism', (v, k) => flagMap(k, v, MECHANISM)),

@@ -11,7 +11,7 @@
  */
 import type {Assignment, Consumer} from './consumer.js'
 import {ExecRunner, execFailureError} from './exec-runner.js'
-import {ExecStream, execStreamFailureError} from './exec-stream.js'
+import {ExecStream, execStreamFailureError, storeReadBack} from './exec-stream.js'
 import {GroupConsumer} from './group-consumer.js'
 import {deadLetterWriter} from './dead-letter.js'
 import type {FormatBuffer} from './format-buffer.js'
@@ -21,6 +21,8 @@ import type {AutoOffsetReset} from '../group/group-member.js'
 import type {OffsetSpec} from '../log/offset-spec.js'
 import type {RecordReader} from '../record/record.js'
 import type {Store} from '../store/store.js'
+import type {FetchSession} from './fetch-session.js'
+import type {KafkaClient} from './kafka-client.js'
 import {CorruptRecordError} from '../errors.js'
 import type {MemoryArena} from '../codec/memory-arena.js'
 import {type Clock, systemClock} from '../clock.js'
@@ -61,11 +63,15 @@ export interface GroupSettings {
   include?: RegExp
   /** Each partition ends before its first record at or after this time (kcat's -o e@TIME). */
   stopAtTimestamp?: number
+  /** metadata.max.age.ms through a broker: how often a pattern and partition counts are looked at again. */
+  metadataMaxAgeMs?: number
 }
 
 export interface ConsumeSessionSettings {
-  /** null when the consumer reads through a broker (then no --exec-stream, no dead letters). */
+  /** null when the consumer reads through a broker (`remote`). */
   store: Store | null
+  /** The broker a group joins and reads through, and dead letters go to, when there is no store. */
+  remote?: {client: KafkaClient; session: FetchSession}
   topics: string[]
   format: RecordFormatter
   output: OutputSink
@@ -100,14 +106,16 @@ export const CONSUME_ARENA_BYTES = 12 << 20
 
 export async function runConsumeSession(s: ConsumeSessionSettings): Promise<void> {
   const out = s.output
-  const deadLetter = s.exec?.deadLetterTopic ? deadLetterWriter(s.store!, s.exec.deadLetterTopic, s.notice, s.clock) : undefined
+  const source = s.store ?? s.remote?.client
+  if (!source) throw new TypeError('runConsumeSession: give it a store, or the broker it reads through')
+  const deadLetter = s.exec?.deadLetterTopic ? deadLetterWriter(source, s.exec.deadLetterTopic, s.notice, s.clock) : undefined
   const stream = s.exec?.stream ? new ExecStream({
     command: s.exec.command,
     format: s.format,
     retries: s.exec.retries,
     maxInFlight: s.exec.stream.maxInFlight,
     timeoutMs: s.exec.stream.timeoutMs,
-    store: s.store!,
+    readBack: s.store ? storeReadBack(s.store) : async (topic, partition, offset) => (await import('./broker-consumer.js')).readBackThrough(s.remote!.client, topic, partition, offset),
     deadLetter,
     onNotice: s.notice,
     clock: s.clock,
@@ -127,7 +135,9 @@ export async function runConsumeSession(s: ConsumeSessionSettings): Promise<void
   let consumer: Consumer
   if (s.group) {
     const g = s.group
-    gc = new GroupConsumer(s.store!, g.group, s.topics, {
+    gc = new GroupConsumer(s.store, g.group, s.topics, {
+      remote: s.store ? undefined : s.remote,
+      metadataMaxAgeMs: g.metadataMaxAgeMs,
       sessionTimeoutMs: g.sessionTimeoutMs,
       strategy: g.strategy,
       autoOffsetReset: g.autoOffsetReset,

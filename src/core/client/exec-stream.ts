@@ -47,8 +47,8 @@ export interface ExecStreamOptions {
   timeoutMs: number
   /** First retry (and restart) delay; doubled each attempt, capped at 10 s. */
   backoffMs?: number
-  /** Where the records come from, to read a failed one back for the dead-letter topic. */
-  store: Store
+  /** Reads a failed record back from where the records come from, for the dead-letter topic. */
+  readBack: RecordReadBack
   deadLetter?: (failure: ExecFailure) => Promise<void>
   onNotice?: (message: string) => void
   clock?: Clock
@@ -380,7 +380,7 @@ export class ExecStream {
       const marker = setTimeout(() => {}, 1 << 30)
       this.retryTimers.add(marker)
       try {
-        Object.assign(job, readBack(this.o.store, e.topic, e.partition, e.offset))
+        Object.assign(job, await this.o.readBack(e.topic, e.partition, e.offset))
         await this.o.deadLetter(failure)
         this.o.onNotice?.(`--exec-stream failed for ${e.topic}/${e.partition} offset ${e.offset} (${how.reason}, ${e.attempts} attempts); sent to the dead-letter topic`)
         this.finish(e)
@@ -549,19 +549,24 @@ function errReason(buf: Buffer, from: number, to: number): string | null {
   return buf.toString('utf8', from, end)
 }
 
-/** A record read back from the log, for the dead-letter topic (its bytes were not kept). */
-function readBack(store: Store, topic: string, partition: number, offset: number): Partial<ConsumedRecord> {
-  const c = new Consumer(store, [topic], {partitions: [partition], offset: {kind: 'absolute', offset}})
-  try {
-    let found: Partial<ConsumedRecord> | null = null
-    c.poll((_a, r) => {
-      if (r.offset === offset) found = r.toRecord()
-      return false
-    })
-    if (!found) throw new LogpipeError(`offset ${offset} is no longer in the log`)
-    return found
-  } finally {
-    c.close()
+/** A record read back from its log, for the dead-letter topic (its bytes were not kept). */
+export type RecordReadBack = (topic: string, partition: number, offset: number) => Promise<Partial<ConsumedRecord>>
+
+/** Reads a record back from the store's files. */
+export function storeReadBack(store: Store): RecordReadBack {
+  return async (topic, partition, offset) => {
+    const c = new Consumer(store, [topic], {partitions: [partition], offset: {kind: 'absolute', offset}})
+    try {
+      let found: Partial<ConsumedRecord> | null = null
+      c.poll((_a, r) => {
+        if (r.offset === offset) found = r.toRecord()
+        return false
+      })
+      if (!found) throw new LogpipeError(`offset ${offset} is no longer in the log`)
+      return found
+    } finally {
+      c.close()
+    }
   }
 }
 

@@ -169,8 +169,9 @@ export class FetchSession implements PartitionFactory {
    * bounds for its reader.
    */
   async resolve(topic: string, partitions: number[], spec: OffsetSpec): Promise<number[]> {
-    const earliest = await this.listOffsets(topic, partitions, EARLIEST)
-    const latest = await this.listOffsets(topic, partitions, LATEST)
+    const bounds = await this.logBounds(topic, partitions)
+    const earliest = bounds.map((b) => b.start)
+    const latest = bounds.map((b) => b.end)
     let target: number[]
     switch (spec.kind) {
       case 'beginning':
@@ -195,13 +196,27 @@ export class FetchSession implements PartitionFactory {
         throw new LogpipeError('-o stored needs a consumer group (-g)')
     }
     return partitions.map((p, i) => {
-      this.bounds.set(`${p}\0${topic}`, {start: earliest[i], end: latest[i]})
       const offset = Math.min(Math.max(target[i], earliest[i]), latest[i])
       if (spec.kind === 'absolute' && offset !== spec.offset) {
         const where = spec.offset > offset ? `past the end (${offset})` : `before the log start (${offset})`
         this.options.onNotice?.(`topic ${topic} partition ${p}: offset ${spec.offset} is ${where}; starting at ${offset}`)
       }
       return offset
+    })
+  }
+
+  /**
+   * Each partition's log start and end (high watermark), by ListOffsets,
+   * remembered for its reader: a reader made later knows where the end is
+   * before its first Fetch, so `-e` does not end before it began.
+   */
+  async logBounds(topic: string, partitions: number[]): Promise<Array<{start: number; end: number}>> {
+    const earliest = await this.listOffsets(topic, partitions, EARLIEST)
+    const latest = await this.listOffsets(topic, partitions, LATEST)
+    return partitions.map((p, i) => {
+      const b = {start: earliest[i], end: latest[i]}
+      this.bounds.set(`${p}\0${topic}`, b)
+      return b
     })
   }
 
@@ -239,6 +254,14 @@ export class FetchSession implements PartitionFactory {
       const wanted = [...this.readers.values()].filter((r) => !r.closed && r.queue.length < MAX_QUEUED)
       if (wanted.length === 0) {
         await this.idle()
+        continue
+      }
+      // The loop sends one Fetch per leader at a time: a long-poll for partitions at their end, while one left out (its
+      // queue full) will want more soon, would hold that one back for fetch.wait.max.ms every round. So they wait for
+      // its room (a kick), and go along in its next Fetch; a consumer that stopped reading (a slow pipe) sends none.
+      const busy = wanted.length < this.readers.size && [...this.readers.values()].some((r) => !r.closed && r.queue.length >= MAX_QUEUED)
+      if (busy && wanted.every((r) => r.fetchOffset >= r.highWatermark)) {
+        await this.idle(this.options.maxWaitMs ?? 500)
         continue
       }
       this.kicked = false

@@ -10,7 +10,10 @@ import type {Store} from '../store/store.js'
 import type {TopicPartition} from '../group/assignors.js'
 import {GroupMember, type GroupMemberOptions, type GroupMembership} from '../group/group-member.js'
 import {isBrokerAlive, listRegistrations} from '../broker/registry.js'
-import {WireGroupMember} from './wire-group-member.js'
+import {WireGroupMember, storeGroupSource} from './wire-group-member.js'
+import {RemoteGroupSource} from './remote-group-source.js'
+import type {FetchSession} from './fetch-session.js'
+import type {KafkaClient} from './kafka-client.js'
 import type {CommitOutcome} from '../group/offset-store.js'
 import {Consumer} from './consumer.js'
 import {systemClock} from '../clock.js'
@@ -45,6 +48,13 @@ export interface GroupConsumerOptions extends GroupMemberOptions {
   arena?: MemoryArena
   /** Each partition ends before its first record at or after this time (see Consumer). */
   stopAtTimestamp?: number
+  /**
+   * Through this remote broker (the store is null): its coordinator, its
+   * Metadata and OffsetFetch, and records by Fetch through `session`.
+   */
+  remote?: {client: KafkaClient; session: FetchSession}
+  /** metadata.max.age.ms: how often a pattern subscription and the leader's partition counts are looked at again (a member through a broker). */
+  metadataMaxAgeMs?: number
 }
 
 export class GroupConsumer {
@@ -56,10 +66,14 @@ export class GroupConsumer {
   private lastCommit = 0
   private closed = false
 
-  constructor(store: Store, group: string, topics: string[], options: GroupConsumerOptions) {
+  /** `store` is null when options.remote names the broker the group and its records are behind. */
+  constructor(store: Store | null, group: string, topics: string[], options: GroupConsumerOptions) {
     this.options = options
-    for (const t of topics) store.readTopic(t) // unknown topics fail here, before joining
-    this.consumer = new Consumer(store, topics, {manual: true, onNotice: options.onNotice, arena: options.arena, stopAtTimestamp: options.stopAtTimestamp})
+    const remote = options.remote
+    if (!store && !remote) throw new TypeError('a GroupConsumer needs a store or a remote broker')
+    if (store) for (const t of topics) store.readTopic(t) // unknown topics fail here, before joining
+    const readOptions = {manual: true, onNotice: options.onNotice, arena: options.arena, stopAtTimestamp: options.stopAtTimestamp}
+    this.consumer = remote ? new Consumer(null, [], {...readOptions, partitionFactory: remote.session}) : new Consumer(store, topics, readOptions)
     const hooks = {
       assigned: (tp: TopicPartition, offset: number) => {
         this.consumer.assign(tp.topic, tp.partition, offset)
@@ -67,11 +81,15 @@ export class GroupConsumer {
       revoked: (tp: TopicPartition) => this.revoke(tp),
       positions: () => this.positions(),
     }
+    if (remote) {
+      this.member = new WireGroupMember(group, topics, hooks, {...options, source: new RemoteGroupSource(group, remote.client, remote.session, options)})
+      return
+    }
     // While a broker runs it coordinates the store's groups: join through it, so kcat or kafka-python members share the group.
-    const broker = listRegistrations(store.dataDir).brokers.find((b) => isBrokerAlive(b, options.clock))
+    const broker = listRegistrations(store!.dataDir).brokers.find((b) => isBrokerAlive(b, options.clock))
     this.member = broker
-      ? new WireGroupMember(store, group, topics, hooks, {...options, broker: {host: broker.host, port: broker.port}})
-      : new GroupMember(store, group, topics, hooks, options)
+      ? new WireGroupMember(group, topics, hooks, {...options, source: storeGroupSource(store!, group, broker, options)})
+      : new GroupMember(store!, group, topics, hooks, options)
   }
 
   private ownedKey = ''
@@ -135,9 +153,10 @@ export class GroupConsumer {
     // Positions are read after the hand-on so they never run ahead of it.
     await this.options.handOn()
     const positions = this.positions()
-    for (const tp of snapshot) {
+    const due = snapshot.filter((tp) => positions[`${tp.topic}/${tp.partition}`] !== undefined)
+    if (this.member.commitMany) return this.member.commitMany(due.map((tp) => ({tp, offset: positions[`${tp.topic}/${tp.partition}`]})))
+    for (const tp of due) {
       const key = `${tp.topic}/${tp.partition}`
-      if (positions[key] === undefined) continue
       outcomes.set(key, await this.member.commit(tp, positions[key]))
     }
     return outcomes

@@ -138,6 +138,11 @@ export class KafkaClient {
     return this.options.clientId ?? 'logpipe'
   }
 
+  /** What every connection is opened with (security): a group's coordinator connection, opened apart, uses the same. */
+  get connectionOptions(): ConnectionOptions {
+    return this.options.connection ?? {}
+  }
+
   private get requestTimeoutMs(): number {
     return this.options.requestTimeoutMs ?? 30_000
   }

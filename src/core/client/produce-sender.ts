@@ -35,6 +35,8 @@ export interface ProduceSenderOptions {
   /** Tries of a batch after its first (default 5). */
   retries?: number
   retryBackoffMs?: number
+  /** metadata.max.age.ms: a topic's partition count is asked for again this often (default 5 min, as Kafka's). */
+  metadataMaxAgeMs?: number
 }
 
 export interface OutgoingBatch {
@@ -49,6 +51,8 @@ export class ProduceSender {
   private readonly options: ProduceSenderOptions
   private producer: {id: number; epoch: number} | null = null
   private readonly sequences = new Map<string, number>()
+  /** When each topic's partition count was last asked for; forgotten when an answer said the metadata is stale. */
+  private readonly countedAt = new Map<string, number>()
 
   constructor(client: KafkaClient, options: ProduceSenderOptions = {}) {
     this.client = client
@@ -57,6 +61,26 @@ export class ProduceSender {
 
   get acks(): Acks {
     return this.options.acks ?? -1
+  }
+
+  /**
+   * The topic's partition count once its metadata is older than
+   * metadata.max.age.ms, or after an answer (UNKNOWN_TOPIC_OR_PARTITION,
+   * NOT_LEADER_OR_FOLLOWER, ...) made it stale, as Kafka's producer
+   * refreshes; null while the last count still holds. So a producer
+   * notices partitions added while it runs, and keys spread over them.
+   */
+  async partitionsIfStale(topic: string): Promise<number | null> {
+    const now = Date.now()
+    const at = this.countedAt.get(topic)
+    if (at === undefined) {
+      this.countedAt.set(topic, now)
+      return null
+    }
+    if (now - at < (this.options.metadataMaxAgeMs ?? 300_000)) return null
+    this.countedAt.set(topic, now)
+    const t = (await this.client.retrying(() => this.client.metadata([topic]))).topics.get(topic)
+    return t && t.errorCode === ErrorCode.NONE ? t.partitions.length : null
   }
 
   /** With idempotence: asks for a producer id once, before the first batch is sealed. */
@@ -115,6 +139,8 @@ export class ProduceSender {
       }
       if (failed.size > 0) {
         this.client.invalidate()
+        // The next look at a partition count asks the broker, whatever its age.
+        for (const i of failed.keys()) this.countedAt.set(batches[i].topic, -Infinity)
         await new Promise((resolve) => setTimeout(resolve, backoff))
         backoff = Math.min(backoff * 2, 1000)
       }

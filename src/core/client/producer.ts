@@ -254,10 +254,14 @@ export class Producer {
     const changed = changedPartitionCount(this.store, this.topic, this.metadataId)
     if (!changed) return
     this.metadataId = changed.version
-    const partitions = changed.partitions
+    this.grow(changed.partitions)
+  }
+
+  /** Later records are partitioned over `partitions` (only ever more: Kafka never removes any). */
+  private grow(partitions: number): void {
     if (partitions <= this.partitionCount) return
     for (let p = this.partitionCount; p < partitions; p++) {
-      this.logs.push(this.openLog(p))
+      if (!this.options.remote) this.logs.push(this.openLog(p))
       this.open.push(null)
       this.openRuns.push(null)
     }
@@ -516,9 +520,16 @@ export class Producer {
     }
     if (sender.acks === 0) {
       for (const b of batches) this.acknowledged += b.count
-      return
+      return this.refreshRemote(sender)
     }
     this.acknowledge(batches.map((b, i) => ({partition: b.partition, baseOffset: offsets[i], count: b.count, runs: b.runs})))
+    await this.refreshRemote(sender)
+  }
+
+  /** Through a broker, the partition count comes from the metadata when it is old or an answer made it stale. */
+  private async refreshRemote(sender: ProduceSender): Promise<void> {
+    const partitions = await sender.partitionsIfStale(this.topic)
+    if (partitions !== null) this.grow(partitions)
   }
 
   private acknowledge(written: Written[]): void {
