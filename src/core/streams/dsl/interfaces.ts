@@ -11,7 +11,8 @@ import type {Serde} from '../serdes.js'
 import type {Topology} from '../topology.js'
 import type {TopicNameExtractor} from '../topology-node.js'
 import type {ValueMapper} from './internals/kstream-stateless.js'
-import type {Grouped, Joined, KeyValue, Materialized, Named, Produced} from './options.js'
+import type {Branched} from './branched.js'
+import type {Grouped, Joined, KeyValue, Materialized, Named, Produced, Repartitioned} from './options.js'
 import type {TimeWindows, Windowed} from './windows.js'
 
 export type {Predicate, ValueMapper} from './internals/kstream-stateless.js'
@@ -42,6 +43,16 @@ export interface KStream<K, V> {
   /** Joined with a table on the key; the joiner gets (streamValue, tableValue), or with the key when it declares three parameters. */
   join<VT, VR>(table: KTable<K, VT>, joiner: ValueJoiner<K, V, VT, VR>, joined?: Joined<K, V, VT>): KStream<K, VR>
   leftJoin<VT, VR>(table: KTable<K, VT>, joiner: ValueJoiner<K, V, VT | null, VR>, joined?: Joined<K, V, VT>): KStream<K, VR>
+  /** Each record to the first branch whose predicate it matches (Kafka's split/BranchedKStream). */
+  split(named?: Named): BranchedKStream<K, V>
+  /** Through `<application.id>-<name>-repartition`, partitioned by the key (or the Repartitioned's partitioner). */
+  repartition(repartitioned?: Repartitioned<K, V>): KStream<K, V>
+}
+
+export interface BranchedKStream<K, V> {
+  branch(predicate: (key: K, value: V) => boolean, branched?: Branched<K, V>): BranchedKStream<K, V>
+  defaultBranch(branched?: Branched<K, V>): Map<string, KStream<K, V>>
+  noDefaultBranch(): Map<string, KStream<K, V>>
 }
 
 /** Kafka's ValueJoiner, or ValueJoinerWithKey (key last here, so (v1, v2) => ... ports as it is). */

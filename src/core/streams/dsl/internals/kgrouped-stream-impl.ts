@@ -13,9 +13,7 @@ import {Materialized, Named} from '../options.js'
 import {type TimeWindows, type Windowed, WindowedSerdes} from '../windows.js'
 import {aggregateProcessor} from './kstream-aggregate.js'
 import {windowAggregateProcessor} from './kstream-window-aggregate.js'
-import {nullKeyFilterProcessor} from './ktable-processors.js'
-
-const GENERATED = /^KSTREAM.*-[0-9]{10}$/
+import {addRepartition} from './repartition.js'
 
 export class KGroupedStreamImpl<K, V> implements KGroupedStream<K, V> {
   constructor(
@@ -80,23 +78,8 @@ export class KGroupedStreamImpl<K, V> implements KGroupedStream<K, V> {
   /** Records dropped because their window had closed (Kafka's dropped-records metric). */
   readonly dropped = {count: 0}
 
-  /** Sink, null-key filter and source around `<prefix>-repartition`; returns the source's name. */
   private repartition(prefix: string): string {
-    const topic = prefix.endsWith('-repartition') ? prefix : `${prefix}-repartition`
-    const b = this.builder
-    const genSink = b.newProcessorName('KSTREAM-SINK-')
-    const genFilter = b.newProcessorName('KSTREAM-FILTER-')
-    const genSource = b.newProcessorName('KSTREAM-SOURCE-')
-    const generated = GENERATED.test(prefix)
-    const sink = generated ? genSink : `${topic}-sink`
-    const filter = generated ? genFilter : `${topic}-filter`
-    const source = generated ? genSource : `${topic}-source`
-    const t = b.topology
-    t.addProcessor(filter, nullKeyFilterProcessor(), this.nodeName)
-    t.addSink(sink, topic, {keySerializer: this.keySerde ?? undefined, valueSerializer: this.valueSerde ?? undefined}, filter)
-    t.addSource(source, topic, {keyDeserializer: this.keySerde ?? undefined, valueDeserializer: this.valueSerde ?? undefined})
-    t.internalTopics.add(topic)
-    return source
+    return addRepartition(this.builder, {prefix, parent: this.nodeName, keySerde: this.keySerde as Serde<unknown> | null, valueSerde: this.valueSerde as Serde<unknown> | null, dropNullKeys: true})
   }
 }
 

@@ -10,8 +10,10 @@ import type {ProcessorSupplier} from '../../processor.js'
 import type {Serde} from '../../serdes.js'
 import {TopologyError} from '../../streams-error.js'
 import type {TopicNameExtractor} from '../../topology-node.js'
-import type {DslContext, KGroupedStream, KStream, KTable, Pairish, ValueJoiner} from '../interfaces.js'
-import {Grouped, Joined, Materialized, Named, Produced} from '../options.js'
+import type {BranchedKStream, DslContext, KGroupedStream, KStream, KTable, Pairish, ValueJoiner} from '../interfaces.js'
+import {Grouped, Joined, Materialized, Named, Produced, Repartitioned} from '../options.js'
+import {BranchedKStreamImpl} from './branched-kstream-impl.js'
+import {addRepartition} from './repartition.js'
 import {streamTableJoinProcessor} from './kstream-ktable-join.js'
 import {nullKeyFilterProcessor, tableSourceProcessor} from './ktable-processors.js'
 import {
@@ -124,6 +126,18 @@ export class KStreamImpl<K, V> implements KStream<K, V> {
     const name = grouped.name ?? this.builder.newProcessorName('KSTREAM-KEY-SELECT-')
     this.builder.topology.addProcessor(name, selectKeyProcessor(selector as (k: unknown, v: unknown) => unknown), this.nodeName)
     return this.builder.kgroupedStream<K2, V>(name, grouped.keySerde, grouped.valueSerde ?? this.valueSerde, grouped.name, true)
+  }
+
+  split(named?: Named): BranchedKStream<K, V> {
+    return new BranchedKStreamImpl<K, V>(this.builder, this, this.repartitionRequired, named?.name ?? null)
+  }
+
+  repartition(repartitioned: Repartitioned<K, V> = Repartitioned.with<K, V>(null, null)): KStream<K, V> {
+    const prefix = repartitioned.name ?? this.builder.newProcessorName('KSTREAM-REPARTITION-')
+    const keySerde = repartitioned.keySerde ?? this.keySerde
+    const valueSerde = repartitioned.valueSerde ?? this.valueSerde
+    const source = addRepartition(this.builder, {prefix, parent: this.nodeName, keySerde: keySerde as Serde<unknown> | null, valueSerde: valueSerde as Serde<unknown> | null, dropNullKeys: false, partitioner: repartitioned.partitioner as never})
+    return this.builder.kstream<K, V>(source, keySerde, valueSerde, false)
   }
 
   /** The stream as a table: each record updates its key (a null value deletes it). */
