@@ -12,7 +12,8 @@ import type {Topology} from '../topology.js'
 import type {TopicNameExtractor} from '../topology-node.js'
 import type {ValueMapper} from './internals/kstream-stateless.js'
 import type {Branched} from './branched.js'
-import type {Grouped, Joined, KeyValue, Materialized, Named, Produced, Repartitioned} from './options.js'
+import type {JoinWindows} from './join-windows.js'
+import type {Grouped, Joined, KeyValue, Materialized, Named, Produced, Repartitioned, StreamJoined} from './options.js'
 import type {TimeWindows, Windowed} from './windows.js'
 
 export type {Predicate, ValueMapper} from './internals/kstream-stateless.js'
@@ -40,9 +41,17 @@ export interface KStream<K, V> {
   groupByKey(grouped?: Grouped<K, V>): KGroupedStream<K, V>
   groupBy<K2>(selector: (key: K, value: V) => K2, grouped?: Grouped<K2, V>): KGroupedStream<K2, V>
   toTable(...namedOrMaterialized: Array<Named | Materialized<K, V>>): KTable<K, V>
-  /** Joined with a table on the key; the joiner gets (streamValue, tableValue), or with the key when it declares three parameters. */
+  /**
+   * Joined with a table on the key (the table looked up as it is; the
+   * joiner gets (streamValue, tableValue), or with the key when it declares
+   * three parameters), or with another stream within JoinWindows.
+   */
   join<VT, VR>(table: KTable<K, VT>, joiner: ValueJoiner<K, V, VT, VR>, joined?: Joined<K, V, VT>): KStream<K, VR>
+  join<VO, VR>(other: KStream<K, VO>, joiner: ValueJoiner<K, V, VO, VR>, windows: JoinWindows, streamJoined?: StreamJoined<K, V, VO>): KStream<K, VR>
   leftJoin<VT, VR>(table: KTable<K, VT>, joiner: ValueJoiner<K, V, VT | null, VR>, joined?: Joined<K, V, VT>): KStream<K, VR>
+  leftJoin<VO, VR>(other: KStream<K, VO>, joiner: ValueJoiner<K, V, VO | null, VR>, windows: JoinWindows, streamJoined?: StreamJoined<K, V, VO>): KStream<K, VR>
+  /** Both sides' records without a partner in the window are emitted with a null for it once the window closes. */
+  outerJoin<VO, VR>(other: KStream<K, VO>, joiner: ValueJoiner<K, V | null, VO | null, VR>, windows: JoinWindows, streamJoined?: StreamJoined<K, V, VO>): KStream<K, VR>
   /** Each record to the first branch whose predicate it matches (Kafka's split/BranchedKStream). */
   split(named?: Named): BranchedKStream<K, V>
   /** Through `<application.id>-<name>-repartition`, partitioned by the key (or the Repartitioned's partitioner). */

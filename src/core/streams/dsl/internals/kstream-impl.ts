@@ -11,7 +11,9 @@ import type {Serde} from '../../serdes.js'
 import {TopologyError} from '../../streams-error.js'
 import type {TopicNameExtractor} from '../../topology-node.js'
 import type {BranchedKStream, DslContext, KGroupedStream, KStream, KTable, Pairish, ValueJoiner} from '../interfaces.js'
-import {Grouped, Joined, Materialized, Named, Produced, Repartitioned} from '../options.js'
+import {JoinWindows} from '../join-windows.js'
+import {Grouped, Joined, Materialized, Named, Produced, Repartitioned, StreamJoined} from '../options.js'
+import {joinStreams} from './kstream-kstream-join-builder.js'
 import {BranchedKStreamImpl} from './branched-kstream-impl.js'
 import {addRepartition} from './repartition.js'
 import {streamTableJoinProcessor} from './kstream-ktable-join.js'
@@ -153,12 +155,34 @@ export class KStreamImpl<K, V> implements KStream<K, V> {
     return this.builder.ktable<K, V>(name, keySerde, valueSerde, storeName)
   }
 
-  join<VT, VR>(table: KTable<K, VT>, joiner: ValueJoiner<K, V, VT, VR>, joined: Joined<K, V, VT> = Joined.with<K, V, VT>(null, null, null)): KStream<K, VR> {
-    return this.joinTable(table, joiner as ValueJoiner<K, V, VT | null, VR>, joined, false)
+  join<VO, VR>(other: KTable<K, VO> | KStream<K, VO>, joiner: ValueJoiner<K, V, VO, VR>, windowsOrJoined?: JoinWindows | Joined<K, V, VO>, streamJoined?: StreamJoined<K, V, VO>): KStream<K, VR> {
+    return this.joinAny(other, joiner as ValueJoiner<K, V, VO | null, VR>, windowsOrJoined, streamJoined, 'inner')
   }
 
-  leftJoin<VT, VR>(table: KTable<K, VT>, joiner: ValueJoiner<K, V, VT | null, VR>, joined: Joined<K, V, VT> = Joined.with<K, V, VT>(null, null, null)): KStream<K, VR> {
-    return this.joinTable(table, joiner, joined, true)
+  leftJoin<VO, VR>(other: KTable<K, VO> | KStream<K, VO>, joiner: ValueJoiner<K, V, VO | null, VR>, windowsOrJoined?: JoinWindows | Joined<K, V, VO>, streamJoined?: StreamJoined<K, V, VO>): KStream<K, VR> {
+    return this.joinAny(other, joiner, windowsOrJoined, streamJoined, 'left')
+  }
+
+  outerJoin<VO, VR>(other: KStream<K, VO>, joiner: ValueJoiner<K, V | null, VO | null, VR>, windows: JoinWindows, streamJoined?: StreamJoined<K, V, VO>): KStream<K, VR> {
+    return this.joinAny(other, joiner as ValueJoiner<K, V, VO | null, VR>, windows, streamJoined, 'outer')
+  }
+
+  private joinAny<VO, VR>(other: KTable<K, VO> | KStream<K, VO>, joiner: ValueJoiner<K, V, VO | null, VR>, third: JoinWindows | Joined<K, V, VO> | undefined, streamJoined: StreamJoined<K, V, VO> | undefined, kind: 'inner' | 'left' | 'outer'): KStream<K, VR> {
+    if (typeof joiner !== 'function') throw new TopologyError('join(): the joiner must be a function (value1, value2) => result')
+    if (other instanceof KStreamImpl) {
+      if (!(third instanceof JoinWindows)) throw new TopologyError('a stream-stream join needs JoinWindows', {hint: 'stream.join(other, joiner, JoinWindows.ofTimeDifferenceWithNoGrace(ms))'})
+      if (other.builder !== this.builder) throw new TopologyError('join(): both streams must come from the same StreamsBuilder')
+      return joinStreams(this.builder, this, other as KStreamImpl<K, VO>, joiner as (a: unknown, b: unknown, k: unknown) => unknown, third, streamJoined ?? StreamJoined.with<K, V, VO>(null, null, null), kind) as KStream<K, VR>
+    }
+    if (kind === 'outer') throw new TopologyError('outerJoin() joins two streams; a stream and a table have join and leftJoin')
+    if (third instanceof JoinWindows) throw new TopologyError('a stream-table join takes no JoinWindows: the table is looked up as it is')
+    return this.joinTable(other as KTable<K, VO>, joiner, third ?? Joined.with<K, V, VO>(null, null, null), kind === 'left')
+  }
+
+  /** The stream's key may have changed: the join repartitions it through `<prefix>-repartition` first (Kafka's repartitionForJoin). @internal */
+  repartitionedForJoin(prefix: string, keySerde: Serde<K> | null, valueSerde: Serde<V> | null): string {
+    if (!this.repartitionRequired) return this.nodeName
+    return addRepartition(this.builder, {prefix, parent: this.nodeName, keySerde: (keySerde ?? this.keySerde) as Serde<unknown> | null, valueSerde: (valueSerde ?? this.valueSerde) as Serde<unknown> | null, dropNullKeys: false})
   }
 
   private joinTable<VT, VR>(table: KTable<K, VT>, joiner: ValueJoiner<K, V, VT | null, VR>, joined: Joined<K, V, VT>, left: boolean): KStream<K, VR> {
