@@ -11,6 +11,7 @@ import type {Serde} from '../serdes.js'
 import type {Topology} from '../topology.js'
 import type {TopicNameExtractor} from '../topology-node.js'
 import type {ValueMapper} from './internals/kstream-stateless.js'
+import type {ValueGetterSupplier} from './internals/ktable-value-getter.js'
 import type {Branched} from './branched.js'
 import type {JoinWindows} from './join-windows.js'
 import type {Grouped, Joined, KeyValue, Materialized, Named, Produced, Repartitioned, StreamJoined} from './options.js'
@@ -76,6 +77,10 @@ export interface KTable<K, V> {
   filterNot(predicate: (key: K, value: V) => boolean, named?: Named): KTable<K, V>
   mapValues<V2>(mapper: ValueMapper<K, V, V2>, named?: Named): KTable<K, V2>
   toStream<K2 = K>(...namedOrKeyMapper: Array<Named | ((key: K, value: V) => K2)>): KStream<K2, V>
+  /** Joined with another table on the key: an ever-updating table of the joiner's results (a null result deletes). */
+  join<VO, VR>(other: KTable<K, VO>, joiner: ValueJoiner<K, V, VO, VR>, ...namedOrMaterialized: Array<Named | Materialized<K, VR>>): KTable<K, VR>
+  leftJoin<VO, VR>(other: KTable<K, VO>, joiner: ValueJoiner<K, V, VO | null, VR>, ...namedOrMaterialized: Array<Named | Materialized<K, VR>>): KTable<K, VR>
+  outerJoin<VO, VR>(other: KTable<K, VO>, joiner: ValueJoiner<K, V | null, VO | null, VR>, ...namedOrMaterialized: Array<Named | Materialized<K, VR>>): KTable<K, VR>
 }
 
 export type AggregateArgs<K, VA> = Array<Named | Materialized<K, VA>>
@@ -101,6 +106,6 @@ export interface DslContext {
   newStoreName(prefix: string): string
   addStore(name: string, keySerde: Serde<unknown> | null, valueSerde: Serde<unknown> | null, materialized: Materialized<unknown, unknown>, processorName: string, window?: {retentionMs: number; sizeMs: number}): void
   kstream<K, V>(nodeName: string, keySerde: Serde<K> | null, valueSerde: Serde<V> | null, repartitionRequired: boolean): KStream<K, V>
-  ktable<K, V>(nodeName: string, keySerde: Serde<K> | null, valueSerde: Serde<V> | null, storeName: string | null): KTable<K, V>
+  ktable<K, V>(nodeName: string, keySerde: Serde<K> | null, valueSerde: Serde<V> | null, storeName: string | null, getter?: ValueGetterSupplier | null): KTable<K, V>
   kgroupedStream<K, V>(nodeName: string, keySerde: Serde<K> | null, valueSerde: Serde<V> | null, repartitionName: string | null, repartitionRequired: boolean): KGroupedStream<K, V>
 }

@@ -13,6 +13,7 @@ import {KGroupedStreamImpl} from './internals/kgrouped-stream-impl.js'
 import {KStreamImpl} from './internals/kstream-impl.js'
 import {KTableImpl} from './internals/ktable-impl.js'
 import {tableSourceProcessor} from './internals/ktable-processors.js'
+import {storeGetter, type ValueGetterSupplier} from './internals/ktable-value-getter.js'
 import {Consumed, Materialized} from './options.js'
 
 // DslContext's members are internal: the class is one structurally, not by declaration, so the public .d.ts names none of them.
@@ -70,8 +71,8 @@ export class StreamsBuilder {
   }
 
   /** @internal */
-  ktable<K, V>(nodeName: string, keySerde: Serde<K> | null, valueSerde: Serde<V> | null, storeName: string | null): KTable<K, V> {
-    return new KTableImpl(this, nodeName, keySerde, valueSerde, storeName)
+  ktable<K, V>(nodeName: string, keySerde: Serde<K> | null, valueSerde: Serde<V> | null, storeName: string | null, getter: ValueGetterSupplier | null = null): KTable<K, V> {
+    return new KTableImpl(this, nodeName, keySerde, valueSerde, storeName, getter ?? (storeName === null ? null : storeGetter(storeName)))
   }
 
   /** @internal */

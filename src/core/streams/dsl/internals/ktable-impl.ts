@@ -1,14 +1,19 @@
 /**
  * Kafka Streams' KTable: a changelog stream read as a table. Its
  * processors forward Changes (internals/change.ts); toStream gives each
- * update as a record, a delete as a null value.
+ * update as a record, a delete as a null value. Each table knows how to
+ * read its current value for a key (ktable-value-getter.ts), which is what
+ * a table-table join looks up.
  */
 import type {ProcessorSupplier} from '../../processor.js'
 import type {Serde} from '../../serdes.js'
-import type {DslContext, KStream, KTable} from '../interfaces.js'
-import {Named} from '../options.js'
+import {TopologyError} from '../../streams-error.js'
+import type {DslContext, KStream, KTable, ValueJoiner} from '../interfaces.js'
+import {Materialized, Named} from '../options.js'
 import {type ValueMapper, valueMapper} from './kstream-stateless.js'
+import {tableJoinGetter, tableJoinMergeProcessor, tableJoinProcessor, type TableJoinKind} from './ktable-ktable-join.js'
 import {tableFilterProcessor, tableMapValuesProcessor, tableToStreamProcessor} from './ktable-processors.js'
+import {derivedGetter, type ValueGetterSupplier} from './ktable-value-getter.js'
 
 export class KTableImpl<K, V> implements KTable<K, V> {
   constructor(
@@ -18,6 +23,8 @@ export class KTableImpl<K, V> implements KTable<K, V> {
     readonly valueSerde: Serde<V> | null,
     /** The store that holds the table; null for a table that is not materialized. */
     private readonly storeName: string | null,
+    /** How to read the table's value for a key. @internal */
+    readonly valueGetter: ValueGetterSupplier | null,
   ) {}
 
   queryableStoreName(): string | null {
@@ -25,15 +32,16 @@ export class KTableImpl<K, V> implements KTable<K, V> {
   }
 
   filter(predicate: (key: K, value: V) => boolean, named?: Named): KTable<K, V> {
-    return this.add('KTABLE-FILTER-', named, tableFilterProcessor(predicate as (k: unknown, v: unknown) => boolean, false), this.valueSerde)
+    return this.add('KTABLE-FILTER-', named, tableFilterProcessor(predicate as (k: unknown, v: unknown) => boolean, false), this.valueSerde, (k, v) => (predicate(k as K, v as V) ? v : null))
   }
 
   filterNot(predicate: (key: K, value: V) => boolean, named?: Named): KTable<K, V> {
-    return this.add('KTABLE-FILTER-', named, tableFilterProcessor(predicate as (k: unknown, v: unknown) => boolean, true), this.valueSerde)
+    return this.add('KTABLE-FILTER-', named, tableFilterProcessor(predicate as (k: unknown, v: unknown) => boolean, true), this.valueSerde, (k, v) => (predicate(k as K, v as V) ? null : v))
   }
 
   mapValues<V2>(mapper: ValueMapper<K, V, V2>, named?: Named): KTable<K, V2> {
-    return this.add<V2>('KTABLE-MAPVALUES-', named, tableMapValuesProcessor(valueMapper(mapper) as (k: unknown, v: unknown) => unknown), null)
+    const f = valueMapper(mapper) as (k: unknown, v: unknown) => unknown
+    return this.add<V2>('KTABLE-MAPVALUES-', named, tableMapValuesProcessor(f), null, f)
   }
 
   toStream<K2 = K>(...args: Array<Named | ((key: K, value: V) => K2)>): KStream<K2, V> {
@@ -44,9 +52,53 @@ export class KTableImpl<K, V> implements KTable<K, V> {
     return this.builder.kstream<K2, V>(name, mapper ? null : (this.keySerde as Serde<K2> | null), this.valueSerde, mapper !== undefined)
   }
 
-  private add<V2>(prefix: string, named: Named | undefined, supplier: ProcessorSupplier, valueSerde: Serde<V2> | null): KTable<K, V2> {
+  join<VO, VR>(other: KTable<K, VO>, joiner: ValueJoiner<K, V, VO, VR>, ...args: Array<Named | Materialized<K, VR>>): KTable<K, VR> {
+    return this.joinTable(other, joiner as never, args, 'inner')
+  }
+
+  leftJoin<VO, VR>(other: KTable<K, VO>, joiner: ValueJoiner<K, V, VO | null, VR>, ...args: Array<Named | Materialized<K, VR>>): KTable<K, VR> {
+    return this.joinTable(other, joiner as never, args, 'left')
+  }
+
+  outerJoin<VO, VR>(other: KTable<K, VO>, joiner: ValueJoiner<K, V | null, VO | null, VR>, ...args: Array<Named | Materialized<K, VR>>): KTable<K, VR> {
+    return this.joinTable(other, joiner as never, args, 'outer')
+  }
+
+  /** Kafka's KTableImpl.doJoin: names (KTABLE-MERGE-n, then KTABLE-JOINTHIS-n, KTABLE-JOINOTHER-n) in its order of counter use. */
+  private joinTable<VO, VR>(other: KTable<K, VO>, joiner: (l: unknown, r: unknown, k?: unknown) => unknown, args: Array<Named | Materialized<K, VR>>, kind: TableJoinKind): KTable<K, VR> {
+    if (!(other instanceof KTableImpl) || other.builder !== this.builder) throw new TopologyError('join(): both tables must come from the same StreamsBuilder')
+    if (typeof joiner !== 'function') throw new TopologyError('join(): the joiner must be a function (value1, value2) => result')
+    const named = args.find((a): a is Named => a instanceof Named)
+    const materialized = args.find((a) => a instanceof Materialized) as Materialized<K, VR> | undefined
+    const b = this.builder
+    const storeName = materialized ? (materialized.storeName ?? b.newStoreName('KTABLE-MERGE-')) : null
+    const merge = named?.name ?? b.newProcessorName('KTABLE-MERGE-')
+    const joinThis = named?.name ? `${named.name}-join-this` : b.newProcessorName('KTABLE-JOINTHIS-')
+    const joinOther = named?.name ? `${named.name}-join-other` : b.newProcessorName('KTABLE-JOINOTHER-')
+    const mine = this.getterOrThrow()
+    const theirs = (other as KTableImpl<K, VO>).getterOrThrow()
+    const f = joiner.length >= 3 ? (joiner as (l: unknown, r: unknown, k: unknown) => unknown) : (l: unknown, r: unknown) => joiner(l, r)
+    const t = b.topology
+    t.addProcessor(joinThis, tableJoinProcessor(theirs, f, true, kind), this.nodeName)
+    t.addProcessor(joinOther, tableJoinProcessor(mine, f, false, kind), other.nodeName)
+    t.addProcessor(merge, tableJoinMergeProcessor(storeName), joinThis, joinOther)
+    if (theirs.storeNames.length > 0) t.connectProcessorAndStateStores(joinThis, ...theirs.storeNames)
+    if (mine.storeNames.length > 0) t.connectProcessorAndStateStores(joinOther, ...mine.storeNames)
+    const keySerde = materialized?.keySerde ?? this.keySerde
+    const valueSerde = materialized?.valueSerde ?? null
+    if (storeName !== null) b.addStore(storeName, keySerde as Serde<unknown> | null, valueSerde as Serde<unknown> | null, materialized as Materialized<unknown, unknown>, merge)
+    return b.ktable<K, VR>(merge, keySerde, valueSerde, storeName, storeName === null ? tableJoinGetter(mine, theirs, f, kind) : null)
+  }
+
+  /** @internal */
+  getterOrThrow(): ValueGetterSupplier {
+    if (this.valueGetter === null) throw new TopologyError(`table ${this.nodeName} cannot be looked up`, {hint: 'materialize it: Materialized.as(name)'})
+    return this.valueGetter
+  }
+
+  private add<V2>(prefix: string, named: Named | undefined, supplier: ProcessorSupplier, valueSerde: Serde<V2> | null, derive: (k: unknown, v: unknown) => unknown): KTable<K, V2> {
     const name = named?.name ?? this.builder.newProcessorName(prefix)
     this.builder.topology.addProcessor(name, supplier, this.nodeName)
-    return this.builder.ktable<K, V2>(name, this.keySerde, valueSerde, null)
+    return this.builder.ktable<K, V2>(name, this.keySerde, valueSerde, null, this.valueGetter === null ? null : derivedGetter(this.valueGetter, derive))
   }
 }
