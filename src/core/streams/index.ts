@@ -1,6 +1,6 @@
 /** Kafka Streams for logpipe: what the library exports (src/index.ts re-exports it). */
 export {StreamsBuilder} from './dsl/streams-builder.js'
-export type {AggregateArgs, BranchedKStream, KGroupedStream, KStream, KTable, Pairish, Predicate, TimeWindowedKStream, ValueJoiner, ValueMapper} from './dsl/interfaces.js'
+export type {AggregateArgs, BranchedKStream, KGroupedStream, KGroupedTable, KStream, KTable, Pairish, Predicate, TimeWindowedKStream, ValueJoiner, ValueMapper} from './dsl/interfaces.js'
 export {TimeWindow, TimeWindows, WindowedSerdes} from './dsl/windows.js'
 export type {Windowed} from './dsl/windows.js'
 export {WindowStore, WindowStoreBuilder} from './state/window-store.js'

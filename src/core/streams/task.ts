@@ -102,6 +102,12 @@ export class StreamTask {
   }
 
   init(): void {
+    // A serde wrapping another the topology left unset (KTable.groupBy's change serde) takes the app's default, as Kafka's WrappingNullableSerde.
+    for (const m of this.members) {
+      const n = this.topology.nodes.get(m)!
+      if (n.kind === 'processor') continue
+      for (const serde of [n.keySerde, n.valueSerde] as Array<{setIfUnset?: (k: Serde<unknown>, v: Serde<unknown>) => void} | null>) serde?.setIfUnset?.(this.config.defaultKeySerde, this.config.defaultValueSerde)
+    }
     const storeNames = new Set<string>()
     for (const m of this.members) {
       const n = this.topology.nodes.get(m)!

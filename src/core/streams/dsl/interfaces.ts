@@ -81,6 +81,15 @@ export interface KTable<K, V> {
   join<VO, VR>(other: KTable<K, VO>, joiner: ValueJoiner<K, V, VO, VR>, ...namedOrMaterialized: Array<Named | Materialized<K, VR>>): KTable<K, VR>
   leftJoin<VO, VR>(other: KTable<K, VO>, joiner: ValueJoiner<K, V, VO | null, VR>, ...namedOrMaterialized: Array<Named | Materialized<K, VR>>): KTable<K, VR>
   outerJoin<VO, VR>(other: KTable<K, VO>, joiner: ValueJoiner<K, V | null, VO | null, VR>, ...namedOrMaterialized: Array<Named | Materialized<K, VR>>): KTable<K, VR>
+  /** Re-keys each row (the selector returns KeyValue.pair(newKey, newValue)) for count/reduce/aggregate with a subtractor. */
+  groupBy<K2, V2>(selector: (key: K, value: V) => Pairish<K2, V2>, grouped?: Grouped<K2, V2>): KGroupedTable<K2, V2>
+}
+
+/** A re-keyed table: each update subtracts the row's old value from its old group and adds the new one to its new group. */
+export interface KGroupedTable<K, V> {
+  count(...args: AggregateArgs<K, number>): KTable<K, number>
+  reduce(adder: (aggregate: V, value: V) => V, subtractor: (aggregate: V, value: V) => V, ...args: AggregateArgs<K, V>): KTable<K, V>
+  aggregate<VA>(initializer: () => VA, adder: (key: K, value: V, aggregate: VA) => VA, subtractor: (key: K, value: V, aggregate: VA) => VA, ...args: AggregateArgs<K, VA>): KTable<K, VA>
 }
 
 export type AggregateArgs<K, VA> = Array<Named | Materialized<K, VA>>

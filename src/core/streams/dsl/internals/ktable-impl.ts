@@ -8,8 +8,9 @@
 import type {ProcessorSupplier} from '../../processor.js'
 import type {Serde} from '../../serdes.js'
 import {TopologyError} from '../../streams-error.js'
-import type {DslContext, KStream, KTable, ValueJoiner} from '../interfaces.js'
-import {Materialized, Named} from '../options.js'
+import type {DslContext, KGroupedTable, KStream, KTable, Pairish, ValueJoiner} from '../interfaces.js'
+import {Grouped, Materialized, Named} from '../options.js'
+import {KGroupedTableImpl, tableRepartitionMapProcessor} from './kgrouped-table-impl.js'
 import {type ValueMapper, valueMapper} from './kstream-stateless.js'
 import {tableJoinGetter, tableJoinMergeProcessor, tableJoinProcessor, type TableJoinKind} from './ktable-ktable-join.js'
 import {tableFilterProcessor, tableMapValuesProcessor, tableToStreamProcessor} from './ktable-processors.js'
@@ -88,6 +89,12 @@ export class KTableImpl<K, V> implements KTable<K, V> {
     const valueSerde = materialized?.valueSerde ?? null
     if (storeName !== null) b.addStore(storeName, keySerde as Serde<unknown> | null, valueSerde as Serde<unknown> | null, materialized as Materialized<unknown, unknown>, merge)
     return b.ktable<K, VR>(merge, keySerde, valueSerde, storeName, storeName === null ? tableJoinGetter(mine, theirs, f, kind) : null)
+  }
+
+  groupBy<K2, V2>(selector: (key: K, value: V) => Pairish<K2, V2>, grouped: Grouped<K2, V2> = Grouped.with<K2, V2>(null, null)): KGroupedTable<K2, V2> {
+    const name = grouped.name ?? this.builder.newProcessorName('KTABLE-SELECT-')
+    this.builder.topology.addProcessor(name, tableRepartitionMapProcessor(selector as (k: unknown, v: unknown) => unknown), this.nodeName)
+    return new KGroupedTableImpl<K2, V2>(this.builder, name, grouped.keySerde, grouped.valueSerde, grouped.name)
   }
 
   /** @internal */
