@@ -15,7 +15,7 @@ import type {ValueGetterSupplier} from './internals/ktable-value-getter.js'
 import type {Branched} from './branched.js'
 import type {JoinWindows} from './join-windows.js'
 import type {Grouped, Joined, KeyValue, Materialized, Named, Produced, Repartitioned, StreamJoined} from './options.js'
-import type {TimeWindows, Windowed} from './windows.js'
+import type {SessionWindows, TimeWindows, Windowed} from './windows.js'
 
 export type {Predicate, ValueMapper} from './internals/kstream-stateless.js'
 
@@ -96,6 +96,7 @@ export type AggregateArgs<K, VA> = Array<Named | Materialized<K, VA>>
 
 export interface KGroupedStream<K, V> {
   windowedBy(windows: TimeWindows): TimeWindowedKStream<K, V>
+  windowedBy(windows: SessionWindows): SessionWindowedKStream<K, V>
   count(...args: AggregateArgs<K, number>): KTable<K, number>
   reduce(reducer: (aggregate: V, value: V) => V, ...args: AggregateArgs<K, V>): KTable<K, V>
   aggregate<VA>(initializer: () => VA, aggregator: (key: K, value: V, aggregate: VA) => VA, ...args: AggregateArgs<K, VA>): KTable<K, VA>
@@ -106,6 +107,13 @@ export interface TimeWindowedKStream<K, V> {
   count(...args: AggregateArgs<K, number>): KTable<Windowed<K>, number>
   reduce(reducer: (aggregate: V, value: V) => V, ...args: AggregateArgs<K, V>): KTable<Windowed<K>, V>
   aggregate<VA>(initializer: () => VA, aggregator: (key: K, value: V, aggregate: VA) => VA, ...args: AggregateArgs<K, VA>): KTable<Windowed<K>, VA>
+}
+
+/** A grouped stream cut into sessions: each aggregate is per key and session; merging sessions merges their aggregates. */
+export interface SessionWindowedKStream<K, V> {
+  count(...args: AggregateArgs<K, number>): KTable<Windowed<K>, number>
+  reduce(reducer: (aggregate: V, value: V) => V, ...args: AggregateArgs<K, V>): KTable<Windowed<K>, V>
+  aggregate<VA>(initializer: () => VA, aggregator: (key: K, value: V, aggregate: VA) => VA, merger: (key: K, aggregate1: VA, aggregate2: VA) => VA, ...args: AggregateArgs<K, VA>): KTable<Windowed<K>, VA>
 }
 
 /** What the implementations need of the builder. */
