@@ -15,6 +15,7 @@ import type {ValueGetterSupplier} from './internals/ktable-value-getter.js'
 import type {Branched} from './branched.js'
 import type {JoinWindows} from './join-windows.js'
 import type {Grouped, Joined, KeyValue, Materialized, Named, Produced, Repartitioned, StreamJoined} from './options.js'
+import type {Suppressed} from './suppressed.js'
 import type {SessionWindows, TimeWindows, Windowed} from './windows.js'
 
 export type {Predicate, ValueMapper} from './internals/kstream-stateless.js'
@@ -81,6 +82,8 @@ export interface KTable<K, V> {
   join<VO, VR>(other: KTable<K, VO>, joiner: ValueJoiner<K, V, VO, VR>, ...namedOrMaterialized: Array<Named | Materialized<K, VR>>): KTable<K, VR>
   leftJoin<VO, VR>(other: KTable<K, VO>, joiner: ValueJoiner<K, V, VO | null, VR>, ...namedOrMaterialized: Array<Named | Materialized<K, VR>>): KTable<K, VR>
   outerJoin<VO, VR>(other: KTable<K, VO>, joiner: ValueJoiner<K, V | null, VO | null, VR>, ...namedOrMaterialized: Array<Named | Materialized<K, VR>>): KTable<K, VR>
+  /** Holds updates back: a windowed table's final results (untilWindowCloses), or each key's latest value for a time (untilTimeLimit). */
+  suppress(suppressed: Suppressed): KTable<K, V>
   /** Re-keys each row (the selector returns KeyValue.pair(newKey, newValue)) for count/reduce/aggregate with a subtractor. */
   groupBy<K2, V2>(selector: (key: K, value: V) => Pairish<K2, V2>, grouped?: Grouped<K2, V2>): KGroupedTable<K2, V2>
 }
@@ -123,6 +126,6 @@ export interface DslContext {
   newStoreName(prefix: string): string
   addStore(name: string, keySerde: Serde<unknown> | null, valueSerde: Serde<unknown> | null, materialized: Materialized<unknown, unknown>, processorName: string, window?: {retentionMs: number; sizeMs: number}): void
   kstream<K, V>(nodeName: string, keySerde: Serde<K> | null, valueSerde: Serde<V> | null, repartitionRequired: boolean): KStream<K, V>
-  ktable<K, V>(nodeName: string, keySerde: Serde<K> | null, valueSerde: Serde<V> | null, storeName: string | null, getter?: ValueGetterSupplier | null): KTable<K, V>
+  ktable<K, V>(nodeName: string, keySerde: Serde<K> | null, valueSerde: Serde<V> | null, storeName: string | null, getter?: ValueGetterSupplier | null, closeGraceMs?: number | null): KTable<K, V>
   kgroupedStream<K, V>(nodeName: string, keySerde: Serde<K> | null, valueSerde: Serde<V> | null, repartitionName: string | null, repartitionRequired: boolean): KGroupedStream<K, V>
 }

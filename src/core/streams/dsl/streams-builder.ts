@@ -71,8 +71,8 @@ export class StreamsBuilder {
   }
 
   /** @internal */
-  ktable<K, V>(nodeName: string, keySerde: Serde<K> | null, valueSerde: Serde<V> | null, storeName: string | null, getter: ValueGetterSupplier | null = null): KTable<K, V> {
-    return new KTableImpl(this, nodeName, keySerde, valueSerde, storeName, getter ?? (storeName === null ? null : storeGetter(storeName)))
+  ktable<K, V>(nodeName: string, keySerde: Serde<K> | null, valueSerde: Serde<V> | null, storeName: string | null, getter: ValueGetterSupplier | null = null, closeGraceMs: number | null = null): KTable<K, V> {
+    return new KTableImpl(this, nodeName, keySerde, valueSerde, storeName, getter ?? (storeName === null ? null : storeGetter(storeName)), closeGraceMs)
   }
 
   /** @internal */

@@ -64,7 +64,7 @@ export class KGroupedStreamImpl<K, V> implements KGroupedStream<K, V> {
     this.builder.topology.addProcessor(a.name, windowAggregateProcessor(a.storeName, windows, initializer, aggregator, this.dropped), a.parent)
     this.builder.addStore(a.storeName, a.keySerde as Serde<unknown> | null, a.valueSerde as Serde<unknown> | null, a.materialized as Materialized<unknown, unknown>, a.name, {retentionMs, sizeMs: windows.sizeMs})
     const windowedKeySerde = a.keySerde === null ? null : WindowedSerdes.timeWindowedSerdeFrom(a.keySerde, windows.sizeMs)
-    return this.builder.ktable<Windowed<K>, VA>(a.name, windowedKeySerde, a.valueSerde, a.storeName)
+    return this.builder.ktable<Windowed<K>, VA>(a.name, windowedKeySerde, a.valueSerde, a.storeName, null, windows.gracePeriodMs())
   }
 
   /**
@@ -83,7 +83,7 @@ export class KGroupedStreamImpl<K, V> implements KGroupedStream<K, V> {
     else builder.withLoggingDisabled()
     this.builder.topology.addStateStore(builder, a.name)
     const windowedKeySerde = a.keySerde === null ? null : WindowedSerdes.sessionWindowedSerdeFrom(a.keySerde)
-    return this.builder.ktable<Windowed<K>, VA>(a.name, windowedKeySerde, a.valueSerde, a.storeName, sessionGetter(a.storeName))
+    return this.builder.ktable<Windowed<K>, VA>(a.name, windowedKeySerde, a.valueSerde, a.storeName, sessionGetter(a.storeName), windows.inactivityGap() + windows.gracePeriodMs())
   }
 
   private aggregationNodes<VA>(args: AggregateArgs<K, VA>, defaultValueSerde: Serde<VA> | null, prefix: string) {

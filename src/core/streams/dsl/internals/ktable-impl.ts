@@ -7,7 +7,10 @@
  */
 import type {ProcessorSupplier} from '../../processor.js'
 import type {Serde} from '../../serdes.js'
+import {SuppressionBufferBuilder} from '../../state/suppression-buffer.js'
 import {TopologyError} from '../../streams-error.js'
+import {Suppressed} from '../suppressed.js'
+import {suppressProcessor} from './ktable-suppress.js'
 import type {DslContext, KGroupedTable, KStream, KTable, Pairish, ValueJoiner} from '../interfaces.js'
 import {Grouped, Materialized, Named} from '../options.js'
 import {KGroupedTableImpl, tableRepartitionMapProcessor} from './kgrouped-table-impl.js'
@@ -26,7 +29,21 @@ export class KTableImpl<K, V> implements KTable<K, V> {
     private readonly storeName: string | null,
     /** How to read the table's value for a key. @internal */
     readonly valueGetter: ValueGetterSupplier | null,
+    /** A windowed aggregation's table: how long after a window's end it closes (what untilWindowCloses waits for). */
+    private readonly closeGraceMs: number | null = null,
   ) {}
+
+  /** Kafka's names: KTABLE-SUPPRESS-n and its buffer KTABLE-SUPPRESS-STATE-STORE-n, or `<name>` and `<name>-store`. */
+  suppress(suppressed: Suppressed): KTable<K, V> {
+    if (!(suppressed instanceof Suppressed)) throw new TopologyError('suppress() takes Suppressed.untilWindowCloses(...) or Suppressed.untilTimeLimit(...)')
+    if (suppressed.finalResults && this.closeGraceMs === null) throw new TopologyError('suppress(untilWindowCloses) needs a windowed table: the result of windowedBy(...).count/reduce/aggregate')
+    const b = this.builder
+    const name = suppressed.name ?? b.newProcessorName('KTABLE-SUPPRESS-')
+    const storeName = suppressed.name === null ? b.newStoreName('KTABLE-SUPPRESS-') : `${suppressed.name}-store`
+    b.topology.addProcessor(name, suppressProcessor(storeName, suppressed, suppressed.finalResults ? this.closeGraceMs! : suppressed.timeLimitMs), this.nodeName)
+    b.topology.addStateStore(new SuppressionBufferBuilder(storeName, this.keySerde, this.valueSerde), name)
+    return b.ktable<K, V>(name, this.keySerde, this.valueSerde, null, null)
+  }
 
   queryableStoreName(): string | null {
     return this.storeName
