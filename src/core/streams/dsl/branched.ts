@@ -5,9 +5,9 @@
  * `withFunction` maps the branch and puts the result in the map (unless it
  * returns null), `withConsumer` hands the branch over and leaves it out.
  */
-import type {KStream} from './interfaces.js'
+import type {BranchSpec, KStream} from './interfaces.js'
 
-export class Branched<K, V> {
+export class Branched<K, V> implements BranchSpec<K, V> {
   private constructor(
     readonly name: string | null,
     readonly chainFunction: ((branch: KStream<K, V>) => KStream<K, V> | null | undefined) | null,

@@ -12,7 +12,6 @@ import type {Topology} from '../topology.js'
 import type {TopicNameExtractor} from '../topology-node.js'
 import type {ValueMapper} from './internals/kstream-stateless.js'
 import type {ValueGetterSupplier} from './internals/ktable-value-getter.js'
-import type {Branched} from './branched.js'
 import type {JoinWindows} from './join-windows.js'
 import type {Grouped, Joined, KeyValue, Materialized, Named, Produced, Repartitioned, StreamJoined} from './options.js'
 import type {Suppressed} from './suppressed.js'
@@ -60,9 +59,16 @@ export interface KStream<K, V> {
   repartition(repartitioned?: Repartitioned<K, V>): KStream<K, V>
 }
 
+/** What a Branched (branched.ts) gives a branch: its name, and what to do with it. */
+export interface BranchSpec<K, V> {
+  readonly name: string | null
+  readonly chainFunction: ((branch: KStream<K, V>) => KStream<K, V> | null | undefined) | null
+  readonly chainConsumer: ((branch: KStream<K, V>) => void) | null
+}
+
 export interface BranchedKStream<K, V> {
-  branch(predicate: (key: K, value: V) => boolean, branched?: Branched<K, V>): BranchedKStream<K, V>
-  defaultBranch(branched?: Branched<K, V>): Map<string, KStream<K, V>>
+  branch(predicate: (key: K, value: V) => boolean, branched?: BranchSpec<K, V>): BranchedKStream<K, V>
+  defaultBranch(branched?: BranchSpec<K, V>): Map<string, KStream<K, V>>
   noDefaultBranch(): Map<string, KStream<K, V>>
 }
 

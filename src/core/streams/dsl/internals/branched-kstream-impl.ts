@@ -8,7 +8,7 @@
 import type {ProcessorContext, ProcessorSupplier} from '../../processor.js'
 import {TopologyError} from '../../streams-error.js'
 import {Branched} from '../branched.js'
-import type {BranchedKStream, DslContext, KStream, Predicate} from '../interfaces.js'
+import type {BranchedKStream, BranchSpec, DslContext, KStream, Predicate} from '../interfaces.js'
 import {passThroughProcessor} from './kstream-stateless.js'
 
 function branchProcessor(predicates: Array<Predicate<unknown, unknown>>, children: string[]): ProcessorSupplier {
@@ -41,7 +41,7 @@ export class BranchedKStreamImpl<K, V> implements BranchedKStream<K, V> {
     builder.topology.addProcessor(this.splitter, branchProcessor(this.predicates, this.children), source.nodeName)
   }
 
-  branch(predicate: Predicate<K, V>, branched: Branched<K, V> = Branched.withFunction<K, V>((s) => s)): BranchedKStream<K, V> {
+  branch(predicate: Predicate<K, V>, branched: BranchSpec<K, V> = Branched.withFunction<K, V>((s) => s)): BranchedKStream<K, V> {
     if (this.ended) throw new TopologyError('split(): no branch can be added after defaultBranch() or noDefaultBranch()')
     if (typeof predicate !== 'function') throw new TopologyError('branch() needs a predicate (key, value) => boolean')
     this.predicates.push(predicate as Predicate<unknown, unknown>)
@@ -49,7 +49,7 @@ export class BranchedKStreamImpl<K, V> implements BranchedKStream<K, V> {
     return this
   }
 
-  defaultBranch(branched: Branched<K, V> = Branched.withFunction<K, V>((s) => s)): Map<string, KStream<K, V>> {
+  defaultBranch(branched: BranchSpec<K, V> = Branched.withFunction<K, V>((s) => s)): Map<string, KStream<K, V>> {
     this.createBranch(branched, 0)
     this.ended = true
     return this.branches
@@ -60,7 +60,7 @@ export class BranchedKStreamImpl<K, V> implements BranchedKStream<K, V> {
     return this.branches
   }
 
-  private createBranch(branched: Branched<K, V>, index: number): void {
+  private createBranch(branched: BranchSpec<K, V>, index: number): void {
     const name = `${this.splitter}${branched.name ?? String(index)}`
     this.children.push(name)
     this.builder.newProcessorName(name)
