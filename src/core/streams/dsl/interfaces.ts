@@ -15,7 +15,7 @@ import type {ValueGetterSupplier} from './internals/ktable-value-getter.js'
 import type {JoinWindows} from './join-windows.js'
 import type {Grouped, Joined, KeyValue, Materialized, Named, Produced, Repartitioned, StreamJoined} from './options.js'
 import type {Suppressed} from './suppressed.js'
-import type {SessionWindows, TimeWindows, Windowed} from './windows.js'
+import type {SessionWindows, SlidingWindows, TimeWindows, Windowed} from './windows.js'
 
 export type {Predicate, ValueMapper} from './internals/kstream-stateless.js'
 
@@ -105,6 +105,7 @@ export type AggregateArgs<K, VA> = Array<Named | Materialized<K, VA>>
 
 export interface KGroupedStream<K, V> {
   windowedBy(windows: TimeWindows): TimeWindowedKStream<K, V>
+  windowedBy(windows: SlidingWindows): TimeWindowedKStream<K, V>
   windowedBy(windows: SessionWindows): SessionWindowedKStream<K, V>
   count(...args: AggregateArgs<K, number>): KTable<K, number>
   reduce(reducer: (aggregate: V, value: V) => V, ...args: AggregateArgs<K, V>): KTable<K, V>

@@ -107,6 +107,32 @@ export class SessionWindows {
   }
 }
 
+/**
+ * Kafka's sliding windows (KIP-450): windows of a fixed time difference
+ * that move with the records, [start, start + difference] with both ends
+ * in; one per distinct set of a key's records within the difference of
+ * each other, each closing once stream time passes its end plus the grace.
+ */
+export class SlidingWindows {
+  private constructor(readonly differenceMs: number, readonly graceMs: number) {}
+
+  static ofTimeDifferenceWithNoGrace(timeDifferenceMs: number): SlidingWindows {
+    return new SlidingWindows(checkMs('time difference', timeDifferenceMs, 1), 0)
+  }
+
+  static ofTimeDifferenceAndGrace(timeDifferenceMs: number, graceMs: number): SlidingWindows {
+    return new SlidingWindows(checkMs('time difference', timeDifferenceMs, 1), checkMs('grace', graceMs, 0))
+  }
+
+  timeDifferenceMs(): number {
+    return this.differenceMs
+  }
+
+  gracePeriodMs(): number {
+    return this.graceMs
+  }
+}
+
 export const WindowedSerdes = {
   /** Kafka's SessionWindowedSerde: the key's bytes, then the session's end and start, 8 bytes each. */
   sessionWindowedSerdeFrom<K>(inner: Serde<K>): Serde<Windowed<K>> {

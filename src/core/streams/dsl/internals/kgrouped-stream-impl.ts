@@ -10,7 +10,8 @@ import type {Serde} from '../../serdes.js'
 import {Serdes} from '../../serdes.js'
 import type {AggregateArgs, DslContext, KGroupedStream, KTable, SessionWindowedKStream, TimeWindowedKStream} from '../interfaces.js'
 import {Materialized, Named} from '../options.js'
-import {SessionWindows, type TimeWindows, type Windowed, WindowedSerdes} from '../windows.js'
+import {SessionWindows, SlidingWindows, type TimeWindows, type Windowed, WindowedSerdes} from '../windows.js'
+import {slidingWindowAggregateProcessor} from './kstream-sliding-window-aggregate.js'
 import {SessionStoreBuilder} from '../../state/session-store.js'
 import {sessionGetter, sessionWindowAggregateProcessor} from './kstream-session-window-aggregate.js'
 
@@ -31,8 +32,9 @@ export class KGroupedStreamImpl<K, V> implements KGroupedStream<K, V> {
   ) {}
 
   windowedBy(windows: TimeWindows): TimeWindowedKStream<K, V>
+  windowedBy(windows: SlidingWindows): TimeWindowedKStream<K, V>
   windowedBy(windows: SessionWindows): SessionWindowedKStream<K, V>
-  windowedBy(windows: TimeWindows | SessionWindows): TimeWindowedKStream<K, V> | SessionWindowedKStream<K, V> {
+  windowedBy(windows: TimeWindows | SlidingWindows | SessionWindows): TimeWindowedKStream<K, V> | SessionWindowedKStream<K, V> {
     if (windows instanceof SessionWindows) return new SessionWindowedKStreamImpl(this, windows)
     return new TimeWindowedKStreamImpl(this, windows)
   }
@@ -57,7 +59,8 @@ export class KGroupedStreamImpl<K, V> implements KGroupedStream<K, V> {
   }
 
   /** The windowed form of aggregateWith (TimeWindowedKStreamImpl's). @internal */
-  windowedAggregate<VA>(prefix: string, windows: TimeWindows, args: AggregateArgs<K, VA>, defaultValueSerde: Serde<VA> | null, initializer: (() => unknown) | null, aggregator: (k: unknown, v: unknown, agg: unknown) => unknown): KTable<Windowed<K>, VA> {
+  windowedAggregate<VA>(prefix: string, windows: TimeWindows | SlidingWindows, args: AggregateArgs<K, VA>, defaultValueSerde: Serde<VA> | null, initializer: (() => unknown) | null, aggregator: (k: unknown, v: unknown, agg: unknown) => unknown): KTable<Windowed<K>, VA> {
+    if (windows instanceof SlidingWindows) return this.slidingAggregate(prefix, windows, args, defaultValueSerde, initializer, aggregator)
     const a = this.aggregationNodes(args, defaultValueSerde, prefix)
     // Kafka's default retention: the window and its grace; a longer one keeps closed windows queryable.
     const retentionMs = Math.max(a.materialized.retentionMs ?? 0, windows.sizeMs + windows.gracePeriodMs())
@@ -72,6 +75,19 @@ export class KGroupedStreamImpl<K, V> implements KGroupedStream<K, V> {
    * use: the store's name, then the processor's, then the repartition's
    * three (whose source is the aggregation's parent).
    */
+  private slidingAggregate<VA>(prefix: string, windows: SlidingWindows, args: AggregateArgs<K, VA>, defaultValueSerde: Serde<VA> | null, initializer: (() => unknown) | null, aggregator: (k: unknown, v: unknown, agg: unknown) => unknown): KTable<Windowed<K>, VA> {
+    const a = this.aggregationNodes(args, defaultValueSerde, prefix)
+    const d = windows.timeDifferenceMs()
+    // Kafka's default retention for sliding windows: twice the difference and the grace.
+    const retentionMs = Math.max(a.materialized.retentionMs ?? 0, 2 * d + windows.gracePeriodMs())
+    // reduce has no initializer: a window's first value is its aggregate (Kafka's () -> null and a reducer that takes the value when the aggregate is null).
+    const agg = initializer === null ? (k: unknown, v: unknown, acc: unknown) => (acc === null ? v : aggregator(k, v, acc)) : aggregator
+    this.builder.topology.addProcessor(a.name, slidingWindowAggregateProcessor(a.storeName, windows, initializer ?? (() => null), agg, this.dropped), a.parent)
+    this.builder.addStore(a.storeName, a.keySerde as Serde<unknown> | null, a.valueSerde as Serde<unknown> | null, a.materialized as Materialized<unknown, unknown>, a.name, {retentionMs, sizeMs: d})
+    const windowedKeySerde = a.keySerde === null ? null : WindowedSerdes.timeWindowedSerdeFrom(a.keySerde, d)
+    return this.builder.ktable<Windowed<K>, VA>(a.name, windowedKeySerde, a.valueSerde, a.storeName, null, windows.gracePeriodMs())
+  }
+
   /** The session-window form (SessionWindowedKStreamImpl's). @internal */
   sessionAggregate<VA>(prefix: string, windows: SessionWindows, args: AggregateArgs<K, VA>, defaultValueSerde: Serde<VA> | null, initializer: () => unknown, aggregator: (k: unknown, v: unknown, agg: unknown) => unknown, merger: (k: unknown, a: unknown, b: unknown) => unknown): KTable<Windowed<K>, VA> {
     const a = this.aggregationNodes(args, defaultValueSerde, prefix)
@@ -106,7 +122,7 @@ export class KGroupedStreamImpl<K, V> implements KGroupedStream<K, V> {
 }
 
 class TimeWindowedKStreamImpl<K, V> implements TimeWindowedKStream<K, V> {
-  constructor(private readonly grouped: KGroupedStreamImpl<K, V>, private readonly windows: TimeWindows) {}
+  constructor(private readonly grouped: KGroupedStreamImpl<K, V>, private readonly windows: TimeWindows | SlidingWindows) {}
 
   count(...args: AggregateArgs<K, number>): KTable<Windowed<K>, number> {
     return this.grouped.windowedAggregate(AGGREGATE, this.windows, args, Serdes.Long() as Serde<number>, () => 0, (_k, _v, agg) => (agg as number) + 1)
