@@ -1,6 +1,6 @@
 /** Kafka Streams for logpipe: what the library exports (src/index.ts re-exports it). */
 export {StreamsBuilder} from './dsl/streams-builder.js'
-export type {AggregateArgs, BranchedKStream, KGroupedStream, KGroupedTable, SessionWindowedKStream, KStream, KTable, Pairish, Predicate, TimeWindowedKStream, ValueJoiner, ValueMapper} from './dsl/interfaces.js'
+export type {AggregateArgs, BranchedKStream, GlobalKTable, KGroupedStream, KGroupedTable, SessionWindowedKStream, KStream, KTable, Pairish, Predicate, TimeWindowedKStream, ValueJoiner, ValueMapper} from './dsl/interfaces.js'
 export {SessionWindow, SessionWindows, SlidingWindows, TimeWindow, TimeWindows, Window, Windowed, WindowedSerdes} from './dsl/windows.js'
 export {SessionStore, SessionStoreBuilder} from './state/session-store.js'
 export {WindowStore, WindowStoreBuilder} from './state/window-store.js'

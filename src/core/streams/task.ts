@@ -41,6 +41,8 @@ export interface TaskConfig {
   /** Partition count of a topic, for a StreamPartitioner; undefined when unknown. */
   partitionsOf?: (topic: string) => number | undefined
   wallClock: () => number
+  /** The app's global stores, made and filled by the global task, read by all (absent: the runtime has none). */
+  globalStores?: Map<string, StateStore>
 }
 
 interface Schedule {
@@ -245,6 +247,11 @@ export class StreamTask {
         task.commitRequested = true
       },
       getStateStore<S extends StateStore>(name: string): S {
+        if (task.topology.globalStores.has(name) && !storeNames.includes(name)) {
+          const global = task.config.globalStores?.get(name)
+          if (!global) throw new StreamsError(`global store ${name} is not available here`, {hint: 'global tables run in the TopologyTestDriver; KafkaStreams does not fill global stores yet'})
+          return global as S
+        }
         if (!storeNames.includes(name)) throw new StreamsError(`processor ${node} has no access to state store ${name}`, {hint: 'connect it: addStateStore(builder, processorName) or connectProcessorAndStateStores'})
         return task.stores.get(name) as S
       },

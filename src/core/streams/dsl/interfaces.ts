@@ -49,8 +49,11 @@ export interface KStream<K, V> {
    */
   join<VT, VR>(table: KTable<K, VT>, joiner: ValueJoiner<K, V, VT, VR>, joined?: Joined<K, V, VT>): KStream<K, VR>
   join<VO, VR>(other: KStream<K, VO>, joiner: ValueJoiner<K, V, VO, VR>, windows: JoinWindows, streamJoined?: StreamJoined<K, V, VO>): KStream<K, VR>
+  /** Joined with a global table: the key selector gives each record the table key to look up. */
+  join<GK, GV, VR>(table: GlobalKTable<GK, GV>, keySelector: (key: K, value: V) => GK, joiner: ValueJoiner<K, V, GV, VR>, named?: Named): KStream<K, VR>
   leftJoin<VT, VR>(table: KTable<K, VT>, joiner: ValueJoiner<K, V, VT | null, VR>, joined?: Joined<K, V, VT>): KStream<K, VR>
   leftJoin<VO, VR>(other: KStream<K, VO>, joiner: ValueJoiner<K, V, VO | null, VR>, windows: JoinWindows, streamJoined?: StreamJoined<K, V, VO>): KStream<K, VR>
+  leftJoin<GK, GV, VR>(table: GlobalKTable<GK, GV>, keySelector: (key: K, value: V) => GK, joiner: ValueJoiner<K, V, GV | null, VR>, named?: Named): KStream<K, VR>
   /** Both sides' records without a partner in the window are emitted with a null for it once the window closes. */
   outerJoin<VO, VR>(other: KStream<K, VO>, joiner: ValueJoiner<K, V | null, VO | null, VR>, windows: JoinWindows, streamJoined?: StreamJoined<K, V, VO>): KStream<K, VR>
   /** Each record to the first branch whose predicate it matches (Kafka's split/BranchedKStream). */
@@ -70,6 +73,13 @@ export interface BranchedKStream<K, V> {
   branch(predicate: (key: K, value: V) => boolean, branched?: BranchSpec<K, V>): BranchedKStream<K, V>
   defaultBranch(branched?: BranchSpec<K, V>): Map<string, KStream<K, V>>
   noDefaultBranch(): Map<string, KStream<K, V>>
+}
+
+/** A table every task has all of (builder.globalTable): joined from a stream through a key selector. */
+export interface GlobalKTable<K, V> {
+  readonly keySerde: Serde<K> | null
+  readonly valueSerde: Serde<V> | null
+  queryableStoreName(): string
 }
 
 /** Kafka's ValueJoiner, or ValueJoinerWithKey (key last here, so (v1, v2) => ... ports as it is). */

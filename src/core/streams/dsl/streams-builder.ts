@@ -8,7 +8,8 @@ import type {Serde} from '../serdes.js'
 import {Stores} from '../state/stores.js'
 import {TopologyError} from '../streams-error.js'
 import {Topology} from '../topology.js'
-import type {KGroupedStream, KStream, KTable} from './interfaces.js'
+import type {GlobalKTable, KGroupedStream, KStream, KTable} from './interfaces.js'
+import {GlobalKTableImpl} from './internals/global-ktable-impl.js'
 import {KGroupedStreamImpl} from './internals/kgrouped-stream-impl.js'
 import {KStreamImpl} from './internals/kstream-impl.js'
 import {KTableImpl} from './internals/ktable-impl.js'
@@ -53,6 +54,24 @@ export class StreamsBuilder {
     this.topology.addProcessor(tableSourceName, tableSourceProcessor(storeName), sourceName)
     this.addStore(storeName, keySerde, valueSerde, materialized, tableSourceName)
     return this.ktable<K, V>(tableSourceName, keySerde, valueSerde, storeName)
+  }
+
+  /**
+   * A table every task has all of (Kafka's globalTable): its store is
+   * filled from every partition of the topic before and while the rest
+   * runs, and streams join it through a key selector without
+   * repartitioning. Names as Kafka's: the store, the source, KTABLE-SOURCE.
+   */
+  globalTable<K = unknown, V = unknown>(topic: string, consumed: Consumed<K, V> = Consumed.with<K, V>(null, null), materialized: Materialized<K, V> = Materialized.with<K, V>(null, null)): GlobalKTable<K, V> {
+    this.checkOpen()
+    const keySerde = materialized.keySerde ?? consumed.keySerde
+    const valueSerde = materialized.valueSerde ?? consumed.valueSerde
+    const storeName = materialized.storeName ?? this.newStoreName(`${topic}-`)
+    const sourceName = consumed.name ?? this.newProcessorName('KSTREAM-SOURCE-')
+    const processorName = this.newProcessorName('KTABLE-SOURCE-')
+    const store = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(storeName), keySerde, valueSerde)
+    this.topology.addGlobalStore(store, sourceName, keySerde as Serde<unknown> | null, valueSerde as Serde<unknown> | null, topic, processorName, tableSourceProcessor(storeName))
+    return new GlobalKTableImpl<K, V>(keySerde, valueSerde, storeName)
   }
 
   /** A store the DSL materializes: in memory, logged to its changelog unless Materialized says not. @internal */

@@ -10,11 +10,13 @@ import type {ProcessorSupplier} from '../../processor.js'
 import type {Serde} from '../../serdes.js'
 import {TopologyError} from '../../streams-error.js'
 import type {TopicNameExtractor} from '../../topology-node.js'
-import type {BranchedKStream, DslContext, KGroupedStream, KStream, KTable, Pairish, ValueJoiner} from '../interfaces.js'
+import type {BranchedKStream, DslContext, GlobalKTable, KGroupedStream, KStream, KTable, Pairish, ValueJoiner} from '../interfaces.js'
 import {JoinWindows} from '../join-windows.js'
 import {Grouped, Joined, Materialized, Named, Produced, Repartitioned, StreamJoined} from '../options.js'
 import {joinStreams} from './kstream-kstream-join-builder.js'
 import {BranchedKStreamImpl} from './branched-kstream-impl.js'
+import {GlobalKTableImpl} from './global-ktable-impl.js'
+import {streamGlobalTableJoinProcessor} from './kstream-global-ktable-join.js'
 import {addRepartition} from './repartition.js'
 import {streamTableJoinProcessor} from './kstream-ktable-join.js'
 import {nullKeyFilterProcessor, tableSourceProcessor} from './ktable-processors.js'
@@ -155,12 +157,23 @@ export class KStreamImpl<K, V> implements KStream<K, V> {
     return this.builder.ktable<K, V>(name, keySerde, valueSerde, storeName)
   }
 
-  join<VO, VR>(other: KTable<K, VO> | KStream<K, VO>, joiner: ValueJoiner<K, V, VO, VR>, windowsOrJoined?: JoinWindows | Joined<K, V, VO>, streamJoined?: StreamJoined<K, V, VO>): KStream<K, VR> {
-    return this.joinAny(other, joiner as ValueJoiner<K, V, VO | null, VR>, windowsOrJoined, streamJoined, 'inner')
+  join(other: KTable<K, any> | KStream<K, any> | GlobalKTable<any, any>, joinerOrSelector: any, third?: any, fourth?: any): KStream<K, any> {
+    if (other instanceof GlobalKTableImpl) return this.joinGlobal(other, joinerOrSelector, third, fourth, false)
+    return this.joinAny(other as KTable<K, unknown>, joinerOrSelector, third, fourth, 'inner')
   }
 
-  leftJoin<VO, VR>(other: KTable<K, VO> | KStream<K, VO>, joiner: ValueJoiner<K, V, VO | null, VR>, windowsOrJoined?: JoinWindows | Joined<K, V, VO>, streamJoined?: StreamJoined<K, V, VO>): KStream<K, VR> {
-    return this.joinAny(other, joiner, windowsOrJoined, streamJoined, 'left')
+  leftJoin(other: KTable<K, any> | KStream<K, any> | GlobalKTable<any, any>, joinerOrSelector: any, third?: any, fourth?: any): KStream<K, any> {
+    if (other instanceof GlobalKTableImpl) return this.joinGlobal(other, joinerOrSelector, third, fourth, true)
+    return this.joinAny(other as KTable<K, unknown>, joinerOrSelector, third, fourth, 'left')
+  }
+
+  /** Kafka's globalTableJoin: one processor, `KSTREAM-JOIN-n` or the Named name; the stream is not repartitioned. */
+  private joinGlobal(table: GlobalKTableImpl<unknown, unknown>, keySelector: (k: K, v: V) => unknown, joiner: ValueJoiner<K, V, unknown, unknown>, named: Named | undefined, left: boolean): KStream<K, unknown> {
+    if (typeof keySelector !== 'function' || typeof joiner !== 'function') throw new TopologyError('a global table join takes a key selector (key, value) => tableKey and a joiner')
+    const name = named?.name ?? this.builder.newProcessorName('KSTREAM-JOIN-')
+    const f = joiner.length >= 3 ? (joiner as (a: unknown, b: unknown, k: unknown) => unknown) : (a: unknown, b: unknown) => (joiner as (a: unknown, b: unknown) => unknown)(a, b)
+    this.builder.topology.addProcessor(name, streamGlobalTableJoinProcessor(table.queryableStoreName(), keySelector as (k: unknown, v: unknown) => unknown, f, left), this.nodeName)
+    return this.builder.kstream<K, unknown>(name, this.keySerde, null, this.repartitionRequired)
   }
 
   outerJoin<VO, VR>(other: KStream<K, VO>, joiner: ValueJoiner<K, V | null, VO | null, VR>, windows: JoinWindows, streamJoined?: StreamJoined<K, V, VO>): KStream<K, VR> {
