@@ -81,7 +81,8 @@ export function streamStreamJoinProcessor(side: JoinSide): ProcessorSupplier {
     const windowOpen = (e: {left: boolean}) => time.minTime + (e.left ? side.windows.afterMs : side.windows.beforeMs) + graceMs >= time.streamTime
 
     function emitNonJoined(store: OuterJoinStore<unknown>, headersFrom: Parameters<ProcessorContext['forward']>[0]): void {
-      if (time.minTime + afterMs + graceMs >= time.streamTime) return
+      // No minimum known (a new task, or a restored store): look. Kafka's Long.MAX_VALUE + after + grace overflows to the same effect.
+      if (time.minTime !== Number.MAX_SAFE_INTEGER && time.minTime + afterMs + graceMs >= time.streamTime) return
       time.minTime = Number.MAX_SAFE_INTEGER
       let leftOpen = false
       let rightOpen = false
