@@ -16,6 +16,7 @@ import {Grouped, Joined, Materialized, Named, Produced, Repartitioned, StreamJoi
 import {joinStreams} from './kstream-kstream-join-builder.js'
 import {BranchedKStreamImpl} from './branched-kstream-impl.js'
 import {GlobalKTableImpl} from './global-ktable-impl.js'
+import {KTableImpl} from './ktable-impl.js'
 import {streamGlobalTableJoinProcessor} from './kstream-global-ktable-join.js'
 import {addRepartition} from './repartition.js'
 import {streamTableJoinProcessor} from './kstream-ktable-join.js'
@@ -199,14 +200,15 @@ export class KStreamImpl<K, V> implements KStream<K, V> {
   }
 
   private joinTable<VT, VR>(table: KTable<K, VT>, joiner: ValueJoiner<K, V, VT | null, VR>, joined: Joined<K, V, VT>, left: boolean): KStream<K, VR> {
-    const store = table.queryableStoreName()
-    if (store === null) throw new TopologyError('join(): the table has no state store to look keys up in', {hint: "join a table read with builder.table(), an aggregation's result or toTable(); or mapValues/filter it with Materialized.as(name)"})
+    if (!(table instanceof KTableImpl)) throw new TopologyError('join(): the other side must be a KTable, a KStream (with JoinWindows) or a GlobalKTable of this builder')
+    // The table is looked up through its value getter: its store, or a filtered/mapped table's parent's, as Kafka's.
+    const getter = (table as KTableImpl<K, VT>).getterOrThrow()
     const name = joined.name ?? this.builder.newProcessorName('KSTREAM-JOIN-')
     // A stream whose key may have changed meets the table in the table's partitioning: repartition it first.
     const parent = this.repartitionRequired ? this.repartitionForJoin(joined.name ?? name, joined) : this.nodeName
     const f = joiner.length >= 3 ? (joiner as (a: unknown, b: unknown, k: unknown) => unknown) : (a: unknown, b: unknown) => (joiner as (a: unknown, b: unknown) => unknown)(a, b)
-    this.builder.topology.addProcessor(name, streamTableJoinProcessor(store, f, left), parent)
-    this.builder.topology.connectProcessorAndStateStores(name, store)
+    this.builder.topology.addProcessor(name, streamTableJoinProcessor(getter, f, left), parent)
+    this.builder.topology.connectProcessorAndStateStores(name, ...getter.storeNames)
     return this.builder.kstream<K, VR>(name, this.keySerde ?? joined.keySerde, null, false)
   }
 
