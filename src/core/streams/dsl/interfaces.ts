@@ -97,6 +97,9 @@ export interface KTable<K, V> {
   /** Joined with another table on the key: an ever-updating table of the joiner's results (a null result deletes). */
   join<VO, VR>(other: KTable<K, VO>, joiner: ValueJoiner<K, V, VO, VR>, ...namedOrMaterialized: Array<Named | Materialized<K, VR>>): KTable<K, VR>
   leftJoin<VO, VR>(other: KTable<K, VO>, joiner: ValueJoiner<K, V, VO | null, VR>, ...namedOrMaterialized: Array<Named | Materialized<K, VR>>): KTable<K, VR>
+  /** A foreign-key join (KIP-213): each row's foreignKeyExtractor(value) (or (key, value)) names the other table's row it joins. */
+  join<KO, VO, VR>(other: KTable<KO, VO>, foreignKeyExtractor: ((value: V) => KO | null) | ((key: K, value: V) => KO | null), joiner: ValueJoiner<K, V, VO, VR>, ...namedOrMaterialized: Array<Named | Materialized<K, VR>>): KTable<K, VR>
+  leftJoin<KO, VO, VR>(other: KTable<KO, VO>, foreignKeyExtractor: ((value: V) => KO | null) | ((key: K, value: V) => KO | null), joiner: ValueJoiner<K, V, VO | null, VR>, ...namedOrMaterialized: Array<Named | Materialized<K, VR>>): KTable<K, VR>
   outerJoin<VO, VR>(other: KTable<K, VO>, joiner: ValueJoiner<K, V | null, VO | null, VR>, ...namedOrMaterialized: Array<Named | Materialized<K, VR>>): KTable<K, VR>
   /** Holds updates back: a windowed table's final results (untilWindowCloses), or each key's latest value for a time (untilTimeLimit). */
   suppress(suppressed: Suppressed): KTable<K, V>

@@ -7,6 +7,8 @@
  */
 import type {ProcessorSupplier} from '../../processor.js'
 import type {Serde} from '../../serdes.js'
+import {Serdes} from '../../serdes.js'
+import {Stores} from '../../state/stores.js'
 import {SuppressionBufferBuilder} from '../../state/suppression-buffer.js'
 import {TopologyError} from '../../streams-error.js'
 import {Suppressed} from '../suppressed.js'
@@ -15,6 +17,7 @@ import type {DslContext, KGroupedTable, KStream, KTable, Pairish, ValueJoiner} f
 import {Grouped, Materialized, Named} from '../options.js'
 import {KGroupedTableImpl, tableRepartitionMapProcessor} from './kgrouped-table-impl.js'
 import {type ValueMapper, valueMapper} from './kstream-stateless.js'
+import {fkResultProcessor, fkTopicSerde, type FkSerdes, foreignTableJoinProcessor, responseJoinProcessor, subscriptionReceiveProcessor, subscriptionSendProcessor, toLeftPartition} from './ktable-fk-join.js'
 import {tableJoinGetter, tableJoinMergeProcessor, tableJoinProcessor, type TableJoinKind} from './ktable-ktable-join.js'
 import {tableFilterProcessor, tableMapValuesProcessor, tableToStreamProcessor} from './ktable-processors.js'
 import {derivedGetter, type ValueGetterSupplier} from './ktable-value-getter.js'
@@ -70,12 +73,74 @@ export class KTableImpl<K, V> implements KTable<K, V> {
     return this.builder.kstream<K2, V>(name, mapper ? null : (this.keySerde as Serde<K2> | null), this.valueSerde, mapper !== undefined)
   }
 
-  join<VO, VR>(other: KTable<K, VO>, joiner: ValueJoiner<K, V, VO, VR>, ...args: Array<Named | Materialized<K, VR>>): KTable<K, VR> {
-    return this.joinTable(other, joiner as never, args, 'inner')
+  join(other: KTable<any, any>, joinerOrExtractor: (...a: any[]) => any, ...rest: any[]): KTable<K, any> {
+    if (typeof rest[0] === 'function') return this.joinForeignKey(other, joinerOrExtractor, rest[0], rest.slice(1), false)
+    return this.joinTable(other, joinerOrExtractor as never, rest, 'inner')
   }
 
-  leftJoin<VO, VR>(other: KTable<K, VO>, joiner: ValueJoiner<K, V, VO | null, VR>, ...args: Array<Named | Materialized<K, VR>>): KTable<K, VR> {
-    return this.joinTable(other, joiner as never, args, 'left')
+  leftJoin(other: KTable<any, any>, joinerOrExtractor: (...a: any[]) => any, ...rest: any[]): KTable<K, any> {
+    if (typeof rest[0] === 'function') return this.joinForeignKey(other, joinerOrExtractor, rest[0], rest.slice(1), true)
+    return this.joinTable(other, joinerOrExtractor as never, rest, 'left')
+  }
+
+  /**
+   * KIP-213, with the topic, store and processor names of Kafka's
+   * doJoinOnForeignKey in its order of counter use (it also names a
+   * subscription-join processor that is part of the receiving one here,
+   * and a left row without a foreign key is answered through a sink of
+   * its own, `<response topic>-no-foreign-key-sink`).
+   */
+  private joinForeignKey(other: KTable<any, any>, extractor: (...a: any[]) => unknown, joiner: (...a: any[]) => unknown, args: Array<Named | Materialized<K, unknown>>, leftJoin: boolean): KTable<K, unknown> {
+    if (!(other instanceof KTableImpl) || other.builder !== this.builder) throw new TopologyError('join(): both tables must come from the same StreamsBuilder')
+    const named = args.find((a): a is Named => a instanceof Named)
+    const materialized = (args.find((a) => a instanceof Materialized) as Materialized<K, unknown> | undefined) ?? Materialized.with<K, unknown>(null, null)
+    const b = this.builder
+    const n = named?.name ?? null
+    const gen = (suffix: string, prefix: string) => (n === null ? b.newProcessorName(prefix) : `${n}${suffix}`)
+    const registrationTopic = `${gen('-subscription-registration', 'KTABLE-FK-JOIN-SUBSCRIPTION-REGISTRATION-')}-topic`
+    const send = gen('-subscription-registration-processor', 'KTABLE-FK-JOIN-SUBSCRIPTION-REGISTRATION-')
+    const registrationSink = gen('-subscription-registration-sink', 'KSTREAM-SINK-')
+    const registrationSource = gen('-subscription-registration-source', 'KSTREAM-SOURCE-')
+    const subscriptionStore = gen('-subscription-store', 'KTABLE-FK-JOIN-SUBSCRIPTION-STATE-STORE-')
+    const receive = gen('-subscription-receive', 'KTABLE-FK-JOIN-SUBSCRIPTION-PROCESSOR-')
+    gen('-subscription-join-foreign', 'KTABLE-FK-JOIN-SUBSCRIPTION-PROCESSOR-')
+    const foreignJoin = gen('-foreign-join-subscription', 'KTABLE-FK-JOIN-SUBSCRIPTION-PROCESSOR-')
+    const responseTopic = `${gen('-subscription-response', 'KTABLE-FK-JOIN-SUBSCRIPTION-RESPONSE-')}-topic`
+    const responseSink = gen('-subscription-response-sink', 'KSTREAM-SINK-')
+    const responseSource = gen('-subscription-response-source', 'KSTREAM-SOURCE-')
+    const resolver = gen('-subscription-response-resolver', 'KTABLE-FK-JOIN-SUBSCRIPTION-RESPONSE-RESOLVER-PROCESSOR-')
+    const result = gen('-result', 'KTABLE-FK-JOIN-OUTPUT-')
+    const resultStore = materialized.storeName ?? b.newStoreName('KTABLE-FK-JOIN-OUTPUT-')
+    const noFkSink = `${responseTopic}-no-foreign-key-sink`
+
+    const serdes: FkSerdes = {leftKey: this.keySerde as Serde<unknown> | null, leftValue: this.valueSerde as Serde<unknown> | null, rightKey: other.keySerde as Serde<unknown> | null, rightValue: other.valueSerde as Serde<unknown> | null}
+    const topicSerde = fkTopicSerde(serdes) as Serde<unknown>
+    const mine = this.getterOrThrow()
+    const theirs = (other as KTableImpl<unknown, unknown>).getterOrThrow()
+    const fk = extractor.length >= 2 ? (k: unknown, v: unknown) => extractor(k, v) : (_k: unknown, v: unknown) => extractor(v)
+    const f = joiner.length >= 3 ? (l: unknown, r: unknown, k: unknown) => joiner(l, r, k) : (l: unknown, r: unknown) => joiner(l, r)
+    const t = b.topology
+    const lKey = (this.keySerde ?? undefined) as Serde<unknown> | undefined
+    const rKey = (other.keySerde ?? undefined) as Serde<unknown> | undefined
+    t.addProcessor(send, subscriptionSendProcessor(serdes, fk, noFkSink, registrationSink, leftJoin), this.nodeName)
+    t.addSink(registrationSink, registrationTopic, {keySerializer: rKey, valueSerializer: topicSerde}, send)
+    t.addSink(noFkSink, responseTopic, {keySerializer: lKey, valueSerializer: topicSerde, partitioner: toLeftPartition}, send)
+    t.addSource(registrationSource, registrationTopic, {keyDeserializer: rKey, valueDeserializer: topicSerde})
+    t.addProcessor(receive, subscriptionReceiveProcessor(serdes, subscriptionStore, theirs), registrationSource)
+    t.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(subscriptionStore), Serdes.String(), Serdes.String()), receive)
+    if (theirs.storeNames.length > 0) t.connectProcessorAndStateStores(receive, ...theirs.storeNames)
+    t.addProcessor(foreignJoin, foreignTableJoinProcessor(serdes, subscriptionStore), other.nodeName)
+    t.connectProcessorAndStateStores(foreignJoin, subscriptionStore)
+    t.addSink(responseSink, responseTopic, {keySerializer: lKey, valueSerializer: topicSerde, partitioner: toLeftPartition}, receive, foreignJoin)
+    t.addSource(responseSource, responseTopic, {keyDeserializer: lKey, valueDeserializer: topicSerde})
+    t.addProcessor(resolver, responseJoinProcessor(serdes, mine, f, leftJoin), responseSource)
+    if (mine.storeNames.length > 0) t.connectProcessorAndStateStores(resolver, ...mine.storeNames)
+    t.addProcessor(result, fkResultProcessor(resultStore), resolver)
+    t.internalTopics.add(registrationTopic)
+    t.internalTopics.add(responseTopic)
+    const keySerde = materialized.keySerde ?? this.keySerde
+    b.addStore(resultStore, keySerde as Serde<unknown> | null, materialized.valueSerde as Serde<unknown> | null, materialized as Materialized<unknown, unknown>, result)
+    return b.ktable<K, unknown>(result, keySerde, materialized.valueSerde, resultStore)
   }
 
   outerJoin<VO, VR>(other: KTable<K, VO>, joiner: ValueJoiner<K, V | null, VO | null, VR>, ...args: Array<Named | Materialized<K, VR>>): KTable<K, VR> {
