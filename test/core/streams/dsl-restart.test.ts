@@ -4,6 +4,8 @@
  * emitted with a null partner by the next run, once stream time passes its
  * window (the outer-join store came back from its changelog), and a
  * session counted before the restart is merged with a record after it.
+ * And a foreign-key join over two partitions: an answer that went to the
+ * wrong partition would find no left row there and be dropped.
  */
 import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
@@ -91,4 +93,20 @@ test('a waiting left-join record and an open session survive a restart through t
   expect(readAll(store, 'joined')).toEqual(['k=A+null'])
   const s = T + 10_000
   expect(readAll(store, 'sessions')).toEqual([`[u@${s}/${s}]=1`, `[u@${s}/${s}]=null`, `[u@${s}/${s + 500}]=2`])
+})
+
+test('a foreign-key join over two partitions: answers come back to the partition of their left row', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'logpipe-dsl-fk-'))
+  dirs.push(dataDir)
+  const store = Store.open(dataDir)
+  for (const t of ['orders', 'customers', 'enriched']) store.createTopic(t, 2, 1, {})
+  const b = new StreamsBuilder()
+  b.table<string, string>('orders').join(b.table<string, string>('customers'), (v: string) => v.split(':')[0], (o: string, c: string) => `${o}@${c}`).toStream().to('enriched')
+  await produce(store, 'customers', [['ann', 'Ann', T], ['bob', 'Bob', T]])
+  await produce(store, 'orders', Array.from({length: 20}, (_, i): [string, string, number] => [`o${i}`, `${i % 2 ? 'ann' : 'bob'}:item${i}`, T + 1 + i]))
+  const app = new KafkaStreams(b.build(), {...PROPS, 'application.id': 'fkapp'}, {dataDir})
+  await app.start()
+  await until('20 enriched orders', () => readAll(store, 'enriched').length === 20)
+  await app.close()
+  expect(readAll(store, 'enriched').sort()).toEqual(Array.from({length: 20}, (_, i) => `o${i}=${i % 2 ? 'ann' : 'bob'}:item${i}@${i % 2 ? 'Ann' : 'Bob'}`).sort())
 })
