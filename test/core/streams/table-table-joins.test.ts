@@ -84,3 +84,22 @@ test('a filtered or mapped table that has no store is looked up through its pare
     ['y', null],
   ])
 })
+
+test('filter and mapValues with Materialized keep a store of their own, named as Kafka names it when not given', () => {
+  const b = new StreamsBuilder()
+  const prices = b.table<string, string>('prices')
+  prices.filter((_k, v) => Number(v) > 10, Materialized.as('expensive'))
+  prices.mapValues((v) => `${v} EUR`, Materialized.with<string, string>(S, S))
+  const topology = b.build()
+  const desc = topology.describe().toString()
+  expect(desc).toContain('Processor: KTABLE-FILTER-0000000003 (stores: [expensive])')
+  expect(desc).toContain('Processor: KTABLE-MAPVALUES-0000000005 (stores: [KTABLE-MAPVALUES-STATE-STORE-0000000004])')
+  const d = new TopologyTestDriver(topology, PROPS)
+  const p = d.createInputTopic('prices', S, S)
+  p.pipeInput('a', '5', 1)
+  p.pipeInput('b', '50', 2)
+  p.pipeInput('b', '7', 3) // no longer matches: deleted from the filtered store
+  p.pipeInput('c', '99', 4)
+  expect(d.getKeyValueStore<string, string>('expensive')!.all()).toEqual([{key: 'c', value: '99'}])
+  expect(d.getKeyValueStore<string, string>('KTABLE-MAPVALUES-STATE-STORE-0000000004')!.get('b')).toBe('7 EUR')
+})

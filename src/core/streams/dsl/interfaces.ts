@@ -90,9 +90,10 @@ export interface KTable<K, V> {
   readonly keySerde: Serde<K> | null
   readonly valueSerde: Serde<V> | null
   queryableStoreName(): string | null
-  filter(predicate: (key: K, value: V) => boolean, named?: Named): KTable<K, V>
-  filterNot(predicate: (key: K, value: V) => boolean, named?: Named): KTable<K, V>
-  mapValues<V2>(mapper: ValueMapper<K, V, V2>, named?: Named): KTable<K, V2>
+  /** With Materialized.as(name) the filtered or mapped table gets a store of its own (queryable, and what joins read). */
+  filter(predicate: (key: K, value: V) => boolean, ...namedOrMaterialized: Array<Named | Materialized<K, V>>): KTable<K, V>
+  filterNot(predicate: (key: K, value: V) => boolean, ...namedOrMaterialized: Array<Named | Materialized<K, V>>): KTable<K, V>
+  mapValues<V2>(mapper: ValueMapper<K, V, V2>, ...namedOrMaterialized: Array<Named | Materialized<K, V2>>): KTable<K, V2>
   toStream<K2 = K>(...namedOrKeyMapper: Array<Named | ((key: K, value: V) => K2)>): KStream<K2, V>
   /** Joined with another table on the key: an ever-updating table of the joiner's results (a null result deletes). */
   join<VO, VR>(other: KTable<K, VO>, joiner: ValueJoiner<K, V, VO, VR>, ...namedOrMaterialized: Array<Named | Materialized<K, VR>>): KTable<K, VR>

@@ -19,7 +19,7 @@ import {KGroupedTableImpl, tableRepartitionMapProcessor} from './kgrouped-table-
 import {type ValueMapper, valueMapper} from './kstream-stateless.js'
 import {fkResultProcessor, fkTopicSerde, type FkSerdes, foreignTableJoinProcessor, responseJoinProcessor, subscriptionReceiveProcessor, subscriptionSendProcessor, toLeftPartition} from './ktable-fk-join.js'
 import {tableJoinGetter, tableJoinMergeProcessor, tableJoinProcessor, type TableJoinKind} from './ktable-ktable-join.js'
-import {tableFilterProcessor, tableMapValuesProcessor, tableToStreamProcessor} from './ktable-processors.js'
+import {materializingProcessor, tableFilterProcessor, tableMapValuesProcessor, tableToStreamProcessor} from './ktable-processors.js'
 import {derivedGetter, type ValueGetterSupplier} from './ktable-value-getter.js'
 
 export class KTableImpl<K, V> implements KTable<K, V> {
@@ -52,17 +52,17 @@ export class KTableImpl<K, V> implements KTable<K, V> {
     return this.storeName
   }
 
-  filter(predicate: (key: K, value: V) => boolean, named?: Named): KTable<K, V> {
-    return this.add('KTABLE-FILTER-', named, tableFilterProcessor(predicate as (k: unknown, v: unknown) => boolean, false), this.valueSerde, (k, v) => (predicate(k as K, v as V) ? v : null))
+  filter(predicate: (key: K, value: V) => boolean, ...args: Array<Named | Materialized<K, V>>): KTable<K, V> {
+    return this.add('KTABLE-FILTER-', args, tableFilterProcessor(predicate as (k: unknown, v: unknown) => boolean, false), this.valueSerde, (k, v) => (predicate(k as K, v as V) ? v : null))
   }
 
-  filterNot(predicate: (key: K, value: V) => boolean, named?: Named): KTable<K, V> {
-    return this.add('KTABLE-FILTER-', named, tableFilterProcessor(predicate as (k: unknown, v: unknown) => boolean, true), this.valueSerde, (k, v) => (predicate(k as K, v as V) ? null : v))
+  filterNot(predicate: (key: K, value: V) => boolean, ...args: Array<Named | Materialized<K, V>>): KTable<K, V> {
+    return this.add('KTABLE-FILTER-', args, tableFilterProcessor(predicate as (k: unknown, v: unknown) => boolean, true), this.valueSerde, (k, v) => (predicate(k as K, v as V) ? null : v))
   }
 
-  mapValues<V2>(mapper: ValueMapper<K, V, V2>, named?: Named): KTable<K, V2> {
+  mapValues<V2>(mapper: ValueMapper<K, V, V2>, ...args: Array<Named | Materialized<K, V2>>): KTable<K, V2> {
     const f = valueMapper(mapper) as (k: unknown, v: unknown) => unknown
-    return this.add<V2>('KTABLE-MAPVALUES-', named, tableMapValuesProcessor(f), null, f)
+    return this.add<V2>('KTABLE-MAPVALUES-', args, tableMapValuesProcessor(f), null, f)
   }
 
   toStream<K2 = K>(...args: Array<Named | ((key: K, value: V) => K2)>): KStream<K2, V> {
@@ -185,9 +185,17 @@ export class KTableImpl<K, V> implements KTable<K, V> {
     return this.valueGetter
   }
 
-  private add<V2>(prefix: string, named: Named | undefined, supplier: ProcessorSupplier, valueSerde: Serde<V2> | null, derive: (k: unknown, v: unknown) => unknown): KTable<K, V2> {
+  /** Kafka's order of counter use: a Materialized's generated store name, then the processor's. */
+  private add<V2>(prefix: string, args: Array<Named | Materialized<any, any>>, supplier: ProcessorSupplier, valueSerde: Serde<V2> | null, derive: (k: unknown, v: unknown) => unknown): KTable<K, V2> {
+    const named = args.find((a): a is Named => a instanceof Named)
+    const materialized = args.find((a) => a instanceof Materialized) as Materialized<K, V2> | undefined
+    const storeName = materialized ? (materialized.storeName ?? this.builder.newStoreName(prefix)) : null
     const name = named?.name ?? this.builder.newProcessorName(prefix)
-    this.builder.topology.addProcessor(name, supplier, this.nodeName)
-    return this.builder.ktable<K, V2>(name, this.keySerde, valueSerde, null, this.valueGetter === null ? null : derivedGetter(this.valueGetter, derive))
+    this.builder.topology.addProcessor(name, storeName === null ? supplier : materializingProcessor(supplier, storeName), this.nodeName)
+    if (storeName === null) return this.builder.ktable<K, V2>(name, this.keySerde, valueSerde, null, this.valueGetter === null ? null : derivedGetter(this.valueGetter, derive))
+    const keySerde = materialized!.keySerde ?? this.keySerde
+    const vSerde = materialized!.valueSerde ?? valueSerde
+    this.builder.addStore(storeName, keySerde as Serde<unknown> | null, vSerde as Serde<unknown> | null, materialized as Materialized<unknown, unknown>, name)
+    return this.builder.ktable<K, V2>(name, keySerde, vSerde, storeName)
   }
 }
