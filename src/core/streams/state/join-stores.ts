@@ -93,6 +93,8 @@ export class OuterJoinStore<K> extends SerializedStore<K, unknown> {
   private readonly entries = new Map<string, {timestamp: number; left: boolean; key: Buffer; values: Array<{left: boolean; value: Buffer}>}>()
   private leftSerde: Serde<unknown> | null
   private rightSerde: Serde<unknown> | null
+  /** The keys in order, kept until a key comes or goes (all() runs on most records of a left or outer join). */
+  private sorted: string[] | null = null
 
   constructor(name: string, keySerde: Serde<K> | null, leftSerde: Serde<unknown> | null, rightSerde: Serde<unknown> | null) {
     super(name, keySerde, leftSerde)
@@ -113,7 +115,10 @@ export class OuterJoinStore<K> extends SerializedStore<K, unknown> {
     if (vb === null) return
     const id = sk.toString('latin1')
     let e = this.entries.get(id)
-    if (!e) this.entries.set(id, (e = {timestamp, left, key: sk.subarray(9), values: []}))
+    if (!e) {
+      this.entries.set(id, (e = {timestamp, left, key: sk.subarray(9), values: []}))
+      this.sorted = null
+    }
     e.values.push({left, value: vb})
     this.changelog?.(sk, encodeList(e.values), timestamp)
   }
@@ -121,27 +126,38 @@ export class OuterJoinStore<K> extends SerializedStore<K, unknown> {
   /** Drops the list at (timestamp, side, key), if there is one (Kafka's putIfAbsent(key, null) on a ListValueStore). */
   remove(timestamp: number, left: boolean, key: K): void {
     const sk = this.storeKey(timestamp, left, this.keyBytes(key))
-    if (this.entries.delete(sk.toString('latin1'))) this.changelog?.(sk, null, timestamp)
+    if (this.entries.delete(sk.toString('latin1'))) {
+      this.sorted = null
+      this.changelog?.(sk, null, timestamp)
+    }
   }
 
   /** Every list, by timestamp, then the right side before the left, then key bytes. */
   all(): Array<OuterJoinEntry<K>> {
+    return [...this.scan()]
+  }
+
+  /** all(), read as it is walked: the join stops at the first list whose window is still open. */
+  *scan(): Generator<OuterJoinEntry<K>> {
     this.checkOpen()
-    return [...this.entries.keys()].sort().map((id) => {
-      const e = this.entries.get(id)!
-      return {
+    this.sorted ??= [...this.entries.keys()].sort()
+    for (const id of this.sorted) {
+      const e = this.entries.get(id)
+      if (!e) continue // removed while walking
+      yield {
         timestamp: e.timestamp,
         left: e.left,
         key: this.keySerde!.deserialize(this.topic, e.key) as K,
         values: e.values.map((v) => ({left: v.left, value: (v.left ? this.leftSerde! : this.rightSerde!).deserialize(this.topic, v.value)})),
       }
-    })
+    }
   }
 
   restore(key: Buffer, value: Buffer | null, timestamp: number): void {
     void timestamp
     if (key.length < 9) return
     const id = key.toString('latin1')
+    this.sorted = null
     if (value === null) {
       this.entries.delete(id)
       return

@@ -35,6 +35,8 @@ function storeKey(key: Buffer, start: number, end: number): Buffer {
 
 export class SessionStore<K, V> extends SerializedStore<K, V> {
   private readonly sessions = new Map<string, Stored>()
+  /** Each key's sessions by their store key: findSessions reads one key's, not all. */
+  private readonly byKey = new Map<string, Map<string, Stored>>()
   private observed = -1
 
   constructor(name: string, readonly retentionMs: number, keySerde: Serde<K> | null, valueSerde: Serde<V> | null) {
@@ -47,9 +49,10 @@ export class SessionStore<K, V> extends SerializedStore<K, V> {
    * gap g may merge with: t - g and t + g), by end then start.
    */
   findSessions(key: K, earliestSessionEndTime: number, latestSessionStartTime: number): Array<SessionEntry<K, V>> {
-    const kb = this.keyBytes(key)
-    return this.live()
-      .filter((s) => s.key.equals(kb) && s.end >= earliestSessionEndTime && s.start <= latestSessionStartTime)
+    const own = this.byKey.get(this.keyBytes(key).toString('latin1'))
+    if (!own) return []
+    return this.live(own.values())
+      .filter((s) => s.end >= earliestSessionEndTime && s.start <= latestSessionStartTime)
       .map((s) => this.typed(s))
   }
 
@@ -65,7 +68,7 @@ export class SessionStore<K, V> extends SerializedStore<K, V> {
 
   all(): Array<SessionEntry<K, V>> {
     this.checkOpen()
-    return this.live().map((s) => this.typed(s))
+    return this.live(this.sessions.values()).map((s) => this.typed(s))
   }
 
   /** A null aggregate removes the session. */
@@ -78,8 +81,8 @@ export class SessionStore<K, V> extends SerializedStore<K, V> {
     if (end <= this.observed - this.retentionMs) return // expired already: Kafka drops the write
     const k = storeKey(kb, start, end)
     const vb = value === null || value === undefined ? null : this.valueSerde!.serialize(this.topic, value)
-    if (vb === null) this.sessions.delete(k.toString('latin1'))
-    else this.sessions.set(k.toString('latin1'), {key: kb, start, end, value: vb})
+    if (vb === null) this.drop(k.toString('latin1'))
+    else this.keep(k.toString('latin1'), {key: kb, start, end, value: vb})
     this.changelog?.(k, vb, end)
   }
 
@@ -94,13 +97,31 @@ export class SessionStore<K, V> extends SerializedStore<K, V> {
     const end = Number(key.readBigInt64BE(key.length - SUFFIX))
     const start = Number(key.readBigInt64BE(key.length - 8))
     if (end > this.observed) this.observed = end
-    if (value === null) this.sessions.delete(key.toString('latin1'))
-    else this.sessions.set(key.toString('latin1'), {key: kb, start, end, value})
+    if (value === null) this.drop(key.toString('latin1'))
+    else this.keep(key.toString('latin1'), {key: kb, start, end, value})
   }
 
-  private live(): Stored[] {
+  private keep(id: string, s: Stored): void {
+    this.sessions.set(id, s)
+    const k = s.key.toString('latin1')
+    let own = this.byKey.get(k)
+    if (!own) this.byKey.set(k, (own = new Map()))
+    own.set(id, s)
+  }
+
+  private drop(id: string): void {
+    const s = this.sessions.get(id)
+    if (!s) return
+    this.sessions.delete(id)
+    const k = s.key.toString('latin1')
+    const own = this.byKey.get(k)
+    own?.delete(id)
+    if (own?.size === 0) this.byKey.delete(k)
+  }
+
+  private live(sessions: Iterable<Stored>): Stored[] {
     const cutoff = this.observed - this.retentionMs
-    return [...this.sessions.values()].filter((s) => s.end > cutoff).sort((a, b) => a.end - b.end || a.start - b.start || Buffer.compare(a.key, b.key))
+    return [...sessions].filter((s) => s.end > cutoff).sort((a, b) => a.end - b.end || a.start - b.start || Buffer.compare(a.key, b.key))
   }
 
   private typed(s: Stored): SessionEntry<K, V> {
@@ -109,7 +130,7 @@ export class SessionStore<K, V> extends SerializedStore<K, V> {
 
   private expire(): void {
     const cutoff = this.observed - this.retentionMs
-    for (const [id, s] of this.sessions) if (s.end <= cutoff) this.sessions.delete(id)
+    for (const [id, s] of this.sessions) if (s.end <= cutoff) this.drop(id)
   }
 }
 

@@ -86,7 +86,7 @@ export function streamStreamJoinProcessor(side: JoinSide): ProcessorSupplier {
       time.minTime = Number.MAX_SAFE_INTEGER
       let leftOpen = false
       let rightOpen = false
-      for (const e of store.all()) {
+      for (const e of store.scan()) {
         time.minTime = e.timestamp
         if (leftOpen && rightOpen) break
         if (windowOpen(e)) {
