@@ -110,6 +110,7 @@ export class StreamTask {
       if (n.kind === 'processor') continue
       for (const serde of [n.keySerde, n.valueSerde] as Array<{setIfUnset?: (k: Serde<unknown>, v: Serde<unknown>) => void} | null>) serde?.setIfUnset?.(this.config.defaultKeySerde, this.config.defaultValueSerde)
     }
+    for (const serde of this.topology.serdesNeedingDefaults) serde.setIfUnset(this.config.defaultKeySerde, this.config.defaultValueSerde)
     const storeNames = new Set<string>()
     for (const m of this.members) {
       const n = this.topology.nodes.get(m)!

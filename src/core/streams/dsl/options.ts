@@ -56,6 +56,12 @@ export class Produced<K, V> {
   static streamPartitioner<K, V>(partitioner: StreamPartitioner<K, V>): Produced<K, V> {
     return new Produced<K, V>(null, null, partitioner, null)
   }
+  static keySerde<K, V>(serde: Serde<K>): Produced<K, V> {
+    return new Produced<K, V>(serde, null, null, null)
+  }
+  static valueSerde<K, V>(serde: Serde<V>): Produced<K, V> {
+    return new Produced<K, V>(null, serde, null, null)
+  }
   withKeySerde(serde: Serde<K>): Produced<K, V> {
     return new Produced(serde, this.valueSerde, this.partitioner, this.name)
   }

@@ -133,6 +133,27 @@ export class SlidingWindows {
   }
 }
 
+/**
+ * A windowed serde over the app's default key serde, for a windowed
+ * aggregation whose key serde was left to the defaults (as Kafka's
+ * default.windowed.key.serde.inner): the task sets the inner serde.
+ * @internal
+ */
+export function defaultInnerWindowedSerde<K>(make: (inner: Serde<K>) => Serde<Windowed<K>>): Serde<Windowed<K>> & {setIfUnset(k: Serde<unknown>, v: Serde<unknown>): void} {
+  let serde: Serde<Windowed<K>> | null = null
+  const get = () => {
+    if (serde === null) throw new StreamsError('a windowed key serde was used before its task set the inner key serde')
+    return serde
+  }
+  return {
+    setIfUnset(k) {
+      serde ??= make(k as Serde<K>)
+    },
+    serialize: (topic, data) => get().serialize(topic, data),
+    deserialize: (topic, data) => get().deserialize(topic, data),
+  }
+}
+
 export const WindowedSerdes = {
   /** Kafka's SessionWindowedSerde: the key's bytes, then the session's end and start, 8 bytes each. */
   sessionWindowedSerdeFrom<K>(inner: Serde<K>): Serde<Windowed<K>> {

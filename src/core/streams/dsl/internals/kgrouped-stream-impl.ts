@@ -10,7 +10,7 @@ import type {Serde} from '../../serdes.js'
 import {Serdes} from '../../serdes.js'
 import type {AggregateArgs, DslContext, KGroupedStream, KTable, SessionWindowedKStream, TimeWindowedKStream} from '../interfaces.js'
 import {Materialized, Named} from '../options.js'
-import {SessionWindows, SlidingWindows, type TimeWindows, type Windowed, WindowedSerdes} from '../windows.js'
+import {defaultInnerWindowedSerde, SessionWindows, SlidingWindows, type TimeWindows, type Windowed, WindowedSerdes} from '../windows.js'
 import {slidingWindowAggregateProcessor} from './kstream-sliding-window-aggregate.js'
 import {SessionStoreBuilder} from '../../state/session-store.js'
 import {sessionGetter, sessionWindowAggregateProcessor} from './kstream-session-window-aggregate.js'
@@ -66,7 +66,7 @@ export class KGroupedStreamImpl<K, V> implements KGroupedStream<K, V> {
     const retentionMs = Math.max(a.materialized.retentionMs ?? 0, windows.sizeMs + windows.gracePeriodMs())
     this.builder.topology.addProcessor(a.name, windowAggregateProcessor(a.storeName, windows, initializer, aggregator, this.dropped), a.parent)
     this.builder.addStore(a.storeName, a.keySerde as Serde<unknown> | null, a.valueSerde as Serde<unknown> | null, a.materialized as Materialized<unknown, unknown>, a.name, {retentionMs, sizeMs: windows.sizeMs})
-    const windowedKeySerde = a.keySerde === null ? null : WindowedSerdes.timeWindowedSerdeFrom(a.keySerde, windows.sizeMs)
+    const windowedKeySerde = a.keySerde === null ? this.withDefaults(defaultInnerWindowedSerde<K>((k) => WindowedSerdes.timeWindowedSerdeFrom(k, windows.sizeMs))) : WindowedSerdes.timeWindowedSerdeFrom(a.keySerde, windows.sizeMs)
     return this.builder.ktable<Windowed<K>, VA>(a.name, windowedKeySerde, a.valueSerde, a.storeName, null, windows.gracePeriodMs())
   }
 
@@ -84,7 +84,7 @@ export class KGroupedStreamImpl<K, V> implements KGroupedStream<K, V> {
     const agg = initializer === null ? (k: unknown, v: unknown, acc: unknown) => (acc === null ? v : aggregator(k, v, acc)) : aggregator
     this.builder.topology.addProcessor(a.name, slidingWindowAggregateProcessor(a.storeName, windows, initializer ?? (() => null), agg, this.dropped), a.parent)
     this.builder.addStore(a.storeName, a.keySerde as Serde<unknown> | null, a.valueSerde as Serde<unknown> | null, a.materialized as Materialized<unknown, unknown>, a.name, {retentionMs, sizeMs: d})
-    const windowedKeySerde = a.keySerde === null ? null : WindowedSerdes.timeWindowedSerdeFrom(a.keySerde, d)
+    const windowedKeySerde = a.keySerde === null ? this.withDefaults(defaultInnerWindowedSerde<K>((k) => WindowedSerdes.timeWindowedSerdeFrom(k, d))) : WindowedSerdes.timeWindowedSerdeFrom(a.keySerde, d)
     return this.builder.ktable<Windowed<K>, VA>(a.name, windowedKeySerde, a.valueSerde, a.storeName, null, windows.gracePeriodMs())
   }
 
@@ -98,8 +98,13 @@ export class KGroupedStreamImpl<K, V> implements KGroupedStream<K, V> {
     if (a.materialized.loggingEnabled) builder.withLoggingEnabled(a.materialized.logConfig)
     else builder.withLoggingDisabled()
     this.builder.topology.addStateStore(builder, a.name)
-    const windowedKeySerde = a.keySerde === null ? null : WindowedSerdes.sessionWindowedSerdeFrom(a.keySerde)
+    const windowedKeySerde = a.keySerde === null ? this.withDefaults(defaultInnerWindowedSerde<K>((k) => WindowedSerdes.sessionWindowedSerdeFrom(k))) : WindowedSerdes.sessionWindowedSerdeFrom(a.keySerde)
     return this.builder.ktable<Windowed<K>, VA>(a.name, windowedKeySerde, a.valueSerde, a.storeName, sessionGetter(a.storeName), windows.inactivityGap() + windows.gracePeriodMs())
+  }
+
+  private withDefaults<S extends {setIfUnset(k: Serde<unknown>, v: Serde<unknown>): void}>(serde: S): S {
+    this.builder.topology.serdesNeedingDefaults.add(serde)
+    return serde
   }
 
   private aggregationNodes<VA>(args: AggregateArgs<K, VA>, defaultValueSerde: Serde<VA> | null, prefix: string) {
