@@ -158,6 +158,7 @@ export class KStreamImpl<K, V> implements KStream<K, V> {
     return this.builder.ktable<K, V>(name, keySerde, valueSerde, storeName)
   }
 
+  // The typed overloads are KStream's (interfaces.ts); this one body tells them apart by the other side's class.
   join(other: KTable<K, any> | KStream<K, any> | GlobalKTable<any, any>, joinerOrSelector: any, third?: any, fourth?: any): KStream<K, any> {
     if (other instanceof GlobalKTableImpl) return this.joinGlobal(other, joinerOrSelector, third, fourth, false)
     return this.joinAny(other as KTable<K, unknown>, joinerOrSelector, third, fourth, 'inner')

@@ -73,6 +73,7 @@ export class KTableImpl<K, V> implements KTable<K, V> {
     return this.builder.kstream<K2, V>(name, mapper ? null : (this.keySerde as Serde<K2> | null), this.valueSerde, mapper !== undefined)
   }
 
+  // The typed overloads are KTable's (interfaces.ts): a function third argument makes it a foreign-key join.
   join(other: KTable<any, any>, joinerOrExtractor: (...a: any[]) => any, ...rest: any[]): KTable<K, any> {
     if (typeof rest[0] === 'function') return this.joinForeignKey(other, joinerOrExtractor, rest[0], rest.slice(1), false)
     return this.joinTable(other, joinerOrExtractor as never, rest, 'inner')
