@@ -60,12 +60,11 @@ export class JoinWindowStore<K, V> extends SerializedStore<K, V> {
     return out
   }
 
-  restore(key: Buffer, value: Buffer | null, timestamp: number): void {
+  restore(key: Buffer, value: Buffer | null, _timestamp: number): void {
     if (key.length < 12 || value === null) return
     const ts = Number(key.readBigInt64BE(key.length - 12))
     if (ts > this.observed) this.observed = ts
     this.add(key.subarray(0, key.length - 12), {timestamp: ts, seq: key.readInt32BE(key.length - 8), value})
-    void timestamp
   }
 
   private add(kb: Buffer, e: Timed): void {
@@ -153,8 +152,7 @@ export class OuterJoinStore<K> extends SerializedStore<K, unknown> {
     }
   }
 
-  restore(key: Buffer, value: Buffer | null, timestamp: number): void {
-    void timestamp
+  restore(key: Buffer, value: Buffer | null, _timestamp: number): void {
     if (key.length < 9) return
     const id = key.toString('latin1')
     this.sorted = null

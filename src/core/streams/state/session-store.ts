@@ -90,8 +90,7 @@ export class SessionStore<K, V> extends SerializedStore<K, V> {
     this.put(key, start, end, null)
   }
 
-  restore(key: Buffer, value: Buffer | null, timestamp: number): void {
-    void timestamp
+  restore(key: Buffer, value: Buffer | null, _timestamp: number): void {
     if (key.length < SUFFIX) return
     const kb = Buffer.from(key.subarray(0, key.length - SUFFIX))
     const end = Number(key.readBigInt64BE(key.length - SUFFIX))

@@ -73,8 +73,7 @@ export class SuppressionBuffer<K, V> extends SerializedStore<K, V> {
     }
   }
 
-  restore(key: Buffer, value: Buffer | null, timestamp: number): void {
-    void timestamp
+  restore(key: Buffer, value: Buffer | null, _timestamp: number): void {
     const id = key.toString('latin1')
     const old = this.byKey.get(id)
     if (old) {
