@@ -4,6 +4,7 @@
  * emitted with a null partner by the next run, once stream time passes its
  * window (the outer-join store came back from its changelog), and a
  * session counted before the restart is merged with a record after it.
+ * A window's final result waiting in suppress comes out after a restart.
  * And a foreign-key join over two partitions: an answer that went to the
  * wrong partition would find no left row there and be dropped.
  */
@@ -11,7 +12,7 @@ import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, expect, test} from 'vitest'
-import {JoinWindows, KafkaStreams, KeyValue, Produced, Serdes, SessionWindows, StreamsBuilder} from '../../../src/index.js'
+import {BufferConfig, JoinWindows, KafkaStreams, KeyValue, Produced, Serdes, SessionWindows, StreamsBuilder, Suppressed, TimeWindows} from '../../../src/index.js'
 import {Consumer} from '../../../src/core/client/consumer.js'
 import {Producer} from '../../../src/core/client/producer.js'
 import {Store} from '../../../src/core/store/store.js'
@@ -109,4 +110,36 @@ test('a foreign-key join over two partitions: answers come back to the partition
   await until('20 enriched orders', () => readAll(store, 'enriched').length === 20)
   await app.close()
   expect(readAll(store, 'enriched').sort()).toEqual(Array.from({length: 20}, (_, i) => `o${i}=${i % 2 ? 'ann' : 'bob'}:item${i}@${i % 2 ? 'Ann' : 'Bob'}`).sort())
+})
+
+test("a window's final result held by suppress when the app stops is emitted by the next run", async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'logpipe-dsl-sup-'))
+  dirs.push(dataDir)
+  const store = Store.open(dataDir)
+  for (const t of ['views', 'final']) store.createTopic(t, 1, 1, {})
+  const build = () => {
+    const b = new StreamsBuilder()
+    b.stream<string, string>('views')
+      .groupByKey()
+      .windowedBy(TimeWindows.ofSizeAndGrace(10_000, 1_000))
+      .count()
+      .suppress(Suppressed.untilWindowCloses(BufferConfig.unbounded()))
+      .toStream()
+      .map((k, v) => KeyValue.pair(String(k), String(v)))
+      .to('final', Produced.with(S, S))
+    return b.build()
+  }
+  const w = Math.floor(T / 10_000) * 10_000
+  await produce(store, 'views', [['p', 'v', w + 1], ['p', 'v', w + 2]])
+  const first = new KafkaStreams(build(), {...PROPS, 'application.id': 'sup'}, {dataDir})
+  await first.start()
+  await until('the two views counted', () => store.topicExists('sup-KTABLE-SUPPRESS-STATE-STORE-0000000004-changelog') && readAll(store, 'sup-KTABLE-SUPPRESS-STATE-STORE-0000000004-changelog').length >= 2)
+  await first.close()
+  expect(readAll(store, 'final')).toEqual([])
+  await produce(store, 'views', [['q', 'v', w + 11_000]]) // the window [w, w + 10,000) closes with its grace
+  const second = new KafkaStreams(build(), {...PROPS, 'application.id': 'sup'}, {dataDir})
+  await second.start()
+  await until('the final count', () => readAll(store, 'final').length === 1)
+  await second.close()
+  expect(readAll(store, 'final')).toEqual([`[p@${w}/${w + 10_000}]=2`])
 })
