@@ -41,6 +41,8 @@ export interface TaskConfig {
   /** Partition count of a topic, for a StreamPartitioner; undefined when unknown. */
   partitionsOf?: (topic: string) => number | undefined
   wallClock: () => number
+  /** The app's global stores, made and filled by the global task, read by all (absent: the runtime has none). */
+  globalStores?: Map<string, StateStore>
 }
 
 interface Schedule {
@@ -102,6 +104,13 @@ export class StreamTask {
   }
 
   init(): void {
+    // A serde wrapping another the topology left unset (KTable.groupBy's change serde) takes the app's default, as Kafka's WrappingNullableSerde.
+    for (const m of this.members) {
+      const n = this.topology.nodes.get(m)!
+      if (n.kind === 'processor') continue
+      for (const serde of [n.keySerde, n.valueSerde] as Array<{setIfUnset?: (k: Serde<unknown>, v: Serde<unknown>) => void} | null>) serde?.setIfUnset?.(this.config.defaultKeySerde, this.config.defaultValueSerde)
+    }
+    for (const serde of this.topology.serdesNeedingDefaults) serde.setIfUnset(this.config.defaultKeySerde, this.config.defaultValueSerde)
     const storeNames = new Set<string>()
     for (const m of this.members) {
       const n = this.topology.nodes.get(m)!
@@ -239,6 +248,11 @@ export class StreamTask {
         task.commitRequested = true
       },
       getStateStore<S extends StateStore>(name: string): S {
+        if (task.topology.globalStores.has(name) && !storeNames.includes(name)) {
+          const global = task.config.globalStores?.get(name)
+          if (!global) throw new StreamsError(`global store ${name} is not available here`, {hint: 'global tables run in the TopologyTestDriver; KafkaStreams does not fill global stores yet'})
+          return global as S
+        }
         if (!storeNames.includes(name)) throw new StreamsError(`processor ${node} has no access to state store ${name}`, {hint: 'connect it: addStateStore(builder, processorName) or connectProcessorAndStateStores'})
         return task.stores.get(name) as S
       },

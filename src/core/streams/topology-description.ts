@@ -19,6 +19,7 @@ export interface DescribedTopology {
   readonly nodes: ReadonlyMap<string, TopologyNode>
   children(name: string): string[]
   subtopologies(): string[][]
+  isGlobal?(members: string[]): boolean
 }
 
 export interface NodeDescription {
@@ -37,6 +38,8 @@ export interface NodeDescription {
 
 export interface SubtopologyDescription {
   id: number
+  /** A global store's: it makes no tasks. */
+  global?: boolean
   nodes: NodeDescription[]
 }
 
@@ -50,7 +53,7 @@ export class TopologyDescription {
   toString(): string {
     let s = 'Topologies:\n '
     for (const sub of this.subtopologies) {
-      s += `  Sub-topology: ${sub.id}\n`
+      s += `  Sub-topology: ${sub.id}${sub.global ? ' for global store (will not generate tasks)' : ''}\n`
       for (const n of sub.nodes) s += `    ${nodeString(n)}\n`
       s += '\n'
     }
@@ -95,7 +98,8 @@ export function describeTopology(t: DescribedTopology): TopologyDescription {
       if (n.kind === 'processor') return {...base, stores: [...n.stores]}
       return {...base, topic: typeof n.topic === 'string' ? n.topic : null}
     }
-    return {id, nodes: members.sort(order).map((m) => describe(t.nodes.get(m)!))}
+    const global = t.isGlobal?.(members) ?? false
+    return {id, ...(global ? {global} : {}), nodes: members.sort(order).map((m) => describe(t.nodes.get(m)!))}
   })
   return new TopologyDescription(subs)
 }

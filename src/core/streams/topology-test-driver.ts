@@ -41,6 +41,8 @@ export class TopologyTestDriver {
     this.wallClock = initialWallClockTimeMs
     this.internal = new Set([...topology.internalTopics].map((t) => `${settings.applicationId}-${t}`))
     const topicName = (t: string) => (topology.internalTopics.has(t) ? `${settings.applicationId}-${t}` : t)
+    // Global stores are filled by their own task and read by every other: that task starts first.
+    const globalStores = new Map<string, StateStore>()
     for (const [i, members] of topology.subtopologies().entries()) {
       const task = new StreamTask(`${i}_0`, topology, members, {
         applicationId: settings.applicationId,
@@ -49,6 +51,7 @@ export class TopologyTestDriver {
         topicName,
         partitionsOf: () => 1,
         wallClock: () => this.wallClock,
+        globalStores,
       }, {
         send: (r) => {
           const rec: RawRecord = {topic: r.topic, partition: 0, offset: this.nextOffset(r.topic), key: r.key, value: r.value, timestamp: r.timestamp, headers: r.headers.copy()}
@@ -60,7 +63,13 @@ export class TopologyTestDriver {
       })
       this.tasks.push(task)
     }
-    for (const t of this.tasks) t.init()
+    const groups = topology.subtopologies()
+    const globalTasks = this.tasks.filter((_t, i) => topology.isGlobal(groups[i]))
+    for (const t of globalTasks) {
+      t.init()
+      for (const [n, st] of t.stores) globalStores.set(n, st)
+    }
+    for (const t of this.tasks) if (!globalTasks.includes(t)) t.init()
   }
 
   createInputTopic<K, V>(topic: string, keySerde: Serde<K>, valueSerde: Serde<V>, startTimestampMs = this.wallClock, autoAdvanceMs = 0): TestInputTopic<K, V> {

@@ -42,6 +42,25 @@ export class Topology {
   readonly stores = new Map<string, StoreBuilder<StateStore>>()
   /** Topics the app owns (repartition topics): the runtime names them `<application.id>-<name>`. @internal */
   readonly internalTopics = new Set<string>()
+  /** Serdes the DSL made over the app's defaults (a windowed key over the default key serde): every task sets them before it builds its stores. @internal */
+  readonly serdesNeedingDefaults = new Set<{setIfUnset(defaultKey: Serde<unknown>, defaultValue: Serde<unknown>): void}>()
+  /** Global stores: filled from all of their topic by their own processor, readable by every processor of every task. @internal */
+  readonly globalStores = new Set<string>()
+
+  /**
+   * Kafka's addGlobalStore: a store filled from every partition of `topic`
+   * by `processorName` (a source `sourceName` before it), and readable by
+   * any processor without being connected to it. It has no changelog: the
+   * topic is one.
+   */
+  addGlobalStore(storeBuilder: StoreBuilder<any>, sourceName: string, keyDeserializer: Serde<unknown> | null, valueDeserializer: Serde<unknown> | null, topic: string, processorName: string, stateUpdateSupplier: ProcessorSupplier<any, any, any, any>): this {
+    storeBuilder.withLoggingDisabled()
+    this.addSource(sourceName, {keyDeserializer: keyDeserializer ?? undefined, valueDeserializer: valueDeserializer ?? undefined}, topic)
+    this.addProcessor(processorName, stateUpdateSupplier, sourceName)
+    this.addStateStore(storeBuilder, processorName)
+    this.globalStores.add(storeBuilder.name)
+    return this
+  }
 
   /**
    * addSource(name, ...topics), addSource(name, /pattern/), or with
@@ -140,6 +159,14 @@ export class Topology {
     return this
   }
 
+  /** Whether a sub-topology (as subtopologies() gives it) is a global store's, which makes no tasks. @internal */
+  isGlobal(members: string[]): boolean {
+    return members.some((m) => {
+      const n = this.nodes.get(m)
+      return n?.kind === 'processor' && n.parents.length === 1 && n.stores.some((s) => this.globalStores.has(s)) && this.nodes.get(n.parents[0])?.kind === 'source'
+    })
+  }
+
   describe(): TopologyDescription {
     return describeTopology(this)
   }
@@ -172,6 +199,8 @@ export class Topology {
       for (const p of n.parents) union(n.name, p)
       if (n.kind === 'processor') {
         for (const s of n.stores) {
+          // A global store is shared by all tasks: reading it does not join its group.
+          if (this.globalStores.has(s)) continue
           const other = byStore.get(s)
           if (other !== undefined) union(n.name, other)
           else byStore.set(s, n.name)

@@ -5,7 +5,7 @@
  * and the left join keeps stream records the table has no value for.
  */
 import {expect, test} from 'vitest'
-import {Joined, KeyValue, Materialized, Serdes, StreamsBuilder, TopologyError, TopologyTestDriver} from '../../../src/index.js'
+import {Joined, KeyValue, Materialized, Serdes, StreamsBuilder, TopologyTestDriver} from '../../../src/index.js'
 
 const S = Serdes.String()
 const PROPS = {'application.id': 'join', 'default.key.serde': S, 'default.value.serde': S}
@@ -77,10 +77,19 @@ test('a stream whose key changed is repartitioned before the join; the joiner ma
   expect(d.createOutputTopic('enriched', S, S).readValuesToList()).toEqual(['alice@eu:/home', 'bob@?:/cart'])
 })
 
-test('a table without a store cannot be joined, and says how to give it one', () => {
+test("a table with no store of its own is looked up through its parent's, as Kafka's value getters do", () => {
   const b = new StreamsBuilder()
-  const t = b.table<string, string>('t').mapValues((v) => v.toUpperCase())
-  expect(() => b.stream<string, string>('s').join(t, (a, c) => a + c)).toThrow(TopologyError)
+  const t = b.table<string, string>('t').mapValues((v) => v.toUpperCase()).filter((_k, v) => v !== 'HIDDEN')
+  b.stream<string, string>('s').leftJoin(t, (a, c) => `${a}:${c}`).to('out')
+  expect(b.build().describe().toString()).toContain('Processor: KSTREAM-JOIN-0000000006 (stores: [t-STATE-STORE-0000000000])')
+  const d = new TopologyTestDriver(b.build(), PROPS)
+  const table = d.createInputTopic('t', S, S)
+  const stream = d.createInputTopic('s', S, S)
+  table.pipeInput('a', 'x', 1)
+  table.pipeInput('b', 'hidden', 2)
+  stream.pipeInput('a', '1', 3)
+  stream.pipeInput('b', '2', 4)
+  expect(d.createOutputTopic('out', S, S).readValuesToList()).toEqual(['1:X', '2:null'])
   const b2 = new StreamsBuilder()
   const materialized = b2.stream<string, string>('x').toTable(Materialized.as('m'))
   expect(() => b2.stream<string, string>('s').join(materialized, (a, c) => a + c)).not.toThrow()

@@ -8,7 +8,7 @@
  * retention covers.
  */
 import {expect, test} from 'vitest'
-import {Materialized, Produced, Serdes, StreamsBuilder, TimeWindows, TopologyTestDriver, type WindowStore, WindowedSerdes} from '../../../src/index.js'
+import {BufferConfig, Materialized, Produced, Serdes, StreamsBuilder, Suppressed, TimeWindows, TopologyTestDriver, type WindowStore, WindowedSerdes} from '../../../src/index.js'
 
 const S = Serdes.String()
 const PROPS = {'application.id': 'win', 'default.key.serde': S, 'default.value.serde': S}
@@ -80,4 +80,18 @@ test('the window store forgets windows past its retention; its changelog key is 
   expect(store.fetchAll().map((w) => w.windowStart)).toEqual([10_000])
   const changelog = d.createOutputTopic('win-w-changelog', Serdes.ByteArray(), Serdes.Long()).readRecordsToList()
   expect(changelog.map((r) => r.key!.toString('hex'))).toEqual(['6b' + '0000000000000000' + '00000000', '6b' + '0000000000002710' + '00000000'])
+})
+
+test("a windowed count's key without a serde given is written by the windowed serde over the default key serde, and prints as Kafka's", () => {
+  const b = new StreamsBuilder()
+  const counts = b.stream<string, string>('clicks').groupByKey().windowedBy(TimeWindows.ofSizeWithNoGrace(10)).count()
+  counts.toStream().to('out', Produced.valueSerde(Serdes.Long()))
+  const printed: string[] = []
+  // No sink after the suppression: its buffer gets the default too.
+  counts.suppress(Suppressed.untilTimeLimit(0, BufferConfig.unbounded())).toStream().foreach((k) => printed.push(String(k)))
+  const d = new TopologyTestDriver(b.build(), PROPS)
+  d.createInputTopic('clicks', S, S).pipeInput('user', 'x', 15)
+  const out = d.createOutputTopic('out', WindowedSerdes.timeWindowedSerdeFrom(S, 10), Serdes.Long()).readRecordsToList()
+  expect(out.map((r) => [r.key!.key, r.key!.window.start(), r.value])).toEqual([['user', 10, 1]])
+  expect(printed).toEqual(['[user@10/20]'])
 })

@@ -11,8 +11,11 @@ import type {Serde} from '../serdes.js'
 import type {Topology} from '../topology.js'
 import type {TopicNameExtractor} from '../topology-node.js'
 import type {ValueMapper} from './internals/kstream-stateless.js'
-import type {Grouped, Joined, KeyValue, Materialized, Named, Produced} from './options.js'
-import type {TimeWindows, Windowed} from './windows.js'
+import type {ValueGetterSupplier} from './internals/ktable-value-getter.js'
+import type {JoinWindows} from './join-windows.js'
+import type {Grouped, Joined, KeyValue, Materialized, Named, Produced, Repartitioned, StreamJoined} from './options.js'
+import type {Suppressed} from './suppressed.js'
+import type {SessionWindows, SlidingWindows, TimeWindows, Windowed} from './windows.js'
 
 export type {Predicate, ValueMapper} from './internals/kstream-stateless.js'
 
@@ -39,9 +42,44 @@ export interface KStream<K, V> {
   groupByKey(grouped?: Grouped<K, V>): KGroupedStream<K, V>
   groupBy<K2>(selector: (key: K, value: V) => K2, grouped?: Grouped<K2, V>): KGroupedStream<K2, V>
   toTable(...namedOrMaterialized: Array<Named | Materialized<K, V>>): KTable<K, V>
-  /** Joined with a table on the key; the joiner gets (streamValue, tableValue), or with the key when it declares three parameters. */
+  /**
+   * Joined with a table on the key (the table looked up as it is; the
+   * joiner gets (streamValue, tableValue), or with the key when it declares
+   * three parameters), or with another stream within JoinWindows.
+   */
   join<VT, VR>(table: KTable<K, VT>, joiner: ValueJoiner<K, V, VT, VR>, joined?: Joined<K, V, VT>): KStream<K, VR>
+  join<VO, VR>(other: KStream<K, VO>, joiner: ValueJoiner<K, V, VO, VR>, windows: JoinWindows, streamJoined?: StreamJoined<K, V, VO>): KStream<K, VR>
+  /** Joined with a global table: the key selector gives each record the table key to look up. */
+  join<GK, GV, VR>(table: GlobalKTable<GK, GV>, keySelector: (key: K, value: V) => GK, joiner: ValueJoiner<K, V, GV, VR>, named?: Named): KStream<K, VR>
   leftJoin<VT, VR>(table: KTable<K, VT>, joiner: ValueJoiner<K, V, VT | null, VR>, joined?: Joined<K, V, VT>): KStream<K, VR>
+  leftJoin<VO, VR>(other: KStream<K, VO>, joiner: ValueJoiner<K, V, VO | null, VR>, windows: JoinWindows, streamJoined?: StreamJoined<K, V, VO>): KStream<K, VR>
+  leftJoin<GK, GV, VR>(table: GlobalKTable<GK, GV>, keySelector: (key: K, value: V) => GK, joiner: ValueJoiner<K, V, GV | null, VR>, named?: Named): KStream<K, VR>
+  /** Both sides' records without a partner in the window are emitted with a null for it once the window closes. */
+  outerJoin<VO, VR>(other: KStream<K, VO>, joiner: ValueJoiner<K, V | null, VO | null, VR>, windows: JoinWindows, streamJoined?: StreamJoined<K, V, VO>): KStream<K, VR>
+  /** Each record to the first branch whose predicate it matches (Kafka's split/BranchedKStream). */
+  split(named?: Named): BranchedKStream<K, V>
+  /** Through `<application.id>-<name>-repartition`, partitioned by the key (or the Repartitioned's partitioner). */
+  repartition(repartitioned?: Repartitioned<K, V>): KStream<K, V>
+}
+
+/** What a Branched (branched.ts) gives a branch: its name, and what to do with it. */
+export interface BranchSpec<K, V> {
+  readonly name: string | null
+  readonly chainFunction: ((branch: KStream<K, V>) => KStream<K, V> | null | undefined) | null
+  readonly chainConsumer: ((branch: KStream<K, V>) => void) | null
+}
+
+export interface BranchedKStream<K, V> {
+  branch(predicate: (key: K, value: V) => boolean, branched?: BranchSpec<K, V>): BranchedKStream<K, V>
+  defaultBranch(branched?: BranchSpec<K, V>): Map<string, KStream<K, V>>
+  noDefaultBranch(): Map<string, KStream<K, V>>
+}
+
+/** A table every task has all of (builder.globalTable): joined from a stream through a key selector. */
+export interface GlobalKTable<K, V> {
+  readonly keySerde: Serde<K> | null
+  readonly valueSerde: Serde<V> | null
+  queryableStoreName(): string
 }
 
 /** Kafka's ValueJoiner, or ValueJoinerWithKey (key last here, so (v1, v2) => ... ports as it is). */
@@ -52,16 +90,37 @@ export interface KTable<K, V> {
   readonly keySerde: Serde<K> | null
   readonly valueSerde: Serde<V> | null
   queryableStoreName(): string | null
-  filter(predicate: (key: K, value: V) => boolean, named?: Named): KTable<K, V>
-  filterNot(predicate: (key: K, value: V) => boolean, named?: Named): KTable<K, V>
-  mapValues<V2>(mapper: ValueMapper<K, V, V2>, named?: Named): KTable<K, V2>
+  /** With Materialized.as(name) the filtered or mapped table gets a store of its own (queryable, and what joins read). */
+  filter(predicate: (key: K, value: V) => boolean, ...namedOrMaterialized: Array<Named | Materialized<K, V>>): KTable<K, V>
+  filterNot(predicate: (key: K, value: V) => boolean, ...namedOrMaterialized: Array<Named | Materialized<K, V>>): KTable<K, V>
+  mapValues<V2>(mapper: ValueMapper<K, V, V2>, ...namedOrMaterialized: Array<Named | Materialized<K, V2>>): KTable<K, V2>
   toStream<K2 = K>(...namedOrKeyMapper: Array<Named | ((key: K, value: V) => K2)>): KStream<K2, V>
+  /** Joined with another table on the key: an ever-updating table of the joiner's results (a null result deletes). */
+  join<VO, VR>(other: KTable<K, VO>, joiner: ValueJoiner<K, V, VO, VR>, ...namedOrMaterialized: Array<Named | Materialized<K, VR>>): KTable<K, VR>
+  leftJoin<VO, VR>(other: KTable<K, VO>, joiner: ValueJoiner<K, V, VO | null, VR>, ...namedOrMaterialized: Array<Named | Materialized<K, VR>>): KTable<K, VR>
+  /** A foreign-key join (KIP-213): each row's foreignKeyExtractor(value) (or (key, value)) names the other table's row it joins. */
+  join<KO, VO, VR>(other: KTable<KO, VO>, foreignKeyExtractor: ((value: V) => KO | null) | ((key: K, value: V) => KO | null), joiner: ValueJoiner<K, V, VO, VR>, ...namedOrMaterialized: Array<Named | Materialized<K, VR>>): KTable<K, VR>
+  leftJoin<KO, VO, VR>(other: KTable<KO, VO>, foreignKeyExtractor: ((value: V) => KO | null) | ((key: K, value: V) => KO | null), joiner: ValueJoiner<K, V, VO | null, VR>, ...namedOrMaterialized: Array<Named | Materialized<K, VR>>): KTable<K, VR>
+  outerJoin<VO, VR>(other: KTable<K, VO>, joiner: ValueJoiner<K, V | null, VO | null, VR>, ...namedOrMaterialized: Array<Named | Materialized<K, VR>>): KTable<K, VR>
+  /** Holds updates back: a windowed table's final results (untilWindowCloses), or each key's latest value for a time (untilTimeLimit). */
+  suppress(suppressed: Suppressed): KTable<K, V>
+  /** Re-keys each row (the selector returns KeyValue.pair(newKey, newValue)) for count/reduce/aggregate with a subtractor. */
+  groupBy<K2, V2>(selector: (key: K, value: V) => Pairish<K2, V2>, grouped?: Grouped<K2, V2>): KGroupedTable<K2, V2>
+}
+
+/** A re-keyed table: each update subtracts the row's old value from its old group and adds the new one to its new group. */
+export interface KGroupedTable<K, V> {
+  count(...args: AggregateArgs<K, number>): KTable<K, number>
+  reduce(adder: (aggregate: V, value: V) => V, subtractor: (aggregate: V, value: V) => V, ...args: AggregateArgs<K, V>): KTable<K, V>
+  aggregate<VA>(initializer: () => VA, adder: (key: K, value: V, aggregate: VA) => VA, subtractor: (key: K, value: V, aggregate: VA) => VA, ...args: AggregateArgs<K, VA>): KTable<K, VA>
 }
 
 export type AggregateArgs<K, VA> = Array<Named | Materialized<K, VA>>
 
 export interface KGroupedStream<K, V> {
   windowedBy(windows: TimeWindows): TimeWindowedKStream<K, V>
+  windowedBy(windows: SlidingWindows): TimeWindowedKStream<K, V>
+  windowedBy(windows: SessionWindows): SessionWindowedKStream<K, V>
   count(...args: AggregateArgs<K, number>): KTable<K, number>
   reduce(reducer: (aggregate: V, value: V) => V, ...args: AggregateArgs<K, V>): KTable<K, V>
   aggregate<VA>(initializer: () => VA, aggregator: (key: K, value: V, aggregate: VA) => VA, ...args: AggregateArgs<K, VA>): KTable<K, VA>
@@ -74,6 +133,13 @@ export interface TimeWindowedKStream<K, V> {
   aggregate<VA>(initializer: () => VA, aggregator: (key: K, value: V, aggregate: VA) => VA, ...args: AggregateArgs<K, VA>): KTable<Windowed<K>, VA>
 }
 
+/** A grouped stream cut into sessions: each aggregate is per key and session; merging sessions merges their aggregates. */
+export interface SessionWindowedKStream<K, V> {
+  count(...args: AggregateArgs<K, number>): KTable<Windowed<K>, number>
+  reduce(reducer: (aggregate: V, value: V) => V, ...args: AggregateArgs<K, V>): KTable<Windowed<K>, V>
+  aggregate<VA>(initializer: () => VA, aggregator: (key: K, value: V, aggregate: VA) => VA, merger: (key: K, aggregate1: VA, aggregate2: VA) => VA, ...args: AggregateArgs<K, VA>): KTable<Windowed<K>, VA>
+}
+
 /** What the implementations need of the builder. */
 export interface DslContext {
   readonly topology: Topology
@@ -81,6 +147,6 @@ export interface DslContext {
   newStoreName(prefix: string): string
   addStore(name: string, keySerde: Serde<unknown> | null, valueSerde: Serde<unknown> | null, materialized: Materialized<unknown, unknown>, processorName: string, window?: {retentionMs: number; sizeMs: number}): void
   kstream<K, V>(nodeName: string, keySerde: Serde<K> | null, valueSerde: Serde<V> | null, repartitionRequired: boolean): KStream<K, V>
-  ktable<K, V>(nodeName: string, keySerde: Serde<K> | null, valueSerde: Serde<V> | null, storeName: string | null): KTable<K, V>
+  ktable<K, V>(nodeName: string, keySerde: Serde<K> | null, valueSerde: Serde<V> | null, storeName: string | null, getter?: ValueGetterSupplier | null, closeGraceMs?: number | null): KTable<K, V>
   kgroupedStream<K, V>(nodeName: string, keySerde: Serde<K> | null, valueSerde: Serde<V> | null, repartitionName: string | null, repartitionRequired: boolean): KGroupedStream<K, V>
 }

@@ -56,6 +56,12 @@ export class Produced<K, V> {
   static streamPartitioner<K, V>(partitioner: StreamPartitioner<K, V>): Produced<K, V> {
     return new Produced<K, V>(null, null, partitioner, null)
   }
+  static keySerde<K, V>(serde: Serde<K>): Produced<K, V> {
+    return new Produced<K, V>(serde, null, null, null)
+  }
+  static valueSerde<K, V>(serde: Serde<V>): Produced<K, V> {
+    return new Produced<K, V>(null, serde, null, null)
+  }
   withKeySerde(serde: Serde<K>): Produced<K, V> {
     return new Produced(serde, this.valueSerde, this.partitioner, this.name)
   }
@@ -152,6 +158,99 @@ export class Joined<K, V, VO> {
   }
   withName(name: string): Joined<K, V, VO> {
     return new Joined(this.keySerde, this.valueSerde, this.otherValueSerde, name)
+  }
+}
+
+/**
+ * Serdes, a name and a partitioner for `KStream.repartition()` (Kafka's
+ * Repartitioned). The topic is `<application.id>-<name>-repartition`; its
+ * partition count is the runtime's (as many as the largest source topic),
+ * so `withNumberOfPartitions` is kept but not applied.
+ */
+export class Repartitioned<K, V> {
+  private constructor(
+    readonly name: string | null,
+    readonly keySerde: Serde<K> | null,
+    readonly valueSerde: Serde<V> | null,
+    readonly numberOfPartitions: number | null,
+    readonly partitioner: StreamPartitioner<K, V> | null,
+  ) {}
+  static as<K, V>(name: string): Repartitioned<K, V> {
+    return new Repartitioned<K, V>(name, null, null, null, null)
+  }
+  static with<K, V>(keySerde: Serde<K> | null, valueSerde: Serde<V> | null): Repartitioned<K, V> {
+    return new Repartitioned(null, keySerde, valueSerde, null, null)
+  }
+  static numberOfPartitions<K, V>(n: number): Repartitioned<K, V> {
+    return new Repartitioned<K, V>(null, null, null, n, null)
+  }
+  static streamPartitioner<K, V>(partitioner: StreamPartitioner<K, V>): Repartitioned<K, V> {
+    return new Repartitioned<K, V>(null, null, null, null, partitioner)
+  }
+  withName(name: string): Repartitioned<K, V> {
+    return new Repartitioned(name, this.keySerde, this.valueSerde, this.numberOfPartitions, this.partitioner)
+  }
+  withKeySerde(serde: Serde<K>): Repartitioned<K, V> {
+    return new Repartitioned(this.name, serde, this.valueSerde, this.numberOfPartitions, this.partitioner)
+  }
+  withValueSerde(serde: Serde<V>): Repartitioned<K, V> {
+    return new Repartitioned(this.name, this.keySerde, serde, this.numberOfPartitions, this.partitioner)
+  }
+  withNumberOfPartitions(n: number): Repartitioned<K, V> {
+    return new Repartitioned(this.name, this.keySerde, this.valueSerde, n, this.partitioner)
+  }
+  withStreamPartitioner(partitioner: StreamPartitioner<K, V>): Repartitioned<K, V> {
+    return new Repartitioned(this.name, this.keySerde, this.valueSerde, this.numberOfPartitions, partitioner)
+  }
+}
+
+/**
+ * Serdes, names and store settings of a stream-stream join (Kafka's
+ * StreamJoined): `withStoreName` names the two window stores
+ * `<name>-this-join-store` and `<name>-other-join-store` (and a left or
+ * outer join's `<name>-left|outer-shared-join-store`), `withName` the
+ * processors.
+ */
+export class StreamJoined<K, V1, V2> {
+  private constructor(
+    readonly keySerde: Serde<K> | null,
+    readonly valueSerde: Serde<V1> | null,
+    readonly otherValueSerde: Serde<V2> | null,
+    readonly name: string | null,
+    readonly storeName: string | null,
+    readonly loggingEnabled: boolean,
+    readonly logConfig: Record<string, string>,
+  ) {}
+  static with<K, V1, V2>(keySerde: Serde<K> | null, valueSerde: Serde<V1> | null, otherValueSerde: Serde<V2> | null): StreamJoined<K, V1, V2> {
+    return new StreamJoined(keySerde, valueSerde, otherValueSerde, null, null, true, {})
+  }
+  static as<K, V1, V2>(storeName: string): StreamJoined<K, V1, V2> {
+    return new StreamJoined<K, V1, V2>(null, null, null, null, storeName, true, {})
+  }
+  private copy(change: Partial<StreamJoined<K, V1, V2>>): StreamJoined<K, V1, V2> {
+    const m = {...this, ...change}
+    return new StreamJoined(m.keySerde, m.valueSerde, m.otherValueSerde, m.name, m.storeName, m.loggingEnabled, m.logConfig)
+  }
+  withName(name: string): StreamJoined<K, V1, V2> {
+    return this.copy({name})
+  }
+  withStoreName(storeName: string): StreamJoined<K, V1, V2> {
+    return this.copy({storeName})
+  }
+  withKeySerde(serde: Serde<K>): StreamJoined<K, V1, V2> {
+    return this.copy({keySerde: serde})
+  }
+  withValueSerde(serde: Serde<V1>): StreamJoined<K, V1, V2> {
+    return this.copy({valueSerde: serde})
+  }
+  withOtherValueSerde(serde: Serde<V2>): StreamJoined<K, V1, V2> {
+    return this.copy({otherValueSerde: serde})
+  }
+  withLoggingEnabled(config: Record<string, string> = {}): StreamJoined<K, V1, V2> {
+    return this.copy({loggingEnabled: true, logConfig: {...config}})
+  }
+  withLoggingDisabled(): StreamJoined<K, V1, V2> {
+    return this.copy({loggingEnabled: false})
   }
 }
 

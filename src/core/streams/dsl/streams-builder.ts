@@ -8,11 +8,13 @@ import type {Serde} from '../serdes.js'
 import {Stores} from '../state/stores.js'
 import {TopologyError} from '../streams-error.js'
 import {Topology} from '../topology.js'
-import type {KGroupedStream, KStream, KTable} from './interfaces.js'
+import type {GlobalKTable, KGroupedStream, KStream, KTable} from './interfaces.js'
+import {GlobalKTableImpl} from './internals/global-ktable-impl.js'
 import {KGroupedStreamImpl} from './internals/kgrouped-stream-impl.js'
 import {KStreamImpl} from './internals/kstream-impl.js'
 import {KTableImpl} from './internals/ktable-impl.js'
 import {tableSourceProcessor} from './internals/ktable-processors.js'
+import {storeGetter, type ValueGetterSupplier} from './internals/ktable-value-getter.js'
 import {Consumed, Materialized} from './options.js'
 
 // DslContext's members are internal: the class is one structurally, not by declaration, so the public .d.ts names none of them.
@@ -54,6 +56,24 @@ export class StreamsBuilder {
     return this.ktable<K, V>(tableSourceName, keySerde, valueSerde, storeName)
   }
 
+  /**
+   * A table every task has all of (Kafka's globalTable): its store is
+   * filled from every partition of the topic before and while the rest
+   * runs, and streams join it through a key selector without
+   * repartitioning. Names as Kafka's: the store, the source, KTABLE-SOURCE.
+   */
+  globalTable<K = unknown, V = unknown>(topic: string, consumed: Consumed<K, V> = Consumed.with<K, V>(null, null), materialized: Materialized<K, V> = Materialized.with<K, V>(null, null)): GlobalKTable<K, V> {
+    this.checkOpen()
+    const keySerde = materialized.keySerde ?? consumed.keySerde
+    const valueSerde = materialized.valueSerde ?? consumed.valueSerde
+    const storeName = materialized.storeName ?? this.newStoreName(`${topic}-`)
+    const sourceName = consumed.name ?? this.newProcessorName('KSTREAM-SOURCE-')
+    const processorName = this.newProcessorName('KTABLE-SOURCE-')
+    const store = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(storeName), keySerde, valueSerde)
+    this.topology.addGlobalStore(store, sourceName, keySerde as Serde<unknown> | null, valueSerde as Serde<unknown> | null, topic, processorName, tableSourceProcessor(storeName))
+    return new GlobalKTableImpl<K, V>(keySerde, valueSerde, storeName)
+  }
+
   /** A store the DSL materializes: in memory, logged to its changelog unless Materialized says not. @internal */
   addStore(name: string, keySerde: Serde<unknown> | null, valueSerde: Serde<unknown> | null, materialized: Materialized<unknown, unknown>, processorName: string, window?: {retentionMs: number; sizeMs: number}): void {
     const builder = window
@@ -70,8 +90,8 @@ export class StreamsBuilder {
   }
 
   /** @internal */
-  ktable<K, V>(nodeName: string, keySerde: Serde<K> | null, valueSerde: Serde<V> | null, storeName: string | null): KTable<K, V> {
-    return new KTableImpl(this, nodeName, keySerde, valueSerde, storeName)
+  ktable<K, V>(nodeName: string, keySerde: Serde<K> | null, valueSerde: Serde<V> | null, storeName: string | null, getter: ValueGetterSupplier | null = null, closeGraceMs: number | null = null): KTable<K, V> {
+    return new KTableImpl(this, nodeName, keySerde, valueSerde, storeName, getter ?? (storeName === null ? null : storeGetter(storeName)), closeGraceMs)
   }
 
   /** @internal */

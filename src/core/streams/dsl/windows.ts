@@ -12,7 +12,8 @@
 import type {Serde} from '../serdes.js'
 import {StreamsError} from '../streams-error.js'
 
-export class TimeWindow {
+/** Kafka's Window: a start and an end in ms. */
+export abstract class Window {
   constructor(readonly startMs: number, readonly endMs: number) {}
   start(): number {
     return this.startMs
@@ -20,14 +21,28 @@ export class TimeWindow {
   end(): number {
     return this.endMs
   }
-  toString(): string {
+}
+
+/** A time window [start, end): the end is not in it. */
+export class TimeWindow extends Window {
+  override toString(): string {
     return `TimeWindow{startMs=${this.startMs}, endMs=${this.endMs}}`
   }
 }
 
-export interface Windowed<K> {
-  key: K
-  window: TimeWindow
+/** A session [start, end]: from its first record's timestamp to its last's, both in it. */
+export class SessionWindow extends Window {
+  override toString(): string {
+    return `SessionWindow{startMs=${this.startMs}, endMs=${this.endMs}}`
+  }
+}
+
+/** The key of a windowed aggregate; printed as Kafka prints it, `[key@start/end]`. */
+export class Windowed<K> {
+  constructor(readonly key: K, readonly window: Window) {}
+  toString(): string {
+    return `[${String(this.key)}@${this.window.start()}/${this.window.end()}]`
+  }
 }
 
 function checkMs(what: string, v: number, min: number): number {
@@ -66,7 +81,103 @@ export class TimeWindows {
   }
 }
 
+/**
+ * Kafka's session windows: a key's records closer than the inactivity gap
+ * to each other form one session; a record between two sessions merges
+ * them. A session closes once stream time passes its end plus the gap and
+ * the grace (KIP-633: ofInactivityGapWithNoGrace, ofInactivityGapAndGrace).
+ */
+export class SessionWindows {
+  private constructor(readonly gapMs: number, readonly graceMs: number) {}
+
+  static ofInactivityGapWithNoGrace(inactivityGapMs: number): SessionWindows {
+    return new SessionWindows(checkMs('inactivity gap', inactivityGapMs, 1), 0)
+  }
+
+  static ofInactivityGapAndGrace(inactivityGapMs: number, graceMs: number): SessionWindows {
+    return new SessionWindows(checkMs('inactivity gap', inactivityGapMs, 1), checkMs('grace', graceMs, 0))
+  }
+
+  inactivityGap(): number {
+    return this.gapMs
+  }
+
+  gracePeriodMs(): number {
+    return this.graceMs
+  }
+}
+
+/**
+ * Kafka's sliding windows (KIP-450): windows of a fixed time difference
+ * that move with the records, [start, start + difference] with both ends
+ * in; one per distinct set of a key's records within the difference of
+ * each other, each closing once stream time passes its end plus the grace.
+ */
+export class SlidingWindows {
+  private constructor(readonly differenceMs: number, readonly graceMs: number) {}
+
+  static ofTimeDifferenceWithNoGrace(timeDifferenceMs: number): SlidingWindows {
+    return new SlidingWindows(checkMs('time difference', timeDifferenceMs, 1), 0)
+  }
+
+  static ofTimeDifferenceAndGrace(timeDifferenceMs: number, graceMs: number): SlidingWindows {
+    return new SlidingWindows(checkMs('time difference', timeDifferenceMs, 1), checkMs('grace', graceMs, 0))
+  }
+
+  timeDifferenceMs(): number {
+    return this.differenceMs
+  }
+
+  gracePeriodMs(): number {
+    return this.graceMs
+  }
+}
+
+/**
+ * A windowed serde over the app's default key serde, for a windowed
+ * aggregation whose key serde was left to the defaults (as Kafka's
+ * default.windowed.key.serde.inner): the task sets the inner serde.
+ * @internal
+ */
+export function defaultInnerWindowedSerde<K>(make: (inner: Serde<K>) => Serde<Windowed<K>>): Serde<Windowed<K>> & {setIfUnset(k: Serde<unknown>, v: Serde<unknown>): void} {
+  let serde: Serde<Windowed<K>> | null = null
+  const get = () => {
+    if (serde === null) throw new StreamsError('a windowed key serde was used before its task set the inner key serde')
+    return serde
+  }
+  return {
+    setIfUnset(k) {
+      serde ??= make(k as Serde<K>)
+    },
+    serialize: (topic, data) => get().serialize(topic, data),
+    deserialize: (topic, data) => get().deserialize(topic, data),
+  }
+}
+
 export const WindowedSerdes = {
+  /** Kafka's SessionWindowedSerde: the key's bytes, then the session's end and start, 8 bytes each. */
+  sessionWindowedSerdeFrom<K>(inner: Serde<K>): Serde<Windowed<K>> {
+    return {
+      serialize(topic, data) {
+        if (data === null || data === undefined) return null
+        const key = inner.serialize(topic, data.key)
+        if (key === null) throw new StreamsError('a windowed key may not have a null key')
+        const out = Buffer.allocUnsafe(key.length + 16)
+        key.copy(out, 0)
+        out.writeBigInt64BE(BigInt(data.window.end()), key.length)
+        out.writeBigInt64BE(BigInt(data.window.start()), key.length + 8)
+        return out
+      },
+      deserialize(topic, data) {
+        if (data === null || data === undefined) return null
+        if (data.length < 16) throw new StreamsError(`session windowed serde: a key in topic ${topic} is ${data.length} bytes, shorter than a session's end and start`)
+        const end = Number(data.readBigInt64BE(data.length - 16))
+        const start = Number(data.readBigInt64BE(data.length - 8))
+        return new Windowed(inner.deserialize(topic, data.subarray(0, data.length - 16)) as K, new SessionWindow(start, end))
+      },
+    }
+  },
+
   timeWindowedSerdeFrom<K>(inner: Serde<K>, windowSizeMs: number): Serde<Windowed<K>> {
     checkMs('window size', windowSizeMs, 1)
     return {
@@ -83,7 +194,7 @@ export const WindowedSerdes = {
         if (data === null || data === undefined) return null
         if (data.length < 8) throw new StreamsError(`windowed serde: a key in topic ${topic} is ${data.length} bytes, shorter than a window start`)
         const start = Number(data.readBigInt64BE(data.length - 8))
-        return {key: inner.deserialize(topic, data.subarray(0, data.length - 8)) as K, window: new TimeWindow(start, start + windowSizeMs)}
+        return new Windowed(inner.deserialize(topic, data.subarray(0, data.length - 8)) as K, new TimeWindow(start, start + windowSizeMs))
       },
     }
   },

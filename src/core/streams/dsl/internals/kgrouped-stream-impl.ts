@@ -8,14 +8,18 @@
  */
 import type {Serde} from '../../serdes.js'
 import {Serdes} from '../../serdes.js'
-import type {AggregateArgs, DslContext, KGroupedStream, KTable, TimeWindowedKStream} from '../interfaces.js'
+import type {AggregateArgs, DslContext, KGroupedStream, KTable, SessionWindowedKStream, TimeWindowedKStream} from '../interfaces.js'
 import {Materialized, Named} from '../options.js'
-import {type TimeWindows, type Windowed, WindowedSerdes} from '../windows.js'
+import {defaultInnerWindowedSerde, SessionWindows, SlidingWindows, type TimeWindows, type Windowed, WindowedSerdes} from '../windows.js'
+import {slidingWindowAggregateProcessor} from './kstream-sliding-window-aggregate.js'
+import {SessionStoreBuilder} from '../../state/session-store.js'
+import {sessionGetter, sessionWindowAggregateProcessor} from './kstream-session-window-aggregate.js'
+
+const AGGREGATE = 'KSTREAM-AGGREGATE-'
+const REDUCE = 'KSTREAM-REDUCE-'
 import {aggregateProcessor} from './kstream-aggregate.js'
 import {windowAggregateProcessor} from './kstream-window-aggregate.js'
-import {nullKeyFilterProcessor} from './ktable-processors.js'
-
-const GENERATED = /^KSTREAM.*-[0-9]{10}$/
+import {addRepartition} from './repartition.js'
 
 export class KGroupedStreamImpl<K, V> implements KGroupedStream<K, V> {
   constructor(
@@ -27,38 +31,43 @@ export class KGroupedStreamImpl<K, V> implements KGroupedStream<K, V> {
     readonly repartitionRequired: boolean,
   ) {}
 
-  windowedBy(windows: TimeWindows): TimeWindowedKStream<K, V> {
+  windowedBy(windows: TimeWindows): TimeWindowedKStream<K, V>
+  windowedBy(windows: SlidingWindows): TimeWindowedKStream<K, V>
+  windowedBy(windows: SessionWindows): SessionWindowedKStream<K, V>
+  windowedBy(windows: TimeWindows | SlidingWindows | SessionWindows): TimeWindowedKStream<K, V> | SessionWindowedKStream<K, V> {
+    if (windows instanceof SessionWindows) return new SessionWindowedKStreamImpl(this, windows)
     return new TimeWindowedKStreamImpl(this, windows)
   }
 
   count(...args: AggregateArgs<K, number>): KTable<K, number> {
-    return this.aggregateWith('count', args, Serdes.Long() as Serde<number>, () => 0, (_k, _v, agg) => (agg as number) + 1)
+    return this.aggregateWith(AGGREGATE, args, Serdes.Long() as Serde<number>, () => 0, (_k, _v, agg) => (agg as number) + 1)
   }
 
   reduce(reducer: (aggregate: V, value: V) => V, ...args: AggregateArgs<K, V>): KTable<K, V> {
-    return this.aggregateWith('reduce', args, this.valueSerde, null, (_k, v, agg) => reducer(agg as V, v as V))
+    return this.aggregateWith(REDUCE, args, this.valueSerde, null, (_k, v, agg) => reducer(agg as V, v as V))
   }
 
   aggregate<VA>(initializer: () => VA, aggregator: (key: K, value: V, aggregate: VA) => VA, ...args: AggregateArgs<K, VA>): KTable<K, VA> {
-    return this.aggregateWith('aggregate', args, null, initializer, aggregator as (k: unknown, v: unknown, a: unknown) => unknown)
+    return this.aggregateWith(AGGREGATE, args, null, initializer, aggregator as (k: unknown, v: unknown, a: unknown) => unknown)
   }
 
-  private aggregateWith<VA>(_op: string, args: AggregateArgs<K, VA>, defaultValueSerde: Serde<VA> | null, initializer: (() => unknown) | null, aggregator: (k: unknown, v: unknown, agg: unknown) => unknown): KTable<K, VA> {
-    const a = this.aggregationNodes(args, defaultValueSerde)
+  private aggregateWith<VA>(prefix: string, args: AggregateArgs<K, VA>, defaultValueSerde: Serde<VA> | null, initializer: (() => unknown) | null, aggregator: (k: unknown, v: unknown, agg: unknown) => unknown): KTable<K, VA> {
+    const a = this.aggregationNodes(args, defaultValueSerde, prefix)
     this.builder.topology.addProcessor(a.name, aggregateProcessor(a.storeName, initializer, aggregator), a.parent)
     this.builder.addStore(a.storeName, a.keySerde as Serde<unknown> | null, a.valueSerde as Serde<unknown> | null, a.materialized as Materialized<unknown, unknown>, a.name)
     return this.builder.ktable<K, VA>(a.name, a.keySerde, a.valueSerde, a.storeName)
   }
 
   /** The windowed form of aggregateWith (TimeWindowedKStreamImpl's). @internal */
-  windowedAggregate<VA>(windows: TimeWindows, args: AggregateArgs<K, VA>, defaultValueSerde: Serde<VA> | null, initializer: (() => unknown) | null, aggregator: (k: unknown, v: unknown, agg: unknown) => unknown): KTable<Windowed<K>, VA> {
-    const a = this.aggregationNodes(args, defaultValueSerde)
+  windowedAggregate<VA>(prefix: string, windows: TimeWindows | SlidingWindows, args: AggregateArgs<K, VA>, defaultValueSerde: Serde<VA> | null, initializer: (() => unknown) | null, aggregator: (k: unknown, v: unknown, agg: unknown) => unknown): KTable<Windowed<K>, VA> {
+    if (windows instanceof SlidingWindows) return this.slidingAggregate(prefix, windows, args, defaultValueSerde, initializer, aggregator)
+    const a = this.aggregationNodes(args, defaultValueSerde, prefix)
     // Kafka's default retention: the window and its grace; a longer one keeps closed windows queryable.
     const retentionMs = Math.max(a.materialized.retentionMs ?? 0, windows.sizeMs + windows.gracePeriodMs())
     this.builder.topology.addProcessor(a.name, windowAggregateProcessor(a.storeName, windows, initializer, aggregator, this.dropped), a.parent)
     this.builder.addStore(a.storeName, a.keySerde as Serde<unknown> | null, a.valueSerde as Serde<unknown> | null, a.materialized as Materialized<unknown, unknown>, a.name, {retentionMs, sizeMs: windows.sizeMs})
-    const windowedKeySerde = a.keySerde === null ? null : WindowedSerdes.timeWindowedSerdeFrom(a.keySerde, windows.sizeMs)
-    return this.builder.ktable<Windowed<K>, VA>(a.name, windowedKeySerde, a.valueSerde, a.storeName)
+    const windowedKeySerde = a.keySerde === null ? this.withDefaults(defaultInnerWindowedSerde<K>((k) => WindowedSerdes.timeWindowedSerdeFrom(k, windows.sizeMs))) : WindowedSerdes.timeWindowedSerdeFrom(a.keySerde, windows.sizeMs)
+    return this.builder.ktable<Windowed<K>, VA>(a.name, windowedKeySerde, a.valueSerde, a.storeName, null, windows.gracePeriodMs())
   }
 
   /**
@@ -66,13 +75,45 @@ export class KGroupedStreamImpl<K, V> implements KGroupedStream<K, V> {
    * use: the store's name, then the processor's, then the repartition's
    * three (whose source is the aggregation's parent).
    */
-  private aggregationNodes<VA>(args: AggregateArgs<K, VA>, defaultValueSerde: Serde<VA> | null) {
+  private slidingAggregate<VA>(prefix: string, windows: SlidingWindows, args: AggregateArgs<K, VA>, defaultValueSerde: Serde<VA> | null, initializer: (() => unknown) | null, aggregator: (k: unknown, v: unknown, agg: unknown) => unknown): KTable<Windowed<K>, VA> {
+    const a = this.aggregationNodes(args, defaultValueSerde, prefix)
+    const d = windows.timeDifferenceMs()
+    // Kafka's default retention for sliding windows: twice the difference and the grace.
+    const retentionMs = Math.max(a.materialized.retentionMs ?? 0, 2 * d + windows.gracePeriodMs())
+    // reduce has no initializer: a window's first value is its aggregate (Kafka's () -> null and a reducer that takes the value when the aggregate is null).
+    const agg = initializer === null ? (k: unknown, v: unknown, acc: unknown) => (acc === null ? v : aggregator(k, v, acc)) : aggregator
+    this.builder.topology.addProcessor(a.name, slidingWindowAggregateProcessor(a.storeName, windows, initializer ?? (() => null), agg, this.dropped), a.parent)
+    this.builder.addStore(a.storeName, a.keySerde as Serde<unknown> | null, a.valueSerde as Serde<unknown> | null, a.materialized as Materialized<unknown, unknown>, a.name, {retentionMs, sizeMs: d})
+    const windowedKeySerde = a.keySerde === null ? this.withDefaults(defaultInnerWindowedSerde<K>((k) => WindowedSerdes.timeWindowedSerdeFrom(k, d))) : WindowedSerdes.timeWindowedSerdeFrom(a.keySerde, d)
+    return this.builder.ktable<Windowed<K>, VA>(a.name, windowedKeySerde, a.valueSerde, a.storeName, null, windows.gracePeriodMs())
+  }
+
+  /** The session-window form (SessionWindowedKStreamImpl's). @internal */
+  sessionAggregate<VA>(prefix: string, windows: SessionWindows, args: AggregateArgs<K, VA>, defaultValueSerde: Serde<VA> | null, initializer: () => unknown, aggregator: (k: unknown, v: unknown, agg: unknown) => unknown, merger: (k: unknown, a: unknown, b: unknown) => unknown): KTable<Windowed<K>, VA> {
+    const a = this.aggregationNodes(args, defaultValueSerde, prefix)
+    // Kafka's default retention: the gap and the grace; a longer one keeps closed sessions queryable.
+    const retentionMs = Math.max(a.materialized.retentionMs ?? 0, windows.inactivityGap() + windows.gracePeriodMs())
+    this.builder.topology.addProcessor(a.name, sessionWindowAggregateProcessor(a.storeName, windows, initializer, aggregator, merger, this.dropped), a.parent)
+    const builder = new SessionStoreBuilder(a.storeName, retentionMs, a.keySerde as Serde<unknown> | null, a.valueSerde as Serde<unknown> | null)
+    if (a.materialized.loggingEnabled) builder.withLoggingEnabled(a.materialized.logConfig)
+    else builder.withLoggingDisabled()
+    this.builder.topology.addStateStore(builder, a.name)
+    const windowedKeySerde = a.keySerde === null ? this.withDefaults(defaultInnerWindowedSerde<K>((k) => WindowedSerdes.sessionWindowedSerdeFrom(k))) : WindowedSerdes.sessionWindowedSerdeFrom(a.keySerde)
+    return this.builder.ktable<Windowed<K>, VA>(a.name, windowedKeySerde, a.valueSerde, a.storeName, sessionGetter(a.storeName), windows.inactivityGap() + windows.gracePeriodMs())
+  }
+
+  private withDefaults<S extends {setIfUnset(k: Serde<unknown>, v: Serde<unknown>): void}>(serde: S): S {
+    this.builder.topology.serdesNeedingDefaults.add(serde)
+    return serde
+  }
+
+  private aggregationNodes<VA>(args: AggregateArgs<K, VA>, defaultValueSerde: Serde<VA> | null, prefix: string) {
     const named = args.find((a): a is Named => a instanceof Named)
     const materialized = (args.find((a) => a instanceof Materialized) as Materialized<K, VA> | undefined) ?? Materialized.with<K, VA>(null, null)
-    const storeName = materialized.storeName ?? this.builder.newStoreName('KSTREAM-AGGREGATE-')
+    const storeName = materialized.storeName ?? this.builder.newStoreName(prefix)
     const keySerde = materialized.keySerde ?? this.keySerde
     const valueSerde = materialized.valueSerde ?? defaultValueSerde
-    const name = named?.name ?? this.builder.newProcessorName('KSTREAM-AGGREGATE-')
+    const name = named?.name ?? this.builder.newProcessorName(prefix)
     const parent = this.repartitionRequired ? this.repartition(this.repartitionName ?? storeName) : this.nodeName
     return {materialized, storeName, keySerde, valueSerde, name, parent}
   }
@@ -80,38 +121,41 @@ export class KGroupedStreamImpl<K, V> implements KGroupedStream<K, V> {
   /** Records dropped because their window had closed (Kafka's dropped-records metric). */
   readonly dropped = {count: 0}
 
-  /** Sink, null-key filter and source around `<prefix>-repartition`; returns the source's name. */
   private repartition(prefix: string): string {
-    const topic = prefix.endsWith('-repartition') ? prefix : `${prefix}-repartition`
-    const b = this.builder
-    const genSink = b.newProcessorName('KSTREAM-SINK-')
-    const genFilter = b.newProcessorName('KSTREAM-FILTER-')
-    const genSource = b.newProcessorName('KSTREAM-SOURCE-')
-    const generated = GENERATED.test(prefix)
-    const sink = generated ? genSink : `${topic}-sink`
-    const filter = generated ? genFilter : `${topic}-filter`
-    const source = generated ? genSource : `${topic}-source`
-    const t = b.topology
-    t.addProcessor(filter, nullKeyFilterProcessor(), this.nodeName)
-    t.addSink(sink, topic, {keySerializer: this.keySerde ?? undefined, valueSerializer: this.valueSerde ?? undefined}, filter)
-    t.addSource(source, topic, {keyDeserializer: this.keySerde ?? undefined, valueDeserializer: this.valueSerde ?? undefined})
-    t.internalTopics.add(topic)
-    return source
+    return addRepartition(this.builder, {prefix, parent: this.nodeName, keySerde: this.keySerde as Serde<unknown> | null, valueSerde: this.valueSerde as Serde<unknown> | null, dropNullKeys: true})
   }
 }
 
 class TimeWindowedKStreamImpl<K, V> implements TimeWindowedKStream<K, V> {
-  constructor(private readonly grouped: KGroupedStreamImpl<K, V>, private readonly windows: TimeWindows) {}
+  constructor(private readonly grouped: KGroupedStreamImpl<K, V>, private readonly windows: TimeWindows | SlidingWindows) {}
 
   count(...args: AggregateArgs<K, number>): KTable<Windowed<K>, number> {
-    return this.grouped.windowedAggregate(this.windows, args, Serdes.Long() as Serde<number>, () => 0, (_k, _v, agg) => (agg as number) + 1)
+    return this.grouped.windowedAggregate(AGGREGATE, this.windows, args, Serdes.Long() as Serde<number>, () => 0, (_k, _v, agg) => (agg as number) + 1)
   }
 
   reduce(reducer: (aggregate: V, value: V) => V, ...args: AggregateArgs<K, V>): KTable<Windowed<K>, V> {
-    return this.grouped.windowedAggregate(this.windows, args, this.grouped.valueSerde, null, (_k, v, agg) => reducer(agg as V, v as V))
+    return this.grouped.windowedAggregate(REDUCE, this.windows, args, this.grouped.valueSerde, null, (_k, v, agg) => reducer(agg as V, v as V))
   }
 
   aggregate<VA>(initializer: () => VA, aggregator: (key: K, value: V, aggregate: VA) => VA, ...args: AggregateArgs<K, VA>): KTable<Windowed<K>, VA> {
-    return this.grouped.windowedAggregate(this.windows, args, null, initializer, aggregator as (k: unknown, v: unknown, a: unknown) => unknown)
+    return this.grouped.windowedAggregate(AGGREGATE, this.windows, args, null, initializer, aggregator as (k: unknown, v: unknown, a: unknown) => unknown)
+  }
+}
+
+class SessionWindowedKStreamImpl<K, V> implements SessionWindowedKStream<K, V> {
+  constructor(private readonly grouped: KGroupedStreamImpl<K, V>, private readonly windows: SessionWindows) {}
+
+  count(...args: AggregateArgs<K, number>): KTable<Windowed<K>, number> {
+    return this.grouped.sessionAggregate(AGGREGATE, this.windows, args, Serdes.Long() as Serde<number>, () => 0, (_k, _v, agg) => (agg as number) + 1, (_k, a, b) => (a as number) + (b as number))
+  }
+
+  /** No initializer: the first value is the session's aggregate, and merging reduces two sessions' aggregates. */
+  reduce(reducer: (aggregate: V, value: V) => V, ...args: AggregateArgs<K, V>): KTable<Windowed<K>, V> {
+    const r = (a: unknown, b: unknown) => (a === null ? b : b === null ? a : reducer(a as V, b as V))
+    return this.grouped.sessionAggregate(REDUCE, this.windows, args, this.grouped.valueSerde, () => null, (_k, v, agg) => r(agg, v), (_k, a, b) => r(a, b))
+  }
+
+  aggregate<VA>(initializer: () => VA, aggregator: (key: K, value: V, aggregate: VA) => VA, merger: (key: K, aggregate1: VA, aggregate2: VA) => VA, ...args: AggregateArgs<K, VA>): KTable<Windowed<K>, VA> {
+    return this.grouped.sessionAggregate(AGGREGATE, this.windows, args, null, initializer, aggregator as (k: unknown, v: unknown, a: unknown) => unknown, merger as (k: unknown, a: unknown, b: unknown) => unknown)
   }
 }

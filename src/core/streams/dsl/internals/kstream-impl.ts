@@ -10,8 +10,15 @@ import type {ProcessorSupplier} from '../../processor.js'
 import type {Serde} from '../../serdes.js'
 import {TopologyError} from '../../streams-error.js'
 import type {TopicNameExtractor} from '../../topology-node.js'
-import type {DslContext, KGroupedStream, KStream, KTable, Pairish, ValueJoiner} from '../interfaces.js'
-import {Grouped, Joined, Materialized, Named, Produced} from '../options.js'
+import type {BranchedKStream, DslContext, GlobalKTable, KGroupedStream, KStream, KTable, Pairish, ValueJoiner} from '../interfaces.js'
+import {JoinWindows} from '../join-windows.js'
+import {Grouped, Joined, Materialized, Named, Produced, Repartitioned, StreamJoined} from '../options.js'
+import {joinStreams} from './kstream-kstream-join-builder.js'
+import {BranchedKStreamImpl} from './branched-kstream-impl.js'
+import {GlobalKTableImpl} from './global-ktable-impl.js'
+import {KTableImpl} from './ktable-impl.js'
+import {streamGlobalTableJoinProcessor} from './kstream-global-ktable-join.js'
+import {addRepartition} from './repartition.js'
 import {streamTableJoinProcessor} from './kstream-ktable-join.js'
 import {nullKeyFilterProcessor, tableSourceProcessor} from './ktable-processors.js'
 import {
@@ -126,6 +133,18 @@ export class KStreamImpl<K, V> implements KStream<K, V> {
     return this.builder.kgroupedStream<K2, V>(name, grouped.keySerde, grouped.valueSerde ?? this.valueSerde, grouped.name, true)
   }
 
+  split(named?: Named): BranchedKStream<K, V> {
+    return new BranchedKStreamImpl<K, V>(this.builder, this, this.repartitionRequired, named?.name ?? null)
+  }
+
+  repartition(repartitioned: Repartitioned<K, V> = Repartitioned.with<K, V>(null, null)): KStream<K, V> {
+    const prefix = repartitioned.name ?? this.builder.newProcessorName('KSTREAM-REPARTITION-')
+    const keySerde = repartitioned.keySerde ?? this.keySerde
+    const valueSerde = repartitioned.valueSerde ?? this.valueSerde
+    const source = addRepartition(this.builder, {prefix, parent: this.nodeName, keySerde: keySerde as Serde<unknown> | null, valueSerde: valueSerde as Serde<unknown> | null, dropNullKeys: false, partitioner: repartitioned.partitioner as never})
+    return this.builder.kstream<K, V>(source, keySerde, valueSerde, false)
+  }
+
   /** The stream as a table: each record updates its key (a null value deletes it). */
   toTable(...args: Array<Named | Materialized<K, V>>): KTable<K, V> {
     const named = args.find((a): a is Named => a instanceof Named)
@@ -139,23 +158,58 @@ export class KStreamImpl<K, V> implements KStream<K, V> {
     return this.builder.ktable<K, V>(name, keySerde, valueSerde, storeName)
   }
 
-  join<VT, VR>(table: KTable<K, VT>, joiner: ValueJoiner<K, V, VT, VR>, joined: Joined<K, V, VT> = Joined.with<K, V, VT>(null, null, null)): KStream<K, VR> {
-    return this.joinTable(table, joiner as ValueJoiner<K, V, VT | null, VR>, joined, false)
+  // The typed overloads are KStream's (interfaces.ts); this one body tells them apart by the other side's class.
+  join(other: KTable<K, any> | KStream<K, any> | GlobalKTable<any, any>, joinerOrSelector: any, third?: any, fourth?: any): KStream<K, any> {
+    if (other instanceof GlobalKTableImpl) return this.joinGlobal(other, joinerOrSelector, third, fourth, false)
+    return this.joinAny(other as KTable<K, unknown>, joinerOrSelector, third, fourth, 'inner')
   }
 
-  leftJoin<VT, VR>(table: KTable<K, VT>, joiner: ValueJoiner<K, V, VT | null, VR>, joined: Joined<K, V, VT> = Joined.with<K, V, VT>(null, null, null)): KStream<K, VR> {
-    return this.joinTable(table, joiner, joined, true)
+  leftJoin(other: KTable<K, any> | KStream<K, any> | GlobalKTable<any, any>, joinerOrSelector: any, third?: any, fourth?: any): KStream<K, any> {
+    if (other instanceof GlobalKTableImpl) return this.joinGlobal(other, joinerOrSelector, third, fourth, true)
+    return this.joinAny(other as KTable<K, unknown>, joinerOrSelector, third, fourth, 'left')
+  }
+
+  /** Kafka's globalTableJoin: one processor, `KSTREAM-JOIN-n` or the Named name; the stream is not repartitioned. */
+  private joinGlobal(table: GlobalKTableImpl<unknown, unknown>, keySelector: (k: K, v: V) => unknown, joiner: ValueJoiner<K, V, unknown, unknown>, named: Named | undefined, left: boolean): KStream<K, unknown> {
+    if (typeof keySelector !== 'function' || typeof joiner !== 'function') throw new TopologyError('a global table join takes a key selector (key, value) => tableKey and a joiner')
+    const name = named?.name ?? this.builder.newProcessorName('KSTREAM-JOIN-')
+    const f = joiner.length >= 3 ? (joiner as (a: unknown, b: unknown, k: unknown) => unknown) : (a: unknown, b: unknown) => (joiner as (a: unknown, b: unknown) => unknown)(a, b)
+    this.builder.topology.addProcessor(name, streamGlobalTableJoinProcessor(table.queryableStoreName(), keySelector as (k: unknown, v: unknown) => unknown, f, left), this.nodeName)
+    return this.builder.kstream<K, unknown>(name, this.keySerde, null, this.repartitionRequired)
+  }
+
+  outerJoin<VO, VR>(other: KStream<K, VO>, joiner: ValueJoiner<K, V | null, VO | null, VR>, windows: JoinWindows, streamJoined?: StreamJoined<K, V, VO>): KStream<K, VR> {
+    return this.joinAny(other, joiner as ValueJoiner<K, V, VO | null, VR>, windows, streamJoined, 'outer')
+  }
+
+  private joinAny<VO, VR>(other: KTable<K, VO> | KStream<K, VO>, joiner: ValueJoiner<K, V, VO | null, VR>, third: JoinWindows | Joined<K, V, VO> | undefined, streamJoined: StreamJoined<K, V, VO> | undefined, kind: 'inner' | 'left' | 'outer'): KStream<K, VR> {
+    if (typeof joiner !== 'function') throw new TopologyError('join(): the joiner must be a function (value1, value2) => result')
+    if (other instanceof KStreamImpl) {
+      if (!(third instanceof JoinWindows)) throw new TopologyError('a stream-stream join needs JoinWindows', {hint: 'stream.join(other, joiner, JoinWindows.ofTimeDifferenceWithNoGrace(ms))'})
+      if (other.builder !== this.builder) throw new TopologyError('join(): both streams must come from the same StreamsBuilder')
+      return joinStreams(this.builder, this, other as KStreamImpl<K, VO>, joiner as (a: unknown, b: unknown, k: unknown) => unknown, third, streamJoined ?? StreamJoined.with<K, V, VO>(null, null, null), kind) as KStream<K, VR>
+    }
+    if (kind === 'outer') throw new TopologyError('outerJoin() joins two streams; a stream and a table have join and leftJoin')
+    if (third instanceof JoinWindows) throw new TopologyError('a stream-table join takes no JoinWindows: the table is looked up as it is')
+    return this.joinTable(other as KTable<K, VO>, joiner, third ?? Joined.with<K, V, VO>(null, null, null), kind === 'left')
+  }
+
+  /** The stream's key may have changed: the join repartitions it through `<prefix>-repartition` first (Kafka's repartitionForJoin). @internal */
+  repartitionedForJoin(prefix: string, keySerde: Serde<K> | null, valueSerde: Serde<V> | null): string {
+    if (!this.repartitionRequired) return this.nodeName
+    return addRepartition(this.builder, {prefix, parent: this.nodeName, keySerde: (keySerde ?? this.keySerde) as Serde<unknown> | null, valueSerde: (valueSerde ?? this.valueSerde) as Serde<unknown> | null, dropNullKeys: false})
   }
 
   private joinTable<VT, VR>(table: KTable<K, VT>, joiner: ValueJoiner<K, V, VT | null, VR>, joined: Joined<K, V, VT>, left: boolean): KStream<K, VR> {
-    const store = table.queryableStoreName()
-    if (store === null) throw new TopologyError('join(): the table has no state store to look keys up in', {hint: "join a table read with builder.table(), an aggregation's result or toTable(); or mapValues/filter it with Materialized.as(name)"})
+    if (!(table instanceof KTableImpl)) throw new TopologyError('join(): the other side must be a KTable, a KStream (with JoinWindows) or a GlobalKTable of this builder')
+    // The table is looked up through its value getter: its store, or a filtered/mapped table's parent's, as Kafka's.
+    const getter = (table as KTableImpl<K, VT>).getterOrThrow()
     const name = joined.name ?? this.builder.newProcessorName('KSTREAM-JOIN-')
     // A stream whose key may have changed meets the table in the table's partitioning: repartition it first.
     const parent = this.repartitionRequired ? this.repartitionForJoin(joined.name ?? name, joined) : this.nodeName
     const f = joiner.length >= 3 ? (joiner as (a: unknown, b: unknown, k: unknown) => unknown) : (a: unknown, b: unknown) => (joiner as (a: unknown, b: unknown) => unknown)(a, b)
-    this.builder.topology.addProcessor(name, streamTableJoinProcessor(store, f, left), parent)
-    this.builder.topology.connectProcessorAndStateStores(name, store)
+    this.builder.topology.addProcessor(name, streamTableJoinProcessor(getter, f, left), parent)
+    this.builder.topology.connectProcessorAndStateStores(name, ...getter.storeNames)
     return this.builder.kstream<K, VR>(name, this.keySerde ?? joined.keySerde, null, false)
   }
 

@@ -8,16 +8,16 @@
  * the left join passes it with a null table value (KIP-962).
  */
 import type {ProcessorContext, ProcessorSupplier} from '../../processor.js'
-import type {KeyValueStore} from '../../state/key-value-store.js'
+import type {ValueGetter, ValueGetterSupplier} from './ktable-value-getter.js'
 
-export function streamTableJoinProcessor(storeName: string, joiner: (streamValue: unknown, tableValue: unknown, key: unknown) => unknown, left: boolean): ProcessorSupplier {
+export function streamTableJoinProcessor(tableGetter: ValueGetterSupplier, joiner: (streamValue: unknown, tableValue: unknown, key: unknown) => unknown, left: boolean): ProcessorSupplier {
   return () => {
     let ctx: ProcessorContext<unknown, unknown>
-    let table: KeyValueStore<unknown, unknown>
+    let table: ValueGetter
     return {
       init(c) {
         ctx = c as ProcessorContext<unknown, unknown>
-        table = ctx.getStateStore(storeName)
+        table = tableGetter.get(ctx as ProcessorContext)
       },
       process(r) {
         const key = r.key()
@@ -25,7 +25,7 @@ export function streamTableJoinProcessor(storeName: string, joiner: (streamValue
         if (value === null || value === undefined) return
         const noKey = key === null || key === undefined
         if (noKey && !left) return
-        const other = noKey ? null : table.get(key)
+        const other = noKey ? null : (table(key)?.value ?? null)
         if (other === null && !left) return
         ctx.forward(r.withValue(joiner(value, other, key)))
       },

@@ -10,7 +10,7 @@
  */
 import type {ProcessorContext, ProcessorSupplier} from '../../processor.js'
 import type {WindowStore} from '../../state/window-store.js'
-import {TimeWindow, type TimeWindows, type Windowed} from '../windows.js'
+import {TimeWindow, type TimeWindows, Windowed} from '../windows.js'
 import type {Change} from './change.js'
 
 export function windowAggregateProcessor(storeName: string, windows: TimeWindows, initializer: (() => unknown) | null, aggregator: (key: unknown, value: unknown, aggregate: unknown) => unknown, dropped: {count: number}): ProcessorSupplier {
@@ -38,7 +38,7 @@ export function windowAggregateProcessor(storeName: string, windows: TimeWindows
           const next = old === null && initializer === null ? value : aggregator(key, value, base)
           const timestamp = old === null ? r.timestamp() : Math.max(r.timestamp(), old.timestamp)
           store.put(key, next, start, timestamp)
-          const windowed: Windowed<unknown> = {key, window: new TimeWindow(start, end)}
+          const windowed = new Windowed<unknown>(key, new TimeWindow(start, end))
           ctx.forward(r.withKey(windowed).withValue({newValue: next, oldValue: old?.value ?? null}).withTimestamp(timestamp))
         }
       },

@@ -5,6 +5,7 @@
  * deletes the key, and a record with a null key is dropped.
  */
 import type {ProcessorContext, ProcessorSupplier} from '../../processor.js'
+import {supplied} from '../../processor.js'
 import type {KeyValueStore} from '../../state/key-value-store.js'
 import type {Change} from './change.js'
 import {stateless} from './kstream-stateless.js'
@@ -64,4 +65,30 @@ export function nullKeyFilterProcessor(): ProcessorSupplier {
   return stateless((ctx, r) => {
     if (r.key() !== null && r.key() !== undefined) ctx.forward(r)
   })
+}
+
+/**
+ * A table operation with its own store (filter or mapValues given
+ * Materialized.as(name), as Kafka's KTableFilter/KTableMapValues with a
+ * queryable name): each change it forwards is also written to the store.
+ */
+export function materializingProcessor(inner: ProcessorSupplier, storeName: string): ProcessorSupplier {
+  return () => {
+    const p = supplied(inner)
+    return {
+      init(c) {
+        const store = c.getStateStore<KeyValueStore<unknown, unknown>>(storeName)
+        const ctx: ProcessorContext = {
+          ...c,
+          forward(r, child) {
+            store.put(r.key(), (r.value() as Change<unknown>).newValue, r.timestamp())
+            c.forward(r, child)
+          },
+        }
+        p.init?.(ctx as never)
+      },
+      process: (r) => p.process(r),
+      close: () => p.close?.(),
+    }
+  }
 }

@@ -1,0 +1,51 @@
+/**
+ * Kafka's Suppressed and BufferConfig: what KTable.suppress holds back.
+ * untilWindowCloses emits each window's final result once stream time
+ * passes its end plus the grace (a windowed table only); untilTimeLimit
+ * emits a key's latest value once stream time is the limit past its first
+ * buffered update, or earlier when the buffer is full (maxRecords), unless
+ * the buffer is told to fail instead (shutDownWhenFull).
+ */
+import {StreamsError} from '../streams-error.js'
+
+export class BufferConfig {
+  private constructor(readonly maxRecords: number, readonly shutDownWhenFullFlag: boolean) {}
+  static unbounded(): BufferConfig {
+    return new BufferConfig(Number.MAX_SAFE_INTEGER, true)
+  }
+  static maxRecords(n: number): BufferConfig {
+    if (!Number.isInteger(n) || n < 0) throw new StreamsError(`a suppression buffer's maxRecords must be a non-negative integer, not ${n}`)
+    return new BufferConfig(n, false)
+  }
+  withMaxRecords(n: number): BufferConfig {
+    return new BufferConfig(BufferConfig.maxRecords(n).maxRecords, this.shutDownWhenFullFlag)
+  }
+  withNoBound(): BufferConfig {
+    return new BufferConfig(Number.MAX_SAFE_INTEGER, this.shutDownWhenFullFlag)
+  }
+  emitEarlyWhenFull(): BufferConfig {
+    return new BufferConfig(this.maxRecords, false)
+  }
+  shutDownWhenFull(): BufferConfig {
+    return new BufferConfig(this.maxRecords, true)
+  }
+}
+
+export class Suppressed {
+  private constructor(
+    readonly finalResults: boolean,
+    readonly timeLimitMs: number,
+    readonly buffer: BufferConfig,
+    readonly name: string | null,
+  ) {}
+  static untilWindowCloses(buffer: BufferConfig): Suppressed {
+    return new Suppressed(true, 0, buffer, null)
+  }
+  static untilTimeLimit(timeToWaitForMoreEventsMs: number, buffer: BufferConfig): Suppressed {
+    if (!Number.isInteger(timeToWaitForMoreEventsMs) || timeToWaitForMoreEventsMs < 0) throw new StreamsError(`a suppression time limit must be a non-negative integer of ms, not ${timeToWaitForMoreEventsMs}`)
+    return new Suppressed(false, timeToWaitForMoreEventsMs, buffer, null)
+  }
+  withName(name: string): Suppressed {
+    return new Suppressed(this.finalResults, this.timeLimitMs, this.buffer, name)
+  }
+}
