@@ -24,6 +24,7 @@ import {writeFileAtomic} from '../store/atomic-write.js'
 import {NO_LEADER, type PartitionMeta, readPartitionMeta, updatePartitionMeta} from '../store/partition-metadata.js'
 import type {BrokerLog} from './broker-log.js'
 import {Leadership, mayStand} from './election.js'
+import {readElectionRequest} from './election-request.js'
 import {PartitionState} from './partition-state.js'
 import {isBrokerAlive, readRegistration} from './registry.js'
 import {ReplicaFetcher} from './replica-fetcher.js'
@@ -120,6 +121,8 @@ export class ReplicatedPartition {
     this.state.updateConfig(config)
     const meta = readPartitionMeta(this.metaDir)
     if (meta === null) return
+    // `topic elect-leaders` asks through a file beside partition.json (election-request.ts).
+    const request = readElectionRequest(this.metaDir, (this.settings.now ?? Date.now)())
     const state = this.state
     if (state.role === 'leader') {
       if (!state.isLeader || meta.leader !== me || meta.leaderEpoch !== state.leaderEpoch) {
@@ -129,14 +132,15 @@ export class ReplicatedPartition {
       } else {
         state.checkIsr(this.settings.lagMs)
         const preferred = this.replicas[0]
-        if (this.settings.autoRebalance && preferred !== me && this.alive(preferred) && meta.isr.includes(preferred) && state.followerLogEnd(preferred) >= state.logEndOffset) {
+        const rebalance = this.settings.autoRebalance || request?.type === 'preferred'
+        if (rebalance && preferred !== me && this.alive(preferred) && meta.isr.includes(preferred) && state.followerLogEnd(preferred) >= state.logEndOffset) {
           log.info(`${this.label}: handing leadership back to the preferred replica, broker ${preferred}`)
           await this.stepDown()
         }
         return
       }
     }
-    const unclean = config['unclean.leader.election.enable'] === 'true'
+    const unclean = config['unclean.leader.election.enable'] === 'true' || request?.type === 'unclean'
     const nobodyLeads = meta.leader === NO_LEADER || meta.leader === me || !this.alive(meta.leader)
     if (nobodyLeads && mayStand({meta, me, replicas: this.replicas, unclean, alive: this.alive})) {
       const taken = await this.leadership.take((m) => mayStand({meta: m, me, replicas: this.replicas, unclean, alive: this.alive}))
