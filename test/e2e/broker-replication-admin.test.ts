@@ -1,13 +1,15 @@
 /**
  * The admin side of replication, against broker processes sharing one
- * data directory: `topic elect-leaders` (preferred and unclean), run as a
- * user runs it, with every answer kafka-leader-election would print.
+ * data directory, run as a user runs them: `topic elect-leaders`
+ * (preferred and unclean) with every answer kafka-leader-election would
+ * print; `topic reassign` (one partition, and a kafka-reassign-partitions
+ * plan) moving a partition while kcat produces with acks=all.
  */
-import {existsSync} from 'node:fs'
+import {existsSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, test} from 'vitest'
 import {cli} from '../helpers/cli.js'
-import {cluster, consumeValues, producerTo} from '../helpers/replication.js'
+import {cluster, consumeValues, kcatProducer, producerTo, sameBytes} from '../helpers/replication.js'
 import {EXIT, expectCleanError, waitFor} from './support.js'
 import {ErrorCode} from '../../src/core/wire/error-codes.js'
 
@@ -109,4 +111,91 @@ describe('topic elect-leaders', () => {
     expect(none.exitCode, String(none.stderr)).toBe(0)
     expect(String(none.stdout).trim()).toBe('No replicated partitions to elect leaders for')
   }, 30_000)
+})
+
+describe('topic reassign', () => {
+  test('a partition moves to a new broker while kcat produces with acks=all: the leader moves off, no acknowledged record lost', async () => {
+    const c = cli()
+    const k = cluster(c)
+    for (const id of [1, 2, 3, 4]) await k.start(id)
+    expect((await c.run(['topic', 'create', 'moving', '--replication-factor', '3'])).exitCode).toBe(0)
+    await waitFor(() => k.state('moving', 0).leader >= 0, 'a first leader', 20_000)
+    const before = (JSON.parse(readFileSync(join(c.dataDir, 'topics', 'moving', 'topic.json'), 'utf8')) as {replicas: number[][]}).replicas[0]
+    const leader = k.state('moving', 0).leader
+    const newcomer = [1, 2, 3, 4].find((id) => !before.includes(id))!
+    // The new broker first (the preferred leader), the old leader out.
+    const target = [newcomer, ...before.filter((id) => id !== leader)]
+    const producer = kcatProducer([...k.brokers.values()].map((b) => b.address).join(','), 'moving')
+    try {
+      await waitFor(() => producer.delivered.size >= 2000, '2000 deliveries before the move', 30_000)
+      const started = await c.run(['topic', 'reassign', '--topic', 'moving', '--partition', '0', '--replicas', target.join(',')])
+      expect(started.exitCode, String(started.stderr)).toBe(0)
+      expect(String(started.stdout)).toContain(`{"version":1,"partitions":[{"topic":"moving","partition":0,"replicas":[${before.join(',')}],"log_dirs":["any","any","any"]}]}`)
+      expect(String(started.stdout)).toContain('Successfully started partition reassignments for moving-0')
+      const verify = async () => String((await c.run(['topic', 'reassign', '--topic', 'moving', '--partition', '0', '--replicas', target.join(','), '--verify'])).stdout)
+      const deadline = Date.now() + 40_000
+      let status = await verify()
+      while (!status.includes('Reassignment of partition moving-0 is completed.') && Date.now() < deadline) {
+        expect(status).toContain('Reassignment of partition moving-0 is still in progress.')
+        await new Promise((r) => setTimeout(r, 200))
+        status = await verify()
+      }
+      expect(status).toBe('Status of partition reassignment:\nReassignment of partition moving-0 is completed.\n')
+      await waitFor(() => target.includes(k.state('moving', 0).leader), 'a leader among the new replicas', 20_000)
+      const atMove = producer.delivered.size
+      await waitFor(() => producer.delivered.size >= atMove + 2000, '2000 deliveries after the move', 30_000)
+    } finally {
+      await producer.stop()
+    }
+    const topic = JSON.parse(readFileSync(join(c.dataDir, 'topics', 'moving', 'topic.json'), 'utf8')) as {replicas: number[][]; reassigning?: unknown}
+    expect(topic.replicas[0]).toEqual(target)
+    expect(topic.reassigning).toBeUndefined()
+    await waitFor(() => k.state('moving', 0).isr.length === 3, 'the new replicas all in the ISR', 20_000)
+    expect([...k.state('moving', 0).isr].sort()).toEqual([...target].sort())
+    // The old leader's broker dropped its copy.
+    await waitFor(() => !existsSync(join(k.logDir(leader), 'topics', 'moving', '0')), 'the removed replica deleted', 10_000)
+    await waitFor(() => sameBytes(k.segments(target[0], 'moving', 0), k.segments(target[1], 'moving', 0)) && sameBytes(k.segments(target[1], 'moving', 0), k.segments(target[2], 'moving', 0)), 'byte-identical replicas', 20_000)
+    await k.stopAll()
+    const r = await c.run(['consume', 'moving', '-e', '-F', '%o\n'])
+    expect(r.exitCode, String(r.stderr)).toBe(0)
+    const offsets = new Set(String(r.stdout).split('\n').filter(Boolean).map(Number))
+    const missing = [...producer.delivered].filter((o) => !offsets.has(o))
+    expect(missing, 'acknowledged offsets missing after the move').toEqual([])
+  }, 180_000)
+
+  test('a plan file: --execute then --verify; bad plans refused before anything changes', async () => {
+    const c = cli()
+    const k = cluster(c)
+    for (const id of [1, 2, 3]) await k.start(id)
+    expect((await c.run(['topic', 'create', 'planned', '--replication-factor', '2', '--partitions', '2'])).exitCode).toBe(0)
+    await waitFor(() => [0, 1].every((p) => k.state('planned', p).leader >= 0), 'leaders', 20_000)
+    const before = (JSON.parse(readFileSync(join(c.dataDir, 'topics', 'planned', 'topic.json'), 'utf8')) as {replicas: number[][]}).replicas
+    const spare = (p: number) => [1, 2, 3].find((id) => !before[p].includes(id))!
+    const plan = {version: 1, partitions: [0, 1].map((p) => ({topic: 'planned', partition: p, replicas: [before[p][1], spare(p)]}))}
+    const path = join(c.base, 'plan.json')
+    writeFileSync(path, JSON.stringify(plan))
+    expectCleanError(await c.run(['topic', 'reassign', '--reassignment-json-file', path]), EXIT.USAGE, /say --execute or --verify/)
+    const bad = join(c.base, 'bad.json')
+    writeFileSync(bad, JSON.stringify({version: 1, partitions: [plan.partitions[0], {topic: 'planned', partition: 1, replicas: [1, 2, 3]}]}))
+    expectCleanError(await c.run(['topic', 'reassign', '--reassignment-json-file', bad, '--execute']), EXIT.USAGE, /3 replica\(s\) given, the topic's replication factor is 2/)
+    writeFileSync(bad, JSON.stringify({version: 1, partitions: [{topic: 'planned', partition: 0, replicas: [1, 9]}]}))
+    expectCleanError(await c.run(['topic', 'reassign', '--reassignment-json-file', bad, '--execute']), EXIT.USAGE, /broker\(s\) 9 are not alive/)
+    expect((JSON.parse(readFileSync(join(c.dataDir, 'topics', 'planned', 'topic.json'), 'utf8')) as {replicas: number[][]}).replicas).toEqual(before)
+
+    const executed = await c.run(['topic', 'reassign', '--reassignment-json-file', path, '--execute'])
+    expect(executed.exitCode, String(executed.stderr)).toBe(0)
+    expect(String(executed.stdout)).toContain('Successfully started partition reassignments for planned-0,planned-1')
+    const verify = async () => String((await c.run(['topic', 'reassign', '--reassignment-json-file', path, '--verify'])).stdout)
+    const deadline = Date.now() + 30_000
+    let status = await verify()
+    while (status.includes('still in progress') && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200))
+      status = await verify()
+    }
+    expect(status).toBe('Status of partition reassignment:\nReassignment of partition planned-0 is completed.\nReassignment of partition planned-1 is completed.\n')
+    for (const p of [0, 1]) await waitFor(() => [...k.state('planned', p).isr].sort().join() === [...plan.partitions[p].replicas].sort().join(), `partition ${p}'s ISR`, 20_000)
+    const described = String((await c.run(['topic', 'describe', 'planned'])).stdout)
+    for (const p of [0, 1]) expect(described).toContain(`\tPartition: ${p}\tLeader: ${k.state('planned', p).leader}\tReplicas: ${plan.partitions[p].replicas.join(',')}\tIsr: `)
+    await k.stopAll()
+  }, 90_000)
 })

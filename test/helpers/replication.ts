@@ -5,6 +5,7 @@
  */
 import {readFileSync, readdirSync} from 'node:fs'
 import {join} from 'node:path'
+import {execa} from 'execa'
 import {expect} from 'vitest'
 import type {cli} from './cli.js'
 import {type RunningBroker, startBroker} from './broker.js'
@@ -69,4 +70,39 @@ export async function consumeValues(c: ReturnType<typeof cli>, topic: string): P
 
 export function sameBytes(a: Map<string, Buffer>, b: Map<string, Buffer>): boolean {
   return a.size === b.size && [...a].every(([name, bytes]) => b.get(name)?.equals(bytes) === true)
+}
+
+/**
+ * kcat -P with acks=all into partition 0, fed 50 records every 5 ms until
+ * stopped; `delivered` holds every offset kcat was told is acknowledged.
+ */
+export function kcatProducer(bootstrap: string, topic: string) {
+  const producer = execa('kcat', ['-b', bootstrap, '-P', '-t', topic, '-p', '0', '-v', '-v', '-v', '-X', 'acks=all', '-X', 'message.timeout.ms=30000', '-X', 'linger.ms=1', '-X', 'topic.metadata.refresh.interval.ms=500'], {
+    reject: false,
+    timeout: 120_000,
+  })
+  const delivered = new Set<number>()
+  let stderr = ''
+  producer.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString()
+    const cut = stderr.lastIndexOf('\n')
+    for (const m of stderr.slice(0, cut + 1).matchAll(/Message delivered to partition 0 \(offset (\d+)\)/g)) delivered.add(Number(m[1]))
+    stderr = stderr.slice(cut + 1)
+  })
+  producer.stdin?.on('error', () => {})
+  let sent = 0
+  const feed = setInterval(() => {
+    let chunk = ''
+    for (let i = 0; i < 50; i++) chunk += `r${sent++}\n`
+    producer.stdin?.write(chunk)
+  }, 5)
+  return {
+    delivered,
+    sent: () => sent,
+    async stop() {
+      clearInterval(feed)
+      producer.stdin?.end()
+      await producer
+    },
+  }
 }

@@ -235,6 +235,13 @@ export class PartitionState {
     if (r.isr.advance(this.log.logEndOffset)) this.wake()
   }
 
+  /** The assignment changed (`topic reassign`): a leader watches the new followers and forgets the ones that left. */
+  setReplicas(replicas: readonly number[]): void {
+    const r = this.replica!
+    r.replicas = [...replicas]
+    r.isr?.setReplicas(replicas, r.now())
+  }
+
   /** The follower's log end as this leader last heard it (-1 when not heard yet). */
   followerLogEnd(id: number): number {
     return this.replica?.isr?.followerLogEnd(id) ?? -1
@@ -605,7 +612,8 @@ export interface ReplicaIdentity {
   metaDir: string
 }
 
-interface ReplicaRole extends ReplicaIdentity {
+interface ReplicaRole extends Omit<ReplicaIdentity, 'replicas'> {
+  replicas: readonly number[]
   brokerId: number
   role: 'leader' | 'follower'
   leadership: {isCurrent(): boolean} | null

@@ -23,6 +23,12 @@ import {PartitionState} from './partition-state.js'
 import {ReplicatedPartition, type ReplicationSettings} from './replicated-partition.js'
 import {replicaDir} from '../store/log-dirs.js'
 import {rmSync} from 'node:fs'
+import {finishReassignment} from './reassignment.js'
+
+/** What a replica's tick needs of topic.json: its partition's replicas and any reassignment of it. */
+function assignmentOf(meta: TopicMeta, partition: number) {
+  return {replicas: meta.replicas![partition], reassigning: meta.reassigning?.[partition]}
+}
 
 export interface ReplicaManagerOptions {
   brokerId: number
@@ -31,7 +37,7 @@ export interface ReplicaManagerOptions {
   lockTimeoutMs?: number
   now?: () => number
   /** How replicated topics are served; without it (library tests), as one broker with the data directory as log dir. */
-  replication?: Omit<ReplicationSettings, 'brokerId' | 'log' | 'lockTimeoutMs' | 'now' | 'dataDir'> & {logDir: string}
+  replication?: Omit<ReplicationSettings, 'brokerId' | 'log' | 'lockTimeoutMs' | 'now' | 'dataDir' | 'finishReassignment'> & {logDir: string}
 }
 
 const DEFAULT_REPLICATION = {
@@ -117,6 +123,8 @@ export class ReplicaManager {
 
   private async scanOnce(): Promise<void> {
     const wanted = new Set<string>()
+    /** Topics whose topic.json could not be read this time: their replicas are kept as they are, never dropped on a misreading. */
+    const unreadable = new Set<string>()
     const takes: Promise<void>[] = []
     for (const topic of this.store.listTopics()) {
       let meta: TopicMeta
@@ -125,6 +133,7 @@ export class ReplicaManager {
       } catch (error) {
         // Deleted since listed, or damaged (said by readTopic's error): not ours to serve now.
         if (!(error instanceof StoreError)) throw error
+        if (this.store.topicExists(topic)) unreadable.add(topic)
         if (!this.refused.has(topic)) this.options.log.warn(error.message)
         this.refused.add(topic)
         continue
@@ -146,13 +155,14 @@ export class ReplicaManager {
     }
     await Promise.all(takes)
     for (const [k, r] of this.replicated) {
-      if (wanted.has(k)) continue
+      if (wanted.has(k) || unreadable.has(r.topic)) continue
       this.replicated.delete(k)
-      this.options.log.info(`no longer a replica of topic ${r.topic} partition ${r.partition} (topic deleted)`)
+      const deleted = !this.store.topicExists(r.topic)
+      this.options.log.info(`no longer a replica of topic ${r.topic} partition ${r.partition} (${deleted ? 'topic deleted' : 'reassigned to other brokers'})`)
       await r.stop().catch(() => {})
-      // In a log dir of its own the replica outlives the topic's directory: remove it as the delete removed the rest.
+      // In a log dir of its own the replica outlives the topic's directory, or its place in the assignment: remove it as the delete or the reassignment did the rest.
       const logDir = this.options.replication?.logDir
-      if (logDir !== undefined && logDir !== this.store.dataDir && !this.store.topicExists(r.topic)) rmSync(r.state.dir, {recursive: true, force: true})
+      if (logDir !== undefined && logDir !== this.store.dataDir) rmSync(r.state.dir, {recursive: true, force: true})
     }
     for (const [k, s] of this.states) {
       if (wanted.has(k) && s.isLeader) {
@@ -169,7 +179,7 @@ export class ReplicaManager {
   private serveReplica(meta: TopicMeta, partition: number, config: ReturnType<typeof resolveConfig>): Promise<void> {
     const k = key(meta.name, partition)
     const existing = this.replicated.get(k)
-    if (existing) return existing.tick(config).catch((error: Error) => this.options.log.error(`topic ${meta.name} partition ${partition}: ${error.message}`))
+    if (existing) return existing.tick(config, assignmentOf(meta, partition)).catch((error: Error) => this.options.log.error(`topic ${meta.name} partition ${partition}: ${error.message}`))
     const inProgress = this.opening.get(k)
     if (inProgress) return inProgress
     const p = this.openReplica(meta, partition, config).finally(() => this.opening.delete(k))
@@ -190,6 +200,7 @@ export class ReplicaManager {
         lockTimeoutMs: this.options.lockTimeoutMs ?? 500,
         log: this.options.log,
         now: this.options.now,
+        finishReassignment: (topic, p, target) => finishReassignment(this.store, topic, p, target),
       })
     } catch (error) {
       if (!(error instanceof LockError) && !(error instanceof StoreError) && (error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
@@ -204,7 +215,7 @@ export class ReplicaManager {
     this.refused.delete(k)
     this.replicated.set(k, replica)
     this.options.log.info(`replica of topic ${meta.name} partition ${partition} opened (replicas ${meta.replicas![partition].join(',')}, log end ${replica.state.logEndOffset})`)
-    await replica.tick(config).catch((error: Error) => this.options.log.error(`topic ${meta.name} partition ${partition}: ${error.message}`))
+    await replica.tick(config, assignmentOf(meta, partition)).catch((error: Error) => this.options.log.error(`topic ${meta.name} partition ${partition}: ${error.message}`))
   }
 
   private take(topic: string, partition: number): Promise<void> {

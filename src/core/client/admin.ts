@@ -19,7 +19,7 @@ export interface PartitionDescription {
   /** The process holding the write lock; for a replicated topic, the leader broker's leadership lock. */
   leader: LeaderInfo | null
   /** Replicated topics only: the leader broker (null when none leads), its epoch, the assignment and the ISR. */
-  replication?: {leaderId: number | null; leaderEpoch: number; replicas: number[]; isr: number[]}
+  replication?: {leaderId: number | null; leaderEpoch: number; replicas: number[]; isr: number[]; adding?: number[]; removing?: number[]}
   logStartOffset: number
   logEndOffset: number
   /** Records held (batch headers' counts, control batches left out): below end minus start once compaction removed some. */
@@ -123,6 +123,8 @@ export class Admin {
     for (let p = 0; p < meta.partitions; p++) {
       const dir = this.store.logDir(topic, p)
       const replication = meta.replicas ? this.replicationOf(topic, p, meta.replicas[p]) : undefined
+      const moving = meta.reassigning?.[p]
+      if (replication && moving) Object.assign(replication.state, {adding: moving.adding, removing: moving.removing})
       const reader = this.store.openReader(topic, p)
       const bases = listSegmentBaseOffsets(dir)
       let bytes = 0
