@@ -12,7 +12,7 @@
  * an old leader's records past the new leader's epoch boundary truncated
  * when it rejoins (after an unclean election).
  */
-import {readFileSync} from 'node:fs'
+import {existsSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {execa} from 'execa'
 import {Kafka, logLevel} from 'kafkajs'
@@ -269,4 +269,38 @@ describe('replication over three brokers', () => {
     await k.stopAll()
     expect((await consumeValues(c, 'wire')).sort()).toEqual(Array.from({length: 20}, (_, i) => `v${i}`).sort())
   }, 60_000)
+
+  test('the high watermark survives a restart (replication-offset-checkpoint): not hidden below, not exposed above', async () => {
+    const c = cli()
+    // The ISR never shrinks here, so the high watermark can move only by the followers' fetches.
+    const k = cluster(c, ['-X', 'replica.lag.time.max.ms=600000', '-X', 'replica.high.watermark.checkpoint.interval.ms=100'])
+    for (const id of [1, 2, 3]) await k.start(id)
+    expect((await c.run(['topic', 'create', 'hw', '--replication-factor', '3'])).exitCode).toBe(0)
+    await waitFor(() => k.state('hw', 0).leader >= 0, 'a leader', 20_000)
+    const leaderId = k.state('hw', 0).leader
+    const leader = k.brokers.get(leaderId)!
+    const toLeader = await producerTo(leader)
+    try {
+      for (let i = 0; i < 5; i++) expect((await toLeader.send('hw', -1, [`c${i}a`, `c${i}b`])).errorCode).toBe(ErrorCode.NONE)
+      const checkpoint = join(k.logDir(leaderId), 'replication-offset-checkpoint')
+      await waitFor(() => existsSync(checkpoint) && readFileSync(checkpoint, 'utf8') === '0\n1\nhw 0 10\n', 'the leader to checkpoint high watermark 10', 10_000)
+      // Followers stopped: what the leader takes now is in its log only, above the high watermark.
+      for (const id of [1, 2, 3]) if (id !== leaderId) k.brokers.get(id)!.proc.kill('SIGSTOP')
+      expect((await toLeader.send('hw', 1, ['above the high watermark'])).errorCode).toBe(ErrorCode.NONE)
+      await new Promise((r) => setImmediate(r))
+    } finally {
+      toLeader.close()
+    }
+    for (const b of k.brokers.values()) b.proc.kill('SIGKILL')
+    await Promise.all([...k.brokers.values()].map((b) => b.proc))
+    // The old leader alone: it leads again (preferred or in the ISR), its followers never fetch, so its high watermark is what it saved.
+    await k.start(leaderId)
+    const back = k.brokers.get(leaderId)!
+    await waitFor(() => /elected leader at epoch 1/.test(back.stderr()), 'the restarted leader elected', 20_000)
+    const read = await execa('kcat', ['-b', back.address, '-C', '-e', '-t', 'hw', '-p', '0', '-f', '%o %s\n'], {reject: false, timeout: 30_000})
+    expect(read.exitCode, read.stderr).toBe(0)
+    expect(read.stdout.split('\n').filter(Boolean)).toEqual(Array.from({length: 10}, (_, i) => `${i} c${i >> 1}${i % 2 === 0 ? 'a' : 'b'}`))
+    expect(back.stderr()).toMatch(/log end 11/)
+    await k.stopAll()
+  }, 90_000)
 })

@@ -126,7 +126,9 @@ export class PartitionState {
       epochs.truncateFromEnd(log.logEndOffset + 1)
       const state = new PartitionState(topic, partition, dir, config, log, epochs)
       state.leaderEpoch_ = epochs.latestEpoch
-      state.replica = {...replica, brokerId: options.brokerId, role: 'follower', leadership: null, isr: null, followerHw: 0, now: options.now ?? Date.now}
+      // The high watermark it had before a restart (replication-offset-checkpoint), never past its own log.
+      const followerHw = Math.min(replica.highWatermark ?? 0, log.logEndOffset)
+      state.replica = {replicas: replica.replicas, metaDir: replica.metaDir, brokerId: options.brokerId, role: 'follower', leadership: null, isr: null, followerHw, now: options.now ?? Date.now}
       return state
     } catch (error) {
       await log.release()
@@ -610,6 +612,8 @@ export interface ReplicaIdentity {
   replicas: readonly number[]
   /** The partition's directory in the metadata (data) directory: partition.json. */
   metaDir: string
+  /** Where its high watermark stood when the broker last saved it (replication-offset-checkpoint). */
+  highWatermark?: number
 }
 
 interface ReplicaRole extends Omit<ReplicaIdentity, 'replicas'> {

@@ -24,6 +24,7 @@ import {ReplicatedPartition, type ReplicationSettings} from './replicated-partit
 import {replicaDir} from '../store/log-dirs.js'
 import {rmSync} from 'node:fs'
 import {finishReassignment} from './reassignment.js'
+import {ReplicationOffsetCheckpoint} from '../log/replication-offset-checkpoint.js'
 
 /** What a replica's tick needs of topic.json: its partition's replicas and any reassignment of it. */
 function assignmentOf(meta: TopicMeta, partition: number) {
@@ -37,7 +38,7 @@ export interface ReplicaManagerOptions {
   lockTimeoutMs?: number
   now?: () => number
   /** How replicated topics are served; without it (library tests), as one broker with the data directory as log dir. */
-  replication?: Omit<ReplicationSettings, 'brokerId' | 'log' | 'lockTimeoutMs' | 'now' | 'dataDir' | 'finishReassignment'> & {logDir: string}
+  replication?: Omit<ReplicationSettings, 'brokerId' | 'log' | 'lockTimeoutMs' | 'now' | 'dataDir' | 'finishReassignment'> & {logDir: string; checkpointIntervalMs?: number}
 }
 
 const DEFAULT_REPLICATION = {
@@ -62,6 +63,9 @@ export class ReplicaManager {
   private readonly taking = new Map<string, Promise<void>>()
   /** Partitions we could not take, logged once until taken. */
   private readonly refused = new Set<string>()
+  /** The log dir's replication-offset-checkpoint: each replica's high watermark, read at start, saved as it moves. */
+  private checkpoint_: ReplicationOffsetCheckpoint | null = null
+  private checkpointedAt = 0
   private timer: NodeJS.Timeout | null = null
   private scanning: Promise<void> | null = null
   private stopped = false
@@ -154,6 +158,11 @@ export class ReplicaManager {
       }
     }
     await Promise.all(takes)
+    const now = (this.options.now ?? Date.now)()
+    if (now - this.checkpointedAt >= (this.options.replication?.checkpointIntervalMs ?? 5000)) {
+      this.checkpointedAt = now
+      this.saveHighWatermarks()
+    }
     for (const [k, r] of this.replicated) {
       if (wanted.has(k) || unreadable.has(r.topic)) continue
       this.replicated.delete(k)
@@ -187,6 +196,21 @@ export class ReplicaManager {
     return p
   }
 
+  private get checkpoint(): ReplicationOffsetCheckpoint {
+    this.checkpoint_ ??= new ReplicationOffsetCheckpoint(this.options.replication?.logDir ?? this.store.dataDir, (m) => this.options.log.warn(m))
+    return this.checkpoint_
+  }
+
+  /** Every replica's high watermark into the checkpoint file (a full disk is said, and tried again at the next scan). */
+  private saveHighWatermarks(): void {
+    if (this.replicated.size === 0 && this.checkpoint_ === null) return
+    try {
+      this.checkpoint.write([...this.replicated.values()].map((r) => ({topic: r.topic, partition: r.partition, highWatermark: r.state.highWatermark})))
+    } catch (error) {
+      this.options.log.error(`cannot save high watermarks to ${this.checkpoint.path}: ${(error as Error).message}`)
+    }
+  }
+
   private async openReplica(meta: TopicMeta, partition: number, config: ReturnType<typeof resolveConfig>): Promise<void> {
     const k = key(meta.name, partition)
     const r = this.options.replication ?? {...DEFAULT_REPLICATION, logDir: this.store.dataDir}
@@ -201,6 +225,7 @@ export class ReplicaManager {
         log: this.options.log,
         now: this.options.now,
         finishReassignment: (topic, p, target) => finishReassignment(this.store, topic, p, target),
+        highWatermark: this.checkpoint.highWatermark(meta.name, partition),
       })
     } catch (error) {
       if (!(error instanceof LockError) && !(error instanceof StoreError) && (error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
@@ -269,6 +294,7 @@ export class ReplicaManager {
     await Promise.allSettled([...this.taking.values(), ...this.opening.values()])
     const all = [...this.states.values()]
     this.states.clear()
+    this.saveHighWatermarks()
     const replicas = [...this.replicated.values()]
     this.replicated.clear()
     await Promise.allSettled([...all.map((s) => s.release()), ...replicas.map((r) => r.stop())])

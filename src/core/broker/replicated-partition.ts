@@ -45,6 +45,8 @@ export interface ReplicationSettings {
   lockTimeoutMs: number
   log: BrokerLog
   now?: () => number
+  /** The replica's high watermark as replication-offset-checkpoint last recorded it (0: none). */
+  highWatermark?: number
   /** Records a finished reassignment in topic.json (reassignment.ts); false when it was not in progress any more. */
   finishReassignment: (topic: string, partition: number, target: readonly number[]) => boolean
 }
@@ -98,7 +100,7 @@ export class ReplicatedPartition {
     settings: ReplicationSettings,
   ): Promise<ReplicatedPartition> {
     claimReplicaDir(replicaDir, metaDir, topicId, (m) => settings.log.warn(`topic ${topic} partition ${partition}: ${m}`))
-    const state = await PartitionState.openReplica(topic, partition, replicaDir, config, {replicas, metaDir}, {
+    const state = await PartitionState.openReplica(topic, partition, replicaDir, config, {replicas, metaDir, highWatermark: settings.highWatermark ?? 0}, {
       brokerId: settings.brokerId,
       lockTimeoutMs: settings.lockTimeoutMs,
       onNotice: (m) => settings.log.warn(m),
