@@ -3,7 +3,8 @@
  * data directory, run as a user runs them: `topic elect-leaders`
  * (preferred and unclean) with every answer kafka-leader-election would
  * print; `topic reassign` (one partition, and a kafka-reassign-partitions
- * plan) moving a partition while kcat produces with acks=all.
+ * plan) moving a partition while kcat produces with acks=all; `topic
+ * verify --replicas` finding replicas that differ below the high watermark.
  */
 import {existsSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
@@ -198,4 +199,41 @@ describe('topic reassign', () => {
     for (const p of [0, 1]) expect(described).toContain(`\tPartition: ${p}\tLeader: ${k.state('planned', p).leader}\tReplicas: ${plan.partitions[p].replicas.join(',')}\tIsr: `)
     await k.stopAll()
   }, 90_000)
+})
+
+describe('topic verify --replicas', () => {
+  test('identical replicas pass; a changed batch below the high watermark and a short ISR member are reported per partition', async () => {
+    const c = cli()
+    const k = cluster(c)
+    for (const id of [1, 2, 3]) await k.start(id)
+    expect((await c.run(['topic', 'create', 'same', '--replication-factor', '3'])).exitCode).toBe(0)
+    await waitFor(() => k.state('same', 0).leader >= 0, 'a leader', 20_000)
+    const leaderId = k.state('same', 0).leader
+    const toLeader = await producerTo(k.brokers.get(leaderId)!)
+    try {
+      for (let i = 0; i < 4; i++) expect((await toLeader.send('same', -1, [`v${i}`, `w${i}`])).errorCode).toBe(ErrorCode.NONE)
+    } finally {
+      toLeader.close()
+    }
+    await k.stopAll()
+    const ok = await c.run(['topic', 'verify', 'same', '--replicas'])
+    expect(ok.exitCode, String(ok.stderr)).toBe(0)
+    expect(String(ok.stdout)).toContain(`partition 0: replicas identical up to the high watermark 8 (against broker ${leaderId}; `)
+    expect(String(ok.stdout)).toContain('same: 1 partitions, 8 batches compared across replicas: OK')
+
+    const [a, b] = [1, 2, 3].filter((id) => id !== leaderId)
+    // The partition leader epoch lies outside the CRC: a batch still whole, but not the leader's.
+    const segment = (id: number) => join(k.logDir(id), 'topics', 'same', '0', '00000000000000000000.log')
+    const changed = readFileSync(segment(a))
+    changed.writeInt32BE(7, changed.readInt32BE(8) + 12 + 12)
+    writeFileSync(segment(a), changed)
+    const short = readFileSync(segment(b))
+    writeFileSync(segment(b), short.subarray(0, short.readInt32BE(8) + 12))
+    const bad = await c.run(['topic', 'verify', 'same', '--replicas'])
+    expect(bad.exitCode).toBe(EXIT.RUNTIME)
+    expect(String(bad.stdout)).toContain(`partition 0: broker ${a}'s replica differs from broker ${leaderId}'s at batch 2-3`)
+    expect(String(bad.stdout)).toContain(`partition 0: broker ${b}'s replica ends at offset 2, below the high watermark 8, though it is in the ISR`)
+    expect(String(bad.stderr)).toMatch(/^logpipe: same: 1 partitions, \d+ batches compared across replicas: 1 partition\(s\) diverge\n/)
+    expectCleanError(await c.run(['topic', 'create', 'single']).then(() => c.run(['topic', 'verify', 'single', '--replicas'])), EXIT.USAGE, /topic 'single' is not replicated/)
+  }, 60_000)
 })
