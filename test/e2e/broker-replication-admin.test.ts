@@ -4,10 +4,12 @@
  * (preferred and unclean) with every answer kafka-leader-election would
  * print; `topic reassign` (one partition, and a kafka-reassign-partitions
  * plan) moving a partition while kcat produces with acks=all; `topic
- * verify --replicas` finding replicas that differ below the high watermark.
+ * verify --replicas` finding replicas that differ below the high watermark;
+ * partitions added to a replicated topic (topic alter, CreatePartitions).
  */
 import {existsSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
+import {Kafka, logLevel} from 'kafkajs'
 import {describe, expect, test} from 'vitest'
 import {cli} from '../helpers/cli.js'
 import {cluster, consumeValues, kcatProducer, producerTo, sameBytes} from '../helpers/replication.js'
@@ -235,5 +237,45 @@ describe('topic verify --replicas', () => {
     expect(String(bad.stdout)).toContain(`partition 0: broker ${b}'s replica ends at offset 2, below the high watermark 8, though it is in the ISR`)
     expect(String(bad.stderr)).toMatch(/^logpipe: same: 1 partitions, \d+ batches compared across replicas: 1 partition\(s\) diverge\n/)
     expectCleanError(await c.run(['topic', 'create', 'single']).then(() => c.run(['topic', 'verify', 'single', '--replicas'])), EXIT.USAGE, /topic 'single' is not replicated/)
+  }, 60_000)
+})
+
+describe('partitions added to a replicated topic', () => {
+  test('topic alter --partitions and CreatePartitions place replicas as Kafka does, and running brokers lead and follow them at once', async () => {
+    const c = cli()
+    const k = cluster(c)
+    for (const id of [1, 2, 3]) await k.start(id)
+    expect((await c.run(['topic', 'create', 'grows', '--replication-factor', '2'])).exitCode).toBe(0)
+    const altered = await c.run(['topic', 'alter', 'grows', '--partitions', '3'])
+    expect(altered.exitCode, String(altered.stderr)).toBe(0)
+    const kafka = new Kafka({clientId: 'grows-test', brokers: [...k.brokers.values()].map((b) => b.address), logLevel: logLevel.NOTHING, retry: {retries: 8}})
+    const admin = kafka.admin()
+    await admin.connect()
+    try {
+      await admin.createPartitions({topicPartitions: [{topic: 'grows', count: 5}]})
+    } finally {
+      await admin.disconnect()
+    }
+    const topic = JSON.parse(readFileSync(join(c.dataDir, 'topics', 'grows', 'topic.json'), 'utf8')) as {partitions: number; replicas: number[][]}
+    expect(topic.partitions).toBe(5)
+    expect(topic.replicas).toHaveLength(5)
+    for (const r of topic.replicas) expect(new Set(r).size).toBe(2)
+    // Round robin over the three brokers, going on from partition 0's first replica.
+    const firsts = topic.replicas.map((r) => r[0])
+    for (let p = 1; p < 5; p++) expect(firsts[p]).toBe([1, 2, 3][([1, 2, 3].indexOf(firsts[0]) + p) % 3])
+    await waitFor(() => [0, 1, 2, 3, 4].every((p) => k.state('grows', p).leader === topic.replicas[p][0]), 'every new partition led by its preferred replica', 20_000)
+    const producer = kafka.producer({allowAutoTopicCreation: false})
+    await producer.connect()
+    try {
+      for (let p = 0; p < 5; p++) await producer.send({topic: 'grows', acks: -1, messages: [{partition: p, value: `p${p}`}]})
+    } finally {
+      await producer.disconnect()
+    }
+    for (let p = 0; p < 5; p++) {
+      const [a, b] = topic.replicas[p]
+      await waitFor(() => sameBytes(k.segments(a, 'grows', p), k.segments(b, 'grows', p)) && k.segments(a, 'grows', p).get('00000000000000000000.log')!.length > 0, `partition ${p} on both its replicas`, 10_000)
+    }
+    await k.stopAll()
+    expect((await consumeValues(c, 'grows')).sort()).toEqual(['p0', 'p1', 'p2', 'p3', 'p4'])
   }, 60_000)
 })

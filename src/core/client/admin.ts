@@ -5,8 +5,8 @@ import {LogpipeError, NotFoundError, UsageError} from '../errors.js'
 import {listSegmentBaseOffsets} from '../log/file-names.js'
 import {LogSegment, countRecords} from '../log/segment.js'
 import {currentLeader, type LeaderInfo} from '../lock/partition-lock.js'
-import {isBrokerAlive, listRegistrations} from '../broker/registry.js'
-import {assignReplicas} from '../store/replica-assignment.js'
+import {liveBrokerIds} from '../broker/registry.js'
+import {assignAddedPartitions, assignReplicas} from '../store/replica-assignment.js'
 import {readPartitionMeta} from '../store/partition-metadata.js'
 import {LEADERSHIP_DIR} from '../broker/election.js'
 import {join} from 'node:path'
@@ -163,7 +163,10 @@ export class Admin {
       (meta) => {
         const config = {...meta.config, ...(change.set ?? {})}
         for (const key of change.delete ?? []) delete config[key as keyof LogConfig]
-        return {...meta, partitions: change.partitions ?? meta.partitions, config}
+        const partitions = change.partitions ?? meta.partitions
+        // New partitions of a replicated topic get replicas on the live brokers, as Kafka places them.
+        const replicas = meta.replicas && partitions > meta.partitions ? [...meta.replicas, ...assignAddedPartitions(meta.replicas, partitions, liveBrokerIds(this.store.dataDir))] : meta.replicas
+        return {...meta, partitions, config, ...(replicas ? {replicas} : {})}
       },
       change.delete ?? [],
     )
@@ -200,9 +203,3 @@ export class Admin {
   }
 }
 
-/** The ids of the brokers registered and alive now: what a new topic's replicas are spread over. */
-function liveBrokerIds(dataDir: string): number[] {
-  return listRegistrations(dataDir)
-    .brokers.filter((b) => isBrokerAlive(b))
-    .map((b) => b.id)
-}

@@ -13,6 +13,8 @@ import {UsageError} from '../errors.js'
 export interface AssignOptions {
   /** Kafka's fixedStartIndex: both the start and the first shift; random when absent. */
   fixedStart?: number
+  /** Kafka's startPartitionId: the first partition placed (partitions added to a topic go on from its count). */
+  startPartition?: number
   random?: (n: number) => number
 }
 
@@ -36,7 +38,8 @@ export function assignReplicas(partitions: number, replicationFactor: number, br
   const start = options.fixedStart ?? random(n)
   let shift = options.fixedStart ?? random(n)
   const out: number[][] = []
-  for (let p = 0; p < partitions; p++) {
+  const first_ = options.startPartition ?? 0
+  for (let p = first_; p < first_ + partitions; p++) {
     if (p > 0 && p % n === 0) shift++
     const first = (p + start) % n
     const replicas = [brokers[first]]
@@ -49,6 +52,20 @@ export function assignReplicas(partitions: number, replicationFactor: number, br
 function followerIndex(first: number, shift: number, j: number, n: number): number {
   const step = 1 + ((shift + j) % (n - 1))
   return (first + step) % n
+}
+
+/**
+ * The replicas of partitions added to a replicated topic, as Kafka places
+ * them (AdminZkClient.createPartitions): round robin over the live brokers
+ * going on from the topic's partition count, started at the broker that
+ * leads partition 0's assignment (or the first one above it), so the new
+ * partitions continue the existing pattern instead of starting a random one.
+ */
+export function assignAddedPartitions(existing: readonly (readonly number[])[], count: number, brokerIds: readonly number[]): number[][] {
+  const brokers = [...new Set(brokerIds)].sort((a, b) => a - b)
+  const first = existing[0]?.[0] ?? 0
+  const start = Math.max(0, brokers.findIndex((id) => id >= first))
+  return assignReplicas(count - existing.length, existing[0]?.length ?? 1, brokers, {fixedStart: start, startPartition: existing.length})
 }
 
 /**

@@ -446,7 +446,7 @@ export class Store {
           }
           if (next.partitions > MAX_PARTITIONS) throw new UsageError(`--partitions must be at most ${MAX_PARTITIONS}`)
           if (current.replicas && next.partitions > current.partitions && next.replicas?.length !== next.partitions) {
-            throw new UsageError(`topic '${topic}' is replicated: adding partitions needs their replica assignment, which this logpipe does not make yet`)
+            throw new UsageError(`topic '${topic}' is replicated: adding partitions needs a replica assignment for each new one`)
           }
           for (let p = current.partitions; p < next.partitions; p++) {
             const dir = this.partitionDir(topic, p)
