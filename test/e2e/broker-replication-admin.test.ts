@@ -279,3 +279,25 @@ describe('partitions added to a replicated topic', () => {
     expect((await consumeValues(c, 'grows')).sort()).toEqual(['p0', 'p1', 'p2', 'p3', 'p4'])
   }, 60_000)
 })
+
+describe('produce without a broker to a replicated topic', () => {
+  test('refused with one line while no broker runs; through the brokers once they do', async () => {
+    const c = cli()
+    const k = cluster(c)
+    for (const id of [1, 2]) await k.start(id)
+    expect((await c.run(['topic', 'create', 'guarded', '--replication-factor', '2'])).exitCode).toBe(0)
+    await waitFor(() => k.state('guarded', 0).leader >= 0, 'a leader', 20_000)
+    await k.stopAll()
+    const refused = await c.run(['produce', 'guarded'], {input: 'behind their backs\n'})
+    expectCleanError(refused, EXIT.RUNTIME, /^logpipe: topic 'guarded' is replicated \(replication factor 2\): it is written through its brokers, and none is running$/)
+    for (const id of [1, 2]) expect(k.segments(id, 'guarded', 0).get('00000000000000000000.log')!.length).toBe(0)
+
+    for (const id of [1, 2]) await k.start(id)
+    await waitFor(() => k.state('guarded', 0).leader >= 0 && k.state('guarded', 0).isr.length === 2, 'a leader and a full ISR', 20_000)
+    const through = await c.run(['produce', 'guarded', '-X', 'acks=all'], {input: 'through the leader\n'})
+    expect(through.exitCode, String(through.stderr)).toBe(0)
+    await waitFor(() => sameBytes(k.segments(1, 'guarded', 0), k.segments(2, 'guarded', 0)) && k.segments(1, 'guarded', 0).get('00000000000000000000.log')!.length > 0, 'the record on both replicas', 10_000)
+    await k.stopAll()
+    expect(await consumeValues(c, 'guarded')).toEqual(['through the leader'])
+  }, 60_000)
+})
