@@ -12,7 +12,7 @@ import {join} from 'node:path'
 import {Kafka, logLevel} from 'kafkajs'
 import {describe, expect, test} from 'vitest'
 import {cli} from '../helpers/cli.js'
-import {cluster, consumeValues, kcatProducer, producerTo, sameBytes} from '../helpers/replication.js'
+import {cluster, consumeValues, kcatProducer, producerTo, sameBytes, setWritable} from '../helpers/replication.js'
 import {EXIT, expectCleanError, waitFor} from './support.js'
 import {ErrorCode} from '../../src/core/wire/error-codes.js'
 
@@ -300,4 +300,46 @@ describe('produce without a broker to a replicated topic', () => {
     await k.stopAll()
     expect(await consumeValues(c, 'guarded')).toEqual(['through the leader'])
   }, 60_000)
+})
+
+describe('a log dir that cannot be written', () => {
+  test("the broker takes its replicas offline, others lead them, and it rejoins once the dir heals", async () => {
+    const c = cli()
+    const k = cluster(c)
+    for (const id of [1, 2, 3]) await k.start(id)
+    expect((await c.run(['topic', 'create', 'disk', '--replication-factor', '3', '--config', 'min.insync.replicas=2'])).exitCode).toBe(0)
+    await waitFor(() => k.state('disk', 0).leader >= 0 && k.state('disk', 0).isr.length === 3, 'a leader and a full ISR', 20_000)
+    const failed = k.state('disk', 0).leader
+    const toOld = await producerTo(k.brokers.get(failed)!)
+    try {
+      expect((await toOld.send('disk', -1, ['before'])).errorCode).toBe(ErrorCode.NONE)
+    } finally {
+      toOld.close()
+    }
+    await setWritable(k.logDir(failed), false)
+    try {
+      await waitFor(() => k.state('disk', 0).leader >= 0 && k.state('disk', 0).leader !== failed, 'another leader', 20_000)
+      expect(k.brokers.get(failed)!.stderr()).toMatch(/log dir .* cannot be written \(E[A-Z]+\): its 1 replica\(s\) go offline/)
+      expect(k.state('disk', 0).isr).not.toContain(failed)
+      const toNew = await producerTo(k.brokers.get(k.state('disk', 0).leader)!)
+      try {
+        let code = (await toNew.send('disk', -1, ['while the disk is out'])).errorCode
+        const deadline = Date.now() + 10_000
+        while (code === ErrorCode.NOT_LEADER_OR_FOLLOWER && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 50))
+          code = (await toNew.send('disk', -1, ['while the disk is out'])).errorCode
+        }
+        expect(code).toBe(ErrorCode.NONE)
+      } finally {
+        toNew.close()
+      }
+    } finally {
+      await setWritable(k.logDir(failed), true)
+    }
+    await waitFor(() => k.state('disk', 0).isr.length === 3, 'the healed broker back in the ISR', 20_000)
+    expect(k.brokers.get(failed)!.stderr()).toMatch(/can be written again/)
+    await waitFor(() => sameBytes(k.segments(1, 'disk', 0), k.segments(2, 'disk', 0)) && sameBytes(k.segments(2, 'disk', 0), k.segments(3, 'disk', 0)), 'byte-identical replicas', 20_000)
+    await k.stopAll()
+    expect(await consumeValues(c, 'disk')).toEqual(['before', 'while the disk is out'])
+  }, 90_000)
 })

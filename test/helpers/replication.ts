@@ -106,3 +106,14 @@ export function kcatProducer(bootstrap: string, topic: string) {
     },
   }
 }
+
+/**
+ * Makes a log dir unwritable, or writable again, as a failed disk would be:
+ * `chattr -R +i` when running as root (whom file modes do not stop, and an
+ * immutable file refuses writes even through descriptors opened before),
+ * else `chmod -R a-w` (new files refused; the broker's write probe sees it).
+ */
+export async function setWritable(dir: string, writable: boolean): Promise<void> {
+  if (process.getuid?.() === 0) await execa('chattr', ['-R', writable ? '-i' : '+i', dir])
+  else await execa('chmod', ['-R', writable ? 'u+w' : 'a-w', dir])
+}

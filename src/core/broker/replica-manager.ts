@@ -22,7 +22,8 @@ import type {LedPartition} from './registry.js'
 import {PartitionState} from './partition-state.js'
 import {ReplicatedPartition, type ReplicationSettings} from './replicated-partition.js'
 import {replicaDir} from '../store/log-dirs.js'
-import {rmSync} from 'node:fs'
+import {rmSync, unlinkSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
 import {finishReassignment} from './reassignment.js'
 import {ReplicationOffsetCheckpoint} from '../log/replication-offset-checkpoint.js'
 
@@ -66,6 +67,8 @@ export class ReplicaManager {
   /** The log dir's replication-offset-checkpoint: each replica's high watermark, read at start, saved as it moves. */
   private checkpoint_: ReplicationOffsetCheckpoint | null = null
   private checkpointedAt = 0
+  /** Whether the log dir failed its last write probe (offline-dirs, Kafka's offline log dir). */
+  private logDirOffline = false
   private timer: NodeJS.Timeout | null = null
   private scanning: Promise<void> | null = null
   private stopped = false
@@ -125,7 +128,38 @@ export class ReplicaManager {
     await Promise.all(Array.from({length: meta.partitions}, (_, p) => this.take(topic, p)))
   }
 
+  /**
+   * A write probe of the log dir (a file made and removed at its root),
+   * once per scan: a disk gone read-only, full or failing fails it, and
+   * every replica in the dir goes offline (no leading, no following) until
+   * one succeeds again. Appends that fail before the probe does are
+   * refused to their clients and never acknowledged.
+   */
+  private async checkLogDir(): Promise<boolean> {
+    const logDir = this.options.replication?.logDir
+    if (logDir === undefined) return true
+    const probe = join(logDir, `.probe-${this.options.brokerId}`)
+    let failure: string | null = null
+    try {
+      writeFileSync(probe, '')
+      unlinkSync(probe)
+    } catch (error) {
+      failure = (error as NodeJS.ErrnoException).code ?? (error as Error).message
+    }
+    if (failure !== null && !this.logDirOffline) {
+      this.logDirOffline = true
+      this.options.log.error(`log dir ${logDir} cannot be written (${failure}): its ${this.replicated.size} replica(s) go offline; others lead them`)
+      await Promise.all([...this.replicated.values()].map((r) => r.goOffline().catch((e: Error) => this.options.log.error(`topic ${r.topic} partition ${r.partition}: ${e.message}`))))
+    } else if (failure === null && this.logDirOffline) {
+      this.logDirOffline = false
+      this.options.log.info(`log dir ${logDir} can be written again: its replicas follow their leaders`)
+      for (const r of this.replicated.values()) r.goOnline()
+    }
+    return failure === null
+  }
+
   private async scanOnce(): Promise<void> {
+    const writable = await this.checkLogDir()
     const wanted = new Set<string>()
     /** Topics whose topic.json could not be read this time: their replicas are kept as they are, never dropped on a misreading. */
     const unreadable = new Set<string>()
@@ -147,7 +181,8 @@ export class ReplicaManager {
         for (const [p, replicas] of meta.replicas.entries()) {
           if (!replicas.includes(this.options.brokerId)) continue
           wanted.add(key(topic, p))
-          takes.push(this.serveReplica(meta, p, config))
+          // Offline: kept (never dropped or deleted for it), neither opened nor ticked.
+          if (writable) takes.push(this.serveReplica(meta, p, config))
         }
         continue
       }
@@ -159,7 +194,7 @@ export class ReplicaManager {
     }
     await Promise.all(takes)
     const now = (this.options.now ?? Date.now)()
-    if (now - this.checkpointedAt >= (this.options.replication?.checkpointIntervalMs ?? 5000)) {
+    if (writable && now - this.checkpointedAt >= (this.options.replication?.checkpointIntervalMs ?? 5000)) {
       this.checkpointedAt = now
       this.saveHighWatermarks()
     }

@@ -71,6 +71,8 @@ export class ReplicatedPartition {
   private fetcher: ReplicaFetcher | null = null
   private ticking: Promise<void> | null = null
   private stopped = false
+  /** Its log dir cannot be written (a failed disk): no leading, no following, until it can again. */
+  private offline = false
 
   private constructor(topic: string, partition: number, metaDir: string, replicas: readonly number[], state: PartitionState, settings: ReplicationSettings) {
     this.topic = topic
@@ -115,7 +117,7 @@ export class ReplicatedPartition {
 
   /** One pass of the rules above; concurrent callers share the pass in progress. */
   tick(config: LogConfig, assignment: Assignment): Promise<void> {
-    if (this.stopped) return Promise.resolve()
+    if (this.stopped || this.offline) return Promise.resolve()
     if (!sameList(assignment.replicas, this.replicas_)) {
       this.replicas_ = [...assignment.replicas]
       this.state.setReplicas(this.replicas_)
@@ -213,6 +215,41 @@ export class ReplicatedPartition {
     const f = this.fetcher
     this.fetcher = null
     await f?.stop()
+  }
+
+  /**
+   * The log dir cannot be written (Kafka's offline log dir): stop
+   * following, and a leader steps down and leaves the ISR in one change of
+   * partition.json (in the data directory, still writable), so another
+   * in-sync replica is elected at its next scan even when this one is the
+   * preferred replica. The log and its lock stay open for the way back.
+   */
+  async goOffline(): Promise<void> {
+    if (this.offline) return
+    this.offline = true
+    await this.ticking?.catch(() => {})
+    await this.stopFetcher()
+    const me = this.settings.brokerId
+    const epoch = this.state.leaderEpoch
+    if (this.state.role === 'leader') {
+      try {
+        updatePartitionMeta(this.metaDir, epoch, (current) => {
+          if (current.leader !== me || current.leaderEpoch !== epoch) return null
+          const isr = current.isr.filter((id) => id !== me)
+          // The last in-sync replica stays named: nobody else has every committed record.
+          return {leader: NO_LEADER, leaderEpoch: epoch, isr: isr.length > 0 ? isr : current.isr}
+        })
+      } catch (error) {
+        if (!(error instanceof FencedEpochError) && !(error instanceof StoreError)) throw error
+      }
+      this.state.makeFollower(epoch)
+    }
+    await this.leadership.release().catch(() => {})
+  }
+
+  /** The log dir can be written again: the next tick follows (and truncates where the leader's log says). */
+  goOnline(): void {
+    this.offline = false
   }
 
   /** Leaves leadership for the next leader: `leader: -1` under our epoch, then the lock. */
