@@ -15,6 +15,8 @@ import {cli} from '../helpers/cli.js'
 import {cluster, consumeValues, kcatProducer, producerTo, sameBytes, setWritable} from '../helpers/replication.js'
 import {EXIT, expectCleanError, waitFor} from './support.js'
 import {ErrorCode} from '../../src/core/wire/error-codes.js'
+import {KafkaConnection} from '../../src/core/wire/kafka-connection.js'
+import {electLeaders} from '../../src/core/wire/messages/43-elect-leaders.js'
 
 const NO_REBALANCE = ['-X', 'auto.leader.rebalance.enable=false']
 
@@ -55,6 +57,19 @@ describe('topic elect-leaders', () => {
     expect(JSON.parse(String(again.stdout))).toEqual([{topic: 'pref', partition: 0, result: 'not-needed', leader: preferred}])
     // The request file is gone: a later change of leader is not taken for this one.
     expect(existsSync(join(c.dataDir, 'topics', 'pref', '0', 'election.json'))).toBe(false)
+
+    // ElectLeaders (key 43) answers the same through any broker.
+    const wire = await KafkaConnection.open(k.brokers.get(interim)!.host, k.brokers.get(interim)!.port, 'elect-test')
+    try {
+      const answer = await wire.request(electLeaders, 2, {electionType: 0, topicPartitions: [{topic: 'pref', partitions: [0]}, {topic: 'nope', partitions: [0]}], timeoutMs: 5000})
+      expect(answer.errorCode).toBe(ErrorCode.NONE)
+      expect(answer.replicaElectionResults.map((r) => [r.topic, r.partitionResult.map((p) => [p.partitionId, p.errorCode])])).toEqual([
+        ['pref', [[0, ErrorCode.ELECTION_NOT_NEEDED]]],
+        ['nope', [[0, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]]],
+      ])
+    } finally {
+      wire.close()
+    }
 
     const toLeader = await producerTo(k.brokers.get(preferred)!)
     try {
