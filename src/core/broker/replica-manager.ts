@@ -24,6 +24,7 @@ import {ReplicatedPartition, type ReplicationSettings} from './replicated-partit
 import {replicaDir} from '../store/log-dirs.js'
 import {rmSync, unlinkSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
+import {currentLeader} from '../lock/partition-lock.js'
 import {finishReassignment} from './reassignment.js'
 import {ReplicationOffsetCheckpoint} from '../log/replication-offset-checkpoint.js'
 
@@ -307,7 +308,12 @@ export class ReplicaManager {
       })
     } catch (error) {
       if (!(error instanceof LockError) && !(error instanceof StoreError) && (error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
-      if (!this.refused.has(k)) log.warn(`cannot lead topic ${topic} partition ${partition} yet: ${(error as Error).message}; trying again at each scan`)
+      if (!this.refused.has(k)) {
+        // Another live broker leading a partition nobody assigned (an unreplicated topic) is how several brokers share a store, not a problem.
+        const holder = error instanceof LockError ? currentLeader(this.store.partitionDir(topic, partition)) : null
+        if (holder && /^broker \d+$/.test(holder.client)) log.info(`topic ${topic} partition ${partition} is led by ${holder.client} (pid ${holder.pid}); taking it over if that broker stops`)
+        else log.warn(`cannot lead topic ${topic} partition ${partition} yet: ${(error as Error).message}; trying again at each scan`)
+      }
       this.refused.add(k)
       return
     }
