@@ -302,6 +302,8 @@ describe('produce without a broker to a replicated topic', () => {
     for (const id of [1, 2]) await k.start(id)
     expect((await c.run(['topic', 'create', 'guarded', '--replication-factor', '2'])).exitCode).toBe(0)
     await waitFor(() => k.state('guarded', 0).leader >= 0, 'a leader', 20_000)
+    // Both brokers have opened their replicas (each at its own scan) before they stop.
+    await waitFor(() => [1, 2].every((id) => existsSync(join(k.logDir(id), 'topics', 'guarded', '0', '00000000000000000000.log'))), 'both replicas made', 20_000)
     await k.stopAll()
     const refused = await c.run(['produce', 'guarded'], {input: 'behind their backs\n'})
     expectCleanError(refused, EXIT.RUNTIME, /^logpipe: topic 'guarded' is replicated \(replication factor 2\): it is written through its brokers, and none is running$/)

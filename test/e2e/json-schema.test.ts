@@ -11,7 +11,7 @@ import {describe, expect, test} from 'vitest'
 import {ROOT} from '../helpers/cli.js'
 import {startBroker} from '../helpers/broker.js'
 import {check, schemasOf, type Schema} from '../helpers/json-schema.js'
-import {EXIT, expectOk, lines, sharedCli, once} from './support.js'
+import {EXIT, waitFor, expectOk, lines, sharedCli, once} from './support.js'
 
 const schemas = schemasOf(join(ROOT, 'docs', 'JSON.md'))
 const defs = (schemas.get('$defs') ?? {}) as Record<string, Schema>
@@ -100,6 +100,24 @@ describe('every --json output fits docs/JSON.md', () => {
     await startBroker(c.env, ['--id', '4'])
     expectFits('broker list', await document(['broker', 'list']))
     expectFits('broker stop', await document(['broker', 'stop', '--id', '4']))
+  })
+
+  test('topic verify --replicas, elect-leaders and reassign, with two brokers and a replicated topic', async () => {
+    await setup()
+    const brokers = [await startBroker(c.env, ['--id', '5', '--log-dir', join(c.base, 'disk5'), '-X', 'leadership.scan.interval.ms=100']), await startBroker(c.env, ['--id', '6', '--log-dir', join(c.base, 'disk6'), '-X', 'leadership.scan.interval.ms=100'])]
+    try {
+      expectOk(await c.run(['topic', 'create', 'rt', '--replication-factor', '2', '-q']))
+      const state = () => JSON.parse(readFileSync(join(c.dataDir, 'topics', 'rt', '0', 'partition.json'), 'utf8')) as {leader: number}
+      await waitFor(() => state().leader >= 0, 'a leader of rt', 20_000)
+      const replicas = (JSON.parse(readFileSync(join(c.dataDir, 'topics', 'rt', 'topic.json'), 'utf8')) as {replicas: number[][]}).replicas[0]
+      expectFits('topic verify replicas', await document(['topic', 'verify', 'rt', '--replicas']))
+      expectFits('topic elect-leaders', await document(['topic', 'elect-leaders', '--topic', 'rt']))
+      const plan = ['topic', 'reassign', '--topic', 'rt', '--partition', '0', '--replicas', [...replicas].reverse().join(',')]
+      expectFits('topic reassign', await document(plan))
+      expectFits('topic reassign verify', await document([...plan, '--verify']))
+    } finally {
+      for (const b of brokers) await b.stop()
+    }
   })
 
   test('broker user add, list and remove', async () => {

@@ -16,7 +16,7 @@ The brokers act on the request themselves (no broker needs a restart); the comma
     '<%= config.bin %> topic elect-leaders --topic orders --partition 0',
     '<%= config.bin %> topic elect-leaders --topic orders --election-type unclean',
   ]
-  static override usage = 'topic elect-leaders [--topic T [--partition P]] [--election-type preferred|unclean]'
+  static override usage = 'topic elect-leaders [--topic T [--partition P]] [FLAGS]'
   static override flags = {
     topic: Flags.string({helpValue: 'TOPIC', summary: 'The topic whose partitions to elect leaders of (default: every replicated topic).'}),
     partition: intFlag({name: '--partition', summary: 'Only this partition of --topic.', min: 0, max: 0x7fffffff}),

@@ -15,7 +15,7 @@ export default class TopicReassign extends LogpipeCommand<typeof TopicReassign> 
     '<%= config.bin %> topic reassign --reassignment-json-file plan.json --execute',
     '<%= config.bin %> topic reassign --reassignment-json-file plan.json --verify',
   ]
-  static override usage = 'topic reassign (--topic T --partition P --replicas IDS | --reassignment-json-file PLAN) [--execute | --verify]'
+  static override usage = 'topic reassign [--topic T --partition P --replicas IDS] [FLAGS]'
   static override flags = {
     topic: Flags.string({helpValue: 'TOPIC', summary: 'The topic of the partition to move (with --partition and --replicas).'}),
     partition: intFlag({name: '--partition', summary: 'The partition to move.', min: 0, max: 0x7fffffff}),

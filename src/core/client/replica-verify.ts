@@ -87,7 +87,7 @@ export function verifyReplicas(store: Store, topic: string): ReplicaVerifyReport
       report.partitions.push(part)
       const ref = readers.get(reference)
       if (!ref) {
-        problems.push(`the reference replica, broker ${reference}'s, is missing (${dirOf(reference)})`)
+        if (hw > 0) problems.push(`the reference replica, broker ${reference}'s, is missing (${dirOf(reference)})`)
         continue
       }
       if (ends.get(reference)! < hw) problems.push(`broker ${reference}'s replica ends at offset ${ends.get(reference)}, below the high watermark ${hw}`)
@@ -95,7 +95,8 @@ export function verifyReplicas(store: Store, topic: string): ReplicaVerifyReport
         if (id === reference) continue
         const other = readers.get(id)
         if (!other) {
-          if (isr.includes(id)) problems.push(`broker ${id} is in the ISR but has no replica (${dirOf(id)})`)
+          // A new replica its broker has not opened yet holds nothing committed only while there is nothing.
+          if (isr.includes(id) && hw > 0) problems.push(`broker ${id} is in the ISR but has no replica (${dirOf(id)})`)
           continue
         }
         const end = ends.get(id)!
