@@ -39,8 +39,8 @@ export function procRss(pid) {
 
 const later = (ms) => new Promise((r) => setTimeout(r, ms).unref())
 
-export async function startBroker(dataDir) {
-  const child = spawn(NODE, [RUN_JS, 'broker', 'start', '--listen', '127.0.0.1:0'], {stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, LOGPIPE_DATA_DIR: dataDir}})
+export async function startBroker(dataDir, args = []) {
+  const child = spawn(NODE, [RUN_JS, 'broker', 'start', '--listen', '127.0.0.1:0', ...args], {stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, LOGPIPE_DATA_DIR: dataDir}})
   let out = ''
   let err = ''
   child.stderr.on('data', (d) => (err += d))
@@ -62,6 +62,13 @@ export async function startBroker(dataDir) {
     cpu: () => procCpu(child.pid),
     rss: () => procRss(child.pid),
     stderr: () => err,
+    /** kill -9, resolved once the process is gone. */
+    async kill9() {
+      if (child.exitCode !== null || child.signalCode !== null) return
+      const gone = new Promise((r) => child.once('exit', r))
+      child.kill('SIGKILL')
+      await gone
+    },
     async stop() {
       if (child.exitCode !== null) return
       child.kill('SIGTERM')

@@ -5,7 +5,7 @@
 // limit, bench/baseline-*.mjs) and Redis Streams — and writes BENCHMARKS.md.
 //
 //   node bench/run.mjs [SECTION...]     sections: produce consume redis multi
-//                                       latency rss startup perf codecs exec keyed many formats broker
+//                                       latency rss startup perf codecs exec keyed many formats broker replication
 //                                       (default: all; startup: each command of issue 9 point 6 against `node -e 0`)
 // Environment:
 //   BENCH_RECORDS          records of the throughput runs (5000000)
@@ -24,6 +24,9 @@
 //   BENCH_EXEC_RECORDS     records of the --exec-stream runs (min(BENCH_RECORDS, 1000000))
 //   BENCH_JSON_INPUT_RECORDS  lines of the --input json runs (min(BENCH_RECORDS, 1000000)); -f and --json read the BENCH_RECORDS of consume
 //   BENCH_BROKER_RECORDS   records of the kcat -P / -C runs through a broker (min(BENCH_RECORDS, 1000000))
+//   BENCH_REPLICATION_RECORDS  records of the RF=3 / RF=1 acks=all runs (min(BENCH_RECORDS, 1000000))
+//   BENCH_FAILOVER_RUNS    kill -9 failovers timed (20)
+//   BENCH_CATCHUP_RECORDS  records a restarted follower is behind (1000000)
 //   BENCH_OUT              the report (BENCHMARKS.md in the project root)
 import {execFileSync} from 'node:child_process'
 import {closeSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync} from 'node:fs'
@@ -35,6 +38,7 @@ import {
 } from './lib.mjs'
 import {runLatency} from './latency.mjs'
 import {holdConnections, runBrokerLatency, startBroker} from './broker.mjs'
+import {runCatchUp, runFailover, runReplicatedThroughput} from './replication.mjs'
 import {ensureRedis, ingest, readBack, redisCli, startRedis, writeXaddProtocol} from './redis.mjs'
 
 const env = process.env
@@ -48,7 +52,7 @@ const LAT_RATE = Number(env.BENCH_LATENCY_RATE ?? 2000)
 const LAT_COUNT = Number(env.BENCH_LATENCY_COUNT ?? 10_000)
 const RSS_SIZES = (env.BENCH_RSS_SIZES ?? '1000000,10000000').split(',').map(Number)
 const STARTUP_PER_RUN = 10
-const ALL = ['produce', 'consume', 'redis', 'multi', 'latency', 'rss', 'startup', 'perf', 'codecs', 'exec', 'keyed', 'many', 'formats', 'broker']
+const ALL = ['produce', 'consume', 'redis', 'multi', 'latency', 'rss', 'startup', 'perf', 'codecs', 'exec', 'keyed', 'many', 'formats', 'broker', 'replication']
 const CODECS = ['none', 'gzip', 'snappy', 'lz4', 'zstd']
 const CODEC_N = Math.min(N, Number(env.BENCH_CODEC_RECORDS ?? 2_000_000))
 const EXEC_N = Math.min(N, Number(env.BENCH_EXEC_RECORDS ?? 1_000_000))
@@ -874,6 +878,42 @@ if (want('broker')) {
   })
 }
 
+const REPL_N = Math.min(N, Number(env.BENCH_REPLICATION_RECORDS ?? 1_000_000))
+const FAILOVER_RUNS = Number(env.BENCH_FAILOVER_RUNS ?? 20)
+const CATCHUP_N = Number(env.BENCH_CATCHUP_RECORDS ?? 1_000_000)
+
+if (want('replication')) {
+  const inputOf = (n, name) => {
+    if (n === N) return input
+    const f = join(work, name)
+    writeInput(f, n)
+    return f
+  }
+  await guard('replication: RF=3 acks=all / RF=1', async () => {
+    const bin = inputOf(REPL_N, 'replication-input.txt')
+    const {rf1, rf3} = await runReplicatedThroughput({input: bin, runs: RUNS})
+    for (let i = 0; i < RUNS; i++) {
+      runLog('kcat -P -X acks=all, RF=1 (one broker)', REPL_N, rf1[i], i, RUNS)
+      runLog('kcat -P -X acks=all, RF=3 (three brokers, min.insync.replicas=2)', REPL_N, rf3[i], i, RUNS)
+    }
+    summarize('replRf1', 'kcat -P -X acks=all into RF=1 (one broker)', REPL_N, rf1)
+    summarize('replRf3', 'kcat -P -X acks=all into RF=3 (three brokers)', REPL_N, rf3)
+    if (bin !== input) rmSync(bin, {force: true})
+  })
+  await guard('replication: failover after kill -9 of the leader', async () => {
+    const r = await runFailover({runs: FAILOVER_RUNS})
+    r.times.forEach((ms, i) => log(`failover run ${i + 1}/${FAILOVER_RUNS}: ${fmtMs(ms)} ms from kill -9 to the first acks=all write acknowledged`))
+    R.failover = {runs: r.times, median: median(r.times), max: Math.max(...r.times), p50: r.p50, p99: r.p99}
+    log(`acks=all produce latency, RF=3, one record at a time (kafkajs): p50 ${fmtMs(r.p50)} ms, p99 ${fmtMs(r.p99)} ms`)
+  })
+  await guard('replication: follower catch-up', async () => {
+    const bin = inputOf(CATCHUP_N, 'catchup-input.txt')
+    R.catchUp = await runCatchUp({input: bin, records: CATCHUP_N})
+    log(`follower ${fmtInt(CATCHUP_N)} records behind: back in the ISR ${fmtMs(R.catchUp.ms)} ms after its start (${fmtInt(R.catchUp.rate)} records/s)`)
+    if (bin !== input) rmSync(bin, {force: true})
+  })
+}
+
 if (store) removeDir(store)
 removeDir(work)
 const load1 = loadavg()
@@ -958,6 +998,11 @@ target('kcat -P through a broker / logpipe produce on the files, time', rx(timeR
 target('kcat -C -e through a broker, records/s (issue 10)', na(kcatC, fmtInt), '>= 1,000,000', kcatC === null ? null : kcatC >= 1_000_000, cpuNote(na(kcatCcpu, fmtInt), kcatCcpu >= 1_000_000))
 target('kcat -C -e through a broker / logpipe consume -e on the files, time', rx(timeRatio('brokerKcatC', 'brokerFileConsume')), '<= 2×', timeRatio('brokerKcatC', 'brokerFileConsume') === null ? null : timeRatio('brokerKcatC', 'brokerFileConsume') <= 2)
 target('produce-to-fetch through a broker at 10,000 records/s, kcat defaults, p99', na(R.brokerLatency?.p99, (v) => `${fmtMs(v)} ms (p50 ${fmtMs(R.brokerLatency.p50)} ms)`), '< 10 ms', R.brokerLatency ? R.brokerLatency.p99 < 10 : null)
+const replShare = R.replRf1 && R.replRf3 ? R.replRf3.rate / R.replRf1.rate : null
+target('RF=3 acks=all / RF=1 produce throughput (issue 11)', na(replShare, (v) => `${(v * 100).toFixed(0)}% (${fmtInt(R.replRf3.rate)} / ${fmtInt(R.replRf1.rate)} records/s)`), '>= 50%', replShare === null ? null : replShare >= 0.5)
+target('acks=all produce latency, RF=3, p99 (issue 11)', na(R.failover?.p99, (v) => `${fmtMs(v)} ms (p50 ${fmtMs(R.failover.p50)} ms)`), 'reported', null)
+target('failover, kill -9 of the leader to the first acknowledged write, median (issue 11)', na(R.failover?.median, (v) => `${fmtMs(v)} ms (max ${fmtMs(R.failover.max)} ms, ${R.failover.runs.length} runs)`), '< session timeout (9000 ms) + 1 s', R.failover ? R.failover.median < 10_000 : null)
+target(`follower ${fmtInt(CATCHUP_N)} records behind, back in the ISR (issue 11)`, na(R.catchUp?.ms, (v) => `${fmtMs(v)} ms (${fmtInt(R.catchUp.rate)} records/s)`), '< 2 s', R.catchUp ? R.catchUp.ms < 2000 : null)
 target(`broker RSS, ${BROKER_RSS_PARTITIONS} partitions, ${BROKER_RSS_CONNECTIONS} connections`, na(R.brokerRss?.peakKB, (v) => `${fmtMB(v)} MB peak`), '< 200 MB', R.brokerRss ? R.brokerRss.peakKB < 200 * 1024 : null)
 for (const [key, label] of STARTUP_CASES.slice(1)) {
   const ratio = R.startup ? R.startup[key].ratio : null

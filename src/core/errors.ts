@@ -141,6 +141,13 @@ export class RebalanceError extends LogpipeError {
 /** A broker could not start, serve or stop as asked. */
 export class BrokerError extends LogpipeError {}
 
+/**
+ * A write through the files to a replicated topic: its replicas are its
+ * brokers', kept in step by them (epochs, ISR, high watermark), so only a
+ * broker may append to one.
+ */
+export class ReplicatedTopicError extends BrokerError {}
+
 /** A live broker is registered under the id asked for. */
 export class BrokerAlreadyRunningError extends BrokerError {}
 

@@ -12,77 +12,18 @@
  * an old leader's records past the new leader's epoch boundary truncated
  * when it rejoins (after an unclean election).
  */
-import {readFileSync, readdirSync} from 'node:fs'
+import {existsSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {execa} from 'execa'
 import {Kafka, logLevel} from 'kafkajs'
 import {describe, expect, test} from 'vitest'
 import {cli} from '../helpers/cli.js'
-import {type RunningBroker, startBroker} from '../helpers/broker.js'
+import {cluster, consumeValues, producerTo, sameBytes} from '../helpers/replication.js'
 import {waitFor} from './support.js'
 import {KafkaConnection} from '../../src/core/wire/kafka-connection.js'
 import {produce} from '../../src/core/wire/messages/00-produce.js'
 import {ErrorCode} from '../../src/core/wire/error-codes.js'
 import {buildBatch} from '../core/support.js'
-
-const FAST = [
-  ['broker.session.timeout.ms', 3000],
-  ['broker.heartbeat.interval.ms', 1000],
-  ['leadership.scan.interval.ms', 100],
-  ['replica.lag.time.max.ms', 2000],
-  ['replica.fetch.wait.max.ms', 200],
-].flatMap(([k, v]) => ['-X', `${k}=${v}`])
-
-interface PartitionJson {
-  leader: number
-  leaderEpoch: number
-  isr: number[]
-}
-
-function cluster(c: ReturnType<typeof cli>) {
-  const brokers = new Map<number, RunningBroker>()
-  const logDir = (id: number) => join(c.base, `disk${id}`)
-  return {
-    brokers,
-    logDir,
-    async start(id: number) {
-      brokers.set(id, await startBroker(c.env, ['--id', String(id), '--log-dir', logDir(id), ...FAST]))
-    },
-    state(topic: string, partition: number): PartitionJson {
-      return JSON.parse(readFileSync(join(c.dataDir, 'topics', topic, String(partition), 'partition.json'), 'utf8')) as PartitionJson
-    },
-    segments(id: number, topic: string, partition: number): Map<string, Buffer> {
-      const dir = join(logDir(id), 'topics', topic, String(partition))
-      return new Map(readdirSync(dir).filter((n) => n.endsWith('.log')).sort().map((n) => [n, readFileSync(join(dir, n))]))
-    },
-    async stopAll() {
-      await Promise.all([...brokers.values()].map((b) => (b.proc.exitCode === null && b.proc.signalCode === null ? b.stop() : undefined)))
-    },
-  }
-}
-
-/** Produce requests straight to one broker, answered per partition. */
-async function producerTo(broker: RunningBroker) {
-  const connection = await KafkaConnection.open(broker.host, broker.port, 'replication-test')
-  return {
-    async send(topic: string, acks: number, values: string[]) {
-      const records = buildBatch(values.map((v) => ({timestamp: Date.now(), key: null, value: Buffer.from(v)})))
-      const response = await connection.request(produce, 8, {transactionalId: null, acks, timeoutMs: 5000, topicData: [{name: topic, partitionData: [{index: 0, records}]}]})
-      return response.responses[0].partitionResponses[0]
-    },
-    close: () => connection.close(),
-  }
-}
-
-async function consumeValues(c: ReturnType<typeof cli>, topic: string): Promise<string[]> {
-  const r = await c.run(['consume', topic, '-e'])
-  expect(r.exitCode, String(r.stderr)).toBe(0)
-  return String(r.stdout).split('\n').filter(Boolean)
-}
-
-function sameBytes(a: Map<string, Buffer>, b: Map<string, Buffer>): boolean {
-  return a.size === b.size && [...a].every(([name, bytes]) => b.get(name)?.equals(bytes) === true)
-}
 
 describe('replication over three brokers', () => {
   test('kill -9 of the leader under acks=all: a new leader, no acknowledged record lost, replicas byte-identical', async () => {
@@ -328,4 +269,38 @@ describe('replication over three brokers', () => {
     await k.stopAll()
     expect((await consumeValues(c, 'wire')).sort()).toEqual(Array.from({length: 20}, (_, i) => `v${i}`).sort())
   }, 60_000)
+
+  test('the high watermark survives a restart (replication-offset-checkpoint): not hidden below, not exposed above', async () => {
+    const c = cli()
+    // The ISR never shrinks here, so the high watermark can move only by the followers' fetches.
+    const k = cluster(c, ['-X', 'replica.lag.time.max.ms=600000', '-X', 'replica.high.watermark.checkpoint.interval.ms=100'])
+    for (const id of [1, 2, 3]) await k.start(id)
+    expect((await c.run(['topic', 'create', 'hw', '--replication-factor', '3'])).exitCode).toBe(0)
+    await waitFor(() => k.state('hw', 0).leader >= 0, 'a leader', 20_000)
+    const leaderId = k.state('hw', 0).leader
+    const leader = k.brokers.get(leaderId)!
+    const toLeader = await producerTo(leader)
+    try {
+      for (let i = 0; i < 5; i++) expect((await toLeader.send('hw', -1, [`c${i}a`, `c${i}b`])).errorCode).toBe(ErrorCode.NONE)
+      const checkpoint = join(k.logDir(leaderId), 'replication-offset-checkpoint')
+      await waitFor(() => existsSync(checkpoint) && readFileSync(checkpoint, 'utf8') === '0\n1\nhw 0 10\n', 'the leader to checkpoint high watermark 10', 10_000)
+      // Followers stopped: what the leader takes now is in its log only, above the high watermark.
+      for (const id of [1, 2, 3]) if (id !== leaderId) k.brokers.get(id)!.proc.kill('SIGSTOP')
+      expect((await toLeader.send('hw', 1, ['above the high watermark'])).errorCode).toBe(ErrorCode.NONE)
+      await new Promise((r) => setImmediate(r))
+    } finally {
+      toLeader.close()
+    }
+    for (const b of k.brokers.values()) b.proc.kill('SIGKILL')
+    await Promise.all([...k.brokers.values()].map((b) => b.proc))
+    // The old leader alone: it leads again (preferred or in the ISR), its followers never fetch, so its high watermark is what it saved.
+    await k.start(leaderId)
+    const back = k.brokers.get(leaderId)!
+    await waitFor(() => /elected leader at epoch 1/.test(back.stderr()), 'the restarted leader elected', 20_000)
+    const read = await execa('kcat', ['-b', back.address, '-C', '-e', '-t', 'hw', '-p', '0', '-f', '%o %s\n'], {reject: false, timeout: 30_000})
+    expect(read.exitCode, read.stderr).toBe(0)
+    expect(read.stdout.split('\n').filter(Boolean)).toEqual(Array.from({length: 10}, (_, i) => `${i} c${i >> 1}${i % 2 === 0 ? 'a' : 'b'}`))
+    expect(back.stderr()).toMatch(/log end 11/)
+    await k.stopAll()
+  }, 90_000)
 })

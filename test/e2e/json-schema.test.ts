@@ -102,6 +102,24 @@ describe('every --json output fits docs/JSON.md', () => {
     expectFits('broker stop', await document(['broker', 'stop', '--id', '4']))
   })
 
+  test('topic verify --replicas, elect-leaders and reassign, with two brokers and a replicated topic', async () => {
+    await setup()
+    const brokers = [await startBroker(c.env, ['--id', '5', '--log-dir', join(c.base, 'disk5'), '-X', 'leadership.scan.interval.ms=100']), await startBroker(c.env, ['--id', '6', '--log-dir', join(c.base, 'disk6'), '-X', 'leadership.scan.interval.ms=100'])]
+    try {
+      expectOk(await c.run(['topic', 'create', 'rt', '--replication-factor', '2', '-q']))
+      const state = () => JSON.parse(readFileSync(join(c.dataDir, 'topics', 'rt', '0', 'partition.json'), 'utf8')) as {leader: number}
+      await waitFor(() => state().leader >= 0, 'a leader of rt', 20_000)
+      const replicas = (JSON.parse(readFileSync(join(c.dataDir, 'topics', 'rt', 'topic.json'), 'utf8')) as {replicas: number[][]}).replicas[0]
+      expectFits('topic verify replicas', await document(['topic', 'verify', 'rt', '--replicas']))
+      expectFits('topic elect-leaders', await document(['topic', 'elect-leaders', '--topic', 'rt']))
+      const plan = ['topic', 'reassign', '--topic', 'rt', '--partition', '0', '--replicas', [...replicas].reverse().join(',')]
+      expectFits('topic reassign', await document(plan))
+      expectFits('topic reassign verify', await document([...plan, '--verify']))
+    } finally {
+      for (const b of brokers) await b.stop()
+    }
+  })
+
   test('broker user add, list and remove', async () => {
     await setup()
     expectFits('broker user add', await document(['broker', 'user', 'add', 'u1'], {input: 'pw\n'}))

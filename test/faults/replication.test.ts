@@ -2,10 +2,13 @@
  * Issue 11's fault campaign for replication, in the manner of Jepsen's Kafka
  * analysis (`npm run test:faults`): three brokers, each with its own log
  * dir, a topic of 3 partitions with replication factor 3 and
- * min.insync.replicas=2; kcat producing with acks=all (one per partition,
- * idempotent) and kcat consuming throughout, while a nemesis, once per
- * round, kills -9 a partition's leader (and restarts it), pauses a leader
- * past the session timeout (SIGSTOP, then SIGCONT), or kills -9 any broker.
+ * min.insync.replicas=2; kcat (idempotent) and kafka-python (retries=0)
+ * producing with acks=all, one of each per partition, and kcat consuming
+ * throughout, while a nemesis, once per round, kills -9 a partition's
+ * leader (and restarts it), pauses a leader past the session timeout
+ * (SIGSTOP, then SIGCONT), kills -9 any broker, or makes a leader's log dir
+ * unwritable for a while (chattr +i as root, chmod a-w otherwise: the
+ * broker must take its replicas offline and others lead them).
  * After each round it waits for the cluster to heal (every partition led,
  * ISR full). At the end:
  *
@@ -25,8 +28,9 @@ import {readFileSync, readdirSync} from 'node:fs'
 import {join} from 'node:path'
 import {execa, type ResultPromise} from 'execa'
 import {expect, test} from 'vitest'
-import {cli} from '../helpers/cli.js'
+import {ROOT, cli} from '../helpers/cli.js'
 import {type RunningBroker, startBroker} from '../helpers/broker.js'
+import {setWritable} from '../helpers/replication.js'
 import {seededRandom, waitFor} from '../e2e/support.js'
 
 const env = process.env
@@ -50,7 +54,7 @@ interface PartitionJson {
   isr: number[]
 }
 
-test(`replication under kill -9 and SIGSTOP of leaders (seed ${SEED})`, async () => {
+test(`replication under kill -9, SIGSTOP and unwritable log dirs of leaders (seed ${SEED})`, async () => {
   const rng = seededRandom(SEED)
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rng() * xs.length)]
   log(`replication campaign: seed ${SEED} (replay with LOGPIPE_FAULT_SEED=${SEED}), ${ROUNDS} rounds`)
@@ -101,6 +105,35 @@ test(`replication under kill -9 and SIGSTOP of leaders (seed ${SEED})`, async ()
     return proc
   }
   const producers = Array.from({length: PARTITIONS}, (_, p) => producer(p))
+  // kafka-python beside kcat: its acknowledgements are its stdout lines "P OFFSET VALUE".
+  const pyAcked = {n: 0}
+  const pythonProducer = (p: number) => {
+    const proc = execa('/usr/bin/python3', [join(ROOT, 'test', 'fixtures', 'broker', 'kafka-python-producer.py'), bootstrap(), 'jepsen', String(p)], {reject: false, env: {PYTHONDONTWRITEBYTECODE: '1'}})
+    procs.push(proc)
+    let buf = ''
+    proc.stdout?.on('data', (chunk: Buffer) => {
+      buf += chunk.toString()
+      const cut = buf.lastIndexOf('\n')
+      for (const line of buf.slice(0, cut + 1).split('\n').filter(Boolean)) {
+        const [q, o] = line.split(' ')
+        acked[Number(q)].add(Number(o))
+        pyAcked.n++
+      }
+      buf = buf.slice(cut + 1)
+    })
+    proc.stdin?.on('error', () => {})
+    const feed = setInterval(() => {
+      let chunk = ''
+      for (let i = 0; i < 5; i++) chunk += `py${p}-${seq++}\n`
+      proc.stdin?.write(chunk)
+    }, 50)
+    void proc.finally(() => {
+      clearInterval(feed)
+      if (!stopping) pythonProducer(p)
+    })
+    return proc
+  }
+  for (let p = 0; p < PARTITIONS; p++) pythonProducer(p)
   // Consumers, one per partition: what they printed must never vanish. kcat -C ends when it sees
   // every broker down at once (a kill while the others are restarting); it is started again after
   // the last offset it printed, as a user would.
@@ -130,9 +163,10 @@ test(`replication under kill -9 and SIGSTOP of leaders (seed ${SEED})`, async ()
   }
   for (let p = 0; p < PARTITIONS; p++) consumer(p)
 
-  const counts: Record<string, number> = {'kill-leader': 0, 'pause-leader': 0, 'kill-any': 0}
+  const counts: Record<string, number> = {'kill-leader': 0, 'pause-leader': 0, 'kill-any': 0, 'unwritable-dir': 0}
   const failovers: number[] = []
-  const failoverBy: Record<string, number[]> = {'kill-leader': [], 'pause-leader': []}
+  const failoverBy: Record<string, number[]> = {'kill-leader': [], 'pause-leader': [], 'unwritable-dir': []}
+  const unwritable = new Set<number>()
   const healed = () =>
     [1, 2, 3].every(running) &&
     Array.from({length: PARTITIONS}, (_, p) => state(p)).every((s) => s.leader >= 0 && s.isr.length === 3)
@@ -140,14 +174,23 @@ test(`replication under kill -9 and SIGSTOP of leaders (seed ${SEED})`, async ()
     for (let round = 0; round < ROUNDS; round++) {
       await waitFor(healed, `round ${round}: the cluster healed`, 60_000)
       await new Promise((resolve) => setTimeout(resolve, 200 + Math.floor(rng() * 800)))
-      const kind = pick(['kill-leader', 'pause-leader', 'kill-any'] as const)
+      const kind = pick(['kill-leader', 'pause-leader', 'kill-any', 'unwritable-dir'] as const)
       counts[kind]++
       const p = Math.floor(rng() * PARTITIONS)
       const before = state(p)
       const victim = kind === 'kill-any' ? pick([1, 2, 3]) : before.leader
       const b = brokers.get(victim)!
       const t0 = Date.now()
-      if (kind === 'pause-leader') {
+      if (kind === 'unwritable-dir') {
+        unwritable.add(victim)
+        await setWritable(logDir(victim), false)
+        await waitFor(() => state(p).leaderEpoch > before.leaderEpoch && state(p).leader >= 0 && state(p).leader !== victim, `round ${round}: a new leader of partition ${p} off the failed disk`, 30_000)
+        failovers.push(Date.now() - t0)
+        failoverBy[kind].push(Date.now() - t0)
+        await new Promise((resolve) => setTimeout(resolve, 500 + Math.floor(rng() * 1000)))
+        await setWritable(logDir(victim), true)
+        unwritable.delete(victim)
+      } else if (kind === 'pause-leader') {
         b.proc.kill('SIGSTOP')
         await waitFor(() => state(p).leaderEpoch > before.leaderEpoch && state(p).leader >= 0, `round ${round}: a new leader of partition ${p}`, 30_000)
         failovers.push(Date.now() - t0)
@@ -169,6 +212,7 @@ test(`replication under kill -9 and SIGSTOP of leaders (seed ${SEED})`, async ()
     }
     await waitFor(healed, 'the cluster healed at the end', 60_000)
   } finally {
+    for (const id of unwritable) await setWritable(logDir(id), true)
     stopping = true
     for (const proc of procs) proc.stdin?.end()
   }
@@ -209,7 +253,7 @@ test(`replication under kill -9 and SIGSTOP of leaders (seed ${SEED})`, async ()
   const sorted = [...failovers].sort((a, b) => a - b)
   log(
     `replication campaign: ${ROUNDS} rounds (${Object.entries(counts).map(([k, n]) => `${n} ${k}`).join(', ')}); ` +
-      `acknowledged ${acked.reduce((n, s) => n + s.size, 0)}, in the log ${values.size}, consumed ${consumed.length} (consumers restarted ${consumerRestarts} times); ` +
+      `acknowledged ${acked.reduce((n, s) => n + s.size, 0)} (kafka-python ${pyAcked.n}), in the log ${values.size}, consumed ${consumed.length} (consumers restarted ${consumerRestarts} times); ` +
       `lost ${lost.length}, vanished after being read ${vanished.length}, duplicated ${duplicated.length}; ` +
       `failover by kind ${Object.entries(failoverBy).map(([k, v]) => `${k}: ${v.join(',')}`).join('; ')}; ` +
       `failover (fault to new leader in partition.json) median ${sorted[Math.floor(sorted.length / 2)] ?? '-'} ms, max ${sorted.at(-1) ?? '-'} ms over ${sorted.length}`,

@@ -60,6 +60,8 @@ A replicated topic (--replication-factor above 1, over brokers) prints kafka-top
         const replicas = r ? r.replicas.join(',') : 'local'
         const isr = r ? r.isr.join(',') : 'local'
         let line = `\tTopic: ${d.topic}\tPartition: ${p.partition}\tLeader: ${leader}\tReplicas: ${replicas}\tIsr: ${isr}`
+        // kafka-topics' columns while a partition moves (topic reassign).
+        if (r?.adding || r?.removing) line += `\tAdding Replicas: ${r.adding?.join(',') ?? ''}\tRemoving Replicas: ${r.removing?.join(',') ?? ''}`
         if (this.flags.verbose) line += `\tLogStartOffset: ${p.logStartOffset}\tLogEndOffset: ${p.logEndOffset}\tRecords: ${p.records}\tSegments: ${p.segments}\tBytes: ${p.bytes}`
         lines.push(line)
       }

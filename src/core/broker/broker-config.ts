@@ -36,6 +36,7 @@ export interface BrokerConfig {
   'replica.fetch.wait.max.ms': number
   'replica.fetch.max.bytes': number
   'auto.leader.rebalance.enable': boolean
+  'replica.high.watermark.checkpoint.interval.ms': number
 }
 
 interface Spec {
@@ -70,6 +71,7 @@ export const BROKER_CONFIG_SPECS: Record<keyof BrokerConfig, Spec> = {
   'replica.fetch.wait.max.ms': {default: 500, min: 0, max: INT_MAX, doc: 'how long a follower\'s fetch waits at the leader for new batches'},
   'replica.fetch.max.bytes': {default: 1048576, min: 1024, max: INT_MAX, doc: 'bytes a follower asks for per partition and fetch'},
   'auto.leader.rebalance.enable': {default: true, doc: 'a leader hands leadership back to the preferred replica once it is in sync'},
+  'replica.high.watermark.checkpoint.interval.ms': {default: 5000, min: 10, max: INT_MAX, doc: 'how often replicas\' high watermarks are saved to replication-offset-checkpoint'},
   'sasl.enabled.mechanisms': {
     default: '',
     doc: `SASL mechanisms logins may use (${SASL_MECHANISMS.join(', ')}); empty: none`,

@@ -100,6 +100,7 @@ export class Broker implements BrokerContext {
         fetchWaitMs: c['replica.fetch.wait.max.ms'],
         fetchMaxBytes: c['replica.fetch.max.bytes'],
         autoRebalance: c['auto.leader.rebalance.enable'],
+        checkpointIntervalMs: c['replica.high.watermark.checkpoint.interval.ms'],
       },
     })
     const mechanisms = saslMechanismList(options.config['sasl.enabled.mechanisms']) as SaslMechanism[]

@@ -37,12 +37,25 @@ export class IsrState {
   /** `isr` as recorded when this leadership began; `highWatermark` what the replica knew as follower. */
   constructor(leaderId: number, replicas: readonly number[], isr: readonly number[], highWatermark: number, now: number) {
     this.leaderId = leaderId
-    this.isr_ = [...new Set([leaderId, ...isr])]
     this.hw = highWatermark
+    this.isr_ = [leaderId]
+    this.setReplicas(replicas, now)
+    // A broker no longer among the replicas (a reassignment finished by a leader that died before it wrote the ISR) is no member.
+    this.isr_ = [...new Set([leaderId, ...isr.filter((id) => this.followers.has(id))])]
+  }
+
+  /**
+   * The assignment changed (a reassignment began or ended): new followers
+   * are watched from now, as out of the ISR until they catch up; ones
+   * that left are forgotten, and leave the ISR this leader keeps.
+   */
+  setReplicas(replicas: readonly number[], now: number): void {
     for (const id of replicas) {
-      if (id === leaderId) continue
+      if (id === this.leaderId || this.followers.has(id)) continue
       this.followers.set(id, {logEnd: -1, lastCaughtUpMs: now, lastFetchLeaderEnd: -1, lastFetchMs: now})
     }
+    for (const id of [...this.followers.keys()]) if (!replicas.includes(id)) this.followers.delete(id)
+    this.isr_ = this.isr_.filter((id) => id === this.leaderId || this.followers.has(id))
   }
 
   get isr(): readonly number[] {

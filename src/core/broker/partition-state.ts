@@ -120,7 +120,9 @@ export class PartitionState {
       epochs.truncateFromEnd(log.logEndOffset + 1)
       const state = new PartitionState(topic, partition, dir, config, log, epochs)
       state.leaderEpoch_ = epochs.latestEpoch
-      state.replica = {...replica, brokerId: options.brokerId, role: 'follower', leadership: null, isr: null, followerHw: 0, now: options.now ?? Date.now}
+      // The high watermark it had before a restart (replication-offset-checkpoint), never past its own log.
+      const followerHw = Math.min(replica.highWatermark ?? 0, log.logEndOffset)
+      state.replica = {replicas: replica.replicas, metaDir: replica.metaDir, brokerId: options.brokerId, role: 'follower', leadership: null, isr: null, followerHw, now: options.now ?? Date.now}
       return state
     } catch (error) {
       await log.release()
@@ -227,6 +229,13 @@ export class PartitionState {
     const shrink = r.isr.shrinkCandidate(r.now(), maxLagMs)
     if (shrink) this.writeIsr(shrink)
     if (r.isr.advance(this.log.logEndOffset)) this.wake()
+  }
+
+  /** The assignment changed (`topic reassign`): a leader watches the new followers and forgets the ones that left. */
+  setReplicas(replicas: readonly number[]): void {
+    const r = this.replica!
+    r.replicas = [...replicas]
+    r.isr?.setReplicas(replicas, r.now())
   }
 
   /** The follower's log end as this leader last heard it (-1 when not heard yet). */
@@ -612,9 +621,12 @@ export interface ReplicaIdentity {
   replicas: readonly number[]
   /** The partition's directory in the metadata (data) directory: partition.json. */
   metaDir: string
+  /** Where its high watermark stood when the broker last saved it (replication-offset-checkpoint). */
+  highWatermark?: number
 }
 
-interface ReplicaRole extends ReplicaIdentity {
+interface ReplicaRole extends Omit<ReplicaIdentity, 'replicas'> {
+  replicas: readonly number[]
   brokerId: number
   role: 'leader' | 'follower'
   leadership: {isCurrent(): boolean} | null

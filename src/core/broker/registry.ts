@@ -165,6 +165,13 @@ export function isBrokerAlive(r: BrokerRegistration, clock: Clock = systemClock)
   return true
 }
 
+/** The ids of the brokers registered and alive now: what new replicas are spread over. */
+export function liveBrokerIds(dataDir: string, clock: Clock = systemClock): number[] {
+  return listRegistrations(dataDir)
+    .brokers.filter((b) => isBrokerAlive(b, clock))
+    .map((b) => b.id)
+}
+
 export interface RegistrationOptions {
   id: number
   host: string

@@ -22,8 +22,16 @@ import type {LedPartition} from './registry.js'
 import {PartitionState} from './partition-state.js'
 import {ReplicatedPartition, type ReplicationSettings} from './replicated-partition.js'
 import {replicaDir} from '../store/log-dirs.js'
-import {rmSync} from 'node:fs'
+import {rmSync, unlinkSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
 import {currentLeader} from '../lock/partition-lock.js'
+import {finishReassignment} from './reassignment.js'
+import {ReplicationOffsetCheckpoint} from '../log/replication-offset-checkpoint.js'
+
+/** What a replica's tick needs of topic.json: its partition's replicas and any reassignment of it. */
+function assignmentOf(meta: TopicMeta, partition: number) {
+  return {replicas: meta.replicas![partition], reassigning: meta.reassigning?.[partition]}
+}
 
 export interface ReplicaManagerOptions {
   brokerId: number
@@ -32,7 +40,7 @@ export interface ReplicaManagerOptions {
   lockTimeoutMs?: number
   now?: () => number
   /** How replicated topics are served; without it (library tests), as one broker with the data directory as log dir. */
-  replication?: Omit<ReplicationSettings, 'brokerId' | 'log' | 'lockTimeoutMs' | 'now' | 'dataDir'> & {logDir: string}
+  replication?: Omit<ReplicationSettings, 'brokerId' | 'log' | 'lockTimeoutMs' | 'now' | 'dataDir' | 'finishReassignment'> & {logDir: string; checkpointIntervalMs?: number}
 }
 
 const DEFAULT_REPLICATION = {
@@ -57,6 +65,11 @@ export class ReplicaManager {
   private readonly taking = new Map<string, Promise<void>>()
   /** Partitions we could not take, logged once until taken. */
   private readonly refused = new Set<string>()
+  /** The log dir's replication-offset-checkpoint: each replica's high watermark, read at start, saved as it moves. */
+  private checkpoint_: ReplicationOffsetCheckpoint | null = null
+  private checkpointedAt = 0
+  /** Whether the log dir failed its last write probe (offline-dirs, Kafka's offline log dir). */
+  private logDirOffline = false
   private timer: NodeJS.Timeout | null = null
   private scanning: Promise<void> | null = null
   private stopped = false
@@ -116,8 +129,41 @@ export class ReplicaManager {
     await Promise.all(Array.from({length: meta.partitions}, (_, p) => this.take(topic, p)))
   }
 
+  /**
+   * A write probe of the log dir (a file made and removed at its root),
+   * once per scan: a disk gone read-only, full or failing fails it, and
+   * every replica in the dir goes offline (no leading, no following) until
+   * one succeeds again. Appends that fail before the probe does are
+   * refused to their clients and never acknowledged.
+   */
+  private async checkLogDir(): Promise<boolean> {
+    const logDir = this.options.replication?.logDir
+    if (logDir === undefined) return true
+    const probe = join(logDir, `.probe-${this.options.brokerId}`)
+    let failure: string | null = null
+    try {
+      writeFileSync(probe, '')
+      unlinkSync(probe)
+    } catch (error) {
+      failure = (error as NodeJS.ErrnoException).code ?? (error as Error).message
+    }
+    if (failure !== null && !this.logDirOffline) {
+      this.logDirOffline = true
+      this.options.log.error(`log dir ${logDir} cannot be written (${failure}): its ${this.replicated.size} replica(s) go offline; others lead them`)
+      await Promise.all([...this.replicated.values()].map((r) => r.goOffline().catch((e: Error) => this.options.log.error(`topic ${r.topic} partition ${r.partition}: ${e.message}`))))
+    } else if (failure === null && this.logDirOffline) {
+      this.logDirOffline = false
+      this.options.log.info(`log dir ${logDir} can be written again: its replicas follow their leaders`)
+      for (const r of this.replicated.values()) r.goOnline()
+    }
+    return failure === null
+  }
+
   private async scanOnce(): Promise<void> {
+    const writable = await this.checkLogDir()
     const wanted = new Set<string>()
+    /** Topics whose topic.json could not be read this time: their replicas are kept as they are, never dropped on a misreading. */
+    const unreadable = new Set<string>()
     const takes: Promise<void>[] = []
     for (const topic of this.store.listTopics()) {
       let meta: TopicMeta
@@ -126,6 +172,7 @@ export class ReplicaManager {
       } catch (error) {
         // Deleted since listed, or damaged (said by readTopic's error): not ours to serve now.
         if (!(error instanceof StoreError)) throw error
+        if (this.store.topicExists(topic)) unreadable.add(topic)
         if (!this.refused.has(topic)) this.options.log.warn(error.message)
         this.refused.add(topic)
         continue
@@ -135,7 +182,8 @@ export class ReplicaManager {
         for (const [p, replicas] of meta.replicas.entries()) {
           if (!replicas.includes(this.options.brokerId)) continue
           wanted.add(key(topic, p))
-          takes.push(this.serveReplica(meta, p, config))
+          // Offline: kept (never dropped or deleted for it), neither opened nor ticked.
+          if (writable) takes.push(this.serveReplica(meta, p, config))
         }
         continue
       }
@@ -146,14 +194,20 @@ export class ReplicaManager {
       }
     }
     await Promise.all(takes)
+    const now = (this.options.now ?? Date.now)()
+    if (writable && now - this.checkpointedAt >= (this.options.replication?.checkpointIntervalMs ?? 5000)) {
+      this.checkpointedAt = now
+      this.saveHighWatermarks()
+    }
     for (const [k, r] of this.replicated) {
-      if (wanted.has(k)) continue
+      if (wanted.has(k) || unreadable.has(r.topic)) continue
       this.replicated.delete(k)
-      this.options.log.info(`no longer a replica of topic ${r.topic} partition ${r.partition} (topic deleted)`)
+      const deleted = !this.store.topicExists(r.topic)
+      this.options.log.info(`no longer a replica of topic ${r.topic} partition ${r.partition} (${deleted ? 'topic deleted' : 'reassigned to other brokers'})`)
       await r.stop().catch(() => {})
-      // In a log dir of its own the replica outlives the topic's directory: remove it as the delete removed the rest.
+      // In a log dir of its own the replica outlives the topic's directory, or its place in the assignment: remove it as the delete or the reassignment did the rest.
       const logDir = this.options.replication?.logDir
-      if (logDir !== undefined && logDir !== this.store.dataDir && !this.store.topicExists(r.topic)) rmSync(r.state.dir, {recursive: true, force: true})
+      if (logDir !== undefined && logDir !== this.store.dataDir) rmSync(r.state.dir, {recursive: true, force: true})
     }
     for (const [k, s] of this.states) {
       if (wanted.has(k) && s.isLeader) {
@@ -170,12 +224,27 @@ export class ReplicaManager {
   private serveReplica(meta: TopicMeta, partition: number, config: ReturnType<typeof resolveConfig>): Promise<void> {
     const k = key(meta.name, partition)
     const existing = this.replicated.get(k)
-    if (existing) return existing.tick(config).catch((error: Error) => this.options.log.error(`topic ${meta.name} partition ${partition}: ${error.message}`))
+    if (existing) return existing.tick(config, assignmentOf(meta, partition)).catch((error: Error) => this.options.log.error(`topic ${meta.name} partition ${partition}: ${error.message}`))
     const inProgress = this.opening.get(k)
     if (inProgress) return inProgress
     const p = this.openReplica(meta, partition, config).finally(() => this.opening.delete(k))
     this.opening.set(k, p)
     return p
+  }
+
+  private get checkpoint(): ReplicationOffsetCheckpoint {
+    this.checkpoint_ ??= new ReplicationOffsetCheckpoint(this.options.replication?.logDir ?? this.store.dataDir, (m) => this.options.log.warn(m))
+    return this.checkpoint_
+  }
+
+  /** Every replica's high watermark into the checkpoint file (a full disk is said, and tried again at the next scan). */
+  private saveHighWatermarks(): void {
+    if (this.replicated.size === 0 && this.checkpoint_ === null) return
+    try {
+      this.checkpoint.write([...this.replicated.values()].map((r) => ({topic: r.topic, partition: r.partition, highWatermark: r.state.highWatermark})))
+    } catch (error) {
+      this.options.log.error(`cannot save high watermarks to ${this.checkpoint.path}: ${(error as Error).message}`)
+    }
   }
 
   private async openReplica(meta: TopicMeta, partition: number, config: ReturnType<typeof resolveConfig>): Promise<void> {
@@ -191,6 +260,8 @@ export class ReplicaManager {
         lockTimeoutMs: this.options.lockTimeoutMs ?? 500,
         log: this.options.log,
         now: this.options.now,
+        finishReassignment: (topic, p, target) => finishReassignment(this.store, topic, p, target),
+        highWatermark: this.checkpoint.highWatermark(meta.name, partition),
       })
     } catch (error) {
       if (!(error instanceof LockError) && !(error instanceof StoreError) && (error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
@@ -205,7 +276,7 @@ export class ReplicaManager {
     this.refused.delete(k)
     this.replicated.set(k, replica)
     this.options.log.info(`replica of topic ${meta.name} partition ${partition} opened (replicas ${meta.replicas![partition].join(',')}, log end ${replica.state.logEndOffset})`)
-    await replica.tick(config).catch((error: Error) => this.options.log.error(`topic ${meta.name} partition ${partition}: ${error.message}`))
+    await replica.tick(config, assignmentOf(meta, partition)).catch((error: Error) => this.options.log.error(`topic ${meta.name} partition ${partition}: ${error.message}`))
   }
 
   private take(topic: string, partition: number): Promise<void> {
@@ -264,6 +335,7 @@ export class ReplicaManager {
     await Promise.allSettled([...this.taking.values(), ...this.opening.values()])
     const all = [...this.states.values()]
     this.states.clear()
+    this.saveHighWatermarks()
     const replicas = [...this.replicated.values()]
     this.replicated.clear()
     await Promise.allSettled([...all.map((s) => s.release()), ...replicas.map((r) => r.stop())])

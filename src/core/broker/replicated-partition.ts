@@ -24,6 +24,8 @@ import {writeFileAtomic} from '../store/atomic-write.js'
 import {NO_LEADER, type PartitionMeta, readPartitionMeta, updatePartitionMeta} from '../store/partition-metadata.js'
 import type {BrokerLog} from './broker-log.js'
 import {Leadership, mayStand} from './election.js'
+import {readElectionRequest} from './election-request.js'
+import {type PartitionReassignment, reassignmentTarget} from '../store/replica-assignment.js'
 import {PartitionState} from './partition-state.js'
 import {isBrokerAlive, readRegistration} from './registry.js'
 import {ReplicaFetcher} from './replica-fetcher.js'
@@ -43,25 +45,40 @@ export interface ReplicationSettings {
   lockTimeoutMs: number
   log: BrokerLog
   now?: () => number
+  /** The replica's high watermark as replication-offset-checkpoint last recorded it (0: none). */
+  highWatermark?: number
+  /** Records a finished reassignment in topic.json (reassignment.ts); false when it was not in progress any more. */
+  finishReassignment: (topic: string, partition: number, target: readonly number[]) => boolean
 }
+
+/** What topic.json says of one partition's replicas at this scan. */
+export interface Assignment {
+  replicas: readonly number[]
+  reassigning?: PartitionReassignment
+}
+
+const sameList = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((id, i) => id === b[i])
 
 export class ReplicatedPartition {
   readonly topic: string
   readonly partition: number
   readonly metaDir: string
-  readonly replicas: readonly number[]
+  /** The assignment as topic.json last said (during a reassignment, the target replicas then the leaving ones). */
+  private replicas_: readonly number[]
   readonly state: PartitionState
   private readonly leadership: Leadership
   private readonly settings: ReplicationSettings
   private fetcher: ReplicaFetcher | null = null
   private ticking: Promise<void> | null = null
   private stopped = false
+  /** Its log dir cannot be written (a failed disk): no leading, no following, until it can again. */
+  private offline = false
 
   private constructor(topic: string, partition: number, metaDir: string, replicas: readonly number[], state: PartitionState, settings: ReplicationSettings) {
     this.topic = topic
     this.partition = partition
     this.metaDir = metaDir
-    this.replicas = replicas
+    this.replicas_ = replicas
     this.state = state
     this.settings = settings
     this.leadership = new Leadership(metaDir, {
@@ -85,7 +102,7 @@ export class ReplicatedPartition {
     settings: ReplicationSettings,
   ): Promise<ReplicatedPartition> {
     claimReplicaDir(replicaDir, metaDir, topicId, (m) => settings.log.warn(`topic ${topic} partition ${partition}: ${m}`))
-    const state = await PartitionState.openReplica(topic, partition, replicaDir, config, {replicas, metaDir}, {
+    const state = await PartitionState.openReplica(topic, partition, replicaDir, config, {replicas, metaDir, highWatermark: settings.highWatermark ?? 0}, {
       brokerId: settings.brokerId,
       lockTimeoutMs: settings.lockTimeoutMs,
       onNotice: (m) => settings.log.warn(m),
@@ -94,10 +111,18 @@ export class ReplicatedPartition {
     return new ReplicatedPartition(topic, partition, metaDir, replicas, state, settings)
   }
 
+  get replicas(): readonly number[] {
+    return this.replicas_
+  }
+
   /** One pass of the rules above; concurrent callers share the pass in progress. */
-  tick(config: LogConfig): Promise<void> {
-    if (this.stopped) return Promise.resolve()
-    this.ticking ??= this.tickOnce(config).finally(() => {
+  tick(config: LogConfig, assignment: Assignment): Promise<void> {
+    if (this.stopped || this.offline) return Promise.resolve()
+    if (!sameList(assignment.replicas, this.replicas_)) {
+      this.replicas_ = [...assignment.replicas]
+      this.state.setReplicas(this.replicas_)
+    }
+    this.ticking ??= this.tickOnce(config, assignment.reassigning).finally(() => {
       this.ticking = null
     })
     return this.ticking
@@ -114,12 +139,14 @@ export class ReplicatedPartition {
     }
   }
 
-  private async tickOnce(config: LogConfig): Promise<void> {
+  private async tickOnce(config: LogConfig, reassigning: PartitionReassignment | undefined): Promise<void> {
     const log = this.settings.log
     const me = this.settings.brokerId
     this.state.updateConfig(config)
     const meta = readPartitionMeta(this.metaDir)
     if (meta === null) return
+    // `topic elect-leaders` asks through a file beside partition.json (election-request.ts).
+    const request = readElectionRequest(this.metaDir, (this.settings.now ?? Date.now)())
     const state = this.state
     if (state.role === 'leader') {
       if (!state.isLeader || meta.leader !== me || meta.leaderEpoch !== state.leaderEpoch) {
@@ -128,18 +155,26 @@ export class ReplicatedPartition {
         state.makeFollower(meta.leaderEpoch)
       } else {
         state.checkIsr(this.settings.lagMs)
-        const preferred = this.replicas[0]
-        if (this.settings.autoRebalance && preferred !== me && this.alive(preferred) && meta.isr.includes(preferred) && state.followerLogEnd(preferred) >= state.logEndOffset) {
+        if (reassigning) {
+          const target = reassignmentTarget(this.replicas_, reassigning)
+          if (target.every((id) => state.isr?.includes(id))) {
+            await this.finishReassignment(target)
+            return
+          }
+        }
+        const preferred = this.replicas_[0]
+        const rebalance = this.settings.autoRebalance || request?.type === 'preferred'
+        if (rebalance && preferred !== me && this.alive(preferred) && meta.isr.includes(preferred) && state.followerLogEnd(preferred) >= state.logEndOffset) {
           log.info(`${this.label}: handing leadership back to the preferred replica, broker ${preferred}`)
           await this.stepDown()
         }
         return
       }
     }
-    const unclean = config['unclean.leader.election.enable'] === 'true'
+    const unclean = config['unclean.leader.election.enable'] === 'true' || request?.type === 'unclean'
     const nobodyLeads = meta.leader === NO_LEADER || meta.leader === me || !this.alive(meta.leader)
-    if (nobodyLeads && mayStand({meta, me, replicas: this.replicas, unclean, alive: this.alive})) {
-      const taken = await this.leadership.take((m) => mayStand({meta: m, me, replicas: this.replicas, unclean, alive: this.alive}))
+    if (nobodyLeads && mayStand({meta, me, replicas: this.replicas_, unclean, alive: this.alive})) {
+      const taken = await this.leadership.take((m) => mayStand({meta: m, me, replicas: this.replicas_, unclean, alive: this.alive}))
       if (taken) {
         await this.stopFetcher()
         const unclean_ = !meta.isr.includes(me)
@@ -182,6 +217,41 @@ export class ReplicatedPartition {
     await f?.stop()
   }
 
+  /**
+   * The log dir cannot be written (Kafka's offline log dir): stop
+   * following, and a leader steps down and leaves the ISR in one change of
+   * partition.json (in the data directory, still writable), so another
+   * in-sync replica is elected at its next scan even when this one is the
+   * preferred replica. The log and its lock stay open for the way back.
+   */
+  async goOffline(): Promise<void> {
+    if (this.offline) return
+    this.offline = true
+    await this.ticking?.catch(() => {})
+    await this.stopFetcher()
+    const me = this.settings.brokerId
+    const epoch = this.state.leaderEpoch
+    if (this.state.role === 'leader') {
+      try {
+        updatePartitionMeta(this.metaDir, epoch, (current) => {
+          if (current.leader !== me || current.leaderEpoch !== epoch) return null
+          const isr = current.isr.filter((id) => id !== me)
+          // The last in-sync replica stays named: nobody else has every committed record.
+          return {leader: NO_LEADER, leaderEpoch: epoch, isr: isr.length > 0 ? isr : current.isr}
+        })
+      } catch (error) {
+        if (!(error instanceof FencedEpochError) && !(error instanceof StoreError)) throw error
+      }
+      this.state.makeFollower(epoch)
+    }
+    await this.leadership.release().catch(() => {})
+  }
+
+  /** The log dir can be written again: the next tick follows (and truncates where the leader's log says). */
+  goOnline(): void {
+    this.offline = false
+  }
+
   /** Leaves leadership for the next leader: `leader: -1` under our epoch, then the lock. */
   private async stepDown(): Promise<void> {
     const epoch = this.state.leaderEpoch
@@ -193,6 +263,32 @@ export class ReplicatedPartition {
     }
     this.state.makeFollower(epoch)
     await this.leadership.release().catch(() => {})
+  }
+
+  /**
+   * Every target replica is in the ISR: the assignment becomes the target
+   * (topic.json), the ISR loses the leavers (partition.json, under our
+   * epoch), and a leader that is leaving steps down (reassignment.ts).
+   */
+  private async finishReassignment(target: number[]): Promise<void> {
+    const me = this.settings.brokerId
+    const epoch = this.state.leaderEpoch
+    if (!this.settings.finishReassignment(this.topic, this.partition, target)) return
+    this.replicas_ = target
+    this.state.setReplicas(target)
+    const staying = target.includes(me)
+    try {
+      updatePartitionMeta(this.metaDir, epoch, (current) =>
+        current.leader === me && current.leaderEpoch === epoch ? {leader: staying ? me : NO_LEADER, leaderEpoch: epoch, isr: current.isr.filter((id) => target.includes(id))} : null,
+      )
+    } catch (error) {
+      if (!(error instanceof FencedEpochError) && !(error instanceof StoreError)) throw error
+    }
+    this.settings.log.info(`${this.label}: reassignment complete, replicas ${target.join(',')}${staying ? '' : `; broker ${me} leaves it and steps down`}`)
+    if (!staying) {
+      this.state.makeFollower(epoch)
+      await this.leadership.release().catch(() => {})
+    }
   }
 
   private get label(): string {

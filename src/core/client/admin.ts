@@ -5,8 +5,8 @@ import {LogpipeError, NotFoundError, UsageError} from '../errors.js'
 import {listSegmentBaseOffsets} from '../log/file-names.js'
 import {LogSegment, countRecords} from '../log/segment.js'
 import {currentLeader, type LeaderInfo} from '../lock/partition-lock.js'
-import {isBrokerAlive, listRegistrations} from '../broker/registry.js'
-import {assignReplicas} from '../store/replica-assignment.js'
+import {liveBrokerIds} from '../broker/registry.js'
+import {assignAddedPartitions, assignReplicas} from '../store/replica-assignment.js'
 import {readPartitionMeta} from '../store/partition-metadata.js'
 import {LEADERSHIP_DIR} from '../broker/election.js'
 import {join} from 'node:path'
@@ -19,7 +19,7 @@ export interface PartitionDescription {
   /** The process holding the write lock; for a replicated topic, the leader broker's leadership lock. */
   leader: LeaderInfo | null
   /** Replicated topics only: the leader broker (null when none leads), its epoch, the assignment and the ISR. */
-  replication?: {leaderId: number | null; leaderEpoch: number; replicas: number[]; isr: number[]}
+  replication?: {leaderId: number | null; leaderEpoch: number; replicas: number[]; isr: number[]; adding?: number[]; removing?: number[]}
   logStartOffset: number
   logEndOffset: number
   /** Records held (batch headers' counts, control batches left out): below end minus start once compaction removed some. */
@@ -123,6 +123,8 @@ export class Admin {
     for (let p = 0; p < meta.partitions; p++) {
       const dir = this.store.logDir(topic, p)
       const replication = meta.replicas ? this.replicationOf(topic, p, meta.replicas[p]) : undefined
+      const moving = meta.reassigning?.[p]
+      if (replication && moving) Object.assign(replication.state, {adding: moving.adding, removing: moving.removing})
       const reader = this.store.openReader(topic, p)
       const bases = listSegmentBaseOffsets(dir)
       let bytes = 0
@@ -161,7 +163,10 @@ export class Admin {
       (meta) => {
         const config = {...meta.config, ...(change.set ?? {})}
         for (const key of change.delete ?? []) delete config[key as keyof LogConfig]
-        return {...meta, partitions: change.partitions ?? meta.partitions, config}
+        const partitions = change.partitions ?? meta.partitions
+        // New partitions of a replicated topic get replicas on the live brokers, as Kafka places them.
+        const replicas = meta.replicas && partitions > meta.partitions ? [...meta.replicas, ...assignAddedPartitions(meta.replicas, partitions, liveBrokerIds(this.store.dataDir))] : meta.replicas
+        return {...meta, partitions, config, ...(replicas ? {replicas} : {})}
       },
       change.delete ?? [],
     )
@@ -198,9 +203,3 @@ export class Admin {
   }
 }
 
-/** The ids of the brokers registered and alive now: what a new topic's replicas are spread over. */
-function liveBrokerIds(dataDir: string): number[] {
-  return listRegistrations(dataDir)
-    .brokers.filter((b) => isBrokerAlive(b))
-    .map((b) => b.id)
-}

@@ -7,7 +7,7 @@
  * interleave fairly) or when the producer goes idle.
  */
 import {statSync} from 'node:fs'
-import {LockError, type LogpipeError, TopicDeletedError, UsageError} from '../errors.js'
+import {LockError, type LogpipeError, ReplicatedTopicError, TopicDeletedError, UsageError} from '../errors.js'
 import type {PartitionFactory, PartitionWriter} from '../log/partition.js'
 import {MemoryArena} from '../codec/memory-arena.js'
 import {BatchBuilder, type BatchBuilderOptions, capacityFor} from '../record/record-batch.js'
@@ -188,6 +188,12 @@ export class Producer {
       this.topicId = directoryIdentity(this.topicDir)
       this.metadataId = topicMetadataVersion(store, this.topic)
       const meta = store.readTopic(topic)
+      // Appending to one replica behind the brokers' backs would give it records no other replica has, under no epoch.
+      if (meta.replicas) {
+        throw new ReplicatedTopicError(`topic '${topic}' is replicated (replication factor ${meta.replicationFactor}): it is written through its brokers, and none is running`, {
+          hint: 'start its brokers (`logpipe broker start --id N --log-dir DIR`); produce then goes through them by itself, or give --bootstrap-server',
+        })
+      }
       this.partitionCount = meta.partitions
       this.config = resolveConfig(meta.config)
     }

@@ -25,7 +25,7 @@ import {TOPIC_FILE, deleteTopicOffsets, listTopicNames} from './layout.js'
 import {validateTopicName} from './names.js'
 import {readLogDir, replicaDir} from './log-dirs.js'
 import {readPartitionMeta, writeInitialPartitionMeta} from './partition-metadata.js'
-import {checkAssignment} from './replica-assignment.js'
+import {checkAssignment, checkReassigning, type PartitionReassignment} from './replica-assignment.js'
 import {type ConfigOverrides, type LogConfig, checkConfigValue, isConfigKey, resolveConfig} from '../log/log-config.js'
 
 export const STORE_FORMAT_VERSION = 1
@@ -59,6 +59,8 @@ export interface TopicMeta {
    * replicated, whose log is the data directory's own partition directory.
    */
   replicas?: number[][]
+  /** Partitions being moved to other brokers (replica-assignment.ts, `topic reassign`); absent when none is. */
+  reassigning?: Record<number, PartitionReassignment>
 }
 
 export interface StoreOpenOptions {
@@ -120,7 +122,7 @@ export function parseTopicMeta(text: string, path: string, topic: string): Parse
   }
   if (!isObject(v)) throw new StoreError(`${path} is damaged: it holds ${kindOf(v)}, not an object`, {hint: restore})
   const bad = (what: string, hint = restore) => new StoreError(`${path} is damaged: ${what}`, {hint})
-  const {partitions, replicationFactor, id, createdAt, config, replicas} = v
+  const {partitions, replicationFactor, id, createdAt, config, replicas, reassigning} = v
   if (!Number.isSafeInteger(partitions) || (partitions as number) < 1 || (partitions as number) > MAX_PARTITIONS) {
     const found = countPartitionDirs(join(path, '..'))
     throw bad(
@@ -135,10 +137,21 @@ export function parseTopicMeta(text: string, path: string, topic: string): Parse
   if (!isDate(createdAt)) throw bad(`createdAt is ${JSON.stringify(createdAt) ?? 'missing'}, not a date`, `set "createdAt" in ${path} to a date such as "${new Date().toISOString()}"`)
   if (config !== undefined && !isObject(config)) throw bad(`config is ${JSON.stringify(config)}, not an object`, `set "config" in ${path} to {}`)
   let assignment: number[][] | undefined
+  let moving: Record<number, PartitionReassignment> | undefined
   if (replicas !== undefined) {
-    const checked = checkAssignment(replicas, partitions as number, (replicationFactor as number | undefined) ?? 1)
+    // The replicas being left are counted only once `reassigning` is known to hold lists.
+    const leaving = (p: number) => {
+      const r = (reassigning as Record<string, {removing?: unknown}> | undefined)?.[String(p)]?.removing
+      return Array.isArray(r) ? r.length : 0
+    }
+    const checked = checkAssignment(replicas, partitions as number, (replicationFactor as number | undefined) ?? 1, isObject(reassigning) ? leaving : undefined)
     if (typeof checked === 'string') throw bad(checked)
     assignment = checked
+  }
+  if (reassigning !== undefined) {
+    const checked = checkReassigning(reassigning, assignment)
+    if (typeof checked === 'string') throw bad(checked)
+    if (Object.keys(checked).length > 0) moving = checked
   }
   const overrides: ConfigOverrides = {}
   const badConfig: ParsedTopicMeta['badConfig'] = []
@@ -156,6 +169,7 @@ export function parseTopicMeta(text: string, path: string, topic: string): Parse
       config: overrides,
       createdAt,
       ...(assignment ? {replicas: assignment} : {}),
+      ...(moving ? {reassigning: moving} : {}),
     },
     badConfig,
   }
@@ -432,7 +446,7 @@ export class Store {
           }
           if (next.partitions > MAX_PARTITIONS) throw new UsageError(`--partitions must be at most ${MAX_PARTITIONS}`)
           if (current.replicas && next.partitions > current.partitions && next.replicas?.length !== next.partitions) {
-            throw new UsageError(`topic '${topic}' is replicated: adding partitions needs their replica assignment, which this logpipe does not make yet`)
+            throw new UsageError(`topic '${topic}' is replicated: adding partitions needs a replica assignment for each new one`)
           }
           for (let p = current.partitions; p < next.partitions; p++) {
             const dir = this.partitionDir(topic, p)

@@ -27,6 +27,7 @@ import {describeConfigs} from './messages/32-describe-configs.js'
 import {saslAuthenticate} from './messages/36-sasl-authenticate.js'
 import {createPartitions} from './messages/37-create-partitions.js'
 import {deleteGroups} from './messages/42-delete-groups.js'
+import {electLeaders} from './messages/43-elect-leaders.js'
 import {incrementalAlterConfigs} from './messages/44-incremental-alter-configs.js'
 import {type ApiSchema, parseVersions} from './schema.js'
 
@@ -55,6 +56,7 @@ export const SCHEMAS: readonly ApiSchema[] = [
   saslAuthenticate,
   createPartitions,
   deleteGroups,
+  electLeaders,
   incrementalAlterConfigs,
 ]
 

@@ -57,4 +57,31 @@ describe('IsrState: ISR and high watermark arithmetic', () => {
     const late = new IsrState(1, [1, 2], [1], 0, 0)
     expect(late.onFetch(2, 0, 5, 5, 1)).toBeNull() // at the high watermark, but before this epoch began
   })
+
+  test('setReplicas (a reassignment): a new follower is watched from outside the ISR until caught up; a leaver is forgotten and leaves the ISR', () => {
+    const s = new IsrState(1, [1, 2], [1, 2], 0, 0)
+    s.onFetch(2, 10, 10, 0, 1)
+    s.advance(10)
+    s.setReplicas([3, 2, 1], 2)
+    expect(s.isFollower(3)).toBe(true)
+    expect(s.isr).toEqual([1, 2])
+    // Behind: not taken in, and the high watermark does not wait for it.
+    expect(s.onFetch(3, 4, 12, 0, 3)).toBeNull()
+    s.onFetch(2, 12, 12, 0, 3)
+    s.advance(12)
+    expect(s.highWatermark).toBe(12)
+    expect(s.onFetch(3, 12, 12, 0, 4)).toEqual([1, 2, 3])
+    s.setIsr([1, 2, 3])
+    s.setReplicas([3, 1], 5)
+    expect(s.isFollower(2)).toBe(false)
+    expect(s.isr).toEqual([1, 3])
+  })
+
+  test('an ISR recorded with a broker that is no longer a replica does not hold the high watermark', () => {
+    const s = new IsrState(1, [1, 3], [1, 2, 3], 0, 0)
+    expect(s.isr).toEqual([1, 3])
+    s.onFetch(3, 5, 5, 0, 1)
+    expect(s.advance(5)).toBe(true)
+    expect(s.highWatermark).toBe(5)
+  })
 })

@@ -1,6 +1,6 @@
 import {describe, expect, test} from 'vitest'
 import {UsageError} from '../../../src/core/errors.js'
-import {assignReplicas, checkAssignment} from '../../../src/core/store/replica-assignment.js'
+import {assignAddedPartitions, assignReplicas, checkAssignment} from '../../../src/core/store/replica-assignment.js'
 
 describe('assignReplicas (Kafka rack-unaware placement)', () => {
   // Kafka's AdminZkClientTest/ReplicaAssignmentTest vector: 5 brokers, 10 partitions, RF 3, fixed start 0.
@@ -44,5 +44,27 @@ describe('assignReplicas (Kafka rack-unaware placement)', () => {
     expect(checkAssignment([[1, 2]], 2, 2)).toMatch(/1 partitions, not 2/)
     expect(checkAssignment([[1, -3]], 1, 2)).toMatch(/not a broker id/)
     expect(checkAssignment('x', 1, 2)).toMatch(/not a list/)
+  })
+})
+
+describe('assignAddedPartitions (Kafka: partitions added to a topic go on with its placement)', () => {
+  test('added to a topic placed from broker 0, they are what placing all of them at once gives', () => {
+    const brokers = [0, 1, 2, 3, 4]
+    const all = assignReplicas(10, 3, brokers, {fixedStart: 0})
+    const added = assignAddedPartitions(all.slice(0, 3), 10, brokers)
+    expect(added).toEqual(all.slice(3))
+  })
+
+  test('start at the broker leading partition 0 (or the next one up), with the replication factor of the topic', () => {
+    const added = assignAddedPartitions([[3, 1], [1, 2]], 4, [1, 2, 3])
+    expect(added).toHaveLength(2)
+    for (const r of added) expect(new Set(r).size).toBe(2)
+    expect(added.map((r) => r[0])).toEqual([2, 3])
+    // The broker that led partition 0 is gone: the start is the next id above it (5), and partition 1 is one on from there (1).
+    expect(assignAddedPartitions([[4, 1]], 2, [1, 2, 5])[0][0]).toBe(1)
+  })
+
+  test('more replicas than live brokers is refused, as at create', () => {
+    expect(() => assignAddedPartitions([[1, 2, 3]], 2, [1, 2])).toThrow(UsageError)
   })
 })

@@ -9,8 +9,8 @@ import {ROOT} from '../../helpers/cli.js'
 
 const MESSAGES = join(ROOT, 'src/core/wire/messages')
 
-/** The issue's list: every API the broker serves. */
-const REQUIRED = [18, 3, 0, 1, 2, 23, 19, 20, 37, 32, 44, 10, 11, 14, 12, 13, 8, 9, 16, 15, 42, 22, 17, 36]
+/** The issues' list: every API the broker serves (43, ElectLeaders, from issue 11). */
+const REQUIRED = [18, 3, 0, 1, 2, 23, 19, 20, 37, 32, 44, 10, 11, 14, 12, 13, 8, 9, 16, 15, 42, 43, 22, 17, 36]
 
 function walk(fields: readonly FieldSpec[], visit: (f: FieldSpec) => void): void {
   for (const f of fields) {

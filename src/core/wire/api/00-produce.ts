@@ -30,6 +30,8 @@ interface PartitionAnswer {
   errorMessage: string | null
 }
 
+const STORAGE_ERRNOS = new Set(['EPERM', 'EACCES', 'EROFS', 'EIO', 'ENOSPC', 'EDQUOT'])
+
 export default defineHandler(produce, async (request, ctx) => {
   const broker = ctx.broker
   const acks = request.acks
@@ -94,6 +96,8 @@ function append(broker: BrokerContext, topic: string, partition: number, records
       return answer(partition, ErrorCode.KAFKA_STORAGE_ERROR, error.message)
     }
     broker.log.error(`produce to ${topic}-${partition}: ${(error as Error).message}`)
+    // A disk that refuses the write (read-only, full, failing): Kafka's storage error, which clients retry elsewhere once the log dir is offline.
+    if (STORAGE_ERRNOS.has((error as NodeJS.ErrnoException).code ?? '')) return answer(partition, ErrorCode.KAFKA_STORAGE_ERROR, (error as Error).message)
     return answer(partition, ErrorCode.UNKNOWN_SERVER_ERROR, (error as Error).message)
   }
 }

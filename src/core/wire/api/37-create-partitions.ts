@@ -9,6 +9,8 @@ import {LogpipeError} from '../../errors.js'
 import {MAX_PARTITIONS} from '../../store/store.js'
 import {ErrorCode} from '../error-codes.js'
 import {createPartitions} from '../messages/37-create-partitions.js'
+import {assignAddedPartitions, checkAssignment} from '../../store/replica-assignment.js'
+import {liveBrokerIds} from '../../broker/registry.js'
 
 export default defineHandler(createPartitions, async (request, ctx) => {
   const broker = ctx.broker
@@ -31,9 +33,22 @@ export default defineHandler(createPartitions, async (request, ctx) => {
       results.push({name: t.name, errorCode: ErrorCode.INVALID_PARTITIONS, errorMessage: why})
       continue
     }
+    const replicas = broker.store.readTopic(t.name).replicas
+    if (replicas && t.assignments) {
+      const checked = t.assignments.length === t.count - current ? checkAssignment([...replicas, ...t.assignments.map((a) => a.brokerIds)], t.count, replicas[0].length) : 'one assignment per new partition is needed'
+      if (typeof checked === 'string') {
+        results.push({name: t.name, errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT, errorMessage: checked})
+        continue
+      }
+    }
     if (!request.validateOnly) {
       try {
-        broker.store.updateTopic(t.name, (meta) => ({...meta, partitions: t.count}))
+        broker.store.updateTopic(t.name, (meta) => {
+          if (!meta.replicas) return {...meta, partitions: t.count}
+          // A replicated topic's new partitions: the assignment the request gives, else Kafka's placement over the live brokers.
+          const added = t.assignments ? t.assignments.map((a) => [...a.brokerIds]) : assignAddedPartitions(meta.replicas, t.count, liveBrokerIds(broker.store.dataDir))
+          return {...meta, partitions: t.count, replicas: [...meta.replicas, ...added]}
+        })
       } catch (error) {
         if (!(error instanceof LogpipeError)) throw error
         results.push({name: t.name, errorCode: ErrorCode.INVALID_PARTITIONS, errorMessage: error.message})

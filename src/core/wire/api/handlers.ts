@@ -28,6 +28,7 @@ import describeConfigsHandler from './32-describe-configs.js'
 import saslAuthenticateHandler from './36-sasl-authenticate.js'
 import createPartitionsHandler from './37-create-partitions.js'
 import deleteGroupsHandler from './42-delete-groups.js'
+import electLeadersHandler from './43-elect-leaders.js'
 import incrementalAlterConfigsHandler from './44-incremental-alter-configs.js'
 
 export const HANDLERS: readonly ApiHandler[] = [
@@ -54,5 +55,6 @@ export const HANDLERS: readonly ApiHandler[] = [
   saslAuthenticateHandler as unknown as ApiHandler,
   createPartitionsHandler as unknown as ApiHandler,
   deleteGroupsHandler as unknown as ApiHandler,
+  electLeadersHandler as unknown as ApiHandler,
   incrementalAlterConfigsHandler as unknown as ApiHandler,
 ]
