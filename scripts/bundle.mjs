@@ -118,7 +118,34 @@ export async function chunkToCommonJs(code, chunks) {
     legalComments: 'none',
     logLevel: 'warning',
   })
-  return out.code
+  return lazyBuiltins(out.code)
+}
+
+// esbuild's CommonJS output takes each built-in at the top of a chunk and
+// reads its names at each use (`(0, import_node_tls.connect)(...)`).
+const BUILTIN_REQUIRE = /^var (import_[\w$]+) = ((?:__toESM\()?require\("node:[^"]+"\)(?:, 1)?\)?);$/gm
+
+/**
+ * Built-ins a chunk requires, loaded when the chunk first uses them: a
+ * chunk is shared by every command that needs any part of it, so its
+ * top-level requires are paid by commands that never reach the code using
+ * them (consume took node:tls, node:child_process and node:crypto with the
+ * broker client and --exec, 1-5 ms each on Node 20, outside its start-up
+ * snapshot). Built-ins have no load-time effects anyone relies on, so
+ * loading one later changes nothing but when. The same inline-requires idea
+ * as scripts/lazy-requires.mjs, for the bundle's own chunks.
+ */
+export function lazyBuiltins(code) {
+  const names = []
+  let out = code.replace(BUILTIN_REQUIRE, (line, name, expr) => {
+    names.push(name)
+    return `var ${name}$m; function ${name}() { return ${name}$m ??= ${expr}; }`
+  })
+  for (const name of names) {
+    // Each use, not the declaration (`function x(`) nor the cache (`x$m`).
+    out = out.replace(new RegExp(`(?<![\\w$.])${name.replaceAll('$', '\\$')}(?![\\w$(])`, 'g'), `${name}()`)
+  }
+  return out
 }
 
 export async function bundleCli(root, manifest) {
