@@ -2,7 +2,7 @@ import * as Flags from '@oclif/core/flags'
 import {LogpipeCommand} from '../cli/base-command.js'
 import {UsageError} from '../core/errors.js'
 import {subscriptionPattern} from '../core/group/group-member.js'
-import {describeEndpoint, type Endpoint, parseEndpoint} from '../core/mirror/endpoint.js'
+import {describeEndpoint, parseEndpoint} from '../core/mirror/endpoint.js'
 import {DEFAULT_MIRROR_GROUP, Mirror, type MirrorSummary} from '../core/mirror/mirror.js'
 import {StoreTarget} from '../core/mirror/mirror-target.js'
 import {KafkaTarget} from '../core/mirror/kafka-target.js'
@@ -10,10 +10,11 @@ import {Store} from '../core/store/store.js'
 
 export default class MirrorCommand extends LogpipeCommand<typeof MirrorCommand> {
   static override summary = "Copy topics from one store or cluster to another (MirrorMaker's job)."
-  static override description = `Every topic of --from whose whole name matches --include is copied to --to: topics missing there are created with the same partition count and the configs that decide what is kept (cleanup.policy, retention.ms, retention.bytes, max.message.bytes, ...); each record goes to the same partition with its key, value, headers and timestamp. Progress is a consumer group on the source (--group, default ${DEFAULT_MIRROR_GROUP}), committed only after the target has the records, so a restart goes on where the last run stopped, and a run killed between a write and its commit does not copy those records twice. Topics created later that match are picked up. Follows the source until Ctrl-C or SIGTERM unless -e. Several mirrors in one group share the partitions. A DIR end is a data directory; --to HOST:PORT[,...] is a Kafka-protocol server (a logpipe broker or a Kafka cluster), written with an idempotent producer.`
+  static override description = `Every topic of --from whose whole name matches --include is copied to --to: topics missing there are created with the same partition count and the configs that decide what is kept (cleanup.policy, retention.ms, retention.bytes, max.message.bytes, ...); each record goes to the same partition with its key, value, headers and timestamp. Progress is a consumer group on the source (--group, default ${DEFAULT_MIRROR_GROUP}), committed only after the target has the records, so a restart goes on where the last run stopped, and a run killed between a write and its commit does not copy those records twice. Topics created later that match are picked up. Follows the source until Ctrl-C or SIGTERM unless -e. Several mirrors in one group share the partitions of a DIR source. A DIR end is a data directory; HOST:PORT[,...] is a Kafka-protocol server (a logpipe broker or a Kafka cluster): as --to it is written with an idempotent producer; as --from its topics are listed by Metadata, read by Fetch, and the progress committed to the group on that server (OffsetCommit); one run copies every partition.`
   static override examples = [
     "<%= config.bin %> mirror --from ~/.local/share/logpipe --to /backup/logpipe --include '.*' -e",
     "<%= config.bin %> mirror --from /data/a --to /data/b --include 'orders-.*' --group orders-mirror",
+    "<%= config.bin %> mirror --from kafka1:9092,kafka2:9092 --to ~/.local/share/logpipe --include 'orders' -e",
   ]
   static override usage = 'mirror --from SOURCE --to TARGET --include REGEX [FLAGS]'
   static override flags = {
@@ -35,7 +36,14 @@ export default class MirrorCommand extends LogpipeCommand<typeof MirrorCommand> 
     if (from.kind === 'dir' && to.kind === 'dir' && from.dir === to.dir) {
       throw new UsageError(`--from and --to are the same store (${from.dir})`, {hint: 'mirror copies between two stores; name another --to'})
     }
-    const source = Store.open(dirOf(from, '--from'), {create: false, onNotice: this.notice})
+    if (from.kind === 'bootstrap' && to.kind === 'bootstrap' && from.servers.join(',') === to.servers.join(',')) {
+      throw new UsageError(`--from and --to are the same servers (${from.servers.join(',')})`, {hint: 'mirror copies between two clusters or stores; name another --to'})
+    }
+    // Through a server only when one is named: the client and its schemas are loaded then.
+    const source =
+      from.kind === 'dir'
+        ? Store.open(from.dir, {create: false, onNotice: this.notice})
+        : await (await import('../core/mirror/kafka-source.js')).KafkaSource.connect(from.servers.join(','), '--from')
     const target =
       to.kind === 'dir' ? new StoreTarget(Store.open(to.dir, {create: true, onNotice: this.notice}), this.notice) : await KafkaTarget.open(to.servers.join(','), '--to')
     const mirror = new Mirror(source, target, {include, group: f.group, exitAtEnd: f['exit-at-end'], onNotice: this.notice})
@@ -55,11 +63,4 @@ export default class MirrorCommand extends LogpipeCommand<typeof MirrorCommand> 
     }
     return summary
   }
-}
-
-function dirOf(e: Endpoint, flag: string): string {
-  if (e.kind === 'dir') return e.dir
-  throw new UsageError(`${flag} ${e.servers.join(',')}: reading the source through a Kafka-protocol server is not available yet`, {
-    hint: 'name the source data directory (a broker serving it reads the same files); --to takes HOST:PORT',
-  })
 }

@@ -157,6 +157,7 @@ describe('logpipe mirror DIR -> DIR', () => {
     expectCleanError(await c.run(['mirror', '--from', join(c.base, 'nothing'), '--to', target, '--include', 't']), EXIT.NOT_FOUND, /no store at/)
     expectCleanError(await c.run(['mirror', '--from', source, '--to', target, '--include', '(']), EXIT.USAGE, /--include/)
     expectCleanError(await c.run(['mirror', '--from', source, '--to', target]), EXIT.USAGE, /--include/)
-    expectCleanError(await c.run(['mirror', '--from', '127.0.0.1:1', '--to', target, '--include', 't']), EXIT.USAGE, /through a Kafka-protocol server is not available yet/)
+    expectCleanError(await c.run(['mirror', '--from', '127.0.0.1:1', '--to', target, '--include', 't']), EXIT.RUNTIME, /cannot reach 127\.0\.0\.1:1/)
+    expectCleanError(await c.run(['mirror', '--from', '127.0.0.1:1', '--to', '127.0.0.1:1', '--include', 't']), EXIT.USAGE, /same servers/)
   })
 })

@@ -8,13 +8,13 @@ import {execa} from 'execa'
 import {expect, test} from 'vitest'
 import {ROOT, inheritedEnv, tempDataDir} from '../helpers/cli.js'
 
-test('the quickstart runs to Done on a fresh data directory, and kcat reads the topic through the broker', async () => {
+test('the quickstart runs to Done on a fresh data directory: kcat reads the topic through the broker, a connector moves a file, a replicated topic survives its leader', async () => {
   const dataDir = join(tempDataDir(), 'data')
   const r = await execa(process.execPath, [join(ROOT, 'scripts', 'quickstart.mjs')], {
     env: {...inheritedEnv(), LOGPIPE_DATA_DIR: dataDir, NO_COLOR: '1'},
     extendEnv: false,
     reject: false,
-    timeout: 120_000,
+    timeout: 170_000,
   })
   expect(r.stderr).not.toMatch(/step failed/)
   expect(r.exitCode).toBe(0)
@@ -28,5 +28,15 @@ test('the quickstart runs to Done on a fresh data directory, and kcat reads the 
   }
   // The one-line Streams app counted the keyed records per key.
   expect(r.stdout).toMatch(/\$ logpipe consume quickstart-demo-counts[^\n]*\n(?:\w+ \d\n)*alice 2\n/)
+  // The FileStream source put the file's lines on the topic, the sink wrote them out again.
+  const connected = r.stdout.split('$ logpipe consume quickstart-demo-connect -e')[1]
+  expect(connected).toMatch(/^\nlogin alice\nlogin bob\nlogout alice\n\n\$ cat \S+events\.sink\.txt\nlogin alice\nlogin bob\nlogout alice\n/)
+  // Replication: three in-sync replicas, the leader killed, another leads, and the acknowledged records are all read back.
+  const described = [...r.stdout.matchAll(/Partition: 0\tLeader: (\d+)\tReplicas: ([\d,]+)\tIsr: ([\d,]+)/g)]
+  expect(described).toHaveLength(2)
+  expect(described[0][3].split(',').sort()).toEqual(['1', '2', '3'])
+  expect(described[1][1]).not.toBe(described[0][1])
+  expect(described[1][3].split(',')).not.toContain(described[0][1])
+  expect(r.stdout.split(/\$ logpipe consume quickstart-demo-replicated -e --bootstrap-server \S+\n/)[1]).toMatch(/^order 1\norder 2\norder 3\n/)
   expect(r.stdout).toMatch(/Done\./)
-})
+}, 180_000)

@@ -19,6 +19,7 @@
  */
 import type {Socket} from 'node:net'
 import type {BrokerLog} from './broker-log.js'
+import {isLent, release} from './read-buffer-pool.js'
 
 /** What splits the byte stream into frames (wire/frame.ts's FrameSplitter). */
 export interface FrameSource {
@@ -177,7 +178,8 @@ export class Connection {
       if (slot.response === null) continue
       this.socket.cork()
       let ok = true
-      for (const piece of slot.response) ok = this.socket.write(piece)
+      // A piece lent from the read buffers goes back to them once the socket has written it.
+      for (const piece of slot.response) ok = isLent(piece) ? this.socket.write(piece, () => release(piece)) : this.socket.write(piece)
       this.socket.uncork()
       if (!ok) this.writeBlocked = true
     }

@@ -14,7 +14,8 @@ import {LockError, NotLeaderError} from '../errors.js'
 import {LeaderEpochCache} from '../log/leader-epoch-cache.js'
 import {ErrorCode} from '../wire/error-codes.js'
 import type {LogConfig} from '../log/log-config.js'
-import {LogReader, READ_BUFFER_SIZE} from '../log/log-reader.js'
+import {LogReader} from '../log/log-reader.js'
+import {giveReadBuffer, lend, LEND_MIN, release, takeReadBuffer} from './read-buffer-pool.js'
 import {batchLastOffset, batchSize} from '../record/batch-header.js'
 import * as L from '../record/batch-layout.js'
 import {listSegmentBaseOffsets} from '../log/file-names.js'
@@ -34,13 +35,6 @@ export interface PartitionStateOptions {
   onNotice: (message: string) => void
   now?: () => number
 }
-
-/**
- * One read buffer for the fetches of every partition: a read is copied out
- * at once (the response keeps the copy while the socket writes it), so a
- * partition's reader never needs a buffer of its own between fetches.
- */
-let sharedReadBuffer: Buffer | null = null
 
 /** Room below which a fetch stops reading rather than read again for a batch that may not fit. */
 const LITTLE_ROOM = 64 * 1024
@@ -72,8 +66,8 @@ export class PartitionState {
     this.config_ = config
     this.log = log
     this.epochs = epochs
-    sharedReadBuffer ??= Buffer.allocUnsafe(READ_BUFFER_SIZE)
-    this.reader = new LogReader(dir, sharedReadBuffer)
+    // Lent a pooled buffer for each fetch (read-buffer-pool.ts); between fetches a reader holds none.
+    this.reader = new LogReader(dir)
   }
 
   /**
@@ -474,9 +468,13 @@ export class PartitionState {
     // From here the reader stands wherever its polls leave it; set again once we know.
     this.cursor = -1
     const parts: Buffer[] = []
+    /** The read buffer under each part: a part's bytes stay put while a later poll reads into another. */
+    const under: Buffer[] = []
     let total = 0
     let next = offset
     for (;;) {
+      const lent = takeReadBuffer()
+      if (!this.reader.giveBuffer(lent)) giveReadBuffer(lent)
       const range = this.reader.poll()
       if (range === null) {
         this.cursor = next
@@ -504,7 +502,8 @@ export class PartitionState {
         end = pos
       }
       if (end > start) {
-        parts.push(Buffer.from(range.buf.subarray(start, end)))
+        parts.push(range.buf.subarray(start, end))
+        under.push(this.reader.takeBuffer()!)
         total += end - start
       }
       // The reader went on past what we hand out: the next fetch seeks.
@@ -515,8 +514,14 @@ export class PartitionState {
         break
       }
     }
+    const idle = this.reader.takeBuffer()
+    if (idle) giveReadBuffer(idle)
     if (total === 0) return null
-    return parts.length === 1 ? parts[0] : Buffer.concat(parts, total)
+    // One large run goes out from the read buffer itself; anything else is copied and the buffers reused at once.
+    if (parts.length === 1 && total >= LEND_MIN) return lend(parts[0], under[0])
+    const out = parts.length === 1 ? Buffer.from(parts[0]) : Buffer.concat(parts, total)
+    for (const b of under) giveReadBuffer(b)
+    return out
   }
 
   /** The epoch the record at `offset` was written under (ListOffsets' leaderEpoch). */
@@ -535,10 +540,14 @@ export class PartitionState {
     if (offset >= this.log.logEndOffset) return null
     const batch = this.read(offset, 1)
     if (batch === null) return null
-    const records = new RecordReader()
-    records.open(batch, 0)
-    while (records.next()) if (records.offset === offset) return {offset, timestamp: records.timestamp}
-    return {offset, timestamp}
+    try {
+      const records = new RecordReader()
+      records.open(batch, 0)
+      while (records.next()) if (records.offset === offset) return {offset, timestamp: records.timestamp}
+      return {offset, timestamp}
+    } finally {
+      release(batch)
+    }
   }
 
   /** ListOffsets -3 (KIP-734): the first record with the log's largest timestamp; null for a log without one. */

@@ -23,6 +23,7 @@ import {PartitionState} from './partition-state.js'
 import {ReplicatedPartition, type ReplicationSettings} from './replicated-partition.js'
 import {replicaDir} from '../store/log-dirs.js'
 import {rmSync} from 'node:fs'
+import {currentLeader} from '../lock/partition-lock.js'
 
 export interface ReplicaManagerOptions {
   brokerId: number
@@ -236,7 +237,12 @@ export class ReplicaManager {
       })
     } catch (error) {
       if (!(error instanceof LockError) && !(error instanceof StoreError) && (error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
-      if (!this.refused.has(k)) log.warn(`cannot lead topic ${topic} partition ${partition} yet: ${(error as Error).message}; trying again at each scan`)
+      if (!this.refused.has(k)) {
+        // Another live broker leading a partition nobody assigned (an unreplicated topic) is how several brokers share a store, not a problem.
+        const holder = error instanceof LockError ? currentLeader(this.store.partitionDir(topic, partition)) : null
+        if (holder && /^broker \d+$/.test(holder.client)) log.info(`topic ${topic} partition ${partition} is led by ${holder.client} (pid ${holder.pid}); taking it over if that broker stops`)
+        else log.warn(`cannot lead topic ${topic} partition ${partition} yet: ${(error as Error).message}; trying again at each scan`)
+      }
       this.refused.add(k)
       return
     }

@@ -20,19 +20,17 @@
  * taken away waits for the round in flight (the HandOnTracker), and what
  * it had read but not written is read again by its next owner.
  */
-import {LogpipeError} from '../errors.js'
 import type {Clock} from '../clock.js'
 import type {TopicPartition} from '../group/assignors.js'
-import {OffsetStore} from '../group/offset-store.js'
 import {writeVarint, sizeOfVarint} from '../codec/varint.js'
 import {NO_HEADERS} from '../record/header.js'
 import {BatchBuilder} from '../record/record-batch.js'
-import {RecordReader} from '../record/record.js'
-import {batchSize} from '../record/batch-header.js'
-import type {Store} from '../store/store.js'
+import type {RecordReader} from '../record/record.js'
+import {Store} from '../store/store.js'
 import type {Assignment} from '../client/consumer.js'
-import {GroupConsumer, type HandOnTracker} from '../client/group-consumer.js'
+import type {HandOnTracker} from '../client/group-consumer.js'
 import {encodeProgress, parseProgress} from './mirror-progress.js'
+import {type MirrorHooks, type MirrorSource, type MirrorSourceOptions, StoreSource} from './mirror-source.js'
 import type {MirrorTarget} from './mirror-target.js'
 import {nextSequence} from './producer-stamp.js'
 
@@ -89,7 +87,7 @@ interface Copy {
 const key = (tp: TopicPartition) => `${tp.topic}/${tp.partition}`
 
 export class Mirror {
-  private readonly gc: GroupConsumer
+  private readonly source: MirrorSource
   private readonly copies = new Map<string, Copy>()
   private readonly sequences = new Map<string, number>()
   private readonly notice: (message: string) => void
@@ -99,8 +97,12 @@ export class Mirror {
   private stopping = false
   private readonly summary: MirrorSummary = {records: 0, created: []}
 
+  /**
+   * `source` is a data directory (read as a member of the group) or a
+   * source made by `makeSource` from the hooks (kafka-source.ts).
+   */
   constructor(
-    private readonly source: Store,
+    source: Store | ((options: MirrorSourceOptions, hooks: MirrorHooks) => MirrorSource),
     private readonly target: MirrorTarget,
     private readonly options: MirrorOptions,
   ) {
@@ -116,26 +118,30 @@ export class Mirror {
       },
       forget: (topic, partition) => this.drop(`${topic}/${partition}`),
     }
-    this.gc = new GroupConsumer(source, options.group ?? DEFAULT_MIRROR_GROUP, [], {
-      include: options.include,
-      exec: tracker,
+    const hooks: MirrorHooks = {
+      tracker,
       // A failed round is the run's error, reported by run(); handing on must not fail the leave after it.
-      handOn: () => this.round.then(
-        () => {},
-        () => {},
-      ),
+      handOn: () =>
+        this.round.then(
+          () => {},
+          () => {},
+        ),
+    }
+    const settings: MirrorSourceOptions = {
+      group: options.group ?? DEFAULT_MIRROR_GROUP,
+      include: options.include,
       sessionTimeoutMs: options.sessionTimeoutMs,
       clock: options.clock,
       onNotice: this.notice,
-      autoOffsetReset: 'earliest',
-    })
+    }
+    this.source = source instanceof Store ? new StoreSource(source, settings, hooks) : source(settings, hooks)
   }
 
   /** Copies until stop() (or, with exitAtEnd, the end of every partition); resolves with what was copied. */
   async run(): Promise<MirrorSummary> {
     let failure: unknown = null
     try {
-      await this.gc.start()
+      await this.source.start()
       while (!this.stopping) {
         const pass = this.pass()
         this.round = pass
@@ -144,13 +150,13 @@ export class Mirror {
         if (records > 0) continue
         if (this.options.exitAtEnd && this.atEnd()) break
         await this.target.idle()
-        await this.gc.consumer.waitForData()
+        await this.source.consumer.waitForData()
       }
     } catch (error) {
       failure = error
     }
     try {
-      await this.gc.close()
+      await this.source.close()
     } catch (error) {
       failure ??= error
     }
@@ -166,19 +172,20 @@ export class Mirror {
   /** Ends run() after the round in flight: what it read is written and committed first. */
   stop(): void {
     this.stopping = true
-    this.gc.consumer.interrupt()
+    this.source.consumer.interrupt()
   }
 
   private atEnd(): boolean {
-    const c = this.gc.consumer
-    return c.assignments.every((a) => this.copies.get(key(a))?.assignment === a) && c.allAtEnd && this.gc.member.holdsItsAssignment && this.buffered === 0
+    const c = this.source.consumer
+    return c.assignments.every((a) => this.copies.get(key(a))?.assignment === a) && c.allAtEnd && this.source.holdsItsAssignment && this.buffered === 0
   }
 
   /** One round; the number of records it read. */
   private async pass(): Promise<number> {
+    await this.source.refresh()
     await this.prepareNew()
     this.pauseUnprepared()
-    const {records} = this.gc.consumer.poll(
+    const {records} = this.source.consumer.poll(
       (a, r) => this.add(a, r),
       () => this.buffered >= MAX_BUFFERED_BYTES,
     )
@@ -190,11 +197,11 @@ export class Mirror {
 
   /** Assignments not prepared yet are not read; called right before poll, with no await between. */
   private pauseUnprepared(): void {
-    for (const a of this.gc.consumer.assignments) if (this.copies.get(key(a))?.assignment !== a) a.paused = true
+    for (const a of this.source.consumer.assignments) if (this.copies.get(key(a))?.assignment !== a) a.paused = true
   }
 
   private async prepareNew(): Promise<void> {
-    for (const a of [...this.gc.consumer.assignments]) {
+    for (const a of [...this.source.consumer.assignments]) {
       if (this.copies.get(key(a))?.assignment === a) continue
       a.paused = true
       await this.prepare(a)
@@ -209,7 +216,7 @@ export class Mirror {
    */
   private async prepare(a: Assignment): Promise<void> {
     const tp = {topic: a.topic, partition: a.partition}
-    const meta = this.source.readTopic(a.topic)
+    const meta = await this.source.shape(a.topic)
     const outcome = await this.target.ensureTopic(a.topic, {partitions: meta.partitions, config: meta.config})
     if (outcome === 'created') {
       this.summary.created.push(a.topic)
@@ -218,54 +225,28 @@ export class Mirror {
       this.notice(`topic ${a.topic} in the target now has ${meta.partitions} partitions, as in the source`)
     }
     let position = a.position
-    const committed = new OffsetStore(this.gc.member.dir).read(a.topic, a.partition)
-    const progress = committed && committed.offset === position ? parseProgress(committed.metadata) : null
+    const committed = await this.source.committed(tp)
+    const progress = committed && committed.offset === position ? parseProgress(committed.metadata ?? undefined) : null
     if (progress) {
       const written = await this.target.recordsOf(a.topic, a.partition, progress.targetOffset, progress.producerId)
       if (written > 0) {
-        position = this.skipRecords(a.topic, a.partition, position, written)
+        position = await this.source.skipRecords(tp, position, written)
         this.notice(`topic ${a.topic} partition ${a.partition}: ${written} record${written === 1 ? '' : 's'} after offset ${a.position} reached the target before the last run stopped; copying from ${position}`)
       }
     }
     const targetEnd = await this.target.endOffset(a.topic, a.partition)
-    const result = await this.gc.member.commit(tp, position, encodeProgress({...this.target.identity, targetOffset: targetEnd}))
+    const result = await this.source.commit(tp, position, encodeProgress({...this.target.identity, targetOffset: targetEnd}))
     // Taken from us meanwhile: it stays paused and the group's next round lets it go.
-    if (result === 'fenced' || !this.gc.consumer.assignments.includes(a)) return
+    if (result === 'fenced' || !this.source.consumer.assignments.includes(a)) return
     if (result === 'backwards') {
       // Committed past us meanwhile (a reset, another mirror): start again from there next round.
-      const now = new OffsetStore(this.gc.member.dir).read(a.topic, a.partition)
-      if (now) this.gc.consumer.seek(a, {kind: 'absolute', offset: now.offset})
+      const now = await this.source.committed(tp)
+      if (now) this.source.consumer.seek(a, {kind: 'absolute', offset: now.offset})
       return
     }
-    if (position !== a.position) this.gc.consumer.seek(a, {kind: 'absolute', offset: position})
+    if (position !== a.position) this.source.consumer.seek(a, {kind: 'absolute', offset: position})
     this.copies.set(key(tp), {tp, assignment: a, builder: null, spare: [], sealed: [], builtTo: position, acked: position, targetEnd, dirty: false})
     a.paused = false
-  }
-
-  /** The offset after the first `count` records at or after `from`. */
-  private skipRecords(topic: string, partition: number, from: number, count: number): number {
-    const reader = this.source.openReader(topic, partition)
-    const records = new RecordReader()
-    let left = count
-    let position = from
-    try {
-      reader.seek(from)
-      for (let range = reader.poll(); range && left > 0; range = reader.poll()) {
-        for (let pos = range.start; pos < range.end && left > 0; pos += batchSize(range.buf, pos)) {
-          records.open(range.buf, pos)
-          if (records.isControlBatch) continue
-          while (left > 0 && records.next()) {
-            if (records.offset < from) continue
-            position = records.offset + 1
-            left--
-          }
-        }
-      }
-    } finally {
-      reader.close()
-    }
-    if (left > 0) throw new LogpipeError(`topic ${topic} partition ${partition}: the target holds ${count} records of the last run past offset ${from}, but the source has only ${count - left}`)
-    return position
   }
 
   private add(a: Assignment, r: RecordReader): void {
@@ -331,7 +312,7 @@ export class Mirror {
 
   private async commitCopy(c: Copy): Promise<void> {
     c.dirty = false
-    await this.gc.member.commit(c.tp, c.acked, encodeProgress({...this.target.identity, targetOffset: c.targetEnd}))
+    await this.source.commit(c.tp, c.acked, encodeProgress({...this.target.identity, targetOffset: c.targetEnd}))
   }
 
   /** A partition taken away: what it read and did not write is read again by its next owner. */

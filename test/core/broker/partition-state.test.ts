@@ -8,6 +8,7 @@ import {join} from 'node:path'
 import {describe, expect, test} from 'vitest'
 import {LockError, NotLeaderError} from '../../../src/core/errors.js'
 import {PartitionState} from '../../../src/core/broker/partition-state.js'
+import {freeReadBuffers, isLent, release} from '../../../src/core/broker/read-buffer-pool.js'
 import {LEADER_EPOCH_FILE} from '../../../src/core/log/leader-epoch-cache.js'
 import {PartitionLog} from '../../../src/core/log/partition-log.js'
 import {LOCK_NAME, readLeaderInfo} from '../../../src/core/lock/partition-lock.js'
@@ -109,4 +110,44 @@ describe('PartitionState', () => {
     expect((error as LockError).hint).toMatch(/^broker 3 leads it and holds its lock while it runs: .*`logpipe broker stop --id 3`/)
     await state.release()
   })
+
+  test('a large read is lent from the read buffers, stays intact while later reads use others, and its buffer comes back on release', async () => {
+    const dir = partitionDir()
+    const state = await PartitionState.lead('t', 0, dir, logConfig(), opts)
+    // Six batches of ~400 KiB: a 1 MiB fetch holds two of them.
+    const value = (i: number) => Buffer.alloc(400 * 1024, 65 + i)
+    for (let i = 0; i < 6; i++) state.appendAsLeader(buildBatch([{timestamp: Date.now(), key: null, value: value(i)}], i))
+    const first = state.read(0, 1 << 20)!
+    const firstCopy = Buffer.from(first)
+    expect(isLent(first)).toBe(true)
+    const second = state.read(2, 1 << 20)!
+    expect(isLent(second)).toBe(true)
+    expect(second.buffer).not.toBe(first.buffer)
+    // The second read did not write into the bytes the first handed to a socket.
+    expect(first.equals(firstCopy)).toBe(true)
+    expect(batchesIn(first)).toEqual([0, 1])
+    expect(batchesIn(second)).toEqual([2, 3])
+    const before = freeReadBuffers()
+    release(first)
+    release(second)
+    expect(freeReadBuffers()).toBe(before + 2)
+    // A released buffer is reused: the next read is lent from one of them.
+    const third = state.read(4, 1 << 20)!
+    expect([first.buffer, second.buffer]).toContain(third.buffer)
+    expect(batchesIn(third)).toEqual([4, 5])
+    release(third)
+    // A small run is a copy, not a lease: a response of many small partitions pins no megabyte each.
+    state.appendAsLeader(buildBatch([{timestamp: Date.now(), key: null, value: utf8('small')}], 6))
+    const small = state.read(6, 1 << 20)!
+    expect(isLent(small)).toBe(false)
+    expect(batchesIn(small)).toEqual([6])
+    await state.release()
+  })
 })
+
+/** The base offsets of the whole batches in `records`. */
+function batchesIn(records: Buffer): number[] {
+  const out: number[] = []
+  for (let pos = 0; pos < records.length; pos += records.readInt32BE(pos + L.LENGTH_OFFSET) + L.LOG_OVERHEAD) out.push(Number(records.readBigInt64BE(pos)))
+  return out
+}

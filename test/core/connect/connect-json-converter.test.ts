@@ -129,3 +129,19 @@ describe('JsonConverter with schemas.enable=false', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined()
   })
 })
+
+describe('the per-schema fast paths read and write what the full path does', () => {
+  test('records after the first with the same schema, strings with and without escapes, and envelopes that are not Kafka\'s', () => {
+    const c = new JsonConverter()
+    c.configure({})
+    const enc = (v: string) => c.fromConnectData('t', Schema.STRING_SCHEMA, v)!.toString('utf8')
+    expect(enc('foo')).toBe('{"schema":{"type":"string","optional":false},"payload":"foo"}')
+    expect(enc('a"b\\c\n\u0001')).toBe('{"schema":{"type":"string","optional":false},"payload":"a\\"b\\\\c\\n\\u0001"}')
+    const dec = (s: string) => c.toConnectData('t', Buffer.from(s))
+    for (const v of ['foo', 'bar', 'a"b\\c\n\u0001', '', 'x}']) expect(dec(enc(v))).toEqual({schema: Schema.STRING_SCHEMA, value: v})
+    expect(() => dec('{"schema":{"type":"string","optional":false},"payload":"x","extra":1}')).toThrow(ConnectDataError)
+    expect(() => dec('{"schema":{"type":"string","optional":false},"payload":"x"}}')).toThrow(ConnectDataError)
+    expect(dec('{"schema":{"type":"int32","optional":false},"payload":7}')).toEqual({schema: Schema.INT32_SCHEMA, value: 7})
+    expect(dec('{"schema":{"type":"string","optional":false},"payload":"back"}')).toEqual({schema: Schema.STRING_SCHEMA, value: 'back'})
+  })
+})

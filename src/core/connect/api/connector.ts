@@ -53,6 +53,8 @@ export interface SinkTaskContext {
   offset(offsets: Map<TopicPartition, number> | TopicPartition, offset?: number): void
   /** Ask for an offset commit as soon as possible. */
   requestCommit(): void
+  /** Tell the user something (the worker's log; logpipe's stderr). */
+  log?(message: string): void
   assignment(): TopicPartition[]
   pause(...partitions: TopicPartition[]): void
   resume(...partitions: TopicPartition[]): void

@@ -77,7 +77,8 @@ export class FileStreamSinkTask extends SinkTask {
   }
 }
 
-function lineOf(value: unknown): string {
+/** A value as one line of text: strings as they are, bytes as UTF-8, structs as Kafka prints them, maps as JSON. */
+export function lineOf(value: unknown): string {
   if (value === null || value === undefined) return 'null'
   if (typeof value === 'string') return value
   if (value instanceof Uint8Array) return Buffer.from(value).toString('utf8')

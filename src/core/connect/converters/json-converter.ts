@@ -37,10 +37,16 @@ export interface JsonConverterOptions {
   replaceNullWithDefault: boolean
 }
 
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f]/
+
 export class JsonConverter implements Converter, HeaderConverter {
   static readonly CLASS_NAME = 'org.apache.kafka.connect.json.JsonConverter'
   private options: JsonConverterOptions = {schemasEnable: true, decimalFormat: 'BASE64', replaceNullWithDefault: true}
   private readonly schemaCache = new WeakMap<Schema, JsonOut>()
+  private readonly prefixCache = new WeakMap<Schema, string>()
+  /** The envelope prefix last read and its schema: records of a topic mostly share one schema. */
+  private lastRead: {prefix: string; schema: Schema} | null = null
 
   config(): ConfigDef {
     return new ConfigDef()
@@ -57,16 +63,47 @@ export class JsonConverter implements Converter, HeaderConverter {
 
   fromConnectData(_topic: string, schema: Schema | null, value: unknown): Buffer | null {
     if (schema === null && (value === null || value === undefined)) return null
-    const payload = this.toJson(schema, value)
-    const out: JsonOut = this.options.schemasEnable ? new Map<string, JsonOut>([['schema', this.asJsonSchema(schema)], ['payload', payload]]) : payload
-    return Buffer.from(writeJson(out), 'utf8')
+    // A string needs no tree: JSON.stringify writes it as Jackson does (this path runs per record).
+    const payload = typeof value === 'string' && (schema === null || (schema.type === 'STRING' && schema.name === null)) ? JSON.stringify(value) : writeJson(this.toJson(schema, value))
+    if (!this.options.schemasEnable) return Buffer.from(payload, 'utf8')
+    return Buffer.from(this.envelopePrefix(schema) + payload + '}', 'utf8')
+  }
+
+  /** `{"schema":...,"payload":` for a schema, written once per schema, not per record. */
+  private envelopePrefix(schema: Schema | null): string {
+    if (schema === null) return '{"schema":null,"payload":'
+    let prefix = this.prefixCache.get(schema)
+    if (prefix === undefined) {
+      prefix = `{"schema":${writeJson(this.asJsonSchema(schema))},"payload":`
+      this.prefixCache.set(schema, prefix)
+    }
+    return prefix
   }
 
   toConnectData(_topic: string, bytes: Buffer | null): SchemaAndValue {
     if (bytes === null) return NULL_SCHEMA_AND_VALUE
+    const text = bytes.toString('utf8')
+    // The same schema as the last record: parse the payload alone. Text that is not prefix + one JSON value + "}" fails that parse and takes the full path.
+    const last = this.lastRead
+    if (last !== null && this.options.schemasEnable && text.startsWith(last.prefix) && text.endsWith('}')) {
+      // A plain string payload without escapes is its own text between the quotes.
+      if (last.schema.type === 'STRING' && last.schema.name === null) {
+        const q = text.length - 2
+        if (text.charCodeAt(last.prefix.length) === 34 && text.charCodeAt(q) === 34 && q > last.prefix.length && text.indexOf('"', last.prefix.length + 1) === q && text.indexOf('\\', last.prefix.length) < 0 && !CONTROL.test(text)) {
+          return {schema: last.schema, value: text.slice(last.prefix.length + 1, q)}
+        }
+      }
+      let payload: JsonNode | undefined
+      try {
+        payload = parseJson(text.slice(last.prefix.length, -1))
+      } catch {
+        payload = undefined
+      }
+      if (payload !== undefined) return {schema: last.schema, value: this.toConnect(last.schema, payload)}
+    }
     let node: JsonNode
     try {
-      node = parseJson(bytes.toString('utf8'))
+      node = parseJson(text)
     } catch (error) {
       throw new ConnectDataError('Converting byte[] to Kafka Connect data failed due to serialization error: ' + (error as Error).message, {cause: error})
     }
@@ -77,7 +114,13 @@ export class JsonConverter implements Converter, HeaderConverter {
       )
     }
     const schema = this.asConnectSchema(node.get('schema')!)
-    return {schema, value: this.toConnect(schema, node.get('payload')!)}
+    const value = this.toConnect(schema, node.get('payload')!)
+    // Remembered only when the text is exactly the envelope Kafka writes for this schema.
+    if (schema !== null) {
+      const prefix = `{"schema":${writeJson(this.asJsonSchema(schema))},"payload":`
+      if (text.startsWith(prefix)) this.lastRead = {prefix, schema}
+    }
+    return {schema, value}
   }
 
   fromConnectHeader(topic: string, _key: string, schema: Schema | null, value: unknown): Buffer | null {

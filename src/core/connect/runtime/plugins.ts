@@ -6,7 +6,9 @@
  * .js/.mjs files and subdirectories' package main or index.js are loaded.
  * Every exported class that has taskClass() and taskConfigs() is a
  * connector, known by its export name, its class name and its static
- * CLASS_NAME if it has one. Kafka's .jar entries (the quickstart adds
+ * CLASS_NAME if it has one. A class with apply() and configure() is a
+ * transform, one with test() and configure() a predicate, known by the
+ * same names. Kafka's .jar entries (the quickstart adds
  * libs/connect-file-*.jar) hold what is built in here and are passed over.
  */
 import {existsSync, readdirSync, readFileSync, statSync} from 'node:fs'
@@ -16,6 +18,11 @@ import {ConnectConfigError} from '../../errors.js'
 import {type Connector, SinkConnector, SourceConnector} from '../api/connector.js'
 import {FileStreamSinkConnector} from '../connectors/file-stream-sink.js'
 import {FileStreamSourceConnector} from '../connectors/file-stream-source.js'
+import {ExecSinkConnector} from '../connectors/exec-sink.js'
+import {HttpSinkConnector} from '../connectors/http-sink.js'
+import {JdbcSinkConnector} from '../connectors/jdbc-sink.js'
+import type {PredicateClass, TransformationClass} from '../api/transformation.js'
+import {BUILT_IN_PREDICATES, BUILT_IN_TRANSFORMS, classNames, isPredicateClass, isTransformationClass} from '../transforms/transform-classes.js'
 
 export type ConnectorClass = new () => Connector
 export type ConnectorKind = 'source' | 'sink'
@@ -27,14 +34,18 @@ export interface PluginInfo {
   ctor: ConnectorClass
 }
 
-const BUILT_IN: ConnectorClass[] = [FileStreamSourceConnector, FileStreamSinkConnector]
+const BUILT_IN: ConnectorClass[] = [FileStreamSourceConnector, FileStreamSinkConnector, ExecSinkConnector, HttpSinkConnector, JdbcSinkConnector]
 
 export class Plugins {
   private readonly byName = new Map<string, PluginInfo>()
   private readonly infos: PluginInfo[] = []
+  private readonly transforms = new Map<string, TransformationClass>()
+  private readonly predicates = new Map<string, PredicateClass>()
 
   private constructor(private readonly notice: (m: string) => void) {
     for (const c of BUILT_IN) this.register(c, [])
+    for (const t of BUILT_IN_TRANSFORMS) for (const n of classNames(t)) this.transforms.set(n, t)
+    for (const p of BUILT_IN_PREDICATES) for (const n of classNames(p)) this.predicates.set(n, p)
   }
 
   /** The built-in connectors plus those of every plugin.path entry. */
@@ -74,6 +85,8 @@ export class Plugins {
     }
     for (const [exportName, value] of Object.entries(mod)) {
       if (isConnectorClass(value)) this.register(value, exportName === 'default' ? [] : [exportName])
+      else if (isTransformationClass(value)) for (const n of classNames(value, exportName)) this.transforms.set(n, value)
+      else if (isPredicateClass(value)) for (const n of classNames(value, exportName)) this.predicates.set(n, value)
     }
   }
 
@@ -93,6 +106,15 @@ export class Plugins {
     throw new ConnectConfigError(`Failed to find any class that implements Connector and which name matches ${connectorClass}`, {
       hint: `available: ${this.infos.map((i) => i.className).join(', ')}; a connector of your own is a JavaScript module on plugin.path`,
     })
+  }
+
+  /** A transform class by name (Kafka's, or one exported from a plugin.path module), or null. */
+  transformation(name: string): TransformationClass | null {
+    return this.transforms.get(name.trim()) ?? null
+  }
+
+  predicate(name: string): PredicateClass | null {
+    return this.predicates.get(name.trim()) ?? null
   }
 
   list(): PluginInfo[] {

@@ -21,6 +21,7 @@ import {ErrorHandler} from './error-handler.js'
 import {OffsetFile} from './offset-file.js'
 import {type ConnectorKind, Plugins} from './plugins.js'
 import {type ConnectorStatus, type ConnectState, StatusStore, validateConnectorName} from './status-store.js'
+import {TransformationChain} from './transformation-chain.js'
 import {parseWorkerSettings, type WorkerSettings} from './worker-config.js'
 import {WorkerSinkTask} from './worker-sink-task.js'
 import {WorkerSourceTask} from './worker-source-task.js'
@@ -34,6 +35,15 @@ export interface StandaloneOptions {
   clock?: Clock
   /** Relative paths (plugin.path, the offsets file) are taken from here; default the working directory. */
   baseDir?: string
+}
+
+interface Planned {
+  settings: ConnectorSettings
+  kind: ConnectorKind
+  connector: Connector
+  props: Props
+  converters: Converters
+  transforms: () => TransformationChain
 }
 
 interface RunningConnector {
@@ -74,7 +84,7 @@ export class StandaloneWorker {
   }
 
   /** Class, kind and settings of one connector file, checked; nothing started. */
-  private plan(plugins: Plugins, props: Record<string, string>): {settings: ConnectorSettings; kind: ConnectorKind; connector: Connector; props: Props; converters: Converters} {
+  private plan(plugins: Plugins, props: Record<string, string>): Planned {
     const name = props.name?.trim()
     if (!name) throw new ConnectConfigError('connector configuration: missing required configuration "name" which has no default value')
     validateConnectorName(name)
@@ -89,9 +99,19 @@ export class StandaloneWorker {
     const known = new Set(defs.flatMap((d) => d.names()))
     for (const k of Object.keys(props)) {
       if (!known.has(k) && !OTHER_KNOWN.has(k) && !PREFIXED_KEYS.test(k) && !k.startsWith('errors.')) this.o.notice(`connector ${name}: setting ${k} is not used by ${info.className}`)
-      if (/^transforms$|^predicates$/.test(k) && props[k].trim() !== '') throw new ConnectConfigError(`connector ${name}: ${k} is not supported by logpipe yet`)
     }
-    return {settings, kind, connector, props, converters: this.converters(name, props)}
+    // Each task gets a chain of its own, as in Kafka; the first is built here so a bad transform fails before anything runs.
+    const transforms = () => {
+      try {
+        return TransformationChain.fromProps(props, plugins)
+      } catch (error) {
+        if (error instanceof ConnectConfigError) throw new ConnectConfigError(`connector ${name}: ${error.message}`, {hint: error.hint})
+        throw error
+      }
+    }
+    const first = transforms()
+    let used = false
+    return {settings, kind, connector, props, converters: this.converters(name, props), transforms: () => (used ? transforms() : ((used = true), first))}
   }
 
   private converters(name: string, props: Record<string, string>): Converters {
@@ -114,7 +134,7 @@ export class StandaloneWorker {
     }
   }
 
-  private async launch(p: {settings: ConnectorSettings; kind: ConnectorKind; connector: Connector; props: Props; converters: Converters}): Promise<void> {
+  private async launch(p: Planned): Promise<void> {
     const {settings, kind, connector, props} = p
     const name = settings.name
     this.statuses.saveConfig(name, props)
@@ -143,6 +163,7 @@ export class StandaloneWorker {
         taskId: id,
         taskProps,
         converters: id === 0 ? p.converters : this.converters(name, props),
+        transforms: p.transforms(),
         errors: new ErrorHandler({settings: settings.errors, connector: name, taskId: id, store: this.o.store, notice: this.o.notice, clock}),
         store: this.o.store,
         notice: this.o.notice,

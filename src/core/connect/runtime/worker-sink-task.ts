@@ -4,9 +4,9 @@
  * headers, put() them, and every offset.flush.interval.ms (and on a clean
  * stop, and before a partition is taken away) call preCommit() — by
  * default flush() — and commit what it returned. A record counts as
- * handled once put() returned for it, or once errors.tolerance=all skipped
- * it (after its dead letter was written); positions past records not yet
- * handled are never committed. A put() that throws a retriable error is
+ * handled once put() returned for it, once a transform dropped it, or
+ * once errors.tolerance=all skipped it (after its dead letter was
+ * written); positions past records not yet handled are never committed. A put() that throws a retriable error is
  * given the same records again after a backoff; any other error fails the
  * task, its uncommitted records left for the next run.
  */
@@ -84,6 +84,7 @@ export class WorkerSinkTask extends WorkerTask {
       requestCommit: () => {
         this.commitRequested = true
       },
+      log: (message) => o.notice(`task ${this.id}: ${message}`),
       assignment: () => [...this.owned],
       pause: (...tps) => this.setPaused(tps, true),
       resume: (...tps) => this.setPaused(tps, false),
@@ -107,6 +108,7 @@ export class WorkerSinkTask extends WorkerTask {
     await this.gc.start()
     this.setState('RUNNING')
     const consumer = this.gc.consumer
+    let hadRecords = false
     while (!this.stopping) {
       this.applyRewinds()
       const batch: FailedRecord[] = []
@@ -127,7 +129,13 @@ export class WorkerSinkTask extends WorkerTask {
       }
       await this.gc.commit(this.commitRequested)
       this.commitRequested = false
-      if (batch.length === 0 && !this.stopping) await consumer.waitForData(100)
+      // A read that ends at the consumer's buffer comes back empty once before the next buffer is read:
+      // only a second empty poll in a row means there is nothing now (waiting there cost 100 ms per MiB).
+      if (batch.length === 0 && !this.stopping) {
+        if (hadRecords) await new Promise<void>((resolve) => setImmediate(resolve))
+        else await consumer.waitForData(100)
+      }
+      hadRecords = batch.length > 0
     }
   }
 
@@ -149,20 +157,21 @@ export class WorkerSinkTask extends WorkerTask {
         headers = h instanceof Promise ? await h : h
       }
       if (headers === undefined) continue
-      records.push(
-        new SinkRecord({
-          topic: raw.topic,
-          kafkaPartition: raw.partition,
-          kafkaOffset: raw.offset,
-          keySchema: key!.schema,
-          key: key!.value,
-          valueSchema: value!.schema,
-          value: value!.value,
-          timestamp: raw.timestamp,
-          timestampType: 'CreateTime',
-          headers,
-        }),
-      )
+      const record = new SinkRecord({
+        topic: raw.topic,
+        kafkaPartition: raw.partition,
+        kafkaOffset: raw.offset,
+        keySchema: key!.schema,
+        key: key!.value,
+        valueSchema: value!.schema,
+        value: value!.value,
+        timestamp: raw.timestamp,
+        timestampType: 'CreateTime',
+        headers,
+      })
+      // A record a transform dropped (or that failed one under errors.tolerance=all) is handled without a put.
+      const transformed = this.o.transforms.isEmpty ? record : await this.transform(record, raw)
+      if (transformed) records.push(transformed)
     }
     let backoff = PUT_BACKOFF_MS
     for (;;) {
@@ -253,6 +262,7 @@ export class WorkerSinkTask extends WorkerTask {
         if (this.owned.length > 0) await this.task.close(this.owned)
       } finally {
         await this.task.stop()
+        this.o.transforms.close()
         await this.o.errors.close()
       }
     }

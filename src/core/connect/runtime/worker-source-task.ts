@@ -1,5 +1,5 @@
 /**
- * Runs one SourceTask (Kafka's WorkerSourceTask): poll, convert each
+ * Runs one SourceTask (Kafka's WorkerSourceTask): poll, transform and convert each
  * record's key, value and headers, write them to their topics (created,
  * one partition, when missing), then stage each record's source offset.
  * Offsets are only staged once the records are written, and written to the
@@ -48,7 +48,15 @@ export class WorkerSourceTask extends WorkerTask {
     const c = this.o.converters
     const byTopic = new Map<string, {record: SourceRecord; out: Parameters<Producer['send']>[0][number] | null}[]>()
     const e = this.o.errors
-    for (const record of records) {
+    for (const polled of records) {
+      // A record a transform dropped, or one that failed under errors.tolerance=all, is not written; its offset still counts as done.
+      const record = this.o.transforms.isEmpty ? polled : await this.transform(polled)
+      if (!record) {
+        const list = byTopic.get(polled.topic) ?? []
+        byTopic.set(polled.topic, list)
+        list.push({record: polled, out: null})
+        continue
+      }
       const topic = record.topic
       // Each stage is a plain call unless it fails (then retries and tolerance decide, asynchronously).
       const k = e.attempt('KEY_CONVERTER', c.keyClass, () => c.key.fromConnectData(topic, record.keySchema, record.key))
@@ -66,7 +74,7 @@ export class WorkerSourceTask extends WorkerTask {
       const list = byTopic.get(topic) ?? []
       byTopic.set(topic, list)
       // A record that failed conversion under errors.tolerance=all is skipped; its offset still counts as done.
-      list.push({record, out: headers === undefined ? null : {key: key ?? null, value: value ?? null, headers, timestamp: record.timestamp ?? undefined, partition: record.kafkaPartition ?? undefined}})
+      list.push({record: polled, out: headers === undefined ? null : {key: key ?? null, value: value ?? null, headers, timestamp: record.timestamp ?? undefined, partition: record.kafkaPartition ?? undefined}})
     }
     for (const [topic, list] of byTopic) {
       const toSend = list.filter((l) => l.out !== null)
@@ -122,6 +130,7 @@ export class WorkerSourceTask extends WorkerTask {
       // Even a failed task's offsets are of records that were written.
       this.offsets.flush()
       for (const p of this.producers.values()) await p.close()
+      this.o.transforms.close()
       await this.o.errors.close()
       if (clean) await this.task.commit()
     }

@@ -8,7 +8,9 @@ import type {Store} from '../../store/store.js'
 import type {Converter, HeaderConverter} from '../api/converter.js'
 import type {Props} from '../api/connector.js'
 import type {ConnectState} from './status-store.js'
-import type {ErrorHandler} from './error-handler.js'
+import type {ErrorHandler, FailedRecord} from './error-handler.js'
+import type {ConnectRecord} from '../api/connect-record.js'
+import {applyStage, type TransformationChain} from './transformation-chain.js'
 
 export interface Converters {
   key: Converter
@@ -25,6 +27,8 @@ export interface WorkerTaskOptions {
   taskProps: Props
   converters: Converters
   errors: ErrorHandler
+  /** The connector's single message transforms, this task's own instances. */
+  transforms: TransformationChain
   store: Store
   notice: (m: string) => void
   clock: Clock
@@ -65,6 +69,22 @@ export abstract class WorkerTask {
       return
     }
     await this.cleanUp(true)
+  }
+
+  /**
+   * The record through the transforms, each stage under the error rules
+   * (stage TRANSFORMATION): null when a transform dropped it, undefined
+   * when one failed and errors.tolerance=all skipped it.
+   */
+  protected async transform<R extends ConnectRecord>(record: R, failed?: FailedRecord): Promise<R | null | undefined> {
+    let r = record
+    for (const s of this.o.transforms.stages) {
+      const out = this.o.errors.attempt('TRANSFORMATION', s.className, () => applyStage(s, r), failed)
+      const next = out instanceof Promise ? await out : out
+      if (next === undefined || next === null) return next
+      r = next
+    }
+    return r
   }
 
   protected abstract execute(): Promise<void>
