@@ -6,7 +6,7 @@ import {workerFlags} from '../../cli/connect-worker.js'
 import {intFlag} from '../../cli/flags.js'
 
 export default class ConnectRestart extends ConnectLifecycleCommand {
-  static override usage = 'connect restart NAME [--include-tasks] [--only-failed] [--task N] [FLAGS]'
+  static override usage = 'connect restart NAME [--include-tasks] [--only-failed] [FLAGS]'
   static override summary = "Restart a connector, and with --include-tasks its tasks (Kafka's POST /connectors/NAME/restart)."
   static override description =
     "Without flags only the connector instance restarts, as Kafka's plain POST does. --include-tasks restarts its tasks too, --only-failed only what is FAILED; then the worker answers with the status, what restarts marked RESTARTING (printed as JSON). --task N restarts one task (POST /connectors/NAME/tasks/N/restart)."

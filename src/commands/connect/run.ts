@@ -9,7 +9,7 @@ import {LogpipeCommand} from '../../cli/base-command.js'
 import {runStandalone} from '../../cli/connect-standalone-run.js'
 
 export default class ConnectRun extends LogpipeCommand<typeof ConnectRun> {
-  static override usage = 'connect run CONFIG.json [--worker-config WORKER.properties] [--rest HOST:PORT]'
+  static override usage = 'connect run CONFIG.json [--worker-config FILE] [FLAGS]'
   static override summary = "Run one connector from a JSON config in the REST API's shape, {\"name\", \"config\"}."
   static override description =
     'A standalone worker with one connector: CONFIG.json is the body a Kafka user POSTs to /connectors ({"name": ..., "config": {"connector.class": ..., ...}}; a flat map of settings with "name" works too). The worker settings come from --worker-config, else Kafka\'s defaults for a quick start: JsonConverter for keys and values (schemas.enable true), source offsets in <data-dir>/connect/offsets/NAME.offsets, flushed every 10 s. The REST API listens on --rest (else the worker file\'s listeners, else http://127.0.0.1:8083 or the next free port). Ctrl-C stops cleanly.'
