@@ -5,6 +5,7 @@
  * signal gives up on it) or until every task has failed (exit 1, the
  * reasons in connect status).
  */
+import {stopOnSignals} from './connect-worker.js'
 import {ConnectTaskError} from '../core/errors.js'
 import {StandaloneWorker} from '../core/connect/runtime/standalone-worker.js'
 import {serveWorker} from '../core/connect/rest/serve-worker.js'
@@ -13,19 +14,7 @@ import type {Store} from '../core/store/store.js'
 export async function runStandalone(o: {store: Store; workerProps: Record<string, string>; connectorProps: Record<string, string>[]; notice: (m: string) => void; what: string; version: string}): Promise<void> {
   const {worker, launch} = await StandaloneWorker.create({store: o.store, workerProps: o.workerProps, connectorProps: o.connectorProps, notice: o.notice, version: o.version})
   const served = await serveWorker(worker, o.workerProps, o.store.dataDir, 'standalone', o.notice)
-  let signals = 0
-  const stop = (signal: NodeJS.Signals) => {
-    signals++
-    if (signals === 1) {
-      void worker.stop()
-      return
-    }
-    process.off('SIGINT', stop)
-    process.off('SIGTERM', stop)
-    process.kill(process.pid, signal)
-  }
-  process.on('SIGINT', stop)
-  process.on('SIGTERM', stop)
+  const signals = stopOnSignals(() => worker.stop())
   try {
     worker.workerId = served.workerId
     if (served.movedFrom !== null) o.notice(`port ${served.movedFrom} is in use; the REST API listens on ${served.url} instead`)
@@ -35,14 +24,13 @@ export async function runStandalone(o: {store: Store; workerProps: Record<string
     await worker.tasksEnded()
     await worker.stop()
     // Every task ended without being asked: they all failed (each told above, the reasons in connect status).
-    if (signals === 0) {
+    if (signals.signals() === 0) {
       const failed = worker.failedTasks()
       throw new ConnectTaskError(`every task has stopped: ${failed.length > 0 ? `${failed.join(', ')} FAILED` : 'none is left to run'}`, {hint: 'logpipe connect status NAME shows each reason'})
     }
   } finally {
     await worker.stop()
     await served.close()
-    process.off('SIGINT', stop)
-    process.off('SIGTERM', stop)
+    signals.dispose()
   }
 }

@@ -48,3 +48,28 @@ export function workerClient(flags: WorkerFlagValues, dataDir: string | null, co
   if (live.length > 0) return {client: new ConnectRestClient(live[0].url), named: true}
   return {client: new ConnectRestClient('http://127.0.0.1:8083'), named: false}
 }
+
+/**
+ * A running worker's Ctrl-C and SIGTERM: the first stops it cleanly (tasks
+ * commit, offsets flush), a second ends the process by that signal.
+ * `signals()` says how many came; `dispose()` stops listening.
+ */
+export function stopOnSignals(stop: () => Promise<void>): {signals: () => number; dispose: () => void} {
+  let count = 0
+  const onSignal = (signal: NodeJS.Signals) => {
+    count++
+    if (count === 1) {
+      void stop()
+      return
+    }
+    dispose()
+    process.kill(process.pid, signal)
+  }
+  const dispose = () => {
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+  return {signals: () => count, dispose}
+}

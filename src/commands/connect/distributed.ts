@@ -1,3 +1,4 @@
+import {stopOnSignals} from '../../cli/connect-worker.js'
 import * as Args from '@oclif/core/args'
 import {readPropertiesFile} from '../../core/connect/runtime/java-properties.js'
 import {DistributedWorker} from '../../core/connect/runtime/distributed-worker.js'
@@ -21,19 +22,7 @@ export default class ConnectDistributed extends LogpipeCommand<typeof ConnectDis
     const workerProps = readPropertiesFile(this.args.worker)
     const worker = await DistributedWorker.open({store: this.store, workerProps, notice: this.notice, version: this.config.version})
     const served = await serveWorker(worker, workerProps, this.store.dataDir, 'distributed', this.notice, worker.groupId)
-    let signals = 0
-    const stop = (signal: NodeJS.Signals) => {
-      signals++
-      if (signals === 1) {
-        void worker.stop()
-        return
-      }
-      process.off('SIGINT', stop)
-      process.off('SIGTERM', stop)
-      process.kill(process.pid, signal)
-    }
-    process.on('SIGINT', stop)
-    process.on('SIGTERM', stop)
+    const signals = stopOnSignals(() => worker.stop())
     try {
       worker.workerId = served.workerId
       if (served.movedFrom !== null) this.notice(`port ${served.movedFrom} is in use; the REST API listens on ${served.url} instead`)
@@ -43,8 +32,7 @@ export default class ConnectDistributed extends LogpipeCommand<typeof ConnectDis
     } finally {
       await worker.stop()
       await served.close()
-      process.off('SIGINT', stop)
-      process.off('SIGTERM', stop)
+      signals.dispose()
     }
   }
 }
