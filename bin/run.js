@@ -1,5 +1,10 @@
 #!/usr/bin/env node
-// Node 22+ keeps the compiled bundle on disk, so later runs skip compiling it.
+// The CLI is a CommonJS bundle (dist/bundle/, scripts/bundle.mjs). Its
+// compiled code is kept on disk so later runs skip compiling it: by Node
+// itself from Node 22, by bin/compile-cache.cjs on Node 20, which has no
+// module.enableCompileCache.
 import module from 'node:module'
-module.enableCompileCache?.()
-await import('../dist/bundle/logpipe.js')
+const require = module.createRequire(import.meta.url)
+if (module.enableCompileCache) module.enableCompileCache()
+else require('./compile-cache.cjs').cacheCompiledCode(new URL('../dist/bundle/', import.meta.url))
+require('../dist/bundle/logpipe.cjs')

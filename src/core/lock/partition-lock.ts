@@ -29,7 +29,6 @@
  * and one that lets go for a waiter stands back (`acquire` after `yieldTo`)
  * until the waiter has had its turn.
  */
-import {randomBytes} from 'node:crypto'
 import * as fs from 'node:fs'
 import {lstatSync, readdirSync, renameSync, rmSync, rmdirSync, statSync, unlinkSync} from 'node:fs'
 import {hostname} from 'node:os'
@@ -43,6 +42,7 @@ import lockfile from 'proper-lockfile'
 import {LockError, StoreError} from '../errors.js'
 import {readFileNoFollow, symlinkError, writeFileNoFollow} from '../store/fs.js'
 import {isRunning, isStopped, selfIdentity} from './process-identity.js'
+import {randomBytes} from '../random.js'
 
 export const LOCK_NAME = 'leader.lock'
 export const LEADER_FILE = 'leader.json'

@@ -7,7 +7,6 @@
  * schema-checked (`parseStoreInfo`, `parseTopicMeta`), and every change of
  * `topic.json` is made under its lock, so no concurrent change is lost.
  */
-import {randomBytes, randomUUID} from 'node:crypto'
 import {existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {hostname} from 'node:os'
 import {join} from 'node:path'
@@ -27,6 +26,7 @@ import {readLogDir, replicaDir} from './log-dirs.js'
 import {readPartitionMeta, writeInitialPartitionMeta} from './partition-metadata.js'
 import {checkAssignment, checkReassigning, type PartitionReassignment} from './replica-assignment.js'
 import {type ConfigOverrides, type LogConfig, checkConfigValue, isConfigKey, resolveConfig} from '../log/log-config.js'
+import {randomBytes, randomUUID} from '../random.js'
 
 export const STORE_FORMAT_VERSION = 1
 export const MAX_PARTITIONS = 10_000
