@@ -10,6 +10,10 @@
 // if it belongs to this user and no one else can write to it, because code
 // from it runs as this user. NODE_COMPILE_CACHE names the directory and
 // NODE_DISABLE_COMPILE_CACHE=1 turns caching off, as for Node's own cache.
+//
+// Code compiled from a cache has no loader for import() on Node 20, so the
+// bundle's import() calls go through dynamic-import.cjs (scripts/bundle.mjs),
+// which is left to Node's own loader.
 'use strict'
 const Module = require('node:module')
 const {Script} = require('node:vm')
@@ -40,7 +44,7 @@ function cacheCompiledCode(bundleUrl) {
   const compile = Module.prototype._compile
   const unwritten = []
   Module.prototype._compile = function (content, filename) {
-    if (!filename.startsWith(bundle) || !filename.endsWith('.cjs')) return compile.call(this, content, filename)
+    if (!filename.startsWith(bundle) || !filename.endsWith('.cjs') || path.basename(filename) === 'dynamic-import.cjs') return compile.call(this, content, filename)
     const st = fs.statSync(filename)
     const entry = path.join(dir, `${path.basename(filename)}-${st.size}-${Math.trunc(st.mtimeMs)}-${process.version}-${process.arch}`)
     let cachedData

@@ -21,10 +21,13 @@
 import {existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {basename, dirname, join, relative} from 'node:path'
 import {build, transform} from 'esbuild'
+import ts from 'typescript'
 import {lazyOclifRequires} from './lazy-requires.mjs'
 import {lazyDebug} from './lazy-debug.mjs'
 
 export const BUNDLE_DIR = join('dist', 'bundle')
+/** The one file of the bundle Node's own loader compiles: every import() of the chunks goes through it. */
+export const DYNAMIC_IMPORT = 'dynamic-import.cjs'
 const ENTRY = 'logpipe-cli-entry'
 
 /** The generated entry: the command table, then main(). */
@@ -118,8 +121,44 @@ export async function chunkToCommonJs(code, chunks) {
     legalComments: 'none',
     logLevel: 'warning',
   })
-  return lazyBuiltins(out.code)
+  return throughDynamicImport(lazyBuiltins(out.code))
 }
+
+/**
+ * Every `import(x)` left in a chunk (user modules: plugin.path connectors,
+ * transforms, `stream run APP`; external packages: pg; oclif's own loader)
+ * becomes a call of dynamic-import.cjs, a file Node compiles itself. On
+ * Node 20 the chunks run from V8's code cache through vm.Script
+ * (bin/compile-cache.cjs), and a script made from cached data has lost the
+ * link to its import() loader: even with
+ * vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER, an import() then fails with
+ * "A dynamic import callback was not specified". The helper sits beside the
+ * chunks, so a specifier resolves from the same directory as before.
+ * TypeScript's parser finds the calls, so the text "import(" in a string or
+ * a comment is left alone.
+ */
+export function throughDynamicImport(code) {
+  if (!code.includes('import(')) return code
+  const file = ts.createSourceFile('chunk.cjs', code, ts.ScriptTarget.Latest, true, ts.ScriptKind.JS)
+  const starts = []
+  const visit = (node) => {
+    if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) starts.push(node.expression.getStart(file))
+    ts.forEachChild(node, visit)
+  }
+  visit(file)
+  let out = code
+  for (const at of starts.sort((a, b) => b - a)) out = `${out.slice(0, at)}require("./${DYNAMIC_IMPORT}")${out.slice(at + 'import'.length)}`
+  return out
+}
+
+/** dynamic-import.cjs: import() as a function, with Node's loader behind it. */
+export const DYNAMIC_IMPORT_SOURCE = [
+  '// Written by scripts/bundle.mjs: the chunks call this for import(), which Node 20 cannot',
+  '// run in code compiled from a code cache (bin/compile-cache.cjs skips this file).',
+  "'use strict'",
+  'module.exports = (specifier, options) => (options === undefined ? import(specifier) : import(specifier, options))',
+  '',
+].join('\n')
 
 // esbuild's CommonJS output takes each built-in at the top of a chunk and
 // reads its names at each use (`(0, import_node_tls.connect)(...)`).
@@ -187,6 +226,7 @@ export async function bundleCli(root, manifest) {
   })
   mkdirSync(outdir, {recursive: true})
   const chunks = new Set(result.outputFiles.map((f) => basename(f.path)))
+  writeFileSync(join(outdir, DYNAMIC_IMPORT), DYNAMIC_IMPORT_SOURCE)
   for (const file of result.outputFiles) {
     if (!file.path.endsWith('.js')) continue
     writeFileSync(join(outdir, basename(file.path).replace(/\.js$/, '.cjs')), await chunkToCommonJs(file.text, chunks))

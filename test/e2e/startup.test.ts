@@ -5,7 +5,7 @@
  * dist/commands (which would load a second oclif).
  * Timing lives in bench/ (`npm run bench`); this checks the structure.
  */
-import {chmodSync, mkdirSync, readdirSync, readFileSync, statSync} from 'node:fs'
+import {chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import module from 'node:module'
 import {join} from 'node:path'
 import {execa} from 'execa'
@@ -71,4 +71,17 @@ test('the bundle is compiled once: its code cache lands in NODE_COMPILE_CACHE an
     expect([r.exitCode, r.stdout]).toEqual([0, 't\n'])
     expect(readdirSync(open)).toEqual([])
   }
+})
+
+test('a user module is imported from the cached bundle too: stream run APP.mjs on a cold and then a warm code cache', async () => {
+  const c = cli()
+  const env = {...c.env, NODE_COMPILE_CACHE: join(c.base, 'cache')}
+  const app = join(c.base, 'not-an-app.mjs')
+  writeFileSync(app, 'export const x = 1\n')
+  for (const run of ['cold', 'warm']) {
+    const r = await c.run(['stream', 'run', app], {env})
+    // The module was imported and read: its missing default export is what is reported.
+    expect([r.exitCode, r.stderr.split('\n')[0]], run).toEqual([1, `logpipe: ${app} has no default export to run`])
+  }
+  expect(readdirSync(join(c.base, 'cache')).length).toBeGreaterThan(0)
 })
