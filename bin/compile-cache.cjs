@@ -19,7 +19,6 @@ const Module = require('node:module')
 const {Script} = require('node:vm')
 const fs = require('node:fs')
 const path = require('node:path')
-const {fileURLToPath} = require('node:url')
 
 /** The cache directory, made if missing; null where it is not safe or not wanted. */
 function cacheDir() {
@@ -36,11 +35,11 @@ function cacheDir() {
   }
 }
 
-/** Compiles the .cjs files under bundleUrl with a code cache; other modules load as usual. */
-function cacheCompiledCode(bundleUrl) {
+/** Compiles the .cjs files in the directory bundleDir with a code cache; other modules load as usual. */
+function cacheCompiledCode(bundleDir) {
   const dir = cacheDir()
   if (dir === null) return
-  const bundle = fileURLToPath(bundleUrl)
+  const bundle = path.join(bundleDir, path.sep)
   const compile = Module.prototype._compile
   const unwritten = []
   Module.prototype._compile = function (content, filename) {

@@ -43,7 +43,7 @@ export async function main(typed: string[] = process.argv.slice(2), options: Mai
   try {
     if (options.commands) await runBundled(argv, root, options.commands, options.oclif)
     else {
-      // Unbundled (bin/dev.js): oclif finds the commands in dist/commands.
+      // Unbundled (bin/dev.mjs): oclif finds the commands in dist/commands.
       // No oclif user plugins: oclif would look for them in $LOGPIPE_DATA_DIR
       // (its own "<BIN>_DATA_DIR"), which is our store, not a plugin directory.
       const [{default: {run}}, {default: {flush}}] = await Promise.all([import('@oclif/core/run'), import('@oclif/core/flush')])
