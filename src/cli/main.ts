@@ -59,14 +59,13 @@ async function runBundled(argv: string[], root: string, table: CommandTable, set
   const direct = directRun(argv, table, settings)
   // Subpath imports: the package index also loads help, ux and semver,
   // which a run rarely needs. oclif is CommonJS: `default` is its exports
-  // object both from Node and from the bundle (where no named exports are made).
-  const [{default: {Config}}, {default: {flush}}, {BundledPlugin}] = await Promise.all([
-    import('@oclif/core/config'),
-    import('@oclif/core/flush'),
-    import('./bundled-plugin.js'),
-  ])
+  // object both from Node and from the bundle (where no named exports are made)
+  // (bundled-plugin.ts takes Config and Plugin from @oclif/core/config likewise).
+  const [{default: {flush}}, {BundledConfig, BundledPlugin}] = await Promise.all([import('@oclif/core/flush'), import('./bundled-plugin.js')])
   const plugin = new BundledPlugin(root, table)
-  const config = await Config.load({root, pjson: plugin.pjson, plugins: new Map([[plugin.name, plugin]]), userPlugins: false})
+  // What Config.load does with options (not a path or a Config) as its argument.
+  const config = new BundledConfig({root, pjson: plugin.pjson, plugins: new Map([[plugin.name, plugin]]), userPlugins: false})
+  await config.load()
   if (direct) {
     const command = (await plugin.findCommand(direct.entry.id, {must: true})) as unknown as CommandClass
     // What oclif's Command.run does once it has a Config (given one, it would load another).
