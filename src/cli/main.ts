@@ -23,6 +23,8 @@ export interface MainOptions {
 /** What main needs of a command class: oclif's Command, constructed on a loaded Config. */
 interface CommandClass {
   new (argv: string[], config: Config): {_run(): Promise<unknown>}
+  /** Only reads the store and sets no signal handler, so it may skip loading proper-lockfile up front (core/lock/lockfile.ts). */
+  readsOnly?: boolean
 }
 
 export async function main(typed: string[] = process.argv.slice(2), options: MainOptions = {}): Promise<void> {
@@ -47,6 +49,7 @@ export async function main(typed: string[] = process.argv.slice(2), options: Mai
       // No oclif user plugins: oclif would look for them in $LOGPIPE_DATA_DIR
       // (its own "<BIN>_DATA_DIR"), which is our store, not a plugin directory.
       const [{default: {run}}, {default: {flush}}] = await Promise.all([import('@oclif/core/run'), import('@oclif/core/flush')])
+      await (await import('../core/lock/lockfile.js')).loadLockfile()
       await run(argv, {root, userPlugins: false})
       await flush()
     }
@@ -68,9 +71,12 @@ async function runBundled(argv: string[], root: string, table: CommandTable, set
   await config.load()
   if (direct) {
     const command = (await plugin.findCommand(direct.entry.id, {must: true})) as unknown as CommandClass
+    if (command.readsOnly !== true) await (await import('../core/lock/lockfile.js')).loadLockfile()
     // What oclif's Command.run does once it has a Config (given one, it would load another).
     await new command(direct.argv, config)._run()
   } else {
+    // Help, mostly; but oclif's run may reach a command too.
+    await (await import('../core/lock/lockfile.js')).loadLockfile()
     const {run} = (await import('@oclif/core/run')).default
     await run(argv, config)
   }
