@@ -60,10 +60,10 @@ export async function main(typed: string[] = process.argv.slice(2), options: Mai
 
 async function runBundled(argv: string[], root: string, table: CommandTable, settings?: OclifSettings): Promise<void> {
   const direct = directRun(argv, table, settings)
-  // Subpath imports: the package index also loads help, ux and semver,
-  // which a run rarely needs. oclif is CommonJS: `default` is its exports
-  // object both from Node and from the bundle (where no named exports are made)
-  // (bundled-plugin.ts takes Config and Plugin from @oclif/core/config likewise).
+  // Subpath imports (here and in bundled-plugin.ts, which takes Config and
+  // Plugin from @oclif/core/config): the package index also loads help, ux
+  // and semver, which a run rarely needs. oclif is CommonJS: `default` is its
+  // exports object both from Node and from the bundle (where no named exports are made).
   const [{default: {flush}}, {BundledConfig, BundledPlugin}] = await Promise.all([import('@oclif/core/flush'), import('./bundled-plugin.js')])
   const plugin = new BundledPlugin(root, table)
   // What Config.load does with options (not a path or a Config) as its argument.
