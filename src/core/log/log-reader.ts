@@ -352,11 +352,14 @@ export class LogReader {
 
   private readInSegment(): BatchRange | null {
     const fd = this.fd!
-    const size = fstatSync(fd).size
-    if (this.position >= size) return null
+    // A reader with no buffer (one made for offsets, or between loans) makes one only for bytes that are there.
+    if (this.buf === null && fstatSync(fd).size <= this.position) return null
     let buf = (this.buf ??= Buffer.allocUnsafe(READ_BUFFER_SIZE))
-    const want = Math.min(buf.length, size - this.position)
-    let got = readFully(fd, buf, want, this.position)
+    // No fstat first: reading to the end of the file (or the buffer) says
+    // as much, and a tail at its end then costs one read that finds
+    // nothing, not a stat and a Stats object to collect, twice per wake-up.
+    let got = readFully(fd, buf, buf.length, this.position)
+    if (got === 0) return null
     let pos = 0
     let last = -1
     for (;;) {
@@ -366,12 +369,12 @@ export class LogReader {
         pos += n
         continue
       }
-      if (n === CORRUPT && pos === 0) this.noteSuspect(size)
+      if (n === CORRUPT && pos === 0) this.noteSuspect(this.position + got)
       if (n === PARTIAL && pos === 0 && got >= L.LOG_OVERHEAD) {
         // A batch larger than the buffer that is all there in the file:
         // grow to it (and keep the larger buffer for the next one).
         const need = batchSize(buf, 0)
-        if (need > buf.length && this.position + need <= size) {
+        if (need > buf.length && this.position + need <= fstatSync(fd).size) {
           buf = this.buf = Buffer.allocUnsafe(need)
           got = readFully(fd, buf, need, this.position)
           continue
