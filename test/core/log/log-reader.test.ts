@@ -238,6 +238,30 @@ describe('LogReader over several segments', () => {
     reader.close()
   })
 
+  test('at the end of the log a reader with no buffer makes none (an idle partition costs no megabyte); one that was lent a buffer reads into it', async () => {
+    const dir = tempDir()
+    const {log} = openLog(dir)
+    await log.acquire()
+    appendBatch(log, [{timestamp: T0, key: null, value: utf8('before')}])
+    const reader = new LogReader(dir)
+    expect(reader.poll()).not.toBeNull()
+    // The caller takes the buffer back once done with the bytes (as Consumer.poll does).
+    expect(reader.takeBuffer()).not.toBeNull()
+    expect(reader.poll()).toBeNull()
+    expect(reader.takeBuffer()).toBeNull()
+    const lent = Buffer.alloc(READ_BUFFER_SIZE)
+    expect(reader.giveBuffer(lent)).toBe(true)
+    expect(reader.poll()).toBeNull()
+    appendBatch(log, [{timestamp: T0 + 1, key: null, value: utf8('after')}])
+    const range = reader.poll()!
+    expect(range.buf).toBe(lent)
+    expect(Number(range.buf.readBigInt64BE(range.start))).toBe(1)
+    expect(reader.poll()).toBeNull()
+    expect(reader.takeBuffer()).toBe(lent)
+    await log.release()
+    reader.close()
+  })
+
   test('the log end counts a last segment the listing missed', async () => {
     const dir = tempDir()
     const batches = Array.from({length: 12}, (_, i): PlainRecord[] => [{timestamp: T0 + i, key: null, value: Buffer.alloc(150, i)}])
