@@ -75,6 +75,13 @@ export class IsrState {
     return this.followers.get(id)?.logEnd ?? -1
   }
 
+  /** The least log end among all followers, in the ISR or not (-1 while one is not known). */
+  leastFollowerLogEnd(): number {
+    let least = Infinity
+    for (const f of this.followers.values()) least = Math.min(least, f.logEnd)
+    return least === Infinity ? -1 : least
+  }
+
   /**
    * A fetch from follower `id` at `fetchOffset` while the leader's log ends
    * at `leaderEnd`. Returns the ISR to record when the follower joins it

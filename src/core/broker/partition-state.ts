@@ -27,6 +27,7 @@ import {mkdirSync} from 'node:fs'
 import {FencedEpochError} from '../errors.js'
 import {updatePartitionMeta} from '../store/partition-metadata.js'
 import {IsrState} from './isr.js'
+import {DelayedProduces} from './delayed-produce.js'
 
 export interface PartitionStateOptions {
   brokerId: number
@@ -38,6 +39,9 @@ export interface PartitionStateOptions {
 
 /** Room below which a fetch stops reading rather than read again for a batch that may not fit. */
 const LITTLE_ROOM = 64 * 1024
+
+/** Most bytes of its newest batches a replicated leader keeps in memory for its followers' fetches. */
+const FOLLOWER_TAIL_MAX_BYTES = 8 << 20
 
 export class PartitionState {
   readonly topic: string
@@ -58,6 +62,17 @@ export class PartitionState {
   private endAtLead = 0
   /** Set for a replica of a replicated topic (openReplica): its role, its leader's view of the ISR, its high watermark as follower. */
   private replica: ReplicaRole | null = null
+  /** acks=all produces waiting for the high watermark (delayed-produce.ts). */
+  private readonly delayed = new DelayedProduces(() => this.isLeader)
+  /**
+   * A replicated leader's newest batches as appended (offsets and epoch
+   * stamped), oldest first, until every follower has fetched past them:
+   * the followers' fetches of what was just produced are answered from
+   * here, without reading back from the segment what every follower asks
+   * for in turn.
+   */
+  private followerTail: {base: number; end: number; buf: Buffer}[] = []
+  private followerTailBytes = 0
 
   private constructor(topic: string, partition: number, dir: string, config: LogConfig, log: PartitionLog, epochs: LeaderEpochCache) {
     this.topic = topic
@@ -165,8 +180,9 @@ export class PartitionState {
     r.role = 'leader'
     this.lost = false
     this.cursor = -1
+    this.dropFollowerTail()
     this.loadProducers()
-    if (r.isr.advance(this.log.logEndOffset)) this.wake()
+    if (r.isr.advance(this.log.logEndOffset)) this.highWatermarkMoved()
   }
 
   /** Follower of the leader at `epoch`: appends stop, waiters are woken (and find it no longer leads). */
@@ -178,6 +194,8 @@ export class PartitionState {
     r.leadership = null
     this.leaderEpoch_ = Math.max(epoch, this.leaderEpoch_)
     this.cursor = -1
+    this.dropFollowerTail()
+    this.delayed.failAll()
     this.wake()
   }
 
@@ -202,6 +220,7 @@ export class PartitionState {
     const end = this.log.truncateTo(offset)
     this.epochs.truncateFromEnd(end)
     this.cursor = -1
+    this.dropFollowerTail()
     const r = this.replica
     if (r) r.followerHw = Math.min(r.followerHw, end)
     return end
@@ -219,7 +238,8 @@ export class PartitionState {
     const epochStart = this.epochs.all.at(-1)?.startOffset ?? 0
     const expand = r.isr.onFetch(id, fetchOffset, end, epochStart, r.now())
     if (expand) this.writeIsr(expand)
-    if (r.isr.advance(end)) this.wake()
+    if (r.isr.advance(end)) this.highWatermarkMoved()
+    this.trimFollowerTail(r.isr.leastFollowerLogEnd())
   }
 
   /** Drops ISR members that lagged past `maxLagMs` (written to partition.json); the high watermark may then move. */
@@ -228,7 +248,7 @@ export class PartitionState {
     if (!r || r.role !== 'leader' || !r.isr) return
     const shrink = r.isr.shrinkCandidate(r.now(), maxLagMs)
     if (shrink) this.writeIsr(shrink)
-    if (r.isr.advance(this.log.logEndOffset)) this.wake()
+    if (r.isr.advance(this.log.logEndOffset)) this.highWatermarkMoved()
   }
 
   /** The assignment changed (`topic reassign`): a leader watches the new followers and forgets the ones that left. */
@@ -259,6 +279,7 @@ export class PartitionState {
       if (!(error instanceof FencedEpochError)) throw error
       this.lost = true
     }
+    this.delayed.failAll()
     this.wake()
   }
 
@@ -266,25 +287,47 @@ export class PartitionState {
    * acks=all: resolves 'ok' once the high watermark reaches `offset`,
    * 'not-leader' when leadership ends first, 'timeout' after `timeoutMs`.
    */
-  async waitForHighWatermark(offset: number, timeoutMs: number, signal: AbortSignal): Promise<'ok' | 'not-leader' | 'timeout'> {
-    const deadline = Date.now() + timeoutMs
-    for (;;) {
-      if (!this.isLeader) return 'not-leader'
-      if (this.highWatermark >= offset) return 'ok'
-      const left = deadline - Date.now()
-      if (left <= 0 || signal.aborted) return 'timeout'
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, left)
-        const cancel = this.onAppend(done)
-        signal.addEventListener('abort', done, {once: true})
-        function done() {
-          clearTimeout(timer)
-          cancel()
-          signal.removeEventListener('abort', done)
-          resolve()
-        }
-      })
-    }
+  waitForHighWatermark(offset: number, timeoutMs: number, signal: AbortSignal): Promise<'ok' | 'not-leader' | 'timeout'> {
+    if (!this.isLeader) return Promise.resolve('not-leader')
+    if (this.highWatermark >= offset) return Promise.resolve('ok')
+    if (timeoutMs <= 0 || signal.aborted) return Promise.resolve('timeout')
+    return this.delayed.wait(offset, timeoutMs, signal)
+  }
+
+  /** Consumers' fetches may read further, and acks=all produces up to it are answered. */
+  private highWatermarkMoved(): void {
+    this.wake()
+    this.delayed.complete(this.highWatermark)
+  }
+
+  /** Batches a follower asks for from `offset`, from the in-memory tail when they are there (else as read). */
+  readForFollower(offset: number, maxBytes: number): Buffer | null {
+    const tail = this.followerTail
+    let i = tail.length - 1
+    while (i >= 0 && tail[i].base > offset) i--
+    if (i < 0 || tail[i].base !== offset) return this.read(offset, maxBytes)
+    // Always the first batch whole, as read() does.
+    let j = i + 1
+    let total = tail[i].buf.length
+    while (j < tail.length && total + tail[j].buf.length <= maxBytes) total += tail[j++].buf.length
+    if (j === i + 1) return tail[i].buf
+    return Buffer.concat(
+      tail.slice(i, j).map((t) => t.buf),
+      total,
+    )
+  }
+
+  /** Every follower's log reaches `least` (-1: some follower's is not known): what lies below it is not kept for them. */
+  private trimFollowerTail(least: number): void {
+    const tail = this.followerTail
+    let n = 0
+    while (n < tail.length && (tail[n].end <= least || this.followerTailBytes > FOLLOWER_TAIL_MAX_BYTES)) this.followerTailBytes -= tail[n++].buf.length
+    if (n > 0) tail.splice(0, n)
+  }
+
+  private dropFollowerTail(): void {
+    this.followerTail = []
+    this.followerTailBytes = 0
   }
 
   /** The epoch bump, under the lock: what lies past the log end is forgotten, then a new epoch begins there. */
@@ -431,10 +474,23 @@ export class PartitionState {
     // Leadership taken from us during the write (a pause): the batch is in our replica only and will be cut; not acknowledged.
     if (this.replica && !this.replica.leadership?.isCurrent()) {
       this.lost = true
+      this.delayed.failAll()
       throw this.notLeader()
     }
-    // An ISR of the leader alone commits at once.
-    this.replica?.isr?.advance(this.log.logEndOffset)
+    if (this.replica?.isr) {
+      // The ISR has followers to send it to: kept for their fetches, batch by batch as a fetch may stop between any two.
+      if (this.replica.isr.isr.length > 1 || this.replica.replicas.length > 1) {
+        for (let pos = 0, i = 0; pos < batches.length && i < results.length; i++) {
+          const size = batchSize(batches, pos)
+          this.followerTail.push({base: results[i].baseOffset, end: results[i].lastOffset + 1, buf: batches.subarray(pos, pos + size)})
+          this.followerTailBytes += size
+          pos += size
+        }
+        if (this.followerTailBytes > FOLLOWER_TAIL_MAX_BYTES) this.trimFollowerTail(-1)
+      }
+      // An ISR of the leader alone commits at once.
+      if (this.replica.isr.advance(this.log.logEndOffset)) this.delayed.complete(this.highWatermark)
+    }
     this.wake()
     return results
   }
@@ -604,6 +660,8 @@ export class PartitionState {
       // The directory is gone or not one (the lock check stats it): the log past the previous snapshot is replayed at the next start.
     }
     this.lost = true
+    this.dropFollowerTail()
+    this.delayed.failAll()
     this.wake()
     this.reader.close()
     await this.log.close()

@@ -97,7 +97,7 @@ function readAll(broker: BrokerContext, wanted: Wanted[], maxBytes: number, foll
     }
     // The response limit, but never less than one whole batch for the first partition with data.
     const room = Math.min(w.maxBytes, bytes === 0 ? Math.max(maxBytes, 1) : maxBytes - bytes)
-    const records = room > 0 && w.offset < limit ? state.read(w.offset, room, limit) : null
+    const records = room > 0 && w.offset < limit ? (follower ? state.readForFollower(w.offset, room) : state.read(w.offset, room, limit)) : null
     if (records) bytes += records.length
     answers.push({
       topic: w.topic,
