@@ -194,8 +194,8 @@ describe('topic reassign', () => {
     writeFileSync(path, JSON.stringify(plan))
     expectCleanError(await c.run(['topic', 'reassign', '--reassignment-json-file', path]), EXIT.USAGE, /say --execute or --verify/)
     const bad = join(c.base, 'bad.json')
-    writeFileSync(bad, JSON.stringify({version: 1, partitions: [plan.partitions[0], {topic: 'planned', partition: 1, replicas: [1, 2, 3]}]}))
-    expectCleanError(await c.run(['topic', 'reassign', '--reassignment-json-file', bad, '--execute']), EXIT.USAGE, /3 replica\(s\) given, the topic's replication factor is 2/)
+    writeFileSync(bad, JSON.stringify({version: 1, partitions: [plan.partitions[0], {topic: 'planned', partition: 1, replicas: []}]}))
+    expectCleanError(await c.run(['topic', 'reassign', '--reassignment-json-file', bad, '--execute']), EXIT.USAGE, /partition planned-1: no replicas given/)
     writeFileSync(bad, JSON.stringify({version: 1, partitions: [{topic: 'planned', partition: 0, replicas: [1, 9]}]}))
     expectCleanError(await c.run(['topic', 'reassign', '--reassignment-json-file', bad, '--execute']), EXIT.USAGE, /broker\(s\) 9 are not alive/)
     expect((JSON.parse(readFileSync(join(c.dataDir, 'topics', 'planned', 'topic.json'), 'utf8')) as {replicas: number[][]}).replicas).toEqual(before)
@@ -216,6 +216,68 @@ describe('topic reassign', () => {
     for (const p of [0, 1]) expect(described).toContain(`\tPartition: ${p}\tLeader: ${k.state('planned', p).leader}\tReplicas: ${plan.partitions[p].replicas.join(',')}\tIsr: `)
     await k.stopAll()
   }, 90_000)
+})
+
+describe('topic reassign changing the replication factor', () => {
+  test('a longer replica list adds a replica that catches up and joins the ISR; a shorter one drops one; kcat produces throughout', async () => {
+    const c = cli()
+    const k = cluster(c)
+    for (const id of [1, 2, 3]) await k.start(id)
+    expect((await c.run(['topic', 'create', 'factor', '--replication-factor', '2', '--config', 'min.insync.replicas=1'])).exitCode).toBe(0)
+    await waitFor(() => k.state('factor', 0).isr.length === 2, 'both replicas in the ISR', 20_000)
+    const topicJson = () => JSON.parse(readFileSync(join(c.dataDir, 'topics', 'factor', 'topic.json'), 'utf8')) as {replicas: number[][]; replicationFactor: number; reassigning?: unknown}
+    const before = topicJson().replicas[0]
+    const spare = [1, 2, 3].find((id) => !before.includes(id))!
+    const producer = kcatProducer([...k.brokers.values()].map((b) => b.address).join(','), 'factor')
+    const untilComplete = async (replicas: number[]) => {
+      const verify = async () => String((await c.run(['topic', 'reassign', '--topic', 'factor', '--partition', '0', '--replicas', replicas.join(','), '--verify'])).stdout)
+      const deadline = Date.now() + 40_000
+      while (!(await verify()).includes('Reassignment of partition factor-0 is completed.')) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for the reassignment to ${replicas.join(',')}`)
+        await new Promise((r) => setTimeout(r, 200))
+      }
+    }
+    const describeLine = async () => String((await c.run(['topic', 'describe', 'factor'])).stdout)
+    try {
+      await waitFor(() => producer.delivered.size >= 2000, '2000 deliveries before the change', 30_000)
+
+      // 2 -> 3: the new replica copies the partition, then joins the ISR.
+      const grown = [...before, spare]
+      const started = await c.run(['topic', 'reassign', '--topic', 'factor', '--partition', '0', '--replicas', grown.join(',')])
+      expect(started.exitCode, String(started.stderr)).toBe(0)
+      expect(String(started.stdout)).toContain('Successfully started partition reassignments for factor-0')
+      await untilComplete(grown)
+      await waitFor(() => k.state('factor', 0).isr.length === 3, 'the added replica in the ISR', 20_000)
+      expect(topicJson()).toMatchObject({replicas: [grown], replicationFactor: 3})
+      expect(topicJson().reassigning).toBeUndefined()
+      const described = await describeLine()
+      expect(described).toContain('\tReplicationFactor: 3\t')
+      expect(described).toContain(`\tReplicas: ${grown.join(',')}\tIsr: `)
+      const atGrow = producer.delivered.size
+      await waitFor(() => producer.delivered.size >= atGrow + 1000, '1000 deliveries at replication factor 3', 30_000)
+
+      // 3 -> 2: the first replica leaves; its broker deletes its copy.
+      const leaving = grown[0]
+      const shrunk = grown.slice(1)
+      expect((await c.run(['topic', 'reassign', '--topic', 'factor', '--partition', '0', '--replicas', shrunk.join(',')])).exitCode).toBe(0)
+      await untilComplete(shrunk)
+      expect(topicJson()).toMatchObject({replicas: [shrunk], replicationFactor: 2})
+      await waitFor(() => !existsSync(join(k.logDir(leaving), 'topics', 'factor', '0')), 'the removed replica deleted', 20_000)
+      await waitFor(() => shrunk.includes(k.state('factor', 0).leader) && [...k.state('factor', 0).isr].sort().join() === [...shrunk].sort().join(), 'the ISR of the two replicas left', 20_000)
+      expect(await describeLine()).toContain(`\tReplicationFactor: 2\t`)
+      const atShrink = producer.delivered.size
+      await waitFor(() => producer.delivered.size >= atShrink + 1000, '1000 deliveries at replication factor 2', 30_000)
+    } finally {
+      await producer.stop()
+    }
+    const [a, b] = topicJson().replicas[0]
+    await waitFor(() => sameBytes(k.segments(a, 'factor', 0), k.segments(b, 'factor', 0)), 'byte-identical replicas', 20_000)
+    await k.stopAll()
+    const r = await c.run(['consume', 'factor', '-e', '-F', '%o\n'])
+    expect(r.exitCode, String(r.stderr)).toBe(0)
+    const offsets = new Set(String(r.stdout).split('\n').filter(Boolean).map(Number))
+    expect([...producer.delivered].filter((o) => !offsets.has(o)), 'acknowledged offsets missing').toEqual([])
+  }, 180_000)
 })
 
 describe('topic verify --replicas', () => {

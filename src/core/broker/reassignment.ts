@@ -22,8 +22,8 @@
  */
 import {NotFoundError, StoreError, UsageError} from '../errors.js'
 import type {Clock} from '../clock.js'
-import {reassignmentTarget} from '../store/replica-assignment.js'
-import type {Store, TopicMeta} from '../store/store.js'
+import {type PartitionReassignment, reassignmentTarget} from '../store/replica-assignment.js'
+import {MAX_REPLICATION_FACTOR, type Store, type TopicMeta} from '../store/store.js'
 import {isBrokerAlive, readRegistration} from './registry.js'
 
 /** One line of a plan: kafka-reassign-partitions' `{"topic", "partition", "replicas"}`. */
@@ -104,9 +104,9 @@ export function startReassignments(store: Store, plans: readonly ReassignmentPla
     if (!meta.replicas) throw new UsageError(`topic '${plan.topic}' is not replicated: its one log is the data directory's, there is nothing to move`, {hint: 'reassign is for topics created with --replication-factor above 1'})
     if (plan.partition >= meta.partitions) throw new UsageError(`topic '${plan.topic}' has no partition ${plan.partition} (it has ${meta.partitions})`)
     if (new Set(plan.replicas).size !== plan.replicas.length) throw new UsageError(`partition ${label}: the replicas ${plan.replicas.join(',')} name a broker twice`)
-    if (plan.replicas.length !== meta.replicationFactor) {
-      throw new UsageError(`partition ${label}: ${plan.replicas.length} replica(s) given, the topic's replication factor is ${meta.replicationFactor}`, {hint: 'changing the replication factor by reassignment is not supported yet'})
-    }
+    // A longer or shorter list changes the partition's replication factor, as kafka-reassign-partitions does.
+    if (plan.replicas.length === 0) throw new UsageError(`partition ${label}: no replicas given`, {hint: 'name at least one broker id in "replicas"'})
+    if (plan.replicas.length > MAX_REPLICATION_FACTOR) throw new UsageError(`partition ${label}: ${plan.replicas.length} replicas, more than ${MAX_REPLICATION_FACTOR}`)
     const current = meta.replicas[plan.partition]
     const moving = meta.reassigning?.[plan.partition]
     const target = reassignmentTarget(current, moving)
@@ -129,7 +129,7 @@ export function startReassignments(store: Store, plans: readonly ReassignmentPla
         replicas[plan.partition] = [...plan.replicas, ...removing]
         reassigning[plan.partition] = {adding: plan.replicas.filter((id) => !current.includes(id)), removing}
       }
-      const next: TopicMeta = {...meta, replicas, reassigning}
+      const next: TopicMeta = {...meta, replicas, reassigning, replicationFactor: replicationFactorOf(replicas, reassigning)}
       if (Object.keys(reassigning).length === 0) delete next.reassigning
       return next
     })
@@ -168,11 +168,16 @@ export function finishReassignment(store: Store, topic: string, partition: numbe
     const reassigning = {...meta.reassigning}
     delete reassigning[partition]
     done = true
-    const next: TopicMeta = {...meta, replicas, reassigning}
+    const next: TopicMeta = {...meta, replicas, reassigning, replicationFactor: replicationFactorOf(replicas, reassigning)}
     if (Object.keys(reassigning).length === 0) delete next.reassigning
     return next
   })
   return done
+}
+
+/** The topic's replication factor as kafka-topics shows it: its first partition's, counting the replicas it ends with. */
+function replicationFactorOf(replicas: readonly (readonly number[])[], reassigning: Record<number, PartitionReassignment>): number {
+  return reassignmentTarget(replicas[0], reassigning[0]).length
 }
 
 function brokerAlive(store: Store, id: number, clock?: Clock): boolean {
