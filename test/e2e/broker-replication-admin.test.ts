@@ -280,6 +280,62 @@ describe('topic reassign changing the replication factor', () => {
   }, 180_000)
 })
 
+describe('topic reassign --throttle', () => {
+  test('the rates and throttled replicas are set for the move, the data still arrives, and --verify removes them once it is done', async () => {
+    const c = cli()
+    const k = cluster(c)
+    for (const id of [1, 2, 3]) await k.start(id)
+    expect((await c.run(['topic', 'create', 'thr', '--replication-factor', '2', '--config', 'min.insync.replicas=1'])).exitCode).toBe(0)
+    await waitFor(() => k.state('thr', 0).isr.length === 2, 'both replicas in the ISR', 20_000)
+    const bootstrap = [...k.brokers.values()].map((b) => b.address).join(',')
+    const lines = Array.from({length: 4000}, (_, i) => `throttled-${i}-${'x'.repeat(40)}`)
+    const produced = await c.run(['produce', 'thr', '--bootstrap-server', bootstrap, '-X', 'acks=all'], {input: lines.join('\n') + '\n'})
+    expect(produced.exitCode, String(produced.stderr)).toBe(0)
+    const topicJson = () => JSON.parse(readFileSync(join(c.dataDir, 'topics', 'thr', 'topic.json'), 'utf8')) as {replicas: number[][]; config: Record<string, string>}
+    const before = topicJson().replicas[0]
+    const spare = [1, 2, 3].find((id) => !before.includes(id))!
+    const target = [...before, spare]
+
+    const started = await c.run(['topic', 'reassign', '--topic', 'thr', '--partition', '0', '--replicas', target.join(','), '--throttle', '20000'])
+    expect(started.exitCode, String(started.stderr)).toBe(0)
+    expect(String(started.stdout)).toContain('The inter-broker throttle limit was set to 20000 B/s')
+    expect(topicJson().config).toEqual({
+      'min.insync.replicas': 1,
+      'leader.replication.throttled.replicas': before.map((id) => `0:${id}`).join(','),
+      'follower.replication.throttled.replicas': `0:${spare}`,
+    })
+    for (const id of [1, 2, 3]) {
+      expect(JSON.parse(readFileSync(join(c.dataDir, 'brokers', `${id}.config.json`), 'utf8'))).toEqual({'leader.replication.throttled.rate': 20000, 'follower.replication.throttled.rate': 20000})
+    }
+    // Each broker applies them at its next scan.
+    for (const id of [1, 2, 3]) await waitFor(() => k.brokers.get(id)!.stderr().includes('replication throttles: leader 20000 bytes/s, follower 20000 bytes/s'), `broker ${id} throttled`, 20_000)
+    expectCleanError(await c.run(['topic', 'reassign', '--topic', 'thr', '--partition', '0', '--replicas', target.join(','), '--verify', '--throttle', '5']), EXIT.USAGE, /--throttle goes with starting a reassignment/)
+
+    const verify = async () => String((await c.run(['topic', 'reassign', '--topic', 'thr', '--partition', '0', '--replicas', target.join(','), '--verify'])).stdout)
+    const deadline = Date.now() + 90_000
+    let status = await verify()
+    while (!status.includes('is completed.')) {
+      expect(status).toBe('Status of partition reassignment:\nReassignment of partition thr-0 is still in progress.\n')
+      expect(existsSync(join(c.dataDir, 'brokers', `${spare}.config.json`))).toBe(true)
+      if (Date.now() > deadline) throw new Error('timed out waiting for the throttled reassignment')
+      await new Promise((r) => setTimeout(r, 300))
+      status = await verify()
+    }
+    expect(status).toBe(
+      'Status of partition reassignment:\nReassignment of partition thr-0 is completed.\n\nClearing broker-level throttles on brokers 1,2,3\nClearing topic-level throttles on topic thr\n',
+    )
+    expect(topicJson().config).toEqual({'min.insync.replicas': 1})
+    for (const id of [1, 2, 3]) expect(existsSync(join(c.dataDir, 'brokers', `${id}.config.json`))).toBe(false)
+    for (const id of [1, 2, 3]) await waitFor(() => k.brokers.get(id)!.stderr().includes('replication throttles: leader unlimited, follower unlimited'), `broker ${id} unthrottled`, 20_000)
+    // Asked again, nothing is left to clear.
+    expect(await verify()).toBe('Status of partition reassignment:\nReassignment of partition thr-0 is completed.\n')
+    await waitFor(() => k.state('thr', 0).isr.length === 3, 'the new replica in the ISR', 20_000)
+    await waitFor(() => sameBytes(k.segments(spare, 'thr', 0), k.segments(before[0], 'thr', 0)), 'the new replica byte-identical', 20_000)
+    await k.stopAll()
+    expect(await consumeValues(c, 'thr')).toEqual(lines)
+  }, 180_000)
+})
+
 describe('topic verify --replicas', () => {
   test('identical replicas pass; a changed batch below the high watermark and a short ISR member are reported per partition', async () => {
     const c = cli()
