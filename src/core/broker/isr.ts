@@ -75,11 +75,11 @@ export class IsrState {
     return this.followers.get(id)?.logEnd ?? -1
   }
 
-  /** The least log end among all followers, in the ISR or not (-1 while one is not known). */
-  leastFollowerLogEnd(): number {
+  /** The least log end among the followers in the ISR (-1 while one is not known; Infinity with none). */
+  leastIsrFollowerLogEnd(): number {
     let least = Infinity
-    for (const f of this.followers.values()) least = Math.min(least, f.logEnd)
-    return least === Infinity ? -1 : least
+    for (const id of this.isr_) if (id !== this.leaderId) least = Math.min(least, this.followers.get(id)?.logEnd ?? -1)
+    return least
   }
 
   /**

@@ -41,7 +41,12 @@ export interface PartitionStateOptions {
 const LITTLE_ROOM = 64 * 1024
 
 /** Most bytes of its newest batches a replicated leader keeps in memory for its followers' fetches. */
-const FOLLOWER_TAIL_MAX_BYTES = 8 << 20
+const FOLLOWER_TAIL_MAX_BYTES = 4 << 20
+/** Most bytes all the partitions of this process keep so: past it, followers read the log. */
+const FOLLOWER_TAILS_MAX_BYTES = 64 << 20
+/** A batch smaller than this is copied into the tail rather than kept as a view of the request (which would keep its whole socket chunk). */
+const FOLLOWER_TAIL_COPY_BELOW = 64 * 1024
+let followerTailsBytes = 0
 
 export class PartitionState {
   readonly topic: string
@@ -66,7 +71,7 @@ export class PartitionState {
   private readonly delayed = new DelayedProduces(() => this.isLeader)
   /**
    * A replicated leader's newest batches as appended (offsets and epoch
-   * stamped), oldest first, until every follower has fetched past them:
+   * stamped), oldest first, until every in-sync follower has fetched past them:
    * the followers' fetches of what was just produced are answered from
    * here, without reading back from the segment what every follower asks
    * for in turn.
@@ -239,7 +244,7 @@ export class PartitionState {
     const expand = r.isr.onFetch(id, fetchOffset, end, epochStart, r.now())
     if (expand) this.writeIsr(expand)
     if (r.isr.advance(end)) this.highWatermarkMoved()
-    this.trimFollowerTail(r.isr.leastFollowerLogEnd())
+    this.trimFollowerTail(r.isr.leastIsrFollowerLogEnd())
   }
 
   /** Drops ISR members that lagged past `maxLagMs` (written to partition.json); the high watermark may then move. */
@@ -317,15 +322,19 @@ export class PartitionState {
     )
   }
 
-  /** Every follower's log reaches `least` (-1: some follower's is not known): what lies below it is not kept for them. */
+  /** Every in-sync follower's log reaches `least` (-1: one's is not known; Infinity: none is in sync): what lies below it is not kept for them. */
   private trimFollowerTail(least: number): void {
     const tail = this.followerTail
     let n = 0
-    while (n < tail.length && (tail[n].end <= least || this.followerTailBytes > FOLLOWER_TAIL_MAX_BYTES)) this.followerTailBytes -= tail[n++].buf.length
+    let freed = 0
+    while (n < tail.length && (tail[n].end <= least || this.followerTailBytes - freed > FOLLOWER_TAIL_MAX_BYTES)) freed += tail[n++].buf.length
     if (n > 0) tail.splice(0, n)
+    this.followerTailBytes -= freed
+    followerTailsBytes -= freed
   }
 
   private dropFollowerTail(): void {
+    followerTailsBytes -= this.followerTailBytes
     this.followerTail = []
     this.followerTailBytes = 0
   }
@@ -478,12 +487,14 @@ export class PartitionState {
       throw this.notLeader()
     }
     if (this.replica?.isr) {
-      // The ISR has followers to send it to: kept for their fetches, batch by batch as a fetch may stop between any two.
-      if (this.replica.isr.isr.length > 1 || this.replica.replicas.length > 1) {
+      // In-sync followers will fetch it next: kept for their fetches, batch by batch as a fetch may stop between any two.
+      if (this.replica.isr.isr.length > 1 && followerTailsBytes + batches.length <= FOLLOWER_TAILS_MAX_BYTES) {
         for (let pos = 0, i = 0; pos < batches.length && i < results.length; i++) {
           const size = batchSize(batches, pos)
-          this.followerTail.push({base: results[i].baseOffset, end: results[i].lastOffset + 1, buf: batches.subarray(pos, pos + size)})
+          const view = batches.subarray(pos, pos + size)
+          this.followerTail.push({base: results[i].baseOffset, end: results[i].lastOffset + 1, buf: size < FOLLOWER_TAIL_COPY_BELOW ? Buffer.from(view) : view})
           this.followerTailBytes += size
+          followerTailsBytes += size
           pos += size
         }
         if (this.followerTailBytes > FOLLOWER_TAIL_MAX_BYTES) this.trimFollowerTail(-1)
