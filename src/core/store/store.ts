@@ -144,7 +144,7 @@ export function parseTopicMeta(text: string, path: string, topic: string): Parse
       const r = (reassigning as Record<string, {removing?: unknown}> | undefined)?.[String(p)]?.removing
       return Array.isArray(r) ? r.length : 0
     }
-    const checked = checkAssignment(replicas, partitions as number, (replicationFactor as number | undefined) ?? 1, isObject(reassigning) ? leaving : undefined)
+    const checked = checkAssignment(replicas, partitions as number, null, isObject(reassigning) ? leaving : undefined, MAX_REPLICATION_FACTOR)
     if (typeof checked === 'string') throw bad(checked)
     assignment = checked
   }
