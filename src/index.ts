@@ -118,6 +118,7 @@ export type {ConnectRecordFields, SourceRecordFields, SinkRecordFields, SourcePa
 export {Connector, SourceConnector, SinkConnector, SourceTask, SinkTask} from './core/connect/api/connector.js'
 export type {
   ConnectorContext,
+  ErrantRecordReporter,
   MaybePromise,
   OffsetStorageReader,
   Props,

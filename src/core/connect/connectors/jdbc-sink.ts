@@ -144,16 +144,44 @@ export class JdbcSinkTask extends SinkTask {
     this.autoEvolve = c['auto.evolve'] as boolean
     this.deleteEnabled = c['delete.enabled'] as boolean
     this.batchSize = c['batch.size'] as number
-    this.retrier = new SinkRetrier(sinkErrorPolicy(props), (m) => this.context.log?.(m))
+    this.retrier = new SinkRetrier(sinkErrorPolicy(props), (m) => this.context.log?.(m), () => this.context.errantRecordReporter?.() ?? null)
   }
 
   async put(records: SinkRecord[]): Promise<void> {
     if (records.length === 0) return
-    const rows = records.flatMap((r) => this.rowOf(r))
+    const retrier = this.retrier!
+    const rows: Row[] = []
+    const from: SinkRecord[] = []
+    for (const r of records) {
+      let made: Row[]
+      try {
+        made = this.rowOf(r)
+      } catch (error) {
+        if (!retrier.tolerateAll || !(error instanceof ConnectDataError)) throw error
+        await retrier.skip(`jdbc sink: record at ${r.topic}/${r.kafkaPartition} offset ${r.kafkaOffset}: ${error.message}`, [r])
+        continue
+      }
+      for (const row of made) {
+        rows.push(row)
+        from.push(r)
+      }
+    }
     for (let i = 0; i < rows.length; i += this.batchSize) {
       const chunk = rows.slice(i, i + this.batchSize)
-      const first = records[0]
-      await this.retrier!.run(`jdbc sink: ${chunk.length} row(s) from ${first.topic}/${first.kafkaPartition} offset ${first.kafkaOffset}`, () => this.write(chunk))
+      const recs = from.slice(i, i + this.batchSize)
+      const first = recs[0]
+      const gave = await retrier.run(`jdbc sink: ${chunk.length} row(s) from ${first.topic}/${first.kafkaPartition} offset ${first.kafkaOffset}`, () => this.write(chunk))
+      if (gave === true) continue
+      if (gave.retriable || chunk.length === 1) {
+        await retrier.skip(gave, recs)
+        continue
+      }
+      // One refused row rolls back its whole transaction: the rows go again one at a time so only those the database refuses are skipped (Confluent's sink unrolls the same way).
+      this.context.log?.(`${gave.message}; writing its rows one at a time`)
+      for (let j = 0; j < chunk.length; j++) {
+        const r = recs[j]
+        await retrier.write(`jdbc sink: row from ${r.topic}/${r.kafkaPartition} offset ${r.kafkaOffset}`, [r], () => this.write([chunk[j]]))
+      }
     }
   }
 
