@@ -6,13 +6,15 @@
  * errors.deadletterqueue.topic.name as they were consumed, with Kafka's
  * __connect.errors.* headers, and the task goes on; under none the task
  * fails with the reason in `connect status` and commits nothing past it.
+ * A sink written by a user reports through context.errantRecordReporter().
  */
 import {createServer, type Server} from 'node:http'
-import {writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import type {AddressInfo} from 'node:net'
 import {join} from 'node:path'
+import {pathToFileURL} from 'node:url'
 import {afterAll, afterEach, beforeAll, describe, expect, test} from 'vitest'
-import {cli} from '../helpers/cli.js'
+import {cli, ROOT} from '../helpers/cli.js'
 import {startPostgres, type PostgresServer} from '../helpers/postgres.js'
 import {lines, trackProcesses} from './support.js'
 
@@ -60,6 +62,61 @@ async function waitFor(cond: () => boolean | Promise<boolean>, what: string, dea
 }
 
 const committed = async (c: ReturnType<typeof cli>, group: string) => String((await c.run(['group', 'describe', group])).stdout)
+
+const USER_SINK = `
+import {ConfigDef, SinkConnector, SinkTask} from '${pathToFileURL(join(ROOT, 'dist', 'index.js')).href}'
+import {appendFileSync} from 'node:fs'
+
+export class PickySinkTask extends SinkTask {
+  start(props) { this.file = props.file }
+  async put(records) {
+    const reporter = this.context.errantRecordReporter()
+    for (const r of records) {
+      if (String(r.value).startsWith('bad')) await reporter.report(r, new Error('picky sink refuses ' + r.value))
+      else appendFileSync(this.file, r.value + '\\n')
+    }
+  }
+  stop() {}
+}
+
+export class PickySink extends SinkConnector {
+  static CLASS_NAME = 'com.example.PickySink'
+  config() { return new ConfigDef().define({name: 'file', type: 'STRING', importance: 'HIGH', documentation: 'to'}) }
+  start(props) { this.props = props }
+  taskClass() { return PickySinkTask }
+  taskConfigs() { return [this.props] }
+  stop() {}
+}
+`
+
+describe('a sink of your own', () => {
+  test('context.errantRecordReporter() sends a record to the dead letter queue under all, and fails the task under none', async () => {
+    const {c, args} = setUp('', false)
+    const plugins = join(c.base, 'plugins')
+    mkdirSync(plugins)
+    writeFileSync(join(plugins, 'picky.mjs'), USER_SINK)
+    writeFileSync(join(c.base, 'w.properties'), `key.converter=org.apache.kafka.connect.storage.StringConverter\nvalue.converter=org.apache.kafka.connect.storage.StringConverter\noffset.storage.file.filename=${join(c.base, 'offsets')}\nplugin.path=${plugins}\n`)
+    const out = join(c.base, 'out.txt')
+    writeFileSync(join(c.base, 'sink.properties'), `name=picky\nconnector.class=com.example.PickySink\ntopics=in\nfile=${out}\n${DLQ}errors.log.enable=true\n`)
+    expect((await c.run(['produce', 'in', '--create'], {input: 'a\nbad-b\nc\n'})).exitCode).toBe(0)
+    const w = c.run(args, {cwd: c.base})
+    running.push(w)
+    await waitFor(() => existsSync(out) && lines(readFileSync(out, 'utf8')).length >= 2, 'the good records')
+    await waitFor(async () => (await deadLetters(c)).length >= 1, 'the dead letter')
+    w.kill('SIGTERM')
+    const r = await w
+    expect(r.exitCode).toBe(0)
+    expect(lines(readFileSync(out, 'utf8'))).toEqual(['a', 'c'])
+    const dead = await deadLetters(c)
+    expect(dead.map((d) => [d.value, d.headers['__connect.errors.class.name'], d.headers['__connect.errors.exception.message']])).toEqual([['bad-b', 'PickySinkTask', 'picky sink refuses bad-b']])
+    expect(String(r.stderr)).toMatch(/Error encountered in task picky-0\. Executing stage 'TASK_PUT' with class 'PickySinkTask'/)
+
+    writeFileSync(join(c.base, 'sink.properties'), `name=picky2\nconnector.class=com.example.PickySink\ntopics=in\nfile=${out}\n`)
+    const s = await c.run(args, {cwd: c.base})
+    expect(s.exitCode).toBe(1)
+    expect(String(s.stderr)).toMatch(/logpipe: task picky2-0 FAILED: Tolerance exceeded in error handler: stage TASK_PUT with class PickySinkTask failed: picky sink refuses bad-b/)
+  }, 60_000)
+})
 
 describe('HTTP sink failures', () => {
   let server: Server | null = null
