@@ -45,6 +45,8 @@ export interface OffsetStorageReader {
 export interface SourceTaskContext {
   readonly configs: Props
   readonly offsetStorageReader: OffsetStorageReader
+  /** Tell the user something (the worker's log; logpipe's stderr). */
+  log?(message: string): void
 }
 
 /**
