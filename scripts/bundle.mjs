@@ -7,7 +7,7 @@
 // library (package.json "exports") and what oclif reads to write the manifest.
 //
 // Packages with native code stay outside the bundle (their loaders find a
-// .node file next to themselves), and so does `typescript`, which oclif
+// .node or .wasm file next to themselves), and so does `typescript`, which oclif
 // requires only to run .ts sources in development.
 import {existsSync, readdirSync, readFileSync, rmSync} from 'node:fs'
 import {dirname, join, relative} from 'node:path'
@@ -54,7 +54,7 @@ function staysExternal(pkgDir, cache) {
 
 function hasNodeFile(dir, depth) {
   for (const e of readdirSync(dir, {withFileTypes: true})) {
-    if (e.isFile() && e.name.endsWith('.node')) return true
+    if (e.isFile() && (e.name.endsWith('.node') || e.name.endsWith('.wasm'))) return true
     if (e.isDirectory() && depth > 0 && e.name !== 'node_modules' && hasNodeFile(join(dir, e.name), depth - 1)) return true
   }
   return false
