@@ -58,7 +58,7 @@ async function committed(c: ReturnType<typeof cli>, group: string, topic: string
 
 describe('JDBC sink to SQLite', () => {
   test('upsert by record_key into an auto.created table, auto.evolve for a new field, a tombstone deletes', async () => {
-    const {c, db, args} = setUp((file) => `name=users\nconnector.class=io.confluent.connect.jdbc.JdbcSinkConnector\ntopics=users\nconnection.url=jdbc:sqlite:${file}\ninsert.mode=upsert\npk.mode=record_key\nauto.create=true\nauto.evolve=true\ndelete.enabled=true\ntable.name.format=kafka_\${topic}\n`)
+    const {c, db, args} = setUp((file) => `name=users\nconnector.class=io.confluent.connect.jdbc.JdbcSinkConnector\ntopics=users\nconnection.url=jdbc:sqlite:${file}\ntasks.max=3\ninsert.mode=upsert\npk.mode=record_key\nauto.create=true\nauto.evolve=true\ndelete.enabled=true\ntable.name.format=kafka_\${topic}\n`)
     const records = [
       line(key(1), value({id: 1, name: 'ann', visits: 1})),
       line(key(2), value({id: 2, name: 'bob', visits: null})),
@@ -90,6 +90,8 @@ describe('JDBC sink to SQLite', () => {
     ])
     expect(sql(db, 'PRAGMA integrity_check')).toEqual([{integrity_check: 'ok'}])
     expect(existsSync(`${db}.lock`)).toBe(false)
+    // One writer per SQLite file, whatever tasks.max says.
+    expect(JSON.parse(String((await c.run(['connect', 'status', 'users'])).stdout)).tasks.map((t: {id: number}) => t.id)).toEqual([0])
   }, 60_000)
 
   test('insert.mode=update with pk.mode=record_value and pk.fields changes existing rows only; insert appends', async () => {

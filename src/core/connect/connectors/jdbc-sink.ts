@@ -51,6 +51,7 @@ const KAFKA_PK = ['__connect_topic', '__connect_partition', '__connect_offset']
 export class JdbcSinkConnector extends SinkConnector {
   static readonly CLASS_NAME = 'io.confluent.connect.jdbc.JdbcSinkConnector'
   private props: Props = {}
+  private oneWriter = false
 
   override version(): string {
     return '1.0.0'
@@ -62,7 +63,8 @@ export class JdbcSinkConnector extends SinkConnector {
 
   start(props: Props): void {
     const c = CONFIG.parse(props)
-    dialectOf(c)
+    // A SQLite file has one writer at a time (sqlite-dialect.ts): more tasks would only wait for each other's lock.
+    this.oneWriter = dialectOf(c) instanceof SqliteDialect
     if (c['insert.mode'] !== 'insert' && c['pk.mode'] === 'none') throw new ConnectConfigError(`insert.mode=${String(c['insert.mode'])} needs a primary key: set pk.mode to record_key, record_value or kafka`)
     if (c['delete.enabled'] && c['pk.mode'] !== 'record_key') throw new ConnectConfigError('delete.enabled=true requires pk.mode=record_key')
     this.props = props
@@ -73,7 +75,7 @@ export class JdbcSinkConnector extends SinkConnector {
   }
 
   taskConfigs(maxTasks: number): Props[] {
-    return Array.from({length: maxTasks}, () => ({...this.props}))
+    return Array.from({length: this.oneWriter ? Math.min(1, maxTasks) : maxTasks}, () => ({...this.props}))
   }
 
   stop(): void {}
