@@ -48,8 +48,13 @@ export class WorkerSinkTask extends WorkerTask {
   private wakeBackoff: (() => void) | null = null
   /** What the task's last preCommit held back: a lower offset, or null for "commit nothing". */
   private readonly holdBack = new Map<string, number | null>()
-  /** The consumed record behind each record given to put(), so a dead letter is the record as it came (Kafka's InternalSinkRecord). */
-  private originals = new WeakMap<SinkRecord, FailedRecord>()
+  /**
+   * The consumed record behind each record of the put() running, so a dead
+   * letter is the record as it came (Kafka's InternalSinkRecord). A Map
+   * emptied after each put, not a WeakMap: a million weak entries a second
+   * cost the garbage collector more than the put itself.
+   */
+  private readonly originals = new Map<SinkRecord, FailedRecord>()
   private readonly reporter: ErrantRecordReporter = {
     report: async (record, error) => {
       const raw = this.originals.get(record) ?? this.rawOf(record)
@@ -192,11 +197,22 @@ export class WorkerSinkTask extends WorkerTask {
         records.push(transformed)
       }
     }
+    try {
+      await this.putRetrying(records)
+    } finally {
+      this.originals.clear()
+    }
+    // Every record of the batch is handled now: put, or skipped by the tolerance.
+    for (const raw of batch) this.unhandled.delete(tpKey(raw.topic, raw.partition))
+  }
+
+  /** put() again after a backoff while it throws a retriable error. */
+  private async putRetrying(records: SinkRecord[]): Promise<void> {
     let backoff = PUT_BACKOFF_MS
     for (;;) {
       try {
         await this.task.put(records)
-        break
+        return
       } catch (error) {
         if ((error as LogpipeError).retriable !== true || this.stopping) throw error
         this.o.notice(`task ${this.id}: put failed, will be retried: ${(error as Error).message}`)
@@ -210,8 +226,6 @@ export class WorkerSinkTask extends WorkerTask {
         backoff = Math.min(backoff * 2, this.o.taskProps['errors.retry.delay.max.ms'] ? Number(this.o.taskProps['errors.retry.delay.max.ms']) : 60_000)
       }
     }
-    // Every record of the batch is handled now: put, or skipped by the tolerance.
-    for (const raw of batch) this.unhandled.delete(tpKey(raw.topic, raw.partition))
   }
 
   /** A record the task made itself (not one it was given): back to bytes by the connector's converters, as Kafka does. */
