@@ -136,15 +136,18 @@ export async function jdbcUpsertRun(pg, input, i) {
   const {w, exited, err} = worker(input.dir, ['worker.properties', props])
   let dead = false
   exited.then(() => (dead = true))
+  // Each put() is one transaction and the records come in key order: the last key's row is there once every row is (counted after, untimed).
   for (;;) {
     await sleep(25)
     const have = await pg.query(`SELECT count(*)::int AS n FROM information_schema.tables WHERE table_name = '${table}'`)
-    if (have[0].n === 1 && (await pg.query(`SELECT count(*)::int AS n FROM ${table}`))[0].n >= input.n) break
+    if (have[0].n === 1 && (await pg.query(`SELECT 1 FROM ${table} WHERE id = $1`, [input.n - 1])).length === 1) break
     if (dead) throw new Error(`the worker exited before the table had every row: ${err().trim().split('\n').slice(-2).join(' | ')}`)
   }
   const ms = Number(process.hrtime.bigint() - start) / 1e6
   w.kill('SIGTERM')
   await exited
+  const rows = (await pg.query(`SELECT count(*)::int AS n FROM ${table}`))[0].n
+  if (rows !== input.n) throw new Error(`the table has ${rows} rows, expected ${input.n}`)
   await pg.query(`DROP TABLE ${table}`)
   return {ms}
 }
