@@ -1,6 +1,6 @@
 /**
  * Sink failures to the dead letter queue through the worker's
- * ErrantRecordReporter (KIP-610): an HTTP endpoint answering 400 for some
+ * ErrantRecordReporter (KIP-610): a command exiting non-zero, an HTTP endpoint answering 400 for some
  * records, and rows a real PostgreSQL refuses (a NOT NULL and a type
  * violation), under errors.tolerance=all go to
  * errors.deadletterqueue.topic.name as they were consumed, with Kafka's
@@ -115,6 +115,22 @@ describe('a sink of your own', () => {
     const s = await c.run(args, {cwd: c.base})
     expect(s.exitCode).toBe(1)
     expect(String(s.stderr)).toMatch(/logpipe: task picky2-0 FAILED: Tolerance exceeded in error handler: stage TASK_PUT with class PickySinkTask failed: picky sink refuses bad-b/)
+  }, 60_000)
+})
+
+describe('exec sink failures', () => {
+  test('a record whose command fails goes to the dead letter queue with its key and value as consumed', async () => {
+    const {c, args} = setUp(`name=run\nconnector.class=ExecSink\ntopics=in\ncommand=[ "$(cat)" != no ]\n${DLQ}`, false)
+    expect((await c.run(['produce', 'in', '--create', '-K', ':'], {input: 'a:"yes"\nb:"no"\nc:"yes"\n'})).exitCode).toBe(0)
+    const w = c.run(args, {cwd: c.base})
+    running.push(w)
+    await waitFor(async () => (await committed(c, 'connect-run')).match(/in\s+0\s+3\s+3\s+0/) !== null, 'all three handled')
+    w.kill('SIGTERM')
+    expect((await w).exitCode).toBe(0)
+    const dead = await deadLetters(c)
+    expect(dead.map((d) => [d.value, d.headers['__connect.errors.offset'], d.headers['__connect.errors.class.name']])).toEqual([['"no"', '1', 'ExecSinkTask']])
+    expect(dead[0].headers['__connect.errors.exception.message']).toMatch(/exec sink: .* for in\/0 offset 1 failed: exit status 1/)
+    expect(lines((await c.run(['consume', 'dlq', '-e', '-f', '%k\\n'])).stdout)).toEqual(['b'])
   }, 60_000)
 })
 
