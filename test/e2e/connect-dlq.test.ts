@@ -1,8 +1,8 @@
 /**
  * Sink failures to the dead letter queue through the worker's
- * ErrantRecordReporter (KIP-610): a command exiting non-zero, an HTTP endpoint answering 400 for some
- * records, and rows a real PostgreSQL refuses (a NOT NULL and a type
- * violation), under errors.tolerance=all go to
+ * ErrantRecordReporter (KIP-610): a command exiting non-zero, an HTTP
+ * endpoint answering 400 for some records, and rows a real PostgreSQL
+ * refuses (a NOT NULL and a type violation), under errors.tolerance=all go to
  * errors.deadletterqueue.topic.name as they were consumed, with Kafka's
  * __connect.errors.* headers, and the task goes on; under none the task
  * fails with the reason in `connect status` and commits nothing past it.
