@@ -5,7 +5,7 @@
 // limit, bench/baseline-*.mjs) and Redis Streams — and writes BENCHMARKS.md.
 //
 //   node bench/run.mjs [SECTION...]     sections: produce consume redis multi
-//                                       latency rss startup perf codecs exec keyed many formats broker replication
+//                                       latency rss startup perf codecs exec keyed many formats broker replication connect
 //                                       (default: all; startup: each command of issue 9 point 6 against `node -e 0`)
 // Environment:
 //   BENCH_RECORDS          records of the throughput runs (5000000)
@@ -22,6 +22,8 @@
 //   BENCH_REDIS=0          skip Redis
 //   BENCH_CODEC_RECORDS    records of the codec runs (min(BENCH_RECORDS, 2000000))
 //   BENCH_EXEC_RECORDS     records of the --exec-stream runs (min(BENCH_RECORDS, 1000000))
+//   BENCH_CONNECT_RECORDS  lines of the FileStreamSource -> FileStreamSink runs (min(BENCH_RECORDS, 1000000))
+//   BENCH_JDBC_RECORDS     rows of the JDBC sink upsert and psql \copy runs (min(BENCH_RECORDS, 100000))
 //   BENCH_JSON_INPUT_RECORDS  lines of the --input json runs (min(BENCH_RECORDS, 1000000)); -f and --json read the BENCH_RECORDS of consume
 //   BENCH_BROKER_RECORDS   records of the kcat -P / -C runs through a broker (min(BENCH_RECORDS, 1000000))
 //   BENCH_REPLICATION_RECORDS  records of the RF=3 / RF=1 acks=all runs (min(BENCH_RECORDS, 1000000))
@@ -42,6 +44,7 @@ import {runLatency} from './latency.mjs'
 import {holdConnections, runBrokerLatency, startBroker} from './broker.mjs'
 import {runCatchUp, runFailover, runReplicatedThroughput} from './replication.mjs'
 import {ensureRedis, ingest, readBack, redisCli, startRedis, writeXaddProtocol} from './redis.mjs'
+import {fileStreamRun, jdbcInput, jdbcUpsertRun, produceConsumeRun, psqlCopyRun, startPostgres} from './connect.mjs'
 
 const env = process.env
 const N = Number(env.BENCH_RECORDS ?? 5_000_000)
@@ -54,10 +57,12 @@ const LAT_RATE = Number(env.BENCH_LATENCY_RATE ?? 2000)
 const LAT_COUNT = Number(env.BENCH_LATENCY_COUNT ?? 10_000)
 const RSS_SIZES = (env.BENCH_RSS_SIZES ?? '1000000,10000000').split(',').map(Number)
 const STARTUP_PER_RUN = 10
-const ALL = ['produce', 'consume', 'redis', 'multi', 'latency', 'rss', 'startup', 'perf', 'codecs', 'exec', 'keyed', 'many', 'formats', 'broker', 'replication']
+const ALL = ['produce', 'consume', 'redis', 'multi', 'latency', 'rss', 'startup', 'perf', 'codecs', 'exec', 'keyed', 'many', 'formats', 'broker', 'replication', 'connect']
 const CODECS = ['none', 'gzip', 'snappy', 'lz4', 'zstd']
 const CODEC_N = Math.min(N, Number(env.BENCH_CODEC_RECORDS ?? 2_000_000))
 const EXEC_N = Math.min(N, Number(env.BENCH_EXEC_RECORDS ?? 1_000_000))
+const CONNECT_N = Math.min(N, Number(env.BENCH_CONNECT_RECORDS ?? 1_000_000))
+const JDBC_N = Math.min(N, Number(env.BENCH_JDBC_RECORDS ?? 100_000))
 const JSON_IN_N = Math.min(N, Number(env.BENCH_JSON_INPUT_RECORDS ?? 1_000_000))
 const KCAT_FORMAT = '%p %o %k %s\\n'
 /** A shell per record is ~2 ms: this many are enough for its rate. */
@@ -360,6 +365,38 @@ if (want('exec')) {
       {key: 'execStreamRef', label: `logpipe consume t -e -c ${n} > /dev/null`, records: EXEC_N, fn: () => logpipe(d, ['consume', 't', '-e', '-c', n], {stdout: '/dev/null'})},
       {key: 'execPerRecord', label: `logpipe consume t -e -c ${EXEC_PER_RECORD_N} --exec 'cat >/dev/null'`, records: EXEC_PER_RECORD_N, fn: () => logpipe(d, ['consume', 't', '-e', '-c', String(EXEC_PER_RECORD_N), '--exec', 'cat >/dev/null'], {stdout: '/dev/null'})},
     ])
+  })
+}
+
+// ---------------------------------------------------------------- connect
+
+if (want('connect')) {
+  await guard('Connect FileStream', async () => {
+    const cin = join(work, 'connect-input.txt')
+    writeInput(cin, CONNECT_N)
+    // Checked once, untimed: the sink file is the input byte for byte.
+    R.connectCheck = (await fileStreamRun(cin, {check: true})).ok
+    if (!R.connectCheck) throw new Error('the sink file differs from the input')
+    await interleave([
+      {key: 'connectFile', label: 'connect standalone: FileStreamSource -> connect-test -> FileStreamSink (quickstart files)', records: CONNECT_N, fn: () => fileStreamRun(cin)},
+      {key: 'connectCat', label: 'cat input > out', records: CONNECT_N, fn: () => run('cat', [cin], {stdout: join(work, 'connect-cat.txt'), sync: true})},
+      {key: 'connectProduceConsume', label: 'logpipe produce connect-test < input, then consume connect-test -e > out', records: CONNECT_N, fn: () => produceConsumeRun(cin)},
+    ])
+    rmSync(cin, {force: true})
+    rmSync(join(work, 'connect-cat.txt'), {force: true})
+  })
+  await guard('Connect JDBC sink', async () => {
+    const pg = await startPostgres()
+    const jin = await jdbcInput(JDBC_N)
+    try {
+      await interleave([
+        {key: 'jdbcUpsert', label: 'connect standalone: JdbcSinkConnector upserts (pk.mode=record_key) into PostgreSQL', records: JDBC_N, fn: (i) => jdbcUpsertRun(pg, jin, i)},
+        {key: 'psqlCopy', label: "psql -c '\\copy ... FROM rows.csv CSV' of the same rows", records: JDBC_N, fn: (i) => psqlCopyRun(pg, jin, i)},
+      ])
+    } finally {
+      await pg.stop()
+      removeDir(jin.dir)
+    }
   })
 }
 
@@ -989,6 +1026,9 @@ const execStreamCell = rate('execStream') === null ? 'n/a'
     `${na(rate('execPerRecord') ? rate('execStream') / rate('execPerRecord') : null, (v) => `${fmtInt(v)}×`)} the rate of --exec per record, ${na(rate('execPerRecord'), fmtInt)}/s)`
 target('consume --exec-stream cat, records/s', execStreamCell, '>= 200,000', rate('execStream') === null ? null : rate('execStream') >= 200_000,
   cpuNote(na(cpuRate('execStream'), fmtInt), cpuRate('execStream') >= 200_000))
+const connectCell = rate('connectFile') === null ? 'n/a'
+  : `${fmtInt(rate('connectFile'))} (${rx(timeRatio('connectFile', 'connectCat'))} the time of cat, ${rx(timeRatio('connectFile', 'connectProduceConsume'))} that of produce + consume)`
+target('Connect FileStreamSource -> topic -> FileStreamSink, lines/s end to end (issue 12)', connectCell, '>= 300,000', rate('connectFile') === null ? null : rate('connectFile') >= 300_000)
 const kcatP = rate('brokerKcatP')
 const kcatC = rate('brokerKcatC')
 // By CPU: the rate the busier of kcat and the broker would allow with a core each (they run in parallel).
@@ -1204,6 +1244,17 @@ if (R.codecs && R.codecProduce_none && R.codecConsume_none) {
     fmtInt(R.codecs[c].logBytes),
     `${((R.codecs[c].logBytes / (CODEC_N * RECORD_SIZE)) * 100).toFixed(1)}%`,
   ])))
+} else p('Not measured in this run.')
+p()
+p('## Connect (issue 12)')
+p()
+if (R.connectFile || R.jdbcUpsert) {
+  p(`FileStreamSource -> topic \`connect-test\` -> FileStreamSink with Kafka's quickstart files (JsonConverter, schemas on, offset.flush.interval.ms=1000) over ${fmtInt(CONNECT_N)} lines of ${RECORD_SIZE} bytes: from starting \`logpipe connect standalone\` until the sink file has every byte (worker start-up included); checked once, untimed, that the sink file is the input byte for byte (${R.connectCheck === undefined ? 'not run' : R.connectCheck ? 'yes' : '**no**'}). References: \`cat\` of the file, and \`logpipe produce\` then \`logpipe consume -e\` of it (the sum of both). JDBC: ${fmtInt(JDBC_N)} records with a new key each, upserted (INSERT .. ON CONFLICT DO UPDATE, one transaction per put of up to 500) into an auto.created table of a PostgreSQL server started for the bench (fsync off), from starting the worker until the table has every row; the reference is \`psql \\copy\` of the same rows as CSV into a table of the same shape.`)
+  p()
+  const cRow = (k) => (R[k] ? [R[k].label, fmtInt(R[k].records), fmt(R[k].ms / 1000, 3), fmtInt(R[k].rate), R[k].runs.map((r) => fmt(r.ms / 1000, 3)).join(', ')] : null)
+  p(table(['command', 'records', 'median s', 'records/s', 'runs (s)'], ['connectFile', 'connectCat', 'connectProduceConsume', 'jdbcUpsert', 'psqlCopy'].map(cRow).filter(Boolean)))
+  p()
+  p(`Connect end to end takes ${rx(timeRatio('connectFile', 'connectCat'))} the time of \`cat\` and ${rx(timeRatio('connectFile', 'connectProduceConsume'))} that of produce + consume; the JDBC sink's upserts take ${rx(timeRatio('jdbcUpsert', 'psqlCopy'))} the time of \`psql \\copy\` (${na(rate('jdbcUpsert'), fmtInt)} against ${na(rate('psqlCopy'), fmtInt)} rows/s; no target, a ratio).`)
 } else p('Not measured in this run.')
 p()
 p('## Broker (issue 10)')

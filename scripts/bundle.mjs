@@ -16,7 +16,7 @@
 // compiled code can be cached on Node 20 as well (bin/compile-cache.cjs).
 //
 // Packages with native code stay outside the bundle (their loaders find a
-// .node file next to themselves), and so does `typescript`, which oclif
+// .node or .wasm file next to themselves), and so does `typescript`, which oclif
 // requires only to run .ts sources in development.
 import {existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {basename, dirname, join, relative} from 'node:path'
@@ -68,7 +68,7 @@ function staysExternal(pkgDir, cache) {
 
 function hasNodeFile(dir, depth) {
   for (const e of readdirSync(dir, {withFileTypes: true})) {
-    if (e.isFile() && e.name.endsWith('.node')) return true
+    if (e.isFile() && (e.name.endsWith('.node') || e.name.endsWith('.wasm'))) return true
     if (e.isDirectory() && depth > 0 && e.name !== 'node_modules' && hasNodeFile(join(dir, e.name), depth - 1)) return true
   }
   return false

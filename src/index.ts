@@ -121,6 +121,7 @@ export type {ConnectRecordFields, SourceRecordFields, SinkRecordFields, SourcePa
 export {Connector, SourceConnector, SinkConnector, SourceTask, SinkTask} from './core/connect/api/connector.js'
 export type {
   ConnectorContext,
+  ErrantRecordReporter,
   MaybePromise,
   OffsetStorageReader,
   Props,
@@ -142,6 +143,7 @@ export {SimpleHeaderConverter} from './core/connect/converters/simple-header-con
 export {FileStreamSourceConnector, FileStreamSourceTask} from './core/connect/connectors/file-stream-source.js'
 export {FileStreamSinkConnector, FileStreamSinkTask} from './core/connect/connectors/file-stream-sink.js'
 export {ExecSinkConnector, ExecSinkTask} from './core/connect/connectors/exec-sink.js'
+export {ExecSourceConnector, ExecSourceTask} from './core/connect/connectors/exec-source.js'
 export {HttpSinkConnector, HttpSinkTask} from './core/connect/connectors/http-sink.js'
 export {JdbcSinkConnector, JdbcSinkTask} from './core/connect/connectors/jdbc-sink.js'
 export type {Predicate, PredicateClass, Transformation, TransformationClass} from './core/connect/api/transformation.js'

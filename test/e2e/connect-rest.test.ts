@@ -101,6 +101,7 @@ describe('connect standalone: the REST API, with curl', () => {
     expect((await curl(`${url}/connector-plugins`)).body).toEqual([
       {class: 'org.apache.kafka.connect.file.FileStreamSourceConnector', type: 'source', version: expect.any(String)},
       {class: 'org.apache.kafka.connect.file.FileStreamSinkConnector', type: 'sink', version: expect.any(String)},
+      {class: 'logpipe.connect.ExecSourceConnector', type: 'source', version: expect.any(String)},
       {class: 'logpipe.connect.ExecSinkConnector', type: 'sink', version: expect.any(String)},
       {class: 'logpipe.connect.HttpSinkConnector', type: 'sink', version: expect.any(String)},
       {class: 'io.confluent.connect.jdbc.JdbcSinkConnector', type: 'sink', version: expect.any(String)},

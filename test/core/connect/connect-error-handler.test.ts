@@ -73,3 +73,16 @@ test('tolerance all skips the record and logs it when errors.log.enable is set',
   expect(h.skipped).toBe(1)
   expect(notices).toEqual(["Error encountered in task c-0. Executing stage 'VALUE_CONVERTER' with class 'JsonConverter': bad bytes"])
 })
+
+test("report() (a sink's ErrantRecordReporter): no retry; under none Kafka's tolerance error, under all skipped and logged", async () => {
+  const record = {topic: 'in', partition: 0, offset: 7, key: null, value: Buffer.from('v'), timestamp: 1, headers: []}
+  const strict = handler({logEnable: true})
+  await expect(strict.h.report('TASK_PUT', 'MySinkTask', new Error('refused'), record)).rejects.toThrow(/^Tolerance exceeded in error handler: stage TASK_PUT with class MySinkTask failed: refused$/)
+  expect(strict.waits).toEqual([])
+  const lenient = handler({tolerance: 'all', logEnable: true, logIncludeMessages: true})
+  await lenient.h.report('TASK_PUT', 'MySinkTask', new Error('refused'), record)
+  expect(lenient.h.skipped).toBe(1)
+  expect(lenient.notices).toEqual([
+    "Error encountered in task c-0. Executing stage 'TASK_PUT' with class 'MySinkTask', where consumed record is {topic='in', partition=0, offset=7, timestamp=1}: refused",
+  ])
+})

@@ -45,10 +45,27 @@ export interface OffsetStorageReader {
 export interface SourceTaskContext {
   readonly configs: Props
   readonly offsetStorageReader: OffsetStorageReader
+  /** Tell the user something (the worker's log; logpipe's stderr). */
+  log?(message: string): void
+}
+
+/**
+ * Kafka's ErrantRecordReporter (KIP-610): a sink hands over a record it
+ * cannot write (the target refused it) and goes on. Under
+ * errors.tolerance=all the record is told to the log (errors.log.enable)
+ * and written to errors.deadletterqueue.topic.name as it was consumed;
+ * under none report() rejects and the task fails. The promise settles once
+ * the dead letter is written, so a task that awaits it before put()
+ * returns never has its offset committed past a record that went nowhere.
+ */
+export interface ErrantRecordReporter {
+  report(record: SinkRecord, error: Error): Promise<void>
 }
 
 export interface SinkTaskContext {
   readonly configs: Props
+  /** The worker's reporter (Kafka's context.errantRecordReporter()); null where a worker has none. */
+  errantRecordReporter?(): ErrantRecordReporter | null
   /** Rewind (or skip) the given partitions to these offsets before the next put. */
   offset(offsets: Map<TopicPartition, number> | TopicPartition, offset?: number): void
   /** Ask for an offset commit as soon as possible. */

@@ -63,7 +63,7 @@ export class ExecSinkTask extends SinkTask {
     const c = CONFIG.parse(props)
     this.command = c.command as string
     this.batch = c['exec.mode'] === 'batch'
-    this.retrier = new SinkRetrier(sinkErrorPolicy(props), (m) => this.context.log?.(m))
+    this.retrier = new SinkRetrier(sinkErrorPolicy(props), (m) => this.context.log?.(m), () => this.context.errantRecordReporter?.() ?? null)
   }
 
   async put(records: SinkRecord[]): Promise<void> {
@@ -71,14 +71,14 @@ export class ExecSinkTask extends SinkTask {
     if (this.batch) {
       const input = Buffer.from(records.map((r) => lineOf(r.value) + '\n').join(''), 'utf8')
       const first = records[0]
-      await this.retrier!.run(`exec sink: '${this.command}' for ${records.length} records from ${first.topic}/${first.kafkaPartition} offset ${first.kafkaOffset}`, () => run(this.command, input, {LOGPIPE_RECORDS: String(records.length)}))
+      await this.retrier!.write(`exec sink: '${this.command}' for ${records.length} records from ${first.topic}/${first.kafkaPartition} offset ${first.kafkaOffset}`, records, () => run(this.command, input, {LOGPIPE_RECORDS: String(records.length)}))
       return
     }
     for (const r of records) {
       const input = r.value instanceof Uint8Array ? Buffer.from(r.value) : Buffer.from(r.value === null ? '' : lineOf(r.value), 'utf8')
       const env: Record<string, string> = {LOGPIPE_TOPIC: r.topic, LOGPIPE_PARTITION: String(r.kafkaPartition), LOGPIPE_OFFSET: String(r.kafkaOffset), LOGPIPE_TIMESTAMP: String(r.timestamp ?? -1)}
       if (r.key !== null) env.LOGPIPE_KEY = lineOf(r.key)
-      await this.retrier!.run(`exec sink: '${this.command}' for ${r.topic}/${r.kafkaPartition} offset ${r.kafkaOffset}`, () => run(this.command, input, env))
+      await this.retrier!.write(`exec sink: '${this.command}' for ${r.topic}/${r.kafkaPartition} offset ${r.kafkaOffset}`, [r], () => run(this.command, input, env))
     }
   }
 

@@ -7,7 +7,8 @@
  * per request or `batch.json.as.array=true`, an array of them. `headers`
  * adds request headers (`Name:Value` separated by `header.separator`,
  * default `|`). A 5xx, 408, 429 or an unreachable server is retried and a
- * 4xx is not, then errors.tolerance decides (sink-retry.ts).
+ * 4xx is not, then errors.tolerance decides (sink-retry.ts): under all
+ * the records of the refused request go to the dead letter queue.
  */
 import {ConnectConfigError} from '../../errors.js'
 import {ConfigDef, NonEmptyString, Range, ValidString} from '../api/config-def.js'
@@ -89,7 +90,7 @@ export class HttpSinkTask extends SinkTask {
       this.headers[entry.slice(0, i).trim().toLowerCase()] = entry.slice(i + 1).trim()
     }
     this.json.configure({'schemas.enable': 'false'})
-    this.retrier = new SinkRetrier(sinkErrorPolicy(props), (m) => this.context.log?.(m))
+    this.retrier = new SinkRetrier(sinkErrorPolicy(props), (m) => this.context.log?.(m), () => this.context.errantRecordReporter?.() ?? null)
   }
 
   async put(records: SinkRecord[]): Promise<void> {
@@ -98,7 +99,7 @@ export class HttpSinkTask extends SinkTask {
       const values = batch.map((r) => this.json.fromConnectData(r.topic, r.valueSchema, r.value)?.toString('utf8') ?? 'null')
       const body = this.asArray ? `[${values.join(',')}]` : values[0]
       const first = batch[0]
-      await this.retrier!.run(`http sink: ${this.method} ${this.url} with ${batch.length} record(s) from ${first.topic}/${first.kafkaPartition} offset ${first.kafkaOffset}`, () => this.send(body))
+      await this.retrier!.write(`http sink: ${this.method} ${this.url} with ${batch.length} record(s) from ${first.topic}/${first.kafkaPartition} offset ${first.kafkaOffset}`, batch, () => this.send(body))
     }
   }
 

@@ -1,8 +1,8 @@
 /**
- * A JDBC-style sink to PostgreSQL with the Confluent JDBC sink's keys
- * (io.confluent.connect.jdbc.JdbcSinkConnector): `connection.url`
- * (jdbc:postgresql://HOST[:PORT]/DB[?user=..&password=..], or a
- * postgresql:// URL), `connection.user`, `connection.password`,
+ * A JDBC-style sink to PostgreSQL and SQLite with the Confluent JDBC sink's
+ * keys (io.confluent.connect.jdbc.JdbcSinkConnector): `connection.url`
+ * (jdbc:postgresql://HOST[:PORT]/DB[?user=..&password=..], a
+ * postgresql:// URL, or jdbc:sqlite:PATH), `connection.user`, `connection.password`,
  * `insert.mode` insert|upsert|update, `pk.mode` none|kafka|record_key|
  * record_value with `pk.fields`, `auto.create`, `auto.evolve`,
  * `table.name.format` (${topic}), `delete.enabled` (a tombstone deletes
@@ -13,24 +13,28 @@
  * and statement go as one multi-row statement (an upsert keeps the last
  * row per key, as PostgreSQL refuses one key twice in a statement), so a
  * batch is all written or not at all and a commit never passes a row not
- * in the table. Lost connections are retried under errors.* (sink-retry.ts).
- * The driver is node-postgres (`pg`), loaded when the first task starts.
+ * in the table. Lost connections are retried under errors.* (sink-retry.ts);
+ * a batch the database refuses is written again a row at a time and the
+ * refused rows go to the errant record reporter under errors.tolerance=all.
+ * What differs per database is its dialect (postgresql-dialect.ts,
+ * sqlite-dialect.ts).
  */
-import type {Client, ClientConfig} from 'pg'
 import {ConnectConfigError, ConnectDataError, ConnectTaskError} from '../../errors.js'
 import {ConfigDef, NonEmptyString, Range, ValidString} from '../api/config-def.js'
 import {type Props, SinkConnector, SinkTask, type TaskClass} from '../api/connector.js'
 import type {SinkRecord} from '../api/connect-record.js'
-import {ConnectDate, ConnectTime, ConnectTimestamp, Decimal} from '../api/logical-types.js'
 import {Schema} from '../api/schema.js'
 import {Struct} from '../api/struct.js'
+import {type DatabaseConnection, type DatabaseDialect, literal, quote} from './database-dialect.js'
+import {PostgresDialect, postgresConfig} from './postgresql-dialect.js'
+import {SqliteDialect, sqlitePath} from './sqlite-dialect.js'
 import {type Attempt, SinkRetrier, sinkErrorPolicy} from './sink-retry.js'
 
 type InsertMode = 'insert' | 'upsert' | 'update'
 type PkMode = 'none' | 'kafka' | 'record_key' | 'record_value'
 
 const CONFIG = new ConfigDef()
-  .define({name: 'connection.url', type: 'STRING', validator: NonEmptyString, importance: 'HIGH', documentation: 'JDBC connection URL, jdbc:postgresql://HOST:PORT/DB.'})
+  .define({name: 'connection.url', type: 'STRING', validator: NonEmptyString, importance: 'HIGH', documentation: 'JDBC connection URL: jdbc:postgresql://HOST:PORT/DB or jdbc:sqlite:PATH.'})
   .define({name: 'connection.user', type: 'STRING', defaultValue: null, importance: 'HIGH', documentation: 'JDBC connection user.'})
   .define({name: 'connection.password', type: 'PASSWORD', defaultValue: null, importance: 'HIGH', documentation: 'JDBC connection password.'})
   .define({name: 'insert.mode', type: 'STRING', defaultValue: 'insert', validator: ValidString.in('insert', 'upsert', 'update'), importance: 'HIGH', documentation: 'The insertion mode to use.'})
@@ -43,12 +47,11 @@ const CONFIG = new ConfigDef()
   .define({name: 'batch.size', type: 'INT', defaultValue: 3000, validator: Range.atLeast(1), importance: 'MEDIUM', documentation: 'Specifies how many records to attempt to batch together for insertion into the destination table.'})
 
 const KAFKA_PK = ['__connect_topic', '__connect_partition', '__connect_offset']
-/** PostgreSQL takes at most 65535 parameters per statement. */
-const MAX_PARAMS = 30_000
 
 export class JdbcSinkConnector extends SinkConnector {
   static readonly CLASS_NAME = 'io.confluent.connect.jdbc.JdbcSinkConnector'
   private props: Props = {}
+  private oneWriter = false
 
   override version(): string {
     return '1.0.0'
@@ -60,7 +63,8 @@ export class JdbcSinkConnector extends SinkConnector {
 
   start(props: Props): void {
     const c = CONFIG.parse(props)
-    connectionConfig(c)
+    // A SQLite file has one writer at a time (sqlite-dialect.ts): more tasks would only wait for each other's lock.
+    this.oneWriter = dialectOf(c) instanceof SqliteDialect
     if (c['insert.mode'] !== 'insert' && c['pk.mode'] === 'none') throw new ConnectConfigError(`insert.mode=${String(c['insert.mode'])} needs a primary key: set pk.mode to record_key, record_value or kafka`)
     if (c['delete.enabled'] && c['pk.mode'] !== 'record_key') throw new ConnectConfigError('delete.enabled=true requires pk.mode=record_key')
     this.props = props
@@ -71,34 +75,26 @@ export class JdbcSinkConnector extends SinkConnector {
   }
 
   taskConfigs(maxTasks: number): Props[] {
-    return Array.from({length: maxTasks}, () => ({...this.props}))
+    return Array.from({length: this.oneWriter ? Math.min(1, maxTasks) : maxTasks}, () => ({...this.props}))
   }
 
   stop(): void {}
 }
 
-function connectionConfig(c: Record<string, unknown>): ClientConfig {
+function dialectOf(c: Record<string, unknown>): DatabaseDialect {
   const raw = c['connection.url'] as string
   const text = raw.startsWith('jdbc:') ? raw.slice('jdbc:'.length) : raw
+  if (text.startsWith('sqlite:')) return new SqliteDialect(sqlitePath(text, raw))
   let url: URL
   try {
     url = new URL(text)
   } catch {
-    throw new ConnectConfigError(`invalid value ${raw} for configuration connection.url: not a URL`, {hint: 'jdbc:postgresql://HOST:PORT/DATABASE'})
+    throw new ConnectConfigError(`invalid value ${raw} for configuration connection.url: not a URL`, {hint: 'jdbc:postgresql://HOST:PORT/DATABASE or jdbc:sqlite:PATH'})
   }
-  if (url.protocol !== 'postgresql:' && url.protocol !== 'postgres:') throw new ConnectConfigError(`invalid value ${raw} for configuration connection.url: logpipe's JDBC sink speaks to PostgreSQL only (jdbc:postgresql://...)`)
-  const q = url.searchParams
+  if (url.protocol !== 'postgresql:' && url.protocol !== 'postgres:') throw new ConnectConfigError(`invalid value ${raw} for configuration connection.url: logpipe's JDBC sink speaks to PostgreSQL and SQLite only (jdbc:postgresql://... or jdbc:sqlite:PATH)`)
   const password = c['connection.password'] as {value(): string} | null
-  return {
-    host: q.get('host') ?? (decodeURIComponent(url.hostname) || 'localhost'),
-    port: url.port ? Number(url.port) : 5432,
-    database: decodeURIComponent(url.pathname.replace(/^\//, '')) || undefined,
-    user: (c['connection.user'] as string | null) ?? q.get('user') ?? (decodeURIComponent(url.username) || undefined),
-    password: password?.value() ?? q.get('password') ?? (decodeURIComponent(url.password) || undefined),
-  }
+  return new PostgresDialect(postgresConfig(url, raw, (c['connection.user'] as string | null) ?? null, password?.value() ?? null))
 }
-
-const quote = (name: string) => `"${name.replaceAll('"', '""')}"`
 
 interface Column {
   name: string
@@ -115,8 +111,8 @@ interface Row {
 }
 
 export class JdbcSinkTask extends SinkTask {
-  private client: Client | null = null
-  private clientConfig: ClientConfig = {}
+  private conn: DatabaseConnection | null = null
+  private dialect!: DatabaseDialect
   private insertMode: InsertMode = 'insert'
   private pkMode: PkMode = 'none'
   private pkFields: string[] = []
@@ -135,7 +131,7 @@ export class JdbcSinkTask extends SinkTask {
 
   start(props: Props): void {
     const c = CONFIG.parse(props)
-    this.clientConfig = connectionConfig(c)
+    this.dialect = dialectOf(c)
     this.insertMode = c['insert.mode'] as InsertMode
     this.pkMode = c['pk.mode'] as PkMode
     this.pkFields = (c['pk.fields'] as string[]).filter(Boolean)
@@ -144,16 +140,44 @@ export class JdbcSinkTask extends SinkTask {
     this.autoEvolve = c['auto.evolve'] as boolean
     this.deleteEnabled = c['delete.enabled'] as boolean
     this.batchSize = c['batch.size'] as number
-    this.retrier = new SinkRetrier(sinkErrorPolicy(props), (m) => this.context.log?.(m))
+    this.retrier = new SinkRetrier(sinkErrorPolicy(props), (m) => this.context.log?.(m), () => this.context.errantRecordReporter?.() ?? null)
   }
 
   async put(records: SinkRecord[]): Promise<void> {
     if (records.length === 0) return
-    const rows = records.flatMap((r) => this.rowOf(r))
+    const retrier = this.retrier!
+    const rows: Row[] = []
+    const from: SinkRecord[] = []
+    for (const r of records) {
+      let made: Row[]
+      try {
+        made = this.rowOf(r)
+      } catch (error) {
+        if (!retrier.tolerateAll || !(error instanceof ConnectDataError)) throw error
+        await retrier.skip(`jdbc sink: record at ${r.topic}/${r.kafkaPartition} offset ${r.kafkaOffset}: ${error.message}`, [r])
+        continue
+      }
+      for (const row of made) {
+        rows.push(row)
+        from.push(r)
+      }
+    }
     for (let i = 0; i < rows.length; i += this.batchSize) {
       const chunk = rows.slice(i, i + this.batchSize)
-      const first = records[0]
-      await this.retrier!.run(`jdbc sink: ${chunk.length} row(s) from ${first.topic}/${first.kafkaPartition} offset ${first.kafkaOffset}`, () => this.write(chunk))
+      const recs = from.slice(i, i + this.batchSize)
+      const first = recs[0]
+      const gave = await retrier.run(`jdbc sink: ${chunk.length} row(s) from ${first.topic}/${first.kafkaPartition} offset ${first.kafkaOffset}`, () => this.write(chunk))
+      if (gave === true) continue
+      if (gave.retriable || chunk.length === 1) {
+        await retrier.skip(gave, recs)
+        continue
+      }
+      // One refused row rolls back its whole transaction: the rows go again one at a time so only those the database refuses are skipped (Confluent's sink unrolls the same way).
+      this.context.log?.(`${gave.message}; writing its rows one at a time`)
+      for (let j = 0; j < chunk.length; j++) {
+        const r = recs[j]
+        await retrier.write(`jdbc sink: row from ${r.topic}/${r.kafkaPartition} offset ${r.kafkaOffset}`, [r], () => this.write([chunk[j]]))
+      }
     }
   }
 
@@ -209,60 +233,56 @@ export class JdbcSinkTask extends SinkTask {
     })
   }
 
-  private async connection(): Promise<Client> {
-    if (this.client) return this.client
-    const {default: pg} = await import('pg')
-    const client = new pg.Client(this.clientConfig)
-    // A dropped connection is told here as well as to the query that was running; the retry makes a new one.
-    client.on('error', () => {
-      if (this.client === client) this.client = null
-    })
-    await client.connect()
-    this.client = client
-    return client
+  private async connection(): Promise<DatabaseConnection> {
+    if (this.conn?.usable) return this.conn
+    await this.conn?.close()
+    this.conn = null
+    this.conn = await this.dialect.connect()
+    return this.conn
   }
 
   private async write(rows: Row[]): Promise<Attempt> {
-    let client: Client
+    const d = this.dialect
+    let conn: DatabaseConnection
     try {
-      client = await this.connection()
+      conn = await this.connection()
     } catch (error) {
-      return {ok: false, retriable: true, reason: describe(error)}
+      return {ok: false, retriable: true, reason: d.describe(error)}
     }
     try {
-      await client.query('BEGIN')
+      await conn.run('BEGIN')
       const live: Row[] = []
       // A tombstone for a table that is not there yet has nothing to delete.
-      for (const r of rows) if (await this.ensureTable(client, r)) live.push(r)
-      for (const group of statements(live)) for (const [text, params] of sqlOf(group)) await client.query(text, params)
-      await client.query('COMMIT')
+      for (const r of rows) if (await this.ensureTable(conn, r)) live.push(r)
+      for (const group of statements(live)) for (const [text, params] of sqlOf(d, group)) await conn.run(text, params)
+      await conn.run('COMMIT')
       return {ok: true}
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => {})
+      await conn.run('ROLLBACK').catch(() => {})
       // What we learnt of the tables inside the failed transaction may be undone with it.
       this.tables.clear()
-      const retriable = isTransient(error)
+      const retriable = d.isTransient(error)
       if (retriable) {
-        this.client = null
-        await client.end().catch(() => {})
+        this.conn = null
+        await conn.close().catch(() => {})
       }
       if (error instanceof ConnectDataError || error instanceof ConnectTaskError) return {ok: false, retriable: false, reason: error.message}
-      return {ok: false, retriable, reason: describe(error)}
+      return {ok: false, retriable, reason: d.describe(error)}
     }
   }
 
   /** Creates or evolves the row's table as allowed; false when it is a delete for a table that does not exist. */
-  private async ensureTable(client: Client, row: Row): Promise<boolean> {
+  private async ensureTable(conn: DatabaseConnection, row: Row): Promise<boolean> {
+    const d = this.dialect
     let known = this.tables.get(row.table)
     if (known && row.columns.every((c) => known!.has(c.name))) return true
-    const res = await client.query<{column_name: string}>('SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1', [row.table])
-    known = new Set(res.rows.map((r) => r.column_name))
+    known = await conn.columns(row.table)
     if (known.size === 0) {
       if (row.kind === 'delete') return false
       if (!this.autoCreate) throw new ConnectTaskError(`Table ${quote(row.table)} is missing and auto-creation is disabled`)
-      const cols = row.columns.map((c) => `${quote(c.name)} ${sqlType(c.schema)} ${c.schema.optional && row.columns.indexOf(c) >= row.keyCount ? 'NULL' : 'NOT NULL'}`)
+      const cols = row.columns.map((c) => `${quote(c.name)} ${d.sqlType(c.schema)} ${c.schema.optional && row.columns.indexOf(c) >= row.keyCount ? 'NULL' : 'NOT NULL'}`)
       const pk = row.keyCount > 0 ? `,\nPRIMARY KEY(${row.columns.slice(0, row.keyCount).map((c) => quote(c.name)).join(',')})` : ''
-      await client.query(`CREATE TABLE IF NOT EXISTS ${quote(row.table)} (\n${cols.join(',\n')}${pk})`)
+      await conn.run(`CREATE TABLE IF NOT EXISTS ${quote(row.table)} (\n${cols.join(',\n')}${pk})`)
       known = new Set(row.columns.map((c) => c.name))
     } else {
       const missing = row.columns.filter((c) => !known!.has(c.name))
@@ -270,8 +290,8 @@ export class JdbcSinkTask extends SinkTask {
         if (!this.autoEvolve) throw new ConnectTaskError(`Table ${quote(row.table)} is missing fields (${missing.map((c) => c.name).join(', ')}) and auto-evolution is disabled`)
         for (const c of missing) {
           if (!c.schema.optional && (c.schema.defaultValue === null || c.schema.defaultValue === undefined)) throw new ConnectTaskError(`Cannot ALTER TABLE ${quote(row.table)} to add missing field ${c.name}, as the field is not optional and does not have a default value`)
-          const def = c.schema.defaultValue === null || c.schema.defaultValue === undefined ? '' : ` DEFAULT ${literal(c.schema, c.schema.defaultValue)}`
-          await client.query(`ALTER TABLE ${quote(row.table)} ADD ${quote(c.name)} ${sqlType(c.schema)}${def}${c.schema.optional ? ' NULL' : ''}`)
+          const def = c.schema.defaultValue === null || c.schema.defaultValue === undefined ? '' : ` DEFAULT ${literal(d, c.schema, c.schema.defaultValue)}`
+          await conn.run(`ALTER TABLE ${quote(row.table)} ADD ${quote(c.name)} ${d.sqlType(c.schema)}${def}${c.schema.optional ? ' NULL' : ''}`)
           known.add(c.name)
         }
       }
@@ -282,9 +302,9 @@ export class JdbcSinkTask extends SinkTask {
 
   stop(): void {
     this.retrier?.stop()
-    const c = this.client
-    this.client = null
-    if (c) void c.end().catch(() => {})
+    const c = this.conn
+    this.conn = null
+    if (c) void c.close().catch(() => {})
   }
 }
 
@@ -299,17 +319,19 @@ function statements(rows: Row[]): Row[][] {
   return out
 }
 
-function sqlOf(group: Row[]): [string, unknown[]][] {
+function sqlOf(d: DatabaseDialect, group: Row[]): [string, unknown[]][] {
   const first = group[0]
   const t = quote(first.table)
   const cols = first.columns
   const keys = cols.slice(0, first.keyCount)
   if (first.kind === 'update' || first.kind === 'delete') {
     return group.map((r) => {
-      const keyWhere = keys.map((k, i) => `${quote(k.name)} = $${i + 1}`).join(' AND ')
-      if (r.kind === 'delete') return [`DELETE FROM ${t} WHERE ${keyWhere}`, r.values.slice(0, r.keyCount).map((v, i) => param(keys[i].schema, v))]
-      const sets = cols.slice(r.keyCount).map((c, i) => `${quote(c.name)} = $${keys.length + i + 1}`)
-      return [`UPDATE ${t} SET ${sets.join(', ')} WHERE ${keyWhere}`, [...r.values.slice(0, r.keyCount), ...r.values.slice(r.keyCount)].map((v, i) => param(cols[i].schema, v))]
+      if (r.kind === 'delete') return [`DELETE FROM ${t} WHERE ${keys.map((k, i) => `${quote(k.name)} = ${d.placeholder(i + 1)}`).join(' AND ')}`, r.values.slice(0, r.keyCount).map((v, i) => d.param(keys[i].schema, v))]
+      // SET before WHERE, so the parameters go values first, then keys.
+      const rest = cols.slice(r.keyCount)
+      const sets = rest.map((c, i) => `${quote(c.name)} = ${d.placeholder(i + 1)}`)
+      const keyWhere = keys.map((k, i) => `${quote(k.name)} = ${d.placeholder(rest.length + i + 1)}`).join(' AND ')
+      return [`UPDATE ${t} SET ${sets.join(', ')} WHERE ${keyWhere}`, [...r.values.slice(r.keyCount).map((v, i) => d.param(rest[i].schema, v)), ...r.values.slice(0, r.keyCount).map((v, i) => d.param(keys[i].schema, v))]]
     })
   }
   let rows = group
@@ -323,12 +345,12 @@ function sqlOf(group: Row[]): [string, unknown[]][] {
     }
     rows = [...byKey.values()]
   }
-  const per = Math.max(1, Math.floor(MAX_PARAMS / cols.length))
+  const per = Math.max(1, Math.floor(d.maxParams / cols.length))
   const out: [string, unknown[]][] = []
   for (let i = 0; i < rows.length; i += per) {
     const part = rows.slice(i, i + per)
     const params: unknown[] = []
-    const tuples = part.map((r) => `(${r.values.map((v, j) => (params.push(param(cols[j].schema, v)), `$${params.length}`)).join(',')})`)
+    const tuples = part.map((r) => `(${r.values.map((v, j) => (params.push(d.param(cols[j].schema, v)), d.placeholder(params.length))).join(',')})`)
     let text = `INSERT INTO ${t} (${cols.map((c) => quote(c.name)).join(',')}) VALUES ${tuples.join(',')}`
     if (first.kind === 'upsert') {
       const rest = cols.slice(first.keyCount)
@@ -337,71 +359,4 @@ function sqlOf(group: Row[]): [string, unknown[]][] {
     out.push([text, params])
   }
   return out
-}
-
-function sqlType(s: Schema): string {
-  switch (s.name) {
-    case Decimal.LOGICAL_NAME:
-      return 'DECIMAL'
-    case ConnectDate.LOGICAL_NAME:
-      return 'DATE'
-    case ConnectTime.LOGICAL_NAME:
-      return 'TIME'
-    case ConnectTimestamp.LOGICAL_NAME:
-      return 'TIMESTAMP'
-  }
-  switch (s.type) {
-    case 'INT8':
-    case 'INT16':
-      return 'SMALLINT'
-    case 'INT32':
-      return 'INT'
-    case 'INT64':
-      return 'BIGINT'
-    case 'FLOAT32':
-      return 'REAL'
-    case 'FLOAT64':
-      return 'DOUBLE PRECISION'
-    case 'BOOLEAN':
-      return 'BOOLEAN'
-    case 'STRING':
-      return 'TEXT'
-    case 'BYTES':
-      return 'BYTEA'
-    default:
-      throw new ConnectDataError(`JDBC sink: ${s.type} has no PostgreSQL column type here; flatten or drop the field (transforms Flatten, ReplaceField)`)
-  }
-}
-
-/** A value as the driver should send it: times in UTC text (the driver would use the local zone), 64-bit integers as text. */
-function param(s: Schema, v: unknown): unknown {
-  if (v === null || v === undefined) return null
-  if (v instanceof Date) {
-    const iso = v.toISOString()
-    if (s.name === ConnectDate.LOGICAL_NAME) return iso.slice(0, 10)
-    if (s.name === ConnectTime.LOGICAL_NAME) return iso.slice(11, 23)
-    return `${iso.slice(0, 10)} ${iso.slice(11, 23)}`
-  }
-  if (typeof v === 'bigint') return v.toString()
-  if (v instanceof Uint8Array) return Buffer.from(v)
-  if (typeof v === 'object') throw new ConnectDataError(`JDBC sink: a ${s.type} value has no PostgreSQL column type here`)
-  return v
-}
-
-function literal(s: Schema, v: unknown): string {
-  const p = param(s, v)
-  if (typeof p === 'number' || typeof p === 'boolean') return String(p)
-  return `'${String(p).replaceAll("'", "''")}'`
-}
-
-/** Connection trouble and conflicts worth a retry (SQLSTATE class 08, 40001, 40P01, 57P0x, 53300), not bad data. */
-function isTransient(error: unknown): boolean {
-  const code = (error as {code?: unknown}).code
-  if (typeof code !== 'string') return false
-  return /^08|^40001$|^40P01$|^57P0[123]$|^53300$/.test(code) || /^E(CONN|PIPE|TIMEDOUT|HOSTUNREACH|NETUNREACH|AI_AGAIN)/.test(code)
-}
-
-function describe(error: unknown): string {
-  const e = error as {code?: string; message?: string}
-  return e.code && !String(e.message).includes(e.code) ? `${e.message} (${e.code})` : String(e.message ?? error)
 }

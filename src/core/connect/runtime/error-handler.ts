@@ -90,6 +90,14 @@ export class ErrorHandler {
     }
   }
 
+  /**
+   * A record the task itself could not write (ErrantRecordReporter.report):
+   * no retry here, the task did its own; rejects under errors.tolerance=none.
+   */
+  async report(stage: Stage, executingClass: string, error: Error, record: FailedRecord): Promise<void> {
+    await this.fail(stage, executingClass, error, record, 1)
+  }
+
   private async fail(stage: Stage, executingClass: string, error: Error, record: FailedRecord | undefined, attempts: number): Promise<void> {
     const s = this.o.settings
     const where = record && s.logIncludeMessages ? `, where consumed record is {topic='${record.topic}', partition=${record.partition}, offset=${record.offset}, timestamp=${record.timestamp}}` : ''
@@ -132,6 +140,7 @@ export class ErrorHandler {
 /** The error's class as Kafka names its DataException, ours otherwise. */
 function javaLikeClass(error: Error): string {
   if (error.name === 'ConnectDataError') return 'org.apache.kafka.connect.errors.DataException'
+  if (error.name === 'ConnectTaskError') return 'org.apache.kafka.connect.errors.ConnectException'
   return error.name || 'Error'
 }
 

@@ -19,6 +19,7 @@ import {type Connector, SinkConnector, SourceConnector} from '../api/connector.j
 import {FileStreamSinkConnector} from '../connectors/file-stream-sink.js'
 import {FileStreamSourceConnector} from '../connectors/file-stream-source.js'
 import {ExecSinkConnector} from '../connectors/exec-sink.js'
+import {ExecSourceConnector} from '../connectors/exec-source.js'
 import {HttpSinkConnector} from '../connectors/http-sink.js'
 import {JdbcSinkConnector} from '../connectors/jdbc-sink.js'
 import type {PredicateClass, TransformationClass} from '../api/transformation.js'
@@ -34,7 +35,7 @@ export interface PluginInfo {
   ctor: ConnectorClass
 }
 
-const BUILT_IN: ConnectorClass[] = [FileStreamSourceConnector, FileStreamSinkConnector, ExecSinkConnector, HttpSinkConnector, JdbcSinkConnector]
+const BUILT_IN: ConnectorClass[] = [FileStreamSourceConnector, FileStreamSinkConnector, ExecSourceConnector, ExecSinkConnector, HttpSinkConnector, JdbcSinkConnector]
 
 export class Plugins {
   private readonly byName = new Map<string, PluginInfo>()

@@ -14,10 +14,11 @@ import {Admin} from '../../client/admin.js'
 import {GroupConsumer, type HandOnTracker} from '../../client/group-consumer.js'
 import type {Assignment} from '../../client/consumer.js'
 import type {RecordReader} from '../../record/record.js'
+import type {RecordHeader} from '../../record/header.js'
 import type {LogpipeError} from '../../errors.js'
 import {ConnectHeaders} from '../api/headers.js'
 import type {SchemaAndValue} from '../api/schema.js'
-import type {SinkTask, TopicPartition} from '../api/connector.js'
+import type {ErrantRecordReporter, SinkTask, TopicPartition} from '../api/connector.js'
 import {SinkRecord} from '../api/connect-record.js'
 import type {FailedRecord} from './error-handler.js'
 import {WorkerTask, type WorkerTaskOptions} from './worker-task.js'
@@ -47,6 +48,19 @@ export class WorkerSinkTask extends WorkerTask {
   private wakeBackoff: (() => void) | null = null
   /** What the task's last preCommit held back: a lower offset, or null for "commit nothing". */
   private readonly holdBack = new Map<string, number | null>()
+  /**
+   * The consumed record behind each record of the put() running, so a dead
+   * letter is the record as it came (Kafka's InternalSinkRecord). A Map
+   * emptied after each put, not a WeakMap: a million weak entries a second
+   * cost the garbage collector more than the put itself.
+   */
+  private readonly originals = new Map<SinkRecord, FailedRecord>()
+  private readonly reporter: ErrantRecordReporter = {
+    report: async (record, error) => {
+      const raw = this.originals.get(record) ?? this.rawOf(record)
+      await this.o.errors.report('TASK_PUT', this.task.constructor.name, error instanceof Error ? error : new Error(String(error)), raw)
+    },
+  }
 
   constructor(
     o: WorkerTaskOptions,
@@ -85,6 +99,7 @@ export class WorkerSinkTask extends WorkerTask {
         this.commitRequested = true
       },
       log: (message) => o.notice(`task ${this.id}: ${message}`),
+      errantRecordReporter: () => this.reporter,
       assignment: () => [...this.owned],
       pause: (...tps) => this.setPaused(tps, true),
       resume: (...tps) => this.setPaused(tps, false),
@@ -177,13 +192,27 @@ export class WorkerSinkTask extends WorkerTask {
       })
       // A record a transform dropped (or that failed one under errors.tolerance=all) is handled without a put.
       const transformed = this.o.transforms.isEmpty ? record : await this.transform(record, raw)
-      if (transformed) records.push(transformed)
+      if (transformed) {
+        this.originals.set(transformed, raw)
+        records.push(transformed)
+      }
     }
+    try {
+      await this.putRetrying(records)
+    } finally {
+      this.originals.clear()
+    }
+    // Every record of the batch is handled now: put, or skipped by the tolerance.
+    for (const raw of batch) this.unhandled.delete(tpKey(raw.topic, raw.partition))
+  }
+
+  /** put() again after a backoff while it throws a retriable error. */
+  private async putRetrying(records: SinkRecord[]): Promise<void> {
     let backoff = PUT_BACKOFF_MS
     for (;;) {
       try {
         await this.task.put(records)
-        break
+        return
       } catch (error) {
         if ((error as LogpipeError).retriable !== true || this.stopping) throw error
         this.o.notice(`task ${this.id}: put failed, will be retried: ${(error as Error).message}`)
@@ -197,8 +226,22 @@ export class WorkerSinkTask extends WorkerTask {
         backoff = Math.min(backoff * 2, this.o.taskProps['errors.retry.delay.max.ms'] ? Number(this.o.taskProps['errors.retry.delay.max.ms']) : 60_000)
       }
     }
-    // Every record of the batch is handled now: put, or skipped by the tolerance.
-    for (const raw of batch) this.unhandled.delete(tpKey(raw.topic, raw.partition))
+  }
+
+  /** A record the task made itself (not one it was given): back to bytes by the connector's converters, as Kafka does. */
+  private rawOf(r: SinkRecord): FailedRecord {
+    const c = this.o.converters
+    const headers: RecordHeader[] = []
+    for (const h of r.headers) headers.push({key: h.key, value: c.header.fromConnectHeader(r.topic, h.key, h.schema, h.value)})
+    return {
+      topic: r.topic,
+      partition: r.kafkaPartition ?? 0,
+      offset: r.kafkaOffset,
+      key: c.key.fromConnectData(r.topic, r.keySchema, r.key),
+      value: c.value.fromConnectData(r.topic, r.valueSchema, r.value),
+      timestamp: r.timestamp ?? -1,
+      headers,
+    }
   }
 
   private headersOf(raw: FailedRecord): ConnectHeaders {

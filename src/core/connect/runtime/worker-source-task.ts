@@ -33,7 +33,7 @@ export class WorkerSourceTask extends WorkerTask {
   }
 
   protected async execute(): Promise<void> {
-    this.task.initialize({configs: this.o.taskProps, offsetStorageReader: this.offsets.readerFor(this.o.connector)})
+    this.task.initialize({configs: this.o.taskProps, offsetStorageReader: this.offsets.readerFor(this.o.connector), log: (message) => this.o.notice(`task ${this.id}: ${message}`)})
     await this.task.start(this.o.taskProps)
     this.setState(this.runningState)
     while (!this.stopping) {
