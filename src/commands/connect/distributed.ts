@@ -25,6 +25,7 @@ export default class ConnectDistributed extends LogpipeCommand<typeof ConnectDis
     const signals = stopOnSignals(() => worker.stop())
     try {
       worker.workerId = served.workerId
+      worker.url = served.url
       if (served.movedFrom !== null) this.notice(`port ${served.movedFrom} is in use; the REST API listens on ${served.url} instead`)
       await worker.join()
       this.notice(`connect distributed: worker ${served.workerId} of group ${worker.groupId}; REST API on ${served.url}; Ctrl-C stops`)

@@ -160,7 +160,8 @@ export class StandaloneWorker implements Herder {
     }
   }
 
-  protected add(plan: ConnectorPlan): ConnectorRunner {
+  /** `parts`: a distributed worker's runner, which starts the connector instance and each task as assigned. */
+  protected add(plan: ConnectorPlan, parts = false): ConnectorRunner {
     this.statuses.saveConfig(plan.settings.name, plan.props)
     const r = new ConnectorRunner(plan, {
       store: this.o.store,
@@ -172,6 +173,7 @@ export class StandaloneWorker implements Herder {
       notice: this.o.notice,
       clock: this.o.clock ?? systemClock,
       onTaskEnded: () => this.checkIdle(),
+      parts,
     })
     this.runners.set(plan.settings.name, r)
     return r
