@@ -1,11 +1,15 @@
 /**
  * `connect distributed`: two workers of one group.id share the connectors
- * made over REST (on either worker), keep configs, offsets and statuses in
- * the three compacted topics, and when the worker running the sink is
- * killed with kill -9 the other takes it over: the sink file ends with
- * every source line (at least once, in order of first arrival).
+ * AND tasks made over REST (on either worker): the leader gives the two
+ * tasks of a sink over a 2-partition topic to different workers, task
+ * configs are in the config topic, status shows each task's worker. A
+ * FileStreamSource tails a growing file into the topic while one worker
+ * is killed with kill -9 (the sink file ends with every line at least
+ * once) or stopped cleanly (every line exactly once); either way the
+ * survivor then runs every task, and its status says so.
  */
 import {appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {setTimeout as sleep} from 'node:timers/promises'
 import {join} from 'node:path'
 import {execa} from 'execa'
 import {describe, expect, test} from 'vitest'
@@ -52,35 +56,71 @@ function workers(dataDir: string): Map<number, {url: string; worker_id: string}>
 
 const read = (f: string) => (existsSync(f) ? lines(readFileSync(f, 'utf8')) : [])
 
+
+type Status = {connector: {state: string; worker_id: string}; tasks: {id: number; state: string; worker_id: string}[]}
+
+/** Two workers of one group, a 2-partition topic `lines`, src (FileStreamSource of in.txt) and snk (FileStreamSink, tasks.max=2, to out.txt), all RUNNING. */
+async function cluster() {
+  const c = cli()
+  const w = join(c.base, 'connect-distributed.properties')
+  writeFileSync(
+    w,
+    [
+      'bootstrap.servers=localhost:9092',
+      'group.id=connect-cluster',
+      'config.storage.topic=connect-configs',
+      'offset.storage.topic=connect-offsets',
+      'status.storage.topic=connect-status',
+      'config.storage.replication.factor=1',
+      'key.converter=org.apache.kafka.connect.json.JsonConverter',
+      'value.converter=org.apache.kafka.connect.json.JsonConverter',
+      'offset.flush.interval.ms=200',
+      'heartbeat.interval.ms=300',
+      'listeners=http://127.0.0.1:0',
+    ].join('\n'),
+  )
+  expect((await c.run(['topic', 'create', 'lines', '--partitions', '2'])).exitCode).toBe(0)
+  const input = join(c.base, 'in.txt')
+  const out = join(c.base, 'out.txt')
+  const first = Array.from({length: 50}, (_, i) => `line ${i}`)
+  writeFileSync(input, first.join('\n') + '\n')
+  const a = c.run(['connect', 'distributed', w], {cwd: c.base})
+  await waitFor(() => workers(c.dataDir).size === 1, 'the first worker to listen')
+  const b = c.run(['connect', 'distributed', w], {cwd: c.base})
+  running.push(a, b)
+  await waitFor(() => workers(c.dataDir).size === 2, 'both workers to listen')
+  const byPid = workers(c.dataDir)
+  const urls = [...byPid.values()].map((x) => x.url)
+  const ids = [...byPid.values()].map((x) => x.worker_id).sort()
+
+  // Made on different workers; Kafka's distributed answer has no tasks yet.
+  const src = await curl(`${urls[0]}/connectors`, 'POST', {name: 'src', config: {'connector.class': 'FileStreamSource', file: input, topic: 'lines'}})
+  expect(src).toMatchObject({status: 201, body: {name: 'src', tasks: [], type: 'source'}})
+  expect((await curl(`${urls[1]}/connectors`, 'POST', {name: 'src', config: {'connector.class': 'FileStreamSource', file: input, topic: 'lines'}})).status).toBe(409)
+  expect((await curl(`${urls[1]}/connectors`, 'POST', {name: 'snk', config: {'connector.class': 'FileStreamSink', topics: 'lines', file: out, 'tasks.max': '2'}})).status).toBe(201)
+
+  const statuses = async (url: string) => (await curl(`${url}/connectors?expand=status`)).body as Record<string, {status: Status}>
+  const allRunning = (s: Record<string, {status: Status}>, tasks: Record<string, number>) =>
+    Object.entries(tasks).every(([n, count]) => s[n]?.status.connector.state === 'RUNNING' && s[n].status.tasks.length === count && s[n].status.tasks.every((t) => t.state === 'RUNNING'))
+  const both = await eventually(() => statuses(urls[1]), (s) => allRunning(s, {src: 1, snk: 2}), 'src and snk with all their tasks RUNNING')
+  return {c, a, b, input, out, first, urls, ids, statuses, allRunning, both}
+}
+
+/** Appends `count` lines to `file` a few at a time until done; returns them all. */
+async function appendSlowly(file: string, from: number, count: number): Promise<string[]> {
+  const all: string[] = []
+  for (let i = 0; i < count; i += 10) {
+    const batch = Array.from({length: Math.min(10, count - i)}, (_, j) => `line ${from + i + j}`)
+    appendFileSync(file, batch.join('\n') + '\n')
+    all.push(...batch)
+    await sleep(20)
+  }
+  return all
+}
+
 describe('connect distributed', () => {
-  test('two workers share the connectors; kill -9 of the one running the sink: the other takes it over and the sink file has every line', async () => {
-    const c = cli()
-    const w = join(c.base, 'connect-distributed.properties')
-    writeFileSync(
-      w,
-      [
-        'bootstrap.servers=localhost:9092',
-        'group.id=connect-cluster',
-        'config.storage.topic=connect-configs',
-        'offset.storage.topic=connect-offsets',
-        'status.storage.topic=connect-status',
-        'config.storage.replication.factor=1',
-        'key.converter=org.apache.kafka.connect.json.JsonConverter',
-        'value.converter=org.apache.kafka.connect.json.JsonConverter',
-        'offset.flush.interval.ms=200',
-        'heartbeat.interval.ms=300',
-        'listeners=http://127.0.0.1:0',
-      ].join('\n'),
-    )
-    const input = join(c.base, 'in.txt')
-    const out = join(c.base, 'out.txt')
-    const first = Array.from({length: 50}, (_, i) => `line ${i}`)
-    writeFileSync(input, first.join('\n') + '\n')
-    const a = c.run(['connect', 'distributed', w], {cwd: c.base})
-    const b = c.run(['connect', 'distributed', w], {cwd: c.base})
-    running.push(a, b)
-    await waitFor(() => workers(c.dataDir).size === 2, 'both workers to listen')
-    const urls = [...workers(c.dataDir).values()].map((x) => x.url)
+  test('the leader spreads the tasks; kill -9 of one worker mid-stream: the survivor runs every task and the sink file has every line at least once', async () => {
+    const {c, a, b, input, out, first, urls, ids, statuses, allRunning, both} = await cluster()
 
     // The topics, compacted, with Kafka's partition counts.
     for (const [topic, partitions] of [['connect-configs', 1], ['connect-offsets', 25], ['connect-status', 5]] as const) {
@@ -89,56 +129,95 @@ describe('connect distributed', () => {
       expect(t.config['cleanup.policy'], topic).toBe('compact')
     }
 
-    // Made on different workers; Kafka's distributed answer has no tasks yet.
-    const src = await curl(`${urls[0]}/connectors`, 'POST', {name: 'src', config: {'connector.class': 'FileStreamSource', file: input, topic: 'lines'}})
-    expect(src).toMatchObject({status: 201, body: {name: 'src', tasks: [], type: 'source'}})
-    expect((await curl(`${urls[1]}/connectors`, 'POST', {name: 'src', config: {'connector.class': 'FileStreamSource', file: input, topic: 'lines'}})).status).toBe(409)
-    expect((await curl(`${urls[1]}/connectors`, 'POST', {name: 'snk', config: {'connector.class': 'FileStreamSink', topics: 'lines', file: out}})).status).toBe(201)
+    // The two tasks of the sink run on different workers; both workers answer alike.
+    const sinkWorkers = both.snk.status.tasks.map((t) => t.worker_id)
+    expect([...sinkWorkers].sort()).toEqual(ids)
+    for (const s of [both.src.status, both.snk.status]) for (const id of [s.connector.worker_id, ...s.tasks.map((t) => t.worker_id)]) expect(ids).toContain(id)
+    // The other worker's parts come from the status topic, written as their states change.
+    await eventually(() => statuses(urls[0]), (s) => JSON.stringify(s) === JSON.stringify(both), 'the other worker to show the same statuses')
 
-    // Both workers answer for both connectors, each run by one of them.
-    const statuses = async (url: string) => (await curl(`${url}/connectors?expand=status`)).body as Record<string, {status: {connector: {state: string; worker_id: string}; tasks: {state: string}[]}}>
-    const both = await eventually(
-      () => statuses(urls[1]),
-      (s) => ['src', 'snk'].every((n) => s[n]?.status.connector.state === 'RUNNING' && s[n].status.tasks[0]?.state === 'RUNNING'),
-      'both connectors RUNNING',
-    )
-    const ids = [...workers(c.dataDir).values()].map((x) => x.worker_id).sort()
-    expect([both.src.status.connector.worker_id, both.snk.status.connector.worker_id].sort()).toEqual(ids)
-    expect(await statuses(urls[0])).toEqual(both)
-    await waitFor(() => read(out).length >= 50, 'the first 50 lines in the sink file')
+    // The task configs, as the connector made them, from either worker.
+    const tasks = await curl(`${urls[0]}/connectors/snk/tasks`)
+    expect(tasks.status).toBe(200)
+    expect(tasks.body).toEqual([0, 1].map((task) => ({id: {connector: 'snk', task}, config: expect.objectContaining({'connector.class': 'FileStreamSink', topics: 'lines', file: out, 'tasks.max': '2', 'task.class': expect.any(String)})})))
+    expect((await curl(`${urls[1]}/connectors/snk/tasks`)).body).toEqual(tasks.body)
+    expect((await curl(`${urls[1]}/connectors/snk`)).body).toMatchObject({name: 'snk', tasks: [{connector: 'snk', task: 0}, {connector: 'snk', task: 1}], type: 'sink'})
+    expect((await curl(`${urls[1]}/connectors/snk/tasks/1/status`)).body).toEqual({id: 1, state: 'RUNNING', worker_id: sinkWorkers[1]})
 
-    // kill -9 the worker running the sink, then more lines.
-    const sinkWorker = both.snk.status.connector.worker_id
-    const [victimPid] = [...workers(c.dataDir)].find(([, e]) => e.worker_id === sinkWorker)!
+    // The config topic has Kafka's task records, each set put in force by its commit.
+    const configs = await c.run(['consume', 'connect-configs', '-e', '-f', '%k\t%s\n'])
+    const configRecords = lines(String(configs.stdout)).map((l) => l.split('\t'))
+    const keys = configRecords.map(([k]) => k)
+    expect(keys).toEqual(expect.arrayContaining(['connector-src', 'target-state-src', 'connector-snk', 'target-state-snk', 'task-src-0', 'commit-src', 'task-snk-0', 'task-snk-1', 'commit-snk']))
+    expect(keys.lastIndexOf('commit-snk')).toBeGreaterThan(keys.lastIndexOf('task-snk-1'))
+    expect(JSON.parse(configRecords.findLast(([k]) => k === 'commit-snk')![1])).toEqual({tasks: 2})
+    expect(JSON.parse(configRecords.findLast(([k]) => k === 'task-snk-1')![1])).toEqual({properties: expect.objectContaining({topics: 'lines', 'tasks.max': '2'})})
+    await waitFor(() => new Set(read(out)).size >= 50, 'the first 50 lines in the sink file')
+
+    // kill -9 the worker running the source task (it runs one sink task too) while lines are being appended.
+    const victimId = both.src.status.tasks[0].worker_id
+    const [victimPid] = [...workers(c.dataDir)].find(([, e]) => e.worker_id === victimId)!
     const victim = [a, b].find((p) => p.pid === victimPid)!
+    const survivorProcess = [a, b].find((p) => p.pid !== victimPid)!
+    const survivor = [...workers(c.dataDir)].find(([pid]) => pid !== victimPid)![1]
+    const appending = appendSlowly(input, 50, 200)
+    await waitFor(() => new Set(read(out)).size >= 80, 'lines appended after the start in the sink file')
     victim.kill('SIGKILL')
     await victim.catch(() => undefined)
-    const more = Array.from({length: 50}, (_, i) => `line ${50 + i}`)
-    appendFileSync(input, more.join('\n') + '\n')
-    const survivor = [...workers(c.dataDir)].find(([pid]) => pid !== victimPid)![1]
-    await eventually(() => statuses(survivor.url), (s) => s.snk?.status.connector.worker_id === survivor.worker_id && s.snk.status.tasks[0]?.state === 'RUNNING', 'the survivor to run the sink')
-    await waitFor(() => new Set(read(out)).size >= 100, 'every line in the sink file')
-    const got = read(out)
-    expect(new Set(got)).toEqual(new Set([...first, ...more]))
-    // At least once, and in order of first arrival.
-    expect([...new Set(got)]).toEqual([...first, ...more])
+    const more = await appending
+
+    // The survivor runs every task, and its status says so.
+    const after = await eventually(
+      () => statuses(survivor.url),
+      (s) => allRunning(s, {src: 1, snk: 2}) && [s.src.status, s.snk.status].every((x) => x.connector.worker_id === survivor.worker_id && x.tasks.every((t) => t.worker_id === survivor.worker_id)),
+      'the survivor to run every connector and task',
+    )
+    expect(after.snk.status.tasks.map((t) => t.id)).toEqual([0, 1])
+    await waitFor(() => new Set(read(out)).size >= 250, 'every line in the sink file')
+    expect(new Set(read(out))).toEqual(new Set([...first, ...more]))
 
     // The status topic has Kafka's records.
     const st = await c.run(['consume', 'connect-status', '-e', '-f', '%k\t%s\n'])
     const records = lines(String(st.stdout)).map((l) => l.split('\t'))
-    expect(records.map(([k]) => k)).toEqual(expect.arrayContaining(['status-connector-snk', 'status-task-snk-0', 'status-connector-src', 'status-task-src-0']))
-    expect(JSON.parse(records.find(([k]) => k === 'status-connector-snk')![1])).toEqual({state: 'RUNNING', trace: null, worker_id: expect.any(String), generation: expect.any(Number)})
-    const configs = await c.run(['consume', 'connect-configs', '-e', '-f', '%k\n'])
-    expect(lines(String(configs.stdout))).toEqual(expect.arrayContaining(['connector-src', 'target-state-src', 'connector-snk', 'target-state-snk']))
+    expect(records.map(([k]) => k)).toEqual(expect.arrayContaining(['status-connector-snk', 'status-task-snk-0', 'status-task-snk-1', 'status-connector-src', 'status-task-src-0']))
+    expect(JSON.parse(records.findLast(([k]) => k === 'status-task-snk-1')![1])).toEqual({state: 'RUNNING', trace: null, worker_id: survivor.worker_id, generation: expect.any(Number)})
 
     // Pause over REST on the survivor; then a clean stop.
     expect((await curl(`${survivor.url}/connectors/src/pause`, 'PUT')).status).toBe(202)
-    await eventually(() => statuses(survivor.url), (s) => s.src?.status.connector.state === 'PAUSED', 'src PAUSED')
-    const alive = [a, b].find((p) => p.pid !== victimPid)!
-    alive.kill('SIGTERM')
-    const r = await alive
+    await eventually(() => statuses(survivor.url), (s) => s.src?.status.connector.state === 'PAUSED' && s.src.status.tasks[0]?.state === 'PAUSED', 'src PAUSED')
+    survivorProcess.kill('SIGTERM')
+    const r = await survivorProcess
     expect(r.exitCode, String(r.stderr)).toBe(0)
-  }, 120_000)
+  }, 180_000)
+
+  test('a clean stop of one worker mid-stream: its tasks stop and flush before the survivor starts them, so no line is written twice', async () => {
+    const {c, a, b, input, out, first, statuses, allRunning, both} = await cluster()
+    await waitFor(() => read(out).length >= 50, 'the first 50 lines in the sink file')
+    const leavingId = both.src.status.tasks[0].worker_id
+    const [leavingPid] = [...workers(c.dataDir)].find(([, e]) => e.worker_id === leavingId)!
+    const leaving = [a, b].find((p) => p.pid === leavingPid)!
+    const stayingProcess = [a, b].find((p) => p.pid !== leavingPid)!
+    const staying = [...workers(c.dataDir)].find(([pid]) => pid !== leavingPid)![1]
+    const appending = appendSlowly(input, 50, 200)
+    await waitFor(() => read(out).length >= 80, 'lines appended after the start in the sink file')
+    leaving.kill('SIGTERM')
+    const left = await leaving
+    expect(left.exitCode, String(left.stderr)).toBe(0)
+    const more = await appending
+    await eventually(
+      () => statuses(staying.url),
+      (s) => allRunning(s, {src: 1, snk: 2}) && [s.src.status, s.snk.status].every((x) => x.connector.worker_id === staying.worker_id && x.tasks.every((t) => t.worker_id === staying.worker_id)),
+      'the staying worker to run every connector and task',
+    )
+    await waitFor(() => read(out).length >= 250, 'every line in the sink file')
+    // Give a duplicate the time to show up: one more line goes through after all the others.
+    appendFileSync(input, 'last\n')
+    await waitFor(() => read(out).includes('last'), 'the last line')
+    const got = read(out)
+    expect([...got].sort()).toEqual([...first, ...more, 'last'].sort())
+    stayingProcess.kill('SIGTERM')
+    expect((await stayingProcess).exitCode).toBe(0)
+  }, 180_000)
 
   test('a worker file without the distributed keys is one error', async () => {
     const c = cli()

@@ -50,6 +50,8 @@ export interface RunnerContext {
    * status topic, and the status file (one per connector) is not written.
    */
   parts?: boolean
+  /** Told after every change of the connector's or a task's state (a distributed worker publishes it to the status topic). */
+  onStatusChange?: () => void
 }
 
 interface RunningTask {
@@ -360,6 +362,7 @@ export class ConnectorRunner {
   }
 
   save(): void {
+    if (!this.detached) this.c.onStatusChange?.()
     if (this.detached || this.c.parts) return
     try {
       this.c.statuses.save(this.status)

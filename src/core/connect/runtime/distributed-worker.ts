@@ -241,6 +241,7 @@ export class DistributedWorker extends StandaloneWorker {
 
   /** A part this worker gave up: UNASSIGNED under its name (the next owner writes over it), or a tombstone when the connector is gone. */
   private async release(key: string, exists: boolean): Promise<void> {
+    await this.publishing
     this.published.delete(key)
     await this.statusLog.write(key, exists ? this.statusRecord({state: 'UNASSIGNED'}) : null)
   }
@@ -249,8 +250,22 @@ export class DistributedWorker extends StandaloneWorker {
     return JSON.stringify({state: x.state, trace: x.trace ?? null, worker_id: this.workerId, generation: this.generation})
   }
 
+  private publishing: Promise<void> = Promise.resolve()
+
+  /** Kafka writes a status record at each change of state; so does this, one write after another. */
+  protected override statusChanged(): void {
+    void this.publishStatuses()
+  }
+
+  private publishStatuses(): Promise<void> {
+    const next = this.publishing.then(() => this.publishNow())
+    this.publishing = next.catch((error: unknown) => this.o.notice(`worker ${this.workerId}: cannot write to the status topic: ${(error as Error).message}`))
+    return this.publishing
+  }
+
   /** Kafka's status records, for each connector and task this worker runs. */
-  private async publishStatuses(): Promise<void> {
+  private async publishNow(): Promise<void> {
+    if (!this.coordinator) return
     for (const [name, r] of this.runners.entries()) {
       const entries: [string, string][] = []
       if (r.ownsConnector) entries.push([`status-connector-${name}`, this.statusRecord(r.status.connector)])
@@ -271,6 +286,7 @@ export class DistributedWorker extends StandaloneWorker {
       const parts = [...this.runners].flatMap(([name, r]) => [...(r.ownsConnector ? [`status-connector-${name}`] : []), ...r.localTasks.map((id) => `status-task-${name}-${id}`)])
       await Promise.all([...this.runners.values()].map((r) => r.shutdown(true)))
       await this.offsetTopic.flush()
+      await this.publishing
       for (const key of parts) await this.release(key, true)
       // Only now, with everything stopped and flushed, may the others start what this worker ran.
       this.coordinator?.leave()

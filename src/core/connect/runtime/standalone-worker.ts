@@ -174,10 +174,14 @@ export class StandaloneWorker implements Herder {
       clock: this.o.clock ?? systemClock,
       onTaskEnded: () => this.checkIdle(),
       parts,
+      onStatusChange: parts ? () => this.statusChanged() : undefined,
     })
     this.runners.set(plan.settings.name, r)
     return r
   }
+
+  /** A distributed worker publishes its parts' states when they change. */
+  protected statusChanged(): void {}
 
   /** Every task has failed and none is left running: what `connect standalone` exits 1 on. */
   private checkIdle(): void {
