@@ -90,10 +90,16 @@ async function cluster() {
   running.push(a, b)
   await waitFor(() => workers(c.dataDir).size === 2, 'both workers to listen')
   const byPid = workers(c.dataDir)
-  const urls = [...byPid.values()].map((x) => x.url)
   const ids = [...byPid.values()].map((x) => x.worker_id).sort()
+  // The leader (the first to join) publishes its URL with the assignment; urls[0] is the leader's, urls[1] the other's.
+  const assignmentFile = join(c.dataDir, 'groups', 'connect-cluster', 'connect-assignment.json')
+  const assignment = () => (existsSync(assignmentFile) ? (JSON.parse(readFileSync(assignmentFile, 'utf8')) as {generation: number; leaderUrl: string; members: string[]}) : null)
+  await waitFor(() => assignment()?.members.length === 2, 'an assignment over both workers')
+  const leaderUrl = assignment()!.leaderUrl
+  const urls = [leaderUrl, ...[...byPid.values()].map((x) => x.url).filter((u) => u !== leaderUrl)]
+  expect(urls).toHaveLength(2)
 
-  // Made on different workers; Kafka's distributed answer has no tasks yet.
+  // Made on different workers (the other forwards to the leader); Kafka's distributed answer has no tasks yet.
   const src = await curl(`${urls[0]}/connectors`, 'POST', {name: 'src', config: {'connector.class': 'FileStreamSource', file: input, topic: 'lines'}})
   expect(src).toMatchObject({status: 201, body: {name: 'src', tasks: [], type: 'source'}})
   expect((await curl(`${urls[1]}/connectors`, 'POST', {name: 'src', config: {'connector.class': 'FileStreamSource', file: input, topic: 'lines'}})).status).toBe(409)
@@ -135,6 +141,11 @@ describe('connect distributed', () => {
     for (const s of [both.src.status, both.snk.status]) for (const id of [s.connector.worker_id, ...s.tasks.map((t) => t.worker_id)]) expect(ids).toContain(id)
     // The other worker's parts come from the status topic, written as their states change.
     await eventually(() => statuses(urls[0]), (s) => JSON.stringify(s) === JSON.stringify(both), 'the other worker to show the same statuses')
+
+    // A request for the leader that was forwarded already is not forwarded again: Kafka's 409; the leader takes it.
+    expect(await curl(`${urls[1]}/connectors/snk/restart?forward=false`, 'POST')).toEqual({status: 409, body: {error_code: 409, message: 'Cannot complete request because of a conflicting operation (e.g. worker rebalance)'}})
+    expect((await curl(`${urls[0]}/connectors/snk/restart?forward=false`, 'POST')).status).toBe(204)
+    expect((await curl(`${urls[1]}/connectors/nope/restart`, 'POST')).body).toEqual({error_code: 404, message: 'Connector nope not found'})
 
     // The task configs, as the connector made them, from either worker.
     const tasks = await curl(`${urls[0]}/connectors/snk/tasks`)

@@ -28,7 +28,7 @@ import {invalidConfigMessage} from './config-infos.js'
 import {ConfigTopic, sameProps} from './config-topic.js'
 import type {ConnectorRunner, TargetState} from './connector-runner.js'
 import {eagerAssign, parseTaskId, taskId, type WorkerLoad} from './eager-assignor.js'
-import type {ConnectorInfo, ConnectorOffsets, RestartRequest, TaskInfo} from './herder.js'
+import type {ConnectorInfo, ConnectorOffsets, RequestTarget, RestartRequest, TaskInfo} from './herder.js'
 import {OffsetTopic} from './offset-topic.js'
 import {Plugins} from './plugins.js'
 import {StandaloneWorker, type StandaloneOptions} from './standalone-worker.js'
@@ -301,6 +301,16 @@ export class DistributedWorker extends StandaloneWorker {
   /** A distributed worker runs until stop(), whatever its tasks do (failed ones wait for a restart). */
   override tasksEnded(): Promise<void> {
     return this.ended
+  }
+
+  /** The leader takes what Kafka's leader takes; another worker forwards it there, to the URL the leader published with its assignment. */
+  requestTarget(): RequestTarget {
+    const co = this.coordinator
+    if (!co) return {leader: false, url: null}
+    const {leader} = co.members()
+    if (leader === co.memberId) return {leader: true}
+    const a = co.assignment()
+    return {leader: false, url: a !== null && a.leader === leader && a.leaderUrl !== '' ? a.leaderUrl : null}
   }
 
   // Reads: the group's connectors from the config topic; statuses from the status topic, this worker's own parts from what it runs.
