@@ -60,7 +60,7 @@ const read = (f: string) => (existsSync(f) ? lines(readFileSync(f, 'utf8')) : []
 type Status = {connector: {state: string; worker_id: string}; tasks: {id: number; state: string; worker_id: string}[]}
 
 /** Two workers of one group, a 2-partition topic `lines`, src (FileStreamSource of in.txt) and snk (FileStreamSink, tasks.max=2, to out.txt), all RUNNING. */
-async function cluster() {
+async function cluster(protocol: string[]) {
   const c = cli()
   const w = join(c.base, 'connect-distributed.properties')
   writeFileSync(
@@ -77,6 +77,7 @@ async function cluster() {
       'offset.flush.interval.ms=200',
       'heartbeat.interval.ms=300',
       'listeners=http://127.0.0.1:0',
+      ...protocol,
     ].join('\n'),
   )
   expect((await c.run(['topic', 'create', 'lines', '--partitions', '2'])).exitCode).toBe(0)
@@ -125,8 +126,8 @@ async function appendSlowly(file: string, from: number, count: number): Promise<
 }
 
 describe('connect distributed', () => {
-  test('the leader spreads the tasks; kill -9 of one worker mid-stream: the survivor runs every task and the sink file has every line at least once', async () => {
-    const {c, a, b, input, out, first, urls, ids, statuses, allRunning, both} = await cluster()
+  test('the leader spreads the tasks (incremental cooperative); kill -9 of one worker mid-stream: after scheduled.rebalance.max.delay.ms the survivor runs every task and the sink file has every line at least once', async () => {
+    const {c, a, b, input, out, first, urls, ids, statuses, allRunning, both} = await cluster(['scheduled.rebalance.max.delay.ms=1000'])
 
     // The topics, compacted, with Kafka's partition counts.
     for (const [topic, partitions] of [['connect-configs', 1], ['connect-offsets', 25], ['connect-status', 5]] as const) {
@@ -201,8 +202,12 @@ describe('connect distributed', () => {
     expect(r.exitCode, String(r.stderr)).toBe(0)
   }, 180_000)
 
-  test('a clean stop of one worker mid-stream: its tasks stop and flush before the survivor starts them, so no line is written twice', async () => {
-    const {c, a, b, input, out, first, statuses, allRunning, both} = await cluster()
+  test.each([
+    ['eager', ['connect.protocol=eager']],
+    ['incremental cooperative', ['connect.protocol=sessioned', 'scheduled.rebalance.max.delay.ms=500']],
+  ])('%s protocol, a clean stop of one worker mid-stream: its tasks stop and flush before the survivor starts them, so no line is written twice', async (_, protocol) => {
+    const {c, a, b, input, out, first, statuses, allRunning, both} = await cluster(protocol)
+    expect([...new Set(both.snk.status.tasks.map((t) => t.worker_id))]).toHaveLength(2)
     await waitFor(() => read(out).length >= 50, 'the first 50 lines in the sink file')
     const leavingId = both.src.status.tasks[0].worker_id
     const [leavingPid] = [...workers(c.dataDir)].find(([, e]) => e.worker_id === leavingId)!

@@ -11,7 +11,8 @@ import {afterEach, expect, test} from 'vitest'
 import {Store} from '../../../src/core/store/store.js'
 import {Producer} from '../../../src/core/client/producer.js'
 import {ConfigTopic} from '../../../src/core/connect/runtime/config-topic.js'
-import {eagerAssign, parseTaskId} from '../../../src/core/connect/runtime/eager-assignor.js'
+import {eagerAssign, parseTaskId, type WorkerLoad} from '../../../src/core/connect/runtime/eager-assignor.js'
+import {cooperativeAssign} from '../../../src/core/connect/runtime/incremental-cooperative-assignor.js'
 import {WorkerCoordinator} from '../../../src/core/connect/runtime/worker-coordinator.js'
 
 const dirs: string[] = []
@@ -41,6 +42,62 @@ test('eager assignment: connectors and then each of their tasks go round the mem
   expect([...eagerAssign([], [{name: 'a', tasks: 1}])]).toEqual([])
   expect(parseTaskId('my-conn-12')).toEqual({connector: 'my-conn', task: 12})
   expect(parseTaskId('nodash')).toBeNull()
+})
+
+const all = (loads: Map<string, WorkerLoad>) => ({connectors: [...loads.values()].flatMap((l) => l.connectors).sort(), tasks: [...loads.values()].flatMap((l) => l.tasks).sort()})
+
+test('incremental cooperative: new tasks spread over the least loaded workers, what runs stays, a joining worker takes some from the most loaded only', () => {
+  const first = cooperativeAssign(null, ['a', 'b'], [{name: 'snk', tasks: 2}, {name: 'src', tasks: 1}], 0, 0)
+  expect(first.delayUntil).toBeNull()
+  expect(all(first.loads)).toEqual({connectors: ['snk', 'src'], tasks: ['snk-0', 'snk-1', 'src-0']})
+  // One connector's tasks on different workers; one worker has one connector each.
+  expect([...first.loads.values()].map((l) => l.tasks.filter((t) => t.startsWith('snk-')).length)).toEqual([1, 1])
+  expect([...first.loads.values()].map((l) => l.connectors.length)).toEqual([1, 1])
+
+  // Nothing changed: nothing moves. A third task for snk goes to the worker with fewer tasks.
+  const prev = {loads: Object.fromEntries(first.loads), delayUntil: null}
+  expect(Object.fromEntries(cooperativeAssign(prev, ['a', 'b'], [{name: 'snk', tasks: 2}, {name: 'src', tasks: 1}], 0, 0).loads)).toEqual(prev.loads)
+  const three = cooperativeAssign(prev, ['a', 'b'], [{name: 'snk', tasks: 3}, {name: 'src', tasks: 1}], 0, 0)
+  const lighter = [...first.loads].find(([, l]) => l.tasks.length === 1)![0]
+  expect(three.loads.get(lighter)!.tasks).toContain('snk-2')
+  for (const [m, l] of first.loads) for (const t of l.tasks) expect(three.loads.get(m)!.tasks).toContain(t)
+
+  // A worker joins: the loads even out, and every part moved comes from a worker that had more than its share.
+  const busy = cooperativeAssign(null, ['a'], [{name: 'x', tasks: 6}], 0, 0)
+  const joined = cooperativeAssign({loads: Object.fromEntries(busy.loads), delayUntil: null}, ['a', 'b'], [{name: 'x', tasks: 6}], 0, 0)
+  expect(joined.loads.get('a')!.tasks).toHaveLength(3)
+  expect(joined.loads.get('b')!.tasks).toHaveLength(3)
+  expect(joined.loads.get('a')!.connectors).toEqual(['x'])
+  expect(all(joined.loads)).toEqual(all(busy.loads))
+
+  // Deleted connectors and tasks are dropped.
+  const fewer = cooperativeAssign({loads: Object.fromEntries(joined.loads), delayUntil: null}, ['a', 'b'], [{name: 'x', tasks: 2}], 0, 0)
+  expect(all(fewer.loads)).toEqual({connectors: ['x'], tasks: ['x-0', 'x-1']})
+})
+
+test('incremental cooperative: a departed worker\'s parts wait scheduled.rebalance.max.delay.ms for it, nothing moving meanwhile, then go to the others', () => {
+  const start = cooperativeAssign(null, ['a', 'b'], [{name: 'x', tasks: 4}], 0, 1000)
+  const bHad = start.loads.get('b')!
+  expect(bHad.tasks.length).toBe(2)
+  // b is gone at t=100: its parts stay with it until t=1100.
+  const held = cooperativeAssign({loads: Object.fromEntries(start.loads), delayUntil: null}, ['a'], [{name: 'x', tasks: 4}], 100, 1000)
+  expect(held.delayUntil).toBe(1100)
+  expect(held.loads.get('b')).toEqual(bHad)
+  expect(held.loads.get('a')).toEqual(start.loads.get('a'))
+  // A worker that joins meanwhile is given nothing taken from a.
+  const still = cooperativeAssign({loads: Object.fromEntries(held.loads), delayUntil: held.delayUntil}, ['a', 'c'], [{name: 'x', tasks: 4}], 600, 1000)
+  expect(still.delayUntil).toBe(1100)
+  expect(still.loads.get('a')).toEqual(start.loads.get('a'))
+  expect(still.loads.get('c')).toEqual({connectors: [], tasks: []})
+  // At the end of the delay they are handed out (here to c, the least loaded), and b is forgotten.
+  const after = cooperativeAssign({loads: Object.fromEntries(still.loads), delayUntil: still.delayUntil}, ['a', 'c'], [{name: 'x', tasks: 4}], 1100, 1000)
+  expect(after.delayUntil).toBeNull()
+  expect(after.loads.has('b')).toBe(false)
+  expect(after.loads.get('c')!.tasks).toEqual([...bHad.tasks].sort())
+  expect(all(after.loads)).toEqual(all(start.loads))
+  // With no delay, at once.
+  const now = cooperativeAssign({loads: Object.fromEntries(start.loads), delayUntil: null}, ['a'], [{name: 'x', tasks: 4}], 100, 0)
+  expect(now.loads.get('a')).toEqual({connectors: ['x'], tasks: ['x-0', 'x-1', 'x-2', 'x-3']})
 })
 
 test('task configs take effect with their commit record; a commit lacking some, or a damaged record, leaves the ones in force', async () => {

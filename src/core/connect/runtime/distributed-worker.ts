@@ -28,6 +28,7 @@ import {invalidConfigMessage} from './config-infos.js'
 import {ConfigTopic, sameProps} from './config-topic.js'
 import type {ConnectorRunner, TargetState} from './connector-runner.js'
 import {eagerAssign, parseTaskId, taskId, type WorkerLoad} from './eager-assignor.js'
+import {cooperativeAssign} from './incremental-cooperative-assignor.js'
 import type {ConnectorInfo, ConnectorOffsets, RequestTarget, RestartRequest, TaskInfo} from './herder.js'
 import {OffsetTopic} from './offset-topic.js'
 import {Plugins} from './plugins.js'
@@ -111,6 +112,22 @@ export class DistributedWorker extends StandaloneWorker {
     return [...this.ct.configs.keys()].map((name) => ({name, tasks: this.ct.targets.get(name) === 'STOPPED' ? 0 : this.ct.taskConfigs(name).length}))
   }
 
+  /** The leader's part: the assignment by connect.protocol, written when it changes. */
+  private lead(co: WorkerCoordinator, members: string[]): void {
+    const d = this.worker.distributed!
+    const parts = this.assignable()
+    if (d.protocol === 'eager') {
+      co.lead(members, eagerAssign(members, parts))
+      return
+    }
+    const before = co.assignment()
+    const {loads, delayUntil} = cooperativeAssign(before && {loads: before.loads, delayUntil: before.delayUntil}, members, parts, Date.now(), d.scheduledRebalanceMaxDelayMs)
+    const a = co.lead(members, loads, delayUntil)
+    if (delayUntil !== null && before?.delayUntil !== delayUntil && a.delayUntil === delayUntil) {
+      this.o.notice(`worker ${this.workerId}: a worker left; its connectors and tasks wait for it until ${new Date(delayUntil).toISOString()} (scheduled.rebalance.max.delay.ms=${d.scheduledRebalanceMaxDelayMs})`)
+    }
+  }
+
   /** What this worker runs now: its claim. */
   private localLoad(): WorkerLoad {
     const load: WorkerLoad = {connectors: [], tasks: []}
@@ -128,7 +145,7 @@ export class DistributedWorker extends StandaloneWorker {
     const ct = this.ct
     ct.read()
     const {ids, leader} = co.members()
-    if (leader === co.memberId) co.lead(ids, eagerAssign(ids, this.assignable()))
+    if (leader === co.memberId) this.lead(co, ids)
     const a = co.assignment()
     const mine: WorkerLoad = a?.loads[co.memberId] ?? {connectors: [], tasks: []}
     if (a && a.generation !== this.generation) {

@@ -31,7 +31,10 @@ export interface GroupAssignment {
   /** The leader's REST URL, where requests for the leader go. */
   leaderUrl: string
   members: string[]
+  /** Per member; under the incremental cooperative protocol also a departed member's, while its parts wait for it. */
   loads: Record<string, WorkerLoad>
+  /** Epoch ms until which a departed worker's parts wait (scheduled.rebalance.max.delay.ms), or null. */
+  delayUntil: number | null
 }
 
 export interface WorkerClaim extends WorkerLoad {
@@ -85,10 +88,11 @@ export class WorkerCoordinator {
   }
 
   /** The leader's part: writes the assignment under a new generation when it differs from the one in force. Returns the one in force. */
-  lead(members: string[], loads: Map<string, WorkerLoad>): GroupAssignment {
+  lead(members: string[], loads: Map<string, WorkerLoad>, delayUntil: number | null = null): GroupAssignment {
     const now = this.assignment()
-    const next: GroupAssignment = {generation: (now?.generation ?? 0) + 1, leader: this.memberId, leaderUrl: this.url(), members, loads: Object.fromEntries(loads)}
-    if (now && now.leader === next.leader && now.leaderUrl === next.leaderUrl && JSON.stringify([now.members, now.loads]) === JSON.stringify([next.members, next.loads])) return now
+    const next: GroupAssignment = {generation: (now?.generation ?? 0) + 1, leader: this.memberId, leaderUrl: this.url(), members, loads: Object.fromEntries(loads), delayUntil}
+    const same = (a: GroupAssignment) => JSON.stringify([a.leader, a.leaderUrl, a.members, sortedLoads(a.loads), a.delayUntil])
+    if (now && same(now) === same(next)) return now
     writeGroupJson(join(this.groupDir, ASSIGNMENT_FILE), next)
     return next
   }
@@ -131,6 +135,10 @@ export class WorkerCoordinator {
   }
 }
 
+function sortedLoads(loads: Record<string, WorkerLoad>): [string, WorkerLoad][] {
+  return Object.entries(loads).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+}
+
 function isNames(v: unknown): v is string[] {
   return Array.isArray(v) && v.length <= MAX_ITEMS && v.every((x) => typeof x === 'string' && x.length > 0 && x.length <= 300)
 }
@@ -151,7 +159,9 @@ function checkAssignment(v: unknown): GroupAssignment | string {
     if (typeof l === 'string') return l
     loads[member] = l
   }
-  return {generation: v.generation as number, leader: v.leader, leaderUrl: v.leaderUrl, members: v.members, loads}
+  const delayUntil = v.delayUntil === undefined || v.delayUntil === null ? null : v.delayUntil
+  if (delayUntil !== null && (typeof delayUntil !== 'number' || !Number.isFinite(delayUntil))) return 'delayUntil is not a time'
+  return {generation: v.generation as number, leader: v.leader, leaderUrl: v.leaderUrl, members: v.members, loads, delayUntil}
 }
 
 function checkClaim(v: unknown, fileId: string): WorkerClaim | string {
