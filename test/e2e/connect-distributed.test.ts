@@ -60,8 +60,7 @@ const read = (f: string) => (existsSync(f) ? lines(readFileSync(f, 'utf8')) : []
 type Status = {connector: {state: string; worker_id: string}; tasks: {id: number; state: string; worker_id: string}[]}
 
 /** Two workers of one group, a 2-partition topic `lines`, src (FileStreamSource of in.txt) and snk (FileStreamSink, tasks.max=2, to out.txt), all RUNNING. */
-async function cluster(protocol: string[]) {
-  const c = cli()
+function workerFile(c: ReturnType<typeof cli>, protocol: string[]): string {
   const w = join(c.base, 'connect-distributed.properties')
   writeFileSync(
     w,
@@ -80,6 +79,12 @@ async function cluster(protocol: string[]) {
       ...protocol,
     ].join('\n'),
   )
+  return w
+}
+
+async function cluster(protocol: string[]) {
+  const c = cli()
+  const w = workerFile(c, protocol)
   expect((await c.run(['topic', 'create', 'lines', '--partitions', '2'])).exitCode).toBe(0)
   const input = join(c.base, 'in.txt')
   const out = join(c.base, 'out.txt')
@@ -233,6 +238,50 @@ describe('connect distributed', () => {
     expect([...got].sort()).toEqual([...first, ...more, 'last'].sort())
     stayingProcess.kill('SIGTERM')
     expect((await stayingProcess).exitCode).toBe(0)
+  }, 180_000)
+
+  test('a worker joins while a lone worker streams: some connectors and tasks move to it, each stopped and flushed first, so no line is written twice', async () => {
+    const c = cli()
+    const w = workerFile(c, [])
+    expect((await c.run(['topic', 'create', 'lines', '--partitions', '2'])).exitCode).toBe(0)
+    const input = join(c.base, 'in.txt')
+    const out = join(c.base, 'out.txt')
+    const first = Array.from({length: 50}, (_, i) => `line ${i}`)
+    writeFileSync(input, first.join('\n') + '\n')
+    const a = c.run(['connect', 'distributed', w], {cwd: c.base})
+    running.push(a)
+    await waitFor(() => workers(c.dataDir).size === 1, 'the first worker to listen')
+    const [alone] = [...workers(c.dataDir).values()]
+    expect((await curl(`${alone.url}/connectors`, 'POST', {name: 'src', config: {'connector.class': 'FileStreamSource', file: input, topic: 'lines'}})).status).toBe(201)
+    expect((await curl(`${alone.url}/connectors`, 'POST', {name: 'snk', config: {'connector.class': 'FileStreamSink', topics: 'lines', file: out, 'tasks.max': '2'}})).status).toBe(201)
+    const status = async (n: string) => (await curl(`${alone.url}/connectors/${n}/status`)).body as Status
+    const parts = async () => [await status('src'), await status('snk')]
+    const running2 = (ss: Status[]) => ss[0].tasks.length === 1 && ss[1].tasks.length === 2 && ss.every((s) => s.connector.state === 'RUNNING' && s.tasks.every((t) => t.state === 'RUNNING'))
+    await eventually(parts, running2, 'everything RUNNING on the lone worker')
+    await waitFor(() => read(out).length >= 50, 'the first 50 lines in the sink file')
+
+    const appending = appendSlowly(input, 50, 300)
+    await waitFor(() => read(out).length >= 80, 'lines appended after the start in the sink file')
+    const b = c.run(['connect', 'distributed', w], {cwd: c.base})
+    running.push(b)
+    await waitFor(() => workers(c.dataDir).size === 2, 'the second worker to listen')
+    const joiner = [...workers(c.dataDir).values()].find((x) => x.worker_id !== alone.worker_id)!
+    // The loads even out: one of the two connectors and one of the three tasks go to the new worker.
+    const moved = await eventually(
+      parts,
+      (ss) => running2(ss) && ss.filter((s) => s.connector.worker_id === joiner.worker_id).length === 1 && ss.flatMap((s) => s.tasks).filter((t) => t.worker_id === joiner.worker_id).length === 1,
+      'one connector and one task on the new worker',
+    )
+    expect(moved.flatMap((s) => [s.connector.worker_id, ...s.tasks.map((t) => t.worker_id)]).filter((x) => x === alone.worker_id)).toHaveLength(3)
+    const more = await appending
+    appendFileSync(input, 'last\n')
+    await waitFor(() => read(out).includes('last'), 'the last line')
+    await waitFor(() => read(out).length >= 351, 'every line in the sink file')
+    expect([...read(out)].sort()).toEqual([...first, ...more, 'last'].sort())
+    for (const p of [b, a]) {
+      p.kill('SIGTERM')
+      expect((await p).exitCode).toBe(0)
+    }
   }, 180_000)
 
   test('a worker file without the distributed keys is one error', async () => {
