@@ -52,6 +52,8 @@ export interface RunnerContext {
   parts?: boolean
   /** Told after every change of the connector's or a task's state (a distributed worker publishes it to the status topic). */
   onStatusChange?: () => void
+  /** A distributed worker asks the connector for its task configs again when it asks for that (Kafka's requestTaskReconfiguration). */
+  onTaskReconfiguration?: () => void
 }
 
 interface RunningTask {
@@ -98,7 +100,8 @@ export class ConnectorRunner {
     const connector = this.plan.newConnector()
     this.connector = connector
     connector.initialize({
-      requestTaskReconfiguration: () => this.c.notice(`connector ${this.name} asked for new task configs; restart it (logpipe connect restart ${this.name} --include-tasks) to apply them`),
+      requestTaskReconfiguration: () =>
+        this.c.onTaskReconfiguration ? this.c.onTaskReconfiguration() : this.c.notice(`connector ${this.name} asked for new task configs; restart it (logpipe connect restart ${this.name} --include-tasks) to apply them`),
       raiseError: (error) => this.setConnectorState('FAILED', error.stack ?? String(error)),
     })
     try {
@@ -312,10 +315,23 @@ export class ConnectorRunner {
         return null
       }
       if (!(await this.startConnector())) return null
-      const TaskCtor = this.connector!.taskClass()
-      const configs = (await this.connector!.taskConfigs(this.plan.settings.tasksMax)).slice(0, this.plan.settings.tasksMax)
-      return configs.map((tc) => ({...this.plan.props, ...tc, 'task.class': TaskCtor.name}))
+      return this.taskConfigsOf(this.connector!)
     })
+  }
+
+  /** The running connector instance's task configs, asked for anew; null when it does not run. */
+  taskConfigsPart(): Promise<Props[] | null> {
+    return this.serial(async () => {
+      const connector = this.connector
+      if (!connector || !this.ownsConnector || this.target === 'STOPPED') return null
+      return this.taskConfigsOf(connector)
+    })
+  }
+
+  private async taskConfigsOf(connector: Connector): Promise<Props[]> {
+    const TaskCtor = connector.taskClass()
+    const configs = (await connector.taskConfigs(this.plan.settings.tasksMax)).slice(0, this.plan.settings.tasksMax)
+    return configs.map((tc) => ({...this.plan.props, ...tc, 'task.class': TaskCtor.name}))
   }
 
   /** Stops the connector instance alone (it moved, or its config changed). */

@@ -227,8 +227,18 @@ export class DistributedWorker extends StandaloneWorker {
     for (const q of ct.takeRestarts()) {
       const r = this.runners.get(q.name)
       if (!r) continue
-      if (q.task === null) await r.restart(q.request.includeTasks, q.request.onlyFailed).done
-      else if (r.localTasks.includes(q.task)) await r.restartTask(q.task)
+      if (q.task === null) {
+        await r.restart(q.request.includeTasks, q.request.onlyFailed).done
+        // A restarted connector instance is asked for its task configs again, as Kafka's is.
+        if (r.ownsConnector) this.reconfigure.add(q.name)
+      } else if (r.localTasks.includes(q.task)) await r.restartTask(q.task)
+    }
+    for (const name of [...this.reconfigure]) {
+      this.reconfigure.delete(name)
+      const r = this.runners.get(name)
+      if (!r?.ownsConnector) continue
+      const configs = await r.taskConfigsPart()
+      if (configs !== null) await this.putTaskConfigs(name, configs, true)
     }
     co.claim(this.generation, this.localLoad())
     await this.publishStatuses()
@@ -268,6 +278,13 @@ export class DistributedWorker extends StandaloneWorker {
   }
 
   private publishing: Promise<void> = Promise.resolve()
+  /** Connectors whose instance asked for new task configs, asked at the next tick. */
+  private readonly reconfigure = new Set<string>()
+
+  protected override reconfigurationAsked(name: string): void {
+    this.reconfigure.add(name)
+    void this.tick()
+  }
 
   /** Kafka writes a status record at each change of state; so does this, one write after another. */
   protected override statusChanged(): void {

@@ -175,6 +175,7 @@ export class StandaloneWorker implements Herder {
       onTaskEnded: () => this.checkIdle(),
       parts,
       onStatusChange: parts ? () => this.statusChanged() : undefined,
+      onTaskReconfiguration: parts ? () => this.reconfigurationAsked(plan.settings.name) : undefined,
     })
     this.runners.set(plan.settings.name, r)
     return r
@@ -182,6 +183,9 @@ export class StandaloneWorker implements Herder {
 
   /** A distributed worker publishes its parts' states when they change. */
   protected statusChanged(): void {}
+
+  /** A distributed worker asks a connector it runs for its task configs again. */
+  protected reconfigurationAsked(_name: string): void {}
 
   /** Every task has failed and none is left running: what `connect standalone` exits 1 on. */
   private checkIdle(): void {
