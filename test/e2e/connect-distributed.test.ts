@@ -8,12 +8,13 @@
  * once) or stopped cleanly (every line exactly once); either way the
  * survivor then runs every task, and its status says so.
  */
-import {appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {pathToFileURL} from 'node:url'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {join} from 'node:path'
 import {execa} from 'execa'
 import {describe, expect, test} from 'vitest'
-import {cli} from '../helpers/cli.js'
+import {cli, ROOT} from '../helpers/cli.js'
 import {lines, trackProcesses, waitFor} from './support.js'
 
 const running = trackProcesses()
@@ -278,6 +279,68 @@ describe('connect distributed', () => {
     await waitFor(() => read(out).includes('last'), 'the last line')
     await waitFor(() => read(out).length >= 351, 'every line in the sink file')
     expect([...read(out)].sort()).toEqual([...first, ...more, 'last'].sort())
+    for (const p of [b, a]) {
+      p.kill('SIGTERM')
+      expect((await p).exitCode).toBe(0)
+    }
+  }, 180_000)
+
+  test("a connector's requestTaskReconfiguration: its owner writes the new task configs, and the leader spreads the new tasks", async () => {
+    const c = cli()
+    const plugins = join(c.base, 'plugins')
+    mkdirSync(plugins)
+    const lib = pathToFileURL(join(ROOT, 'dist', 'index.js')).href
+    // A source whose number of tasks is the number in shards.txt, watched while it runs (as a connector watching its source system would).
+    writeFileSync(
+      join(plugins, 'sharded.mjs'),
+      `
+import {ConfigDef, SourceConnector, SourceTask} from '${lib}'
+import {readFileSync} from 'node:fs'
+export class ShardTask extends SourceTask {
+  start() {}
+  async poll() { await new Promise((r) => setTimeout(r, 50)); return null }
+  stop() {}
+}
+export class Sharded extends SourceConnector {
+  static CLASS_NAME = 'com.example.Sharded'
+  config() { return new ConfigDef().define({name: 'shards.file', type: 'STRING', importance: 'HIGH', documentation: 'where the number of shards is'}) }
+  shards() { return Number(readFileSync(this.file, 'utf8').trim()) }
+  start(props) {
+    this.file = props['shards.file']
+    this.seen = this.shards()
+    this.timer = setInterval(() => { const n = this.shards(); if (n !== this.seen) { this.seen = n; this.context.requestTaskReconfiguration() } }, 50)
+  }
+  taskClass() { return ShardTask }
+  taskConfigs(max) { return Array.from({length: Math.min(max, this.shards())}, (_, i) => ({shard: String(i)})) }
+  stop() { clearInterval(this.timer) }
+}
+`,
+    )
+    const w = workerFile(c, [`plugin.path=${plugins}`, 'scheduled.rebalance.max.delay.ms=0'])
+    const shards = join(c.base, 'shards.txt')
+    writeFileSync(shards, '1\n')
+    const a = c.run(['connect', 'distributed', w], {cwd: c.base})
+    running.push(a)
+    await waitFor(() => workers(c.dataDir).size === 1, 'the first worker to listen')
+    const b = c.run(['connect', 'distributed', w], {cwd: c.base})
+    running.push(b)
+    await waitFor(() => workers(c.dataDir).size === 2, 'both workers to listen')
+    const [url] = [...workers(c.dataDir).values()].map((x) => x.url)
+    expect((await curl(`${url}/connectors`, 'POST', {name: 'sh', config: {'connector.class': 'com.example.Sharded', 'shards.file': shards, 'tasks.max': '5'}})).status).toBe(201)
+    const status = async () => (await curl(`${url}/connectors/sh/status`)).body as Status
+    const tasksRunning = (n: number) => (s: Status) => s.connector.state === 'RUNNING' && s.tasks.length === n && s.tasks.every((t) => t.state === 'RUNNING')
+    await eventually(status, tasksRunning(1), 'one task RUNNING')
+    expect(((await curl(`${url}/connectors/sh/tasks`)).body as {config: Record<string, string>}[]).map((t) => t.config.shard)).toEqual(['0'])
+
+    writeFileSync(shards, '3\n')
+    const three = await eventually(status, tasksRunning(3), 'three tasks RUNNING')
+    expect(((await curl(`${url}/connectors/sh/tasks`)).body as {config: Record<string, string>}[]).map((t) => t.config.shard)).toEqual(['0', '1', '2'])
+    expect(new Set(three.tasks.map((t) => t.worker_id)).size).toBe(2)
+    const configs = lines(String((await c.run(['consume', 'connect-configs', '-e', '-f', '%k %s\n'])).stdout))
+    expect(configs.filter((l) => l.startsWith('commit-sh '))).toEqual(['commit-sh {"tasks":1}', 'commit-sh {"tasks":3}'])
+
+    writeFileSync(shards, '2\n')
+    await eventually(status, tasksRunning(2), 'two tasks RUNNING')
     for (const p of [b, a]) {
       p.kill('SIGTERM')
       expect((await p).exitCode).toBe(0)
