@@ -11,15 +11,15 @@
  *
  * The group and its assignment are worker-coordinator.ts: the leader (the
  * first live worker to join) gives each connector and each task to one
- * worker (Kafka's eager round robin, eager-assignor.ts) under a new
- * generation; each worker stops what moved away from it, flushing its
- * offsets, before the next owner starts it. The worker that runs a
- * connector instance asks it for its task configs and writes them to the
- * config topic (task-NAME-N, then commit-NAME), which is where the tasks'
- * owners take them from. Any worker answers the REST API: a change is
- * written to the config topic, which every worker reads, so no request
- * needs forwarding; a status comes from the status topic, a worker's own
- * parts from what it runs.
+ * worker under a new generation, by connect.protocol: incremental
+ * cooperative (incremental-cooperative-assignor.ts, Kafka's default) or
+ * eager (eager-assignor.ts). Each worker stops what moved away from it,
+ * flushing its offsets, before the next owner starts it. The worker that
+ * runs a connector instance asks it for its task configs and writes them
+ * to the config topic (task-NAME-N, then commit-NAME), which is where the
+ * tasks' owners take them from. Any worker answers the REST API: reads
+ * from the topics (its own parts from what it runs); what Kafka's leader
+ * takes is forwarded to the leader by the REST layer (requestTarget()).
  */
 import {ConnectConfigError, ConnectConflictError, NotFoundError} from '../../errors.js'
 import {ensureGroup, groupDir} from '../../group/group-member.js'

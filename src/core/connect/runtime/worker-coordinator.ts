@@ -3,7 +3,8 @@
  * group.id are members of the group groups/<group.id>/ (the store's group
  * membership, a heartbeat file each); the LEADER is the live member that
  * joined first (Kafka's first member to join), and it alone computes the
- * assignment of connectors and tasks (eager-assignor.ts) and writes it
+ * assignment of connectors and tasks (incremental-cooperative-assignor.ts
+ * or eager-assignor.ts, as connect.protocol says) and writes it
  * with a new generation to groups/<group.id>/connect-assignment.json
  * (Kafka hands it out in the SyncGroup response). Every worker reads it.
  *
