@@ -453,8 +453,9 @@ export class DistributedWorker extends StandaloneWorker {
     if (!existed) await this.ct.write(`target-state-${name}`, {state: initialState})
     await this.ct.write(`connector-${name}`, {properties: props})
     const type = this.plugins_.find(props['connector.class']).type
-    // As Kafka's distributed herder answers: the tasks are not made yet.
-    return {created: !existed, info: {name, config: props, tasks: [], type}}
+    // As Kafka's distributed herder answers: a new connector's tasks are not made yet; a changed one's are those in force.
+    const tasks = existed ? this.ct.taskConfigs(name).map((_, task) => ({connector: name, task})) : []
+    return {created: !existed, info: {name, config: props, tasks, type}}
   }
 
   override async deleteConnector(name: string): Promise<void> {
