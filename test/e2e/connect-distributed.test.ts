@@ -283,6 +283,18 @@ describe('connect distributed', () => {
       p.kill('SIGTERM')
       expect((await p).exitCode).toBe(0)
     }
+
+    // The whole group restarted: the new leader gives out everything at once (no wait for the workers that left), going on where they stopped.
+    const again = c.run(['connect', 'distributed', w], {cwd: c.base})
+    running.push(again)
+    await waitFor(() => workers(c.dataDir).size === 1, 'the restarted worker to listen')
+    const [fresh] = [...workers(c.dataDir).values()]
+    await eventually(async () => [(await curl(`${fresh.url}/connectors/src/status`)).body as Status, (await curl(`${fresh.url}/connectors/snk/status`)).body as Status], running2, 'everything RUNNING after the restart')
+    appendFileSync(input, 'after the restart\n')
+    await waitFor(() => read(out).includes('after the restart'), 'the line appended after the restart')
+    expect([...read(out)].sort()).toEqual([...first, ...more, 'last', 'after the restart'].sort())
+    again.kill('SIGTERM')
+    expect((await again).exitCode).toBe(0)
   }, 180_000)
 
   test("a connector's requestTaskReconfiguration: its owner writes the new task configs, and the leader spreads the new tasks", async () => {

@@ -121,7 +121,10 @@ export class DistributedWorker extends StandaloneWorker {
       return
     }
     const before = co.assignment()
-    const {loads, delayUntil} = cooperativeAssign(before && {loads: before.loads, delayUntil: before.delayUntil}, members, parts, Date.now(), d.scheduledRebalanceMaxDelayMs)
+    // Kafka's leader remembers what it assigned; a new leader knows only what the live members run, so
+    // the parts of a worker that left before it led (a dead leader's, or all of them after a restart) are new work at once.
+    const known = before === null ? null : before.leader === co.memberId ? before : {loads: Object.fromEntries(Object.entries(before.loads).filter(([m]) => members.includes(m))), delayUntil: null}
+    const {loads, delayUntil} = cooperativeAssign(known && {loads: known.loads, delayUntil: known.delayUntil}, members, parts, Date.now(), d.scheduledRebalanceMaxDelayMs)
     const a = co.lead(members, loads, delayUntil)
     if (delayUntil !== null && before?.delayUntil !== delayUntil && a.delayUntil === delayUntil) {
       this.o.notice(`worker ${this.workerId}: a worker left; its connectors and tasks wait for it until ${new Date(delayUntil).toISOString()} (scheduled.rebalance.max.delay.ms=${d.scheduledRebalanceMaxDelayMs})`)
