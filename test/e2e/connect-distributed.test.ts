@@ -191,6 +191,10 @@ describe('connect distributed', () => {
       'the survivor to run every connector and task',
     )
     expect(after.snk.status.tasks.map((t) => t.id)).toEqual([0, 1])
+    // `logpipe connect status` finds the live worker and shows the same.
+    const cliStatus = await c.run(['connect', 'status', 'snk'])
+    expect(cliStatus.exitCode, String(cliStatus.stderr)).toBe(0)
+    expect(JSON.parse(String(cliStatus.stdout))).toMatchObject({name: 'snk', tasks: [0, 1].map((id) => ({id, state: 'RUNNING', worker_id: survivor.worker_id}))})
     await waitFor(() => new Set(read(out)).size >= 250, 'every line in the sink file')
     expect(new Set(read(out))).toEqual(new Set([...first, ...more]))
 
