@@ -5,10 +5,11 @@
  * content) and bodies. A path that exists with another method is 405, one
  * that does not exist 404, both with Kafka's error body.
  */
-import {ConnectConfigError} from '../../errors.js'
+import {ConnectConfigError, ConnectConflictError} from '../../errors.js'
 import {isPlainObject} from '../api/schema.js'
 import type {ConnectorOffsets, Herder} from '../runtime/herder.js'
 import type {TargetState} from '../runtime/connector-runner.js'
+import {ConnectRestClient} from './rest-client.js'
 import {HttpError, type RestHandler, type RestRequest, type RestResponse} from './rest-server.js'
 
 type Route = Partial<Record<string, (req: RestRequest, p: string[]) => Promise<RestResponse> | RestResponse>>
@@ -18,13 +19,14 @@ const accepted: RestResponse = {status: 202}
 const noContent: RestResponse = {status: 204}
 
 export function connectResources(herder: Herder): RestHandler {
+  const leader = (run: (req: RestRequest, p: string[]) => Promise<RestResponse> | RestResponse) => (req: RestRequest, p: string[]) => onLeader(herder, req, () => run(req, p))
   const routes: {pattern: string[]; methods: Route}[] = [
     {pattern: [], methods: {GET: () => ok(herder.info())}},
     {
       pattern: ['connectors'],
       methods: {
         GET: (req) => ok(listConnectors(herder, req.query.getAll('expand'))),
-        POST: async (req) => {
+        POST: leader(async (req) => {
           const body = req.body()
           if (!isPlainObject(body)) throw new ConnectConfigError('Request body must be a JSON object with "name" and "config"')
           const name = typeof body.name === 'string' ? body.name.trim() : ''
@@ -35,47 +37,47 @@ export function connectResources(herder: Herder): RestHandler {
           const target: TargetState = initial === 'RUNNING' ? 'STARTED' : (initial as TargetState)
           const {info} = await herder.putConnectorConfig(name, config, false, target)
           return {status: 201, body: info, headers: {Location: `/connectors/${encodeURIComponent(name)}`}}
-        },
+        }),
       },
     },
-    {pattern: ['connectors', ':name'], methods: {GET: (_, [n]) => ok(herder.connectorInfo(n)), DELETE: async (_, [n]) => (await herder.deleteConnector(n), noContent)}},
+    {pattern: ['connectors', ':name'], methods: {GET: (_, [n]) => ok(herder.connectorInfo(n)), DELETE: leader(async (_, [n]) => (await herder.deleteConnector(n), noContent))}},
     {
       pattern: ['connectors', ':name', 'config'],
       methods: {
         GET: (_, [n]) => ok(herder.connectorConfig(n)),
-        PUT: async (req, [n]) => {
+        PUT: leader(async (req, [n]) => {
           const config = stringMap(req.body(), 'the body')
           checkName(n, config)
           const {created, info} = await herder.putConnectorConfig(n, config, true)
           const headers: Record<string, string> = created ? {Location: `/connectors/${encodeURIComponent(n)}`} : {}
           return {status: created ? 201 : 200, body: info, headers}
-        },
+        }),
       },
     },
     {pattern: ['connectors', ':name', 'status'], methods: {GET: (_, [n]) => ok(herder.connectorStatus(n))}},
     {
       pattern: ['connectors', ':name', 'restart'],
       methods: {
-        POST: async (req, [n]) => {
+        POST: leader(async (req, [n]) => {
           const status = await herder.restartConnector(n, {includeTasks: bool(req.query, 'includeTasks'), onlyFailed: bool(req.query, 'onlyFailed')})
           return status === null ? noContent : {status: 202, body: status}
-        },
+        }),
       },
     },
     {pattern: ['connectors', ':name', 'pause'], methods: {PUT: async (_, [n]) => (await herder.pauseConnector(n), accepted)}},
     {pattern: ['connectors', ':name', 'resume'], methods: {PUT: async (_, [n]) => (await herder.resumeConnector(n), accepted)}},
-    {pattern: ['connectors', ':name', 'stop'], methods: {PUT: async (_, [n]) => (await herder.stopConnector(n), accepted)}},
+    {pattern: ['connectors', ':name', 'stop'], methods: {PUT: leader(async (_, [n]) => (await herder.stopConnector(n), accepted))}},
     {pattern: ['connectors', ':name', 'tasks'], methods: {GET: (_, [n]) => ok(herder.taskConfigs(n))}},
     {pattern: ['connectors', ':name', 'tasks', ':id', 'status'], methods: {GET: (_, [n, id]) => ok(herder.taskStatus(n, taskId(n, id)))}},
-    {pattern: ['connectors', ':name', 'tasks', ':id', 'restart'], methods: {POST: async (_, [n, id]) => (await herder.restartTask(n, taskId(n, id)), noContent)}},
+    {pattern: ['connectors', ':name', 'tasks', ':id', 'restart'], methods: {POST: leader(async (_, [n, id]) => (await herder.restartTask(n, taskId(n, id)), noContent))}},
     {pattern: ['connectors', ':name', 'topics'], methods: {GET: (_, [n]) => ok({[n]: {topics: herder.connectorTopics(n)}})}},
     {pattern: ['connectors', ':name', 'topics', 'reset'], methods: {PUT: (_, [n]) => (herder.resetConnectorTopics(n), accepted)}},
     {
       pattern: ['connectors', ':name', 'offsets'],
       methods: {
         GET: (_, [n]) => ok(herder.connectorOffsets(n)),
-        PATCH: async (req, [n]) => ok({message: await herder.alterConnectorOffsets(n, req.body() as ConnectorOffsets)}),
-        DELETE: async (_, [n]) => ok({message: await herder.resetConnectorOffsets(n)}),
+        PATCH: leader(async (req, [n]) => ok({message: await herder.alterConnectorOffsets(n, req.body() as ConnectorOffsets)})),
+        DELETE: leader(async (_, [n]) => ok({message: await herder.resetConnectorOffsets(n)})),
       },
     },
     {
@@ -98,6 +100,27 @@ export function connectResources(herder: Herder): RestHandler {
     }
     throw new HttpError(404, 'HTTP 404 Not Found')
   }
+}
+
+/**
+ * Kafka's completeOrForwardRequest: what only the leader of a distributed
+ * group does (creating, changing, deleting, stopping, restarting, offsets)
+ * is forwarded to it, its answer passed on. The first worker asked may
+ * forward twice (?forward=true), a forwarded request once more at most
+ * (?forward=false); past that, or with no leader known, 409 as Kafka.
+ */
+async function onLeader(herder: Herder, req: RestRequest, run: () => Promise<RestResponse> | RestResponse): Promise<RestResponse> {
+  const target = herder.requestTarget?.()
+  if (!target || target.leader) return run()
+  const forward = req.query.get('forward')
+  if (forward !== null && forward.toLowerCase() !== 'true') throw new ConnectConflictError('Cannot complete request because of a conflicting operation (e.g. worker rebalance)')
+  if (target.url === null) throw new ConnectConflictError('Cannot complete request momentarily due to no known leader URL, likely because a rebalance was underway.')
+  const query = new URLSearchParams(req.query)
+  query.set('forward', String(forward === null))
+  const path = `/${req.path.map((p) => encodeURIComponent(p)).join('/')}?${query.toString()}`
+  const body = req.hasBody ? req.body() : undefined
+  const answer = await new ConnectRestClient(target.url).exchange(req.method, path, body)
+  return {status: answer.status, body: answer.body, headers: answer.location ? {Location: answer.location} : {}}
 }
 
 function match(pattern: string[], path: string[]): string[] | null {

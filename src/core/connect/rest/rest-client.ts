@@ -19,25 +19,32 @@ export class ConnectRestClient {
   }
 
   async request(method: string, path: string, body?: unknown): Promise<{status: number; body: unknown}> {
+    const answer = await this.exchange(method, path, body)
+    const {status} = answer
+    const parsed = answer.body ?? null
+    if (status >= 400) {
+      const message = isPlainObject(parsed) && typeof parsed.message === 'string' ? parsed.message : `HTTP ${status}`
+      throw new ConnectRestError(status, message.split('\n')[0], {hint: message.includes('\n') ? message.split('\n').slice(1).join(' ') : undefined})
+    }
+    return {status, body: parsed}
+  }
+
+  /** One request and its answer, whatever its status (a worker forwarding to the leader passes the leader's answer on); undefined: no body. */
+  async exchange(method: string, path: string, body?: unknown): Promise<{status: number; body: unknown; location: string | undefined}> {
     const res = await this.send(method, path, body === undefined ? undefined : JSON.stringify(body))
-    const text = res.text
-    let parsed: unknown = null
-    if (text !== '') {
+    let parsed: unknown = undefined
+    if (res.text !== '') {
       try {
-        parsed = JSON.parse(text) as unknown
+        parsed = JSON.parse(res.text) as unknown
       } catch {
         throw new ConnectWorkerUnreachableError(`${this.url} answered ${res.status} with a body that is not JSON; is it a Connect worker?`)
       }
     }
-    if (res.status >= 400) {
-      const message = isPlainObject(parsed) && typeof parsed.message === 'string' ? parsed.message : `HTTP ${res.status}`
-      throw new ConnectRestError(res.status, message.split('\n')[0], {hint: message.includes('\n') ? message.split('\n').slice(1).join(' ') : undefined})
-    }
-    return {status: res.status, body: parsed}
+    return {status: res.status, body: parsed, location: res.location}
   }
 
   /** node:http rather than fetch, which refuses ports such as 6000 and 6667 (the Fetch standard's bad ports). */
-  private send(method: string, path: string, payload: string | undefined): Promise<{status: number; text: string}> {
+  private send(method: string, path: string, payload: string | undefined): Promise<{status: number; text: string; location: string | undefined}> {
     return new Promise((resolve, reject) => {
       const unreachable = (code: string) =>
         new ConnectWorkerUnreachableError(`no Connect worker answers at ${this.url} (${code})`, {
@@ -55,7 +62,7 @@ export class ConnectRestClient {
           }
           chunks.push(c)
         })
-        res.on('end', () => resolve({status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8')}))
+        res.on('end', () => resolve({status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), location: typeof res.headers.location === 'string' ? res.headers.location : undefined}))
         res.on('error', (e: NodeJS.ErrnoException) => reject(unreachable(e.code ?? e.message)))
       })
       req.on('timeout', () => req.destroy(Object.assign(new Error('timed out'), {code: 'ETIMEDOUT'})))

@@ -19,6 +19,8 @@ export interface RestRequest {
   path: string[]
   query: URLSearchParams
   body: () => unknown
+  /** Whether the request had a body at all. */
+  hasBody: boolean
 }
 
 export interface RestResponse {
@@ -105,6 +107,7 @@ export class RestServer {
         path: decoded,
         query: url.searchParams,
         body: () => parseJson(raw),
+        hasBody: raw.length > 0,
       })
     } catch (error) {
       out = errorResponse(error)

@@ -13,7 +13,7 @@ import type {ConnectorSettings} from './connector-config.js'
 import {ErrorHandler} from './error-handler.js'
 import type {SourceOffsetStore} from './source-offset-store.js'
 import type {ConnectorKind} from './plugins.js'
-import type {ConnectorStatus, ConnectState, StatusStore} from './status-store.js'
+import type {ConnectorStatus, ConnectState, StatusStore, TaskStatus} from './status-store.js'
 import {WorkerSinkTask} from './worker-sink-task.js'
 import {WorkerSourceTask} from './worker-source-task.js'
 import type {TransformationChain} from './transformation-chain.js'
@@ -44,6 +44,16 @@ export interface RunnerContext {
   clock: Clock
   /** Told when a task ends (stopped or failed), so the worker can tell whether anything still runs. */
   onTaskEnded: () => void
+  /**
+   * Distributed: this worker runs only the parts of the connector it was
+   * assigned (the connector instance, some tasks), the status goes to the
+   * status topic, and the status file (one per connector) is not written.
+   */
+  parts?: boolean
+  /** Told after every change of the connector's or a task's state (a distributed worker publishes it to the status topic). */
+  onStatusChange?: () => void
+  /** A distributed worker asks the connector for its task configs again when it asks for that (Kafka's requestTaskReconfiguration). */
+  onTaskReconfiguration?: () => void
 }
 
 interface RunningTask {
@@ -90,7 +100,8 @@ export class ConnectorRunner {
     const connector = this.plan.newConnector()
     this.connector = connector
     connector.initialize({
-      requestTaskReconfiguration: () => this.c.notice(`connector ${this.name} asked for new task configs; restart it (logpipe connect restart ${this.name} --include-tasks) to apply them`),
+      requestTaskReconfiguration: () =>
+        this.c.onTaskReconfiguration ? this.c.onTaskReconfiguration() : this.c.notice(`connector ${this.name} asked for new task configs; restart it (logpipe connect restart ${this.name} --include-tasks) to apply them`),
       raiseError: (error) => this.setConnectorState('FAILED', error.stack ?? String(error)),
     })
     try {
@@ -116,6 +127,13 @@ export class ConnectorRunner {
     for (let id = 0; id < this.taskProps.length; id++) this.startTask(id)
   }
 
+  /** The task class: the connector instance's, or, on a worker that runs only tasks, a fresh instance's (Kafka's task.class). */
+  private taskClass(): ReturnType<Connector['taskClass']> {
+    return (this.connector ?? (this.spare ??= this.plan.newConnector())).taskClass()
+  }
+
+  private spare: Connector | null = null
+
   private startTask(id: number): void {
     const s = this.plan.settings
     const clock = this.c.clock
@@ -139,7 +157,7 @@ export class ConnectorRunner {
         this.c.statuses.saveTopics(this.name, [...this.topics])
       },
     }
-    const TaskCtor = this.connector!.taskClass()
+    const TaskCtor = this.taskClass()
     const task = new TaskCtor()
     const wt =
       this.plan.kind === 'source'
@@ -261,9 +279,10 @@ export class ConnectorRunner {
     }
     const done = this.serial(async () => {
       if (this.target === 'STOPPED') return
-      if (connectorToo) {
+      if (connectorToo && (!this.c.parts || this.ownsConnector)) {
         await this.stopConnectorInstance()
-        if (!(await this.startConnector())) return
+        // A distributed worker's tasks run whether or not the connector instance is here.
+        if (!(await this.startConnector()) && !this.c.parts) return
       }
       for (const id of tasks) await this.restartTaskNow(id)
     })
@@ -277,8 +296,79 @@ export class ConnectorRunner {
   private async restartTaskNow(id: number): Promise<void> {
     if (this.target === 'STOPPED') return
     await this.stopTask(id)
-    if (!this.connector) return
+    if (!this.connector && !this.c.parts) return
     this.startTask(id)
+  }
+
+  // Distributed (parts): the connector instance and each task start and stop on their own, as the group's leader assigns them.
+
+  /** Whether this worker runs the connector instance (it may have FAILED). */
+  ownsConnector = false
+
+  /** Starts the connector instance alone; its task configs, or null when it failed or is STOPPED (it has none). */
+  startConnectorPart(target: TargetState): Promise<Props[] | null> {
+    return this.serial(async () => {
+      this.ownsConnector = true
+      this.target = target
+      if (target === 'STOPPED') {
+        this.setConnectorState('STOPPED')
+        return null
+      }
+      if (!(await this.startConnector())) return null
+      return this.taskConfigsOf(this.connector!)
+    })
+  }
+
+  /** The running connector instance's task configs, asked for anew; null when it does not run. */
+  taskConfigsPart(): Promise<Props[] | null> {
+    return this.serial(async () => {
+      const connector = this.connector
+      if (!connector || !this.ownsConnector || this.target === 'STOPPED') return null
+      return this.taskConfigsOf(connector)
+    })
+  }
+
+  private async taskConfigsOf(connector: Connector): Promise<Props[]> {
+    const TaskCtor = connector.taskClass()
+    const configs = (await connector.taskConfigs(this.plan.settings.tasksMax)).slice(0, this.plan.settings.tasksMax)
+    return configs.map((tc) => ({...this.plan.props, ...tc, 'task.class': TaskCtor.name}))
+  }
+
+  /** Stops the connector instance alone (it moved, or its config changed). */
+  stopConnectorPart(): Promise<void> {
+    return this.serial(async () => {
+      await this.stopConnectorInstance()
+      this.ownsConnector = false
+      if (this.status.connector.state !== 'FAILED') this.status.connector = {state: 'UNASSIGNED', worker_id: this.c.workerId}
+    })
+  }
+
+  /** The task ids this worker runs (or holds FAILED). */
+  get localTasks(): number[] {
+    return this.tasks.flatMap((t, id) => (t ? [id] : []))
+  }
+
+  /** Starts task `id` with the config the connector's owner wrote to the config topic. */
+  startTaskPart(id: number, props: Props): Promise<void> {
+    return this.serial(async () => {
+      await this.stopTask(id)
+      this.taskProps[id] = props
+      this.startTask(id)
+    })
+  }
+
+  /** Stops task `id` and flushes the source offsets it staged, so the next owner goes on from them. */
+  stopTaskPart(id: number): Promise<void> {
+    return this.serial(async () => {
+      await this.stopTask(id)
+      await this.c.offsets.flush()
+      delete this.status.tasks[id]
+    })
+  }
+
+  /** The state of task `id` here, if this worker runs it. */
+  taskState(id: number): TaskStatus | null {
+    return this.tasks[id] ? (this.status.tasks[id] ?? {id, state: 'UNASSIGNED', worker_id: this.c.workerId}) : null
   }
 
   private setConnectorState(state: ConnectState, trace?: string): void {
@@ -288,7 +378,8 @@ export class ConnectorRunner {
   }
 
   save(): void {
-    if (this.detached) return
+    if (!this.detached) this.c.onStatusChange?.()
+    if (this.detached || this.c.parts) return
     try {
       this.c.statuses.save(this.status)
     } catch (error) {

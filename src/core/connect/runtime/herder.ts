@@ -41,8 +41,13 @@ export interface WorkerInfo {
   kafka_cluster_id: string
 }
 
+/** Where a request that Kafka's distributed herder takes only on the leader goes: here, or to the leader's URL (null: no leader known, a rebalance is under way). */
+export type RequestTarget = {leader: true} | {leader: false; url: string | null}
+
 export interface Herder {
   readonly workerId: string
+  /** Distributed workers only: whether this worker leads its group, else where the leader listens. */
+  requestTarget?(): RequestTarget
   info(): WorkerInfo
   connectorNames(): string[]
   connectorInfo(name: string): ConnectorInfo

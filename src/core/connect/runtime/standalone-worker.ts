@@ -160,7 +160,8 @@ export class StandaloneWorker implements Herder {
     }
   }
 
-  protected add(plan: ConnectorPlan): ConnectorRunner {
+  /** `parts`: a distributed worker's runner, which starts the connector instance and each task as assigned. */
+  protected add(plan: ConnectorPlan, parts = false): ConnectorRunner {
     this.statuses.saveConfig(plan.settings.name, plan.props)
     const r = new ConnectorRunner(plan, {
       store: this.o.store,
@@ -172,10 +173,19 @@ export class StandaloneWorker implements Herder {
       notice: this.o.notice,
       clock: this.o.clock ?? systemClock,
       onTaskEnded: () => this.checkIdle(),
+      parts,
+      onStatusChange: parts ? () => this.statusChanged() : undefined,
+      onTaskReconfiguration: parts ? () => this.reconfigurationAsked(plan.settings.name) : undefined,
     })
     this.runners.set(plan.settings.name, r)
     return r
   }
+
+  /** A distributed worker publishes its parts' states when they change. */
+  protected statusChanged(): void {}
+
+  /** A distributed worker asks a connector it runs for its task configs again. */
+  protected reconfigurationAsked(_name: string): void {}
 
   /** Every task has failed and none is left running: what `connect standalone` exits 1 on. */
   private checkIdle(): void {

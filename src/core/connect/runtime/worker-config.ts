@@ -6,7 +6,7 @@
  * said once to be unused; any other key is warned about once.
  */
 import {ConnectConfigError} from '../../errors.js'
-import {ConfigDef, Range} from '../api/config-def.js'
+import {ConfigDef, Range, ValidString} from '../api/config-def.js'
 import {REST_KEYS} from '../rest/rest-config.js'
 
 export interface WorkerSettings {
@@ -20,7 +20,19 @@ export interface WorkerSettings {
   pluginPath: string | undefined
   sessionTimeoutMs: number
   /** connect distributed: the group and its three topics. */
-  distributed: {groupId: string; configTopic: string; offsetTopic: string; statusTopic: string; offsetPartitions: number; statusPartitions: number; sessionTimeoutMs: number; heartbeatIntervalMs: number} | null
+  distributed: {
+    groupId: string
+    configTopic: string
+    offsetTopic: string
+    statusTopic: string
+    offsetPartitions: number
+    statusPartitions: number
+    sessionTimeoutMs: number
+    heartbeatIntervalMs: number
+    /** connect.protocol: eager (Kafka's EagerAssignor) or incremental cooperative (compatible, sessioned: KIP-415). */
+    protocol: 'eager' | 'compatible' | 'sessioned'
+    scheduledRebalanceMaxDelayMs: number
+  } | null
 }
 
 const DEF = new ConfigDef()
@@ -44,9 +56,18 @@ const DISTRIBUTED = new ConfigDef()
   .define({name: 'status.storage.partitions', type: 'INT', defaultValue: 5, validator: Range.atLeast(1), importance: 'LOW', documentation: 'Partitions of the status topic when it is created.'})
   .define({name: 'session.timeout.ms', type: 'INT', defaultValue: 10000, validator: Range.atLeast(1000), importance: 'HIGH', documentation: 'How long a worker that stopped heartbeating keeps its connectors.'})
   .define({name: 'heartbeat.interval.ms', type: 'INT', defaultValue: 3000, validator: Range.atLeast(100), importance: 'HIGH', documentation: 'How often a worker heartbeats and looks at the group.'})
+  .define({name: 'connect.protocol', type: 'STRING', defaultValue: 'sessioned', validator: ValidString.in('eager', 'compatible', 'sessioned'), importance: 'LOW', documentation: 'eager: every assignment computed anew; compatible or sessioned: incremental cooperative (KIP-415).'})
+  .define({
+    name: 'scheduled.rebalance.max.delay.ms',
+    type: 'INT',
+    defaultValue: 300000,
+    validator: Range.between(0, 2147483647),
+    importance: 'LOW',
+    documentation: "How long the connectors and tasks of a worker that left wait for it to come back before they are given to the others (incremental cooperative protocol only).",
+  })
 
 /** Keys of Kafka's distributed worker that logpipe's has no use for. */
-const DISTRIBUTED_UNUSED = /^(config\.storage\.replication\.factor|offset\.storage\.replication\.factor|status\.storage\.replication\.factor|rebalance\.timeout\.ms|scheduled\.rebalance\.max\.delay\.ms|connect\.protocol|worker\.sync\.timeout\.ms|worker\.unsync\.backoff\.ms|inter\.worker\.)/
+const DISTRIBUTED_UNUSED = /^(config\.storage\.replication\.factor|offset\.storage\.replication\.factor|status\.storage\.replication\.factor|rebalance\.timeout\.ms|worker\.sync\.timeout\.ms|worker\.unsync\.backoff\.ms|inter\.worker\.)/
 
 export function parseWorkerSettings(props: Record<string, string>, notice: (m: string) => void, mode: 'standalone' | 'distributed' = 'standalone'): WorkerSettings {
   const dist = mode === 'distributed'
@@ -93,6 +114,8 @@ export function parseWorkerSettings(props: Record<string, string>, notice: (m: s
           statusPartitions: d['status.storage.partitions'] as number,
           sessionTimeoutMs: d['session.timeout.ms'] as number,
           heartbeatIntervalMs: d['heartbeat.interval.ms'] as number,
+          protocol: d['connect.protocol'] as 'eager' | 'compatible' | 'sessioned',
+          scheduledRebalanceMaxDelayMs: d['scheduled.rebalance.max.delay.ms'] as number,
         }
       : null,
   }
