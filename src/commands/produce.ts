@@ -8,6 +8,7 @@ import {requireTopic} from '../core/client/consumer.js'
 import {Producer} from '../core/client/producer.js'
 import {type LogpipeError, NotFoundError, RecordTooLargeError, UsageError} from '../core/errors.js'
 import {brokerFlags, clientSettings, openBrokerClient} from '../cli/broker-client.js'
+import {producerIdempotence} from '../core/client/client-config.js'
 import type {ProduceSender} from '../core/client/produce-sender.js'
 import type {WireAdmin} from '../core/client/wire-admin.js'
 import type {KafkaClient} from '../core/client/kafka-client.js'
@@ -69,6 +70,7 @@ With --input json each line is an object {key, value, headers, partition, timest
   async run(): Promise<void> {
     const f = this.flags
     const x = clientSettings(f, 'producer')
+    x.idempotent = producerIdempotence(x)
     const [topic, ...files] = f.topic === undefined ? this.positional : [f.topic, ...this.positional]
     if (topic === undefined) throw new UsageError('name the topic to produce to', {hint: 'logpipe produce TOPIC [FILE...], or -t/--topic TOPIC'})
     // Everything the command line says is checked before the store is opened.

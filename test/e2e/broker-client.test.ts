@@ -159,6 +159,27 @@ describe('produce and consume through a broker', () => {
     expectCleanError(await c.run(['produce', 'idem', '-X', 'sasl.mechanism=GSSAPI'], {input: 'x\n'}), EXIT.USAGE, /-X sasl.mechanism: 'GSSAPI'/)
   })
 
+  test('idempotence is on by default with acks=all, off with acks=1 left unset, and refused asked for with acks=1', async () => {
+    const c = cli()
+    const broker = await startBroker(c.env)
+    const producerIds = async (topic: string): Promise<number[]> => {
+      const dump = await c.run(['dump', `${topic}/0`])
+      expectOk(dump)
+      return String(dump.stdout).split('\n').filter((l) => l.startsWith('baseOffset:')).map((l) => Number(/producerId: (-?\d+)/.exec(l)![1]))
+    }
+    // As Kafka 3's producer: a retry after a failover must not write a batch twice, so nothing needs asking for.
+    expectOk(await c.run(['produce', 'dflt', '--create', '-q', '--bootstrap-server', broker.address], {input: 'a\nb\n'}))
+    const ids = await producerIds('dflt')
+    expect(ids.length).toBeGreaterThan(0)
+    for (const id of ids) expect(id).toBeGreaterThanOrEqual(0)
+    expectOk(await c.run(['produce', 'one', '--create', '-q', '--bootstrap-server', broker.address, '-X', 'acks=1'], {input: 'a\n'}))
+    expect(await producerIds('one')).toEqual([-1])
+    const refused = await c.run(['produce', 'never', '--create', '--bootstrap-server', broker.address, '-X', 'acks=1', '-X', 'enable.idempotence=true'], {input: 'a\n'})
+    expectCleanError(refused, EXIT.USAGE, /-X enable.idempotence=true needs acks=all and retries above 0, not acks=1/)
+    // Refused before anything was made.
+    expect(String((await c.run(['topic', 'list', '--bootstrap-server', broker.address])).stdout)).not.toMatch(/never/)
+  })
+
   test('kcat reads what produce --bootstrap-server wrote, keys and all', async () => {
     const c = cli()
     const broker = await startBroker(c.env)

@@ -84,7 +84,7 @@ const SETTINGS: Record<string, Setting> = {
   'metadata.broker.list': bootstrap,
   acks: {roles: ['producer'], flag: 'how many replicas acknowledge (0, 1, -1/all)', apply: (v, s, k) => void (s.acks = flagMap(k, v, ACKS))},
   'request.required.acks': {roles: ['producer'], flag: 'acks', apply: (v, s, k) => void (s.acks = flagMap(k, v, ACKS))},
-  'enable.idempotence': {roles: ['producer'], flag: 'idempotent produce through a broker', apply: (v, s, k) => void (s.idempotent = flagMap(k, v, BOOL))},
+  'enable.idempotence': {roles: ['producer'], flag: 'idempotent produce through a broker (default true with acks=all)', apply: (v, s, k) => void (s.idempotent = flagMap(k, v, BOOL))},
   'request.timeout.ms': {roles: ALL, flag: 'the longest wait for a broker\'s answer', apply: (v, s, k) => void (s.requestTimeoutMs = int(k, v, 1, 3_600_000))},
   retries: {roles: ALL, flag: 'retries of a retriable broker error', apply: (v, s, k) => void (s.retries = int(k, v, 0, 1000))},
   'metadata.max.age.ms': metadataMaxAge,
@@ -164,4 +164,19 @@ export function parseProperties(text: string, file: string): string[] {
     out.push(`${m[1]}=${(m[2] ?? '').trimEnd()}`)
   }
   return out
+}
+
+/**
+ * Whether a producer through a broker is idempotent, as Kafka 3's producer
+ * decides: on by default, so a batch retried after a failover is never
+ * written twice; off when left unset and acks or retries rule it out
+ * (acks 0/1, retries=0); asked for together with them, a usage error.
+ */
+export function producerIdempotence(s: ClientSettings): boolean {
+  const acks = s.acks ?? -1
+  const conflict = acks !== -1 ? `acks=${acks}` : s.retries === 0 ? 'retries=0' : null
+  if (s.idempotent === true && conflict) {
+    throw new UsageError(`-X enable.idempotence=true needs acks=all and retries above 0, not ${conflict}`, {hint: 'drop enable.idempotence, or set -X acks=all'})
+  }
+  return s.idempotent ?? conflict === null
 }
