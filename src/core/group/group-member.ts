@@ -177,7 +177,7 @@ export interface GroupMembership {
   /** `metadata` is Kafka's OffsetCommit metadata string, kept with the offset (a mirror's progress). */
   commit(tp: TopicPartition, offset: number, metadata?: string): Promise<CommitOutcome>
   /** Several at once, where that is cheaper than one by one (a coordinator's one request); by `topic/partition`. */
-  commitMany?(entries: Array<{tp: TopicPartition; offset: number}>): Promise<Map<string, CommitOutcome>>
+  commitMany?(entries: Array<{tp: TopicPartition; offset: number; metadata?: string}>): Promise<Map<string, CommitOutcome>>
   leave(): Promise<void>
 }
 

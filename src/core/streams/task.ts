@@ -43,6 +43,8 @@ export interface TaskConfig {
   wallClock: () => number
   /** The app's global stores, made and filled by the global task, read by all (absent: the runtime has none). */
   globalStores?: Map<string, StateStore>
+  /** This task's directory under state.dir, where persistent stores keep their files (absent: every store in memory). */
+  stateDir?: string
 }
 
 interface Schedule {
@@ -125,6 +127,7 @@ export class StreamTask {
           defaultKeySerde: this.config.defaultKeySerde,
           defaultValueSerde: this.config.defaultValueSerde,
           timestamp: () => this.current.timestamp,
+          stateDir: this.config.stateDir,
           changelog: builder.loggingEnabled
             ? (key: Buffer, value: Buffer | null, timestamp: number) => this.collector.send({topic: changelogTopic, partition: this.partition(), key, value, timestamp, headers: new Headers()})
             : undefined,
@@ -176,12 +179,15 @@ export class StreamTask {
     return this.streamTime
   }
 
+  /** Persistent stores write what they hold to disk: called once the input offsets that cover it are committed. */
+  flushStores(): void {
+    for (const s of this.stores.values()) s.flush()
+  }
+
+  /** Writes since the last flushStores are dropped: the records behind them are processed again from the committed offsets. */
   close(): void {
     for (const p of this.processors.values()) p.close?.()
-    for (const s of this.stores.values()) {
-      s.flush()
-      s.close()
-    }
+    for (const s of this.stores.values()) s.close()
   }
 
   private punctuate(type: PunctuationType, now: number): void {

@@ -10,23 +10,22 @@
  * timestamped stores, which the DSL's aggregations use); `get` gives the
  * value, `getWithTimestamp` both.
  */
+import {join} from 'node:path'
 import {KeyValue} from '../key-value.js'
 import {type Serde} from '../serdes.js'
+import {type BytesEntry, type BytesStore, PersistentBytesStore} from './persistent-bytes-store.js'
 import {SerializedStore} from './serialized-store.js'
-import {LoggedStoreBuilder} from './state-store.js'
+import {LoggedStoreBuilder, type StoreInit} from './state-store.js'
 
 export interface ValueAndTimestamp<V> {
   value: V
   timestamp: number
 }
 
-interface Entry {
-  value: Buffer
-  timestamp: number
-}
+type Entry = BytesEntry
 
 /** The bytes underneath, ordered by key bytes. */
-export class InMemoryBytesStore {
+export class InMemoryBytesStore implements BytesStore {
   private readonly map = new Map<string, Entry>()
   private sorted: string[] | null = null
 
@@ -65,15 +64,42 @@ export class InMemoryBytesStore {
     this.map.clear()
     this.sorted = null
   }
+
+  flush(): void {}
+
+  close(): void {}
 }
 
 export class KeyValueStore<K, V> extends SerializedStore<K, V> {
-  private readonly bytes: InMemoryBytesStore
+  private bytes: BytesStore
+  /** Kept under the task's state directory when the task has one (not in the TopologyTestDriver). */
+  readonly persistent: boolean
 
   /** Stores are made by their builders (Stores.keyValueStoreBuilder). @internal */
-  constructor(name: string, bytes: InMemoryBytesStore, keySerde: Serde<K> | null, valueSerde: Serde<V> | null) {
+  constructor(name: string, bytes: BytesStore, keySerde: Serde<K> | null, valueSerde: Serde<V> | null, persistent = false) {
     super(name, keySerde, valueSerde)
     this.bytes = bytes
+    this.persistent = persistent
+  }
+
+  override init(init: StoreInit, changelogTopic: string): void {
+    super.init(init, changelogTopic)
+    if (this.persistent && init.stateDir !== undefined) this.bytes = new PersistentBytesStore(join(init.stateDir, this.name))
+  }
+
+  /** Writes since the last flush go to disk (a persistent store; nothing in memory). */
+  override flush(): void {
+    this.bytes.flush()
+  }
+
+  override close(): void {
+    this.bytes.close()
+    super.close()
+  }
+
+  /** The store's bytes at a changelog key, as the changelog would carry them (null: absent). @internal */
+  override changelogValue(key: Buffer): BytesEntry | null {
+    return this.bytes.get(key) ?? null
   }
 
   get(key: K): V | null {
@@ -144,8 +170,10 @@ export class KeyValueStore<K, V> extends SerializedStore<K, V> {
 
 export interface KeyValueBytesStoreSupplier {
   readonly name: string
-  /** A new bytes store for a task. @internal */
-  get(): InMemoryBytesStore
+  /** Stores.persistentKeyValueStore's: on disk under the task's state directory. */
+  readonly persistent?: boolean
+  /** A new bytes store for a task (a persistent one opens its files at init). @internal */
+  get(): BytesStore
 }
 
 export class KeyValueStoreBuilder<K, V> extends LoggedStoreBuilder<KeyValueStore<K, V>> {
@@ -158,6 +186,6 @@ export class KeyValueStoreBuilder<K, V> extends LoggedStoreBuilder<KeyValueStore
   }
 
   build(): KeyValueStore<K, V> {
-    return new KeyValueStore(this.name, this.supplier.get(), this.keySerde, this.valueSerde)
+    return new KeyValueStore(this.name, this.supplier.get(), this.keySerde, this.valueSerde, this.supplier.persistent === true)
   }
 }

@@ -15,10 +15,13 @@ export interface StoreInit {
   changelog?: (key: Buffer, value: Buffer | null, timestamp: number) => void
   /** The timestamp a write without one gets: the current record's. */
   timestamp: () => number
+  /** The task's directory under state.dir (`<state.dir>/<application.id>/<task>`): persistent stores keep their files in `<stateDir>/<store>/`; absent, they stay in memory (the TopologyTestDriver). */
+  stateDir?: string
 }
 
 export interface StateStore {
   readonly name: string
+  /** Makes the writes so far durable: called at commit, after the input offsets that cover them are committed. */
   flush(): void
   close(): void
   isOpen(): boolean
