@@ -42,7 +42,7 @@ import {streamsSettings, type StreamsProperties, type StreamsSettings} from '../
 import {StreamsError, TopologyError} from '../streams-error.js'
 import {type RawRecord, StreamTask} from '../task.js'
 import type {Topology} from '../topology.js'
-import {applyChangelog, changelogTopic, checkpointTask, committedState, encodeCommitMetadata, logEndOffset, planRestore, restoreTask, type TaskCommitMetadata, taskDirectory} from './state-manager.js'
+import {applyChangelog, changelogTopic, checkpointTask, committedState, encodeCommitMetadata, logEndOffset, planRestore, restoreTask, type StateRestoreListener, type TaskCommitMetadata, taskDirectory} from './state-manager.js'
 
 export type KafkaStreamsState = 'CREATED' | 'REBALANCING' | 'RUNNING' | 'PENDING_SHUTDOWN' | 'NOT_RUNNING' | 'ERROR'
 
@@ -101,6 +101,7 @@ export class KafkaStreams {
   private readonly taskByInput = new Map<string, StreamTask>()
   private readonly producers = new Map<string, Producer>()
   private readonly standbys = new Map<string, StandbyTask>()
+  private restoreListener: StateRestoreListener | null = null
   private lastStandbyUpdate = 0
   /** Per task, the last origin processed from each upstream partition (repartition inputs). */
   private readonly origins = new Map<string, Map<string, [number, number]>>()
@@ -125,6 +126,11 @@ export class KafkaStreams {
     this.topology = topology
     this.settings = streamsSettings(props)
     this.options = options
+  }
+
+  /** Kafka's setGlobalStateRestoreListener: told when each store of a task starts and ends restoring from its changelog. */
+  setGlobalStateRestoreListener(listener: StateRestoreListener): void {
+    this.restoreListener = listener
   }
 
   /** Kafka's setStateListener: told every change of state. */
@@ -331,7 +337,7 @@ export class KafkaStreams {
       const end = logEndOffset(store, topic, t.partition)
       const upTo = committed.kind === 'none' ? 0 : committed.kind === 'unknown' ? end : Math.min(end, committed.metadata.changelogs[name] ?? end)
       let at = t.positions.get(name)!
-      if (upTo > at) at = applyChangelog(store, topic, t.partition, at, upTo, upTo, st)
+      if (upTo > at) at = applyChangelog(store, topic, t.partition, at, upTo, upTo, st).position
       t.positions.set(name, at)
       changelogs.push({topic, partition: t.partition, offset: at})
     }
@@ -385,7 +391,7 @@ export class KafkaStreams {
       stateDir: taskDir,
     }, {send: (r) => this.send(r)})
     task.init()
-    restoreTask(store, task.stores, partition, plans, (r) => this.send({...r, headers: new Headers()}), this.options.onNotice)
+    restoreTask(store, task.stores, partition, plans, (r) => this.send({...r, headers: new Headers()}), this.options.onNotice, this.restoreListener ?? undefined)
     // Restored state as of the commit goes to disk now, so a crash before the next commit does not restore it again.
     checkpointTask(taskDir, task.stores.values(), plans.map((p) => ({topic: p.changelog, partition, offset: p.upTo})))
     this.origins.set(id, new Map(committed.kind === 'metadata' ? Object.entries(committed.metadata.origins) : []))

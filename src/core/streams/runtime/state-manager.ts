@@ -147,9 +147,16 @@ export interface RestoreTarget extends StateStore {
   changelogValue?(key: Buffer): {value: Buffer; timestamp: number} | null | undefined
 }
 
-/** Applies changelog records [from, upTo) of one partition; calls `beyond` with each key of [upTo, end). */
-export function applyChangelog(store: Store, topic: string, partition: number, from: number, upTo: number, end: number, target: RestoreTarget, beyond?: (key: Buffer, timestamp: number) => void): number {
-  if (from >= end) return from
+/** Kafka's StateRestoreListener: told when a store's restore starts and ends (KafkaStreams.setGlobalStateRestoreListener). */
+export interface StateRestoreListener {
+  onRestoreStart?(topicPartition: {topic: string; partition: number}, storeName: string, startingOffset: number, endingOffset: number): void
+  onRestoreEnd?(topicPartition: {topic: string; partition: number}, storeName: string, totalRestored: number): void
+}
+
+/** Applies changelog records [from, upTo) of one partition; calls `beyond` with each key of [upTo, end). The next offset to apply, and how many were. */
+export function applyChangelog(store: Store, topic: string, partition: number, from: number, upTo: number, end: number, target: RestoreTarget, beyond?: (key: Buffer, timestamp: number) => void): {position: number; restored: number} {
+  let restored = 0
+  if (from >= end) return {position: from, restored}
   const reader = new Consumer(store, [topic], {partitions: [partition], offset: {kind: 'absolute', offset: from}})
   let position = from
   try {
@@ -164,15 +171,17 @@ export function applyChangelog(store: Store, topic: string, partition: number, f
         const key = r.key()
         // A changelog record without a key is not ours to restore (nothing we write has one).
         if (key === null) return
-        if (r.offset < upTo) target.restore(key, r.value(), r.timestamp)
-        else beyond?.(Buffer.from(key), r.timestamp)
+        if (r.offset < upTo) {
+          target.restore(key, r.value(), r.timestamp)
+          restored++
+        } else beyond?.(Buffer.from(key), r.timestamp)
       })
       if (past || position >= end || (records === 0 && reader.allAtEnd)) break
     }
   } finally {
     reader.close()
   }
-  return Math.min(position, upTo)
+  return {position: Math.min(position, upTo), restored}
 }
 
 /**
@@ -180,11 +189,14 @@ export function applyChangelog(store: Store, topic: string, partition: number, f
  * logged beyond the committed offsets, sends the restored value back to
  * the changelog (see the top of this file).
  */
-export function restoreTask(store: Store, stores: Map<string, StateStore>, partition: number, plans: StoreRestore[], send: (r: {topic: string; partition: number; key: Buffer; value: Buffer | null; timestamp: number}) => void, onNotice?: (m: string) => void): void {
+export function restoreTask(store: Store, stores: Map<string, StateStore>, partition: number, plans: StoreRestore[], send: (r: {topic: string; partition: number; key: Buffer; value: Buffer | null; timestamp: number}) => void, onNotice?: (m: string) => void, listener?: StateRestoreListener): void {
   for (const p of plans) {
     const target = stores.get(p.name) as RestoreTarget
     const stale = new Map<string, number>()
-    applyChangelog(store, p.changelog, partition, p.from, p.upTo, p.end, target, (key, ts) => stale.set(key.toString('latin1'), ts))
+    const tp = {topic: p.changelog, partition}
+    listener?.onRestoreStart?.(tp, p.name, p.from, p.upTo)
+    const {restored} = applyChangelog(store, p.changelog, partition, p.from, p.upTo, p.end, target, (key, ts) => stale.set(key.toString('latin1'), ts))
+    listener?.onRestoreEnd?.(tp, p.name, restored)
     for (const [k, ts] of stale) {
       const key = Buffer.from(k, 'latin1')
       const now = target.changelogValue?.(key)
