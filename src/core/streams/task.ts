@@ -12,6 +12,7 @@ import type {Cancellable, Processor, ProcessorContext, PunctuationType, Punctuat
 import {supplied} from './processor.js'
 import {Headers, Record, type RecordMetadata} from './record.js'
 import type {Serde} from './serdes.js'
+import type {RecordCache} from './state/record-cache.js'
 import type {StateStore} from './state/state-store.js'
 import {StreamsError, TopologyError} from './streams-error.js'
 import type {SinkNode, SourceNode, Topology} from './topology.js'
@@ -45,6 +46,8 @@ export interface TaskConfig {
   globalStores?: Map<string, StateStore>
   /** This task's directory under state.dir, where persistent stores keep their files (absent: every store in memory). */
   stateDir?: string
+  /** The instance's record cache (absent: no store caches, as with statestore.cache.max.bytes=0). */
+  cache?: RecordCache
 }
 
 interface Schedule {
@@ -118,6 +121,11 @@ export class StreamTask {
       const n = this.topology.nodes.get(m)!
       if (n.kind === 'processor') for (const s of n.stores) storeNames.add(s)
     }
+    // A cache flush forwards outside any input record, so what it sends carries no origin a repartition topic's reader could deduplicate by: tasks writing to one do not cache (kafka-streams.ts).
+    const writesRepartition = [...this.members].some((m) => {
+      const n = this.topology.nodes.get(m)!
+      return n.kind === 'sink' && typeof n.topic === 'string' && this.topology.internalTopics.has(n.topic) && n.topic.endsWith('-repartition')
+    })
     for (const s of storeNames) {
       const builder = this.topology.stores.get(s)!
       const store = builder.build() as StateStore & {init?: (init: unknown, changelogTopic: string) => void}
@@ -128,6 +136,7 @@ export class StreamTask {
           defaultValueSerde: this.config.defaultValueSerde,
           timestamp: () => this.current.timestamp,
           stateDir: this.config.stateDir,
+          cache: builder.cachingEnabled && !writesRepartition ? this.config.cache : undefined,
           changelog: builder.loggingEnabled
             ? (key: Buffer, value: Buffer | null, timestamp: number) => this.collector.send({topic: changelogTopic, partition: this.partition(), key, value, timestamp, headers: new Headers()})
             : undefined,
@@ -177,6 +186,17 @@ export class StreamTask {
 
   currentStreamTime(): number {
     return this.streamTime
+  }
+
+  /** Caching stores log and forward each changed key's latest value: the first step of a commit. */
+  flushCaches(): void {
+    const saved = this.current
+    this.current = {metadata: null, timestamp: this.streamTime, headers: new Headers()}
+    try {
+      for (const s of this.stores.values()) (s as {flushCache?: () => void}).flushCache?.()
+    } finally {
+      this.current = saved
+    }
   }
 
   /** Persistent stores write what they hold to disk: called once the input offsets that cover it are committed. */

@@ -207,3 +207,37 @@ test('a standby keeps a warm copy of the task it does not run, so taking it over
   // Each instance's files are in its own state.dir: b's has the count tasks it kept warm and then ran.
   for (const id of warm) expect(readdirSync(join(dataDir, 'state-b', 'sb', id))).toContain('counts-store')
 })
+
+test('the record cache: a caching count forwards and logs each word once per commit; withCachingDisabled or a cache of 0 forwards every update', async () => {
+  const lines = [{value: 'a b a'}, {value: 'b a c'}, {value: 'a'}]
+  const run = async (props: Record<string, unknown>, caching: boolean) => {
+    const dataDir = tmp()
+    const store = Store.open(dataDir, {create: true})
+    store.createTopic('text', 1, 1, {})
+    store.createTopic('counts', 1, 1, {})
+    await produce(store, 'text', lines)
+    const builder = new StreamsBuilder()
+    const m = Materialized.as<string, number>('counts-store').withValueSerde(Serdes.Long())
+    builder
+      .stream<string, string>('text')
+      .flatMapValues((v) => v.split(' '))
+      .groupBy((_k, w) => w)
+      .count(caching ? m : m.withCachingDisabled())
+      .toStream()
+      .to('counts', Produced.with(Serdes.String(), Serdes.Long()))
+    await runToEnd(dataDir, {'application.id': 'cache', 'commit.interval.ms': 600_000, 'default.key.serde': Serdes.String(), 'default.value.serde': Serdes.String(), ...props}, builder.build())
+    const out = readAll(store, 'counts').map((r) => `${r.key}=${Number(r.value!.readBigInt64BE(0))}`)
+    return {out, changelog: readAll(store, 'cache-counts-store-changelog').length}
+  }
+  const cached = await run({}, true)
+  expect(cached.out.sort()).toEqual(['a=4', 'b=2', 'c=1'])
+  expect(cached.changelog).toBe(3)
+  const every = ['a=1', 'b=1', 'a=2', 'b=2', 'a=3', 'c=1', 'a=4']
+  expect((await run({}, false)).out).toEqual(every)
+  expect((await run({'statestore.cache.max.bytes': 0}, true)).out).toEqual(every)
+  expect((await run({'cache.max.bytes.buffering': 0}, true)).out).toEqual(every)
+  // A cache too small for two keys evicts as it goes: fewer forwards than updates, the same final counts.
+  const tiny = await run({'statestore.cache.max.bytes': 160}, true)
+  expect(tiny.out.length).toBeLessThan(every.length)
+  expect(Object.fromEntries(tiny.out.map((s) => s.split('=')))).toEqual({a: '4', b: '2', c: '1'})
+})

@@ -81,6 +81,8 @@ export class StreamsBuilder {
       : Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), keySerde, valueSerde)
     if (materialized.loggingEnabled) builder.withLoggingEnabled(materialized.logConfig)
     else builder.withLoggingDisabled()
+    if (materialized.cachingEnabled) builder.withCachingEnabled()
+    else builder.withCachingDisabled()
     this.topology.addStateStore(builder, processorName)
   }
 

@@ -36,6 +36,7 @@ import {NotFoundError} from '../../errors.js'
 import {Store} from '../../store/store.js'
 import {Headers} from '../record.js'
 import type {KeyValueStore} from '../state/key-value-store.js'
+import {RecordCache} from '../state/record-cache.js'
 import type {SerializedStore} from '../state/serialized-store.js'
 import type {StateStore} from '../state/state-store.js'
 import {streamsSettings, type StreamsProperties, type StreamsSettings} from '../streams-config.js'
@@ -102,6 +103,8 @@ export class KafkaStreams {
   private readonly producers = new Map<string, Producer>()
   private readonly standbys = new Map<string, StandbyTask>()
   private restoreListener: StateRestoreListener | null = null
+  /** statestore.cache.max.bytes, shared by the caching stores of every task here. */
+  private readonly cache: RecordCache | null
   private lastStandbyUpdate = 0
   /** Per task, the last origin processed from each upstream partition (repartition inputs). */
   private readonly origins = new Map<string, Map<string, [number, number]>>()
@@ -126,6 +129,7 @@ export class KafkaStreams {
     this.topology = topology
     this.settings = streamsSettings(props)
     this.options = options
+    this.cache = this.settings.cacheMaxBytes > 0 ? new RecordCache(this.settings.cacheMaxBytes) : null
   }
 
   /** Kafka's setGlobalStateRestoreListener: told when each store of a task starts and ends restoring from its changelog. */
@@ -389,6 +393,7 @@ export class KafkaStreams {
       partitionsOf: (t) => (this.store!.topicExists(t) ? this.store!.readTopic(t).partitions : undefined),
       wallClock: () => Date.now(),
       stateDir: taskDir,
+      cache: this.cache ?? undefined,
     }, {send: (r) => this.send(r)})
     task.init()
     restoreTask(store, task.stores, partition, plans, (r) => this.send({...r, headers: new Headers()}), this.options.onNotice, this.restoreListener ?? undefined)
@@ -401,6 +406,7 @@ export class KafkaStreams {
 
   /** Output flushed; then what this commit records per task: its changelogs' ends and the upstream origins it processed. */
   private async handOn(): Promise<void> {
+    for (const task of this.tasks.values()) task.flushCaches()
     await this.flushOutput()
     const store = this.store!
     this.committing = new Map()
