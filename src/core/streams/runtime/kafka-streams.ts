@@ -77,6 +77,9 @@ const ORIGIN_HEADER = 'logpipe.streams.origin'
 /** Kafka's OffsetCommit metadata limit (offset.metadata.max.bytes). */
 const MAX_METADATA_BYTES = 4096
 
+/** Records handed to a producer at once. */
+const SEND_BATCH = 5000
+
 /** A task this instance does not run but keeps the stores of warm (Kafka's StandbyTask). */
 interface StandbyTask {
   id: string
@@ -115,6 +118,7 @@ export class KafkaStreams {
   private handedOn = false
   private metadataTooLong = false
   private pendingSends: Array<Promise<unknown>> = []
+  private readonly outgoing = new Map<Producer, Parameters<Producer['send']>[0]>()
   private sentSinceCaughtUp = 0
   private loop: Promise<void> | null = null
   private stopping = false
@@ -465,10 +469,20 @@ export class KafkaStreams {
     let headers = r.headers.toArray()
     const input = this.currentInput
     if (input && this.repartitionTopics.has(r.topic)) headers = [...headers, {key: ORIGIN_HEADER, value: Buffer.from(`${input.origin} ${input.offset} ${input.index++}`)}]
-    this.pendingSends.push(producer.send([{key: r.key, value: r.value, timestamp: r.timestamp, partition: r.partition, headers}]))
+    let batch = this.outgoing.get(producer)
+    if (!batch) this.outgoing.set(producer, (batch = []))
+    batch.push({key: r.key, value: r.value, timestamp: r.timestamp, partition: r.partition, headers})
+    if (batch.length >= SEND_BATCH) this.dispatch()
+  }
+
+  /** Hands what the tasks wrote to the producers, a batch per topic (a send per record costs the producer its per-call work each time). */
+  private dispatch(): void {
+    for (const [producer, batch] of this.outgoing) if (batch.length > 0) this.pendingSends.push(producer.send(batch))
+    this.outgoing.clear()
   }
 
   private async flushOutput(): Promise<void> {
+    this.dispatch()
     const sends = this.pendingSends
     this.pendingSends = []
     for (const p of this.producers.values()) await p.flush()
@@ -506,6 +520,7 @@ export class KafkaStreams {
           this.currentInput = null
         }
       })
+      this.dispatch()
       const asked = [...this.tasks.values()].some((t) => t.commitRequested)
       if (asked) for (const t of this.tasks.values()) t.commitRequested = false
       await this.commit(asked)
@@ -529,15 +544,22 @@ export class KafkaStreams {
    * record sent again by an upstream task that processed its input again.
    */
   private firstFromOrigin(taskId: string, value: Buffer | null): boolean {
-    const m = value === null ? null : /^(\S+) (\d+) (\d+)$/.exec(value.toString())
-    if (!m) return true
+    const text = value === null ? '' : value.toString('latin1')
+    const b = text.lastIndexOf(' ')
+    const a = text.lastIndexOf(' ', b - 1)
+    if (a <= 0) return true
+    const origin = text.slice(0, a)
+    const offset = Number(text.slice(a + 1, b))
+    const index = Number(text.slice(b + 1))
+    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(index)) return true
     let seen = this.origins.get(taskId)
     if (!seen) this.origins.set(taskId, (seen = new Map()))
-    const offset = Number(m[2])
-    const index = Number(m[3])
-    const last = seen.get(m[1])
+    const last = seen.get(origin)
     if (last && (offset < last[0] || (offset === last[0] && index <= last[1]))) return false
-    seen.set(m[1], [offset, index])
+    if (last) {
+      last[0] = offset
+      last[1] = index
+    } else seen.set(origin, [offset, index])
     return true
   }
 

@@ -150,12 +150,13 @@ export class KeyValueStore<K, V> extends SerializedStore<K, V> {
     const kb = this.keyBytes(key)
     const vb = value === null || value === undefined ? null : this.valueSerde!.serialize(this.topic, value)
     if (this.cache) {
-      const bytes = this.bytes
-      const serde = this.valueSerde!
-      this.cache.put(kb, () => {
-        const was = bytes.get(kb)
-        return was === undefined ? null : serde.deserialize(this.topic, was.value)
-      }, timestamp, vb?.length ?? 0)
+      const id = kb.toString('latin1')
+      let old: unknown = null
+      if (!this.cache.isDirty(id)) {
+        const was = this.bytes.get(kb)
+        old = was === undefined ? null : this.valueSerde!.deserialize(this.topic, was.value)
+      }
+      this.cache.put(id, kb, old, timestamp, vb?.length ?? 0)
       this.bytes.put(kb, vb === null ? null : {value: vb, timestamp})
       if (this.cache.size > 0) this.emit(this.cache.take(true))
       return
@@ -194,7 +195,7 @@ export class KeyValueStore<K, V> extends SerializedStore<K, V> {
 
   /** Restoring from the changelog: bytes as logged, not logged again. */
   restore(key: Buffer, value: Buffer | null, timestamp: number): void {
-    this.bytes.put(key, value === null ? null : {value, timestamp})
+    this.bytes.put(Buffer.from(key), value === null ? null : {value: Buffer.from(value), timestamp})
   }
 
   approximateNumEntries(): number {

@@ -117,7 +117,8 @@ export class PersistentBytesStore implements BytesStore {
 
   put(key: Buffer, entry: BytesEntry | null): void {
     if (key.length > MAX_KEY_BYTES) throw new StreamsError(`state store ${this.dir}: a key of ${key.length} bytes is over lmdb's ${MAX_KEY_BYTES}`, {hint: 'use an in-memory store (Stores.inMemoryKeyValueStore) for keys this long'})
-    this.pending.set(key.toString('latin1'), entry === null ? null : {value: Buffer.from(entry.value), timestamp: entry.timestamp})
+    // The entry is kept as given: the stores hand over buffers of their own (restore copies what it reads).
+    this.pending.set(key.toString('latin1'), entry)
   }
 
   get size(): number {

@@ -10,8 +10,9 @@
  * The store's bytes are written at each put as without a cache, so reads
  * and ranges see every update; what the cache holds back is the changelog
  * record and the forward. The budget is the instance's, shared by every
- * caching store of its tasks; going over it flushes the least recently
- * written keys of the store being written, as Kafka evicts.
+ * caching store of its tasks; going over it flushes the keys of the store
+ * being written that changed first since its last flush (Kafka evicts the
+ * least recently written).
  */
 
 export interface CacheEntry {
@@ -47,18 +48,22 @@ export class NamedCache {
 
   constructor(private readonly budget: RecordCache) {}
 
-  /** Marks a key changed; `oldValue` counts only for its first change since the last flush. */
-  put(key: Buffer, oldValue: () => unknown, timestamp: number, valueBytes: number): void {
-    const id = key.toString('latin1')
+  isDirty(id: string): boolean {
+    return this.dirty.has(id)
+  }
+
+  /** Marks a key (`id`: its bytes as latin1) changed; `oldValue` counts only for its first change since the last flush. */
+  put(id: string, key: Buffer, oldValue: unknown, timestamp: number, valueBytes: number): void {
     const bytes = key.length * 2 + valueBytes + 64
     const e = this.dirty.get(id)
     if (e) {
-      this.dirty.delete(id)
+      // Kept in its place: eviction takes the keys first changed longest ago (moving each key on every write costs the Map a slot each time).
       this.budget.add(bytes - e.bytes)
-      this.dirty.set(id, {...e, timestamp, bytes})
+      e.timestamp = timestamp
+      e.bytes = bytes
     } else {
       this.budget.add(bytes)
-      this.dirty.set(id, {key: Buffer.from(key), oldValue: oldValue(), timestamp, bytes})
+      this.dirty.set(id, {key, oldValue, timestamp, bytes})
     }
   }
 
@@ -69,6 +74,8 @@ export class NamedCache {
   /** Takes every dirty key (flush), or only the least recent ones while the budget is exceeded (eviction). */
   take(evictOnly: boolean): CacheEntry[] {
     const out: CacheEntry[] = []
+    // Checked before walking: a Map walked from its start passes the slots of every key written again since it last rehashed.
+    if (evictOnly && !this.budget.overBudget) return out
     for (const [id, e] of this.dirty) {
       if (evictOnly && !this.budget.overBudget) break
       this.dirty.delete(id)
