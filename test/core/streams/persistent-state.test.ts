@@ -17,6 +17,7 @@ import {Producer} from '../../../src/core/client/producer.js'
 import {Store} from '../../../src/core/store/store.js'
 import {readCheckpoint, writeCheckpoint} from '../../../src/core/streams/state/offset-checkpoint.js'
 import {PersistentBytesStore} from '../../../src/core/streams/state/persistent-bytes-store.js'
+import {lockedByOther, lockTaskDir} from '../../../src/core/streams/runtime/state-manager.js'
 
 const dirs: string[] = []
 afterEach(() => {
@@ -240,4 +241,17 @@ test('the record cache: a caching count forwards and logs each word once per com
   const tiny = await run({'statestore.cache.max.bytes': 160}, true)
   expect(tiny.out.length).toBeLessThan(every.length)
   expect(Object.fromEntries(tiny.out.map((s) => s.split('=')))).toEqual({a: '4', b: '2', c: '1'})
+})
+
+test("a task directory another live process runs is not used for a standby copy; a dead process's lock does not count", () => {
+  const dir = tmp()
+  expect(lockedByOther(dir)).toBe(false)
+  lockTaskDir(dir)
+  expect(lockedByOther(dir)).toBe(false) // our own
+  writeFileSync(join(dir, '.lock'), `${process.ppid}\n`)
+  expect(lockedByOther(dir)).toBe(true)
+  writeFileSync(join(dir, '.lock'), '2147483646\n')
+  expect(lockedByOther(dir)).toBe(false)
+  writeFileSync(join(dir, '.lock'), 'not a pid\n')
+  expect(lockedByOther(dir)).toBe(false)
 })

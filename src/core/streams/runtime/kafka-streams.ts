@@ -43,7 +43,7 @@ import {streamsSettings, type StreamsProperties, type StreamsSettings} from '../
 import {StreamsError, TopologyError} from '../streams-error.js'
 import {type RawRecord, StreamTask} from '../task.js'
 import type {Topology} from '../topology.js'
-import {applyChangelog, changelogTopic, checkpointTask, committedState, encodeCommitMetadata, logEndOffset, planRestore, restoreTask, type StateRestoreListener, type TaskCommitMetadata, taskDirectory} from './state-manager.js'
+import {applyChangelog, changelogTopic, checkpointTask, committedState, encodeCommitMetadata, lockedByOther, lockTaskDir, logEndOffset, planRestore, restoreTask, type StateRestoreListener, type TaskCommitMetadata, taskDirectory, unlockTaskDir} from './state-manager.js'
 
 export type KafkaStreamsState = 'CREATED' | 'REBALANCING' | 'RUNNING' | 'PENDING_SHUTDOWN' | 'NOT_RUNNING' | 'ERROR'
 
@@ -195,7 +195,10 @@ export class KafkaStreams {
       if (!failed) await this.commit(true)
       await this.group?.close()
     } finally {
-      for (const t of this.tasks.values()) t.close()
+      for (const [id, t] of this.tasks) {
+        t.close()
+        unlockTaskDir(taskDirectory(this.stateDir, this.settings.applicationId, id))
+      }
       for (const id of [...this.standbys.keys()]) this.closeStandby(id)
       this.tasks.clear()
       this.taskByInput.clear()
@@ -295,6 +298,7 @@ export class KafkaStreams {
     for (const [id, task] of this.tasks) {
       if (!wanted.has(id)) {
         task.close()
+        unlockTaskDir(taskDirectory(this.stateDir, this.settings.applicationId, id))
         this.tasks.delete(id)
         this.taskByInput.clear()
       }
@@ -313,7 +317,7 @@ export class KafkaStreams {
       }
     }
     for (const id of [...this.standbys.keys()]) if (!want.has(id)) this.closeStandby(id)
-    for (const id of want) if (!this.standbys.has(id)) this.openStandby(id)
+    for (const id of want) if (!this.standbys.has(id) && !lockedByOther(taskDirectory(this.stateDir, this.settings.applicationId, id))) this.openStandby(id)
   }
 
   private openStandby(id: string): void {
@@ -337,6 +341,8 @@ export class KafkaStreams {
 
   /** A standby's stores follow their changelogs up to what the active task last committed, then go to disk with a checkpoint. */
   private updateStandby(t: StandbyTask): void {
+    // Another instance on this state.dir runs the task: its files are its own (and already warm).
+    if (lockedByOther(t.taskDir)) return
     const store = this.store!
     const committed = committedState(store, this.settings.applicationId, t.inputs)
     const changelogs: Array<{topic: string; partition: number; offset: number}> = []
@@ -389,6 +395,7 @@ export class KafkaStreams {
     const committed = committedState(store, this.settings.applicationId, inputs)
     const taskDir = taskDirectory(this.stateDir, this.settings.applicationId, id)
     const plans = planRestore(store, this.topology, this.settings.applicationId, s.stores, partition, taskDir, committed)
+    lockTaskDir(taskDir)
     const task = new StreamTask(id, this.topology, s.members, {
       applicationId: this.settings.applicationId,
       defaultKeySerde: this.settings.defaultKeySerde,

@@ -25,7 +25,7 @@
  * (only a store written by hand, or an app reset without its state),
  * wipes the store and restores it whole.
  */
-import {mkdirSync} from 'node:fs'
+import {existsSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {Consumer} from '../../client/consumer.js'
 import {groupDir} from '../../group/group-member.js'
@@ -133,7 +133,8 @@ export function planRestore(store: Store, topology: Topology, applicationId: str
     let from = 0
     if (persistent) {
       const at = checkpoint?.get(checkpointKey(changelog, partition))
-      if (at !== undefined && at <= upTo) from = at
+      // A checkpoint without the store's files (removed by hand) says nothing: restore from the start.
+      if (at !== undefined && at <= upTo && existsSync(join(taskDir!, name, 'data.mdb'))) from = at
       else PersistentBytesStore.wipe(join(taskDir!, name))
     }
     plans.push({name, changelog, from, upTo, end})
@@ -218,3 +219,40 @@ export function checkpointTask(taskDir: string, stores: Iterable<StateStore>, ch
 }
 
 export {logEndOffset}
+
+const LOCK_FILE = '.lock'
+
+/**
+ * The task directory is in use by this process's active task: instances
+ * sharing a state.dir (the default) must not keep a standby copy in the
+ * files another instance's active task writes.
+ */
+export function lockTaskDir(taskDir: string): void {
+  mkdirSync(taskDir, {recursive: true})
+  writeFileSync(join(taskDir, LOCK_FILE), `${process.pid}\n`)
+}
+
+export function unlockTaskDir(taskDir: string): void {
+  try {
+    if (readFileSync(join(taskDir, LOCK_FILE), 'utf8').trim() === String(process.pid)) rmSync(join(taskDir, LOCK_FILE), {force: true})
+  } catch {
+    // No lock, or not ours.
+  }
+}
+
+/** Whether another live process runs the task in this directory (a lock left by a dead one does not count). */
+export function lockedByOther(taskDir: string): boolean {
+  let pid: number
+  try {
+    pid = Number(readFileSync(join(taskDir, LOCK_FILE), 'utf8').trim())
+  } catch {
+    return false
+  }
+  if (!Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid) return false
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
