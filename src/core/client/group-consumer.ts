@@ -81,6 +81,7 @@ export class GroupConsumer {
         this.consumer.assign(tp.topic, tp.partition, offset)
       },
       revoked: (tp: TopicPartition) => this.revoke(tp),
+      commitMetadata: (tp: TopicPartition) => this.options.commitMetadata?.(tp),
       positions: () => this.positions(),
     }
     if (remote) {
