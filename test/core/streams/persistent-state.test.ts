@@ -11,7 +11,8 @@ import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, expect, test} from 'vitest'
-import {KafkaStreams, Materialized, Produced, Serdes, StreamsBuilder} from '../../../src/index.js'
+import {KafkaStreams, Materialized, Produced, Serdes, SessionWindows, StreamsBuilder, TimeWindows} from '../../../src/index.js'
+import {queryStore} from '../../../src/core/streams/runtime/interactive-query.js'
 import {Consumer} from '../../../src/core/client/consumer.js'
 import {Producer} from '../../../src/core/client/producer.js'
 import {Store} from '../../../src/core/store/store.js'
@@ -254,4 +255,38 @@ test("a task directory another live process runs is not used for a standby copy;
   expect(lockedByOther(dir)).toBe(false)
   writeFileSync(join(dir, '.lock'), 'not a pid\n')
   expect(lockedByOther(dir)).toBe(false)
+})
+
+test('queryStore reads persistent key-value, window and session stores from the state directory: a key, a range, everything', async () => {
+  const dataDir = tmp()
+  const store = Store.open(dataDir, {create: true})
+  store.createTopic('clicks', 1, 1, {})
+  const p = new Producer(store, 'clicks')
+  await p.send([
+    {key: Buffer.from('ann'), value: Buffer.from('x'), timestamp: 1000},
+    {key: Buffer.from('bob'), value: Buffer.from('x'), timestamp: 1500},
+    {key: Buffer.from('ann'), value: Buffer.from('x'), timestamp: 2500},
+    {key: Buffer.from('cy'), value: Buffer.from('x'), timestamp: 2600},
+  ])
+  await p.close()
+  const builder = new StreamsBuilder()
+  const grouped = builder.stream<string, string>('clicks').groupByKey()
+  grouped.count(Materialized.as<string, number>('per-user').withValueSerde(Serdes.Long()))
+  grouped.windowedBy(TimeWindows.ofSizeWithNoGrace(1000)).count(Materialized.as<string, number>('per-second').withValueSerde(Serdes.Long()).withRetention(60_000))
+  grouped.windowedBy(SessionWindows.ofInactivityGapWithNoGrace(2000)).count(Materialized.as<string, number>('sessions').withValueSerde(Serdes.Long()).withRetention(60_000))
+  const streams = new KafkaStreams(builder.build(), {'application.id': 'q', 'default.key.serde': Serdes.String(), 'default.value.serde': Serdes.String()}, {dataDir, exitAtEnd: true})
+  await streams.start()
+  await streams.stopped
+  expect(streams.error).toBeNull()
+  await streams.close()
+  const base = {stateDir: join(dataDir, 'streams'), applicationId: 'q', keySerde: Serdes.String(), valueSerde: Serdes.Long()} as const
+  const kv = (q: object) => queryStore({...base, store: 'per-user', kind: 'key-value', ...q}).map((e) => [e.key, e.value])
+  expect(kv({})).toEqual([['ann', 2], ['bob', 1], ['cy', 1]])
+  expect(kv({key: 'bob'})).toEqual([['bob', 1]])
+  expect(kv({range: {from: 'b', to: 'cz'}})).toEqual([['bob', 1], ['cy', 1]])
+  const win = queryStore({...base, store: 'per-second', kind: 'window', key: 'ann'}).map((e) => [e.key, e.start, e.value])
+  expect(win).toEqual([['ann', 1000, 1], ['ann', 2000, 1]])
+  const sessions = queryStore({...base, store: 'sessions', kind: 'session'}).map((e) => [e.key, e.start, e.end, e.value])
+  expect(sessions).toEqual([['ann', 1000, 2500, 2], ['bob', 1500, 1500, 1], ['cy', 2600, 2600, 1]])
+  expect(() => queryStore({...base, store: 'nope', kind: 'key-value'})).toThrow(/no persistent store nope.*/)
 })
