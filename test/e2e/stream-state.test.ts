@@ -120,6 +120,10 @@ test('WordCount killed with -9 again and again mid-stream ends with exactly the 
     expect((await sub).signal).toBe('SIGKILL')
   }
   const last = start(c, app)
+  let said = ''
+  last.stderr?.on('data', (d: Buffer) => (said += d.toString()))
+  // Running (signal handlers in place) before it is asked to stop: the inputs may all be processed by the killed runs already.
+  await until('the last run running', async () => (/running \(tasks/.test(said) ? true : undefined))
   await until('every input processed', async () => ((await progress(c))?.lag === 0 ? true : undefined))
   await until('the counts out', async () => {
     const got = await counts(c)
