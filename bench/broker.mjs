@@ -39,8 +39,11 @@ export function procRss(pid) {
 
 const later = (ms) => new Promise((r) => setTimeout(r, ms).unref())
 
+// BENCH_BROKER_NODE_ARGS: node flags for every broker the bench starts (`--cpu-prof --cpu-prof-dir=DIR` to profile them).
+const BROKER_NODE_ARGS = (process.env.BENCH_BROKER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '')
+
 export async function startBroker(dataDir, args = []) {
-  const child = spawn(NODE, [RUN_JS, 'broker', 'start', '--listen', '127.0.0.1:0', ...args], {stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, LOGPIPE_DATA_DIR: dataDir}})
+  const child = spawn(NODE, [...BROKER_NODE_ARGS, RUN_JS, 'broker', 'start', '--listen', '127.0.0.1:0', ...args], {stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, LOGPIPE_DATA_DIR: dataDir}})
   let out = ''
   let err = ''
   child.stderr.on('data', (d) => (err += d))

@@ -36,7 +36,7 @@ function inputsHash() {
 }
 
 const inputs = inputsHash()
-const outputs = ['dist/index.js', 'dist/bundle/logpipe.js', 'oclif.manifest.json', 'man/logpipe.1'].map((f) => join(root, f))
+const outputs = ['dist/index.js', 'dist/bundle/logpipe.cjs', 'oclif.manifest.json', 'man/logpipe.1'].map((f) => join(root, f))
 const upToDate = !process.argv.includes('--force') && outputs.every((f) => existsSync(f)) && existsSync(STAMP) && readFileSync(STAMP, 'utf8') === inputs
 if (upToDate) {
   console.log('build: up to date (nothing in src/, scripts/, bin/ or package files changed since the last build)')

@@ -1,20 +1,33 @@
-// The CLI as one ESM bundle with a chunk per command (dist/bundle/), so a
-// run reads a handful of files instead of resolving and compiling ~150
-// modules (oclif alone is 97 CommonJS files). The entry is generated from
-// the oclif manifest: a table from command id (and alias) to a lazy import
-// of that command's module, so a new command needs no edit here and a run
-// compiles only the command it runs. tsc's dist/ stays as it is: it is the
-// library (package.json "exports") and what oclif reads to write the manifest.
+// The CLI as a bundle with a chunk per command (dist/bundle/), so a run
+// reads a handful of files instead of resolving and compiling ~150 modules
+// (oclif alone is 97 CommonJS files). The entry is generated from the oclif
+// manifest: a table from command id (and alias) to a lazy load of that
+// command's chunk, so a new command needs no edit here and a run compiles
+// only the command it runs. tsc's dist/ stays as it is: it is the library
+// (package.json "exports") and what oclif reads to write the manifest.
+//
+// esbuild splits only ES modules into chunks, so it bundles to ES modules in
+// memory and each chunk is then turned into CommonJS (.cjs) as it is
+// written. Node 20 loads an ES module asynchronously, resolving and reading
+// each one through its ESM loader, builds a facade of every built-in an ES
+// module imports (node:fs's reads fs.ReadStream, which loads all of
+// node:stream), and cannot cache its compiled code; a CommonJS chunk is read
+// with one synchronous call, takes a built-in's names only when used, and its
+// compiled code can be cached on Node 20 as well (bin/compile-cache.cjs).
 //
 // Packages with native code stay outside the bundle (their loaders find a
 // .node file next to themselves), and so does `typescript`, which oclif
 // requires only to run .ts sources in development.
-import {existsSync, readdirSync, readFileSync, rmSync} from 'node:fs'
-import {dirname, join, relative} from 'node:path'
-import {build} from 'esbuild'
+import {existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {basename, dirname, join, relative} from 'node:path'
+import {build, transform} from 'esbuild'
+import ts from 'typescript'
 import {lazyOclifRequires} from './lazy-requires.mjs'
+import {lazyDebug} from './lazy-debug.mjs'
 
 export const BUNDLE_DIR = join('dist', 'bundle')
+/** The one file of the bundle Node's own loader compiles: every import() of the chunks goes through it. */
+export const DYNAMIC_IMPORT = 'dynamic-import.cjs'
 const ENTRY = 'logpipe-cli-entry'
 
 /** The generated entry: the command table, then main(). */
@@ -33,7 +46,8 @@ export function entrySource(root, manifest, pjson) {
     'const commands = {',
     table,
     '}',
-    `await main(process.argv.slice(2), {commands, oclif: ${JSON.stringify(pjson.oclif ?? {})}})`,
+    // No top-level await: the entry becomes CommonJS; main reports its own errors.
+    `void main(process.argv.slice(2), {commands, oclif: ${JSON.stringify(pjson.oclif ?? {})}})`,
     '',
   ].join('\n')
 }
@@ -87,6 +101,92 @@ const nativeExternal = {
   },
 }
 
+/**
+ * One chunk of esbuild's ES module output as CommonJS: imports of other
+ * chunks name their .cjs files, an `import()` of a chunk becomes a require
+ * (a chunk's exports object carries `default` and the named exports, as the
+ * module namespace did), and import.meta.url is the file's own URL.
+ */
+export async function chunkToCommonJs(code, chunks) {
+  const named = (name) => chunks.has(`${name}.js`)
+  const relative = code
+    .replace(/\bimport\((["'])\.\/([\w.-]+)\.js\1\)/g, (s, q, name) => (named(name) ? `Promise.resolve().then(() => require("./${name}.cjs"))` : s))
+    .replace(/(["'])\.\/([\w.-]+)\.js\1/g, (s, q, name) => (named(name) ? `"./${name}.cjs"` : s))
+  const out = await transform(relative, {
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    define: {'import.meta.url': '__logpipeFileUrl'},
+    banner: /\bimport\.meta\.url\b/.test(relative) ? 'const __logpipeFileUrl = require("node:url").pathToFileURL(__filename).href;' : '',
+    legalComments: 'none',
+    logLevel: 'warning',
+  })
+  return throughDynamicImport(lazyBuiltins(out.code))
+}
+
+/**
+ * Every `import(x)` left in a chunk (user modules: plugin.path connectors,
+ * transforms, `stream run APP`; external packages: pg; oclif's own loader)
+ * becomes a call of dynamic-import.cjs, a file Node compiles itself. On
+ * Node 20 the chunks run from V8's code cache through vm.Script
+ * (bin/compile-cache.cjs), and a script made from cached data has lost the
+ * link to its import() loader: even with
+ * vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER, an import() then fails with
+ * "A dynamic import callback was not specified". The helper sits beside the
+ * chunks, so a specifier resolves from the same directory as before.
+ * TypeScript's parser finds the calls, so the text "import(" in a string or
+ * a comment is left alone.
+ */
+export function throughDynamicImport(code) {
+  if (!code.includes('import(')) return code
+  const file = ts.createSourceFile('chunk.cjs', code, ts.ScriptTarget.Latest, true, ts.ScriptKind.JS)
+  const starts = []
+  const visit = (node) => {
+    if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) starts.push(node.expression.getStart(file))
+    ts.forEachChild(node, visit)
+  }
+  visit(file)
+  let out = code
+  for (const at of starts.sort((a, b) => b - a)) out = `${out.slice(0, at)}require("./${DYNAMIC_IMPORT}")${out.slice(at + 'import'.length)}`
+  return out
+}
+
+/** dynamic-import.cjs: import() as a function, with Node's loader behind it. */
+export const DYNAMIC_IMPORT_SOURCE = [
+  '// Written by scripts/bundle.mjs: the chunks call this for import(), which Node 20 cannot',
+  '// run in code compiled from a code cache (bin/compile-cache.cjs skips this file).',
+  "'use strict'",
+  'module.exports = (specifier, options) => (options === undefined ? import(specifier) : import(specifier, options))',
+  '',
+].join('\n')
+
+// esbuild's CommonJS output takes each built-in at the top of a chunk and
+// reads its names at each use (`(0, import_node_tls.connect)(...)`).
+const BUILTIN_REQUIRE = /^var (import_[\w$]+) = ((?:__toESM\()?require\("node:[^"]+"\)(?:, 1)?\)?);$/gm
+
+/**
+ * Built-ins a chunk requires, loaded when the chunk first uses them: a
+ * chunk is shared by every command that needs any part of it, so its
+ * top-level requires are paid by commands that never reach the code using
+ * them (consume took node:tls, node:child_process and node:crypto with the
+ * broker client and --exec, 1-5 ms each on Node 20, outside its start-up
+ * snapshot). Built-ins have no load-time effects anyone relies on, so
+ * loading one later changes nothing but when. The same inline-requires idea
+ * as scripts/lazy-requires.mjs, for the bundle's own chunks.
+ */
+export function lazyBuiltins(code) {
+  const names = []
+  let out = code.replace(BUILTIN_REQUIRE, (line, name, expr) => {
+    names.push(name)
+    return `var ${name}$m; function ${name}() { return ${name}$m ??= ${expr}; }`
+  })
+  for (const name of names) {
+    // Each use, not the declaration (`function x(`) nor the cache (`x$m`).
+    out = out.replace(new RegExp(`(?<![\\w$.])${name.replaceAll('$', '\\$')}(?![\\w$(])`, 'g'), `${name}()`)
+  }
+  return out
+}
+
 export async function bundleCli(root, manifest) {
   const pjson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
   const outdir = join(root, BUNDLE_DIR)
@@ -100,11 +200,10 @@ export async function bundleCli(root, manifest) {
     platform: 'node',
     target: 'node20',
     outdir,
+    write: false,
     // Chunks sit beside the entry: code that finds package.json or the
     // project root from import.meta.url is then two levels down wherever it lands.
     chunkNames: '[name]-[hash]',
-    // oclif and its dependencies are CommonJS; inside an ES module they need a require.
-    banner: {js: "import {createRequire as __logpipeRequire} from 'node:module'; const require = __logpipeRequire(import.meta.url);"},
     legalComments: 'none',
     logLevel: 'warning',
     metafile: true,
@@ -120,9 +219,17 @@ export async function bundleCli(root, manifest) {
           }))
         },
       },
+      lazyDebug,
       nativeExternal,
       lazyOclifRequires,
     ],
   })
+  mkdirSync(outdir, {recursive: true})
+  const chunks = new Set(result.outputFiles.map((f) => basename(f.path)))
+  writeFileSync(join(outdir, DYNAMIC_IMPORT), DYNAMIC_IMPORT_SOURCE)
+  for (const file of result.outputFiles) {
+    if (!file.path.endsWith('.js')) continue
+    writeFileSync(join(outdir, basename(file.path).replace(/\.js$/, '.cjs')), await chunkToCommonJs(file.text, chunks))
+  }
   return result.metafile
 }

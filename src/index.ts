@@ -8,6 +8,9 @@
  *
  * Also the Broker that serves a store over the Kafka protocol.
  */
+// Loaded at import, before a user's code can set a signal handler that
+// removes itself (core/lock/lockfile.ts says why that order matters).
+import 'proper-lockfile'
 export {Logpipe, Logpipe as Kafka} from './lib/logpipe.js'
 export type {LogpipeConfig, LogpipeConfig as KafkaConfig} from './lib/logpipe.js'
 export {Producer, PRODUCER_EVENTS} from './lib/producer.js'

@@ -23,6 +23,8 @@ export interface MainOptions {
 /** What main needs of a command class: oclif's Command, constructed on a loaded Config. */
 interface CommandClass {
   new (argv: string[], config: Config): {_run(): Promise<unknown>}
+  /** Only reads the store and sets no signal handler, so it may skip loading proper-lockfile up front (core/lock/lockfile.ts). */
+  readsOnly?: boolean
 }
 
 export async function main(typed: string[] = process.argv.slice(2), options: MainOptions = {}): Promise<void> {
@@ -43,10 +45,11 @@ export async function main(typed: string[] = process.argv.slice(2), options: Mai
   try {
     if (options.commands) await runBundled(argv, root, options.commands, options.oclif)
     else {
-      // Unbundled (bin/dev.js): oclif finds the commands in dist/commands.
+      // Unbundled (bin/dev.mjs): oclif finds the commands in dist/commands.
       // No oclif user plugins: oclif would look for them in $LOGPIPE_DATA_DIR
       // (its own "<BIN>_DATA_DIR"), which is our store, not a plugin directory.
       const [{default: {run}}, {default: {flush}}] = await Promise.all([import('@oclif/core/run'), import('@oclif/core/flush')])
+      await (await import('../core/lock/lockfile.js')).loadLockfile()
       await run(argv, {root, userPlugins: false})
       await flush()
     }
@@ -57,21 +60,23 @@ export async function main(typed: string[] = process.argv.slice(2), options: Mai
 
 async function runBundled(argv: string[], root: string, table: CommandTable, settings?: OclifSettings): Promise<void> {
   const direct = directRun(argv, table, settings)
-  // Subpath imports: the package index also loads help, ux and semver,
-  // which a run rarely needs. oclif is CommonJS: `default` is its exports
-  // object both from Node and from the bundle (where no named exports are made).
-  const [{default: {Config}}, {default: {flush}}, {BundledPlugin}] = await Promise.all([
-    import('@oclif/core/config'),
-    import('@oclif/core/flush'),
-    import('./bundled-plugin.js'),
-  ])
+  // Subpath imports (here and in bundled-plugin.ts, which takes Config and
+  // Plugin from @oclif/core/config): the package index also loads help, ux
+  // and semver, which a run rarely needs. oclif is CommonJS: `default` is its
+  // exports object both from Node and from the bundle (where no named exports are made).
+  const [{default: {flush}}, {BundledConfig, BundledPlugin}] = await Promise.all([import('@oclif/core/flush'), import('./bundled-plugin.js')])
   const plugin = new BundledPlugin(root, table)
-  const config = await Config.load({root, pjson: plugin.pjson, plugins: new Map([[plugin.name, plugin]]), userPlugins: false})
+  // What Config.load does with options (not a path or a Config) as its argument.
+  const config = new BundledConfig({root, pjson: plugin.pjson, plugins: new Map([[plugin.name, plugin]]), userPlugins: false})
+  await config.load()
   if (direct) {
     const command = (await plugin.findCommand(direct.entry.id, {must: true})) as unknown as CommandClass
+    if (command.readsOnly !== true) await (await import('../core/lock/lockfile.js')).loadLockfile()
     // What oclif's Command.run does once it has a Config (given one, it would load another).
     await new command(direct.argv, config)._run()
   } else {
+    // Help, mostly; but oclif's run may reach a command too.
+    await (await import('../core/lock/lockfile.js')).loadLockfile()
     const {run} = (await import('@oclif/core/run')).default
     await run(argv, config)
   }

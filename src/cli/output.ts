@@ -6,7 +6,6 @@
  */
 import {fstatSync, writeSync} from 'node:fs'
 import type {Writable} from 'node:stream'
-import {isatty} from 'node:tty'
 import type {MemoryArena} from '../core/codec/memory-arena.js'
 import {FormatBuffer} from '../core/client/format-buffer.js'
 import type {OutputSink} from '../core/client/consume-session.js'
@@ -16,10 +15,12 @@ const DEFAULT_SIZE = 1 << 20
 /**
  * stdout's descriptor when it is a regular file or a device other than a
  * terminal: writes there complete at once, so they can be made directly.
+ * Node's stdout on a terminal is a tty.WriteStream, which says isTTY; asking
+ * node:tty instead would load it in every command that writes to a file.
  */
 function syncTarget(stream: Writable): number | null {
   const fd = (stream as {fd?: unknown}).fd
-  if (typeof fd !== 'number' || isatty(fd)) return null
+  if (typeof fd !== 'number' || (stream as {isTTY?: unknown}).isTTY === true) return null
   try {
     const st = fstatSync(fd)
     return st.isFile() || st.isCharacterDevice() ? fd : null

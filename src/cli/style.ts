@@ -1,15 +1,14 @@
 /**
  * Colour for humans only: on a TTY, never with NO_COLOR, and never in
- * src/core. NO_COLOR is checked here so it wins even where chalk would
- * force colour. chalk is imported only when colour is on: its colour
- * detection loads node:tty (and node:net), start-up that output to a pipe
- * or file never needs.
+ * src/core. Bold is the one style used: SGR 1 and 22, which is what chalk
+ * writes at its basic level; chalk itself is not loaded (its colour
+ * detection loads node:tty and node:net, and it is an ES module only, which
+ * the CommonJS bundle could reach only with a top-level await).
  */
 const enabled = process.stdout.isTTY === true && !('NO_COLOR' in process.env && process.env.NO_COLOR !== '')
-const c = enabled ? new (await import('chalk')).Chalk({level: 1}) : null
 
 export const style = {
-  bold: (s: string) => (c ? c.bold(s) : s),
+  bold: (s: string) => (enabled ? `\u001b[1m${s}\u001b[22m` : s),
 }
 
 /** Plain left-aligned columns; the header row bold on a TTY. */

@@ -5,12 +5,13 @@
  * BundledPlugin sets by hand what oclif's Plugin.load sets, so this is the
  * check that an oclif upgrade has not moved something it needs.
  */
-import {readFileSync} from 'node:fs'
+import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {pathToFileURL} from 'node:url'
 import {expect, test} from 'vitest'
 import {Config} from '@oclif/core/config'
-import {BundledPlugin} from '../../src/cli/bundled-plugin.js'
+import {BundledConfig, BundledPlugin} from '../../src/cli/bundled-plugin.js'
 import type {CommandTable} from '../../src/cli/dispatch.js'
 import {ROOT} from '../helpers/cli.js'
 
@@ -51,4 +52,29 @@ test('a Config on the bundled plugin is the Config oclif loads', async () => {
   expect(command.id).toBe('topic:list')
   expect(command.plugin).toBe(plugin)
   await expect(plugin.findCommand('no:such', {must: true})).rejects.toThrow('command no:such not found')
+})
+
+test('BundledConfig skips the theme look-up only where oclif finds no theme: with a theme.json in the config dir it reads it as oclif does', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'logpipe-theme-'))
+  const saved = process.env.LOGPIPE_CONFIG_DIR
+  try {
+    process.env.LOGPIPE_CONFIG_DIR = dir
+    const load = async (C: typeof Config) => {
+      const plugin = new BundledPlugin(ROOT, table)
+      const config = new C({root: ROOT, pjson: plugin.pjson, plugins: new Map([[plugin.name, plugin]]), userPlugins: false})
+      await config.load()
+      return config.theme
+    }
+    expect(await load(BundledConfig)).toBeUndefined()
+    expect(await load(Config)).toBeUndefined()
+    mkdirSync(dir, {recursive: true})
+    writeFileSync(join(dir, 'theme.json'), JSON.stringify({command: 'red'}))
+    const theirs = await load(Config)
+    expect(theirs).toBeDefined()
+    expect(await load(BundledConfig)).toEqual(theirs)
+  } finally {
+    if (saved === undefined) delete process.env.LOGPIPE_CONFIG_DIR
+    else process.env.LOGPIPE_CONFIG_DIR = saved
+    rmSync(dir, {recursive: true, force: true})
+  }
 })

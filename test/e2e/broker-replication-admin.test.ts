@@ -194,8 +194,8 @@ describe('topic reassign', () => {
     writeFileSync(path, JSON.stringify(plan))
     expectCleanError(await c.run(['topic', 'reassign', '--reassignment-json-file', path]), EXIT.USAGE, /say --execute or --verify/)
     const bad = join(c.base, 'bad.json')
-    writeFileSync(bad, JSON.stringify({version: 1, partitions: [plan.partitions[0], {topic: 'planned', partition: 1, replicas: [1, 2, 3]}]}))
-    expectCleanError(await c.run(['topic', 'reassign', '--reassignment-json-file', bad, '--execute']), EXIT.USAGE, /3 replica\(s\) given, the topic's replication factor is 2/)
+    writeFileSync(bad, JSON.stringify({version: 1, partitions: [plan.partitions[0], {topic: 'planned', partition: 1, replicas: []}]}))
+    expectCleanError(await c.run(['topic', 'reassign', '--reassignment-json-file', bad, '--execute']), EXIT.USAGE, /partition planned-1: no replicas given/)
     writeFileSync(bad, JSON.stringify({version: 1, partitions: [{topic: 'planned', partition: 0, replicas: [1, 9]}]}))
     expectCleanError(await c.run(['topic', 'reassign', '--reassignment-json-file', bad, '--execute']), EXIT.USAGE, /broker\(s\) 9 are not alive/)
     expect((JSON.parse(readFileSync(join(c.dataDir, 'topics', 'planned', 'topic.json'), 'utf8')) as {replicas: number[][]}).replicas).toEqual(before)
@@ -216,6 +216,124 @@ describe('topic reassign', () => {
     for (const p of [0, 1]) expect(described).toContain(`\tPartition: ${p}\tLeader: ${k.state('planned', p).leader}\tReplicas: ${plan.partitions[p].replicas.join(',')}\tIsr: `)
     await k.stopAll()
   }, 90_000)
+})
+
+describe('topic reassign changing the replication factor', () => {
+  test('a longer replica list adds a replica that catches up and joins the ISR; a shorter one drops one; kcat produces throughout', async () => {
+    const c = cli()
+    const k = cluster(c)
+    for (const id of [1, 2, 3]) await k.start(id)
+    expect((await c.run(['topic', 'create', 'factor', '--replication-factor', '2', '--config', 'min.insync.replicas=1'])).exitCode).toBe(0)
+    await waitFor(() => k.state('factor', 0).isr.length === 2, 'both replicas in the ISR', 20_000)
+    const topicJson = () => JSON.parse(readFileSync(join(c.dataDir, 'topics', 'factor', 'topic.json'), 'utf8')) as {replicas: number[][]; replicationFactor: number; reassigning?: unknown}
+    const before = topicJson().replicas[0]
+    const spare = [1, 2, 3].find((id) => !before.includes(id))!
+    const producer = kcatProducer([...k.brokers.values()].map((b) => b.address).join(','), 'factor')
+    const untilComplete = async (replicas: number[]) => {
+      const verify = async () => String((await c.run(['topic', 'reassign', '--topic', 'factor', '--partition', '0', '--replicas', replicas.join(','), '--verify'])).stdout)
+      const deadline = Date.now() + 40_000
+      while (!(await verify()).includes('Reassignment of partition factor-0 is completed.')) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for the reassignment to ${replicas.join(',')}`)
+        await new Promise((r) => setTimeout(r, 200))
+      }
+    }
+    const describeLine = async () => String((await c.run(['topic', 'describe', 'factor'])).stdout)
+    try {
+      await waitFor(() => producer.delivered.size >= 2000, '2000 deliveries before the change', 30_000)
+
+      // 2 -> 3: the new replica copies the partition, then joins the ISR.
+      const grown = [...before, spare]
+      const started = await c.run(['topic', 'reassign', '--topic', 'factor', '--partition', '0', '--replicas', grown.join(',')])
+      expect(started.exitCode, String(started.stderr)).toBe(0)
+      expect(String(started.stdout)).toContain('Successfully started partition reassignments for factor-0')
+      await untilComplete(grown)
+      await waitFor(() => k.state('factor', 0).isr.length === 3, 'the added replica in the ISR', 20_000)
+      expect(topicJson()).toMatchObject({replicas: [grown], replicationFactor: 3})
+      expect(topicJson().reassigning).toBeUndefined()
+      const described = await describeLine()
+      expect(described).toContain('\tReplicationFactor: 3\t')
+      expect(described).toContain(`\tReplicas: ${grown.join(',')}\tIsr: `)
+      const atGrow = producer.delivered.size
+      await waitFor(() => producer.delivered.size >= atGrow + 1000, '1000 deliveries at replication factor 3', 30_000)
+
+      // 3 -> 2: the first replica leaves; its broker deletes its copy.
+      const leaving = grown[0]
+      const shrunk = grown.slice(1)
+      expect((await c.run(['topic', 'reassign', '--topic', 'factor', '--partition', '0', '--replicas', shrunk.join(',')])).exitCode).toBe(0)
+      await untilComplete(shrunk)
+      expect(topicJson()).toMatchObject({replicas: [shrunk], replicationFactor: 2})
+      await waitFor(() => !existsSync(join(k.logDir(leaving), 'topics', 'factor', '0')), 'the removed replica deleted', 20_000)
+      await waitFor(() => shrunk.includes(k.state('factor', 0).leader) && [...k.state('factor', 0).isr].sort().join() === [...shrunk].sort().join(), 'the ISR of the two replicas left', 20_000)
+      expect(await describeLine()).toContain(`\tReplicationFactor: 2\t`)
+      const atShrink = producer.delivered.size
+      await waitFor(() => producer.delivered.size >= atShrink + 1000, '1000 deliveries at replication factor 2', 30_000)
+    } finally {
+      await producer.stop()
+    }
+    const [a, b] = topicJson().replicas[0]
+    await waitFor(() => sameBytes(k.segments(a, 'factor', 0), k.segments(b, 'factor', 0)), 'byte-identical replicas', 20_000)
+    await k.stopAll()
+    const r = await c.run(['consume', 'factor', '-e', '-F', '%o\n'])
+    expect(r.exitCode, String(r.stderr)).toBe(0)
+    const offsets = new Set(String(r.stdout).split('\n').filter(Boolean).map(Number))
+    expect([...producer.delivered].filter((o) => !offsets.has(o)), 'acknowledged offsets missing').toEqual([])
+  }, 180_000)
+})
+
+describe('topic reassign --throttle', () => {
+  test('the rates and throttled replicas are set for the move, the data still arrives, and --verify removes them once it is done', async () => {
+    const c = cli()
+    const k = cluster(c)
+    for (const id of [1, 2, 3]) await k.start(id)
+    expect((await c.run(['topic', 'create', 'thr', '--replication-factor', '2', '--config', 'min.insync.replicas=1'])).exitCode).toBe(0)
+    await waitFor(() => k.state('thr', 0).isr.length === 2, 'both replicas in the ISR', 20_000)
+    const bootstrap = [...k.brokers.values()].map((b) => b.address).join(',')
+    const lines = Array.from({length: 4000}, (_, i) => `throttled-${i}-${'x'.repeat(40)}`)
+    const produced = await c.run(['produce', 'thr', '--bootstrap-server', bootstrap, '-X', 'acks=all'], {input: lines.join('\n') + '\n'})
+    expect(produced.exitCode, String(produced.stderr)).toBe(0)
+    const topicJson = () => JSON.parse(readFileSync(join(c.dataDir, 'topics', 'thr', 'topic.json'), 'utf8')) as {replicas: number[][]; config: Record<string, string>}
+    const before = topicJson().replicas[0]
+    const spare = [1, 2, 3].find((id) => !before.includes(id))!
+    const target = [...before, spare]
+
+    const started = await c.run(['topic', 'reassign', '--topic', 'thr', '--partition', '0', '--replicas', target.join(','), '--throttle', '20000'])
+    expect(started.exitCode, String(started.stderr)).toBe(0)
+    expect(String(started.stdout)).toContain('The inter-broker throttle limit was set to 20000 B/s')
+    expect(topicJson().config).toEqual({
+      'min.insync.replicas': 1,
+      'leader.replication.throttled.replicas': before.map((id) => `0:${id}`).join(','),
+      'follower.replication.throttled.replicas': `0:${spare}`,
+    })
+    for (const id of [1, 2, 3]) {
+      expect(JSON.parse(readFileSync(join(c.dataDir, 'brokers', `${id}.config.json`), 'utf8'))).toEqual({'leader.replication.throttled.rate': 20000, 'follower.replication.throttled.rate': 20000})
+    }
+    // Each broker applies them at its next scan.
+    for (const id of [1, 2, 3]) await waitFor(() => k.brokers.get(id)!.stderr().includes('replication throttles: leader 20000 bytes/s, follower 20000 bytes/s'), `broker ${id} throttled`, 20_000)
+    expectCleanError(await c.run(['topic', 'reassign', '--topic', 'thr', '--partition', '0', '--replicas', target.join(','), '--verify', '--throttle', '5']), EXIT.USAGE, /--throttle goes with starting a reassignment/)
+
+    const verify = async () => String((await c.run(['topic', 'reassign', '--topic', 'thr', '--partition', '0', '--replicas', target.join(','), '--verify'])).stdout)
+    const deadline = Date.now() + 90_000
+    let status = await verify()
+    while (!status.includes('is completed.')) {
+      expect(status).toBe('Status of partition reassignment:\nReassignment of partition thr-0 is still in progress.\n')
+      expect(existsSync(join(c.dataDir, 'brokers', `${spare}.config.json`))).toBe(true)
+      if (Date.now() > deadline) throw new Error('timed out waiting for the throttled reassignment')
+      await new Promise((r) => setTimeout(r, 300))
+      status = await verify()
+    }
+    expect(status).toBe(
+      'Status of partition reassignment:\nReassignment of partition thr-0 is completed.\n\nClearing broker-level throttles on brokers 1,2,3\nClearing topic-level throttles on topic thr\n',
+    )
+    expect(topicJson().config).toEqual({'min.insync.replicas': 1})
+    for (const id of [1, 2, 3]) expect(existsSync(join(c.dataDir, 'brokers', `${id}.config.json`))).toBe(false)
+    for (const id of [1, 2, 3]) await waitFor(() => k.brokers.get(id)!.stderr().includes('replication throttles: leader unlimited, follower unlimited'), `broker ${id} unthrottled`, 20_000)
+    // Asked again, nothing is left to clear.
+    expect(await verify()).toBe('Status of partition reassignment:\nReassignment of partition thr-0 is completed.\n')
+    await waitFor(() => k.state('thr', 0).isr.length === 3, 'the new replica in the ISR', 20_000)
+    await waitFor(() => sameBytes(k.segments(spare, 'thr', 0), k.segments(before[0], 'thr', 0)), 'the new replica byte-identical', 20_000)
+    await k.stopAll()
+    expect(await consumeValues(c, 'thr')).toEqual(lines)
+  }, 180_000)
 })
 
 describe('topic verify --replicas', () => {

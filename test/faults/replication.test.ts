@@ -2,29 +2,32 @@
  * Issue 11's fault campaign for replication, in the manner of Jepsen's Kafka
  * analysis (`npm run test:faults`): three brokers, each with its own log
  * dir, a topic of 3 partitions with replication factor 3 and
- * min.insync.replicas=2; kcat (idempotent) and kafka-python (retries=0)
- * producing with acks=all, one of each per partition, and kcat consuming
- * throughout, while a nemesis, once per round, kills -9 a partition's
- * leader (and restarts it), pauses a leader past the session timeout
- * (SIGSTOP, then SIGCONT), kills -9 any broker, or makes a leader's log dir
+ * min.insync.replicas=2; kcat (idempotent), kafka-python (retries=0) and
+ * `logpipe produce --bootstrap-server` producing with acks=all, one of each
+ * per partition, and kcat consuming throughout (one kcat -C per partition
+ * and a kcat -G group member committing), while a nemesis, once per round,
+ * kills -9 a partition's leader (and restarts it), pauses a leader past
+ * the session timeout (SIGSTOP, then SIGCONT), kills -9 any broker, or makes a leader's log dir
  * unwritable for a while (chattr +i as root, chmod a-w otherwise: the
  * broker must take its replicas offline and others lead them).
  * After each round it waits for the cluster to heal (every partition led,
  * ISR full). At the end:
  *
- *   - 0 acknowledged records lost: every offset kcat was told is delivered
- *     is in the log;
+ *   - 0 acknowledged records lost: every offset a producer was told is
+ *     delivered is in the log;
  *   - 0 records read by the consumer that later vanished: every (partition,
  *     offset, value) it printed is in the log, with that value;
  *   - offsets never reused: each value is in the log once (idempotence),
  *     each offset holds one record;
- *   - every replica byte-identical to the others.
+ *   - every replica byte-identical to the others;
+ *   - the group's committed offsets never go back.
  *
  * Prints the seed (LOGPIPE_FAULT_SEED=S replays the choices), and the
  * figures: rounds by kind, records acknowledged, failover times.
  * LOGPIPE_FAULT_REPLICATION_ROUNDS sets the rounds (default 50).
  */
-import {readFileSync, readdirSync} from 'node:fs'
+import {mkdirSync, readFileSync, readdirSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {execa, type ResultPromise} from 'execa'
 import {expect, test} from 'vitest'
@@ -134,6 +137,41 @@ test(`replication under kill -9, SIGSTOP and unwritable log dirs of leaders (see
     return proc
   }
   for (let p = 0; p < PARTITIONS; p++) pythonProducer(p)
+  // logpipe's own producer through the brokers, acks=all: its acknowledgements are its --json lines.
+  const lpAcked = {n: 0, restarts: 0}
+  const logpipeProducer = (p: number) => {
+    const proc = execa(
+      process.execPath,
+      [join(ROOT, 'bin', 'run.js'), 'produce', 'jepsen', '-p', String(p), '--bootstrap-server', bootstrap(), '-X', 'acks=all', '-X', 'enable.idempotence=true', '-X', 'linger.ms=5', '-X', 'retries=50', '-X', 'retry.backoff.ms=100', '-X', 'topic.metadata.refresh.interval.ms=500', '--json'],
+      {reject: false, env: c.env},
+    )
+    procs.push(proc)
+    let buf = ''
+    proc.stdout?.on('data', (chunk: Buffer) => {
+      buf += chunk.toString()
+      const cut = buf.lastIndexOf('\n')
+      for (const line of buf.slice(0, cut + 1).split('\n').filter(Boolean)) {
+        const a = JSON.parse(line) as {partition: number; offset: number}
+        acked[a.partition].add(a.offset)
+        lpAcked.n++
+      }
+      buf = buf.slice(cut + 1)
+    })
+    proc.stdin?.on('error', () => {})
+    const feed = setInterval(() => {
+      let chunk = ''
+      for (let i = 0; i < 10; i++) chunk += `lp${p}-${seq++}\n`
+      proc.stdin?.write(chunk)
+    }, 30)
+    void proc.finally(() => {
+      clearInterval(feed)
+      if (stopping) return
+      lpAcked.restarts++
+      logpipeProducer(p)
+    })
+    return proc
+  }
+  for (let p = 0; p < PARTITIONS; p++) logpipeProducer(p)
   // Consumers, one per partition: what they printed must never vanish. kcat -C ends when it sees
   // every broker down at once (a kill while the others are restarting); it is started again after
   // the last offset it printed, as a user would.
@@ -162,6 +200,37 @@ test(`replication under kill -9, SIGSTOP and unwritable log dirs of leaders (see
     })
   }
   for (let p = 0; p < PARTITIONS; p++) consumer(p)
+  // A group consumer (kcat -G, committing every 500 ms) beside them: its committed offsets, as the
+  // coordinator writes them to groups/<g>/offsets/<topic>/<p>.json, must never go back.
+  let groupRestarts = 0
+  const groupMember = () => {
+    const proc = execa('kcat', ['-b', bootstrap(), '-G', 'jepsen-group', 'jepsen', '-q', '-X', 'auto.commit.interval.ms=500', '-X', 'topic.metadata.refresh.interval.ms=500', '-X', 'auto.offset.reset=earliest'], {reject: false})
+    consumers.push(proc)
+    proc.stdout?.resume()
+    void proc.finally(() => {
+      if (stopping) return
+      groupRestarts++
+      groupMember()
+    })
+  }
+  groupMember()
+  const committed = Array.from({length: PARTITIONS}, () => -1)
+  const regressions: string[] = []
+  let commitChanges = 0
+  const sampleCommits = () => {
+    for (let p = 0; p < PARTITIONS; p++) {
+      let offset: number
+      try {
+        offset = (JSON.parse(readFileSync(join(c.dataDir, 'groups', 'jepsen-group', 'offsets', 'jepsen', `${p}.json`), 'utf8')) as {offset: number}).offset
+      } catch {
+        continue // not committed yet, or being replaced
+      }
+      if (offset < committed[p]) regressions.push(`partition ${p}: ${committed[p]} -> ${offset}`)
+      if (offset !== committed[p]) commitChanges++
+      committed[p] = Math.max(committed[p], offset)
+    }
+  }
+  const sampler = setInterval(sampleCommits, 50)
 
   const counts: Record<string, number> = {'kill-leader': 0, 'pause-leader': 0, 'kill-any': 0, 'unwritable-dir': 0}
   const failovers: number[] = []
@@ -177,6 +246,8 @@ test(`replication under kill -9, SIGSTOP and unwritable log dirs of leaders (see
       const kind = pick(['kill-leader', 'pause-leader', 'kill-any', 'unwritable-dir'] as const)
       counts[kind]++
       const p = Math.floor(rng() * PARTITIONS)
+      // A leader handing leadership back to the preferred replica leaves the partition without one for a moment: the victim is the next leader.
+      await waitFor(() => state(p).leader >= 0, `round ${round}: a leader of partition ${p}`, 30_000)
       const before = state(p)
       const victim = kind === 'kill-any' ? pick([1, 2, 3]) : before.leader
       const b = brokers.get(victim)!
@@ -211,8 +282,17 @@ test(`replication under kill -9, SIGSTOP and unwritable log dirs of leaders (see
       log(`round ${round}: ${kind} broker ${victim} (partition ${p} leader ${before.leader} epoch ${before.leaderEpoch}); acked ${acked.reduce((n, s) => n + s.size, 0)}, consumed ${consumed.length}`)
     }
     await waitFor(healed, 'the cluster healed at the end', 60_000)
+  } catch (error) {
+    // What the brokers said (since their last start) and the partitions' state, for the failure's why.
+    const where = join(tmpdir(), `logpipe-replication-campaign-${SEED}`)
+    mkdirSync(where, {recursive: true})
+    for (const [id, b] of brokers) writeFileSync(join(where, `broker-${id}.log`), b.stderr())
+    writeFileSync(join(where, 'partitions.json'), JSON.stringify(Array.from({length: PARTITIONS}, (_, p) => state(p))))
+    log(`replication campaign failed: broker logs and partition.json in ${where}`)
+    throw error
   } finally {
     for (const id of unwritable) await setWritable(logDir(id), true)
+    clearInterval(sampler)
     stopping = true
     for (const proc of procs) proc.stdin?.end()
   }
@@ -253,7 +333,8 @@ test(`replication under kill -9, SIGSTOP and unwritable log dirs of leaders (see
   const sorted = [...failovers].sort((a, b) => a - b)
   log(
     `replication campaign: ${ROUNDS} rounds (${Object.entries(counts).map(([k, n]) => `${n} ${k}`).join(', ')}); ` +
-      `acknowledged ${acked.reduce((n, s) => n + s.size, 0)} (kafka-python ${pyAcked.n}), in the log ${values.size}, consumed ${consumed.length} (consumers restarted ${consumerRestarts} times); ` +
+      `acknowledged ${acked.reduce((n, s) => n + s.size, 0)} (kafka-python ${pyAcked.n}, logpipe ${lpAcked.n}, logpipe producers restarted ${lpAcked.restarts} times), in the log ${values.size}, consumed ${consumed.length} (consumers restarted ${consumerRestarts} times); ` +
+      `group commits seen changing ${commitChanges} times (last ${committed.join(',')}, member restarted ${groupRestarts} times), going back ${regressions.length}; ` +
       `lost ${lost.length}, vanished after being read ${vanished.length}, duplicated ${duplicated.length}; ` +
       `failover by kind ${Object.entries(failoverBy).map(([k, v]) => `${k}: ${v.join(',')}`).join('; ')}; ` +
       `failover (fault to new leader in partition.json) median ${sorted[Math.floor(sorted.length / 2)] ?? '-'} ms, max ${sorted.at(-1) ?? '-'} ms over ${sorted.length}`,
@@ -261,4 +342,6 @@ test(`replication under kill -9, SIGSTOP and unwritable log dirs of leaders (see
   expect(lost.slice(0, 20), 'acknowledged records lost').toEqual([])
   expect(vanished.slice(0, 20), 'records read by the consumer that vanished').toEqual([])
   expect(duplicated.slice(0, 20), 'records written twice').toEqual([])
+  expect(regressions.slice(0, 20), 'committed offsets that went back').toEqual([])
+  expect(commitChanges, 'the group committed progress').toBeGreaterThan(PARTITIONS)
 })

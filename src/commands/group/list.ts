@@ -6,6 +6,8 @@ import type {WireGroupAdmin} from '../../core/client/wire-group-admin.js'
 import {table} from '../../cli/style.js'
 
 export default class GroupList extends LogpipeCommand<typeof GroupList> {
+  /** Reads the store and sets no signal handler (src/cli/main.ts). */
+  static readsOnly = true
   static override summary = 'List consumer groups with their state and member count.'
   static override usage = 'group list [FLAGS]'
   static override description = 'States as Kafka names them: Stable (members own their assigned partitions), PreparingRebalance (partitions changing hands), CompletingRebalance (a broker-coordinated group waiting for the assignment of its leader), Empty (no live members, offsets kept), Dead (nothing left).'

@@ -11,6 +11,8 @@ import {optionalTopicArg} from '../../cli/flags.js'
 import {isInternalTopic, validateTopicName} from '../../core/store/names.js'
 
 export default class TopicDescribe extends LogpipeCommand<typeof TopicDescribe> {
+  /** Reads the store and sets no signal handler (src/cli/main.ts). */
+  static readsOnly = true
   static override summary = 'Show partitions, leaders and configs of topics, as kafka-topics --describe prints them.'
   static override description = `Without a topic every topic is described. Each topic is one line, then one line per partition, in kafka-topics' form so scripts that grep them port unchanged:
 

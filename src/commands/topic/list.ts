@@ -8,6 +8,8 @@ import type {WireAdmin} from '../../core/client/wire-admin.js'
 import {remoteTopicJson} from '../../cli/json-shapes.js'
 
 export default class TopicList extends LogpipeCommand<typeof TopicList> {
+  /** Reads the store and sets no signal handler (src/cli/main.ts). */
+  static readsOnly = true
   static override summary = 'List topics, one per line.'
   static override description = 'Internal topics are those whose names start with __ (Kafka\'s own, Connect\'s and Streams\'); --exclude-internal leaves them out, as kafka-topics --list --exclude-internal does.'
   static override usage = 'topic list [FLAGS]'

@@ -37,6 +37,10 @@ export interface BrokerConfig {
   'replica.fetch.max.bytes': number
   'auto.leader.rebalance.enable': boolean
   'replica.high.watermark.checkpoint.interval.ms': number
+  /** Bytes/s this broker sends, as leader, to lagging followers of the replicas a topic's leader.replication.throttled.replicas names. */
+  'leader.replication.throttled.rate': number
+  /** Bytes/s this broker fetches, as follower, for its lagging replicas a topic's follower.replication.throttled.replicas names. */
+  'follower.replication.throttled.rate': number
 }
 
 interface Spec {
@@ -72,6 +76,18 @@ export const BROKER_CONFIG_SPECS: Record<keyof BrokerConfig, Spec> = {
   'replica.fetch.max.bytes': {default: 1048576, min: 1024, max: INT_MAX, doc: 'bytes a follower asks for per partition and fetch'},
   'auto.leader.rebalance.enable': {default: true, doc: 'a leader hands leadership back to the preferred replica once it is in sync'},
   'replica.high.watermark.checkpoint.interval.ms': {default: 5000, min: 10, max: INT_MAX, doc: 'how often replicas\' high watermarks are saved to replication-offset-checkpoint'},
+  'leader.replication.throttled.rate': {
+    default: Number.MAX_SAFE_INTEGER,
+    min: 1,
+    max: Number.MAX_SAFE_INTEGER,
+    doc: 'bytes/s sent to lagging followers of throttled replicas (topic reassign --throttle sets it for a move)',
+  },
+  'follower.replication.throttled.rate': {
+    default: Number.MAX_SAFE_INTEGER,
+    min: 1,
+    max: Number.MAX_SAFE_INTEGER,
+    doc: 'bytes/s fetched for lagging throttled replicas (topic reassign --throttle sets it for a move)',
+  },
   'sasl.enabled.mechanisms': {
     default: '',
     doc: `SASL mechanisms logins may use (${SASL_MECHANISMS.join(', ')}); empty: none`,

@@ -101,6 +101,8 @@ export class Broker implements BrokerContext {
         fetchMaxBytes: c['replica.fetch.max.bytes'],
         autoRebalance: c['auto.leader.rebalance.enable'],
         checkpointIntervalMs: c['replica.high.watermark.checkpoint.interval.ms'],
+        leaderThrottledRate: c['leader.replication.throttled.rate'],
+        followerThrottledRate: c['follower.replication.throttled.rate'],
       },
     })
     const mechanisms = saslMechanismList(options.config['sasl.enabled.mechanisms']) as SaslMechanism[]

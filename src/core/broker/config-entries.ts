@@ -29,7 +29,7 @@ export function topicConfigEntries(overrides: ConfigOverrides): ConfigEntry[] {
   const resolved = resolveConfig(overrides) as unknown as Record<string, number | string>
   return Object.entries(CONFIG_SPECS).map(([name, spec]) => {
     const own = Object.hasOwn(overrides, name)
-    const type = name === 'cleanup.policy' ? ConfigType.LIST : spec.values ? ConfigType.STRING : (spec.max ?? 0) <= INT_MAX ? ConfigType.INT : ConfigType.LONG
+    const type = name === 'cleanup.policy' || spec.check ? ConfigType.LIST : spec.values ? ConfigType.STRING : (spec.max ?? 0) <= INT_MAX ? ConfigType.INT : ConfigType.LONG
     return {
       name,
       value: String(resolved[name]),

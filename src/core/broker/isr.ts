@@ -75,6 +75,13 @@ export class IsrState {
     return this.followers.get(id)?.logEnd ?? -1
   }
 
+  /** The least log end among the followers in the ISR (-1 while one is not known; Infinity with none). */
+  leastIsrFollowerLogEnd(): number {
+    let least = Infinity
+    for (const id of this.isr_) if (id !== this.leaderId) least = Math.min(least, this.followers.get(id)?.logEnd ?? -1)
+    return least
+  }
+
   /**
    * A fetch from follower `id` at `fetchOffset` while the leader's log ends
    * at `leaderEnd`. Returns the ISR to record when the follower joins it

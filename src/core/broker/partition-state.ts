@@ -27,6 +27,7 @@ import {mkdirSync} from 'node:fs'
 import {FencedEpochError} from '../errors.js'
 import {updatePartitionMeta} from '../store/partition-metadata.js'
 import {IsrState} from './isr.js'
+import {DelayedProduces} from './delayed-produce.js'
 
 export interface PartitionStateOptions {
   brokerId: number
@@ -38,6 +39,14 @@ export interface PartitionStateOptions {
 
 /** Room below which a fetch stops reading rather than read again for a batch that may not fit. */
 const LITTLE_ROOM = 64 * 1024
+
+/** Most bytes of its newest batches a replicated leader keeps in memory for its followers' fetches. */
+const FOLLOWER_TAIL_MAX_BYTES = 4 << 20
+/** Most bytes all the partitions of this process keep so: past it, followers read the log. */
+const FOLLOWER_TAILS_MAX_BYTES = 64 << 20
+/** A batch smaller than this is copied into the tail rather than kept as a view of the request (which would keep its whole socket chunk). */
+const FOLLOWER_TAIL_COPY_BELOW = 64 * 1024
+let followerTailsBytes = 0
 
 export class PartitionState {
   readonly topic: string
@@ -58,6 +67,17 @@ export class PartitionState {
   private endAtLead = 0
   /** Set for a replica of a replicated topic (openReplica): its role, its leader's view of the ISR, its high watermark as follower. */
   private replica: ReplicaRole | null = null
+  /** acks=all produces waiting for the high watermark (delayed-produce.ts). */
+  private readonly delayed = new DelayedProduces(() => this.isLeader)
+  /**
+   * A replicated leader's newest batches as appended (offsets and epoch
+   * stamped), oldest first, until every in-sync follower has fetched past them:
+   * the followers' fetches of what was just produced are answered from
+   * here, without reading back from the segment what every follower asks
+   * for in turn.
+   */
+  private followerTail: {base: number; end: number; buf: Buffer}[] = []
+  private followerTailBytes = 0
 
   private constructor(topic: string, partition: number, dir: string, config: LogConfig, log: PartitionLog, epochs: LeaderEpochCache) {
     this.topic = topic
@@ -165,8 +185,9 @@ export class PartitionState {
     r.role = 'leader'
     this.lost = false
     this.cursor = -1
+    this.dropFollowerTail()
     this.loadProducers()
-    if (r.isr.advance(this.log.logEndOffset)) this.wake()
+    if (r.isr.advance(this.log.logEndOffset)) this.highWatermarkMoved()
   }
 
   /** Follower of the leader at `epoch`: appends stop, waiters are woken (and find it no longer leads). */
@@ -178,6 +199,8 @@ export class PartitionState {
     r.leadership = null
     this.leaderEpoch_ = Math.max(epoch, this.leaderEpoch_)
     this.cursor = -1
+    this.dropFollowerTail()
+    this.delayed.failAll()
     this.wake()
   }
 
@@ -202,6 +225,7 @@ export class PartitionState {
     const end = this.log.truncateTo(offset)
     this.epochs.truncateFromEnd(end)
     this.cursor = -1
+    this.dropFollowerTail()
     const r = this.replica
     if (r) r.followerHw = Math.min(r.followerHw, end)
     return end
@@ -219,7 +243,8 @@ export class PartitionState {
     const epochStart = this.epochs.all.at(-1)?.startOffset ?? 0
     const expand = r.isr.onFetch(id, fetchOffset, end, epochStart, r.now())
     if (expand) this.writeIsr(expand)
-    if (r.isr.advance(end)) this.wake()
+    if (r.isr.advance(end)) this.highWatermarkMoved()
+    this.trimFollowerTail(r.isr.leastIsrFollowerLogEnd())
   }
 
   /** Drops ISR members that lagged past `maxLagMs` (written to partition.json); the high watermark may then move. */
@@ -228,7 +253,7 @@ export class PartitionState {
     if (!r || r.role !== 'leader' || !r.isr) return
     const shrink = r.isr.shrinkCandidate(r.now(), maxLagMs)
     if (shrink) this.writeIsr(shrink)
-    if (r.isr.advance(this.log.logEndOffset)) this.wake()
+    if (r.isr.advance(this.log.logEndOffset)) this.highWatermarkMoved()
   }
 
   /** The assignment changed (`topic reassign`): a leader watches the new followers and forgets the ones that left. */
@@ -259,6 +284,7 @@ export class PartitionState {
       if (!(error instanceof FencedEpochError)) throw error
       this.lost = true
     }
+    this.delayed.failAll()
     this.wake()
   }
 
@@ -266,25 +292,51 @@ export class PartitionState {
    * acks=all: resolves 'ok' once the high watermark reaches `offset`,
    * 'not-leader' when leadership ends first, 'timeout' after `timeoutMs`.
    */
-  async waitForHighWatermark(offset: number, timeoutMs: number, signal: AbortSignal): Promise<'ok' | 'not-leader' | 'timeout'> {
-    const deadline = Date.now() + timeoutMs
-    for (;;) {
-      if (!this.isLeader) return 'not-leader'
-      if (this.highWatermark >= offset) return 'ok'
-      const left = deadline - Date.now()
-      if (left <= 0 || signal.aborted) return 'timeout'
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, left)
-        const cancel = this.onAppend(done)
-        signal.addEventListener('abort', done, {once: true})
-        function done() {
-          clearTimeout(timer)
-          cancel()
-          signal.removeEventListener('abort', done)
-          resolve()
-        }
-      })
-    }
+  waitForHighWatermark(offset: number, timeoutMs: number, signal: AbortSignal): Promise<'ok' | 'not-leader' | 'timeout'> {
+    if (!this.isLeader) return Promise.resolve('not-leader')
+    if (this.highWatermark >= offset) return Promise.resolve('ok')
+    if (timeoutMs <= 0 || signal.aborted) return Promise.resolve('timeout')
+    return this.delayed.wait(offset, timeoutMs, signal)
+  }
+
+  /** Consumers' fetches may read further, and acks=all produces up to it are answered. */
+  private highWatermarkMoved(): void {
+    this.wake()
+    this.delayed.complete(this.highWatermark)
+  }
+
+  /** Batches a follower asks for from `offset`, from the in-memory tail when they are there (else as read). */
+  readForFollower(offset: number, maxBytes: number): Buffer | null {
+    const tail = this.followerTail
+    let i = tail.length - 1
+    while (i >= 0 && tail[i].base > offset) i--
+    if (i < 0 || tail[i].base !== offset) return this.read(offset, maxBytes)
+    // Always the first batch whole, as read() does.
+    let j = i + 1
+    let total = tail[i].buf.length
+    while (j < tail.length && total + tail[j].buf.length <= maxBytes) total += tail[j++].buf.length
+    if (j === i + 1) return tail[i].buf
+    return Buffer.concat(
+      tail.slice(i, j).map((t) => t.buf),
+      total,
+    )
+  }
+
+  /** Every in-sync follower's log reaches `least` (-1: one's is not known; Infinity: none is in sync): what lies below it is not kept for them. */
+  private trimFollowerTail(least: number): void {
+    const tail = this.followerTail
+    let n = 0
+    let freed = 0
+    while (n < tail.length && (tail[n].end <= least || this.followerTailBytes - freed > FOLLOWER_TAIL_MAX_BYTES)) freed += tail[n++].buf.length
+    if (n > 0) tail.splice(0, n)
+    this.followerTailBytes -= freed
+    followerTailsBytes -= freed
+  }
+
+  private dropFollowerTail(): void {
+    followerTailsBytes -= this.followerTailBytes
+    this.followerTail = []
+    this.followerTailBytes = 0
   }
 
   /** The epoch bump, under the lock: what lies past the log end is forgotten, then a new epoch begins there. */
@@ -431,10 +483,25 @@ export class PartitionState {
     // Leadership taken from us during the write (a pause): the batch is in our replica only and will be cut; not acknowledged.
     if (this.replica && !this.replica.leadership?.isCurrent()) {
       this.lost = true
+      this.delayed.failAll()
       throw this.notLeader()
     }
-    // An ISR of the leader alone commits at once.
-    this.replica?.isr?.advance(this.log.logEndOffset)
+    if (this.replica?.isr) {
+      // In-sync followers will fetch it next: kept for their fetches, batch by batch as a fetch may stop between any two.
+      if (this.replica.isr.isr.length > 1 && followerTailsBytes + batches.length <= FOLLOWER_TAILS_MAX_BYTES) {
+        for (let pos = 0, i = 0; pos < batches.length && i < results.length; i++) {
+          const size = batchSize(batches, pos)
+          const view = batches.subarray(pos, pos + size)
+          this.followerTail.push({base: results[i].baseOffset, end: results[i].lastOffset + 1, buf: size < FOLLOWER_TAIL_COPY_BELOW ? Buffer.from(view) : view})
+          this.followerTailBytes += size
+          followerTailsBytes += size
+          pos += size
+        }
+        if (this.followerTailBytes > FOLLOWER_TAIL_MAX_BYTES) this.trimFollowerTail(-1)
+      }
+      // An ISR of the leader alone commits at once.
+      if (this.replica.isr.advance(this.log.logEndOffset)) this.delayed.complete(this.highWatermark)
+    }
     this.wake()
     return results
   }
@@ -604,6 +671,8 @@ export class PartitionState {
       // The directory is gone or not one (the lock check stats it): the log past the previous snapshot is replayed at the next start.
     }
     this.lost = true
+    this.dropFollowerTail()
+    this.delayed.failAll()
     this.wake()
     this.reader.close()
     await this.log.close()

@@ -22,9 +22,15 @@
  */
 import {NotFoundError, StoreError, UsageError} from '../errors.js'
 import type {Clock} from '../clock.js'
-import {reassignmentTarget} from '../store/replica-assignment.js'
-import type {Store, TopicMeta} from '../store/store.js'
-import {isBrokerAlive, readRegistration} from './registry.js'
+import {type PartitionReassignment, reassignmentTarget} from '../store/replica-assignment.js'
+import {MAX_REPLICATION_FACTOR, type Store, type TopicMeta} from '../store/store.js'
+import {brokersDir, isBrokerAlive, readRegistration} from './registry.js'
+import {writeThrottleRates} from './replication-quota.js'
+import type {ConfigOverrides} from '../log/log-config.js'
+import {readdirSync} from 'node:fs'
+
+const LEADER_REPLICAS = 'leader.replication.throttled.replicas'
+const FOLLOWER_REPLICAS = 'follower.replication.throttled.replicas'
 
 /** One line of a plan: kafka-reassign-partitions' `{"topic", "partition", "replicas"}`. */
 export interface ReassignmentPlan {
@@ -84,6 +90,8 @@ export interface StartResult {
   reordered: ReassignmentPlan[]
   /** Partitions already on the target replicas, or already moving to them. */
   unchanged: ReassignmentPlan[]
+  /** With a throttle: the brokers whose replication rates it set. */
+  throttledBrokers: number[]
 }
 
 const sameList = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((id, i) => id === b[i])
@@ -94,8 +102,8 @@ const sameList = (a: readonly number[], b: readonly number[]) => a.length === b.
  * no other reassignment of the partition in progress), then starts them,
  * one topic.json change per topic.
  */
-export function startReassignments(store: Store, plans: readonly ReassignmentPlan[], clock?: Clock): StartResult {
-  const result: StartResult = {previous: [], started: [], reordered: [], unchanged: []}
+export function startReassignments(store: Store, plans: readonly ReassignmentPlan[], clock?: Clock, throttle?: number): StartResult {
+  const result: StartResult = {previous: [], started: [], reordered: [], unchanged: [], throttledBrokers: []}
   const metas = new Map<string, TopicMeta>()
   for (const plan of plans) {
     const meta = metas.get(plan.topic) ?? store.readTopic(plan.topic)
@@ -104,9 +112,9 @@ export function startReassignments(store: Store, plans: readonly ReassignmentPla
     if (!meta.replicas) throw new UsageError(`topic '${plan.topic}' is not replicated: its one log is the data directory's, there is nothing to move`, {hint: 'reassign is for topics created with --replication-factor above 1'})
     if (plan.partition >= meta.partitions) throw new UsageError(`topic '${plan.topic}' has no partition ${plan.partition} (it has ${meta.partitions})`)
     if (new Set(plan.replicas).size !== plan.replicas.length) throw new UsageError(`partition ${label}: the replicas ${plan.replicas.join(',')} name a broker twice`)
-    if (plan.replicas.length !== meta.replicationFactor) {
-      throw new UsageError(`partition ${label}: ${plan.replicas.length} replica(s) given, the topic's replication factor is ${meta.replicationFactor}`, {hint: 'changing the replication factor by reassignment is not supported yet'})
-    }
+    // A longer or shorter list changes the partition's replication factor, as kafka-reassign-partitions does.
+    if (plan.replicas.length === 0) throw new UsageError(`partition ${label}: no replicas given`, {hint: 'name at least one broker id in "replicas"'})
+    if (plan.replicas.length > MAX_REPLICATION_FACTOR) throw new UsageError(`partition ${label}: ${plan.replicas.length} replicas, more than ${MAX_REPLICATION_FACTOR}`)
     const current = meta.replicas[plan.partition]
     const moving = meta.reassigning?.[plan.partition]
     const target = reassignmentTarget(current, moving)
@@ -123,18 +131,74 @@ export function startReassignments(store: Store, plans: readonly ReassignmentPla
       const replicas = meta.replicas!.map((r) => [...r])
       const reassigning = {...meta.reassigning}
       for (const plan of result.reordered.filter((p) => p.topic === topic)) replicas[plan.partition] = [...plan.replicas]
+      const config: ConfigOverrides = {...meta.config}
       for (const plan of result.started.filter((p) => p.topic === topic)) {
         const current = replicas[plan.partition]
         const removing = current.filter((id) => !plan.replicas.includes(id))
+        const adding = plan.replicas.filter((id) => !current.includes(id))
         replicas[plan.partition] = [...plan.replicas, ...removing]
-        reassigning[plan.partition] = {adding: plan.replicas.filter((id) => !current.includes(id)), removing}
+        reassigning[plan.partition] = {adding, removing}
+        // kafka-reassign-partitions' throttle: the replicas it has send at the rate, the ones it adds fetch at it.
+        if (throttle !== undefined) {
+          config[LEADER_REPLICAS] = addPairs(config[LEADER_REPLICAS], plan.partition, current)
+          config[FOLLOWER_REPLICAS] = addPairs(config[FOLLOWER_REPLICAS], plan.partition, adding)
+        }
       }
-      const next: TopicMeta = {...meta, replicas, reassigning}
+      const next: TopicMeta = {...meta, config, replicas, reassigning, replicationFactor: replicationFactorOf(replicas, reassigning)}
       if (Object.keys(reassigning).length === 0) delete next.reassigning
       return next
     })
   }
+  if (throttle !== undefined && result.started.length > 0) {
+    const brokers = new Set<number>()
+    for (const plan of result.started) {
+      for (const id of plan.replicas) brokers.add(id)
+      for (const id of result.previous.find((p) => p.topic === plan.topic && p.partition === plan.partition)?.replicas ?? []) brokers.add(id)
+    }
+    result.throttledBrokers = [...brokers].sort((a, b) => a - b)
+    for (const id of result.throttledBrokers) writeThrottleRates(store.dataDir, id, throttle)
+  }
   return result
+}
+
+/** A throttled-replicas list with `partition`'s replicas on `brokers` added (a "*" stays "*"). */
+function addPairs(list: number | string | undefined, partition: number, brokers: readonly number[]): string {
+  const v = String(list ?? '').trim()
+  if (v === '*') return v
+  const pairs = v === '' ? [] : v.split(',').map((s) => s.trim())
+  for (const id of brokers) if (!pairs.includes(`${partition}:${id}`)) pairs.push(`${partition}:${id}`)
+  return pairs.join(',')
+}
+
+/**
+ * --verify's last step once every partition of the plan is on its target
+ * (as kafka-reassign-partitions): the throttled-replicas configs of the
+ * plan's topics and every broker's throttle rates are removed. Returns
+ * what it cleared.
+ */
+export function clearThrottles(store: Store, plans: readonly ReassignmentPlan[]): {brokers: number[]; topics: string[]} {
+  const topics: string[] = []
+  for (const topic of new Set(plans.map((p) => p.topic))) {
+    let cleared = false
+    store.updateTopic(topic, (meta) => {
+      if (!(LEADER_REPLICAS in meta.config) && !(FOLLOWER_REPLICAS in meta.config)) return meta
+      const config: ConfigOverrides = {...meta.config}
+      delete config[LEADER_REPLICAS]
+      delete config[FOLLOWER_REPLICAS]
+      cleared = true
+      return {...meta, config}
+    })
+    if (cleared) topics.push(topic)
+  }
+  let names: string[] = []
+  try {
+    names = readdirSync(brokersDir(store.dataDir))
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+  }
+  const brokers = names.flatMap((n) => /^(\d{1,10})\.config\.json$/.exec(n)?.[1] ?? []).map(Number).sort((a, b) => a - b)
+  for (const id of brokers) writeThrottleRates(store.dataDir, id, null)
+  return {brokers, topics}
 }
 
 export type ReassignmentStatus = ReassignmentPlan & {status: 'complete' | 'in-progress' | 'not-started'; current: number[]}
@@ -168,11 +232,16 @@ export function finishReassignment(store: Store, topic: string, partition: numbe
     const reassigning = {...meta.reassigning}
     delete reassigning[partition]
     done = true
-    const next: TopicMeta = {...meta, replicas, reassigning}
+    const next: TopicMeta = {...meta, replicas, reassigning, replicationFactor: replicationFactorOf(replicas, reassigning)}
     if (Object.keys(reassigning).length === 0) delete next.reassigning
     return next
   })
   return done
+}
+
+/** The topic's replication factor as kafka-topics shows it: its first partition's, counting the replicas it ends with. */
+function replicationFactorOf(replicas: readonly (readonly number[])[], reassigning: Record<number, PartitionReassignment>): number {
+  return reassignmentTarget(replicas[0], reassigning[0]).length
 }
 
 function brokerAlive(store: Store, id: number, clock?: Clock): boolean {

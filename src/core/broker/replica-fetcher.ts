@@ -24,6 +24,7 @@ import {offsetForLeaderEpoch} from '../wire/messages/23-offset-for-leader-epoch.
 import type {BrokerLog} from './broker-log.js'
 import type {PartitionState} from './partition-state.js'
 import {isBrokerAlive, readRegistration} from './registry.js'
+import type {ReplicationQuota} from './replication-quota.js'
 
 const FETCH_VERSION = 11
 const OFFSET_FOR_LEADER_EPOCH_VERSION = 3
@@ -38,6 +39,8 @@ export interface ReplicaFetcherOptions {
   waitMs: number
   maxBytes: number
   log: BrokerLog
+  /** The follower quota when this replica's fetching is throttled now (replication-quota.ts), else null. */
+  throttle?: () => ReplicationQuota | null
 }
 
 const sleep = (ms: number, signal: AbortSignal) =>
@@ -155,6 +158,14 @@ export class ReplicaFetcher {
 
   private async fetchOnce(connection: KafkaConnection): Promise<void> {
     const state = this.state
+    const quota = this.options.throttle?.() ?? null
+    if (quota) {
+      const wait = quota.delayMs()
+      if (wait > 0) {
+        await sleep(wait, this.abort.signal)
+        return
+      }
+    }
     const offset = state.logEndOffset
     const response = await connection.request(fetch, FETCH_VERSION, {
       replicaId: this.options.brokerId,
@@ -184,7 +195,10 @@ export class ReplicaFetcher {
     if (answer.errorCode !== ErrorCode.NONE) throw new LogpipeError(`Fetch at offset ${offset}: error ${answer.errorCode}`)
     if (state.logEndOffset !== offset || state.role !== 'follower') return
     const records = answer.records
-    if (records && records.length > 0) state.appendAsFollower(records)
+    if (records && records.length > 0) {
+      state.appendAsFollower(records)
+      quota?.record(records.length)
+    }
     state.setFollowerHighWatermark(Number(answer.highWatermark))
     this.lastError = ''
   }

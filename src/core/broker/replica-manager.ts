@@ -27,6 +27,8 @@ import {join} from 'node:path'
 import {currentLeader} from '../lock/partition-lock.js'
 import {finishReassignment} from './reassignment.js'
 import {ReplicationOffsetCheckpoint} from '../log/replication-offset-checkpoint.js'
+import {isThrottledReplica} from '../log/log-config.js'
+import {FOLLOWER_RATE, LEADER_RATE, readThrottleRates, ReplicationQuota} from './replication-quota.js'
 
 /** What a replica's tick needs of topic.json: its partition's replicas and any reassignment of it. */
 function assignmentOf(meta: TopicMeta, partition: number) {
@@ -40,7 +42,13 @@ export interface ReplicaManagerOptions {
   lockTimeoutMs?: number
   now?: () => number
   /** How replicated topics are served; without it (library tests), as one broker with the data directory as log dir. */
-  replication?: Omit<ReplicationSettings, 'brokerId' | 'log' | 'lockTimeoutMs' | 'now' | 'dataDir' | 'finishReassignment'> & {logDir: string; checkpointIntervalMs?: number}
+  replication?: Omit<ReplicationSettings, 'brokerId' | 'log' | 'lockTimeoutMs' | 'now' | 'dataDir' | 'finishReassignment' | 'followerQuota'> & {
+    logDir: string
+    checkpointIntervalMs?: number
+    /** leader.replication.throttled.rate and follower.replication.throttled.rate as the broker started with (brokers/<id>.config.json overrides them). */
+    leaderThrottledRate?: number
+    followerThrottledRate?: number
+  }
 }
 
 const DEFAULT_REPLICATION = {
@@ -70,6 +78,10 @@ export class ReplicaManager {
   private checkpointedAt = 0
   /** Whether the log dir failed its last write probe (offline-dirs, Kafka's offline log dir). */
   private logDirOffline = false
+  /** This broker's replication throttles (replication-quota.ts), the rates read again at each scan. */
+  readonly leaderQuota: ReplicationQuota
+  readonly followerQuota: ReplicationQuota
+  private throttleProblem = ''
   private timer: NodeJS.Timeout | null = null
   private scanning: Promise<void> | null = null
   private stopped = false
@@ -77,6 +89,41 @@ export class ReplicaManager {
   constructor(store: Store, options: ReplicaManagerOptions) {
     this.store = store
     this.options = options
+    this.leaderQuota = new ReplicationQuota(options.replication?.leaderThrottledRate ?? Number.MAX_SAFE_INTEGER, options.now)
+    this.followerQuota = new ReplicationQuota(options.replication?.followerThrottledRate ?? Number.MAX_SAFE_INTEGER, options.now)
+  }
+
+  /**
+   * A follower's fetch of `state` (this broker leads it): Kafka's leader
+   * throttle holds a follower out of the ISR to leader.replication.throttled.rate
+   * when the topic names this broker's replica; an answer with nothing in
+   * it makes it wait and ask again.
+   */
+  readForFollower(state: PartitionState, follower: number, offset: number, maxBytes: number): Buffer | null {
+    const q = this.leaderQuota
+    const throttled = !q.unlimited && !state.isr?.includes(follower) && isThrottledReplica(state.config['leader.replication.throttled.replicas'], state.partition, this.options.brokerId)
+    if (throttled && !q.allowed()) return null
+    const records = state.readForFollower(offset, maxBytes)
+    if (throttled && records) q.record(records.length)
+    return records
+  }
+
+  /** The rates of brokers/<id>.config.json over the ones the broker started with. */
+  private refreshThrottles(): void {
+    const r = this.options.replication
+    if (!r) return
+    let problem = ''
+    const rates = readThrottleRates(this.store.dataDir, this.options.brokerId, (m) => (problem = m))
+    if (problem && problem !== this.throttleProblem) this.options.log.warn(problem)
+    this.throttleProblem = problem
+    const leader = rates[LEADER_RATE] ?? r.leaderThrottledRate ?? Number.MAX_SAFE_INTEGER
+    const follower = rates[FOLLOWER_RATE] ?? r.followerThrottledRate ?? Number.MAX_SAFE_INTEGER
+    if (leader !== this.leaderQuota.rate || follower !== this.followerQuota.rate) {
+      const say = (n: number) => (n >= Number.MAX_SAFE_INTEGER ? 'unlimited' : `${n} bytes/s`)
+      this.options.log.info(`replication throttles: leader ${say(leader)}, follower ${say(follower)}`)
+    }
+    this.leaderQuota.setRate(leader)
+    this.followerQuota.setRate(follower)
   }
 
   /** The partition's state while this broker leads it. */
@@ -161,6 +208,7 @@ export class ReplicaManager {
 
   private async scanOnce(): Promise<void> {
     const writable = await this.checkLogDir()
+    this.refreshThrottles()
     const wanted = new Set<string>()
     /** Topics whose topic.json could not be read this time: their replicas are kept as they are, never dropped on a misreading. */
     const unreadable = new Set<string>()
@@ -261,6 +309,7 @@ export class ReplicaManager {
         log: this.options.log,
         now: this.options.now,
         finishReassignment: (topic, p, target) => finishReassignment(this.store, topic, p, target),
+        followerQuota: this.followerQuota,
         highWatermark: this.checkpoint.highWatermark(meta.name, partition),
       })
     } catch (error) {

@@ -29,6 +29,8 @@ import {type PartitionReassignment, reassignmentTarget} from '../store/replica-a
 import {PartitionState} from './partition-state.js'
 import {isBrokerAlive, readRegistration} from './registry.js'
 import {ReplicaFetcher} from './replica-fetcher.js'
+import type {ReplicationQuota} from './replication-quota.js'
+import {isThrottledReplica} from '../log/log-config.js'
 
 /** Kafka's file naming the topic id a replica's directory belongs to. */
 const PARTITION_METADATA_FILE = 'partition.metadata'
@@ -47,6 +49,8 @@ export interface ReplicationSettings {
   now?: () => number
   /** The replica's high watermark as replication-offset-checkpoint last recorded it (0: none). */
   highWatermark?: number
+  /** This broker's follower quota (replication-quota.ts), for replicas its topic's follower.replication.throttled.replicas names. */
+  followerQuota?: ReplicationQuota
   /** Records a finished reassignment in topic.json (reassignment.ts); false when it was not in progress any more. */
   finishReassignment: (topic: string, partition: number, target: readonly number[]) => boolean
 }
@@ -73,6 +77,8 @@ export class ReplicatedPartition {
   private stopped = false
   /** Its log dir cannot be written (a failed disk): no leading, no following, until it can again. */
   private offline = false
+  /** The ISR as partition.json said at the last tick. */
+  private lastIsr: readonly number[] = []
 
   private constructor(topic: string, partition: number, metaDir: string, replicas: readonly number[], state: PartitionState, settings: ReplicationSettings) {
     this.topic = topic
@@ -145,6 +151,7 @@ export class ReplicatedPartition {
     this.state.updateConfig(config)
     const meta = readPartitionMeta(this.metaDir)
     if (meta === null) return
+    this.lastIsr = meta.isr
     // `topic elect-leaders` asks through a file beside partition.json (election-request.ts).
     const request = readElectionRequest(this.metaDir, (this.settings.now ?? Date.now)())
     const state = this.state
@@ -205,10 +212,18 @@ export class ReplicatedPartition {
         waitMs: this.settings.fetchWaitMs,
         maxBytes: this.settings.fetchMaxBytes,
         log: this.settings.log,
+        throttle: () => this.followerThrottle(),
       })
       this.fetcher.start()
       this.settings.log.info(`${this.label}: following broker ${meta.leader} at epoch ${meta.leaderEpoch} from offset ${this.state.logEndOffset}`)
     }
+  }
+
+  /** Kafka's follower throttle: only while this replica is out of the ISR, and named by its topic. */
+  private followerThrottle(): ReplicationQuota | null {
+    const q = this.settings.followerQuota
+    if (!q || q.unlimited || this.lastIsr.includes(this.settings.brokerId)) return null
+    return isThrottledReplica(this.state.config['follower.replication.throttled.replicas'], this.partition, this.settings.brokerId) ? q : null
   }
 
   private async stopFetcher(): Promise<void> {

@@ -5,7 +5,6 @@
  */
 import {lstatSync, readdirSync, rmSync, renameSync, unlinkSync, type Stats} from 'node:fs'
 import {join} from 'node:path'
-import {randomBytes} from 'node:crypto'
 import {GroupNotEmptyError, LogpipeError, NotFoundError, StoreError, UsageError} from '../errors.js'
 import {LogReader} from '../log/log-reader.js'
 import type {Store} from '../store/store.js'
@@ -18,6 +17,7 @@ import {type CommittedOffset, OffsetStore} from './offset-store.js'
 import {withGroupLock} from './group-files.js'
 import {listGroupNames} from '../store/layout.js'
 import {type Clock, systemClock} from '../clock.js'
+import {randomBytes} from '../random.js'
 
 /** Kafka's states; a file-based group is never CompletingRebalance (no coordinator hands out its assignment). */
 export type GroupState = ClassicGroupState

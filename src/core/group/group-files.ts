@@ -16,10 +16,10 @@
  */
 import * as fs from 'node:fs'
 import {basename, dirname, join} from 'node:path'
-import {randomBytes} from 'node:crypto'
 import {StoreError} from '../errors.js'
 import {PartitionLock} from '../lock/partition-lock.js'
 import {pidExists} from '../lock/process-identity.js'
+import {randomBytes} from '../random.js'
 
 /** The calls every byte of a group file goes through; a fault-injection test replaces one (an ENOSPC write). */
 export const groupFileIo = {

@@ -8,12 +8,12 @@
  */
 import {hostname} from 'node:os'
 import {join} from 'node:path'
-import {randomBytes} from 'node:crypto'
 import {isAlive} from '../lock/partition-lock.js'
 import {type Clock, systemClock} from '../clock.js'
 import {validateMemberId, validateTopicName} from '../store/names.js'
 import {ASSIGNMENT_STRATEGIES, type AssignmentStrategy, type TopicPartition} from './assignors.js'
 import {ensureDirs, inodeOf, isOffset, isPartition, isRecord, listNames, readGroupJson, unlinkIfSame, writeGroupJson} from './group-files.js'
+import {randomBytes} from '../random.js'
 
 export interface MemberInfo {
   memberId: string

@@ -29,20 +29,17 @@
  * and one that lets go for a waiter stands back (`acquire` after `yieldTo`)
  * until the waiter has had its turn.
  */
-import {randomBytes} from 'node:crypto'
 import * as fs from 'node:fs'
 import {lstatSync, readdirSync, renameSync, rmSync, rmdirSync, statSync, unlinkSync} from 'node:fs'
 import {hostname} from 'node:os'
 import {join} from 'node:path'
-// Loaded with this module, not on the first lock, although it brings
-// node:assert and graceful-fs: signal-exit (under proper-lockfile) re-raises
-// SIGTERM when its listener finds itself the last one, so it must be
-// registered before consume's and produce's own handlers, which remove
-// themselves when they run (test/e2e/groups-admin.test.ts kills a member so).
-import lockfile from 'proper-lockfile'
+// Loaded on the first lock (lockfile.ts says who loads it earlier, and why).
+import type lockfile from 'proper-lockfile'
+import {loadLockfile} from './lockfile.js'
 import {LockError, StoreError} from '../errors.js'
 import {readFileNoFollow, symlinkError, writeFileNoFollow} from '../store/fs.js'
 import {isRunning, isStopped, selfIdentity} from './process-identity.js'
+import {randomBytes} from '../random.js'
 
 export const LOCK_NAME = 'leader.lock'
 export const LEADER_FILE = 'leader.json'
@@ -180,7 +177,7 @@ export class PartitionLock {
       for (;;) {
         try {
           this.lost = false
-          this.release_ = await lockfile.lock(this.dir, {
+          this.release_ = await (await loadLockfile()).lock(this.dir, {
             lockfilePath: this.lockPath,
             realpath: false,
             stale: NEVER_STALE,
@@ -279,7 +276,7 @@ export class PartitionLock {
   private async forgetTakenLock(): Promise<void> {
     if (holders.has(this.lockPath)) return
     const keepDir = {...fs, rmdir: (_path: string, callback: (error: null) => void) => callback(null)}
-    await lockfile.unlock(this.dir, {lockfilePath: this.lockPath, realpath: false, fs: keepDir} as lockfile.UnlockOptions).catch(() => {})
+    await (await loadLockfile()).unlock(this.dir, {lockfilePath: this.lockPath, realpath: false, fs: keepDir} as lockfile.UnlockOptions).catch(() => {})
   }
 
   private recordOwner(takeover: Takeover): void {

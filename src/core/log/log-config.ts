@@ -20,6 +20,10 @@ export interface LogConfig {
   'min.insync.replicas': number
   /** Replicated topics only: whether a replica out of the ISR may be elected when no ISR member is left. */
   'unclean.leader.election.enable': string
+  /** Replicated topics only: replicas ("P:B,..." or "*") whose sending to followers out of the ISR is held to the leader broker's throttled rate. */
+  'leader.replication.throttled.replicas': string
+  /** Replicated topics only: replicas whose fetching while out of the ISR is held to the follower broker's throttled rate. */
+  'follower.replication.throttled.replicas': string
 }
 
 interface ConfigSpec {
@@ -29,6 +33,8 @@ interface ConfigSpec {
   min?: number
   max?: number
   values?: string[]
+  /** A string checked by this: what is wrong with it, or null. */
+  check?: (raw: string) => string | null
 }
 
 const LONG_MAX = Number.MAX_SAFE_INTEGER
@@ -48,6 +54,26 @@ export const CONFIG_SPECS: Record<keyof LogConfig, ConfigSpec> = {
   'message.timestamp.type': {default: 'CreateTime', values: ['CreateTime', 'LogAppendTime'], doc: 'timestamp kind'},
   'min.insync.replicas': {default: 1, min: 1, max: INT_MAX, doc: 'in-sync replicas an acks=all write needs (replicated topics)'},
   'unclean.leader.election.enable': {default: 'false', values: ['true', 'false'], doc: 'elect a replica out of the ISR when none in it is left (may lose records)'},
+  'leader.replication.throttled.replicas': {default: '', check: throttledReplicasProblem, doc: 'replicas (partition:broker,... or *) whose leader sends to lagging followers at most leader.replication.throttled.rate'},
+  'follower.replication.throttled.replicas': {default: '', check: throttledReplicasProblem, doc: 'replicas (partition:broker,... or *) that fetch while out of the ISR at most follower.replication.throttled.rate'},
+}
+
+/** Kafka's throttled-replicas list: empty, "*", or "partition:broker" pairs separated by commas. */
+function throttledReplicasProblem(raw: string): string | null {
+  const v = raw.trim()
+  if (v === '' || v === '*') return null
+  return v.split(',').every((pair) => /^\s*\d{1,10}\s*:\s*\d{1,10}\s*$/.test(pair)) ? null : `'${raw}' is not a list of partition:broker pairs (or *)`
+}
+
+/** Whether a throttled-replicas list names `broker`'s replica of `partition`. */
+export function isThrottledReplica(list: string, partition: number, broker: number): boolean {
+  const v = list.trim()
+  if (v === '') return false
+  if (v === '*') return true
+  return v.split(',').some((pair) => {
+    const [p, b] = pair.split(':').map((s) => Number(s.trim()))
+    return p === partition && b === broker
+  })
 }
 
 export type ConfigOverrides = Partial<Record<keyof LogConfig, number | string>>
@@ -64,6 +90,10 @@ export function isConfigKey(key: string): key is keyof LogConfig {
 export function checkConfigValue(key: string, raw: string): {value: number | string} | {problem: string} {
   if (!isConfigKey(key)) return {problem: `unknown topic config '${key}'`}
   const spec = CONFIG_SPECS[key]
+  if (spec.check) {
+    const problem = spec.check(raw)
+    return problem === null ? {value: raw.trim()} : {problem: `config ${key}: ${problem}`}
+  }
   if (spec.values) {
     if (!spec.values.includes(raw)) return {problem: `config ${key} must be one of ${spec.values.join(', ')}, not '${raw}'`}
     return {value: raw}

@@ -51,6 +51,10 @@ export interface PartitionReader {
   readonly stall: ReaderStall | null
   /** The read stopped at bad bytes not yet known to be damage. */
   readonly suspecting: boolean
+  /** A watcher of `dir` reports every change in it from now on (`on`), or stopped doing so. */
+  watched?(on: boolean): void
+  /** What the watcher of `dir` reported (fs.watch's event and file name). */
+  changed?(event: string, name: string | null): void
   /** Where `dir` is null: `listener` is called whenever new data may be there (a broker's answer came). */
   subscribe?(listener: () => void): void
   /**

@@ -8,7 +8,7 @@
  */
 import {closeSync, fsyncSync, linkSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync} from 'node:fs'
 import {basename, dirname, join} from 'node:path'
-import {randomBytes} from 'node:crypto'
+import {randomBytes} from '../random.js'
 
 function tempPath(path: string): string {
   return join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`)

@@ -17,13 +17,13 @@
  */
 import {mkdirSync, readFileSync, rmdirSync, rmSync, statSync} from 'node:fs'
 import {hostname} from 'node:os'
-import {randomBytes} from 'node:crypto'
 import {join} from 'node:path'
 import {LockError} from '../errors.js'
 import {type HostProcess, isRunning, parseHostProcess, thisHostProcess} from '../lock/process-identity.js'
 import {writeJsonAtomic} from './atomic-write.js'
 import {readFileNoFollow, writeFileNoFollow} from './fs.js'
 import {type Clock, systemClock} from '../clock.js'
+import {randomBytes} from '../random.js'
 
 const OWNER_FILE = 'owner.json'
 export const DEFAULT_METADATA_LOCK_TIMEOUT_MS = 30_000

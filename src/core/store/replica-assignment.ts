@@ -69,15 +69,28 @@ export function assignAddedPartitions(existing: readonly (readonly number[])[], 
 }
 
 /**
- * An assignment as read from topic.json, checked: one list per partition,
- * each of `replicationFactor` distinct broker ids, plus `extra(p)` for a
- * partition being reassigned (the replicas it is leaving).
+ * An assignment checked: one list per partition, each of
+ * `replicationFactor` distinct broker ids, plus `extra(p)` for a partition
+ * being reassigned (the replicas it is leaving). A replication factor of
+ * null (topic.json, where a reassignment may have changed one partition's
+ * factor, as kafka-reassign-partitions may) takes any factor from 1 to
+ * `maxFactor` per partition.
  */
-export function checkAssignment(value: unknown, partitions: number, replicationFactor: number, extra: (partition: number) => number = () => 0): number[][] | string {
+export function checkAssignment(
+  value: unknown,
+  partitions: number,
+  replicationFactor: number | null,
+  extra: (partition: number) => number = () => 0,
+  maxFactor = 100,
+): number[][] | string {
   if (!Array.isArray(value)) return 'replicas is not a list'
   if (value.length !== partitions) return `replicas lists ${value.length} partitions, not ${partitions}`
   for (const [p, r] of value.entries()) {
-    const want = replicationFactor + extra(p)
+    if (replicationFactor === null) {
+      const factor = Array.isArray(r) ? r.length - extra(p) : 0
+      if (factor < 1 || factor > maxFactor) return `replicas of partition ${p} is not a list of 1 to ${maxFactor + extra(p)} broker ids`
+    }
+    const want = (replicationFactor ?? (r as unknown[]).length - extra(p)) + extra(p)
     if (!Array.isArray(r) || r.length !== want) return `replicas of partition ${p} is not a list of ${want} broker ids`
     if (r.some((id) => !Number.isSafeInteger(id) || id < 0 || id > 0x7fffffff)) return `replicas of partition ${p} holds something that is not a broker id`
     if (new Set(r).size !== r.length) return `replicas of partition ${p} names a broker twice`

@@ -7,7 +7,6 @@
  * schema-checked (`parseStoreInfo`, `parseTopicMeta`), and every change of
  * `topic.json` is made under its lock, so no concurrent change is lost.
  */
-import {randomBytes, randomUUID} from 'node:crypto'
 import {existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {hostname} from 'node:os'
 import {join} from 'node:path'
@@ -27,6 +26,7 @@ import {readLogDir, replicaDir} from './log-dirs.js'
 import {readPartitionMeta, writeInitialPartitionMeta} from './partition-metadata.js'
 import {checkAssignment, checkReassigning, type PartitionReassignment} from './replica-assignment.js'
 import {type ConfigOverrides, type LogConfig, checkConfigValue, isConfigKey, resolveConfig} from '../log/log-config.js'
+import {randomBytes, randomUUID} from '../random.js'
 
 export const STORE_FORMAT_VERSION = 1
 export const MAX_PARTITIONS = 10_000
@@ -144,7 +144,7 @@ export function parseTopicMeta(text: string, path: string, topic: string): Parse
       const r = (reassigning as Record<string, {removing?: unknown}> | undefined)?.[String(p)]?.removing
       return Array.isArray(r) ? r.length : 0
     }
-    const checked = checkAssignment(replicas, partitions as number, (replicationFactor as number | undefined) ?? 1, isObject(reassigning) ? leaving : undefined)
+    const checked = checkAssignment(replicas, partitions as number, null, isObject(reassigning) ? leaving : undefined, MAX_REPLICATION_FACTOR)
     if (typeof checked === 'string') throw bad(checked)
     assignment = checked
   }

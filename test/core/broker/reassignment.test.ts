@@ -43,13 +43,21 @@ describe("topic.json's reassigning entry", () => {
   })
 
   test.each([
-    [{replicas: [[3, 2, 1], [2, 3]]}, /replicas of partition 0 is not a list of 2 broker ids/],
+    [{replicas: [[], [2, 3]]}, /replicas of partition 0 is not a list of 1 to 100 broker ids/],
+    [{replicas: [[3], [2, 3]], reassigning: {'0': {adding: [], removing: [3]}}}, /replicas of partition 0 is not a list of 1 to 101 broker ids/],
     [{replicas: [[3, 2, 1], [2, 3]], reassigning: {'0': {adding: [3], removing: [4]}}}, /does not list its adding and removing replicas among its replicas/],
     [{reassigning: {'5': {adding: [], removing: []}}}, /names partition "5"/],
     [{reassigning: []}, /reassigning is not an object/],
     [{replicas: [[3, 2, 1], [2, 3]], reassigning: {'0': {adding: [3], removing: [3]}}}, /both adds and removes/],
   ])('%j is damage', (extra, why) => {
     expect(() => parseTopicMeta(topicJson(extra), 'topic.json', 't')).toThrow(why)
+  })
+
+  test('partitions may differ in replication factor (a reassignment changed one), each counted without its leaving replicas', () => {
+    const {meta} = parseTopicMeta(topicJson({replicas: [[3, 2, 1], [2]]}), 'topic.json', 't')
+    expect(meta.replicas).toEqual([[3, 2, 1], [2]])
+    const moving = parseTopicMeta(topicJson({replicas: [[1], [2, 3, 1]], reassigning: {'1': {adding: [], removing: [3, 1]}}}), 'topic.json', 't').meta
+    expect(reassignmentTarget(moving.replicas![1], moving.reassigning![1])).toEqual([2])
   })
 
   test('on a topic without replicas it is damage too', () => {

@@ -1,6 +1,6 @@
 import {createRequire} from 'node:module'
 import {expect, test} from 'vitest'
-import {crc32c} from '../../../src/core/codec/crc32c.js'
+import {CRC_JS_BUDGET, crc32c, crc32cJs} from '../../../src/core/codec/crc32c.js'
 import {Rng, testSeed} from '../support.js'
 
 const require = createRequire(import.meta.url)
@@ -20,4 +20,18 @@ test(`agrees with kafkajs's CRC-32C on random buffers (seed ${seed})`, () => {
     const data = rng.bytes(rng.int(0, 3000))
     expect(crc32c(data), `buffer ${i} of ${data.length} bytes`).toBe(kafkajsCrc32C(data) >>> 0)
   }
+})
+
+test(`the JavaScript sum (the first ${CRC_JS_BUDGET} bytes of a process) agrees with kafkajs's and with the native one after it (seed ${seed})`, () => {
+  const rng = new Rng(seed + 1)
+  expect(crc32cJs(Buffer.from('123456789'))).toBe(0xe3069283)
+  expect(crc32cJs(new Uint8Array(0))).toBe(0)
+  for (let i = 0; i < 200; i++) {
+    const data = rng.bytes(rng.int(0, 3000))
+    expect(crc32cJs(data), `buffer ${i} of ${data.length} bytes`).toBe(kafkajsCrc32C(data) >>> 0)
+  }
+  // Past the budget crc32c is the native module's: both give the same sums.
+  const big = rng.bytes(CRC_JS_BUDGET + 1)
+  expect(crc32c(big)).toBe(crc32cJs(big))
+  expect(crc32c(big)).toBe(kafkajsCrc32C(big) >>> 0)
 })

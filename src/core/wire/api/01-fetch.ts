@@ -51,7 +51,7 @@ export default defineHandler(fetch, async (request, ctx) => {
   if (follower !== null) for (const w of wanted) broker.replicas.get(w.topic, w.partition)?.recordFollowerFetch(follower, w.offset)
   const deadline = Date.now() + Math.max(0, request.maxWaitMs)
   for (;;) {
-    const {answers, bytes} = readAll(broker, wanted, request.maxBytes, follower !== null)
+    const {answers, bytes} = readAll(broker, wanted, request.maxBytes, follower)
     const remaining = deadline - Date.now()
     const anyError = answers.some((a) => a.answer.errorCode !== ErrorCode.NONE)
     if (bytes >= Math.max(1, request.minBytes) || remaining <= 0 || anyError || broker.stopping.aborted) return respond(answers)
@@ -73,7 +73,8 @@ function respond(answers: {topic: string; answer: PartitionAnswer}[]): ResponseI
   return {throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses}
 }
 
-function readAll(broker: BrokerContext, wanted: Wanted[], maxBytes: number, follower: boolean) {
+/** `follower`: the replica id of a follower's fetch, null for a consumer's. */
+function readAll(broker: BrokerContext, wanted: Wanted[], maxBytes: number, follower: number | null) {
   const answers: {topic: string; answer: PartitionAnswer}[] = []
   let bytes = 0
   for (const w of wanted) {
@@ -85,7 +86,7 @@ function readAll(broker: BrokerContext, wanted: Wanted[], maxBytes: number, foll
     const epochError = epochErrorCode(state.checkLeaderEpoch(w.currentLeaderEpoch))
     const hw = state.highWatermark
     const end = state.logEndOffset
-    const limit = follower ? end : hw
+    const limit = follower !== null ? end : hw
     const start = state.logStartOffset()
     if (epochError !== ErrorCode.NONE) {
       answers.push({topic: w.topic, answer: failed(w.partition, epochError, hw, start)})
@@ -97,7 +98,7 @@ function readAll(broker: BrokerContext, wanted: Wanted[], maxBytes: number, foll
     }
     // The response limit, but never less than one whole batch for the first partition with data.
     const room = Math.min(w.maxBytes, bytes === 0 ? Math.max(maxBytes, 1) : maxBytes - bytes)
-    const records = room > 0 && w.offset < limit ? state.read(w.offset, room, limit) : null
+    const records = room > 0 && w.offset < limit ? (follower !== null ? broker.replicas.readForFollower(state, follower, w.offset, room) : state.read(w.offset, room, limit)) : null
     if (records) bytes += records.length
     answers.push({
       topic: w.topic,

@@ -10,9 +10,7 @@
  * that header in base64.
  */
 import {createHash, createHmac, pbkdf2, pbkdf2Sync, randomBytes, timingSafeEqual} from 'node:crypto'
-import {promisify} from 'node:util'
 
-const pbkdf2Async = promisify(pbkdf2)
 
 export const SCRAM_MECHANISMS = ['SCRAM-SHA-256', 'SCRAM-SHA-512'] as const
 export type ScramMechanism = (typeof SCRAM_MECHANISMS)[number]
@@ -54,7 +52,10 @@ export function hash(mechanism: ScramMechanism, data: Buffer): Buffer {
  */
 export function saltedPassword(mechanism: ScramMechanism, password: string, salt: Buffer, iterations: number): Promise<Buffer> {
   const d = DIGEST[mechanism]
-  return pbkdf2Async(Buffer.from(password.normalize('NFKC'), 'utf8'), salt, iterations, d.bytes, d.hash)
+  // A promise made here, not promisify(pbkdf2) at the top: that would touch node:crypto in every command that imports the client.
+  return new Promise((resolve, reject) =>
+    pbkdf2(Buffer.from(password.normalize('NFKC'), 'utf8'), salt, iterations, d.bytes, d.hash, (error, key) => (error ? reject(error) : resolve(key))),
+  )
 }
 
 export function clientKeyOf(mechanism: ScramMechanism, salted: Buffer): Buffer {
