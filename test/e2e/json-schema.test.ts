@@ -12,6 +12,7 @@ import {ROOT} from '../helpers/cli.js'
 import {startBroker} from '../helpers/broker.js'
 import {check, schemasOf, type Schema} from '../helpers/json-schema.js'
 import {EXIT, expectOk, lines, sharedCli, once, waitFor} from './support.js'
+import {PersistentBytesStore} from '../../src/core/streams/state/persistent-bytes-store.js'
 
 const schemas = schemasOf(join(ROOT, 'docs', 'JSON.md'))
 const defs = (schemas.get('$defs') ?? {}) as Record<string, Schema>
@@ -84,6 +85,26 @@ describe('every --json output fits docs/JSON.md', () => {
     const acks = lines(r.stdout).map((l) => JSON.parse(l))
     expect(acks).toHaveLength(2)
     for (const a of acks) expectFits('produce', a)
+  })
+
+  test('stream query --json: every entry of a persistent store', async () => {
+    await setup()
+    // A store as a task leaves it: an lmdb environment under <data dir>/streams/<app>/<task>/<store>/.
+    const bytes = new PersistentBytesStore(join(c.dataDir, 'streams', 'app', '0_1', 'counts'))
+    const long = (n: number) => {
+      const b = Buffer.alloc(8)
+      b.writeBigInt64BE(BigInt(n))
+      return b
+    }
+    bytes.put(Buffer.from('kafka'), {value: long(3), timestamp: 1000})
+    bytes.put(Buffer.from('streams'), {value: long(2), timestamp: 2000})
+    bytes.flush()
+    bytes.close()
+    const r = await c.run(['stream', 'query', 'app', 'counts', '--value-serde', 'long', '--json'])
+    expectOk(r)
+    const entries = lines(r.stdout).map((l) => JSON.parse(l))
+    expect(entries).toEqual([{task: '0_1', key: 'kafka', value: 3, timestamp: 1000}, {task: '0_1', key: 'streams', value: 2, timestamp: 2000}])
+    for (const e of entries) expectFits('stream query', e)
   })
 
   test('topic delete and group delete', async () => {

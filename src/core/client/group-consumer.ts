@@ -44,6 +44,8 @@ export interface GroupConsumerOptions extends GroupMemberOptions {
   onAssignmentChange?: (owned: TopicPartition[]) => void
   /** Hands on everything given out so far (flushes the caller's output). */
   handOn: () => Promise<void>
+  /** Kafka's OffsetCommit metadata for a partition, asked after the hand-on of a commit (Streams keeps its changelog offsets there). */
+  commitMetadata?: (tp: TopicPartition) => string | undefined
   /** Read buffers come from here (see Consumer's `arena`). */
   arena?: MemoryArena
   /** Each partition ends before its first record at or after this time (see Consumer). */
@@ -79,6 +81,7 @@ export class GroupConsumer {
         this.consumer.assign(tp.topic, tp.partition, offset)
       },
       revoked: (tp: TopicPartition) => this.revoke(tp),
+      commitMetadata: (tp: TopicPartition) => this.options.commitMetadata?.(tp),
       positions: () => this.positions(),
     }
     if (remote) {
@@ -154,10 +157,11 @@ export class GroupConsumer {
     await this.options.handOn()
     const positions = this.positions()
     const due = snapshot.filter((tp) => positions[`${tp.topic}/${tp.partition}`] !== undefined)
-    if (this.member.commitMany) return this.member.commitMany(due.map((tp) => ({tp, offset: positions[`${tp.topic}/${tp.partition}`]})))
+    const metadata = this.options.commitMetadata
+    if (this.member.commitMany) return this.member.commitMany(due.map((tp) => ({tp, offset: positions[`${tp.topic}/${tp.partition}`], metadata: metadata?.(tp)})))
     for (const tp of due) {
       const key = `${tp.topic}/${tp.partition}`
-      outcomes.set(key, await this.member.commit(tp, positions[key]))
+      outcomes.set(key, await this.member.commit(tp, positions[key], metadata?.(tp)))
     }
     return outcomes
   }

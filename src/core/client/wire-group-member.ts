@@ -331,10 +331,10 @@ export class WireGroupMember implements GroupMembership {
   }
 
   private async revokeAll(commit: boolean): Promise<void> {
-    const positions: Array<{tp: TopicPartition; offset: number}> = []
+    const positions: Array<{tp: TopicPartition; offset: number; metadata?: string}> = []
     for (const tp of this.owned) {
       const position = await this.hooks.revoked(tp)
-      if (commit && position !== null) positions.push({tp, offset: position})
+      if (commit && position !== null) positions.push({tp, offset: position, metadata: this.hooks.commitMetadata?.(tp)})
     }
     if (positions.length > 0) await this.commitMany(positions)
     this.owned = []

@@ -53,6 +53,8 @@ export interface PartitionHooks {
    * out is handed on (output flushed, commands done); null if nothing to commit.
    */
   revoked(tp: TopicPartition): Promise<number | null>
+  /** The OffsetCommit metadata to commit a revoked partition's position with (Streams' changelog offsets), asked after revoked(). */
+  commitMetadata?(tp: TopicPartition): string | undefined
   /** Current positions, to publish with the heartbeat. */
   positions(): Record<string, number>
 }
@@ -177,7 +179,7 @@ export interface GroupMembership {
   /** `metadata` is Kafka's OffsetCommit metadata string, kept with the offset (a mirror's progress). */
   commit(tp: TopicPartition, offset: number, metadata?: string): Promise<CommitOutcome>
   /** Several at once, where that is cheaper than one by one (a coordinator's one request); by `topic/partition`. */
-  commitMany?(entries: Array<{tp: TopicPartition; offset: number}>): Promise<Map<string, CommitOutcome>>
+  commitMany?(entries: Array<{tp: TopicPartition; offset: number; metadata?: string}>): Promise<Map<string, CommitOutcome>>
   leave(): Promise<void>
 }
 
@@ -346,7 +348,7 @@ export class GroupMember implements GroupMembership {
         if (lost) {
           this.notice(`lost ownership of ${key} (another member took it over); its uncommitted records will be read again`)
         } else if (position !== null) {
-          await this.commitWith(ownership, position)
+          await this.commitWith(ownership, position, this.hooks.commitMetadata?.(tp))
         }
       } finally {
         this.owned.delete(key)
@@ -455,8 +457,9 @@ export class GroupMember implements GroupMembership {
     if (this.ticking) await this.ticking
     this.stopped = true
     for (const [key, ownership] of [...this.owned]) {
-      const position = await this.hooks.revoked({topic: ownership.topic, partition: ownership.partition})
-      if (position !== null) await this.commitWith(ownership, position)
+      const tp = {topic: ownership.topic, partition: ownership.partition}
+      const position = await this.hooks.revoked(tp)
+      if (position !== null) await this.commitWith(ownership, position, this.hooks.commitMetadata?.(tp))
       this.owned.delete(key)
       await ownership.release()
     }

@@ -11,6 +11,19 @@ export interface StreamsSettings {
   defaultKeySerde: Serde<unknown>
   defaultValueSerde: Serde<unknown>
   commitIntervalMs: number
+  /** state.dir: where tasks keep persistent stores (`<state.dir>/<application.id>/<task>/<store>`); null: `<data dir>/streams`. */
+  stateDir: string | null
+  /** num.standby.replicas: warm copies of each task's stores kept by instances that do not run it. */
+  numStandbyReplicas: number
+  /** statestore.cache.max.bytes (or the older cache.max.bytes.buffering): the record cache of caching stores, across the instance's tasks. */
+  cacheMaxBytes: number
+}
+
+function nonNegativeInt(props: StreamsProperties, key: string, fallback: number): number {
+  const raw = props[key] ?? fallback
+  const n = typeof raw === 'number' || typeof raw === 'string' ? Number(raw) : Number.NaN
+  if (!Number.isSafeInteger(n) || n < 0) throw new StreamsError(`${key} must be a non-negative integer, not ${String(raw)}`)
+  return n
 }
 
 export type StreamsProperties = Record<string, unknown>
@@ -29,5 +42,9 @@ export function streamsSettings(props: StreamsProperties, defaults: {application
     defaultKeySerde: props['default.key.serde'] === undefined ? (Serdes.ByteArray() as Serde<unknown>) : resolveSerde(props['default.key.serde'], 'default.key.serde'),
     defaultValueSerde: props['default.value.serde'] === undefined ? (Serdes.ByteArray() as Serde<unknown>) : resolveSerde(props['default.value.serde'], 'default.value.serde'),
     commitIntervalMs,
+    stateDir: typeof props['state.dir'] === 'string' && props['state.dir'] !== '' ? props['state.dir'] : null,
+    numStandbyReplicas: nonNegativeInt(props, 'num.standby.replicas', 0),
+    // Kafka's default: 10 MiB; the older key counts where the newer is not set, as in Kafka.
+    cacheMaxBytes: nonNegativeInt(props, props['statestore.cache.max.bytes'] === undefined && props['cache.max.bytes.buffering'] !== undefined ? 'cache.max.bytes.buffering' : 'statestore.cache.max.bytes', 10 * 1024 * 1024),
   }
 }

@@ -12,6 +12,7 @@ import type {Cancellable, Processor, ProcessorContext, PunctuationType, Punctuat
 import {supplied} from './processor.js'
 import {Headers, Record, type RecordMetadata} from './record.js'
 import type {Serde} from './serdes.js'
+import type {RecordCache} from './state/record-cache.js'
 import type {StateStore} from './state/state-store.js'
 import {StreamsError, TopologyError} from './streams-error.js'
 import type {SinkNode, SourceNode, Topology} from './topology.js'
@@ -43,6 +44,10 @@ export interface TaskConfig {
   wallClock: () => number
   /** The app's global stores, made and filled by the global task, read by all (absent: the runtime has none). */
   globalStores?: Map<string, StateStore>
+  /** This task's directory under state.dir, where persistent stores keep their files (absent: every store in memory). */
+  stateDir?: string
+  /** The instance's record cache (absent: no store caches, as with statestore.cache.max.bytes=0). */
+  cache?: RecordCache
 }
 
 interface Schedule {
@@ -116,6 +121,11 @@ export class StreamTask {
       const n = this.topology.nodes.get(m)!
       if (n.kind === 'processor') for (const s of n.stores) storeNames.add(s)
     }
+    // A cache flush forwards outside any input record, so what it sends carries no origin a repartition topic's reader could deduplicate by: tasks writing to one do not cache (kafka-streams.ts).
+    const writesRepartition = [...this.members].some((m) => {
+      const n = this.topology.nodes.get(m)!
+      return n.kind === 'sink' && typeof n.topic === 'string' && this.topology.internalTopics.has(n.topic) && n.topic.endsWith('-repartition')
+    })
     for (const s of storeNames) {
       const builder = this.topology.stores.get(s)!
       const store = builder.build() as StateStore & {init?: (init: unknown, changelogTopic: string) => void}
@@ -125,6 +135,8 @@ export class StreamTask {
           defaultKeySerde: this.config.defaultKeySerde,
           defaultValueSerde: this.config.defaultValueSerde,
           timestamp: () => this.current.timestamp,
+          stateDir: this.config.stateDir,
+          cache: builder.cachingEnabled && !writesRepartition ? this.config.cache : undefined,
           changelog: builder.loggingEnabled
             ? (key: Buffer, value: Buffer | null, timestamp: number) => this.collector.send({topic: changelogTopic, partition: this.partition(), key, value, timestamp, headers: new Headers()})
             : undefined,
@@ -176,12 +188,26 @@ export class StreamTask {
     return this.streamTime
   }
 
+  /** Caching stores log and forward each changed key's latest value: the first step of a commit. */
+  flushCaches(): void {
+    const saved = this.current
+    this.current = {metadata: null, timestamp: this.streamTime, headers: new Headers()}
+    try {
+      for (const s of this.stores.values()) (s as {flushCache?: () => void}).flushCache?.()
+    } finally {
+      this.current = saved
+    }
+  }
+
+  /** Persistent stores write what they hold to disk: called once the input offsets that cover it are committed. */
+  flushStores(): void {
+    for (const s of this.stores.values()) s.flush()
+  }
+
+  /** Writes since the last flushStores are dropped: the records behind them are processed again from the committed offsets. */
   close(): void {
     for (const p of this.processors.values()) p.close?.()
-    for (const s of this.stores.values()) {
-      s.flush()
-      s.close()
-    }
+    for (const s of this.stores.values()) s.close()
   }
 
   private punctuate(type: PunctuationType, now: number): void {

@@ -74,13 +74,15 @@ export class StreamsBuilder {
     return new GlobalKTableImpl<K, V>(keySerde, valueSerde, storeName)
   }
 
-  /** A store the DSL materializes: in memory, logged to its changelog unless Materialized says not. @internal */
+  /** A store the DSL materializes: persistent (as Kafka's default), logged to its changelog unless Materialized says not. @internal */
   addStore(name: string, keySerde: Serde<unknown> | null, valueSerde: Serde<unknown> | null, materialized: Materialized<unknown, unknown>, processorName: string, window?: {retentionMs: number; sizeMs: number}): void {
     const builder = window
-      ? Stores.windowStoreBuilder(Stores.inMemoryWindowStore(name, window.retentionMs, window.sizeMs), keySerde, valueSerde)
-      : Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(name), keySerde, valueSerde)
+      ? Stores.windowStoreBuilder(Stores.persistentWindowStore(name, window.retentionMs, window.sizeMs), keySerde, valueSerde)
+      : Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), keySerde, valueSerde)
     if (materialized.loggingEnabled) builder.withLoggingEnabled(materialized.logConfig)
     else builder.withLoggingDisabled()
+    if (materialized.cachingEnabled) builder.withCachingEnabled()
+    else builder.withCachingDisabled()
     this.topology.addStateStore(builder, processorName)
   }
 

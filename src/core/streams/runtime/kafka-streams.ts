@@ -9,9 +9,19 @@
  * records, then commits the input offsets: at-least-once, as Kafka's
  * default processing guarantee. A task's stores are restored from their
  * changelog partition (`<application.id>-<store>-changelog`, compacted)
- * before it processes anything, so a restarted or moved task continues
- * from its state as of its last commit, and records after that commit are
- * processed again (docs/STREAMS.md says what that means for counts).
+ * before it processes anything, persistent ones only from their
+ * checkpoint, and only up to the changelog offsets its last commit
+ * recorded (state-manager.ts), so a restarted or moved task continues from
+ * its state as of that commit and the records after it are processed
+ * again without being counted twice (docs/STREAMS.md says exactly what
+ * holds). Records a task sends to a repartition topic carry their origin
+ * (input partition, offset, index) in a header the reading task drops
+ * again; it skips an origin it has processed, so inputs processed again
+ * upstream are not counted twice downstream either.
+ *
+ * With `num.standby.replicas`, an instance keeps warm copies of the tasks
+ * it does not run (standby tasks: their stores follow the changelogs up to
+ * what the group committed), so taking one over restores only the tail.
  *
  * Internal topics are created at start: repartition topics with as many
  * partitions as the largest source topic, changelogs with as many as the
@@ -19,18 +29,21 @@
  * the same partition count (co-partitioning), as Kafka checks.
  */
 import type {TopicPartition} from '../../group/assignors.js'
-import {Consumer} from '../../client/consumer.js'
+import {join} from 'node:path'
 import {GroupConsumer} from '../../client/group-consumer.js'
 import {Producer} from '../../client/producer.js'
 import {NotFoundError} from '../../errors.js'
-import type {RecordReader} from '../../record/record.js'
 import {Store} from '../../store/store.js'
 import {Headers} from '../record.js'
 import type {KeyValueStore} from '../state/key-value-store.js'
+import {RecordCache} from '../state/record-cache.js'
+import type {SerializedStore} from '../state/serialized-store.js'
+import type {StateStore} from '../state/state-store.js'
 import {streamsSettings, type StreamsProperties, type StreamsSettings} from '../streams-config.js'
 import {StreamsError, TopologyError} from '../streams-error.js'
 import {type RawRecord, StreamTask} from '../task.js'
 import type {Topology} from '../topology.js'
+import {applyChangelog, changelogTopic, checkpointTask, committedState, encodeCommitMetadata, lockedByOther, lockTaskDir, logEndOffset, planRestore, restoreTask, type StateRestoreListener, type TaskCommitMetadata, taskDirectory, unlockTaskDir} from './state-manager.js'
 
 export type KafkaStreamsState = 'CREATED' | 'REBALANCING' | 'RUNNING' | 'PENDING_SHUTDOWN' | 'NOT_RUNNING' | 'ERROR'
 
@@ -58,18 +71,54 @@ interface Subtopology {
 /** Kafka Streams' default for a consumer of the app: read from the start where nothing was committed. */
 const AUTO_OFFSET_RESET = 'earliest'
 
+/** The header a record sent to a repartition topic carries its origin in: `<topic>/<partition> <offset> <index>`. */
+const ORIGIN_HEADER = 'logpipe.streams.origin'
+
+/** Kafka's OffsetCommit metadata limit (offset.metadata.max.bytes). */
+const MAX_METADATA_BYTES = 4096
+
+/** Records handed to a producer at once. */
+const SEND_BATCH = 5000
+
+/** A task this instance does not run but keeps the stores of warm (Kafka's StandbyTask). */
+interface StandbyTask {
+  id: string
+  partition: number
+  inputs: Array<{topic: string; partition: number}>
+  taskDir: string
+  stores: Map<string, SerializedStore<unknown, unknown>>
+  /** Next changelog offset to apply, per store. */
+  positions: Map<string, number>
+}
+
 export class KafkaStreams {
   private readonly topology: Topology
   private readonly settings: StreamsSettings
   private readonly options: KafkaStreamsOptions
   private store: Store | null = null
   private subtopologies: Subtopology[] = []
+  /** Full names of the app's repartition topics. */
+  private repartitionTopics = new Set<string>()
   private group: GroupConsumer | null = null
   private readonly tasks = new Map<string, StreamTask>()
   /** Each input partition's task, looked up once per partition, not per record. */
   private readonly taskByInput = new Map<string, StreamTask>()
   private readonly producers = new Map<string, Producer>()
+  private readonly standbys = new Map<string, StandbyTask>()
+  private restoreListener: StateRestoreListener | null = null
+  /** statestore.cache.max.bytes, shared by the caching stores of every task here. */
+  private readonly cache: RecordCache | null
+  private lastStandbyUpdate = 0
+  /** Per task, the last origin processed from each upstream partition (repartition inputs). */
+  private readonly origins = new Map<string, Map<string, [number, number]>>()
+  /** The input record being processed, and how many repartition records it sent so far. */
+  private currentInput: {origin: string; offset: number; index: number} | null = null
+  /** What the commit under way records per task, made at its hand-on. */
+  private committing = new Map<string, {task: StreamTask; metadata: TaskCommitMetadata; changelogs: Array<{topic: string; partition: number; offset: number}>}>()
+  private handedOn = false
+  private metadataTooLong = false
   private pendingSends: Array<Promise<unknown>> = []
+  private readonly outgoing = new Map<Producer, Parameters<Producer['send']>[0]>()
   private sentSinceCaughtUp = 0
   private loop: Promise<void> | null = null
   private stopping = false
@@ -84,6 +133,12 @@ export class KafkaStreams {
     this.topology = topology
     this.settings = streamsSettings(props)
     this.options = options
+    this.cache = this.settings.cacheMaxBytes > 0 ? new RecordCache(this.settings.cacheMaxBytes) : null
+  }
+
+  /** Kafka's setGlobalStateRestoreListener: told when each store of a task starts and ends restoring from its changelog. */
+  setGlobalStateRestoreListener(listener: StateRestoreListener): void {
+    this.restoreListener = listener
   }
 
   /** Kafka's setStateListener: told every change of state. */
@@ -101,6 +156,7 @@ export class KafkaStreams {
     const store = Store.open(this.options.dataDir, {create: true, onNotice: this.options.onNotice})
     this.store = store
     this.subtopologies = this.prepareTopics(store)
+    for (const t of this.topology.internalTopics) if (t.endsWith('-repartition')) this.repartitionTopics.add(`${this.settings.applicationId}-${t}`)
     this.setState('REBALANCING')
     const sourceTopics = [...new Set(this.subtopologies.flatMap((s) => s.sources))]
     this.group = new GroupConsumer(store, this.settings.applicationId, sourceTopics, {
@@ -109,7 +165,8 @@ export class KafkaStreams {
       clientId: `${this.settings.applicationId}-StreamThread-1-consumer`,
       commitIntervalMs: this.settings.commitIntervalMs,
       onNotice: this.options.onNotice,
-      handOn: () => this.flushOutput(),
+      handOn: () => this.handOn(),
+      commitMetadata: (tp) => this.commitMetadata(tp.topic, tp.partition),
       onAssignmentChange: (owned) => this.assignmentChanged(owned),
     })
     await this.group.start()
@@ -135,10 +192,14 @@ export class KafkaStreams {
     await this.loop
     try {
       // After a failure nothing is committed: the records since the last commit are processed again by the next owner.
-      if (!failed) await this.group?.commit(true)
+      if (!failed) await this.commit(true)
       await this.group?.close()
     } finally {
-      for (const t of this.tasks.values()) t.close()
+      for (const [id, t] of this.tasks) {
+        t.close()
+        unlockTaskDir(taskDirectory(this.stateDir, this.settings.applicationId, id))
+      }
+      for (const id of [...this.standbys.keys()]) this.closeStandby(id)
       this.tasks.clear()
       this.taskByInput.clear()
       for (const p of this.producers.values()) await p.close()
@@ -167,6 +228,16 @@ export class KafkaStreams {
   /** Task ids this instance runs (`<sub-topology>_<partition>`, as Kafka names them). */
   taskIds(): string[] {
     return [...this.tasks.keys()].sort()
+  }
+
+  /** Task ids this instance keeps standby copies of. */
+  standbyTaskIds(): string[] {
+    return [...this.standbys.keys()].sort()
+  }
+
+  /** `<state.dir>`: persistent stores live in `<state.dir>/<application.id>/<task>/<store>/`. */
+  get stateDir(): string {
+    return this.settings.stateDir ?? join(this.store?.dataDir ?? Store.open(this.options.dataDir).dataDir, 'streams')
   }
 
   private setState(next: KafkaStreamsState): void {
@@ -227,11 +298,83 @@ export class KafkaStreams {
     for (const [id, task] of this.tasks) {
       if (!wanted.has(id)) {
         task.close()
+        unlockTaskDir(taskDirectory(this.stateDir, this.settings.applicationId, id))
         this.tasks.delete(id)
         this.taskByInput.clear()
       }
     }
     for (const id of wanted) this.ensureTask(id)
+    this.updateStandbySet()
+  }
+
+  /** Every task of a sub-topology with logged stores that this instance does not run is kept warm here, when standbys are asked for. */
+  private updateStandbySet(): void {
+    const want = new Set<string>()
+    if (this.settings.numStandbyReplicas > 0) {
+      for (const s of this.subtopologies) {
+        if (!s.stores.some((n) => this.topology.stores.get(n)!.loggingEnabled)) continue
+        for (let p = 0; p < s.partitions; p++) if (!this.tasks.has(`${s.id}_${p}`)) want.add(`${s.id}_${p}`)
+      }
+    }
+    for (const id of [...this.standbys.keys()]) if (!want.has(id)) this.closeStandby(id)
+    for (const id of want) if (!this.standbys.has(id) && !lockedByOther(taskDirectory(this.stateDir, this.settings.applicationId, id))) this.openStandby(id)
+  }
+
+  private openStandby(id: string): void {
+    const [sub, partition] = id.split('_').map(Number)
+    const s = this.subtopologies[sub]
+    const store = this.store!
+    const inputs = s.sources.map((topic) => ({topic, partition}))
+    const taskDir = taskDirectory(this.stateDir, this.settings.applicationId, id)
+    const plans = planRestore(store, this.topology, this.settings.applicationId, s.stores, partition, taskDir, committedState(store, this.settings.applicationId, inputs))
+    const stores = new Map<string, SerializedStore<unknown, unknown>>()
+    const positions = new Map<string, number>()
+    for (const plan of plans) {
+      const st = this.topology.stores.get(plan.name)!.build() as SerializedStore<unknown, unknown>
+      st.init({defaultKeySerde: this.settings.defaultKeySerde, defaultValueSerde: this.settings.defaultValueSerde, timestamp: () => 0, stateDir: taskDir}, changelogTopic(this.settings.applicationId, plan.name))
+      stores.set(plan.name, st)
+      positions.set(plan.name, plan.from)
+    }
+    this.standbys.set(id, {id, partition, inputs, taskDir, stores, positions})
+    this.updateStandby(this.standbys.get(id)!)
+  }
+
+  /** A standby's stores follow their changelogs up to what the active task last committed, then go to disk with a checkpoint. */
+  private updateStandby(t: StandbyTask): void {
+    // Another instance on this state.dir runs the task: its files are its own (and already warm).
+    if (lockedByOther(t.taskDir)) return
+    const store = this.store!
+    const committed = committedState(store, this.settings.applicationId, t.inputs)
+    const changelogs: Array<{topic: string; partition: number; offset: number}> = []
+    for (const [name, st] of t.stores) {
+      const topic = changelogTopic(this.settings.applicationId, name)
+      const end = logEndOffset(store, topic, t.partition)
+      const upTo = committed.kind === 'none' ? 0 : committed.kind === 'unknown' ? end : Math.min(end, committed.metadata.changelogs[name] ?? end)
+      let at = t.positions.get(name)!
+      if (upTo > at) at = applyChangelog(store, topic, t.partition, at, upTo, upTo, st).position
+      t.positions.set(name, at)
+      changelogs.push({topic, partition: t.partition, offset: at})
+    }
+    checkpointTask(t.taskDir, t.stores.values(), changelogs)
+  }
+
+  private closeStandby(id: string): void {
+    const t = this.standbys.get(id)
+    if (!t) return
+    this.standbys.delete(id)
+    try {
+      this.updateStandby(t)
+    } finally {
+      for (const st of t.stores.values()) st.close()
+    }
+  }
+
+  private updateStandbys(): void {
+    if (this.standbys.size === 0) return
+    const now = Date.now()
+    if (now - this.lastStandbyUpdate < Math.min(this.settings.commitIntervalMs, 1000)) return
+    this.lastStandbyUpdate = now
+    for (const t of this.standbys.values()) this.updateStandby(t)
   }
 
   /**
@@ -245,6 +388,14 @@ export class KafkaStreams {
     if (existing) return existing
     const [sub, partition] = id.split('_').map(Number)
     const s = this.subtopologies[sub]
+    const store = this.store!
+    // A standby copy hands its files over: the task restores only what it had not applied.
+    this.closeStandby(id)
+    const inputs = s.sources.map((topic) => ({topic, partition}))
+    const committed = committedState(store, this.settings.applicationId, inputs)
+    const taskDir = taskDirectory(this.stateDir, this.settings.applicationId, id)
+    const plans = planRestore(store, this.topology, this.settings.applicationId, s.stores, partition, taskDir, committed)
+    lockTaskDir(taskDir)
     const task = new StreamTask(id, this.topology, s.members, {
       applicationId: this.settings.applicationId,
       defaultKeySerde: this.settings.defaultKeySerde,
@@ -252,35 +403,66 @@ export class KafkaStreams {
       topicName: (t) => this.topicName(t),
       partitionsOf: (t) => (this.store!.topicExists(t) ? this.store!.readTopic(t).partitions : undefined),
       wallClock: () => Date.now(),
+      stateDir: taskDir,
+      cache: this.cache ?? undefined,
     }, {send: (r) => this.send(r)})
     task.init()
-    this.restore(task, partition, s.stores)
+    restoreTask(store, task.stores, partition, plans, (r) => this.send({...r, headers: new Headers()}), this.options.onNotice, this.restoreListener ?? undefined)
+    // Restored state as of the commit goes to disk now, so a crash before the next commit does not restore it again.
+    checkpointTask(taskDir, task.stores.values(), plans.map((p) => ({topic: p.changelog, partition, offset: p.upTo})))
+    this.origins.set(id, new Map(committed.kind === 'metadata' ? Object.entries(committed.metadata.origins) : []))
     this.tasks.set(id, task)
     return task
   }
 
-  /** Each logged store of a new task gets its changelog partition back, from the start. */
-  private restore(task: StreamTask, partition: number, stores: string[]): void {
+  /** Output flushed; then what this commit records per task: its changelogs' ends and the upstream origins it processed. */
+  private async handOn(): Promise<void> {
+    for (const task of this.tasks.values()) task.flushCaches()
+    await this.flushOutput()
     const store = this.store!
-    for (const name of stores) {
-      const builder = this.topology.stores.get(name)!
-      if (!builder.loggingEnabled) continue
-      const target = task.stores.get(name) as KeyValueStore<unknown, unknown>
-      const changelog = `${this.settings.applicationId}-${name}-changelog`
-      const reader = new Consumer(store, [changelog], {partitions: [partition]})
-      try {
-        for (;;) {
-          const {records} = reader.poll((_a, r: RecordReader) => {
-            const key = r.key()
-            // A changelog record without a key is not ours to restore (nothing we write has one).
-            if (key !== null) target.restore(key, r.value(), r.timestamp)
-          })
-          if (records === 0 && reader.allAtEnd) break
-        }
-      } finally {
-        reader.close()
+    this.committing = new Map()
+    for (const [id, task] of this.tasks) {
+      const partition = Number(id.split('_')[1])
+      const changelogs: Array<{topic: string; partition: number; offset: number}> = []
+      const offsets: Record<string, number> = {}
+      for (const name of task.stores.keys()) {
+        if (!this.topology.stores.get(name)!.loggingEnabled) continue
+        const topic = changelogTopic(this.settings.applicationId, name)
+        const offset = logEndOffset(store, topic, partition)
+        offsets[name] = offset
+        changelogs.push({topic, partition, offset})
       }
+      this.committing.set(id, {task, metadata: {changelogs: offsets, origins: Object.fromEntries(this.origins.get(id) ?? [])}, changelogs})
     }
+    this.handedOn = true
+  }
+
+  private commitMetadata(topic: string, partition: number): string | undefined {
+    const id = this.subtopologies.find((s) => s.sources.includes(topic))?.id
+    const c = id === undefined ? undefined : this.committing.get(`${id}_${partition}`)
+    if (!c) return undefined
+    const task = c.task
+    const text = encodeCommitMetadata(c.metadata)
+    if (Buffer.byteLength(text) <= MAX_METADATA_BYTES) return text
+    if (!this.metadataTooLong) this.options.onNotice?.(`task ${task.id}: its commit metadata is over ${MAX_METADATA_BYTES} bytes (too many stores or upstream partitions); after a crash its state may count inputs twice`)
+    this.metadataTooLong = true
+    return undefined
+  }
+
+  /** A commit as Kafka Streams makes it: output flushed, input offsets committed with what they cover, then the stores' files and checkpoints. */
+  private async commit(force: boolean): Promise<void> {
+    const group = this.group!
+    this.handedOn = false
+    const outcomes = await group.commit(force)
+    if (!this.handedOn) return
+    this.handedOn = false
+    // A fenced commit is not ours: the files stay as of the last one that was.
+    if ([...outcomes.values()].some((o) => o === 'fenced')) return
+    for (const [id, c] of this.committing) {
+      if (this.tasks.get(id) !== c.task) continue
+      checkpointTask(taskDirectory(this.stateDir, this.settings.applicationId, id), c.task.stores.values(), c.changelogs)
+    }
+    this.committing = new Map()
   }
 
   private send(r: {topic: string; partition?: number; key: Buffer | null; value: Buffer | null; timestamp: number; headers: Headers}): void {
@@ -291,10 +473,23 @@ export class KafkaStreams {
       this.producers.set(r.topic, producer)
     }
     this.sentSinceCaughtUp++
-    this.pendingSends.push(producer.send([{key: r.key, value: r.value, timestamp: r.timestamp, partition: r.partition, headers: r.headers.toArray()}]))
+    let headers = r.headers.toArray()
+    const input = this.currentInput
+    if (input && this.repartitionTopics.has(r.topic)) headers = [...headers, {key: ORIGIN_HEADER, value: Buffer.from(`${input.origin} ${input.offset} ${input.index++}`)}]
+    let batch = this.outgoing.get(producer)
+    if (!batch) this.outgoing.set(producer, (batch = []))
+    batch.push({key: r.key, value: r.value, timestamp: r.timestamp, partition: r.partition, headers})
+    if (batch.length >= SEND_BATCH) this.dispatch()
+  }
+
+  /** Hands what the tasks wrote to the producers, a batch per topic (a send per record costs the producer its per-call work each time). */
+  private dispatch(): void {
+    for (const [producer, batch] of this.outgoing) if (batch.length > 0) this.pendingSends.push(producer.send(batch))
+    this.outgoing.clear()
   }
 
   private async flushOutput(): Promise<void> {
+    this.dispatch()
     const sends = this.pendingSends
     this.pendingSends = []
     for (const p of this.producers.values()) await p.flush()
@@ -308,6 +503,14 @@ export class KafkaStreams {
       const {records} = consumer.poll((a, r) => {
         const task = this.taskFor(a.topic, a.partition)
         if (!task) return
+        let headers = r.headers().map((h) => ({key: h.key, value: h.value === null ? null : Buffer.from(h.value)}))
+        if (this.repartitionTopics.has(a.topic)) {
+          const h = headers.find((x) => x.key === ORIGIN_HEADER)
+          if (h) {
+            headers = headers.filter((x) => x !== h)
+            if (!this.firstFromOrigin(task.id, h.value)) return
+          }
+        }
         const raw: RawRecord = {
           topic: a.topic,
           partition: a.partition,
@@ -315,24 +518,56 @@ export class KafkaStreams {
           key: r.key(),
           value: r.value(),
           timestamp: r.timestamp,
-          headers: new Headers(r.headers().map((h) => ({key: h.key, value: h.value === null ? null : Buffer.from(h.value)}))),
+          headers: new Headers(headers),
         }
-        task.process(raw)
+        this.currentInput = {origin: `${a.topic}/${a.partition}`, offset: r.offset, index: 0}
+        try {
+          task.process(raw)
+        } finally {
+          this.currentInput = null
+        }
       })
+      this.dispatch()
       const asked = [...this.tasks.values()].some((t) => t.commitRequested)
       if (asked) for (const t of this.tasks.values()) t.commitRequested = false
-      await group.commit(asked)
+      await this.commit(asked)
+      this.updateStandbys()
       for (const t of this.tasks.values()) t.wallClockAdvanced(Date.now())
       if (records === 0 && this.options.exitAtEnd && consumer.allAtEnd && group.member.holdsItsAssignment) {
         // What is flushed may be input again (a repartition topic): done only once a round read everything and wrote nothing.
         const wrote = this.sentSinceCaughtUp
         this.sentSinceCaughtUp = 0
-        await group.commit(true)
+        await this.commit(true)
         if (wrote === 0) return
         continue
       }
       if (records === 0 && !this.stopping) await consumer.waitForData(100)
     }
+  }
+
+  /**
+   * Whether a repartition record's origin is new to the task: an origin at
+   * or before the last one processed from that upstream partition is a
+   * record sent again by an upstream task that processed its input again.
+   */
+  private firstFromOrigin(taskId: string, value: Buffer | null): boolean {
+    const text = value === null ? '' : value.toString('latin1')
+    const b = text.lastIndexOf(' ')
+    const a = text.lastIndexOf(' ', b - 1)
+    if (a <= 0) return true
+    const origin = text.slice(0, a)
+    const offset = Number(text.slice(a + 1, b))
+    const index = Number(text.slice(b + 1))
+    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(index)) return true
+    let seen = this.origins.get(taskId)
+    if (!seen) this.origins.set(taskId, (seen = new Map()))
+    const last = seen.get(origin)
+    if (last && (offset < last[0] || (offset === last[0] && index <= last[1]))) return false
+    if (last) {
+      last[0] = offset
+      last[1] = index
+    } else seen.set(origin, [offset, index])
+    return true
   }
 
   private taskFor(topic: string, partition: number): StreamTask | undefined {

@@ -60,6 +60,14 @@ export class JoinWindowStore<K, V> extends SerializedStore<K, V> {
     return out
   }
 
+  override changelogValue(key: Buffer): {value: Buffer; timestamp: number} | null {
+    if (key.length < 12) return null
+    const ts = Number(key.readBigInt64BE(key.length - 12))
+    const seq = key.readInt32BE(key.length - 8)
+    const e = this.byKey.get(key.subarray(0, key.length - 12).toString('latin1'))?.find((x) => x.timestamp === ts && x.seq === seq)
+    return e ? {value: e.value, timestamp: e.timestamp} : null
+  }
+
   restore(key: Buffer, value: Buffer | null, _timestamp: number): void {
     if (key.length < 12 || value === null) return
     const ts = Number(key.readBigInt64BE(key.length - 12))
@@ -150,6 +158,11 @@ export class OuterJoinStore<K> extends SerializedStore<K, unknown> {
         values: e.values.map((v) => ({left: v.left, value: (v.left ? this.leftSerde! : this.rightSerde!).deserialize(this.topic, v.value)})),
       }
     }
+  }
+
+  override changelogValue(key: Buffer): {value: Buffer; timestamp: number} | null {
+    const e = this.entries.get(key.toString('latin1'))
+    return e ? {value: encodeList(e.values), timestamp: e.timestamp} : null
   }
 
   restore(key: Buffer, value: Buffer | null, _timestamp: number): void {

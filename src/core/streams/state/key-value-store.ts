@@ -10,23 +10,23 @@
  * timestamped stores, which the DSL's aggregations use); `get` gives the
  * value, `getWithTimestamp` both.
  */
+import {join} from 'node:path'
 import {KeyValue} from '../key-value.js'
 import {type Serde} from '../serdes.js'
+import {type BytesEntry, type BytesStore, PersistentBytesStore} from './persistent-bytes-store.js'
+import {NamedCache} from './record-cache.js'
 import {SerializedStore} from './serialized-store.js'
-import {LoggedStoreBuilder} from './state-store.js'
+import {LoggedStoreBuilder, type StoreInit} from './state-store.js'
 
 export interface ValueAndTimestamp<V> {
   value: V
   timestamp: number
 }
 
-interface Entry {
-  value: Buffer
-  timestamp: number
-}
+type Entry = BytesEntry
 
 /** The bytes underneath, ordered by key bytes. */
-export class InMemoryBytesStore {
+export class InMemoryBytesStore implements BytesStore {
   private readonly map = new Map<string, Entry>()
   private sorted: string[] | null = null
 
@@ -65,15 +65,75 @@ export class InMemoryBytesStore {
     this.map.clear()
     this.sorted = null
   }
+
+  flush(): void {}
+
+  close(): void {}
 }
 
 export class KeyValueStore<K, V> extends SerializedStore<K, V> {
-  private readonly bytes: InMemoryBytesStore
+  private bytes: BytesStore
+  /** Kept under the task's state directory when the task has one (not in the TopologyTestDriver). */
+  readonly persistent: boolean
+
+  readonly cachingEnabled: boolean
+  private cache: NamedCache | null = null
+  private flushListener: ((key: K, newValue: V | null, oldValue: V | null, timestamp: number) => void) | null = null
 
   /** Stores are made by their builders (Stores.keyValueStoreBuilder). @internal */
-  constructor(name: string, bytes: InMemoryBytesStore, keySerde: Serde<K> | null, valueSerde: Serde<V> | null) {
+  constructor(name: string, bytes: BytesStore, keySerde: Serde<K> | null, valueSerde: Serde<V> | null, persistent = false, cachingEnabled = false) {
     super(name, keySerde, valueSerde)
     this.bytes = bytes
+    this.persistent = persistent
+    this.cachingEnabled = cachingEnabled
+  }
+
+  override init(init: StoreInit, changelogTopic: string): void {
+    super.init(init, changelogTopic)
+    if (this.persistent && init.stateDir !== undefined) this.bytes = new PersistentBytesStore(join(init.stateDir, this.name))
+    if (this.cachingEnabled && init.cache && init.cache.maxBytes > 0) this.cache = new NamedCache(init.cache)
+  }
+
+  /**
+   * Kafka's setFlushListener: with the cache on, the processor writing the
+   * store leaves forwarding to the store, which calls `listener` with each
+   * key's latest value (and its value as of the last flush) when it
+   * flushes or evicts; false when the store has no cache (the processor
+   * forwards every update itself). @internal
+   */
+  setFlushListener(listener: (key: K, newValue: V | null, oldValue: V | null, timestamp: number) => void): boolean {
+    this.flushListener = listener
+    return this.cache !== null
+  }
+
+  /** Logs and forwards the latest value of each key changed since the last flush (at commit). @internal */
+  flushCache(): void {
+    if (this.cache) this.emit(this.cache.take(false))
+  }
+
+  private emit(entries: Array<{key: Buffer; oldValue: unknown; timestamp: number}>): void {
+    for (const e of entries) {
+      const now = this.bytes.get(e.key)
+      if (now === undefined && e.oldValue === null) continue // added and removed again between flushes: nothing happened
+      this.changelog?.(e.key, now?.value ?? null, e.timestamp)
+      this.flushListener?.(this.keySerde!.deserialize(this.topic, e.key) as K, now === undefined ? null : (this.valueSerde!.deserialize(this.topic, now.value) as V), e.oldValue as V | null, e.timestamp)
+    }
+  }
+
+  /** Writes since the last flush go to disk (a persistent store; nothing in memory). */
+  override flush(): void {
+    this.bytes.flush()
+  }
+
+  override close(): void {
+    this.cache?.clear()
+    this.bytes.close()
+    super.close()
+  }
+
+  /** The store's bytes at a changelog key, as the changelog would carry them (null: absent). @internal */
+  override changelogValue(key: Buffer): BytesEntry | null {
+    return this.bytes.get(key) ?? null
   }
 
   get(key: K): V | null {
@@ -89,6 +149,18 @@ export class KeyValueStore<K, V> extends SerializedStore<K, V> {
   put(key: K, value: V | null, timestamp = this.now()): void {
     const kb = this.keyBytes(key)
     const vb = value === null || value === undefined ? null : this.valueSerde!.serialize(this.topic, value)
+    if (this.cache) {
+      const id = kb.toString('latin1')
+      let old: unknown = null
+      if (!this.cache.isDirty(id)) {
+        const was = this.bytes.get(kb)
+        old = was === undefined ? null : this.valueSerde!.deserialize(this.topic, was.value)
+      }
+      this.cache.put(id, kb, old, timestamp, vb?.length ?? 0)
+      this.bytes.put(kb, vb === null ? null : {value: vb, timestamp})
+      if (this.cache.size > 0) this.emit(this.cache.take(true))
+      return
+    }
     this.bytes.put(kb, vb === null ? null : {value: vb, timestamp})
     this.changelog?.(kb, vb, timestamp)
   }
@@ -123,7 +195,7 @@ export class KeyValueStore<K, V> extends SerializedStore<K, V> {
 
   /** Restoring from the changelog: bytes as logged, not logged again. */
   restore(key: Buffer, value: Buffer | null, timestamp: number): void {
-    this.bytes.put(key, value === null ? null : {value, timestamp})
+    this.bytes.put(Buffer.from(key), value === null ? null : {value: Buffer.from(value), timestamp})
   }
 
   approximateNumEntries(): number {
@@ -144,8 +216,10 @@ export class KeyValueStore<K, V> extends SerializedStore<K, V> {
 
 export interface KeyValueBytesStoreSupplier {
   readonly name: string
-  /** A new bytes store for a task. @internal */
-  get(): InMemoryBytesStore
+  /** Stores.persistentKeyValueStore's: on disk under the task's state directory. */
+  readonly persistent?: boolean
+  /** A new bytes store for a task (a persistent one opens its files at init). @internal */
+  get(): BytesStore
 }
 
 export class KeyValueStoreBuilder<K, V> extends LoggedStoreBuilder<KeyValueStore<K, V>> {
@@ -158,6 +232,6 @@ export class KeyValueStoreBuilder<K, V> extends LoggedStoreBuilder<KeyValueStore
   }
 
   build(): KeyValueStore<K, V> {
-    return new KeyValueStore(this.name, this.supplier.get(), this.keySerde, this.valueSerde)
+    return new KeyValueStore(this.name, this.supplier.get(), this.keySerde, this.valueSerde, this.supplier.persistent === true, this.cachingEnabled)
   }
 }

@@ -5,6 +5,7 @@
  */
 import type {Serde} from '../serdes.js'
 import {StreamsError} from '../streams-error.js'
+import type {BytesEntry} from './persistent-bytes-store.js'
 import type {StateStore, StoreInit} from './state-store.js'
 
 export abstract class SerializedStore<K, V> implements StateStore {
@@ -41,6 +42,16 @@ export abstract class SerializedStore<K, V> implements StateStore {
 
   close(): void {
     this.open = false
+  }
+
+  /**
+   * What the store holds at a changelog key, as the changelog carries it
+   * (null: nothing), so a restarted task can log the state back over
+   * changelog records a crash left beyond the last commit; undefined: this
+   * store cannot say. @internal
+   */
+  changelogValue(_key: Buffer): BytesEntry | null | undefined {
+    return undefined
   }
 
   /** Restoring from the changelog: bytes as logged, not logged again. */

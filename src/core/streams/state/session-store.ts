@@ -5,9 +5,11 @@
  * Changelog key as Kafka's SessionKeySchema: the key's bytes, the end
  * (8 bytes), then the start (8 bytes); a removed session logs a tombstone.
  */
+import {join} from 'node:path'
 import type {Serde} from '../serdes.js'
+import {type BytesEntry, PersistentBytesStore} from './persistent-bytes-store.js'
 import {SerializedStore} from './serialized-store.js'
-import {LoggedStoreBuilder} from './state-store.js'
+import {LoggedStoreBuilder, type StoreInit} from './state-store.js'
 
 const SUFFIX = 16
 
@@ -38,9 +40,34 @@ export class SessionStore<K, V> extends SerializedStore<K, V> {
   /** Each key's sessions by their store key: findSessions reads one key's, not all. */
   private readonly byKey = new Map<string, Map<string, Stored>>()
   private observed = -1
+  /** A persistent store's files: every session written through, read back whole at init (the working index stays in memory). */
+  private disk: PersistentBytesStore | null = null
 
-  constructor(name: string, readonly retentionMs: number, keySerde: Serde<K> | null, valueSerde: Serde<V> | null) {
+  constructor(name: string, readonly retentionMs: number, keySerde: Serde<K> | null, valueSerde: Serde<V> | null, readonly persistent = false) {
     super(name, keySerde, valueSerde)
+  }
+
+  override init(init: StoreInit, changelogTopic: string): void {
+    super.init(init, changelogTopic)
+    if (!this.persistent || init.stateDir === undefined) return
+    const disk = new PersistentBytesStore(join(init.stateDir, this.name))
+    for (const [k, e] of disk.range(null, null)) this.restore(k, e.value, e.timestamp)
+    this.disk = disk
+  }
+
+  override flush(): void {
+    this.disk?.flush()
+  }
+
+  override close(): void {
+    this.disk?.close()
+    this.disk = null
+    super.close()
+  }
+
+  override changelogValue(key: Buffer): BytesEntry | null {
+    const s = this.sessions.get(key.toString('latin1'))
+    return s ? {value: s.value, timestamp: s.end} : null
   }
 
   /**
@@ -101,6 +128,7 @@ export class SessionStore<K, V> extends SerializedStore<K, V> {
   }
 
   private keep(id: string, s: Stored): void {
+    this.disk?.put(Buffer.from(id, 'latin1'), {value: s.value, timestamp: s.end})
     this.sessions.set(id, s)
     const k = s.key.toString('latin1')
     let own = this.byKey.get(k)
@@ -111,6 +139,7 @@ export class SessionStore<K, V> extends SerializedStore<K, V> {
   private drop(id: string): void {
     const s = this.sessions.get(id)
     if (!s) return
+    this.disk?.put(Buffer.from(id, 'latin1'), null)
     this.sessions.delete(id)
     const k = s.key.toString('latin1')
     const own = this.byKey.get(k)
@@ -134,11 +163,11 @@ export class SessionStore<K, V> extends SerializedStore<K, V> {
 }
 
 export class SessionStoreBuilder<K, V> extends LoggedStoreBuilder<SessionStore<K, V>> {
-  constructor(name: string, private readonly retentionMs: number, private readonly keySerde: Serde<K> | null, private readonly valueSerde: Serde<V> | null) {
+  constructor(name: string, private readonly retentionMs: number, private readonly keySerde: Serde<K> | null, private readonly valueSerde: Serde<V> | null, private readonly persistent = false) {
     super(name)
   }
 
   build(): SessionStore<K, V> {
-    return new SessionStore(this.name, this.retentionMs, this.keySerde, this.valueSerde)
+    return new SessionStore(this.name, this.retentionMs, this.keySerde, this.valueSerde, this.persistent)
   }
 }

@@ -6,6 +6,7 @@
  * is logged to a changelog topic.
  */
 import type {Serde} from '../serdes.js'
+import type {RecordCache} from './record-cache.js'
 
 /** What a store needs from the task that opens it. */
 export interface StoreInit {
@@ -15,10 +16,15 @@ export interface StoreInit {
   changelog?: (key: Buffer, value: Buffer | null, timestamp: number) => void
   /** The timestamp a write without one gets: the current record's. */
   timestamp: () => number
+  /** The task's directory under state.dir (`<state.dir>/<application.id>/<task>`): persistent stores keep their files in `<stateDir>/<store>/`; absent, they stay in memory (the TopologyTestDriver). */
+  stateDir?: string
+  /** The instance's record cache, given to stores whose builder has caching on (absent: every update logged and forwarded at once). */
+  cache?: RecordCache
 }
 
 export interface StateStore {
   readonly name: string
+  /** Makes the writes so far durable: called at commit, after the input offsets that cover them are committed. */
   flush(): void
   close(): void
   isOpen(): boolean
@@ -31,16 +37,18 @@ export interface StoreBuilder<S extends StateStore = StateStore> {
   readonly logConfig: Record<string, string>
   withLoggingEnabled(config?: Record<string, string>): this
   withLoggingDisabled(): this
-  /** Caching is accepted for Kafka's sake; every update is forwarded (as with statestore.cache.max.bytes=0). */
+  /** Off by default, as Kafka's builders; the DSL's Materialized turns it on unless withCachingDisabled (key-value stores only: see record-cache.ts). */
+  readonly cachingEnabled: boolean
   withCachingEnabled(): this
   withCachingDisabled(): this
   build(): S
 }
 
-/** What every builder shares: logging on by default with the changelog's topic configs, caching accepted (see StoreBuilder). */
+/** What every builder shares: logging on by default with the changelog's topic configs, caching off by default (see StoreBuilder). */
 export abstract class LoggedStoreBuilder<S extends StateStore> implements StoreBuilder<S> {
   loggingEnabled = true
   logConfig: Record<string, string> = {}
+  cachingEnabled = false
 
   constructor(readonly name: string) {}
 
@@ -56,10 +64,12 @@ export abstract class LoggedStoreBuilder<S extends StateStore> implements StoreB
   }
 
   withCachingEnabled(): this {
+    this.cachingEnabled = true
     return this
   }
 
   withCachingDisabled(): this {
+    this.cachingEnabled = false
     return this
   }
 

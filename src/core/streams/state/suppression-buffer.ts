@@ -112,8 +112,17 @@ export class SuppressionBuffer<K, V> extends SerializedStore<K, V> {
     this.sorted.splice(lo, 0, e)
   }
 
+  override changelogValue(key: Buffer): {value: Buffer; timestamp: number} | null {
+    const e = this.byKey.get(key.toString('latin1'))
+    return e ? {value: this.encode(e), timestamp: e.timestamp} : null
+  }
+
   private log(e: Entry): void {
     if (!this.changelog) return
+    this.changelog(e.key, this.encode(e), e.timestamp)
+  }
+
+  private encode(e: Entry): Buffer {
     const len = (b: Buffer | null) => 4 + (b?.length ?? 0)
     const out = Buffer.alloc(16 + len(e.prior) + len(e.value))
     out.writeBigInt64BE(BigInt(e.time), 0)
@@ -124,7 +133,7 @@ export class SuppressionBuffer<K, V> extends SerializedStore<K, V> {
       p += 4
       if (b !== null) p += b.copy(out, p)
     }
-    this.changelog(e.key, out, e.timestamp)
+    return out
   }
 }
 

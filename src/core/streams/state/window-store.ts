@@ -5,10 +5,12 @@
  * Kafka's window-store changelog key: the key's bytes, the window start
  * (8 bytes) and a sequence number (4 bytes, 0: no duplicates kept).
  */
+import {join} from 'node:path'
 import type {Serde} from '../serdes.js'
 import {InMemoryBytesStore} from './key-value-store.js'
+import {type BytesEntry, type BytesStore, PersistentBytesStore} from './persistent-bytes-store.js'
 import {SerializedStore} from './serialized-store.js'
-import {LoggedStoreBuilder} from './state-store.js'
+import {LoggedStoreBuilder, type StoreInit} from './state-store.js'
 
 const SUFFIX = 12
 
@@ -27,14 +29,35 @@ function splitKey(k: Buffer): {key: Buffer; start: number} {
 export class WindowStore<K, V> extends SerializedStore<K, V> {
   readonly retentionMs: number
   readonly windowSizeMs: number
-  private readonly bytes = new InMemoryBytesStore()
+  private bytes: BytesStore = new InMemoryBytesStore()
   /** The largest window start put: what retention is counted back from. */
   private observed = -1
 
-  constructor(name: string, retentionMs: number, windowSizeMs: number, keySerde: Serde<K> | null, valueSerde: Serde<V> | null) {
+  constructor(name: string, retentionMs: number, windowSizeMs: number, keySerde: Serde<K> | null, valueSerde: Serde<V> | null, readonly persistent = false) {
     super(name, keySerde, valueSerde)
     this.retentionMs = retentionMs
     this.windowSizeMs = windowSizeMs
+  }
+
+  override init(init: StoreInit, changelogTopic: string): void {
+    super.init(init, changelogTopic)
+    if (!this.persistent || init.stateDir === undefined) return
+    this.bytes = new PersistentBytesStore(join(init.stateDir, this.name))
+    // Retention counts back from the largest window start, which the files keep only as their keys.
+    for (const [k] of this.bytes.range(null, null)) if (k.length >= SUFFIX) this.observed = Math.max(this.observed, splitKey(k).start)
+  }
+
+  override flush(): void {
+    this.bytes.flush()
+  }
+
+  override close(): void {
+    this.bytes.close()
+    super.close()
+  }
+
+  override changelogValue(key: Buffer): BytesEntry | null {
+    return this.bytes.get(key) ?? null
   }
 
   /** A null value deletes the window's entry. */
@@ -109,11 +132,12 @@ export class WindowStoreBuilder<K, V> extends LoggedStoreBuilder<WindowStore<K, 
     private readonly windowSizeMs: number,
     private readonly keySerde: Serde<K> | null,
     private readonly valueSerde: Serde<V> | null,
+    private readonly persistent = false,
   ) {
     super(name)
   }
 
   build(): WindowStore<K, V> {
-    return new WindowStore(this.name, this.retentionMs, this.windowSizeMs, this.keySerde, this.valueSerde)
+    return new WindowStore(this.name, this.retentionMs, this.windowSizeMs, this.keySerde, this.valueSerde, this.persistent)
   }
 }

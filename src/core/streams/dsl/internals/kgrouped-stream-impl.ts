@@ -94,7 +94,7 @@ export class KGroupedStreamImpl<K, V> implements KGroupedStream<K, V> {
     // Kafka's default retention: the gap and the grace; a longer one keeps closed sessions queryable.
     const retentionMs = Math.max(a.materialized.retentionMs ?? 0, windows.inactivityGap() + windows.gracePeriodMs())
     this.builder.topology.addProcessor(a.name, sessionWindowAggregateProcessor(a.storeName, windows, initializer, aggregator, merger, this.dropped), a.parent)
-    const builder = new SessionStoreBuilder(a.storeName, retentionMs, a.keySerde as Serde<unknown> | null, a.valueSerde as Serde<unknown> | null)
+    const builder = new SessionStoreBuilder(a.storeName, retentionMs, a.keySerde as Serde<unknown> | null, a.valueSerde as Serde<unknown> | null, true)
     if (a.materialized.loggingEnabled) builder.withLoggingEnabled(a.materialized.logConfig)
     else builder.withLoggingDisabled()
     this.builder.topology.addStateStore(builder, a.name)

@@ -1,0 +1,179 @@
+/**
+ * Streams state through the CLI: Kafka's WordCount killed with -9 again
+ * and again mid-stream ends with exactly the counts of its input (no word
+ * lost, none counted twice, downstream of a repartition topic too), its
+ * persistent store read by `stream query`; and two instances with
+ * num.standby.replicas=1 each keep a warm copy of the other's tasks, so
+ * the survivor of a kill -9 has every count.
+ */
+import {writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {expect, onTestFinished, test} from 'vitest'
+import {cli} from '../helpers/cli.js'
+import {expectOk} from './support.js'
+
+type Cli = ReturnType<typeof cli>
+
+const STORE = 'KSTREAM-AGGREGATE-STATE-STORE-0000000003'
+
+const APP = `import {Produced, Serdes} from 'logpipe'
+
+export const config = {
+  'application.id': 'wordcount',
+  'default.key.serde': Serdes.String(),
+  'default.value.serde': Serdes.String(),
+  'commit.interval.ms': 30,
+}
+
+export default (builder) => {
+  builder
+    .stream('text')
+    .flatMapValues((line) => line.toLowerCase().split(/\\W+/))
+    .groupBy((_key, word) => word)
+    .count()
+    .toStream()
+    .to('counts', Produced.with(Serdes.String(), Serdes.Long()))
+}
+`
+
+async function until<T>(what: string, check: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
+  const deadline = Date.now() + ms
+  for (;;) {
+    const v = await check()
+    if (v !== undefined) return v
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+/** The latest count per word on `counts` (values as Kafka's Long). */
+async function counts(c: Cli): Promise<Record<string, number>> {
+  const r = await c.run(['consume', 'counts', '-e', '--json', '--json-encoding', 'base64'])
+  expectOk(r)
+  const out: Record<string, number> = {}
+  for (const line of String(r.stdout).split('\n').filter(Boolean)) {
+    const rec = JSON.parse(line) as {key: {base64: string} | string; value: {base64: string} | string}
+    const b64 = (v: {base64: string} | string) => Buffer.from(typeof v === 'string' ? v : v.base64, 'base64')
+    out[b64(rec.key).toString()] = Number(b64(rec.value).readBigInt64BE(0))
+  }
+  return out
+}
+
+async function query(c: Cli, stateDir?: string): Promise<Record<string, number>> {
+  const r = await c.run(['stream', 'query', 'wordcount', STORE, '--all', '--value-serde', 'long', ...(stateDir ? ['--state-dir', stateDir] : [])])
+  expectOk(r)
+  return Object.fromEntries(String(r.stdout).split('\n').filter(Boolean).map((l) => [l.split('\t')[0], Number(l.split('\t')[1])]))
+}
+
+/** Committed offsets of the app's group on `text`, summed, and the lag over every input. */
+async function progress(c: Cli): Promise<{committed: number; lag: number} | undefined> {
+  const r = await c.run(['group', 'describe', 'wordcount', '--json'])
+  if (r.exitCode !== 0) return undefined
+  const parts = (JSON.parse(String(r.stdout)) as {partitions: Array<{topic: string; lag: number; currentOffset: number | null}>}).partitions
+  return {committed: parts.filter((p) => p.topic === 'text').reduce((n, p) => n + Number(p.currentOffset ?? 0), 0), lag: parts.reduce((n, p) => n + p.lag, 0)}
+}
+
+function start(c: Cli, app: string, extra: string[] = []) {
+  const sub = c.run(['stream', 'run', app, ...extra])
+  onTestFinished(() => {
+    sub.kill('SIGKILL')
+  })
+  return sub
+}
+
+const VOCABULARY = Array.from({length: 60}, (_, i) => `w${i}`)
+
+function chunk(round: number, lines: number): {text: string; words: string[]} {
+  const words: string[] = []
+  const out: string[] = []
+  for (let i = 0; i < lines; i++) {
+    const line = Array.from({length: 10}, (_, j) => VOCABULARY[(round * 7919 + i * 31 + j * 17) % VOCABULARY.length])
+    words.push(...line)
+    out.push(`k${round}-${i}:${line.join(' ')}`)
+  }
+  return {text: out.join('\n') + '\n', words}
+}
+
+test('WordCount killed with -9 again and again mid-stream ends with exactly the counts of its input; stream query reads its store', async () => {
+  const c = cli()
+  const app = join(c.base, 'wordcount.mjs')
+  writeFileSync(app, APP)
+  expectOk(await c.run(['topic', 'create', 'text', '--partitions', '2']))
+  expectOk(await c.run(['topic', 'create', 'counts', '--partitions', '2']))
+  const want: Record<string, number> = {}
+  let killedMidStream = 0
+  for (let round = 0; round < 5; round++) {
+    const {text, words} = chunk(round, 1500)
+    for (const w of words) want[w] = (want[w] ?? 0) + 1
+    expectOk(await c.run(['produce', 'text', '-q', '-K', ':'], {input: text}))
+    const before = (await progress(c))?.committed ?? 0
+    const sub = start(c, app)
+    // Killed once it has committed part of the new lines (or, in the first round, as soon as it runs).
+    await until('progress', async () => {
+      if (round === 0) return (await progress(c)) !== undefined || undefined
+      const p = await progress(c)
+      return p && p.committed > before ? true : undefined
+    })
+    const p = await progress(c)
+    if (p && p.lag > 0) killedMidStream++
+    sub.kill('SIGKILL')
+    expect((await sub).signal).toBe('SIGKILL')
+  }
+  const last = start(c, app)
+  let said = ''
+  last.stderr?.on('data', (d: Buffer) => (said += d.toString()))
+  // Running (signal handlers in place) before it is asked to stop: the inputs may all be processed by the killed runs already.
+  await until('the last run running', async () => (/running \(tasks/.test(said) ? true : undefined))
+  await until('every input processed', async () => ((await progress(c))?.lag === 0 ? true : undefined))
+  await until('the counts out', async () => {
+    const got = await counts(c)
+    return VOCABULARY.every((w) => got[w] === want[w]) ? true : undefined
+  })
+  last.kill('SIGTERM')
+  expect((await last).exitCode).toBe(0)
+  expect(await counts(c)).toEqual(want)
+  expect(await query(c)).toEqual(want)
+  expect(killedMidStream).toBeGreaterThan(0)
+  const one = await c.run(['stream', 'query', 'wordcount', STORE, 'w3', '--value-serde', 'long', '--json'])
+  expectOk(one)
+  expect(JSON.parse(String(one.stdout))).toMatchObject({key: 'w3', value: want.w3})
+}, 180_000)
+
+test('two instances with num.standby.replicas=1 keep warm copies of each other’s tasks; the survivor of a kill -9 has every count', async () => {
+  const c = cli()
+  const app = join(c.base, 'wordcount.mjs')
+  writeFileSync(app, APP)
+  expectOk(await c.run(['topic', 'create', 'text', '--partitions', '2']))
+  expectOk(await c.run(['topic', 'create', 'counts', '--partitions', '2']))
+  const dirA = join(c.base, 'state-a')
+  const dirB = join(c.base, 'state-b')
+  const a = start(c, app, ['-X', `state.dir=${dirA}`, '-X', 'num.standby.replicas=1'])
+  const b = start(c, app, ['-X', `state.dir=${dirB}`, '-X', 'num.standby.replicas=1'])
+  await until('both members in the group', async () => {
+    const r = await c.run(['group', 'describe', 'wordcount', '--members', '--json'])
+    if (r.exitCode !== 0) return undefined
+    return ((JSON.parse(String(r.stdout)) as {members?: unknown[]}).members ?? []).length === 2 ? true : undefined
+  })
+  const first = chunk(0, 400)
+  expectOk(await c.run(['produce', 'text', '-q', '-K', ':'], {input: first.text}))
+  const want: Record<string, number> = {}
+  for (const w of first.words) want[w] = (want[w] ?? 0) + 1
+  await until('every input processed', async () => ((await progress(c))?.lag === 0 ? true : undefined))
+  // Each state dir holds every count, its own tasks' and the other's kept warm.
+  await until('warm copies in both state dirs', async () => {
+    const [qa, qb] = [await query(c, dirA).catch(() => ({})), await query(c, dirB).catch(() => ({}))]
+    const same = (got: Record<string, number>) => Object.keys(got).length === Object.keys(want).length && Object.keys(want).every((w) => got[w] === want[w])
+    return same(qa) && same(qb) ? true : undefined
+  })
+  a.kill('SIGKILL')
+  const second = chunk(1, 400)
+  expectOk(await c.run(['produce', 'text', '-q', '-K', ':'], {input: second.text}))
+  for (const w of second.words) want[w] = (want[w] ?? 0) + 1
+  await until('the survivor counted everything', async () => {
+    const got = await counts(c)
+    return VOCABULARY.every((w) => got[w] === want[w]) ? true : undefined
+  })
+  b.kill('SIGTERM')
+  expect((await b).exitCode).toBe(0)
+  expect(await query(c, dirB)).toEqual(want)
+}, 120_000)
