@@ -12,6 +12,7 @@ import type {Topology} from '../topology.js'
 import type {TopicNameExtractor} from '../topology-node.js'
 import type {ValueMapper} from './internals/kstream-stateless.js'
 import type {ValueGetterSupplier} from './internals/ktable-value-getter.js'
+import type {EmitStrategy} from './emit-strategy.js'
 import type {JoinWindows} from './join-windows.js'
 import type {Grouped, Joined, KeyValue, Materialized, Named, Produced, Repartitioned, StreamJoined} from './options.js'
 import type {Suppressed} from './suppressed.js'
@@ -128,6 +129,8 @@ export interface KGroupedStream<K, V> {
 
 /** A grouped stream cut into time windows: each aggregate is per key and window. */
 export interface TimeWindowedKStream<K, V> {
+  /** EmitStrategy.onWindowClose(): each window's final result only, once it closes (KIP-825). */
+  emitStrategy(strategy: EmitStrategy): TimeWindowedKStream<K, V>
   count(...args: AggregateArgs<K, number>): KTable<Windowed<K>, number>
   reduce(reducer: (aggregate: V, value: V) => V, ...args: AggregateArgs<K, V>): KTable<Windowed<K>, V>
   aggregate<VA>(initializer: () => VA, aggregator: (key: K, value: V, aggregate: VA) => VA, ...args: AggregateArgs<K, VA>): KTable<Windowed<K>, VA>
