@@ -1,6 +1,6 @@
 /** Kafka Streams for logpipe: what the library exports (src/index.ts re-exports it). */
 export {StreamsBuilder} from './dsl/streams-builder.js'
-export type {AggregateArgs, BranchSpec, BranchedKStream, GlobalKTable, KGroupedStream, KGroupedTable, SessionWindowedKStream, KStream, KTable, Pairish, Predicate, TimeWindowedKStream, ValueJoiner, ValueMapper} from './dsl/interfaces.js'
+export type {AggregateArgs, BranchSpec, BranchedKStream, CogroupedKStream, SessionWindowedCogroupedKStream, TimeWindowedCogroupedKStream, GlobalKTable, KGroupedStream, KGroupedTable, SessionWindowedKStream, KStream, KTable, Pairish, Predicate, TimeWindowedKStream, ValueJoiner, ValueMapper} from './dsl/interfaces.js'
 export {SessionWindow, SessionWindows, SlidingWindows, TimeWindow, TimeWindows, Window, Windowed, WindowedSerdes} from './dsl/windows.js'
 export {SessionStore, SessionStoreBuilder} from './state/session-store.js'
 export type {SessionEntry} from './state/session-store.js'

@@ -125,6 +125,26 @@ export interface KGroupedStream<K, V> {
   count(...args: AggregateArgs<K, number>): KTable<K, number>
   reduce(reducer: (aggregate: V, value: V) => V, ...args: AggregateArgs<K, V>): KTable<K, V>
   aggregate<VA>(initializer: () => VA, aggregator: (key: K, value: V, aggregate: VA) => VA, ...args: AggregateArgs<K, VA>): KTable<K, VA>
+  /** Starts a cogroup (KIP-150): this stream's records go into one aggregate with the other streams cogrouped after it. */
+  cogroup<VOut>(aggregator: (key: K, value: V, aggregate: VOut) => VOut): CogroupedKStream<K, VOut>
+}
+
+/** Several grouped streams aggregated into one table, each with its own aggregator (Kafka's CogroupedKStream). */
+export interface CogroupedKStream<K, VOut> {
+  /** Adds a stream (of any value type) with its aggregator; returns this cogroup, as Kafka's does. */
+  cogroup<VIn>(groupedStream: KGroupedStream<K, VIn>, aggregator: (key: K, value: VIn, aggregate: VOut) => VOut): CogroupedKStream<K, VOut>
+  aggregate(initializer: () => VOut, ...args: AggregateArgs<K, VOut>): KTable<K, VOut>
+  windowedBy(windows: TimeWindows): TimeWindowedCogroupedKStream<K, VOut>
+  windowedBy(windows: SlidingWindows): TimeWindowedCogroupedKStream<K, VOut>
+  windowedBy(windows: SessionWindows): SessionWindowedCogroupedKStream<K, VOut>
+}
+
+export interface TimeWindowedCogroupedKStream<K, VOut> {
+  aggregate(initializer: () => VOut, ...args: AggregateArgs<K, VOut>): KTable<Windowed<K>, VOut>
+}
+
+export interface SessionWindowedCogroupedKStream<K, VOut> {
+  aggregate(initializer: () => VOut, merger: (key: K, aggregate1: VOut, aggregate2: VOut) => VOut, ...args: AggregateArgs<K, VOut>): KTable<Windowed<K>, VOut>
 }
 
 /** A grouped stream cut into time windows: each aggregate is per key and window. */

@@ -8,7 +8,7 @@
  */
 import type {Serde} from '../../serdes.js'
 import {Serdes} from '../../serdes.js'
-import type {AggregateArgs, DslContext, KGroupedStream, KTable, SessionWindowedKStream, TimeWindowedKStream} from '../interfaces.js'
+import type {AggregateArgs, CogroupedKStream, DslContext, KGroupedStream, KTable, SessionWindowedKStream, TimeWindowedKStream} from '../interfaces.js'
 import {Materialized, Named} from '../options.js'
 import {defaultInnerWindowedSerde, SessionWindows, SlidingWindows, type TimeWindows, type Windowed, WindowedSerdes} from '../windows.js'
 import {slidingWindowAggregateProcessor} from './kstream-sliding-window-aggregate.js'
@@ -20,6 +20,7 @@ const REDUCE = 'KSTREAM-REDUCE-'
 import {aggregateProcessor} from './kstream-aggregate.js'
 import {windowAggregateProcessor} from './kstream-window-aggregate.js'
 import {addRepartition} from './repartition.js'
+import {CogroupedKStreamImpl} from './cogrouped-kstream-impl.js'
 import {emitOnWindowClose} from './window-close-emitter.js'
 import type {EmitStrategy} from '../emit-strategy.js'
 
@@ -51,6 +52,10 @@ export class KGroupedStreamImpl<K, V> implements KGroupedStream<K, V> {
 
   aggregate<VA>(initializer: () => VA, aggregator: (key: K, value: V, aggregate: VA) => VA, ...args: AggregateArgs<K, VA>): KTable<K, VA> {
     return this.aggregateWith(AGGREGATE, args, null, initializer, aggregator as (k: unknown, v: unknown, a: unknown) => unknown)
+  }
+
+  cogroup<VOut>(aggregator: (key: K, value: V, aggregate: VOut) => VOut): CogroupedKStream<K, VOut> {
+    return new CogroupedKStreamImpl<K, VOut>(this as never, aggregator as (k: unknown, v: unknown, a: unknown) => unknown)
   }
 
   private aggregateWith<VA>(prefix: string, args: AggregateArgs<K, VA>, defaultValueSerde: Serde<VA> | null, initializer: (() => unknown) | null, aggregator: (k: unknown, v: unknown, agg: unknown) => unknown): KTable<K, VA> {
