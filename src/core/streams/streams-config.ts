@@ -11,6 +11,8 @@ export interface StreamsSettings {
   defaultKeySerde: Serde<unknown>
   defaultValueSerde: Serde<unknown>
   commitIntervalMs: number
+  /** max.task.idle.ms (KIP-695): how long a task reading several partitions waits for an empty one read to its end; -1: never. */
+  maxTaskIdleMs: number
 }
 
 export type StreamsProperties = Record<string, unknown>
@@ -23,11 +25,14 @@ export function streamsSettings(props: StreamsProperties, defaults: {application
   if (typeof commit !== 'number' && typeof commit !== 'string') throw new StreamsError('commit.interval.ms must be a number of milliseconds')
   const commitIntervalMs = Number(commit)
   if (!Number.isInteger(commitIntervalMs) || commitIntervalMs < 0) throw new StreamsError(`commit.interval.ms must be a non-negative integer, not ${String(commit)}`)
+  const idle = Number(props['max.task.idle.ms'] ?? 0)
+  if (!Number.isInteger(idle) || idle < -1) throw new StreamsError(`max.task.idle.ms must be -1 or a non-negative integer, not ${String(props['max.task.idle.ms'])}`)
   return {
     applicationId: appId,
     // Kafka's defaults are ByteArray serdes; so are ours.
     defaultKeySerde: props['default.key.serde'] === undefined ? (Serdes.ByteArray() as Serde<unknown>) : resolveSerde(props['default.key.serde'], 'default.key.serde'),
     defaultValueSerde: props['default.value.serde'] === undefined ? (Serdes.ByteArray() as Serde<unknown>) : resolveSerde(props['default.value.serde'], 'default.value.serde'),
     commitIntervalMs,
+    maxTaskIdleMs: idle,
   }
 }

@@ -14,7 +14,7 @@ import type {ValueMapper} from './internals/kstream-stateless.js'
 import type {ValueGetterSupplier} from './internals/ktable-value-getter.js'
 import type {EmitStrategy} from './emit-strategy.js'
 import type {JoinWindows} from './join-windows.js'
-import type {Grouped, Joined, KeyValue, Materialized, Named, Produced, Repartitioned, StreamJoined} from './options.js'
+import type {Grouped, Joined, KeyValue, Materialized, Named, Produced, Repartitioned, StreamJoined, TableJoined} from './options.js'
 import type {Suppressed} from './suppressed.js'
 import type {SessionWindows, SlidingWindows, TimeWindows, Windowed} from './windows.js'
 
@@ -99,9 +99,9 @@ export interface KTable<K, V> {
   /** Joined with another table on the key: an ever-updating table of the joiner's results (a null result deletes). */
   join<VO, VR>(other: KTable<K, VO>, joiner: ValueJoiner<K, V, VO, VR>, ...namedOrMaterialized: Array<Named | Materialized<K, VR>>): KTable<K, VR>
   leftJoin<VO, VR>(other: KTable<K, VO>, joiner: ValueJoiner<K, V, VO | null, VR>, ...namedOrMaterialized: Array<Named | Materialized<K, VR>>): KTable<K, VR>
-  /** A foreign-key join (KIP-213): each row's foreignKeyExtractor(value) (or (key, value)) names the other table's row it joins. */
-  join<KO, VO, VR>(other: KTable<KO, VO>, foreignKeyExtractor: ((value: V) => KO | null) | ((key: K, value: V) => KO | null), joiner: ValueJoiner<K, V, VO, VR>, ...namedOrMaterialized: Array<Named | Materialized<K, VR>>): KTable<K, VR>
-  leftJoin<KO, VO, VR>(other: KTable<KO, VO>, foreignKeyExtractor: ((value: V) => KO | null) | ((key: K, value: V) => KO | null), joiner: ValueJoiner<K, V, VO | null, VR>, ...namedOrMaterialized: Array<Named | Materialized<K, VR>>): KTable<K, VR>
+  /** A foreign-key join (KIP-213): each row's foreignKeyExtractor(value) (or (key, value)) names the other table's row it joins; TableJoined (KIP-775) names it and sets the tables' partitioners. */
+  join<KO, VO, VR>(other: KTable<KO, VO>, foreignKeyExtractor: ((value: V) => KO | null) | ((key: K, value: V) => KO | null), joiner: ValueJoiner<K, V, VO, VR>, ...namedOrMaterialized: Array<Named | TableJoined<K, KO> | Materialized<K, VR>>): KTable<K, VR>
+  leftJoin<KO, VO, VR>(other: KTable<KO, VO>, foreignKeyExtractor: ((value: V) => KO | null) | ((key: K, value: V) => KO | null), joiner: ValueJoiner<K, V, VO | null, VR>, ...namedOrMaterialized: Array<Named | TableJoined<K, KO> | Materialized<K, VR>>): KTable<K, VR>
   outerJoin<VO, VR>(other: KTable<K, VO>, joiner: ValueJoiner<K, V | null, VO | null, VR>, ...namedOrMaterialized: Array<Named | Materialized<K, VR>>): KTable<K, VR>
   /** Holds updates back: a windowed table's final results (untilWindowCloses), or each key's latest value for a time (untilTimeLimit). */
   suppress(suppressed: Suppressed): KTable<K, V>
