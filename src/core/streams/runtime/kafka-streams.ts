@@ -42,6 +42,7 @@ import {streamsSettings, type StreamsProperties, type StreamsSettings} from '../
 import {StreamsError, TopologyError} from '../streams-error.js'
 import {type RawRecord, StreamTask} from '../task.js'
 import {BUFFERED_RECORDS_PER_PARTITION, PartitionGroup} from '../partition-group.js'
+import {saveApplication} from './streams-application.js'
 import type {StateStore} from '../state/state-store.js'
 import type {Topology} from '../topology.js'
 
@@ -123,6 +124,7 @@ export class KafkaStreams {
     this.subtopologies = this.prepareTopics(store)
     this.setState('REBALANCING')
     this.startGlobal(store)
+    this.saveDescription(store)
     const sourceTopics = [...new Set(this.subtopologies.flatMap((s) => s.sources))]
     const patterns = this.subtopologies.flatMap((s) => s.patterns)
     const buffers = this.subtopologies.some((s) => s.sources.length > 1 || s.patterns.length > 0)
@@ -270,6 +272,19 @@ export class KafkaStreams {
       out[id] = {id, members, sources, patterns, stores, partitions}
     }
     return out
+  }
+
+  /** For `stream describe`: the topology, its tasks' inputs and its stores, as this run has them. */
+  private saveDescription(store: Store): void {
+    const app = this.settings.applicationId
+    saveApplication(store, {
+      applicationId: app,
+      savedAt: Date.now(),
+      topology: this.topology.describe().toString(),
+      subtopologies: this.subtopologies.filter((s) => s !== undefined).map((s) => ({id: s.id, sources: s.sources, patterns: s.patterns.map((p) => p.source), stores: s.stores})),
+      globalTopics: this.globalTask?.sourceTopics() ?? [],
+      stores: [...this.topology.stores.values()].map((b) => ({name: b.name, changelog: b.loggingEnabled && !this.topology.globalStores.has(b.name) ? `${app}-${b.name}-changelog` : null})),
+    })
   }
 
   /** Whether a sub-topology reads a topic: by name, or by a pattern (a topic created after the start). */
