@@ -54,7 +54,7 @@ export default class StreamReset extends LogpipeCommand<typeof StreamReset> {
     this.say(out.join('\n'))
     for (const row of plan.offsets) if (row.note) this.notice(`${row.topic}/${row.partition}: ${row.note}`)
     if (!f.execute) this.notice('dry run: nothing changed; add --execute to apply')
-    return {...plan, executed: f.execute}
+    return {...plan, executed: f.execute === true}
   }
 
   private spec(target: (typeof TARGETS)[number]): ResetSpec {
