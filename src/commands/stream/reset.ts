@@ -13,7 +13,7 @@ const TARGETS = ['to-earliest', 'to-latest', 'to-offset', 'shift-by', 'to-dateti
 
 export default class StreamReset extends LogpipeCommand<typeof StreamReset> {
   static override summary = "Reset a Streams application, as kafka-streams-application-reset; a dry run unless --execute."
-  static override usage = 'stream reset APP [--input-topics T,...] [--intermediate-topics T,...] [--to-...] [--execute]'
+  static override usage = 'stream reset APP [--input-topics T,...] [--execute] [FLAGS]'
   static override description =
     "Moves the app's committed offsets of --input-topics back (to the start unless another --to-... says), those of --intermediate-topics to their end, deletes its internal topics (<app>-...-repartition, <app>-...-changelog, the foreign-key join topics) and wipes its local state (streams/<app>/, the saved topology description kept). Prints the plan and changes nothing unless --execute is given: Kafka's tool executes unless --dry-run, logpipe's is a dry run unless --execute. Refused while the app's group has live members."
   static override examples = [
