@@ -128,4 +128,10 @@ test('reset and describe of an app that does not exist, and bad reset flags: one
   expectCleanError(await c.run(['stream', 'reset', 'nope', '--to-latest']), 2, /name them with --input-topics/)
   expectCleanError(await c.run(['stream', 'reset', 'nope', '--input-topics', 'text', '--to-latest', '--to-earliest']), 2, /choose one of/)
   expect(lines((await c.run(['stream', 'list'])).stdout)).toEqual([])
+  // An id that would name a directory outside streams/ (streams/.. is the data directory itself) is refused before anything is read or wiped.
+  for (const bad of ['..', '.', 'a/../..']) {
+    expectCleanError(await c.run(['stream', 'reset', bad, '--execute']), 2, /is not an application\.id/)
+    expectCleanError(await c.run(['stream', 'describe', bad]), 2, /is not an application\.id/)
+  }
+  expect(existsSync(join(c.dataDir, 'topics', 'text'))).toBe(true)
 })

@@ -20,7 +20,7 @@ export type StreamsProperties = Record<string, unknown>
 export function streamsSettings(props: StreamsProperties, defaults: {applicationId?: string} = {}): StreamsSettings {
   const appId = props['application.id'] ?? defaults.applicationId
   if (typeof appId !== 'string' || appId.length === 0) throw new StreamsError('application.id is not set', {hint: "give it in the properties: {'application.id': 'my-app'}"})
-  if (!/^[a-zA-Z0-9._-]+$/.test(appId)) throw new StreamsError(`application.id ${JSON.stringify(appId)} cannot be part of a topic name`, {hint: 'use only letters, digits, ".", "_" and "-"'})
+  if (!/^[a-zA-Z0-9._-]+$/.test(appId) || appId === '.' || appId === '..') throw new StreamsError(`application.id ${JSON.stringify(appId)} cannot be part of a topic name`, {hint: 'use only letters, digits, ".", "_" and "-"'})
   const commit = props['commit.interval.ms'] ?? 30_000
   if (typeof commit !== 'number' && typeof commit !== 'string') throw new StreamsError('commit.interval.ms must be a number of milliseconds')
   const commitIntervalMs = Number(commit)

@@ -13,7 +13,7 @@
 import {existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {GroupAdmin, type GroupDescription, type PartitionLag} from '../../group/group-admin.js'
-import {NotFoundError} from '../../errors.js'
+import {NotFoundError, UsageError} from '../../errors.js'
 import type {Store} from '../../store/store.js'
 
 export const APPLICATION_FILE = 'application.json'
@@ -47,8 +47,16 @@ export function isInternalTopic(applicationId: string, topic: string): boolean {
   )
 }
 
+/** An application.id is part of topic and directory names: the characters Kafka allows in topic names, and never `.` or `..` (`streams/..` is the data directory). */
+export function checkApplicationId(applicationId: string): string {
+  if (!/^[a-zA-Z0-9._-]+$/.test(applicationId) || applicationId === '.' || applicationId === '..') {
+    throw new UsageError(`${JSON.stringify(applicationId)} is not an application.id`, {hint: 'an application.id has only letters, digits, ".", "_" and "-"'})
+  }
+  return applicationId
+}
+
 export function stateDir(store: Store, applicationId: string): string {
-  return join(store.dataDir, 'streams', applicationId)
+  return join(store.dataDir, 'streams', checkApplicationId(applicationId))
 }
 
 /** Written at every start: whoever describes the app later sees the topology that last ran. */
@@ -140,6 +148,7 @@ export class StreamsApplications {
   }
 
   describe(applicationId: string): ApplicationDescription {
+    checkApplicationId(applicationId)
     const saved = readApplication(this.store, applicationId, this.onNotice)
     const topics = this.store.listTopics()
     const group = this.group(applicationId)

@@ -14,7 +14,7 @@ import {join} from 'node:path'
 import {GroupNotEmptyError, NotFoundError} from '../../errors.js'
 import {GroupAdmin, type ResetPlanRow, type ResetSpec} from '../../group/group-admin.js'
 import type {Store} from '../../store/store.js'
-import {APPLICATION_FILE, isInternalTopic, stateDir} from './streams-application.js'
+import {APPLICATION_FILE, checkApplicationId, isInternalTopic, stateDir} from './streams-application.js'
 
 export interface ResetOptions {
   inputTopics: string[]
@@ -39,6 +39,7 @@ export class StreamsResetter {
   }
 
   plan(applicationId: string, options: ResetOptions): ResetPlan {
+    checkApplicationId(applicationId)
     this.refuseWhileLive(applicationId)
     for (const t of [...options.inputTopics, ...options.intermediateTopics]) {
       if (!this.store.topicExists(t)) throw new NotFoundError(`topic ${t} does not exist`, {hint: 'name the topics the app reads: logpipe stream describe shows them'})
