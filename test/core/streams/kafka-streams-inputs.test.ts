@@ -15,6 +15,7 @@ import {Consumer} from '../../../src/core/client/consumer.js'
 import {murmur2, toPositive} from '../../../src/core/client/murmur2.js'
 import {Producer} from '../../../src/core/client/producer.js'
 import {Store} from '../../../src/core/store/store.js'
+import {GroupAdmin} from '../../../src/core/group/group-admin.js'
 
 const dirs: string[] = []
 const running: KafkaStreams[] = []
@@ -183,6 +184,36 @@ test('max.task.idle.ms -1 still orders what is buffered; the offsets committed a
   again.stream<string, string>('left').merge(again.stream<string, string>('right')).to('merged')
   await runToEnd(again.build(), dataDir)
   expect(readAll(store, 'merged')).toHaveLength(4)
+})
+
+test('records waiting for another partition are not committed: a stop while they wait leaves them to the next run', async () => {
+  const {dataDir, store} = newStore()
+  store.createTopic('left', 1, 1, {})
+  store.createTopic('right', 1, 1, {})
+  store.createTopic('merged', 1, 1, {})
+  await produce(store, 'left', [1, 2, 3].map((t) => ({key: 'l', value: `L${t}`, timestamp: T0 + t})))
+  const b = () => {
+    const builder = new StreamsBuilder()
+    builder.stream<string, string>('left').merge(builder.stream<string, string>('right')).to('merged')
+    return builder.build()
+  }
+  // An hour's idle time: the empty right partition holds the task, so the left records wait in its queue.
+  const waiting = new KafkaStreams(b(), {...PROPS, 'max.task.idle.ms': 3_600_000}, {dataDir})
+  running.push(waiting)
+  await waiting.start()
+  const admin = new GroupAdmin(store)
+  // The first round reads left before it commits: once anything is committed, the records were waiting.
+  const committed = await until('a commit', () => {
+    const rows = admin.committedOffsets('inputs')
+    return rows.some((r) => r.offset !== null) ? rows : undefined
+  })
+  expect(committed.find((r) => r.topic === 'left')?.offset ?? 0).toBe(0)
+  expect(readAll(store, 'merged')).toEqual([])
+  await waiting.close()
+  expect(admin.committedOffsets('inputs').find((r) => r.topic === 'left')?.offset ?? 0).toBe(0)
+  // The next run (no idle time) starts at the first waiting record: none is skipped.
+  await runToEnd(b(), dataDir)
+  expect(readAll(store, 'merged').map((r) => r[1])).toEqual(['L1', 'L2', 'L3'])
 })
 
 test('TableJoined: the partitioners place subscriptions and answers where tables not partitioned by murmur2 have their rows', async () => {

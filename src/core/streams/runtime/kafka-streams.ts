@@ -332,14 +332,20 @@ export class KafkaStreams {
    * a task's queue: up to the first waiting one, so a crash reads it again.
    */
   private waitingRecords() {
-    const groupOf = (topic: string, partition: number) => {
-      const task = this.taskByInput.get(`${topic}\0${partition}`)
-      return task ? this.partitionGroups.get(task) : undefined
+    // Every queue is asked, not the partition's task by taskByInput: that map is cleared when any task goes, while records may still wait.
+    const firstWaiting = (topic: string, partition: number) => {
+      for (const q of this.partitionGroups.values()) {
+        const offset = q.firstBufferedOffset(topic, partition)
+        if (offset !== null) return offset
+      }
+      return null
     }
     return {
-      safePosition: (topic: string, partition: number, position: number) => groupOf(topic, partition)?.firstBufferedOffset(topic, partition) ?? position,
+      safePosition: (topic: string, partition: number, position: number) => firstWaiting(topic, partition) ?? position,
       release: () => this.flushOutput(),
-      forget: (topic: string, partition: number) => groupOf(topic, partition)?.drop(topic, partition),
+      forget: (topic: string, partition: number) => {
+        for (const q of this.partitionGroups.values()) q.drop(topic, partition)
+      },
     }
   }
 
