@@ -30,6 +30,9 @@ const setup = once(async () => {
   expectOk(await c.run(['produce', 't', '--input', 'json', '-q'], {input: input.map((l) => JSON.stringify(l)).join('\n') + '\n'}))
   expectOk(await c.run(['consume', 't', '-g', 'g', '-e', '-c', '2', '-q']))
   expectOk(await c.run(['topic', 'create', 'other', '-q']))
+  // A Streams app that ran: its group, changelog and saved topology.
+  expectOk(await c.run(['topic', 'create', 'key-counts', '-q']))
+  expectOk(await c.run(['stream', 'count', '--from', 't', '--to', 'key-counts', '-e', '-q']))
 })
 
 /** The output fits the named schema; lists and streams are checked to be non-empty, so no schema passes on nothing. */
@@ -58,6 +61,9 @@ describe('every --json output fits docs/JSON.md', () => {
     {schema: 'group list', args: ['group', 'list']},
     {schema: 'group describe', args: ['group', 'describe', 'g']},
     {schema: 'group reset-offsets', args: ['group', 'reset-offsets', 'g', '--topic', 't', '--to-earliest', '--dry-run']},
+    {schema: 'stream list', args: ['stream', 'list']},
+    {schema: 'stream describe', args: ['stream', 'describe', 'logpipe-stream-count-t-key-counts']},
+    {schema: 'stream reset', args: ['stream', 'reset', 'logpipe-stream-count-t-key-counts', '--input-topics', 't']},
     {schema: 'dump', args: ['dump', 't/0', '--print-data']},
     {schema: 'bench produce', args: ['bench', 'produce', '--topic', 'perf', '--num-records', '200', '--record-size', '10', '--throughput', '-1']},
     {schema: 'bench consume', args: ['bench', 'consume', '--topic', 't']},

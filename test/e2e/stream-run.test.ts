@@ -149,3 +149,56 @@ test('a module that is not a Streams app, and a missing source topic, get one cl
   writeFileSync(app, APP)
   expectCleanError(await c.run(['stream', 'run', app]), 3, /source topic text does not exist/)
 })
+
+// TypeScript that Node's own type stripping (22.6+) would refuse: an enum and a parameter property; a `./words.js` import of a .ts file.
+const TS_APP = `import {Produced, Serdes, type StreamsBuilder} from 'logpipe'
+import {splitWords} from './words.js'
+
+enum Case {
+  Lower = 'lower',
+  Upper = 'upper',
+}
+
+interface AppConfig {
+  'application.id': string
+  [key: string]: unknown
+}
+
+export const config: AppConfig = {'application.id': 'tswordcount', 'default.key.serde': Serdes.String(), 'default.value.serde': Serdes.String(), 'commit.interval.ms': 50}
+
+class Words {
+  constructor(private readonly mode: Case) {}
+  of(line: string): string[] {
+    return splitWords(this.mode === Case.Lower ? line.toLowerCase() : line.toUpperCase())
+  }
+}
+
+export default (builder: StreamsBuilder): void => {
+  const words = new Words(Case.Lower)
+  builder
+    .stream<string, string>('text')
+    .flatMapValues((line: string) => words.of(line))
+    .groupBy((_key: string | null, word: string) => word)
+    .count()
+    .toStream()
+    .to('counts', Produced.with(Serdes.String(), Serdes.Long()))
+}
+`
+
+test('a TypeScript app runs with no build step: types, enums and parameter properties compiled as it loads', async () => {
+  const c = cli()
+  const app = join(c.base, 'wordcount.ts')
+  writeFileSync(app, TS_APP)
+  writeFileSync(join(c.base, 'words.ts'), 'export function splitWords(line: string): string[] {\n  return line.split(/\\W+/).filter((w: string): boolean => w.length > 0)\n}\n')
+  expectOk(await c.run(['topic', 'create', 'text', '--partitions', '2', '-q']))
+  expectOk(await c.run(['topic', 'create', 'counts', '--partitions', '2', '-q']))
+  expectOk(await c.run(['produce', 'text', '-q'], {input: 'all streams lead to kafka\nhello kafka streams\n'}))
+  const sub = start(c, app)
+  await until('the counts', async () => ((await counts(c)).hello === 1 ? true : undefined))
+  expect(await counts(c)).toEqual({all: 1, streams: 2, lead: 1, to: 1, kafka: 2, hello: 1})
+  sub.kill('SIGTERM')
+  expect((await sub).exitCode).toBe(0)
+  const cjs = join(c.base, 'app.cts')
+  writeFileSync(cjs, 'export default () => {}\n')
+  expectCleanError(await c.run(['stream', 'run', cjs]), 2, /stream run loads ES modules: \.js, \.mjs, \.ts or \.mts/)
+})

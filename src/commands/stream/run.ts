@@ -1,22 +1,21 @@
-import {existsSync, readFileSync} from 'node:fs'
-import module from 'node:module'
-import {dirname, join, resolve} from 'node:path'
-import {fileURLToPath, pathToFileURL} from 'node:url'
+import {existsSync} from 'node:fs'
+import {resolve} from 'node:path'
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {LogpipeCommand} from '../../cli/base-command.js'
 import {UsageError} from '../../core/errors.js'
 import {KafkaStreams} from '../../core/streams/runtime/kafka-streams.js'
 import {streamsApp} from '../../core/streams/runtime/app-module.js'
+import {importApp} from '../../core/streams/runtime/app-loader.js'
 
 export default class StreamRun extends LogpipeCommand<typeof StreamRun> {
   static override usage = 'stream run APP [FLAGS]'
   static override summary = 'Run a Kafka Streams application module over the store.'
   static override description =
-    "APP's default export is a function given a StreamsBuilder (or a Topology); its exported `config` holds the StreamsConfig (application.id, default.key.serde, commit.interval.ms, ...), which -X overrides. The app consumes as the group named by application.id, so several `stream run` of one app share its partitions and take over a stopped one's. In APP, `import ... from 'logpipe'` resolves to this logpipe. Runs in the foreground; Ctrl-C or SIGTERM commits and leaves the group."
-  static override examples = ['<%= config.bin %> stream run ./wordcount.mjs', '<%= config.bin %> stream run ./app.js -X application.id=orders-v2 -X commit.interval.ms=1000']
+    "APP's default export is a function given a StreamsBuilder (or a Topology); its exported `config` holds the StreamsConfig (application.id, default.key.serde, commit.interval.ms, ...), which -X overrides. The app consumes as the group named by application.id, so several `stream run` of one app share its partitions and take over a stopped one's. In APP, `import ... from 'logpipe'` resolves to this logpipe. A TypeScript APP (.ts, .mts) runs as it is, compiled as it loads (esbuild's transform: types are dropped, not checked; run tsc for that). Runs in the foreground; Ctrl-C or SIGTERM commits and leaves the group."
+  static override examples = ['<%= config.bin %> stream run ./wordcount.mjs', '<%= config.bin %> stream run ./wordcount.ts', '<%= config.bin %> stream run ./app.js -X application.id=orders-v2 -X commit.interval.ms=1000']
   static override enableJsonFlag = false
-  static override args = {app: Args.string({required: true, description: 'The application module (.js or .mjs).'})}
+  static override args = {app: Args.string({required: true, description: 'The application module (.js, .mjs, .ts or .mts).'})}
   static override flags = {
     config: Flags.string({char: 'X', summary: 'StreamsConfig key=value (repeatable); numbers are read as numbers.', multiple: true}),
     'application-id': Flags.string({summary: 'The application.id (overrides the module\'s).'}),
@@ -29,9 +28,7 @@ export default class StreamRun extends LogpipeCommand<typeof StreamRun> {
   async run(): Promise<void> {
     const file = resolve(this.args.app)
     if (!existsSync(file)) throw new UsageError(`cannot read ${this.args.app}: no such file`)
-    if (/\.(c|m)?tsx?$/.test(file)) throw new UsageError(`${this.args.app} is TypeScript: this version runs .js and .mjs modules`, {hint: 'compile it first (tsc or esbuild), or write the app in JavaScript'})
-    resolveLogpipeImports()
-    const mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>
+    const mod = await importApp(file)
     const app = streamsApp(mod, this.args.app)
     const props: Record<string, unknown> = {...app.config}
     for (const kv of this.flags.config ?? []) {
@@ -60,24 +57,5 @@ export default class StreamRun extends LogpipeCommand<typeof StreamRun> {
       await streams.close()
     }
     if (streams.error) throw streams.error
-  }
-}
-
-/** `import 'logpipe'` in an app outside this package resolves to this package's library. */
-function resolveLogpipeImports(): void {
-  const root = packageRoot()
-  const entry = pathToFileURL(join(root, 'dist', 'index.js')).href
-  const hook = `export async function resolve(specifier, context, next) { if (specifier === 'logpipe') return {url: ${JSON.stringify(entry)}, shortCircuit: true}; return next(specifier, context) }`
-  module.register?.(`data:text/javascript,${encodeURIComponent(hook)}`)
-}
-
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url))
-  for (;;) {
-    const pkg = join(dir, 'package.json')
-    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as {name?: string}).name === 'logpipe') return dir
-    const up = dirname(dir)
-    if (up === dir) throw new Error('logpipe: cannot find its own package.json')
-    dir = up
   }
 }

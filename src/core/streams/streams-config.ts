@@ -11,6 +11,8 @@ export interface StreamsSettings {
   defaultKeySerde: Serde<unknown>
   defaultValueSerde: Serde<unknown>
   commitIntervalMs: number
+  /** max.task.idle.ms (KIP-695): how long a task reading several partitions waits for an empty one read to its end; -1: never. */
+  maxTaskIdleMs: number
   /** state.dir: where tasks keep persistent stores (`<state.dir>/<application.id>/<task>/<store>`); null: `<data dir>/streams`. */
   stateDir: string | null
   /** num.standby.replicas: warm copies of each task's stores kept by instances that do not run it. */
@@ -31,11 +33,13 @@ export type StreamsProperties = Record<string, unknown>
 export function streamsSettings(props: StreamsProperties, defaults: {applicationId?: string} = {}): StreamsSettings {
   const appId = props['application.id'] ?? defaults.applicationId
   if (typeof appId !== 'string' || appId.length === 0) throw new StreamsError('application.id is not set', {hint: "give it in the properties: {'application.id': 'my-app'}"})
-  if (!/^[a-zA-Z0-9._-]+$/.test(appId)) throw new StreamsError(`application.id ${JSON.stringify(appId)} cannot be part of a topic name`, {hint: 'use only letters, digits, ".", "_" and "-"'})
+  if (!/^[a-zA-Z0-9._-]+$/.test(appId) || appId === '.' || appId === '..') throw new StreamsError(`application.id ${JSON.stringify(appId)} cannot be part of a topic name`, {hint: 'use only letters, digits, ".", "_" and "-"'})
   const commit = props['commit.interval.ms'] ?? 30_000
   if (typeof commit !== 'number' && typeof commit !== 'string') throw new StreamsError('commit.interval.ms must be a number of milliseconds')
   const commitIntervalMs = Number(commit)
   if (!Number.isInteger(commitIntervalMs) || commitIntervalMs < 0) throw new StreamsError(`commit.interval.ms must be a non-negative integer, not ${String(commit)}`)
+  const idle = Number(props['max.task.idle.ms'] ?? 0)
+  if (!Number.isInteger(idle) || idle < -1) throw new StreamsError(`max.task.idle.ms must be -1 or a non-negative integer, not ${String(props['max.task.idle.ms'])}`)
   return {
     applicationId: appId,
     // Kafka's defaults are ByteArray serdes; so are ours.
@@ -46,5 +50,6 @@ export function streamsSettings(props: StreamsProperties, defaults: {application
     numStandbyReplicas: nonNegativeInt(props, 'num.standby.replicas', 0),
     // Kafka's default: 10 MiB; the older key counts where the newer is not set, as in Kafka.
     cacheMaxBytes: nonNegativeInt(props, props['statestore.cache.max.bytes'] === undefined && props['cache.max.bytes.buffering'] !== undefined ? 'cache.max.bytes.buffering' : 'statestore.cache.max.bytes', 10 * 1024 * 1024),
+    maxTaskIdleMs: idle,
   }
 }

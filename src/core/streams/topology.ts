@@ -42,6 +42,8 @@ export class Topology {
   readonly stores = new Map<string, StoreBuilder<StateStore>>()
   /** Topics the app owns (repartition topics): the runtime names them `<application.id>-<name>`. @internal */
   readonly internalTopics = new Set<string>()
+  /** Partition counts the topology sets for internal topics (Repartitioned.numberOfPartitions); others get the runtime's. @internal */
+  readonly internalTopicPartitions = new Map<string, number>()
   /** Serdes the DSL made over the app's defaults (a windowed key over the default key serde): every task sets them before it builds its stores. @internal */
   readonly serdesNeedingDefaults = new Set<{setIfUnset(defaultKey: Serde<unknown>, defaultValue: Serde<unknown>): void}>()
   /** Global stores: filled from all of their topic by their own processor, readable by every processor of every task. @internal */

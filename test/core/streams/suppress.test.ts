@@ -108,3 +108,30 @@ test("a full buffer told to shut down fails; untilWindowCloses needs a windowed 
   t.suppress(Suppressed.untilTimeLimit(10, BufferConfig.unbounded())).toStream().to('o')
   expect(b.build().describe().toString()).toContain('Processor: KTABLE-SUPPRESS-0000000003 (stores: [KTABLE-SUPPRESS-STATE-STORE-0000000004])')
 })
+
+// Kafka's bytes-limit scenario; its 200-byte bound holds one of its entries (a little over 100 bytes with the record's topic name), 50 holds one under logpipe's estimate (key, values, 28).
+test('shouldSuppressIntermediateEventsWithBytesLimit', () => {
+  const d = regionCounts(Suppressed.untilTimeLimit(Number.MAX_SAFE_INTEGER, BufferConfig.maxBytes(50).emitEarlyWhenFull()))
+  const input = d.createInputTopic('input', S, S)
+  input.pipeInput('k1', 'v1', 0)
+  input.pipeInput('k1', 'v2', 1)
+  input.pipeInput('k2', 'v1', 2)
+  expect(drain(d, 'output-raw')).toEqual([['v1', 1, 0], ['v1', 0, 1], ['v2', 1, 1], ['v1', 1, 2]])
+  expect(drain(d, 'output-suppressed')).toEqual([['v1', 0, 1], ['v2', 1, 1]])
+  input.pipeInput('x', 'x', 3)
+  expect(drain(d, 'output-raw')).toEqual([['x', 1, 3]])
+  expect(drain(d, 'output-suppressed')).toEqual([['v1', 1, 2]])
+})
+
+test('a bytes bound told to shut down fails when passed; maxRecords and maxBytes together: whichever is reached first', () => {
+  const d = regionCounts(Suppressed.untilTimeLimit(1000, BufferConfig.maxBytes(50).shutDownWhenFull()))
+  const input = d.createInputTopic('input', S, S)
+  input.pipeInput('k1', 'v1', 0)
+  expect(() => input.pipeInput('k2', 'v2', 1)).toThrow(/is full \(more than 50 bytes\)/)
+  const both = regionCounts(Suppressed.untilTimeLimit(Number.MAX_SAFE_INTEGER, BufferConfig.maxRecords(3).withMaxBytes(50)))
+  const i2 = both.createInputTopic('input', S, S)
+  i2.pipeInput('a', 'v1', 0)
+  i2.pipeInput('b', 'v2', 1)
+  expect(drain(both, 'output-suppressed')).toEqual([['v1', 1, 0]])
+  expect(() => BufferConfig.maxBytes(-1)).toThrow(/maxBytes must be a non-negative integer/)
+})

@@ -12,8 +12,9 @@ import type {Topology} from '../topology.js'
 import type {TopicNameExtractor} from '../topology-node.js'
 import type {ValueMapper} from './internals/kstream-stateless.js'
 import type {ValueGetterSupplier} from './internals/ktable-value-getter.js'
+import type {EmitStrategy} from './emit-strategy.js'
 import type {JoinWindows} from './join-windows.js'
-import type {Grouped, Joined, KeyValue, Materialized, Named, Produced, Repartitioned, StreamJoined} from './options.js'
+import type {Grouped, Joined, KeyValue, Materialized, Named, Produced, Repartitioned, StreamJoined, TableJoined} from './options.js'
 import type {Suppressed} from './suppressed.js'
 import type {SessionWindows, SlidingWindows, TimeWindows, Windowed} from './windows.js'
 
@@ -98,9 +99,9 @@ export interface KTable<K, V> {
   /** Joined with another table on the key: an ever-updating table of the joiner's results (a null result deletes). */
   join<VO, VR>(other: KTable<K, VO>, joiner: ValueJoiner<K, V, VO, VR>, ...namedOrMaterialized: Array<Named | Materialized<K, VR>>): KTable<K, VR>
   leftJoin<VO, VR>(other: KTable<K, VO>, joiner: ValueJoiner<K, V, VO | null, VR>, ...namedOrMaterialized: Array<Named | Materialized<K, VR>>): KTable<K, VR>
-  /** A foreign-key join (KIP-213): each row's foreignKeyExtractor(value) (or (key, value)) names the other table's row it joins. */
-  join<KO, VO, VR>(other: KTable<KO, VO>, foreignKeyExtractor: ((value: V) => KO | null) | ((key: K, value: V) => KO | null), joiner: ValueJoiner<K, V, VO, VR>, ...namedOrMaterialized: Array<Named | Materialized<K, VR>>): KTable<K, VR>
-  leftJoin<KO, VO, VR>(other: KTable<KO, VO>, foreignKeyExtractor: ((value: V) => KO | null) | ((key: K, value: V) => KO | null), joiner: ValueJoiner<K, V, VO | null, VR>, ...namedOrMaterialized: Array<Named | Materialized<K, VR>>): KTable<K, VR>
+  /** A foreign-key join (KIP-213): each row's foreignKeyExtractor(value) (or (key, value)) names the other table's row it joins; TableJoined (KIP-775) names it and sets the tables' partitioners. */
+  join<KO, VO, VR>(other: KTable<KO, VO>, foreignKeyExtractor: ((value: V) => KO | null) | ((key: K, value: V) => KO | null), joiner: ValueJoiner<K, V, VO, VR>, ...namedOrMaterialized: Array<Named | TableJoined<K, KO> | Materialized<K, VR>>): KTable<K, VR>
+  leftJoin<KO, VO, VR>(other: KTable<KO, VO>, foreignKeyExtractor: ((value: V) => KO | null) | ((key: K, value: V) => KO | null), joiner: ValueJoiner<K, V, VO | null, VR>, ...namedOrMaterialized: Array<Named | TableJoined<K, KO> | Materialized<K, VR>>): KTable<K, VR>
   outerJoin<VO, VR>(other: KTable<K, VO>, joiner: ValueJoiner<K, V | null, VO | null, VR>, ...namedOrMaterialized: Array<Named | Materialized<K, VR>>): KTable<K, VR>
   /** Holds updates back: a windowed table's final results (untilWindowCloses), or each key's latest value for a time (untilTimeLimit). */
   suppress(suppressed: Suppressed): KTable<K, V>
@@ -124,10 +125,32 @@ export interface KGroupedStream<K, V> {
   count(...args: AggregateArgs<K, number>): KTable<K, number>
   reduce(reducer: (aggregate: V, value: V) => V, ...args: AggregateArgs<K, V>): KTable<K, V>
   aggregate<VA>(initializer: () => VA, aggregator: (key: K, value: V, aggregate: VA) => VA, ...args: AggregateArgs<K, VA>): KTable<K, VA>
+  /** Starts a cogroup (KIP-150): this stream's records go into one aggregate with the other streams cogrouped after it. */
+  cogroup<VOut>(aggregator: (key: K, value: V, aggregate: VOut) => VOut): CogroupedKStream<K, VOut>
+}
+
+/** Several grouped streams aggregated into one table, each with its own aggregator (Kafka's CogroupedKStream). */
+export interface CogroupedKStream<K, VOut> {
+  /** Adds a stream (of any value type) with its aggregator; returns this cogroup, as Kafka's does. */
+  cogroup<VIn>(groupedStream: KGroupedStream<K, VIn>, aggregator: (key: K, value: VIn, aggregate: VOut) => VOut): CogroupedKStream<K, VOut>
+  aggregate(initializer: () => VOut, ...args: AggregateArgs<K, VOut>): KTable<K, VOut>
+  windowedBy(windows: TimeWindows): TimeWindowedCogroupedKStream<K, VOut>
+  windowedBy(windows: SlidingWindows): TimeWindowedCogroupedKStream<K, VOut>
+  windowedBy(windows: SessionWindows): SessionWindowedCogroupedKStream<K, VOut>
+}
+
+export interface TimeWindowedCogroupedKStream<K, VOut> {
+  aggregate(initializer: () => VOut, ...args: AggregateArgs<K, VOut>): KTable<Windowed<K>, VOut>
+}
+
+export interface SessionWindowedCogroupedKStream<K, VOut> {
+  aggregate(initializer: () => VOut, merger: (key: K, aggregate1: VOut, aggregate2: VOut) => VOut, ...args: AggregateArgs<K, VOut>): KTable<Windowed<K>, VOut>
 }
 
 /** A grouped stream cut into time windows: each aggregate is per key and window. */
 export interface TimeWindowedKStream<K, V> {
+  /** EmitStrategy.onWindowClose(): each window's final result only, once it closes (KIP-825). */
+  emitStrategy(strategy: EmitStrategy): TimeWindowedKStream<K, V>
   count(...args: AggregateArgs<K, number>): KTable<Windowed<K>, number>
   reduce(reducer: (aggregate: V, value: V) => V, ...args: AggregateArgs<K, V>): KTable<Windowed<K>, V>
   aggregate<VA>(initializer: () => VA, aggregator: (key: K, value: V, aggregate: VA) => VA, ...args: AggregateArgs<K, VA>): KTable<Windowed<K>, VA>

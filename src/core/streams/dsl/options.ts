@@ -5,6 +5,7 @@
  */
 import type {Serde} from '../serdes.js'
 import type {StreamPartitioner, TimestampExtractor} from '../topology.js'
+import {TopologyError} from '../streams-error.js'
 
 export class Named {
   protected constructor(readonly name: string | null) {}
@@ -167,6 +168,44 @@ export class Joined<K, V, VO> {
  * partition count is the runtime's (as many as the largest source topic),
  * so `withNumberOfPartitions` is kept but not applied.
  */
+function partitionCount(n: number): number {
+  if (!Number.isInteger(n) || n < 1) throw new TopologyError(`Repartitioned: the number of partitions must be a positive integer, not ${n}`)
+  return n
+}
+
+/**
+ * Kafka's TableJoined (KIP-775), for a foreign-key join: the name its
+ * internal topics, stores and processors are named after (as Named's),
+ * and the partitioners of the two tables' topics when they are not
+ * partitioned by murmur2 of the key: `otherPartitioner` places each
+ * subscription on the partition of the right table's row (by the foreign
+ * key), `partitioner` each answer on the left row's partition (by the
+ * primary key; without one the answer goes back to the partition the
+ * subscription came from).
+ */
+export class TableJoined<K, KO> {
+  private constructor(
+    readonly partitioner: StreamPartitioner<K, null> | null,
+    readonly otherPartitioner: StreamPartitioner<KO, null> | null,
+    readonly name: string | null,
+  ) {}
+  static with<K, KO>(partitioner: StreamPartitioner<K, null> | null, otherPartitioner: StreamPartitioner<KO, null> | null): TableJoined<K, KO> {
+    return new TableJoined(partitioner, otherPartitioner, null)
+  }
+  static as<K, KO>(name: string): TableJoined<K, KO> {
+    return new TableJoined<K, KO>(null, null, name)
+  }
+  withPartitioner(partitioner: StreamPartitioner<K, null> | null): TableJoined<K, KO> {
+    return new TableJoined(partitioner, this.otherPartitioner, this.name)
+  }
+  withOtherPartitioner(otherPartitioner: StreamPartitioner<KO, null> | null): TableJoined<K, KO> {
+    return new TableJoined(this.partitioner, otherPartitioner, this.name)
+  }
+  withName(name: string): TableJoined<K, KO> {
+    return new TableJoined(this.partitioner, this.otherPartitioner, name)
+  }
+}
+
 export class Repartitioned<K, V> {
   private constructor(
     readonly name: string | null,
@@ -181,8 +220,9 @@ export class Repartitioned<K, V> {
   static with<K, V>(keySerde: Serde<K> | null, valueSerde: Serde<V> | null): Repartitioned<K, V> {
     return new Repartitioned(null, keySerde, valueSerde, null, null)
   }
+  /** The repartition topic is created with n partitions (and the sub-topology reading it gets n tasks). */
   static numberOfPartitions<K, V>(n: number): Repartitioned<K, V> {
-    return new Repartitioned<K, V>(null, null, null, n, null)
+    return new Repartitioned<K, V>(null, null, null, partitionCount(n), null)
   }
   static streamPartitioner<K, V>(partitioner: StreamPartitioner<K, V>): Repartitioned<K, V> {
     return new Repartitioned<K, V>(null, null, null, null, partitioner)
@@ -197,7 +237,7 @@ export class Repartitioned<K, V> {
     return new Repartitioned(this.name, this.keySerde, serde, this.numberOfPartitions, this.partitioner)
   }
   withNumberOfPartitions(n: number): Repartitioned<K, V> {
-    return new Repartitioned(this.name, this.keySerde, this.valueSerde, n, this.partitioner)
+    return new Repartitioned(this.name, this.keySerde, this.valueSerde, partitionCount(n), this.partitioner)
   }
   withStreamPartitioner(partitioner: StreamPartitioner<K, V>): Repartitioned<K, V> {
     return new Repartitioned(this.name, this.keySerde, this.valueSerde, this.numberOfPartitions, partitioner)

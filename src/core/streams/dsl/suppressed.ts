@@ -3,32 +3,46 @@
  * untilWindowCloses emits each window's final result once stream time
  * passes its end plus the grace (a windowed table only); untilTimeLimit
  * emits a key's latest value once stream time is the limit past its first
- * buffered update, or earlier when the buffer is full (maxRecords), unless
+ * buffered update, or earlier when the buffer is full (maxRecords or
+ * maxBytes, whichever is reached first), unless
  * the buffer is told to fail instead (shutDownWhenFull).
  */
 import {StreamsError} from '../streams-error.js'
 
 export class BufferConfig {
-  private constructor(readonly maxRecords: number, readonly shutDownWhenFullFlag: boolean) {}
+  private constructor(readonly maxRecords: number, readonly maxBytes: number, readonly shutDownWhenFullFlag: boolean) {}
+  /** No bound, and failing if memory runs out rather than emitting early (Kafka's StrictBufferConfig). */
   static unbounded(): BufferConfig {
-    return new BufferConfig(Number.MAX_SAFE_INTEGER, true)
+    return new BufferConfig(Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, true)
   }
+  /** At most n keys buffered; the oldest go early past that (Kafka's EagerBufferConfig). */
   static maxRecords(n: number): BufferConfig {
-    if (!Number.isInteger(n) || n < 0) throw new StreamsError(`a suppression buffer's maxRecords must be a non-negative integer, not ${n}`)
-    return new BufferConfig(n, false)
+    return new BufferConfig(bound('maxRecords', n), Number.MAX_SAFE_INTEGER, false)
+  }
+  /** At most n bytes buffered (keys, values and their old values, see SuppressionBuffer); the oldest go early past that. */
+  static maxBytes(n: number): BufferConfig {
+    return new BufferConfig(Number.MAX_SAFE_INTEGER, bound('maxBytes', n), false)
   }
   withMaxRecords(n: number): BufferConfig {
-    return new BufferConfig(BufferConfig.maxRecords(n).maxRecords, this.shutDownWhenFullFlag)
+    return new BufferConfig(bound('maxRecords', n), this.maxBytes, this.shutDownWhenFullFlag)
+  }
+  withMaxBytes(n: number): BufferConfig {
+    return new BufferConfig(this.maxRecords, bound('maxBytes', n), this.shutDownWhenFullFlag)
   }
   withNoBound(): BufferConfig {
-    return new BufferConfig(Number.MAX_SAFE_INTEGER, this.shutDownWhenFullFlag)
+    return new BufferConfig(Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, this.shutDownWhenFullFlag)
   }
   emitEarlyWhenFull(): BufferConfig {
-    return new BufferConfig(this.maxRecords, false)
+    return new BufferConfig(this.maxRecords, this.maxBytes, false)
   }
   shutDownWhenFull(): BufferConfig {
-    return new BufferConfig(this.maxRecords, true)
+    return new BufferConfig(this.maxRecords, this.maxBytes, true)
   }
+}
+
+function bound(what: string, n: number): number {
+  if (!Number.isInteger(n) || n < 0) throw new StreamsError(`a suppression buffer's ${what} must be a non-negative integer, not ${n}`)
+  return n
 }
 
 export class Suppressed {

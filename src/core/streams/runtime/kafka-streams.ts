@@ -24,12 +24,24 @@
  * what the group committed), so taking one over restores only the tail.
  *
  * Internal topics are created at start: repartition topics with as many
- * partitions as the largest source topic, changelogs with as many as the
- * sub-topology that owns the store. Sources of one sub-topology must have
- * the same partition count (co-partitioning), as Kafka checks.
+ * partitions as Repartitioned says, else as the largest source topic,
+ * changelogs with as many as the sub-topology that owns the store. Sources
+ * of one sub-topology must have the same partition count
+ * (co-partitioning), as Kafka checks.
+ *
+ * A source reading a pattern subscribes the group to every topic matching
+ * it (the whole name, as Kafka's Pattern.matches), and topics created
+ * later join at the group's next round. Global stores are not split into
+ * tasks: before processing starts their topics are read from the start to
+ * the end of every partition into one store that all tasks read, and
+ * they are kept up to date between polls. A task reading several
+ * partitions takes its records in timestamp order across them
+ * (partition-group.ts, max.task.idle.ms); the offsets it commits stop at
+ * the first record still waiting.
  */
 import type {TopicPartition} from '../../group/assignors.js'
 import {join} from 'node:path'
+import {Consumer} from '../../client/consumer.js'
 import {GroupConsumer} from '../../client/group-consumer.js'
 import {Producer} from '../../client/producer.js'
 import {NotFoundError} from '../../errors.js'
@@ -42,6 +54,8 @@ import type {StateStore} from '../state/state-store.js'
 import {streamsSettings, type StreamsProperties, type StreamsSettings} from '../streams-config.js'
 import {StreamsError, TopologyError} from '../streams-error.js'
 import {type RawRecord, StreamTask} from '../task.js'
+import {BUFFERED_RECORDS_PER_PARTITION, PartitionGroup} from '../partition-group.js'
+import {saveApplication} from './streams-application.js'
 import type {Topology} from '../topology.js'
 import {applyChangelog, changelogTopic, checkpointTask, committedState, encodeCommitMetadata, lockedByOther, lockTaskDir, logEndOffset, planRestore, restoreTask, type StateRestoreListener, type TaskCommitMetadata, taskDirectory, unlockTaskDir} from './state-manager.js'
 
@@ -62,8 +76,10 @@ export interface KafkaStreamsOptions {
 interface Subtopology {
   id: number
   members: string[]
-  /** Full topic names this sub-topology reads. */
+  /** Full topic names this sub-topology reads (a pattern's matches at start included). */
   sources: string[]
+  /** Its sources' patterns, anchored: topics matching them later are read too. */
+  patterns: RegExp[]
   stores: string[]
   partitions: number
 }
@@ -103,6 +119,11 @@ export class KafkaStreams {
   private readonly tasks = new Map<string, StreamTask>()
   /** Each input partition's task, looked up once per partition, not per record. */
   private readonly taskByInput = new Map<string, StreamTask>()
+  /** The record queues of tasks that read several partitions (partition-group.ts). */
+  private readonly partitionGroups = new Map<StreamTask, PartitionGroup>()
+  /** The global stores' task (all partitions of their topics), and what reads those topics. */
+  private globalTask: StreamTask | null = null
+  private globalReader: Consumer | null = null
   private readonly producers = new Map<string, Producer>()
   private readonly standbys = new Map<string, StandbyTask>()
   private restoreListener: StateRestoreListener | null = null
@@ -113,6 +134,8 @@ export class KafkaStreams {
   private readonly origins = new Map<string, Map<string, [number, number]>>()
   /** The input record being processed, and how many repartition records it sent so far. */
   private currentInput: {origin: string; offset: number; index: number} | null = null
+  /** The origin header of a repartition record, taken off its headers when read, checked when it is processed. */
+  private readonly originOf = new WeakMap<RawRecord, Buffer | null>()
   /** What the commit under way records per task, made at its hand-on. */
   private committing = new Map<string, {task: StreamTask; metadata: TaskCommitMetadata; changelogs: Array<{topic: string; partition: number; offset: number}>}>()
   private handedOn = false
@@ -158,8 +181,15 @@ export class KafkaStreams {
     this.subtopologies = this.prepareTopics(store)
     for (const t of this.topology.internalTopics) if (t.endsWith('-repartition')) this.repartitionTopics.add(`${this.settings.applicationId}-${t}`)
     this.setState('REBALANCING')
+    this.startGlobal(store)
+    this.saveDescription(store)
     const sourceTopics = [...new Set(this.subtopologies.flatMap((s) => s.sources))]
+    const patterns = this.subtopologies.flatMap((s) => s.patterns)
+    const buffers = this.subtopologies.some((s) => s.sources.length > 1 || s.patterns.length > 0)
     this.group = new GroupConsumer(store, this.settings.applicationId, sourceTopics, {
+      // A pattern subscription matches the named topics too, so one subscription covers both.
+      include: patterns.length > 0 ? new RegExp(`^(?:${[...sourceTopics.map(escapeRegExp), ...patterns.map((p) => p.source.slice(4, -2))].join('|')})$`) : undefined,
+      exec: buffers ? this.waitingRecords() : undefined,
       strategy: 'range',
       autoOffsetReset: AUTO_OFFSET_RESET,
       clientId: `${this.settings.applicationId}-StreamThread-1-consumer`,
@@ -204,13 +234,19 @@ export class KafkaStreams {
       this.taskByInput.clear()
       for (const p of this.producers.values()) await p.close()
       this.producers.clear()
+      this.partitionGroups.clear()
+      this.globalTask?.close()
+      this.globalTask = null
+      this.globalReader?.close()
+      this.globalReader = null
       this.setState(failed ? 'ERROR' : 'NOT_RUNNING')
     }
   }
 
-  /** Interactive queries: a key-value store of this instance's tasks, read-only. */
+  /** Interactive queries: a key-value store of this instance's tasks (or a global one), read-only. */
   keyValueStore<K, V>(name: string): {get(key: K): V | null; all(): Array<{key: K; value: V}>; approximateNumEntries(): number} {
-    const stores = [...this.tasks.values()].map((t) => t.stores.get(name)).filter((s): s is KeyValueStore<K, V> => s !== undefined)
+    const owners = this.topology.globalStores.has(name) && this.globalTask ? [this.globalTask] : [...this.tasks.values()]
+    const stores = owners.map((t) => t.stores.get(name)).filter((s): s is KeyValueStore<K, V> => s !== undefined)
     if (!this.topology.stores.has(name)) throw new NotFoundError(`the topology has no state store ${name}`)
     return {
       get: (key) => {
@@ -255,9 +291,16 @@ export class KafkaStreams {
     const app = this.settings.applicationId
     const groups = this.topology.subtopologies()
     const userSources: string[] = []
+    const matched = new Map<string, {pattern: RegExp; topics: string[]}>()
     for (const n of this.topology.nodes.values()) {
-      if (n.kind === 'source' && n.pattern) throw new TopologyError(`source ${n.name} reads a pattern: this version runs sources with topic names only`)
-      if (n.kind === 'source') for (const t of n.topics) if (!this.topology.internalTopics.has(t)) userSources.push(t)
+      if (n.kind !== 'source') continue
+      if (n.pattern) {
+        const pattern = anchored(n.pattern)
+        const topics = store.listTopics().filter((t) => pattern.test(t)).sort()
+        matched.set(n.name, {pattern, topics})
+        userSources.push(...topics)
+      }
+      for (const t of n.topics) if (!this.topology.internalTopics.has(t)) userSources.push(t)
     }
     for (const t of userSources) {
       if (!store.topicExists(t)) throw new NotFoundError(`source topic ${t} does not exist`, {hint: `create it first: logpipe topic create ${t}`})
@@ -265,14 +308,27 @@ export class KafkaStreams {
     const maxPartitions = Math.max(1, ...userSources.map((t) => store.readTopic(t).partitions))
     for (const t of this.topology.internalTopics) {
       const name = `${app}-${t}`
-      if (!store.topicExists(name)) store.createTopic(name, maxPartitions, 1, {})
+      const wanted = this.topology.internalTopicPartitions.get(t)
+      if (!store.topicExists(name)) store.createTopic(name, wanted ?? maxPartitions, 1, {})
+      else if (wanted !== undefined && store.readTopic(name).partitions !== wanted) {
+        throw new TopologyError(`internal topic ${name} has ${store.readTopic(name).partitions} partitions, but Repartitioned asks for ${wanted}`, {hint: `reset the app (logpipe stream reset ${app} --execute) or delete the topic`})
+      }
     }
-    return groups.map((members, id) => {
+    const out: Subtopology[] = []
+    for (const [id, members] of groups.entries()) {
+      // A global store's sub-topology makes no tasks: startGlobal reads its topics.
+      if (this.topology.isGlobal(members)) continue
       const sources: string[] = []
+      const patterns: RegExp[] = []
       const stores: string[] = []
       for (const m of members) {
         const n = this.topology.nodes.get(m)!
         if (n.kind === 'source') sources.push(...n.topics.map((t) => this.topicName(t)))
+        const match = matched.get(m)
+        if (match) {
+          sources.push(...match.topics)
+          patterns.push(match.pattern)
+        }
         if (n.kind === 'processor') for (const s of n.stores) if (!stores.includes(s)) stores.push(s)
       }
       const counts = new Map(sources.map((t) => [t, store.readTopic(t).partitions]))
@@ -286,24 +342,106 @@ export class KafkaStreams {
         const changelog = `${app}-${s}-changelog`
         if (builder.loggingEnabled && !store.topicExists(changelog)) store.createTopic(changelog, partitions, 1, {...builder.logConfig, 'cleanup.policy': 'compact'} as never)
       }
-      return {id, members, sources, stores, partitions}
+      out[id] = {id, members, sources, patterns, stores, partitions}
+    }
+    return out
+  }
+
+  /** For `stream describe`: the topology, its tasks' inputs and its stores, as this run has them. */
+  private saveDescription(store: Store): void {
+    const app = this.settings.applicationId
+    saveApplication(store, {
+      applicationId: app,
+      savedAt: Date.now(),
+      topology: this.topology.describe().toString(),
+      subtopologies: this.subtopologies.filter((s) => s !== undefined).map((s) => ({id: s.id, sources: s.sources, patterns: s.patterns.map((p) => p.source), stores: s.stores})),
+      globalTopics: this.globalTask?.sourceTopics() ?? [],
+      stores: [...this.topology.stores.values()].map((b) => ({name: b.name, changelog: b.loggingEnabled && !this.topology.globalStores.has(b.name) ? `${app}-${b.name}-changelog` : null})),
     })
+  }
+
+  /** Whether a sub-topology reads a topic: by name, or by a pattern (a topic created after the start). */
+  private reads(s: Subtopology, topic: string): boolean {
+    return s.sources.includes(topic) || s.patterns.some((p) => p.test(topic))
+  }
+
+  /**
+   * The global stores' task: every partition of their topics read from
+   * the start to the end before anything else is processed (Kafka's
+   * GlobalStateManager bootstrap), then kept reading between polls.
+   */
+  private startGlobal(store: Store): void {
+    const groups = this.topology.subtopologies()
+    const members = groups.filter((g) => this.topology.isGlobal(g)).flat()
+    if (members.length === 0) return
+    const task = new StreamTask('global', this.topology, members, {
+      applicationId: this.settings.applicationId,
+      defaultKeySerde: this.settings.defaultKeySerde,
+      defaultValueSerde: this.settings.defaultValueSerde,
+      topicName: (t) => this.topicName(t),
+      wallClock: () => Date.now(),
+    }, {send: () => {
+      throw new StreamsError('a global store\'s processor may not forward records to a topic', {hint: 'a global store is filled from its topic only'})
+    }})
+    task.init()
+    this.globalTask = task
+    this.globalReader = new Consumer(store, task.sourceTopics(), {onNotice: this.options.onNotice})
+    for (;;) {
+      const records = this.pollGlobal()
+      if (records === 0 && this.globalReader.allAtEnd) break
+    }
+  }
+
+  private pollGlobal(): number {
+    const task = this.globalTask
+    if (!task || !this.globalReader) return 0
+    return this.globalReader.poll((a, r) => {
+      task.process({topic: a.topic, partition: a.partition, offset: r.offset, key: r.key(), value: r.value(), timestamp: r.timestamp, headers: new Headers(r.headers().map((h) => ({key: h.key, value: h.value === null ? null : Buffer.from(h.value)})))})
+    }).records
+  }
+
+  /**
+   * What the group consumer commits for a partition whose records wait in
+   * a task's queue: up to the first waiting one, so a crash reads it again.
+   */
+  private waitingRecords() {
+    // Every queue is asked, not the partition's task by taskByInput: that map is cleared when any task goes, while records may still wait.
+    const firstWaiting = (topic: string, partition: number) => {
+      for (const q of this.partitionGroups.values()) {
+        const offset = q.firstBufferedOffset(topic, partition)
+        if (offset !== null) return offset
+      }
+      return null
+    }
+    return {
+      safePosition: (topic: string, partition: number, position: number) => firstWaiting(topic, partition) ?? position,
+      release: () => this.flushOutput(),
+      forget: (topic: string, partition: number) => {
+        for (const q of this.partitionGroups.values()) q.drop(topic, partition)
+      },
+    }
   }
 
   private assignmentChanged(owned: TopicPartition[]): void {
     const wanted = new Set<string>()
     for (const tp of owned) {
-      for (const s of this.subtopologies) if (s.sources.includes(tp.topic)) wanted.add(`${s.id}_${tp.partition}`)
+      for (const s of this.subtopologies) if (s && this.reads(s, tp.topic)) wanted.add(`${s.id}_${tp.partition}`)
     }
     for (const [id, task] of this.tasks) {
       if (!wanted.has(id)) {
         task.close()
         unlockTaskDir(taskDirectory(this.stateDir, this.settings.applicationId, id))
         this.tasks.delete(id)
+        this.partitionGroups.delete(task)
         this.taskByInput.clear()
       }
     }
     for (const id of wanted) this.ensureTask(id)
+    // The task waits for each of its partitions (partition-group.ts), so each gets its queue now, not at its first record.
+    for (const tp of owned) {
+      const task = this.taskFor(tp.topic, tp.partition)
+      if (task) this.partitionGroups.get(task)?.queue(tp.topic, tp.partition)
+    }
     this.updateStandbySet()
   }
 
@@ -312,7 +450,7 @@ export class KafkaStreams {
     const want = new Set<string>()
     if (this.settings.numStandbyReplicas > 0) {
       for (const s of this.subtopologies) {
-        if (!s.stores.some((n) => this.topology.stores.get(n)!.loggingEnabled)) continue
+        if (!s || !s.stores.some((n) => this.topology.stores.get(n)!.loggingEnabled)) continue
         for (let p = 0; p < s.partitions; p++) if (!this.tasks.has(`${s.id}_${p}`)) want.add(`${s.id}_${p}`)
       }
     }
@@ -405,6 +543,7 @@ export class KafkaStreams {
       wallClock: () => Date.now(),
       stateDir: taskDir,
       cache: this.cache ?? undefined,
+      globalStores: this.globalTask?.stores as Map<string, StateStore> | undefined,
     }, {send: (r) => this.send(r)})
     task.init()
     restoreTask(store, task.stores, partition, plans, (r) => this.send({...r, headers: new Headers()}), this.options.onNotice, this.restoreListener ?? undefined)
@@ -412,6 +551,7 @@ export class KafkaStreams {
     checkpointTask(taskDir, task.stores.values(), plans.map((p) => ({topic: p.changelog, partition, offset: p.upTo})))
     this.origins.set(id, new Map(committed.kind === 'metadata' ? Object.entries(committed.metadata.origins) : []))
     this.tasks.set(id, task)
+    if (s.sources.length > 1 || s.patterns.length > 0) this.partitionGroups.set(task, new PartitionGroup(this.settings.maxTaskIdleMs))
     return task
   }
 
@@ -438,7 +578,8 @@ export class KafkaStreams {
   }
 
   private commitMetadata(topic: string, partition: number): string | undefined {
-    const id = this.subtopologies.find((s) => s.sources.includes(topic))?.id
+    // A global sub-topology leaves a hole in the list; a pattern source reads topics it does not name.
+    const id = this.subtopologies.find((s) => s !== undefined && this.reads(s, topic))?.id
     const c = id === undefined ? undefined : this.committing.get(`${id}_${partition}`)
     if (!c) return undefined
     const task = c.task
@@ -500,17 +641,20 @@ export class KafkaStreams {
     const group = this.group!
     const consumer = group.consumer
     while (!this.stopping) {
+      this.pollGlobal()
       const {records} = consumer.poll((a, r) => {
         const task = this.taskFor(a.topic, a.partition)
         if (!task) return
         let headers = r.headers().map((h) => ({key: h.key, value: h.value === null ? null : Buffer.from(h.value)}))
+        let origin: Buffer | null | undefined
         if (this.repartitionTopics.has(a.topic)) {
           const h = headers.find((x) => x.key === ORIGIN_HEADER)
           if (h) {
             headers = headers.filter((x) => x !== h)
-            if (!this.firstFromOrigin(task.id, h.value)) return
+            origin = h.value
           }
         }
+        const queue = this.partitionGroups.get(task)
         const raw: RawRecord = {
           topic: a.topic,
           partition: a.partition,
@@ -520,20 +664,18 @@ export class KafkaStreams {
           timestamp: r.timestamp,
           headers: new Headers(headers),
         }
-        this.currentInput = {origin: `${a.topic}/${a.partition}`, offset: r.offset, index: 0}
-        try {
-          task.process(raw)
-        } finally {
-          this.currentInput = null
-        }
+        if (origin !== undefined) this.originOf.set(raw, origin)
+        if (queue) queue.add(raw)
+        else this.processInput(task, raw)
       })
+      this.processQueued()
       this.dispatch()
       const asked = [...this.tasks.values()].some((t) => t.commitRequested)
       if (asked) for (const t of this.tasks.values()) t.commitRequested = false
       await this.commit(asked)
       this.updateStandbys()
       for (const t of this.tasks.values()) t.wallClockAdvanced(Date.now())
-      if (records === 0 && this.options.exitAtEnd && consumer.allAtEnd && group.member.holdsItsAssignment) {
+      if (records === 0 && this.options.exitAtEnd && consumer.allAtEnd && group.member.holdsItsAssignment && !this.anyQueued()) {
         // What is flushed may be input again (a repartition topic): done only once a round read everything and wrote nothing.
         const wrote = this.sentSinceCaughtUp
         this.sentSinceCaughtUp = 0
@@ -542,6 +684,24 @@ export class KafkaStreams {
         continue
       }
       if (records === 0 && !this.stopping) await consumer.waitForData(100)
+    }
+  }
+
+  /**
+   * One input record through its task, when it is processed rather than
+   * when it was read (a task reading several partitions queues them): a
+   * repartition record sent again by an upstream task is dropped here, so
+   * an origin counts as seen only once its record was processed, and what
+   * the task sends names this record as its origin.
+   */
+  private processInput(task: StreamTask, raw: RawRecord): void {
+    const origin = this.originOf.get(raw)
+    if (origin !== undefined && !this.firstFromOrigin(task.id, origin)) return
+    this.currentInput = {origin: `${raw.topic}/${raw.partition}`, offset: raw.offset, index: 0}
+    try {
+      task.process(raw)
+    } finally {
+      this.currentInput = null
     }
   }
 
@@ -570,16 +730,54 @@ export class KafkaStreams {
     return true
   }
 
+  /**
+   * The queued records of tasks reading several partitions, lowest
+   * timestamp first while each task may go on; a partition with a full
+   * queue is not read until it drains (Kafka pauses it too).
+   */
+  private processQueued(): void {
+    if (this.partitionGroups.size === 0) return
+    const consumer = this.group!.consumer
+    const byPartition = new Map(consumer.assignments.map((a) => [`${a.topic}\0${a.partition}`, a]))
+    const readToEnd = (topic: string, partition: number) => {
+      const a = byPartition.get(`${topic}\0${partition}`)
+      return a === undefined || a.done === true || (a.atEnd && !a.pending)
+    }
+    const now = Date.now()
+    for (const [task, queue] of this.partitionGroups) {
+      for (let r = queue.next(now, readToEnd); r !== null; r = queue.next(now, readToEnd)) this.processInput(task, r)
+    }
+    for (const a of consumer.assignments) {
+      const task = this.taskByInput.get(`${a.topic}\0${a.partition}`)
+      const queue = task && this.partitionGroups.get(task)
+      if (queue) a.paused = queue.sizeOf(a.topic, a.partition) >= BUFFERED_RECORDS_PER_PARTITION
+    }
+  }
+
+  private anyQueued(): boolean {
+    for (const q of this.partitionGroups.values()) if (q.size > 0) return true
+    return false
+  }
+
   private taskFor(topic: string, partition: number): StreamTask | undefined {
     const key = `${topic}\0${partition}`
     const known = this.taskByInput.get(key)
     if (known) return known
     for (const s of this.subtopologies) {
-      if (!s.sources.includes(topic)) continue
+      if (!s || !this.reads(s, topic)) continue
       const task = this.ensureTask(`${s.id}_${partition}`)
       this.taskByInput.set(key, task)
       return task
     }
     return undefined
   }
+}
+
+/** Kafka matches a source pattern against the whole topic name (Pattern.matcher(topic).matches()). */
+function anchored(pattern: RegExp): RegExp {
+  return new RegExp(`^(?:${pattern.source})$`, pattern.flags.replace(/[gy]/g, ''))
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 }

@@ -11,6 +11,10 @@
  * latest record's timestamp (8 bytes each), then the prior and new values
  * (4-byte length, -1 for none, then the bytes); a tombstone when it is
  * emitted.
+ *
+ * Its size in bytes (what BufferConfig.maxBytes bounds) is Kafka's
+ * estimate of an entry: the key, prior and new value bytes, plus 28 for
+ * the buffer time and the record's timestamp, offset and partition.
  */
 import type {Serde} from '../serdes.js'
 import {StreamsError} from '../streams-error.js'
@@ -33,13 +37,22 @@ export interface Evicted<K, V> {
   timestamp: number
 }
 
+function sizeOf(e: Entry): number {
+  return 28 + e.key.length + (e.prior?.length ?? 0) + (e.value?.length ?? 0)
+}
+
 export class SuppressionBuffer<K, V> extends SerializedStore<K, V> {
   private readonly byKey = new Map<string, Entry>()
   /** By time, then key bytes: the eviction order. */
   private sorted: Entry[] = []
+  private bytes = 0
 
   numRecords(): number {
     return this.byKey.size
+  }
+
+  bufferSize(): number {
+    return this.bytes
   }
 
   minTimestamp(): number {
@@ -52,7 +65,9 @@ export class SuppressionBuffer<K, V> extends SerializedStore<K, V> {
     const ser = (v: V | null) => (v === null || v === undefined ? null : this.valueSerde!.serialize(this.topic, v))
     const found = this.byKey.get(id)
     if (found) {
+      this.bytes -= sizeOf(found)
       found.value = ser(newValue)
+      this.bytes += sizeOf(found)
       found.timestamp = timestamp
       this.log(found)
       return
@@ -67,6 +82,7 @@ export class SuppressionBuffer<K, V> extends SerializedStore<K, V> {
     while (this.sorted.length > 0 && more()) {
       const e = this.sorted.shift()!
       this.byKey.delete(e.id)
+      this.bytes -= sizeOf(e)
       this.changelog?.(e.key, null, e.timestamp)
       const de = (b: Buffer | null) => (b === null ? null : (this.valueSerde!.deserialize(this.topic, b) as V))
       emit({key: this.keySerde!.deserialize(this.topic, e.key) as K, newValue: de(e.value), oldValue: de(e.prior), timestamp: e.timestamp})
@@ -78,6 +94,7 @@ export class SuppressionBuffer<K, V> extends SerializedStore<K, V> {
     const old = this.byKey.get(id)
     if (old) {
       this.byKey.delete(id)
+      this.bytes -= sizeOf(old)
       this.sorted = this.sorted.filter((e) => e !== old)
     }
     if (value === null) return
@@ -101,6 +118,7 @@ export class SuppressionBuffer<K, V> extends SerializedStore<K, V> {
 
   private insert(e: Entry): void {
     this.byKey.set(e.id, e)
+    this.bytes += sizeOf(e)
     let lo = 0
     let hi = this.sorted.length
     while (lo < hi) {

@@ -8,7 +8,7 @@
  */
 import type {Serde} from '../../serdes.js'
 import {Serdes} from '../../serdes.js'
-import type {AggregateArgs, DslContext, KGroupedStream, KTable, SessionWindowedKStream, TimeWindowedKStream} from '../interfaces.js'
+import type {AggregateArgs, CogroupedKStream, DslContext, KGroupedStream, KTable, SessionWindowedKStream, TimeWindowedKStream} from '../interfaces.js'
 import {Materialized, Named} from '../options.js'
 import {defaultInnerWindowedSerde, SessionWindows, SlidingWindows, type TimeWindows, type Windowed, WindowedSerdes} from '../windows.js'
 import {slidingWindowAggregateProcessor} from './kstream-sliding-window-aggregate.js'
@@ -20,6 +20,9 @@ const REDUCE = 'KSTREAM-REDUCE-'
 import {aggregateProcessor} from './kstream-aggregate.js'
 import {windowAggregateProcessor} from './kstream-window-aggregate.js'
 import {addRepartition} from './repartition.js'
+import {CogroupedKStreamImpl} from './cogrouped-kstream-impl.js'
+import {emitOnWindowClose} from './window-close-emitter.js'
+import type {EmitStrategy} from '../emit-strategy.js'
 
 export class KGroupedStreamImpl<K, V> implements KGroupedStream<K, V> {
   constructor(
@@ -51,6 +54,10 @@ export class KGroupedStreamImpl<K, V> implements KGroupedStream<K, V> {
     return this.aggregateWith(AGGREGATE, args, null, initializer, aggregator as (k: unknown, v: unknown, a: unknown) => unknown)
   }
 
+  cogroup<VOut>(aggregator: (key: K, value: V, aggregate: VOut) => VOut): CogroupedKStream<K, VOut> {
+    return new CogroupedKStreamImpl<K, VOut>(this as never, aggregator as (k: unknown, v: unknown, a: unknown) => unknown)
+  }
+
   private aggregateWith<VA>(prefix: string, args: AggregateArgs<K, VA>, defaultValueSerde: Serde<VA> | null, initializer: (() => unknown) | null, aggregator: (k: unknown, v: unknown, agg: unknown) => unknown): KTable<K, VA> {
     const a = this.aggregationNodes(args, defaultValueSerde, prefix)
     this.builder.topology.addProcessor(a.name, aggregateProcessor(a.storeName, initializer, aggregator), a.parent)
@@ -59,12 +66,15 @@ export class KGroupedStreamImpl<K, V> implements KGroupedStream<K, V> {
   }
 
   /** The windowed form of aggregateWith (TimeWindowedKStreamImpl's). @internal */
-  windowedAggregate<VA>(prefix: string, windows: TimeWindows | SlidingWindows, args: AggregateArgs<K, VA>, defaultValueSerde: Serde<VA> | null, initializer: (() => unknown) | null, aggregator: (k: unknown, v: unknown, agg: unknown) => unknown): KTable<Windowed<K>, VA> {
-    if (windows instanceof SlidingWindows) return this.slidingAggregate(prefix, windows, args, defaultValueSerde, initializer, aggregator)
+  windowedAggregate<VA>(prefix: string, windows: TimeWindows | SlidingWindows, args: AggregateArgs<K, VA>, defaultValueSerde: Serde<VA> | null, initializer: (() => unknown) | null, aggregator: (k: unknown, v: unknown, agg: unknown) => unknown, emit: EmitStrategy | null = null): KTable<Windowed<K>, VA> {
+    if (windows instanceof SlidingWindows) return this.slidingAggregate(prefix, windows, args, defaultValueSerde, initializer, aggregator, emit)
     const a = this.aggregationNodes(args, defaultValueSerde, prefix)
     // Kafka's default retention: the window and its grace; a longer one keeps closed windows queryable.
     const retentionMs = Math.max(a.materialized.retentionMs ?? 0, windows.sizeMs + windows.gracePeriodMs())
-    this.builder.topology.addProcessor(a.name, windowAggregateProcessor(a.storeName, windows, initializer, aggregator, this.dropped), a.parent)
+    let supplier = windowAggregateProcessor(a.storeName, windows, initializer, aggregator, this.dropped)
+    // A window [start, start + size) is closed once its end is at or before stream time minus the grace.
+    if (emit?.type() === 'ON_WINDOW_CLOSE') supplier = emitOnWindowClose(supplier, a.storeName, {sizeMs: windows.sizeMs, graceMs: windows.gracePeriodMs(), lastClosedStart: (close) => close - windows.sizeMs})
+    this.builder.topology.addProcessor(a.name, supplier, a.parent)
     this.builder.addStore(a.storeName, a.keySerde as Serde<unknown> | null, a.valueSerde as Serde<unknown> | null, a.materialized as Materialized<unknown, unknown>, a.name, {retentionMs, sizeMs: windows.sizeMs})
     const windowedKeySerde = a.keySerde === null ? this.withDefaults(defaultInnerWindowedSerde<K>((k) => WindowedSerdes.timeWindowedSerdeFrom(k, windows.sizeMs))) : WindowedSerdes.timeWindowedSerdeFrom(a.keySerde, windows.sizeMs)
     return this.builder.ktable<Windowed<K>, VA>(a.name, windowedKeySerde, a.valueSerde, a.storeName, null, windows.gracePeriodMs())
@@ -75,14 +85,17 @@ export class KGroupedStreamImpl<K, V> implements KGroupedStream<K, V> {
    * use: the store's name, then the processor's, then the repartition's
    * three (whose source is the aggregation's parent).
    */
-  private slidingAggregate<VA>(prefix: string, windows: SlidingWindows, args: AggregateArgs<K, VA>, defaultValueSerde: Serde<VA> | null, initializer: (() => unknown) | null, aggregator: (k: unknown, v: unknown, agg: unknown) => unknown): KTable<Windowed<K>, VA> {
+  private slidingAggregate<VA>(prefix: string, windows: SlidingWindows, args: AggregateArgs<K, VA>, defaultValueSerde: Serde<VA> | null, initializer: (() => unknown) | null, aggregator: (k: unknown, v: unknown, agg: unknown) => unknown, emit: EmitStrategy | null): KTable<Windowed<K>, VA> {
     const a = this.aggregationNodes(args, defaultValueSerde, prefix)
     const d = windows.timeDifferenceMs()
     // Kafka's default retention for sliding windows: twice the difference and the grace.
     const retentionMs = Math.max(a.materialized.retentionMs ?? 0, 2 * d + windows.gracePeriodMs())
     // reduce has no initializer: a window's first value is its aggregate (Kafka's () -> null and a reducer that takes the value when the aggregate is null).
     const agg = initializer === null ? (k: unknown, v: unknown, acc: unknown) => (acc === null ? v : aggregator(k, v, acc)) : aggregator
-    this.builder.topology.addProcessor(a.name, slidingWindowAggregateProcessor(a.storeName, windows, initializer ?? (() => null), agg, this.dropped), a.parent)
+    let supplier = slidingWindowAggregateProcessor(a.storeName, windows, initializer ?? (() => null), agg, this.dropped)
+    // A sliding window [start, start + d] has both ends in it: closed once its end is before stream time minus the grace.
+    if (emit?.type() === 'ON_WINDOW_CLOSE') supplier = emitOnWindowClose(supplier, a.storeName, {sizeMs: d, graceMs: windows.gracePeriodMs(), lastClosedStart: (close) => close - d - 1})
+    this.builder.topology.addProcessor(a.name, supplier, a.parent)
     this.builder.addStore(a.storeName, a.keySerde as Serde<unknown> | null, a.valueSerde as Serde<unknown> | null, a.materialized as Materialized<unknown, unknown>, a.name, {retentionMs, sizeMs: d})
     const windowedKeySerde = a.keySerde === null ? this.withDefaults(defaultInnerWindowedSerde<K>((k) => WindowedSerdes.timeWindowedSerdeFrom(k, d))) : WindowedSerdes.timeWindowedSerdeFrom(a.keySerde, d)
     return this.builder.ktable<Windowed<K>, VA>(a.name, windowedKeySerde, a.valueSerde, a.storeName, null, windows.gracePeriodMs())
@@ -127,18 +140,22 @@ export class KGroupedStreamImpl<K, V> implements KGroupedStream<K, V> {
 }
 
 class TimeWindowedKStreamImpl<K, V> implements TimeWindowedKStream<K, V> {
-  constructor(private readonly grouped: KGroupedStreamImpl<K, V>, private readonly windows: TimeWindows | SlidingWindows) {}
+  constructor(private readonly grouped: KGroupedStreamImpl<K, V>, private readonly windows: TimeWindows | SlidingWindows, private readonly emit: EmitStrategy | null = null) {}
+
+  emitStrategy(strategy: EmitStrategy): TimeWindowedKStream<K, V> {
+    return new TimeWindowedKStreamImpl(this.grouped, this.windows, strategy)
+  }
 
   count(...args: AggregateArgs<K, number>): KTable<Windowed<K>, number> {
-    return this.grouped.windowedAggregate(AGGREGATE, this.windows, args, Serdes.Long() as Serde<number>, () => 0, (_k, _v, agg) => (agg as number) + 1)
+    return this.grouped.windowedAggregate(AGGREGATE, this.windows, args, Serdes.Long() as Serde<number>, () => 0, (_k, _v, agg) => (agg as number) + 1, this.emit)
   }
 
   reduce(reducer: (aggregate: V, value: V) => V, ...args: AggregateArgs<K, V>): KTable<Windowed<K>, V> {
-    return this.grouped.windowedAggregate(REDUCE, this.windows, args, this.grouped.valueSerde, null, (_k, v, agg) => reducer(agg as V, v as V))
+    return this.grouped.windowedAggregate(REDUCE, this.windows, args, this.grouped.valueSerde, null, (_k, v, agg) => reducer(agg as V, v as V), this.emit)
   }
 
   aggregate<VA>(initializer: () => VA, aggregator: (key: K, value: V, aggregate: VA) => VA, ...args: AggregateArgs<K, VA>): KTable<Windowed<K>, VA> {
-    return this.grouped.windowedAggregate(AGGREGATE, this.windows, args, null, initializer, aggregator as (k: unknown, v: unknown, a: unknown) => unknown)
+    return this.grouped.windowedAggregate(AGGREGATE, this.windows, args, null, initializer, aggregator as (k: unknown, v: unknown, a: unknown) => unknown, this.emit)
   }
 }
 

@@ -141,7 +141,7 @@ export class KStreamImpl<K, V> implements KStream<K, V> {
     const prefix = repartitioned.name ?? this.builder.newProcessorName('KSTREAM-REPARTITION-')
     const keySerde = repartitioned.keySerde ?? this.keySerde
     const valueSerde = repartitioned.valueSerde ?? this.valueSerde
-    const source = addRepartition(this.builder, {prefix, parent: this.nodeName, keySerde: keySerde as Serde<unknown> | null, valueSerde: valueSerde as Serde<unknown> | null, dropNullKeys: false, partitioner: repartitioned.partitioner as never})
+    const source = addRepartition(this.builder, {prefix, parent: this.nodeName, keySerde: keySerde as Serde<unknown> | null, valueSerde: valueSerde as Serde<unknown> | null, dropNullKeys: false, partitioner: repartitioned.partitioner as never, numberOfPartitions: repartitioned.numberOfPartitions})
     return this.builder.kstream<K, V>(source, keySerde, valueSerde, false)
   }
 

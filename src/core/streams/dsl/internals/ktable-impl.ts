@@ -14,7 +14,7 @@ import {TopologyError} from '../../streams-error.js'
 import {Suppressed} from '../suppressed.js'
 import {suppressProcessor} from './ktable-suppress.js'
 import type {DslContext, KGroupedTable, KStream, KTable, Pairish, ValueJoiner} from '../interfaces.js'
-import {Grouped, Materialized, Named} from '../options.js'
+import {Grouped, Materialized, Named, TableJoined} from '../options.js'
 import {KGroupedTableImpl, tableRepartitionMapProcessor} from './kgrouped-table-impl.js'
 import {type ValueMapper, valueMapper} from './kstream-stateless.js'
 import {fkResultProcessor, fkTopicSerde, type FkSerdes, foreignTableJoinProcessor, responseJoinProcessor, subscriptionReceiveProcessor, subscriptionSendProcessor, toLeftPartition} from './ktable-fk-join.js'
@@ -91,12 +91,13 @@ export class KTableImpl<K, V> implements KTable<K, V> {
    * and a left row without a foreign key is answered through a sink of
    * its own, `<response topic>-no-foreign-key-sink`).
    */
-  private joinForeignKey(other: KTable<any, any>, extractor: (...a: any[]) => unknown, joiner: (...a: any[]) => unknown, args: Array<Named | Materialized<K, unknown>>, leftJoin: boolean): KTable<K, unknown> {
+  private joinForeignKey(other: KTable<any, any>, extractor: (...a: any[]) => unknown, joiner: (...a: any[]) => unknown, args: Array<Named | TableJoined<unknown, unknown> | Materialized<K, unknown>>, leftJoin: boolean): KTable<K, unknown> {
     if (!(other instanceof KTableImpl) || other.builder !== this.builder) throw new TopologyError('join(): both tables must come from the same StreamsBuilder')
     const named = args.find((a): a is Named => a instanceof Named)
+    const tableJoined = args.find((a): a is TableJoined<unknown, unknown> => a instanceof TableJoined)
     const materialized = (args.find((a) => a instanceof Materialized) as Materialized<K, unknown> | undefined) ?? Materialized.with<K, unknown>(null, null)
     const b = this.builder
-    const n = named?.name ?? null
+    const n = tableJoined?.name ?? named?.name ?? null
     const gen = (suffix: string, prefix: string) => (n === null ? b.newProcessorName(prefix) : `${n}${suffix}`)
     const registrationTopic = `${gen('-subscription-registration', 'KTABLE-FK-JOIN-SUBSCRIPTION-REGISTRATION-')}-topic`
     const send = gen('-subscription-registration-processor', 'KTABLE-FK-JOIN-SUBSCRIPTION-REGISTRATION-')
@@ -124,15 +125,20 @@ export class KTableImpl<K, V> implements KTable<K, V> {
     const lKey = (this.keySerde ?? undefined) as Serde<unknown> | undefined
     const rKey = (other.keySerde ?? undefined) as Serde<unknown> | undefined
     t.addProcessor(send, subscriptionSendProcessor(serdes, fk, noFkSink, registrationSink, leftJoin), this.nodeName)
-    t.addSink(registrationSink, registrationTopic, {keySerializer: rKey, valueSerializer: topicSerde}, send)
-    t.addSink(noFkSink, responseTopic, {keySerializer: lKey, valueSerializer: topicSerde, partitioner: toLeftPartition}, send)
+    // TableJoined's partitioners see the key only (Kafka passes a null value), as the tables' own topics are partitioned by it.
+    const otherPartitioner = tableJoined?.otherPartitioner
+    const partitioner = tableJoined?.partitioner
+    const registrationPartitioner = otherPartitioner ? (topic: string, key: unknown, _v: unknown, count: number) => otherPartitioner(topic, key, null, count) : undefined
+    const responsePartitioner = partitioner ? (topic: string, key: unknown, _v: unknown, count: number) => partitioner(topic, key, null, count) : toLeftPartition
+    t.addSink(registrationSink, registrationTopic, {keySerializer: rKey, valueSerializer: topicSerde, partitioner: registrationPartitioner}, send)
+    t.addSink(noFkSink, responseTopic, {keySerializer: lKey, valueSerializer: topicSerde, partitioner: responsePartitioner}, send)
     t.addSource(registrationSource, registrationTopic, {keyDeserializer: rKey, valueDeserializer: topicSerde})
     t.addProcessor(receive, subscriptionReceiveProcessor(serdes, subscriptionStore, theirs), registrationSource)
     t.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(subscriptionStore), Serdes.String(), Serdes.String()), receive)
     if (theirs.storeNames.length > 0) t.connectProcessorAndStateStores(receive, ...theirs.storeNames)
     t.addProcessor(foreignJoin, foreignTableJoinProcessor(serdes, subscriptionStore), other.nodeName)
     t.connectProcessorAndStateStores(foreignJoin, subscriptionStore)
-    t.addSink(responseSink, responseTopic, {keySerializer: lKey, valueSerializer: topicSerde, partitioner: toLeftPartition}, receive, foreignJoin)
+    t.addSink(responseSink, responseTopic, {keySerializer: lKey, valueSerializer: topicSerde, partitioner: responsePartitioner}, receive, foreignJoin)
     t.addSource(responseSource, responseTopic, {keyDeserializer: lKey, valueDeserializer: topicSerde})
     t.addProcessor(resolver, responseJoinProcessor(serdes, mine, f, leftJoin), responseSource)
     if (mine.storeNames.length > 0) t.connectProcessorAndStateStores(resolver, ...mine.storeNames)

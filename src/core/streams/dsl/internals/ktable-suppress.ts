@@ -3,7 +3,8 @@
  * into the buffer, at its window's end (untilWindowCloses) or its
  * timestamp (untilTimeLimit); after each, what is due is emitted, oldest
  * first: entries buffered at or before stream time minus the grace (or
- * the time limit). When the buffer holds more than maxRecords, the oldest
+ * the time limit). When the buffer holds more than maxRecords keys or
+ * maxBytes bytes, the oldest
  * go early, or processing fails (shutDownWhenFull). A final result that is
  * a delete is not emitted (nothing was emitted for the window before it).
  * Emitted records keep the latest update's timestamp.
@@ -17,7 +18,7 @@ import type {Windowed} from '../windows.js'
 import type {Change} from './change.js'
 
 export function suppressProcessor(storeName: string, suppressed: Suppressed, suppressDurationMs: number): ProcessorSupplier {
-  const {maxRecords, shutDownWhenFullFlag} = suppressed.buffer
+  const {maxRecords, maxBytes, shutDownWhenFullFlag} = suppressed.buffer
   return () => {
     let ctx: ProcessorContext<unknown, Change<unknown>>
     let buffer: SuppressionBuffer<unknown, unknown>
@@ -38,9 +39,13 @@ export function suppressProcessor(storeName: string, suppressed: Suppressed, sup
         buffer.put(time, r.key(), change.newValue, change.oldValue, r.timestamp())
         const expiry = observed - suppressDurationMs
         buffer.evictWhile(() => buffer.minTimestamp() <= expiry, emit)
-        if (buffer.numRecords() > maxRecords) {
-          if (shutDownWhenFullFlag) throw new StreamsError(`suppression buffer ${storeName} is full (more than ${maxRecords} records)`, {hint: 'give BufferConfig a larger maxRecords, or emitEarlyWhenFull()'})
-          buffer.evictWhile(() => buffer.numRecords() > maxRecords, emit)
+        const full = () => buffer.numRecords() > maxRecords || buffer.bufferSize() > maxBytes
+        if (full()) {
+          if (shutDownWhenFullFlag) {
+            const what = buffer.numRecords() > maxRecords ? `more than ${maxRecords} records` : `more than ${maxBytes} bytes`
+            throw new StreamsError(`suppression buffer ${storeName} is full (${what})`, {hint: 'give BufferConfig a larger maxRecords or maxBytes, or emitEarlyWhenFull()'})
+          }
+          buffer.evictWhile(full, emit)
         }
       },
     }

@@ -23,6 +23,8 @@ export interface RepartitionSpec {
   valueSerde: Serde<unknown> | null
   dropNullKeys: boolean
   partitioner?: StreamPartitioner<unknown, unknown> | null
+  /** The topic's partition count (Repartitioned.numberOfPartitions); null: the runtime's. */
+  numberOfPartitions?: number | null
   /** Another filter in place of the null-key one (KTable.groupBy's re-keying map). */
   filter?: ProcessorSupplier
 }
@@ -42,5 +44,6 @@ export function addRepartition(b: DslContext, spec: RepartitionSpec): string {
   t.addSink(sink, topic, {keySerializer: spec.keySerde ?? undefined, valueSerializer: spec.valueSerde ?? undefined, partitioner: spec.partitioner ?? undefined}, filter)
   t.addSource(source, topic, {keyDeserializer: spec.keySerde ?? undefined, valueDeserializer: spec.valueSerde ?? undefined})
   t.internalTopics.add(topic)
+  if (spec.numberOfPartitions) t.internalTopicPartitions.set(topic, spec.numberOfPartitions)
   return source
 }
