@@ -19,6 +19,10 @@ export interface ClientSettings {
   sessionTimeoutMs?: number
   strategy?: 'range' | 'roundrobin' | 'sticky'
   pollIntervalMs?: number
+  /** max.partition.fetch.bytes: a partition's share of one Fetch answer through a broker. */
+  partitionFetchBytes?: number
+  /** fetch.max.bytes: one Fetch answer through a broker. */
+  fetchMaxBytes?: number
   lingerMs?: number
   batchBytes?: number
   compression?: string
@@ -107,6 +111,8 @@ const SETTINGS: Record<string, Setting> = {
   'session.timeout.ms': {roles: ['consumer'], flag: '--session-timeout', apply: (v, s, k) => void (s.sessionTimeoutMs = int(k, v, 100, 3_600_000))},
   'partition.assignment.strategy': {roles: ['consumer'], flag: '--assignment', apply: (v, s, k) => void (s.strategy = oneOf(k, v, STRATEGY))},
   'fetch.wait.max.ms': {roles: ['consumer'], flag: 'the polling interval when file events are not delivered', apply: (v, s, k) => void (s.pollIntervalMs = int(k, v, 1, 60_000))},
+  'max.partition.fetch.bytes': {roles: ['consumer'], flag: 'a partition\'s share of one Fetch answer through a broker', apply: (v, s, k) => void (s.partitionFetchBytes = int(k, v, 1, 2 ** 31 - 1))},
+  'fetch.max.bytes': {roles: ['consumer'], flag: 'one Fetch answer through a broker', apply: (v, s, k) => void (s.fetchMaxBytes = int(k, v, 1, 2 ** 31 - 1))},
   'linger.ms': linger,
   'queue.buffering.max.ms': linger,
   'batch.size': {roles: ['producer'], flag: '--batch-bytes', apply: (v, s, k) => void (s.batchBytes = int(k, v, 64, 2 ** 31 - 1))},
