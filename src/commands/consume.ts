@@ -156,7 +156,7 @@ Through a broker (--bootstrap-server), -g joins through its group coordinator an
             metadataMaxAgeMs: x.metadataMaxAgeMs,
           }
     if (client) {
-      const session = new (await import('../core/client/fetch-session.js')).FetchSession(client, {onNotice: this.notice, maxWaitMs: x.pollIntervalMs, partitionMaxBytes: x.partitionFetchBytes, maxBytes: x.fetchMaxBytes})
+      const session = new (await import('../core/client/fetch-session.js')).FetchSession(client, {onNotice: this.notice, maxWaitMs: x.pollIntervalMs, partitionMaxBytes: x.partitionFetchBytes, maxBytes: x.fetchMaxBytes, arena})
       let plain: BrokerConsumer | null = null
       try {
         const remote = {client, session}

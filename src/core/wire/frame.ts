@@ -25,9 +25,13 @@ export class FrameSplitter {
   private pending: Buffer | null = null
   private pendingHave = 0
 
-  constructor(maxFrameBytes = DEFAULT_MAX_FRAME_BYTES, limitName?: string) {
+  private readonly alloc: (size: number) => Buffer
+
+  /** `alloc` makes the buffer of a frame assembled from several reads (a pool's, frame-pool.ts). */
+  constructor(maxFrameBytes = DEFAULT_MAX_FRAME_BYTES, limitName?: string, alloc: (size: number) => Buffer = Buffer.allocUnsafe) {
     this.maxFrameBytes = maxFrameBytes
     if (limitName) this.limitName = limitName
+    this.alloc = alloc
   }
 
   /** A new bound for the frames that follow (a broker allows more once a client has logged in). */
@@ -77,7 +81,7 @@ export class FrameSplitter {
           continue
         }
       }
-      this.pending = Buffer.allocUnsafe(size)
+      this.pending = this.alloc(size)
       this.pendingHave = 0
       if (size === 0) {
         frames.push(this.pending)

@@ -68,7 +68,12 @@ interface Pending {
   correlationId: number
   decode: (frame: Buffer) => void
   fail: (error: Error) => void
+  /** Makes the buffer the answer is assembled in (its requester's FramePool), else a plain allocation. */
+  alloc?: (size: number) => Buffer
 }
+
+/** A frame's buffer, from the request it answers (the oldest one waiting: a server answers in order). */
+type FrameAlloc = (size: number) => Buffer
 
 export class KafkaConnection {
   private readonly socket: Socket
@@ -80,7 +85,9 @@ export class KafkaConnection {
   private constructor(socket: Socket, clientId: string, loggedIn: boolean, reads: DirectReads | null) {
     this.socket = socket
     this.clientId = clientId
-    const splitter = reads?.splitter ?? new FrameSplitter()
+    const alloc: FrameAlloc = (size) => this.pending[0]?.alloc?.(size) ?? Buffer.allocUnsafe(size)
+    const splitter = reads?.splitter ?? new FrameSplitter(undefined, undefined, alloc)
+    if (reads) reads.alloc = alloc
     const deliver = (split: () => Buffer[]) => {
       let frames: Buffer[]
       try {
@@ -144,12 +151,14 @@ export class KafkaConnection {
     return this.closedWith !== null
   }
 
-  request<A extends ApiSchema>(schema: A, version: number, value: RequestInput<A>): Promise<ResponseOf<A>> {
+  /** `alloc`, when given, makes the buffer the answer is read into (a FramePool's). */
+  request<A extends ApiSchema>(schema: A, version: number, value: RequestInput<A>, alloc?: FrameAlloc): Promise<ResponseOf<A>> {
     if (this.closedWith) return Promise.reject(this.closedWith)
     const correlationId = this.nextId++
     return new Promise((resolve, reject) => {
       this.pending.push({
         correlationId,
+        alloc,
         fail: reject,
         decode: (frame) => {
           try {
@@ -195,6 +204,8 @@ export class KafkaConnection {
 /** Reads of a plain socket landing where the splitter says (TLS decrypts into its own buffers, so it gets 'data'). */
 interface DirectReads {
   splitter: FrameSplitter
+  /** Set by the connection: the splitter is made before it. */
+  alloc: FrameAlloc | null
   onread: {buffer: () => Buffer; callback: (n: number, into: Buffer) => boolean}
   deliver: ((split: () => Buffer[]) => void) | null
 }
@@ -208,10 +219,11 @@ const SCRATCH_BYTES = 64 * 1024
  * straight into it saves the copy and the garbage of the chunks.
  */
 function directReads(): DirectReads {
-  const splitter = new FrameSplitter()
+  const splitter = new FrameSplitter(undefined, undefined, (size) => (reads.alloc ?? Buffer.allocUnsafe)(size))
   const scratch = Buffer.allocUnsafeSlow(SCRATCH_BYTES)
   const reads: DirectReads = {
     splitter,
+    alloc: null,
     deliver: null,
     onread: {
       buffer: () => splitter.readTarget(scratch),
