@@ -25,10 +25,14 @@ export class FrameSplitter {
   private pending: Buffer | null = null
   private pendingHave = 0
 
-  private readonly alloc: (size: number) => Buffer
+  private readonly alloc: (size: number, completedBefore: number) => Buffer
 
-  /** `alloc` makes the buffer of a frame assembled from several reads (a pool's, frame-pool.ts). */
-  constructor(maxFrameBytes = DEFAULT_MAX_FRAME_BYTES, limitName?: string, alloc: (size: number) => Buffer = Buffer.allocUnsafe) {
+  /**
+   * `alloc` makes the buffer of a frame assembled from several reads (a
+   * pool's, frame-pool.ts); it is told how many frames this push completed
+   * before that one, which its caller has not seen yet.
+   */
+  constructor(maxFrameBytes = DEFAULT_MAX_FRAME_BYTES, limitName?: string, alloc: (size: number, completedBefore: number) => Buffer = (size) => Buffer.allocUnsafe(size)) {
     this.maxFrameBytes = maxFrameBytes
     if (limitName) this.limitName = limitName
     this.alloc = alloc
@@ -81,7 +85,7 @@ export class FrameSplitter {
           continue
         }
       }
-      this.pending = this.alloc(size)
+      this.pending = this.alloc(size, frames.length)
       this.pendingHave = 0
       if (size === 0) {
         frames.push(this.pending)

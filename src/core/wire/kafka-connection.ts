@@ -72,8 +72,10 @@ interface Pending {
   alloc?: (size: number) => Buffer
 }
 
-/** A frame's buffer, from the request it answers (the oldest one waiting: a server answers in order). */
+/** A frame's buffer, made for the request it answers. */
 type FrameAlloc = (size: number) => Buffer
+/** As the splitter asks: `before` frames of the same read come first, each answering one of the oldest requests waiting. */
+type SplitAlloc = (size: number, before: number) => Buffer
 
 export class KafkaConnection {
   private readonly socket: Socket
@@ -85,7 +87,8 @@ export class KafkaConnection {
   private constructor(socket: Socket, clientId: string, loggedIn: boolean, reads: DirectReads | null) {
     this.socket = socket
     this.clientId = clientId
-    const alloc: FrameAlloc = (size) => this.pending[0]?.alloc?.(size) ?? Buffer.allocUnsafe(size)
+    // A server answers in order: the frame begun after `before` others of this read answers pending[before].
+    const alloc: SplitAlloc = (size, before) => this.pending[before]?.alloc?.(size) ?? Buffer.allocUnsafe(size)
     const splitter = reads?.splitter ?? new FrameSplitter(undefined, undefined, alloc)
     if (reads) reads.alloc = alloc
     const deliver = (split: () => Buffer[]) => {
@@ -221,7 +224,7 @@ export class KafkaConnection {
 interface DirectReads {
   splitter: FrameSplitter
   /** Set by the connection: the splitter is made before it. */
-  alloc: FrameAlloc | null
+  alloc: SplitAlloc | null
   onread: {buffer: () => Buffer; callback: (n: number, into: Buffer) => boolean}
   deliver: ((split: () => Buffer[]) => void) | null
 }
@@ -235,7 +238,7 @@ const SCRATCH_BYTES = 64 * 1024
  * straight into it saves the copy and the garbage of the chunks.
  */
 function directReads(): DirectReads {
-  const splitter = new FrameSplitter(undefined, undefined, (size) => (reads.alloc ?? Buffer.allocUnsafe)(size))
+  const splitter = new FrameSplitter(undefined, undefined, (size, before) => (reads.alloc ? reads.alloc(size, before) : Buffer.allocUnsafe(size)))
   const scratch = Buffer.allocUnsafeSlow(SCRATCH_BYTES)
   const reads: DirectReads = {
     splitter,

@@ -128,3 +128,16 @@ describe('FrameSplitter reads that land where it says (onread)', () => {
     expect(() => splitter.filled(splitter.readTarget(scratch), 15, scratch)).toThrow(FrameSizeError)
   })
 })
+
+test('the allocator of an assembled frame is told how many frames the same push completed before it (the answers its caller has not seen)', () => {
+  const calls: Array<[number, number]> = []
+  const splitter = new FrameSplitter(undefined, undefined, (size, before) => {
+    calls.push([size, before])
+    return Buffer.allocUnsafe(size)
+  })
+  const stream = framed(Buffer.from('a'), Buffer.from('bb'), Buffer.alloc(50, 3))
+  // One chunk holds the first two frames whole and the start of the third.
+  expect(splitter.push(stream.subarray(0, stream.length - 10)).map(String)).toEqual(['a', 'bb'])
+  expect(splitter.push(stream.subarray(stream.length - 10))[0].equals(Buffer.alloc(50, 3))).toBe(true)
+  expect(calls).toEqual([[50, 2]])
+})
