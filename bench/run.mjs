@@ -825,8 +825,8 @@ if (want('broker')) {
       writeInput(bin, BROKER_N)
     }
     const binHash = BROKER_N === N ? inputHash : await hashFile(bin)
-    const rs = {brokerFileProduce: [], brokerKcatP: [], brokerKcatC: [], brokerKcatCount: [], brokerFileConsume: []}
-    const brokerCpu = {produce: [], consume: []}
+    const rs = {brokerFileProduce: [], brokerKcatP: [], brokerKcatC: [], brokerKcatCount: [], brokerFileConsume: [], brokerLpP: [], brokerLpC: []}
+    const brokerCpu = {produce: [], consume: [], lpProduce: [], lpConsume: []}
     for (let i = 0; i < RUNS; i++) {
       // The file path, next to the broker runs so they share the machine's conditions.
       const f = tempDir()
@@ -837,6 +837,7 @@ if (want('broker')) {
 
       const d = tempDir()
       await lp(d, ['topic', 'create', 'b'])
+      await lp(d, ['topic', 'create', 'b2'])
       const broker = await startBroker(d)
       try {
         const c0 = broker.cpu()
@@ -849,6 +850,16 @@ if (want('broker')) {
         // -e ends only after one more Fetch at the high watermark, which waits fetch.wait.max.ms (500 ms) as Kafka's
         // broker makes it wait; stopping at the count shows the records' own time (docs/ARCHITECTURE.md, Broker).
         rs.brokerKcatCount.push(await run('kcat', ['-C', '-b', broker.address, '-t', 'b', '-o', 'beginning', '-c', String(BROKER_N), '-q'], {stdout: '/dev/null'}))
+        // logpipe's own client through the broker (issue 10: within 1.5x of the files), from a data dir of its own:
+        // the records kcat wrote read back, and the input into a second topic.
+        const own = tempDir()
+        const c3 = broker.cpu()
+        rs.brokerLpC.push(await logpipe(own, ['consume', 'b', '-e', '--bootstrap-server', broker.address], {stdout: '/dev/null'}))
+        const c4 = broker.cpu()
+        rs.brokerLpP.push(await logpipe(own, ['produce', 'b2', '--bootstrap-server', broker.address], {stdin: bin, sync: true}))
+        brokerCpu.lpConsume.push(c4 - c3)
+        brokerCpu.lpProduce.push(broker.cpu() - c4)
+        removeDir(own)
         if (i === 0) {
           // Checked, untimed: kcat reads back through the broker exactly what kcat sent.
           const back = await hashOutput('kcat', ['-C', '-b', broker.address, '-t', 'b', '-o', 'beginning', '-e', '-q'])
@@ -863,7 +874,7 @@ if (want('broker')) {
         if (end !== BROKER_N) throw new Error(`log end offset ${end} after kcat -P, expected ${BROKER_N}`)
       }
       removeDir(d)
-      for (const [k, label] of [['brokerFileProduce', 'logpipe produce b < input'], ['brokerKcatP', 'kcat -P -b BROKER -t b < input'], ['brokerKcatC', 'kcat -C -b BROKER -t b -e > /dev/null'], ['brokerKcatCount', 'kcat -C -b BROKER -t b -c N > /dev/null'], ['brokerFileConsume', 'logpipe consume b -e > /dev/null']]) {
+      for (const [k, label] of [['brokerFileProduce', 'logpipe produce b < input'], ['brokerKcatP', 'kcat -P -b BROKER -t b < input'], ['brokerKcatC', 'kcat -C -b BROKER -t b -e > /dev/null'], ['brokerKcatCount', 'kcat -C -b BROKER -t b -c N > /dev/null'], ['brokerFileConsume', 'logpipe consume b -e > /dev/null'], ['brokerLpP', 'logpipe produce b2 --bootstrap-server BROKER < input'], ['brokerLpC', 'logpipe consume b -e --bootstrap-server BROKER > /dev/null']]) {
         runLog(label, BROKER_N, rs[k][i], i, RUNS)
       }
       log(`broker CPU run ${i + 1}/${RUNS}: ${fmt((brokerCpu.produce[i] / BROKER_N) * 1e6, 2)} µs per record produced, ${fmt((brokerCpu.consume[i] / BROKER_N) * 1e6, 2)} µs per record fetched`)
@@ -873,7 +884,10 @@ if (want('broker')) {
     summarize('brokerKcatC', 'kcat -C -b BROKER -t b -o beginning -e > /dev/null', BROKER_N, rs.brokerKcatC)
     summarize('brokerKcatCount', `kcat -C -b BROKER -t b -o beginning -c ${BROKER_N} > /dev/null`, BROKER_N, rs.brokerKcatCount)
     summarize('brokerFileConsume', 'logpipe consume b -e > /dev/null (files, next to the broker runs)', BROKER_N, rs.brokerFileConsume)
-    R.brokerCpuPerRecord = {produceUs: (median(brokerCpu.produce) / BROKER_N) * 1e6, consumeUs: (median(brokerCpu.consume) / BROKER_N) * 1e6}
+    summarize('brokerLpP', 'logpipe produce b2 --bootstrap-server BROKER < input', BROKER_N, rs.brokerLpP)
+    summarize('brokerLpC', 'logpipe consume b -e --bootstrap-server BROKER > /dev/null', BROKER_N, rs.brokerLpC)
+    const us = (xs) => (median(xs) / BROKER_N) * 1e6
+    R.brokerCpuPerRecord = {produceUs: us(brokerCpu.produce), consumeUs: us(brokerCpu.consume), lpProduceUs: us(brokerCpu.lpProduce), lpConsumeUs: us(brokerCpu.lpConsume)}
     if (bin !== input) rmSync(bin, {force: true})
   })
 
@@ -1039,6 +1053,10 @@ target('kcat -P through a broker, records/s (issue 10)', na(kcatP, fmtInt), '>= 
 target('kcat -P through a broker / logpipe produce on the files, time', rx(timeRatio('brokerKcatP', 'brokerFileProduce')), '<= 2×', timeRatio('brokerKcatP', 'brokerFileProduce') === null ? null : timeRatio('brokerKcatP', 'brokerFileProduce') <= 2)
 target('kcat -C -e through a broker, records/s (issue 10)', na(kcatC, fmtInt), '>= 1,000,000', kcatC === null ? null : kcatC >= 1_000_000, cpuNote(na(kcatCcpu, fmtInt), kcatCcpu >= 1_000_000))
 target('kcat -C -e through a broker / logpipe consume -e on the files, time', rx(timeRatio('brokerKcatC', 'brokerFileConsume')), '<= 2×', timeRatio('brokerKcatC', 'brokerFileConsume') === null ? null : timeRatio('brokerKcatC', 'brokerFileConsume') <= 2)
+target('logpipe produce --bootstrap-server / produce on the files, time (issue 10)', rx(timeRatio('brokerLpP', 'brokerFileProduce')), '<= 1.5×', timeRatio('brokerLpP', 'brokerFileProduce') === null ? null : timeRatio('brokerLpP', 'brokerFileProduce') <= 1.5,
+  cpuNote(cpuRatio('brokerLpP', 'brokerFileProduce') === null ? null : rx(cpuRatio('brokerLpP', 'brokerFileProduce')), cpuRatio('brokerLpP', 'brokerFileProduce') <= 1.5))
+target('logpipe consume -e --bootstrap-server / consume -e on the files, time (issue 10)', rx(timeRatio('brokerLpC', 'brokerFileConsume')), '<= 1.5×', timeRatio('brokerLpC', 'brokerFileConsume') === null ? null : timeRatio('brokerLpC', 'brokerFileConsume') <= 1.5,
+  cpuNote(cpuRatio('brokerLpC', 'brokerFileConsume') === null ? null : rx(cpuRatio('brokerLpC', 'brokerFileConsume')), cpuRatio('brokerLpC', 'brokerFileConsume') <= 1.5))
 target('produce-to-fetch through a broker at 10,000 records/s, kcat defaults, p99', na(R.brokerLatency?.p99, (v) => `${fmtMs(v)} ms (p50 ${fmtMs(R.brokerLatency.p50)} ms)`), '< 10 ms', R.brokerLatency ? R.brokerLatency.p99 < 10 : null)
 const replShare = R.replRf1 && R.replRf3 ? R.replRf3.rate / R.replRf1.rate : null
 target('RF=3 acks=all / RF=1 produce throughput (issue 11)', na(replShare, (v) => `${(v * 100).toFixed(0)}% (${fmtInt(R.replRf3.rate)} / ${fmtInt(R.replRf1.rate)} records/s)`), '>= 50%', replShare === null ? null : replShare >= 0.5)
@@ -1269,6 +1287,8 @@ if (R.brokerKcatP || R.brokerLatency || R.brokerRss) {
     bRow('brokerKcatC', 'consume through a broker'),
     bRow('brokerKcatCount', 'consume through a broker, to the count (no end-of-partition wait)'),
     bRow('brokerFileConsume', 'consume on the files'),
+    bRow('brokerLpP', 'logpipe produce through the broker'),
+    bRow('brokerLpC', 'logpipe consume through the broker'),
   ].filter(Boolean)))
   p()
   if (R.brokerKcatCount) {
@@ -1277,6 +1297,10 @@ if (R.brokerKcatP || R.brokerLatency || R.brokerRss) {
   }
   if (R.brokerCpuPerRecord) {
     p(`Broker CPU per record: ${fmt(R.brokerCpuPerRecord.produceUs, 2)} µs produced (kcat -P), ${fmt(R.brokerCpuPerRecord.consumeUs, 2)} µs fetched (kcat -C), medians; kcat's own: ${na(R.brokerKcatP?.cpuS, (v) => fmt((v / BROKER_N) * 1e6, 2))} µs and ${na(R.brokerKcatC?.cpuS, (v) => fmt((v / BROKER_N) * 1e6, 2))} µs. With a core each, the busier of kcat and the broker would allow ${na(kcatPcpu, fmtInt)} and ${na(kcatCcpu, fmtInt)} records/s. Wall time far above the sum of both CPU times means they waited for the CPU (see "other work").`)
+    if (R.brokerCpuPerRecord.lpProduceUs !== undefined) {
+      p()
+      p(`logpipe's own client through the broker (a data dir of its own, \`--bootstrap-server\`): broker CPU ${fmt(R.brokerCpuPerRecord.lpProduceUs, 2)} µs per record produced, ${fmt(R.brokerCpuPerRecord.lpConsumeUs, 2)} µs per record fetched; the command's own CPU is in the table. The file path's figures are the same command without the broker, so start-up is in both.`)
+    }
   }
   if (R.brokerLatency) {
     p()

@@ -154,9 +154,10 @@ Through a broker (--bootstrap-server), -g joins through its group coordinator an
             include,
             stopAtTimestamp: stopAt,
             metadataMaxAgeMs: x.metadataMaxAgeMs,
+            groupInstanceId: x.groupInstanceId,
           }
     if (client) {
-      const session = new (await import('../core/client/fetch-session.js')).FetchSession(client, {onNotice: this.notice, maxWaitMs: x.pollIntervalMs})
+      const session = new (await import('../core/client/fetch-session.js')).FetchSession(client, {onNotice: this.notice, maxWaitMs: x.pollIntervalMs, partitionMaxBytes: x.partitionFetchBytes, maxBytes: x.fetchMaxBytes, arena})
       let plain: BrokerConsumer | null = null
       try {
         const remote = {client, session}

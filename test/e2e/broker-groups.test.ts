@@ -202,6 +202,57 @@ describe('kcat static membership (KIP-345) against a broker', () => {
   })
 })
 
+describe('logpipe consume -X group.instance.id (KIP-345) through a broker', () => {
+  test('a static logpipe member stopped and restarted within its session takes its place back without a rebalance; a second one with its id fences it', async () => {
+    const c = cli()
+    expect((await c.run(['topic', 'create', 'ls', '--partitions', '4'])).exitCode).toBe(0)
+    const broker = await startBroker(c.env, BROKER_ARGS)
+    const member = (clientId: string, instance?: string) => {
+      const p = c.run(['consume', 'ls', '-g', 'lsg', '--bootstrap-server', broker.address, '-X', `client.id=${clientId}`, '-X', 'session.timeout.ms=20000',
+        ...(instance ? ['-X', `group.instance.id=${instance}`] : [])])
+      running.push(p)
+      return p
+    }
+    const dynamic = member('dyn')
+    let fixed = member('fixed', 'host-b')
+    const before = await stableWith(c, 'lsg', 2, 4)
+    const old = before.members.find((m) => m.clientId === 'fixed')!
+    expect(old.groupInstanceId).toBe('host-b')
+    // Stopped cleanly, a static member does not leave: the coordinator keeps its place for the session timeout.
+    fixed.kill('SIGTERM')
+    expect((await fixed).exitCode).toBe(0)
+    const kept = await describeGroup(c, 'lsg')
+    expect(kept!.members.find((m) => m.groupInstanceId === 'host-b')?.memberId).toBe(old.memberId)
+    fixed = member('fixed', 'host-b')
+    const after = await until(async () => {
+      const d = await describeGroup(c, 'lsg')
+      const back = d?.members.find((m) => m.groupInstanceId === 'host-b')
+      return d && back && back.memberId !== old.memberId && d.state === 'Stable' ? d : null
+    }, 'the static member to come back under a new member id')
+    expect(after.coordinator!.generation).toBe(before.coordinator!.generation)
+    expect(after.members.find((m) => m.groupInstanceId === 'host-b')!.assignment).toEqual(old.assignment)
+    expect(after.members.find((m) => m.clientId === 'dyn')!.memberId).toBe(before.members.find((m) => m.clientId === 'dyn')!.memberId)
+
+    // A second process with the same instance id takes the place; the running one is fenced and says so.
+    const intruder = member('fixed', 'host-b')
+    const fencedRun = await fixed
+    expectCleanError(fencedRun, 1, /group\.instance\.id host-b, which fenced this one/)
+    intruder.kill('SIGTERM')
+    dynamic.kill('SIGTERM')
+    await Promise.all([intruder, dynamic])
+    await broker.stop()
+  })
+
+  test('without a broker, -X group.instance.id is a usage error: file-based groups have no static members', async () => {
+    const c = cli()
+    expect((await c.run(['topic', 'create', 'nb'])).exitCode).toBe(0)
+    const r = await c.run(['consume', 'nb', '-g', 'g', '-e', '-X', 'group.instance.id=a'])
+    expectCleanError(r, 2, /group\.instance\.id needs a broker/)
+    const bad = await c.run(['consume', 'nb', '-g', 'g', '-e', '-X', 'group.instance.id=a b'])
+    expectCleanError(bad, 2, /not a valid instance id/)
+  })
+})
+
 describe('kafka-python against a broker', () => {
   test('a KafkaConsumer with group_id commits; group describe shows its group and offsets; reset and delete wait until it leaves', async () => {
     const c = cli()

@@ -27,6 +27,8 @@ export interface BrokerConfig {
   'group.min.session.timeout.ms': number
   'group.max.session.timeout.ms': number
   'group.max.size': number
+  /** Incremental fetch sessions kept (KIP-227); 0: none. */
+  'max.incremental.fetch.session.cache.slots': number
   /** Comma-separated SASL mechanisms the listener accepts; empty: no SASL (`broker start --sasl` enables them all). */
   'sasl.enabled.mechanisms': string
   /** Largest frame a client may send before it has logged in (Kafka's, 512 KiB): no 100 MiB buffers for strangers. */
@@ -71,6 +73,7 @@ export const BROKER_CONFIG_SPECS: Record<keyof BrokerConfig, Spec> = {
   'group.min.session.timeout.ms': {default: 6000, min: 0, max: INT_MAX, doc: 'smallest session timeout a member may ask for'},
   'group.max.session.timeout.ms': {default: 1800000, min: 0, max: INT_MAX, doc: 'largest session timeout a member may ask for'},
   'group.max.size': {default: INT_MAX, min: 1, max: INT_MAX, doc: 'most members a group may have'},
+  'max.incremental.fetch.session.cache.slots': {default: 1000, min: 0, max: INT_MAX, doc: 'incremental fetch sessions kept (KIP-227); 0: none'},
   'replica.lag.time.max.ms': {default: 30000, min: 10, max: INT_MAX, doc: 'a follower not caught up this long leaves the ISR'},
   'replica.fetch.wait.max.ms': {default: 500, min: 0, max: INT_MAX, doc: 'how long a follower\'s fetch waits at the leader for new batches'},
   'replica.fetch.max.bytes': {default: 1048576, min: 1024, max: INT_MAX, doc: 'bytes a follower asks for per partition and fetch'},

@@ -14,11 +14,16 @@ export type ClientRole = 'consumer' | 'producer' | 'admin'
 /** The parsed settings, by the option they set. */
 export interface ClientSettings {
   group?: string
+  groupInstanceId?: string
   clientId?: string
   autoOffsetReset?: 'earliest' | 'latest'
   sessionTimeoutMs?: number
   strategy?: 'range' | 'roundrobin' | 'sticky'
   pollIntervalMs?: number
+  /** max.partition.fetch.bytes: a partition's share of one Fetch answer through a broker. */
+  partitionFetchBytes?: number
+  /** fetch.max.bytes: one Fetch answer through a broker. */
+  fetchMaxBytes?: number
   lingerMs?: number
   batchBytes?: number
   compression?: string
@@ -62,6 +67,12 @@ const linger: Setting = {roles: ['producer'], flag: '--linger-ms', apply: (v, s,
 const compression: Setting = {roles: ['producer'], flag: '--compression', apply: (v, s, k) => void (s.compression = oneOf(k, v, COMPRESSION))}
 
 const ALL: ClientRole[] = ['consumer', 'producer', 'admin']
+
+/** Kafka's rule for group.instance.id: 1-249 characters of [a-zA-Z0-9._-]. */
+function instanceId(key: string, value: string): string {
+  if (!/^[a-zA-Z0-9._-]{1,249}$/.test(value)) throw new UsageError(`-X ${key}: '${value}' is not a valid instance id (1-249 of letters, digits, '.', '_', '-')`)
+  return value
+}
 const ACKS = {'0': 0, '1': 1, '-1': -1, all: -1} as const
 const PROTOCOL = {plaintext: 'PLAINTEXT', ssl: 'SSL', sasl_plaintext: 'SASL_PLAINTEXT', sasl_ssl: 'SASL_SSL'} as const
 const MECHANISM = {plain: 'PLAIN', 'scram-sha-256': 'SCRAM-SHA-256', 'scram-sha-512': 'SCRAM-SHA-512'} as const
@@ -102,11 +113,14 @@ const SETTINGS: Record<string, Setting> = {
   'enable.ssl.certificate.verification': security('sslVerify', (v, k) => flagMap(k, v, BOOL)),
 
   'group.id': {roles: ['consumer'], flag: '-g/--group', apply: (v, s) => void (s.group = v)},
+  'group.instance.id': {roles: ['consumer'], flag: 'a static group member through a broker (KIP-345)', apply: (v, s, k) => void (s.groupInstanceId = instanceId(k, v))},
   'client.id': {roles: ALL, flag: 'the member\'s CLIENT-ID in group describe', apply: (v, s) => void (s.clientId = v)},
   'auto.offset.reset': {roles: ['consumer'], flag: '--auto-offset-reset', apply: (v, s, k) => void (s.autoOffsetReset = oneOf(k, v, RESET))},
   'session.timeout.ms': {roles: ['consumer'], flag: '--session-timeout', apply: (v, s, k) => void (s.sessionTimeoutMs = int(k, v, 100, 3_600_000))},
   'partition.assignment.strategy': {roles: ['consumer'], flag: '--assignment', apply: (v, s, k) => void (s.strategy = oneOf(k, v, STRATEGY))},
   'fetch.wait.max.ms': {roles: ['consumer'], flag: 'the polling interval when file events are not delivered', apply: (v, s, k) => void (s.pollIntervalMs = int(k, v, 1, 60_000))},
+  'max.partition.fetch.bytes': {roles: ['consumer'], flag: 'a partition\'s share of one Fetch answer through a broker', apply: (v, s, k) => void (s.partitionFetchBytes = int(k, v, 1, 2 ** 31 - 1))},
+  'fetch.max.bytes': {roles: ['consumer'], flag: 'one Fetch answer through a broker', apply: (v, s, k) => void (s.fetchMaxBytes = int(k, v, 1, 2 ** 31 - 1))},
   'linger.ms': linger,
   'queue.buffering.max.ms': linger,
   'batch.size': {roles: ['producer'], flag: '--batch-bytes', apply: (v, s, k) => void (s.batchBytes = int(k, v, 64, 2 ** 31 - 1))},

@@ -65,6 +65,8 @@ export interface GroupSettings {
   stopAtTimestamp?: number
   /** metadata.max.age.ms through a broker: how often a pattern and partition counts are looked at again. */
   metadataMaxAgeMs?: number
+  /** group.instance.id: a static member (through a broker only). */
+  groupInstanceId?: string
 }
 
 export interface ConsumeSessionSettings {
@@ -138,6 +140,7 @@ export async function runConsumeSession(s: ConsumeSessionSettings): Promise<void
     gc = new GroupConsumer(s.store, g.group, s.topics, {
       remote: s.store ? undefined : s.remote,
       metadataMaxAgeMs: g.metadataMaxAgeMs,
+      groupInstanceId: g.groupInstanceId,
       sessionTimeoutMs: g.sessionTimeoutMs,
       strategy: g.strategy,
       autoOffsetReset: g.autoOffsetReset,
@@ -196,6 +199,7 @@ export async function runConsumeSession(s: ConsumeSessionSettings): Promise<void
         while (stream.full && !stream.broken && !stopping) await stream.changed()
       }
       if (runner && runner.queued >= MAX_QUEUED) await runner.changed()
+      if (gc?.member.failure) throw gc.member.failure
       if (gc) await gc.commit()
       if (out.closed || (stopped && remaining <= 0) || stopping || runner?.fatal || stream?.broken || consumer.allDone) break
       if (records > 0) lastRecordAt = now()

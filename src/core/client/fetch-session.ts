@@ -27,6 +27,9 @@ import {CORRUPT, PARTIAL, batchLastOffset, checkBatch} from '../record/batch-hea
 import {ErrorCode, kafkaError} from '../wire/error-codes.js'
 import {fetch} from '../wire/messages/01-fetch.js'
 import {listOffsets} from '../wire/messages/02-list-offsets.js'
+import {FramePool} from '../wire/frame-pool.js'
+import type {MemoryArena} from '../codec/memory-arena.js'
+import type {ResponseOf} from '../wire/schema.js'
 import {isRetriable, type KafkaClient} from './kafka-client.js'
 
 export interface FetchSessionOptions {
@@ -36,6 +39,8 @@ export interface FetchSessionOptions {
   partitionMaxBytes?: number
   /** fetch.max.bytes (default 50 MiB). */
   maxBytes?: number
+  /** Answers are read into buffers of this arena while it has room (the output's: records are copied out with copyWithin). */
+  arena?: MemoryArena
   onNotice?: (message: string) => void
 }
 
@@ -56,6 +61,8 @@ class WireReader implements PartitionReader {
   start = 0
   highWatermark = 0
   readonly queue: BatchRange[] = []
+  /** The range the Consumer is reading: its answer's memory is in use until the next poll or takeBuffer. */
+  private handedOut: BatchRange | null = null
   private listener: (() => void) | null = null
   closed = false
 
@@ -68,15 +75,25 @@ class WireReader implements PartitionReader {
   seek(offset: number): void {
     this.fetchOffset = offset
     this.epoch++
-    this.queue.length = 0
+    this.dropQueue()
     this.session.kick()
   }
 
   poll(): BatchRange | null {
     if (this.session.failure) throw this.session.failure
+    // A reader's bytes last until its next poll (as a file reader's read buffer): the Consumer is done with the last range.
+    this.takeBuffer()
     const r = this.queue.shift() ?? null
     if (r && this.queue.length < MAX_QUEUED) this.session.kick()
+    this.handedOut = r
     return r
+  }
+
+  /** The Consumer is done with the last range polled (it lends no buffer: answers come in their own). */
+  takeBuffer(): Buffer | null {
+    if (this.handedOut !== null) this.session.done(this.handedOut.buf)
+    this.handedOut = null
+    return null
   }
 
   logStartOffset(): number {
@@ -107,7 +124,14 @@ class WireReader implements PartitionReader {
 
   close(): void {
     this.closed = true
+    this.takeBuffer()
+    this.dropQueue()
     this.session.forget(this)
+  }
+
+  private dropQueue(): void {
+    for (const r of this.queue) this.session.done(r.buf)
+    this.queue.length = 0
   }
 }
 
@@ -117,6 +141,9 @@ export class FetchSession implements PartitionFactory {
   private readonly readers = new Map<string, WireReader>()
   /** Bounds ListOffsets gave, for readers the Consumer has not made yet. */
   private readonly bounds = new Map<string, {start: number; end: number}>()
+  /** Ranges queued or being read, by the pooled answer they lie in; at 0 the answer's buffer goes back (frame-pool.ts). */
+  private readonly answersInUse = new Map<Buffer, number>()
+  private readonly frames: FramePool
   private looping: Promise<void> | null = null
   private wake: (() => void) | null = null
   private kicked = false
@@ -127,6 +154,7 @@ export class FetchSession implements PartitionFactory {
   constructor(client: KafkaClient, options: FetchSessionOptions = {}) {
     this.client = client
     this.options = options
+    this.frames = new FramePool(options.arena ?? null)
   }
 
   writer(): PartitionWriter {
@@ -155,6 +183,29 @@ export class FetchSession implements PartitionFactory {
   forget(r: WireReader): void {
     const key = `${r.partition}\0${r.topic}`
     if (this.readers.get(key) === r) this.readers.delete(key)
+  }
+
+  /** @internal For tests: answers' buffers lent out now, and made in all. */
+  get frameCounts(): {lent: number; blocks: number} {
+    return this.frames.counts
+  }
+
+  /** @internal A range of a pooled answer is in use. */
+  hold(records: Buffer): void {
+    const frame = this.frames.frameOf(records)
+    if (frame) this.answersInUse.set(frame, (this.answersInUse.get(frame) ?? 0) + 1)
+  }
+
+  /** @internal A range of `records`' answer is no longer read. */
+  done(records: Buffer): void {
+    const frame = this.frames.frameOf(records)
+    const n = frame === null ? undefined : this.answersInUse.get(frame)
+    if (frame === null || n === undefined) return
+    if (n > 1) this.answersInUse.set(frame, n - 1)
+    else {
+      this.answersInUse.delete(frame)
+      this.frames.give(frame)
+    }
   }
 
   /** @internal Something changed (a seek, room in a queue): the loop looks again. */
@@ -339,8 +390,21 @@ export class FetchSession implements PartitionFactory {
         rackId: '',
       }),
       maxWaitMs,
+      (size) => this.frames.take(size),
     )
     let retriable: Error | null = null
+    // The answer is held while it is taken apart (a ListOffsets below awaits, and the Consumer reads meanwhile).
+    const answer = response.responses.find((t) => t.partitions.some((p) => p.records && p.records.length > 0))?.partitions.find((p) => p.records && p.records.length > 0)?.records ?? null
+    if (answer) this.hold(answer)
+    try {
+      await this.takeAnswer(response, readers, epochs, offsets, (e) => (retriable = e))
+    } finally {
+      if (answer) this.done(answer)
+    }
+    if (retriable) throw retriable
+  }
+
+  private async takeAnswer(response: ResponseOf<typeof fetch>, readers: WireReader[], epochs: number[], offsets: number[], retry: (e: Error) => void): Promise<void> {
     for (const t of response.responses) {
       for (const p of t.partitions) {
         const i = readers.findIndex((r) => r.topic === t.topic && r.partition === p.partitionIndex)
@@ -357,7 +421,7 @@ export class FetchSession implements PartitionFactory {
         if (p.errorCode !== ErrorCode.NONE) {
           const e = kafkaError(p.errorCode, `Fetch, topic '${r.topic}' partition ${r.partition}`)
           if (!e.retriable) throw e
-          retriable = e
+          retry(e)
           continue
         }
         r.highWatermark = Number(p.highWatermark)
@@ -367,7 +431,6 @@ export class FetchSession implements PartitionFactory {
         r.tell()
       }
     }
-    if (retriable) throw retriable
   }
 
   /** The whole batches of an answer (a partial last one is left for the next fetch, as Kafka's clients do). */
@@ -387,6 +450,7 @@ export class FetchSession implements PartitionFactory {
       }
       return
     }
+    this.hold(records)
     r.queue.push({buf: records, start: 0, end: pos, segmentBaseOffset: 0, filePosition: 0})
     r.fetchOffset = Math.max(r.fetchOffset, last + 1)
   }

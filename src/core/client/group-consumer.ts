@@ -17,6 +17,7 @@ import type {KafkaClient} from './kafka-client.js'
 import type {CommitOutcome} from '../group/offset-store.js'
 import {Consumer} from './consumer.js'
 import {systemClock} from '../clock.js'
+import {UsageError} from '../errors.js'
 
 /**
  * Whoever finishes records after they are handed out (the --exec runner, a
@@ -90,6 +91,11 @@ export class GroupConsumer {
     }
     // While a broker runs it coordinates the store's groups: join through it, so kcat or kafka-python members share the group.
     const broker = listRegistrations(store!.dataDir).brokers.find((b) => isBrokerAlive(b, options.clock))
+    if (!broker && options.groupInstanceId !== undefined) {
+      throw new UsageError(`group.instance.id needs a broker: static members are kept by its group coordinator, and no broker serves ${store!.dataDir}`, {
+        hint: 'start one with `logpipe broker start`, or give --bootstrap-server',
+      })
+    }
     this.member = broker
       ? new WireGroupMember(group, topics, hooks, {...options, source: storeGroupSource(store!, group, broker, options)})
       : new GroupMember(store!, group, topics, hooks, options)
@@ -127,9 +133,13 @@ export class GroupConsumer {
     const loop = () => {
       this.timer = setTimeout(() => {
         this.tick()
-          .catch((error) => this.options.onNotice?.(`group ${this.member.group}: ${(error as Error).message}`))
+          .catch((error) => {
+            // A fenced member is out for good: the reading loop is woken to stop with its error.
+            if (this.member.failure) this.consumer.interrupt()
+            else this.options.onNotice?.(`group ${this.member.group}: ${(error as Error).message}`)
+          })
           .finally(() => {
-            if (!this.closed) loop()
+            if (!this.closed && !this.member.failure) loop()
           })
       }, this.member.tickIntervalMs)
       this.timer.unref()

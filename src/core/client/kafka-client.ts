@@ -232,17 +232,19 @@ export class KafkaClient {
    * Sends one request to a broker (by id; 'any' for one any broker answers)
    * at the highest common version; `build` makes the request for that
    * version. `extraTimeoutMs` is added to request.timeout.ms (a Fetch's
-   * max wait).
+   * max wait). `alloc` makes the buffer the answer is read into (a
+   * FramePool's, for the caller to reuse).
    */
   async request<A extends ApiSchema>(
     target: number | 'any',
     schema: A,
     build: (version: number) => RequestInput<A>,
     extraTimeoutMs = 0,
+    alloc?: (size: number) => Buffer,
   ): Promise<{response: ResponseOf<A>; version: number}> {
     const link = await (target === 'any' ? this.anyLink() : this.link(target))
     const version = KafkaClient.versionOn(link, schema)
-    const response = await this.timed(link.connection, link.connection.request(schema, version, build(version)), this.requestTimeoutMs + extraTimeoutMs)
+    const response = await this.timed(link.connection, link.connection.request(schema, version, build(version), alloc), this.requestTimeoutMs + extraTimeoutMs)
     return {response, version}
   }
 

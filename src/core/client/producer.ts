@@ -510,11 +510,18 @@ export class Producer {
   private async sendRemote(sender: ProduceSender): Promise<void> {
     if (this.ready.length === 0) return
     await sender.init()
+    // Answered requests were written whole before their answer came, so a builder goes back only then; under
+    // acks=0 nothing answers and the socket may still hold the bytes, so they are copied out.
+    const copy = sender.acks === 0
+    const held: BatchBuilder[] = []
     const batches = this.ready.splice(0).map(({partition, builder, runs}) => {
       const count = builder.recordCount
-      const bytes = Buffer.from(builder.seal(0, undefined, sender.stamp(this.topic, partition, count)))
-      builder.reset()
-      this.spare.push(builder)
+      const sealed = builder.seal(0, undefined, sender.stamp(this.topic, partition, count))
+      const bytes = copy ? Buffer.from(sealed) : sealed
+      if (copy) {
+        builder.reset()
+        this.spare.push(builder)
+      } else held.push(builder)
       return {topic: this.topic, partition, bytes, count, runs}
     })
     let offsets: number[]
@@ -523,6 +530,11 @@ export class Producer {
     } catch (error) {
       this.failure = error as LogpipeError
       throw error
+    } finally {
+      for (const b of held) {
+        b.reset()
+        this.spare.push(b)
+      }
     }
     if (sender.acks === 0) {
       for (const b of batches) this.acknowledged += b.count

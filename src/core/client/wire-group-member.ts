@@ -103,6 +103,7 @@ export class WireGroupMember implements GroupMembership {
   private synced = false
   private ticking: Promise<void> | null = null
   private stopped = false
+  failure: Error | null = null
   /** As leader: the partition counts the last plan was made with, looked at again every metadata.max.age.ms. */
   private planned: Map<string, number> | null = null
   private metadataAt = 0
@@ -215,8 +216,9 @@ export class WireGroupMember implements GroupMembership {
       return
     }
     const c = await this.conn()
-    const r = await c.request(heartbeat, 3, {groupId: this.group, generationId: this.generationId, memberId: this.memberId, groupInstanceId: null})
+    const r = await c.request(heartbeat, 3, {groupId: this.group, generationId: this.generationId, memberId: this.memberId, groupInstanceId: this.instanceId})
     if (r.errorCode === ErrorCode.NONE) return
+    if (r.errorCode === ErrorCode.FENCED_INSTANCE_ID) throw this.fenced()
     if (this.moved(r.errorCode)) {
       this.notice('the coordinator moved; finding it again')
       return
@@ -240,7 +242,7 @@ export class WireGroupMember implements GroupMembership {
         sessionTimeoutMs: this.sessionTimeoutMs,
         rebalanceTimeoutMs: Math.max(this.sessionTimeoutMs, 30_000),
         memberId: this.memberId,
-        groupInstanceId: null,
+        groupInstanceId: this.instanceId,
         protocolType: 'consumer',
         protocols: [{name: PROTOCOL_NAMES[this.strategy], metadata: encodeSubscription(this.topics)}],
       })
@@ -253,6 +255,7 @@ export class WireGroupMember implements GroupMembership {
         continue
       }
       if (j.errorCode === ErrorCode.REBALANCE_IN_PROGRESS || this.moved(j.errorCode)) continue
+      if (j.errorCode === ErrorCode.FENCED_INSTANCE_ID) throw this.fenced()
       if (j.errorCode === ErrorCode.INCONSISTENT_GROUP_PROTOCOL) {
         throw new LogpipeError(`group '${this.group}' uses another assignment strategy or is held by file-based members; this member asked for ${this.strategy}`, {
           hint: 'use the --assignment its members use (range or roundrobin), or another group name',
@@ -263,7 +266,8 @@ export class WireGroupMember implements GroupMembership {
       this.generationId = j.generationId
       this.planned = null
       const assignments = j.leader === j.memberId ? await this.plan(j.members) : []
-      const s = await c.request(syncGroup, 3, {groupId: this.group, generationId: j.generationId, memberId: j.memberId, groupInstanceId: null, assignments})
+      const s = await c.request(syncGroup, 3, {groupId: this.group, generationId: j.generationId, memberId: j.memberId, groupInstanceId: this.instanceId, assignments})
+      if (s.errorCode === ErrorCode.FENCED_INSTANCE_ID) throw this.fenced()
       if (s.errorCode === ErrorCode.REBALANCE_IN_PROGRESS || s.errorCode === ErrorCode.ILLEGAL_GENERATION || this.moved(s.errorCode)) continue
       if (s.errorCode === ErrorCode.UNKNOWN_MEMBER_ID) {
         this.memberId = ''
@@ -374,12 +378,36 @@ export class WireGroupMember implements GroupMembership {
     return out
   }
 
+  /** group.instance.id, or null for a dynamic member. */
+  private get instanceId(): string | null {
+    return this.options.groupInstanceId ?? null
+  }
+
+  /** Another process joined with this member's group.instance.id: this one is out for good (Kafka's consumer stops too). */
+  private fenced(): LogpipeError {
+    this.stopped = true
+    // What it owned is another's now: nothing is handed on or committed under the old member id.
+    this.owned = []
+    this.synced = false
+    this.failure = new LogpipeError(`group '${this.group}': another member joined with group.instance.id ${this.instanceId}, which fenced this one`, {
+      hint: 'give each running consumer its own group.instance.id',
+    })
+    return this.failure as LogpipeError
+  }
+
+  /**
+   * Commits and hands on what it owns; a dynamic member then leaves the
+   * group (a rebalance at once). A static member does not, as Kafka's
+   * consumer on close: the coordinator keeps its place for the session
+   * timeout, so a restart within it takes the same partitions back
+   * without a rebalance.
+   */
   async leave(): Promise<void> {
     if (this.ticking) await this.ticking.catch(() => {})
     this.stopped = true
     try {
       await this.revokeAll(true)
-      if (this.memberId !== '') await (await this.conn()).request(leaveGroup, 1, {groupId: this.group, memberId: this.memberId})
+      if (this.memberId !== '' && this.instanceId === null) await (await this.conn()).request(leaveGroup, 1, {groupId: this.group, memberId: this.memberId})
     } finally {
       this.connection?.close()
     }

@@ -43,6 +43,12 @@ export interface GroupMemberOptions {
    * joins the member's topics and the next assignment.
    */
   include?: RegExp
+  /**
+   * group.instance.id: a static member (KIP-345), kept by a broker's
+   * coordinator across restarts within its session timeout; file-based
+   * groups have no such members.
+   */
+  groupInstanceId?: string
 }
 
 export interface PartitionHooks {
@@ -173,6 +179,8 @@ export interface GroupMembership {
   /** Every partition the current assignment gives this member is owned (until then "every partition at its end" says nothing). */
   readonly holdsItsAssignment: boolean
   readonly tickIntervalMs: number
+  /** Set when the member can never take part again (fenced by its group.instance.id): the consumer stops with it. */
+  readonly failure?: Error | null
   join(): Promise<void>
   heartbeat(): void
   tick(): Promise<void>

@@ -8,6 +8,10 @@
  * (no copy); only a frame split across chunks is assembled, into a buffer
  * allocated once at its declared size. Views keep their chunk alive, so a
  * caller that reuses its read buffers must copy what it keeps.
+ *
+ * A reader that chooses where each read lands (net's `onread`) asks
+ * `readTarget` and reports with `filled`: the rest of a large frame is then
+ * read into its own buffer and nothing is copied at all.
  */
 import {FrameSizeError} from '../errors.js'
 
@@ -21,9 +25,17 @@ export class FrameSplitter {
   private pending: Buffer | null = null
   private pendingHave = 0
 
-  constructor(maxFrameBytes = DEFAULT_MAX_FRAME_BYTES, limitName?: string) {
+  private readonly alloc: (size: number, completedBefore: number) => Buffer
+
+  /**
+   * `alloc` makes the buffer of a frame assembled from several reads (a
+   * pool's, frame-pool.ts); it is told how many frames this push completed
+   * before that one, which its caller has not seen yet.
+   */
+  constructor(maxFrameBytes = DEFAULT_MAX_FRAME_BYTES, limitName?: string, alloc: (size: number, completedBefore: number) => Buffer = (size) => Buffer.allocUnsafe(size)) {
     this.maxFrameBytes = maxFrameBytes
     if (limitName) this.limitName = limitName
+    this.alloc = alloc
   }
 
   /** A new bound for the frames that follow (a broker allows more once a client has logged in). */
@@ -73,12 +85,44 @@ export class FrameSplitter {
           continue
         }
       }
-      this.pending = Buffer.allocUnsafe(size)
+      this.pending = this.alloc(size, frames.length)
       this.pendingHave = 0
       if (size === 0) {
         frames.push(this.pending)
         this.pending = null
       }
+    }
+    return frames
+  }
+
+  /**
+   * Where the next socket read should land (net's `onread`): straight into
+   * the rest of the frame being assembled, so a large frame (a Fetch
+   * answer) is written once, by the kernel, and never copied; else into
+   * `scratch`, a buffer the caller reuses for every read.
+   */
+  readTarget(scratch: Buffer): Buffer {
+    return this.pending === null ? scratch : this.pending.subarray(this.pendingHave)
+  }
+
+  /**
+   * `n` bytes were read into `target`, the buffer readTarget gave: the
+   * whole frames they complete. A frame that lay within `scratch` is copied
+   * out of it (the next read overwrites it); one read in place is its own.
+   */
+  filled(target: Buffer, n: number, scratch: Buffer): Buffer[] {
+    if (target.buffer !== scratch.buffer || target.byteOffset !== scratch.byteOffset) {
+      if (this.pending === null || n > this.pending.length - this.pendingHave) throw new RangeError('filled() without the readTarget() it answers')
+      this.pendingHave += n
+      if (this.pendingHave < this.pending.length) return []
+      const frame = this.pending
+      this.pending = null
+      this.pendingHave = 0
+      return [frame]
+    }
+    const frames = this.push(scratch.subarray(0, n))
+    for (let i = 0; i < frames.length; i++) {
+      if (frames[i].buffer === scratch.buffer) frames[i] = Buffer.from(frames[i])
     }
     return frames
   }

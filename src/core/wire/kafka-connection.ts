@@ -16,7 +16,7 @@ import {connect, isIP, type Socket} from 'node:net'
 import {connect as connectTls} from 'node:tls'
 import {BrokerUnreachableError, LogpipeError, UsageError} from '../errors.js'
 import {type SaslCredentials, saslLogin} from './sasl-login.js'
-import {decodeResponseFrame, encodeRequestFrame} from './envelope.js'
+import {decodeResponseFrame, encodeRequestFramePieces} from './envelope.js'
 import {FrameSplitter} from './frame.js'
 import type {ApiSchema, RequestInput, ResponseOf} from './schema.js'
 
@@ -68,7 +68,14 @@ interface Pending {
   correlationId: number
   decode: (frame: Buffer) => void
   fail: (error: Error) => void
+  /** Makes the buffer the answer is assembled in (its requester's FramePool), else a plain allocation. */
+  alloc?: (size: number) => Buffer
 }
+
+/** A frame's buffer, made for the request it answers. */
+type FrameAlloc = (size: number) => Buffer
+/** As the splitter asks: `before` frames of the same read come first, each answering one of the oldest requests waiting. */
+type SplitAlloc = (size: number, before: number) => Buffer
 
 export class KafkaConnection {
   private readonly socket: Socket
@@ -77,20 +84,25 @@ export class KafkaConnection {
   private nextId = 1
   private closedWith: Error | null = null
 
-  private constructor(socket: Socket, clientId: string, loggedIn: boolean) {
+  private constructor(socket: Socket, clientId: string, loggedIn: boolean, reads: DirectReads | null) {
     this.socket = socket
     this.clientId = clientId
-    const splitter = new FrameSplitter()
-    socket.on('data', (chunk: Buffer) => {
+    // A server answers in order: the frame begun after `before` others of this read answers pending[before].
+    const alloc: SplitAlloc = (size, before) => this.pending[before]?.alloc?.(size) ?? Buffer.allocUnsafe(size)
+    const splitter = reads?.splitter ?? new FrameSplitter(undefined, undefined, alloc)
+    if (reads) reads.alloc = alloc
+    const deliver = (split: () => Buffer[]) => {
       let frames: Buffer[]
       try {
-        frames = splitter.push(chunk)
+        frames = split()
       } catch (error) {
         this.fail(error as Error)
         return
       }
       for (const frame of frames) this.pending.shift()?.decode(frame)
-    })
+    }
+    if (reads) reads.deliver = deliver
+    else socket.on('data', (chunk: Buffer) => deliver(() => splitter.push(chunk)))
     socket.on('error', (error) => this.fail(error))
     // A SASL listener closes the connection of a client that has not logged in at its first request: say so.
     const hint = loggedIn ? undefined : 'if the broker wants a login, give security.protocol=SASL_PLAINTEXT or SASL_SSL and sasl.mechanism, sasl.username, sasl.password'
@@ -101,9 +113,10 @@ export class KafkaConnection {
     const {tls: t, sasl} = connectionSecurity(options)
     const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`
     const connection = await new Promise<KafkaConnection>((resolve, reject) => {
+      const reads = t ? null : directReads()
       const socket = t
         ? connectTls({host, port, ca: t.ca, cert: t.cert, key: t.key, rejectUnauthorized: t.rejectUnauthorized ?? true, servername: t.servername ?? (isIP(host) ? undefined : host)})
-        : connect({host, port})
+        : connect({host, port, onread: reads!.onread})
       socket.setNoDelay(true)
       const timer = setTimeout(() => {
         socket.destroy()
@@ -121,7 +134,7 @@ export class KafkaConnection {
       socket.once(t ? 'secureConnect' : 'connect', () => {
         clearTimeout(timer)
         socket.off('error', onError)
-        resolve(new KafkaConnection(socket, clientId, sasl !== undefined))
+        resolve(new KafkaConnection(socket, clientId, sasl !== undefined, reads))
       })
       socket.once('error', onError)
     })
@@ -141,12 +154,14 @@ export class KafkaConnection {
     return this.closedWith !== null
   }
 
-  request<A extends ApiSchema>(schema: A, version: number, value: RequestInput<A>): Promise<ResponseOf<A>> {
+  /** `alloc`, when given, makes the buffer the answer is read into (a FramePool's). */
+  request<A extends ApiSchema>(schema: A, version: number, value: RequestInput<A>, alloc?: FrameAlloc): Promise<ResponseOf<A>> {
     if (this.closedWith) return Promise.reject(this.closedWith)
     const correlationId = this.nextId++
     return new Promise((resolve, reject) => {
       this.pending.push({
         correlationId,
+        alloc,
         fail: reject,
         decode: (frame) => {
           try {
@@ -159,15 +174,31 @@ export class KafkaConnection {
           }
         },
       })
-      this.socket.write(encodeRequestFrame(schema, version, {correlationId, clientId: this.clientId}, value))
+      this.write(encodeRequestFramePieces(schema, version, {correlationId, clientId: this.clientId}, value))
     })
+  }
+
+  /**
+   * One frame as pieces, in one writev: a Produce's batches go out from the
+   * producer's own buffers, not copied into a frame first (a copy and a
+   * fresh buffer per request of a megabyte, which the GC then chased as
+   * external memory pressure).
+   */
+  private write(pieces: Buffer[]): void {
+    if (pieces.length === 1) {
+      this.socket.write(pieces[0])
+      return
+    }
+    this.socket.cork()
+    for (const p of pieces) this.socket.write(p)
+    this.socket.uncork()
   }
 
   /** A request the server does not answer (Produce with acks=0): written, and no answer is waited for. */
   send<A extends ApiSchema>(schema: A, version: number, value: RequestInput<A>): void {
     if (this.closedWith) throw this.closedWith
     const correlationId = this.nextId++
-    this.socket.write(encodeRequestFrame(schema, version, {correlationId, clientId: this.clientId}, value))
+    this.write(encodeRequestFramePieces(schema, version, {correlationId, clientId: this.clientId}, value))
   }
 
   private fail(error: Error): void {
@@ -187,6 +218,43 @@ export class KafkaConnection {
     // A server that never closes its side is not waited for.
     setTimeout(() => this.socket.destroy(), 1000).unref()
   }
+}
+
+/** Reads of a plain socket landing where the splitter says (TLS decrypts into its own buffers, so it gets 'data'). */
+interface DirectReads {
+  splitter: FrameSplitter
+  /** Set by the connection: the splitter is made before it. */
+  alloc: SplitAlloc | null
+  onread: {buffer: () => Buffer; callback: (n: number, into: Buffer) => boolean}
+  deliver: ((split: () => Buffer[]) => void) | null
+}
+
+/** Socket chunk size of a read outside a large frame, as Node's own (64 KiB). */
+const SCRATCH_BYTES = 64 * 1024
+
+/**
+ * A Fetch answer of a megabyte came as ~16 socket chunks of 64 KiB, each a
+ * fresh buffer, then copied into the frame: reading the rest of a frame
+ * straight into it saves the copy and the garbage of the chunks.
+ */
+function directReads(): DirectReads {
+  const splitter = new FrameSplitter(undefined, undefined, (size, before) => (reads.alloc ? reads.alloc(size, before) : Buffer.allocUnsafe(size)))
+  const scratch = Buffer.allocUnsafeSlow(SCRATCH_BYTES)
+  const reads: DirectReads = {
+    splitter,
+    alloc: null,
+    deliver: null,
+    onread: {
+      buffer: () => splitter.readTarget(scratch),
+      callback: (n, into) => {
+        // The connection takes the frames from its constructor on, which runs at 'connect', before any read.
+        if (!reads.deliver) throw new Error('a read before the connection was made')
+        reads.deliver(() => splitter.filled(into, n, scratch))
+        return true
+      },
+    },
+  }
+  return reads
 }
 
 /**

@@ -79,3 +79,65 @@ describe('FrameSplitter', () => {
     expect(new FrameSplitter(10).push(framed(Buffer.alloc(10, 1)))[0].length).toBe(10)
   })
 })
+
+describe('FrameSplitter reads that land where it says (onread)', () => {
+  /** A socket whose reads go into whatever readTarget gives, at most `max` bytes each, as the kernel fills a buffer. */
+  function readAll(stream: Buffer, scratchBytes: number, sizes: () => number): {frames: Buffer[]; inPlace: number} {
+    const splitter = new FrameSplitter()
+    const scratch = Buffer.allocUnsafeSlow(scratchBytes)
+    const frames: Buffer[] = []
+    let inPlace = 0
+    for (let pos = 0; pos < stream.length; ) {
+      const target = splitter.readTarget(scratch)
+      const n = Math.min(target.length, stream.length - pos, sizes())
+      stream.copy(target, 0, pos, pos + n)
+      if (target !== scratch) inPlace += n
+      pos += n
+      frames.push(...splitter.filled(target, n, scratch))
+      // Whatever came out must not change when scratch is written again.
+      scratch.fill(0xee)
+    }
+    expect(splitter.buffered).toBe(0)
+    return {frames, inPlace}
+  }
+
+  test(`any read sizes give the same frames, none of them in the reused scratch buffer (seed ${seed})`, () => {
+    const rng = new Rng(seed)
+    const payloads = Array.from({length: 60}, () => rng.bytes(rng.next() < 0.2 ? rng.int(5000, 40_000) : rng.int(0, 300)))
+    const stream = framed(...payloads)
+    for (let round = 0; round < 10; round++) {
+      const {frames} = readAll(stream, rng.int(8, 4096), () => (rng.next() < 0.3 ? rng.int(1, 5) : rng.int(1, 9000)))
+      expect(frames.length).toBe(payloads.length)
+      frames.forEach((f, i) => expect(f.equals(payloads[i]), `frame ${i}`).toBe(true))
+    }
+  })
+
+  test('the rest of a frame larger than the scratch buffer is read into the frame itself', () => {
+    const big = Buffer.alloc(100_000, 7)
+    const {frames, inPlace} = readAll(framed(big, Buffer.from('x')), 1024, () => 1 << 30)
+    expect(frames.map((f) => f.length)).toEqual([100_000, 1])
+    expect(frames[0].equals(big)).toBe(true)
+    // Only the first scratch-full (the prefix and 1020 bytes) was copied.
+    expect(inPlace).toBe(100_000 - 1020)
+  })
+
+  test('a size over the limit is refused from the scratch buffer as from a chunk', () => {
+    const splitter = new FrameSplitter(10)
+    const scratch = Buffer.allocUnsafeSlow(64)
+    framed(Buffer.alloc(11)).copy(scratch)
+    expect(() => splitter.filled(splitter.readTarget(scratch), 15, scratch)).toThrow(FrameSizeError)
+  })
+})
+
+test('the allocator of an assembled frame is told how many frames the same push completed before it (the answers its caller has not seen)', () => {
+  const calls: Array<[number, number]> = []
+  const splitter = new FrameSplitter(undefined, undefined, (size, before) => {
+    calls.push([size, before])
+    return Buffer.allocUnsafe(size)
+  })
+  const stream = framed(Buffer.from('a'), Buffer.from('bb'), Buffer.alloc(50, 3))
+  // One chunk holds the first two frames whole and the start of the third.
+  expect(splitter.push(stream.subarray(0, stream.length - 10)).map(String)).toEqual(['a', 'bb'])
+  expect(splitter.push(stream.subarray(stream.length - 10))[0].equals(Buffer.alloc(50, 3))).toBe(true)
+  expect(calls).toEqual([[50, 2]])
+})

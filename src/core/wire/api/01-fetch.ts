@@ -21,6 +21,7 @@ import {defineHandler} from '../../broker/api-handler.js'
 import {topicExists} from '../../broker/topic-lookup.js'
 import type {BrokerContext} from '../../broker/broker-context.js'
 import {epochErrorCode} from '../../broker/partition-state.js'
+import {type FetchContext, NO_SESSION, type PartitionOutcome, fetchSessionsOf} from '../../broker/fetch-session-cache.js'
 import {ErrorCode} from '../error-codes.js'
 import {fetch} from '../messages/01-fetch.js'
 import type {ResponseInput} from '../schema.js'
@@ -41,12 +42,10 @@ interface Wanted {
 
 export default defineHandler(fetch, async (request, ctx) => {
   const broker = ctx.broker
-  const wanted: Wanted[] = []
-  for (const t of request.topics) {
-    for (const p of t.partitions) {
-      wanted.push({topic: t.topic, partition: p.partition, offset: Number(p.fetchOffset), maxBytes: p.partitionMaxBytes, currentLeaderEpoch: p.currentLeaderEpoch})
-    }
-  }
+  // v7+ (KIP-227): the partitions come from the request, or from its incremental session.
+  const context = fetchSessionsOf(broker).newContext(request)
+  if (context.kind === 'error') return {throttleTimeMs: 0, errorCode: ErrorCode[context.errorCode], sessionId: 0, responses: []}
+  const wanted: Wanted[] = context.wanted.map((p) => ({topic: p.topic, partition: p.partition, offset: p.fetchOffset, maxBytes: p.maxBytes, currentLeaderEpoch: p.currentLeaderEpoch}))
   const follower = request.replicaId >= 0 ? request.replicaId : null
   if (follower !== null) for (const w of wanted) broker.replicas.get(w.topic, w.partition)?.recordFollowerFetch(follower, w.offset)
   const deadline = Date.now() + Math.max(0, request.maxWaitMs)
@@ -54,12 +53,27 @@ export default defineHandler(fetch, async (request, ctx) => {
     const {answers, bytes} = readAll(broker, wanted, request.maxBytes, follower)
     const remaining = deadline - Date.now()
     const anyError = answers.some((a) => a.answer.errorCode !== ErrorCode.NONE)
-    if (bytes >= Math.max(1, request.minBytes) || remaining <= 0 || anyError || broker.stopping.aborted) return respond(answers)
+    if (bytes >= Math.max(1, request.minBytes) || remaining <= 0 || anyError || broker.stopping.aborted) return respond(answers, context)
     await waitForAppend(broker, wanted, remaining)
   }
 })
 
-function respond(answers: {topic: string; answer: PartitionAnswer}[]): ResponseInput<typeof fetch> {
+/** What the session remembers of an answer: whether it changed since the client last heard. */
+function outcome({topic, answer}: {topic: string; answer: PartitionAnswer}): PartitionOutcome {
+  return {topic, partition: answer.partitionIndex ?? -1, errorCode: answer.errorCode ?? 0, highWatermark: Number(answer.highWatermark), logStartOffset: Number(answer.logStartOffset ?? -1n), recordBytes: answer.records?.length ?? 0}
+}
+
+function respond(all: {topic: string; answer: PartitionAnswer}[], context: Exclude<FetchContext, {kind: 'error'}>): ResponseInput<typeof fetch> {
+  let answers = all
+  let sessionId = NO_SESSION
+  if (context.kind === 'full' && context.session) {
+    context.session.tookFull(all.map(outcome))
+    sessionId = context.session.id
+  } else if (context.kind === 'incremental') {
+    // Partitions the client already knows the state of are left out of the answer.
+    answers = context.session.selectIncremental(all.map(outcome)).map((i) => all[i])
+    sessionId = context.session.id
+  }
   const responses: TopicAnswer[] = []
   let current: TopicAnswer | null = null
   for (const {topic, answer} of answers) {
@@ -70,7 +84,7 @@ function respond(answers: {topic: string; answer: PartitionAnswer}[]): ResponseI
     }
     current.partitions!.push(answer)
   }
-  return {throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses}
+  return {throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId, responses}
 }
 
 /** `follower`: the replica id of a follower's fetch, null for a consumer's. */
