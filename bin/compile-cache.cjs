@@ -56,8 +56,42 @@ function cacheCompiledCode(bundleDir) {
     }
     const script = new Script(Module.wrap(content), {filename, cachedData})
     if (cachedData === undefined || script.cachedDataRejected) unwritten.push({entry, script})
-    const require = Module.createRequire(filename)
-    return script.runInThisContext({displayErrors: true}).call(this.exports, this.exports, require, this, filename, path.dirname(filename))
+    return script.runInThisContext({displayErrors: true}).call(this.exports, this.exports, chunkRequire(this, filename), this, filename, path.dirname(filename))
+  }
+  /**
+   * The chunks require each other by "./name.cjs" and built-ins by "node:x";
+   * those are answered here without Node's resolution (a realpath and the
+   * node_modules paths of every chunk, a few ms of a Node 22 start-up), by
+   * the same steps Module.prototype.load takes for a file already found.
+   * Anything else (external packages, require.resolve) goes to Node's own require.
+   */
+  const chunkRequire = (parent, filename) => {
+    let full
+    const nodeRequire = () => (full ??= Module.createRequire(filename))
+    const chunk = (id) => {
+      if (id.startsWith('node:')) return require(id)
+      if (!id.startsWith('./') || !id.endsWith('.cjs') || id.includes('/', 2) || id === './dynamic-import.cjs') return nodeRequire()(id)
+      const file = bundle + id.slice(2)
+      const cached = Module._cache[file]
+      if (cached !== undefined) return cached.exports
+      const child = new Module(file, parent)
+      child.filename = file
+      child.paths = parent.paths
+      Module._cache[file] = child
+      let loaded = false
+      try {
+        child._compile(fs.readFileSync(file, 'utf8'), file)
+        loaded = true
+      } finally {
+        if (!loaded) delete Module._cache[file]
+      }
+      child.loaded = true
+      return child.exports
+    }
+    chunk.resolve = (id, options) => nodeRequire().resolve(id, options)
+    chunk.cache = Module._cache
+    chunk.main = require.main
+    return chunk
   }
   // Written at exit, so the cache holds the functions this run compiled too.
   process.once('exit', () => {
