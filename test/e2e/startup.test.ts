@@ -59,6 +59,8 @@ test('the bundle is compiled once: its code cache lands in NODE_COMPILE_CACHE an
   expect(written.length).toBeGreaterThan(0)
   // bin/compile-cache.cjs writes one entry per bundle file on every Node version (Node 22+ adds its own layout beside them).
   expect(written.some((f) => f.startsWith('logpipe.cjs-'))).toBe(true)
+  // The chunks loaded once the command is known have entries of that command's own.
+  expect(written.some((f) => f.includes('.cjs@topic_list-'))).toBe(true)
   const mtimes = written.map((f) => statSync(join(dir, f)).mtimeMs)
   const second = await c.run(['topic', 'list'], {env})
   expect([second.exitCode, second.stdout, second.stderr]).toEqual([0, 't\n', ''])
