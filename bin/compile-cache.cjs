@@ -1,8 +1,10 @@
-// Node 20's stand-in for module.enableCompileCache (Node 22+): the
-// bundle's files are compiled through vm.Script with V8's code cache, read
-// from and written to a per-user directory, as Node 22 does for every
-// module. Compiling the bundle is about a fifth of a command's start-up on
-// Node 20 (docs/PERFORMANCE.md, "Start-up").
+// The bundle's files are compiled through vm.Script with V8's code cache,
+// read from and written to a per-user directory, on every Node version.
+// Node 20 has no module.enableCompileCache; Node 22's writes a file's cache
+// as soon as it is compiled, which holds the top-level code only, so every
+// run compiles again each function it calls. This cache is written at exit
+// and holds them. Compiling is about a fifth of a command's start-up
+// (docs/PERFORMANCE.md, "Start-up").
 //
 // V8 checks a cache against the source's length, not its text, so an entry
 // is named after the file, its size and its modification time, and Node's
@@ -42,10 +44,18 @@ function cacheCompiledCode(bundleDir) {
   const bundle = path.join(bundleDir, path.sep)
   const compile = Module.prototype._compile
   const unwritten = []
+  // A chunk is shared by many commands, and its cache holds the functions
+  // of the run that wrote it; so once main knows the command, the chunks it
+  // loads get entries of that command's own (2-3 ms of CPU of a Node 22
+  // `topic describe` whose shared chunks `topic list` had cached).
+  let command = ''
+  globalThis[Symbol.for('logpipe.compileCache.command')] = (id) => {
+    command = `@${String(id).replace(/[^\w-]/g, '_')}`
+  }
   Module.prototype._compile = function (content, filename) {
     if (!filename.startsWith(bundle) || !filename.endsWith('.cjs') || path.basename(filename) === 'dynamic-import.cjs') return compile.call(this, content, filename)
     const st = fs.statSync(filename)
-    const entry = path.join(dir, `${path.basename(filename)}-${st.size}-${Math.trunc(st.mtimeMs)}-${process.version}-${process.arch}`)
+    const entry = path.join(dir, `${path.basename(filename)}${command}-${st.size}-${Math.trunc(st.mtimeMs)}-${process.version}-${process.arch}`)
     let cachedData
     try {
       cachedData = fs.readFileSync(entry)
@@ -54,8 +64,42 @@ function cacheCompiledCode(bundleDir) {
     }
     const script = new Script(Module.wrap(content), {filename, cachedData})
     if (cachedData === undefined || script.cachedDataRejected) unwritten.push({entry, script})
-    const require = Module.createRequire(filename)
-    return script.runInThisContext({displayErrors: true}).call(this.exports, this.exports, require, this, filename, path.dirname(filename))
+    return script.runInThisContext({displayErrors: true}).call(this.exports, this.exports, chunkRequire(this, filename), this, filename, path.dirname(filename))
+  }
+  /**
+   * The chunks require each other by "./name.cjs" and built-ins by "node:x";
+   * those are answered here without Node's resolution (a realpath and the
+   * node_modules paths of every chunk, a few ms of a Node 22 start-up), by
+   * the same steps Module.prototype.load takes for a file already found.
+   * Anything else (external packages, require.resolve) goes to Node's own require.
+   */
+  const chunkRequire = (parent, filename) => {
+    let full
+    const nodeRequire = () => (full ??= Module.createRequire(filename))
+    const chunk = (id) => {
+      if (id.startsWith('node:')) return require(id)
+      if (!id.startsWith('./') || !id.endsWith('.cjs') || id.includes('/', 2) || id === './dynamic-import.cjs') return nodeRequire()(id)
+      const file = bundle + id.slice(2)
+      const cached = Module._cache[file]
+      if (cached !== undefined) return cached.exports
+      const child = new Module(file, parent)
+      child.filename = file
+      child.paths = parent.paths
+      Module._cache[file] = child
+      let loaded = false
+      try {
+        child._compile(fs.readFileSync(file, 'utf8'), file)
+        loaded = true
+      } finally {
+        if (!loaded) delete Module._cache[file]
+      }
+      child.loaded = true
+      return child.exports
+    }
+    chunk.resolve = (id, options) => nodeRequire().resolve(id, options)
+    chunk.cache = Module._cache
+    chunk.main = require.main
+    return chunk
   }
   // Written at exit, so the cache holds the functions this run compiled too.
   process.once('exit', () => {

@@ -60,6 +60,8 @@ export async function main(typed: string[] = process.argv.slice(2), options: Mai
 
 async function runBundled(argv: string[], root: string, table: CommandTable, settings?: OclifSettings): Promise<void> {
   const direct = directRun(argv, table, settings)
+  // bin/compile-cache.cjs keeps the code cache of the chunks loaded from here on per command.
+  if (direct) (globalThis as Record<symbol, ((id: string) => void) | undefined>)[Symbol.for('logpipe.compileCache.command')]?.(direct.entry.id)
   // Subpath imports (here and in bundled-plugin.ts, which takes Config and
   // Plugin from @oclif/core/config): the package index also loads help, ux
   // and semver, which a run rarely needs. oclif is CommonJS: `default` is its
