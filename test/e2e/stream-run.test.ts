@@ -202,3 +202,33 @@ test('a TypeScript app runs with no build step: types, enums and parameter prope
   writeFileSync(cjs, 'export default () => {}\n')
   expectCleanError(await c.run(['stream', 'run', cjs]), 2, /stream run loads ES modules: \.js, \.mjs, \.ts or \.mts/)
 })
+
+test("the app's Materialized, Grouped and Topology are the runtime's own classes: Materialized.as names the store and its changelog", async () => {
+  const c = cli()
+  const app = join(c.base, 'named.mjs')
+  writeFileSync(
+    app,
+    `import {Grouped, Materialized, Produced, Serdes, Topology} from 'logpipe'
+export const config = {'application.id': 'named', 'default.key.serde': Serdes.String(), 'default.value.serde': Serdes.String(), 'commit.interval.ms': 50}
+export default (builder) => {
+  builder.stream('text').flatMapValues((line) => line.split(' ')).groupBy((_k, w) => w, Grouped.as('by-word'))
+    .count(Materialized.as('word-counts')).toStream().to('counts', Produced.with(Serdes.String(), Serdes.Long()))
+  const topology = builder.build()
+  if (!(topology instanceof Topology)) throw new Error('not the app\\'s Topology class')
+  return topology
+}
+`,
+  )
+  expectOk(await c.run(['topic', 'create', 'text', '-q']))
+  expectOk(await c.run(['topic', 'create', 'counts', '-q']))
+  expectOk(await c.run(['produce', 'text', '-q'], {input: 'a b a\n'}))
+  const run = start(c, app)
+  await until('the counts', async () => ((await counts(c)).a === 2 ? true : undefined))
+  run.kill('SIGTERM')
+  expect((await run).exitCode).toBe(0)
+  const topics = String((await c.run(['topic', 'list'])).stdout).split('\n').filter(Boolean).sort()
+  expect(topics).toEqual(['counts', 'named-by-word-repartition', 'named-word-counts-changelog', 'text'])
+  const q = await c.run(['stream', 'query', 'named', 'word-counts', 'a', '--value-serde', 'long'])
+  expectOk(q)
+  expect(String(q.stdout)).toBe('a\t2\n')
+})

@@ -14,7 +14,12 @@ import {fileURLToPath} from 'node:url'
 
 interface HookData {
   logpipeEntry: string
+  /** The names the running CLI's own library exports, when it put that library on globalThis (LIBRARY_GLOBAL). */
+  libraryExports?: string[]
 }
+
+/** The module `import 'logpipe'` gets when the app must share the CLI's own classes. */
+const SHARED_LIBRARY_URL = 'logpipe:library'
 
 type Next<A extends unknown[], R> = (...args: A) => Promise<R>
 interface Resolved {
@@ -29,16 +34,18 @@ interface Loaded {
 }
 
 let logpipeEntry = ''
+let libraryExports: string[] | null = null
 let transform: typeof import('esbuild').transform | null = null
 
 const TYPESCRIPT = /\.m?ts$/
 
 export function initialize(data: HookData): void {
   logpipeEntry = data.logpipeEntry
+  libraryExports = data.libraryExports ?? null
 }
 
 export async function resolve(specifier: string, context: {parentURL?: string}, next: Next<[string, {parentURL?: string}], Resolved>): Promise<Resolved> {
-  if (specifier === 'logpipe') return {url: logpipeEntry, shortCircuit: true}
+  if (specifier === 'logpipe') return {url: libraryExports ? SHARED_LIBRARY_URL : logpipeEntry, shortCircuit: true}
   const parent = context.parentURL
   if (parent && TYPESCRIPT.test(new URL(parent).pathname) && /^\.{1,2}\//.test(specifier) && /\.m?js$/.test(specifier)) {
     const asTs = new URL(specifier.replace(/js$/, 'ts'), parent)
@@ -48,6 +55,12 @@ export async function resolve(specifier: string, context: {parentURL?: string}, 
 }
 
 export async function load(url: string, context: {format?: string | null}, next: Next<[string, {format?: string | null}], Loaded>): Promise<Loaded> {
+  if (url === SHARED_LIBRARY_URL && libraryExports) {
+    // The names are the library's own exports (identifiers); the values are read in the app's thread, where the CLI put them.
+    const names = libraryExports.filter((n) => n !== 'default' && /^[A-Za-z_$][\w$]*$/.test(n))
+    const source = `const L = globalThis[Symbol.for('logpipe.library')];\nexport const {${names.join(', ')}} = L;\nexport default L;\n`
+    return {format: 'module', source, shortCircuit: true}
+  }
   if (!url.startsWith('file:') || !TYPESCRIPT.test(new URL(url).pathname)) return next(url, context)
   const file = fileURLToPath(url)
   const source = await readFile(file, 'utf8')

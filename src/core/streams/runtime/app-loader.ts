@@ -11,12 +11,20 @@ import {UsageError} from '../../errors.js'
 
 let registered = false
 
-export async function importApp(file: string): Promise<Record<string, unknown>> {
+/**
+ * `library`: the caller's own copy of logpipe's library (the CLI is one
+ * bundle with its own classes): the app's `import 'logpipe'` gets exactly
+ * those, so its Materialized, Produced or Topology are the classes the
+ * runtime checks with instanceof, and its errors are the CLI's errors.
+ * Without it, the app gets dist/index.js.
+ */
+export async function importApp(file: string, library?: Record<string, unknown>): Promise<Record<string, unknown>> {
   if (/\.(c(j|t)s|tsx|jsx)$/.test(file)) throw new UsageError(`${file}: stream run loads ES modules: .js, .mjs, .ts or .mts`, {hint: 'a CommonJS or JSX app: rename or compile it to an ES module'})
   if (!registered) {
     const root = packageRoot()
     const hooks = pathToFileURL(join(root, 'dist', 'core', 'streams', 'runtime', 'app-loader-hooks.js')).href
-    module.register(hooks, {data: {logpipeEntry: pathToFileURL(join(root, 'dist', 'index.js')).href}})
+    if (library) (globalThis as Record<symbol, unknown>)[Symbol.for('logpipe.library')] = library
+    module.register(hooks, {data: {logpipeEntry: pathToFileURL(join(root, 'dist', 'index.js')).href, libraryExports: library ? Object.keys(library) : undefined}})
     registered = true
   }
   return (await import(pathToFileURL(file).href)) as Record<string, unknown>
