@@ -28,8 +28,8 @@ export default class StreamRun extends LogpipeCommand<typeof StreamRun> {
   async run(): Promise<void> {
     const file = resolve(this.args.app)
     if (!existsSync(file)) throw new UsageError(`cannot read ${this.args.app}: no such file`)
-    // The app shares this process's classes (see importApp), not a second copy from dist/index.js.
-    const mod = await importApp(file, (await import('../../index.js')) as Record<string, unknown>)
+    // The app shares this process's Streams classes (see importApp), not a second copy from dist/index.js.
+    const mod = await importApp(file, (await import('../../core/streams/index.js')) as Record<string, unknown>)
     const app = streamsApp(mod, this.args.app)
     const props: Record<string, unknown> = {...app.config}
     for (const kv of this.flags.config ?? []) {

@@ -14,7 +14,7 @@ import {fileURLToPath} from 'node:url'
 
 interface HookData {
   logpipeEntry: string
-  /** The names the running CLI's own library exports, when it put that library on globalThis (LIBRARY_GLOBAL). */
+  /** The names the running CLI shares with the app (its Streams API), when it put them on globalThis (Symbol.for('logpipe.library')). */
   libraryExports?: string[]
 }
 
@@ -56,9 +56,14 @@ export async function resolve(specifier: string, context: {parentURL?: string}, 
 
 export async function load(url: string, context: {format?: string | null}, next: Next<[string, {format?: string | null}], Loaded>): Promise<Loaded> {
   if (url === SHARED_LIBRARY_URL && libraryExports) {
-    // The names are the library's own exports (identifiers); the values are read in the app's thread, where the CLI put them.
-    const names = libraryExports.filter((n) => n !== 'default' && /^[A-Za-z_$][\w$]*$/.test(n))
-    const source = `const L = globalThis[Symbol.for('logpipe.library')];\nexport const {${names.join(', ')}} = L;\nexport default L;\n`
+    // What the CLI shares (its Streams classes) comes from its own copy, read in the app's thread where the CLI put it; the rest of the library from dist/index.js.
+    const all = new Set([...Object.keys(await import(logpipeEntry)), ...libraryExports])
+    const names = [...all].filter((n) => n !== 'default' && /^[A-Za-z_$][\w$]*$/.test(n))
+    const source = [
+      `import * as D from ${JSON.stringify(logpipeEntry)};`,
+      `const L = globalThis[Symbol.for('logpipe.library')];`,
+      ...names.map((n) => `export const ${n} = Object.hasOwn(L, '${n}') ? L.${n} : D.${n};`),
+    ].join('\n')
     return {format: 'module', source, shortCircuit: true}
   }
   if (!url.startsWith('file:') || !TYPESCRIPT.test(new URL(url).pathname)) return next(url, context)

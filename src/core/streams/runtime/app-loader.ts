@@ -12,11 +12,11 @@ import {UsageError} from '../../errors.js'
 let registered = false
 
 /**
- * `library`: the caller's own copy of logpipe's library (the CLI is one
- * bundle with its own classes): the app's `import 'logpipe'` gets exactly
- * those, so its Materialized, Produced or Topology are the classes the
- * runtime checks with instanceof, and its errors are the CLI's errors.
- * Without it, the app gets dist/index.js.
+ * `library`: the caller's own copy of logpipe's Streams API (the CLI is
+ * one bundle with its own classes): the app's `import 'logpipe'` gets
+ * those names from it, so its Materialized, Produced or Topology are the
+ * classes the runtime checks with instanceof, and the rest of the library
+ * from dist/index.js. Without it, the app gets dist/index.js.
  */
 export async function importApp(file: string, library?: Record<string, unknown>): Promise<Record<string, unknown>> {
   if (/\.(c(j|t)s|tsx|jsx)$/.test(file)) throw new UsageError(`${file}: stream run loads ES modules: .js, .mjs, .ts or .mts`, {hint: 'a CommonJS or JSX app: rename or compile it to an ES module'})
