@@ -12,6 +12,7 @@ import {existsSync, readdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {expect, onTestFinished, test} from 'vitest'
 import {cli} from '../helpers/cli.js'
+import {latestCounts, until} from '../helpers/wordcount.js'
 import {expectCleanError, expectOk, lines} from './support.js'
 
 type Cli = ReturnType<typeof cli>
@@ -23,28 +24,6 @@ export default (builder) => {
   builder.stream('text').flatMapValues((line) => line.toLowerCase().split(/\\W+/)).groupBy((_key, word) => word).count().toStream().to('counts', Produced.with(Serdes.String(), Serdes.Long()))
 }
 `
-
-async function until<T>(what: string, check: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms
-  for (;;) {
-    const v = await check()
-    if (v !== undefined) return v
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
-
-async function latestCounts(c: Cli): Promise<Record<string, number>> {
-  const r = await c.run(['consume', 'counts', '-e', '--json', '--json-encoding', 'base64'])
-  expectOk(r)
-  const out: Record<string, number> = {}
-  for (const line of lines(r.stdout)) {
-    const rec = JSON.parse(line) as {key: {base64: string} | string; value: {base64: string} | string}
-    const b64 = (v: {base64: string} | string) => Buffer.from(typeof v === 'string' ? v : v.base64, 'base64')
-    out[b64(rec.key).toString()] = Number(b64(rec.value).readBigInt64BE(0))
-  }
-  return out
-}
 
 async function json<T>(c: Cli, args: string[]): Promise<T> {
   const r = await c.run([...args, '--json'])

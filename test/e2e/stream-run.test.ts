@@ -11,52 +11,12 @@ import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {expect, onTestFinished, test} from 'vitest'
 import {cli} from '../helpers/cli.js'
+import {latestCounts as counts, until, wordCountApp} from '../helpers/wordcount.js'
 import {expectCleanError, expectOk} from './support.js'
 
 type Cli = ReturnType<typeof cli>
 
-const APP = `import {Produced, Serdes} from 'logpipe'
-
-export const config = {
-  'application.id': 'wordcount',
-  'default.key.serde': Serdes.String(),
-  'default.value.serde': Serdes.String(),
-  'commit.interval.ms': 50,
-}
-
-export default (builder) => {
-  builder
-    .stream('text')
-    .flatMapValues((line) => line.toLowerCase().split(/\\W+/))
-    .groupBy((_key, word) => word)
-    .count()
-    .toStream()
-    .to('counts', Produced.with(Serdes.String(), Serdes.Long()))
-}
-`
-
-async function until<T>(what: string, check: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms
-  for (;;) {
-    const v = await check()
-    if (v !== undefined) return v
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
-
-/** The latest count per word on `counts` (keys, and values as Kafka's Long: 8 bytes big-endian). */
-async function counts(c: Cli): Promise<Record<string, number>> {
-  const r = await c.run(['consume', 'counts', '-e', '--json', '--json-encoding', 'base64'])
-  expectOk(r)
-  const out: Record<string, number> = {}
-  for (const line of String(r.stdout).split('\n').filter(Boolean)) {
-    const rec = JSON.parse(line) as {key: {base64: string} | string; value: {base64: string} | string}
-    const b64 = (v: {base64: string} | string) => Buffer.from(typeof v === 'string' ? v : v.base64, 'base64')
-    out[b64(rec.key).toString()] = Number(b64(rec.value).readBigInt64BE(0))
-  }
-  return out
-}
+const APP = wordCountApp({'commit.interval.ms': 50})
 
 async function lagIsZero(c: Cli): Promise<true | undefined> {
   const r = await c.run(['group', 'describe', 'wordcount', '--json'])
