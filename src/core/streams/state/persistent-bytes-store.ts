@@ -57,7 +57,8 @@ let lmdbOpen: LmdbOpen | null = null
 function openLmdb(options: Record<string, unknown>): LmdbDatabase {
   if (!lmdbOpen) {
     try {
-      lmdbOpen = (createRequire(import.meta.url)('lmdb') as {open: LmdbOpen}).open
+      const require = createRequire(import.meta.url)
+      lmdbOpen = (require('lmdb') as {open: LmdbOpen}).open
     } catch (error) {
       throw new StreamsError(`persistent state stores need the lmdb package, which did not load (${(error as Error).message})`, {hint: 'reinstall logpipe (npm ci), or use Stores.inMemoryKeyValueStore for this store', cause: error})
     }

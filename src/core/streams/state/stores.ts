@@ -73,7 +73,7 @@ export const Stores = {
     return windowSupplier(name, retentionMs, windowSizeMs, true)
   },
   windowStoreBuilder<K, V>(supplier: WindowBytesStoreSupplier, keySerde: Serde<K> | null, valueSerde: Serde<V> | null): WindowStoreBuilder<K, V> {
-    return new WindowStoreBuilder(supplier.name, supplier.retentionMs, supplier.windowSizeMs, keySerde, valueSerde, supplier.persistent === true)
+    return new WindowStoreBuilder(supplier, keySerde, valueSerde)
   },
   inMemorySessionStore(name: string, retentionMs: number): SessionBytesStoreSupplier {
     return sessionSupplier(name, retentionMs, false)

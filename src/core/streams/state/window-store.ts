@@ -26,6 +26,14 @@ function splitKey(k: Buffer): {key: Buffer; start: number} {
   return {key: k.subarray(0, k.length - SUFFIX), start: Number(k.readBigInt64BE(k.length - SUFFIX))}
 }
 
+/** What a window store is made from: Kafka's WindowBytesStoreSupplier's name, retention and window size, and whether it lives on disk. */
+export interface WindowStoreSpec {
+  name: string
+  retentionMs: number
+  windowSizeMs: number
+  persistent?: boolean
+}
+
 export class WindowStore<K, V> extends SerializedStore<K, V> {
   readonly retentionMs: number
   readonly windowSizeMs: number
@@ -33,10 +41,13 @@ export class WindowStore<K, V> extends SerializedStore<K, V> {
   /** The largest window start put: what retention is counted back from. */
   private observed = -1
 
-  constructor(name: string, retentionMs: number, windowSizeMs: number, keySerde: Serde<K> | null, valueSerde: Serde<V> | null, readonly persistent = false) {
-    super(name, keySerde, valueSerde)
-    this.retentionMs = retentionMs
-    this.windowSizeMs = windowSizeMs
+  readonly persistent: boolean
+
+  constructor(spec: WindowStoreSpec, keySerde: Serde<K> | null, valueSerde: Serde<V> | null) {
+    super(spec.name, keySerde, valueSerde)
+    this.retentionMs = spec.retentionMs
+    this.windowSizeMs = spec.windowSizeMs
+    this.persistent = spec.persistent === true
   }
 
   override init(init: StoreInit, changelogTopic: string): void {
@@ -126,18 +137,16 @@ export class WindowStore<K, V> extends SerializedStore<K, V> {
 }
 
 export class WindowStoreBuilder<K, V> extends LoggedStoreBuilder<WindowStore<K, V>> {
+  /** As Kafka's WindowStoreBuilder(storeSupplier, keySerde, valueSerde). */
   constructor(
-    name: string,
-    private readonly retentionMs: number,
-    private readonly windowSizeMs: number,
+    private readonly spec: WindowStoreSpec,
     private readonly keySerde: Serde<K> | null,
     private readonly valueSerde: Serde<V> | null,
-    private readonly persistent = false,
   ) {
-    super(name)
+    super(spec.name)
   }
 
   build(): WindowStore<K, V> {
-    return new WindowStore(this.name, this.retentionMs, this.windowSizeMs, this.keySerde, this.valueSerde, this.persistent)
+    return new WindowStore({...this.spec, name: this.name}, this.keySerde, this.valueSerde)
   }
 }
