@@ -1,11 +1,10 @@
-import {readFileSync} from 'node:fs'
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
-import {GroupAdmin, parseDuration, parseOffsetsCsv, type ResetPlanRow, type ResetSpec} from '../../core/group/group-admin.js'
-import {parseTimestamp} from '../../core/log/offset-spec.js'
-import {NotFoundError, UsageError} from '../../core/errors.js'
+import {GroupAdmin, type ResetPlanRow, type ResetSpec} from '../../core/group/group-admin.js'
+import {UsageError} from '../../core/errors.js'
 import {LogpipeCommand} from '../../cli/base-command.js'
-import {chosenName, parseIntFlag} from '../../cli/flags.js'
+import {resetSpec} from '../../cli/reset-spec.js'
+import {chosenName} from '../../cli/flags.js'
 import {table} from '../../cli/style.js'
 import {adminBrokerFlags, openAdminClient, withClient} from '../../cli/broker-client.js'
 import type {WireGroupAdmin} from '../../core/client/wire-group-admin.js'
@@ -53,7 +52,7 @@ export default class GroupResetOffsets extends LogpipeCommand<typeof GroupResetO
     }
     if (!f.topic && !f['all-topics']) throw new UsageError('name the partitions with --topic T[:P,...] or --all-topics')
     const group = chosenName('group', this.args.group, f.group)
-    const spec = this.spec(chosen[0])
+    const spec = resetSpec(chosen[0], f)
     const client = await openAdminClient(f)
     const plan = client ? await withClient(client, async (c) => this.throughBroker(new (await import('../../core/client/wire-group-admin.js')).WireGroupAdmin(c), group, spec)) : await this.onFiles(group, spec)
     if (f.export) {
@@ -82,32 +81,4 @@ export default class GroupResetOffsets extends LogpipeCommand<typeof GroupResetO
     return plan
   }
 
-  private spec(target: (typeof TARGETS)[number]): ResetSpec {
-    const f = this.flags
-    switch (target) {
-      case 'to-earliest':
-        return {kind: 'earliest'}
-      case 'to-latest':
-        return {kind: 'latest'}
-      case 'to-current':
-        return {kind: 'current'}
-      case 'to-offset':
-        return {kind: 'offset', offset: parseIntFlag('--to-offset', f['to-offset']!, 0)}
-      case 'shift-by':
-        return {kind: 'shift', by: parseIntFlag('--shift-by', f['shift-by']!)}
-      case 'to-datetime':
-        return {kind: 'datetime', timestamp: parseTimestamp(f['to-datetime']!, '--to-datetime')}
-      case 'by-duration':
-        return {kind: 'datetime', timestamp: Date.now() - parseDuration(f['by-duration']!)}
-      case 'from-file': {
-        let text: string
-        try {
-          text = readFileSync(f['from-file']!, 'utf8')
-        } catch {
-          throw new NotFoundError(`--from-file: cannot read ${f['from-file']}`)
-        }
-        return {kind: 'file', offsets: parseOffsetsCsv(text)}
-      }
-    }
-  }
 }

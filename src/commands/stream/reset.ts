@@ -1,12 +1,9 @@
-import {readFileSync} from 'node:fs'
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {LogpipeCommand} from '../../cli/base-command.js'
-import {parseIntFlag} from '../../cli/flags.js'
+import {resetSpec} from '../../cli/reset-spec.js'
 import {table} from '../../cli/style.js'
-import {NotFoundError, UsageError} from '../../core/errors.js'
-import {parseDuration, parseOffsetsCsv, type ResetSpec} from '../../core/group/group-admin.js'
-import {parseTimestamp} from '../../core/log/offset-spec.js'
+import {UsageError} from '../../core/errors.js'
 import {type ResetPlan, StreamsResetter} from '../../core/streams/runtime/streams-resetter.js'
 
 const TARGETS = ['to-earliest', 'to-latest', 'to-offset', 'shift-by', 'to-datetime', 'by-duration', 'from-file'] as const
@@ -44,7 +41,7 @@ export default class StreamReset extends LogpipeCommand<typeof StreamReset> {
     const inputTopics = list(f['input-topics'])
     if (chosen.length > 0 && inputTopics.length === 0) throw new UsageError(`--${chosen[0]} says where the input topics go: name them with --input-topics`)
     const resetter = new StreamsResetter(this.store, this.notice)
-    const plan = resetter.plan(this.args.app, {inputTopics, intermediateTopics: list(f['intermediate-topics']), spec: chosen.length === 0 ? undefined : this.spec(chosen[0])})
+    const plan = resetter.plan(this.args.app, {inputTopics, intermediateTopics: list(f['intermediate-topics']), spec: chosen.length === 0 ? undefined : resetSpec(chosen[0], f)})
     if (f.execute) await resetter.execute(plan)
     const out: string[] = []
     if (plan.offsets.length > 0) out.push(table(['GROUP', 'TOPIC', 'PARTITION', 'NEW-OFFSET'], plan.offsets.map((r) => [r.group, r.topic, r.partition, r.newOffset])))
@@ -57,30 +54,4 @@ export default class StreamReset extends LogpipeCommand<typeof StreamReset> {
     return {...plan, executed: f.execute === true}
   }
 
-  private spec(target: (typeof TARGETS)[number]): ResetSpec {
-    const f = this.flags
-    switch (target) {
-      case 'to-earliest':
-        return {kind: 'earliest'}
-      case 'to-latest':
-        return {kind: 'latest'}
-      case 'to-offset':
-        return {kind: 'offset', offset: parseIntFlag('--to-offset', f['to-offset']!, 0)}
-      case 'shift-by':
-        return {kind: 'shift', by: parseIntFlag('--shift-by', f['shift-by']!)}
-      case 'to-datetime':
-        return {kind: 'datetime', timestamp: parseTimestamp(f['to-datetime']!, '--to-datetime')}
-      case 'by-duration':
-        return {kind: 'datetime', timestamp: Date.now() - parseDuration(f['by-duration']!)}
-      case 'from-file': {
-        let text: string
-        try {
-          text = readFileSync(f['from-file']!, 'utf8')
-        } catch {
-          throw new NotFoundError(`--from-file: cannot read ${f['from-file']}`)
-        }
-        return {kind: 'file', offsets: parseOffsetsCsv(text)}
-      }
-    }
-  }
 }
