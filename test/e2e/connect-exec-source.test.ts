@@ -119,6 +119,11 @@ describe('exec source', () => {
     await w.catch(() => {})
     const again = c.run(args, {cwd: c.base})
     running.push(again)
+    let said = ''
+    again.stderr!.on('data', (d: Buffer) => (said += d.toString('utf8')))
+    // The killed run may have written every line already: the restarted run's own command must have ended (it is
+    // not started again) and its last line be in the topic before the worker is stopped.
+    await waitFor(() => /not started again \(restart.backoff.ms < 0\)/.test(said), 'the restarted command to end', 60_000)
     await waitFor(async () => (await values(c, 'big')).at(-1) === String(n), 'the last line', 60_000)
     again.kill('SIGTERM')
     expect((await again).exitCode).toBe(0)
