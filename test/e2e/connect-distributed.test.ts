@@ -363,6 +363,71 @@ export class Sharded extends SourceConnector {
     }
   }, 180_000)
 
+  test('PUT /connectors/NAME/config with a changed config restarts each task once, on the new task configs', async () => {
+    const c = cli()
+    const plugins = join(c.base, 'plugins')
+    mkdirSync(plugins)
+    const lib = pathToFileURL(join(ROOT, 'dist', 'index.js')).href
+    const starts = join(c.base, 'starts.txt')
+    // Each task start appends "task tag" to starts.txt, so the test counts starts across both worker processes.
+    writeFileSync(
+      join(plugins, 'counted.mjs'),
+      `
+import {ConfigDef, SourceConnector, SourceTask} from '${lib}'
+import {appendFileSync} from 'node:fs'
+export class CountedTask extends SourceTask {
+  start(props) { appendFileSync(props['starts.file'], props.task + ' ' + props.tag + '\\n') }
+  async poll() { await new Promise((r) => setTimeout(r, 50)); return null }
+  stop() {}
+}
+export class Counted extends SourceConnector {
+  static CLASS_NAME = 'com.example.Counted'
+  config() {
+    return new ConfigDef()
+      .define({name: 'starts.file', type: 'STRING', importance: 'HIGH', documentation: 'where task starts are written'})
+      .define({name: 'tag', type: 'STRING', importance: 'HIGH', documentation: 'passed to every task'})
+  }
+  start(props) { this.props = props }
+  taskClass() { return CountedTask }
+  taskConfigs(max) { return Array.from({length: max}, (_, i) => ({task: String(i), tag: this.props.tag, 'starts.file': this.props['starts.file']})) }
+  stop() {}
+}
+`,
+    )
+    const w = workerFile(c, [`plugin.path=${plugins}`, 'scheduled.rebalance.max.delay.ms=0'])
+    const a = c.run(['connect', 'distributed', w], {cwd: c.base})
+    running.push(a)
+    await waitFor(() => workers(c.dataDir).size === 1, 'the first worker to listen')
+    const b = c.run(['connect', 'distributed', w], {cwd: c.base})
+    running.push(b)
+    await waitFor(() => workers(c.dataDir).size === 2, 'both workers to listen')
+    const [url] = [...workers(c.dataDir).values()].map((x) => x.url)
+    const config = (tag: string) => ({'connector.class': 'com.example.Counted', 'starts.file': starts, tag, 'tasks.max': '2'})
+    expect((await curl(`${url}/connectors`, 'POST', {name: 'ct', config: config('a')})).status).toBe(201)
+    const status = async () => (await curl(`${url}/connectors/ct/status`)).body as Status
+    const running2 = (s: Status) => s.connector.state === 'RUNNING' && s.tasks.length === 2 && s.tasks.every((t) => t.state === 'RUNNING')
+    await eventually(status, running2, 'two tasks RUNNING')
+    await eventually(async () => read(starts).sort(), (l) => l.length === 2, 'two task starts')
+    expect(read(starts).sort()).toEqual(['0 a', '1 a'])
+
+    expect((await curl(`${url}/connectors/ct/config`, 'PUT', config('b'))).status).toBe(200)
+    await eventually(async () => read(starts).filter((l) => l.endsWith(' b')).sort(), (l) => l.length === 2, 'both tasks started on the new config')
+    await eventually(status, running2, 'two tasks RUNNING again')
+    // Several heartbeats (300 ms) later nothing else has started: one restart per task, none on the old config in between.
+    await sleep(2000)
+    expect(read(starts).sort()).toEqual(['0 a', '0 b', '1 a', '1 b'])
+    expect(((await curl(`${url}/connectors/ct/tasks`)).body as {config: Record<string, string>}[]).map((t) => t.config.tag)).toEqual(['b', 'b'])
+
+    // The same config again changes nothing, so nothing restarts.
+    expect((await curl(`${url}/connectors/ct/config`, 'PUT', config('b'))).status).toBe(200)
+    await sleep(1500)
+    expect(read(starts)).toHaveLength(4)
+    for (const p of [b, a]) {
+      p.kill('SIGTERM')
+      expect((await p).exitCode).toBe(0)
+    }
+  }, 180_000)
+
   test('a worker file without the distributed keys is one error', async () => {
     const c = cli()
     writeFileSync(join(c.base, 'w.properties'), 'key.converter=JsonConverter\nvalue.converter=JsonConverter\n')

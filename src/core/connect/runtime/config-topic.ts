@@ -34,6 +34,8 @@ export class ConfigTopic {
   readonly tasks = new Map<string, Props[]>()
   /** Task configs written since the connector's last commit record. */
   private readonly deferred = new Map<string, Map<number, Props>>()
+  /** Connectors whose config changed after their last commit record: their task configs in force were made from the old config. */
+  private readonly stale = new Set<string>()
   private readonly log: TopicLog
 
   constructor(
@@ -66,7 +68,12 @@ export class ConfigTopic {
           this.targets.delete(m[1])
           this.tasks.delete(m[1])
           this.deferred.delete(m[1])
-        } else if (isStringMap(doc?.properties)) this.configs.set(m[1], doc.properties)
+          this.stale.delete(m[1])
+        } else if (isStringMap(doc?.properties)) {
+          const before = this.configs.get(m[1])
+          if (before && !sameProps(before, doc.properties)) this.stale.add(m[1])
+          this.configs.set(m[1], doc.properties)
+        }
       } else if ((m = /^target-state-(.+)$/.exec(key))) {
         const s = doc?.state
         if (s === 'STARTED' || s === 'PAUSED' || s === 'STOPPED') this.targets.set(m[1], s)
@@ -87,12 +94,21 @@ export class ConfigTopic {
           continue
         }
         this.tasks.set(m[1], next)
+        this.stale.delete(m[1])
       } else if ((m = /^restart-connector-(.+)$/.exec(key)) && doc) {
         restarts.push({name: m[1], task: null, request: {includeTasks: doc['include-tasks'] === true, onlyFailed: doc['only-failed'] === true}})
       } else if ((m = /^restart-task-(.+)-(\d{1,9})$/.exec(key)) && doc) {
         restarts.push({name: m[1], task: Number(m[2]), request: {includeTasks: true, onlyFailed: false}})
       }
     }
+  }
+
+  /**
+   * Whether the connector's config changed since its task configs were committed: starting its tasks
+   * then would start them on the old configs and restart them again once the owner writes the new ones.
+   */
+  tasksStale(name: string): boolean {
+    return this.stale.has(name)
   }
 
   taskConfigs(name: string): Props[] {

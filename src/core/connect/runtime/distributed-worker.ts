@@ -188,7 +188,8 @@ export class DistributedWorker extends StandaloneWorker {
     const connectors = mine.connectors.filter((n) => ct.configs.has(n) && !this.runners.get(n)?.ownsConnector && !taken.has(`c:${n}`))
     const tasks = mine.tasks.flatMap((t) => {
       const p = parseTaskId(t)
-      if (!p || !ct.configs.has(p.connector) || taken.has(`t:${t}`)) return []
+      // A changed connector's tasks wait for the task configs its owner makes from the new config, so they restart once.
+      if (!p || !ct.configs.has(p.connector) || ct.tasksStale(p.connector) || taken.has(`t:${t}`)) return []
       const props = ct.taskConfigs(p.connector)[p.task]
       if (props === undefined || this.runners.get(p.connector)?.localTasks.includes(p.task)) return []
       return [{...p, props}]
@@ -249,7 +250,8 @@ export class DistributedWorker extends StandaloneWorker {
 
   /** The connector's owner writes its task configs when they differ from those in force (Kafka's leader does, asked by the owner). */
   private async putTaskConfigs(name: string, configs: Record<string, string>[], write: boolean): Promise<void> {
-    if (!write || this.ct.sameTasks(name, configs)) return
+    // After a config change the commit is written even for the same task configs: it is what lets the tasks start again.
+    if (!write || (this.ct.sameTasks(name, configs) && !this.ct.tasksStale(name))) return
     await this.ct.writeTasks(name, configs)
   }
 
