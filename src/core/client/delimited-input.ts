@@ -124,7 +124,12 @@ export class DelimitedInput {
     // --input json: the scratch its text is written into comes from the same
     // memory as the batches, so the producer's copy of it is a copyWithin.
     const scratch = this.options.input === 'json' ? 3 * maxRecord : 0
-    const whole = this.producer.inputBuffer(size + scratch)
+    // Every FILE is read into the memory the first one got: the producer
+    // shares only one input region with its batches, so a new buffer per
+    // file would be ~2 MB of external memory each (peak RSS grew with the
+    // number of files) and a Buffer.copy per record instead of a copyWithin.
+    let whole = this.fileBuffer
+    if (whole === null || whole.length < size + scratch) whole = this.fileBuffer = this.producer.inputBuffer(size + scratch)
     const buf = whole.subarray(0, size)
     if (scratch > this.jsonScratch.length) this.jsonScratch = whole.subarray(size)
     let have = 0
@@ -315,6 +320,8 @@ export class DelimitedInput {
   /** The line being read (reused), and where its key and value text are written as UTF-8. */
   private readonly jsonFields: JsonRecordFields = {key: null, value: null, headers: null, partition: undefined, timestamp: undefined}
   private jsonScratch: Buffer = Buffer.alloc(0)
+  /** consumeFile's read buffer (and JSON scratch after it), kept for the next FILE. */
+  private fileBuffer: Buffer | null = null
 
   private addJson(buf: Buffer, start: number, end: number, now: number): void {
     if (isBlank(buf, start, end)) return

@@ -7,7 +7,7 @@
  */
 import {closeSync, openSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {expect, test} from 'vitest'
+import {expect, test, vi} from 'vitest'
 import {Admin} from '../../../src/core/client/admin.js'
 import {DelimitedInput} from '../../../src/core/client/delimited-input.js'
 import {Producer} from '../../../src/core/client/producer.js'
@@ -93,4 +93,30 @@ test('-K splits each line at its first separator, near the start or far into the
     ['z'.repeat(32), 'at 32'],
     ['last', 'unterminated'],
   ])
+})
+
+test('several FILEs are read into the one input buffer the first got, and a file ending without a delimiter is not joined to the next', async () => {
+  const dir = tempDir()
+  const store = Store.open(join(dir, 'data'))
+  new Admin(store).createTopic('t')
+  const producer = new Producer(store, 't')
+  const inputBuffer = vi.spyOn(producer, 'inputBuffer')
+  const input = new DelimitedInput(producer, {delimiter: Buffer.from('\n'), lingerMs: 1000})
+  const files = [['a1', 'a2', 'a3-unterminated'], ['b1'], Array.from({length: 30_000}, (_, i) => `c${i} `.padEnd(99, 'c'))]
+  for (const [i, lines] of files.entries()) {
+    const path = join(dir, `in${i}.txt`)
+    writeFileSync(path, lines.join('\n') + (i === 0 ? '' : '\n'))
+    const fd = openSync(path, 'r')
+    try {
+      await input.consumeFile(fd)
+    } finally {
+      closeSync(fd)
+    }
+    input.endOfStream()
+  }
+  await input.finish()
+  await producer.close()
+  expect(readAll(store.partitionDir('t', 0)).map((r) => r.value!.toString())).toEqual(files.flat())
+  // One buffer for all: a new one per file grew peak RSS with the number of files.
+  expect(inputBuffer).toHaveBeenCalledTimes(1)
 })
