@@ -150,12 +150,48 @@ export class DelimitedInput {
       }
       buf.copy(buf, 0, start, have)
       have -= start
-      if (this.producer.readyBatches > 0) await this.producer.flush(false)
+      await this.flushAhead()
       if (this.options.tee) await this.options.tee.flush()
-      this.armLinger()
+      // No linger timer: a regular file has its next chunk at once, and the
+      // timer, firing during a lock wait, sealed batches half full.
     }
     // What is left is the file's last record without a delimiter; endOfStream() adds it.
     if (have > 0) this.leftover = Buffer.from(buf.subarray(0, have))
+  }
+
+  /** consumeFile's flush, while it is not done (waiting for a lock another writer holds). */
+  private inflight: Promise<void> | null = null
+
+  /**
+   * After a chunk of a file: writes what is queued, without waiting for it
+   * while the lock is another writer's and the producer's memory budget has
+   * room. Several producers of one partition then encode on the cores the
+   * lock holder leaves idle (waiting on each lock in turn, 4 producers ran
+   * one at a time), and each take writes all that queued meanwhile. Records
+   * stay in order: batches are written in the order they were sealed.
+   */
+  private async flushAhead(): Promise<void> {
+    const p = this.producer
+    if (this.inflight === null) {
+      if (p.readyBatches === 0) return
+      // With every lock it needs in hand, a flush is done without waiting on anybody.
+      if (!p.mayWaitForLock) return p.flush(false)
+      const flush = p.flush(false)
+      this.inflight = flush
+      flush.then(
+        () => {
+          if (this.inflight === flush) this.inflight = null
+        },
+        (error) => {
+          if (this.inflight === flush) this.inflight = null
+          this.failure ??= error
+        },
+      )
+    }
+    // One turn of the event loop: the lock wait's poll gets its turn, and an uncontended take is done by then.
+    await new Promise<void>((resolve) => setImmediate(resolve))
+    if (this.inflight !== null && !p.hasRoom) await this.inflight.catch(() => {})
+    if (this.failure) throw this.failure
   }
 
   /** Adds every whole record in buf[start, end); returns where the unfinished rest begins. */
@@ -202,6 +238,8 @@ export class DelimitedInput {
   async finish(): Promise<void> {
     this.endOfStream()
     this.disarmLinger()
+    if (this.inflight !== null) await this.inflight.catch(() => {})
+    if (this.failure) throw this.failure
     await this.producer.flush(true)
   }
 

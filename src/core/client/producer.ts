@@ -308,9 +308,12 @@ export class Producer {
    */
   inputBuffer(size: number): Buffer {
     if (this.arena) return Buffer.allocUnsafe(size)
-    // Two per partition: a sealed batch waits for the flush while the next one fills.
+    // Two per partition: a sealed batch waits for the flush while the next
+    // one fills; and as many as the memory budget holds, which an input
+    // reading ahead while another writer has the lock fills (hasRoom).
     const capacity = capacityFor(this.builderOptions)
-    const slots = Math.min(2 * (this.options.partition === undefined ? this.partitions : 1), Math.floor(ARENA_BUILDER_BYTES / capacity)) + 2
+    const perPartition = 2 * (this.options.partition === undefined ? this.partitions : 1)
+    const slots = Math.min(Math.max(perPartition, Math.ceil(this.bufferMemory / capacity)), Math.floor(ARENA_BUILDER_BYTES / capacity)) + 2
     this.arena = new MemoryArena(size + capacity * slots)
     return this.arena.take(size)
   }
@@ -440,6 +443,31 @@ export class Producer {
   get readyBatches(): number {
     return this.ready.length + this.unacked.length
   }
+
+  /**
+   * Whether more input may be taken while sealed batches wait to be
+   * written: they and the open ones together stay within the memory budget
+   * (buffer.memory). An input that reads on while a flush waits for the
+   * lock another writer holds encodes on a core that would sit idle, and
+   * the flush then writes everything queued in one hold. @internal
+   */
+  get hasRoom(): boolean {
+    let bytes = this.buffered
+    for (const r of this.ready) bytes += r.builder.sizeInBytes
+    return bytes < this.bufferMemory
+  }
+
+  /**
+   * Whether a flush now would take a lock (which another writer may hold):
+   * a sealed batch waits for a partition whose lock is not ours. Through a
+   * broker nothing is locked. @internal
+   */
+  get mayWaitForLock(): boolean {
+    if (this.options.remote) return false
+    for (const r of this.ready) if (!this.logs[r.partition].holdsLock) return true
+    return false
+  }
+
 
   /**
    * Writes every queued batch; with `all`, partial batches too (linger

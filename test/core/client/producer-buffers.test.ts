@@ -12,7 +12,7 @@ import {Admin} from '../../../src/core/client/admin.js'
 import {DelimitedInput} from '../../../src/core/client/delimited-input.js'
 import {Producer} from '../../../src/core/client/producer.js'
 import {partitionForKey} from '../../../src/core/client/partitioner.js'
-import {readLeaderInfo} from '../../../src/core/lock/partition-lock.js'
+import {PartitionLock, readLeaderInfo} from '../../../src/core/lock/partition-lock.js'
 import {Store} from '../../../src/core/store/store.js'
 import {batchesOf} from '../log/log-helpers.js'
 import {readAll, tempDir} from '../support.js'
@@ -120,3 +120,40 @@ test('several FILEs are read into the one input buffer the first got, and a file
   // One buffer for all: a new one per file grew peak RSS with the number of files.
   expect(inputBuffer).toHaveBeenCalledTimes(1)
 })
+
+test('while another writer holds the lock, a FILE is read and encoded on up to the memory budget, and all of it is written in order once the lock is free', async () => {
+  const dir = tempDir()
+  const store = Store.open(join(dir, 'data'))
+  new Admin(store).createTopic('t')
+  const n = 100_000
+  const path = join(dir, 'in.txt')
+  writeFileSync(path, Array.from({length: n}, (_, i) => `${i} `.padEnd(99, 'v')).join('\n') + '\n')
+  const holder = new PartitionLock(store.partitionDir('t', 0))
+  await holder.acquire()
+  const budget = 4 << 20
+  const producer = new Producer(store, 't', {bufferMemory: budget, batchBytes: 256 << 10})
+  const input = new DelimitedInput(producer, {delimiter: Buffer.from('\n'), lingerMs: 1000})
+  const fd = openSync(path, 'r')
+  const done = input.consumeFile(fd).then(() => input.finish())
+  try {
+    // Until the input stops: it then waits for the lock with its budget full.
+    let seen = -1
+    while (input.records !== seen) {
+      seen = input.records
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+    // Waiting on the lock after the first chunk read ~10,000 records and stopped there.
+    expect(input.records).toBeGreaterThan(20_000)
+    // The budget, the open batch and one 1 MiB chunk of input at most.
+    expect(input.records * 100).toBeLessThan(budget + (256 << 10) + (1 << 20))
+    expect(producer.hasRoom).toBe(false)
+    expect(readAll(store.partitionDir('t', 0))).toEqual([])
+  } finally {
+    await holder.release()
+  }
+  await done
+  closeSync(fd)
+  await producer.close()
+  const values = readAll(store.partitionDir('t', 0)).map((r) => Number(r.value!.toString().split(' ')[0]))
+  expect(values).toEqual(Array.from({length: n}, (_, i) => i))
+}, 30_000)
