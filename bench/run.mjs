@@ -31,6 +31,7 @@
 //   BENCH_CATCHUP_RECORDS  records a restarted follower is behind (1000000)
 //   BENCH_BROKER_NODE_ARGS node flags for the brokers of the broker and replication runs
 //                          (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile them)
+//   BENCH_NODE             the Node binary of the measured processes (this one)
 //   BENCH_OUT              the report (BENCHMARKS.md in the project root)
 import {execFileSync} from 'node:child_process'
 import {closeSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync} from 'node:fs'
