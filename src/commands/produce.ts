@@ -116,7 +116,7 @@ With --input json each line is an object {key, value, headers, partition, timest
         if (await admin.createTopic({name: topic, partitions: 1}, true)) this.notice(`created topic ${topic}`)
       }
       const meta = await client.retrying(() => client.topic(topic))
-      remote = {partitions: meta.partitions.length, sender: new (await import('../core/client/produce-sender.js')).ProduceSender(client, {acks: x.acks, idempotent: x.idempotent, retries: x.retries, retryBackoffMs: x.retryBackoffMs, metadataMaxAgeMs: x.metadataMaxAgeMs})}
+      remote = {partitions: meta.partitions.length, sender: new (await import('../core/client/produce-sender.js')).ProduceSender(client, {acks: x.acks, idempotent: x.idempotent, retries: x.retries, retryBackoffMs: x.retryBackoffMs, metadataMaxAgeMs: x.metadataMaxAgeMs, maxInFlight: x.maxInFlight})}
     } else if (!store!.topicExists(topic)) {
       if (!f.create) {
         store!.topicDir(topic) // name check first: a bad name is a usage error

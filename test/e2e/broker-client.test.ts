@@ -175,7 +175,7 @@ describe('produce and consume through a broker', () => {
     expectOk(await c.run(['produce', 'one', '--create', '-q', '--bootstrap-server', broker.address, '-X', 'acks=1'], {input: 'a\n'}))
     expect(await producerIds('one')).toEqual([-1])
     const refused = await c.run(['produce', 'never', '--create', '--bootstrap-server', broker.address, '-X', 'acks=1', '-X', 'enable.idempotence=true'], {input: 'a\n'})
-    expectCleanError(refused, EXIT.USAGE, /-X enable.idempotence=true needs acks=all and retries above 0, not acks=1/)
+    expectCleanError(refused, EXIT.USAGE, /-X enable.idempotence=true needs acks=all, retries above 0 and at most 5 requests in flight, not acks=1/)
     // Refused before anything was made.
     expect(String((await c.run(['topic', 'list', '--bootstrap-server', broker.address])).stdout)).not.toMatch(/never/)
   })

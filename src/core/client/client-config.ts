@@ -9,6 +9,9 @@ import {UsageError} from '../errors.js'
 import {nearest} from './nearest.js'
 import type {SecuritySettings} from './kafka-connection.js'
 
+/** Kafka's limit for an idempotent producer: the broker keeps the last 5 batches' sequences of each partition. */
+export const MAX_IN_FLIGHT_IDEMPOTENT = 5
+
 export type ClientRole = 'consumer' | 'producer' | 'admin'
 
 /** The parsed settings, by the option they set. */
@@ -34,6 +37,8 @@ export interface ClientSettings {
   requestTimeoutMs?: number
   retries?: number
   retryBackoffMs?: number
+  /** max.in.flight.requests.per.connection: Produce rounds sent before the first is answered. */
+  maxInFlight?: number
   /** metadata.max.age.ms: how often topics and partition counts are looked up again through a broker. */
   metadataMaxAgeMs?: number
   /** Only the keys given; the connection checks what it can speak. */
@@ -90,6 +95,8 @@ const flagMap = <T>(key: string, value: string, map: Record<string, T>): T => {
 
 const metadataMaxAge: Setting = {roles: ['consumer', 'producer'], flag: 'how often a broker\'s topics and partitions are looked up again', apply: (v, s, k) => void (s.metadataMaxAgeMs = int(k, v, 10, 86_400_000))}
 
+const maxInFlight: Setting = {roles: ['producer'], flag: 'Produce requests sent before the first is answered (default 5 with idempotence, else 1)', apply: (v, s, k) => void (s.maxInFlight = int(k, v, 1, 1_000_000))}
+
 const SETTINGS: Record<string, Setting> = {
   'bootstrap.servers': bootstrap,
   'metadata.broker.list': bootstrap,
@@ -98,6 +105,8 @@ const SETTINGS: Record<string, Setting> = {
   'enable.idempotence': {roles: ['producer'], flag: 'idempotent produce through a broker (default true with acks=all)', apply: (v, s, k) => void (s.idempotent = flagMap(k, v, BOOL))},
   'request.timeout.ms': {roles: ALL, flag: 'the longest wait for a broker\'s answer', apply: (v, s, k) => void (s.requestTimeoutMs = int(k, v, 1, 3_600_000))},
   retries: {roles: ALL, flag: 'retries of a retriable broker error', apply: (v, s, k) => void (s.retries = int(k, v, 0, 1000))},
+  'max.in.flight.requests.per.connection': maxInFlight,
+  'max.in.flight': maxInFlight,
   'metadata.max.age.ms': metadataMaxAge,
   'topic.metadata.refresh.interval.ms': metadataMaxAge,
   'retry.backoff.ms': {roles: ALL, flag: 'the first wait before a retry', apply: (v, s, k) => void (s.retryBackoffMs = int(k, v, 0, 60_000))},
@@ -188,9 +197,10 @@ export function parseProperties(text: string, file: string): string[] {
  */
 export function producerIdempotence(s: ClientSettings): boolean {
   const acks = s.acks ?? -1
-  const conflict = acks !== -1 ? `acks=${acks}` : s.retries === 0 ? 'retries=0' : null
+  const inFlight = s.maxInFlight ?? 0
+  const conflict = acks !== -1 ? `acks=${acks}` : s.retries === 0 ? 'retries=0' : inFlight > MAX_IN_FLIGHT_IDEMPOTENT ? `max.in.flight.requests.per.connection=${inFlight}` : null
   if (s.idempotent === true && conflict) {
-    throw new UsageError(`-X enable.idempotence=true needs acks=all and retries above 0, not ${conflict}`, {hint: 'drop enable.idempotence, or set -X acks=all'})
+    throw new UsageError(`-X enable.idempotence=true needs acks=all, retries above 0 and at most ${MAX_IN_FLIGHT_IDEMPOTENT} requests in flight, not ${conflict}`, {hint: 'drop enable.idempotence, or the setting that rules it out'})
   }
   return s.idempotent ?? conflict === null
 }

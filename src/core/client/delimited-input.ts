@@ -100,7 +100,7 @@ export class DelimitedInput {
             )
           }
         }
-        if (this.producer.readyBatches > 0) await this.producer.flush(false)
+        await this.flushAhead()
         if (this.options.tee) await this.options.tee.flush()
         this.armLinger()
       }
@@ -159,23 +159,25 @@ export class DelimitedInput {
     if (have > 0) this.leftover = Buffer.from(buf.subarray(0, have))
   }
 
-  /** consumeFile's flush, while it is not done (waiting for a lock another writer holds). */
+  /** The flush of an earlier chunk, while it is not done (waiting for a lock another writer holds, or for a broker's answers). */
   private inflight: Promise<void> | null = null
 
   /**
-   * After a chunk of a file: writes what is queued, without waiting for it
-   * while the lock is another writer's and the producer's memory budget has
-   * room. Several producers of one partition then encode on the cores the
-   * lock holder leaves idle (waiting on each lock in turn, 4 producers ran
-   * one at a time), and each take writes all that queued meanwhile. Records
-   * stay in order: batches are written in the order they were sealed.
+   * After a chunk: writes what is queued, without waiting for it while the
+   * flush waits on somebody else (the lock is another writer's, or a broker
+   * is to answer) and the producer's memory budget has room. Several
+   * producers of one partition then encode on the cores the lock holder
+   * leaves idle (waiting on each lock in turn, 4 producers ran one at a
+   * time), and each take writes all that queued meanwhile; through a broker
+   * the client encodes the next batches while the broker writes these.
+   * Records stay in order: batches are written in the order they were sealed.
    */
   private async flushAhead(): Promise<void> {
     const p = this.producer
     if (this.inflight === null) {
       if (p.readyBatches === 0) return
       // With every lock it needs in hand, a flush is done without waiting on anybody.
-      if (!p.mayWaitForLock) return p.flush(false)
+      if (!p.flushMayWait) return p.flush(false)
       const flush = p.flush(false)
       this.inflight = flush
       flush.then(

@@ -2,8 +2,22 @@
  * Sends finished RecordBatches to the leaders of their partitions in
  * Produce requests, as they are (the bytes the BatchBuilder sealed, no
  * re-encoding): one request per leader per round, at most one batch per
- * partition in a request (so a partition's batches land in order and a
- * retry of one never overtakes the next).
+ * partition in a request (Kafka refuses a second v2 batch of a partition
+ * in one request).
+ *
+ * Up to `max.in.flight.requests.per.connection` rounds go out before the
+ * first is answered, as Kafka's producer pipelines them: one request at a
+ * time left the broker idle while its answer waited for the client, and
+ * the client while the broker wrote (a 1 MB batch each way per round
+ * trip). A connection's requests are written, handled and answered in
+ * order (Kafka's broker and ours append them as they come), so a
+ * partition's batches land in order. When one fails, the batches of its
+ * partition behind it in the same flight go again after it, in order;
+ * with idempotence the broker refused them (OUT_OF_ORDER_SEQUENCE_NUMBER)
+ * or, if it had them, answers their retry as duplicates. Without
+ * idempotence one round is in flight unless the setting says more, since
+ * a retried batch could then land after a later one (Kafka's producer
+ * has the same caveat).
  *
  * acks as Kafka's: 0 sends without an answer (no offsets known), 1 waits
  * for the leader, -1 for every in-sync replica (the broker decides what
@@ -17,11 +31,12 @@
  * connection, is sent again after the client refreshed its metadata,
  * `retries` times at most; other partitions of the round are done.
  */
-import {LogpipeError} from '../errors.js'
+import {KafkaProtocolError, LogpipeError} from '../errors.js'
 import type {ProducerStamp} from '../record/record-batch.js'
 import {ErrorCode, kafkaError} from '../wire/error-codes.js'
 import {initProducerId} from '../wire/messages/22-init-producer-id.js'
 import {produce} from '../wire/messages/00-produce.js'
+import {MAX_IN_FLIGHT_IDEMPOTENT} from './client-config.js'
 import {isRetriable, type KafkaClient} from './kafka-client.js'
 
 export type Acks = 0 | 1 | -1
@@ -37,6 +52,8 @@ export interface ProduceSenderOptions {
   retryBackoffMs?: number
   /** metadata.max.age.ms: a topic's partition count is asked for again this often (default 5 min, as Kafka's). */
   metadataMaxAgeMs?: number
+  /** max.in.flight.requests.per.connection: rounds sent before the first is answered (default 5 with idempotence, else 1). */
+  maxInFlight?: number
 }
 
 export interface OutgoingBatch {
@@ -104,17 +121,22 @@ export class ProduceSender {
     return {producerId: this.producer.id, producerEpoch: this.producer.epoch, baseSequence}
   }
 
+  /** Rounds sent before the first is answered. */
+  get maxInFlight(): number {
+    return this.options.maxInFlight ?? (this.options.idempotent ? MAX_IN_FLIGHT_IDEMPOTENT : 1)
+  }
+
   /**
    * Sends the batches and resolves with each one's base offset, in the
    * order given (-1 each under acks=0). Batches of one partition go in
-   * the order given, one per round.
+   * the order given, one per round, up to maxInFlight rounds at once.
    */
   async send(batches: readonly OutgoingBatch[]): Promise<number[]> {
     const offsets = new Array<number>(batches.length).fill(-1)
     // Per partition, the indexes of its batches still to send, in order.
     const queues = new Map<string, number[]>()
     for (let i = 0; i < batches.length; i++) {
-      const key = `${batches[i].partition}\0${batches[i].topic}`
+      const key = partitionKey(batches[i])
       const q = queues.get(key)
       if (q) q.push(i)
       else queues.set(key, [i])
@@ -122,20 +144,47 @@ export class ProduceSender {
     const tries = new Map<number, number>()
     let backoff = this.options.retryBackoffMs ?? 100
     while (queues.size > 0) {
-      const round = [...queues.values()].map((q) => q[0])
-      const failed = await this.sendRound(batches, round, offsets)
-      for (const i of round) {
-        const key = `${batches[i].partition}\0${batches[i].topic}`
-        const error = failed.get(i)
-        if (!error) {
-          const q = queues.get(key)!
-          q.shift()
-          if (q.length === 0) queues.delete(key)
-          continue
+      const failed = new Map<number, Error>()
+      // Leaders first, so that every round's requests are written in round order below.
+      const leaders = new Map<string, number>()
+      for (const [key, q] of queues) {
+        const b = batches[q[0]]
+        try {
+          leaders.set(key, await this.client.leaderOf(b.topic, b.partition))
+        } catch (error) {
+          failed.set(q[0], error as Error)
         }
-        const n = (tries.get(i) ?? 0) + 1
-        if (!isRetriable(error) || n > (this.options.retries ?? 5)) throw error
-        tries.set(i, n)
+      }
+      let depth = 0
+      for (const [key, q] of queues) if (leaders.has(key)) depth = Math.max(depth, Math.min(q.length, this.maxInFlight))
+      const rounds: number[][] = []
+      for (let r = 0; r < depth; r++) {
+        const round: number[] = []
+        for (const [key, q] of queues) if (leaders.has(key) && r < q.length) round.push(q[r])
+        rounds.push(round)
+      }
+      const answers = await Promise.all(rounds.map((round) => this.sendRound(batches, round, leaders, offsets)))
+      for (const a of answers) for (const [i, error] of a) failed.set(i, error)
+      for (const [key, q] of queues) {
+        // A partition without a known leader sent nothing: its first batch holds the error.
+        const sent = leaders.has(key) ? Math.min(q.length, this.maxInFlight) : 1
+        // What did not land goes again, in its order, ahead of what was not sent yet.
+        const again: number[] = []
+        for (let k = 0; k < sent; k++) {
+          const error = failed.get(q[k])
+          if (!error) continue
+          // Refused because one ahead of it in the same flight did not land: not a try of its own.
+          const behindAFailure = again.length > 0 && error instanceof KafkaProtocolError && error.code === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER
+          if (!behindAFailure) {
+            const n = (tries.get(q[k]) ?? 0) + 1
+            if (!isRetriable(error) || n > (this.options.retries ?? 5)) throw error
+            tries.set(q[k], n)
+          }
+          again.push(q[k])
+        }
+        const next = again.concat(q.slice(sent))
+        if (next.length === 0) queues.delete(key)
+        else queues.set(key, next)
       }
       if (failed.size > 0) {
         this.client.invalidate()
@@ -148,19 +197,15 @@ export class ProduceSender {
     return offsets
   }
 
-  /** One request per leader for these batches; the errors of those that did not land. */
-  private async sendRound(batches: readonly OutgoingBatch[], round: number[], offsets: number[]): Promise<Map<number, Error>> {
+  /** One request per leader for these batches (one per partition); the errors of those that did not land. */
+  private async sendRound(batches: readonly OutgoingBatch[], round: number[], leaders: Map<string, number>, offsets: number[]): Promise<Map<number, Error>> {
     const failed = new Map<number, Error>()
     const byLeader = new Map<number, number[]>()
     for (const i of round) {
-      try {
-        const leader = await this.client.leaderOf(batches[i].topic, batches[i].partition)
-        const list = byLeader.get(leader)
-        if (list) list.push(i)
-        else byLeader.set(leader, [i])
-      } catch (error) {
-        failed.set(i, error as Error)
-      }
+      const leader = leaders.get(partitionKey(batches[i]))!
+      const list = byLeader.get(leader)
+      if (list) list.push(i)
+      else byLeader.set(leader, [i])
     }
     await Promise.all(
       [...byLeader].map(async ([leader, indexes]) => {
@@ -197,4 +242,8 @@ export class ProduceSender {
     )
     return failed
   }
+}
+
+function partitionKey(b: OutgoingBatch): string {
+  return `${b.partition}\0${b.topic}`
 }

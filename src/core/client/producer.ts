@@ -294,6 +294,13 @@ export class Producer {
   /** Bytes in open batches (sealed ones are written by the next flush, after the input chunk at the latest). */
   private buffered = 0
 
+  /**
+   * Bytes of the batches a broker has not answered yet: they stay within
+   * the memory budget too (Kafka's buffer.memory counts them), or the input
+   * read on past the builders the arena holds, into buffers of their own.
+   */
+  private inFlightBytes = 0
+
   private readonly bufferMemory: number
 
 
@@ -452,22 +459,23 @@ export class Producer {
    * the flush then writes everything queued in one hold. @internal
    */
   get hasRoom(): boolean {
-    let bytes = this.buffered
+    let bytes = this.buffered + this.inFlightBytes
     for (const r of this.ready) bytes += r.builder.sizeInBytes
     return bytes < this.bufferMemory
   }
 
   /**
-   * Whether a flush now would take a lock (which another writer may hold):
-   * a sealed batch waits for a partition whose lock is not ours. Through a
-   * broker nothing is locked. @internal
+   * Whether a flush now would wait on somebody else: on the files, a sealed
+   * batch needs a partition lock that is not ours (another writer may hold
+   * it); through a broker, every flush waits for the Produce answers. The
+   * input encodes on meanwhile (DelimitedInput.flushAhead), so the client
+   * encodes the next batches while the broker writes these. @internal
    */
-  get mayWaitForLock(): boolean {
-    if (this.options.remote) return false
+  get flushMayWait(): boolean {
+    if (this.options.remote) return this.ready.length > 0
     for (const r of this.ready) if (!this.logs[r.partition].holdsLock) return true
     return false
   }
-
 
   /**
    * Writes every queued batch; with `all`, partial batches too (linger
@@ -542,6 +550,7 @@ export class Producer {
     // acks=0 nothing answers and the socket may still hold the bytes, so they are copied out.
     const copy = sender.acks === 0
     const held: BatchBuilder[] = []
+    for (const r of this.ready) this.inFlightBytes += r.builder.sizeInBytes
     const batches = this.ready.splice(0).map(({partition, builder, runs}) => {
       const count = builder.recordCount
       const sealed = builder.seal(0, undefined, sender.stamp(this.topic, partition, count))
@@ -559,6 +568,7 @@ export class Producer {
       this.failure = error as LogpipeError
       throw error
     } finally {
+      this.inFlightBytes = 0
       for (const b of held) {
         b.reset()
         this.spare.push(b)
