@@ -121,7 +121,21 @@ export async function chunkToCommonJs(code, chunks) {
     legalComments: 'none',
     logLevel: 'warning',
   })
-  return throughDynamicImport(lazyBuiltins(out.code))
+  return throughDynamicImport(lazyBuiltins(directExports(out.code)))
+}
+
+/**
+ * esbuild's CommonJS output exports a module as `__toCommonJS(x_exports)`:
+ * a second object whose getters read the first's getters by key
+ * (`() => from[key]`). A chunk's functions are called through those on
+ * every use from another chunk, and that keyed read is not inlined: 12% of
+ * `consume -e`'s CPU went to it. The first object, given the __esModule
+ * mark __toCommonJS adds, is exported instead; its getters (`() => name`)
+ * are read as early and as lazily, so import cycles between chunks behave
+ * as before.
+ */
+export function directExports(code) {
+  return code.replace(/^module\.exports = __toCommonJS\(([\w$]+)\);$/m, 'module.exports = __defProp($1, "__esModule", { value: true });')
 }
 
 /**
