@@ -193,6 +193,8 @@ export async function runConsumeSession(s: ConsumeSessionSettings): Promise<void
     for (;;) {
       const {records, stopped} = consumer.poll(visit, shouldYield)
       await out.flush()
+      // Through a broker, answers wait in the socket until the event loop reads them: let it, so the next Fetch goes out while these records are written.
+      if (s.remote && records > 0) await new Promise<void>((resolve) => setImmediate(resolve))
       if (stream) {
         await stream.flush()
         // Back-pressure: nothing more is read while the window is full.
