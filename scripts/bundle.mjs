@@ -102,6 +102,24 @@ const nativeExternal = {
 }
 
 /**
+ * graceful-fs, which proper-lockfile requires, is node:fs in the bundle.
+ * Loading it patched the process's fs module (close, closeSync, the
+ * stream classes, process.cwd) and cost a command that takes a lock
+ * 4-6 ms of start-up on Node 22 (consume and produce were 2.3-2.5x
+ * `node -e 0` there). What it adds, a queue that retries an open that hit
+ * EMFILE, does not apply: the lock makes a directory and stats and
+ * touches it, a handful of calls a process. The library (dist/index.js,
+ * not bundled) loads proper-lockfile as published.
+ */
+const gracefulFsIsFs = {
+  name: 'graceful-fs-is-fs',
+  setup(b) {
+    b.onResolve({filter: /^graceful-fs$/}, () => ({path: 'graceful-fs', namespace: 'logpipe-node-fs'}))
+    b.onLoad({filter: /.*/, namespace: 'logpipe-node-fs'}, () => ({contents: "module.exports = require('node:fs')", loader: 'js'}))
+  },
+}
+
+/**
  * One chunk of esbuild's ES module output as CommonJS: imports of other
  * chunks name their .cjs files, an `import()` of a chunk becomes a require
  * (a chunk's exports object carries `default` and the named exports, as the
@@ -234,6 +252,7 @@ export async function bundleCli(root, manifest) {
         },
       },
       lazyDebug,
+      gracefulFsIsFs,
       nativeExternal,
       lazyOclifRequires,
     ],
