@@ -55,6 +55,18 @@ test('lines come in batches of batch.size with the byte position after each; \\r
   task.stop()
 })
 
+test('a \\r last in what was read waits for the next byte: \\r\\n split across reads is one line end, and \\r runs mixed with \\n keep their order', async () => {
+  const {file, start, drain, stored} = setUp()
+  writeFileSync(file, 'a\nb\rc\r\rd\ne\r')
+  const task = start()
+  expect(await drain(task)).toEqual(['a', 'b', 'c', '', 'd'])
+  expect(stored.get(JSON.stringify({filename: file}))!.position).toBe(9)
+  appendFileSync(file, '\nf\n')
+  expect(await drain(task)).toEqual(['e', 'f'])
+  expect(stored.get(JSON.stringify({filename: file}))!.position).toBe(14)
+  task.stop()
+})
+
 test('a restart goes on from the stored offset: no line twice, none lost', async () => {
   const {file, start, drain} = setUp()
   writeFileSync(file, '1\n2\n3\n4\n')

@@ -10,8 +10,9 @@ export interface ConnectHeader {
 export class ConnectHeaders implements Iterable<ConnectHeader> {
   private list: ConnectHeader[] = []
 
-  constructor(headers: Iterable<ConnectHeader> = []) {
-    for (const h of headers) this.list.push(h)
+  constructor(headers?: Iterable<ConnectHeader>) {
+    // No iterator for the empty headers a sink record gets per record.
+    if (headers) for (const h of headers) this.list.push(h)
   }
 
   add(key: string, value: unknown, schema: Schema | null = null): this {

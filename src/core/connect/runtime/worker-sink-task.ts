@@ -132,15 +132,22 @@ export class WorkerSinkTask extends WorkerTask {
       }
       this.applyRewinds()
       const batch: FailedRecord[] = []
+      // The partitions of the batch, each looked up once per run of its records (a key string per record was a tenth of the garbage).
+      const partitions: string[] = []
+      let last: Assignment | null = null
       consumer.poll((a: Assignment, r: RecordReader) => {
         const rec = r.toRecord()
         batch.push({topic: a.topic, partition: a.partition, offset: rec.offset, key: rec.key, value: rec.value, timestamp: rec.timestamp, headers: rec.headers})
-        const k = tpKey(a.topic, a.partition)
-        if (!this.unhandled.has(k)) this.unhandled.set(k, rec.offset)
+        if (a !== last) {
+          last = a
+          const k = tpKey(a.topic, a.partition)
+          if (!this.unhandled.has(k)) this.unhandled.set(k, rec.offset)
+          partitions.push(k)
+        }
         return batch.length < MAX_POLL_RECORDS
       })
       if (batch.length > 0) {
-        this.putting = this.deliver(batch)
+        this.putting = this.deliver(batch, partitions)
         try {
           await this.putting
         } finally {
@@ -159,11 +166,15 @@ export class WorkerSinkTask extends WorkerTask {
     }
   }
 
-  private async deliver(batch: FailedRecord[]): Promise<void> {
+  private async deliver(batch: FailedRecord[], partitions: readonly string[]): Promise<void> {
     const c = this.o.converters
     const records: SinkRecord[] = []
+    let topic: string | null = null
     for (const raw of batch) {
-      this.o.onTopic?.(raw.topic)
+      if (raw.topic !== topic) {
+        topic = raw.topic
+        this.o.onTopic?.(topic)
+      }
       const e = this.o.errors
       const k = e.attempt('KEY_CONVERTER', c.keyClass, () => c.key.toConnectData(raw.topic, raw.key), raw)
       const key = k instanceof Promise ? await k : k
@@ -203,7 +214,7 @@ export class WorkerSinkTask extends WorkerTask {
       this.originals.clear()
     }
     // Every record of the batch is handled now: put, or skipped by the tolerance.
-    for (const raw of batch) this.unhandled.delete(tpKey(raw.topic, raw.partition))
+    for (const k of partitions) this.unhandled.delete(k)
   }
 
   /** put() again after a backoff while it throws a retriable error. */
