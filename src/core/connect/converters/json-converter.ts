@@ -46,7 +46,7 @@ export class JsonConverter implements Converter, HeaderConverter {
   private readonly schemaCache = new WeakMap<Schema, JsonOut>()
   private readonly prefixCache = new WeakMap<Schema, string>()
   /** The envelope prefix last read and its schema: records of a topic mostly share one schema. */
-  private lastRead: {prefix: string; schema: Schema} | null = null
+  private lastRead: {prefix: string; prefixBytes: Buffer; schema: Schema} | null = null
 
   config(): ConfigDef {
     return new ConfigDef()
@@ -82,17 +82,20 @@ export class JsonConverter implements Converter, HeaderConverter {
 
   toConnectData(_topic: string, bytes: Buffer | null): SchemaAndValue {
     if (bytes === null) return NULL_SCHEMA_AND_VALUE
+    const last = this.lastRead
+    if (last !== null && this.options.schemasEnable && last.schema.type === 'STRING' && last.schema.name === null) {
+      // The envelope of the last record around a plain string without escapes: the string is its own bytes between
+      // the quotes, decoded alone (decoding the whole text and slicing it was most of this path's cost).
+      const n = last.prefixBytes.length
+      const q = bytes.length - 2
+      if (q > n && bytes[n] === 0x22 && bytes[q] === 0x22 && bytes[q + 1] === 0x7d && bytes.compare(last.prefixBytes, 0, n, 0, n) === 0 && bytes.indexOf(0x22, n + 1) === q && bytes.indexOf(0x5c, n + 1) < 0) {
+        const value = bytes.toString('utf8', n + 1, q)
+        if (!CONTROL.test(value)) return {schema: last.schema, value}
+      }
+    }
     const text = bytes.toString('utf8')
     // The same schema as the last record: parse the payload alone. Text that is not prefix + one JSON value + "}" fails that parse and takes the full path.
-    const last = this.lastRead
     if (last !== null && this.options.schemasEnable && text.startsWith(last.prefix) && text.endsWith('}')) {
-      // A plain string payload without escapes is its own text between the quotes.
-      if (last.schema.type === 'STRING' && last.schema.name === null) {
-        const q = text.length - 2
-        if (text.charCodeAt(last.prefix.length) === 34 && text.charCodeAt(q) === 34 && q > last.prefix.length && text.indexOf('"', last.prefix.length + 1) === q && text.indexOf('\\', last.prefix.length) < 0 && !CONTROL.test(text)) {
-          return {schema: last.schema, value: text.slice(last.prefix.length + 1, q)}
-        }
-      }
       let payload: JsonNode | undefined
       try {
         payload = parseJson(text.slice(last.prefix.length, -1))
@@ -118,7 +121,7 @@ export class JsonConverter implements Converter, HeaderConverter {
     // Remembered only when the text is exactly the envelope Kafka writes for this schema.
     if (schema !== null) {
       const prefix = `{"schema":${writeJson(this.asJsonSchema(schema))},"payload":`
-      if (text.startsWith(prefix)) this.lastRead = {prefix, schema}
+      if (text.startsWith(prefix)) this.lastRead = {prefix, prefixBytes: Buffer.from(prefix, 'utf8'), schema}
     }
     return {schema, value}
   }

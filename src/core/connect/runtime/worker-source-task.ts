@@ -93,7 +93,8 @@ export class WorkerSourceTask extends WorkerTask {
         const m = l.out === null ? null : metadata[i++]
         if (last && l.record.sourcePartition !== last.sourcePartition) this.stage(last)
         last = l.record
-        const done = this.task.commitRecord(l.record, m ? {topic: m.topic, partition: m.partition, offset: m.offset} : null)
+        // The producer's RecordMetadata as it is: the same topic, partition and offset, without an object per record.
+        const done = this.task.commitRecord(l.record, m)
         if (done instanceof Promise) await done
       }
       if (last) this.stage(last)
