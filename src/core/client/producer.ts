@@ -612,19 +612,37 @@ export class Producer {
    */
   async send(records: ProducerRecord[]): Promise<RecordMetadata[]> {
     const acks = new SendAcks(this.topic)
+    this.addAll(records, acks)
+    await this.flush(true)
+    return acks.metadata
+  }
+
+  /**
+   * send() for a caller that needs no offsets (the Streams runtime's record
+   * collector): resolves once the records are written, with no metadata
+   * object nor index kept per record (a million of them lived until the
+   * next commit). @internal
+   */
+  async write(records: ProducerRecord[]): Promise<void> {
+    this.addAll(records)
+    await this.flush(true)
+  }
+
+  /** Adds the records, each noted in `acks` (send) or in nothing (write: its batches carry no runs). */
+  private addAll(records: ProducerRecord[], acks?: SendAcks): void {
     this.maybeRefreshMetadata()
-    records.forEach((r, i) => {
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i]
       const key = toBuffer(r.key ?? null)
       const value = toBuffer(r.value)
       let partition = r.partition
       if (partition !== undefined) this.checkPartition(partition, 'partition')
       partition ??= this.partitionFor(key, 0, key?.length ?? 0)
-      const headers = r.headers ? encodeHeaders(normalizeHeaders(r.headers)) : NO_HEADERS
-      acks.expect(partition, i)
+      // No headers is the common case: no encoding (and no buffer) for it.
+      const headers = r.headers === undefined || r.headers === null || (Array.isArray(r.headers) && r.headers.length === 0) ? NO_HEADERS : encodeHeaders(normalizeHeaders(r.headers))
+      acks?.expect(partition, i)
       this.add(partition, r.timestamp ?? this.clock.now(), key, 0, key?.length ?? 0, value, 0, value?.length ?? 0, headers, acks)
-    })
-    await this.flush(true)
-    return acks.metadata
+    }
   }
 
   /**

@@ -12,8 +12,16 @@ export interface Header {
 export class Headers {
   private readonly list: Header[]
 
-  constructor(headers: Iterable<Header> = []) {
-    this.list = [...headers].map((h) => ({key: h.key, value: h.value}))
+  constructor(headers?: Iterable<Header>) {
+    this.list = []
+    // An array is copied by index (no iterator, nothing for an empty one): a Headers is made per record.
+    if (Array.isArray(headers)) for (let i = 0; i < headers.length; i++) this.list.push({key: headers[i].key, value: headers[i].value})
+    else if (headers) for (const h of headers) this.list.push({key: h.key, value: h.value})
+  }
+
+  /** How many headers there are. */
+  get size(): number {
+    return this.list.length
   }
 
   add(key: string, value: Buffer | string | null): this {

@@ -95,6 +95,8 @@ const MAX_METADATA_BYTES = 4096
 
 /** Records handed to a producer at once. */
 const SEND_BATCH = 5000
+/** A record read without headers: one empty list for all (Headers copies what it is given). */
+const NO_HEADERS: readonly {key: string; value: Buffer | null}[] = Object.freeze([])
 
 /** A task this instance does not run but keeps the stores of warm (Kafka's StandbyTask). */
 interface StandbyTask {
@@ -133,7 +135,9 @@ export class KafkaStreams {
   /** Per task, the last origin processed from each upstream partition (repartition inputs). */
   private readonly origins = new Map<string, Map<string, [number, number]>>()
   /** The input record being processed, and how many repartition records it sent so far. */
-  private currentInput: {origin: string; offset: number; index: number} | null = null
+  /** The input record being processed, and how many records it sent to repartition topics so far (their origin header). */
+  private currentInput: RawRecord | null = null
+  private currentInputSent = 0
   /** The origin header of a repartition record, taken off its headers when read, checked when it is processed. */
   private readonly originOf = new WeakMap<RawRecord, Buffer | null>()
   /** What the commit under way records per task, made at its hand-on. */
@@ -614,9 +618,13 @@ export class KafkaStreams {
       this.producers.set(r.topic, producer)
     }
     this.sentSinceCaughtUp++
-    let headers = r.headers.toArray()
+    // No headers (the common case) is no array.
+    let headers = r.headers.size === 0 ? undefined : r.headers.toArray()
     const input = this.currentInput
-    if (input && this.repartitionTopics.has(r.topic)) headers = [...headers, {key: ORIGIN_HEADER, value: Buffer.from(`${input.origin} ${input.offset} ${input.index++}`)}]
+    if (input && this.repartitionTopics.has(r.topic)) {
+      const origin = {key: ORIGIN_HEADER, value: Buffer.from(`${input.topic}/${input.partition} ${input.offset} ${this.currentInputSent++}`)}
+      headers = headers ? [...headers, origin] : [origin]
+    }
     let batch = this.outgoing.get(producer)
     if (!batch) this.outgoing.set(producer, (batch = []))
     batch.push({key: r.key, value: r.value, timestamp: r.timestamp, partition: r.partition, headers})
@@ -625,7 +633,8 @@ export class KafkaStreams {
 
   /** Hands what the tasks wrote to the producers, a batch per topic (a send per record costs the producer its per-call work each time). */
   private dispatch(): void {
-    for (const [producer, batch] of this.outgoing) if (batch.length > 0) this.pendingSends.push(producer.send(batch))
+    // write, not send: no offsets are needed, so nothing is kept per record until the commit.
+    for (const [producer, batch] of this.outgoing) if (batch.length > 0) this.pendingSends.push(producer.write(batch))
     this.outgoing.clear()
   }
 
@@ -645,7 +654,8 @@ export class KafkaStreams {
       const {records} = consumer.poll((a, r) => {
         const task = this.taskFor(a.topic, a.partition)
         if (!task) return
-        let headers = r.headers().map((h) => ({key: h.key, value: h.value === null ? null : Buffer.from(h.value)}))
+        const read = r.headers()
+        let headers = read.length === 0 ? NO_HEADERS : read.map((h) => ({key: h.key, value: h.value === null ? null : Buffer.from(h.value)}))
         let origin: Buffer | null | undefined
         if (this.repartitionTopics.has(a.topic)) {
           const h = headers.find((x) => x.key === ORIGIN_HEADER)
@@ -697,7 +707,8 @@ export class KafkaStreams {
   private processInput(task: StreamTask, raw: RawRecord): void {
     const origin = this.originOf.get(raw)
     if (origin !== undefined && !this.firstFromOrigin(task.id, origin)) return
-    this.currentInput = {origin: `${raw.topic}/${raw.partition}`, offset: raw.offset, index: 0}
+    this.currentInput = raw
+    this.currentInputSent = 0
     try {
       task.process(raw)
     } finally {
