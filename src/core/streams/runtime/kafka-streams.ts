@@ -651,8 +651,15 @@ export class KafkaStreams {
     const consumer = group.consumer
     while (!this.stopping) {
       this.pollGlobal()
+      // A partition's task, looked up once per run of its records (a key string and a map look-up per record before).
+      let lastAssignment: unknown = null
+      let lastTask: StreamTask | undefined
       const {records} = consumer.poll((a, r) => {
-        const task = this.taskFor(a.topic, a.partition)
+        if (a !== lastAssignment) {
+          lastAssignment = a
+          lastTask = this.taskFor(a.topic, a.partition)
+        }
+        const task = lastTask
         if (!task) return
         const read = r.headers()
         let headers = read.length === 0 ? NO_HEADERS : read.map((h) => ({key: h.key, value: h.value === null ? null : Buffer.from(h.value)}))
