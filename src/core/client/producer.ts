@@ -618,31 +618,32 @@ export class Producer {
   }
 
   /**
-   * send() for a caller that needs no offsets (the Streams runtime's record
-   * collector): resolves once the records are written, with no metadata
-   * object nor index kept per record (a million of them lived until the
-   * next commit). @internal
+   * One record into its partition's batch, written by the next flush, for
+   * a caller that needs no offsets (the Streams runtime's record
+   * collector): no record object, and nothing kept per record (send's
+   * metadata object and index per record lived until the next commit).
+   * @internal
    */
-  async write(records: ProducerRecord[]): Promise<void> {
-    this.addAll(records)
-    await this.flush(true)
+  addRecord(key: Buffer | null, value: Buffer | null, timestamp: number | undefined, partition: number | undefined, headers: ProducerRecord['headers']): void {
+    this.maybeRefreshMetadata()
+    this.addOne(key, value, timestamp, partition, headers)
   }
 
-  /** Adds the records, each noted in `acks` (send) or in nothing (write: its batches carry no runs). */
-  private addAll(records: ProducerRecord[], acks?: SendAcks): void {
+  private addAll(records: ProducerRecord[], acks: SendAcks): void {
     this.maybeRefreshMetadata()
     for (let i = 0; i < records.length; i++) {
       const r = records[i]
-      const key = toBuffer(r.key ?? null)
-      const value = toBuffer(r.value)
-      let partition = r.partition
-      if (partition !== undefined) this.checkPartition(partition, 'partition')
-      partition ??= this.partitionFor(key, 0, key?.length ?? 0)
-      // No headers is the common case: no encoding (and no buffer) for it.
-      const headers = r.headers === undefined || r.headers === null || (Array.isArray(r.headers) && r.headers.length === 0) ? NO_HEADERS : encodeHeaders(normalizeHeaders(r.headers))
-      acks?.expect(partition, i)
-      this.add(partition, r.timestamp ?? this.clock.now(), key, 0, key?.length ?? 0, value, 0, value?.length ?? 0, headers, acks)
+      this.addOne(toBuffer(r.key ?? null), toBuffer(r.value), r.timestamp, r.partition, r.headers, acks, i)
     }
+  }
+
+  private addOne(key: Buffer | null, value: Buffer | null, timestamp: number | undefined, partition: number | undefined, headers: ProducerRecord['headers'], acks?: SendAcks, index = 0): void {
+    if (partition !== undefined) this.checkPartition(partition, 'partition')
+    partition ??= this.partitionFor(key, 0, key?.length ?? 0)
+    // No headers is the common case: no encoding (and no buffer) for it.
+    const encoded = headers === undefined || headers === null || (Array.isArray(headers) && headers.length === 0) ? NO_HEADERS : encodeHeaders(normalizeHeaders(headers))
+    acks?.expect(partition, index)
+    this.add(partition, timestamp ?? this.clock.now(), key, 0, key?.length ?? 0, value, 0, value?.length ?? 0, encoded, acks)
   }
 
   /**

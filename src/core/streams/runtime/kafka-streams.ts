@@ -94,7 +94,6 @@ const ORIGIN_HEADER = 'logpipe.streams.origin'
 const MAX_METADATA_BYTES = 4096
 
 /** Records handed to a producer at once. */
-const SEND_BATCH = 5000
 /** A record read without headers: one empty list for all (Headers copies what it is given). */
 const NO_HEADERS: readonly {key: string; value: Buffer | null}[] = Object.freeze([])
 
@@ -145,7 +144,8 @@ export class KafkaStreams {
   private handedOn = false
   private metadataTooLong = false
   private pendingSends: Array<Promise<unknown>> = []
-  private readonly outgoing = new Map<Producer, Parameters<Producer['send']>[0]>()
+  /** Producers that took records since the last dispatch. */
+  private readonly unflushed = new Set<Producer>()
   private sentSinceCaughtUp = 0
   private loop: Promise<void> | null = null
   private stopping = false
@@ -625,17 +625,15 @@ export class KafkaStreams {
       const origin = {key: ORIGIN_HEADER, value: Buffer.from(`${input.topic}/${input.partition} ${input.offset} ${this.currentInputSent++}`)}
       headers = headers ? [...headers, origin] : [origin]
     }
-    let batch = this.outgoing.get(producer)
-    if (!batch) this.outgoing.set(producer, (batch = []))
-    batch.push({key: r.key, value: r.value, timestamp: r.timestamp, partition: r.partition, headers})
-    if (batch.length >= SEND_BATCH) this.dispatch()
+    // Straight into the producer's batch: no record object per record, and the key and value die young.
+    producer.addRecord(r.key, r.value, r.timestamp, r.partition, headers)
+    this.unflushed.add(producer)
   }
 
-  /** Hands what the tasks wrote to the producers, a batch per topic (a send per record costs the producer its per-call work each time). */
+  /** Writes what the tasks added to the producers since the last call, partial batches too. */
   private dispatch(): void {
-    // write, not send: no offsets are needed, so nothing is kept per record until the commit.
-    for (const [producer, batch] of this.outgoing) if (batch.length > 0) this.pendingSends.push(producer.write(batch))
-    this.outgoing.clear()
+    for (const producer of this.unflushed) this.pendingSends.push(producer.flush(true))
+    this.unflushed.clear()
   }
 
   private async flushOutput(): Promise<void> {
