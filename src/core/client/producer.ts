@@ -622,10 +622,10 @@ export class Producer {
    * a caller that needs no offsets (the Streams runtime's record
    * collector): no record object, and nothing kept per record (send's
    * metadata object and index per record lived until the next commit).
-   * @internal
+   * The partition count is looked at again by each flush, as for the
+   * command line's records. @internal
    */
   addRecord(key: Buffer | null, value: Buffer | null, timestamp: number | undefined, partition: number | undefined, headers: ProducerRecord['headers']): void {
-    this.maybeRefreshMetadata()
     this.addOne(key, value, timestamp, partition, headers)
   }
 
