@@ -5,7 +5,7 @@
 // limit, bench/baseline-*.mjs) and Redis Streams — and writes BENCHMARKS.md.
 //
 //   node bench/run.mjs [SECTION...]     sections: produce consume redis multi
-//                                       latency rss startup perf codecs exec keyed many formats broker replication connect
+//                                       latency rss startup perf codecs exec keyed many formats broker replication connect streams
 //                                       (default: all; startup: each command of issue 9 point 6 against `node -e 0`)
 // Environment:
 //   BENCH_RECORDS          records of the throughput runs (5000000)
@@ -24,6 +24,8 @@
 //   BENCH_EXEC_RECORDS     records of the --exec-stream runs (min(BENCH_RECORDS, 1000000))
 //   BENCH_CONNECT_RECORDS  lines of the FileStreamSource -> FileStreamSink runs (min(BENCH_RECORDS, 1000000))
 //   BENCH_JDBC_RECORDS     rows of the JDBC sink upsert and psql \copy runs (min(BENCH_RECORDS, 100000))
+//   BENCH_STREAMS_RECORDS  records of the stateless stream map runs (min(BENCH_RECORDS, 1000000))
+//   BENCH_STREAMS_LINES    lines of the WordCount runs (200000); BENCH_RESTORE_KEYS keys of the restored store (1000000)
 //   BENCH_JSON_INPUT_RECORDS  lines of the --input json runs (min(BENCH_RECORDS, 1000000)); -f and --json read the BENCH_RECORDS of consume
 //   BENCH_BROKER_RECORDS   records of the kcat -P / -C runs through a broker (min(BENCH_RECORDS, 1000000))
 //   BENCH_REPLICATION_RECORDS  records of the RF=3 / RF=1 acks=all runs (min(BENCH_RECORDS, 1000000))
@@ -58,12 +60,15 @@ const LAT_RATE = Number(env.BENCH_LATENCY_RATE ?? 2000)
 const LAT_COUNT = Number(env.BENCH_LATENCY_COUNT ?? 10_000)
 const RSS_SIZES = (env.BENCH_RSS_SIZES ?? '1000000,10000000').split(',').map(Number)
 const STARTUP_PER_RUN = 10
-const ALL = ['produce', 'consume', 'redis', 'multi', 'latency', 'rss', 'startup', 'perf', 'codecs', 'exec', 'keyed', 'many', 'formats', 'broker', 'replication', 'connect']
+const ALL = ['produce', 'consume', 'redis', 'multi', 'latency', 'rss', 'startup', 'perf', 'codecs', 'exec', 'keyed', 'many', 'formats', 'broker', 'replication', 'connect', 'streams']
 const CODECS = ['none', 'gzip', 'snappy', 'lz4', 'zstd']
 const CODEC_N = Math.min(N, Number(env.BENCH_CODEC_RECORDS ?? 2_000_000))
 const EXEC_N = Math.min(N, Number(env.BENCH_EXEC_RECORDS ?? 1_000_000))
 const CONNECT_N = Math.min(N, Number(env.BENCH_CONNECT_RECORDS ?? 1_000_000))
 const JDBC_N = Math.min(N, Number(env.BENCH_JDBC_RECORDS ?? 100_000))
+const STREAMS_N = Math.min(N, Number(env.BENCH_STREAMS_RECORDS ?? 1_000_000))
+const STREAMS_LINES = Number(env.BENCH_STREAMS_LINES ?? 200_000)
+const RESTORE_KEYS = Number(env.BENCH_RESTORE_KEYS ?? 1_000_000)
 const JSON_IN_N = Math.min(N, Number(env.BENCH_JSON_INPUT_RECORDS ?? 1_000_000))
 const KCAT_FORMAT = '%p %o %k %s\\n'
 /** A shell per record is ~2 ms: this many are enough for its rate. */
@@ -398,6 +403,33 @@ if (want('connect')) {
       await pg.stop()
       removeDir(jin.dir)
     }
+  })
+}
+
+// ---------------------------------------------------------------- streams (issue 13)
+
+if (want('streams')) {
+  await guard('Streams stateless', async () => {
+    const sin = join(work, 'streams-input.txt')
+    writeInput(sin, STREAMS_N)
+    const d = tempDir()
+    try {
+      await logpipe(d, ['produce', 'in', '--create'], {stdin: sin, rss: false})
+      // Each run reads all of `in` into a topic of its own: a new app id for stream map, a new topic for the pipe.
+      await interleave([
+        {key: 'streamMap', label: "logpipe stream map -e --from in --to out 'value'", records: STREAMS_N, fn: (i) => logpipe(d, ['stream', 'map', '-e', '--from', 'in', '--to', `map-${i}`, '--application-id', `map-${i}`, 'value'])},
+        {key: 'streamPipe', label: 'logpipe consume in -e | logpipe produce out', records: STREAMS_N, fn: (i) => run('sh', ['-c', `"${NODE}" "${RUN_JS}" consume in -e | "${NODE}" "${RUN_JS}" produce pipe-${i} --create -q`], {env: {LOGPIPE_DATA_DIR: d}})},
+      ])
+    } finally {
+      removeDir(d)
+      rmSync(sin, {force: true})
+    }
+  })
+  await guard('Streams WordCount and restore', async () => {
+    // One process on the library (bench/streams.mjs): WordCount, its hand-written loop, and the restores.
+    const r = await run(NODE, [join(ROOT, 'bench/streams.mjs'), '--json'], {stdout: 'pipe', rss: false, env: {BENCH_STREAMS_LINES: String(STREAMS_LINES), BENCH_RESTORE_KEYS: String(RESTORE_KEYS)}, timeoutMs: 1_800_000})
+    R.streams = JSON.parse(r.stdout.trim().split('\n').at(-1))
+    log(`WordCount of ${fmtInt(R.streams.lines)} lines: ${fmt(R.streams.cachedS, 2)} s, the loop ${fmt(R.streams.referenceS, 2)} s; restore of ${fmtInt(R.streams.restore.records)} records ${fmt(R.streams.restore.s, 2)} s`)
   })
 }
 
@@ -1044,6 +1076,11 @@ target('consume --exec-stream cat, records/s', execStreamCell, '>= 200,000', rat
 const connectCell = rate('connectFile') === null ? 'n/a'
   : `${fmtInt(rate('connectFile'))} (${rx(timeRatio('connectFile', 'connectCat'))} the time of cat, ${rx(timeRatio('connectFile', 'connectProduceConsume'))} that of produce + consume)`
 target('Connect FileStreamSource -> topic -> FileStreamSink, lines/s end to end (issue 12)', connectCell, '>= 300,000', rate('connectFile') === null ? null : rate('connectFile') >= 300_000)
+const streamsRatio = timeRatio('streamMap', 'streamPipe')
+target('Streams stateless `stream map -e` / `consume -e | produce`, time (issue 13)', rx(streamsRatio), '<= 2×', streamsRatio === null ? null : streamsRatio <= 2)
+const wcRatio = R.streams ? R.streams.cachedS / R.streams.referenceS : null
+target('Streams WordCount / hand-written Map loop, time (issue 13)', na(wcRatio, (v) => `${fmt(v, 2)}× (${fmtInt(R.streams.lines / R.streams.cachedS)} lines/s)`), '<= 3×', wcRatio === null ? null : wcRatio <= 3)
+target(`Streams restore of a ${fmtInt(RESTORE_KEYS)}-key store from its changelog, s (issue 13)`, na(R.streams?.restore.s, (v) => `${fmt(v, 2)} s (${fmtInt(R.streams.restore.records)} records)`), 'reported', null)
 const kcatP = rate('brokerKcatP')
 const kcatC = rate('brokerKcatC')
 // By CPU: the rate the busier of kcat and the broker would allow with a core each (they run in parallel).
@@ -1274,6 +1311,20 @@ if (R.connectFile || R.jdbcUpsert) {
   p(table(['command', 'records', 'median s', 'records/s', 'runs (s)'], ['connectFile', 'connectCat', 'connectProduceConsume', 'jdbcUpsert', 'psqlCopy'].map(cRow).filter(Boolean)))
   p()
   p(`Connect end to end takes ${rx(timeRatio('connectFile', 'connectCat'))} the time of \`cat\` and ${rx(timeRatio('connectFile', 'connectProduceConsume'))} that of produce + consume; the JDBC sink's upserts take ${rx(timeRatio('jdbcUpsert', 'psqlCopy'))} the time of \`psql \\copy\` (${na(rate('jdbcUpsert'), fmtInt)} against ${na(rate('psqlCopy'), fmtInt)} rows/s; no target, a ratio).`)
+} else p('Not measured in this run.')
+p()
+p('## Streams (issue 13)')
+p()
+if (R.streamMap || R.streams) {
+  p(`Stateless: \`logpipe stream map -e\` (a one-step mapValues topology, an application of its own per run, String serdes) over ${fmtInt(STREAMS_N)} records of ${RECORD_SIZE} bytes into a new topic, against \`logpipe consume -e | logpipe produce\` of the same records into a new topic; both include start-up.`)
+  p()
+  const sRow = (k) => (R[k] ? [R[k].label, fmtInt(R[k].records), fmt(R[k].ms / 1000, 3), fmtInt(R[k].rate), na(R[k].cpuS, (v) => fmt(v, 2)), na(R[k].rssKB, fmtMB), R[k].runs.map((r) => fmt(r.ms / 1000, 3)).join(', ')] : null)
+  p(table(['command', 'records', 'median s', 'records/s', 'CPU s', 'peak RSS MB', 'runs (s)'], ['streamMap', 'streamPipe'].map(sRow).filter(Boolean)))
+  p()
+  if (R.streams) {
+    const w = R.streams
+    p(`WordCount (bench/streams.mjs, Kafka's demo: flatMapValues, groupBy through its repartition topic, count into a persistent changelogged store, counts out as Long) over ${fmtInt(w.lines)} lines of 10 words, in one process on the library: ${fmt(w.cachedS, 2)} s with Kafka's defaults, ${fmt(w.uncachedS, 2)} s with no record cache; the hand-written loop (the same Consumer and Producer, a Map, every update written) ${fmt(w.referenceS, 2)} s. Restore of a ${fmtInt(w.keys)}-key store: ${fmtInt(w.restore.records)} changelog records in ${fmt(w.restore.s, 2)} s with its state directory removed, ${fmtInt(w.checkpoint.records)} in ${fmt(w.checkpoint.s, 2)} s from its checkpoint. Load average at its start: ${w.loadAtStart}.`)
+  }
 } else p('Not measured in this run.')
 p()
 p('## Broker (issue 10)')

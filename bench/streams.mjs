@@ -13,7 +13,8 @@
 // - Restore of a store of K keys from its changelog after its state
 //   directory is removed, and from its checkpoint when it is not.
 //
-//   node bench/streams.mjs           BENCH_STREAMS_LINES (1000000), BENCH_RESTORE_KEYS (1000000)
+//   node bench/streams.mjs [--json]  BENCH_STREAMS_LINES (1000000), BENCH_RESTORE_KEYS (1000000)
+//                                    --json: one JSON object (seconds), for bench/run.mjs's streams section
 import {rmSync} from 'node:fs'
 import {loadavg} from 'node:os'
 import {join} from 'node:path'
@@ -117,6 +118,7 @@ async function restore(dataDir, wipe) {
   return {restored, took}
 }
 
+const json = process.argv.includes('--json')
 const dir = tempDir('logpipe-bench-streams-')
 try {
   const load = loadavg().map((x) => x.toFixed(1)).join(' ')
@@ -126,17 +128,21 @@ try {
   const ref = await referenceLoop(store)
   const cached = await wordCount(join(dir, 'data'), {'application.id': 'wc'})
   const uncached = await wordCount(join(dir, 'data'), {'application.id': 'wc-nc', 'statestore.cache.max.bytes': 0})
-  console.log(`WordCount, ${LINES.toLocaleString('en')} lines of 10 words (load average at start ${load}):`)
-  console.log(`  hand-written loop (Map, every update to a topic): ${ref.toFixed(1)} s, ${Math.round(LINES / ref).toLocaleString('en')} lines/s`)
-  console.log(`  streams, persistent changelogged store, Kafka's defaults: ${cached.toFixed(1)} s, ${Math.round(LINES / cached).toLocaleString('en')} lines/s, ${(cached / ref).toFixed(2)}x the loop's time`)
-  console.log(`  streams, no record cache (every update logged and forwarded): ${uncached.toFixed(1)} s, ${Math.round(LINES / uncached).toLocaleString('en')} lines/s, ${(uncached / ref).toFixed(2)}x`)
   await fill(store, 'kv', KEYS, (i) => ({key: Buffer.from(`key-${i}`), value: Buffer.from(`value-${i}`)}))
   await restore(join(dir, 'data'), false) // fills the store and its changelog
   const full = await restore(join(dir, 'data'), true)
   const fromCheckpoint = await restore(join(dir, 'data'), false)
-  console.log(`Restore of a ${KEYS.toLocaleString('en')}-key store (load average now ${loadavg().map((x) => x.toFixed(1)).join(' ')}):`)
-  console.log(`  state dir removed: ${full.restored.toLocaleString('en')} changelog records in ${full.took.toFixed(1)} s (${Math.round(full.restored / full.took).toLocaleString('en')}/s)`)
-  console.log(`  from its checkpoint: ${fromCheckpoint.restored.toLocaleString('en')} records in ${fromCheckpoint.took.toFixed(2)} s`)
+  if (json) {
+    console.log(JSON.stringify({lines: LINES, keys: KEYS, loadAtStart: load, referenceS: ref, cachedS: cached, uncachedS: uncached, restore: {records: full.restored, s: full.took}, checkpoint: {records: fromCheckpoint.restored, s: fromCheckpoint.took}}))
+  } else {
+    console.log(`WordCount, ${LINES.toLocaleString('en')} lines of 10 words (load average at start ${load}):`)
+    console.log(`  hand-written loop (Map, every update to a topic): ${ref.toFixed(1)} s, ${Math.round(LINES / ref).toLocaleString('en')} lines/s`)
+    console.log(`  streams, persistent changelogged store, Kafka's defaults: ${cached.toFixed(1)} s, ${Math.round(LINES / cached).toLocaleString('en')} lines/s, ${(cached / ref).toFixed(2)}x the loop's time`)
+    console.log(`  streams, no record cache (every update logged and forwarded): ${uncached.toFixed(1)} s, ${Math.round(LINES / uncached).toLocaleString('en')} lines/s, ${(uncached / ref).toFixed(2)}x`)
+    console.log(`Restore of a ${KEYS.toLocaleString('en')}-key store (load average now ${loadavg().map((x) => x.toFixed(1)).join(' ')}):`)
+    console.log(`  state dir removed: ${full.restored.toLocaleString('en')} changelog records in ${full.took.toFixed(1)} s (${Math.round(full.restored / full.took).toLocaleString('en')}/s)`)
+    console.log(`  from its checkpoint: ${fromCheckpoint.restored.toLocaleString('en')} records in ${fromCheckpoint.took.toFixed(2)} s`)
+  }
 } finally {
   removeDir(dir)
 }
