@@ -546,7 +546,7 @@ export class KafkaStreams {
       globalStores: this.globalTask?.stores as Map<string, StateStore> | undefined,
     }, {send: (r) => this.send(r)})
     task.init()
-    restoreTask(store, task.stores, partition, plans, (r) => this.send({...r, headers: new Headers()}), this.options.onNotice, this.restoreListener ?? undefined)
+    restoreTask(store, task.stores, partition, plans, (r) => this.send({...r, headers: new Headers(r.headers)}), this.options.onNotice, this.restoreListener ?? undefined)
     // Restored state as of the commit goes to disk now, so a crash before the next commit does not restore it again.
     checkpointTask(taskDir, task.stores.values(), plans.map((p) => ({topic: p.changelog, partition, offset: p.upTo})))
     this.origins.set(id, new Map(committed.kind === 'metadata' ? Object.entries(committed.metadata.origins) : []))
