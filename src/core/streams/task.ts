@@ -192,6 +192,11 @@ export class StreamTask {
     return this.streamTime
   }
 
+  /** A task taking over from a commit starts at the stream time it recorded (Kafka's initializeTaskTime). */
+  initStreamTime(t: number): void {
+    if (t > this.streamTime) this.streamTime = t
+  }
+
   /** Caching stores log and forward each changed key's latest value: the first step of a commit. */
   flushCaches(): void {
     const saved = this.current

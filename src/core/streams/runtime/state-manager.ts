@@ -46,22 +46,24 @@ export interface TaskCommitMetadata {
   changelogs: Record<string, number>
   /** Per upstream input partition (`topic/partition`), the last [offset, index] of a repartition record processed. */
   origins: Record<string, [number, number]>
+  /** The task's stream time at the commit (Kafka commits its partition time in the metadata too), so a restarted task drops the same late records. */
+  streamTime?: number
 }
 
 export function encodeCommitMetadata(m: TaskCommitMetadata): string {
-  return METADATA_PREFIX + JSON.stringify({c: m.changelogs, o: m.origins})
+  return METADATA_PREFIX + JSON.stringify({c: m.changelogs, o: m.origins, ...(m.streamTime === undefined || m.streamTime < 0 ? {} : {s: m.streamTime})})
 }
 
 function decodeCommitMetadata(text: string | undefined): TaskCommitMetadata | null {
   if (text === undefined || !text.startsWith(METADATA_PREFIX)) return null
   try {
-    const v = JSON.parse(text.slice(METADATA_PREFIX.length)) as {c?: unknown; o?: unknown}
+    const v = JSON.parse(text.slice(METADATA_PREFIX.length)) as {c?: unknown; o?: unknown; s?: unknown}
     const changelogs: Record<string, number> = {}
     const origins: Record<string, [number, number]> = {}
     if (typeof v.c !== 'object' || v.c === null || typeof v.o !== 'object' || v.o === null) return null
     for (const [k, o] of Object.entries(v.c)) if (Number.isSafeInteger(o) && (o as number) >= 0) changelogs[k] = o as number
     for (const [k, o] of Object.entries(v.o)) if (Array.isArray(o) && o.length === 2 && o.every((x) => Number.isSafeInteger(x))) origins[k] = [o[0], o[1]]
-    return {changelogs, origins}
+    return Number.isSafeInteger(v.s) && (v.s as number) >= 0 ? {changelogs, origins, streamTime: v.s as number} : {changelogs, origins}
   } catch {
     return null
   }
