@@ -55,22 +55,28 @@ async function output(c: Cli, topic: string, valueFormat = '%s'): Promise<string
   return lines(r.stdout)
 }
 
+interface Round {
+  produce: () => Promise<void>
+  /** Killed once everything is processed and committed, not mid-stream (what comes next then starts from that commit alone). */
+  caughtUp?: boolean
+}
+
 /**
  * Runs `rounds`: each produces its inputs while the app is down, starts
- * it, and kills it with -9 as soon as it has committed part of them (or,
- * with nothing new to commit, once it committed anything at all). Then a
- * last run processes everything and stops cleanly once `done` holds.
- * Returns how many kills came with input still unprocessed.
+ * it, and kills it with -9 as soon as it has committed part of them (or
+ * all of them, for a round `caughtUp`). Then a last run processes
+ * everything and stops cleanly once `done` holds. Returns how many kills
+ * came with input still unprocessed.
  */
-async function killAndRestart(c: Cli, app: string, group: string, inputs: string[], rounds: Array<() => Promise<void>>, done: () => Promise<boolean>): Promise<number> {
+async function killAndRestart(c: Cli, app: string, group: string, inputs: string[], rounds: Round[], done: () => Promise<boolean>): Promise<number> {
   let midStream = 0
-  for (const produce of rounds) {
+  for (const {produce, caughtUp} of rounds) {
     await produce()
     const before = (await progress(c, group, inputs))?.committed ?? 0
     const sub = start(c, app)
     const p = await until('progress', async () => {
       const p = await progress(c, group, inputs)
-      return p && p.committed > before ? p : undefined
+      return p && p.committed > before && (!caughtUp || p.lag === 0) ? p : undefined
     })
     // Killed at once on what that look saw: another look first would let a fast run finish.
     sub.kill('SIGKILL')
@@ -122,12 +128,12 @@ const JOINED: Array<[string, number]> = [
   ['[E, null]', 40], ['[F, null]', 60], ['[null, f]', 80], ['[G, null]', 100],
 ]
 
-/** Each record takes a millisecond in the apps below, so a round's records take longer than a look at the group and the kill lands mid-stream. */
-const SLOW = `const pause = new Int32Array(new SharedArrayBuffer(4))
-const slow = () => Atomics.wait(pause, 0, 0, 1)`
+/** Each record takes `ms` in the apps below, so a round's records take longer than a look at the group and the kill lands mid-stream. */
+const slow = (ms: number) => `const pause = new Int32Array(new SharedArrayBuffer(4))
+const slow = () => Atomics.wait(pause, 0, 0, ${ms})`
 
 const JOIN_APP = `import {JoinWindows, StreamJoined, Serdes} from 'logpipe'
-${SLOW}
+${slow(1)}
 export const config = {'application.id': 'joinapp', 'default.key.serde': Serdes.String(), 'default.value.serde': Serdes.String(), 'commit.interval.ms': 30}
 export default (builder) => {
   const S = Serdes.String()
@@ -142,9 +148,11 @@ test("an outer stream-stream join killed with -9 mid-stream keeps what waits in 
   const app = join(c.base, 'join.mjs')
   writeFileSync(app, JOIN_APP)
   for (const t of ['left', 'right', 'joined']) expectOk(await c.run(['topic', 'create', t, '--partitions', '2', '-q']))
-  const rows = (from: number, to: number) => async () => {
-    for (const [t, side, v] of GUIDE.slice(from, to)) await produceRow(c, side, T + t, v)
-  }
+  const rows = (from: number, to: number): Round => ({
+    produce: async () => {
+      for (const [t, side, v] of GUIDE.slice(from, to)) await produceRow(c, side, T + t, v)
+    },
+  })
   // Cut where records wait for partners (A, B, C before d and D; E, F before f) and where unmatched ones wait to be emitted.
   const rounds = [rows(0, 5), rows(5, 10), rows(10, 14), rows(14, 16), rows(16, 18), rows(18, 20)]
   const want = new Set(KEYS.flatMap((k) => JOINED.map(([v, t]) => `${k} ${v} ${T + t}`)))
@@ -160,7 +168,7 @@ test("an outer stream-stream join killed with -9 mid-stream keeps what waits in 
 }, 240_000)
 
 const SUPPRESS_APP = `import {BufferConfig, Grouped, KeyValue, Produced, Serdes, Suppressed, TimeWindows} from 'logpipe'
-${SLOW}
+${slow(3)}
 export const config = {'application.id': 'finalapp', 'default.key.serde': Serdes.String(), 'default.value.serde': Serdes.String(), 'commit.interval.ms': 30}
 export default (builder) => {
   const S = Serdes.String()
@@ -183,10 +191,14 @@ test("suppress(untilWindowCloses) killed with -9 mid-stream keeps what waits in 
   for (const t of ['input', 'final']) expectOk(await c.run(['topic', 'create', t, '--partitions', '2', '-q']))
   // SuppressScenarioTest's timestamps (the last 0 is past the grace: dropped), then 10 to close the window at 4.
   const times = [0, 1, 2, 1, 0, 5, 0, 10]
-  const rows = (from: number, to: number) => async () => {
-    for (const t of times.slice(from, to)) await produceRow(c, 'input', T + t, 'v1')
-  }
-  const rounds = [rows(0, 2), rows(2, 4), rows(4, 5), rows(5, 7), rows(7, 8)]
+  const rows = (from: number, to: number, caughtUp = false): Round => ({
+    produce: async () => {
+      for (const t of times.slice(from, to)) await produceRow(c, 'input', T + t, 'v1')
+    },
+    caughtUp,
+  })
+  // The late 0 comes to a run that starts after a kill right behind the commit of the 5s: it must know stream time is 5.
+  const rounds = [rows(0, 2), rows(2, 4), rows(4, 5), rows(5, 6, true), rows(6, 7), rows(7, 8)]
   const w = (start: number, end: number) => `@${T + start}/${T + end}]`
   // Kafka's final results ([k1@0/2] 4 and [k1@2/4] 1), and the window at 4 closed by the record at 10.
   const want = new Set(KEYS.flatMap((k) => [`[${k}${w(0, 2)} 4 ${T + 1}`, `[${k}${w(2, 4)} 1 ${T + 2}`, `[${k}${w(4, 6)} 1 ${T + 5}`]))
