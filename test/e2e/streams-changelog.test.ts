@@ -220,5 +220,15 @@ test("suppress(untilWindowCloses) killed with -9 mid-stream keeps what waits in 
   expect(new Set(got)).toEqual(want)
   console.log(`suppress: ${got.length} records out for ${want.size} expected (${got.length - want.size} written twice after a kill); ${midStream} of ${rounds.length} kills mid-stream`)
   expect(midStream).toBeGreaterThan(0)
+  // The buffer's changelog is Kafka's: each entry a version 3 value (header v = 3) ending in its buffer time, a window's end.
+  const logged = await c.run(['consume', 'finalapp-KTABLE-SUPPRESS-STATE-STORE-0000000009-changelog', '-e', '--json', '--json-encoding', 'base64'])
+  expectOk(logged)
+  const entries = lines(logged.stdout).map((l) => JSON.parse(l) as {value: string | null; headers: Array<{key: string; value: string | null}>}).filter((r) => r.value !== null)
+  expect(entries.length).toBeGreaterThan(0)
+  for (const e of entries) {
+    expect(e.headers).toEqual([{key: 'v', value: Buffer.from([3]).toString('base64')}])
+    const end = Number(Buffer.from(e.value!, 'base64').readBigInt64BE(Buffer.from(e.value!, 'base64').length - 8)) - T
+    expect([2, 4, 6, 12]).toContain(end)
+  }
   await describeAndReset(c, 'finalapp', ['input'], ['KSTREAM-AGGREGATE-STATE-STORE-0000000003', 'KTABLE-SUPPRESS-STATE-STORE-0000000009'], ['final', 'input'])
 }, 240_000)
