@@ -21,6 +21,8 @@ function logged<T extends Restorable>(store: T, twin: T): {store: T; restoreTwin
   return {
     store,
     restoreTwin() {
+      // What a commit does first: a store that logs at the commit (the suppression buffer) logs now.
+      ;(store as {flushCache?: () => void}).flushCache?.()
       twin.init({defaultKeySerde: S, defaultValueSerde: S, timestamp: () => 0}, 'app-x-changelog')
       for (const e of changelog.values()) twin.restore(e.key, e.value, e.timestamp, e.headers)
       return twin

@@ -64,13 +64,18 @@ function v3(c: {timestamp: number; offset: number; topic: string; partition: num
 
 const V3 = [{key: 'v', value: Buffer.from([3])}]
 
-test("each update is logged as Kafka's version 3 value with the header v=3; an emitted entry as a tombstone", () => {
+test("each key changed since the last commit is logged at the commit, once, as Kafka's version 3 value with the header v=3; an emitted entry as a tombstone", () => {
   let ctx: RecordContext = {timestamp: 5, offset: 41, topic: 'app-x-repartition', partition: 2, headers: [{key: 'h', value: Buffer.from('1')}, {key: 'n', value: null}]}
   const {buffer, log} = open(() => ctx)
   buffer.put(100, 'k', 'n1', 'o1', 5)
+  expect(log).toEqual([]) // nothing until the commit
+  buffer.flushCache()
   ctx = {timestamp: 9, offset: 42, topic: 'app-x-repartition', partition: 2, headers: []}
   buffer.put(300, 'k', 'n2', 'n1', 9) // keeps its place (100) and its prior (o1)
-  buffer.put(200, 'j', 'x', null, 9)
+  buffer.put(250, 'j', 'first', null, 8)
+  buffer.put(200, 'j', 'x', null, 9) // j again before the commit: logged once, as it is then (its place stays 250)
+  buffer.flushCache()
+  buffer.flushCache() // nothing changed since: nothing logged
   expect(log.map((l) => [l.key.toString(), l.timestamp, l.headers])).toEqual([
     ['k', 5, V3],
     ['k', 9, V3],
@@ -78,13 +83,15 @@ test("each update is logged as Kafka's version 3 value with the header v=3; an e
   ])
   expect(log[0].value).toEqual(v3({timestamp: 5, offset: 41, topic: 'app-x-repartition', partition: 2, headers: [['h', '1'], ['n', null]]}, 'o1', 'same', 'n1', 100))
   expect(log[1].value).toEqual(v3({timestamp: 9, offset: 42, topic: 'app-x-repartition', partition: 2, headers: []}, 'o1', 'n1', 'n2', 100))
-  expect(log[2].value).toEqual(v3({timestamp: 9, offset: 42, topic: 'app-x-repartition', partition: 2, headers: []}, null, null, 'x', 200))
+  expect(log[2].value).toEqual(v3({timestamp: 9, offset: 42, topic: 'app-x-repartition', partition: 2, headers: []}, null, null, 'x', 250))
   // Kafka's size estimate: 8 + key + prior + old (not the prior's) + new + 16 + topic + 4 + headers.
   expect(buffer.bufferSize()).toBe(8 + 1 + 2 + 2 + 2 + 16 + 17 + 4 + (8 + 1 + 1 + 16 + 17 + 4))
   expect(drain(buffer)).toEqual([
     {key: 'k', newValue: 'n2', oldValue: 'o1', timestamp: 9},
     {key: 'j', newValue: 'x', oldValue: null, timestamp: 9},
   ])
+  expect(log).toHaveLength(3)
+  buffer.flushCache()
   expect(log.slice(3).map((l) => [l.key.toString(), l.value])).toEqual([
     ['k', null],
     ['j', null],
@@ -96,7 +103,9 @@ test('a buffer restored from its changelog holds the same entries, in the same o
   const a = open(() => ctx)
   a.buffer.put(20, 'k2', 'n2', null, 7)
   a.buffer.put(10, 'k1', 'n1', 'o1', 5)
+  a.buffer.flushCache()
   a.buffer.put(30, 'k1', 'n1b', 'n1', 9)
+  a.buffer.flushCache()
   const compacted = new Map(a.log.map((l) => [l.key.toString('latin1'), l]))
   const b = open(() => ctx)
   for (const l of compacted.values()) b.buffer.restore(l.key, l.value, l.timestamp, l.headers)

@@ -8,7 +8,11 @@
  *
  * In memory, as Kafka's, and logged, so what waits in it survives a
  * restart (restored from its changelog's start, up to what the last commit
- * recorded): the changelog key is the key's bytes; the value Kafka's
+ * recorded). As Kafka's, it logs at the commit, not at each update: each
+ * key changed since the last commit once, as it is then (the first step of
+ * a commit, with the record caches' flush: `flushCache`), so a window
+ * updated many times between commits costs one changelog record. The
+ * changelog key is the key's bytes; the value Kafka's
  * version 3 (the record header `v` = 3): the record context of the
  * entry's latest update (timestamp and offset, 8 bytes each; the topic as
  * a 4-byte length and UTF-8; partition; a header count, then per header
@@ -68,6 +72,8 @@ export class SuppressionBuffer<K, V> extends SerializedStore<K, V> {
   /** By time, then key bytes: the eviction order. */
   private sorted: Entry[] = []
   private bytes = 0
+  /** Keys changed since the last commit (put, or emitted: then the timestamp its tombstone gets). */
+  private readonly dirty = new Map<string, {key: Buffer; timestamp: number}>()
   private context: () => RecordContext = () => ({timestamp: this.now(), offset: -1, topic: '', partition: -1, headers: []})
 
   override init(init: StoreInit, changelogTopic: string): void {
@@ -101,12 +107,12 @@ export class SuppressionBuffer<K, V> extends SerializedStore<K, V> {
       found.value = ser(newValue)
       found.context = context
       this.bytes += sizeOf(found)
-      this.log(found)
+      this.changed(found.key, timestamp)
       return
     }
     const e: Entry = {id, time, key: kb, prior: old, old, value: ser(newValue), context}
     this.insert(e)
-    this.log(e)
+    this.changed(kb, timestamp)
   }
 
   /** Emits (and removes) the oldest entries while `more()` says so. */
@@ -115,7 +121,7 @@ export class SuppressionBuffer<K, V> extends SerializedStore<K, V> {
       const e = this.sorted.shift()!
       this.byKey.delete(e.id)
       this.bytes -= sizeOf(e)
-      this.changelog?.(e.key, null, e.context.timestamp)
+      this.changed(e.key, e.context.timestamp)
       const de = (b: Buffer | null) => (b === null ? null : (this.valueSerde!.deserialize(this.topic, b) as V))
       emit({key: this.keySerde!.deserialize(this.topic, e.key) as K, newValue: de(e.value), oldValue: de(e.prior), timestamp: e.context.timestamp})
     }
@@ -180,8 +186,23 @@ export class SuppressionBuffer<K, V> extends SerializedStore<K, V> {
     return e ? {value: encode(e), timestamp: e.context.timestamp, headers: versionHeaders()} : null
   }
 
-  private log(e: Entry): void {
-    this.changelog?.(e.key, encode(e), e.context.timestamp, versionHeaders())
+  private changed(key: Buffer, timestamp: number): void {
+    if (this.changelog) this.dirty.set(key.toString('latin1'), {key, timestamp})
+  }
+
+  /** The commit's first step (Kafka's commit(changelogOffsets)): each key changed since the last one logged as it is now, a tombstone if it was emitted. @internal */
+  flushCache(): void {
+    for (const [id, d] of this.dirty) {
+      const e = this.byKey.get(id)
+      if (e) this.changelog?.(e.key, encode(e), e.context.timestamp, versionHeaders())
+      else this.changelog?.(d.key, null, d.timestamp)
+    }
+    this.dirty.clear()
+  }
+
+  override close(): void {
+    this.dirty.clear()
+    super.close()
   }
 }
 
