@@ -10,7 +10,7 @@
  */
 import type {Cancellable, Processor, ProcessorContext, PunctuationType, Punctuator} from './processor.js'
 import {supplied} from './processor.js'
-import {Headers, Record, type RecordMetadata} from './record.js'
+import {type Header, Headers, Record, type RecordMetadata} from './record.js'
 import type {Serde} from './serdes.js'
 import type {RecordCache} from './state/record-cache.js'
 import type {StateStore} from './state/state-store.js'
@@ -135,10 +135,14 @@ export class StreamTask {
           defaultKeySerde: this.config.defaultKeySerde,
           defaultValueSerde: this.config.defaultValueSerde,
           timestamp: () => this.current.timestamp,
+          recordContext: () => {
+            const m = this.current.metadata
+            return {timestamp: this.current.timestamp, offset: m?.offset ?? -1, topic: m?.topic ?? '', partition: m?.partition ?? -1, headers: this.current.headers.toArray()}
+          },
           stateDir: this.config.stateDir,
           cache: builder.cachingEnabled && !writesRepartition ? this.config.cache : undefined,
           changelog: builder.loggingEnabled
-            ? (key: Buffer, value: Buffer | null, timestamp: number) => this.collector.send({topic: changelogTopic, partition: this.partition(), key, value, timestamp, headers: new Headers()})
+            ? (key: Buffer, value: Buffer | null, timestamp: number, headers?: Header[]) => this.collector.send({topic: changelogTopic, partition: this.partition(), key, value, timestamp, headers: new Headers(headers)})
             : undefined,
         },
         changelogTopic,
@@ -186,6 +190,11 @@ export class StreamTask {
 
   currentStreamTime(): number {
     return this.streamTime
+  }
+
+  /** A task taking over from a commit starts at the stream time it recorded (Kafka's initializeTaskTime). */
+  initStreamTime(t: number): void {
+    if (t > this.streamTime) this.streamTime = t
   }
 
   /** Caching stores log and forward each changed key's latest value: the first step of a commit. */

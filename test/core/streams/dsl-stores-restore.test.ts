@@ -8,20 +8,23 @@
 import {expect, test} from 'vitest'
 import {JoinWindowStore, OuterJoinStore, Serdes, SessionStore, StreamsError, SuppressionBuffer} from '../../../src/index.js'
 import type {StateStore} from '../../../src/index.js'
+import type {Header} from '../../../src/core/streams/record.js'
 
 const S = Serdes.String()
 
-type Restorable = StateStore & {init(i: unknown, topic: string): void; restore(k: Buffer, v: Buffer | null, t: number): void}
+type Restorable = StateStore & {init(i: unknown, topic: string): void; restore(k: Buffer, v: Buffer | null, t: number, h?: Header[]): void}
 
 /** Opens `store` logging into a compacted map; `twin` is restored from it. */
 function logged<T extends Restorable>(store: T, twin: T): {store: T; restoreTwin: () => T} {
-  const changelog = new Map<string, {key: Buffer; value: Buffer | null; timestamp: number}>()
-  store.init({defaultKeySerde: S, defaultValueSerde: S, timestamp: () => 0, changelog: (key: Buffer, value: Buffer | null, timestamp: number) => changelog.set(key.toString('latin1'), {key, value, timestamp})}, 'app-x-changelog')
+  const changelog = new Map<string, {key: Buffer; value: Buffer | null; timestamp: number; headers?: Header[]}>()
+  store.init({defaultKeySerde: S, defaultValueSerde: S, timestamp: () => 0, changelog: (key: Buffer, value: Buffer | null, timestamp: number, headers?: Header[]) => changelog.set(key.toString('latin1'), {key, value, timestamp, headers})}, 'app-x-changelog')
   return {
     store,
     restoreTwin() {
+      // What a commit does first: a store that logs at the commit (the suppression buffer) logs now.
+      ;(store as {flushCache?: () => void}).flushCache?.()
       twin.init({defaultKeySerde: S, defaultValueSerde: S, timestamp: () => 0}, 'app-x-changelog')
-      for (const e of changelog.values()) twin.restore(e.key, e.value, e.timestamp)
+      for (const e of changelog.values()) twin.restore(e.key, e.value, e.timestamp, e.headers)
       return twin
     },
   }

@@ -9,7 +9,8 @@ import {BufferConfig, Grouped, KeyValue, Materialized, Produced, Serdes, Session
 
 const S = Serdes.String()
 const L = Serdes.Long()
-const PROPS = {'application.id': 'sup', 'default.key.serde': S, 'default.value.serde': S}
+// Kafka's SuppressScenarioTest's application id: the repartition topic's name is part of each buffered entry's size.
+const PROPS = {'application.id': 'suppressscenariotest', 'default.key.serde': S, 'default.value.serde': S}
 
 function drain(d: TopologyTestDriver, topic: string) {
   return d.createOutputTopic(topic, S, L).readRecordsToList().map((r) => [r.key, r.value, r.timestamp])
@@ -109,9 +110,9 @@ test("a full buffer told to shut down fails; untilWindowCloses needs a windowed 
   expect(b.build().describe().toString()).toContain('Processor: KTABLE-SUPPRESS-0000000003 (stores: [KTABLE-SUPPRESS-STATE-STORE-0000000004])')
 })
 
-// Kafka's bytes-limit scenario; its 200-byte bound holds one of its entries (a little over 100 bytes with the record's topic name), 50 holds one under logpipe's estimate (key, values, 28).
+// Kafka's bytes-limit scenario and bound: an entry is a little over 100 bytes by Kafka's estimate (the record's topic name counts), so 200 holds one.
 test('shouldSuppressIntermediateEventsWithBytesLimit', () => {
-  const d = regionCounts(Suppressed.untilTimeLimit(Number.MAX_SAFE_INTEGER, BufferConfig.maxBytes(50).emitEarlyWhenFull()))
+  const d = regionCounts(Suppressed.untilTimeLimit(Number.MAX_SAFE_INTEGER, BufferConfig.maxBytes(200).emitEarlyWhenFull()))
   const input = d.createInputTopic('input', S, S)
   input.pipeInput('k1', 'v1', 0)
   input.pipeInput('k1', 'v2', 1)
@@ -124,11 +125,11 @@ test('shouldSuppressIntermediateEventsWithBytesLimit', () => {
 })
 
 test('a bytes bound told to shut down fails when passed; maxRecords and maxBytes together: whichever is reached first', () => {
-  const d = regionCounts(Suppressed.untilTimeLimit(1000, BufferConfig.maxBytes(50).shutDownWhenFull()))
+  const d = regionCounts(Suppressed.untilTimeLimit(1000, BufferConfig.maxBytes(150).shutDownWhenFull()))
   const input = d.createInputTopic('input', S, S)
   input.pipeInput('k1', 'v1', 0)
-  expect(() => input.pipeInput('k2', 'v2', 1)).toThrow(/is full \(more than 50 bytes\)/)
-  const both = regionCounts(Suppressed.untilTimeLimit(Number.MAX_SAFE_INTEGER, BufferConfig.maxRecords(3).withMaxBytes(50)))
+  expect(() => input.pipeInput('k2', 'v2', 1)).toThrow(/is full \(more than 150 bytes\)/)
+  const both = regionCounts(Suppressed.untilTimeLimit(Number.MAX_SAFE_INTEGER, BufferConfig.maxRecords(3).withMaxBytes(150)))
   const i2 = both.createInputTopic('input', S, S)
   i2.pipeInput('a', 'v1', 0)
   i2.pipeInput('b', 'v2', 1)

@@ -550,7 +550,9 @@ export class KafkaStreams {
       globalStores: this.globalTask?.stores as Map<string, StateStore> | undefined,
     }, {send: (r) => this.send(r)})
     task.init()
-    restoreTask(store, task.stores, partition, plans, (r) => this.send({...r, headers: new Headers()}), this.options.onNotice, this.restoreListener ?? undefined)
+    // Stream time goes on from the commit: a record that was too late before a crash is too late after it.
+    if (committed.kind === 'metadata' && committed.metadata.streamTime !== undefined) task.initStreamTime(committed.metadata.streamTime)
+    restoreTask(store, task.stores, partition, plans, (r) => this.send({...r, headers: new Headers(r.headers)}), this.options.onNotice, this.restoreListener ?? undefined)
     // Restored state as of the commit goes to disk now, so a crash before the next commit does not restore it again.
     checkpointTask(taskDir, task.stores.values(), plans.map((p) => ({topic: p.changelog, partition, offset: p.upTo})))
     this.origins.set(id, new Map(committed.kind === 'metadata' ? Object.entries(committed.metadata.origins) : []))
@@ -576,7 +578,7 @@ export class KafkaStreams {
         offsets[name] = offset
         changelogs.push({topic, partition, offset})
       }
-      this.committing.set(id, {task, metadata: {changelogs: offsets, origins: Object.fromEntries(this.origins.get(id) ?? [])}, changelogs})
+      this.committing.set(id, {task, metadata: {changelogs: offsets, origins: Object.fromEntries(this.origins.get(id) ?? []), streamTime: task.currentStreamTime()}, changelogs})
     }
     this.handedOn = true
   }

@@ -30,6 +30,7 @@ import {join} from 'node:path'
 import {Consumer} from '../../client/consumer.js'
 import {groupDir} from '../../group/group-member.js'
 import {OffsetStore} from '../../group/offset-store.js'
+import type {RecordHeader} from '../../record/header.js'
 import type {RecordReader} from '../../record/record.js'
 import type {Store} from '../../store/store.js'
 import {type Checkpoint, checkpointKey, readCheckpoint, writeCheckpoint} from '../state/offset-checkpoint.js'
@@ -45,22 +46,24 @@ export interface TaskCommitMetadata {
   changelogs: Record<string, number>
   /** Per upstream input partition (`topic/partition`), the last [offset, index] of a repartition record processed. */
   origins: Record<string, [number, number]>
+  /** The task's stream time at the commit (Kafka commits its partition time in the metadata too), so a restarted task drops the same late records. */
+  streamTime?: number
 }
 
 export function encodeCommitMetadata(m: TaskCommitMetadata): string {
-  return METADATA_PREFIX + JSON.stringify({c: m.changelogs, o: m.origins})
+  return METADATA_PREFIX + JSON.stringify({c: m.changelogs, o: m.origins, ...(m.streamTime === undefined || m.streamTime < 0 ? {} : {s: m.streamTime})})
 }
 
 function decodeCommitMetadata(text: string | undefined): TaskCommitMetadata | null {
   if (text === undefined || !text.startsWith(METADATA_PREFIX)) return null
   try {
-    const v = JSON.parse(text.slice(METADATA_PREFIX.length)) as {c?: unknown; o?: unknown}
+    const v = JSON.parse(text.slice(METADATA_PREFIX.length)) as {c?: unknown; o?: unknown; s?: unknown}
     const changelogs: Record<string, number> = {}
     const origins: Record<string, [number, number]> = {}
     if (typeof v.c !== 'object' || v.c === null || typeof v.o !== 'object' || v.o === null) return null
     for (const [k, o] of Object.entries(v.c)) if (Number.isSafeInteger(o) && (o as number) >= 0) changelogs[k] = o as number
     for (const [k, o] of Object.entries(v.o)) if (Array.isArray(o) && o.length === 2 && o.every((x) => Number.isSafeInteger(x))) origins[k] = [o[0], o[1]]
-    return {changelogs, origins}
+    return Number.isSafeInteger(v.s) && (v.s as number) >= 0 ? {changelogs, origins, streamTime: v.s as number} : {changelogs, origins}
   } catch {
     return null
   }
@@ -144,8 +147,9 @@ export function planRestore(store: Store, topology: Topology, applicationId: str
 }
 
 export interface RestoreTarget extends StateStore {
-  restore(key: Buffer, value: Buffer | null, timestamp: number): void
-  changelogValue?(key: Buffer): {value: Buffer; timestamp: number} | null | undefined
+  /** `headers`: the changelog record's (only a suppression buffer reads them). */
+  restore(key: Buffer, value: Buffer | null, timestamp: number, headers?: RecordHeader[]): void
+  changelogValue?(key: Buffer): {value: Buffer; timestamp: number; headers?: RecordHeader[]} | null | undefined
 }
 
 /** Kafka's StateRestoreListener: told when a store's restore starts and ends (KafkaStreams.setGlobalStateRestoreListener). */
@@ -173,7 +177,7 @@ export function applyChangelog(store: Store, topic: string, partition: number, f
         // A changelog record without a key is not ours to restore (nothing we write has one).
         if (key === null) return
         if (r.offset < upTo) {
-          target.restore(key, r.value(), r.timestamp)
+          target.restore(key, r.value(), r.timestamp, r.headerCount === 0 ? undefined : r.headers())
           restored++
         } else beyond?.(Buffer.from(key), r.timestamp)
       })
@@ -190,7 +194,7 @@ export function applyChangelog(store: Store, topic: string, partition: number, f
  * logged beyond the committed offsets, sends the restored value back to
  * the changelog (see the top of this file).
  */
-export function restoreTask(store: Store, stores: Map<string, StateStore>, partition: number, plans: StoreRestore[], send: (r: {topic: string; partition: number; key: Buffer; value: Buffer | null; timestamp: number}) => void, onNotice?: (m: string) => void, listener?: StateRestoreListener): void {
+export function restoreTask(store: Store, stores: Map<string, StateStore>, partition: number, plans: StoreRestore[], send: (r: {topic: string; partition: number; key: Buffer; value: Buffer | null; timestamp: number; headers: RecordHeader[]}) => void, onNotice?: (m: string) => void, listener?: StateRestoreListener): void {
   for (const p of plans) {
     const target = stores.get(p.name) as RestoreTarget
     const stale = new Map<string, number>()
@@ -205,7 +209,7 @@ export function restoreTask(store: Store, stores: Map<string, StateStore>, parti
         onNotice?.(`store ${p.name}: its changelog has records past the last commit that this store cannot log back; a later restore may see them`)
         break
       }
-      send({topic: p.changelog, partition, key, value: now?.value ?? null, timestamp: now?.timestamp ?? ts})
+      send({topic: p.changelog, partition, key, value: now?.value ?? null, timestamp: now?.timestamp ?? ts, headers: now?.headers ?? []})
     }
   }
 }

@@ -1,22 +1,38 @@
 /**
  * The two stores a stream-stream join keeps (Kafka's window store with
  * retainDuplicates, and the ListValueStore behind the left/outer join's
- * "shared" store), in memory like the other stores.
+ * "shared" store). Both are persistent, as Kafka's join stores are by
+ * default: under KafkaStreams every change is written through to an lmdb
+ * environment in the task's directory (state/persistent-bytes-store.ts,
+ * flushed at commit, so the `.checkpoint` covers them and a restart
+ * restores only the changelog past it) and the working index stays in
+ * memory, read back whole at init, as the session store does. Without a
+ * task directory (the TopologyTestDriver) they live in memory only.
  *
  * JoinWindowStore: every record of one side by key and timestamp, two
  * records with the same key and timestamp both kept (Kafka's sequence
  * number), dropped once their timestamp is a retention behind the largest
- * put. Changelog key as Kafka's: key bytes, timestamp (8 bytes), sequence
- * number (4 bytes).
+ * put. Changelog key as Kafka's WindowKeySchema: key bytes, timestamp (8
+ * bytes), sequence number (4 bytes, 1 and up, wrapping within 31 bits as
+ * Kafka's); the value is the value's bytes. The sequence goes on after the
+ * largest one restored, so a restarted task does not reuse a changelog key
+ * (compaction would drop the earlier record of the two).
  *
  * OuterJoinStore: the records that found no partner yet, keyed as Kafka's
  * TimestampedKeyAndJoinSide (timestamp, 1 for the left side and 0 for the
  * right, key bytes: so `all()` walks them oldest first), each key holding a
- * list (a put appends, a remove drops the list). Its changelog value is the
- * list: a count, then per value its side byte and length-prefixed bytes.
+ * list (a put appends, a remove drops the list and logs a tombstone). Its
+ * changelog value is the list as Kafka's ListValueStore writes it
+ * (`Serdes.ListSerde(ArrayList, ByteArray)`, variable size: the strategy
+ * byte 1, a count, then per value its length and bytes), each value a
+ * LeftOrRightValue (1 for a left value, 0 for a right one, then the value's
+ * bytes). The list format of logpipe before this one (a count first, no
+ * strategy byte) is still read.
  */
+import {join} from 'node:path'
 import type {Serde} from '../serdes.js'
 import {StreamsError} from '../streams-error.js'
+import {PersistentBytesStore} from './persistent-bytes-store.js'
 import {SerializedStore} from './serialized-store.js'
 import {LoggedStoreBuilder, type StoreInit} from './state-store.js'
 
@@ -26,13 +42,48 @@ interface Timed {
   value: Buffer
 }
 
+const SUFFIX = 12
+
+function windowKey(kb: Buffer, timestamp: number, seq: number): Buffer {
+  const ck = Buffer.allocUnsafe(kb.length + SUFFIX)
+  kb.copy(ck, 0)
+  ck.writeBigInt64BE(BigInt(timestamp), kb.length)
+  ck.writeInt32BE(seq, kb.length + 8)
+  return ck
+}
+
+/** Opens a join store's files in the task directory, or none (in memory: no task directory, or not persistent). */
+function openDisk(persistent: boolean, init: StoreInit, name: string): PersistentBytesStore | null {
+  return persistent && init.stateDir !== undefined ? new PersistentBytesStore(join(init.stateDir, name)) : null
+}
+
 export class JoinWindowStore<K, V> extends SerializedStore<K, V> {
   private readonly byKey = new Map<string, Timed[]>()
   private observed = -1
   private seq = 0
+  /** The files (persistent, under a task directory): every record written through, read back whole at init. */
+  private disk: PersistentBytesStore | null = null
 
-  constructor(name: string, readonly retentionMs: number, keySerde: Serde<K> | null, valueSerde: Serde<V> | null) {
+  constructor(name: string, readonly retentionMs: number, keySerde: Serde<K> | null, valueSerde: Serde<V> | null, readonly persistent = false) {
     super(name, keySerde, valueSerde)
+  }
+
+  override init(init: StoreInit, changelogTopic: string): void {
+    super.init(init, changelogTopic)
+    const disk = openDisk(this.persistent, init, this.name)
+    if (disk === null) return
+    for (const [k, e] of disk.range(null, null)) this.restore(k, e.value, e.timestamp)
+    this.disk = disk
+  }
+
+  override flush(): void {
+    this.disk?.flush()
+  }
+
+  override close(): void {
+    this.disk?.close()
+    this.disk = null
+    super.close()
   }
 
   put(key: K, value: V, timestamp: number): void {
@@ -41,12 +92,11 @@ export class JoinWindowStore<K, V> extends SerializedStore<K, V> {
     if (timestamp <= this.observed - this.retentionMs) return // expired already: Kafka drops the write
     const vb = this.valueSerde!.serialize(this.topic, value)
     if (vb === null) return
-    this.seq = (this.seq + 1) | 0
-    this.add(kb, {timestamp, seq: this.seq, value: vb})
-    const ck = Buffer.allocUnsafe(kb.length + 12)
-    kb.copy(ck, 0)
-    ck.writeBigInt64BE(BigInt(timestamp), kb.length)
-    ck.writeInt32BE(this.seq, kb.length + 8)
+    this.seq = (this.seq + 1) & 0x7fffffff
+    const e = {timestamp, seq: this.seq, value: vb}
+    this.add(kb, e)
+    const ck = windowKey(kb, timestamp, this.seq)
+    this.disk?.put(ck, {value: vb, timestamp})
     this.changelog?.(ck, vb, timestamp)
   }
 
@@ -61,18 +111,33 @@ export class JoinWindowStore<K, V> extends SerializedStore<K, V> {
   }
 
   override changelogValue(key: Buffer): {value: Buffer; timestamp: number} | null {
-    if (key.length < 12) return null
-    const ts = Number(key.readBigInt64BE(key.length - 12))
-    const seq = key.readInt32BE(key.length - 8)
-    const e = this.byKey.get(key.subarray(0, key.length - 12).toString('latin1'))?.find((x) => x.timestamp === ts && x.seq === seq)
+    if (key.length < SUFFIX) return null
+    const ts = Number(key.readBigInt64BE(key.length - SUFFIX))
+    const seq = key.readInt32BE(key.length - 4)
+    const e = this.byKey.get(key.subarray(0, key.length - SUFFIX).toString('latin1'))?.find((x) => x.timestamp === ts && x.seq === seq)
     return e ? {value: e.value, timestamp: e.timestamp} : null
   }
 
-  restore(key: Buffer, value: Buffer | null, _timestamp: number): void {
-    if (key.length < 12 || value === null) return
-    const ts = Number(key.readBigInt64BE(key.length - 12))
+  /** Restoring (from the changelog, or the files at init): a record as logged; a tombstone removes it. */
+  restore(key: Buffer, value: Buffer | null, timestamp: number): void {
+    if (key.length < SUFFIX) return
+    const kb = key.subarray(0, key.length - SUFFIX)
+    const ts = Number(key.readBigInt64BE(key.length - SUFFIX))
+    const seq = key.readInt32BE(key.length - 4)
+    // A restored sequence number is one the changelog holds: new records go on after the largest.
+    if (seq > this.seq) this.seq = seq
+    const list = this.byKey.get(kb.toString('latin1'))
+    const at = list?.findIndex((x) => x.timestamp === ts && x.seq === seq) ?? -1
+    if (at >= 0) list!.splice(at, 1)
+    if (value === null) {
+      if (list?.length === 0) this.byKey.delete(kb.toString('latin1'))
+      this.disk?.put(Buffer.from(key), null)
+      return
+    }
     if (ts > this.observed) this.observed = ts
-    this.add(key.subarray(0, key.length - 12), {timestamp: ts, seq: key.readInt32BE(key.length - 8), value})
+    const e = {timestamp: ts, seq, value: Buffer.from(value)}
+    this.disk?.put(Buffer.from(key), {value: e.value, timestamp})
+    this.add(Buffer.from(kb), e)
   }
 
   private add(kb: Buffer, e: Timed): void {
@@ -82,9 +147,12 @@ export class JoinWindowStore<K, V> extends SerializedStore<K, V> {
     let i = list.length
     while (i > 0 && (list[i - 1].timestamp > e.timestamp || (list[i - 1].timestamp === e.timestamp && list[i - 1].seq > e.seq))) i--
     list.splice(i, 0, e)
-    // Expiry as the store is written: what the retention no longer covers goes.
+    // Expiry as the store is written: what the retention no longer covers goes (from the files too).
     const cutoff = this.observed - this.retentionMs
-    while (list.length > 0 && list[0].timestamp <= cutoff) list.shift()
+    while (list.length > 0 && list[0].timestamp <= cutoff) {
+      const gone = list.shift()!
+      this.disk?.put(windowKey(kb, gone.timestamp, gone.seq), null)
+    }
     if (list.length === 0) this.byKey.delete(k)
   }
 }
@@ -103,7 +171,10 @@ export class OuterJoinStore<K> extends SerializedStore<K, unknown> {
   /** The keys in order, kept until a key comes or goes (all() runs on most records of a left or outer join). */
   private sorted: string[] | null = null
 
-  constructor(name: string, keySerde: Serde<K> | null, leftSerde: Serde<unknown> | null, rightSerde: Serde<unknown> | null) {
+  /** The files (persistent, under a task directory): every list written through, read back whole at init. */
+  private disk: PersistentBytesStore | null = null
+
+  constructor(name: string, keySerde: Serde<K> | null, leftSerde: Serde<unknown> | null, rightSerde: Serde<unknown> | null, readonly persistent = false) {
     super(name, keySerde, leftSerde)
     this.leftSerde = leftSerde
     this.rightSerde = rightSerde
@@ -113,6 +184,20 @@ export class OuterJoinStore<K> extends SerializedStore<K, unknown> {
     super.init(init, changelogTopic)
     this.leftSerde ??= init.defaultValueSerde
     this.rightSerde ??= init.defaultValueSerde
+    const disk = openDisk(this.persistent, init, this.name)
+    if (disk === null) return
+    for (const [k, e] of disk.range(null, null)) this.restore(k, e.value, e.timestamp)
+    this.disk = disk
+  }
+
+  override flush(): void {
+    this.disk?.flush()
+  }
+
+  override close(): void {
+    this.disk?.close()
+    this.disk = null
+    super.close()
   }
 
   /** Appends a value to the list at (timestamp, side, key). */
@@ -127,7 +212,9 @@ export class OuterJoinStore<K> extends SerializedStore<K, unknown> {
       this.sorted = null
     }
     e.values.push({left, value: vb})
-    this.changelog?.(sk, encodeList(e.values), timestamp)
+    const list = encodeList(e.values)
+    this.disk?.put(sk, {value: list, timestamp})
+    this.changelog?.(sk, list, timestamp)
   }
 
   /** Drops the list at (timestamp, side, key), if there is one (Kafka's putIfAbsent(key, null) on a ListValueStore). */
@@ -135,6 +222,7 @@ export class OuterJoinStore<K> extends SerializedStore<K, unknown> {
     const sk = this.storeKey(timestamp, left, this.keyBytes(key))
     if (this.entries.delete(sk.toString('latin1'))) {
       this.sorted = null
+      this.disk?.put(sk, null)
       this.changelog?.(sk, null, timestamp)
     }
   }
@@ -165,15 +253,18 @@ export class OuterJoinStore<K> extends SerializedStore<K, unknown> {
     return e ? {value: encodeList(e.values), timestamp: e.timestamp} : null
   }
 
-  restore(key: Buffer, value: Buffer | null, _timestamp: number): void {
+  restore(key: Buffer, value: Buffer | null, timestamp: number): void {
     if (key.length < 9) return
     const id = key.toString('latin1')
     this.sorted = null
     if (value === null) {
       this.entries.delete(id)
+      this.disk?.put(Buffer.from(key), null)
       return
     }
-    this.entries.set(id, {timestamp: Number(key.readBigInt64BE(0)), left: key[8] === 1, key: Buffer.from(key.subarray(9)), values: decodeList(value, this.name)})
+    const values = decodeList(value, this.name)
+    this.entries.set(id, {timestamp: Number(key.readBigInt64BE(0)), left: key[8] === 1, key: Buffer.from(key.subarray(9)), values})
+    this.disk?.put(Buffer.from(key), {value: encodeList(values), timestamp})
   }
 
   private storeKey(timestamp: number, left: boolean, kb: Buffer): Buffer {
@@ -185,51 +276,63 @@ export class OuterJoinStore<K> extends SerializedStore<K, unknown> {
   }
 }
 
-function encodeList(values: Array<{left: boolean; value: Buffer}>): Buffer {
-  const parts: Buffer[] = [Buffer.alloc(4)]
-  parts[0].writeInt32BE(values.length, 0)
-  for (const v of values) {
-    const h = Buffer.allocUnsafe(5)
-    h[0] = v.left ? 1 : 0
-    h.writeInt32BE(v.value.length, 1)
-    parts.push(h, v.value)
-  }
-  return Buffer.concat(parts)
-}
+/** Kafka's ListSerde strategy byte for a list of variable-size values (SerializationStrategy.VARIABLE_SIZE). */
+const VARIABLE_SIZE = 1
 
-function decodeList(b: Buffer, store: string): Array<{left: boolean; value: Buffer}> {
-  const bad = () => new StreamsError(`store ${store}: a changelog value of ${b.length} bytes is not a list of join values`)
-  if (b.length < 4) throw bad()
-  const n = b.readInt32BE(0)
-  if (n < 0 || n > (b.length - 4) / 5) throw bad()
-  const out: Array<{left: boolean; value: Buffer}> = []
-  let p = 4
-  for (let i = 0; i < n; i++) {
-    if (p + 5 > b.length) throw bad()
-    const len = b.readInt32BE(p + 1)
-    if (len < 0 || p + 5 + len > b.length) throw bad()
-    out.push({left: b[p] === 1, value: Buffer.from(b.subarray(p + 5, p + 5 + len))})
-    p += 5 + len
+/** The list as Kafka's ListValueStore logs it: strategy byte, count, then per LeftOrRightValue its length, side byte and bytes. */
+function encodeList(values: Array<{left: boolean; value: Buffer}>): Buffer {
+  let size = 5
+  for (const v of values) size += 5 + v.value.length
+  const out = Buffer.allocUnsafe(size)
+  out[0] = VARIABLE_SIZE
+  out.writeInt32BE(values.length, 1)
+  let p = 5
+  for (const v of values) {
+    out.writeInt32BE(1 + v.value.length, p)
+    out[p + 4] = v.left ? 1 : 0
+    p += 5 + v.value.copy(out, p + 5)
   }
   return out
 }
 
+function decodeList(b: Buffer, store: string): Array<{left: boolean; value: Buffer}> {
+  const bad = () => new StreamsError(`store ${store}: a changelog value of ${b.length} bytes is not a list of join values`)
+  // logpipe's earlier list: a count first (its top byte 0), each value a side byte, a length and the bytes.
+  const legacy = b.length >= 4 && b[0] === 0
+  if (!legacy && (b.length < 5 || b[0] !== VARIABLE_SIZE)) throw bad()
+  let p = legacy ? 0 : 1
+  const n = b.readInt32BE(p)
+  p += 4
+  if (n < 0 || n > (b.length - p) / 5) throw bad()
+  const out: Array<{left: boolean; value: Buffer}> = []
+  for (let i = 0; i < n; i++) {
+    if (p + 5 > b.length) throw bad()
+    const len = legacy ? b.readInt32BE(p + 1) : b.readInt32BE(p) - 1
+    if (len < 0 || p + 5 + len > b.length) throw bad()
+    out.push({left: b[legacy ? p : p + 4] === 1, value: Buffer.from(b.subarray(p + 5, p + 5 + len))})
+    p += 5 + len
+  }
+  if (p !== b.length) throw bad()
+  return out
+}
+
+/** `persistent`: files under the task directory, as Kafka's default join stores (the DSL's); false: memory only, restored from the changelog's start. */
 export class JoinWindowStoreBuilder<K, V> extends LoggedStoreBuilder<JoinWindowStore<K, V>> {
-  constructor(name: string, private readonly retentionMs: number, private readonly keySerde: Serde<K> | null, private readonly valueSerde: Serde<V> | null) {
+  constructor(name: string, private readonly retentionMs: number, private readonly keySerde: Serde<K> | null, private readonly valueSerde: Serde<V> | null, private readonly persistent = false) {
     super(name)
   }
 
   build(): JoinWindowStore<K, V> {
-    return new JoinWindowStore(this.name, this.retentionMs, this.keySerde, this.valueSerde)
+    return new JoinWindowStore(this.name, this.retentionMs, this.keySerde, this.valueSerde, this.persistent)
   }
 }
 
 export class OuterJoinStoreBuilder<K> extends LoggedStoreBuilder<OuterJoinStore<K>> {
-  constructor(name: string, private readonly keySerde: Serde<K> | null, private readonly leftSerde: Serde<unknown> | null, private readonly rightSerde: Serde<unknown> | null) {
+  constructor(name: string, private readonly keySerde: Serde<K> | null, private readonly leftSerde: Serde<unknown> | null, private readonly rightSerde: Serde<unknown> | null, private readonly persistent = false) {
     super(name)
   }
 
   build(): OuterJoinStore<K> {
-    return new OuterJoinStore(this.name, this.keySerde, this.leftSerde, this.rightSerde)
+    return new OuterJoinStore(this.name, this.keySerde, this.leftSerde, this.rightSerde, this.persistent)
   }
 }

@@ -5,17 +5,29 @@
  * serdes. `StoreBuilder` makes a fresh store per task and says whether it
  * is logged to a changelog topic.
  */
+import type {Header} from '../record.js'
 import type {Serde} from '../serdes.js'
 import type {RecordCache} from './record-cache.js'
+
+/** Kafka's ProcessorRecordContext: where the record being processed came from (topic '' and offset -1 outside a record). */
+export interface RecordContext {
+  timestamp: number
+  offset: number
+  topic: string
+  partition: number
+  headers: Header[]
+}
 
 /** What a store needs from the task that opens it. */
 export interface StoreInit {
   defaultKeySerde: Serde<unknown>
   defaultValueSerde: Serde<unknown>
-  /** Sends a change to the store's changelog (absent when logging is off). */
-  changelog?: (key: Buffer, value: Buffer | null, timestamp: number) => void
+  /** Sends a change to the store's changelog, with the record headers given (absent when logging is off). */
+  changelog?: (key: Buffer, value: Buffer | null, timestamp: number, headers?: Header[]) => void
   /** The timestamp a write without one gets: the current record's. */
   timestamp: () => number
+  /** The current record's context (a suppression buffer logs it with each entry, as Kafka's). */
+  recordContext?: () => RecordContext
   /** The task's directory under state.dir (`<state.dir>/<application.id>/<task>`): persistent stores keep their files in `<stateDir>/<store>/`; absent, they stay in memory (the TopologyTestDriver). */
   stateDir?: string
   /** The instance's record cache, given to stores whose builder has caching on (absent: every update logged and forwarded at once). */

@@ -58,14 +58,14 @@ export function joinStreams(b: DslContext, left: JoinInput, right: JoinInput, jo
   t.addProcessor(joinThis, streamStreamJoinProcessor({left: true, otherStore, outerStore, outer: leftOuter, windows, joiner: f, trackers}), thisWindowed)
   t.addProcessor(joinOther, streamStreamJoinProcessor({left: false, otherStore: thisStore, outerStore, outer: rightOuter, windows, joiner: f, trackers}), otherWindowed)
   t.addProcessor(merge, passThroughProcessor(), joinThis, joinOther)
-  // Each window-store changelog key carries a sequence number, so even a compacted changelog keeps every duplicate.
+  // Persistent, as Kafka's default join stores. Each window-store changelog key carries a sequence number, so even a compacted changelog keeps every duplicate.
   const logged = <S extends {withLoggingEnabled(c: Record<string, string>): unknown; withLoggingDisabled(): unknown}>(s: S) => {
     if (sj.loggingEnabled) s.withLoggingEnabled(sj.logConfig)
     else s.withLoggingDisabled()
     return s
   }
-  t.addStateStore(logged(new JoinWindowStoreBuilder(thisStore, retentionMs, keySerde, leftSerde)), thisWindowed, joinOther)
-  t.addStateStore(logged(new JoinWindowStoreBuilder(otherStore, retentionMs, keySerde, rightSerde)), otherWindowed, joinThis)
-  if (outerStore !== null) t.addStateStore(logged(new OuterJoinStoreBuilder(outerStore, keySerde, leftSerde, rightSerde)), joinThis, joinOther)
+  t.addStateStore(logged(new JoinWindowStoreBuilder(thisStore, retentionMs, keySerde, leftSerde, true)), thisWindowed, joinOther)
+  t.addStateStore(logged(new JoinWindowStoreBuilder(otherStore, retentionMs, keySerde, rightSerde, true)), otherWindowed, joinThis)
+  if (outerStore !== null) t.addStateStore(logged(new OuterJoinStoreBuilder(outerStore, keySerde, leftSerde, rightSerde, true)), joinThis, joinOther)
   return b.kstream(merge, keySerde, null, false)
 }
