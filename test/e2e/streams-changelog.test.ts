@@ -128,13 +128,13 @@ const JOINED: Array<[string, number]> = [
   ['[E, null]', 40], ['[F, null]', 60], ['[null, f]', 80], ['[G, null]', 100],
 ]
 
-/** Each record takes `ms` in the apps below, so a round's records take longer than a look at the group and the kill lands mid-stream. */
+/** Each record takes `ms` in the apps below and a poll hands out 20 (max.poll.records), so a round commits several times before its last record and the kill lands mid-stream. */
 const slow = (ms: number) => `const pause = new Int32Array(new SharedArrayBuffer(4))
 const slow = () => Atomics.wait(pause, 0, 0, ${ms})`
 
 const JOIN_APP = `import {JoinWindows, StreamJoined, Serdes} from 'logpipe'
 ${slow(1)}
-export const config = {'application.id': 'joinapp', 'default.key.serde': Serdes.String(), 'default.value.serde': Serdes.String(), 'commit.interval.ms': 30}
+export const config = {'application.id': 'joinapp', 'default.key.serde': Serdes.String(), 'default.value.serde': Serdes.String(), 'commit.interval.ms': 30, 'max.poll.records': 20}
 export default (builder) => {
   const S = Serdes.String()
   builder.stream('left').peek(slow)
@@ -169,7 +169,7 @@ test("an outer stream-stream join killed with -9 mid-stream keeps what waits in 
 
 const SUPPRESS_APP = `import {BufferConfig, Grouped, KeyValue, Produced, Serdes, Suppressed, TimeWindows} from 'logpipe'
 ${slow(3)}
-export const config = {'application.id': 'finalapp', 'default.key.serde': Serdes.String(), 'default.value.serde': Serdes.String(), 'commit.interval.ms': 30}
+export const config = {'application.id': 'finalapp', 'default.key.serde': Serdes.String(), 'default.value.serde': Serdes.String(), 'commit.interval.ms': 30, 'max.poll.records': 20}
 export default (builder) => {
   const S = Serdes.String()
   builder.stream('input')

@@ -19,12 +19,23 @@ export interface StreamsSettings {
   numStandbyReplicas: number
   /** statestore.cache.max.bytes (or the older cache.max.bytes.buffering): the record cache of caching stores, across the instance's tasks. */
   cacheMaxBytes: number
+  /** max.poll.records: records processed between two looks at commits, punctuation and rebalances (Kafka Streams' default 1000). */
+  maxPollRecords: number
 }
 
 function nonNegativeInt(props: StreamsProperties, key: string, fallback: number): number {
   const raw = props[key] ?? fallback
   const n = typeof raw === 'number' || typeof raw === 'string' ? Number(raw) : Number.NaN
   if (!Number.isSafeInteger(n) || n < 0) throw new StreamsError(`${key} must be a non-negative integer, not ${String(raw)}`)
+  return n
+}
+
+/** The first of `keys` that is set, as an integer of 1 or more. */
+function positiveInt(props: StreamsProperties, keys: string[], fallback: number): number {
+  const key = keys.find((k) => props[k] !== undefined)
+  if (key === undefined) return fallback
+  const n = nonNegativeInt(props, key, fallback)
+  if (n < 1) throw new StreamsError(`${key} must be at least 1, not ${n}`)
   return n
 }
 
@@ -51,5 +62,7 @@ export function streamsSettings(props: StreamsProperties, defaults: {application
     // Kafka's default: 10 MiB; the older key counts where the newer is not set, as in Kafka.
     cacheMaxBytes: nonNegativeInt(props, props['statestore.cache.max.bytes'] === undefined && props['cache.max.bytes.buffering'] !== undefined ? 'cache.max.bytes.buffering' : 'statestore.cache.max.bytes', 10 * 1024 * 1024),
     maxTaskIdleMs: idle,
+    // The consumer's max.poll.records, as Kafka Streams passes it on (also with the `consumer.`/`main.consumer.` prefix); its default there is 1000.
+    maxPollRecords: positiveInt(props, ['main.consumer.max.poll.records', 'consumer.max.poll.records', 'max.poll.records'], 1000),
   }
 }

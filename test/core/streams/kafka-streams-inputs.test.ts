@@ -244,3 +244,24 @@ test('TableJoined: the partitioners place subscriptions and answers where tables
   const murmured = await run(false)
   expect(murmured.out.map((r) => r[1]).sort()).toEqual(customers.filter((c) => !murmurZero.includes(c)).map((c) => `${c}:name-${c}`))
 })
+
+test('max.poll.records bounds a poll: with 1 and commit.interval.ms 0 each record is committed before the next is processed; unbounded, one poll takes all', async () => {
+  const {dataDir, store} = newStore()
+  store.createTopic('mp-in', 1, 1, {})
+  store.createTopic('mp-out', 1, 1, {})
+  await produce(store, 'mp-in', Array.from({length: 5}, (_, i) => ({value: `v${i}`})))
+  const admin = new GroupAdmin(store)
+  const run = async (appId: string, props: Record<string, unknown>) => {
+    // Per record, the group's committed offset when it is processed.
+    const seen: Array<number | null> = []
+    const b = new StreamsBuilder()
+    b.stream<string, string>('mp-in')
+      .peek(() => seen.push(admin.committedOffsets(appId).find((r) => r.topic === 'mp-in')?.offset ?? null))
+      .to('mp-out')
+    await runToEnd(b.build(), dataDir, {...PROPS, 'application.id': appId, 'commit.interval.ms': 0, ...props})
+    return seen
+  }
+  expect(await run('mp-one', {'max.poll.records': 1})).toEqual([null, 1, 2, 3, 4])
+  expect(await run('mp-all', {'max.poll.records': 1000})).toEqual([null, null, null, null, null])
+  expect(() => new KafkaStreams(new StreamsBuilder().build(), {...PROPS, 'max.poll.records': 0})).toThrow(/max.poll.records must be at least 1/)
+})

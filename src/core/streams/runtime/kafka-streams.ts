@@ -654,13 +654,15 @@ export class KafkaStreams {
       // A partition's task, looked up once per run of its records (a key string and a map look-up per record before).
       let lastAssignment: unknown = null
       let lastTask: StreamTask | undefined
+      // max.poll.records: the loop looks at commits, punctuation and the group between polls.
+      let left = this.settings.maxPollRecords
       const {records} = consumer.poll((a, r) => {
         if (a !== lastAssignment) {
           lastAssignment = a
           lastTask = this.taskFor(a.topic, a.partition)
         }
         const task = lastTask
-        if (!task) return
+        if (!task) return --left > 0
         const read = r.headers()
         let headers = read.length === 0 ? NO_HEADERS : read.map((h) => ({key: h.key, value: h.value === null ? null : Buffer.from(h.value)}))
         let origin: Buffer | null | undefined
@@ -684,6 +686,7 @@ export class KafkaStreams {
         if (origin !== undefined) this.originOf.set(raw, origin)
         if (queue) queue.add(raw)
         else this.processInput(task, raw)
+        return --left > 0
       })
       this.processQueued()
       this.dispatch()
