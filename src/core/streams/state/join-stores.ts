@@ -29,11 +29,9 @@
  * bytes). The list format of logpipe before this one (a count first, no
  * strategy byte) is still read.
  */
-import {join} from 'node:path'
 import type {Serde} from '../serdes.js'
 import {StreamsError} from '../streams-error.js'
-import {PersistentBytesStore} from './persistent-bytes-store.js'
-import {SerializedStore} from './serialized-store.js'
+import {WriteThroughStore} from './write-through-store.js'
 import {LoggedStoreBuilder, type StoreInit} from './state-store.js'
 
 interface Timed {
@@ -53,37 +51,13 @@ function windowKey(kb: Buffer, timestamp: number, seq: number): Buffer {
 }
 
 /** Opens a join store's files in the task directory, or none (in memory: no task directory, or not persistent). */
-function openDisk(persistent: boolean, init: StoreInit, name: string): PersistentBytesStore | null {
-  return persistent && init.stateDir !== undefined ? new PersistentBytesStore(join(init.stateDir, name)) : null
-}
-
-export class JoinWindowStore<K, V> extends SerializedStore<K, V> {
+export class JoinWindowStore<K, V> extends WriteThroughStore<K, V> {
   private readonly byKey = new Map<string, Timed[]>()
   private observed = -1
   private seq = 0
-  /** The files (persistent, under a task directory): every record written through, read back whole at init. */
-  private disk: PersistentBytesStore | null = null
-
-  constructor(name: string, readonly retentionMs: number, keySerde: Serde<K> | null, valueSerde: Serde<V> | null, readonly persistent = false) {
-    super(name, keySerde, valueSerde)
-  }
-
-  override init(init: StoreInit, changelogTopic: string): void {
-    super.init(init, changelogTopic)
-    const disk = openDisk(this.persistent, init, this.name)
-    if (disk === null) return
-    for (const [k, e] of disk.range(null, null)) this.restore(k, e.value, e.timestamp)
-    this.disk = disk
-  }
-
-  override flush(): void {
-    this.disk?.flush()
-  }
-
-  override close(): void {
-    this.disk?.close()
-    this.disk = null
-    super.close()
+  constructor(name: string, readonly retentionMs: number, keySerde: Serde<K> | null, valueSerde: Serde<V> | null, persistent = false) {
+    // Persistent: every record written through to files under the task directory, read back whole at init.
+    super(name, keySerde, valueSerde, persistent)
   }
 
   put(key: K, value: V, timestamp: number): void {
@@ -164,40 +138,24 @@ export interface OuterJoinEntry<K> {
   values: Array<{left: boolean; value: unknown}>
 }
 
-export class OuterJoinStore<K> extends SerializedStore<K, unknown> {
+export class OuterJoinStore<K> extends WriteThroughStore<K, unknown> {
   private readonly entries = new Map<string, {timestamp: number; left: boolean; key: Buffer; values: Array<{left: boolean; value: Buffer}>}>()
   private leftSerde: Serde<unknown> | null
   private rightSerde: Serde<unknown> | null
   /** The keys in order, kept until a key comes or goes (all() runs on most records of a left or outer join). */
   private sorted: string[] | null = null
 
-  /** The files (persistent, under a task directory): every list written through, read back whole at init. */
-  private disk: PersistentBytesStore | null = null
-
-  constructor(name: string, keySerde: Serde<K> | null, leftSerde: Serde<unknown> | null, rightSerde: Serde<unknown> | null, readonly persistent = false) {
-    super(name, keySerde, leftSerde)
+  constructor(name: string, keySerde: Serde<K> | null, leftSerde: Serde<unknown> | null, rightSerde: Serde<unknown> | null, persistent = false) {
+    // Persistent: every list written through to files under the task directory, read back whole at init.
+    super(name, keySerde, leftSerde, persistent)
     this.leftSerde = leftSerde
     this.rightSerde = rightSerde
   }
 
   override init(init: StoreInit, changelogTopic: string): void {
-    super.init(init, changelogTopic)
     this.leftSerde ??= init.defaultValueSerde
     this.rightSerde ??= init.defaultValueSerde
-    const disk = openDisk(this.persistent, init, this.name)
-    if (disk === null) return
-    for (const [k, e] of disk.range(null, null)) this.restore(k, e.value, e.timestamp)
-    this.disk = disk
-  }
-
-  override flush(): void {
-    this.disk?.flush()
-  }
-
-  override close(): void {
-    this.disk?.close()
-    this.disk = null
-    super.close()
+    super.init(init, changelogTopic)
   }
 
   /** Appends a value to the list at (timestamp, side, key). */

@@ -5,10 +5,9 @@
  * Changelog key as Kafka's SessionKeySchema: the key's bytes, the end
  * (8 bytes), then the start (8 bytes); a removed session logs a tombstone.
  */
-import {join} from 'node:path'
 import type {Serde} from '../serdes.js'
-import {type BytesEntry, PersistentBytesStore} from './persistent-bytes-store.js'
-import {SerializedStore} from './serialized-store.js'
+import type {BytesEntry} from './persistent-bytes-store.js'
+import {WriteThroughStore} from './write-through-store.js'
 import {LoggedStoreBuilder, type StoreInit} from './state-store.js'
 
 const SUFFIX = 16
@@ -35,34 +34,14 @@ function storeKey(key: Buffer, start: number, end: number): Buffer {
   return out
 }
 
-export class SessionStore<K, V> extends SerializedStore<K, V> {
+export class SessionStore<K, V> extends WriteThroughStore<K, V> {
   private readonly sessions = new Map<string, Stored>()
   /** Each key's sessions by their store key: findSessions reads one key's, not all. */
   private readonly byKey = new Map<string, Map<string, Stored>>()
   private observed = -1
-  /** A persistent store's files: every session written through, read back whole at init (the working index stays in memory). */
-  private disk: PersistentBytesStore | null = null
-
-  constructor(name: string, readonly retentionMs: number, keySerde: Serde<K> | null, valueSerde: Serde<V> | null, readonly persistent = false) {
-    super(name, keySerde, valueSerde)
-  }
-
-  override init(init: StoreInit, changelogTopic: string): void {
-    super.init(init, changelogTopic)
-    if (!this.persistent || init.stateDir === undefined) return
-    const disk = new PersistentBytesStore(join(init.stateDir, this.name))
-    for (const [k, e] of disk.range(null, null)) this.restore(k, e.value, e.timestamp)
-    this.disk = disk
-  }
-
-  override flush(): void {
-    this.disk?.flush()
-  }
-
-  override close(): void {
-    this.disk?.close()
-    this.disk = null
-    super.close()
+  constructor(name: string, readonly retentionMs: number, keySerde: Serde<K> | null, valueSerde: Serde<V> | null, persistent = false) {
+    // A persistent store's files: every session written through, read back whole at init (the working index stays in memory).
+    super(name, keySerde, valueSerde, persistent)
   }
 
   override changelogValue(key: Buffer): BytesEntry | null {
