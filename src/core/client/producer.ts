@@ -617,27 +617,23 @@ export class Producer {
     return acks.metadata
   }
 
+  private addAll(records: ProducerRecord[], acks: SendAcks): void {
+    this.maybeRefreshMetadata()
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i]
+      this.addRecord(toBuffer(r.key ?? null), toBuffer(r.value), r.timestamp, r.partition, r.headers, acks, i)
+    }
+  }
+
   /**
    * One record into its partition's batch, written by the next flush, for
    * a caller that needs no offsets (the Streams runtime's record
    * collector): no record object, and nothing kept per record (send's
    * metadata object and index per record lived until the next commit).
    * The partition count is looked at again by each flush, as for the
-   * command line's records. @internal
+   * command line's records; send() notes each record in `acks`. @internal
    */
-  addRecord(key: Buffer | null, value: Buffer | null, timestamp: number | undefined, partition: number | undefined, headers: ProducerRecord['headers']): void {
-    this.addOne(key, value, timestamp, partition, headers)
-  }
-
-  private addAll(records: ProducerRecord[], acks: SendAcks): void {
-    this.maybeRefreshMetadata()
-    for (let i = 0; i < records.length; i++) {
-      const r = records[i]
-      this.addOne(toBuffer(r.key ?? null), toBuffer(r.value), r.timestamp, r.partition, r.headers, acks, i)
-    }
-  }
-
-  private addOne(key: Buffer | null, value: Buffer | null, timestamp: number | undefined, partition: number | undefined, headers: ProducerRecord['headers'], acks?: SendAcks, index = 0): void {
+  addRecord(key: Buffer | null, value: Buffer | null, timestamp: number | undefined, partition: number | undefined, headers: ProducerRecord['headers'], acks?: SendAcks, index = 0): void {
     if (partition !== undefined) this.checkPartition(partition, 'partition')
     partition ??= this.partitionFor(key, 0, key?.length ?? 0)
     // No headers is the common case: no encoding (and no buffer) for it.
