@@ -10,11 +10,11 @@
  */
 import {readFileSync} from 'node:fs'
 import * as Flags from '@oclif/core/flags'
-import {isBrokerAlive, listRegistrations} from '../core/broker/registry.js'
 import {type ClientRole, type ClientSettings, isOtherRolesSetting, parseClientSettings, parseProperties} from '../core/client/client-config.js'
 // The client and the wire schemas load only when a command goes through a broker: start-up of the rest pays nothing for them.
 import type {KafkaClient} from '../core/client/kafka-client.js'
-import {BrokerUnreachableError, NotFoundError} from '../core/errors.js'
+import {NotFoundError} from '../core/errors.js'
+import {connectLiveBroker} from '../core/client/live-broker.js'
 import {resolveDataDir} from '../core/store/data-dir.js'
 
 export const brokerFlags = {
@@ -81,21 +81,7 @@ export async function openBrokerClient(choice: BrokerChoice): Promise<KafkaClien
   } catch {
     return null
   }
-  let live
-  try {
-    live = listRegistrations(dataDir).brokers.filter((b) => isBrokerAlive(b))
-  } catch {
-    // No usable data dir (a file, unreadable): the store reports that in its own words when it is opened.
-    return null
-  }
-  if (live.length === 0) return null
-  try {
-    const {KafkaClient} = await import('../core/client/kafka-client.js')
-    return await KafkaClient.connect({...options, bootstrap: live.map((b) => ({host: b.host, port: b.port}))})
-  } catch (error) {
-    if (error instanceof BrokerUnreachableError) return null
-    throw error
-  }
+  return connectLiveBroker(dataDir, options)
 }
 
 /** Topic and group commands: --bootstrap-server, --command-config and -X. */

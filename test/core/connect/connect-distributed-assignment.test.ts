@@ -11,6 +11,7 @@ import {afterEach, expect, test} from 'vitest'
 import {Store} from '../../../src/core/store/store.js'
 import {Producer} from '../../../src/core/client/producer.js'
 import {ConfigTopic} from '../../../src/core/connect/runtime/config-topic.js'
+import {TopicWriters} from '../../../src/core/client/topic-writers.js'
 import {eagerAssign, parseTaskId, type WorkerLoad} from '../../../src/core/connect/runtime/eager-assignor.js'
 import {cooperativeAssign} from '../../../src/core/connect/runtime/incremental-cooperative-assignor.js'
 import {WorkerCoordinator} from '../../../src/core/connect/runtime/worker-coordinator.js'
@@ -103,7 +104,7 @@ test('incremental cooperative: a departed worker\'s parts wait scheduled.rebalan
 test('task configs take effect with their commit record; a commit lacking some, or a damaged record, leaves the ones in force', async () => {
   const store = Store.open(join(temp(), 'data'), {create: true})
   const notices: string[] = []
-  const ct = new ConfigTopic(store, 'connect-configs', (m) => notices.push(m))
+  const ct = new ConfigTopic(store, 'connect-configs', (m) => notices.push(m), new TopicWriters(store))
   await ct.write('connector-c', {properties: {'connector.class': 'FileStreamSink', name: 'c'}})
   const raw = new Producer(store, 'connect-configs', {onNotice: () => undefined})
   await raw.send([{key: 'task-c-0', value: JSON.stringify({properties: {n: '0'}})}])
@@ -126,7 +127,7 @@ test('task configs take effect with their commit record; a commit lacking some, 
 
   // writeTasks writes what another reader reads; fewer tasks shrink the set.
   await ct.writeTasks('c', [{n: 'x'}])
-  const other = new ConfigTopic(store, 'connect-configs', () => undefined)
+  const other = new ConfigTopic(store, 'connect-configs', () => undefined, new TopicWriters(store))
   other.read()
   expect(other.taskConfigs('c')).toEqual([{n: 'x'}])
   // Deleting the connector forgets its tasks.
@@ -141,7 +142,7 @@ test('task configs take effect with their commit record; a commit lacking some, 
 
 test('restart requests are handed out once, to whichever read takes them first', async () => {
   const store = Store.open(join(temp(), 'data'), {create: true})
-  const ct = new ConfigTopic(store, 'cfg', () => undefined)
+  const ct = new ConfigTopic(store, 'cfg', () => undefined, new TopicWriters(store))
   await ct.write('restart-connector-c', {'include-tasks': true, 'only-failed': false})
   ct.read()
   expect(ct.takeRestarts()).toEqual([{name: 'c', task: null, request: {includeTasks: true, onlyFailed: false}}])

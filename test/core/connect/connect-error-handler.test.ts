@@ -5,6 +5,7 @@ import {join} from 'node:path'
 import {afterEach, expect, test} from 'vitest'
 import {ConnectDataError, ConnectTaskError, LockError} from '../../../src/core/errors.js'
 import {Store} from '../../../src/core/store/store.js'
+import {TopicWriters} from '../../../src/core/client/topic-writers.js'
 import {ErrorHandler} from '../../../src/core/connect/runtime/error-handler.js'
 import type {ErrorSettings} from '../../../src/core/connect/runtime/connector-config.js'
 
@@ -19,11 +20,13 @@ function handler(settings: Partial<ErrorSettings>) {
   let now = 0
   const waits: number[] = []
   const notices: string[] = []
+  const store = Store.open(join(dir, 'data'), {create: true})
   const h = new ErrorHandler({
     settings: {tolerance: 'none', retryTimeoutMs: 0, retryDelayMaxMs: 60_000, logEnable: false, logIncludeMessages: false, deadLetterTopic: '', deadLetterContextHeaders: false, ...settings},
     connector: 'c',
     taskId: 0,
-    store: Store.open(join(dir, 'data'), {create: true}),
+    store,
+    writers: new TopicWriters(store),
     notice: (m) => notices.push(m),
     clock: {now: () => now},
     sleep: async (ms) => {

@@ -14,6 +14,7 @@
  * the old set in force). Every value is checked; a record that does not
  * parse is passed over.
  */
+import type {TopicWriters} from '../../client/topic-writers.js'
 import type {Store} from '../../store/store.js'
 import type {TargetState} from './connector-runner.js'
 import type {RestartRequest} from './herder.js'
@@ -42,8 +43,9 @@ export class ConfigTopic {
     store: Store,
     topic: string,
     private readonly notice: (m: string) => void,
+    writers: TopicWriters,
   ) {
-    this.log = new TopicLog(store, topic, 1, notice)
+    this.log = new TopicLog(store, topic, 1, notice, writers)
   }
 
   /** Restart requests read and not yet taken (by whichever read came first: a REST call's or the worker's tick). */

@@ -8,6 +8,7 @@
  */
 import type {Clock} from '../../clock.js'
 import type {Store} from '../../store/store.js'
+import type {TopicWriters} from '../../client/topic-writers.js'
 import type {Connector, Props, SinkTask, SourceTask} from '../api/connector.js'
 import type {ConnectorSettings} from './connector-config.js'
 import {ErrorHandler} from './error-handler.js'
@@ -35,6 +36,7 @@ export interface ConnectorPlan {
 
 export interface RunnerContext {
   store: Store
+  writers: TopicWriters
   statuses: StatusStore
   offsets: SourceOffsetStore
   workerId: string
@@ -143,8 +145,9 @@ export class ConnectorRunner {
       taskProps: this.taskProps[id],
       converters: this.plan.converters(),
       transforms: this.plan.transforms(),
-      errors: new ErrorHandler({settings: s.errors, connector: this.name, taskId: id, store: this.c.store, notice: this.c.notice, clock}),
+      errors: new ErrorHandler({settings: s.errors, connector: this.name, taskId: id, store: this.c.store, writers: this.c.writers, notice: this.c.notice, clock}),
       store: this.c.store,
+      writers: this.c.writers,
       notice: this.c.notice,
       clock,
       onState: (state, trace) => {

@@ -35,6 +35,7 @@ import {Plugins} from './plugins.js'
 import {StandaloneWorker, type StandaloneOptions} from './standalone-worker.js'
 import {type ConnectorStatus, type ConnectState, StatusStore, type TaskStatus, validateConnectorName} from './status-store.js'
 import {TopicLog} from './topic-log.js'
+import {TopicWriters} from '../../client/topic-writers.js'
 import {WorkerCoordinator} from './worker-coordinator.js'
 import {parseWorkerSettings, type WorkerSettings} from './worker-config.js'
 
@@ -72,10 +73,11 @@ export class DistributedWorker extends StandaloneWorker {
     const d = settings.distributed!
     const plugins = await Plugins.load(settings.pluginPath, o.notice, base)
     const store: Store = o.store
-    const offsets = new OffsetTopic(store, d.offsetTopic, o.notice, d.offsetPartitions)
-    const configs = new ConfigTopic(store, d.configTopic, o.notice)
-    const statusLog = new TopicLog(store, d.statusTopic, d.statusPartitions, o.notice)
-    const w = new DistributedWorker({...o, connectorProps: []}, settings, plugins, offsets, new StatusStore(store.dataDir), configs, statusLog)
+    const writers = new TopicWriters(store, {clock: o.clock, onNotice: o.notice})
+    const offsets = new OffsetTopic(store, d.offsetTopic, o.notice, writers, d.offsetPartitions)
+    const configs = new ConfigTopic(store, d.configTopic, o.notice, writers)
+    const statusLog = new TopicLog(store, d.statusTopic, d.statusPartitions, o.notice, writers)
+    const w = new DistributedWorker({...o, connectorProps: [], writers}, settings, plugins, offsets, new StatusStore(store.dataDir), configs, statusLog)
     // Restart requests already in the topic were for workers before this one.
     configs.read()
     configs.takeRestarts()
@@ -332,6 +334,7 @@ export class DistributedWorker extends StandaloneWorker {
       await this.offsetTopic.close()
       await this.ct.close()
       await this.statusLog.close()
+      this.writers.close()
       this.stopped()
     })()
     return this.stopping

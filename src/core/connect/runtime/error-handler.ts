@@ -14,7 +14,8 @@
 import {ConnectTaskError, type LogpipeError} from '../../errors.js'
 import type {Clock} from '../../clock.js'
 import type {RecordHeader} from '../../record/header.js'
-import {Producer} from '../../client/producer.js'
+import type {Producer} from '../../client/producer.js'
+import type {TopicWriters} from '../../client/topic-writers.js'
 import {Admin} from '../../client/admin.js'
 import type {Store} from '../../store/store.js'
 import type {ErrorSettings} from './connector-config.js'
@@ -39,6 +40,8 @@ export interface ErrorHandlerOptions {
   connector: string
   taskId: number
   store: Store
+  /** Where the dead letter queue is written: the files, or the data dir's broker. */
+  writers: TopicWriters
   notice: (m: string) => void
   clock: Clock
   /** Waits between retries; a test gives one that returns at once. */
@@ -113,7 +116,7 @@ export class ErrorHandler {
     const topic = this.o.settings.deadLetterTopic
     if (!this.dlq) {
       if (new Admin(this.o.store).createTopic(topic, {partitions: 1}).created) this.o.notice(`created dead letter queue topic ${topic}`)
-      this.dlq = new Producer(this.o.store, topic, {clock: this.o.clock})
+      this.dlq = await this.o.writers.producer(topic)
     }
     const headers = [...r.headers]
     if (this.o.settings.deadLetterContextHeaders) {

@@ -6,6 +6,7 @@
  * connector (so one taken over from a killed worker goes on from what that
  * one flushed) and writes staged offsets on flush.
  */
+import type {TopicWriters} from '../../client/topic-writers.js'
 import type {Store} from '../../store/store.js'
 import type {OffsetStorageReader} from '../api/connector.js'
 import type {SourceOffset, SourcePartition} from '../api/connect-record.js'
@@ -20,8 +21,8 @@ export class OffsetTopic implements SourceOffsetStore {
   private readonly known = new Map<string, SourceOffsetEntry>()
   private readonly staged = new Map<string, SourceOffsetEntry>()
 
-  constructor(store: Store, topic: string, notice: (m: string) => void, partitions = OFFSET_TOPIC_PARTITIONS) {
-    this.log = new TopicLog(store, topic, partitions, notice)
+  constructor(store: Store, topic: string, notice: (m: string) => void, writers: TopicWriters, partitions = OFFSET_TOPIC_PARTITIONS) {
+    this.log = new TopicLog(store, topic, partitions, notice, writers)
     this.refresh()
   }
 

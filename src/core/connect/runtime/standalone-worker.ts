@@ -13,6 +13,7 @@ import {ConnectConfigError, ConnectConflictError, NotFoundError} from '../../err
 import {type Clock, systemClock} from '../../clock.js'
 import {GroupAdmin} from '../../group/group-admin.js'
 import type {Store} from '../../store/store.js'
+import {TopicWriters} from '../../client/topic-writers.js'
 import {isPlainObject} from '../api/schema.js'
 import {createConverter, createHeaderConverter} from '../converters/converter-classes.js'
 import {configInfos, type ConfigInfos, invalidConfigMessage} from './config-infos.js'
@@ -39,12 +40,16 @@ export interface StandaloneOptions {
   workerId?: string
   /** What GET / answers as the version: logpipe's. */
   version?: string
+  /** The producers' broker or files, when the caller made them (a distributed worker's topic logs share them). @internal */
+  writers?: TopicWriters
 }
 
 export class StandaloneWorker implements Herder {
   protected readonly runners = new Map<string, ConnectorRunner>()
   protected stopping: Promise<void> | null = null
   workerId: string
+  /** Topics are written on the files, or through the data dir's broker while one runs (topic-writers.ts). */
+  protected readonly writers: TopicWriters
   private idle: {promise: Promise<void>; resolve: () => void}
 
   protected constructor(
@@ -55,6 +60,7 @@ export class StandaloneWorker implements Herder {
     protected readonly statuses: StatusStore,
   ) {
     this.workerId = o.workerId ?? `logpipe-standalone-${process.pid}`
+    this.writers = o.writers ?? new TopicWriters(o.store, {clock: o.clock, onNotice: o.notice})
     let resolveIdle!: () => void
     this.idle = {promise: new Promise<void>((r) => (resolveIdle = r)), resolve: () => resolveIdle()}
   }
@@ -165,6 +171,7 @@ export class StandaloneWorker implements Herder {
     this.statuses.saveConfig(plan.settings.name, plan.props)
     const r = new ConnectorRunner(plan, {
       store: this.o.store,
+      writers: this.writers,
       statuses: this.statuses,
       offsets: this.offsets,
       workerId: this.workerId,
@@ -219,6 +226,7 @@ export class StandaloneWorker implements Herder {
     this.stopping ??= (async () => {
       await Promise.all([...this.runners.values()].map((r) => r.shutdown()))
       await this.offsets.flush()
+      this.writers.close()
       this.idle.resolve()
     })()
     return this.stopping

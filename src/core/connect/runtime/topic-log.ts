@@ -8,12 +8,13 @@
  */
 import {Admin} from '../../client/admin.js'
 import {Consumer} from '../../client/consumer.js'
-import {Producer} from '../../client/producer.js'
+import type {Producer} from '../../client/producer.js'
+import type {TopicWriters} from '../../client/topic-writers.js'
 import type {Store} from '../../store/store.js'
 
 export class TopicLog {
   private readonly consumer: Consumer
-  private readonly producer: Producer
+  private producer: Producer | null = null
   /** Last value per key, in the order keys were last written. */
   readonly table = new Map<string, Buffer | null>()
 
@@ -22,10 +23,10 @@ export class TopicLog {
     readonly topic: string,
     partitions: number,
     notice: (m: string) => void,
+    private readonly writers: TopicWriters,
   ) {
     if (new Admin(store).createTopic(topic, {partitions, config: {'cleanup.policy': 'compact'}}).created) notice(`created topic ${topic} (compacted, ${partitions} partition${partitions === 1 ? '' : 's'})`)
     this.consumer = new Consumer(store, [topic], {offset: {kind: 'beginning'}, onNotice: notice})
-    this.producer = new Producer(store, topic, {onNotice: notice})
   }
 
   /** Reads what was written since the last call; returns the records read, in log order per partition. */
@@ -46,11 +47,12 @@ export class TopicLog {
   }
 
   async write(key: string, value: string | null): Promise<void> {
+    this.producer ??= await this.writers.producer(this.topic)
     await this.producer.send([{key, value}])
   }
 
   async close(): Promise<void> {
     this.consumer.close()
-    await this.producer.close()
+    await this.producer?.close()
   }
 }

@@ -8,7 +8,7 @@
  * records since the last flush again (at least once, as in Kafka).
  */
 import {Admin} from '../../client/admin.js'
-import {Producer} from '../../client/producer.js'
+import type {Producer} from '../../client/producer.js'
 import type {RecordHeader} from '../../record/header.js'
 import type {SourceTask} from '../api/connector.js'
 import type {SourceRecord} from '../api/connect-record.js'
@@ -85,7 +85,7 @@ export class WorkerSourceTask extends WorkerTask {
     }
     for (const [topic, list] of byTopic) {
       const toSend = list.filter((l) => l.out !== null)
-      const metadata = toSend.length > 0 ? await this.producer(topic).send(toSend.map((l) => l.out!)) : []
+      const metadata = toSend.length > 0 ? await (await this.producer(topic)).send(toSend.map((l) => l.out!)) : []
       let i = 0
       // Only the last offset of each run of one source partition is staged: the ones before it are superseded.
       let last: SourceRecord | null = null
@@ -111,12 +111,13 @@ export class WorkerSourceTask extends WorkerTask {
     return out
   }
 
-  private producer(topic: string): Producer {
+  private async producer(topic: string): Promise<Producer> {
     let p = this.producers.get(topic)
     if (!p) {
+      // Created on the files even beside a broker, as `topic create` does: the broker serves the same files.
       if (new Admin(this.o.store).createTopic(topic, {partitions: 1}).created) this.o.notice(`created topic ${topic}`)
       this.o.onTopic?.(topic)
-      p = new Producer(this.o.store, topic, {clock: this.o.clock, onNotice: this.o.notice})
+      p = await this.o.writers.producer(topic)
       this.producers.set(topic, p)
     }
     return p

@@ -4,6 +4,7 @@
  * worker, and the loop's stop switch.
  */
 import type {Clock} from '../../clock.js'
+import type {TopicWriters} from '../../client/topic-writers.js'
 import type {Store} from '../../store/store.js'
 import type {Converter, HeaderConverter} from '../api/converter.js'
 import type {Props} from '../api/connector.js'
@@ -30,6 +31,8 @@ export interface WorkerTaskOptions {
   /** The connector's single message transforms, this task's own instances. */
   transforms: TransformationChain
   store: Store
+  /** Producers of the task's topics: on the files, or through the data dir's broker while one runs. */
+  writers: TopicWriters
   notice: (m: string) => void
   clock: Clock
   /** Told every change of the task's state. */
