@@ -8,22 +8,27 @@ import type {Store} from '../store/store.js'
 import type {KafkaClient} from './kafka-client.js'
 import {connectLiveBroker} from './live-broker.js'
 import {Producer, type ProducerOptions} from './producer.js'
-import type {ProduceSenderOptions} from './produce-sender.js'
+import type {ProduceSender, ProduceSenderOptions} from './produce-sender.js'
+
+export type WriterProducerOptions = Omit<ProducerOptions, 'remote' | 'clock' | 'onNotice'>
 
 export interface TopicWritersOptions {
   clock?: Clock
   onNotice?: (message: string) => void
+  /** Told once, when a live broker is found (a Connect worker says so; a Streams app, like Kafka's, says nothing). */
+  onBroker?: (message: string) => void
   /** How batches sent through a broker are acknowledged (default: acks=all, idempotent, as Kafka Connect's producers). */
   sender?: ProduceSenderOptions
 }
 
 /**
- * The broker is looked for again at each new producer until one is
- * found, so a worker started before its broker goes through it from the
- * next producer on (a task restarted, a topic first written).
+ * The broker is looked for again at each refresh until one is found, so a
+ * worker started before its broker goes through it from the next producer
+ * on (a task restarted, a topic first written).
  */
 export class TopicWriters {
   private client: KafkaClient | null = null
+  private Sender: typeof ProduceSender | null = null
   private closed = false
 
   constructor(
@@ -31,32 +36,43 @@ export class TopicWriters {
     private readonly options: TopicWritersOptions = {},
   ) {}
 
-  /** A producer of `topic` (which exists): through the live broker when there is one, else on the files. */
-  async producer(topic: string, options: Omit<ProducerOptions, 'remote' | 'clock' | 'onNotice'> = {}): Promise<Producer> {
-    const base = {...options, clock: this.options.clock, onNotice: this.options.onNotice}
-    const client = await this.broker()
-    if (client === null) return new Producer(this.store, topic, base)
-    const {ProduceSender} = await import('./produce-sender.js')
-    const meta = await client.retrying(() => client.topic(topic))
-    const sender = new ProduceSender(client, {acks: -1, idempotent: true, ...this.options.sender})
-    return new Producer(null, topic, {...base, remote: {partitions: meta.partitions.length, sender}})
+  /** A producer of `topic` (which exists), after looking for the broker again. */
+  async producer(topic: string, options: WriterProducerOptions = {}): Promise<Producer> {
+    await this.refresh()
+    return this.producerNow(topic, options)
   }
 
-  /** Whether writes go through a broker now (as far as the last look found). */
+  /**
+   * A producer of `topic` (which exists), for a caller that cannot wait
+   * (the Streams record collector): through the broker the last refresh
+   * found, else on the files. The partition count is the topic file's, the
+   * one the broker serves; the sender asks the broker again as it goes.
+   */
+  producerNow(topic: string, options: WriterProducerOptions = {}): Producer {
+    if (this.closed) throw new TypeError('TopicWriters used after close')
+    const base = {...options, clock: this.options.clock, onNotice: this.options.onNotice}
+    if (this.client === null || this.Sender === null) return new Producer(this.store, topic, base)
+    const sender = new this.Sender(this.client, {acks: -1, idempotent: true, ...this.options.sender})
+    return new Producer(null, topic, {...base, remote: {partitions: this.store.readTopic(topic).partitions, sender}})
+  }
+
+  /** Looks for the data directory's live broker, unless one was found already. */
+  async refresh(): Promise<void> {
+    if (this.closed) throw new TypeError('TopicWriters used after close')
+    if (this.client !== null) return
+    const client = await connectLiveBroker(this.store.dataDir, {}, this.options.clock)
+    if (client === null) return
+    this.Sender = (await import('./produce-sender.js')).ProduceSender
+    this.client = client
+    this.options.onBroker?.(`a broker serves ${this.store.dataDir}: writing through it`)
+  }
+
+  /** Whether writes go through a broker (as far as the last refresh found). */
   get throughBroker(): boolean {
     return this.client !== null
   }
 
-  private async broker(): Promise<KafkaClient | null> {
-    if (this.closed) throw new TypeError('TopicWriters used after close')
-    if (this.client === null) {
-      this.client = await connectLiveBroker(this.store.dataDir, {}, this.options.clock)
-      if (this.client) this.options.onNotice?.(`a broker serves ${this.store.dataDir}: writing through it`)
-    }
-    return this.client
-  }
-
-  /** Closes the broker connection; producers made from it are closed first by their owners. */
+  /** Closes the broker connection; the owners of its producers close them first. */
   close(): void {
     this.closed = true
     this.client?.close()

@@ -73,7 +73,7 @@ export class DistributedWorker extends StandaloneWorker {
     const d = settings.distributed!
     const plugins = await Plugins.load(settings.pluginPath, o.notice, base)
     const store: Store = o.store
-    const writers = new TopicWriters(store, {clock: o.clock, onNotice: o.notice})
+    const writers = new TopicWriters(store, {clock: o.clock, onNotice: o.notice, onBroker: o.notice})
     const offsets = new OffsetTopic(store, d.offsetTopic, o.notice, writers, d.offsetPartitions)
     const configs = new ConfigTopic(store, d.configTopic, o.notice, writers)
     const statusLog = new TopicLog(store, d.statusTopic, d.statusPartitions, o.notice, writers)

@@ -60,7 +60,7 @@ export class StandaloneWorker implements Herder {
     protected readonly statuses: StatusStore,
   ) {
     this.workerId = o.workerId ?? `logpipe-standalone-${process.pid}`
-    this.writers = o.writers ?? new TopicWriters(o.store, {clock: o.clock, onNotice: o.notice})
+    this.writers = o.writers ?? new TopicWriters(o.store, {clock: o.clock, onNotice: o.notice, onBroker: o.notice})
     let resolveIdle!: () => void
     this.idle = {promise: new Promise<void>((r) => (resolveIdle = r)), resolve: () => resolveIdle()}
   }

@@ -3,7 +3,8 @@
  * source topics as the consumer group named by `application.id` (so
  * several instances share the partitions and take over a dead one's), runs
  * one StreamTask per sub-topology and partition it owns, writes what the
- * sinks produce with the store's Producer (records without a partition go
+ * sinks produce with the store's Producer (through the data dir's broker
+ * while one runs, topic-writers.ts; records without a partition go
  * by murmur2 of the key bytes, as Kafka's producer sends them), and every
  * `commit.interval.ms` flushes that output and the stores' changelog
  * records, then commits the input offsets: at-least-once, as Kafka's
@@ -43,7 +44,8 @@ import type {TopicPartition} from '../../group/assignors.js'
 import {join} from 'node:path'
 import {Consumer} from '../../client/consumer.js'
 import {GroupConsumer} from '../../client/group-consumer.js'
-import {Producer} from '../../client/producer.js'
+import {TopicWriters} from '../../client/topic-writers.js'
+import type {Producer} from '../../client/producer.js'
 import {NotFoundError} from '../../errors.js'
 import {Store} from '../../store/store.js'
 import {Headers} from '../record.js'
@@ -117,6 +119,8 @@ export class KafkaStreams {
   /** Full names of the app's repartition topics. */
   private repartitionTopics = new Set<string>()
   private group: GroupConsumer | null = null
+  /** Where records are written: the files, or the data dir's broker while one runs. */
+  private writers: TopicWriters | null = null
   private readonly tasks = new Map<string, StreamTask>()
   /** Each input partition's task, looked up once per partition, not per record. */
   private readonly taskByInput = new Map<string, StreamTask>()
@@ -182,6 +186,9 @@ export class KafkaStreams {
     if (this.state !== 'CREATED') throw new StreamsError(`KafkaStreams can be started once; it is ${this.state}`)
     const store = Store.open(this.options.dataDir, {create: true, onNotice: this.options.onNotice})
     this.store = store
+    // Beside a broker the app's records, changelogs and repartition records go through it: it holds the partitions' locks.
+    this.writers = new TopicWriters(store, {onNotice: this.options.onNotice})
+    await this.writers.refresh()
     this.subtopologies = this.prepareTopics(store)
     for (const t of this.topology.internalTopics) if (t.endsWith('-repartition')) this.repartitionTopics.add(`${this.settings.applicationId}-${t}`)
     this.setState('REBALANCING')
@@ -238,6 +245,7 @@ export class KafkaStreams {
       this.taskByInput.clear()
       for (const p of this.producers.values()) await p.close()
       this.producers.clear()
+      this.writers?.close()
       this.partitionGroups.clear()
       this.globalTask?.close()
       this.globalTask = null
@@ -616,7 +624,7 @@ export class KafkaStreams {
     let producer = this.producers.get(r.topic)
     if (!producer) {
       if (!this.store!.topicExists(r.topic)) throw new NotFoundError(`output topic ${r.topic} does not exist`, {hint: `create it first: logpipe topic create ${r.topic}`})
-      producer = new Producer(this.store!, r.topic, {onNotice: this.options.onNotice})
+      producer = this.writers!.producerNow(r.topic)
       this.producers.set(r.topic, producer)
     }
     this.sentSinceCaughtUp++

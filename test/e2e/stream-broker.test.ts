@@ -1,0 +1,44 @@
+/**
+ * Streams beside a running broker: the broker leads the data dir's
+ * partitions and holds their locks, so an app that wrote the files would
+ * wait them out. WordCount runs with a broker up: its output, repartition
+ * and changelog records go through the broker (every topic stays led by
+ * the broker's process), its group commits through the coordinator, and a
+ * second run goes on from that commit and the changelog.
+ */
+import {expect, test} from 'vitest'
+import {cli} from '../helpers/cli.js'
+import {startBroker} from '../helpers/broker.js'
+import {expectOk, lines} from './support.js'
+
+test('WordCount beside a broker writes through it and goes on from its commit', async () => {
+  const c = cli()
+  expectOk(await c.run(['produce', 'text', '--create', '-q'], {input: 'All streams lead to Kafka\nhello Kafka streams\n'}))
+  for (const t of ['words', 'counts']) expectOk(await c.run(['topic', 'create', t]))
+  const broker = await startBroker(c.env, ['-X', 'group.initial.rebalance.delay.ms=0'])
+
+  // Nothing said about it (Kafka Streams says nothing either): expectOk wants stderr empty.
+  expectOk(await c.run(['stream', 'flatmap', '--from', 'text', '--to', 'words', 'value.toLowerCase().split(/\\W+/)', '-e']))
+  expectOk(await c.run(['stream', 'count', '--from', 'words', '--to', 'counts', '--by', 'value', '-e']))
+  const latest = () => c.run(['consume', 'counts', '-e', '-f', '%k %s\n']).then((r) => Object.fromEntries(lines(r.stdout).map((l) => l.split(' '))))
+  expect(await latest()).toEqual({all: '1', streams: '2', lead: '1', to: '1', kafka: '2', hello: '1'})
+
+  // The app's topics, its own internal ones included, were written through the broker: it still holds every lock.
+  const app = 'logpipe-stream-count-words-counts'
+  const internal = lines((await c.run(['topic', 'list'])).stdout).filter((t) => t.startsWith(`${app}-`))
+  expect(internal.some((t) => t.endsWith('-changelog'))).toBe(true)
+  expect(internal.some((t) => t.endsWith('-repartition'))).toBe(true)
+  for (const t of ['words', 'counts', ...internal]) {
+    const d = await c.run(['topic', 'describe', t])
+    expect(String(d.stdout), t).toContain(`\tPartition: 0\tLeader: pid:${broker.proc.pid}@`)
+  }
+  // Committed through the coordinator, read back by the group admin on the files it keeps.
+  const group = JSON.parse(String((await c.run(['group', 'describe', app, '--json'])).stdout)) as {partitions: {topic: string; currentOffset: number | null}[]}
+  expect(group.partitions.find((p) => p.topic === 'words')?.currentOffset).toBe(8)
+
+  // A second run counts only what is new, from the changelog's counts.
+  expectOk(await c.run(['produce', 'words', '-q'], {input: 'kafka\nsummit\n'}))
+  expectOk(await c.run(['stream', 'count', '--from', 'words', '--to', 'counts', '--by', 'value', '-e']))
+  expect(await latest()).toEqual({all: '1', streams: '2', lead: '1', to: '1', kafka: '3', hello: '1', summit: '1'})
+  expect(broker.stderr()).not.toMatch(/ERROR/)
+})
