@@ -18,7 +18,7 @@ export interface LogpipeConfig {
   /** Default INFO, as kafkajs. */
   logLevel?: LogLevel
   logCreator?: LogCreator
-  /** Accepted so kafkajs code ports: there are no brokers to reach, the store is the cluster. */
+  /** Accepted so kafkajs code ports and not used: the store is the cluster (a broker running on it is found by itself and written through). */
   brokers?: string[]
 }
 

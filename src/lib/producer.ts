@@ -4,6 +4,7 @@
  * them under the partition's lock and tells each call its offsets; the
  * answer is kafkajs's, one RecordMetadata per partition written.
  */
+import {TopicWriters} from '../core/client/topic-writers.js'
 import {Producer as LogProducer, type ProducerRecord as LogProducerRecord} from '../core/client/producer.js'
 import {COMPRESSION_NAMES, parseCompression} from '../core/record/compression.js'
 import {NotFoundError, UsageError} from '../core/errors.js'
@@ -40,6 +41,8 @@ export class Producer {
   private readonly emitter: InstrumentationEmitter
   private readonly partitioner: ReturnType<ICustomPartitioner>
   private readonly writers = new Map<string, LogProducer>()
+  /** Files, or the data dir's broker while one runs: it holds the locks of the partitions it leads. */
+  private topicWriters: TopicWriters | null = null
 
   /** @internal Made by Logpipe.producer(). */
   constructor(
@@ -81,6 +84,8 @@ export class Producer {
     const writers = [...this.writers.values()]
     this.writers.clear()
     const results = await Promise.allSettled(writers.map((w) => w.close()))
+    this.topicWriters?.close()
+    this.topicWriters = null
     this.connection.disconnect()
     this.emitter.emit(PRODUCER_EVENTS.DISCONNECT, null)
     const failed = results.find((r) => r.status === 'rejected')
@@ -100,7 +105,7 @@ export class Producer {
     const codec = codecOf(compression)
     if (messages.length === 0) return []
     this.ensureTopic(store, topic)
-    const writer = this.writer(store, topic, codec)
+    const writer = await this.writer(store, topic, codec)
     const partitionMetadata = storePartitionMetadata(writer.partitions)
     const records: LogProducerRecord[] = messages.map((m, i) => {
       if (m === null || typeof m !== 'object') throw new UsageError(`send: message ${i} of topic '${topic}' is not an object`)
@@ -144,11 +149,18 @@ export class Producer {
     store.createTopic(topic, 1, 1, {})
   }
 
-  private writer(store: Store, topic: string, codec: number): LogProducer {
+  private async writer(store: Store, topic: string, codec: number): Promise<LogProducer> {
     const key = writerKey(topic, codec)
     let w = this.writers.get(key)
     if (!w) {
-      w = new LogProducer(store, topic, {compression: codec, batchBytes: this.config.batchBytes, fsync: this.config.fsync, onNotice: this.context.notice})
+      this.topicWriters ??= new TopicWriters(store, {onNotice: this.context.notice})
+      w = await this.topicWriters.producer(topic, {compression: codec, batchBytes: this.config.batchBytes, fsync: this.config.fsync})
+      // Two sends may have made one at once: the first stays, the other is dropped unused.
+      const first = this.writers.get(key)
+      if (first) {
+        void w.close().catch(() => {})
+        return first
+      }
       this.writers.set(key, w)
     }
     return w
