@@ -40,3 +40,14 @@ test('a library producer and consumer beside a broker go through it', async () =
   expect(seen.sort()).toEqual(['0 one', '1 three', '1 two'])
   expect(broker.stderr()).toMatch(/group beside/i)
 })
+
+test('bench produce beside a broker measures through it, as kafka-producer-perf-test does', async () => {
+  const c = cli()
+  expect((await c.run(['topic', 'create', 'perf'])).exitCode).toBe(0)
+  const broker = await startBroker(c.env, [])
+  const r = await c.run(['bench', 'produce', '--topic', 'perf', '--num-records', '2000', '--record-size', '50'])
+  expect(r.exitCode, String(r.stderr)).toBe(0)
+  expect(String(r.stdout)).toMatch(/^2000 records sent, /m)
+  expect(lines(String((await c.run(['consume', 'perf', '-e', '-f', '%o\n'])).stdout))).toHaveLength(2000)
+  expect(String((await c.run(['topic', 'describe', 'perf'])).stdout)).toContain(`\tLeader: pid:${broker.proc.pid}@`)
+})
