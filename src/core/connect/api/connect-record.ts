@@ -28,7 +28,8 @@ export abstract class ConnectRecord {
   readonly valueSchema: Schema | null
   readonly value: unknown
   readonly timestamp: number | null
-  readonly headers: ConnectHeaders
+  /** Made when first asked for: most records have none, and an empty list per record was garbage a worker made by the million. */
+  private headerList: ConnectHeaders | null
 
   protected constructor(f: ConnectRecordFields) {
     this.topic = f.topic
@@ -38,7 +39,21 @@ export abstract class ConnectRecord {
     this.valueSchema = f.valueSchema ?? null
     this.value = f.value ?? null
     this.timestamp = f.timestamp ?? null
-    this.headers = f.headers ?? new ConnectHeaders()
+    this.headerList = f.headers ?? null
+  }
+
+  get headers(): ConnectHeaders {
+    return (this.headerList ??= new ConnectHeaders())
+  }
+
+  /** Whether there are headers, without making an empty list. @internal */
+  get hasHeaders(): boolean {
+    return this.headerList !== null && this.headerList.size > 0
+  }
+
+  /** A copy of the headers for a new record, or none when there are none. @internal */
+  protected copyHeaders(): ConnectHeaders | undefined {
+    return this.headerList === null || this.headerList.size === 0 ? undefined : this.headerList.duplicate()
   }
 
   /** A copy with some fields changed (what transforms return). */
@@ -66,7 +81,7 @@ export class SourceRecord extends ConnectRecord {
 
   private fields(): SourceRecordFields {
     const {topic, kafkaPartition, keySchema, key, valueSchema, value, timestamp, sourcePartition, sourceOffset} = this
-    return {topic, kafkaPartition, keySchema, key, valueSchema, value, timestamp, sourcePartition, sourceOffset, headers: this.headers.duplicate()}
+    return {topic, kafkaPartition, keySchema, key, valueSchema, value, timestamp, sourcePartition, sourceOffset, headers: this.copyHeaders()}
   }
 }
 
@@ -99,7 +114,7 @@ export class SinkRecord extends ConnectRecord {
   newRecord(changes: Partial<SinkRecordFields>): this {
     const {topic, kafkaPartition, keySchema, key, valueSchema, value, timestamp, kafkaOffset, timestampType} = this
     return new SinkRecord(
-      {topic, kafkaPartition, keySchema, key, valueSchema, value, timestamp, kafkaOffset, timestampType, headers: this.headers.duplicate(), ...changes},
+      {topic, kafkaPartition, keySchema, key, valueSchema, value, timestamp, kafkaOffset, timestampType, headers: this.copyHeaders(), ...changes},
       {topic: this.originalTopic, partition: this.originalKafkaPartition, offset: this.originalKafkaOffset},
     ) as this
   }

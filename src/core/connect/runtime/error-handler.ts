@@ -70,6 +70,19 @@ export class ErrorHandler {
     }
   }
 
+  /**
+   * attempt() of `fn.call(self, a, b, c)`: the same, with no closure made for
+   * the call (a converter runs per record and stage, and two closures and
+   * their context per record were much of a worker's garbage).
+   */
+  attemptCall<A, B, C, T>(stage: Stage, executingClass: string, fn: (a: A, b: B, c: C) => T, self: unknown, a: A, b: B, c: C, record?: FailedRecord): T | Promise<T | undefined> {
+    try {
+      return fn.call(self, a, b, c)
+    } catch {
+      return this.execute(stage, executingClass, () => fn.call(self, a, b, c), record)
+    }
+  }
+
   /** `fn`'s result, or `undefined` when it failed and the failure is tolerated. */
   async execute<T>(stage: Stage, executingClass: string, fn: () => T, record?: FailedRecord): Promise<T | undefined> {
     const start = this.o.clock.now()

@@ -176,19 +176,20 @@ export class WorkerSinkTask extends WorkerTask {
         this.o.onTopic?.(topic)
       }
       const e = this.o.errors
-      const k = e.attempt('KEY_CONVERTER', c.keyClass, () => c.key.toConnectData(raw.topic, raw.key), raw)
+      const k = e.attemptCall('KEY_CONVERTER', c.keyClass, c.key.toConnectData, c.key, raw.topic, raw.key, undefined, raw)
       const key = k instanceof Promise ? await k : k
       let value: SchemaAndValue | undefined
       if (key !== undefined) {
-        const v = e.attempt('VALUE_CONVERTER', c.valueClass, () => c.value.toConnectData(raw.topic, raw.value), raw)
+        const v = e.attemptCall('VALUE_CONVERTER', c.valueClass, c.value.toConnectData, c.value, raw.topic, raw.value, undefined, raw)
         value = v instanceof Promise ? await v : v
       }
-      let headers: ConnectHeaders | undefined
-      if (value !== undefined) {
-        const h = e.attempt('HEADER_CONVERTER', c.headerClass, () => this.headersOf(raw), raw)
+      // No headers (the common case): none made, the record makes its empty ones if asked.
+      let headers: ConnectHeaders | null | undefined = null
+      if (value !== undefined && raw.headers.length > 0) {
+        const h = e.attemptCall('HEADER_CONVERTER', c.headerClass, this.headersOf, this, raw, undefined, undefined, raw)
         headers = h instanceof Promise ? await h : h
       }
-      if (headers === undefined) continue
+      if (value === undefined || headers === undefined) continue
       const record = new SinkRecord({
         topic: raw.topic,
         kafkaPartition: raw.partition,
@@ -199,7 +200,7 @@ export class WorkerSinkTask extends WorkerTask {
         value: value!.value,
         timestamp: raw.timestamp,
         timestampType: 'CreateTime',
-        headers,
+        headers: headers ?? undefined,
       })
       // A record a transform dropped (or that failed one under errors.tolerance=all) is handled without a put.
       const transformed = this.o.transforms.isEmpty ? record : await this.transform(record, raw)

@@ -8,7 +8,7 @@
  * records since the last flush again (at least once, as in Kafka).
  */
 import {Admin} from '../../client/admin.js'
-import type {Producer} from '../../client/producer.js'
+import type {Producer, ProducerRecord} from '../../client/producer.js'
 import type {RecordHeader} from '../../record/header.js'
 import type {SourceTask} from '../api/connector.js'
 import type {SourceRecord} from '../api/connect-record.js'
@@ -53,48 +53,50 @@ export class WorkerSourceTask extends WorkerTask {
 
   private async send(records: SourceRecord[]): Promise<void> {
     const c = this.o.converters
-    const byTopic = new Map<string, {record: SourceRecord; out: Parameters<Producer['send']>[0][number] | null}[]>()
     const e = this.o.errors
+    // Per topic, in poll order: the records (each offset counts as done once written, or dropped) and what is sent for them
+    // (null for a record a transform dropped, or one that failed under errors.tolerance=all). One topic is the common case.
+    const byTopic = new Map<string, {records: SourceRecord[]; out: (ProducerRecord | null)[]}>()
     for (const polled of records) {
-      // A record a transform dropped, or one that failed under errors.tolerance=all, is not written; its offset still counts as done.
       const record = this.o.transforms.isEmpty ? polled : await this.transform(polled)
-      if (!record) {
-        const list = byTopic.get(polled.topic) ?? []
-        byTopic.set(polled.topic, list)
-        list.push({record: polled, out: null})
-        continue
+      let out: ProducerRecord | null = null
+      if (record) {
+        const topic = record.topic
+        // Each stage is a plain call unless it fails (then retries and tolerance decide, asynchronously).
+        const k = e.attemptCall('KEY_CONVERTER', c.keyClass, c.key.fromConnectData, c.key, topic, record.keySchema, record.key)
+        const key = k instanceof Promise ? await k : k
+        let value: Buffer | null | undefined
+        if (key !== undefined) {
+          const v = e.attemptCall('VALUE_CONVERTER', c.valueClass, c.value.fromConnectData, c.value, topic, record.valueSchema, record.value)
+          value = v instanceof Promise ? await v : v
+        }
+        let headers: RecordHeader[] | undefined
+        if (value !== undefined) {
+          const h = record.hasHeaders ? e.attemptCall('HEADER_CONVERTER', c.headerClass, this.headersOf, this, record, undefined, undefined) : NO_RECORD_HEADERS
+          headers = h instanceof Promise ? await h : h
+        }
+        if (headers !== undefined) out = {key: key ?? null, value: value ?? null, headers, timestamp: record.timestamp ?? undefined, partition: record.kafkaPartition ?? undefined}
       }
-      const topic = record.topic
-      // Each stage is a plain call unless it fails (then retries and tolerance decide, asynchronously).
-      const k = e.attempt('KEY_CONVERTER', c.keyClass, () => c.key.fromConnectData(topic, record.keySchema, record.key))
-      const key = k instanceof Promise ? await k : k
-      let value: Buffer | null | undefined
-      if (key !== undefined) {
-        const v = e.attempt('VALUE_CONVERTER', c.valueClass, () => c.value.fromConnectData(topic, record.valueSchema, record.value))
-        value = v instanceof Promise ? await v : v
-      }
-      let headers: RecordHeader[] | undefined
-      if (value !== undefined) {
-        const h = record.headers.size === 0 ? NO_RECORD_HEADERS : e.attempt('HEADER_CONVERTER', c.headerClass, () => this.headersOf(record))
-        headers = h instanceof Promise ? await h : h
-      }
-      const list = byTopic.get(topic) ?? []
-      byTopic.set(topic, list)
-      // A record that failed conversion under errors.tolerance=all is skipped; its offset still counts as done.
-      list.push({record: polled, out: headers === undefined ? null : {key: key ?? null, value: value ?? null, headers, timestamp: record.timestamp ?? undefined, partition: record.kafkaPartition ?? undefined}})
+      const topic = record ? record.topic : polled.topic
+      let list = byTopic.get(topic)
+      if (!list) byTopic.set(topic, (list = {records: [], out: []}))
+      list.records.push(polled)
+      list.out.push(out)
     }
     for (const [topic, list] of byTopic) {
-      const toSend = list.filter((l) => l.out !== null)
-      const metadata = toSend.length > 0 ? await (await this.producer(topic)).send(toSend.map((l) => l.out!)) : []
+      const toSend: ProducerRecord[] = []
+      for (const o of list.out) if (o !== null) toSend.push(o)
+      const metadata = toSend.length > 0 ? await (await this.producer(topic)).send(toSend) : []
       let i = 0
       // Only the last offset of each run of one source partition is staged: the ones before it are superseded.
       let last: SourceRecord | null = null
-      for (const l of list) {
-        const m = l.out === null ? null : metadata[i++]
-        if (last && l.record.sourcePartition !== last.sourcePartition) this.stage(last)
-        last = l.record
+      for (let j = 0; j < list.records.length; j++) {
+        const r = list.records[j]
+        const m = list.out[j] === null ? null : metadata[i++]
+        if (last && r.sourcePartition !== last.sourcePartition) this.stage(last)
+        last = r
         // The producer's RecordMetadata as it is: the same topic, partition and offset, without an object per record.
-        const done = this.task.commitRecord(l.record, m)
+        const done = this.task.commitRecord(r, m)
         if (done instanceof Promise) await done
       }
       if (last) this.stage(last)
