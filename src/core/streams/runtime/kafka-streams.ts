@@ -25,7 +25,9 @@
  *
  * Internal topics are created at start: repartition topics with as many
  * partitions as Repartitioned says, else as the largest source topic,
- * changelogs with as many as the sub-topology that owns the store. Sources
+ * changelogs with as many as the sub-topology that owns the store, with
+ * Kafka's configs (changelog-config.ts: compact, and for windowed stores
+ * compact,delete with the store's retention and a day). Sources
  * of one sub-topology must have the same partition count
  * (co-partitioning), as Kafka checks.
  *
@@ -56,6 +58,7 @@ import {StreamsError, TopologyError} from '../streams-error.js'
 import {type RawRecord, StreamTask} from '../task.js'
 import {BUFFERED_RECORDS_PER_PARTITION, PartitionGroup} from '../partition-group.js'
 import {saveApplication} from './streams-application.js'
+import {changelogConfigMismatch, changelogTopicConfig} from './changelog-config.js'
 import type {Topology} from '../topology.js'
 import {applyChangelog, changelogTopic, checkpointTask, committedState, encodeCommitMetadata, lockedByOther, lockTaskDir, logEndOffset, planRestore, restoreTask, type StateRestoreListener, type TaskCommitMetadata, taskDirectory, unlockTaskDir} from './state-manager.js'
 
@@ -344,7 +347,13 @@ export class KafkaStreams {
       for (const s of stores) {
         const builder = this.topology.stores.get(s)!
         const changelog = `${app}-${s}-changelog`
-        if (builder.loggingEnabled && !store.topicExists(changelog)) store.createTopic(changelog, partitions, 1, {...builder.logConfig, 'cleanup.policy': 'compact'} as never)
+        if (!builder.loggingEnabled) continue
+        const config = changelogTopicConfig(builder, this.settings.windowStoreChangelogAdditionalRetentionMs)
+        if (!store.topicExists(changelog)) store.createTopic(changelog, partitions, 1, config)
+        else {
+          const differs = changelogConfigMismatch(config, store.readTopic(changelog).config)
+          if (differs.length > 0) this.options.onNotice?.(`changelog ${changelog} keeps the configs it has: ${differs.join(', ')}; logpipe topic alter ${changelog} --config ... changes them`)
+        }
       }
       out[id] = {id, members, sources, patterns, stores, partitions}
     }
