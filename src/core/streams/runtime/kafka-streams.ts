@@ -558,6 +558,8 @@ export class KafkaStreams {
       cache: this.cache ?? undefined,
       globalStores: this.globalTask?.stores as Map<string, StateStore> | undefined,
     }, {send: (r) => this.send(r)})
+    // What processors kept with the commit (an onWindowClose aggregation's emit position) is there before they init.
+    if (committed.kind === 'metadata' && committed.metadata.processorMetadata) task.initProcessorMetadata(committed.metadata.processorMetadata)
     task.init()
     // Stream time goes on from the commit: a record that was too late before a crash is too late after it.
     if (committed.kind === 'metadata' && committed.metadata.streamTime !== undefined) task.initStreamTime(committed.metadata.streamTime)
@@ -587,7 +589,7 @@ export class KafkaStreams {
         offsets[name] = offset
         changelogs.push({topic, partition, offset})
       }
-      this.committing.set(id, {task, metadata: {changelogs: offsets, origins: Object.fromEntries(this.origins.get(id) ?? []), streamTime: task.currentStreamTime()}, changelogs})
+      this.committing.set(id, {task, metadata: {changelogs: offsets, origins: Object.fromEntries(this.origins.get(id) ?? []), streamTime: task.currentStreamTime(), processorMetadata: task.processorMetadataSnapshot()}, changelogs})
     }
     this.handedOn = true
   }
