@@ -34,16 +34,16 @@
  * A source reading a pattern subscribes the group to every topic matching
  * it (the whole name, as Kafka's Pattern.matches), and topics created
  * later join at the group's next round. Global stores are not split into
- * tasks: before processing starts their topics are read from the start to
- * the end of every partition into one store that all tasks read, and
- * they are kept up to date between polls. A task reading several
+ * tasks: before processing starts their topics are read to the end of
+ * every partition into one store that all tasks read (from the checkpoint
+ * of a persistent one, global-state-manager.ts), and they are kept up to
+ * date between polls. A task reading several
  * partitions takes its records in timestamp order across them
  * (partition-group.ts, max.task.idle.ms); the offsets it commits stop at
  * the first record still waiting.
  */
 import type {TopicPartition} from '../../group/assignors.js'
 import {join} from 'node:path'
-import {Consumer} from '../../client/consumer.js'
 import {GroupConsumer} from '../../client/group-consumer.js'
 import {Producer} from '../../client/producer.js'
 import {NotFoundError} from '../../errors.js'
@@ -52,13 +52,13 @@ import {Headers} from '../record.js'
 import type {KeyValueStore} from '../state/key-value-store.js'
 import {RecordCache} from '../state/record-cache.js'
 import type {SerializedStore} from '../state/serialized-store.js'
-import type {StateStore} from '../state/state-store.js'
 import {streamsSettings, type StreamsProperties, type StreamsSettings} from '../streams-config.js'
 import {StreamsError, TopologyError} from '../streams-error.js'
 import {type RawRecord, StreamTask} from '../task.js'
 import {BUFFERED_RECORDS_PER_PARTITION, PartitionGroup} from '../partition-group.js'
 import {saveApplication} from './streams-application.js'
 import {changelogConfigMismatch, changelogTopicConfig} from './changelog-config.js'
+import {GlobalStateManager} from './global-state-manager.js'
 import type {Topology} from '../topology.js'
 import {applyChangelog, changelogTopic, checkpointTask, committedState, encodeCommitMetadata, lockedByOther, lockTaskDir, logEndOffset, planRestore, restoreTask, type StateRestoreListener, type TaskCommitMetadata, taskDirectory, unlockTaskDir} from './state-manager.js'
 
@@ -125,9 +125,8 @@ export class KafkaStreams {
   private readonly taskByInput = new Map<string, StreamTask>()
   /** The record queues of tasks that read several partitions (partition-group.ts). */
   private readonly partitionGroups = new Map<StreamTask, PartitionGroup>()
-  /** The global stores' task (all partitions of their topics), and what reads those topics. */
-  private globalTask: StreamTask | null = null
-  private globalReader: Consumer | null = null
+  /** The global stores' task (all partitions of their topics), what reads those topics, and their checkpoint. */
+  private global: GlobalStateManager | null = null
   private readonly producers = new Map<string, Producer>()
   private readonly standbys = new Map<string, StandbyTask>()
   private restoreListener: StateRestoreListener | null = null
@@ -188,7 +187,7 @@ export class KafkaStreams {
     this.subtopologies = this.prepareTopics(store)
     for (const t of this.topology.internalTopics) if (t.endsWith('-repartition')) this.repartitionTopics.add(`${this.settings.applicationId}-${t}`)
     this.setState('REBALANCING')
-    this.startGlobal(store)
+    this.global = GlobalStateManager.start(store, this.topology, this.settings, this.stateDir, {onNotice: this.options.onNotice, listener: this.restoreListener ?? undefined})
     this.saveDescription(store)
     const sourceTopics = [...new Set(this.subtopologies.flatMap((s) => s.sources))]
     const patterns = this.subtopologies.flatMap((s) => s.patterns)
@@ -242,17 +241,15 @@ export class KafkaStreams {
       for (const p of this.producers.values()) await p.close()
       this.producers.clear()
       this.partitionGroups.clear()
-      this.globalTask?.close()
-      this.globalTask = null
-      this.globalReader?.close()
-      this.globalReader = null
+      this.global?.close()
+      this.global = null
       this.setState(failed ? 'ERROR' : 'NOT_RUNNING')
     }
   }
 
   /** Interactive queries: a key-value store of this instance's tasks (or a global one), read-only. */
   keyValueStore<K, V>(name: string): {get(key: K): V | null; all(): Array<{key: K; value: V}>; approximateNumEntries(): number} {
-    const owners = this.topology.globalStores.has(name) && this.globalTask ? [this.globalTask] : [...this.tasks.values()]
+    const owners = this.topology.globalStores.has(name) && this.global ? [this.global.task] : [...this.tasks.values()]
     const stores = owners.map((t) => t.stores.get(name)).filter((s): s is KeyValueStore<K, V> => s !== undefined)
     if (!this.topology.stores.has(name)) throw new NotFoundError(`the topology has no state store ${name}`)
     return {
@@ -323,7 +320,7 @@ export class KafkaStreams {
     }
     const out: Subtopology[] = []
     for (const [id, members] of groups.entries()) {
-      // A global store's sub-topology makes no tasks: startGlobal reads its topics.
+      // A global store's sub-topology makes no tasks: the global state manager reads its topics.
       if (this.topology.isGlobal(members)) continue
       const sources: string[] = []
       const patterns: RegExp[] = []
@@ -368,7 +365,7 @@ export class KafkaStreams {
       savedAt: Date.now(),
       topology: this.topology.describe().toString(),
       subtopologies: this.subtopologies.filter((s) => s !== undefined).map((s) => ({id: s.id, sources: s.sources, patterns: s.patterns.map((p) => p.source), stores: s.stores})),
-      globalTopics: this.globalTask?.sourceTopics() ?? [],
+      globalTopics: this.global?.sourceTopics() ?? [],
       stores: [...this.topology.stores.values()].map((b) => ({name: b.name, changelog: b.loggingEnabled && !this.topology.globalStores.has(b.name) ? `${app}-${b.name}-changelog` : null})),
     })
   }
@@ -376,41 +373,6 @@ export class KafkaStreams {
   /** Whether a sub-topology reads a topic: by name, or by a pattern (a topic created after the start). */
   private reads(s: Subtopology, topic: string): boolean {
     return s.sources.includes(topic) || s.patterns.some((p) => p.test(topic))
-  }
-
-  /**
-   * The global stores' task: every partition of their topics read from
-   * the start to the end before anything else is processed (Kafka's
-   * GlobalStateManager bootstrap), then kept reading between polls.
-   */
-  private startGlobal(store: Store): void {
-    const groups = this.topology.subtopologies()
-    const members = groups.filter((g) => this.topology.isGlobal(g)).flat()
-    if (members.length === 0) return
-    const task = new StreamTask('global', this.topology, members, {
-      applicationId: this.settings.applicationId,
-      defaultKeySerde: this.settings.defaultKeySerde,
-      defaultValueSerde: this.settings.defaultValueSerde,
-      topicName: (t) => this.topicName(t),
-      wallClock: () => Date.now(),
-    }, {send: () => {
-      throw new StreamsError('a global store\'s processor may not forward records to a topic', {hint: 'a global store is filled from its topic only'})
-    }})
-    task.init()
-    this.globalTask = task
-    this.globalReader = new Consumer(store, task.sourceTopics(), {onNotice: this.options.onNotice})
-    for (;;) {
-      const records = this.pollGlobal()
-      if (records === 0 && this.globalReader.allAtEnd) break
-    }
-  }
-
-  private pollGlobal(): number {
-    const task = this.globalTask
-    if (!task || !this.globalReader) return 0
-    return this.globalReader.poll((a, r) => {
-      task.process({topic: a.topic, partition: a.partition, offset: r.offset, key: r.key(), value: r.value(), timestamp: r.timestamp, headers: new Headers(r.headers().map((h) => ({key: h.key, value: h.value === null ? null : Buffer.from(h.value)})))})
-    }).records
   }
 
   /**
@@ -556,7 +518,7 @@ export class KafkaStreams {
       wallClock: () => Date.now(),
       stateDir: taskDir,
       cache: this.cache ?? undefined,
-      globalStores: this.globalTask?.stores as Map<string, StateStore> | undefined,
+      globalStores: this.global?.stores,
     }, {send: (r) => this.send(r)})
     // What processors kept with the commit (an onWindowClose aggregation's emit position) is there before they init.
     if (committed.kind === 'metadata' && committed.metadata.processorMetadata) task.initProcessorMetadata(committed.metadata.processorMetadata)
@@ -661,7 +623,8 @@ export class KafkaStreams {
     const group = this.group!
     const consumer = group.consumer
     while (!this.stopping) {
-      this.pollGlobal()
+      this.global?.poll()
+      this.global?.maybeCheckpoint(Date.now())
       // A partition's task, looked up once per run of its records (a key string and a map look-up per record before).
       let lastAssignment: unknown = null
       let lastTask: StreamTask | undefined
