@@ -64,6 +64,17 @@ async function output(c: Cli, topic: string, valueFormat = '%s'): Promise<string
   return lines(r.stdout)
 }
 
+/** `key count` (and ` timestamp`) per output record in log order, the count read as Kafka's Long. */
+async function longOutput(c: Cli, topic: string, withTimestamp: boolean): Promise<string[]> {
+  const r = await c.run(['consume', topic, '-e', '--json', '--json-encoding', 'base64'])
+  expectOk(r)
+  return lines(r.stdout).map((l) => {
+    const rec = JSON.parse(l) as {key: {base64: string} | string; value: {base64: string} | string; timestamp: number}
+    const b64 = (v: {base64: string} | string) => Buffer.from(typeof v === 'string' ? v : v.base64, 'base64')
+    return `${b64(rec.key).toString()} ${b64(rec.value).readBigInt64BE(0)}${withTimestamp ? ` ${rec.timestamp}` : ''}`
+  })
+}
+
 interface Round {
   produce: () => Promise<void>
   /** Killed once everything is processed and committed, not mid-stream (what comes next then starts from that commit alone). */
@@ -212,16 +223,7 @@ test("suppress(untilWindowCloses) killed with -9 mid-stream keeps what waits in 
   const w = (start: number, end: number) => `@${T + start}/${T + end}]`
   // Kafka's final results ([k1@0/2] 4 and [k1@2/4] 1), and the window at 4 closed by the record at 10.
   const want = new Set(KEYS.flatMap((k) => [`[${k}${w(0, 2)} 4 ${T + 1}`, `[${k}${w(2, 4)} 1 ${T + 2}`, `[${k}${w(4, 6)} 1 ${T + 5}`]))
-  /** `key count timestamp` per output record, the count read as Kafka's Long. */
-  const outputs = async () => {
-    const r = await c.run(['consume', 'final', '-e', '--json', '--json-encoding', 'base64'])
-    expectOk(r)
-    return lines(r.stdout).map((l) => {
-      const rec = JSON.parse(l) as {key: {base64: string} | string; value: {base64: string} | string; timestamp: number}
-      const b64 = (v: {base64: string} | string) => Buffer.from(typeof v === 'string' ? v : v.base64, 'base64')
-      return `${b64(rec.key).toString()} ${b64(rec.value).readBigInt64BE(0)} ${rec.timestamp}`
-    })
-  }
+  const outputs = () => longOutput(c, 'final', true)
   const midStream = await killAndRestart(c, app, 'finalapp', ['input'], rounds, async () => {
     const got = new Set(await outputs())
     return [...want].every((r) => got.has(r))
@@ -288,15 +290,7 @@ test('onWindowClose killed with -9 mid-stream and right behind commits: every wi
   const closed = [...counts].filter(([s]) => s + 10 <= T + streamTime - 5)
   expect(closed.length).toBe(6)
   const want = new Set(KEYS.flatMap((k) => closed.map(([s, n]) => `[${k}@${s}/${s + 10}] ${n}`)))
-  const outputs = async () => {
-    const r = await c.run(['consume', 'closed', '-e', '--json', '--json-encoding', 'base64'])
-    expectOk(r)
-    return lines(r.stdout).map((l) => {
-      const rec = JSON.parse(l) as {key: {base64: string} | string; value: {base64: string} | string}
-      const b64 = (v: {base64: string} | string) => Buffer.from(typeof v === 'string' ? v : v.base64, 'base64')
-      return `${b64(rec.key).toString()} ${b64(rec.value).readBigInt64BE(0)}`
-    })
-  }
+  const outputs = () => longOutput(c, 'closed', false)
   // After each kill: how much output there is, and the close time of the last emit the group committed.
   const kills: Array<{outputEnd: number; committedClose: number | undefined}> = []
   const afterKill = async () => {

@@ -145,3 +145,19 @@ test("an expired window's changelog records are deleted by retention, and a stor
   expect(restored.length).toBe(keys.length)
   expect(restored.every((w) => w.value === 1)).toBe(true)
 })
+
+test('a window changelog made compact by an earlier version keeps its configs, and the app says what Kafka would create', async () => {
+  const dataDir = tmp()
+  const store = Store.open(dataDir, {create: true})
+  store.createTopic('in', 1, 1, {})
+  store.createTopic('old-win-changelog', 1, 1, {'cleanup.policy': 'compact'})
+  const b = new StreamsBuilder()
+  b.stream<string, string>('in').groupByKey().windowedBy(TimeWindows.ofSizeWithNoGrace(1_000)).count(Materialized.as('win'))
+  const notices: string[] = []
+  const streams = new KafkaStreams(b.build(), {'application.id': 'old', 'default.key.serde': S, 'default.value.serde': S}, {dataDir, exitAtEnd: true, onNotice: (m) => notices.push(m)})
+  await streams.start()
+  await streams.stopped
+  await streams.close()
+  expect(store.readTopic('old-win-changelog').config).toEqual({'cleanup.policy': 'compact'})
+  expect(notices).toContain(`changelog old-win-changelog keeps the configs it has: cleanup.policy=compact (created now it would be compact,delete), retention.ms=604800000 (created now it would be ${1_000 + DAY}); logpipe topic alter old-win-changelog --config ... changes them`)
+})
