@@ -62,6 +62,8 @@ export class GlobalStateManager {
   private readonly owned: boolean
   private readonly groups: GlobalGroup[]
   private lastCheckpoint = Date.now()
+  /** The offsets of the last checkpoint written. */
+  private written = ''
 
   /** Null when the topology has no global store. */
   static start(store: Store, topology: Topology, settings: StreamsSettings, stateDir: string, options: GlobalStateOptions = {}): GlobalStateManager | null {
@@ -181,10 +183,14 @@ export class GlobalStateManager {
     const cp: Checkpoint = new Map()
     for (const g of this.groups) {
       if (!g.checkpointed) continue
-      for (const s of g.stores) this.task.stores.get(s)!.flush()
       for (const a of this.reader.assignments) if (g.topics.includes(a.topic)) cp.set(checkpointKey(a.topic, a.partition), a.position)
     }
+    // Nothing read since the last one: no flush, no file (a synced write every interval of an idle app).
+    const written = JSON.stringify([...cp])
+    if (written === this.written) return
+    for (const g of this.groups) if (g.checkpointed) for (const s of g.stores) this.task.stores.get(s)!.flush()
     writeCheckpoint(this.dir, cp)
+    this.written = written
   }
 
   close(): void {
