@@ -65,7 +65,7 @@ test('list and describe a running WordCount; reset is a dry run, refused while i
   const d = await json<{tasks: Array<{taskId: string; partitions: unknown[]; owner: string | null}>; stores: Array<{name: string; changelog: string; changelogRecords: number}>}>(c, ['stream', 'describe', 'wordcount'])
   expect(d.tasks.map((t) => t.taskId)).toEqual(['0_0', '0_1', '1_0', '1_1'])
   expect(d.tasks.every((t) => t.owner !== null && t.owner.startsWith('wordcount-StreamThread-1-consumer'))).toBe(true)
-  expect(d.stores).toEqual([{name: 'KSTREAM-AGGREGATE-STATE-STORE-0000000003', changelog: CHANGELOG, changelogRecords: 8}])
+  expect(d.stores).toEqual([{name: 'KSTREAM-AGGREGATE-STATE-STORE-0000000003', changelog: CHANGELOG, changelogRecords: 8, cleanupPolicy: 'compact', retentionMs: null}])
 
   expectCleanError(await c.run(['stream', 'reset', 'wordcount', '--input-topics', 'text', '--execute']), 1, /cannot reset application wordcount: its group has 1 live member/)
   run.kill('SIGTERM')

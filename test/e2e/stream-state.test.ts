@@ -6,7 +6,7 @@
  * num.standby.replicas=1 each keep a warm copy of the other's tasks, so
  * the survivor of a kill -9 has every count.
  */
-import {writeFileSync} from 'node:fs'
+import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {expect, onTestFinished, test} from 'vitest'
 import {cli} from '../helpers/cli.js'
@@ -137,4 +137,49 @@ test('two instances with num.standby.replicas=1 keep warm copies of each otherâ€
   b.kill('SIGTERM')
   expect((await b).exitCode).toBe(0)
   expect(await query(c, dirB)).toEqual(want)
+}, 120_000)
+
+const GLOBAL_APP = `import {Materialized, Serdes} from 'logpipe'
+export const config = {'application.id': 'pricing', 'default.key.serde': Serdes.String(), 'default.value.serde': Serdes.String(), 'commit.interval.ms': 30}
+export default (builder) => {
+  const rates = builder.globalTable('rates', undefined, Materialized.as('rates-store'))
+  builder.stream('orders').leftJoin(rates, (k, currency) => currency, (currency, rate) => currency + '@' + rate).to('priced')
+}
+`
+
+test("a globalTable's store keeps Kafka's .checkpoint in <state.dir>/<app>/global: after a kill -9 the restarted app has the table, updates made while it was down included; stream query reads it", async () => {
+  const c = cli()
+  const app = join(c.base, 'pricing.mjs')
+  writeFileSync(app, GLOBAL_APP)
+  for (const [t, n] of [['rates', '2'], ['orders', '1'], ['priced', '1']]) expectOk(await c.run(['topic', 'create', t, '--partitions', n, '-q']))
+  const produce = async (topic: string, records: Array<{key: string; value: string; partition?: number}>) =>
+    expectOk(await c.run(['produce', topic, '-q', '--input', 'json'], {input: records.map((r) => JSON.stringify(r)).join('\n') + '\n'}))
+  const priced = async () => String((await c.run(['consume', 'priced', '-e', '-q', '-f', '%k=%s\n'])).stdout).split('\n').filter(Boolean)
+  const checkpoint = () => {
+    try {
+      return readFileSync(join(c.dataDir, 'streams', 'pricing', 'global', '.checkpoint'), 'utf8')
+    } catch {
+      return ''
+    }
+  }
+  await produce('rates', [{key: 'EUR', value: '1.1', partition: 0}, {key: 'GBP', value: '1.3', partition: 1}, {key: 'JPY', value: '0.007', partition: 0}])
+  await produce('orders', [{key: 'o1', value: 'EUR'}])
+  const first = start(c, app)
+  await until('o1 priced', async () => ((await priced()).length === 1 ? true : undefined))
+  // Kafka's format: the next offset of each partition of the global topic the store's files hold.
+  await until('the global checkpoint', async () => (checkpoint() === '0\n2\nrates 0 2\nrates 1 1\n' ? true : undefined))
+  first.kill('SIGKILL')
+  expect((await first).signal).toBe('SIGKILL')
+
+  await produce('rates', [{key: 'EUR', value: '1.2', partition: 0}, {key: 'CHF', value: '1.05', partition: 1}])
+  await produce('orders', [{key: 'o2', value: 'EUR'}, {key: 'o3', value: 'JPY'}, {key: 'o4', value: 'CHF'}, {key: 'o5', value: 'GBP'}])
+  const second = start(c, app)
+  await until('o2..o5 priced', async () => ((await priced()).length >= 5 ? true : undefined))
+  expect((await priced()).slice(-4)).toEqual(['o2=EUR@1.2', 'o3=JPY@0.007', 'o4=CHF@1.05', 'o5=GBP@1.3'])
+  await until('the checkpoint of the updates', async () => (checkpoint() === '0\n2\nrates 0 3\nrates 1 2\n' ? true : undefined))
+  const q = await c.run(['stream', 'query', 'pricing', 'rates-store', 'EUR'])
+  expectOk(q)
+  expect(String(q.stdout)).toBe('EUR\t1.2\n')
+  second.kill('SIGTERM')
+  expect((await second).exitCode).toBe(0)
 }, 120_000)

@@ -10,11 +10,20 @@
  * commit before a kill may come twice; the distinct records are exactly
  * the expected ones. `stream describe` lists the join stores and the
  * buffer with their changelogs; `stream reset --execute` deletes those.
+ *
+ * A windowed count with emitStrategy(onWindowClose()) killed the same way
+ * emits every window's final result, none lost, and never again a window
+ * it emitted before the last commit of a killed run (the emit position
+ * goes with the commit), though the store's retention still holds it.
  */
 import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {expect, onTestFinished, test} from 'vitest'
 import {cli} from '../helpers/cli.js'
+import {groupDir} from '../../src/core/group/group-member.js'
+import {OffsetStore} from '../../src/core/group/offset-store.js'
+import {Store} from '../../src/core/store/store.js'
+import {decodeCommitMetadata} from '../../src/core/streams/runtime/state-manager.js'
 import {until as untilWithin} from '../helpers/wordcount.js'
 import {expectOk, lines} from './support.js'
 
@@ -55,6 +64,17 @@ async function output(c: Cli, topic: string, valueFormat = '%s'): Promise<string
   return lines(r.stdout)
 }
 
+/** `key count` (and ` timestamp`) per output record in log order, the count read as Kafka's Long. */
+async function longOutput(c: Cli, topic: string, withTimestamp: boolean): Promise<string[]> {
+  const r = await c.run(['consume', topic, '-e', '--json', '--json-encoding', 'base64'])
+  expectOk(r)
+  return lines(r.stdout).map((l) => {
+    const rec = JSON.parse(l) as {key: {base64: string} | string; value: {base64: string} | string; timestamp: number}
+    const b64 = (v: {base64: string} | string) => Buffer.from(typeof v === 'string' ? v : v.base64, 'base64')
+    return `${b64(rec.key).toString()} ${b64(rec.value).readBigInt64BE(0)}${withTimestamp ? ` ${rec.timestamp}` : ''}`
+  })
+}
+
 interface Round {
   produce: () => Promise<void>
   /** Killed once everything is processed and committed, not mid-stream (what comes next then starts from that commit alone). */
@@ -68,7 +88,7 @@ interface Round {
  * everything and stops cleanly once `done` holds. Returns how many kills
  * came with input still unprocessed.
  */
-async function killAndRestart(c: Cli, app: string, group: string, inputs: string[], rounds: Round[], done: () => Promise<boolean>): Promise<number> {
+async function killAndRestart(c: Cli, app: string, group: string, inputs: string[], rounds: Round[], done: () => Promise<boolean>, afterKill?: () => Promise<void>): Promise<number> {
   let midStream = 0
   for (const {produce, caughtUp} of rounds) {
     await produce()
@@ -82,6 +102,7 @@ async function killAndRestart(c: Cli, app: string, group: string, inputs: string
     sub.kill('SIGKILL')
     if (p.lag > 0) midStream++
     expect((await sub).signal).toBe('SIGKILL')
+    await afterKill?.()
   }
   const last = start(c, app)
   let said = ''
@@ -202,16 +223,7 @@ test("suppress(untilWindowCloses) killed with -9 mid-stream keeps what waits in 
   const w = (start: number, end: number) => `@${T + start}/${T + end}]`
   // Kafka's final results ([k1@0/2] 4 and [k1@2/4] 1), and the window at 4 closed by the record at 10.
   const want = new Set(KEYS.flatMap((k) => [`[${k}${w(0, 2)} 4 ${T + 1}`, `[${k}${w(2, 4)} 1 ${T + 2}`, `[${k}${w(4, 6)} 1 ${T + 5}`]))
-  /** `key count timestamp` per output record, the count read as Kafka's Long. */
-  const outputs = async () => {
-    const r = await c.run(['consume', 'final', '-e', '--json', '--json-encoding', 'base64'])
-    expectOk(r)
-    return lines(r.stdout).map((l) => {
-      const rec = JSON.parse(l) as {key: {base64: string} | string; value: {base64: string} | string; timestamp: number}
-      const b64 = (v: {base64: string} | string) => Buffer.from(typeof v === 'string' ? v : v.base64, 'base64')
-      return `${b64(rec.key).toString()} ${b64(rec.value).readBigInt64BE(0)} ${rec.timestamp}`
-    })
-  }
+  const outputs = () => longOutput(c, 'final', true)
   const midStream = await killAndRestart(c, app, 'finalapp', ['input'], rounds, async () => {
     const got = new Set(await outputs())
     return [...want].every((r) => got.has(r))
@@ -231,4 +243,84 @@ test("suppress(untilWindowCloses) killed with -9 mid-stream keeps what waits in 
     expect([2, 4, 6, 12]).toContain(end)
   }
   await describeAndReset(c, 'finalapp', ['input'], ['KSTREAM-AGGREGATE-STATE-STORE-0000000003', 'KTABLE-SUPPRESS-STATE-STORE-0000000009'], ['final', 'input'])
+}, 240_000)
+
+const EMIT_APP = `import {EmitStrategy, Grouped, KeyValue, Materialized, Produced, Serdes, TimeWindows} from 'logpipe'
+${slow(3)}
+export const config = {'application.id': 'closeapp', 'default.key.serde': Serdes.String(), 'default.value.serde': Serdes.String(), 'commit.interval.ms': 30, 'max.poll.records': 20}
+export default (builder) => {
+  const S = Serdes.String()
+  builder.stream('clicks')
+    .peek(slow)
+    .groupByKey(Grouped.with(S, S))
+    .windowedBy(TimeWindows.ofSizeAndGrace(10, 5))
+    .emitStrategy(EmitStrategy.onWindowClose())
+    // An hour's retention: every window emitted is still in the store at every restart.
+    .count(Materialized.as('counts').withRetention(3600000))
+    .toStream()
+    .map((k, v) => KeyValue.pair(String(k), v))
+    .to('closed', Produced.with(S, Serdes.Long()))
+}
+`
+
+test('onWindowClose killed with -9 mid-stream and right behind commits: every window emitted, none lost, and none emitted before a commit emitted again', async () => {
+  const c = cli()
+  const app = join(c.base, 'close.mjs')
+  writeFileSync(app, EMIT_APP)
+  // One partition: one task, whose commit on clicks/0 carries the emit position.
+  for (const t of ['clicks', 'closed']) expectOk(await c.run(['topic', 'create', t, '-q']))
+  // 9 is late but inside the grace (stream time 12, window [0, 10) open until 15); the 2 after 18 is past it and dropped.
+  const times = [1, 4, 12, 9, 18, 2, 27, 33, 41, 55, 200]
+  const rows = (from: number, to: number, caughtUp = false): Round => ({
+    produce: async () => {
+      for (const t of times.slice(from, to)) await produceRow(c, 'clicks', T + t, 'v')
+    },
+    caughtUp,
+  })
+  const rounds = [rows(0, 2), rows(2, 4, true), rows(4, 6), rows(6, 7, true), rows(7, 9), rows(9, 10, true), rows(10, 11)]
+  // Kafka's windows and grace over the input: a record counts in its window while the window's end is after stream time minus 5.
+  const counts = new Map<number, number>()
+  let streamTime = -1
+  for (const t of times) {
+    streamTime = Math.max(streamTime, t)
+    const start = Math.floor((T + t) / 10) * 10
+    if (start + 10 > T + streamTime - 5) counts.set(start, (counts.get(start) ?? 0) + 1)
+  }
+  // The windows the last record (200) closes: all but its own.
+  const closed = [...counts].filter(([s]) => s + 10 <= T + streamTime - 5)
+  expect(closed.length).toBe(6)
+  const want = new Set(KEYS.flatMap((k) => closed.map(([s, n]) => `[${k}@${s}/${s + 10}] ${n}`)))
+  const outputs = () => longOutput(c, 'closed', false)
+  // After each kill: how much output there is, and the close time of the last emit the group committed.
+  const kills: Array<{outputEnd: number; committedClose: number | undefined}> = []
+  const afterKill = async () => {
+    const committed = new OffsetStore(groupDir(Store.open(c.dataDir), 'closeapp')).read('clicks', 0)
+    kills.push({outputEnd: (await outputs()).length, committedClose: decodeCommitMetadata(committed?.metadata)?.processorMetadata?.counts})
+  }
+  const midStream = await killAndRestart(c, app, 'closeapp', ['clicks'], rounds, async () => {
+    const got = new Set(await outputs())
+    return [...want].every((r) => got.has(r))
+  }, afterKill)
+  const got = await outputs()
+  expect(new Set(got)).toEqual(want)
+  const end = (record: string) => Number(/\/(\d+)\]/.exec(record)![1])
+  let covered = 0
+  for (const {outputEnd, committedClose} of kills) {
+    if (committedClose === undefined) continue
+    // What a killed run emitted up to its last commit is never emitted again by the runs after it.
+    covered += got.slice(0, outputEnd).filter((r) => end(r) <= committedClose).length
+    expect(got.slice(outputEnd).filter((r) => end(r) <= committedClose)).toEqual([])
+  }
+  // The check is not empty: restarts came after commits that had emitted windows, which the store still held.
+  expect(covered).toBeGreaterThan(0)
+  console.log(`onWindowClose: ${got.length} records out for ${want.size} expected (${got.length - want.size} written twice after a kill); ${midStream} of ${rounds.length} kills mid-stream`)
+  expect(midStream).toBeGreaterThan(0)
+  // The window store's changelog is Kafka's windowed one: compact,delete, the store's retention plus a day.
+  const d = await json<{stores: Array<{name: string; changelog: string; cleanupPolicy: string; retentionMs: number | null}>}>(c, ['stream', 'describe', 'closeapp'])
+  expect(d.stores).toEqual([expect.objectContaining({name: 'counts', changelog: 'closeapp-counts-changelog', cleanupPolicy: 'compact,delete', retentionMs: 3_600_000 + 86_400_000})])
+  const text = await c.run(['stream', 'describe', 'closeapp'])
+  expectOk(text)
+  expect(String(text.stdout)).toMatch(/closeapp-counts-changelog\s+compact,delete\s+90000000\s+\d+/)
+  const topic = await json<{config: Record<string, unknown>}>(c, ['topic', 'describe', 'closeapp-counts-changelog'])
+  expect(topic.config).toMatchObject({'cleanup.policy': 'compact,delete', 'retention.ms': 90_000_000})
 }, 240_000)

@@ -29,6 +29,10 @@ export interface ProcessorContext<KOut = unknown, VOut = unknown> {
   currentSystemTimeMs(): number
   applicationId(): string
   taskId(): string
+  /** Kafka's InternalProcessorContext.processorMetadataForKey: a value kept with the task's commits, as of the last one (null: none). @internal */
+  processorMetadataForKey?(key: string): number | null
+  /** Kafka's addProcessorMetadataKeyValue: committed with the input offsets at the next commit. @internal */
+  addProcessorMetadataKeyValue?(key: string, value: number): void
 }
 
 export interface Processor<KIn = unknown, VIn = unknown, KOut = unknown, VOut = unknown> {

@@ -21,6 +21,8 @@ export interface StreamsSettings {
   cacheMaxBytes: number
   /** max.poll.records: records processed between two looks at commits, punctuation and rebalances (Kafka Streams' default 1000). */
   maxPollRecords: number
+  /** windowstore.changelog.additional.retention.ms: what a windowed store's changelog keeps beyond the store's retention (Kafka's default: a day, for clock drift). */
+  windowStoreChangelogAdditionalRetentionMs: number
 }
 
 function nonNegativeInt(props: StreamsProperties, key: string, fallback: number): number {
@@ -64,5 +66,6 @@ export function streamsSettings(props: StreamsProperties, defaults: {application
     maxTaskIdleMs: idle,
     // The consumer's max.poll.records, as Kafka Streams passes it on (also with the `consumer.`/`main.consumer.` prefix); its default there is 1000.
     maxPollRecords: positiveInt(props, ['main.consumer.max.poll.records', 'consumer.max.poll.records', 'max.poll.records'], 1000),
+    windowStoreChangelogAdditionalRetentionMs: nonNegativeInt(props, 'windowstore.changelog.additional.retention.ms', 24 * 3600 * 1000),
   }
 }

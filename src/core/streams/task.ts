@@ -72,6 +72,8 @@ export class StreamTask {
   private readonly children = new Map<string, string[]>()
   private readonly schedules: Schedule[] = []
   private streamTime = -1
+  /** Kafka's ProcessorMetadata: values processors keep with the commits (processorMetadataForKey). */
+  private readonly processorMetadata = new Map<string, number>()
   private current: {metadata: RecordMetadata | null; timestamp: number; headers: Headers} = {metadata: null, timestamp: 0, headers: new Headers()}
   commitRequested = false
 
@@ -197,6 +199,16 @@ export class StreamTask {
     if (t > this.streamTime) this.streamTime = t
   }
 
+  /** A task taking over from a commit gets the processor metadata it recorded, before init() so processors read it there (Kafka's initializeMetadata). */
+  initProcessorMetadata(m: {readonly [key: string]: number}): void {
+    for (const [k, v] of Object.entries(m)) this.processorMetadata.set(k, v)
+  }
+
+  /** What a commit records of the processors' metadata now. */
+  processorMetadataSnapshot(): {[key: string]: number} {
+    return Object.fromEntries(this.processorMetadata)
+  }
+
   /** Caching stores log and forward each changed key's latest value: the first step of a commit. */
   flushCaches(): void {
     const saved = this.current
@@ -296,6 +308,10 @@ export class StreamTask {
       currentSystemTimeMs: () => task.config.wallClock(),
       applicationId: () => task.config.applicationId,
       taskId: () => task.id,
+      processorMetadataForKey: (key) => task.processorMetadata.get(key) ?? null,
+      addProcessorMetadataKeyValue: (key, value) => {
+        task.processorMetadata.set(key, value)
+      },
     }
   }
 }

@@ -69,7 +69,8 @@ export class StreamsBuilder {
     const storeName = materialized.storeName ?? this.newStoreName(`${topic}-`)
     const sourceName = consumed.name ?? this.newProcessorName('KSTREAM-SOURCE-')
     const processorName = this.newProcessorName('KTABLE-SOURCE-')
-    const store = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(storeName), keySerde, valueSerde)
+    // Persistent, as Kafka's default: under KafkaStreams it restores from its checkpoint (global-state-manager.ts).
+    const store = Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(storeName), keySerde, valueSerde)
     this.topology.addGlobalStore(store, sourceName, keySerde as Serde<unknown> | null, valueSerde as Serde<unknown> | null, topic, processorName, tableSourceProcessor(storeName))
     return new GlobalKTableImpl<K, V>(keySerde, valueSerde, storeName)
   }

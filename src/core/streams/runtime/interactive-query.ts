@@ -1,8 +1,9 @@
 /**
  * Interactive queries from outside the app (`logpipe stream query`): a
  * persistent store read where its tasks keep it,
- * `<state.dir>/<application.id>/<task>/<store>/`, across every task of
- * this instance's state directory, read-only. lmdb lets readers in while
+ * `<state.dir>/<application.id>/<task>/<store>/` (a persistent global
+ * store's task is `global`), across every task of this instance's state
+ * directory, read-only. lmdb lets readers in while
  * the app writes, so this works while the app runs; it sees each task's
  * store as of that task's last commit (writes wait in memory until then).
  *
@@ -16,6 +17,7 @@ import {join} from 'node:path'
 import {NotFoundError, UsageError} from '../../errors.js'
 import {PersistentBytesStore} from '../state/persistent-bytes-store.js'
 import type {Serde} from '../serdes.js'
+import {GLOBAL_DIR} from './global-state-manager.js'
 
 export type StoreKind = 'key-value' | 'window' | 'session'
 
@@ -50,7 +52,8 @@ function taskDirs(q: StoreQuery): Array<{task: string; dir: string}> {
   if (!existsSync(appDir)) throw new NotFoundError(`no local state for application ${q.applicationId} in ${q.stateDir}`, {hint: 'the app has not run here yet, or keeps its state elsewhere: give --state-dir (its state.dir)'})
   const out: Array<{task: string; dir: string}> = []
   for (const task of readdirSync(appDir).sort()) {
-    if (!/^\d+_\d+$/.test(task)) continue
+    // Task directories, and the global stores' (a globalTable's store, read whole by every instance).
+    if (!/^\d+_\d+$/.test(task) && task !== GLOBAL_DIR) continue
     const dir = join(appDir, task, q.store)
     if (existsSync(join(dir, 'data.mdb'))) out.push({task, dir})
   }
@@ -61,7 +64,8 @@ function taskDirs(q: StoreQuery): Array<{task: string; dir: string}> {
 function storesOf(appDir: string): string[] {
   const names = new Set<string>()
   for (const task of readdirSync(appDir)) {
-    if (!/^\d+_\d+$/.test(task)) continue
+    // Task directories, and the global stores' (a globalTable's store, read whole by every instance).
+    if (!/^\d+_\d+$/.test(task) && task !== GLOBAL_DIR) continue
     for (const s of readdirSync(join(appDir, task))) if (existsSync(join(appDir, task, s, 'data.mdb'))) names.add(s)
   }
   return [...names].sort()

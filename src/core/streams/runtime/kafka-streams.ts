@@ -26,23 +26,25 @@
  *
  * Internal topics are created at start: repartition topics with as many
  * partitions as Repartitioned says, else as the largest source topic,
- * changelogs with as many as the sub-topology that owns the store. Sources
+ * changelogs with as many as the sub-topology that owns the store, with
+ * Kafka's configs (changelog-config.ts: compact, and for windowed stores
+ * compact,delete with the store's retention and a day). Sources
  * of one sub-topology must have the same partition count
  * (co-partitioning), as Kafka checks.
  *
  * A source reading a pattern subscribes the group to every topic matching
  * it (the whole name, as Kafka's Pattern.matches), and topics created
  * later join at the group's next round. Global stores are not split into
- * tasks: before processing starts their topics are read from the start to
- * the end of every partition into one store that all tasks read, and
- * they are kept up to date between polls. A task reading several
+ * tasks: before processing starts their topics are read to the end of
+ * every partition into one store that all tasks read (from the checkpoint
+ * of a persistent one, global-state-manager.ts), and they are kept up to
+ * date between polls. A task reading several
  * partitions takes its records in timestamp order across them
  * (partition-group.ts, max.task.idle.ms); the offsets it commits stop at
  * the first record still waiting.
  */
 import type {TopicPartition} from '../../group/assignors.js'
 import {join} from 'node:path'
-import {Consumer} from '../../client/consumer.js'
 import {GroupConsumer} from '../../client/group-consumer.js'
 import {TopicWriters} from '../../client/topic-writers.js'
 import type {Producer} from '../../client/producer.js'
@@ -52,12 +54,13 @@ import {Headers} from '../record.js'
 import type {KeyValueStore} from '../state/key-value-store.js'
 import {RecordCache} from '../state/record-cache.js'
 import type {SerializedStore} from '../state/serialized-store.js'
-import type {StateStore} from '../state/state-store.js'
 import {streamsSettings, type StreamsProperties, type StreamsSettings} from '../streams-config.js'
 import {StreamsError, TopologyError} from '../streams-error.js'
 import {type RawRecord, StreamTask} from '../task.js'
 import {BUFFERED_RECORDS_PER_PARTITION, PartitionGroup} from '../partition-group.js'
 import {saveApplication} from './streams-application.js'
+import {changelogConfigMismatch, changelogTopicConfig} from './changelog-config.js'
+import {GlobalStateManager} from './global-state-manager.js'
 import type {Topology} from '../topology.js'
 import {applyChangelog, changelogTopic, checkpointTask, committedState, encodeCommitMetadata, lockedByOther, lockTaskDir, logEndOffset, planRestore, restoreTask, type StateRestoreListener, type TaskCommitMetadata, taskDirectory, unlockTaskDir} from './state-manager.js'
 
@@ -126,9 +129,8 @@ export class KafkaStreams {
   private readonly taskByInput = new Map<string, StreamTask>()
   /** The record queues of tasks that read several partitions (partition-group.ts). */
   private readonly partitionGroups = new Map<StreamTask, PartitionGroup>()
-  /** The global stores' task (all partitions of their topics), and what reads those topics. */
-  private globalTask: StreamTask | null = null
-  private globalReader: Consumer | null = null
+  /** The global stores' task (all partitions of their topics), what reads those topics, and their checkpoint. */
+  private global: GlobalStateManager | null = null
   private readonly producers = new Map<string, Producer>()
   private readonly standbys = new Map<string, StandbyTask>()
   private restoreListener: StateRestoreListener | null = null
@@ -192,7 +194,7 @@ export class KafkaStreams {
     this.subtopologies = this.prepareTopics(store)
     for (const t of this.topology.internalTopics) if (t.endsWith('-repartition')) this.repartitionTopics.add(`${this.settings.applicationId}-${t}`)
     this.setState('REBALANCING')
-    this.startGlobal(store)
+    this.global = GlobalStateManager.start(store, this.topology, this.settings, this.stateDir, {onNotice: this.options.onNotice, listener: this.restoreListener ?? undefined})
     this.saveDescription(store)
     const sourceTopics = [...new Set(this.subtopologies.flatMap((s) => s.sources))]
     const patterns = this.subtopologies.flatMap((s) => s.patterns)
@@ -247,17 +249,15 @@ export class KafkaStreams {
       this.producers.clear()
       this.writers?.close()
       this.partitionGroups.clear()
-      this.globalTask?.close()
-      this.globalTask = null
-      this.globalReader?.close()
-      this.globalReader = null
+      this.global?.close()
+      this.global = null
       this.setState(failed ? 'ERROR' : 'NOT_RUNNING')
     }
   }
 
   /** Interactive queries: a key-value store of this instance's tasks (or a global one), read-only. */
   keyValueStore<K, V>(name: string): {get(key: K): V | null; all(): Array<{key: K; value: V}>; approximateNumEntries(): number} {
-    const owners = this.topology.globalStores.has(name) && this.globalTask ? [this.globalTask] : [...this.tasks.values()]
+    const owners = this.topology.globalStores.has(name) && this.global ? [this.global.task] : [...this.tasks.values()]
     const stores = owners.map((t) => t.stores.get(name)).filter((s): s is KeyValueStore<K, V> => s !== undefined)
     if (!this.topology.stores.has(name)) throw new NotFoundError(`the topology has no state store ${name}`)
     return {
@@ -328,7 +328,7 @@ export class KafkaStreams {
     }
     const out: Subtopology[] = []
     for (const [id, members] of groups.entries()) {
-      // A global store's sub-topology makes no tasks: startGlobal reads its topics.
+      // A global store's sub-topology makes no tasks: the global state manager reads its topics.
       if (this.topology.isGlobal(members)) continue
       const sources: string[] = []
       const patterns: RegExp[] = []
@@ -352,7 +352,13 @@ export class KafkaStreams {
       for (const s of stores) {
         const builder = this.topology.stores.get(s)!
         const changelog = `${app}-${s}-changelog`
-        if (builder.loggingEnabled && !store.topicExists(changelog)) store.createTopic(changelog, partitions, 1, {...builder.logConfig, 'cleanup.policy': 'compact'} as never)
+        if (!builder.loggingEnabled) continue
+        const config = changelogTopicConfig(builder, this.settings.windowStoreChangelogAdditionalRetentionMs)
+        if (!store.topicExists(changelog)) store.createTopic(changelog, partitions, 1, config)
+        else {
+          const differs = changelogConfigMismatch(config, store.readTopic(changelog).config)
+          if (differs.length > 0) this.options.onNotice?.(`changelog ${changelog} keeps the configs it has: ${differs.join(', ')}; logpipe topic alter ${changelog} --config ... changes them`)
+        }
       }
       out[id] = {id, members, sources, patterns, stores, partitions}
     }
@@ -367,7 +373,7 @@ export class KafkaStreams {
       savedAt: Date.now(),
       topology: this.topology.describe().toString(),
       subtopologies: this.subtopologies.filter((s) => s !== undefined).map((s) => ({id: s.id, sources: s.sources, patterns: s.patterns.map((p) => p.source), stores: s.stores})),
-      globalTopics: this.globalTask?.sourceTopics() ?? [],
+      globalTopics: this.global?.sourceTopics() ?? [],
       stores: [...this.topology.stores.values()].map((b) => ({name: b.name, changelog: b.loggingEnabled && !this.topology.globalStores.has(b.name) ? `${app}-${b.name}-changelog` : null})),
     })
   }
@@ -375,41 +381,6 @@ export class KafkaStreams {
   /** Whether a sub-topology reads a topic: by name, or by a pattern (a topic created after the start). */
   private reads(s: Subtopology, topic: string): boolean {
     return s.sources.includes(topic) || s.patterns.some((p) => p.test(topic))
-  }
-
-  /**
-   * The global stores' task: every partition of their topics read from
-   * the start to the end before anything else is processed (Kafka's
-   * GlobalStateManager bootstrap), then kept reading between polls.
-   */
-  private startGlobal(store: Store): void {
-    const groups = this.topology.subtopologies()
-    const members = groups.filter((g) => this.topology.isGlobal(g)).flat()
-    if (members.length === 0) return
-    const task = new StreamTask('global', this.topology, members, {
-      applicationId: this.settings.applicationId,
-      defaultKeySerde: this.settings.defaultKeySerde,
-      defaultValueSerde: this.settings.defaultValueSerde,
-      topicName: (t) => this.topicName(t),
-      wallClock: () => Date.now(),
-    }, {send: () => {
-      throw new StreamsError('a global store\'s processor may not forward records to a topic', {hint: 'a global store is filled from its topic only'})
-    }})
-    task.init()
-    this.globalTask = task
-    this.globalReader = new Consumer(store, task.sourceTopics(), {onNotice: this.options.onNotice})
-    for (;;) {
-      const records = this.pollGlobal()
-      if (records === 0 && this.globalReader.allAtEnd) break
-    }
-  }
-
-  private pollGlobal(): number {
-    const task = this.globalTask
-    if (!task || !this.globalReader) return 0
-    return this.globalReader.poll((a, r) => {
-      task.process({topic: a.topic, partition: a.partition, offset: r.offset, key: r.key(), value: r.value(), timestamp: r.timestamp, headers: new Headers(r.headers().map((h) => ({key: h.key, value: h.value === null ? null : Buffer.from(h.value)})))})
-    }).records
   }
 
   /**
@@ -555,8 +526,10 @@ export class KafkaStreams {
       wallClock: () => Date.now(),
       stateDir: taskDir,
       cache: this.cache ?? undefined,
-      globalStores: this.globalTask?.stores as Map<string, StateStore> | undefined,
+      globalStores: this.global?.stores,
     }, {send: (r) => this.send(r)})
+    // What processors kept with the commit (an onWindowClose aggregation's emit position) is there before they init.
+    if (committed.kind === 'metadata' && committed.metadata.processorMetadata) task.initProcessorMetadata(committed.metadata.processorMetadata)
     task.init()
     // Stream time goes on from the commit: a record that was too late before a crash is too late after it.
     if (committed.kind === 'metadata' && committed.metadata.streamTime !== undefined) task.initStreamTime(committed.metadata.streamTime)
@@ -586,7 +559,7 @@ export class KafkaStreams {
         offsets[name] = offset
         changelogs.push({topic, partition, offset})
       }
-      this.committing.set(id, {task, metadata: {changelogs: offsets, origins: Object.fromEntries(this.origins.get(id) ?? []), streamTime: task.currentStreamTime()}, changelogs})
+      this.committing.set(id, {task, metadata: {changelogs: offsets, origins: Object.fromEntries(this.origins.get(id) ?? []), streamTime: task.currentStreamTime(), processorMetadata: task.processorMetadataSnapshot()}, changelogs})
     }
     this.handedOn = true
   }
@@ -658,7 +631,8 @@ export class KafkaStreams {
     const group = this.group!
     const consumer = group.consumer
     while (!this.stopping) {
-      this.pollGlobal()
+      this.global?.poll()
+      this.global?.maybeCheckpoint(Date.now())
       // A partition's task, looked up once per run of its records (a key string and a map look-up per record before).
       let lastAssignment: unknown = null
       let lastTask: StreamTask | undefined

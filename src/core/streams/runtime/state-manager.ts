@@ -48,22 +48,37 @@ export interface TaskCommitMetadata {
   origins: Record<string, [number, number]>
   /** The task's stream time at the commit (Kafka commits its partition time in the metadata too), so a restarted task drops the same late records. */
   streamTime?: number
+  /**
+   * Kafka's ProcessorMetadata: what processors keep with the commit, by
+   * key (an onWindowClose aggregation's last emitted window close time,
+   * under its store's name), so a restarted task goes on from it.
+   */
+  processorMetadata?: Record<string, number>
 }
 
 export function encodeCommitMetadata(m: TaskCommitMetadata): string {
-  return METADATA_PREFIX + JSON.stringify({c: m.changelogs, o: m.origins, ...(m.streamTime === undefined || m.streamTime < 0 ? {} : {s: m.streamTime})})
+  const p = m.processorMetadata !== undefined && Object.keys(m.processorMetadata).length > 0 ? {p: m.processorMetadata} : {}
+  return METADATA_PREFIX + JSON.stringify({c: m.changelogs, o: m.origins, ...(m.streamTime === undefined || m.streamTime < 0 ? {} : {s: m.streamTime}), ...p})
 }
 
-function decodeCommitMetadata(text: string | undefined): TaskCommitMetadata | null {
+/** The metadata a Streams commit wrote, or null for any other string (none, another client's, a damaged one). */
+export function decodeCommitMetadata(text: string | undefined): TaskCommitMetadata | null {
   if (text === undefined || !text.startsWith(METADATA_PREFIX)) return null
   try {
-    const v = JSON.parse(text.slice(METADATA_PREFIX.length)) as {c?: unknown; o?: unknown; s?: unknown}
+    const v = JSON.parse(text.slice(METADATA_PREFIX.length)) as {c?: unknown; o?: unknown; s?: unknown; p?: unknown}
     const changelogs: Record<string, number> = {}
     const origins: Record<string, [number, number]> = {}
     if (typeof v.c !== 'object' || v.c === null || typeof v.o !== 'object' || v.o === null) return null
     for (const [k, o] of Object.entries(v.c)) if (Number.isSafeInteger(o) && (o as number) >= 0) changelogs[k] = o as number
     for (const [k, o] of Object.entries(v.o)) if (Array.isArray(o) && o.length === 2 && o.every((x) => Number.isSafeInteger(x))) origins[k] = [o[0], o[1]]
-    return Number.isSafeInteger(v.s) && (v.s as number) >= 0 ? {changelogs, origins, streamTime: v.s as number} : {changelogs, origins}
+    const out: TaskCommitMetadata = {changelogs, origins}
+    if (Number.isSafeInteger(v.s) && (v.s as number) >= 0) out.streamTime = v.s as number
+    if (typeof v.p === 'object' && v.p !== null && !Array.isArray(v.p)) {
+      const p: Record<string, number> = {}
+      for (const [k, x] of Object.entries(v.p)) if (Number.isSafeInteger(x)) p[k] = x as number
+      out.processorMetadata = p
+    }
+    return out
   } catch {
     return null
   }

@@ -124,7 +124,8 @@ export interface ApplicationDescription extends ApplicationSummary {
   tasks: TaskDescription[] | null
   /** Committed offset, log end and lag of each input partition (repartition topics included). */
   lag: PartitionLag[]
-  stores: Array<{name: string; changelog: string | null; changelogRecords: number | null}>
+  /** Each store's changelog, its record count, its cleanup.policy and, where that deletes (windowed stores), its retention.ms (null: no changelog topic, or one that only compacts). */
+  stores: Array<{name: string; changelog: string | null; changelogRecords: number | null; cleanupPolicy: string | null; retentionMs: number | null}>
   globalTopics: string[]
 }
 
@@ -164,7 +165,11 @@ export class StreamsApplications {
       tasks: saved ? this.tasks(saved, group) : null,
       lag,
       globalTopics: saved?.globalTopics ?? [],
-      stores: (saved?.stores ?? []).map((s) => ({...s, changelogRecords: s.changelog !== null && this.store.topicExists(s.changelog) ? this.records(s.changelog) : null})),
+      stores: (saved?.stores ?? []).map((s) => {
+        const exists = s.changelog !== null && this.store.topicExists(s.changelog)
+        const config = exists ? this.store.topicConfig(s.changelog!) : null
+        return {...s, changelogRecords: exists ? this.records(s.changelog!) : null, cleanupPolicy: config?.['cleanup.policy'] ?? null, retentionMs: config?.['cleanup.policy'].includes('delete') ? config['retention.ms'] : null}
+      }),
     }
   }
 

@@ -280,11 +280,17 @@ export class JoinWindowStoreBuilder<K, V> extends LoggedStoreBuilder<JoinWindowS
     super(name)
   }
 
+  /** The join windows and their grace: its changelog is windowed, as Kafka's join window stores'. */
+  get retentionPeriodMs(): number {
+    return this.retentionMs
+  }
+
   build(): JoinWindowStore<K, V> {
     return new JoinWindowStore(this.name, this.retentionMs, this.keySerde, this.valueSerde, this.persistent)
   }
 }
 
+/** A key-value store in Kafka too (its ListValueStore, isWindowStore false): its changelog is compact only. */
 export class OuterJoinStoreBuilder<K> extends LoggedStoreBuilder<OuterJoinStore<K>> {
   constructor(name: string, private readonly keySerde: Serde<K> | null, private readonly leftSerde: Serde<unknown> | null, private readonly rightSerde: Serde<unknown> | null, private readonly persistent = false) {
     super(name)

@@ -146,6 +146,10 @@ export class SessionStoreBuilder<K, V> extends LoggedStoreBuilder<SessionStore<K
     super(name)
   }
 
+  get retentionPeriodMs(): number {
+    return this.retentionMs
+  }
+
   build(): SessionStore<K, V> {
     return new SessionStore(this.name, this.retentionMs, this.keySerde, this.valueSerde, this.persistent)
   }

@@ -45,8 +45,16 @@ export interface StateStore {
 export interface StoreBuilder<S extends StateStore = StateStore> {
   readonly name: string
   readonly loggingEnabled: boolean
-  /** Topic configs the changelog gets (cleanup.policy=compact is always set). */
+  /** Topic configs the changelog gets, over the defaults (runtime/changelog-config.ts). */
   readonly logConfig: Record<string, string>
+  /**
+   * A window, session or stream-stream join window store's retention
+   * (Kafka's StoreFactory.retentionPeriod with isWindowStore): its changelog
+   * is then `compact,delete` with this retention plus
+   * `windowstore.changelog.additional.retention.ms`. Absent: a key-value
+   * store, whose changelog is `compact`.
+   */
+  readonly retentionPeriodMs?: number
   withLoggingEnabled(config?: Record<string, string>): this
   withLoggingDisabled(): this
   /** Off by default, as Kafka's builders; the DSL's Materialized turns it on unless withCachingDisabled (key-value stores only: see record-cache.ts). */

@@ -146,6 +146,10 @@ export class WindowStoreBuilder<K, V> extends LoggedStoreBuilder<WindowStore<K, 
     super(spec.name)
   }
 
+  get retentionPeriodMs(): number {
+    return this.spec.retentionMs
+  }
+
   build(): WindowStore<K, V> {
     return new WindowStore({...this.spec, name: this.name}, this.keySerde, this.valueSerde)
   }

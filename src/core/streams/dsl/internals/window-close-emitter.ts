@@ -11,9 +11,14 @@
  * record cannot change a closed window, and the put that moves the store's
  * retention may drop a window that just closed.
  *
- * The emit position is not stored: after a restart, closed windows still
- * inside the store's retention are emitted again (at-least-once, as the
- * rest of the app's output).
+ * The emit position is kept as Kafka keeps it: the window close time of
+ * the last emit goes into the task's processor metadata under the store's
+ * name (Kafka's addProcessorMetadataKeyValue), which the runtime commits
+ * with the input offsets, and a task restarted from that commit emits only
+ * windows closing after it: a closed window still inside the store's
+ * retention is not emitted again, and one that closed after the commit is
+ * emitted by the records processed again (so, as any output, at least
+ * once: twice only when its first emit came after the last commit).
  */
 import type {ProcessorContext, ProcessorSupplier} from '../../processor.js'
 import {supplied} from '../../processor.js'
@@ -41,6 +46,9 @@ export function emitOnWindowClose(inner: ProcessorSupplier, storeName: string, w
       init(c) {
         ctx = c as ProcessorContext<Windowed<unknown>, Change<unknown>>
         store = ctx.getStateStore(storeName)
+        // The close time of the last emit before the commit this task starts from: windows closed by then went out already.
+        const emittedClose = c.processorMetadataForKey?.(storeName) ?? null
+        if (emittedClose !== null) emittedUpTo = windows.lastClosedStart(emittedClose)
         processor.init?.({...c, forward: () => {}})
       },
       process(r) {
@@ -48,13 +56,15 @@ export function emitOnWindowClose(inner: ProcessorSupplier, storeName: string, w
         const value = r.value()
         if (key !== null && key !== undefined && value !== null && value !== undefined && r.timestamp() > observed) {
           observed = r.timestamp()
-          const upTo = windows.lastClosedStart(observed - windows.graceMs)
+          const closeTime = observed - windows.graceMs
+          const upTo = windows.lastClosedStart(closeTime)
           if (upTo > emittedUpTo) {
             for (const w of store.fetchAll(emittedUpTo + 1, upTo)) {
               const timestamp = store.fetchWithTimestamp(w.key, w.windowStart)?.timestamp ?? w.windowStart
               ctx.forward(new Record(new Windowed(w.key, new TimeWindow(w.windowStart, w.windowStart + windows.sizeMs)), {newValue: w.value, oldValue: null}, timestamp))
             }
             emittedUpTo = upTo
+            ctx.addProcessorMetadataKeyValue?.(storeName, closeTime)
           }
         }
         processor.process(r)
