@@ -79,6 +79,21 @@ export class LockError extends LogpipeError {
 }
 
 /**
+ * The lock is a live broker's: it leads the partition and keeps the lock
+ * while it runs, so waiting for it is pointless. The write goes through
+ * that broker instead (topic-writers.ts), or waits until it stopped.
+ */
+export class LedByBrokerError extends LockError {
+  constructor(
+    message: string,
+    readonly brokerId: number,
+    options: LogpipeErrorOptions = {},
+  ) {
+    super(message, options)
+  }
+}
+
+/**
  * Bytes from a socket that do not decode as the Kafka message they claim to
  * be: a length or count that is negative or runs past the end, a null where
  * the version allows none, a varint too long. The connection that sent them

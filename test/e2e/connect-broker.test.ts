@@ -120,4 +120,32 @@ describe('connect beside a broker', () => {
     expect(lines(String((await c.run(['consume', 'connect-offsets', '-e', '-f', '%k\n'])).stdout)).some((k) => k.startsWith('["src",'))).toBe(true)
     expect(broker.stderr()).not.toMatch(/ERROR/)
   })
+
+  test('a worker started before the broker goes on through it once the broker leads its topic', async () => {
+    const c = cli()
+    const dir = join(c.base, 'kafka')
+    mkdirSync(join(dir, 'config'), {recursive: true})
+    for (const f of ['connect-standalone.properties', 'connect-file-source.properties', 'connect-file-sink.properties']) copyFileSync(join(FIXTURES, f), join(dir, 'config', f))
+    appendFileSync(join(dir, 'config', 'connect-standalone.properties'), '\noffset.flush.interval.ms=200\n')
+    writeFileSync(join(dir, 'test.txt'), 'foo\nbar\n')
+    expect((await c.run(['topic', 'create', 'connect-test'])).exitCode).toBe(0)
+    const worker = c.run(['connect', 'standalone', 'config/connect-standalone.properties', 'config/connect-file-source.properties', 'config/connect-file-sink.properties'], {cwd: dir})
+    running.push(worker)
+    let stderr = ''
+    worker.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
+    const sink = join(dir, 'test.sink.txt')
+    await waitFor(() => sinkLines(sink).length >= 2, 'foo and bar in test.sink.txt')
+
+    const broker = await startBroker(c.env, BROKER_ARGS)
+    appendFileSync(join(dir, 'test.txt'), 'after the broker\n')
+    // At once, not after the 30 s lock timeout: the source task is told the broker leads the partition and writes through it.
+    await waitFor(() => sinkLines(sink).length >= 3, 'the line written after the broker started', 15_000)
+    expect(stderr).toMatch(/task local-file-source-0: topic connect-test partition 0 is led by broker 0 .*; writing through it from now on/)
+    expect(stderr).not.toMatch(/FAILED/)
+    worker.kill('SIGTERM')
+    const w = await worker
+    expect(w.exitCode, String(w.stderr)).toBe(0)
+    expect(sinkLines(sink)).toEqual(['foo', 'bar', 'after the broker'])
+    expect(String((await c.run(['topic', 'describe', 'connect-test'])).stdout)).toContain(`\tPartition: 0\tLeader: pid:${broker.proc.pid}@`)
+  })
 })

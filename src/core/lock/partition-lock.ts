@@ -36,7 +36,7 @@ import {join} from 'node:path'
 // Loaded on the first lock (lockfile.ts says who loads it earlier, and why).
 import type lockfile from 'proper-lockfile'
 import {loadLockfile} from './lockfile.js'
-import {LockError, StoreError} from '../errors.js'
+import {LedByBrokerError, LockError, StoreError} from '../errors.js'
 import {readFileNoFollow, symlinkError, writeFileNoFollow} from '../store/fs.js'
 import {isRunning, isStopped, selfIdentity} from './process-identity.js'
 import {randomBytes} from '../random.js'
@@ -59,6 +59,9 @@ const NEVER_STALE = 0x7fffffff
  * is still there gets its turn.
  */
 const STAND_BACK_MS = 100
+
+/** leader.json's client of a broker's take: "broker N". */
+const BROKER_CLIENT = /^broker (\d+)$/
 
 export interface LeaderInfo {
   pid: number
@@ -198,6 +201,9 @@ export class PartitionLock {
             takeover = verdict
             continue
           }
+          // A live broker keeps its partitions' locks while it runs: a writer other than a broker is told at once, not after the timeout.
+          const broker = this.brokerHolding()
+          if (broker !== null) throw broker
           if (this.now() >= deadline) throw this.timeoutError()
           await sleep(wait)
           // A holder now keeps an uncontended lock and lets go when it sees our intent: the time until we notice is time nobody writes.
@@ -400,6 +406,17 @@ export class PartitionLock {
       }
     }
     return live
+  }
+
+  /** The error for a writer that is not a broker when a running broker on this host holds the lock; null otherwise. */
+  private brokerHolding(): LedByBrokerError | null {
+    if (BROKER_CLIENT.test(this.client)) return null
+    const owner = readLeaderInfo(this.dir)
+    const m = owner === null ? null : BROKER_CLIENT.exec(owner.client)
+    if (owner === null || m === null || owner.host !== this.host || !isRunning(owner) || isStopped(owner.pid)) return null
+    return new LedByBrokerError(`${this.label} is led by ${owner.client} (pid ${owner.pid}), which holds its lock while it runs`, Number(m[1]), {
+      hint: `produce through the broker (\`logpipe broker list\` shows its address; produce and consume on its data dir go through it by themselves) or stop it (\`logpipe broker stop --id ${m[1]}\`)`,
+    })
   }
 
   private timeoutError(): LockError {

@@ -6,7 +6,7 @@
 import {readFileSync, rmSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, test} from 'vitest'
-import {LockError, NotLeaderError} from '../../../src/core/errors.js'
+import {LedByBrokerError, LockError, NotLeaderError} from '../../../src/core/errors.js'
 import {PartitionState} from '../../../src/core/broker/partition-state.js'
 import {freeReadBuffers, isLent, release} from '../../../src/core/broker/read-buffer-pool.js'
 import {LEADER_EPOCH_FILE} from '../../../src/core/log/leader-epoch-cache.js'
@@ -101,13 +101,25 @@ describe('PartitionState', () => {
     await state.release()
   })
 
-  test("a writer waiting for a broker's partition is told which broker leads it and what to do", async () => {
+  test("a writer after a running broker's partition is told at once which broker leads it and what to do", async () => {
     const dir = partitionDir()
     const state = await PartitionState.lead('t', 0, dir, logConfig(), opts)
-    const embedded = new PartitionLog(dir, logConfig(), {label: 'topic t partition 0', lock: {timeoutMs: 30}})
+    // A timeout far beyond the test's: the answer must not wait for it (the broker keeps the lock while it runs).
+    const embedded = new PartitionLog(dir, logConfig(), {label: 'topic t partition 0', lock: {timeoutMs: 60_000}})
+    const started = Date.now()
     const error = await embedded.acquire().then(() => null, (e: unknown) => e)
+    expect(Date.now() - started).toBeLessThan(5000)
+    expect(error).toBeInstanceOf(LedByBrokerError)
     expect(error).toBeInstanceOf(LockError)
-    expect((error as LockError).hint).toMatch(/^broker 3 leads it and holds its lock while it runs: .*`logpipe broker stop --id 3`/)
+    expect((error as LedByBrokerError).brokerId).toBe(3)
+    expect((error as LockError).message).toBe(`topic t partition 0 is led by broker 3 (pid ${process.pid}), which holds its lock while it runs`)
+    expect((error as LockError).hint).toMatch(/^produce through the broker .*`logpipe broker stop --id 3`/)
+    // Another broker waits for it, as an election does, and is told who holds it when its wait runs out.
+    const other = new PartitionLog(dir, logConfig(), {label: 'topic t partition 0', lock: {timeoutMs: 30, client: 'broker 4'}})
+    const timedOut = await other.acquire().then(() => null, (e: unknown) => e)
+    expect(timedOut).toBeInstanceOf(LockError)
+    expect(timedOut).not.toBeInstanceOf(LedByBrokerError)
+    expect((timedOut as LockError).hint).toMatch(/^broker 3 leads it and holds its lock while it runs: .*`logpipe broker stop --id 3`/)
     await state.release()
   })
 

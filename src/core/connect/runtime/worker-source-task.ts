@@ -12,6 +12,8 @@ import type {Producer, ProducerRecord} from '../../client/producer.js'
 import type {RecordHeader} from '../../record/header.js'
 import type {SourceTask} from '../api/connector.js'
 import type {SourceRecord} from '../api/connect-record.js'
+import type {WrittenRecordMetadata} from '../api/connector.js'
+import {LedByBrokerError} from '../../errors.js'
 import type {SourceOffsetStore} from './source-offset-store.js'
 import {WorkerTask, type WorkerTaskOptions} from './worker-task.js'
 
@@ -86,7 +88,7 @@ export class WorkerSourceTask extends WorkerTask {
     for (const [topic, list] of byTopic) {
       const toSend: ProducerRecord[] = []
       for (const o of list.out) if (o !== null) toSend.push(o)
-      const metadata = toSend.length > 0 ? await (await this.producer(topic)).send(toSend) : []
+      const metadata = toSend.length > 0 ? await this.write(topic, toSend) : []
       let i = 0
       // Only the last offset of each run of one source partition is staged: the ones before it are superseded.
       let last: SourceRecord | null = null
@@ -111,6 +113,27 @@ export class WorkerSourceTask extends WorkerTask {
     const out: RecordHeader[] = []
     for (const h of record.headers) out.push({key: h.key, value: this.o.converters.header.fromConnectHeader(record.topic, h.key, h.schema, h.value)})
     return out
+  }
+
+  /**
+   * The records into their topic. A broker started on the data dir since
+   * the producer was made leads the partition now: the producer is made
+   * again, through it, and the records sent again (at least once: those of
+   * the failed send that were written before are there twice).
+   */
+  private async write(topic: string, records: ProducerRecord[]): Promise<WrittenRecordMetadata[]> {
+    try {
+      return await (await this.producer(topic)).send(records)
+    } catch (error) {
+      if (!(error instanceof LedByBrokerError)) throw error
+      const stale = this.producers.get(topic)
+      this.producers.delete(topic)
+      await stale?.close().catch(() => undefined)
+      const p = await this.producer(topic)
+      if (!this.o.writers.throughBroker) throw error
+      this.o.notice(`task ${this.id}: ${error.message}; writing through it from now on`)
+      return p.send(records)
+    }
   }
 
   private async producer(topic: string): Promise<Producer> {
