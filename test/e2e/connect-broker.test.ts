@@ -8,10 +8,11 @@
  * the dead letter queue through the broker too, and a distributed worker
  * keeps its config, offset and status topics through it.
  */
-import {appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {appendFileSync, existsSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, test} from 'vitest'
-import {cli, ROOT} from '../helpers/cli.js'
+import {cli} from '../helpers/cli.js'
+import {QUICKSTART_FILES, quickstartDir} from '../helpers/connect-quickstart.js'
 import {startBroker} from '../helpers/broker.js'
 import {lines, trackProcesses, waitFor} from './support.js'
 
@@ -25,7 +26,6 @@ async function waitUntil(cond: () => Promise<boolean>, what: string, deadlineMs 
 }
 
 const running = trackProcesses()
-const FIXTURES = join(ROOT, 'test', 'fixtures', 'connect')
 const BROKER_ARGS = ['-X', 'group.initial.rebalance.delay.ms=0']
 
 const sinkLines = (file: string) => (existsSync(file) ? lines(readFileSync(file, 'utf8')) : [])
@@ -33,9 +33,7 @@ const sinkLines = (file: string) => (existsSync(file) ? lines(readFileSync(file,
 describe('connect beside a broker', () => {
   test('the quickstart writes through the broker, the sink group joins through it, dead letters go through it', async () => {
     const c = cli()
-    const dir = join(c.base, 'kafka')
-    mkdirSync(join(dir, 'config'), {recursive: true})
-    for (const f of ['connect-standalone.properties', 'connect-file-source.properties', 'connect-file-sink.properties']) copyFileSync(join(FIXTURES, f), join(dir, 'config', f))
+    const dir = quickstartDir(c.base)
     appendFileSync(join(dir, 'config', 'connect-standalone.properties'), '\noffset.flush.interval.ms=200\n')
     // The sink tolerates what it cannot convert, into a dead letter queue the worker creates.
     appendFileSync(join(dir, 'config', 'connect-file-sink.properties'), '\nerrors.tolerance=all\nerrors.deadletterqueue.topic.name=dlq\n')
@@ -43,7 +41,7 @@ describe('connect beside a broker', () => {
     expect((await c.run(['topic', 'create', 'connect-test'])).exitCode).toBe(0)
     const broker = await startBroker(c.env, BROKER_ARGS)
 
-    const worker = c.run(['connect', 'standalone', 'config/connect-standalone.properties', 'config/connect-file-source.properties', 'config/connect-file-sink.properties'], {cwd: dir})
+    const worker = c.run(['connect', 'standalone', ...QUICKSTART_FILES], {cwd: dir})
     running.push(worker)
     const sink = join(dir, 'test.sink.txt')
     await waitFor(() => sinkLines(sink).length >= 2, 'foo and bar in test.sink.txt')
@@ -123,13 +121,11 @@ describe('connect beside a broker', () => {
 
   test('a worker started before the broker goes on through it once the broker leads its topic', async () => {
     const c = cli()
-    const dir = join(c.base, 'kafka')
-    mkdirSync(join(dir, 'config'), {recursive: true})
-    for (const f of ['connect-standalone.properties', 'connect-file-source.properties', 'connect-file-sink.properties']) copyFileSync(join(FIXTURES, f), join(dir, 'config', f))
+    const dir = quickstartDir(c.base)
     appendFileSync(join(dir, 'config', 'connect-standalone.properties'), '\noffset.flush.interval.ms=200\n')
     writeFileSync(join(dir, 'test.txt'), 'foo\nbar\n')
     expect((await c.run(['topic', 'create', 'connect-test'])).exitCode).toBe(0)
-    const worker = c.run(['connect', 'standalone', 'config/connect-standalone.properties', 'config/connect-file-source.properties', 'config/connect-file-sink.properties'], {cwd: dir})
+    const worker = c.run(['connect', 'standalone', ...QUICKSTART_FILES], {cwd: dir})
     running.push(worker)
     let stderr = ''
     worker.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))

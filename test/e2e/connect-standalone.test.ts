@@ -5,21 +5,14 @@
  * topic connect-test as Kafka's JSON, a line appended later follows, a
  * restart in between sends nothing twice.
  */
-import {appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {appendFileSync, existsSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, test} from 'vitest'
-import {cli, ROOT} from '../helpers/cli.js'
+import {cli} from '../helpers/cli.js'
+import {quickstartDir} from '../helpers/connect-quickstart.js'
 import {lines, trackProcesses, waitFor} from './support.js'
 
 const running = trackProcesses()
-const FIXTURES = join(ROOT, 'test', 'fixtures', 'connect')
-
-function quickstartDir(base: string): string {
-  const dir = join(base, 'kafka')
-  mkdirSync(join(dir, 'config'), {recursive: true})
-  for (const f of ['connect-standalone.properties', 'connect-file-source.properties', 'connect-file-sink.properties']) copyFileSync(join(FIXTURES, f), join(dir, 'config', f))
-  return dir
-}
 
 const sinkLines = (dir: string) => (existsSync(join(dir, 'test.sink.txt')) ? lines(readFileSync(join(dir, 'test.sink.txt'), 'utf8')) : [])
 

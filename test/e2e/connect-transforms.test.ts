@@ -6,23 +6,21 @@
  * under errors.tolerance=all), and a bad transform setting refused before
  * anything runs.
  */
-import {appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {pathToFileURL} from 'node:url'
 import {describe, expect, test} from 'vitest'
 import {cli, ROOT} from '../helpers/cli.js'
+import {quickstartDir} from '../helpers/connect-quickstart.js'
 import {lines, trackProcesses, waitFor} from './support.js'
 
 const running = trackProcesses()
-const FIXTURES = join(ROOT, 'test', 'fixtures', 'connect')
 const read = (file: string) => (existsSync(file) ? lines(readFileSync(file, 'utf8')) : [])
 
 describe('transforms in connect standalone', () => {
   test("Kafka's quickstart with its MakeMap and InsertSource transforms writes the records Kafka's docs show", async () => {
     const c = cli()
-    const dir = join(c.base, 'kafka')
-    mkdirSync(join(dir, 'config'), {recursive: true})
-    for (const f of ['connect-standalone.properties', 'connect-file-source.properties', 'connect-file-sink.properties']) copyFileSync(join(FIXTURES, f), join(dir, 'config', f))
+    const dir = quickstartDir(c.base)
     // Word for word the lines Kafka's "Transforming data" section adds to connect-file-source.properties.
     appendFileSync(
       join(dir, 'config', 'connect-file-source.properties'),

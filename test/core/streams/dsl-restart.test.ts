@@ -13,9 +13,9 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, expect, test} from 'vitest'
 import {BufferConfig, JoinWindows, KafkaStreams, KeyValue, Produced, Serdes, SessionWindows, StreamsBuilder, Suppressed, TimeWindows} from '../../../src/index.js'
-import {Consumer} from '../../../src/core/client/consumer.js'
 import {Producer} from '../../../src/core/client/producer.js'
 import {Store} from '../../../src/core/store/store.js'
+import {readAll} from './read-topic.js'
 
 const dirs: string[] = []
 afterEach(() => {
@@ -31,21 +31,6 @@ async function produce(store: Store, topic: string, records: Array<[string, stri
   const p = new Producer(store, topic)
   await p.send(records.map(([key, value, timestamp]) => ({key: Buffer.from(key), value: Buffer.from(value), timestamp})))
   await p.close()
-}
-
-function readAll(store: Store, topic: string): string[] {
-  const c = new Consumer(store, [topic])
-  const out: string[] = []
-  try {
-    for (;;) {
-      const {records} = c.poll((_a, r) => {
-        out.push(`${r.key()?.toString()}=${r.value()?.toString() ?? null}`)
-      })
-      if (records === 0 && c.allAtEnd) return out
-    }
-  } finally {
-    c.close()
-  }
 }
 
 async function until(what: string, check: () => boolean, ms = 15_000): Promise<void> {

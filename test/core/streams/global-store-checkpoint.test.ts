@@ -12,11 +12,11 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, expect, test} from 'vitest'
 import {KafkaStreams, Materialized, Serdes, Stores, StreamsBuilder, Topology} from '../../../src/index.js'
-import {Consumer} from '../../../src/core/client/consumer.js'
 import {Producer} from '../../../src/core/client/producer.js'
 import {Store} from '../../../src/core/store/store.js'
 import type {StateRestoreListener} from '../../../src/core/streams/runtime/state-manager.js'
 import {queryStore} from '../../../src/core/streams/runtime/interactive-query.js'
+import {readAll} from './read-topic.js'
 
 const dirs: string[] = []
 afterEach(() => {
@@ -30,21 +30,6 @@ async function produce(store: Store, topic: string, records: Array<[string, stri
   const p = new Producer(store, topic)
   await p.send(records.map(([key, value, partition]) => ({key: Buffer.from(key), value: value === null ? null : Buffer.from(value), partition})))
   await p.close()
-}
-
-function readAll(store: Store, topic: string): string[] {
-  const c = new Consumer(store, [topic])
-  const out: string[] = []
-  try {
-    for (;;) {
-      const {records} = c.poll((_a, r) => {
-        out.push(`${r.key()?.toString()}=${r.value()?.toString() ?? null}`)
-      })
-      if (records === 0 && c.allAtEnd) return out
-    }
-  } finally {
-    c.close()
-  }
 }
 
 function pricing() {

@@ -1,0 +1,14 @@
+/** Kafka's Connect quickstart files (test/fixtures/connect, as Kafka ships them) copied into BASE/kafka/config; returns BASE/kafka. */
+import {copyFileSync, mkdirSync} from 'node:fs'
+import {join} from 'node:path'
+import {ROOT} from './cli.js'
+
+export const CONNECT_FIXTURES = join(ROOT, 'test', 'fixtures', 'connect')
+export const QUICKSTART_FILES = ['config/connect-standalone.properties', 'config/connect-file-source.properties', 'config/connect-file-sink.properties']
+
+export function quickstartDir(base: string): string {
+  const dir = join(base, 'kafka')
+  mkdirSync(join(dir, 'config'), {recursive: true})
+  for (const f of QUICKSTART_FILES) copyFileSync(join(CONNECT_FIXTURES, f.slice('config/'.length)), join(dir, f))
+  return dir
+}
