@@ -295,6 +295,11 @@ try {
     } else {
       say(dim('# (kcat is not installed: `apt-get install kcat`, then `kcat -b ' + broker.address + ' -C -t ' + TOPIC + ' -e`)'))
     }
+    await run(['produce', TOPIC, '-K:'], {input: 'alice:back again\n', note: 'beside the broker, produce goes through it by itself (the broker holds the partitions\' locks)'})
+    await run(['stream', 'count', '--from', TOPIC, '--to', COUNTS, '--application-id', COUNTS, '-e'], {
+      note: 'so does the Streams app: it goes on from its commit, its counts and changelog written through the broker, its group kept by the broker\'s coordinator',
+    })
+    await run(['consume', COUNTS, '-e', '-f', '%k %s\\n', '-o', '-1'], {note: 'the newest count of each partition: alice is one up'})
   } finally {
     await broker.stop()
   }

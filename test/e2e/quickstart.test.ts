@@ -28,6 +28,8 @@ test('the quickstart runs to Done on a fresh data directory: kcat reads the topi
   }
   // The one-line Streams app counted the keyed records per key.
   expect(r.stdout).toMatch(/\$ logpipe consume quickstart-demo-counts[^\n]*\n(?:\w+ \d\n)*alice 2\n/)
+  // Run again beside the broker, through it, from its commit: alice's one new record counted once.
+  expect(r.stdout).toMatch(/\$ logpipe consume quickstart-demo-counts -e -f '%k %s\\n' -o -1\n(?:\w+ \d\n)*alice 3\n/)
   // The FileStream source put the file's lines on the topic, the sink wrote them out again.
   const connected = r.stdout.split('$ logpipe consume quickstart-demo-connect -e')[1]
   expect(connected).toMatch(/^\nlogin alice\nlogin bob\nlogout alice\n\n\$ cat \S+events\.sink\.txt\nlogin alice\nlogin bob\nlogout alice\n/)
