@@ -14,7 +14,7 @@
  * Commands wait for "go.<offset>" files the test creates, so the order in
  * which they finish is the test's, not the scheduler's.
  */
-import {existsSync, readFileSync, writeFileSync} from 'node:fs'
+import {existsSync, readFileSync, renameSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, test} from 'vitest'
 import {type ExecFailure, type ExecJob, ExecRunner} from '../../../src/core/client/exec-runner.js'
@@ -38,7 +38,11 @@ function gated(dir: string): string {
 }
 
 const started = (dir: string) => (existsSync(join(dir, 'started')) ? readFileSync(join(dir, 'started'), 'utf8').split('\n').filter(Boolean).map(Number) : [])
-const go = (dir: string, offset: number, code = 0) => writeFileSync(join(dir, `go.${offset}`), String(code))
+// Written whole, then renamed into place: the command waits for the name, and a half-written file read as empty was exit 0.
+const go = (dir: string, offset: number, code = 0) => {
+  writeFileSync(join(dir, `go.${offset}.tmp`), String(code))
+  renameSync(join(dir, `go.${offset}.tmp`), join(dir, `go.${offset}`))
+}
 
 describe('ExecRunner', () => {
   test('commands finishing out of order: the safe position is the oldest record not handed on', async () => {
