@@ -26,7 +26,7 @@
  * figures: rounds by kind, records acknowledged, failover times.
  * LOGPIPE_FAULT_REPLICATION_ROUNDS sets the rounds (default 50).
  */
-import {mkdirSync, readFileSync, readdirSync, writeFileSync} from 'node:fs'
+import {appendFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {execa, type ResultPromise} from 'execa'
@@ -49,7 +49,18 @@ const CONFIG = [
   ['replica.fetch.wait.max.ms', 200],
 ].flatMap(([k, v]) => ['-X', `${k}=${v}`])
 
-const log = (line: string) => process.stdout.write(`${line}\n`)
+const log = (line: string) => {
+  process.stdout.write(`${line}\n`)
+  trace('campaign.log', `${new Date().toISOString()} ${line}\n`)
+}
+// LOGPIPE_FAULT_TRACE_DIR=DIR keeps every broker's stderr (across restarts) and the kcat -G member's librdkafka
+// debug (cgrp,topic,broker) in DIR, for a replay's why.
+const TRACE_DIR = env.LOGPIPE_FAULT_TRACE_DIR
+const trace = (name: string, text: string) => {
+  if (!TRACE_DIR) return
+  mkdirSync(TRACE_DIR, {recursive: true})
+  appendFileSync(join(TRACE_DIR, name), text)
+}
 
 interface PartitionJson {
   leader: number
@@ -67,7 +78,12 @@ test(`replication under kill -9, SIGSTOP and unwritable log dirs of leaders (see
   // A restarted broker listens where it did, as a real one would: clients keep their bootstrap list.
   const start = async (id: number) => {
     const port = brokers.get(id)?.port ?? 0
-    brokers.set(id, await startBroker(c.env, ['--id', String(id), '--log-dir', logDir(id), '--listen', `127.0.0.1:${port}`, ...CONFIG]))
+    const b = await startBroker(c.env, ['--id', String(id), '--log-dir', logDir(id), '--listen', `127.0.0.1:${port}`, ...CONFIG])
+    brokers.set(id, b)
+    if (TRACE_DIR) {
+      trace(`broker-${id}.log`, `${new Date().toISOString()} -- started\n${b.stderr()}`)
+      b.proc.stderr?.on('data', (chunk: Buffer) => trace(`broker-${id}.log`, chunk.toString()))
+    }
   }
   const state = (p: number) => JSON.parse(readFileSync(join(c.dataDir, 'topics', 'jepsen', String(p), 'partition.json'), 'utf8')) as PartitionJson
   const running = (id: number) => {
@@ -204,8 +220,10 @@ test(`replication under kill -9, SIGSTOP and unwritable log dirs of leaders (see
   // coordinator writes them to groups/<g>/offsets/<topic>/<p>.json, must never go back.
   let groupRestarts = 0
   const groupMember = () => {
-    const proc = execa('kcat', ['-b', bootstrap(), '-G', 'jepsen-group', 'jepsen', '-q', '-X', 'auto.commit.interval.ms=500', '-X', 'topic.metadata.refresh.interval.ms=500', '-X', 'auto.offset.reset=earliest'], {reject: false})
+    const debug = TRACE_DIR ? ['-d', 'cgrp,topic,broker'] : []
+    const proc = execa('kcat', ['-b', bootstrap(), '-G', 'jepsen-group', 'jepsen', '-q', '-X', 'auto.commit.interval.ms=500', '-X', 'topic.metadata.refresh.interval.ms=500', '-X', 'auto.offset.reset=earliest', ...debug], {reject: false})
     consumers.push(proc)
+    proc.stderr?.on('data', (chunk: Buffer) => trace('kcat-group.log', chunk.toString()))
     proc.stdout?.resume()
     void proc.finally(() => {
       if (stopping) return
@@ -226,7 +244,10 @@ test(`replication under kill -9, SIGSTOP and unwritable log dirs of leaders (see
         continue // not committed yet, or being replaced
       }
       if (offset < committed[p]) regressions.push(`partition ${p}: ${committed[p]} -> ${offset}`)
-      if (offset !== committed[p]) commitChanges++
+      if (offset !== committed[p]) {
+        commitChanges++
+        trace('campaign.log', `${new Date().toISOString()} committed partition ${p}: ${offset}\n`)
+      }
       committed[p] = Math.max(committed[p], offset)
     }
   }
