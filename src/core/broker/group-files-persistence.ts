@@ -119,28 +119,11 @@ export class GroupFilesPersistence implements GroupPersistence {
     }
   }
 
-  /**
-   * The broker whose process wrote coordinator.json, while it lives: its
-   * registration heartbeats within its session timeout, names the same
-   * process, and (on this host) that process runs. A broker killed,
-   * restarted (another process) or paused past its session coordinates
-   * nothing any more, and the broker asked takes the group over.
-   */
+  /** Another live broker coordinates the group (liveGroupCoordinator), not this broker's process. */
   coordinatorElsewhere(groupId: string): CoordinatorAddress | null {
-    const r = readCoordinatorFile(this.dir(groupId))
-    if (r.kind !== 'ok') return null
-    const who = r.file.coordinator
-    if (who.brokerId === this.brokerId && sameProcess(who, this.self)) return null
-    if (!isCoordinatorLive(r.file)) return null
-    let registration
-    try {
-      registration = readRegistration(this.store.dataDir, who.brokerId)
-    } catch {
-      return null // a damaged registration names no live broker
-    }
-    if (!registration || !isBrokerAlive(registration)) return null
-    if (registration.processHost === who.host && registration.pid !== who.pid) return null
-    return {brokerId: registration.id, host: registration.host, port: registration.port}
+    const c = liveGroupCoordinator(this.store, groupId)
+    if (!c || (c.brokerId === this.brokerId && sameProcess(c.process, this.self))) return null
+    return {brokerId: c.brokerId, host: c.host, port: c.port}
   }
 
   published(groupId: string): CoordinatorFile | null {
@@ -249,6 +232,29 @@ export class GroupFilesPersistence implements GroupPersistence {
       throw error
     }
   }
+}
+
+/**
+ * The broker that coordinates the group now: the one whose process wrote
+ * its coordinator.json, while it lives (its registration heartbeats within
+ * its session timeout and names that process, which runs on this host). A
+ * broker killed, restarted (another process) or paused past its session
+ * coordinates nothing any more: null, and the broker asked takes the
+ * group over.
+ */
+export function liveGroupCoordinator(store: Store, groupId: string): (CoordinatorAddress & {process: HostProcess}) | null {
+  const r = readCoordinatorFile(groupDir(store, groupId))
+  if (r.kind !== 'ok' || !isCoordinatorLive(r.file)) return null
+  const who = r.file.coordinator
+  let registration
+  try {
+    registration = readRegistration(store.dataDir, who.brokerId)
+  } catch {
+    return null // a damaged registration names no live broker
+  }
+  if (!registration || !isBrokerAlive(registration)) return null
+  if (registration.processHost === who.host && registration.pid !== who.pid) return null
+  return {brokerId: registration.id, host: registration.host, port: registration.port, process: who}
 }
 
 function sameProcess(a: HostProcess, b: HostProcess): boolean {
