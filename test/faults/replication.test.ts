@@ -197,12 +197,14 @@ test(`replication under kill -9, SIGSTOP and unwritable log dirs of leaders (see
   let consumerRestarts = 0
   const consumers: ResultPromise[] = []
   const consumer = (p: number) => {
-    const proc = execa('kcat', ['-b', bootstrap(), '-C', '-t', 'jepsen', '-p', String(p), '-o', String(nextOffset[p]), '-f', '%p %o %s\\n', '-X', 'topic.metadata.refresh.interval.ms=500'], {reject: false})
+    const proc = execa('kcat', ['-b', bootstrap(), '-C', '-u', '-t', 'jepsen', '-p', String(p), '-o', String(nextOffset[p]), '-f', '%p %o %s\\n', '-X', 'topic.metadata.refresh.interval.ms=500'], {reject: false})
     consumers.push(proc)
     let out = ''
     proc.stdout?.on('data', (chunk: Buffer) => {
       out += chunk.toString()
+      // Whole lines only: an unbuffered kcat may end a chunk mid-line, or send one with no newline at all.
       const cut = out.lastIndexOf('\n')
+      if (cut < 0) return
       for (const line of out.slice(0, cut).split('\n').filter(Boolean)) {
         const [q, o, v] = line.split(' ')
         consumed.push([Number(q), Number(o), v])
@@ -239,7 +241,15 @@ test(`replication under kill -9, SIGSTOP and unwritable log dirs of leaders (see
   const regressions: string[] = []
   let commitChanges = 0
   const changesBy = Array.from({length: PARTITIONS}, () => 0)
+  // The group's generations as its coordinators publish them: a coordinator killed or paused under the member
+  // is taken over at the same generation; a new one comes only with a rejoin (the member restarted).
+  const generations = new Set<number>()
   const sampleCommits = () => {
+    try {
+      generations.add((JSON.parse(readFileSync(join(c.dataDir, 'groups', 'jepsen-group', 'coordinator.json'), 'utf8')) as {generation: number}).generation)
+    } catch {
+      // not published yet, or being replaced
+    }
     for (let p = 0; p < PARTITIONS; p++) {
       let offset: number
       try {
@@ -365,7 +375,7 @@ test(`replication under kill -9, SIGSTOP and unwritable log dirs of leaders (see
   log(
     `replication campaign: ${ROUNDS} rounds (${Object.entries(counts).map(([k, n]) => `${n} ${k}`).join(', ')}); ` +
       `acknowledged ${acked.reduce((n, s) => n + s.size, 0)} (kafka-python ${pyAcked.n}, logpipe ${lpAcked.n}, logpipe producers restarted ${lpAcked.restarts} times), in the log ${values.size}, consumed ${consumed.length} (consumers restarted ${consumerRestarts} times); ` +
-      `group commits seen changing ${commitChanges} times (by partition ${changesBy.join(',')}, last ${committed.join(',')}, member restarted ${groupRestarts} times), going back ${regressions.length}; ` +
+      `group commits seen changing ${commitChanges} times (by partition ${changesBy.join(',')}, last ${committed.join(',')}, member restarted ${groupRestarts} times, generations ${[...generations].sort((a, b) => a - b).join(',')}), going back ${regressions.length}; ` +
       `lost ${lost.length}, vanished after being read ${vanished.length}, duplicated ${duplicated.length}; ` +
       `failover by kind ${Object.entries(failoverBy).map(([k, v]) => `${k}: ${v.join(',')}`).join('; ')}; ` +
       `failover (fault to new leader in partition.json) median ${sorted[Math.floor(sorted.length / 2)] ?? '-'} ms, max ${sorted.at(-1) ?? '-'} ms over ${sorted.length}`,
