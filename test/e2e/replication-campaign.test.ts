@@ -6,8 +6,9 @@
  * kafka-python producers with acks=all and a group consumer throughout,
  * while kill -9, SIGSTOP and an unwritable log dir hit leaders. It must end
  * with nothing acknowledged lost, nothing read that vanished, nothing
- * written twice, committed offsets never going back and replicas
- * byte-identical; the campaign prints its seed to replay a failure.
+ * written twice, the group's committed offsets moving on every partition
+ * and never going back, and replicas byte-identical; the campaign prints
+ * its seed to replay a failure.
  */
 import {join} from 'node:path'
 import {execa} from 'execa'

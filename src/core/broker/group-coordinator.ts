@@ -21,7 +21,8 @@
  */
 import {randomUUID} from 'node:crypto'
 import {type Clock, systemClock} from '../clock.js'
-import type {ClassicGroupState} from '../group/coordinator-file.js'
+import type {ClassicGroupState, CoordinatorFile} from '../group/coordinator-file.js'
+import {encodeAssignment, encodeSubscription} from '../group/consumer-protocol.js'
 import {validateGroupName} from '../store/names.js'
 import {ClassicGroup, ClassicMember, type GroupError, type GroupProtocol, type JoinResult, type SyncResult} from './classic-group.js'
 
@@ -117,6 +118,13 @@ export interface FetchedOffset {
   error: GroupError
 }
 
+/** Where another broker that coordinates a group listens (FindCoordinator's answer). */
+export interface CoordinatorAddress {
+  brokerId: number
+  host: string
+  port: number
+}
+
 /**
  * Where groups outlive the coordinator's memory: committed offsets and the
  * published membership. The broker's one is the store's group files
@@ -127,6 +135,10 @@ export interface GroupPersistence {
   lastGeneration(groupId: string): number
   /** Publishes the group's state and members (for `group describe` and file-based members). */
   save(group: ClassicGroup): void
+  /** Another live broker coordinates the group (Kafka: leads its __consumer_offsets partition); null when this one may. */
+  coordinatorElsewhere(groupId: string): CoordinatorAddress | null
+  /** What the group's last coordinator published of it, for taking it over (Kafka's loadGroup); null when nothing was. */
+  published(groupId: string): CoordinatorFile | null
   /** Members that are not the coordinator's (file-based ones) hold the group now. */
   heldElsewhere(groupId: string): boolean
   /** Writes the offsets; per partition, NONE or why not (an unknown topic or partition). */
@@ -245,7 +257,9 @@ export class GroupCoordinator {
     if (req.sessionTimeoutMs < this.minSessionMs || req.sessionTimeoutMs > this.maxSessionMs) {
       return respond(noJoin(req.memberId, 'INVALID_SESSION_TIMEOUT')), null
     }
-    let group = this.groups.get(req.groupId)
+    const held = this.lookup(req.groupId)
+    if (held === 'elsewhere') return respond(noJoin(req.memberId, 'NOT_COORDINATOR')), null
+    let group = held
     if (!group) {
       // A member id for a group the coordinator does not hold is one of an earlier coordinator's: rejoin without it.
       if (req.memberId !== '') return respond(noJoin(req.memberId, 'UNKNOWN_MEMBER_ID')), null
@@ -477,7 +491,8 @@ export class GroupCoordinator {
 
   private sync(req: SyncGroupRequest, respond: (r: SyncResult) => void): ClassicGroup | null {
     if (this.closed) return respond(noSync('NOT_COORDINATOR')), null
-    const group = this.groups.get(req.groupId)
+    const group = this.lookup(req.groupId)
+    if (group === 'elsewhere') return respond(noSync('NOT_COORDINATOR')), null
     if (!group) return respond(noSync('UNKNOWN_MEMBER_ID')), null
     if (group.state === 'Dead') return respond(noSync('COORDINATOR_NOT_AVAILABLE')), null
     if (group.isStaticMemberFenced(req.groupInstanceId, req.memberId)) return respond(noSync('FENCED_INSTANCE_ID')), null
@@ -529,7 +544,8 @@ export class GroupCoordinator {
 
   heartbeat(req: HeartbeatRequest): GroupError {
     if (this.closed) return 'NOT_COORDINATOR'
-    const group = this.groups.get(req.groupId)
+    const group = this.lookup(req.groupId)
+    if (group === 'elsewhere') return 'NOT_COORDINATOR'
     if (!group) return 'UNKNOWN_MEMBER_ID'
     if (group.state === 'Dead') return 'COORDINATOR_NOT_AVAILABLE'
     if (group.isStaticMemberFenced(req.groupInstanceId, req.memberId)) return 'FENCED_INSTANCE_ID'
@@ -544,7 +560,8 @@ export class GroupCoordinator {
   /** LeaveGroup: v0-2 name one member (the handler takes the first result's error), v3+ a batch, by member id or by instance id alone. */
   leaveGroup(groupId: string, leaving: LeavingMember[]): LeaveGroupResult {
     if (this.closed) return {error: 'NOT_COORDINATOR', members: []}
-    const group = this.groups.get(groupId)
+    const group = this.lookup(groupId)
+    if (group === 'elsewhere') return {error: 'NOT_COORDINATOR', members: []}
     if (!group) return {error: 'NONE', members: leaving.map((m) => ({...m, error: 'UNKNOWN_MEMBER_ID'}))}
     if (group.state === 'Dead') return {error: 'COORDINATOR_NOT_AVAILABLE', members: []}
     const members = leaving.map((l): LeavingMember & {error: GroupError} => {
@@ -667,7 +684,9 @@ export class GroupCoordinator {
     const all = (error: GroupError) => req.offsets.map((o) => ({topic: o.topic, partition: o.partition, error}))
     if (this.closed) return all('NOT_COORDINATOR')
     if (!validGroupId(req.groupId)) return all('INVALID_GROUP_ID')
-    let group = this.groups.get(req.groupId)
+    const held = this.lookup(req.groupId)
+    if (held === 'elsewhere') return all('NOT_COORDINATOR')
+    let group = held
     const managed = req.generationId >= 0 || req.memberId !== '' || req.groupInstanceId !== null
     if (!group) {
       // A commit of a consumer that manages its own partitions (generation -1, no member): Kafka makes the group for it.
@@ -714,11 +733,101 @@ export class GroupCoordinator {
     return {error: 'NONE', offsets: this.persistence.fetchOffsets(groupId, partitions)}
   }
 
+  // ---- Which broker coordinates ----------------------------------------
+
+  /**
+   * FindCoordinator's answer: the live broker that holds the group now, or
+   * null for this one (the group is new, or its coordinator is gone and
+   * this broker takes it over when the members come).
+   */
+  coordinatorOf(groupId: string): CoordinatorAddress | null {
+    if (!validGroupId(groupId)) return null
+    return this.persistence.coordinatorElsewhere(groupId)
+  }
+
+  /**
+   * The group as this coordinator holds it. Another live broker's group is
+   * 'elsewhere' (Kafka's NOT_COORDINATOR), and one this broker held in
+   * memory is let go. A group this broker does not hold, whose coordinator
+   * is gone, is taken over from what that one published.
+   */
+  private lookup(groupId: string): ClassicGroup | undefined | 'elsewhere' {
+    if (!validGroupId(groupId)) return undefined
+    if (this.persistence.coordinatorElsewhere(groupId)) {
+      const group = this.groups.get(groupId)
+      if (group) this.letGo(group)
+      return 'elsewhere'
+    }
+    return this.groups.get(groupId) ?? this.takeOver(groupId)
+  }
+
+  /**
+   * Kafka's loadGroup, as a new coordinator reads __consumer_offsets: the
+   * members, generation, protocol, leader and assignments the last
+   * coordinator published, each member's session starting now. A Stable
+   * group stays Stable, so its members heartbeat and commit under the
+   * generation they have, with no rebalance; a group caught in a rebalance
+   * starts that rebalance again (the assignment being made is lost) and its
+   * members rejoin with their ids. A group with no generation yet, or no
+   * members, is not taken over: it starts anew from its generation.
+   */
+  private takeOver(groupId: string): ClassicGroup | undefined {
+    const file = this.persistence.published(groupId)
+    if (!file || file.members.length === 0 || file.protocolType === null || file.protocol === null) return undefined
+    if (file.state !== 'Stable' && file.state !== 'CompletingRebalance' && file.state !== 'PreparingRebalance') return undefined
+    const group = new ClassicGroup(groupId, Math.max(file.generation, this.persistence.lastGeneration(groupId)))
+    const consumer = file.protocolType === 'consumer'
+    group.protocolType = file.protocolType
+    group.protocolName = file.protocol
+    for (const m of file.members) {
+      const member = new ClassicMember({
+        ...m,
+        protocolType: file.protocolType,
+        protocols: [{name: file.protocol, metadata: consumer ? encodeSubscription(m.topics) : Buffer.alloc(0)}],
+        now: this.now,
+      })
+      member.isNew = false
+      member.assignment = consumer ? encodeAssignment(m.assignment) : Buffer.alloc(0)
+      group.members.set(m.memberId, member)
+      if (m.groupInstanceId !== null) group.staticMembers.set(m.groupInstanceId, m.memberId)
+    }
+    group.leaderId = file.leader !== null && group.members.has(file.leader) ? file.leader : (group.members.keys().next().value ?? null)
+    group.state = 'Stable'
+    this.groups.set(groupId, group)
+    const from = `broker ${file.coordinator.brokerId} (pid ${file.coordinator.pid}), gone`
+    if (file.state === 'Stable') {
+      this.log(`group ${groupId}: took over generation ${group.generationId} with ${group.members.size} member(s) from ${from}`)
+      this.save(group)
+    } else {
+      this.prepareRebalance(group, `took it over from ${from}, in ${file.state} of generation ${group.generationId}`)
+    }
+    this.settle(group)
+    return group
+  }
+
+  /** Another broker coordinates the group now: what waits here is told NOT_COORDINATOR and the group is forgotten, its file left to that broker. */
+  private letGo(group: ClassicGroup): void {
+    this.groups.delete(group.groupId)
+    for (const m of group.members.values()) {
+      const join = m.awaitingJoin
+      const sync = m.awaitingSync
+      m.awaitingJoin = null
+      m.awaitingSync = null
+      join?.(noJoin(m.memberId, 'NOT_COORDINATOR'))
+      sync?.(noSync('NOT_COORDINATOR'))
+    }
+    this.log(`group ${group.groupId}: another broker coordinates it now; this one lets go of generation ${group.generationId}`)
+  }
+
   // ---- Time ------------------------------------------------------------
 
   /** Judges every deadline that has passed: expired sessions and pending ids, SyncGroups not sent, join phases that end. */
   tick(): void {
-    for (const group of [...this.groups.values()]) this.expire(group)
+    for (const group of [...this.groups.values()]) {
+      // A coordinator that was paused past its session judges nothing of a group another broker took over meanwhile.
+      if (this.persistence.coordinatorElsewhere(group.groupId)) this.letGo(group)
+      else this.expire(group)
+    }
   }
 
   private expire(group: ClassicGroup): void {

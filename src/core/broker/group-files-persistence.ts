@@ -14,17 +14,18 @@
 import {join} from 'node:path'
 import {GroupNotEmptyError, NotFoundError} from '../errors.js'
 import {decodeAssignment, decodeSubscription} from '../group/consumer-protocol.js'
-import {type CoordinatedMember, type CoordinatorFile, readCoordinatorFile, writeCoordinatorFile} from '../group/coordinator-file.js'
+import {type CoordinatedMember, type CoordinatorFile, isCoordinatorLive, readCoordinatorFile, writeCoordinatorFile} from '../group/coordinator-file.js'
 import {GroupAdmin} from '../group/group-admin.js'
 import {listNames, realDirs, withGroupLock} from '../group/group-files.js'
 import {ensureGroup, groupDir} from '../group/group-member.js'
 import {liveMembers} from '../group/membership.js'
 import {OffsetStore, type CoordinatorCommit} from '../group/offset-store.js'
-import {thisHostProcess} from '../lock/process-identity.js'
+import {type HostProcess, thisHostProcess} from '../lock/process-identity.js'
 import {validateGroupName, validateTopicName} from '../store/names.js'
 import type {Store} from '../store/store.js'
 import type {ClassicGroup} from './classic-group.js'
-import type {FetchedOffset, GroupError, GroupPersistence, ListedGroup, OffsetToCommit} from './group-coordinator.js'
+import type {CoordinatorAddress, FetchedOffset, GroupError, GroupPersistence, ListedGroup, OffsetToCommit} from './group-coordinator.js'
+import {isBrokerAlive, readRegistration} from './registry.js'
 
 export interface GroupFilesPersistenceOptions {
   brokerId: number
@@ -47,6 +48,7 @@ export class GroupFilesPersistence implements GroupPersistence {
   private readonly writes = new Map<string, Promise<void>>()
   /** The generation last saved per group: the file may not hold it yet (writes are queued). */
   private readonly generations = new Map<string, number>()
+  private readonly self = thisHostProcess()
 
   constructor(store: Store, options: GroupFilesPersistenceOptions) {
     this.store = store
@@ -106,7 +108,7 @@ export class GroupFilesPersistence implements GroupPersistence {
       }
     })
     return {
-      coordinator: {...thisHostProcess(), brokerId: this.brokerId},
+      coordinator: {...this.self, brokerId: this.brokerId},
       updatedAt: Date.now(),
       state: group.state,
       generation: group.generationId,
@@ -115,6 +117,18 @@ export class GroupFilesPersistence implements GroupPersistence {
       leader: group.leaderId,
       members,
     }
+  }
+
+  /** Another live broker coordinates the group (liveGroupCoordinator), not this broker's process. */
+  coordinatorElsewhere(groupId: string): CoordinatorAddress | null {
+    const c = liveGroupCoordinator(this.store, groupId)
+    if (!c || (c.brokerId === this.brokerId && sameProcess(c.process, this.self))) return null
+    return {brokerId: c.brokerId, host: c.host, port: c.port}
+  }
+
+  published(groupId: string): CoordinatorFile | null {
+    const r = readCoordinatorFile(this.dir(groupId))
+    return r.kind === 'ok' ? r.file : null
   }
 
   heldElsewhere(groupId: string): boolean {
@@ -218,4 +232,31 @@ export class GroupFilesPersistence implements GroupPersistence {
       throw error
     }
   }
+}
+
+/**
+ * The broker that coordinates the group now: the one whose process wrote
+ * its coordinator.json, while it lives (its registration heartbeats within
+ * its session timeout and names that process, which runs on this host). A
+ * broker killed, restarted (another process) or paused past its session
+ * coordinates nothing any more: null, and the broker asked takes the
+ * group over.
+ */
+export function liveGroupCoordinator(store: Store, groupId: string): (CoordinatorAddress & {process: HostProcess}) | null {
+  const r = readCoordinatorFile(groupDir(store, groupId))
+  if (r.kind !== 'ok' || !isCoordinatorLive(r.file)) return null
+  const who = r.file.coordinator
+  let registration
+  try {
+    registration = readRegistration(store.dataDir, who.brokerId)
+  } catch {
+    return null // a damaged registration names no live broker
+  }
+  if (!registration || !isBrokerAlive(registration)) return null
+  if (registration.processHost === who.host && registration.pid !== who.pid) return null
+  return {brokerId: registration.id, host: registration.host, port: registration.port, process: who}
+}
+
+function sameProcess(a: HostProcess, b: HostProcess): boolean {
+  return a.host === b.host && a.pid === b.pid && (a.startTime ?? null) === (b.startTime ?? null)
 }

@@ -13,6 +13,8 @@
  * when the member goes through a remote one (remote-group-source.ts:
  * Metadata, OffsetFetch, ListOffsets).
  */
+import {liveGroupCoordinator} from '../broker/group-files-persistence.js'
+import {isBrokerAlive, listRegistrations} from '../broker/registry.js'
 import {LogpipeError} from '../errors.js'
 import {type AssignmentStrategy, type TopicPartition, assign} from '../group/assignors.js'
 import {decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription} from '../group/consumer-protocol.js'
@@ -68,7 +70,11 @@ export function storeGroupSource(store: Store, group: string, broker: {host: str
     dir: groupDir(store, group),
     // Looking at the store's topics is a directory listing: about as often as a file-based member does.
     metadataMaxAgeMs: 1000,
-    coordinator: async () => ({host: broker.host, port: broker.port, options: broker.options ?? {}}),
+    // The broker that holds the group (the others answer NOT_COORDINATOR), else any live one, which takes it.
+    coordinator: async () => {
+      const at = liveGroupCoordinator(store, group) ?? listRegistrations(store.dataDir).brokers.find((b) => isBrokerAlive(b)) ?? broker
+      return {host: at.host, port: at.port, options: broker.options ?? {}}
+    },
     async partitionCounts(topics) {
       const out = new Map<string, number>()
       for (const t of topics) {

@@ -460,7 +460,7 @@ describe('one group, one kind of member', () => {
     }
   })
 
-  test('a coordinator started anew over the same files continues the generation (its members rejoin: their ids were the old one\'s)', async () => {
+  test('a coordinator started anew over the same files takes the group over: its members carry on under their generation (Kafka\'s loadGroup)', async () => {
     const s = setup()
     const {ids, results} = await stableThree(s)
     await s.persistence.flush()
@@ -469,10 +469,14 @@ describe('one group, one kind of member', () => {
     s.c.close()
     expect((await s.c.joinGroup(joinReq(ids[0]))).error).toBe('NOT_COORDINATOR')
     const again = new GroupCoordinator({persistence: new GroupFilesPersistence(s.store, {brokerId: 7}), clock: s.clock, initialRebalanceDelayMs: 0, minSessionTimeoutMs: 1})
-    expect(again.heartbeat({groupId: 'g', memberId: ids[0], generationId: 1, groupInstanceId: null})).toBe('UNKNOWN_MEMBER_ID')
-    expect((await again.joinGroup(joinReq(ids[0]))).error).toBe('UNKNOWN_MEMBER_ID')
-    const fresh = await again.joinGroup(joinReq('', {requireKnownMemberId: false}))
-    expect(fresh).toMatchObject({error: 'NONE', generationId: results[0].generationId + 1})
+    for (const id of ids) expect(again.heartbeat({groupId: 'g', memberId: id, generationId: 1, groupInstanceId: null})).toBe('NONE')
+    expect(again.group('g')).toMatchObject({state: 'Stable', generationId: results[0].generationId})
+    // A member it never heard of joins as a new one: the next generation.
+    const fresh = watch(again.joinGroup(joinReq('', {requireKnownMemberId: false})))
+    for (const id of ids) void again.joinGroup(joinReq(id))
+    await flush()
+    expect(fresh.done()).toBe(true)
+    expect(fresh.value()).toMatchObject({error: 'NONE', generationId: results[0].generationId + 1})
   })
 
   test('a JoinGroup left waiting when the coordinator closes is answered NOT_COORDINATOR, so the client looks for the coordinator again', async () => {

@@ -1,10 +1,13 @@
 /**
- * FindCoordinator (key 10): this broker coordinates every group (key type
- * 0). v0-3 ask for one key, v4 for a batch and get one answer per key.
+ * FindCoordinator (key 10): a group (key type 0) is coordinated by the
+ * live broker that published its coordinator.json, and by this broker when
+ * there is none (a new group, or its coordinator is gone: this one takes
+ * it over). v0-3 ask for one key, v4 for a batch and get one answer per key.
  * Transactions (key type 1) have no coordinator here: COORDINATOR_NOT_AVAILABLE
  * with a message that says so.
  */
 import {defineHandler} from '../../broker/api-handler.js'
+import {groupCoordinatorOf} from '../../broker/broker-groups.js'
 import {ErrorCode} from '../error-codes.js'
 import {validateGroupName} from '../../store/names.js'
 import {findCoordinator} from '../messages/10-find-coordinator.js'
@@ -31,8 +34,9 @@ export default defineHandler(findCoordinator, (request, ctx) => {
         errorMessage = (error as Error).message
       }
     }
-    const ok = errorCode === ErrorCode.NONE
-    return {key, errorCode, errorMessage, nodeId: ok ? brokerId : -1, host: ok ? host : '', port: ok ? port : -1}
+    if (errorCode !== ErrorCode.NONE) return {key, errorCode, errorMessage, nodeId: -1, host: '', port: -1}
+    const other = groupCoordinatorOf(ctx.broker).coordinatorOf(key)
+    return other ? {key, errorCode, errorMessage, nodeId: other.brokerId, host: other.host, port: other.port} : {key, errorCode, errorMessage, nodeId: brokerId, host, port}
   }
   if (ctx.version >= 4) return {throttleTimeMs: 0, coordinators: request.coordinatorKeys.map(answer)}
   const one = answer(request.key)
