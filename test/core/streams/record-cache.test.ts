@@ -1,0 +1,141 @@
+/**
+ * The record cache (state/record-cache.ts, Kafka's ThreadCache and
+ * NamedCache): LRU eviction and entry sizes of the cache itself; what a
+ * caching key-value or window store logs and forwards; and what the DSL's
+ * caching stores forward under KafkaStreams (table sources, table
+ * aggregations, windowed aggregations): updates to a key merged until the
+ * commit, every update with the cache off.
+ */
+import {expect, test} from 'vitest'
+import {Serdes} from '../../../src/index.js'
+import {ENTRY_OVERHEAD, NamedCache, RecordCache} from '../../../src/core/streams/state/record-cache.js'
+import {Stores} from '../../../src/core/streams/state/stores.js'
+import type {StoreInit} from '../../../src/core/streams/state/state-store.js'
+
+const S = Serdes.String()
+
+const b = (s: string) => Buffer.from(s)
+/** Puts `key` with a value of `n` bytes. */
+function put(c: NamedCache, key: string, n: number | null, old: unknown = null) {
+  c.put(key, b(key), old, 0, n)
+}
+const keysOf = (entries: Array<{key: Buffer}>) => entries.map((e) => e.key.toString())
+
+test("an entry's size is Kafka's LRUNode size less topic and headers: key and value bytes plus 45; the budget is shared and freed", () => {
+  const budget = new RecordCache(1000)
+  const one = new NamedCache(budget)
+  const two = new NamedCache(budget)
+  expect(ENTRY_OVERHEAD).toBe(45)
+  put(one, 'abc', 10)
+  expect(budget.usedBytes).toBe(3 + 10 + 45)
+  put(one, 'abc', 2) // overwritten: the new size replaces the old
+  expect(budget.usedBytes).toBe(3 + 2 + 45)
+  put(two, 'k', null) // a delete holds its key, no value
+  expect(budget.usedBytes).toBe(3 + 2 + 45 + 1 + 45)
+  expect(one.bytes + two.bytes).toBe(budget.usedBytes)
+  // A flush leaves the written key cached clean and drops the deleted one.
+  expect(keysOf(two.flush())).toEqual(['k'])
+  expect(two.size).toBe(0)
+  expect(keysOf(one.flush())).toEqual(['abc'])
+  expect(one.size).toBe(1)
+  expect(one.dirtyCount).toBe(0)
+  expect(budget.usedBytes).toBe(50)
+  one.clear()
+  expect(budget.usedBytes).toBe(0)
+})
+
+test('eviction takes the least recently used key (reads count); a dirty one flushes the whole store cache, it first, then the dirty keys by last write; a clean one goes silently', () => {
+  const budget = new RecordCache(3 * (1 + 10 + ENTRY_OVERHEAD)) // three one-letter keys of 10 bytes
+  const c = new NamedCache(budget)
+  put(c, 'a', 10)
+  put(c, 'b', 10)
+  put(c, 'c', 10)
+  expect(c.evict()).toEqual([])
+  c.touch('a', b('a'), 10, 0) // a read: a is now the most recent
+  expect(keysOf(c.keys().map((key) => ({key})))).toEqual(['b', 'c', 'a'])
+  put(c, 'd', 10)
+  // b is the least recently used, and dirty: it goes first, then the rest in last-write order (a, c, d).
+  expect(keysOf(c.evict())).toEqual(['b', 'a', 'c', 'd'])
+  expect(c.dirtyCount).toBe(0)
+  expect(keysOf(c.keys().map((key) => ({key})))).toEqual(['c', 'a', 'd'])
+  // Everything clean now: the next eviction drops c and flushes nothing.
+  put(c, 'e', 10)
+  expect(c.evict()).toEqual([])
+  expect(keysOf(c.keys().map((key) => ({key})))).toEqual(['a', 'd', 'e'])
+  // A write again moves a key to the end of the flush order.
+  put(c, 'a', 10)
+  put(c, 'e', 10)
+  put(c, 'a', 10)
+  expect(keysOf(c.flush())).toEqual(['e', 'a'])
+})
+
+test("the old value a flush gives is the key's value before its first write since the last flush", () => {
+  const c = new NamedCache(new RecordCache(10_000))
+  put(c, 'a', 1, 'v0')
+  put(c, 'a', 1, 'v1')
+  expect(c.flush().map((e) => e.oldValue)).toEqual(['v0'])
+  put(c, 'a', 1, 'v2')
+  expect(c.flush().map((e) => e.oldValue)).toEqual(['v2'])
+})
+
+function init(cache: RecordCache | undefined, log: string[]): StoreInit {
+  return {
+    defaultKeySerde: S as never,
+    defaultValueSerde: S as never,
+    timestamp: () => 0,
+    cache,
+    changelog: (k, v) => log.push(`${k.toString('latin1')}=${v?.toString() ?? null}`),
+  }
+}
+
+test('a caching key-value store logs and forwards each changed key once per flush with (new, old); reads see every write; a key added and deleted between flushes sends nothing', () => {
+  const log: string[] = []
+  const out: string[] = []
+  const store = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore('s'), S, S).withCachingEnabled().build()
+  store.init(init(new RecordCache(10_000), log), 'app-s-changelog')
+  expect(store.setFlushListener((k, n, o, ts) => out.push(`${k}:${n}/${o}@${ts}`))).toBe(true)
+  store.put('a', '1', 1)
+  store.put('a', '2', 2)
+  store.put('b', '1', 3)
+  expect(store.get('a')).toBe('2')
+  expect(out).toEqual([])
+  expect(log).toEqual([])
+  store.flushCache()
+  expect(out).toEqual(['a:2/null@2', 'b:1/null@3'])
+  expect(log).toEqual(['a=2', 'b=1'])
+  out.length = log.length = 0
+  store.put('a', '3', 4)
+  store.put('a', null, 5)
+  store.put('c', '1', 6)
+  store.delete('c')
+  store.flushCache()
+  expect(out).toEqual(['a:null/2@5'])
+  expect(log).toEqual(['a=null'])
+  store.close()
+
+  // Without a cache (caching off, or a budget of 0: none given) every write is logged at once and the processor forwards.
+  const plain = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore('p'), S, S).withCachingDisabled().build()
+  const plainLog: string[] = []
+  plain.init(init(new RecordCache(10_000), plainLog), 'app-p-changelog')
+  expect(plain.setFlushListener(() => {})).toBe(false)
+  plain.put('a', '1')
+  plain.put('a', '2')
+  expect(plainLog).toEqual(['a=1', 'a=2'])
+})
+
+test('a caching key-value store evicts its least recently used key when the budget is over: that key and the other dirty ones are logged and forwarded', () => {
+  const log: string[] = []
+  const out: string[] = []
+  const store = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore('s'), S, S).withCachingEnabled().build()
+  store.init(init(new RecordCache(2 * (1 + 1 + ENTRY_OVERHEAD)), log), 'app-s-changelog')
+  store.setFlushListener((k, n) => out.push(`${k}=${n}`))
+  store.put('a', '1')
+  store.put('b', '1')
+  store.get('a') // a read: b is now the least recently used
+  store.put('a', '2')
+  expect(out).toEqual([])
+  store.put('c', '1')
+  expect(out).toEqual(['b=1', 'a=2', 'c=1'])
+  expect(store.cachedKeys()).toEqual(['a', 'c'])
+})
+
