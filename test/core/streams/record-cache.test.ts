@@ -6,13 +6,23 @@
  * aggregations, windowed aggregations): updates to a key merged until the
  * commit, every update with the cache off.
  */
-import {expect, test} from 'vitest'
-import {Serdes} from '../../../src/index.js'
+import {mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {afterEach, expect, test} from 'vitest'
+import {KafkaStreams, KeyValue, Materialized, Produced, Serdes, StreamsBuilder} from '../../../src/index.js'
+import {Consumer} from '../../../src/core/client/consumer.js'
+import {Producer} from '../../../src/core/client/producer.js'
+import {Store} from '../../../src/core/store/store.js'
 import {ENTRY_OVERHEAD, NamedCache, RecordCache} from '../../../src/core/streams/state/record-cache.js'
 import {Stores} from '../../../src/core/streams/state/stores.js'
 import type {StoreInit} from '../../../src/core/streams/state/state-store.js'
 
 const S = Serdes.String()
+const dirs: string[] = []
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, {recursive: true, force: true})
+})
 
 const b = (s: string) => Buffer.from(s)
 /** Puts `key` with a value of `n` bytes. */
@@ -137,5 +147,91 @@ test('a caching key-value store evicts its least recently used key when the budg
   store.put('c', '1')
   expect(out).toEqual(['b=1', 'a=2', 'c=1'])
   expect(store.cachedKeys()).toEqual(['a', 'c'])
+})
+
+async function produce(store: Store, topic: string, records: Array<[string, string | null, number]>) {
+  const p = new Producer(store, topic)
+  await p.send(records.map(([key, value, timestamp]) => ({key: b(key), value: value === null ? null : b(value), timestamp})))
+  await p.close()
+}
+
+function readAll(store: Store, topic: string): string[] {
+  const c = new Consumer(store, [topic])
+  const out: string[] = []
+  try {
+    for (;;) {
+      const {records} = c.poll((_a, r) => {
+        out.push(`${r.key()?.toString()}=${r.value()?.toString() ?? null}`)
+      })
+      if (records === 0 && c.allAtEnd) return out
+    }
+  } finally {
+    c.close()
+  }
+}
+
+/** Runs `topology` over `input` to the end with one commit (the last), and reads `out`. */
+async function run(topics: string[], input: Array<[string, string | null, number]>, build: (b: StreamsBuilder, caching: boolean) => void, caching: boolean, props: Record<string, unknown> = {}) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'logpipe-cache-'))
+  dirs.push(dataDir)
+  const store = Store.open(dataDir, {create: true})
+  for (const t of topics) store.createTopic(t, 1, 1, {})
+  await produce(store, topics[0]!, input)
+  const builder = new StreamsBuilder()
+  build(builder, caching)
+  const streams = new KafkaStreams(builder.build(), {'application.id': 'cache', 'commit.interval.ms': 600_000, 'default.key.serde': S, 'default.value.serde': S, ...props}, {dataDir, exitAtEnd: true})
+  await streams.start()
+  await streams.stopped
+  expect(streams.error).toBeNull()
+  await streams.close()
+  return readAll(store, 'out')
+}
+
+const T = 1_700_000_000_000
+
+test("a caching table source forwards each key's latest value once per commit, in the order of the keys' last updates; withCachingDisabled or a cache of 0 forwards every update", async () => {
+  const input: Array<[string, string | null, number]> = [
+    ['a', '1', T],
+    ['b', '1', T + 1],
+    ['a', '2', T + 2],
+    ['c', '1', T + 3],
+    ['a', '3', T + 4],
+    ['c', null, T + 5],
+  ]
+  const table = (builder: StreamsBuilder, caching: boolean) => {
+    const m = Materialized.as<string, string>('in-store')
+    builder
+      .table<string, string>('in', undefined, caching ? m : m.withCachingDisabled())
+      .toStream()
+      .to('out', Produced.with(S, S))
+  }
+  // c added and deleted between commits: nothing of it goes out.
+  expect(await run(['in', 'out'], input, table, true)).toEqual(['b=1', 'a=3'])
+  const every = ['a=1', 'b=1', 'a=2', 'c=1', 'a=3', 'c=null']
+  expect(await run(['in', 'out'], input, table, false)).toEqual(every)
+  expect(await run(['in', 'out'], input, table, true, {'statestore.cache.max.bytes': 0})).toEqual(every)
+})
+
+test("a caching table aggregation merges the subtractor's and the adder's updates of a key until the commit (Kafka's KTable count by region)", async () => {
+  // Users move between regions: alice EU, bob EU, alice US, carol US.
+  const input: Array<[string, string | null, number]> = [
+    ['alice', 'EU', T],
+    ['bob', 'EU', T + 1],
+    ['alice', 'US', T + 2],
+    ['carol', 'US', T + 3],
+  ]
+  const perRegion = (builder: StreamsBuilder, caching: boolean) => {
+    const m = Materialized.as<string, number>('per-region').withValueSerde(Serdes.Long())
+    builder
+      .table<string, string>('users')
+      .groupBy((user, region) => KeyValue.pair(region, user))
+      .count(caching ? m : m.withCachingDisabled())
+      .toStream()
+      .mapValues((v) => String(v))
+      .to('out', Produced.with(S, S))
+  }
+  expect(await run(['users', 'out'], input, perRegion, true)).toEqual(['EU=1', 'US=2'])
+  // Without the cache, every subtraction and addition: EU 1, 2, then alice leaves (1); US 1, 2.
+  expect(await run(['users', 'out'], input, perRegion, false)).toEqual(['EU=1', 'EU=2', 'EU=1', 'US=1', 'US=2'])
 })
 
