@@ -10,7 +10,7 @@ import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, expect, test} from 'vitest'
-import {KafkaStreams, KeyValue, Materialized, Produced, Serdes, StreamsBuilder} from '../../../src/index.js'
+import {KafkaStreams, KeyValue, Materialized, Produced, Serdes, SlidingWindows, StreamsBuilder, TimeWindows} from '../../../src/index.js'
 import {Consumer} from '../../../src/core/client/consumer.js'
 import {Producer} from '../../../src/core/client/producer.js'
 import {Store} from '../../../src/core/store/store.js'
@@ -149,6 +149,27 @@ test('a caching key-value store evicts its least recently used key when the budg
   expect(store.cachedKeys()).toEqual(['a', 'c'])
 })
 
+test('a caching window store merges the updates of each window (per windowed key) until the flush', () => {
+  const log: string[] = []
+  const out: string[] = []
+  const store = Stores.windowStoreBuilder(Stores.inMemoryWindowStore('w', 60_000, 10_000), S, S).withCachingEnabled().build()
+  store.init(init(new RecordCache(10_000), log), 'app-w-changelog')
+  expect(store.setFlushListener((k, start, n, o) => out.push(`${k}@${start}:${n}/${o}`))).toBe(true)
+  store.put('k', '1', 0)
+  store.put('k', '2', 0)
+  store.put('k', '1', 10_000)
+  store.put('j', '1', 0)
+  expect(store.fetch('k', 0)).toBe('2')
+  expect(log).toEqual([])
+  store.flushCache()
+  expect(out).toEqual(['k@0:2/null', 'k@10000:1/null', 'j@0:1/null'])
+  expect(log.length).toBe(3)
+  out.length = 0
+  store.put('k', '3', 0)
+  store.flushCache()
+  expect(out).toEqual(['k@0:3/2'])
+})
+
 async function produce(store: Store, topic: string, records: Array<[string, string | null, number]>) {
   const p = new Producer(store, topic)
   await p.send(records.map(([key, value, timestamp]) => ({key: b(key), value: value === null ? null : b(value), timestamp})))
@@ -235,3 +256,57 @@ test("a caching table aggregation merges the subtractor's and the adder's update
   expect(await run(['users', 'out'], input, perRegion, false)).toEqual(['EU=1', 'EU=2', 'EU=1', 'US=1', 'US=2'])
 })
 
+test('a caching windowed count forwards each window of each key once per commit', async () => {
+  const w = Math.floor(T / 10_000) * 10_000
+  const input: Array<[string, string | null, number]> = [
+    ['p', 'v', w + 1],
+    ['p', 'v', w + 2],
+    ['q', 'v', w + 3],
+    ['p', 'v', w + 10_001],
+    ['p', 'v', w + 4],
+  ]
+  const counts = (builder: StreamsBuilder, caching: boolean) => {
+    const m = Materialized.as<string, number>('views').withValueSerde(Serdes.Long())
+    builder
+      .stream<string, string>('views')
+      .groupByKey()
+      .windowedBy(TimeWindows.ofSizeAndGrace(10_000, 60_000))
+      .count(caching ? m : m.withCachingDisabled())
+      .toStream()
+      .map((k, v) => KeyValue.pair(String(k), String(v)))
+      .to('out', Produced.with(S, S))
+  }
+  const p0 = `[p@${w}/${w + 10_000}]`
+  const q0 = `[q@${w}/${w + 10_000}]`
+  const p1 = `[p@${w + 10_000}/${w + 20_000}]`
+  expect(await run(['views', 'out'], input, counts, true)).toEqual([`${q0}=1`, `${p1}=1`, `${p0}=3`])
+  expect(await run(['views', 'out'], input, counts, false)).toEqual([`${p0}=1`, `${p0}=2`, `${q0}=1`, `${p1}=1`, `${p0}=3`])
+})
+
+test("a caching sliding-window count forwards each window once per commit, with the value the uncached run's last update for it gives", async () => {
+  const input: Array<[string, string | null, number]> = [
+    ['p', 'v', T],
+    ['p', 'v', T + 1],
+    ['q', 'v', T + 1],
+    ['p', 'v', T + 2],
+    ['p', 'v', T + 3],
+  ]
+  const counts = (builder: StreamsBuilder, caching: boolean) => {
+    const m = Materialized.as<string, number>('sliding').withValueSerde(Serdes.Long())
+    builder
+      .stream<string, string>('views')
+      .groupByKey()
+      .windowedBy(SlidingWindows.ofTimeDifferenceAndGrace(5, 60_000))
+      .count(caching ? m : m.withCachingDisabled())
+      .toStream()
+      .map((k, v) => KeyValue.pair(String(k), String(v)))
+      .to('out', Produced.with(S, S))
+  }
+  const cached = await run(['views', 'out'], input, counts, true)
+  const every = await run(['views', 'out'], input, counts, false)
+  const windows = cached.map((r) => r.split('=')[0])
+  expect(new Set(windows).size).toBe(windows.length)
+  expect(cached.length).toBeLessThan(every.length)
+  const last = new Map(every.map((r) => r.split('=') as [string, string]))
+  expect(Object.fromEntries(cached.map((r) => r.split('=')))).toEqual(Object.fromEntries(last))
+})
