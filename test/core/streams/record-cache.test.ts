@@ -233,7 +233,7 @@ test("a caching table source forwards each key's latest value once per commit, i
   expect(await run(['in', 'out'], input, table, true, {'statestore.cache.max.bytes': 0})).toEqual(every)
 })
 
-test("a caching table aggregation merges the subtractor's and the adder's updates of a key until the commit (Kafka's KTable count by region)", async () => {
+test("a caching table aggregation merges the subtractor's and the adder's updates of a key until the commit", async () => {
   // Users move between regions: alice EU, bob EU, alice US, carol US.
   const input: Array<[string, string | null, number]> = [
     ['alice', 'EU', T],
