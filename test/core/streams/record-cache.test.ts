@@ -147,6 +147,10 @@ test('a caching key-value store evicts its least recently used key when the budg
   store.put('c', '1')
   expect(out).toEqual(['b=1', 'a=2', 'c=1'])
   expect(store.cachedKeys()).toEqual(['a', 'c'])
+  // An interactive query's read is no use: a stays the least recently used and goes first.
+  expect(store.query('a')).toBe('2')
+  store.put('d', '1')
+  expect(store.cachedKeys()).toEqual(['c', 'd'])
 })
 
 test('a caching window store merges the updates of each window (per windowed key) until the flush', () => {

@@ -145,6 +145,12 @@ export class KeyValueStore<K, V> extends SerializedStore<K, V> {
     return this.getWithTimestamp(key)?.value ?? null
   }
 
+  /** An interactive query's read: not a use of the cache, which only the task's processing moves (Kafka's: only the stream thread). @internal */
+  query(key: K): V | null {
+    const e = this.bytes.get(this.keyBytes(key))
+    return e === undefined ? null : (this.valueSerde!.deserialize(this.topic, e.value) as V)
+  }
+
   getWithTimestamp(key: K): ValueAndTimestamp<V> | null {
     const kb = this.keyBytes(key)
     const e = this.bytes.get(kb)
