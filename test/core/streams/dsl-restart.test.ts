@@ -118,8 +118,8 @@ test("a window's final result held by suppress when the app stops is emitted by 
   await produce(store, 'views', [['p', 'v', w + 1], ['p', 'v', w + 2]])
   const first = new KafkaStreams(build(), {...PROPS, 'application.id': 'sup'}, {dataDir})
   await first.start()
-  // Both views counted (the window store logs each update); the buffer logs its entry at the commit that close() makes.
-  await until('the two views counted', () => store.topicExists('sup-KSTREAM-AGGREGATE-STATE-STORE-0000000001-changelog') && readAll(store, 'sup-KSTREAM-AGGREGATE-STATE-STORE-0000000001-changelog').length >= 2)
+  // Both views counted (the window store's record cache logs the window's count once, at a commit); the buffer logs its entry at the commit that close() makes.
+  await until('the two views counted', () => store.topicExists('sup-KSTREAM-AGGREGATE-STATE-STORE-0000000001-changelog') && readAll(store, 'sup-KSTREAM-AGGREGATE-STATE-STORE-0000000001-changelog').length >= 1)
   await first.close()
   expect(readAll(store, 'final')).toEqual([])
   await produce(store, 'views', [['q', 'v', w + 11_000]]) // the window [w, w + 10,000) closes with its grace

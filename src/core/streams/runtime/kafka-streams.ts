@@ -263,7 +263,8 @@ export class KafkaStreams {
     return {
       get: (key) => {
         for (const s of stores) {
-          const v = s.get(key)
+          // Not get(): a query is no use of the record cache, and must not evict (and so forward) outside the task's processing.
+          const v = typeof s.query === 'function' ? s.query(key) : s.get(key)
           if (v !== null) return v
         }
         return null

@@ -14,7 +14,7 @@ import {join} from 'node:path'
 import {KeyValue} from '../key-value.js'
 import {type Serde} from '../serdes.js'
 import {type BytesEntry, type BytesStore, PersistentBytesStore} from './persistent-bytes-store.js'
-import {NamedCache} from './record-cache.js'
+import {type CacheEntry, NamedCache} from './record-cache.js'
 import {SerializedStore} from './serialized-store.js'
 import {LoggedStoreBuilder, type StoreInit} from './state-store.js'
 
@@ -108,10 +108,15 @@ export class KeyValueStore<K, V> extends SerializedStore<K, V> {
 
   /** Logs and forwards the latest value of each key changed since the last flush (at commit). @internal */
   flushCache(): void {
-    if (this.cache) this.emit(this.cache.take(false))
+    if (this.cache) this.emit(this.cache.flush())
   }
 
-  private emit(entries: Array<{key: Buffer; oldValue: unknown; timestamp: number}>): void {
+  /** What the store's cache holds, least recently used first (tests). @internal */
+  cachedKeys(): K[] {
+    return this.cache?.keys().map((k) => this.keySerde!.deserialize(this.topic, k) as K) ?? []
+  }
+
+  private emit(entries: CacheEntry[]): void {
     for (const e of entries) {
       const now = this.bytes.get(e.key)
       if (now === undefined && e.oldValue === null) continue // added and removed again between flushes: nothing happened
@@ -140,8 +145,20 @@ export class KeyValueStore<K, V> extends SerializedStore<K, V> {
     return this.getWithTimestamp(key)?.value ?? null
   }
 
-  getWithTimestamp(key: K): ValueAndTimestamp<V> | null {
+  /** An interactive query's read: not a use of the cache, which only the task's processing moves (Kafka's: only the stream thread). @internal */
+  query(key: K): V | null {
     const e = this.bytes.get(this.keyBytes(key))
+    return e === undefined ? null : (this.valueSerde!.deserialize(this.topic, e.value) as V)
+  }
+
+  getWithTimestamp(key: K): ValueAndTimestamp<V> | null {
+    const kb = this.keyBytes(key)
+    const e = this.bytes.get(kb)
+    if (this.cache) {
+      // A read is a use: the key becomes the cache's most recent (a present one cached clean), which can evict others.
+      this.cache.touch(kb.toString('latin1'), kb, e === undefined ? null : e.value.length, e?.timestamp ?? 0)
+      this.emit(this.cache.evict())
+    }
     return e === undefined ? null : {value: this.valueSerde!.deserialize(this.topic, e.value) as V, timestamp: e.timestamp}
   }
 
@@ -156,9 +173,9 @@ export class KeyValueStore<K, V> extends SerializedStore<K, V> {
         const was = this.bytes.get(kb)
         old = was === undefined ? null : this.valueSerde!.deserialize(this.topic, was.value)
       }
-      this.cache.put(id, kb, old, timestamp, vb?.length ?? 0)
+      this.cache.put(id, kb, old, timestamp, vb === null ? null : vb.length)
       this.bytes.put(kb, vb === null ? null : {value: vb, timestamp})
-      if (this.cache.size > 0) this.emit(this.cache.take(true))
+      this.emit(this.cache.evict())
       return
     }
     this.bytes.put(kb, vb === null ? null : {value: vb, timestamp})

@@ -1,7 +1,7 @@
 /**
- * The record cache of caching key-value stores (Kafka's ThreadCache and
- * NamedCache, `statestore.cache.max.bytes`): between commits a caching
- * store remembers which keys changed (and each key's value as of the last
+ * The record cache of caching stores (Kafka's ThreadCache and NamedCache,
+ * `statestore.cache.max.bytes`): between commits a caching store
+ * remembers which keys changed (and each key's value as of the last
  * flush), and only at a flush (every commit) or when the instance's cache
  * is over its bytes sends the latest value per key to the changelog and
  * forwards it downstream, once: a KTable with caching forwards the latest
@@ -10,10 +10,19 @@
  * The store's bytes are written at each put as without a cache, so reads
  * and ranges see every update; what the cache holds back is the changelog
  * record and the forward. The budget is the instance's, shared by every
- * caching store of its tasks; going over it flushes the keys of the store
- * being written that changed first since its last flush (Kafka evicts the
- * least recently written).
+ * caching store of its tasks. As Kafka's, a store's cache keeps its keys
+ * in least-recently-used order (a put or a get makes a key the most
+ * recent; a get of a present key not cached yet caches it clean), and a
+ * flush leaves the keys cached, clean. Going over the budget evicts the
+ * least recently used keys of the store being written: a clean one just
+ * leaves; a dirty one flushes the store's cache, that key first, then
+ * every other dirty key in the order of their last writes (Kafka's
+ * NamedCache.evict). An entry's size is Kafka's LRUNode.size() less the
+ * record's topic and headers: the key's and the value's bytes plus 45.
  */
+
+/** Kafka's per-entry bytes besides the key and the value: three node references, the dirty flag, the record context's timestamp, offset and partition. */
+export const ENTRY_OVERHEAD = 8 + 8 + 8 + 1 + 8 + 8 + 4
 
 export interface CacheEntry {
   key: Buffer
@@ -21,6 +30,9 @@ export interface CacheEntry {
   oldValue: unknown
   timestamp: number
   bytes: number
+  dirty: boolean
+  /** The key's latest write was a delete (dropped from the cache once flushed, as Kafka's). */
+  deleted: boolean
 }
 
 /** The instance-wide budget. */
@@ -42,9 +54,24 @@ export class RecordCache {
   }
 }
 
-/** A store's dirty keys, least recently written first. */
+interface Node {
+  id: string
+  entry: CacheEntry
+  /** Toward the most recently used. */
+  newer: Node | null
+  /** Toward the least recently used. */
+  older: Node | null
+}
+
+/** A store's cached keys, in least-recently-used order, and which of them are dirty. */
 export class NamedCache {
-  private readonly dirty = new Map<string, CacheEntry>()
+  private readonly nodes = new Map<string, Node>()
+  /** Most recently used. */
+  private head: Node | null = null
+  /** Least recently used: the next evicted. */
+  private tail: Node | null = null
+  /** Dirty keys, in the order of their last writes (what a flush forwards in). */
+  private readonly dirty = new Set<string>()
 
   constructor(private readonly budget: RecordCache) {}
 
@@ -52,42 +79,140 @@ export class NamedCache {
     return this.dirty.has(id)
   }
 
-  /** Marks a key (`id`: its bytes as latin1) changed; `oldValue` counts only for its first change since the last flush. */
-  put(id: string, key: Buffer, oldValue: unknown, timestamp: number, valueBytes: number): void {
-    const bytes = key.length * 2 + valueBytes + 64
-    const e = this.dirty.get(id)
-    if (e) {
-      // Kept in its place: eviction takes the keys first changed longest ago (moving each key on every write costs the Map a slot each time).
-      this.budget.add(bytes - e.bytes)
-      e.timestamp = timestamp
-      e.bytes = bytes
-    } else {
-      this.budget.add(bytes)
-      this.dirty.set(id, {key, oldValue, timestamp, bytes})
-    }
+  /** A key's cached entry (undefined: not cached). */
+  entry(id: string): CacheEntry | undefined {
+    return this.nodes.get(id)?.entry
   }
 
+  /**
+   * A read (Kafka's CachingKeyValueStore.get): a cached key becomes the
+   * most recently used; a key not cached whose value the store has
+   * (`valueBytes` its length; null: absent, nothing cached) is cached
+   * clean. Evict after it: a read can push the cache over its budget.
+   */
+  touch(id: string, key: Buffer, valueBytes: number | null, timestamp: number): void {
+    const n = this.nodes.get(id)
+    if (n) return this.toHead(n)
+    if (valueBytes === null) return
+    this.insert(id, {key, oldValue: null, timestamp, bytes: key.length + valueBytes + ENTRY_OVERHEAD, dirty: false, deleted: false})
+  }
+
+  /** Marks a key (`id`: its bytes as latin1) written, the most recently used; `oldValue` counts only when it was clean; `valueBytes` null: a delete. */
+  put(id: string, key: Buffer, oldValue: unknown, timestamp: number, valueBytes: number | null): void {
+    const bytes = key.length + (valueBytes ?? 0) + ENTRY_OVERHEAD
+    const n = this.nodes.get(id)
+    if (n) {
+      const e = n.entry
+      this.budget.add(bytes - e.bytes)
+      if (!e.dirty) e.oldValue = oldValue
+      e.timestamp = timestamp
+      e.bytes = bytes
+      e.dirty = true
+      e.deleted = valueBytes === null
+      this.toHead(n)
+    } else {
+      this.insert(id, {key, oldValue, timestamp, bytes, dirty: true, deleted: valueBytes === null})
+    }
+    // Deleted and added again, so that iterating the set gives the last writes' order (Kafka's dirtyKeys).
+    this.dirty.delete(id)
+    this.dirty.add(id)
+  }
+
+  /** Keys cached, clean or dirty. */
   get size(): number {
+    return this.nodes.size
+  }
+
+  get dirtyCount(): number {
     return this.dirty.size
   }
 
-  /** Takes every dirty key (flush), or only the least recent ones while the budget is exceeded (eviction). */
-  take(evictOnly: boolean): CacheEntry[] {
+  /** This store's share of the budget. */
+  get bytes(): number {
+    let n = 0
+    for (const node of this.nodes.values()) n += node.entry.bytes
+    return n
+  }
+
+  /** Least recently used first. */
+  keys(): Buffer[] {
+    const out: Buffer[] = []
+    for (let n = this.tail; n; n = n.newer) out.push(n.entry.key)
+    return out
+  }
+
+  /** Every dirty key, in the order of their last writes, each left cached clean (a deleted one dropped): a flush. */
+  flush(): CacheEntry[] {
     const out: CacheEntry[] = []
-    // Checked before walking: a Map walked from its start passes the slots of every key written again since it last rehashed.
-    if (evictOnly && !this.budget.overBudget) return out
-    for (const [id, e] of this.dirty) {
-      if (evictOnly && !this.budget.overBudget) break
-      this.dirty.delete(id)
-      this.budget.add(-e.bytes)
-      out.push(e)
+    for (const id of this.dirty) {
+      const n = this.nodes.get(id)!
+      out.push({...n.entry})
+      n.entry.dirty = false
+      if (n.entry.deleted) this.remove(n)
+    }
+    this.dirty.clear()
+    return out
+  }
+
+  /**
+   * While the budget is exceeded, drops the least recently used key; when
+   * it is dirty, what it flushes (that key first, then flush()) is
+   * returned, to be logged and forwarded.
+   */
+  evict(): CacheEntry[] {
+    const out: CacheEntry[] = []
+    while (this.budget.overBudget && this.tail) {
+      const n = this.tail
+      this.remove(n)
+      if (n.entry.dirty) {
+        this.dirty.delete(n.id)
+        out.push({...n.entry})
+        out.push(...this.flush())
+      }
     }
     return out
   }
 
-  /** Forgets every dirty key (a task closed without commit: its records are processed again). */
+  /** Forgets every key (a task closed without commit: its records are processed again). */
   clear(): void {
-    for (const e of this.dirty.values()) this.budget.add(-e.bytes)
+    for (const n of this.nodes.values()) this.budget.add(-n.entry.bytes)
+    this.nodes.clear()
     this.dirty.clear()
+    this.head = this.tail = null
+  }
+
+  private insert(id: string, entry: CacheEntry): void {
+    const n: Node = {id, entry, newer: null, older: null}
+    this.nodes.set(id, n)
+    this.budget.add(entry.bytes)
+    this.linkHead(n)
+  }
+
+  private remove(n: Node): void {
+    this.unlink(n)
+    this.nodes.delete(n.id)
+    this.budget.add(-n.entry.bytes)
+  }
+
+  private toHead(n: Node): void {
+    if (this.head === n) return
+    this.unlink(n)
+    this.linkHead(n)
+  }
+
+  private linkHead(n: Node): void {
+    n.older = this.head
+    n.newer = null
+    if (this.head) this.head.newer = n
+    this.head = n
+    this.tail ??= n
+  }
+
+  private unlink(n: Node): void {
+    if (n.newer) n.newer.older = n.older
+    else this.head = n.older
+    if (n.older) n.older.newer = n.newer
+    else this.tail = n.newer
+    n.newer = n.older = null
   }
 }

@@ -57,7 +57,7 @@ export interface StoreBuilder<S extends StateStore = StateStore> {
   readonly retentionPeriodMs?: number
   withLoggingEnabled(config?: Record<string, string>): this
   withLoggingDisabled(): this
-  /** Off by default, as Kafka's builders; the DSL's Materialized turns it on unless withCachingDisabled (key-value stores only: see record-cache.ts). */
+  /** Off by default, as Kafka's builders; the DSL's Materialized turns it on unless withCachingDisabled (key-value and window stores: see record-cache.ts). */
   readonly cachingEnabled: boolean
   withCachingEnabled(): this
   withCachingDisabled(): this

@@ -9,6 +9,7 @@ import {join} from 'node:path'
 import type {Serde} from '../serdes.js'
 import {InMemoryBytesStore} from './key-value-store.js'
 import {type BytesEntry, type BytesStore, PersistentBytesStore} from './persistent-bytes-store.js'
+import {type CacheEntry, NamedCache} from './record-cache.js'
 import {SerializedStore} from './serialized-store.js'
 import {LoggedStoreBuilder, type StoreInit} from './state-store.js'
 
@@ -43,19 +44,53 @@ export class WindowStore<K, V> extends SerializedStore<K, V> {
 
   readonly persistent: boolean
 
-  constructor(spec: WindowStoreSpec, keySerde: Serde<K> | null, valueSerde: Serde<V> | null) {
+  readonly cachingEnabled: boolean
+  private cache: NamedCache | null = null
+  private flushListener: ((key: K, windowStart: number, newValue: V | null, oldValue: V | null, timestamp: number) => void) | null = null
+
+  constructor(spec: WindowStoreSpec, keySerde: Serde<K> | null, valueSerde: Serde<V> | null, cachingEnabled = false) {
     super(spec.name, keySerde, valueSerde)
     this.retentionMs = spec.retentionMs
     this.windowSizeMs = spec.windowSizeMs
     this.persistent = spec.persistent === true
+    this.cachingEnabled = cachingEnabled
   }
 
   override init(init: StoreInit, changelogTopic: string): void {
     super.init(init, changelogTopic)
+    if (this.cachingEnabled && init.cache && init.cache.maxBytes > 0) this.cache = new NamedCache(init.cache)
     if (!this.persistent || init.stateDir === undefined) return
     this.bytes = new PersistentBytesStore(join(init.stateDir, this.name))
     // Retention counts back from the largest window start, which the files keep only as their keys.
     for (const [k] of this.bytes.range(null, null)) if (k.length >= SUFFIX) this.observed = Math.max(this.observed, splitKey(k).start)
+  }
+
+  /**
+   * Kafka's CachingWindowStore.setFlushListener: with the cache on, the
+   * store forwards each windowed key's latest value (and its value as of
+   * the last flush) when it flushes or evicts; false when the store has no
+   * cache (the processor forwards every update itself). @internal
+   */
+  setFlushListener(listener: (key: K, windowStart: number, newValue: V | null, oldValue: V | null, timestamp: number) => void): boolean {
+    this.flushListener = listener
+    return this.cache !== null
+  }
+
+  /** Logs and forwards the latest value of each window changed since the last flush (at commit). @internal */
+  flushCache(): void {
+    if (this.cache) this.emit(this.cache.flush())
+  }
+
+  private emit(entries: CacheEntry[]): void {
+    for (const e of entries) {
+      const {key, start} = splitKey(e.key)
+      // A window the store dropped meanwhile (out of retention) is neither logged nor forwarded: its write would be dropped too.
+      if (start <= this.observed - this.retentionMs) continue
+      const now = this.bytes.get(e.key)
+      if (now === undefined && e.oldValue === null) continue
+      this.changelog?.(e.key, now?.value ?? null, e.timestamp)
+      this.flushListener?.(this.keySerde!.deserialize(this.topic, key) as K, start, now === undefined ? null : (this.valueSerde!.deserialize(this.topic, now.value) as V), e.oldValue as V | null, e.timestamp)
+    }
   }
 
   override flush(): void {
@@ -63,6 +98,7 @@ export class WindowStore<K, V> extends SerializedStore<K, V> {
   }
 
   override close(): void {
+    this.cache?.clear()
     this.bytes.close()
     super.close()
   }
@@ -80,6 +116,18 @@ export class WindowStore<K, V> extends SerializedStore<K, V> {
     }
     if (windowStart <= this.observed - this.retentionMs) return // expired already: Kafka drops the write
     const v = value === null || value === undefined ? null : this.valueSerde!.serialize(this.topic, value)
+    if (this.cache) {
+      const id = k.toString('latin1')
+      let old: unknown = null
+      if (!this.cache.isDirty(id)) {
+        const was = this.bytes.get(k)
+        old = was === undefined ? null : this.valueSerde!.deserialize(this.topic, was.value)
+      }
+      this.cache.put(id, k, old, timestamp, v === null ? null : v.length)
+      this.bytes.put(k, v === null ? null : {value: v, timestamp})
+      this.emit(this.cache.evict())
+      return
+    }
     this.bytes.put(k, v === null ? null : {value: v, timestamp})
     this.changelog?.(k, v, timestamp)
   }
@@ -89,7 +137,12 @@ export class WindowStore<K, V> extends SerializedStore<K, V> {
   }
 
   fetchWithTimestamp(key: K, windowStart: number): {value: V; timestamp: number} | null {
-    const e = this.bytes.get(storeKey(this.keyBytes(key), windowStart))
+    const k = storeKey(this.keyBytes(key), windowStart)
+    const e = this.bytes.get(k)
+    if (this.cache) {
+      this.cache.touch(k.toString('latin1'), k, e === undefined ? null : e.value.length, e?.timestamp ?? 0)
+      this.emit(this.cache.evict())
+    }
     return e === undefined ? null : {value: this.valueSerde!.deserialize(this.topic, e.value) as V, timestamp: e.timestamp}
   }
 
@@ -151,6 +204,6 @@ export class WindowStoreBuilder<K, V> extends LoggedStoreBuilder<WindowStore<K, 
   }
 
   build(): WindowStore<K, V> {
-    return new WindowStore({...this.spec, name: this.name}, this.keySerde, this.valueSerde)
+    return new WindowStore({...this.spec, name: this.name}, this.keySerde, this.valueSerde, this.cachingEnabled)
   }
 }

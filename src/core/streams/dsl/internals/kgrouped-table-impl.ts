@@ -7,9 +7,14 @@
  * `<Grouped name or store name>-repartition`, written by the change serde.
  * After it, the aggregation subtracts the old value, adds the new one, and
  * forwards the aggregate's change. A pair whose key or value is null is
- * not sent.
+ * not sent. With the store's record cache on, the subtraction and the
+ * addition of one update (and every update of the key until the commit or
+ * an eviction) are merged: the store forwards the key's latest aggregate
+ * once, with its aggregate as of the last flush (Kafka's KTableAggregate
+ * over a caching store).
  */
 import type {ProcessorContext, ProcessorSupplier} from '../../processor.js'
+import {Record} from '../../record.js'
 import type {Serde} from '../../serdes.js'
 import {Serdes} from '../../serdes.js'
 import type {KeyValueStore} from '../../state/key-value-store.js'
@@ -51,10 +56,12 @@ export function tableAggregateProcessor(storeName: string, initializer: (() => u
   return () => {
     let ctx: ProcessorContext<unknown, Change<unknown>>
     let store: KeyValueStore<unknown, unknown>
+    let cached = false
     return {
       init(c) {
         ctx = c as ProcessorContext<unknown, Change<unknown>>
         store = ctx.getStateStore(storeName)
+        cached = store.setFlushListener?.((key, newValue, oldValue, timestamp) => ctx.forward(new Record(key, {newValue, oldValue}, timestamp))) ?? false
       },
       process(r) {
         const key = r.key()
@@ -73,7 +80,7 @@ export function tableAggregateProcessor(storeName: string, initializer: (() => u
           if (old !== null) timestamp = Math.max(r.timestamp(), old.timestamp)
         }
         store.put(key, agg, timestamp)
-        ctx.forward(r.withValue({newValue: agg, oldValue: oldAgg}).withTimestamp(timestamp))
+        if (!cached) ctx.forward(r.withValue({newValue: agg, oldValue: oldAgg}).withTimestamp(timestamp))
       },
     }
   }

@@ -8,7 +8,9 @@
  * Kafka, the key's windows are walked newest first; a window that ended
  * before stream time minus the grace is closed and not updated, and a
  * record whose own right window would be closed is dropped. Updates carry
- * the window's newest record timestamp.
+ * the window's newest record timestamp. With the store's record cache on,
+ * the store forwards each changed window's latest aggregate at the commit
+ * or an eviction instead (Kafka's CachingWindowStore).
  */
 import type {ProcessorContext, ProcessorSupplier} from '../../processor.js'
 import {Record} from '../../record.js'
@@ -27,6 +29,7 @@ export function slidingWindowAggregateProcessor(storeName: string, windows: Slid
     let ctx: ProcessorContext<Windowed<unknown>, Change<unknown>>
     let store: WindowStore<unknown, unknown>
     let observed = -1
+    let cached = false
 
     const windowsOf = (key: unknown, from: number, to: number): Array<{start: number; agg: VT}> =>
       store.fetchRange(key, from, to).map((w) => ({start: w.windowStart, agg: store.fetchWithTimestamp(key, w.windowStart)!}))
@@ -44,6 +47,7 @@ export function slidingWindowAggregateProcessor(storeName: string, windows: Slid
     }
 
     function forward(key: unknown, start: number, newValue: unknown, oldValue: unknown, timestamp: number): void {
+      if (cached) return // the store forwards at its flush
       ctx.forward(new Record(new Windowed(key, new TimeWindow(start, start + d)), {newValue, oldValue}, timestamp))
     }
 
@@ -124,6 +128,7 @@ export function slidingWindowAggregateProcessor(storeName: string, windows: Slid
       init(c) {
         ctx = c as ProcessorContext<Windowed<unknown>, Change<unknown>>
         store = ctx.getStateStore(storeName)
+        cached = store.setFlushListener?.((key, start, newValue, oldValue, timestamp) => ctx.forward(new Record(new Windowed(key, new TimeWindow(start, start + d)), {newValue, oldValue}, timestamp))) ?? false
       },
       process(r) {
         if (r.key() === null || r.key() === undefined || r.value() === null || r.value() === undefined) return

@@ -6,9 +6,12 @@
  * that closed is dropped (and counted in `droppedRecords`, Kafka's
  * dropped-records metric). Each update is forwarded with the Windowed key,
  * stamped with the larger of the record's and the old aggregate's
- * timestamps.
+ * timestamps. With the store's record cache on, the store forwards
+ * instead, per windowed key: its latest aggregate at the commit or an
+ * eviction, once (Kafka's CachingWindowStore).
  */
 import type {ProcessorContext, ProcessorSupplier} from '../../processor.js'
+import {Record} from '../../record.js'
 import type {WindowStore} from '../../state/window-store.js'
 import {TimeWindow, type TimeWindows, Windowed} from '../windows.js'
 import type {Change} from './change.js'
@@ -17,10 +20,13 @@ export function windowAggregateProcessor(storeName: string, windows: TimeWindows
   return () => {
     let ctx: ProcessorContext<Windowed<unknown>, Change<unknown>>
     let store: WindowStore<unknown, unknown>
+    let cached = false
     return {
       init(c) {
         ctx = c as ProcessorContext<Windowed<unknown>, Change<unknown>>
         store = ctx.getStateStore(storeName)
+        cached =
+          store.setFlushListener?.((key, start, newValue, oldValue, timestamp) => ctx.forward(new Record(new Windowed(key, new TimeWindow(start, start + windows.sizeMs)), {newValue, oldValue}, timestamp))) ?? false
       },
       process(r) {
         const key = r.key()
@@ -38,6 +44,7 @@ export function windowAggregateProcessor(storeName: string, windows: TimeWindows
           const next = old === null && initializer === null ? value : aggregator(key, value, base)
           const timestamp = old === null ? r.timestamp() : Math.max(r.timestamp(), old.timestamp)
           store.put(key, next, start, timestamp)
+          if (cached) continue
           const windowed = new Windowed<unknown>(key, new TimeWindow(start, end))
           ctx.forward(r.withKey(windowed).withValue({newValue: next, oldValue: old?.value ?? null}).withTimestamp(timestamp))
         }

@@ -2,10 +2,15 @@
  * KTable operations (Kafka's KTableSource, KTableFilter, KTableMapValues,
  * KStreamFilter for null keys before a repartition, KTableToStream).
  * A table source keeps the latest value per key in its store: a null value
- * deletes the key, and a record with a null key is dropped.
+ * deletes the key, and a record with a null key is dropped. With the
+ * store's record cache on, the store forwards instead (Kafka's
+ * TimestampedTupleForwarder over a caching store): at a commit or an
+ * eviction, each changed key's latest value with its value as of the last
+ * flush, once, stamped with its last write's timestamp.
  */
 import type {ProcessorContext, ProcessorSupplier} from '../../processor.js'
 import {supplied} from '../../processor.js'
+import {Record} from '../../record.js'
 import type {KeyValueStore} from '../../state/key-value-store.js'
 import type {Change} from './change.js'
 import {stateless} from './kstream-stateless.js'
@@ -14,10 +19,12 @@ export function tableSourceProcessor(storeName: string): ProcessorSupplier {
   return () => {
     let ctx: ProcessorContext<unknown, Change<unknown>>
     let store: KeyValueStore<unknown, unknown>
+    let cached = false
     return {
       init(c) {
         ctx = c as ProcessorContext<unknown, Change<unknown>>
         store = ctx.getStateStore(storeName)
+        cached = store.setFlushListener?.((key, newValue, oldValue, timestamp) => ctx.forward(new Record(key, {newValue, oldValue}, timestamp))) ?? false
       },
       process(r) {
         if (r.key() === null || r.key() === undefined) return
@@ -26,7 +33,7 @@ export function tableSourceProcessor(storeName: string): ProcessorSupplier {
         // Deleting a key that is not there changes nothing: nothing to forward.
         if (old === null && value === null) return
         store.put(r.key(), value, r.timestamp())
-        ctx.forward(r.withValue({newValue: value, oldValue: old}))
+        if (!cached) ctx.forward(r.withValue({newValue: value, oldValue: old}))
       },
     }
   }

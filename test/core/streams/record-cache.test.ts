@@ -1,0 +1,316 @@
+/**
+ * The record cache (state/record-cache.ts, Kafka's ThreadCache and
+ * NamedCache): LRU eviction and entry sizes of the cache itself; what a
+ * caching key-value or window store logs and forwards; and what the DSL's
+ * caching stores forward under KafkaStreams (table sources, table
+ * aggregations, windowed aggregations): updates to a key merged until the
+ * commit, every update with the cache off.
+ */
+import {mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {afterEach, expect, test} from 'vitest'
+import {KafkaStreams, KeyValue, Materialized, Produced, Serdes, SlidingWindows, StreamsBuilder, TimeWindows} from '../../../src/index.js'
+import {Consumer} from '../../../src/core/client/consumer.js'
+import {Producer} from '../../../src/core/client/producer.js'
+import {Store} from '../../../src/core/store/store.js'
+import {ENTRY_OVERHEAD, NamedCache, RecordCache} from '../../../src/core/streams/state/record-cache.js'
+import {Stores} from '../../../src/core/streams/state/stores.js'
+import type {StoreInit} from '../../../src/core/streams/state/state-store.js'
+
+const S = Serdes.String()
+const dirs: string[] = []
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, {recursive: true, force: true})
+})
+
+const b = (s: string) => Buffer.from(s)
+/** Puts `key` with a value of `n` bytes. */
+function put(c: NamedCache, key: string, n: number | null, old: unknown = null) {
+  c.put(key, b(key), old, 0, n)
+}
+const keysOf = (entries: Array<{key: Buffer}>) => entries.map((e) => e.key.toString())
+
+test("an entry's size is Kafka's LRUNode size less topic and headers: key and value bytes plus 45; the budget is shared and freed", () => {
+  const budget = new RecordCache(1000)
+  const one = new NamedCache(budget)
+  const two = new NamedCache(budget)
+  expect(ENTRY_OVERHEAD).toBe(45)
+  put(one, 'abc', 10)
+  expect(budget.usedBytes).toBe(3 + 10 + 45)
+  put(one, 'abc', 2) // overwritten: the new size replaces the old
+  expect(budget.usedBytes).toBe(3 + 2 + 45)
+  put(two, 'k', null) // a delete holds its key, no value
+  expect(budget.usedBytes).toBe(3 + 2 + 45 + 1 + 45)
+  expect(one.bytes + two.bytes).toBe(budget.usedBytes)
+  // A flush leaves the written key cached clean and drops the deleted one.
+  expect(keysOf(two.flush())).toEqual(['k'])
+  expect(two.size).toBe(0)
+  expect(keysOf(one.flush())).toEqual(['abc'])
+  expect(one.size).toBe(1)
+  expect(one.dirtyCount).toBe(0)
+  expect(budget.usedBytes).toBe(50)
+  one.clear()
+  expect(budget.usedBytes).toBe(0)
+})
+
+test('eviction takes the least recently used key (reads count); a dirty one flushes the whole store cache, it first, then the dirty keys by last write; a clean one goes silently', () => {
+  const budget = new RecordCache(3 * (1 + 10 + ENTRY_OVERHEAD)) // three one-letter keys of 10 bytes
+  const c = new NamedCache(budget)
+  put(c, 'a', 10)
+  put(c, 'b', 10)
+  put(c, 'c', 10)
+  expect(c.evict()).toEqual([])
+  c.touch('a', b('a'), 10, 0) // a read: a is now the most recent
+  expect(keysOf(c.keys().map((key) => ({key})))).toEqual(['b', 'c', 'a'])
+  put(c, 'd', 10)
+  // b is the least recently used, and dirty: it goes first, then the rest in last-write order (a, c, d).
+  expect(keysOf(c.evict())).toEqual(['b', 'a', 'c', 'd'])
+  expect(c.dirtyCount).toBe(0)
+  expect(keysOf(c.keys().map((key) => ({key})))).toEqual(['c', 'a', 'd'])
+  // Everything clean now: the next eviction drops c and flushes nothing.
+  put(c, 'e', 10)
+  expect(c.evict()).toEqual([])
+  expect(keysOf(c.keys().map((key) => ({key})))).toEqual(['a', 'd', 'e'])
+  // A write again moves a key to the end of the flush order.
+  put(c, 'a', 10)
+  put(c, 'e', 10)
+  put(c, 'a', 10)
+  expect(keysOf(c.flush())).toEqual(['e', 'a'])
+})
+
+test("the old value a flush gives is the key's value before its first write since the last flush", () => {
+  const c = new NamedCache(new RecordCache(10_000))
+  put(c, 'a', 1, 'v0')
+  put(c, 'a', 1, 'v1')
+  expect(c.flush().map((e) => e.oldValue)).toEqual(['v0'])
+  put(c, 'a', 1, 'v2')
+  expect(c.flush().map((e) => e.oldValue)).toEqual(['v2'])
+})
+
+function init(cache: RecordCache | undefined, log: string[]): StoreInit {
+  return {
+    defaultKeySerde: S as never,
+    defaultValueSerde: S as never,
+    timestamp: () => 0,
+    cache,
+    changelog: (k, v) => log.push(`${k.toString('latin1')}=${v?.toString() ?? null}`),
+  }
+}
+
+test('a caching key-value store logs and forwards each changed key once per flush with (new, old); reads see every write; a key added and deleted between flushes sends nothing', () => {
+  const log: string[] = []
+  const out: string[] = []
+  const store = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore('s'), S, S).withCachingEnabled().build()
+  store.init(init(new RecordCache(10_000), log), 'app-s-changelog')
+  expect(store.setFlushListener((k, n, o, ts) => out.push(`${k}:${n}/${o}@${ts}`))).toBe(true)
+  store.put('a', '1', 1)
+  store.put('a', '2', 2)
+  store.put('b', '1', 3)
+  expect(store.get('a')).toBe('2')
+  expect(out).toEqual([])
+  expect(log).toEqual([])
+  store.flushCache()
+  expect(out).toEqual(['a:2/null@2', 'b:1/null@3'])
+  expect(log).toEqual(['a=2', 'b=1'])
+  out.length = log.length = 0
+  store.put('a', '3', 4)
+  store.put('a', null, 5)
+  store.put('c', '1', 6)
+  store.delete('c')
+  store.flushCache()
+  expect(out).toEqual(['a:null/2@5'])
+  expect(log).toEqual(['a=null'])
+  store.close()
+
+  // Without a cache (caching off, or a budget of 0: none given) every write is logged at once and the processor forwards.
+  const plain = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore('p'), S, S).withCachingDisabled().build()
+  const plainLog: string[] = []
+  plain.init(init(new RecordCache(10_000), plainLog), 'app-p-changelog')
+  expect(plain.setFlushListener(() => {})).toBe(false)
+  plain.put('a', '1')
+  plain.put('a', '2')
+  expect(plainLog).toEqual(['a=1', 'a=2'])
+})
+
+test('a caching key-value store evicts its least recently used key when the budget is over: that key and the other dirty ones are logged and forwarded', () => {
+  const log: string[] = []
+  const out: string[] = []
+  const store = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore('s'), S, S).withCachingEnabled().build()
+  store.init(init(new RecordCache(2 * (1 + 1 + ENTRY_OVERHEAD)), log), 'app-s-changelog')
+  store.setFlushListener((k, n) => out.push(`${k}=${n}`))
+  store.put('a', '1')
+  store.put('b', '1')
+  store.get('a') // a read: b is now the least recently used
+  store.put('a', '2')
+  expect(out).toEqual([])
+  store.put('c', '1')
+  expect(out).toEqual(['b=1', 'a=2', 'c=1'])
+  expect(store.cachedKeys()).toEqual(['a', 'c'])
+  // An interactive query's read is no use: a stays the least recently used and goes first.
+  expect(store.query('a')).toBe('2')
+  store.put('d', '1')
+  expect(store.cachedKeys()).toEqual(['c', 'd'])
+})
+
+test('a caching window store merges the updates of each window (per windowed key) until the flush', () => {
+  const log: string[] = []
+  const out: string[] = []
+  const store = Stores.windowStoreBuilder(Stores.inMemoryWindowStore('w', 60_000, 10_000), S, S).withCachingEnabled().build()
+  store.init(init(new RecordCache(10_000), log), 'app-w-changelog')
+  expect(store.setFlushListener((k, start, n, o) => out.push(`${k}@${start}:${n}/${o}`))).toBe(true)
+  store.put('k', '1', 0)
+  store.put('k', '2', 0)
+  store.put('k', '1', 10_000)
+  store.put('j', '1', 0)
+  expect(store.fetch('k', 0)).toBe('2')
+  expect(log).toEqual([])
+  store.flushCache()
+  expect(out).toEqual(['k@0:2/null', 'k@10000:1/null', 'j@0:1/null'])
+  expect(log.length).toBe(3)
+  out.length = 0
+  store.put('k', '3', 0)
+  store.flushCache()
+  expect(out).toEqual(['k@0:3/2'])
+})
+
+async function produce(store: Store, topic: string, records: Array<[string, string | null, number]>) {
+  const p = new Producer(store, topic)
+  await p.send(records.map(([key, value, timestamp]) => ({key: b(key), value: value === null ? null : b(value), timestamp})))
+  await p.close()
+}
+
+function readAll(store: Store, topic: string): string[] {
+  const c = new Consumer(store, [topic])
+  const out: string[] = []
+  try {
+    for (;;) {
+      const {records} = c.poll((_a, r) => {
+        out.push(`${r.key()?.toString()}=${r.value()?.toString() ?? null}`)
+      })
+      if (records === 0 && c.allAtEnd) return out
+    }
+  } finally {
+    c.close()
+  }
+}
+
+/** Runs `topology` over `input` to the end with one commit (the last), and reads `out`. */
+async function run(topics: string[], input: Array<[string, string | null, number]>, build: (b: StreamsBuilder, caching: boolean) => void, caching: boolean, props: Record<string, unknown> = {}) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'logpipe-cache-'))
+  dirs.push(dataDir)
+  const store = Store.open(dataDir, {create: true})
+  for (const t of topics) store.createTopic(t, 1, 1, {})
+  await produce(store, topics[0]!, input)
+  const builder = new StreamsBuilder()
+  build(builder, caching)
+  const streams = new KafkaStreams(builder.build(), {'application.id': 'cache', 'commit.interval.ms': 600_000, 'default.key.serde': S, 'default.value.serde': S, ...props}, {dataDir, exitAtEnd: true})
+  await streams.start()
+  await streams.stopped
+  expect(streams.error).toBeNull()
+  await streams.close()
+  return readAll(store, 'out')
+}
+
+const T = 1_700_000_000_000
+
+test("a caching table source forwards each key's latest value once per commit, in the order of the keys' last updates; withCachingDisabled or a cache of 0 forwards every update", async () => {
+  const input: Array<[string, string | null, number]> = [
+    ['a', '1', T],
+    ['b', '1', T + 1],
+    ['a', '2', T + 2],
+    ['c', '1', T + 3],
+    ['a', '3', T + 4],
+    ['c', null, T + 5],
+  ]
+  const table = (builder: StreamsBuilder, caching: boolean) => {
+    const m = Materialized.as<string, string>('in-store')
+    builder
+      .table<string, string>('in', undefined, caching ? m : m.withCachingDisabled())
+      .toStream()
+      .to('out', Produced.with(S, S))
+  }
+  // c added and deleted between commits: nothing of it goes out.
+  expect(await run(['in', 'out'], input, table, true)).toEqual(['b=1', 'a=3'])
+  const every = ['a=1', 'b=1', 'a=2', 'c=1', 'a=3', 'c=null']
+  expect(await run(['in', 'out'], input, table, false)).toEqual(every)
+  expect(await run(['in', 'out'], input, table, true, {'statestore.cache.max.bytes': 0})).toEqual(every)
+})
+
+test("a caching table aggregation merges the subtractor's and the adder's updates of a key until the commit", async () => {
+  // Users move between regions: alice EU, bob EU, alice US, carol US.
+  const input: Array<[string, string | null, number]> = [
+    ['alice', 'EU', T],
+    ['bob', 'EU', T + 1],
+    ['alice', 'US', T + 2],
+    ['carol', 'US', T + 3],
+  ]
+  const perRegion = (builder: StreamsBuilder, caching: boolean) => {
+    const m = Materialized.as<string, number>('per-region').withValueSerde(Serdes.Long())
+    builder
+      .table<string, string>('users')
+      .groupBy((user, region) => KeyValue.pair(region, user))
+      .count(caching ? m : m.withCachingDisabled())
+      .toStream()
+      .mapValues((v) => String(v))
+      .to('out', Produced.with(S, S))
+  }
+  expect(await run(['users', 'out'], input, perRegion, true)).toEqual(['EU=1', 'US=2'])
+  // Without the cache, every subtraction and addition: EU 1, 2, then alice leaves (1); US 1, 2.
+  expect(await run(['users', 'out'], input, perRegion, false)).toEqual(['EU=1', 'EU=2', 'EU=1', 'US=1', 'US=2'])
+})
+
+test('a caching windowed count forwards each window of each key once per commit', async () => {
+  const w = Math.floor(T / 10_000) * 10_000
+  const input: Array<[string, string | null, number]> = [
+    ['p', 'v', w + 1],
+    ['p', 'v', w + 2],
+    ['q', 'v', w + 3],
+    ['p', 'v', w + 10_001],
+    ['p', 'v', w + 4],
+  ]
+  const counts = (builder: StreamsBuilder, caching: boolean) => {
+    const m = Materialized.as<string, number>('views').withValueSerde(Serdes.Long())
+    builder
+      .stream<string, string>('views')
+      .groupByKey()
+      .windowedBy(TimeWindows.ofSizeAndGrace(10_000, 60_000))
+      .count(caching ? m : m.withCachingDisabled())
+      .toStream()
+      .map((k, v) => KeyValue.pair(String(k), String(v)))
+      .to('out', Produced.with(S, S))
+  }
+  const p0 = `[p@${w}/${w + 10_000}]`
+  const q0 = `[q@${w}/${w + 10_000}]`
+  const p1 = `[p@${w + 10_000}/${w + 20_000}]`
+  expect(await run(['views', 'out'], input, counts, true)).toEqual([`${q0}=1`, `${p1}=1`, `${p0}=3`])
+  expect(await run(['views', 'out'], input, counts, false)).toEqual([`${p0}=1`, `${p0}=2`, `${q0}=1`, `${p1}=1`, `${p0}=3`])
+})
+
+test("a caching sliding-window count forwards each window once per commit, with the value the uncached run's last update for it gives", async () => {
+  const input: Array<[string, string | null, number]> = [
+    ['p', 'v', T],
+    ['p', 'v', T + 1],
+    ['q', 'v', T + 1],
+    ['p', 'v', T + 2],
+    ['p', 'v', T + 3],
+  ]
+  const counts = (builder: StreamsBuilder, caching: boolean) => {
+    const m = Materialized.as<string, number>('sliding').withValueSerde(Serdes.Long())
+    builder
+      .stream<string, string>('views')
+      .groupByKey()
+      .windowedBy(SlidingWindows.ofTimeDifferenceAndGrace(5, 60_000))
+      .count(caching ? m : m.withCachingDisabled())
+      .toStream()
+      .map((k, v) => KeyValue.pair(String(k), String(v)))
+      .to('out', Produced.with(S, S))
+  }
+  const cached = await run(['views', 'out'], input, counts, true)
+  const every = await run(['views', 'out'], input, counts, false)
+  const windows = cached.map((r) => r.split('=')[0])
+  expect(new Set(windows).size).toBe(windows.length)
+  expect(cached.length).toBeLessThan(every.length)
+  const last = new Map(every.map((r) => r.split('=') as [string, string]))
+  expect(Object.fromEntries(cached.map((r) => r.split('=')))).toEqual(Object.fromEntries(last))
+})
