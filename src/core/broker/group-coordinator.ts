@@ -808,14 +808,7 @@ export class GroupCoordinator {
   /** Another broker coordinates the group now: what waits here is told NOT_COORDINATOR and the group is forgotten, its file left to that broker. */
   private letGo(group: ClassicGroup): void {
     this.groups.delete(group.groupId)
-    for (const m of group.members.values()) {
-      const join = m.awaitingJoin
-      const sync = m.awaitingSync
-      m.awaitingJoin = null
-      m.awaitingSync = null
-      join?.(noJoin(m.memberId, 'NOT_COORDINATOR'))
-      sync?.(noSync('NOT_COORDINATOR'))
-    }
+    answerWaitingNotCoordinator(group)
     this.log(`group ${group.groupId}: another broker coordinates it now; this one lets go of generation ${group.generationId}`)
   }
 
@@ -895,16 +888,7 @@ export class GroupCoordinator {
    */
   close(): void {
     this.closed = true
-    for (const g of this.groups.values()) {
-      for (const m of g.members.values()) {
-        const join = m.awaitingJoin
-        const sync = m.awaitingSync
-        m.awaitingJoin = null
-        m.awaitingSync = null
-        join?.(noJoin(m.memberId, 'NOT_COORDINATOR'))
-        sync?.(noSync('NOT_COORDINATOR'))
-      }
-    }
+    for (const g of this.groups.values()) answerWaitingNotCoordinator(g)
   }
 
   /** A group made for a request that was refused holds nothing: the store's view of it stands (ListGroups, DescribeGroups). */
@@ -923,5 +907,17 @@ export class GroupCoordinator {
 
   private log(line: string): void {
     this.onLog?.(line)
+  }
+}
+
+/** Members waiting on a JoinGroup or SyncGroup answer are told NOT_COORDINATOR (so their clients look for the coordinator again). */
+function answerWaitingNotCoordinator(group: ClassicGroup): void {
+  for (const m of group.members.values()) {
+    const join = m.awaitingJoin
+    const sync = m.awaitingSync
+    m.awaitingJoin = null
+    m.awaitingSync = null
+    join?.(noJoin(m.memberId, 'NOT_COORDINATOR'))
+    sync?.(noSync('NOT_COORDINATOR'))
   }
 }

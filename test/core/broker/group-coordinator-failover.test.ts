@@ -22,12 +22,13 @@ import {describe, expect, test} from 'vitest'
 import {GroupCoordinator, type JoinGroupRequest} from '../../../src/core/broker/group-coordinator.js'
 import {GroupFilesPersistence} from '../../../src/core/broker/group-files-persistence.js'
 import {BrokerRegistry} from '../../../src/core/broker/registry.js'
-import {decodeAssignment, encodeAssignment, encodeSubscription} from '../../../src/core/group/consumer-protocol.js'
+import {decodeAssignment, encodeAssignment} from '../../../src/core/group/consumer-protocol.js'
 import {readCoordinatorFile} from '../../../src/core/group/coordinator-file.js'
 import {OffsetStore} from '../../../src/core/group/offset-store.js'
 import {Store} from '../../../src/core/store/store.js'
 import {ManualClock} from '../../helpers/clock.js'
 import {tempDir} from '../support.js'
+import {joinRequest} from './join-request.js'
 
 const SESSION = 45_000
 
@@ -56,21 +57,7 @@ function cluster() {
   return {dir, store, clock, broker, up, down}
 }
 
-function joinReq(memberId: string, more: Partial<JoinGroupRequest> = {}): JoinGroupRequest {
-  return {
-    groupId: 'g',
-    memberId,
-    groupInstanceId: null,
-    protocolType: 'consumer',
-    protocols: [{name: 'range', metadata: encodeSubscription(['t'])}],
-    sessionTimeoutMs: SESSION,
-    rebalanceTimeoutMs: SESSION,
-    clientId: 'rdkafka',
-    clientHost: '/127.0.0.1',
-    requireKnownMemberId: true,
-    ...more,
-  }
-}
+const joinReq = (memberId: string, more: Partial<JoinGroupRequest> = {}): JoinGroupRequest => joinRequest(memberId, {sessionTimeoutMs: SESSION, rebalanceTimeoutMs: SESSION, clientId: 'rdkafka'}, more)
 
 /** One member through KIP-394, JoinGroup and SyncGroup: Stable, every partition its own. */
 async function stableOne(c: GroupCoordinator): Promise<{memberId: string; generationId: number}> {

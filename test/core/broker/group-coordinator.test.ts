@@ -35,6 +35,7 @@ import {GroupNotEmptyError} from '../../../src/core/errors.js'
 import {Store} from '../../../src/core/store/store.js'
 import {ManualClock} from '../../helpers/clock.js'
 import {tempDir} from '../support.js'
+import {joinRequest} from './join-request.js'
 
 const SESSION = 10_000
 const REBALANCE = 30_000
@@ -50,21 +51,7 @@ function setup(options: Partial<GroupCoordinatorOptions> = {}) {
   return {dir, store, clock, persistence, c, wakes}
 }
 
-function joinReq(memberId: string, more: Partial<JoinGroupRequest> = {}): JoinGroupRequest {
-  return {
-    groupId: 'g',
-    memberId,
-    groupInstanceId: null,
-    protocolType: 'consumer',
-    protocols: [{name: 'range', metadata: encodeSubscription(['t'])}],
-    sessionTimeoutMs: SESSION,
-    rebalanceTimeoutMs: REBALANCE,
-    clientId: 'client',
-    clientHost: '/127.0.0.1',
-    requireKnownMemberId: true,
-    ...more,
-  }
-}
+const joinReq = (memberId: string, more: Partial<JoinGroupRequest> = {}): JoinGroupRequest => joinRequest(memberId, {sessionTimeoutMs: SESSION, rebalanceTimeoutMs: REBALANCE, clientId: 'client'}, more)
 
 /** A promise whose settlement the test can look at without awaiting it. */
 function watch<T>(p: Promise<T>): {done: () => boolean; value: () => T} {

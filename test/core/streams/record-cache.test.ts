@@ -11,12 +11,12 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, expect, test} from 'vitest'
 import {KafkaStreams, KeyValue, Materialized, Produced, Serdes, SlidingWindows, StreamsBuilder, TimeWindows} from '../../../src/index.js'
-import {Consumer} from '../../../src/core/client/consumer.js'
 import {Producer} from '../../../src/core/client/producer.js'
 import {Store} from '../../../src/core/store/store.js'
 import {ENTRY_OVERHEAD, NamedCache, RecordCache} from '../../../src/core/streams/state/record-cache.js'
 import {Stores} from '../../../src/core/streams/state/stores.js'
 import type {StoreInit} from '../../../src/core/streams/state/state-store.js'
+import {readAll} from './read-topic.js'
 
 const S = Serdes.String()
 const dirs: string[] = []
@@ -178,21 +178,6 @@ async function produce(store: Store, topic: string, records: Array<[string, stri
   const p = new Producer(store, topic)
   await p.send(records.map(([key, value, timestamp]) => ({key: b(key), value: value === null ? null : b(value), timestamp})))
   await p.close()
-}
-
-function readAll(store: Store, topic: string): string[] {
-  const c = new Consumer(store, [topic])
-  const out: string[] = []
-  try {
-    for (;;) {
-      const {records} = c.poll((_a, r) => {
-        out.push(`${r.key()?.toString()}=${r.value()?.toString() ?? null}`)
-      })
-      if (records === 0 && c.allAtEnd) return out
-    }
-  } finally {
-    c.close()
-  }
 }
 
 /** Runs `topology` over `input` to the end with one commit (the last), and reads `out`. */
