@@ -167,15 +167,7 @@ export class KeyValueStore<K, V> extends SerializedStore<K, V> {
     const kb = this.keyBytes(key)
     const vb = value === null || value === undefined ? null : this.valueSerde!.serialize(this.topic, value)
     if (this.cache) {
-      const id = kb.toString('latin1')
-      let old: unknown = null
-      if (!this.cache.isDirty(id)) {
-        const was = this.bytes.get(kb)
-        old = was === undefined ? null : this.valueSerde!.deserialize(this.topic, was.value)
-      }
-      this.cache.put(id, kb, old, timestamp, vb === null ? null : vb.length)
-      this.bytes.put(kb, vb === null ? null : {value: vb, timestamp})
-      this.emit(this.cache.evict())
+      this.emit(this.cachedWrite(this.cache, this.bytes, kb, vb, timestamp))
       return
     }
     this.bytes.put(kb, vb === null ? null : {value: vb, timestamp})

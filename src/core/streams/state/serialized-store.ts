@@ -5,7 +5,8 @@
  */
 import type {Serde} from '../serdes.js'
 import {StreamsError} from '../streams-error.js'
-import type {BytesEntry} from './persistent-bytes-store.js'
+import type {BytesEntry, BytesStore} from './persistent-bytes-store.js'
+import type {CacheEntry, NamedCache} from './record-cache.js'
 import type {StateStore, StoreInit} from './state-store.js'
 
 export abstract class SerializedStore<K, V> implements StateStore {
@@ -56,6 +57,24 @@ export abstract class SerializedStore<K, V> implements StateStore {
 
   /** Restoring from the changelog: bytes as logged, not logged again. */
   abstract restore(key: Buffer, value: Buffer | null, timestamp: number): void
+
+  /**
+   * A write through the record cache (Kafka's caching stores): the value
+   * as of the last flush is kept for the flush's old value the first time
+   * the key changes after it, the bytes are written, and what the write
+   * evicted is returned for the store to forward.
+   */
+  protected cachedWrite(cache: NamedCache, bytes: BytesStore, key: Buffer, value: Buffer | null, timestamp: number): CacheEntry[] {
+    const id = key.toString('latin1')
+    let old: unknown = null
+    if (!cache.isDirty(id)) {
+      const was = bytes.get(key)
+      old = was === undefined ? null : this.valueSerde!.deserialize(this.topic, was.value)
+    }
+    cache.put(id, key, old, timestamp, value === null ? null : value.length)
+    bytes.put(key, value === null ? null : {value, timestamp})
+    return cache.evict()
+  }
 
   protected keyBytes(key: K): Buffer {
     if (key === null || key === undefined) throw new StreamsError(`store ${this.name}: a key may not be null`)

@@ -117,15 +117,7 @@ export class WindowStore<K, V> extends SerializedStore<K, V> {
     if (windowStart <= this.observed - this.retentionMs) return // expired already: Kafka drops the write
     const v = value === null || value === undefined ? null : this.valueSerde!.serialize(this.topic, value)
     if (this.cache) {
-      const id = k.toString('latin1')
-      let old: unknown = null
-      if (!this.cache.isDirty(id)) {
-        const was = this.bytes.get(k)
-        old = was === undefined ? null : this.valueSerde!.deserialize(this.topic, was.value)
-      }
-      this.cache.put(id, k, old, timestamp, v === null ? null : v.length)
-      this.bytes.put(k, v === null ? null : {value: v, timestamp})
-      this.emit(this.cache.evict())
+      this.emit(this.cachedWrite(this.cache, this.bytes, k, v, timestamp))
       return
     }
     this.bytes.put(k, v === null ? null : {value: v, timestamp})
