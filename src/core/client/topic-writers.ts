@@ -8,7 +8,7 @@ import type {Store} from '../store/store.js'
 import type {KafkaClient} from './kafka-client.js'
 import {connectLiveBroker} from './live-broker.js'
 import {Producer, type ProducerOptions} from './producer.js'
-import type {ProduceSender, ProduceSenderOptions} from './produce-sender.js'
+import type {ProduceSender} from './produce-sender.js'
 
 export type WriterProducerOptions = Omit<ProducerOptions, 'remote' | 'clock' | 'onNotice'>
 
@@ -17,8 +17,6 @@ export interface TopicWritersOptions {
   onNotice?: (message: string) => void
   /** Told once, when a live broker is found (a Connect worker says so; a Streams app, like Kafka's, says nothing). */
   onBroker?: (message: string) => void
-  /** How batches sent through a broker are acknowledged (default: acks=all, idempotent, as Kafka Connect's producers). */
-  sender?: ProduceSenderOptions
 }
 
 /**
@@ -47,12 +45,13 @@ export class TopicWriters {
    * (the Streams record collector): through the broker the last refresh
    * found, else on the files. The partition count is the topic file's, the
    * one the broker serves; the sender asks the broker again as it goes.
+   * Sent as Kafka Connect's producers send: acks=all, idempotent.
    */
   producerNow(topic: string, options: WriterProducerOptions = {}): Producer {
     if (this.closed) throw new TypeError('TopicWriters used after close')
     const base = {...options, clock: this.options.clock, onNotice: this.options.onNotice}
     if (this.client === null || this.Sender === null) return new Producer(this.store, topic, base)
-    const sender = new this.Sender(this.client, {acks: -1, idempotent: true, ...this.options.sender})
+    const sender = new this.Sender(this.client, {acks: -1, idempotent: true})
     return new Producer(null, topic, {...base, remote: {partitions: this.store.readTopic(topic).partitions, sender}})
   }
 
