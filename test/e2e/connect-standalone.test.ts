@@ -19,7 +19,7 @@ const sinkLines = (dir: string) => (existsSync(join(dir, 'test.sink.txt')) ? lin
 describe('connect standalone: the Kafka quickstart', () => {
   test('test.txt -> connect-test -> test.sink.txt, a line appended later, a restart in between', async () => {
     const c = cli()
-    const dir = quickstartDir(c.base)
+    const dir = quickstartDir(c.base, {kafkaOffsetsFile: true})
     // The quickstart's own step: the FileStream jar onto plugin.path (logpipe has them built in).
     appendFileSync(join(dir, 'config', 'connect-standalone.properties'), 'plugin.path=libs/connect-file-4.0.0.jar\n')
     writeFileSync(join(dir, 'test.txt'), 'foo\nbar\n')
