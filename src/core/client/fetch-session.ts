@@ -117,10 +117,24 @@ class WireReader implements PartitionReader {
     this.listener = listener
   }
 
-  /** New batches came (or the end moved): the Consumer looks again. */
+  /**
+   * New batches came (or the end moved): the Consumer looks again, on the
+   * next turn of the event loop. Told at once, it read the answer before
+   * the fetch loop went on, so each Fetch was sent only once the last
+   * answer had been formatted and written out, and the broker and the
+   * consumer took turns (124 rounds of 1.2 ms + 0.9 ms for 1 M records).
+   * Deferred, the next Fetch is on the wire while this answer is read.
+   */
   tell(): void {
-    this.listener?.()
+    if (this.telling) return
+    this.telling = true
+    setImmediate(() => {
+      this.telling = false
+      this.listener?.()
+    })
   }
+
+  private telling = false
 
   close(): void {
     this.closed = true
