@@ -780,14 +780,16 @@ export class GroupCoordinator {
     group.protocolType = file.protocolType
     group.protocolName = file.protocol
     for (const m of file.members) {
+      // The bytes the member and its leader sent, where the file kept them; else what the decoded fields say.
+      const protocols = m.protocols?.map((p) => ({name: p.name, metadata: Buffer.from(p.metadata, 'base64')})) ?? [{name: file.protocol, metadata: consumer ? encodeSubscription(m.topics) : Buffer.alloc(0)}]
       const member = new ClassicMember({
         ...m,
         protocolType: file.protocolType,
-        protocols: [{name: file.protocol, metadata: consumer ? encodeSubscription(m.topics) : Buffer.alloc(0)}],
+        protocols,
         now: this.now,
       })
       member.isNew = false
-      member.assignment = consumer ? encodeAssignment(m.assignment) : Buffer.alloc(0)
+      member.assignment = m.assignmentData !== undefined ? Buffer.from(m.assignmentData, 'base64') : consumer ? encodeAssignment(m.assignment) : Buffer.alloc(0)
       group.members.set(m.memberId, member)
       if (m.groupInstanceId !== null) group.staticMembers.set(m.groupInstanceId, m.memberId)
     }

@@ -14,7 +14,7 @@
 import {join} from 'node:path'
 import {GroupNotEmptyError, NotFoundError} from '../errors.js'
 import {decodeAssignment, decodeSubscription} from '../group/consumer-protocol.js'
-import {type CoordinatedMember, type CoordinatorFile, isCoordinatorLive, readCoordinatorFile, writeCoordinatorFile} from '../group/coordinator-file.js'
+import {type CoordinatedMember, type CoordinatorFile, MAX_PROTOCOL_DATA_CHARS, isCoordinatorLive, readCoordinatorFile, writeCoordinatorFile} from '../group/coordinator-file.js'
 import {GroupAdmin} from '../group/group-admin.js'
 import {listNames, realDirs, withGroupLock} from '../group/group-files.js'
 import {ensureGroup, groupDir} from '../group/group-member.js'
@@ -105,8 +105,19 @@ export class GroupFilesPersistence implements GroupPersistence {
         // Names a client sent: only those that are topic names here are kept (the file is read back as strictly as any).
         topics: (subscription?.topics ?? []).filter(validTopic),
         assignment: (assignment?.partitions ?? []).filter((tp) => validTopic(tp.topic) && tp.partition >= 0),
+        protocols: m.protocols.map((p) => ({name: p.name.slice(0, 255), metadata: p.metadata.toString('base64')})),
+        assignmentData: m.assignment.toString('base64'),
       }
     })
+    // The bytes as sent, while they are few enough; past that the decoded fields alone (a takeover then rebalances once).
+    let chars = 0
+    for (const m of members) chars += m.assignmentData!.length + m.protocols!.reduce((n, p) => n + p.metadata.length, 0)
+    if (chars > MAX_PROTOCOL_DATA_CHARS || members.some((m) => m.protocols!.length > 64)) {
+      for (const m of members) {
+        delete m.protocols
+        delete m.assignmentData
+      }
+    }
     return {
       coordinator: {...this.self, brokerId: this.brokerId},
       updatedAt: Date.now(),

@@ -8,7 +8,16 @@
  *   {coordinator: {brokerId, pid, host, startTime, bootId}, updatedAt,
  *    state, generation, protocolType, protocol, leader,
  *    members: [{memberId, groupInstanceId, clientId, clientHost,
- *               sessionTimeoutMs, rebalanceTimeoutMs, topics, assignment}]}
+ *               sessionTimeoutMs, rebalanceTimeoutMs, topics, assignment,
+ *               protocols?: [{name, metadata}], assignmentData?}]}
+ *
+ * `topics` and `assignment` are decoded for the commands that read the
+ * file; `protocols` (each metadata base64) and `assignmentData` (base64)
+ * are the bytes the member sent and the leader assigned, as Kafka's
+ * GroupMetadata keeps them, so a coordinator taking the group over answers
+ * a repeated SyncGroup with the user data in it and sees a rejoin with
+ * unchanged protocols as unchanged. They are left out when they would make
+ * the file too large (MAX_PROTOCOL_DATA_CHARS); the decoded fields remain.
  *
  * It is a separate file from `members/*.json` on purpose: file-based
  * members divide partitions among the member files they read, and a wire
@@ -47,6 +56,20 @@ export interface CoordinatedMember extends MemberIdentity {
   topics: string[]
   /** Decoded from the leader's assignment; empty before the first SyncGroup. */
   assignment: TopicPartition[]
+  /** The protocols the member joined with, metadata in base64; absent in files of older brokers, or when too large to keep. */
+  protocols?: Array<{name: string; metadata: string}>
+  /** The leader's assignment for the member as sent, base64; absent as `protocols` is. */
+  assignmentData?: string
+}
+
+/** Base64 characters of protocol metadata and assignments a file keeps at most, so it stays well within what is read back (1 MiB). */
+export const MAX_PROTOCOL_DATA_CHARS = 512 * 1024
+/** Protocols a member may name in the file (Kafka's clients send one to three). */
+const MAX_PROTOCOLS = 64
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
+
+function isBase64(v: unknown): v is string {
+  return typeof v === 'string' && v.length <= MAX_PROTOCOL_DATA_CHARS && v.length % 4 === 0 && BASE64.test(v)
 }
 
 export interface CoordinatorFile {
@@ -117,7 +140,14 @@ function checkMember(v: unknown, i: number): CoordinatedMember | string {
   if (!Array.isArray(v.assignment) || !v.assignment.every((tp) => isRecord(tp) && validName(validateTopicName, tp.topic) && isPartition(tp.partition))) {
     return `member ${i}: assignment is not a list of partitions`
   }
+  if (v.protocols !== undefined) {
+    if (!Array.isArray(v.protocols) || v.protocols.length > MAX_PROTOCOLS) return `member ${i}: protocols is not a list`
+    if (!v.protocols.every((p) => isRecord(p) && typeof p.name === 'string' && p.name.length <= MAX_TEXT && isBase64(p.metadata))) return `member ${i}: protocols is not a list of names and base64 metadata`
+  }
+  if (v.assignmentData !== undefined && !isBase64(v.assignmentData)) return `member ${i}: assignmentData is not base64`
   return {
+    ...(v.protocols === undefined ? {} : {protocols: (v.protocols as Array<Record<string, string>>).map((p) => ({name: p.name, metadata: p.metadata}))}),
+    ...(v.assignmentData === undefined ? {} : {assignmentData: v.assignmentData as string}),
     memberId: v.memberId,
     groupInstanceId: v.groupInstanceId as string | null,
     clientId: v.clientId,

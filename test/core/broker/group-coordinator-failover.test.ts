@@ -15,14 +15,18 @@
  *   and the commit with it, and rejoined through a new initial delay;
  * - the old coordinator, back (SIGCONT) while another holds the group,
  *   lets go of it: NOT_COORDINATOR, and it does not rewrite the file;
- * - a group caught mid-rebalance is taken over into a new rebalance.
+ * - a group caught mid-rebalance is taken over into a new rebalance;
+ * - the new coordinator has the bytes the members and the leader sent
+ *   (user data in subscriptions and assignments, every protocol, other
+ *   protocol types than "consumer"), as Kafka's GroupMetadata keeps them;
+ * - two brokers that took over one group at once end with one of them.
  */
 import {join} from 'node:path'
 import {describe, expect, test} from 'vitest'
 import {GroupCoordinator, type JoinGroupRequest} from '../../../src/core/broker/group-coordinator.js'
 import {GroupFilesPersistence} from '../../../src/core/broker/group-files-persistence.js'
 import {BrokerRegistry} from '../../../src/core/broker/registry.js'
-import {decodeAssignment, encodeAssignment} from '../../../src/core/group/consumer-protocol.js'
+import {decodeAssignment, encodeAssignment, encodeSubscription} from '../../../src/core/group/consumer-protocol.js'
 import {readCoordinatorFile} from '../../../src/core/group/coordinator-file.js'
 import {OffsetStore} from '../../../src/core/group/offset-store.js'
 import {Store} from '../../../src/core/store/store.js'
@@ -173,5 +177,113 @@ describe('the group coordinator across brokers', () => {
     expect(ra.generationId).toBe(m.generationId + 1)
     expect(ra.leader).toBe(m.memberId)
     expect(ra.members.map((x) => x.memberId).sort()).toEqual([m.memberId, other.memberId].sort())
+  })
+
+  /** A version 0 payload (subscription or assignment) with user data in place of its null. */
+  const withUserData = (payload: Buffer, userData: string) => {
+    const data = Buffer.from(userData)
+    const size = Buffer.alloc(4)
+    size.writeInt32BE(data.length)
+    return Buffer.concat([payload.subarray(0, payload.length - 4), size, data])
+  }
+
+  test('the new coordinator answers with the bytes the members and the leader sent: user data, every protocol', async () => {
+    const s = cluster()
+    s.up(1)
+    const b1 = s.broker(1)
+    const protocols = (who: string) => [
+      {name: 'range', metadata: withUserData(encodeSubscription(['t']), `sub-${who}`)},
+      {name: 'roundrobin', metadata: withUserData(encodeSubscription(['t']), `rr-${who}`)},
+    ]
+    // a forms the group alone; b's join starts the next generation, which a rejoins.
+    const a = (await b1.c.joinGroup(joinReq('', {protocols: protocols('a')}))).memberId
+    expect((await b1.c.joinGroup(joinReq(a, {protocols: protocols('a')}))).error).toBe('NONE')
+    const b = (await b1.c.joinGroup(joinReq('', {protocols: protocols('b')}))).memberId
+    const [jb, ja] = await Promise.all([b1.c.joinGroup(joinReq(b, {protocols: protocols('b')})), b1.c.joinGroup(joinReq(a, {protocols: protocols('a')}))])
+    expect([ja.error, jb.error, ja.generationId]).toEqual(['NONE', 'NONE', jb.generationId])
+    const leader = ja.leader === ja.memberId ? ja : jb
+    const follower = leader === ja ? jb : ja
+    const assignments = [
+      {memberId: leader.memberId, assignment: withUserData(encodeAssignment([{topic: 't', partition: 0}, {topic: 't', partition: 1}]), 'leader-state')},
+      {memberId: follower.memberId, assignment: withUserData(encodeAssignment([{topic: 't', partition: 2}]), 'follower-state')},
+    ]
+    const sync = (c: GroupCoordinator, m: {memberId: string; generationId: number}, as: typeof assignments = []) =>
+      c.syncGroup({groupId: 'g', memberId: m.memberId, generationId: m.generationId, groupInstanceId: null, protocolType: 'consumer', protocolName: 'range', assignments: as})
+    const synced = await Promise.all([sync(b1.c, leader, assignments), sync(b1.c, follower)])
+    expect(synced.map((r) => r.error)).toEqual(['NONE', 'NONE'])
+    await b1.persistence.flush()
+    s.down(1)
+    const b2 = s.broker(2)
+    // A SyncGroup repeated after the takeover gets the very bytes the leader assigned, user data and all.
+    const again = await sync(b2.c, follower)
+    expect(again.error).toBe('NONE')
+    expect(again.assignment.equals(assignments[1].assignment)).toBe(true)
+    expect(decodeAssignment(again.assignment)!.userData!.toString()).toBe('follower-state')
+    // The follower's rejoin with what it joined with changes nothing: the same generation, no rebalance.
+    const rejoin = await b2.c.joinGroup(joinReq(follower.memberId, {protocols: protocols(leader === ja ? 'b' : 'a')}))
+    expect(rejoin.error).toBe('NONE')
+    expect(rejoin.generationId).toBe(follower.generationId)
+    expect(b2.c.group('g')!.state).toBe('Stable')
+    // The leader is told every member's metadata for the protocol chosen, as the members sent it.
+    const [byLeader, followerAgain] = await Promise.all([
+      b2.c.joinGroup(joinReq(leader.memberId, {protocols: protocols(leader === ja ? 'a' : 'b')})),
+      b2.c.joinGroup(joinReq(follower.memberId, {protocols: protocols(leader === ja ? 'b' : 'a')})),
+    ])
+    expect([byLeader.error, followerAgain.error]).toEqual(['NONE', 'NONE'])
+    expect(byLeader.members.map((m) => m.metadata.subarray(-5).toString()).sort()).toEqual(['sub-a', 'sub-b'])
+  })
+
+  test('a group of another protocol type (Connect workers) is taken over with its metadata and assignments', async () => {
+    const s = cluster()
+    s.up(1)
+    const b1 = s.broker(1)
+    const connect = {protocolType: 'connect', protocols: [{name: 'sessioned', metadata: Buffer.from('worker-1 url and offset')}]}
+    const first = await b1.c.joinGroup(joinReq('', connect))
+    const joined = await b1.c.joinGroup(joinReq(first.memberId, connect))
+    const assignment = Buffer.from('connectors and tasks of worker-1')
+    const req = {groupId: 'g', memberId: joined.memberId, generationId: joined.generationId, groupInstanceId: null, protocolType: 'connect', protocolName: 'sessioned'}
+    expect((await b1.c.syncGroup({...req, assignments: [{memberId: joined.memberId, assignment}]})).error).toBe('NONE')
+    await b1.persistence.flush()
+    s.down(1)
+    const b2 = s.broker(2)
+    const again = await b2.c.syncGroup({...req, assignments: []})
+    expect(again.error).toBe('NONE')
+    expect(again.assignment.toString()).toBe('connectors and tasks of worker-1')
+    expect(b2.c.group('g')!.members.get(joined.memberId)!.metadataFor('sessioned').toString()).toBe('worker-1 url and offset')
+  })
+
+  test('two brokers that take an unheld group over at once end with one coordinator, which the other names', async () => {
+    const s = cluster()
+    s.up(1)
+    s.up(2)
+    s.up(3)
+    const b1 = s.broker(1)
+    const m = await stableOne(b1.c)
+    await b1.persistence.flush()
+    s.down(1)
+    const b2 = s.broker(2)
+    const b3 = s.broker(3)
+    // Neither has seen the other's file yet: both take the group over.
+    const hb = (c: GroupCoordinator) => c.heartbeat({groupId: 'g', memberId: m.memberId, generationId: m.generationId, groupInstanceId: null})
+    expect([hb(b2.c), hb(b3.c)]).toEqual(['NONE', 'NONE'])
+    await b2.persistence.flush()
+    await b3.persistence.flush()
+    for (let i = 0; i < 3; i++) {
+      s.clock.advance(1000)
+      b2.c.tick()
+      b3.c.tick()
+      await b2.persistence.flush()
+      await b3.persistence.flush()
+    }
+    const holders = [b2, b3].filter((b) => b.c.group('g') !== undefined)
+    expect(holders.length).toBe(1)
+    const holder = holders[0]
+    const other = holder === b2 ? b3 : b2
+    const file = readCoordinatorFile(join(s.store.dataDir, 'groups', 'g'))
+    expect(file.kind === 'ok' && file.file.coordinator.brokerId).toBe(holder.id)
+    expect(other.c.coordinatorOf('g')).toMatchObject({brokerId: holder.id})
+    expect(hb(other.c)).toBe('NOT_COORDINATOR')
+    expect(hb(holder.c)).toBe('NONE')
+    expect((await commit(holder.c, m.memberId, m.generationId, 30)).map((r) => r.error)).toEqual(['NONE', 'NONE', 'NONE'])
   })
 })
