@@ -52,14 +52,19 @@ export class WorkerSinkTask extends WorkerTask {
   private readonly holdBack = new Map<string, number | null>()
   /**
    * The consumed record behind each record of the put() running, so a dead
-   * letter is the record as it came (Kafka's InternalSinkRecord). A Map
-   * emptied after each put, not a WeakMap: a million weak entries a second
-   * cost the garbage collector more than the put itself.
+   * letter is the record as it came (Kafka's InternalSinkRecord): the
+   * put's records and, at the same index, what each came from; looked up
+   * only when a record is reported. Two lists made per put, not a WeakMap
+   * (a million weak entries a second cost the garbage collector more than
+   * the put itself) nor one Map emptied after each put (its table, long
+   * lived, kept each put's records alive through the next scavenges).
    */
-  private readonly originals = new Map<SinkRecord, FailedRecord>()
+  private putRecords: SinkRecord[] = []
+  private putOriginals: FailedRecord[] = []
   private readonly reporter: ErrantRecordReporter = {
     report: async (record, error) => {
-      const raw = this.originals.get(record) ?? this.rawOf(record)
+      const i = this.putRecords.lastIndexOf(record)
+      const raw = i >= 0 ? this.putOriginals[i] : this.rawOf(record)
       await this.o.errors.report('TASK_PUT', this.task.constructor.name, error instanceof Error ? error : new Error(String(error)), raw)
     },
   }
@@ -171,6 +176,7 @@ export class WorkerSinkTask extends WorkerTask {
   private async deliver(batch: FailedRecord[], partitions: readonly string[]): Promise<void> {
     const c = this.o.converters
     const records: SinkRecord[] = []
+    const originals: FailedRecord[] = []
     let topic: string | null = null
     for (const raw of batch) {
       if (raw.topic !== topic) {
@@ -207,14 +213,17 @@ export class WorkerSinkTask extends WorkerTask {
       // A record a transform dropped (or that failed one under errors.tolerance=all) is handled without a put.
       const transformed = this.o.transforms.isEmpty ? record : await this.transform(record, raw)
       if (transformed) {
-        this.originals.set(transformed, raw)
         records.push(transformed)
+        originals.push(raw)
       }
     }
+    this.putRecords = records
+    this.putOriginals = originals
     try {
       await this.putRetrying(records)
     } finally {
-      this.originals.clear()
+      this.putRecords = []
+      this.putOriginals = []
     }
     // Every record of the batch is handled now: put, or skipped by the tolerance.
     for (const k of partitions) this.unhandled.delete(k)
