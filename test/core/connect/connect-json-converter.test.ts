@@ -150,3 +150,22 @@ describe('the per-schema fast paths read and write what the full path does', () 
     expect(() => dec('{"schema":{"type":"string","optional":false},"payload":"a"')).toThrow(ConnectDataError)
   })
 })
+
+describe('a plain-ASCII string is written without JSON.stringify, to the same bytes', () => {
+  // What the full path writes: the string's JSON (JSON.stringify, as Jackson writes it) in the envelope, as UTF-8.
+  const full = (c: JsonConverter, schema: Schema, v: string, schemas: boolean) =>
+    schemas ? `{"schema":${JSON.stringify(c.asJsonSchema(schema) as unknown, (_k, x: unknown) => (x instanceof Map ? Object.fromEntries(x) : x))},"payload":${JSON.stringify(v)}}` : JSON.stringify(v)
+  const strings = ['', 'foo', ' !#[]~', 'a"b', 'a\\b', 'tab\there', 'del\u007f', '\u0000', 'é', '✓', '𝄞', 'lone \ud800 surrogate', 'x'.repeat(5000)]
+
+  test.each([true, false])('schemas.enable=%s', (schemas) => {
+    const c = converter(schemas)
+    for (const v of strings) expect(c.fromConnectData('t', Schema.STRING_SCHEMA, v)).toEqual(Buffer.from(full(c, Schema.STRING_SCHEMA, v, schemas), 'utf8'))
+  })
+
+  test('a schema whose envelope is not ASCII (a doc) is written as UTF-8', () => {
+    const c = converter()
+    const schema = SchemaBuilder.string().doc('Zeile – ✓').build()
+    for (const v of strings) expect(c.fromConnectData('t', schema, v)!.toString('utf8')).toBe(full(c, schema, v, true))
+    expect(c.fromConnectData('t', schema, 'ab')!.toString('utf8')).toBe('{"schema":{"type":"string","optional":false,"doc":"Zeile – ✓"},"payload":"ab"}')
+  })
+})

@@ -59,7 +59,8 @@ export class FileStreamSinkTask extends SinkTask {
 
   put(records: SinkRecord[]): void {
     if (this.fd === null || records.length === 0) return
-    const text = records.map((r) => lineOf(r.value) + '\n').join('')
+    // One string for the put, each line ended by the join (a line + '\n' string per record was garbage).
+    const text = records.map((r) => lineOf(r.value)).join('\n') + '\n'
     const bytes = Buffer.from(text, 'utf8')
     let done = 0
     while (done < bytes.length) done += writeSync(this.fd, bytes, done, bytes.length - done)

@@ -39,12 +39,23 @@ export interface JsonConverterOptions {
 
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f]/
+/** A character JSON escapes (a control character, " or \) or that is not ASCII: a string without one is written as it is. */
+const NOT_PLAIN_ASCII = /[^\x20\x21\x23-\x5b\x5d-\x7e]/
+// eslint-disable-next-line no-control-regex
+const NOT_ASCII = /[^\x00-\x7f]/
+
+/** A schema's envelope prefix, and whether it is ASCII (then Latin-1 is its UTF-8). */
+interface Envelope {
+  prefix: string
+  ascii: boolean
+}
+const NULL_SCHEMA_ENVELOPE: Envelope = {prefix: '{"schema":null,"payload":', ascii: true}
 
 export class JsonConverter implements Converter, HeaderConverter {
   static readonly CLASS_NAME = 'org.apache.kafka.connect.json.JsonConverter'
   private options: JsonConverterOptions = {schemasEnable: true, decimalFormat: 'BASE64', replaceNullWithDefault: true}
   private readonly schemaCache = new WeakMap<Schema, JsonOut>()
-  private readonly prefixCache = new WeakMap<Schema, string>()
+  private readonly prefixCache = new WeakMap<Schema, Envelope>()
   /** The envelope prefix last read and its schema: records of a topic mostly share one schema. */
   private lastRead: {prefix: string; prefixBytes: Buffer; schema: Schema} | null = null
 
@@ -63,21 +74,30 @@ export class JsonConverter implements Converter, HeaderConverter {
 
   fromConnectData(_topic: string, schema: Schema | null, value: unknown): Buffer | null {
     if (schema === null && (value === null || value === undefined)) return null
-    // A string needs no tree: JSON.stringify writes it as Jackson does (this path runs per record).
-    const payload = typeof value === 'string' && (schema === null || (schema.type === 'STRING' && schema.name === null)) ? JSON.stringify(value) : writeJson(this.toJson(schema, value))
-    if (!this.options.schemasEnable) return Buffer.from(payload, 'utf8')
-    return Buffer.from(this.envelopePrefix(schema) + payload + '}', 'utf8')
+    if (typeof value === 'string' && (schema === null || (schema.type === 'STRING' && schema.name === null))) {
+      const envelope = this.options.schemasEnable ? this.envelope(schema) : null
+      // A string needs no tree (this path runs per record). Printable ASCII without " or \ is its own JSON between quotes
+      // and its own UTF-8 as Latin-1, one copy: JSON.stringify and a UTF-8 encode were half of this path.
+      if (!NOT_PLAIN_ASCII.test(value)) {
+        if (envelope === null) return Buffer.from('"' + value + '"', 'latin1')
+        if (envelope.ascii) return Buffer.from(envelope.prefix + '"' + value + '"}', 'latin1')
+      }
+      return Buffer.from(envelope === null ? JSON.stringify(value) : envelope.prefix + JSON.stringify(value) + '}', 'utf8')
+    }
+    const payload = writeJson(this.toJson(schema, value))
+    return Buffer.from(this.options.schemasEnable ? this.envelope(schema).prefix + payload + '}' : payload, 'utf8')
   }
 
   /** `{"schema":...,"payload":` for a schema, written once per schema, not per record. */
-  private envelopePrefix(schema: Schema | null): string {
-    if (schema === null) return '{"schema":null,"payload":'
-    let prefix = this.prefixCache.get(schema)
-    if (prefix === undefined) {
-      prefix = `{"schema":${writeJson(this.asJsonSchema(schema))},"payload":`
-      this.prefixCache.set(schema, prefix)
+  private envelope(schema: Schema | null): Envelope {
+    if (schema === null) return NULL_SCHEMA_ENVELOPE
+    let envelope = this.prefixCache.get(schema)
+    if (envelope === undefined) {
+      const prefix = `{"schema":${writeJson(this.asJsonSchema(schema))},"payload":`
+      envelope = {prefix, ascii: !NOT_ASCII.test(prefix)}
+      this.prefixCache.set(schema, envelope)
     }
-    return prefix
+    return envelope
   }
 
   toConnectData(_topic: string, bytes: Buffer | null): SchemaAndValue {

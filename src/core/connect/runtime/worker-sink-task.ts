@@ -24,6 +24,8 @@ import type {FailedRecord} from './error-handler.js'
 import {WorkerTask, type WorkerTaskOptions} from './worker-task.js'
 
 const MAX_POLL_RECORDS = 500
+/** The headers of every record without any; never added to (the dead letter copies them first). */
+const NO_HEADERS: RecordHeader[] = []
 const PUT_BACKOFF_MS = 300
 
 export interface SinkTaskSettings {
@@ -50,14 +52,19 @@ export class WorkerSinkTask extends WorkerTask {
   private readonly holdBack = new Map<string, number | null>()
   /**
    * The consumed record behind each record of the put() running, so a dead
-   * letter is the record as it came (Kafka's InternalSinkRecord). A Map
-   * emptied after each put, not a WeakMap: a million weak entries a second
-   * cost the garbage collector more than the put itself.
+   * letter is the record as it came (Kafka's InternalSinkRecord): the
+   * put's records and, at the same index, what each came from; looked up
+   * only when a record is reported. Two lists made per put, not a WeakMap
+   * (a million weak entries a second cost the garbage collector more than
+   * the put itself) nor one Map emptied after each put (its table, long
+   * lived, kept each put's records alive through the next scavenges).
    */
-  private readonly originals = new Map<SinkRecord, FailedRecord>()
+  private putRecords: SinkRecord[] = []
+  private putOriginals: FailedRecord[] = []
   private readonly reporter: ErrantRecordReporter = {
     report: async (record, error) => {
-      const raw = this.originals.get(record) ?? this.rawOf(record)
+      const i = this.putRecords.lastIndexOf(record)
+      const raw = i >= 0 ? this.putOriginals[i] : this.rawOf(record)
       await this.o.errors.report('TASK_PUT', this.task.constructor.name, error instanceof Error ? error : new Error(String(error)), raw)
     },
   }
@@ -136,12 +143,12 @@ export class WorkerSinkTask extends WorkerTask {
       const partitions: string[] = []
       let last: Assignment | null = null
       consumer.poll((a: Assignment, r: RecordReader) => {
-        const rec = r.toRecord()
-        batch.push({topic: a.topic, partition: a.partition, offset: rec.offset, key: rec.key, value: rec.value, timestamp: rec.timestamp, headers: rec.headers})
+        // The record as it came, straight from the reader: no Record object between, no empty header list per record.
+        batch.push({topic: a.topic, partition: a.partition, offset: r.offset, key: r.key(), value: r.value(), timestamp: r.timestamp, headers: r.headerCount === 0 ? NO_HEADERS : r.headers()})
         if (a !== last) {
           last = a
           const k = tpKey(a.topic, a.partition)
-          if (!this.unhandled.has(k)) this.unhandled.set(k, rec.offset)
+          if (!this.unhandled.has(k)) this.unhandled.set(k, r.offset)
           partitions.push(k)
         }
         return batch.length < MAX_POLL_RECORDS
@@ -169,6 +176,7 @@ export class WorkerSinkTask extends WorkerTask {
   private async deliver(batch: FailedRecord[], partitions: readonly string[]): Promise<void> {
     const c = this.o.converters
     const records: SinkRecord[] = []
+    const originals: FailedRecord[] = []
     let topic: string | null = null
     for (const raw of batch) {
       if (raw.topic !== topic) {
@@ -205,14 +213,17 @@ export class WorkerSinkTask extends WorkerTask {
       // A record a transform dropped (or that failed one under errors.tolerance=all) is handled without a put.
       const transformed = this.o.transforms.isEmpty ? record : await this.transform(record, raw)
       if (transformed) {
-        this.originals.set(transformed, raw)
         records.push(transformed)
+        originals.push(raw)
       }
     }
+    this.putRecords = records
+    this.putOriginals = originals
     try {
       await this.putRetrying(records)
     } finally {
-      this.originals.clear()
+      this.putRecords = []
+      this.putOriginals = []
     }
     // Every record of the batch is handled now: put, or skipped by the tolerance.
     for (const k of partitions) this.unhandled.delete(k)
