@@ -26,6 +26,8 @@ export interface RawRecord {
   value: Buffer | null
   timestamp: number
   headers: Headers
+  /** A repartition record's origin header, as latin1 text (the runtime's deduplication; not among `headers`). @internal */
+  origin?: string
 }
 
 export interface RecordCollector {
@@ -76,6 +78,8 @@ export class StreamTask {
   private readonly processorMetadata = new Map<string, number>()
   private current: {metadata: RecordMetadata | null; timestamp: number; headers: Headers} = {metadata: null, timestamp: 0, headers: new Headers()}
   commitRequested = false
+  private readonly sourceByTopic = new Map<string, SourceNode | null>()
+  private partitionNumber: number | undefined
 
   constructor(id: string, topology: Topology, members: string[], config: TaskConfig, collector: RecordCollector) {
     this.id = id
@@ -100,14 +104,22 @@ export class StreamTask {
     return this.sourceFor(topic) !== null
   }
 
+  /** The source node reading a topic, found once per topic (each input record asked it). */
   private sourceFor(topic: string): SourceNode | null {
-    for (const m of this.members) {
-      const n = this.topology.nodes.get(m)!
-      if (n.kind !== 'source') continue
-      if (n.topics.some((t) => this.config.topicName(t) === topic)) return n
-      if (n.pattern?.test(topic)) return n
+    let found = this.sourceByTopic.get(topic)
+    if (found === undefined) {
+      found = null
+      for (const m of this.members) {
+        const n = this.topology.nodes.get(m)!
+        if (n.kind !== 'source') continue
+        if (n.topics.some((t) => this.config.topicName(t) === topic) || n.pattern?.test(topic)) {
+          found = n
+          break
+        }
+      }
+      this.sourceByTopic.set(topic, found)
     }
-    return null
+    return found
   }
 
   init(): void {
@@ -165,7 +177,7 @@ export class StreamTask {
 
   /** The partition this task works on (the number after the dot in its id). */
   private partition(): number {
-    return Number(this.id.split('_')[1] ?? 0)
+    return (this.partitionNumber ??= Number(this.id.split('_')[1] ?? 0))
   }
 
   process(input: RawRecord): void {

@@ -143,8 +143,9 @@ export class KafkaStreams {
   /** The input record being processed, and how many records it sent to repartition topics so far (their origin header). */
   private currentInput: RawRecord | null = null
   private currentInputSent = 0
+  /** `<topic>/<partition> <offset> ` of the input record being processed, once it sent to a repartition topic. */
+  private currentOrigin: string | null = null
   /** The origin header of a repartition record, taken off its headers when read, checked when it is processed. */
-  private readonly originOf = new WeakMap<RawRecord, Buffer | null>()
   /** What the commit under way records per task, made at its hand-on. */
   private committing = new Map<string, {task: StreamTask; metadata: TaskCommitMetadata; changelogs: Array<{topic: string; partition: number; offset: number}>}>()
   private handedOn = false
@@ -606,7 +607,9 @@ export class KafkaStreams {
     let headers = r.headers.size === 0 ? undefined : r.headers.toArray()
     const input = this.currentInput
     if (input && this.repartitionTopics.has(r.topic)) {
-      const origin = {key: ORIGIN_HEADER, value: Buffer.from(`${input.topic}/${input.partition} ${input.offset} ${this.currentInputSent++}`)}
+      // What names the input record is made once per input record, not per record it sends.
+      this.currentOrigin ??= `${input.topic}/${input.partition} ${input.offset} `
+      const origin = {key: ORIGIN_HEADER, value: Buffer.from(this.currentOrigin + this.currentInputSent++)}
       headers = headers ? [...headers, origin] : [origin]
     }
     // Straight into the producer's batch: no record object per record, and the key and value die young.
@@ -637,24 +640,28 @@ export class KafkaStreams {
       // A partition's task, looked up once per run of its records (a key string and a map look-up per record before).
       let lastAssignment: unknown = null
       let lastTask: StreamTask | undefined
+      let fromRepartition = false
       // max.poll.records: the loop looks at commits, punctuation and the group between polls.
       let left = this.settings.maxPollRecords
       const {records} = consumer.poll((a, r) => {
         if (a !== lastAssignment) {
           lastAssignment = a
           lastTask = this.taskFor(a.topic, a.partition)
+          fromRepartition = this.repartitionTopics.has(a.topic)
         }
         const task = lastTask
         if (!task) return --left > 0
         const read = r.headers()
-        let headers = read.length === 0 ? NO_HEADERS : read.map((h) => ({key: h.key, value: h.value === null ? null : Buffer.from(h.value)}))
-        let origin: Buffer | null | undefined
-        if (this.repartitionTopics.has(a.topic)) {
-          const h = headers.find((x) => x.key === ORIGIN_HEADER)
-          if (h) {
-            headers = headers.filter((x) => x !== h)
-            origin = h.value
+        // The origin header of a repartition record is read as text (not copied) and is not among the headers processors see.
+        let origin: string | undefined
+        let headers: readonly {key: string; value: Buffer | null}[] = NO_HEADERS
+        if (read.length > 0) {
+          const copied: {key: string; value: Buffer | null}[] = []
+          for (const h of read) {
+            if (fromRepartition && origin === undefined && h.key === ORIGIN_HEADER) origin = h.value === null ? '' : h.value.toString('latin1')
+            else copied.push({key: h.key, value: h.value === null ? null : Buffer.from(h.value)})
           }
+          headers = copied
         }
         const queue = this.partitionGroups.get(task)
         const raw: RawRecord = {
@@ -665,8 +672,8 @@ export class KafkaStreams {
           value: r.value(),
           timestamp: r.timestamp,
           headers: new Headers(headers),
+          origin,
         }
-        if (origin !== undefined) this.originOf.set(raw, origin)
         if (queue) queue.add(raw)
         else this.processInput(task, raw)
         return --left > 0
@@ -698,10 +705,10 @@ export class KafkaStreams {
    * the task sends names this record as its origin.
    */
   private processInput(task: StreamTask, raw: RawRecord): void {
-    const origin = this.originOf.get(raw)
-    if (origin !== undefined && !this.firstFromOrigin(task.id, origin)) return
+    if (raw.origin !== undefined && !this.firstFromOrigin(task.id, raw.origin)) return
     this.currentInput = raw
     this.currentInputSent = 0
+    this.currentOrigin = null
     try {
       task.process(raw)
     } finally {
@@ -714,8 +721,7 @@ export class KafkaStreams {
    * or before the last one processed from that upstream partition is a
    * record sent again by an upstream task that processed its input again.
    */
-  private firstFromOrigin(taskId: string, value: Buffer | null): boolean {
-    const text = value === null ? '' : value.toString('latin1')
+  private firstFromOrigin(taskId: string, text: string): boolean {
     const b = text.lastIndexOf(' ')
     const a = text.lastIndexOf(' ', b - 1)
     if (a <= 0) return true

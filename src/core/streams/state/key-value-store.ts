@@ -30,12 +30,12 @@ export class InMemoryBytesStore implements BytesStore {
   private readonly map = new Map<string, Entry>()
   private sorted: string[] | null = null
 
-  get(key: Buffer): Entry | undefined {
-    return this.map.get(key.toString('latin1'))
+  get(key: Buffer, id?: string): Entry | undefined {
+    return this.map.get(id ?? key.toString('latin1'))
   }
 
-  put(key: Buffer, entry: Entry | null): void {
-    const k = key.toString('latin1')
+  put(key: Buffer, entry: Entry | null, id?: string): void {
+    const k = id ?? key.toString('latin1')
     if (entry === null) {
       if (this.map.delete(k)) this.sorted = null
       return
@@ -153,10 +153,11 @@ export class KeyValueStore<K, V> extends SerializedStore<K, V> {
 
   getWithTimestamp(key: K): ValueAndTimestamp<V> | null {
     const kb = this.keyBytes(key)
-    const e = this.bytes.get(kb)
+    const id = this.keyId(kb)
+    const e = this.bytes.get(kb, id)
     if (this.cache) {
       // A read is a use: the key becomes the cache's most recent (a present one cached clean), which can evict others.
-      this.cache.touch(kb.toString('latin1'), kb, e === undefined ? null : e.value.length, e?.timestamp ?? 0)
+      this.cache.touch(id, kb, e === undefined ? null : e.value.length, e?.timestamp ?? 0)
       this.emit(this.cache.evict())
     }
     return e === undefined ? null : {value: this.valueSerde!.deserialize(this.topic, e.value) as V, timestamp: e.timestamp}
@@ -170,7 +171,7 @@ export class KeyValueStore<K, V> extends SerializedStore<K, V> {
       this.emit(this.cachedWrite(this.cache, this.bytes, kb, vb, timestamp))
       return
     }
-    this.bytes.put(kb, vb === null ? null : {value: vb, timestamp})
+    this.bytes.put(kb, vb === null ? null : {value: vb, timestamp}, this.keyId(kb))
     this.changelog?.(kb, vb, timestamp)
   }
 

@@ -25,8 +25,9 @@ export interface BytesEntry {
 
 /** What a key-value or window store keeps its bytes in: memory, or an lmdb environment. */
 export interface BytesStore {
-  get(key: Buffer): BytesEntry | undefined
-  put(key: Buffer, entry: BytesEntry | null): void
+  /** `id`, when the caller has it: the key's bytes as latin1 (what both stores index their entries by), not made again. */
+  get(key: Buffer, id?: string): BytesEntry | undefined
+  put(key: Buffer, entry: BytesEntry | null, id?: string): void
   readonly size: number
   /** Entries with from <= key <= to (either bound may be null: open), in key order. */
   range(from: Buffer | null, to: Buffer | null, reverse?: boolean): Generator<[Buffer, BytesEntry]>
@@ -109,17 +110,18 @@ export class PersistentBytesStore implements BytesStore {
     return this.db
   }
 
-  get(key: Buffer): BytesEntry | undefined {
-    const k = key.toString('latin1')
-    if (this.pending.has(k)) return this.pending.get(k) ?? undefined
+  get(key: Buffer, id?: string): BytesEntry | undefined {
+    // One look-up: undefined is not waiting, null a waiting delete.
+    const waiting = this.pending.get(id ?? key.toString('latin1'))
+    if (waiting !== undefined) return waiting ?? undefined
     const b = this.open().get(key)
     return b === undefined ? undefined : decodeEntry(b, this.dir)
   }
 
-  put(key: Buffer, entry: BytesEntry | null): void {
+  put(key: Buffer, entry: BytesEntry | null, id?: string): void {
     if (key.length > MAX_KEY_BYTES) throw new StreamsError(`state store ${this.dir}: a key of ${key.length} bytes is over lmdb's ${MAX_KEY_BYTES}`, {hint: 'use an in-memory store (Stores.inMemoryKeyValueStore) for keys this long'})
     // The entry is kept as given: the stores hand over buffers of their own (restore copies what it reads).
-    this.pending.set(key.toString('latin1'), entry)
+    this.pending.set(id ?? key.toString('latin1'), entry)
   }
 
   get size(): number {

@@ -16,6 +16,9 @@ export abstract class SerializedStore<K, V> implements StateStore {
   protected changelog?: StoreInit['changelog']
   protected now: () => number = () => 0
   private open = false
+  private lastKey: unknown = undefined
+  private lastKeyBytes: Buffer | null = null
+  private lastKeyId: string | null = null
   /** The topic name serdes are told (Kafka passes the changelog topic). */
   protected topic: string
 
@@ -65,21 +68,36 @@ export abstract class SerializedStore<K, V> implements StateStore {
    * evicted is returned for the store to forward.
    */
   protected cachedWrite(cache: NamedCache, bytes: BytesStore, key: Buffer, value: Buffer | null, timestamp: number): CacheEntry[] {
-    const id = key.toString('latin1')
+    const id = this.keyId(key)
     let old: unknown = null
     if (!cache.isDirty(id)) {
-      const was = bytes.get(key)
+      const was = bytes.get(key, id)
       old = was === undefined ? null : this.valueSerde!.deserialize(this.topic, was.value)
     }
     cache.put(id, key, old, timestamp, value === null ? null : value.length)
-    bytes.put(key, value === null ? null : {value, timestamp})
+    bytes.put(key, value === null ? null : {value, timestamp}, id)
     return cache.evict()
   }
 
   protected keyBytes(key: K): Buffer {
     if (key === null || key === undefined) throw new StreamsError(`store ${this.name}: a key may not be null`)
     this.checkOpen()
-    return this.keySerde!.serialize(this.topic, key)!
+    // An aggregation reads a key and then writes it: a string or number key is serialized once for both (an object key may have changed in between).
+    if (key === this.lastKey && this.lastKeyBytes !== null) return this.lastKeyBytes
+    const kb = this.keySerde!.serialize(this.topic, key)!
+    const t = typeof key
+    if (t === 'string' || t === 'number' || t === 'bigint' || t === 'boolean') {
+      this.lastKey = key
+      this.lastKeyBytes = kb
+      this.lastKeyId = null
+    }
+    return kb
+  }
+
+  /** The key's bytes as latin1, what the bytes stores and the cache index by; made once for the last key serialized. */
+  protected keyId(kb: Buffer): string {
+    if (kb !== this.lastKeyBytes) return kb.toString('latin1')
+    return (this.lastKeyId ??= kb.toString('latin1'))
   }
 
   protected checkOpen(): void {
