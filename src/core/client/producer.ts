@@ -127,6 +127,15 @@ export const DEFAULT_MAX_HOLD_MS = 50
  * 16 MiB: 104 MB) and still gives 12 partitions 700 KB batches.
  */
 export const MAX_BUFFERED_BYTES = 8 << 20
+/**
+ * Through a broker, batches wait for their Produce answers in memory, and
+ * the input reads ahead while they do: with the 8 MiB budget, five 1 MB
+ * batches in flight left room for three more, so the client stopped
+ * encoding until the broker had answered all five, and the two took turns.
+ * This is Kafka's buffer.memory default (32 MiB). Batch sizes still come
+ * from MAX_BUFFERED_BYTES, so many partitions do not make larger batches.
+ */
+export const REMOTE_READ_AHEAD_BYTES = 32 << 20
 /** The smallest batch a partition's share of the budget makes (Kafka's batch.size is 16 KiB; half keeps 1,000 partitions in 8 MiB). */
 const MIN_SHARED_BATCH_BYTES = 8 << 10
 /** Memory of the input's arena for batch builders (two per partition); builders beyond get plain memory. */
@@ -203,6 +212,7 @@ export class Producer {
     this.openRuns = new Array(this.partitions).fill(null)
     this.sticky = new StickyPartitioner(this.partitions)
     this.bufferMemory = options.bufferMemory ?? MAX_BUFFERED_BYTES
+    this.readAheadBytes = options.remote ? Math.max(this.bufferMemory, REMOTE_READ_AHEAD_BYTES) : this.bufferMemory
     this.builderOptions = {
       batchBytes: batchBytesFor(
         Math.min(options.batchBytes ?? DEFAULT_BATCH_BYTES, this.config['max.message.bytes']),
@@ -302,6 +312,8 @@ export class Producer {
   private inFlightBytes = 0
 
   private readonly bufferMemory: number
+  /** What sealed, open and unanswered batches may hold while the input reads on (hasRoom). */
+  private readonly readAheadBytes: number
 
 
   /**
@@ -320,7 +332,7 @@ export class Producer {
     // reading ahead while another writer has the lock fills (hasRoom).
     const capacity = capacityFor(this.builderOptions)
     const perPartition = 2 * (this.options.partition === undefined ? this.partitions : 1)
-    const slots = Math.min(Math.max(perPartition, Math.ceil(this.bufferMemory / capacity)), Math.floor(ARENA_BUILDER_BYTES / capacity)) + 2
+    const slots = Math.min(Math.max(perPartition, Math.ceil(this.readAheadBytes / capacity)), Math.floor(ARENA_BUILDER_BYTES / capacity)) + 2
     this.arena = new MemoryArena(size + capacity * slots)
     return this.arena.take(size)
   }
@@ -461,7 +473,7 @@ export class Producer {
   get hasRoom(): boolean {
     let bytes = this.buffered + this.inFlightBytes
     for (const r of this.ready) bytes += r.builder.sizeInBytes
-    return bytes < this.bufferMemory
+    return bytes < this.readAheadBytes
   }
 
   /**
