@@ -83,6 +83,18 @@ async function stableOne(c: GroupCoordinator): Promise<{memberId: string; genera
   return {memberId: joined.memberId, generationId: joined.generationId}
 }
 
+/** A Stable group on broker 1 with one member, published; then broker 1 is gone (the other brokers named are up). */
+async function stableThenGone(...others: number[]) {
+  const s = cluster()
+  s.up(1)
+  for (const id of others) s.up(id)
+  const b1 = s.broker(1)
+  const m = await stableOne(b1.c)
+  await b1.persistence.flush()
+  s.down(1)
+  return {s, b1, m}
+}
+
 const commit = (c: GroupCoordinator, memberId: string, generationId: number, offset: number) =>
   c.commitOffsets({groupId: 'g', memberId, generationId, groupInstanceId: null, offsets: [0, 1, 2].map((partition) => ({topic: 't', partition, offset, metadata: null}))})
 
@@ -134,14 +146,8 @@ describe('the group coordinator across brokers', () => {
   })
 
   test('the old coordinator back while another holds the group lets go of it and leaves the file alone', async () => {
-    const s = cluster()
-    s.up(1)
-    s.up(2)
-    const b1 = s.broker(1)
-    const m = await stableOne(b1.c)
-    await b1.persistence.flush()
     // Paused past its session: judged gone, and broker 2 takes the group over.
-    s.down(1)
+    const {s, b1, m} = await stableThenGone(2)
     const b2 = s.broker(2)
     expect(b2.c.heartbeat({groupId: 'g', memberId: m.memberId, generationId: m.generationId, groupInstanceId: null})).toBe('NONE')
     await b2.persistence.flush()
@@ -253,14 +259,7 @@ describe('the group coordinator across brokers', () => {
   })
 
   test('two brokers that take an unheld group over at once end with one coordinator, which the other names', async () => {
-    const s = cluster()
-    s.up(1)
-    s.up(2)
-    s.up(3)
-    const b1 = s.broker(1)
-    const m = await stableOne(b1.c)
-    await b1.persistence.flush()
-    s.down(1)
+    const {s, m} = await stableThenGone(2, 3)
     const b2 = s.broker(2)
     const b3 = s.broker(3)
     // Neither has seen the other's file yet: both take the group over.
