@@ -14,7 +14,7 @@
 import {join} from 'node:path'
 import {GroupNotEmptyError, NotFoundError} from '../errors.js'
 import {decodeAssignment, decodeSubscription} from '../group/consumer-protocol.js'
-import {type CoordinatedMember, type CoordinatorFile, MAX_PROTOCOL_DATA_CHARS, isCoordinatorLive, readCoordinatorFile, writeCoordinatorFile} from '../group/coordinator-file.js'
+import {type CoordinatedMember, type CoordinatorFile, MAX_PROTOCOLS, MAX_PROTOCOL_DATA_CHARS, isCoordinatorLive, readCoordinatorFile, writeCoordinatorFile} from '../group/coordinator-file.js'
 import {GroupAdmin} from '../group/group-admin.js'
 import {listNames, realDirs, withGroupLock} from '../group/group-files.js'
 import {ensureGroup, groupDir} from '../group/group-member.js'
@@ -92,6 +92,10 @@ export class GroupFilesPersistence implements GroupPersistence {
 
   private snapshot(group: ClassicGroup): CoordinatorFile {
     const consumer = group.protocolType === 'consumer'
+    // The bytes as sent, while they are few enough; past that the decoded fields alone (a takeover then rebalances once).
+    let chars = 0
+    for (const m of group.members.values()) chars += base64Length(m.assignment.length) + m.protocols.reduce((n, p) => n + base64Length(p.metadata.length), 0)
+    const keepBytes = chars <= MAX_PROTOCOL_DATA_CHARS && [...group.members.values()].every((m) => m.protocols.length <= MAX_PROTOCOLS)
     const members = [...group.members.values()].map((m): CoordinatedMember => {
       const subscription = consumer ? decodeSubscription(m.metadataFor(group.protocolName ?? m.protocols[0]?.name ?? '')) : null
       const assignment = consumer ? decodeAssignment(m.assignment) : null
@@ -105,19 +109,9 @@ export class GroupFilesPersistence implements GroupPersistence {
         // Names a client sent: only those that are topic names here are kept (the file is read back as strictly as any).
         topics: (subscription?.topics ?? []).filter(validTopic),
         assignment: (assignment?.partitions ?? []).filter((tp) => validTopic(tp.topic) && tp.partition >= 0),
-        protocols: m.protocols.map((p) => ({name: p.name.slice(0, 255), metadata: p.metadata.toString('base64')})),
-        assignmentData: m.assignment.toString('base64'),
+        ...(keepBytes ? {protocols: m.protocols.map((p) => ({name: p.name.slice(0, 255), metadata: p.metadata.toString('base64')})), assignmentData: m.assignment.toString('base64')} : {}),
       }
     })
-    // The bytes as sent, while they are few enough; past that the decoded fields alone (a takeover then rebalances once).
-    let chars = 0
-    for (const m of members) chars += m.assignmentData!.length + m.protocols!.reduce((n, p) => n + p.metadata.length, 0)
-    if (chars > MAX_PROTOCOL_DATA_CHARS || members.some((m) => m.protocols!.length > 64)) {
-      for (const m of members) {
-        delete m.protocols
-        delete m.assignmentData
-      }
-    }
     return {
       coordinator: {...this.self, brokerId: this.brokerId},
       updatedAt: Date.now(),
@@ -270,4 +264,9 @@ export function liveGroupCoordinator(store: Store, groupId: string): (Coordinato
 
 function sameProcess(a: HostProcess, b: HostProcess): boolean {
   return a.host === b.host && a.pid === b.pid && (a.startTime ?? null) === (b.startTime ?? null)
+}
+
+/** Characters of `bytes` bytes in base64. */
+function base64Length(bytes: number): number {
+  return 4 * Math.ceil(bytes / 3)
 }

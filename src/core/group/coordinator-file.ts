@@ -65,7 +65,7 @@ export interface CoordinatedMember extends MemberIdentity {
 /** Base64 characters of protocol metadata and assignments a file keeps at most, so it stays well within what is read back (1 MiB). */
 export const MAX_PROTOCOL_DATA_CHARS = 512 * 1024
 /** Protocols a member may name in the file (Kafka's clients send one to three). */
-const MAX_PROTOCOLS = 64
+export const MAX_PROTOCOLS = 64
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
 
 function isBase64(v: unknown): v is string {

@@ -79,10 +79,12 @@ export class StreamTask {
   private current: {metadata: RecordMetadata | null; timestamp: number; headers: Headers} = {metadata: null, timestamp: 0, headers: new Headers()}
   commitRequested = false
   private readonly sourceByTopic = new Map<string, SourceNode | null>()
-  private partitionNumber: number | undefined
+  /** The partition this task works on (the number after the underscore in its id). */
+  private readonly partitionNumber: number
 
   constructor(id: string, topology: Topology, members: string[], config: TaskConfig, collector: RecordCollector) {
     this.id = id
+    this.partitionNumber = Number(id.split('_')[1] ?? 0)
     this.topology = topology
     this.members = new Set(members)
     this.config = config
@@ -156,7 +158,7 @@ export class StreamTask {
           stateDir: this.config.stateDir,
           cache: builder.cachingEnabled && !writesRepartition ? this.config.cache : undefined,
           changelog: builder.loggingEnabled
-            ? (key: Buffer, value: Buffer | null, timestamp: number, headers?: Header[]) => this.collector.send({topic: changelogTopic, partition: this.partition(), key, value, timestamp, headers: new Headers(headers)})
+            ? (key: Buffer, value: Buffer | null, timestamp: number, headers?: Header[]) => this.collector.send({topic: changelogTopic, partition: this.partitionNumber, key, value, timestamp, headers: new Headers(headers)})
             : undefined,
         },
         changelogTopic,
@@ -173,11 +175,6 @@ export class StreamTask {
       this.contexts.set(m, ctx)
     }
     for (const [m, p] of this.processors) p.init?.(this.contexts.get(m)!)
-  }
-
-  /** The partition this task works on (the number after the dot in its id). */
-  private partition(): number {
-    return (this.partitionNumber ??= Number(this.id.split('_')[1] ?? 0))
   }
 
   process(input: RawRecord): void {

@@ -245,6 +245,21 @@ test("a caching table aggregation merges the subtractor's and the adder's update
   expect(await run(['users', 'out'], input, perRegion, false)).toEqual(['EU=1', 'EU=2', 'EU=1', 'US=1', 'US=2'])
 })
 
+/** A windowed count of topic views into store `store`, each update out as `[key@start/end]=count`; caching on or off. */
+function windowedCounts(store: string, windows: TimeWindows | SlidingWindows) {
+  return (builder: StreamsBuilder, caching: boolean) => {
+    const m = Materialized.as<string, number>(store).withValueSerde(Serdes.Long())
+    builder
+      .stream<string, string>('views')
+      .groupByKey()
+      .windowedBy(windows as TimeWindows)
+      .count(caching ? m : m.withCachingDisabled())
+      .toStream()
+      .map((k, v) => KeyValue.pair(String(k), String(v)))
+      .to('out', Produced.with(S, S))
+  }
+}
+
 test('a caching windowed count forwards each window of each key once per commit', async () => {
   const w = Math.floor(T / 10_000) * 10_000
   const input: Array<[string, string | null, number]> = [
@@ -254,17 +269,7 @@ test('a caching windowed count forwards each window of each key once per commit'
     ['p', 'v', w + 10_001],
     ['p', 'v', w + 4],
   ]
-  const counts = (builder: StreamsBuilder, caching: boolean) => {
-    const m = Materialized.as<string, number>('views').withValueSerde(Serdes.Long())
-    builder
-      .stream<string, string>('views')
-      .groupByKey()
-      .windowedBy(TimeWindows.ofSizeAndGrace(10_000, 60_000))
-      .count(caching ? m : m.withCachingDisabled())
-      .toStream()
-      .map((k, v) => KeyValue.pair(String(k), String(v)))
-      .to('out', Produced.with(S, S))
-  }
+  const counts = windowedCounts('views', TimeWindows.ofSizeAndGrace(10_000, 60_000))
   const p0 = `[p@${w}/${w + 10_000}]`
   const q0 = `[q@${w}/${w + 10_000}]`
   const p1 = `[p@${w + 10_000}/${w + 20_000}]`
@@ -280,17 +285,7 @@ test("a caching sliding-window count forwards each window once per commit, with 
     ['p', 'v', T + 2],
     ['p', 'v', T + 3],
   ]
-  const counts = (builder: StreamsBuilder, caching: boolean) => {
-    const m = Materialized.as<string, number>('sliding').withValueSerde(Serdes.Long())
-    builder
-      .stream<string, string>('views')
-      .groupByKey()
-      .windowedBy(SlidingWindows.ofTimeDifferenceAndGrace(5, 60_000))
-      .count(caching ? m : m.withCachingDisabled())
-      .toStream()
-      .map((k, v) => KeyValue.pair(String(k), String(v)))
-      .to('out', Produced.with(S, S))
-  }
+  const counts = windowedCounts('sliding', SlidingWindows.ofTimeDifferenceAndGrace(5, 60_000))
   const cached = await run(['views', 'out'], input, counts, true)
   const every = await run(['views', 'out'], input, counts, false)
   const windows = cached.map((r) => r.split('=')[0])

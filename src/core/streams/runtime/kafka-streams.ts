@@ -145,7 +145,6 @@ export class KafkaStreams {
   private currentInputSent = 0
   /** `<topic>/<partition> <offset> ` of the input record being processed, once it sent to a repartition topic. */
   private currentOrigin: string | null = null
-  /** The origin header of a repartition record, taken off its headers when read, checked when it is processed. */
   /** What the commit under way records per task, made at its hand-on. */
   private committing = new Map<string, {task: StreamTask; metadata: TaskCommitMetadata; changelogs: Array<{topic: string; partition: number; offset: number}>}>()
   private handedOn = false
