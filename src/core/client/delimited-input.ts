@@ -13,6 +13,7 @@ import type {Readable} from 'node:stream'
 import {LogpipeError, RecordTooLargeError, UsageError} from '../errors.js'
 import {encodeHeaders, NO_HEADERS, type RecordHeader} from '../record/header.js'
 import {type JsonRecordFields, readJsonRecord} from './json-record.js'
+import {type ScannedJsonRecord, scanJsonRecord} from './json-record-scan.js'
 import type {Producer} from './producer.js'
 
 export interface DelimitedInputOptions {
@@ -358,6 +359,7 @@ export class DelimitedInput {
   }
 
   /** The line being read (reused), and where its key and value text are written as UTF-8. */
+  private readonly scanned: ScannedJsonRecord = {keyStart: -1, keyEnd: -1, valueStart: -1, valueEnd: -1, partition: undefined, timestamp: undefined}
   private readonly jsonFields: JsonRecordFields = {key: null, value: null, headers: null, partition: undefined, timestamp: undefined}
   private jsonScratch: Buffer = Buffer.alloc(0)
   /** consumeFile's read buffer (and JSON scratch after it), kept for the next FILE. */
@@ -365,6 +367,21 @@ export class DelimitedInput {
 
   private addJson(buf: Buffer, start: number, end: number, now: number): void {
     if (isBlank(buf, start, end)) return
+    const s = this.scanned
+    if (scanJsonRecord(buf, start, end, s)) {
+      // Key and value are spans of the line: copied into the batch as they are.
+      let key: Buffer | null = buf
+      let keyStart = s.keyStart
+      let keyEnd = s.keyEnd
+      if (keyStart < 0) {
+        key = this.options.key ?? null
+        keyStart = 0
+        keyEnd = key ? key.length : 0
+      }
+      const value = s.valueStart < 0 ? null : buf
+      this.addJsonRecord(key, keyStart, keyEnd, value, s.valueStart, s.valueEnd, this.headers, s.partition, s.timestamp ?? now)
+      return
+    }
     const r = readJsonRecord(buf.toString('utf8', start, end), this.jsonFields)
     const headers = r.headers ? encodeHeaders([...(this.options.headers ?? []), ...r.headers]) : this.headers
     // Text goes into one scratch buffer, which the producer copies into its batch: no Buffer per record.
@@ -395,20 +412,24 @@ export class DelimitedInput {
       value = v
       valueEnd = v.length
     }
+    this.addJsonRecord(key, keyStart, keyEnd, value, valueStart, valueEnd, headers, r.partition, r.timestamp ?? now)
+  }
+
+  private addJsonRecord(key: Buffer | null, keyStart: number, keyEnd: number, value: Buffer | null, valueStart: number, valueEnd: number, headers: Buffer | undefined, linePartition: number | undefined, timestamp: number): void {
     const p = this.producer
     let partition: number
-    if (r.partition !== undefined && p.fixedPartition === undefined) {
+    if (linePartition !== undefined && p.fixedPartition === undefined) {
       // -p/--partition on the command line wins over the record's own.
-      if (r.partition >= p.partitions) {
-        throw new UsageError(`its "partition" ${r.partition} does not exist: topic '${p.topic}' has partitions 0..${p.partitions - 1}`, {
+      if (linePartition >= p.partitions) {
+        throw new UsageError(`its "partition" ${linePartition} does not exist: topic '${p.topic}' has partitions 0..${p.partitions - 1}`, {
           hint: 'give -p/--partition N to send every record to one partition, or drop the "partition" field',
         })
       }
-      partition = r.partition
+      partition = linePartition
     } else {
       partition = p.partitionFor(key, keyStart, keyEnd)
     }
-    p.add(partition, r.timestamp ?? now, key, keyStart, keyEnd, value, valueStart, valueEnd, headers)
+    p.add(partition, timestamp, key, keyStart, keyEnd, value, valueStart, valueEnd, headers)
     this.records++
   }
 
