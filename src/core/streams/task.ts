@@ -151,6 +151,7 @@ export class StreamTask {
           defaultKeySerde: this.config.defaultKeySerde,
           defaultValueSerde: this.config.defaultValueSerde,
           timestamp: () => this.current.timestamp,
+          headers: () => this.current.headers,
           recordContext: () => {
             const m = this.current.metadata
             return {timestamp: this.current.timestamp, offset: m?.offset ?? -1, topic: m?.topic ?? '', partition: m?.partition ?? -1, headers: this.current.headers.toArray()}
@@ -259,10 +260,19 @@ export class StreamTask {
   private forwardFrom(node: string, record: Record<unknown, unknown>, childName?: string): void {
     const children = this.children.get(node) ?? []
     if (childName !== undefined && !children.includes(childName)) throw new StreamsError(`${node} has no child ${childName}`, {hint: `its children: ${children.join(', ') || 'none'}`})
-    for (const c of childName === undefined ? children : [childName]) {
-      const n = this.topology.nodes.get(c)!
-      if (n.kind === 'sink') this.sink(n, record)
-      else this.processors.get(c)!.process(record)
+    // The record context follows the record forwarded, as Kafka's forward sets it and puts it back after: a store the
+    // children write takes its timestamp and headers (a cached write keeps them for the flush).
+    const saved = this.current
+    const moved = record.timestamp() !== saved.timestamp || record.headers() !== saved.headers
+    if (moved) this.current = {metadata: saved.metadata, timestamp: record.timestamp(), headers: record.headers()}
+    try {
+      for (const c of childName === undefined ? children : [childName]) {
+        const n = this.topology.nodes.get(c)!
+        if (n.kind === 'sink') this.sink(n, record)
+        else this.processors.get(c)!.process(record)
+      }
+    } finally {
+      if (moved) this.current = saved
     }
   }
 

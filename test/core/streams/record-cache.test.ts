@@ -11,6 +11,9 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, expect, test} from 'vitest'
 import {KafkaStreams, KeyValue, Materialized, Produced, Serdes, SlidingWindows, StreamsBuilder, TimeWindows} from '../../../src/index.js'
+import {Consumer} from '../../../src/core/client/consumer.js'
+import {Headers} from '../../../src/core/streams/record.js'
+import type {ProcessorContext} from '../../../src/core/streams/processor.js'
 import {Producer} from '../../../src/core/client/producer.js'
 import {Store} from '../../../src/core/store/store.js'
 import {ENTRY_OVERHEAD, NamedCache, RecordCache} from '../../../src/core/streams/state/record-cache.js'
@@ -31,7 +34,7 @@ function put(c: NamedCache, key: string, n: number | null, old: unknown = null) 
 }
 const keysOf = (entries: Array<{key: Buffer}>) => entries.map((e) => e.key.toString())
 
-test("an entry's size is Kafka's LRUNode size less topic and headers: key and value bytes plus 45; the budget is shared and freed", () => {
+test("an entry's size is Kafka's LRUNode size less the topic: key, value and header bytes plus 45; the budget is shared and freed", () => {
   const budget = new RecordCache(1000)
   const one = new NamedCache(budget)
   const two = new NamedCache(budget)
@@ -52,6 +55,10 @@ test("an entry's size is Kafka's LRUNode size less topic and headers: key and va
   expect(budget.usedBytes).toBe(50)
   one.clear()
   expect(budget.usedBytes).toBe(0)
+  // Headers count their keys and values, as Kafka's LRUCacheEntry.
+  one.put('h', b('h'), null, 0, 4, new Headers([{key: 'ab', value: b('xyz')}, {key: 'c', value: null}]))
+  expect(budget.usedBytes).toBe(1 + 4 + 45 + 2 + 3 + 1)
+  one.clear()
 })
 
 test('eviction takes the least recently used key (reads count); a dirty one flushes the whole store cache, it first, then the dirty keys by last write; a clean one goes silently', () => {
@@ -131,6 +138,37 @@ test('a caching key-value store logs and forwards each changed key once per flus
   plain.put('a', '1')
   plain.put('a', '2')
   expect(plainLog).toEqual(['a=1', 'a=2'])
+})
+
+test("a caching store's flush forwards the headers of each key's last write (Kafka's record context); a read caches no headers", () => {
+  let current = new Headers()
+  const out: string[] = []
+  const show = (h: Headers | null) => (h === null ? 'none' : [...h].map((x) => `${x.key}:${x.value?.toString() ?? null}`).join(',') || 'empty')
+  const kv = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore('s'), S, S).withCachingEnabled().build()
+  kv.init({...init(new RecordCache(10_000), []), headers: () => current}, 'app-s-changelog')
+  kv.setFlushListener((k, n, _o, _ts, headers) => out.push(`${k}=${n} ${show(headers)}`))
+  current = new Headers([{key: 'trace', value: b('1')}])
+  kv.put('a', '1')
+  current = new Headers([{key: 'trace', value: b('2')}])
+  kv.put('a', '2')
+  current = new Headers()
+  kv.put('b', '1')
+  kv.flushCache()
+  expect(out).toEqual(['a=2 trace:2', 'b=1 empty'])
+  const win = Stores.windowStoreBuilder(Stores.inMemoryWindowStore('w', 60_000, 10_000), S, S).withCachingEnabled().build()
+  win.init({...init(new RecordCache(10_000), []), headers: () => current}, 'app-w-changelog')
+  win.setFlushListener((k, start, n, _o, _ts, headers) => out.push(`${k}@${start}=${n} ${show(headers)}`))
+  current = new Headers([{key: 'w', value: null}])
+  win.put('k', '1', 0)
+  win.flushCache()
+  expect(out.at(-1)).toBe('k@0=1 w:null')
+  // A store opened without a source of headers (a test of its own, a standby) forwards none.
+  const bare = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore('t'), S, S).withCachingEnabled().build()
+  bare.init(init(new RecordCache(10_000), []), 'app-t-changelog')
+  bare.setFlushListener((k, _n, _o, _ts, headers) => out.push(`${k} ${show(headers)}`))
+  bare.put('x', '1')
+  bare.flushCache()
+  expect(out.at(-1)).toBe('x none')
 })
 
 test('a caching key-value store evicts its least recently used key when the budget is over: that key and the other dirty ones are logged and forwarded', () => {
@@ -293,4 +331,61 @@ test("a caching sliding-window count forwards each window once per commit, with 
   expect(cached.length).toBeLessThan(every.length)
   const last = new Map(every.map((r) => r.split('=') as [string, string]))
   expect(Object.fromEntries(cached.map((r) => r.split('=')))).toEqual(Object.fromEntries(last))
+})
+
+test('a cached aggregation sends each key with the headers of the record that last updated it, the uncached one each update with its own', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'logpipe-cache-'))
+  dirs.push(dataDir)
+  const store = Store.open(dataDir, {create: true})
+  // An output topic per run: a writer of the second would delete the first's records past retention.ms (timestamps of 2023).
+  for (const t of ['views', 'out-true', 'out-false']) store.createTopic(t, 1, 1, {})
+  const p = new Producer(store, 'views')
+  await p.send([
+    {key: b('p'), value: b('v'), timestamp: T, headers: [{key: 'req', value: b('1')}]},
+    {key: b('q'), value: b('v'), timestamp: T + 1, headers: [{key: 'req', value: b('2')}]},
+    {key: b('p'), value: b('v'), timestamp: T + 2, headers: [{key: 'req', value: b('3')}]},
+  ])
+  await p.close()
+  const outputs: string[][] = []
+  for (const caching of [true, false]) {
+    const builder = new StreamsBuilder()
+    const m = Materialized.as<string, number>(`counts-${caching}`).withValueSerde(Serdes.Long())
+    builder
+      .stream<string, string>('views')
+      // A processor that changes a record's headers before the store: the store keeps what it was given.
+      .processValues<string>(() => {
+        let ctx: ProcessorContext<string, string>
+        return {
+          init: (c) => {
+            ctx = c
+          },
+          process: (r) => ctx.forward(r.withHeaders(r.headers().copy().add('seen', 'yes'))),
+        }
+      })
+      .groupByKey()
+      .count(caching ? m : m.withCachingDisabled())
+      .toStream()
+      .mapValues((v) => String(v))
+      .to(`out-${caching}`, Produced.with(S, S))
+    const streams = new KafkaStreams(builder.build(), {'application.id': `headers-${caching}`, 'commit.interval.ms': 600_000, 'default.key.serde': S, 'default.value.serde': S}, {dataDir, exitAtEnd: true})
+    await streams.start()
+    await streams.stopped
+    expect(streams.error).toBeNull()
+    await streams.close()
+    const c = new Consumer(store, [`out-${caching}`])
+    const got: string[] = []
+    try {
+      for (;;) {
+        const {records} = c.poll((_a, r) => {
+          got.push(`${r.key()?.toString()}=${r.value()?.toString()} ${r.headers().map((h) => `${h.key}:${h.value?.toString()}`).join(',')}`)
+        })
+        if (records === 0 && c.allAtEnd) break
+      }
+    } finally {
+      c.close()
+    }
+    outputs.push(got)
+  }
+  expect(outputs[0]).toEqual(['q=1 req:2,seen:yes', 'p=2 req:3,seen:yes'])
+  expect(outputs[1]).toEqual(['p=1 req:1,seen:yes', 'q=1 req:2,seen:yes', 'p=2 req:3,seen:yes'])
 })

@@ -12,6 +12,7 @@
  */
 import {join} from 'node:path'
 import {KeyValue} from '../key-value.js'
+import type {Headers} from '../record.js'
 import {type Serde} from '../serdes.js'
 import {type BytesEntry, type BytesStore, PersistentBytesStore} from './persistent-bytes-store.js'
 import {type CacheEntry, NamedCache} from './record-cache.js'
@@ -78,7 +79,7 @@ export class KeyValueStore<K, V> extends SerializedStore<K, V> {
 
   readonly cachingEnabled: boolean
   private cache: NamedCache | null = null
-  private flushListener: ((key: K, newValue: V | null, oldValue: V | null, timestamp: number) => void) | null = null
+  private flushListener: ((key: K, newValue: V | null, oldValue: V | null, timestamp: number, headers: Headers | null) => void) | null = null
 
   /** Stores are made by their builders (Stores.keyValueStoreBuilder). @internal */
   constructor(name: string, bytes: BytesStore, keySerde: Serde<K> | null, valueSerde: Serde<V> | null, persistent = false, cachingEnabled = false) {
@@ -101,7 +102,7 @@ export class KeyValueStore<K, V> extends SerializedStore<K, V> {
    * flushes or evicts; false when the store has no cache (the processor
    * forwards every update itself). @internal
    */
-  setFlushListener(listener: (key: K, newValue: V | null, oldValue: V | null, timestamp: number) => void): boolean {
+  setFlushListener(listener: (key: K, newValue: V | null, oldValue: V | null, timestamp: number, headers: Headers | null) => void): boolean {
     this.flushListener = listener
     return this.cache !== null
   }
@@ -121,7 +122,7 @@ export class KeyValueStore<K, V> extends SerializedStore<K, V> {
       const now = this.bytes.get(e.key)
       if (now === undefined && e.oldValue === null) continue // added and removed again between flushes: nothing happened
       this.changelog?.(e.key, now?.value ?? null, e.timestamp)
-      this.flushListener?.(this.keySerde!.deserialize(this.topic, e.key) as K, now === undefined ? null : (this.valueSerde!.deserialize(this.topic, now.value) as V), e.oldValue as V | null, e.timestamp)
+      this.flushListener?.(this.keySerde!.deserialize(this.topic, e.key) as K, now === undefined ? null : (this.valueSerde!.deserialize(this.topic, now.value) as V), e.oldValue as V | null, e.timestamp, e.headers)
     }
   }
 

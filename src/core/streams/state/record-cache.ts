@@ -18,8 +18,11 @@
  * leaves; a dirty one flushes the store's cache, that key first, then
  * every other dirty key in the order of their last writes (Kafka's
  * NamedCache.evict). An entry's size is Kafka's LRUNode.size() less the
- * record's topic and headers: the key's and the value's bytes plus 45.
+ * record's topic: the key's, the value's and the headers' bytes plus 45.
+ * An entry keeps the headers of the record that last wrote it, and a flush
+ * forwards them with the key's latest value, as Kafka's record context.
  */
+import type {Headers} from '../record.js'
 
 /** Kafka's per-entry bytes besides the key and the value: three node references, the dirty flag, the record context's timestamp, offset and partition. */
 export const ENTRY_OVERHEAD = 8 + 8 + 8 + 1 + 8 + 8 + 4
@@ -29,10 +32,20 @@ export interface CacheEntry {
   /** The key's value before its first change since the last flush (what the forward gives as the old value). */
   oldValue: unknown
   timestamp: number
+  /** The headers of the record whose write this is (Kafka's record context): a flush forwards them; null for a key only read. */
+  headers: Headers | null
   bytes: number
   dirty: boolean
   /** The key's latest write was a delete (dropped from the cache once flushed, as Kafka's). */
   deleted: boolean
+}
+
+/** What Kafka's LRUCacheEntry counts of a record's headers: each key's UTF-16 units and value's bytes. */
+function headerBytes(headers: Headers | null): number {
+  if (headers === null || headers.size === 0) return 0
+  let n = 0
+  for (const h of headers) n += h.key.length + (h.value?.length ?? 0)
+  return n
 }
 
 /** The instance-wide budget. */
@@ -94,24 +107,25 @@ export class NamedCache {
     const n = this.nodes.get(id)
     if (n) return this.toHead(n)
     if (valueBytes === null) return
-    this.insert(id, {key, oldValue: null, timestamp, bytes: key.length + valueBytes + ENTRY_OVERHEAD, dirty: false, deleted: false})
+    this.insert(id, {key, oldValue: null, timestamp, headers: null, bytes: key.length + valueBytes + ENTRY_OVERHEAD, dirty: false, deleted: false})
   }
 
   /** Marks a key (`id`: its bytes as latin1) written, the most recently used; `oldValue` counts only when it was clean; `valueBytes` null: a delete. */
-  put(id: string, key: Buffer, oldValue: unknown, timestamp: number, valueBytes: number | null): void {
-    const bytes = key.length + (valueBytes ?? 0) + ENTRY_OVERHEAD
+  put(id: string, key: Buffer, oldValue: unknown, timestamp: number, valueBytes: number | null, headers: Headers | null = null): void {
+    const bytes = key.length + (valueBytes ?? 0) + ENTRY_OVERHEAD + headerBytes(headers)
     const n = this.nodes.get(id)
     if (n) {
       const e = n.entry
       this.budget.add(bytes - e.bytes)
       if (!e.dirty) e.oldValue = oldValue
       e.timestamp = timestamp
+      e.headers = headers
       e.bytes = bytes
       e.dirty = true
       e.deleted = valueBytes === null
       this.toHead(n)
     } else {
-      this.insert(id, {key, oldValue, timestamp, bytes, dirty: true, deleted: valueBytes === null})
+      this.insert(id, {key, oldValue, timestamp, headers, bytes, dirty: true, deleted: valueBytes === null})
     }
     // Deleted and added again, so that iterating the set gives the last writes' order (Kafka's dirtyKeys).
     this.dirty.delete(id)

@@ -3,6 +3,7 @@
  * builder gave none), the changelog it logs to, the current record's
  * timestamp, and being open only between init and close.
  */
+import type {Headers} from '../record.js'
 import type {Serde} from '../serdes.js'
 import {StreamsError} from '../streams-error.js'
 import type {BytesEntry, BytesStore} from './persistent-bytes-store.js'
@@ -15,6 +16,8 @@ export abstract class SerializedStore<K, V> implements StateStore {
   protected valueSerde: Serde<V> | null
   protected changelog?: StoreInit['changelog']
   protected now: () => number = () => 0
+  /** The current record's headers, which a cached write keeps for its flush. */
+  private headersNow: (() => Headers) | undefined
   private open = false
   private lastKey: unknown = undefined
   private lastKeyBytes: Buffer | null = null
@@ -34,6 +37,7 @@ export abstract class SerializedStore<K, V> implements StateStore {
     this.valueSerde ??= init.defaultValueSerde as Serde<V>
     this.changelog = init.changelog
     this.now = init.timestamp
+    this.headersNow = init.headers
     this.topic = changelogTopic
     this.open = true
   }
@@ -74,7 +78,7 @@ export abstract class SerializedStore<K, V> implements StateStore {
       const was = bytes.get(key, id)
       old = was === undefined ? null : this.valueSerde!.deserialize(this.topic, was.value)
     }
-    cache.put(id, key, old, timestamp, value === null ? null : value.length)
+    cache.put(id, key, old, timestamp, value === null ? null : value.length, this.headersNow?.() ?? null)
     bytes.put(key, value === null ? null : {value, timestamp}, id)
     return cache.evict()
   }

@@ -5,7 +5,7 @@
  * serdes. `StoreBuilder` makes a fresh store per task and says whether it
  * is logged to a changelog topic.
  */
-import type {Header} from '../record.js'
+import type {Header, Headers} from '../record.js'
 import type {Serde} from '../serdes.js'
 import type {RecordCache} from './record-cache.js'
 
@@ -26,6 +26,8 @@ export interface StoreInit {
   changelog?: (key: Buffer, value: Buffer | null, timestamp: number, headers?: Header[]) => void
   /** The timestamp a write without one gets: the current record's. */
   timestamp: () => number
+  /** The current record's headers: a cached write keeps them, and its flush forwards them (Kafka's LRUCacheEntry record context). Absent: none. */
+  headers?: () => Headers
   /** The current record's context (a suppression buffer logs it with each entry, as Kafka's). */
   recordContext?: () => RecordContext
   /** The task's directory under state.dir (`<state.dir>/<application.id>/<task>`): persistent stores keep their files in `<stateDir>/<store>/`; absent, they stay in memory (the TopologyTestDriver). */

@@ -6,6 +6,7 @@
  * (8 bytes) and a sequence number (4 bytes, 0: no duplicates kept).
  */
 import {join} from 'node:path'
+import type {Headers} from '../record.js'
 import type {Serde} from '../serdes.js'
 import {InMemoryBytesStore} from './key-value-store.js'
 import {type BytesEntry, type BytesStore, PersistentBytesStore} from './persistent-bytes-store.js'
@@ -46,7 +47,7 @@ export class WindowStore<K, V> extends SerializedStore<K, V> {
 
   readonly cachingEnabled: boolean
   private cache: NamedCache | null = null
-  private flushListener: ((key: K, windowStart: number, newValue: V | null, oldValue: V | null, timestamp: number) => void) | null = null
+  private flushListener: ((key: K, windowStart: number, newValue: V | null, oldValue: V | null, timestamp: number, headers: Headers | null) => void) | null = null
 
   constructor(spec: WindowStoreSpec, keySerde: Serde<K> | null, valueSerde: Serde<V> | null, cachingEnabled = false) {
     super(spec.name, keySerde, valueSerde)
@@ -71,7 +72,7 @@ export class WindowStore<K, V> extends SerializedStore<K, V> {
    * the last flush) when it flushes or evicts; false when the store has no
    * cache (the processor forwards every update itself). @internal
    */
-  setFlushListener(listener: (key: K, windowStart: number, newValue: V | null, oldValue: V | null, timestamp: number) => void): boolean {
+  setFlushListener(listener: (key: K, windowStart: number, newValue: V | null, oldValue: V | null, timestamp: number, headers: Headers | null) => void): boolean {
     this.flushListener = listener
     return this.cache !== null
   }
@@ -89,7 +90,7 @@ export class WindowStore<K, V> extends SerializedStore<K, V> {
       const now = this.bytes.get(e.key)
       if (now === undefined && e.oldValue === null) continue
       this.changelog?.(e.key, now?.value ?? null, e.timestamp)
-      this.flushListener?.(this.keySerde!.deserialize(this.topic, key) as K, start, now === undefined ? null : (this.valueSerde!.deserialize(this.topic, now.value) as V), e.oldValue as V | null, e.timestamp)
+      this.flushListener?.(this.keySerde!.deserialize(this.topic, key) as K, start, now === undefined ? null : (this.valueSerde!.deserialize(this.topic, now.value) as V), e.oldValue as V | null, e.timestamp, e.headers)
     }
   }
 

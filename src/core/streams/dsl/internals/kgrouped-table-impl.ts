@@ -61,7 +61,7 @@ export function tableAggregateProcessor(storeName: string, initializer: (() => u
       init(c) {
         ctx = c as ProcessorContext<unknown, Change<unknown>>
         store = ctx.getStateStore(storeName)
-        cached = store.setFlushListener?.((key, newValue, oldValue, timestamp) => ctx.forward(new Record(key, {newValue, oldValue}, timestamp))) ?? false
+        cached = store.setFlushListener?.((key, newValue, oldValue, timestamp, headers) => ctx.forward(new Record(key, {newValue, oldValue}, timestamp, headers ?? undefined))) ?? false
       },
       process(r) {
         const key = r.key()

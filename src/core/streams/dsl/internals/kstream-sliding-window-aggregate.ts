@@ -128,7 +128,7 @@ export function slidingWindowAggregateProcessor(storeName: string, windows: Slid
       init(c) {
         ctx = c as ProcessorContext<Windowed<unknown>, Change<unknown>>
         store = ctx.getStateStore(storeName)
-        cached = store.setFlushListener?.((key, start, newValue, oldValue, timestamp) => ctx.forward(new Record(new Windowed(key, new TimeWindow(start, start + d)), {newValue, oldValue}, timestamp))) ?? false
+        cached = store.setFlushListener?.((key, start, newValue, oldValue, timestamp, headers) => ctx.forward(new Record(new Windowed(key, new TimeWindow(start, start + d)), {newValue, oldValue}, timestamp, headers ?? undefined))) ?? false
       },
       process(r) {
         if (r.key() === null || r.key() === undefined || r.value() === null || r.value() === undefined) return

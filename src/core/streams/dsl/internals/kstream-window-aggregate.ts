@@ -26,7 +26,7 @@ export function windowAggregateProcessor(storeName: string, windows: TimeWindows
         ctx = c as ProcessorContext<Windowed<unknown>, Change<unknown>>
         store = ctx.getStateStore(storeName)
         cached =
-          store.setFlushListener?.((key, start, newValue, oldValue, timestamp) => ctx.forward(new Record(new Windowed(key, new TimeWindow(start, start + windows.sizeMs)), {newValue, oldValue}, timestamp))) ?? false
+          store.setFlushListener?.((key, start, newValue, oldValue, timestamp, headers) => ctx.forward(new Record(new Windowed(key, new TimeWindow(start, start + windows.sizeMs)), {newValue, oldValue}, timestamp, headers ?? undefined))) ?? false
       },
       process(r) {
         const key = r.key()

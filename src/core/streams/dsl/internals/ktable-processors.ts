@@ -24,7 +24,7 @@ export function tableSourceProcessor(storeName: string): ProcessorSupplier {
       init(c) {
         ctx = c as ProcessorContext<unknown, Change<unknown>>
         store = ctx.getStateStore(storeName)
-        cached = store.setFlushListener?.((key, newValue, oldValue, timestamp) => ctx.forward(new Record(key, {newValue, oldValue}, timestamp))) ?? false
+        cached = store.setFlushListener?.((key, newValue, oldValue, timestamp, headers) => ctx.forward(new Record(key, {newValue, oldValue}, timestamp, headers ?? undefined))) ?? false
       },
       process(r) {
         if (r.key() === null || r.key() === undefined) return
