@@ -7,7 +7,7 @@
  */
 import type {MemoryArena} from '../codec/memory-arena.js'
 import type {Store} from '../store/store.js'
-import type {TopicPartition} from '../group/assignors.js'
+import type {GroupAssignment, TopicPartition} from '../group/assignors.js'
 import {GroupMember, type GroupMemberOptions, type GroupMembership} from '../group/group-member.js'
 import {isBrokerAlive, listRegistrations} from '../broker/registry.js'
 import {WireGroupMember, storeGroupSource} from './wire-group-member.js'
@@ -41,8 +41,10 @@ export interface GroupConsumerOptions extends GroupMemberOptions {
   exec?: HandOnTracker
   /** Commit a partition's position when it is taken away or the member leaves (default true; a library's autoCommit: false turns it off). */
   commitOnRevoke?: boolean
-  /** Told after each round of the group in which this member's partitions changed. */
-  onAssignmentChange?: (owned: TopicPartition[]) => void
+  /** Told after each round of the group in which this member's partitions, or the bytes given with them, changed. */
+  onAssignmentChange?: (owned: TopicPartition[], data: Buffer | null) => void
+  /** Bytes for each member along with its assignment, made from the whole plan (PartitionHooks.assignmentData: Streams' standby tasks). */
+  assignmentData?: (plan: GroupAssignment) => Map<string, Buffer>
   /** Hands on everything given out so far (flushes the caller's output). */
   handOn: () => Promise<void>
   /** Kafka's OffsetCommit metadata for a partition, asked after the hand-on of a commit (Streams keeps its changelog offsets there). */
@@ -84,6 +86,7 @@ export class GroupConsumer {
       revoked: (tp: TopicPartition) => this.revoke(tp),
       commitMetadata: (tp: TopicPartition) => this.options.commitMetadata?.(tp),
       positions: () => this.positions(),
+      assignmentData: options.assignmentData,
     }
     if (remote) {
       this.member = new WireGroupMember(group, topics, hooks, {...options, source: new RemoteGroupSource(group, remote.client, remote.session, options)})
@@ -111,10 +114,11 @@ export class GroupConsumer {
 
   private reportAssignment(): void {
     const owned = this.member.ownedPartitions
-    const key = owned.map((tp) => `${tp.topic}/${tp.partition}`).sort().join(',')
+    const data = this.member.assignmentData
+    const key = `${owned.map((tp) => `${tp.topic}/${tp.partition}`).sort().join(',')} ${data?.toString('hex') ?? ''}`
     if (key === this.ownedKey) return
     this.ownedKey = key
-    this.options.onAssignmentChange?.(owned)
+    this.options.onAssignmentChange?.(owned, data)
   }
 
   async start(): Promise<void> {

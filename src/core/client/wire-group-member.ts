@@ -105,6 +105,7 @@ export class WireGroupMember implements GroupMembership {
   memberId = ''
   private generationId = -1
   private owned: TopicPartition[] = []
+  assignmentData: Buffer | null = null
   /** Every partition the last SyncGroup gave this member has been handed to the consumer. */
   private synced = false
   private ticking: Promise<void> | null = null
@@ -280,7 +281,9 @@ export class WireGroupMember implements GroupMembership {
         continue
       }
       if (s.errorCode !== ErrorCode.NONE) throw new LogpipeError(`group '${this.group}': the coordinator refused the sync (error ${s.errorCode})`)
-      const mine = decodeAssignment(Buffer.from(s.assignment))?.partitions ?? []
+      const decoded = decodeAssignment(Buffer.from(s.assignment))
+      const mine = decoded?.partitions ?? []
+      this.assignmentData = decoded?.userData ? Buffer.from(decoded.userData) : null
       const given = await this.usable(mine)
       const starts = await this.source.startOffsets(given, () => this.fetchCommitted(given))
       this.owned = given
@@ -337,7 +340,8 @@ export class WireGroupMember implements GroupMembership {
     const partitionsPerTopic = await this.source.partitionCounts([...new Set(subs.flatMap((s) => s.topics))])
     this.planned = partitionsPerTopic
     const plan = assign(this.strategy, subs, partitionsPerTopic)
-    return subs.map((s) => ({memberId: s.memberId, assignment: encodeAssignment(plan.get(s.memberId) ?? [])}))
+    const data = this.hooks.assignmentData?.(plan)
+    return subs.map((s) => ({memberId: s.memberId, assignment: encodeAssignment(plan.get(s.memberId) ?? [], data?.get(s.memberId) ?? null)}))
   }
 
   private async revokeAll(commit: boolean): Promise<void> {

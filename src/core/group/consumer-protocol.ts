@@ -156,9 +156,13 @@ export function encodeSubscription(topics: string[]): Buffer {
   return Buffer.concat(parts)
 }
 
-export function encodeAssignment(partitions: TopicPartition[]): Buffer {
+export function encodeAssignment(partitions: TopicPartition[], userData: Buffer | null = null): Buffer {
   const parts: Buffer[] = [Buffer.from([0, 0])]
   writeTopicPartitions(parts, partitions)
-  writeInt32(parts, -1)
+  if (userData === null) writeInt32(parts, -1)
+  else {
+    writeInt32(parts, userData.length)
+    parts.push(userData)
+  }
   return Buffer.concat(parts)
 }

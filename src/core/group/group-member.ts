@@ -12,7 +12,7 @@ import {type OffsetSpec, resolveOffsetSpec} from '../log/offset-spec.js'
 import type {Store} from '../store/store.js'
 import {validateGroupName} from '../store/names.js'
 import {LogpipeError, UsageError} from '../errors.js'
-import {type AssignmentStrategy, type TopicPartition, assign, tpKey} from './assignors.js'
+import {type AssignmentStrategy, type GroupAssignment, type TopicPartition, assign, tpKey} from './assignors.js'
 import {Membership, groupStrategy, liveMembers, newMemberId, removeDeadMembers} from './membership.js'
 import {type CommitOutcome, OffsetStore} from './offset-store.js'
 import {PartitionOwnership} from './ownership.js'
@@ -63,6 +63,13 @@ export interface PartitionHooks {
   commitMetadata?(tp: TopicPartition): string | undefined
   /** Current positions, to publish with the heartbeat. */
   positions(): Record<string, number>
+  /**
+   * Bytes to give each member with its assignment, made from the whole plan
+   * (Kafka's assignment userData: Streams' standby tasks). Called wherever
+   * the plan is made: by every file-based member, by the leader through a
+   * broker. Must depend on the plan alone, so every member gets the same answer.
+   */
+  assignmentData?(plan: GroupAssignment): Map<string, Buffer>
 }
 
 export const DEFAULT_SESSION_TIMEOUT_MS = 10_000
@@ -178,6 +185,8 @@ export interface GroupMembership {
   readonly ownedPartitions: TopicPartition[]
   /** Every partition the current assignment gives this member is owned (until then "every partition at its end" says nothing). */
   readonly holdsItsAssignment: boolean
+  /** What the current assignment gives this member besides partitions (PartitionHooks.assignmentData); null: nothing. */
+  readonly assignmentData: Buffer | null
   readonly tickIntervalMs: number
   /** Set when the member can never take part again (fenced by its group.instance.id): the consumer stops with it. */
   readonly failure?: Error | null
@@ -209,6 +218,7 @@ export class GroupMember implements GroupMembership {
   private ticking: Promise<void> | null = null
   private stopped = false
   private readonly clock: Clock
+  assignmentData: Buffer | null = null
 
   constructor(store: Store, group: string, topics: string[], hooks: PartitionHooks, options: GroupMemberOptions = {}) {
     this.store = store
@@ -342,6 +352,7 @@ export class GroupMember implements GroupMembership {
       partitionsPerTopic,
     )
     const mine = new Map((plan.get(this.memberId) ?? []).map((tp) => [tpKey(tp), tp]))
+    this.assignmentData = this.hooks.assignmentData?.(plan).get(this.memberId) ?? null
 
     // Let go of what is no longer ours, or was taken from us.
     for (const [key, ownership] of [...this.owned]) {

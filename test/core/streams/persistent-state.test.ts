@@ -244,6 +244,45 @@ test('the record cache: a caching count forwards and logs each word once per com
   expect(Object.fromEntries(tiny.out.map((s) => s.split('=')))).toEqual({a: '4', b: '2', c: '1'})
 })
 
+test('num.standby.replicas=1 over three instances: each count task has one standby, on an instance that does not run it; when one instance leaves, its tasks and standbys are placed on the other two', async () => {
+  const dataDir = tmp()
+  const store = Store.open(dataDir, {create: true})
+  store.createTopic('text', 3, 1, {})
+  store.createTopic('counts', 3, 1, {})
+  await produce(store, 'text', Array.from({length: 60}, (_, i) => ({key: `k${i}`, value: `w${i % 7} common`, partition: i % 3})))
+  const base = {'application.id': 'sb3', 'commit.interval.ms': 20, 'default.key.serde': Serdes.String(), 'default.value.serde': Serdes.String(), 'num.standby.replicas': 1}
+  const apps = ['a', 'b', 'c'].map((n) => new KafkaStreams(wordCount(), {...base, 'state.dir': join(dataDir, `state-${n}`)}, {dataDir}))
+  for (const app of apps) await app.start()
+  const countTasks = ['1_0', '1_1', '1_2']
+  const deadline = Date.now() + 30_000
+  /** Whether the running apps split the count tasks, each kept warm by exactly one other of them. */
+  const settled = (running: KafkaStreams[]) =>
+    countTasks.every((id) => {
+      const active = running.filter((x) => x.taskIds().includes(id))
+      const standby = running.filter((x) => x.standbyTaskIds().includes(id))
+      return active.length === 1 && standby.length === 1 && active[0] !== standby[0]
+    }) && running.every((x) => x.standbyTaskIds().every((id) => countTasks.includes(id)))
+  const describe = (running: KafkaStreams[]) => running.map((x) => `tasks ${x.taskIds()} standbys ${x.standbyTaskIds()}`).join('; ')
+  while (!settled(apps) || !apps.every((x) => x.taskIds().some((id) => id.startsWith('1_')))) {
+    if (Date.now() > deadline) throw new Error(`not settled: ${describe(apps)}`)
+    await new Promise((r) => setTimeout(r, 20))
+  }
+  // A standby copy is only where it was placed: three instances, one copy each.
+  expect(apps.map((x) => x.standbyTaskIds().length).reduce((x, y) => x + y)).toBe(3)
+  await apps[2].close()
+  const rest = apps.slice(0, 2)
+  while (!settled(rest)) {
+    if (Date.now() > deadline) throw new Error(`not settled after c left: ${describe(rest)}`)
+    await new Promise((r) => setTimeout(r, 20))
+  }
+  await produce(store, 'text', [{key: 'z', value: 'common', partition: 0}])
+  while (latestCounts(store, 'counts').common !== 61) {
+    if (Date.now() > deadline) throw new Error(`counts: ${JSON.stringify(latestCounts(store, 'counts'))}`)
+    await new Promise((r) => setTimeout(r, 20))
+  }
+  for (const app of rest) await app.close()
+})
+
 test("a task directory another live process runs is not used for a standby copy; a dead process's lock does not count", () => {
   const dir = tmp()
   expect(lockedByOther(dir)).toBe(false)

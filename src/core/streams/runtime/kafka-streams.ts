@@ -20,9 +20,11 @@
  * again; it skips an origin it has processed, so inputs processed again
  * upstream are not counted twice downstream either.
  *
- * With `num.standby.replicas`, an instance keeps warm copies of the tasks
- * it does not run (standby tasks: their stores follow the changelogs up to
- * what the group committed), so taking one over restores only the tail.
+ * With `num.standby.replicas`, each stateful task has that many warm
+ * copies on other instances (standby tasks, placed from the group's plan
+ * by standby-assignor.ts and carried in the assignments: their stores
+ * follow the changelogs up to what the group committed), so taking one
+ * over restores only the tail.
  *
  * Internal topics are created at start: repartition topics with as many
  * partitions as Repartitioned says, else as the largest source topic,
@@ -43,7 +45,8 @@
  * (partition-group.ts, max.task.idle.ms); the offsets it commits stop at
  * the first record still waiting.
  */
-import type {TopicPartition} from '../../group/assignors.js'
+import type {GroupAssignment, TopicPartition} from '../../group/assignors.js'
+import {decodeStandbys, encodeStandbys, placeStandbys, type StatefulTask} from './standby-assignor.js'
 import {join} from 'node:path'
 import {GroupConsumer} from '../../client/group-consumer.js'
 import {TopicWriters} from '../../client/topic-writers.js'
@@ -133,6 +136,8 @@ export class KafkaStreams {
   private global: GlobalStateManager | null = null
   private readonly producers = new Map<string, Producer>()
   private readonly standbys = new Map<string, StandbyTask>()
+  /** The standby task ids the last assignment gave this instance. */
+  private assignedStandbys: string[] = []
   private restoreListener: StateRestoreListener | null = null
   /** statestore.cache.max.bytes, shared by the caching stores of every task here. */
   private readonly cache: RecordCache | null
@@ -210,7 +215,12 @@ export class KafkaStreams {
       onNotice: this.options.onNotice,
       handOn: () => this.handOn(),
       commitMetadata: (tp) => this.commitMetadata(tp.topic, tp.partition),
-      onAssignmentChange: (owned) => this.assignmentChanged(owned),
+      // The standby copies go with each member's assignment, placed from the whole plan (standby-assignor.ts).
+      assignmentData: this.settings.numStandbyReplicas > 0 ? (plan) => this.standbyData(plan) : undefined,
+      onAssignmentChange: (owned, data) => {
+        this.assignedStandbys = decodeStandbys(data) ?? []
+        this.assignmentChanged(owned)
+      },
     })
     await this.group.start()
     this.setState('RUNNING')
@@ -429,15 +439,31 @@ export class KafkaStreams {
     this.updateStandbySet()
   }
 
-  /** Every task of a sub-topology with logged stores that this instance does not run is kept warm here, when standbys are asked for. */
+  /** The tasks whose stores are changelogged: the ones standbys are kept of. */
+  private statefulTasks(topics: Iterable<string>): StatefulTask[] {
+    const all = [...topics]
+    const out: StatefulTask[] = []
+    for (const s of this.subtopologies) {
+      if (!s || !s.stores.some((n) => this.topology.stores.get(n)!.loggingEnabled)) continue
+      const sources = all.filter((t) => this.reads(s, t))
+      for (let p = 0; p < s.partitions; p++) out.push({id: `${s.id}_${p}`, sources, partition: p})
+    }
+    return out
+  }
+
+  /** Each member's standby tasks, as the bytes of its assignment (the group's plan is the same for every member that makes it). */
+  private standbyData(plan: GroupAssignment): Map<string, Buffer> {
+    const topics = new Set<string>()
+    for (const tps of plan.values()) for (const tp of tps) topics.add(tp.topic)
+    const placed = placeStandbys(plan, this.statefulTasks(topics), this.settings.numStandbyReplicas)
+    return new Map([...placed].map(([member, ids]) => [member, encodeStandbys(ids)]))
+  }
+
+  /** The standby tasks the group's plan gave this instance are kept warm here (never one it runs, nor one another process on this state.dir runs). */
   private updateStandbySet(): void {
     const want = new Set<string>()
-    if (this.settings.numStandbyReplicas > 0) {
-      for (const s of this.subtopologies) {
-        if (!s || !s.stores.some((n) => this.topology.stores.get(n)!.loggingEnabled)) continue
-        for (let p = 0; p < s.partitions; p++) if (!this.tasks.has(`${s.id}_${p}`)) want.add(`${s.id}_${p}`)
-      }
-    }
+    const stateful = new Set(this.statefulTasks([]).map((t) => t.id))
+    for (const id of this.assignedStandbys) if (stateful.has(id) && !this.tasks.has(id)) want.add(id)
     for (const id of [...this.standbys.keys()]) if (!want.has(id)) this.closeStandby(id)
     for (const id of want) if (!this.standbys.has(id) && !lockedByOther(taskDirectory(this.stateDir, this.settings.applicationId, id))) this.openStandby(id)
   }
