@@ -263,17 +263,24 @@ export class StreamTask {
     // The record context follows the record forwarded, as Kafka's forward sets it and puts it back after: a store the
     // children write takes its timestamp and headers (a cached write keeps them for the flush).
     const saved = this.current
-    const moved = record.timestamp() !== saved.timestamp || record.headers() !== saved.headers
-    if (moved) this.current = {metadata: saved.metadata, timestamp: record.timestamp(), headers: record.headers()}
+    if (record.timestamp() === saved.timestamp && record.headers() === saved.headers) return this.forwardTo(children, record, childName)
+    this.current = {metadata: saved.metadata, timestamp: record.timestamp(), headers: record.headers()}
     try {
-      for (const c of childName === undefined ? children : [childName]) {
-        const n = this.topology.nodes.get(c)!
-        if (n.kind === 'sink') this.sink(n, record)
-        else this.processors.get(c)!.process(record)
-      }
+      this.forwardTo(children, record, childName)
     } finally {
-      if (moved) this.current = saved
+      this.current = saved
     }
+  }
+
+  private forwardTo(children: readonly string[], record: Record<unknown, unknown>, childName: string | undefined): void {
+    if (childName !== undefined) return this.forwardToChild(childName, record)
+    for (let i = 0; i < children.length; i++) this.forwardToChild(children[i], record)
+  }
+
+  private forwardToChild(name: string, record: Record<unknown, unknown>): void {
+    const n = this.topology.nodes.get(name)!
+    if (n.kind === 'sink') this.sink(n, record)
+    else this.processors.get(name)!.process(record)
   }
 
   private sink(n: SinkNode, record: Record<unknown, unknown>): void {
