@@ -156,6 +156,16 @@ export class RecordReader {
     return this.valueLength < 0 ? null : Buffer.from(this.buf.subarray(this.valueStart, this.valueStart + this.valueLength))
   }
 
+  /** The key's bytes in the batch's buffer, not a copy: valid until the reader moves on (or its buffer is reused). */
+  keyView(): Buffer | null {
+    return this.keyLength < 0 ? null : this.buf.subarray(this.keyStart, this.keyStart + this.keyLength)
+  }
+
+  /** The value's bytes in the batch's buffer, not a copy (as keyView). */
+  valueView(): Buffer | null {
+    return this.valueLength < 0 ? null : this.buf.subarray(this.valueStart, this.valueStart + this.valueLength)
+  }
+
   headers(): RecordHeader[] {
     if (this.headerCount === 0) return []
     return decodeHeaders(new ByteCursor(this.buf, this.headersStart, this.headersEnd), this.headerCount)

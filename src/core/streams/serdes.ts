@@ -79,7 +79,7 @@ const UUIDSerde: Serde<string> = {
 
 /** JSON text in UTF-8 (what Kafka users pair with a JSON serde of their own). */
 function jsonSerde<T = unknown>(): Serde<T> {
-  return {
+  return keepingNoBytes({
     serialize: (_t, data) => (data === null || data === undefined ? null : Buffer.from(JSON.stringify(data), 'utf8')),
     deserialize(topic, data) {
       if (data === null || data === undefined) return null
@@ -89,7 +89,7 @@ function jsonSerde<T = unknown>(): Serde<T> {
         throw new StreamsError(`JSON serde: a value in topic ${topic} is not JSON (${(error as Error).message})`)
       }
     },
-  }
+  })
 }
 
 const VoidSerde: Serde<null> = {
@@ -101,6 +101,26 @@ const VoidSerde: Serde<null> = {
     if (data !== null && data !== undefined) throw new StreamsError(`Void serde: a value in topic ${topic} is not null`)
     return null
   },
+}
+
+/**
+ * Serdes whose deserialize keeps nothing of the bytes it is given (it makes
+ * a string, a number or parsed JSON of them): a record read is lent to
+ * them as a view of the read buffer instead of a copy (kafka-streams.ts).
+ * ByteArray's returns the bytes themselves, and a serde of the user's may
+ * keep them: those get copies.
+ */
+const KEEPS_NO_BYTES = new WeakSet<object>()
+
+function keepingNoBytes<S extends Serde<unknown>>(serde: S): S {
+  KEEPS_NO_BYTES.add(serde)
+  return serde
+}
+for (const s of [StringSerde, LongSerde, BigLongSerde, IntegerSerde, ShortSerde, DoubleSerde, FloatSerde, UUIDSerde, VoidSerde]) keepingNoBytes(s as Serde<unknown>)
+
+/** Whether this serde's deserialize keeps nothing of its input (see KEEPS_NO_BYTES). @internal */
+export function keepsNoBytes(serde: Serde<unknown>): boolean {
+  return KEEPS_NO_BYTES.has(serde)
 }
 
 export const Serdes = {

@@ -11,7 +11,7 @@
 import type {Cancellable, Processor, ProcessorContext, PunctuationType, Punctuator} from './processor.js'
 import {supplied} from './processor.js'
 import {type Header, Headers, Record, type RecordMetadata} from './record.js'
-import type {Serde} from './serdes.js'
+import {keepsNoBytes, type Serde} from './serdes.js'
 import type {RecordCache} from './state/record-cache.js'
 import type {StateStore} from './state/state-store.js'
 import {StreamsError, TopologyError} from './streams-error.js'
@@ -104,6 +104,23 @@ export class StreamTask {
 
   reads(topic: string): boolean {
     return this.sourceFor(topic) !== null
+  }
+
+  private readonly lendsByTopic = new Map<string, boolean>()
+
+  /**
+   * Whether a record of this topic processed at once may carry views of the
+   * read buffer rather than copies of its key and value: its source's
+   * serdes keep nothing of them (serdes.ts, keepsNoBytes). @internal
+   */
+  lendsBytes(topic: string): boolean {
+    let lends = this.lendsByTopic.get(topic)
+    if (lends === undefined) {
+      const source = this.sourceFor(topic)
+      lends = source !== null && keepsNoBytes(source.keySerde ?? this.config.defaultKeySerde) && keepsNoBytes(source.valueSerde ?? this.config.defaultValueSerde)
+      this.lendsByTopic.set(topic, lends)
+    }
+    return lends
   }
 
   /** The source node reading a topic, found once per topic (each input record asked it). */

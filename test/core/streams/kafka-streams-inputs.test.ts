@@ -265,3 +265,25 @@ test('max.poll.records bounds a poll: with 1 and commit.interval.ms 0 each recor
   expect(await run('mp-all', {'max.poll.records': 1000})).toEqual([null, null, null, null, null])
   expect(() => new KafkaStreams(new StreamsBuilder().build(), {...PROPS, 'max.poll.records': 0})).toThrow(/max.poll.records must be at least 1/)
 })
+
+test('records read by serdes that keep nothing of the bytes are lent views of the read buffer; ByteArray values a processor keeps stay what was read', async () => {
+  const {dataDir, store} = newStore()
+  store.createTopic('raw', 1, 1, {})
+  store.createTopic('text', 1, 1, {})
+  // Enough records for several read buffers: a view kept past its record would show later bytes.
+  const input = Array.from({length: 20_000}, (_, i) => ({key: `k${i}`, value: `value-${i}-${'x'.repeat(i % 300)}`, timestamp: T0}))
+  await produce(store, 'raw', input)
+  await produce(store, 'text', input)
+  const kept: Buffer[] = []
+  const strings: string[] = []
+  const builder = new StreamsBuilder()
+  builder.stream<string, Buffer>('raw', {valueSerde: Serdes.ByteArray()}).foreach((_k, v) => kept.push(v))
+  builder.stream<string, string>('text', {valueSerde: S}).foreach((_k, v) => strings.push(v))
+  const s = new KafkaStreams(builder.build(), {...PROPS, 'application.id': 'lent'}, {dataDir, exitAtEnd: true})
+  running.push(s)
+  await s.start()
+  await s.stopped
+  expect(s.error).toBeNull()
+  expect(kept.map((b) => b.toString())).toEqual(input.map((r) => r.value))
+  expect(strings).toEqual(input.map((r) => r.value))
+})

@@ -689,12 +689,14 @@ export class KafkaStreams {
           headers = copied
         }
         const queue = this.partitionGroups.get(task)
+        // Processed now by serdes that keep nothing of the bytes: lent as views of the read buffer, not copied.
+        const lend = queue === undefined && task.lendsBytes(a.topic)
         const raw: RawRecord = {
           topic: a.topic,
           partition: a.partition,
           offset: r.offset,
-          key: r.key(),
-          value: r.value(),
+          key: lend ? r.keyView() : r.key(),
+          value: lend ? r.valueView() : r.value(),
           timestamp: r.timestamp,
           headers: new Headers(headers),
           origin,
