@@ -46,14 +46,30 @@ const ByteArraySerde: Serde<Buffer> = {
   deserialize: (_t, data) => (data === null || data === undefined ? null : data),
 }
 
+/** A safe integer as a big-endian two's complement int64, in two 32-bit halves (no BigInt per value: a count's every update is one). */
+export function writeSafeInt64BE(b: Buffer, v: number, at = 0): void {
+  const high = Math.floor(v / 2 ** 32)
+  b.writeInt32BE(high, at)
+  b.writeUInt32BE(v - high * 2 ** 32, at + 4)
+}
+
+/** The int64 at `at` as a number, or null when it is outside +-(2^53 - 1). */
+export function readSafeInt64BE(b: Buffer, at = 0): number | null {
+  const high = b.readInt32BE(at)
+  // |high| < 2^21 is +-2^53; the two ends need the low half too.
+  if (high >= 0x200000 || high < -0x200000) return null
+  const v = high * 2 ** 32 + b.readUInt32BE(at + 4)
+  return v >= Number.MIN_SAFE_INTEGER ? v : null
+}
+
 const LongSerde = fixed<number>(
   'Long',
   8,
-  (b, v) => b.writeBigInt64BE(BigInt(checkedInt('Long', Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, v))),
+  (b, v) => writeSafeInt64BE(b, checkedInt('Long', Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, v)),
   (b) => {
-    const v = b.readBigInt64BE(0)
-    if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < BigInt(Number.MIN_SAFE_INTEGER)) throw new StreamsError(`Long serde: ${v} does not fit a JavaScript number exactly`, {hint: 'use Serdes.BigLong() for the full 64-bit range'})
-    return Number(v)
+    const v = readSafeInt64BE(b)
+    if (v === null) throw new StreamsError(`Long serde: ${b.readBigInt64BE(0)} does not fit a JavaScript number exactly`, {hint: 'use Serdes.BigLong() for the full 64-bit range'})
+    return v
   },
 )
 const BigLongSerde = fixed<bigint>('Long', 8, (b, v) => b.writeBigInt64BE(v), (b) => b.readBigInt64BE(0))

@@ -171,6 +171,34 @@ test("a caching store's flush forwards the headers of each key's last write (Kaf
   expect(out.at(-1)).toBe('x none')
 })
 
+test("a write after a read of the same key keeps the read value as the old one, unless the value is an object the processor may have changed in place", () => {
+  const out: string[] = []
+  const J = Serdes.JSON<{n: number}>()
+  const store = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore('s'), S, J).withCachingEnabled().build()
+  store.init(init(new RecordCache(10_000), []), 'app-s-changelog')
+  store.setFlushListener((k, n, o) => out.push(`${k}:${JSON.stringify(n)}/${JSON.stringify(o)}`))
+  store.put('a', {n: 1})
+  store.flushCache()
+  out.length = 0
+  // An aggregator that changes its aggregate in place: the old value must still be what the store held.
+  const agg = store.getWithTimestamp('a')!.value
+  agg.n = 2
+  store.put('a', agg)
+  store.flushCache()
+  expect(out).toEqual(['a:{"n":2}/{"n":1}'])
+  const L = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore('l'), S, Serdes.Long()).withCachingEnabled().build()
+  L.init(init(new RecordCache(10_000), []), 'app-l-changelog')
+  L.setFlushListener((k, n, o) => out.push(`${k}:${n}/${o}`))
+  L.put('c', 1)
+  L.flushCache()
+  // Read c, then write another key, then c: the value read of c is not taken for the other key.
+  expect(L.getWithTimestamp('c')!.value).toBe(1)
+  L.put('d', 5)
+  L.put('c', 2)
+  L.flushCache()
+  expect(out.slice(-2)).toEqual(['d:5/null', 'c:2/1'])
+})
+
 test('a caching key-value store evicts its least recently used key when the budget is over: that key and the other dirty ones are logged and forwarded', () => {
   const log: string[] = []
   const out: string[] = []

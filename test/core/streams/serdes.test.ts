@@ -2,6 +2,7 @@
 import {expect, test} from 'vitest'
 import {type Serde, Serdes, StreamsError} from '../../../src/index.js'
 import {resolveSerde} from '../../../src/core/streams/serdes.js'
+import {Rng, testSeed} from '../support.js'
 
 test('the binary serdes are big-endian, as Kafka\'s', () => {
   expect(Serdes.Long().serialize('t', 3)!.toString('hex')).toBe('0000000000000003')
@@ -38,4 +39,23 @@ test("Kafka's serde class names resolve; an unknown one is refused with the list
   expect(resolveSerde('org.apache.kafka.common.serialization.Serdes$LongSerde', 'x')).toBe(Serdes.Long())
   expect(resolveSerde('org.apache.kafka.common.serialization.Serdes$StringSerde', 'x')).toBe(Serdes.String())
   expect(() => resolveSerde('com.example.MySerde', 'default.value.serde')).toThrow(/default.value.serde: com.example.MySerde is not a serde logpipe knows/)
+})
+
+test("Long's halves agree with BigInt's int64 on the edges of the safe range and on random values; outside it, a read is refused and a write too", () => {
+  const L = Serdes.Long()
+  const edges = [0, 1, -1, 2 ** 31 - 1, -(2 ** 31), 2 ** 32 - 1, 2 ** 32, -(2 ** 32), -(2 ** 32) - 1, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER, 2 ** 52, -(2 ** 52)]
+  const rng = new Rng(testSeed())
+  for (let i = 0; i < 2000; i++) edges.push(Math.floor((rng.next() * 2 - 1) * Number.MAX_SAFE_INTEGER))
+  for (const v of edges) {
+    const want = Buffer.alloc(8)
+    want.writeBigInt64BE(BigInt(v))
+    expect(L.serialize('t', v)!.toString('hex'), String(v)).toBe(want.toString('hex'))
+    expect(L.deserialize('t', want)).toBe(v)
+  }
+  for (const big of [2n ** 53n, -(2n ** 53n), 2n ** 63n - 1n, -(2n ** 63n)]) {
+    const b = Buffer.alloc(8)
+    b.writeBigInt64BE(big)
+    expect(() => L.deserialize('t', b), String(big)).toThrow(/does not fit a JavaScript number exactly/)
+  }
+  expect(() => L.serialize('t', 2 ** 53)).toThrow(StreamsError)
 })

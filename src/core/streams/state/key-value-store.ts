@@ -156,20 +156,29 @@ export class KeyValueStore<K, V> extends SerializedStore<K, V> {
     const kb = this.keyBytes(key)
     const id = this.keyId(kb)
     const e = this.bytes.get(kb, id)
+    const value = e === undefined ? null : (this.valueSerde!.deserialize(this.topic, e.value) as V)
     if (this.cache) {
       // A read is a use: the key becomes the cache's most recent (a present one cached clean), which can evict others.
       this.cache.touch(id, kb, e === undefined ? null : e.value.length, e?.timestamp ?? 0)
+      // An aggregation writes the key it just read: the value read is the old one the cache keeps (when it cannot be
+      // changed in place). Set before the eviction's forwards, so a write they make to this store clears it.
+      this.lastRead = value === null || typeof value !== 'object' ? {id, value} : null
       this.emit(this.cache.evict())
     }
-    return e === undefined ? null : {value: this.valueSerde!.deserialize(this.topic, e.value) as V, timestamp: e.timestamp}
+    return e === undefined ? null : {value: value as V, timestamp: e.timestamp}
   }
+
+  /** The key getWithTimestamp read last and its value, until the next write. */
+  private lastRead: {id: string; value: unknown} | null = null
 
   /** A null value deletes, as in Kafka. */
   put(key: K, value: V | null, timestamp = this.now()): void {
     const kb = this.keyBytes(key)
     const vb = value === null || value === undefined ? null : this.valueSerde!.serialize(this.topic, value)
     if (this.cache) {
-      this.emit(this.cachedWrite(this.cache, this.bytes, kb, vb, timestamp))
+      const known = this.lastRead
+      this.lastRead = null
+      this.emit(this.cachedWrite(this.cache, this.bytes, kb, vb, timestamp, known))
       return
     }
     this.bytes.put(kb, vb === null ? null : {value: vb, timestamp}, this.keyId(kb))

@@ -16,6 +16,7 @@
  */
 import {mkdirSync, rmSync} from 'node:fs'
 import {createRequire} from 'node:module'
+import {readSafeInt64BE, writeSafeInt64BE} from '../serdes.js'
 import {StreamsError} from '../streams-error.js'
 
 export interface BytesEntry {
@@ -69,14 +70,15 @@ function openLmdb(options: Record<string, unknown>): LmdbDatabase {
 
 export function encodeEntry(e: BytesEntry): Buffer {
   const out = Buffer.allocUnsafe(8 + e.value.length)
-  out.writeBigInt64BE(BigInt(e.timestamp), 0)
+  if (Number.isSafeInteger(e.timestamp)) writeSafeInt64BE(out, e.timestamp, 0)
+  else out.writeBigInt64BE(BigInt(e.timestamp), 0)
   e.value.copy(out, 8)
   return out
 }
 
 export function decodeEntry(b: Buffer, where: string): BytesEntry {
   if (b.length < 8) throw new StreamsError(`${where}: a stored value of ${b.length} bytes has no timestamp`, {hint: 'the store is damaged: stop the app and remove its state directory (it is restored from the changelog)'})
-  return {timestamp: Number(b.readBigInt64BE(0)), value: Buffer.from(b.subarray(8))}
+  return {timestamp: readSafeInt64BE(b, 0) ?? Number(b.readBigInt64BE(0)), value: Buffer.from(b.subarray(8))}
 }
 
 /** The smallest key after `k` in lmdb's order: `k` with a zero byte after it. */

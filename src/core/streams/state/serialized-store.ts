@@ -71,12 +71,15 @@ export abstract class SerializedStore<K, V> implements StateStore {
    * the key changes after it, the bytes are written, and what the write
    * evicted is returned for the store to forward.
    */
-  protected cachedWrite(cache: NamedCache, bytes: BytesStore, key: Buffer, value: Buffer | null, timestamp: number): CacheEntry[] {
+  protected cachedWrite(cache: NamedCache, bytes: BytesStore, key: Buffer, value: Buffer | null, timestamp: number, known?: {id: string; value: unknown} | null): CacheEntry[] {
     const id = this.keyId(key)
     let old: unknown = null
     if (!cache.isDirty(id)) {
-      const was = bytes.get(key, id)
-      old = was === undefined ? null : this.valueSerde!.deserialize(this.topic, was.value)
+      if (known?.id === id) old = known.value
+      else {
+        const was = bytes.get(key, id)
+        old = was === undefined ? null : this.valueSerde!.deserialize(this.topic, was.value)
+      }
     }
     cache.put(id, key, old, timestamp, value === null ? null : value.length, this.headersNow?.() ?? null)
     bytes.put(key, value === null ? null : {value, timestamp}, id)
