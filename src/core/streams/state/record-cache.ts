@@ -86,15 +86,26 @@ export class NamedCache {
   /** Dirty keys, in the order of their last writes (what a flush forwards in). */
   private readonly dirty = new Set<string>()
 
+  /** The node found last: an aggregation reads a key, asks whether it is dirty and writes it, three look-ups of one key. */
+  private last: Node | null = null
+
   constructor(private readonly budget: RecordCache) {}
 
+  private node(id: string): Node | undefined {
+    const last = this.last
+    if (last !== null && last.id === id) return last
+    const n = this.nodes.get(id)
+    if (n !== undefined) this.last = n
+    return n
+  }
+
   isDirty(id: string): boolean {
-    return this.dirty.has(id)
+    return this.node(id)?.entry.dirty === true
   }
 
   /** A key's cached entry (undefined: not cached). */
   entry(id: string): CacheEntry | undefined {
-    return this.nodes.get(id)?.entry
+    return this.node(id)?.entry
   }
 
   /**
@@ -104,7 +115,7 @@ export class NamedCache {
    * clean. Evict after it: a read can push the cache over its budget.
    */
   touch(id: string, key: Buffer, valueBytes: number | null, timestamp: number): void {
-    const n = this.nodes.get(id)
+    const n = this.node(id)
     if (n) return this.toHead(n)
     if (valueBytes === null) return
     this.insert(id, {key, oldValue: null, timestamp, headers: null, bytes: key.length + valueBytes + ENTRY_OVERHEAD, dirty: false, deleted: false})
@@ -113,7 +124,7 @@ export class NamedCache {
   /** Marks a key (`id`: its bytes as latin1) written, the most recently used; `oldValue` counts only when it was clean; `valueBytes` null: a delete. */
   put(id: string, key: Buffer, oldValue: unknown, timestamp: number, valueBytes: number | null, headers: Headers | null = null): void {
     const bytes = key.length + (valueBytes ?? 0) + ENTRY_OVERHEAD + headerBytes(headers)
-    const n = this.nodes.get(id)
+    const n = this.node(id)
     if (n) {
       const e = n.entry
       this.budget.add(bytes - e.bytes)
@@ -193,16 +204,19 @@ export class NamedCache {
     this.nodes.clear()
     this.dirty.clear()
     this.head = this.tail = null
+    this.last = null
   }
 
   private insert(id: string, entry: CacheEntry): void {
     const n: Node = {id, entry, newer: null, older: null}
     this.nodes.set(id, n)
+    this.last = n
     this.budget.add(entry.bytes)
     this.linkHead(n)
   }
 
   private remove(n: Node): void {
+    if (this.last === n) this.last = null
     this.unlink(n)
     this.nodes.delete(n.id)
     this.budget.add(-n.entry.bytes)
