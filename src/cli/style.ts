@@ -14,7 +14,8 @@ export const style = {
 /** Plain left-aligned columns; the header row bold on a TTY. */
 export function table(header: string[], rows: Array<Array<string | number>>): string {
   const cells = [header, ...rows.map((r) => r.map(String))]
-  const widths = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)))
+  // A reduce, not Math.max(...): a table of more rows than a call takes arguments (~120,000) would throw.
+  const widths = header.map((_, i) => cells.reduce((w, r) => Math.max(w, (r[i] ?? '').length), 0))
   return cells
     .map((r, n) => {
       const line = r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ')

@@ -417,3 +417,13 @@ test('a cached aggregation sends each key with the headers of the record that la
   expect(outputs[0]).toEqual(['q=1 req:2,seen:yes', 'p=2 req:3,seen:yes'])
   expect(outputs[1]).toEqual(['p=1 req:1,seen:yes', 'q=1 req:2,seen:yes', 'p=2 req:3,seen:yes'])
 })
+
+test('an eviction that flushes more dirty keys than a call takes arguments forwards them all', () => {
+  const n = 200_000
+  const budget = new RecordCache(n * (7 + 1 + ENTRY_OVERHEAD)) // n keys of 7 bytes with a value of 1, and no room for more
+  const c = new NamedCache(budget)
+  for (let i = 0; i < n; i++) c.put(`k${String(i).padStart(6, '0')}`, b(`k${String(i).padStart(6, '0')}`), null, 0, 1)
+  expect(c.evict()).toEqual([])
+  c.put('one-more-key', b('one-more-key'), null, 0, 1)
+  expect(c.evict().length).toBe(n + 1)
+})

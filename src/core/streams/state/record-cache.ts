@@ -192,7 +192,8 @@ export class NamedCache {
       if (n.entry.dirty) {
         this.dirty.delete(n.id)
         out.push({...n.entry})
-        out.push(...this.flush())
+        // Not push(...): a flush can hold more keys than a call has room for arguments (RangeError past ~120,000).
+        for (const e of this.flush()) out.push(e)
       }
     }
     return out
