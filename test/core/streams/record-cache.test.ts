@@ -16,7 +16,8 @@ import {Headers} from '../../../src/core/streams/record.js'
 import type {ProcessorContext} from '../../../src/core/streams/processor.js'
 import {Producer} from '../../../src/core/client/producer.js'
 import {Store} from '../../../src/core/store/store.js'
-import {ENTRY_OVERHEAD, NamedCache, RecordCache} from '../../../src/core/streams/state/record-cache.js'
+import {type CacheEntry, ENTRY_OVERHEAD, NamedCache, RecordCache} from '../../../src/core/streams/state/record-cache.js'
+import {Rng, testSeed} from '../support.js'
 import {Stores} from '../../../src/core/streams/state/stores.js'
 import type {StoreInit} from '../../../src/core/streams/state/state-store.js'
 import {readAll} from './read-topic.js'
@@ -426,4 +427,107 @@ test('an eviction that flushes more dirty keys than a call takes arguments forwa
   expect(c.evict()).toEqual([])
   c.put('one-more-key', b('one-more-key'), null, 0, 1)
   expect(c.evict().length).toBe(n + 1)
+})
+
+/** Kafka's NamedCache by the book: an LRU list and a LinkedHashSet of dirty keys (a Set deleted from and added to). */
+class ModelCache {
+  lru: string[] = [] // least recently used first
+  dirty = new Set<string>()
+  entries = new Map<string, {bytes: number; dirty: boolean; deleted: boolean; oldValue: unknown}>()
+  used = 0
+  constructor(readonly max: number) {}
+  private use(id: string) {
+    this.lru = this.lru.filter((k) => k !== id)
+    this.lru.push(id)
+  }
+  touch(id: string, valueBytes: number | null) {
+    if (this.entries.has(id)) return this.use(id)
+    if (valueBytes === null) return
+    this.entries.set(id, {bytes: id.length + valueBytes + ENTRY_OVERHEAD, dirty: false, deleted: false, oldValue: null})
+    this.used += id.length + valueBytes + ENTRY_OVERHEAD
+    this.use(id)
+  }
+  put(id: string, old: unknown, valueBytes: number | null) {
+    const bytes = id.length + (valueBytes ?? 0) + ENTRY_OVERHEAD
+    const e = this.entries.get(id)
+    if (e) {
+      this.used += bytes - e.bytes
+      if (!e.dirty) e.oldValue = old
+      Object.assign(e, {bytes, dirty: true, deleted: valueBytes === null})
+    } else {
+      this.entries.set(id, {bytes, dirty: true, deleted: valueBytes === null, oldValue: old})
+      this.used += bytes
+    }
+    this.use(id)
+    this.dirty.delete(id)
+    this.dirty.add(id)
+  }
+  flush(): string[] {
+    const out: string[] = []
+    for (const id of this.dirty) {
+      const e = this.entries.get(id)!
+      out.push(`${id}:${String(e.oldValue)}:${e.deleted}`)
+      e.dirty = false
+      if (e.deleted) this.drop(id)
+    }
+    this.dirty.clear()
+    return out
+  }
+  private drop(id: string) {
+    this.used -= this.entries.get(id)!.bytes
+    this.entries.delete(id)
+    this.lru = this.lru.filter((k) => k !== id)
+  }
+  evict(): string[] {
+    const out: string[] = []
+    while (this.used > this.max && this.lru.length > 0) {
+      const id = this.lru[0]
+      const e = this.entries.get(id)!
+      this.drop(id)
+      if (e.dirty) {
+        this.dirty.delete(id)
+        out.push(`${id}:${String(e.oldValue)}:${e.deleted}`, ...this.flush())
+      }
+    }
+    return out
+  }
+}
+
+test('the cache gives what the by-the-book model gives, over random reads, writes, deletes, flushes and evictions', () => {
+  const seed = testSeed()
+  const rng = new Rng(seed)
+  for (let round = 0; round < 30; round++) {
+    const max = rng.int(100, 2000)
+    const budget = new RecordCache(max)
+    const c = new NamedCache(budget)
+    const m = new ModelCache(max)
+    const show = (es: CacheEntry[]) => es.map((e) => `${e.key.toString()}:${String(e.oldValue)}:${e.deleted}`)
+    for (let step = 0; step < 400; step++) {
+      const id = `k${rng.int(0, 12)}`
+      const op = rng.int(0, 10)
+      let got: string[] = []
+      let want: string[] = []
+      if (op < 3) {
+        const v = rng.int(0, 3) === 0 ? null : rng.int(0, 40)
+        c.touch(id, b(id), v, 0)
+        m.touch(id, v)
+        got = show(c.evict())
+        want = m.evict()
+      } else if (op < 8) {
+        const v = rng.int(0, 4) === 0 ? null : rng.int(0, 40)
+        c.put(id, b(id), step, 0, v)
+        m.put(id, step, v)
+        got = show(c.evict())
+        want = m.evict()
+      } else {
+        got = show(c.flush())
+        want = m.flush()
+      }
+      expect(got, `seed ${seed} round ${round} step ${step}`).toEqual(want)
+      expect(c.dirtyCount).toBe(m.dirty.size)
+      expect(c.keys().map((k) => k.toString())).toEqual(m.lru)
+      expect(budget.usedBytes).toBe(m.used)
+      for (const k of m.lru) expect(c.isDirty(k)).toBe(m.entries.get(k)!.dirty)
+    }
+  }
 })

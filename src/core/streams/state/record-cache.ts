@@ -74,6 +74,9 @@ interface Node {
   newer: Node | null
   /** Toward the least recently used. */
   older: Node | null
+  /** The dirty keys' list, in the order of their last writes (null at its ends, and while clean). */
+  laterWrite: Node | null
+  earlierWrite: Node | null
 }
 
 /** A store's cached keys, in least-recently-used order, and which of them are dirty. */
@@ -83,8 +86,14 @@ export class NamedCache {
   private head: Node | null = null
   /** Least recently used: the next evicted. */
   private tail: Node | null = null
-  /** Dirty keys, in the order of their last writes (what a flush forwards in). */
-  private readonly dirty = new Set<string>()
+  /**
+   * Dirty keys, in the order of their last writes (what a flush forwards
+   * in; Kafka's dirtyKeys, a LinkedHashSet): a list through the nodes, so a
+   * write moves its key to the end without hashing it twice more.
+   */
+  private firstDirty: Node | null = null
+  private lastDirty: Node | null = null
+  private dirtyKeys = 0
 
   /** The node found last: an aggregation reads a key, asks whether it is dirty and writes it, three look-ups of one key. */
   private last: Node | null = null
@@ -124,9 +133,11 @@ export class NamedCache {
   /** Marks a key (`id`: its bytes as latin1) written, the most recently used; `oldValue` counts only when it was clean; `valueBytes` null: a delete. */
   put(id: string, key: Buffer, oldValue: unknown, timestamp: number, valueBytes: number | null, headers: Headers | null = null): void {
     const bytes = key.length + (valueBytes ?? 0) + ENTRY_OVERHEAD + headerBytes(headers)
-    const n = this.node(id)
+    let n = this.node(id)
+    let wasDirty = false
     if (n) {
       const e = n.entry
+      wasDirty = e.dirty
       this.budget.add(bytes - e.bytes)
       if (!e.dirty) e.oldValue = oldValue
       e.timestamp = timestamp
@@ -136,11 +147,14 @@ export class NamedCache {
       e.deleted = valueBytes === null
       this.toHead(n)
     } else {
-      this.insert(id, {key, oldValue, timestamp, headers, bytes, dirty: true, deleted: valueBytes === null})
+      n = this.insert(id, {key, oldValue, timestamp, headers, bytes, dirty: true, deleted: valueBytes === null})
     }
-    // Deleted and added again, so that iterating the set gives the last writes' order (Kafka's dirtyKeys).
-    this.dirty.delete(id)
-    this.dirty.add(id)
+    // To the end of the dirty list: its order is the last writes' order.
+    if (!wasDirty) this.linkDirty(n)
+    else if (n !== this.lastDirty) {
+      this.unlinkDirty(n)
+      this.linkDirty(n)
+    }
   }
 
   /** Keys cached, clean or dirty. */
@@ -149,7 +163,7 @@ export class NamedCache {
   }
 
   get dirtyCount(): number {
-    return this.dirty.size
+    return this.dirtyKeys
   }
 
   /** This store's share of the budget. */
@@ -169,13 +183,16 @@ export class NamedCache {
   /** Every dirty key, in the order of their last writes, each left cached clean (a deleted one dropped): a flush. */
   flush(): CacheEntry[] {
     const out: CacheEntry[] = []
-    for (const id of this.dirty) {
-      const n = this.nodes.get(id)!
+    for (let n = this.firstDirty; n !== null; ) {
+      const next = n.laterWrite
+      n.laterWrite = n.earlierWrite = null
       out.push({...n.entry})
       n.entry.dirty = false
       if (n.entry.deleted) this.remove(n)
+      n = next
     }
-    this.dirty.clear()
+    this.firstDirty = this.lastDirty = null
+    this.dirtyKeys = 0
     return out
   }
 
@@ -190,8 +207,9 @@ export class NamedCache {
       const n = this.tail
       this.remove(n)
       if (n.entry.dirty) {
-        this.dirty.delete(n.id)
-        out.push({...n.entry})
+        this.unlinkDirty(n)
+        n.entry.dirty = false
+        out.push({...n.entry, dirty: true})
         // Not push(...): a flush can hold more keys than a call has room for arguments (RangeError past ~120,000).
         for (const e of this.flush()) out.push(e)
       }
@@ -203,17 +221,19 @@ export class NamedCache {
   clear(): void {
     for (const n of this.nodes.values()) this.budget.add(-n.entry.bytes)
     this.nodes.clear()
-    this.dirty.clear()
+    this.firstDirty = this.lastDirty = null
+    this.dirtyKeys = 0
     this.head = this.tail = null
     this.last = null
   }
 
-  private insert(id: string, entry: CacheEntry): void {
-    const n: Node = {id, entry, newer: null, older: null}
+  private insert(id: string, entry: CacheEntry): Node {
+    const n: Node = {id, entry, newer: null, older: null, laterWrite: null, earlierWrite: null}
     this.nodes.set(id, n)
     this.last = n
     this.budget.add(entry.bytes)
     this.linkHead(n)
+    return n
   }
 
   private remove(n: Node): void {
@@ -221,6 +241,24 @@ export class NamedCache {
     this.unlink(n)
     this.nodes.delete(n.id)
     this.budget.add(-n.entry.bytes)
+  }
+
+  private linkDirty(n: Node): void {
+    n.earlierWrite = this.lastDirty
+    n.laterWrite = null
+    if (this.lastDirty) this.lastDirty.laterWrite = n
+    else this.firstDirty = n
+    this.lastDirty = n
+    this.dirtyKeys++
+  }
+
+  private unlinkDirty(n: Node): void {
+    if (n.laterWrite) n.laterWrite.earlierWrite = n.earlierWrite
+    else this.lastDirty = n.earlierWrite
+    if (n.earlierWrite) n.earlierWrite.laterWrite = n.laterWrite
+    else this.firstDirty = n.laterWrite
+    n.laterWrite = n.earlierWrite = null
+    this.dirtyKeys--
   }
 
   private toHead(n: Node): void {
