@@ -58,6 +58,33 @@ test('the lmdb bytes store: reads see waiting writes, ranges are in key-byte ord
   ro.close()
 })
 
+test('a new or cleared lmdb store answers misses without lmdb until its first flush, and reads what it flushed; a read-only one reads the files', () => {
+  const dir = join(tmp(), 'fresh')
+  const s = new PersistentBytesStore(dir)
+  expect(s.get(b('k'))).toBeUndefined()
+  s.put(b('k'), {value: b('v'), timestamp: 1})
+  s.flush()
+  // Past the flush the pending writes are gone: this read is lmdb's.
+  expect(s.get(b('k'))).toEqual({value: b('v'), timestamp: 1})
+  // A reader opened on the files beside the writer (an interactive query) reads them, not its own idea of them.
+  s.put(b('later'), {value: b('w'), timestamp: 2})
+  s.flush()
+  const ro = new PersistentBytesStore(dir, {readOnly: true})
+  expect(ro.get(b('later'))?.value.toString()).toBe('w')
+  expect(ro.get(b('nothing'))).toBeUndefined()
+  ro.close()
+  s.clear()
+  expect(s.get(b('k'))).toBeUndefined()
+  s.put(b('k2'), {value: b('v2'), timestamp: 2})
+  s.flush()
+  expect(s.get(b('k2'))?.value.toString()).toBe('v2')
+  s.close()
+  const reopened = new PersistentBytesStore(dir)
+  expect(reopened.get(b('k2'))?.value.toString()).toBe('v2')
+  expect(reopened.get(b('k'))).toBeUndefined()
+  reopened.close()
+})
+
 test(".checkpoint is Kafka's format, and anything else read back is no checkpoint", () => {
   const dir = tmp()
   writeCheckpoint(dir, new Map([['app-s-changelog 3', 42]]))
